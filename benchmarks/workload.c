@@ -1,0 +1,47 @@
+/* Benchmark workload: a compute kernel with no peripheral access, so raw Unicorn can run the
+ * very same ELF. Vector table, stack and exit through semihosting are self-contained. */
+#include <stdint.h>
+
+#ifndef ITERATIONS
+#define ITERATIONS 400
+#endif
+
+static int32_t a[32][32], b[32][32], c[32][32];
+volatile uint32_t sink;
+
+static uint32_t crc32(const uint8_t *p, uint32_t n, uint32_t crc) {
+    crc = ~crc;
+    while (n--) {
+        crc ^= *p++;
+        for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & -(crc & 1));
+    }
+    return ~crc;
+}
+
+static void exit_semihosting(uint32_t code) {
+    uint32_t block[2] = {0x20026, code};
+    register uint32_t r0 __asm__("r0") = 0x20;
+    register uint32_t *r1 __asm__("r1") = block;
+    __asm__ volatile("bkpt 0xab" : : "r"(r0), "r"(r1) : "memory");
+    for (;;) {}
+}
+
+void reset(void) {
+    for (int i = 0; i < 32; i++)
+        for (int j = 0; j < 32; j++) { a[i][j] = i + j; b[i][j] = i - j; }
+    uint32_t crc = 0;
+    for (int it = 0; it < ITERATIONS; it++) {
+        for (int i = 0; i < 32; i++)
+            for (int j = 0; j < 32; j++) {
+                int32_t s = 0;
+                for (int k = 0; k < 32; k++) s += a[i][k] * b[k][j];
+                c[i][j] = s + it;
+            }
+        crc = crc32((const uint8_t *)c, 256, crc);
+    }
+    sink = crc;
+    exit_semihosting(0);
+}
+
+extern uint32_t _estack;
+__attribute__((section(".vectors"), used)) const void *vectors[2] = {(void *)0x20020000, (void *)reset};

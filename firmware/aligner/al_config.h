@@ -1,0 +1,71 @@
+/* al_config.h - compile-time maxima of the aligner library. Every buffer of the library is a
+ * static array sized from these; override any of them with -D on the compiler command line.
+ * al_init() rejects a model that does not fit (returns a negative AL_E_* code). */
+#ifndef AL_CONFIG_H
+#define AL_CONFIG_H
+
+/* Transcript (contract "Bounded memory"). Words/phones beyond these are answered NF. */
+#ifndef AL_MAX_PHONES
+#define AL_MAX_PHONES 4096
+#endif
+#ifndef AL_MAX_WORDS
+#define AL_MAX_WORDS 1024
+#endif
+/* Total HMM states of the transcript graph, incl. optional silences (state ids are uint16). */
+#ifndef AL_MAX_STATES
+#define AL_MAX_STATES 65535
+#endif
+
+/* Front end */
+#define AL_FRAME_LEN   400      /* 25 ms at 16 kHz */
+#define AL_FRAME_HOP   160      /* 10 ms */
+#define AL_FFT_LEN     512
+#define AL_FFT_BINS    257
+#ifndef AL_MAX_MELS
+#define AL_MAX_MELS 64
+#endif
+#ifndef AL_MAX_MEL_WEIGHTS
+#define AL_MAX_MEL_WEIGHTS 1024 /* only checked, the table itself stays in flash */
+#endif
+
+/* Network */
+#ifndef AL_NN_MAX_LAYERS
+#define AL_NN_MAX_LAYERS 16
+#endif
+#ifndef AL_NN_MAX_CH
+#define AL_NN_MAX_CH 256        /* max cin / cout of any layer */
+#endif
+#ifndef AL_NN_POOL_BYTES
+#define AL_NN_POOL_BYTES 65536  /* all per-layer input rings together */
+#endif
+
+/* Viterbi */
+#ifndef AL_MAX_CLASSES
+#define AL_MAX_CLASSES 128      /* class ids are stored as uint8 */
+#endif
+#ifndef AL_VIT_BAND
+#define AL_VIT_BAND 256         /* W: max active states per frame, power of two */
+#endif
+#ifndef AL_VIT_LAG
+#define AL_VIT_LAG 256          /* back-pointer ring depth in frames; forced commit every LAG/2-1 */
+#endif
+#ifndef AL_VIT_LOGIT_POOL
+#define AL_VIT_LOGIT_POOL 32768 /* int8 logits kept from the last commit on (bytes) */
+#endif
+#ifndef AL_VIT_BEAM
+#define AL_VIT_BEAM 50.0f       /* default beam (nats) below the best state */
+#endif
+#ifndef AL_NF_MIN_CONF
+#define AL_NF_MIN_CONF 5        /* default: confidence (permille) below this -> NF */
+#endif
+
+#define AL_UNITS_MAX (AL_MAX_PHONES + AL_MAX_WORDS + 1)
+
+/* error codes */
+#define AL_OK          0
+#define AL_E_MODEL    -1   /* model does not fit the compile-time maxima */
+#define AL_E_STATE    -2   /* call out of order */
+#define AL_E_FULL     -3   /* transcript maxima exceeded (the word is answered NF) */
+#define AL_E_ARG      -4   /* bad argument (index out of order, bad class id) */
+
+#endif /* AL_CONFIG_H */

@@ -1,0 +1,37 @@
+/* model_format.h - layout of the exported int8 aligner model.
+ * Fixed by firmware/aligner/CONTRACT.md ("Exported model"); change only together with it.
+ * Owned by firmware/aligner/, included by the generated firmware/model/export/model_data.{c,h}. */
+#ifndef AL_MODEL_FORMAT_H
+#define AL_MODEL_FORMAT_H
+
+#include <stdint.h>
+
+typedef struct {
+    uint8_t k, dil, relu;
+    uint16_t cin, cout;
+    const int8_t  *w;      /* [cout][k][cin] */
+    const int32_t *bias;   /* [cout] */
+    const int32_t *mult;   /* [cout] */
+    const int8_t  *shift;  /* [cout] */
+} al_layer_t;
+
+typedef struct {
+    uint16_t n_mels, n_classes, n_layers, sil_class;
+    const al_layer_t *layers;
+    const uint16_t *mel_first;    /* [n_mels] first FFT bin of band i */
+    const uint16_t *mel_count;    /* [n_mels] number of bins of band i */
+    const float    *mel_weights;  /* concatenated weights, band after band */
+    const float    *feat_mean;    /* [n_mels] */
+    const float    *feat_inv_std; /* [n_mels] */
+    float in_scale, out_scale;
+    const float    *log_prior;    /* [n_classes] ln prior of each class (from training alignments) */
+    float prior_weight;           /* emission = logpost - prior_weight * log_prior */
+    const uint8_t  *hmm_states;   /* [n_classes] left-to-right states per phone (>= 1) */
+    const float    *hmm_self_logp;/* [n_classes] ln P(stay) per state */
+    const float    *hmm_next_logp;/* [n_classes] ln P(advance) per state */
+    float frame_offset_s;         /* time of the boundary before frame t = t * 0.010 + frame_offset_s */
+} al_model_t;
+
+extern const al_model_t al_model;   /* defined in model_data.c */
+
+#endif /* AL_MODEL_FORMAT_H */

@@ -1,0 +1,471 @@
+/* viterbi.c - see viterbi.h. Cost per frame: log_softmax over the classes (n_classes al_expf)
+ * plus a fixed handful of float ops per active state (<= AL_VIT_BAND). */
+#include "viterbi.h"
+#include "al_math.h"
+
+#define NEG       (-1.0e30f)
+#define NEG_HALF  (-0.5e30f)
+#define NO_WORD   0xffffu
+#define F_SIL     1u   /* optional silence unit */
+#define F_WFIRST  2u   /* first phone of a word */
+#define F_SKIP    4u   /* first phone of a word that follows an optional silence */
+#define WMASK     (AL_VIT_BAND - 1u)
+
+int al_vit_init(al_vit_t *v, const al_model_t *m)
+{
+    if (m->n_classes == 0 || m->n_classes > AL_MAX_CLASSES || m->n_classes > 255) return AL_E_MODEL;
+    if (m->sil_class >= m->n_classes) return AL_E_MODEL;
+    for (int c = 0; c < m->n_classes; c++)
+        if (m->hmm_states[c] == 0) return AL_E_MODEL;
+    v->m = m;
+    v->nsil = m->hmm_states[m->sil_class];
+    if (1u + v->nsil + 8u > AL_VIT_BAND) return AL_E_MODEL;
+    v->ring_cap = AL_VIT_LOGIT_POOL / m->n_classes;
+    if (v->ring_cap < AL_VIT_LAG + 8u) return AL_E_MODEL;
+    v->lag_force = (uint16_t)(AL_VIT_LAG / 2 - 1);
+    for (int c = 0; c < m->n_classes; c++) v->emis_bias[c] = m->prior_weight * m->log_prior[c];
+    float o = m->frame_offset_s * 1000.0f;
+    v->offset_ms = (int32_t)(o + (o >= 0.0f ? 0.5f : -0.5f));
+    v->beam = AL_VIT_BEAM;
+    v->nf_min_conf = AL_NF_MIN_CONF;
+    v->cb = 0;
+    v->cb_ctx = 0;
+    al_vit_reset(v);
+    return AL_OK;
+}
+
+void al_vit_set_callback(al_vit_t *v, al_word_cb cb, void *ctx) { v->cb = cb; v->cb_ctx = ctx; }
+
+void al_vit_set_params(al_vit_t *v, float beam, int32_t nf_min_conf)
+{
+    v->beam = beam;
+    v->nf_min_conf = nf_min_conf;
+}
+
+void al_vit_reset(al_vit_t *v)
+{
+    v->n_units = v->n_phones = v->n_placed = 0;
+    v->u_first[0] = 0;
+    v->n_words = 0;
+    v->last_word = -1;
+    v->tr_state = 0;
+    v->implicit = 0;
+    v->n_arrived = v->t = 0;
+    v->last_commit = -1;
+    v->anchor = 0;
+    v->lo = v->hi = 0;
+    v->cm_unit = 0;
+    v->cur_word = -1;
+    v->w_start = 0;
+    v->w_margin = 0.0f;
+    v->w_frames = 0;
+    v->next_emit = 0;
+    v->st.max_band = v->st.max_lag = v->st.n_converged = v->st.n_forced = 0;
+    v->st.n_band_cut = v->st.n_overrun = 0;
+}
+
+/* ---- transcript graph -------------------------------------------------------------------- */
+static int add_unit(al_vit_t *v, uint32_t cls, uint32_t flags, uint32_t word)
+{
+    uint32_t n = v->m->hmm_states[cls];
+    if (v->n_units >= AL_UNITS_MAX || (uint32_t)v->u_first[v->n_units] + n > AL_MAX_STATES)
+        return AL_E_FULL;
+    uint32_t u = v->n_units++;
+    v->u_cls[u] = (uint8_t)cls;
+    v->u_flags[u] = (uint8_t)flags;
+    v->u_word[u] = (uint16_t)word;
+    v->u_first[u + 1] = (uint16_t)(v->u_first[u] + n);
+    return AL_OK;
+}
+
+static void pump(al_vit_t *v, int force);
+
+int al_vit_begin(al_vit_t *v, uint32_t n_words)
+{
+    /* frames may already be buffered: only the transcript part is set up here */
+    if (n_words >= NO_WORD) n_words = NO_WORD - 1;
+    if (v->tr_state == 1 && v->implicit && v->last_word < 0) {   /* header after an implicit start */
+        v->n_words = n_words;
+        v->implicit = 0;
+        return AL_OK;
+    }
+    if (v->tr_state != 0) return AL_E_STATE;
+    v->n_words = n_words;
+    v->tr_state = 1;
+    v->implicit = 0;
+    return add_unit(v, v->m->sil_class, F_SIL, NO_WORD);   /* leading silence, unit 0 */
+}
+
+int al_vit_add_word(al_vit_t *v, uint32_t index, const uint16_t *ids, uint32_t n)
+{
+    const al_model_t *m = v->m;
+    if (v->tr_state != 1) return AL_E_STATE;
+    if ((int32_t)index <= v->last_word || index >= v->n_words) return AL_E_ARG;
+    v->last_word = (int32_t)index;
+    if (n == 0) return AL_OK;                                /* nothing to place: NF */
+    uint32_t states = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (ids[i] >= m->n_classes || ids[i] == m->sil_class) return AL_E_ARG;   /* NF */
+        states += m->hmm_states[ids[i]];
+    }
+    uint32_t need_units = n + (v->n_placed ? 1u : 0u) + 1u;  /* + final silence reserve */
+    if (v->n_placed + 1 > AL_MAX_WORDS || v->n_phones + n > AL_MAX_PHONES
+        || v->n_units + need_units > AL_UNITS_MAX
+        || (uint32_t)v->u_first[v->n_units] + states + 2u * v->nsil > AL_MAX_STATES)
+        return AL_E_FULL;                                    /* NF */
+    if (v->n_placed) add_unit(v, m->sil_class, F_SIL, NO_WORD);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t f = 0;
+        if (i == 0) f = F_WFIRST | (v->n_placed ? F_SKIP : 0u);
+        add_unit(v, ids[i], f, index);
+    }
+    v->n_phones += n;
+    v->n_placed++;
+    pump(v, 0);
+    return AL_OK;
+}
+
+int al_vit_end(al_vit_t *v)
+{
+    if (v->tr_state != 1) return AL_E_STATE;
+    if (v->n_placed) add_unit(v, v->m->sil_class, F_SIL, NO_WORD);   /* trailing silence */
+    v->tr_state = 2;
+    pump(v, 0);
+    return AL_OK;
+}
+
+static uint32_t unit_of(const al_vit_t *v, uint32_t s)
+{
+    uint32_t a = 0, b = v->n_units - 1;       /* u_first[a] <= s < u_first[b + 1] */
+    while (a < b) {
+        uint32_t mid = (a + b + 1) >> 1;
+        if (v->u_first[mid] <= s) a = mid; else b = mid - 1;
+    }
+    return a;
+}
+
+/* ---- per frame ----------------------------------------------------------------------------- */
+static const int8_t *frame_logits(const al_vit_t *v, uint32_t f)
+{
+    return v->ring + (f % v->ring_cap) * v->m->n_classes;
+}
+
+static void emissions(al_vit_t *v, const int8_t *q)
+{
+    const al_model_t *m = v->m;
+    int C = m->n_classes, qmax = -128;
+    for (int c = 0; c < C; c++) if (q[c] > qmax) qmax = q[c];
+    float sum = 0.0f;
+    for (int c = 0; c < C; c++) {
+        float d = m->out_scale * (float)(q[c] - qmax);
+        v->em[c] = d;
+        sum = sum + al_expf(d);
+    }
+    float lse = al_logf(sum);
+    for (int c = 0; c < C; c++) v->em[c] = (v->em[c] - lse) - v->emis_bias[c];
+}
+
+static inline void bp_set(uint8_t *row, uint32_t s, uint32_t code)
+{
+    uint32_t slot = s & WMASK, sh = (slot & 3u) * 2u;
+    row[slot >> 2] = (uint8_t)((row[slot >> 2] & ~(3u << sh)) | (code << sh));
+}
+
+static inline uint32_t bp_get(const al_vit_t *v, uint32_t f, uint32_t s)
+{
+    uint32_t slot = s & WMASK;
+    return (v->bp[f % AL_VIT_LAG][slot >> 2] >> ((slot & 3u) * 2u)) & 3u;
+}
+
+static uint32_t pred_state(const al_vit_t *v, uint32_t s, uint32_t code)
+{
+    if (code == 0) return s;
+    if (code == 1) return s - 1;
+    uint32_t u = unit_of(v, s);                /* skip over the optional silence u-1 */
+    return (uint32_t)v->u_first[u - 1] - 1u;
+}
+
+static void emit(al_vit_t *v, const al_word_result_t *r)
+{
+    al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0};
+    while (v->next_emit < (uint32_t)r->word) {
+        nf.word = (int32_t)v->next_emit++;
+        if (v->cb) v->cb(v->cb_ctx, &nf);
+    }
+    if (v->cb) v->cb(v->cb_ctx, r);
+    v->next_emit = (uint32_t)r->word + 1u;
+}
+
+static void finish_word(al_vit_t *v, int32_t w, int32_t end_frame, int complete)
+{
+    al_word_result_t r = {w, 1, 0, 0, 0, 0, 0};
+    if (complete && v->w_frames > 0) {
+        float mean = v->w_margin / (float)v->w_frames;          /* <= 0 */
+        float c = 1000.0f * al_expf(mean);
+        int32_t conf = (int32_t)(c + 0.5f);
+        if (conf > 1000) conf = 1000;
+        if (conf >= v->nf_min_conf) {
+            r.nf = 0;
+            r.conf = conf;
+            r.start_frame = v->w_start;
+            r.end_frame = end_frame;
+            r.start_ms = v->w_start * 10 + v->offset_ms;
+            r.end_ms = end_frame * 10 + v->offset_ms;
+        }
+    }
+    emit(v, &r);
+}
+
+static void commit_frame(al_vit_t *v, uint32_t f, uint32_t s)
+{
+    while (v->cm_unit + 1 < v->n_units && s >= v->u_first[v->cm_unit + 1]) v->cm_unit++;
+    uint32_t u = v->cm_unit;
+    int32_t w = v->u_word[u] == NO_WORD ? -1 : (int32_t)v->u_word[u];
+    if (w != v->cur_word) {
+        if (v->cur_word >= 0) finish_word(v, v->cur_word, (int32_t)f, 1);
+        if (w >= 0) { v->w_start = (int32_t)f; v->w_margin = 0.0f; v->w_frames = 0; }
+        v->cur_word = w;
+    }
+    if (w >= 0) {
+        const int8_t *q = frame_logits(v, f);
+        int qmax = -128;
+        for (int c = 0; c < v->m->n_classes; c++) if (q[c] > qmax) qmax = q[c];
+        v->w_margin += v->m->out_scale * (float)(q[v->u_cls[u]] - qmax);
+        v->w_frames++;
+    }
+}
+
+/* Commit frames (last_commit, upto] along the path that is in state s at frame upto. */
+static void commit_path(al_vit_t *v, uint32_t upto, uint32_t s)
+{
+    uint32_t first = (uint32_t)(v->last_commit + 1);
+    if (upto < first) return;
+    uint32_t n = upto - first + 1;             /* <= AL_VIT_LAG by the forced-commit rule */
+    for (uint32_t i = n; i-- > 0; ) {
+        v->path[i] = (uint16_t)s;
+        if (i) s = pred_state(v, s, bp_get(v, first + i, s));
+    }
+    for (uint32_t i = 0; i < n; i++) commit_frame(v, first + i, v->path[i]);
+    v->last_commit = (int32_t)upto;
+}
+
+/* Prune below the beam, renormalise to best = 0, cap the band, set lo/hi.
+ * Returns 1 if all survivors share one origin. */
+static int prune(al_vit_t *v, uint32_t a, uint32_t b, float best, uint32_t best_s)
+{
+    float thr = best - v->beam;
+    uint32_t room = AL_VIT_BAND - 1u - v->nsil;
+    uint32_t lo = b, hi = a;
+    for (uint32_t s = a; s < b; s++) {
+        float x = v->sc[s & WMASK];
+        if (x > NEG_HALF) {
+            if (x < thr) v->sc[s & WMASK] = NEG;
+            else { v->sc[s & WMASK] = x - best; if (s < lo) lo = s; hi = s + 1; }
+        }
+    }
+    if (hi - lo > room) {             /* keep a window of `room` states that holds the best */
+        uint32_t na = hi - room;
+        if (na > best_s) na = best_s;
+        for (uint32_t s = lo; s < hi; s++)
+            if (s < na || s >= na + room) v->sc[s & WMASK] = NEG;
+        v->st.n_band_cut++;
+        uint32_t l2 = hi, h2 = lo;
+        for (uint32_t s = lo; s < hi; s++)
+            if (v->sc[s & WMASK] > NEG_HALF) { if (s < l2) l2 = s; h2 = s + 1; }
+        lo = l2; hi = h2;
+    }
+    v->lo = lo; v->hi = hi;
+    if (hi - lo > v->st.max_band) v->st.max_band = hi - lo;
+    uint32_t o = 0; int have = 0;
+    for (uint32_t s = lo; s < hi; s++) {
+        if (v->sc[s & WMASK] > NEG_HALF) {
+            if (!have) { o = v->org[s & WMASK]; have = 1; }
+            else if (v->org[s & WMASK] != o) return 0;
+        }
+    }
+    return 1;
+}
+
+static void reset_origins(al_vit_t *v)
+{
+    for (uint32_t s = v->lo; s < v->hi; s++) v->org[s & WMASK] = (uint16_t)s;
+}
+
+static uint32_t best_state(const al_vit_t *v)
+{
+    uint32_t bs = v->lo;
+    float b = NEG;
+    for (uint32_t s = v->lo; s < v->hi; s++)
+        if (v->sc[s & WMASK] > b) { b = v->sc[s & WMASK]; bs = s; }
+    return bs;
+}
+
+static void step(al_vit_t *v)
+{
+    const al_model_t *m = v->m;
+    uint32_t t = v->t;
+    uint32_t S = v->u_first[v->n_units];
+    uint8_t *row = v->bp[t % AL_VIT_LAG];
+    emissions(v, frame_logits(v, t));
+    float best = NEG;
+    uint32_t best_s = 0, a, b;
+
+    if (t == 0) {                              /* entry: first state of sil0 or of word 1 */
+        a = 0;
+        b = (uint32_t)v->nsil + 1u;
+        if (b > S) b = S;
+        for (uint32_t s = a; s < b; s++) {
+            v->sc[s & WMASK] = NEG; v->org[s & WMASK] = (uint16_t)s; bp_set(row, s, 0);
+        }
+        v->sc[0] = v->em[v->u_cls[0]];
+        best = v->sc[0];
+        if (v->nsil < S) {
+            v->sc[v->nsil & WMASK] = v->em[v->u_cls[1]];
+            if (v->sc[v->nsil & WMASK] > best) { best = v->sc[v->nsil & WMASK]; best_s = v->nsil; }
+        }
+    } else {
+        uint32_t lo = v->lo, hi = v->hi;
+        a = lo;
+        b = hi + 1u + v->nsil;                 /* highest state reachable in one frame (skip) */
+        if (b > S) b = S;
+        if (b > lo + AL_VIT_BAND) b = lo + AL_VIT_BAND;
+        const float *selfp = m->hmm_self_logp, *nextp = m->hmm_next_logp;
+        uint32_t u = unit_of(v, b - 1);
+        /* descending, in place: predecessors (s, s-1, skip source) are all <= s */
+        for (uint32_t s = b; s-- > a; ) {
+            while (s < v->u_first[u]) u--;
+            uint32_t c = v->u_cls[u], j = s - v->u_first[u], code = 0;
+            float bs = NEG;
+            uint16_t og = 0;
+            if (s < hi) {
+                float o = v->sc[s & WMASK];
+                if (o > NEG_HALF) { bs = o + selfp[c]; og = v->org[s & WMASK]; }
+            }
+            if (s > lo && s - 1 < hi) {
+                float o = v->sc[(s - 1) & WMASK];
+                if (o > NEG_HALF) {
+                    float cand = o + nextp[j ? c : v->u_cls[u - 1]];
+                    if (cand > bs) { bs = cand; code = 1; og = v->org[(s - 1) & WMASK]; }
+                }
+            }
+            if (j == 0 && (v->u_flags[u] & F_SKIP)) {
+                uint32_t p = (uint32_t)v->u_first[u - 1] - 1u;
+                if (p >= lo && p < hi) {
+                    float o = v->sc[p & WMASK];
+                    if (o > NEG_HALF) {
+                        float cand = o + nextp[v->u_cls[u - 2]];
+                        if (cand > bs) { bs = cand; code = 2; og = v->org[p & WMASK]; }
+                    }
+                }
+            }
+            if (bs > NEG_HALF) {
+                bs = bs + v->em[c];
+                if (bs > best) { best = bs; best_s = s; }
+                v->org[s & WMASK] = og;
+            } else {
+                bs = NEG;
+            }
+            v->sc[s & WMASK] = bs;
+            bp_set(row, s, code);
+        }
+    }
+    int conv = prune(v, a, b, best, best_s);
+    v->t = t + 1;
+    if (t == 0) { v->anchor = 0; return; }
+    if (conv) {
+        commit_path(v, v->anchor, v->org[v->lo & WMASK]);
+        v->st.n_converged++;
+        v->anchor = t;
+        reset_origins(v);
+    } else if (t - v->anchor >= v->lag_force) {
+        uint32_t bs = best_state(v);
+        uint16_t o = v->org[bs & WMASK];
+        for (uint32_t s = v->lo; s < v->hi; s++)
+            if (v->org[s & WMASK] != o) v->sc[s & WMASK] = NEG;
+        prune(v, v->lo, v->hi, 0.0f, bs);      /* recompute lo / hi */
+        commit_path(v, v->anchor, o);
+        v->st.n_forced++;
+        v->anchor = t;
+        reset_origins(v);
+    }
+    uint32_t lag = (uint32_t)((int32_t)t - v->last_commit);
+    if (lag > v->st.max_lag) v->st.max_lag = lag;
+}
+
+static int can_step(const al_vit_t *v)
+{
+    if (v->tr_state == 2) return 1;
+    uint32_t need = (v->t == 0 ? 0u : v->hi) + 1u + v->nsil;
+    return need <= v->u_first[v->n_units];
+}
+
+static void pump(al_vit_t *v, int force)
+{
+    while (v->t < v->n_arrived) {
+        if (v->tr_state == 2 && v->n_placed == 0) {   /* nothing to align: just count */
+            v->t++;
+            v->last_commit = (int32_t)v->t - 1;
+            continue;
+        }
+        if (v->tr_state == 0) return;                 /* no transcript yet: wait */
+        if (!can_step(v)) {
+            if (!force) return;
+            v->st.n_overrun++;
+        }
+        step(v);
+        if (force) return;
+    }
+}
+
+void al_vit_push(al_vit_t *v, const int8_t *logits)
+{
+    /* the ring holds frames last_commit+1 .. n_arrived-1; make room if the transcript lags */
+    while (v->n_arrived - (uint32_t)(v->last_commit + 1) >= v->ring_cap) {
+        if (v->tr_state == 0) {                       /* no header yet: start an open transcript */
+            al_vit_begin(v, NO_WORD - 1);
+            v->implicit = 1;
+        }
+        if (v->t >= v->n_arrived) break;              /* cannot happen: see the lag bound */
+        pump(v, 1);
+    }
+    int8_t *dst = v->ring + (v->n_arrived % v->ring_cap) * v->m->n_classes;
+    for (int c = 0; c < v->m->n_classes; c++) dst[c] = logits[c];
+    v->n_arrived++;
+    pump(v, 0);
+}
+
+void al_vit_finish(al_vit_t *v)
+{
+    if (v->tr_state == 0) al_vit_begin(v, 0);
+    if (v->implicit) { v->n_words = (uint32_t)(v->last_word + 1); v->implicit = 0; }
+    if (v->tr_state == 1) al_vit_end(v);
+    pump(v, 0);
+    uint32_t T = v->t;
+    if (v->n_placed > 0 && T > 0) {
+        uint32_t S = v->u_first[v->n_units];
+        uint32_t e_sil = S - 1u, e_word = (uint32_t)v->u_first[v->n_units - 1] - 1u;
+        uint32_t s_end = 0;
+        float b = NEG;
+        if (e_word >= v->lo && e_word < v->hi && v->sc[e_word & WMASK] > b) {
+            b = v->sc[e_word & WMASK]; s_end = e_word;
+        }
+        if (e_sil >= v->lo && e_sil < v->hi && v->sc[e_sil & WMASK] > b) {
+            b = v->sc[e_sil & WMASK]; s_end = e_sil;
+        }
+        if (!(b > NEG_HALF)) s_end = best_state(v);   /* end not reached: band lost it */
+        commit_path(v, T - 1u, s_end);
+        if (v->cur_word >= 0) {
+            /* the path ends inside a word: complete only in that word's last state */
+            uint32_t u = v->cm_unit;
+            int last = (s_end + 1u == v->u_first[u + 1])
+                       && (u + 1u >= v->n_units || v->u_word[u + 1] != v->u_word[u]);
+            finish_word(v, v->cur_word, (int32_t)T, last);
+            v->cur_word = -1;
+        }
+    }
+    al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0};
+    while (v->next_emit < v->n_words) {
+        nf.word = (int32_t)v->next_emit++;
+        if (v->cb) v->cb(v->cb_ctx, &nf);
+    }
+}

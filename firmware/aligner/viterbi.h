@@ -1,0 +1,104 @@
+/* viterbi.h - streaming forced alignment over the transcript's HMM state chain with bounded
+ * memory: a band of at most AL_VIT_BAND active states, 2-bit back-pointers in a ring of
+ * AL_VIT_LAG frames, and word results emitted (in word order) as soon as they are final.
+ *
+ * State graph: [sil] w1 [sil] w2 ... wN [sil]. A phone of class c is hmm_states[c]
+ * left-to-right states (stay: hmm_self_logp[c], advance: hmm_next_logp[c]); silence units use
+ * sil_class and are optional (a word's first state can also be entered straight from the
+ * previous word's last state). The path starts in the first state of the leading silence or of
+ * w1 and ends in the last state of the trailing silence or of wN.
+ * Emission of class c at a frame: log_softmax(out_scale * q)[c] - prior_weight * log_prior[c].
+ *
+ * Commit rule (see README.md): every active state carries the id of the state its best path
+ * occupied at the anchor frame. When all surviving states share one origin o, the path up to
+ * the anchor is final: it is traced back from (anchor, o), committed, and the anchor moves to
+ * the current frame. If that has not happened AL_VIT_LAG/2-1 frames after the anchor, the
+ * origin of the best state is committed instead and every state with another origin is
+ * pruned (the band is re-anchored on the committed path). */
+#ifndef AL_VITERBI_H
+#define AL_VITERBI_H
+
+#include <stdint.h>
+#include "al_config.h"
+#include "model_format.h"
+
+#if (AL_VIT_BAND & (AL_VIT_BAND - 1)) != 0 || AL_VIT_BAND < 16
+#error "AL_VIT_BAND must be a power of two >= 16"
+#endif
+#if AL_MAX_STATES > 65535
+#error "state ids are uint16"
+#endif
+
+typedef struct {
+    int32_t word;          /* word index in the transcript */
+    int32_t nf;            /* 1: not found (start/end/conf are then 0) */
+    int32_t start_ms, end_ms;
+    int32_t conf;          /* permille, 0..1000 */
+    int32_t start_frame, end_frame;  /* boundary frames: start before start_frame, end before end_frame */
+} al_word_result_t;
+
+typedef void (*al_word_cb)(void *ctx, const al_word_result_t *r);
+
+typedef struct {
+    uint32_t max_band;       /* widest band seen (states) */
+    uint32_t max_lag;        /* largest (frame - last committed frame) seen */
+    uint32_t n_converged;    /* commits by traceback convergence */
+    uint32_t n_forced;       /* forced commits at the lag limit */
+    uint32_t n_band_cut;     /* frames where the band hit AL_VIT_BAND and was cut */
+    uint32_t n_overrun;      /* frames processed before the transcript covered them */
+} al_vit_stats_t;
+
+typedef struct {
+    const al_model_t *m;
+    float beam;
+    int32_t nf_min_conf;
+    int32_t offset_ms;
+    uint16_t nsil;                      /* states of a silence unit */
+    uint16_t lag_force;                 /* forced commit after this many frames past the anchor */
+    float emis_bias[AL_MAX_CLASSES];    /* prior_weight * log_prior */
+    float em[AL_MAX_CLASSES];           /* emissions of the current frame */
+    /* transcript graph, one entry per unit (phone or silence) */
+    uint8_t  u_cls[AL_UNITS_MAX];
+    uint8_t  u_flags[AL_UNITS_MAX];
+    uint16_t u_word[AL_UNITS_MAX];
+    uint16_t u_first[AL_UNITS_MAX + 1]; /* first state of unit u; u_first[n_units] = n_states */
+    uint32_t n_units, n_phones, n_placed;
+    uint32_t n_words;                   /* declared by the header */
+    int32_t  last_word;                 /* last word index added */
+    uint8_t  tr_state;                  /* 0 none, 1 open, 2 complete */
+    uint8_t  implicit;                  /* opened by a full frame ring before the header came */
+    /* frames */
+    uint32_t ring_cap;                  /* logit frames the ring holds */
+    uint32_t n_arrived, t;              /* frames pushed / processed */
+    int32_t  last_commit;               /* last committed frame (-1: none) */
+    uint32_t anchor;                    /* frame the origins refer to */
+    /* band: states [lo, hi), slot = state & (AL_VIT_BAND-1) */
+    uint32_t lo, hi;
+    float    sc[AL_VIT_BAND];
+    uint16_t org[AL_VIT_BAND];
+    uint8_t  bp[AL_VIT_LAG][AL_VIT_BAND / 4];
+    uint16_t path[AL_VIT_LAG];
+    /* commit cursor */
+    uint32_t cm_unit;
+    int32_t  cur_word;
+    int32_t  w_start;
+    float    w_margin;
+    uint32_t w_frames;
+    uint32_t next_emit;
+    al_word_cb cb;
+    void *cb_ctx;
+    al_vit_stats_t st;
+    int8_t ring[AL_VIT_LOGIT_POOL];
+} al_vit_t;
+
+int  al_vit_init(al_vit_t *v, const al_model_t *m);
+void al_vit_reset(al_vit_t *v);                       /* forget transcript and frames */
+void al_vit_set_callback(al_vit_t *v, al_word_cb cb, void *ctx);
+void al_vit_set_params(al_vit_t *v, float beam, int32_t nf_min_conf);
+int  al_vit_begin(al_vit_t *v, uint32_t n_words);
+int  al_vit_add_word(al_vit_t *v, uint32_t index, const uint16_t *ids, uint32_t n);
+int  al_vit_end(al_vit_t *v);
+void al_vit_push(al_vit_t *v, const int8_t *logits);
+void al_vit_finish(al_vit_t *v);                      /* emits every outstanding word */
+
+#endif

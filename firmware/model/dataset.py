@@ -1,0 +1,57 @@
+"""Corpus -> features and frame labels for training."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+try:
+    from . import features as F
+    from .corpus import load_split
+except ImportError:  # pragma: no cover
+    import features as F  # type: ignore[no-redef]
+    from corpus import load_split  # type: ignore[no-redef]
+
+FRAME_S = F.HOP / F.SAMPLE_RATE            # 0.010
+CENTRE_S = (F.WIN / 2) / F.SAMPLE_RATE     # 0.0125: centre of frame 0
+
+
+@dataclass
+class Utt:
+    feats: np.ndarray    # float32 [T, 40] log mel (not normalised)
+    labels: np.ndarray   # int64 [T] class of the phone at the frame centre (0 = sil)
+    seg: np.ndarray      # [S,3] class, start, end (s)
+    word: np.ndarray     # [W,2] token start/end (s), -1 when none
+    meta: dict
+    audio: np.ndarray | None = None
+
+
+def frame_labels(seg: np.ndarray, n: int) -> np.ndarray:
+    """Class of the phone covering each frame centre t*0.010 + 0.0125 (sil if none)."""
+    lab = np.zeros(n, np.int64)
+    centres = np.arange(n) * FRAME_S + CENTRE_S
+    for c, s, e in seg:
+        a = int(np.searchsorted(centres, s, "left"))
+        b = int(np.searchsorted(centres, e, "left"))
+        lab[a:b] = int(c)
+    return lab
+
+
+def load_utts(root: Path, split: str, keep_audio: bool = False, limit: int | None = None) -> list[Utt]:
+    raw = load_split(root, split)
+    if limit is not None:
+        raw = raw[:limit]
+    out: list[Utt] = []
+    for r in raw:
+        f = F.log_mel(r["audio"])
+        out.append(Utt(f, frame_labels(r["seg"], len(f)), r["seg"], r["word"], r["meta"],
+                       r["audio"] if keep_audio else None))
+    return out
+
+
+def feature_stats(utts: list[Utt]) -> tuple[np.ndarray, np.ndarray]:
+    allf = np.concatenate([u.feats for u in utts]).astype(np.float64)
+    mean = allf.mean(0)
+    std = allf.std(0)
+    return mean.astype(np.float32), (1.0 / np.maximum(std, 1e-3)).astype(np.float32)

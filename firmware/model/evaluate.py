@@ -1,0 +1,159 @@
+"""Evaluate word alignment on the held-out TEST voices (variants never seen in training).
+
+Prefers the C aligner through firmware/aligner/host.py (what the firmware runs); falls back to
+the NumPy development aligner (align_np.py) with a loud note.  Prints a markdown table: word
+boundary MAE (starts, ends, overall), share within 10/20/25/50/100 ms, boundary F1 at 20 ms
+(one-to-one matching), NF words.  --clip aligns one wav + transcript.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+try:
+    from . import align_np, g2p, metrics, reference
+    from .corpus import load_split
+except ImportError:  # pragma: no cover
+    import align_np, g2p, metrics, reference  # type: ignore
+    from corpus import load_split  # type: ignore[no-redef]
+
+HERE = Path(__file__).parent
+HOST_PY = HERE.parent / "aligner" / "host.py"
+
+Aligner = Callable[[np.ndarray, list[list[int]]], list[tuple[float | None, float | None]]]
+
+
+def numpy_aligner(model: reference.Model) -> Aligner:
+    hp = align_np.HmmParams(model.hmm_states, model.hmm_self_logp, model.hmm_next_logp,
+                            model.log_prior, model.prior_weight, model.frame_offset_s,
+                            model.sil_class)
+
+    def run(pcm: np.ndarray, word_phones: list[list[int]]) -> list[tuple[float | None, float | None]]:
+        lp = reference.log_posteriors(model, pcm)
+        return [(r.start, r.end) for r in align_np.align(lp, word_phones, hp)]
+    return run
+
+
+def c_aligner() -> Aligner | None:
+    """The C host library through firmware/aligner/host.py, or None if unavailable."""
+    if not HOST_PY.exists():
+        return None
+    try:
+        spec = importlib.util.spec_from_file_location("aligner_host", HOST_PY)
+        assert spec and spec.loader
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["aligner_host"] = mod
+        spec.loader.exec_module(mod)
+        fn = getattr(mod, "align", None)
+        if fn is None:
+            return None
+        inst = fn
+
+        def run(pcm: np.ndarray, word_phones: list[list[int]]) -> list[tuple[float | None, float | None]]:
+            res = inst(pcm, word_phones)
+            out: list[tuple[float | None, float | None]] = []
+            for r in res:
+                if isinstance(r, dict):
+                    s, e = r.get("start_ms"), r.get("end_ms")
+                else:
+                    s, e = getattr(r, "start_ms", None), getattr(r, "end_ms", None)
+                    if s is None and isinstance(r, (tuple, list)):
+                        s, e = r[0], r[1]
+                nf = (isinstance(r, dict) and r.get("nf")) or getattr(r, "nf", False)
+                out.append((None, None) if nf or s is None or s < 0 else (s / 1000.0, e / 1000.0))
+            return out
+        return run
+    except Exception as exc:  # noqa: BLE001
+        print(f"# host.py present but unusable ({exc!r})", file=sys.stderr)
+        return None
+
+
+def pick_aligner(model: reference.Model, which: str) -> tuple[Aligner, str]:
+    if which in ("auto", "c"):
+        c = c_aligner()
+        if c is not None:
+            return c, "C aligner (firmware/aligner/host.py)"
+        if which == "c":
+            sys.exit("C aligner requested but firmware/aligner/host.py is not usable")
+    print("#" * 78 + "\n# NOTE: C host aligner not available -> using the NumPy DEVELOPMENT aligner"
+          "\n# (align_np.py).  Numbers are indicative of the model, not of the firmware.\n"
+          + "#" * 78, file=sys.stderr)
+    return numpy_aligner(model), "NumPy development aligner (align_np.py)"
+
+
+def evaluate(root: Path, split: str, aligner: Aligner, limit: int | None, g2p_voice: str | None,
+             ) -> list[tuple[str, dict]]:
+    utts = load_split(root, split)
+    if limit:
+        utts = utts[:limit]
+    groups: dict[str, metrics.BoundaryStats] = {"all": metrics.BoundaryStats(),
+                                                "clean": metrics.BoundaryStats(),
+                                                "augmented": metrics.BoundaryStats()}
+    per_variant: dict[str, metrics.BoundaryStats] = {}
+    t0 = time.time()
+    audio_s = 0.0
+    for u in utts:
+        m = u["meta"]
+        wp = g2p.transcript_phones(m["text"], g2p_voice or m["lang"])
+        hyp = aligner(u["audio"], [w.phones for w in wp])
+        audio_s += len(u["audio"]) / 16000
+        for key in ("all", "clean" if m["aug"].get("clean") else "augmented"):
+            groups[key].add(u["word"], hyp)
+        per_variant.setdefault(f"variant {m['variant']}", metrics.BoundaryStats()).add(u["word"], hyp)
+    dt = time.time() - t0
+    print(f"# {len(utts)} utterances, {audio_s / 60:.1f} min audio, {dt:.0f} s "
+          f"({audio_s / max(dt, 1e-9):.0f}x real time)", file=sys.stderr)
+    return [(k, v.summary()) for k, v in groups.items()] + \
+           [(k, v.summary()) for k, v in sorted(per_variant.items())]
+
+
+def clip_mode(wav: str, text: str, aligner: Aligner, voice: str) -> None:
+    import soundfile as sf
+    from scipy.signal import resample_poly
+    pcm, sr = sf.read(wav, dtype="int16")
+    if pcm.ndim > 1:
+        pcm = pcm[:, 0]
+    if sr != 16000:
+        g = np.gcd(sr, 16000)
+        pcm = np.round(resample_poly(pcm.astype(np.float64), 16000 // g, sr // g)).clip(
+            -32768, 32767).astype(np.int16)
+    wp = g2p.transcript_phones(text, voice)
+    for i, (w, (s, e)) in enumerate(zip(wp, aligner(pcm, [w.phones for w in wp]))):
+        print(f"{i:3d} {w.token:20s} " + ("NF" if s is None else f"{s:8.3f} {e:8.3f}"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Evaluate the aligner on held-out voices.")
+    ap.add_argument("--data", default=str(HERE / "data"))
+    ap.add_argument("--split", default="test")
+    ap.add_argument("--model", default=str(reference.DEFAULT_MODEL))
+    ap.add_argument("--aligner", choices=["auto", "c", "numpy"], default="auto")
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--g2p-voice", default=None,
+                    help="eSpeak voice for transcript phones (default: the clip's language)")
+    ap.add_argument("--clip", nargs=2, metavar=("WAV", "TEXT"), help="align one wav + text")
+    ap.add_argument("--json", help="also write the summaries here")
+    ap.add_argument("--seed", type=int, default=0, help="unused (evaluation is deterministic)")
+    args = ap.parse_args()
+    model = reference.load(args.model)
+    aligner, name = pick_aligner(model, args.aligner)
+    if args.clip:
+        clip_mode(args.clip[0], args.clip[1], aligner, args.g2p_voice or "en-us")
+        return
+    rows = evaluate(Path(args.data), args.split, aligner, args.limit, args.g2p_voice)
+    print(f"Aligner: {name}; model: {args.model}; split: {args.split} "
+          f"(voices with variants never seen in training)\n")
+    print(metrics.format_table(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"aligner": name, "rows": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

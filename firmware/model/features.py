@@ -1,0 +1,122 @@
+"""NumPy front end exactly per firmware/aligner/CONTRACT.md (float32 arithmetic).
+
+pcm int16 16 kHz -> x = s/32768 -> pre-emphasis y[n] = x[n] - 0.97 x[n-1] (x[-1] = 0) -> frames
+of 400 samples every 160 (only complete frames) -> periodic Hann -> zero-pad 512 -> rfft ->
+power -> 40 HTK mel bands 20..7600 Hz (triangular, unnormalised, exported as a table) ->
+ln(max(., 1e-10)) -> (f - mean) * inv_std -> int8 by round-half-away-from-zero(g / in_scale).
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+HOP = 160
+WIN = 400
+NFFT = 512
+N_MELS = 40
+FMIN = 20.0
+FMAX = 7600.0
+PREEMPH = np.float32(0.97)
+LOG_FLOOR = np.float32(1e-10)
+
+
+def hz_to_mel(f: np.ndarray | float) -> np.ndarray:
+    return 2595.0 * np.log10(1.0 + np.asarray(f, dtype=np.float64) / 700.0)
+
+
+def mel_to_hz(m: np.ndarray | float) -> np.ndarray:
+    return 700.0 * (10.0 ** (np.asarray(m, dtype=np.float64) / 2595.0) - 1.0)
+
+
+@dataclass(frozen=True)
+class MelTable:
+    first: np.ndarray    # uint16 [N_MELS] first FFT bin of band i
+    count: np.ndarray    # uint16 [N_MELS] number of bins of band i
+    weights: np.ndarray  # float32, concatenated band after band
+
+    def dense(self) -> np.ndarray:
+        """Dense float32 [N_MELS, NFFT//2+1] matrix built from the table."""
+        w = np.zeros((N_MELS, NFFT // 2 + 1), np.float32)
+        off = 0
+        for i in range(N_MELS):
+            a, n = int(self.first[i]), int(self.count[i])
+            w[i, a:a + n] = self.weights[off:off + n]
+            off += n
+        return w
+
+
+@lru_cache(maxsize=1)
+def mel_table() -> MelTable:
+    """HTK-mel triangular filters (unnormalised), computed in float64, stored as float32."""
+    mels = np.linspace(hz_to_mel(FMIN), hz_to_mel(FMAX), N_MELS + 2)
+    hz = mel_to_hz(mels)
+    bins = np.arange(NFFT // 2 + 1) * (SAMPLE_RATE / NFFT)
+    first, count, weights = [], [], []
+    for i in range(N_MELS):
+        lo, c, hi = hz[i], hz[i + 1], hz[i + 2]
+        w = np.maximum(0.0, np.minimum((bins - lo) / (c - lo), (hi - bins) / (hi - c)))
+        nz = np.nonzero(w > 0)[0]
+        a, b = int(nz[0]), int(nz[-1]) + 1
+        first.append(a)
+        count.append(b - a)
+        weights.append(w[a:b].astype(np.float32))
+    return MelTable(np.array(first, np.uint16), np.array(count, np.uint16),
+                    np.concatenate(weights).astype(np.float32))
+
+
+@lru_cache(maxsize=1)
+def window() -> np.ndarray:
+    n = np.arange(WIN, dtype=np.float64)
+    return (0.5 - 0.5 * np.cos(2.0 * np.pi * n / WIN)).astype(np.float32)
+
+
+def n_frames(n_samples: int) -> int:
+    return 0 if n_samples < WIN else 1 + (n_samples - WIN) // HOP
+
+
+def log_mel(pcm: np.ndarray) -> np.ndarray:
+    """int16 PCM -> float32 [T, N_MELS] log mel energies f."""
+    x = pcm.astype(np.float32) / np.float32(32768.0)
+    y = np.empty_like(x)
+    if len(x):
+        y[0] = x[0]
+        y[1:] = x[1:] - PREEMPH * x[:-1]
+    t = n_frames(len(y))
+    if t == 0:
+        return np.zeros((0, N_MELS), np.float32)
+    idx = np.arange(WIN)[None, :] + HOP * np.arange(t)[:, None]
+    frames = y[idx] * window()[None, :]
+    spec = np.fft.rfft(frames, n=NFFT, axis=1)
+    power = (spec.real.astype(np.float32) ** 2 + spec.imag.astype(np.float32) ** 2).astype(np.float32)
+    mel = power @ mel_table().dense().T
+    return np.log(np.maximum(mel, LOG_FLOOR)).astype(np.float32)
+
+
+def normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray) -> np.ndarray:
+    return ((f - mean.astype(np.float32)) * inv_std.astype(np.float32)).astype(np.float32)
+
+
+def quantise_input(g: np.ndarray, in_scale: float) -> np.ndarray:
+    """q = clamp(round_half_away_from_zero(g / in_scale), -127, 127) as int8 (float32 math)."""
+    v = (g.astype(np.float32) / np.float32(in_scale)).astype(np.float32)
+    r = np.where(v >= 0, np.floor(v + np.float32(0.5)), np.ceil(v - np.float32(0.5)))
+    return np.clip(r, -127, 127).astype(np.int8)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Compute log-mel features of a 16 kHz wav file.")
+    ap.add_argument("wav")
+    args = ap.parse_args()
+    import soundfile as sf
+    pcm, sr = sf.read(args.wav, dtype="int16")
+    assert sr == SAMPLE_RATE, "need 16 kHz audio"
+    f = log_mel(pcm if pcm.ndim == 1 else pcm[:, 0])
+    print(f.shape, f.mean(), f.std())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""Reduced phone inventory (class 0 = sil) and the eSpeak mnemonic -> class mapping (phone_map.json)."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+MAP_PATH = Path(__file__).with_name("phone_map.json")
+SIL = 0
+MERGE = "+"
+
+
+@lru_cache(maxsize=1)
+def _load() -> tuple[list[str], dict[str, str]]:
+    doc = json.loads(MAP_PATH.read_text())
+    return list(doc["classes"]), dict(doc["map"])
+
+
+def classes() -> list[str]:
+    """Class names; index = class id."""
+    return _load()[0]
+
+
+def n_classes() -> int:
+    return len(classes())
+
+
+def class_id(name: str) -> int:
+    return classes().index(name)
+
+
+def map_mnemonic(mnemonic: str) -> str | None:
+    """Class name for an eSpeak mnemonic, 'sil' for pauses, MERGE for merge-into-previous,
+    None if unknown even after stripping modifier characters."""
+    if mnemonic == "" or mnemonic.startswith("_") or mnemonic in ("|", "||"):
+        return "sil"
+    table = _load()[1]
+    m = mnemonic
+    while m:
+        if m in table:
+            return table[m]
+        m = m[:-1]  # strip trailing modifiers such as '#', '2', '-', ';'
+    return None

@@ -1,0 +1,236 @@
+"""Train the TDNN phone classifier (float, then int8 quantisation-aware), fit priors and HMM
+parameters, tune prior_weight and frame_offset_s with the int8 reference on a dev subset.
+
+Writes runs/<name>/ckpt.pt (everything export.py needs) and train_log.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as Fn
+
+try:
+    from . import align_np, dataset, g2p, hmm, metrics, modelfile, phones, reference
+    from .model import TDNN, default_specs
+except ImportError:  # pragma: no cover
+    import align_np, dataset, g2p, hmm, metrics, modelfile, phones, reference  # type: ignore
+    from model import TDNN, default_specs  # type: ignore[no-redef]
+
+HERE = Path(__file__).parent
+
+
+def make_batches(utts: list[dataset.Utt], max_frames: int, rng: random.Random) -> list[list[int]]:
+    order = sorted(range(len(utts)), key=lambda i: len(utts[i].labels))
+    batches, cur, cur_max = [], [], 0
+    for i in order:
+        n = len(utts[i].labels)
+        if cur and max(cur_max, n) * (len(cur) + 1) > max_frames:
+            batches.append(cur)
+            cur, cur_max = [], 0
+        cur.append(i)
+        cur_max = max(cur_max, n)
+    if cur:
+        batches.append(cur)
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(utts: list[dataset.Utt], idx: list[int], mean: np.ndarray, inv_std: np.ndarray
+            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    T = max(len(utts[i].labels) for i in idx)
+    x = np.zeros((len(idx), dataset.F.N_MELS, T), np.float32)
+    y = np.full((len(idx), T), -100, np.int64)
+    m = np.zeros((len(idx), 1, T), np.float32)
+    for j, i in enumerate(idx):
+        u = utts[i]
+        n = len(u.labels)
+        x[j, :, :n] = ((u.feats - mean) * inv_std).T
+        y[j, :n] = u.labels
+        m[j, 0, :n] = 1.0
+    return torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(m)
+
+
+def run_epochs(net: TDNN, utts: list[dataset.Utt], mean: np.ndarray, inv_std: np.ndarray,
+               epochs: int, lr: float, max_frames: int, smoothing: float, seed: int,
+               log: list, tag: str) -> None:
+    rng = random.Random(seed)
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    steps = epochs * len(make_batches(utts, max_frames, random.Random(0)))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
+    for ep in range(epochs):
+        t0 = time.time()
+        net.train()
+        tot, n, correct = 0.0, 0, 0
+        for b in make_batches(utts, max_frames, rng):
+            x, y, m = collate(utts, b, mean, inv_std)
+            logits = net(x, m)
+            loss = Fn.cross_entropy(logits, y, ignore_index=-100, label_smoothing=smoothing)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+            opt.step()
+            sched.step()
+            valid = y != -100
+            k = int(valid.sum())
+            tot += float(loss.detach()) * k
+            n += k
+            correct += int((logits.argmax(1) == y)[valid].sum())
+        rec = {"stage": tag, "epoch": ep, "loss": tot / n, "frame_acc": correct / n,
+               "seconds": time.time() - t0}
+        log.append(rec)
+        print(json.dumps(rec), flush=True)
+
+
+@torch.no_grad()
+def frame_accuracy(net: TDNN, utts: list[dataset.Utt], mean: np.ndarray, inv_std: np.ndarray) -> float:
+    net.eval()
+    c = n = 0
+    for b in make_batches(utts, 20000, random.Random(0)):
+        x, y, m = collate(utts, b, mean, inv_std)
+        pred = net(x, m).argmax(1)
+        valid = y != -100
+        c += int((pred == y)[valid].sum())
+        n += int(valid.sum())
+    return c / max(n, 1)
+
+
+@torch.no_grad()
+def calibrate(net: TDNN, utts: list[dataset.Utt], mean: np.ndarray, inv_std: np.ndarray,
+              pct: float = 99.99) -> None:
+    """Per-tensor activation scales from percentiles of |activation| over calibration data."""
+    net.eval()
+    net.quant = False
+    acts: list[list[np.ndarray]] = [[] for _ in range(len(net.specs) + 1)]
+    for b in make_batches(utts, 20000, random.Random(1))[:20]:
+        x, _, m = collate(utts, b, mean, inv_std)
+        coll: list[torch.Tensor] = []
+        net(x, m, collect=coll)
+        valid = m[:, 0, :].bool()
+        acts[0].append(x.permute(0, 2, 1)[valid].abs().numpy().ravel())
+        for i, a in enumerate(coll):
+            acts[i + 1].append(a.permute(0, 2, 1)[valid].abs().numpy().ravel())
+    scales = []
+    for i, a in enumerate(acts):
+        v = np.concatenate(a)
+        p = pct if 0 < i < len(acts) - 1 else 99.999
+        scales.append(max(float(np.percentile(v, p)), 1e-3) / 127.0)
+    net.act_scale.copy_(torch.tensor(scales, dtype=torch.float32))
+    print("act scales", [round(s, 5) for s in scales], flush=True)
+
+
+def checkpoint(net: TDNN, mean: np.ndarray, inv_std: np.ndarray, extra: dict) -> dict:
+    ck = {"specs": [s.__dict__ for s in net.specs],
+          "weights": [(c.weight.detach().numpy().astype(np.float64), c.bias.detach().numpy().astype(np.float64))
+                      for c in net.convs],
+          "act_scale": net.act_scale.numpy().astype(np.float64).tolist(),
+          "feat_mean": mean, "feat_inv_std": inv_std, "phones": phones.classes()}
+    ck.update(extra)
+    return ck
+
+
+def evaluate_alignment(model: reference.Model, utts: list[dataset.Utt], prior_weights: list[float],
+                       offset: float | None = None) -> tuple[float, float, dict]:
+    """Align utts (with audio) for each prior weight; returns best (weight, offset, summary)."""
+    lps, wps, refs = [], [], []
+    for u in utts:
+        lps.append(reference.log_posteriors(model, u.audio))
+        wps.append([w.phones for w in g2p.transcript_phones(u.meta["text"], u.meta["lang"])])
+        refs.append(u.word)
+    best = None
+    for pw in prior_weights:
+        hp = align_np.HmmParams(model.hmm_states, model.hmm_self_logp, model.hmm_next_logp,
+                                model.log_prior, pw, 0.0)
+        hyps = [align_np.align(lp, wp, hp) for lp, wp in zip(lps, wps)]
+        diffs = []
+        for ref, hyp in zip(refs, hyps):
+            for (rs, re_), h in zip(ref, hyp):
+                if rs >= 0 and h.start is not None:
+                    diffs += [rs - h.start, re_ - h.end]
+        off = float(np.median(diffs)) if offset is None else offset
+        st = metrics.BoundaryStats()
+        for ref, hyp in zip(refs, hyps):
+            st.add(ref, [(None, None) if h.start is None else (h.start + off, h.end + off) for h in hyp])
+        s = st.summary()
+        print(f"prior_weight {pw:.2f} offset {off * 1000:.1f} ms: MAE {s['mae_ms']:.1f} ms, "
+              f"<=50ms {100 * s['within_50ms']:.1f}%", flush=True)
+        if best is None or s["mae_ms"] < best[2]["mae_ms"]:
+            best = (pw, off, s)
+    assert best is not None
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Train the int8 TDNN phone model and HMM parameters.")
+    ap.add_argument("--data", default=str(HERE / "data"))
+    ap.add_argument("--out", default=str(HERE / "runs" / "main"))
+    ap.add_argument("--width", type=int, default=128)
+    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--qat-epochs", type=int, default=4)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--max-frames", type=int, default=12000)
+    ap.add_argument("--smoothing", type=float, default=0.05)
+    ap.add_argument("--dev-utts", type=int, default=80)
+    ap.add_argument("--limit", type=int, default=None, help="use only the first N utterances")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    t_all = time.time()
+    utts = dataset.load_utts(Path(args.data), "train", keep_audio=True, limit=args.limit)
+    dev = utts[::max(1, len(utts) // args.dev_utts)][:args.dev_utts]
+    dev_ids = {id(u) for u in dev}
+    train = [u for u in utts if id(u) not in dev_ids]
+    n_frames = sum(len(u.labels) for u in train)
+    print(f"train {len(train)} utts {n_frames} frames ({n_frames / 360000:.2f} h), dev {len(dev)}",
+          flush=True)
+    mean, inv_std = dataset.feature_stats(train)
+    C = phones.n_classes()
+    net = TDNN(default_specs(dataset.F.N_MELS, C, args.width))
+    print(f"parameters: {net.n_params()}, receptive field +-{net.receptive_half()} frames", flush=True)
+    log: list = []
+    run_epochs(net, train, mean, inv_std, args.epochs, args.lr, args.max_frames, args.smoothing,
+               args.seed, log, "float")
+    acc_float = frame_accuracy(net, dev, mean, inv_std)
+    calibrate(net, train, mean, inv_std)
+    net.quant = True
+    acc_ptq = frame_accuracy(net, dev, mean, inv_std)
+    print(f"dev frame acc float {acc_float:.4f}, fake-quant before QAT {acc_ptq:.4f}", flush=True)
+    if args.qat_epochs:
+        run_epochs(net, train, mean, inv_std, args.qat_epochs, args.lr / 10, args.max_frames,
+                   args.smoothing, args.seed + 1, log, "qat")
+    acc_qat = frame_accuracy(net, dev, mean, inv_std)
+    print(f"dev frame acc after QAT {acc_qat:.4f}", flush=True)
+
+    counts = np.bincount(np.concatenate([u.labels for u in train]), minlength=C).astype(np.float64)
+    log_prior = np.log((counts + 1.0) / (counts.sum() + C)).astype(np.float32)
+    n_states, self_lp, next_lp = hmm.fit([u.labels for u in train], [u.seg for u in train], C)
+    extra = {"log_prior": log_prior, "hmm_states": n_states, "hmm_self_logp": self_lp,
+             "hmm_next_logp": next_lp, "prior_weight": 0.0, "frame_offset_s": 0.0}
+    ck = checkpoint(net, mean, inv_std, extra)
+    model = reference.model_from_dict(modelfile.model_dict(ck))
+    pw, off, summ = evaluate_alignment(model, dev, [0.0, 0.3, 0.5, 0.7, 1.0])
+    ck["prior_weight"], ck["frame_offset_s"] = pw, off
+    ck["info"] = {"train_utts": len(train), "train_frames": n_frames, "params": net.n_params(),
+                  "dev_frame_acc_float": acc_float, "dev_frame_acc_ptq": acc_ptq,
+                  "dev_frame_acc_qat": acc_qat, "dev_alignment": summ,
+                  "seconds": time.time() - t_all, "args": vars(args)}
+    torch.save(ck, out / "ckpt.pt")
+    (out / "train_log.json").write_text(json.dumps({"epochs": log, "info": ck["info"]}, indent=1))
+    print(f"chose prior_weight {pw} frame_offset {off * 1000:.1f} ms; dev {json.dumps(summ)}")
+    print(f"total {time.time() - t_all:.0f} s -> {out / 'ckpt.pt'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,275 @@
+"""Register-level peripheral models: declarations and the bus-facing base class.
+
+A peripheral declares its registers (offsets, fields, access kinds and reset values) as data.
+The base class turns bus reads and writes into register values; a subclass adds behaviour by
+defining ``on_read_<REG>(value) -> value`` and ``on_write_<REG>(old, new)`` methods, which run
+only when the firmware touches that register. Peripherals never reach into the machine: all
+they may do is through the :class:`PeripheralContext` they are given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar, Protocol
+
+# Access kinds of a field (RM0433 1.2 "List of abbreviations for registers").
+RW = "rw"      # read/write
+RO = "r"       # read-only: writes ignored
+WO = "w"       # write-only: reads as zero
+W1C = "rc_w1"  # read, clear by writing 1
+W1S = "rs"     # read, set by writing 1 (software can only set)
+WT = "t"       # toggle on writing 1
+
+
+@dataclass(frozen=True)
+class Field:
+    """One bit field of a register."""
+
+    name: str
+    lsb: int
+    width: int = 1
+    access: str = RW
+    reset: int = 0
+
+    @property
+    def mask(self) -> int:
+        return ((1 << self.width) - 1) << self.lsb
+
+
+@dataclass(frozen=True)
+class Register:
+    """One 32-bit register. Bits not covered by a field are reserved: read 0, writes ignored,
+    unless the register declares no fields at all (then all 32 bits are ``access``)."""
+
+    name: str
+    offset: int
+    fields: tuple[Field, ...] = ()
+    access: str = RW
+    reset: int | None = None
+
+    def reset_value(self) -> int:
+        if self.reset is not None:
+            return self.reset
+        value = 0
+        for f in self.fields:
+            value |= (f.reset << f.lsb) & f.mask
+        return value
+
+    def mask_of(self, *accesses: str) -> int:
+        if not self.fields:
+            return 0xFFFFFFFF if self.access in accesses else 0
+        m = 0
+        for f in self.fields:
+            if f.access in accesses:
+                m |= f.mask
+        return m
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.name} has no field {name}")
+
+
+class PeripheralContext(Protocol):
+    """What a peripheral may ask of the machine it sits in."""
+
+    def now(self) -> int:
+        """Core clock cycles elapsed since reset, at this very access."""
+
+    def schedule(self, cycle: int, callback: Callable[[int], None]) -> int:
+        """Call ``callback(cycle)`` when simulated time reaches ``cycle`` (absolute core cycles).
+        Returns a handle for :meth:`cancel`."""
+
+    def cancel(self, handle: int) -> None: ...
+
+    def set_irq(self, irq: int, level: bool) -> None:
+        """Drive NVIC interrupt line ``irq`` (a level; a pulse is set then clear)."""
+
+    def pend_exception(self, number: int) -> None:
+        """Set a system exception pending (e.g. 15 = SysTick, 14 = PendSV)."""
+
+    def clock_hz(self, name: str) -> float:
+        """Frequency of a named clock of the clock tree (see peripherals/rcc.py: CLOCKS)."""
+
+    def log(self, message: str) -> None:
+        """One diagnostic line for the run log."""
+
+    def peripheral(self, name: str) -> "Peripheral":
+        """Another peripheral by platform name (for wired signals such as DMA requests)."""
+
+
+@dataclass
+class Access:
+    """One logged access (for unmodelled windows and tests)."""
+
+    cycle: int
+    peripheral: str
+    offset: int
+    size: int
+    write: bool
+    value: int
+
+
+class Peripheral:
+    """A memory-mapped block of registers.
+
+    Subclasses set ``registers`` and may define ``on_read_<REG>(value) -> int`` and
+    ``on_write_<REG>(old, new) -> None`` hooks. ``values`` holds the stored register values.
+    """
+
+    registers: ClassVar[tuple[Register, ...]] = ()
+    #: clock (in the RCC clock tree) that feeds this block's registers, for power accounting
+    bus_clock: ClassVar[str] = "hclk"
+
+    def __init__(self, name: str, base: int, size: int, ctx: PeripheralContext,
+                 **params: object) -> None:
+        self.name = name
+        self.base = base
+        self.size = size
+        self.ctx = ctx
+        self.params = params
+        self._by_offset: dict[int, Register] = {r.offset: r for r in self.registers}
+        self._by_name: dict[str, Register] = {r.name: r for r in self.registers}
+        self._read_hooks: dict[int, Callable[[int], int]] = {}
+        self._write_hooks: dict[int, Callable[[int, int], None]] = {}
+        for r in self.registers:
+            rh = getattr(self, f"on_read_{r.name}", None)
+            if rh is not None:
+                self._read_hooks[r.offset] = rh
+            wh = getattr(self, f"on_write_{r.name}", None)
+            if wh is not None:
+                self._write_hooks[r.offset] = wh
+        self.values: dict[int, int] = {}
+        self.reset()
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def reset(self) -> None:
+        self.values = {r.offset: r.reset_value() for r in self.registers}
+
+    # --- register access by name (for subclasses and tests) --------------------------------
+    def reg(self, name: str) -> int:
+        return self.values[self._by_name[name].offset]
+
+    def set_reg(self, name: str, value: int) -> None:
+        self.values[self._by_name[name].offset] = value & 0xFFFFFFFF
+
+    def get_field(self, reg: str, fld: str) -> int:
+        f = self._by_name[reg].field(fld)
+        return (self.reg(reg) & f.mask) >> f.lsb
+
+    def set_field(self, reg: str, fld: str, value: int) -> None:
+        f = self._by_name[reg].field(fld)
+        self.set_reg(reg, (self.reg(reg) & ~f.mask) | ((value << f.lsb) & f.mask))
+
+    # --- bus side --------------------------------------------------------------------------
+    def read(self, offset: int, size: int) -> int:
+        aligned = offset & ~3
+        reg = self._by_offset.get(aligned)
+        if reg is None:
+            self.ctx.log(f"{self.name}: read of unimplemented offset {offset:#x}")
+            return 0
+        value = self.values[aligned]
+        hook = self._read_hooks.get(aligned)
+        if hook is not None:
+            value = hook(value) & 0xFFFFFFFF
+        value &= ~reg.mask_of(WO) & 0xFFFFFFFF
+        shift = (offset & 3) * 8
+        return (value >> shift) & ((1 << (8 * size)) - 1)
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        aligned = offset & ~3
+        reg = self._by_offset.get(aligned)
+        if reg is None:
+            self.ctx.log(f"{self.name}: write {value:#x} to unimplemented offset {offset:#x}")
+            return
+        shift = (offset & 3) * 8
+        lane = (((1 << (8 * size)) - 1) << shift) & 0xFFFFFFFF
+        value = (value << shift) & lane
+        old = self.values[aligned]
+        new = old
+        m = reg.mask_of(RW, WO) & lane
+        new = (new & ~m) | (value & m)
+        m = reg.mask_of(W1C) & lane
+        new &= ~(value & m)
+        m = reg.mask_of(W1S) & lane
+        new |= value & m
+        m = reg.mask_of(WT) & lane
+        new ^= value & m
+        new &= 0xFFFFFFFF
+        self.values[aligned] = new
+        hook = self._write_hooks.get(aligned)
+        if hook is not None:
+            hook(old, new)
+
+
+class UnmodelledPeripheral(Peripheral):
+    """A declared window with no model: reads return 0, writes are dropped, every access is
+    logged by name so nothing is silent."""
+
+    def __init__(self, name: str, base: int, size: int, ctx: PeripheralContext,
+                 **params: object) -> None:
+        super().__init__(name, base, size, ctx, **params)
+        self.accesses: list[Access] = []
+
+    def read(self, offset: int, size: int) -> int:
+        self.accesses.append(Access(self.ctx.now(), self.name, offset, size, False, 0))
+        self.ctx.log(f"unmodelled {self.name}+{offset:#x}: read{size * 8} -> 0")
+        return 0
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        self.accesses.append(Access(self.ctx.now(), self.name, offset, size, True, value))
+        self.ctx.log(f"unmodelled {self.name}+{offset:#x}: write{size * 8} {value:#x} dropped")
+
+
+@dataclass
+class FakeContext:
+    """A context for register-level tests without a CPU: time is set by hand, scheduled
+    callbacks run when :meth:`advance` passes them, IRQ levels are recorded."""
+
+    cycle: int = 0
+    clocks: dict[str, float] = field(default_factory=dict)
+    irqs: dict[int, bool] = field(default_factory=dict)
+    pended: list[int] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    peripherals: dict[str, Peripheral] = field(default_factory=dict)
+    _events: list[tuple[int, int, Callable[[int], None]]] = field(default_factory=list)
+    _next: int = 0
+
+    def now(self) -> int:
+        return self.cycle
+
+    def schedule(self, cycle: int, callback: Callable[[int], None]) -> int:
+        self._next += 1
+        self._events.append((cycle, self._next, callback))
+        self._events.sort(key=lambda e: (e[0], e[1]))
+        return self._next
+
+    def cancel(self, handle: int) -> None:
+        self._events = [e for e in self._events if e[1] != handle]
+
+    def set_irq(self, irq: int, level: bool) -> None:
+        self.irqs[irq] = level
+
+    def pend_exception(self, number: int) -> None:
+        self.pended.append(number)
+
+    def clock_hz(self, name: str) -> float:
+        rcc = self.peripherals.get("RCC")
+        if rcc is not None and hasattr(rcc, "clock_hz"):
+            return rcc.clock_hz(name)  # type: ignore[attr-defined]
+        return self.clocks.get(name, 64e6)
+
+    def log(self, message: str) -> None:
+        self.messages.append(message)
+
+    def peripheral(self, name: str) -> Peripheral:
+        return self.peripherals[name]
+
+    def advance(self, cycles: int) -> None:
+        target = self.cycle + cycles
+        while self._events and self._events[0][0] <= target:
+            cyc, _, cb = self._events.pop(0)
+            self.cycle = cyc
+            cb(cyc)
+        self.cycle = target

@@ -1,0 +1,190 @@
+"""PWR: power control of the STM32H743 (RM0433 Rev 8, section 6), LDO-supplied part.
+
+Models the supply configuration lock (CR3.SCUEN), the voltage-scaling handshake that firmware
+polls (D3CR.VOS -> VOSRDY, CSR1.ACTVOS/ACTVOSRDY) and the effective scale :attr:`PWR.vos`,
+including VOS0 = scale 1 plus SYSCFG_PWRCR.ODEN on revision V (RM0433 6.8.4, 6.6.2).
+Transitions complete after a fixed settling time (values below, assumed: the datasheet gives
+no figure for them).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+from .base import RO, WO, Field, Peripheral, Register
+
+SUPPLY_SETTLE_S = 10e-6   # CR3 write -> ACTVOSRDY (assumed)
+VOS_SETTLE_S = 20e-6      # D3CR.VOS or ODEN change -> VOSRDY (assumed)
+
+# D3CR.VOS encoding (RM0433 6.8.6): 00 reserved (scale 3), 01 scale 3, 10 scale 2, 11 scale 1.
+_VOS_SCALE = {0: 3, 1: 3, 2: 2, 3: 1}
+
+
+class PWR(Peripheral):
+    """Supply configuration and voltage scaling with ready delays."""
+
+    registers = (
+        # 6.8.1 PWR_CR1, reset 0xF000 C000 (SVOS = 11: SVOS3; bits 31:28 reserved, read 1).
+        Register("CR1", 0x00, (
+            Field("LPDS", 0), Field("PVDE", 4), Field("PLS", 5, 3), Field("DBP", 8),
+            Field("FLPS", 9), Field("SVOS", 14, 2, reset=3), Field("AVDEN", 16),
+            Field("ALS", 17, 2), Field("RES31_28", 28, 4, RO, reset=0xF),
+        )),
+        # 6.8.2 PWR_CSR1, reset 0x0000 4000 (ACTVOS = 01: scale 3).
+        Register("CSR1", 0x04, (
+            Field("PVDO", 4, access=RO), Field("ACTVOSRDY", 13, access=RO),
+            Field("ACTVOS", 14, 2, RO, reset=1), Field("AVDO", 16, access=RO),
+        )),
+        # 6.8.3 PWR_CR2, reset 0.
+        Register("CR2", 0x08, (
+            Field("BREN", 0), Field("MONEN", 4), Field("BRRDY", 16, access=RO),
+            Field("VBATL", 20, access=RO), Field("VBATH", 21, access=RO),
+            Field("TEMPL", 22, access=RO), Field("TEMPH", 23, access=RO),
+        )),
+        # 6.8.4 PWR_CR3, reset 0x0000 0006 (LDOEN, SCUEN) on the LDO-supplied H743.
+        Register("CR3", 0x0C, (
+            Field("BYPASS", 0), Field("LDOEN", 1, reset=1), Field("SCUEN", 2, reset=1),
+            Field("VBE", 8), Field("VBRS", 9), Field("USB33DEN", 24), Field("USBREGEN", 25),
+            Field("USB33RDY", 26, access=RO),
+        )),
+        # 6.8.5 PWR_CPUCR, reset 0. CSSF (write 1) clears STOPF/SBF/SBF_D1/SBF_D2.
+        Register("CPUCR", 0x10, (
+            Field("PDDS_D1", 0), Field("PDDS_D2", 1), Field("PDDS_D3", 2),
+            Field("STOPF", 5, access=RO), Field("SBF", 6, access=RO),
+            Field("SBF_D1", 7, access=RO), Field("SBF_D2", 8, access=RO),
+            Field("CSSF", 9, access=WO), Field("RUN_D3", 11),
+        )),
+        # 6.8.6 PWR_D3CR, reset 0x0000 4000 (VOS = 01: scale 3; VOSRDY set by hardware once
+        # the supply configuration is done).
+        Register("D3CR", 0x18, (Field("VOSRDY", 13, access=RO), Field("VOS", 14, 2, reset=1))),
+        # 6.8.7 PWR_WKUPCR (write 1 to clear WKUPF), reset 0.
+        Register("WKUPCR", 0x20, (Field("WKUPC", 0, 6, WO),)),
+        # 6.8.8 PWR_WKUPFR, reset 0.
+        Register("WKUPFR", 0x24, tuple(Field(f"WKUPF{i + 1}", i, access=RO) for i in range(6))),
+        # 6.8.9 PWR_WKUPEPR, reset 0.
+        Register("WKUPEPR", 0x28, (Field("WKUPEN", 0, 6), Field("WKUPP", 8, 6),
+                                   Field("WKUPPUPD", 16, 12))),
+    )
+    bus_clock = "hclk"   # AHB4
+
+    def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
+        self.revision = str(params.get("revision", "V"))
+        self.vos_listeners: list[Callable[[], None]] = []
+        self._pending: dict[str, int] = {}
+        self._vos = 3
+        super().__init__(name, base, size, ctx, **params)
+
+    def reset(self) -> None:
+        for handle in getattr(self, "_pending", {}).values():
+            self.ctx.cancel(handle)
+        self._pending = {}
+        self._vos = 3
+        super().reset()
+
+    @property
+    def vos(self) -> int:
+        """Effective voltage scale 0..3 (0 = VOS0: scale 1 with ODEN on rev V), as reached by
+        the regulator: it changes when VOSRDY comes back, not at the write."""
+        return self._vos
+
+    # --- register behaviour --------------------------------------------------------------------
+    def on_write_CR3(self, old: int, new: int) -> None:
+        supply = self._by_name["CR3"].field("BYPASS").mask | self._by_name["CR3"].field("LDOEN").mask
+        if not old & self._by_name["CR3"].field("SCUEN").mask:
+            if (old ^ new) & supply:
+                self.ctx.log("warning: PWR: CR3 supply configuration is locked after its first "
+                             "write (SCUEN=0, RM0433 6.8.4); write ignored")
+            self.set_reg("CR3", (new & ~supply) | (old & supply))
+            return
+        # First write after reset: the supply configuration takes effect and locks.
+        self.set_field("CR3", "SCUEN", 0)
+        if not self.get_field("CR3", "LDOEN") and not self.get_field("CR3", "BYPASS"):
+            self.ctx.log("warning: PWR: LDO disabled without BYPASS: VCORE has no supply "
+                         "(RM0433 6.4, Table 31)")
+        if self.get_field("CR3", "LDOEN") and self.get_field("CR3", "BYPASS"):
+            self.ctx.log("warning: PWR: LDOEN and BYPASS both set is not a valid supply "
+                         "configuration (RM0433 Table 31)")
+        self.set_field("CSR1", "ACTVOSRDY", 0)
+        self._after(SUPPLY_SETTLE_S, "supply", self._supply_ready)
+
+    def on_write_D3CR(self, old: int, new: int) -> None:
+        if (old ^ new) & self._by_name["D3CR"].field("VOS").mask:
+            if self.get_field("D3CR", "VOS") == 0:
+                self.ctx.log("warning: PWR: D3CR.VOS=00 is reserved (RM0433 6.8.6); scale 3")
+            self._start_transition()
+
+    def on_write_CPUCR(self, old: int, new: int) -> None:
+        if new & self._by_name["CPUCR"].field("CSSF").mask:
+            for f in ("STOPF", "SBF", "SBF_D1", "SBF_D2", "CSSF"):
+                self.set_field("CPUCR", f, 0)
+
+    def on_write_WKUPCR(self, old: int, new: int) -> None:
+        self.set_reg("WKUPFR", self.reg("WKUPFR") & ~new)
+        self.set_reg("WKUPCR", 0)
+
+    def oden_changed(self) -> None:
+        """Called by SYSCFG when PWRCR.ODEN changes: the regulator moves to/from VOS0."""
+        if self.revision != "V":
+            self.ctx.log("warning: PWR: ODEN has no effect on revision Y (no VOS0)")
+            return
+        if self._oden() and self.get_field("D3CR", "VOS") != 3:
+            self.ctx.log("warning: PWR: ODEN set while D3CR.VOS is not scale 1: VOS0 is entered "
+                         "only from VOS1 (RM0433 6.6.2)")
+        self._start_transition()
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _oden(self) -> bool:
+        try:
+            syscfg = self.ctx.peripheral("SYSCFG")
+        except (KeyError, LookupError, AttributeError):
+            return False
+        return bool(syscfg.get_field("PWRCR", "ODEN")) if syscfg is not None else False
+
+    def _target_vos(self) -> int:
+        scale = _VOS_SCALE[self.get_field("D3CR", "VOS")]
+        if scale == 1 and self.revision == "V" and self._oden():
+            return 0
+        return scale
+
+    def _start_transition(self) -> None:
+        self.set_field("D3CR", "VOSRDY", 0)
+        self.set_field("CSR1", "ACTVOSRDY", 0)
+        self._after(VOS_SETTLE_S, "vos", self._vos_ready)
+
+    def _supply_ready(self) -> None:
+        self.set_field("CSR1", "ACTVOSRDY", 1)
+        if "vos" not in self._pending:
+            self.set_field("D3CR", "VOSRDY", 1)
+
+    def _vos_ready(self) -> None:
+        self.set_field("D3CR", "VOSRDY", 1)
+        self.set_field("CSR1", "ACTVOS", self.get_field("D3CR", "VOS"))
+        if "supply" not in self._pending:
+            self.set_field("CSR1", "ACTVOSRDY", 1)
+        before, self._vos = self._vos, self._target_vos()
+        if before != self._vos:
+            try:
+                rcc = self.ctx.peripheral("RCC")
+            except (KeyError, LookupError, AttributeError):
+                rcc = None
+            if rcc is not None and hasattr(rcc, "check_operating_point"):
+                rcc.check_operating_point()
+            for listener in list(self.vos_listeners):
+                listener()
+
+    def _after(self, seconds: float, key: str, action: Callable[[], None]) -> None:
+        handle = self._pending.pop(key, None)
+        if handle is not None:
+            self.ctx.cancel(handle)
+        hz = self.ctx.clock_hz("cpu") or 64e6
+        cycle = self.ctx.now() + max(1, math.ceil(seconds * hz))
+
+        def fire(_cycle: int) -> None:
+            self._pending.pop(key, None)
+            action()
+
+        self._pending[key] = self.ctx.schedule(cycle, fire)
+
+
+MODEL = PWR

@@ -1,0 +1,185 @@
+"""The ``simulate`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+EXIT_OK = 0
+EXIT_FIRMWARE_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BUDGET = 3
+EXIT_FAULT = 4
+
+EPILOG = """\
+exit codes:
+  0  the firmware finished normally (semihosting exit 0, or it went idle for good)
+  1  the firmware reported failure (a non-zero exit status)
+  2  bad usage or unreadable input (firmware, audio, text, platform)
+  3  a budget gate failed
+  4  the firmware faulted, locked up, or ran out of --max-cycles / --timeout
+
+A run ends when the firmware exits through semihosting (SYS_EXIT / SYS_EXIT_EXTENDED), a
+fault has no handler, a budget runs out, or the core sleeps (WFI/WFE) with no interrupt that
+can ever wake it (reported as 'idle').
+
+examples:
+  simulate firmware/build/hello.elf
+  simulate fw.elf --json report.json --max-cycles 4e9 -q
+"""
+
+
+def _cycles(text: str) -> int:
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of cycles: {text!r}") from None
+    if value <= 0 or value != int(value):
+        raise argparse.ArgumentTypeError(f"cycles must be a positive whole number: {text!r}")
+    return int(value)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("seconds must be positive")
+    return value
+
+
+def run_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="simulate",
+        description="Run an STM32H743 firmware ELF on a modelled chip and report what it costs: "
+                    "cycles, simulated seconds at the configured clock, peak RAM per region "
+                    "and energy.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("firmware", type=Path, metavar="FIRMWARE.elf", help="the firmware ELF to run")
+    p.add_argument("--audio", type=Path, metavar="FILE",
+                   help="audio clip (WAV/FLAC/OGG) for the firmware's microphone input")
+    text = p.add_mutually_exclusive_group()
+    text.add_argument("--text", metavar="TEXT", help="transcript sent to the firmware over USART3")
+    text.add_argument("--text-file", type=Path, metavar="FILE", help="transcript file (UTF-8)")
+    p.add_argument("--json", type=Path, metavar="PATH", help="write the full report as JSON")
+    p.add_argument("--max-cycles", type=_cycles, metavar="N",
+                   help="stop (exit 4) after N simulated core cycles (accepts 4e9)")
+    p.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                   help="stop (exit 4) after this much host wall-clock time")
+    p.add_argument("--semihosting-root", type=Path, metavar="DIR",
+                   help="folder the firmware may open files in through semihosting "
+                        "(default: no file access)")
+    p.add_argument("--platform", default="stm32h743", metavar="NAME|FILE.toml",
+                   help="platform description (default: the bundled stm32h743)")
+    p.add_argument("--revision", choices=["V", "Y"], help="silicon revision (default: platform's)")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="print nothing but errors (firmware console output included)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(run_parser().parse_args(argv))
+    except KeyboardInterrupt:
+        print("simulate: interrupted", file=sys.stderr)
+        return 130
+
+
+def _error(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"simulate: error: {message}", file=sys.stderr)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .elf import FirmwareError, load_firmware
+    from .machine import ExitReason, Machine, RunConfig, echo_to
+    from .platform import PlatformError, load_platform
+    from .report import build_report, print_summary, write_json_atomic
+
+    err_console = Console(stderr=True)
+    if args.json is not None and not (args.json.parent.resolve().is_dir()):
+        return _error(f"cannot write report: folder {args.json.parent} does not exist")
+    if args.semihosting_root is not None and not args.semihosting_root.is_dir():
+        return _error(f"--semihosting-root {args.semihosting_root} is not a folder")
+    uart_input = b""
+    if args.text is not None:
+        uart_input = args.text.encode("utf-8") + b"\n"
+    elif args.text_file is not None:
+        try:
+            uart_input = args.text_file.read_bytes()
+            uart_input.decode("utf-8")
+        except OSError as exc:
+            return _error(f"cannot read --text-file {args.text_file}: {exc.strerror or exc}")
+        except UnicodeDecodeError:
+            return _error(f"--text-file {args.text_file} is not UTF-8 text")
+    audio_info = None
+    if args.audio is not None:
+        audio_info = _check_audio(args.audio)
+        if isinstance(audio_info, str):
+            return _error(audio_info)
+    try:
+        platform = load_platform(args.platform)
+        if args.revision:
+            platform = platform.with_revision(args.revision)
+        firmware = load_firmware(args.firmware)
+        config = RunConfig(max_cycles=args.max_cycles, timeout_s=args.timeout,
+                           semihosting_root=args.semihosting_root, uart_input=uart_input,
+                           echo=None if args.quiet else echo_to(sys.stdout))
+        machine = Machine(firmware, platform, config)
+    except (FirmwareError, PlatformError) as exc:
+        return _error(str(exc))
+    result = machine.run()
+    extra = {}
+    if audio_info is not None:
+        extra["audio"] = {**audio_info, "delivered": False,
+                          "note": "audio input through SAI + DMA is not modelled yet"}
+    report = build_report(machine, result, extra)
+    if result.exit_reason == ExitReason.EXIT:
+        code = EXIT_OK if result.exit_code == 0 else EXIT_FIRMWARE_FAILED
+    elif result.exit_reason == ExitReason.IDLE:
+        code = EXIT_OK
+    else:
+        code = EXIT_FAULT
+        report["summary"]["exit_code"] = EXIT_FAULT
+    if args.json is not None:
+        try:
+            write_json_atomic(args.json, report)
+        except OSError as exc:
+            return _error(f"cannot write report {args.json}: {exc.strerror or exc}")
+    if not args.quiet:
+        if any(v and not v.endswith(b"\n") for v in result.console.values()):
+            print()
+        print_summary(report, Console())
+        if audio_info is not None:
+            err_console.print("[yellow]note: --audio was checked but not delivered: the SAI + "
+                              "DMA model is not built yet[/]")
+    elif result.diagnostic and code != EXIT_OK:
+        print(f"simulate: {result.diagnostic}", file=sys.stderr)
+    return code
+
+
+def _check_audio(path: Path) -> dict | str:
+    """Validate an audio file: a dict of facts, or a one-line error."""
+    import soundfile as sf
+
+    if not path.exists():
+        return f"audio file {path} does not exist"
+    try:
+        info = sf.info(str(path))
+    except (RuntimeError, sf.LibsndfileError) as exc:  # type: ignore[attr-defined]
+        return f"{path} is not a readable audio file ({str(exc).splitlines()[0][:120]})"
+    if info.frames == 0:
+        return f"{path} holds no audio samples"
+    return {"path": str(path), "sample_rate": info.samplerate, "channels": info.channels,
+            "frames": info.frames, "duration_s": info.frames / info.samplerate,
+            "format": info.format}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

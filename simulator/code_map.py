@@ -1,0 +1,98 @@
+"""Instruction boundaries and static per-instruction costs of the firmware's code.
+
+Computed once at load time for every executable byte of the ELF (at run addresses, so code
+that startup copies into ITCM is included), then handed to the native block hook as prefix
+sums. Which cost each instruction gets is the job of a :class:`CostModel`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from .elf import Firmware
+from .native import CodeRegion
+from .platform import Platform
+
+
+class CostModel(Protocol):
+    name: str
+
+    def static_costs(self, base: int, halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Per-halfword static cycle cost (int64): non-zero only where ``starts`` is true."""
+
+
+@dataclass
+class OneCyclePerInstruction:
+    """The placeholder model: every instruction costs one cycle."""
+
+    name: str = "1 cycle per instruction"
+
+    def static_costs(self, base: int, halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        return starts.astype(np.int64)
+
+
+def is_32bit(hw: np.ndarray | int):
+    """Thumb-2: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111 starts a 32-bit
+    instruction (ARMv7-M ARM A5.1)."""
+    return (hw >> 11) >= 0x1D
+
+
+def instruction_starts(halfwords: np.ndarray, code_mask: np.ndarray) -> np.ndarray:
+    """Linear sweep over Thumb code: True at each halfword that starts an instruction."""
+    n = len(halfwords)
+    starts = np.zeros(n, dtype=bool)
+    wide = is_32bit(halfwords)
+    i = 0
+    cm = code_mask
+    while i < n:
+        if not cm[i]:
+            i += 1
+            continue
+        starts[i] = True
+        i += 2 if wide[i] else 1
+    return starts
+
+
+@dataclass
+class CodeTable:
+    """One contiguous span of code: halfwords, instruction starts, static costs."""
+
+    base: int
+    halfwords: np.ndarray
+    starts: np.ndarray
+    costs: np.ndarray
+
+    def region(self) -> CodeRegion:
+        cost_prefix = np.zeros(len(self.costs) + 1, dtype=np.int64)
+        np.cumsum(self.costs, out=cost_prefix[1:])
+        count_prefix = np.zeros(len(self.costs) + 1, dtype=np.int64)
+        np.cumsum(self.starts.astype(np.int64), out=count_prefix[1:])
+        return CodeRegion(self.base, 2 * len(self.costs), cost_prefix, count_prefix)
+
+
+def build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> list[CodeTable]:
+    """One table per platform region that holds executable sections of the firmware."""
+    spans: dict[str, list[tuple[int, bytes]]] = {}
+    for addr, data in fw.code_ranges():
+        region = platform.region_at(addr, len(data))
+        key = region.name if region else f"{addr:#x}"
+        spans.setdefault(key, []).append((addr, data))
+    tables = []
+    for parts in spans.values():
+        lo = min(a for a, _ in parts) & ~1
+        hi = max(a + len(d) for a, d in parts)
+        hi += hi & 1
+        buf = bytearray(hi - lo)
+        code_mask = np.zeros((hi - lo) // 2, dtype=bool)
+        for a, d in parts:
+            buf[a - lo:a - lo + len(d)] = d
+            for s, e in fw.thumb_ranges(a, a + len(d)):
+                code_mask[(s - lo) // 2:(e - lo + 1) // 2] = True
+        hws = np.frombuffer(bytes(buf), dtype="<u2").astype(np.int64)
+        starts = instruction_starts(hws, code_mask)
+        costs = np.asarray(model.static_costs(lo, hws, starts), dtype=np.int64)
+        tables.append(CodeTable(lo, hws, starts, costs))
+    return tables

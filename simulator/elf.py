@@ -1,0 +1,271 @@
+"""Firmware ELF: loadable segments, sections, symbols and DWARF line information."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.constants import SH_FLAGS
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
+
+EM_ARM = "EM_ARM"
+
+
+class FirmwareError(ValueError):
+    """The firmware file cannot be used (one line, shown to the user)."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    paddr: int       # load address (where the bytes are placed at reset)
+    vaddr: int
+    data: bytes
+    memsz: int
+    flags: int
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    addr: int        # run (virtual) address
+    load_addr: int   # where its bytes sit in the image (LMA)
+    size: int
+    alloc: bool
+    write: bool
+    execute: bool
+    nobits: bool
+    data: bytes = b""
+
+    @property
+    def end(self) -> int:
+        return self.addr + self.size
+
+
+@dataclass(frozen=True)
+class Symbol:
+    name: str
+    addr: int
+    size: int
+    kind: str        # FUNC | OBJECT | NOTYPE
+
+
+@dataclass
+class Firmware:
+    path: Path
+    entry: int
+    segments: list[Segment]
+    sections: list[Section]
+    symbols: dict[str, Symbol]
+    functions: list[Symbol]                 # sorted by address
+    mapping: list[tuple[int, str]]          # ARM mapping symbols ($t / $a / $d), sorted
+    _elf_bytes: bytes = field(repr=False, default=b"")
+
+    # --- lookups ---------------------------------------------------------------------------
+    def symbol(self, name: str) -> Symbol | None:
+        return self.symbols.get(name)
+
+    def function_at(self, addr: int) -> Symbol | None:
+        """The function containing ``addr``; for code without sized function symbols
+        (assembly), the nearest label before it (within 4 KB)."""
+        addr &= ~1
+        i = bisect.bisect_right(self._func_addrs, addr) - 1
+        nearest = None
+        while i >= 0:
+            f = self.functions[i]
+            if f.size and f.addr <= addr < f.addr + f.size:
+                return f
+            if nearest is None and not f.size and addr - f.addr < 4096:
+                nearest = f
+            if addr - f.addr > 65536:
+                break
+            i -= 1
+        return nearest
+
+    @cached_property
+    def _func_addrs(self) -> list[int]:
+        return [f.addr for f in self.functions]
+
+    def section(self, name: str) -> Section | None:
+        for s in self.sections:
+            if s.name == name:
+                return s
+        return None
+
+    def describe(self, addr: int) -> str:
+        """'function+0x12 (file.c:34)' for a code address, as well as can be said."""
+        f = self.function_at(addr)
+        where = f"{f.name}+{(addr & ~1) - f.addr:#x}" if f else f"{addr:#010x}"
+        line = self.line_at(addr)
+        return f"{where} ({line[0]}:{line[1]})" if line else where
+
+    def line_at(self, addr: int) -> tuple[str, int] | None:
+        table = self._line_table
+        if not table:
+            return None
+        addr &= ~1
+        i = bisect.bisect_right(table[0], addr) - 1
+        if i < 0:
+            return None
+        file, line, end = table[1][i]
+        if end is not None and addr >= end:
+            return None
+        return file, line
+
+    @cached_property
+    def _line_table(self) -> tuple[list[int], list[tuple[str, int, int | None]]] | None:
+        """Sorted (address -> file, line) rows from DWARF .debug_line, built on first use."""
+        import io
+
+        try:
+            elf = ELFFile(io.BytesIO(self._elf_bytes))
+            if not elf.has_dwarf_info():
+                return None
+            dwarf = elf.get_dwarf_info()
+        except Exception:  # malformed debug info must never break a run
+            return None
+        rows: list[tuple[int, str, int]] = []
+        ends: set[int] = set()
+        for cu in dwarf.iter_CUs():
+            lp = dwarf.line_program_for_CU(cu)
+            if lp is None:
+                continue
+            files = lp["file_entry"]
+            version = lp.header["version"]
+            for entry in lp.get_entries():
+                st = entry.state
+                if st is None:
+                    continue
+                if st.end_sequence:
+                    ends.add(st.address)
+                    continue
+                idx = st.file if version >= 5 else st.file - 1
+                try:
+                    name = files[idx].name.decode(errors="replace")
+                except (IndexError, AttributeError):
+                    name = "?"
+                rows.append((st.address, name, st.line))
+        if not rows:
+            return None
+        rows.sort(key=lambda r: r[0])
+        addrs = [r[0] for r in rows]
+        sorted_ends = sorted(ends)
+        data = []
+        for a, name, line in rows:
+            j = bisect.bisect_right(sorted_ends, a)
+            data.append((name, line, sorted_ends[j] if j < len(sorted_ends) else None))
+        return addrs, data
+
+    def code_ranges(self) -> list[tuple[int, bytes]]:
+        """(run address, bytes) of every executable allocated section (at its run address,
+        so code that startup copies into ITCM is included)."""
+        return [(s.addr, s.data) for s in self.sections
+                if s.alloc and s.execute and not s.nobits and s.size]
+
+    def thumb_ranges(self, start: int, end: int) -> list[tuple[int, int]]:
+        """Sub-ranges of [start, end) that hold Thumb code per the ARM mapping symbols
+        ($t code, $d data). With no mapping symbols the whole range is code."""
+        marks = [(a, k) for a, k in self.mapping if start <= a < end]
+        if not marks:
+            return [(start, end)]
+        out: list[tuple[int, int]] = []
+        kind = "$t"
+        # the kind in force at `start` is that of the last mark before it
+        before = [k for a, k in self.mapping if a < start]
+        if before:
+            kind = before[-1]
+        cur = start
+        for a, k in marks + [(end, "$end")]:
+            if kind == "$t" and a > cur:
+                out.append((cur, a))
+            cur, kind = a, k
+        return out
+
+
+def load_firmware(path: str | Path) -> Firmware:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FirmwareError(f"cannot read firmware {path}: {exc.strerror or exc}") from exc
+    if raw[:4] != b"\x7fELF":
+        raise FirmwareError(f"{path} is not an ELF file")
+    import io
+
+    try:
+        elf = ELFFile(io.BytesIO(raw))
+        if elf["e_machine"] != EM_ARM or elf.elfclass != 32:
+            raise FirmwareError(f"{path} is an ELF for {elf['e_machine']}, not 32-bit ARM")
+        segments = []
+        for seg in elf.iter_segments():
+            if seg["p_type"] != "PT_LOAD":
+                continue
+            data = seg.data()
+            if len(data) != seg["p_filesz"]:
+                raise FirmwareError(f"{path} is truncated (a segment ends past the file)")
+            segments.append(Segment(seg["p_paddr"], seg["p_vaddr"], data, seg["p_memsz"],
+                                    seg["p_flags"]))
+        sections = []
+        for sec in elf.iter_sections():
+            flags = sec["sh_flags"]
+            alloc = bool(flags & SH_FLAGS.SHF_ALLOC)
+            nobits = sec["sh_type"] == "SHT_NOBITS"
+            data = b""
+            if alloc and not nobits:
+                data = sec.data()
+                if len(data) != sec["sh_size"]:
+                    raise FirmwareError(f"{path} is truncated (section {sec.name})")
+            sections.append(Section(
+                sec.name, sec["sh_addr"], _load_address(segments, sec), sec["sh_size"], alloc,
+                bool(flags & SH_FLAGS.SHF_WRITE), bool(flags & SH_FLAGS.SHF_EXECINSTR), nobits,
+                data))
+        symbols: dict[str, Symbol] = {}
+        functions: list[Symbol] = []
+        mapping: list[tuple[int, str]] = []
+        for sec in elf.iter_sections():
+            if not isinstance(sec, SymbolTableSection):
+                continue
+            for sym in sec.iter_symbols():
+                name = sym.name
+                kind = sym["st_info"]["type"].replace("STT_", "")
+                addr = sym["st_value"]
+                if name in ("$t", "$a", "$d") or name.startswith(("$t.", "$a.", "$d.")):
+                    mapping.append((addr, name[:2]))
+                    continue
+                if not name or kind in ("SECTION", "FILE"):
+                    continue
+                s = Symbol(name, addr & ~1 if kind == "FUNC" else addr, sym["st_size"], kind)
+                symbols.setdefault(name, s)
+                if kind == "FUNC" or (kind == "NOTYPE" and _in_code(elf, sym["st_shndx"])):
+                    functions.append(Symbol(name, addr & ~1, sym["st_size"], kind))
+    except FirmwareError:
+        raise
+    except (ELFError, ValueError, KeyError, IndexError, OSError) as exc:
+        raise FirmwareError(f"{path} is not a readable ELF file ({exc})") from exc
+    except Exception as exc:  # pyelftools raises struct errors etc. on truncated files
+        raise FirmwareError(f"{path} is not a readable ELF file ({type(exc).__name__})") from exc
+    if not segments:
+        raise FirmwareError(f"{path} has no loadable segments")
+    functions.sort(key=lambda f: (f.addr, -f.size))
+    mapping.sort()
+    return Firmware(path, elf["e_entry"], segments, sections, symbols, functions, mapping, raw)
+
+
+def _in_code(elf: ELFFile, shndx) -> bool:
+    if not isinstance(shndx, int):
+        return False
+    try:
+        return bool(elf.get_section(shndx)["sh_flags"] & SH_FLAGS.SHF_EXECINSTR)
+    except Exception:
+        return False
+
+
+def _load_address(segments: list[Segment], sec) -> int:
+    addr = sec["sh_addr"]
+    for seg in segments:
+        if seg.vaddr <= addr < seg.vaddr + max(seg.memsz, 1):
+            return seg.paddr + (addr - seg.vaddr)
+    return addr

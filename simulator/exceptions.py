@@ -1,0 +1,394 @@
+"""ARMv7-M exception model: priorities, pending/active state, entry, return, tail-chaining.
+
+Unicorn executes instructions but delivers no exceptions on M-profile; everything here is
+ours (ARMv7-M ARM B1.5). Entry pushes the basic or extended (FP) frame, sets LR to
+EXC_RETURN and IPSR to the exception number, and jumps through VTOR. Return is signalled by
+Unicorn as EXCP_EXCEPTION_EXIT when handler code branches to an EXC_RETURN value.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING, Callable
+
+from unicorn import UcError
+from unicorn.arm_const import (
+    UC_ARM_REG_BASEPRI, UC_ARM_REG_CONTROL, UC_ARM_REG_FAULTMASK, UC_ARM_REG_FPSCR,
+    UC_ARM_REG_IPSR, UC_ARM_REG_LR, UC_ARM_REG_MSP, UC_ARM_REG_PC, UC_ARM_REG_PRIMASK,
+    UC_ARM_REG_PSP, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
+    UC_ARM_REG_R12, UC_ARM_REG_S0, UC_ARM_REG_SP, UC_ARM_REG_XPSR,
+)
+
+if TYPE_CHECKING:
+    from unicorn import Uc
+
+
+class Exc(IntEnum):
+    """Exception numbers (ARMv7-M ARM B1.5.2)."""
+
+    RESET = 1
+    NMI = 2
+    HARDFAULT = 3
+    MEMMANAGE = 4
+    BUSFAULT = 5
+    USAGEFAULT = 6
+    SVCALL = 11
+    DEBUGMON = 12
+    PENDSV = 14
+    SYSTICK = 15
+
+
+# CFSR bits (ARMv7-M ARM B3.2.15)
+IACCVIOL, DACCVIOL, MUNSTKERR, MSTKERR, MLSPERR, MMARVALID = 1 << 0, 1 << 1, 1 << 3, 1 << 4, 1 << 5, 1 << 7
+IBUSERR, PRECISERR, IMPRECISERR, UNSTKERR, STKERR, LSPERR, BFARVALID = (
+    1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 15)
+UNDEFINSTR, INVSTATE, INVPC, NOCP, UNALIGNED, DIVBYZERO = (
+    1 << 16, 1 << 17, 1 << 18, 1 << 19, 1 << 24, 1 << 25)
+# HFSR bits
+HFSR_VECTTBL, HFSR_FORCED, HFSR_DEBUGEVT = 1 << 1, 1 << 30, 1 << 31
+
+CFSR_NAMES = {
+    IACCVIOL: "IACCVIOL (instruction access violation)",
+    DACCVIOL: "DACCVIOL (data access violation)",
+    MSTKERR: "MSTKERR (stacking)", MUNSTKERR: "MUNSTKERR (unstacking)",
+    IBUSERR: "IBUSERR (instruction bus error)", PRECISERR: "PRECISERR (precise data bus error)",
+    IMPRECISERR: "IMPRECISERR (imprecise data bus error)", STKERR: "STKERR (stacking)",
+    UNSTKERR: "UNSTKERR (unstacking)",
+    UNDEFINSTR: "UNDEFINSTR (undefined instruction)", INVSTATE: "INVSTATE (invalid EPSR state)",
+    INVPC: "INVPC (invalid EXC_RETURN)", NOCP: "NOCP (coprocessor disabled)",
+    UNALIGNED: "UNALIGNED (unaligned access trap)", DIVBYZERO: "DIVBYZERO (divide by zero trap)",
+}
+
+FAULT_OF_BIT = {}
+for _b in (IACCVIOL, DACCVIOL, MSTKERR, MUNSTKERR):
+    FAULT_OF_BIT[_b] = Exc.MEMMANAGE
+for _b in (IBUSERR, PRECISERR, IMPRECISERR, STKERR, UNSTKERR):
+    FAULT_OF_BIT[_b] = Exc.BUSFAULT
+for _b in (UNDEFINSTR, INVSTATE, INVPC, NOCP, UNALIGNED, DIVBYZERO):
+    FAULT_OF_BIT[_b] = Exc.USAGEFAULT
+SHCSR_ENABLE_BIT = {Exc.MEMMANAGE: 16, Exc.BUSFAULT: 17, Exc.USAGEFAULT: 18}
+
+# Entry and return latencies in cycles with a zero-wait stack (ARMv7-M, Cortex-M7 TRM;
+# shared/reference/cortex-m7-timing.md "Exception entry and return").
+ENTRY_CYCLES = 12
+RETURN_CYCLES = 12
+TAILCHAIN_CYCLES = 6
+
+_BASIC = (UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR)
+INFINITE_LOOP = 0xE7FE   # "b ." : the default handler of every startup file
+
+
+class Lockup(Exception):
+    """The core locked up (a fault it cannot take); the run ends."""
+
+
+class UnhandledFault(Exception):
+    """A fault whose handler is the default infinite loop (or missing); the run ends."""
+
+    def __init__(self, exc: int, cfsr: int, hfsr: int, address: int | None, pc: int) -> None:
+        super().__init__(exc)
+        self.exc, self.cfsr, self.hfsr, self.address, self.pc = exc, cfsr, hfsr, address, pc
+
+
+@dataclass
+class FaultRecord:
+    """One fault, for the report and for diagnostics."""
+
+    exception: int
+    cfsr_bits: int
+    pc: int
+    address: int | None
+    escalated: bool
+    cycle: int
+
+
+@dataclass
+class ExceptionStats:
+    taken: dict[int, int] = field(default_factory=dict)
+    tail_chains: int = 0
+    faults: list[FaultRecord] = field(default_factory=list)
+
+
+class ExceptionEngine:
+    """Pending/active state and priorities of all exceptions; entry and return."""
+
+    def __init__(self, uc: "Uc", n_irqs: int, priority_bits: int,
+                 charge: Callable[[int], None], now: Callable[[], int]) -> None:
+        self.uc = uc
+        self.n_irqs = n_irqs
+        self.priority_mask = (0xFF << (8 - priority_bits)) & 0xFF
+        self.charge = charge          # adds cycles (entry/return latency) to the core count
+        self.now = now
+        self.pending: set[int] = set()
+        self.active: list[int] = []   # nesting order, innermost last
+        self.enabled_irq: set[int] = set()
+        self.irq_level: dict[int, bool] = {}
+        self.irq_priority = bytearray(n_irqs)
+        self.shpr = bytearray(16)     # priorities of system exceptions 4..15 (index = number)
+        self.prigroup = 0
+        self.vtor = 0
+        self.shcsr = 0
+        self.cfsr = 0
+        self.hfsr = 0
+        self.mmfar = 0
+        self.bfar = 0
+        self.stats = ExceptionStats()
+        self.event_register = False   # WFE/SEV event latch
+        self.sevonpend = False
+        self.on_return: list[Callable[[int], None]] = []   # called with the number returned from
+
+    # --- priorities (ARMv7-M B1.5.4) --------------------------------------------------------
+    def priority(self, n: int) -> int:
+        if n == Exc.RESET:
+            return -3
+        if n == Exc.NMI:
+            return -2
+        if n == Exc.HARDFAULT:
+            return -1
+        if n >= 16:
+            return self.irq_priority[n - 16] & self.priority_mask
+        return self.shpr[n] & self.priority_mask
+
+    def group_priority(self, prio: int) -> int:
+        if prio < 0:
+            return prio
+        return prio & ~((2 << self.prigroup) - 1) & 0xFF
+
+    def execution_priority(self) -> int:
+        """Current execution priority: active exceptions and the mask registers."""
+        uc = self.uc
+        prio = 256
+        for n in self.active:
+            prio = min(prio, self.group_priority(self.priority(n)))
+        basepri = uc.reg_read(UC_ARM_REG_BASEPRI) & self.priority_mask
+        if basepri:
+            prio = min(prio, self.group_priority(basepri))
+        if uc.reg_read(UC_ARM_REG_PRIMASK) & 1:
+            prio = min(prio, 0)
+        if uc.reg_read(UC_ARM_REG_FAULTMASK) & 1:
+            prio = min(prio, -1)
+        return prio
+
+    def _is_enabled(self, n: int) -> bool:
+        if n >= 16:
+            return (n - 16) in self.enabled_irq
+        return True
+
+    def highest_pending(self) -> int | None:
+        """The pending, enabled exception that would be taken next (regardless of masking)."""
+        best = None
+        best_key = None
+        for n in self.pending:
+            if not self._is_enabled(n):
+                continue
+            key = (self.priority(n), n)
+            if best_key is None or key < best_key:
+                best, best_key = n, key
+        return best
+
+    def preempting(self) -> int | None:
+        """The pending exception that can preempt now, if any."""
+        n = self.highest_pending()
+        if n is None:
+            return None
+        return n if self.group_priority(self.priority(n)) < self.execution_priority() else None
+
+    def can_wake(self) -> bool:
+        """WFI wakes on any pending enabled interrupt whose priority would preempt if
+        PRIMASK were clear (ARMv7-M B1.5.19); FAULTMASK/PRIMASK do not keep the core asleep."""
+        n = self.highest_pending()
+        if n is None:
+            return False
+        prio = 256
+        for a in self.active:
+            prio = min(prio, self.group_priority(self.priority(a)))
+        basepri = self.uc.reg_read(UC_ARM_REG_BASEPRI) & self.priority_mask
+        if basepri:
+            prio = min(prio, self.group_priority(basepri))
+        return self.group_priority(self.priority(n)) < prio
+
+    # --- pending state -----------------------------------------------------------------------
+    def set_pending(self, n: int) -> None:
+        if n not in self.pending and self.sevonpend:
+            self.event_register = True
+        self.pending.add(n)
+
+    def clear_pending(self, n: int) -> None:
+        self.pending.discard(n)
+
+    def set_irq_level(self, irq: int, level: bool) -> None:
+        self.irq_level[irq] = level
+        if level:
+            self.set_pending(16 + irq)
+
+    # --- entry ---------------------------------------------------------------------------
+    def take(self, n: int, return_address: int | None = None) -> None:
+        """Enter exception ``n`` from the current state (PC = the return address unless
+        given)."""
+        uc = self.uc
+        if return_address is None:
+            return_address = uc.reg_read(UC_ARM_REG_PC)
+        handler_mode = bool(self.active)
+        control = uc.reg_read(UC_ARM_REG_CONTROL)
+        use_psp = (not handler_mode) and bool(control & 2)
+        fp_frame = bool(control & 4)
+        regs = [uc.reg_read(r) for r in _BASIC]
+        xpsr = uc.reg_read(UC_ARM_REG_XPSR)
+        sp = uc.reg_read(UC_ARM_REG_PSP if use_psp else UC_ARM_REG_MSP)
+        size = 0x68 if fp_frame else 0x20
+        frame = sp - size
+        realign = frame & 4
+        frame &= ~7
+        stacked_xpsr = (xpsr & ~(1 << 9)) | (1 << 9 if realign else 0) | (1 << 24)
+        data = struct.pack("<8I", *regs, return_address & ~1, stacked_xpsr)
+        if fp_frame:
+            s = [uc.reg_read(UC_ARM_REG_S0 + i) for i in range(16)]
+            data += struct.pack("<16I", *s) + struct.pack("<2I", uc.reg_read(UC_ARM_REG_FPSCR), 0)
+        try:
+            uc.mem_write(frame, data)
+            stack_ok = True
+        except UcError:
+            stack_ok = False
+        if not stack_ok:
+            # Stacking fault: the frame cannot be written (ARMv7-M B1.5.6 derived exceptions).
+            raise Lockup(f"stack overflow: exception {n} cannot push its frame at {frame:#010x}")
+        if use_psp:
+            uc.reg_write(UC_ARM_REG_PSP, frame)
+            uc.reg_write(UC_ARM_REG_CONTROL, control & ~2 & ~4)   # handler runs on MSP
+        else:
+            uc.reg_write(UC_ARM_REG_CONTROL, control & ~4)
+            uc.reg_write(UC_ARM_REG_MSP, frame)
+        exc_return = 0xFFFFFFE1 if handler_mode else (0xFFFFFFED if use_psp else 0xFFFFFFE9)
+        if not fp_frame:
+            exc_return |= 0x10
+        self._enter(n, exc_return)
+        self.charge(ENTRY_CYCLES)
+
+    def _enter(self, n: int, exc_return: int) -> None:
+        uc = self.uc
+        vector = struct.unpack("<I", uc.mem_read(self.vtor + 4 * n, 4))[0]
+        self.pending.discard(n)
+        self.active.append(n)
+        self.stats.taken[n] = self.stats.taken.get(n, 0) + 1
+        uc.reg_write(UC_ARM_REG_LR, exc_return)
+        uc.reg_write(UC_ARM_REG_IPSR, n)
+        if not vector & 1:
+            raise Lockup(f"vector {n} at {self.vtor + 4 * n:#010x} is {vector:#010x}, "
+                         "not a Thumb address (INVSTATE on exception entry)")
+        uc.reg_write(UC_ARM_REG_PC, vector)
+
+    def handler_address(self, n: int) -> int:
+        return struct.unpack("<I", self.uc.mem_read(self.vtor + 4 * n, 4))[0] & ~1
+
+    # --- return --------------------------------------------------------------------------
+    def exception_return(self, exc_return: int) -> None:
+        """Handle a branch to EXC_RETURN in handler mode (Unicorn's EXCP_EXCEPTION_EXIT)."""
+        uc = self.uc
+        exc_return |= 1
+        if not self.active or exc_return & 0x0FFFFFE0 != 0x0FFFFFE0 or (exc_return & 0xF) not in (1, 9, 0xD):
+            raise Lockup(f"invalid EXC_RETURN {exc_return:#010x}")
+        n = self.active.pop()
+        if n >= 16 and self.irq_level.get(n - 16):
+            self.pending.add(n)      # level-sensitive line still asserted: pend again
+        for cb in self.on_return:
+            cb(n)
+        to_thread = bool(exc_return & 8)
+        # Tail-chaining (B1.5.12): a pending exception that would preempt the context being
+        # returned to is entered with the frame still on the stack.
+        nxt = self.preempting()
+        if nxt is not None:
+            self.stats.tail_chains += 1
+            self._enter(nxt, exc_return)
+            self.charge(TAILCHAIN_CYCLES)
+            return
+        use_psp = bool(exc_return & 4)
+        fp_frame = not exc_return & 0x10
+        sp = uc.reg_read(UC_ARM_REG_PSP if use_psp else UC_ARM_REG_MSP)
+        size = 0x68 if fp_frame else 0x20
+        try:
+            raw = bytes(uc.mem_read(sp, size))
+        except UcError as exc:
+            raise Lockup(f"unstacking from {sp:#010x} failed") from exc
+        vals = struct.unpack("<8I", raw[:32])
+        for reg, v in zip(_BASIC, vals[:6]):
+            uc.reg_write(reg, v)
+        pc, xpsr = vals[6], vals[7]
+        if fp_frame:
+            s = struct.unpack("<18I", raw[32:])
+            for i in range(16):
+                uc.reg_write(UC_ARM_REG_S0 + i, s[i])
+            uc.reg_write(UC_ARM_REG_FPSCR, s[16])
+        new_sp = sp + size + (4 if xpsr & (1 << 9) else 0)
+        control = uc.reg_read(UC_ARM_REG_CONTROL)
+        control = (control & ~4) | (4 if fp_frame else 0)
+        if use_psp:
+            uc.reg_write(UC_ARM_REG_PSP, new_sp)
+        else:
+            uc.reg_write(UC_ARM_REG_MSP, new_sp)
+        uc.reg_write(UC_ARM_REG_XPSR, (xpsr & ~(1 << 9)) | (1 << 24))
+        if not to_thread:
+            uc.reg_write(UC_ARM_REG_IPSR, xpsr & 0x1FF)
+        else:
+            uc.reg_write(UC_ARM_REG_IPSR, 0)
+        if use_psp and to_thread:
+            uc.reg_write(UC_ARM_REG_CONTROL, control | 2)
+        else:
+            uc.reg_write(UC_ARM_REG_CONTROL, control)
+        uc.reg_write(UC_ARM_REG_PC, pc | 1)
+        self.charge(RETURN_CYCLES)
+
+    # --- faults --------------------------------------------------------------------------
+    def fault(self, bit: int, pc: int, address: int | None = None,
+              return_address: int | None = None) -> None:
+        """Raise a fault (a CFSR bit) at instruction ``pc``: route it to its handler, escalate
+        to HardFault (HFSR.FORCED) when that handler is disabled or cannot preempt, lock up
+        when even HardFault cannot be taken."""
+        exc = FAULT_OF_BIT[bit]
+        self.cfsr |= bit
+        if address is not None:
+            if exc == Exc.BUSFAULT and bit == PRECISERR:
+                self.bfar = address
+                self.cfsr |= BFARVALID
+            elif exc == Exc.MEMMANAGE and bit == DACCVIOL:
+                self.mmfar = address
+                self.cfsr |= MMARVALID
+        escalated = False
+        target = exc
+        enabled = bool(self.shcsr & (1 << SHCSR_ENABLE_BIT[exc]))
+        if not enabled or self.group_priority(self.priority(exc)) >= self.execution_priority():
+            target = Exc.HARDFAULT
+            escalated = True
+        self.stats.faults.append(FaultRecord(target, bit, pc, address, escalated, self.now()))
+        if target == Exc.HARDFAULT:
+            if self.execution_priority() <= -1:
+                raise Lockup(f"{CFSR_NAMES.get(bit, hex(bit))} at {pc:#010x} while in "
+                             "HardFault/NMI: the core locks up")
+            self.hfsr |= HFSR_FORCED
+        if self.handler_address(target) == 0 or self._is_infinite_loop(self.handler_address(target)):
+            raise UnhandledFault(target, self.cfsr, self.hfsr, address, pc)
+        self.take(target, return_address if return_address is not None else pc)
+
+    def hard_fault(self, hfsr_bit: int, pc: int, why: str) -> None:
+        self.hfsr |= hfsr_bit
+        self.stats.faults.append(FaultRecord(Exc.HARDFAULT, 0, pc, None, False, self.now()))
+        if self.execution_priority() <= -1:
+            raise Lockup(f"{why} at {pc:#010x} while in HardFault/NMI: the core locks up")
+        if self._is_infinite_loop(self.handler_address(Exc.HARDFAULT)):
+            raise UnhandledFault(Exc.HARDFAULT, self.cfsr, self.hfsr, None, pc)
+        self.take(Exc.HARDFAULT, pc)
+
+    def _is_infinite_loop(self, addr: int) -> bool:
+        try:
+            return struct.unpack("<H", self.uc.mem_read(addr & ~1, 2))[0] == INFINITE_LOOP
+        except UcError:
+            return True
+
+
+def current_sp(uc: "Uc") -> int:
+    return uc.reg_read(UC_ARM_REG_SP)
+
+
+def in_handler_mode(uc: "Uc") -> bool:
+    return bool(uc.reg_read(UC_ARM_REG_IPSR) & 0x1FF)

@@ -1,0 +1,734 @@
+"""The machine: Unicorn CPU + platform memory + peripherals + event queue, and the run loop.
+
+Python runs only at events: a peripheral register access (MMIO callback), an exception
+(Unicorn interrupt hook), a scheduled event deadline (the native block hook stops the CPU),
+WFI/WFE, or a fault. Between events Unicorn runs freely with the native cycle counter.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from unicorn import (
+    UC_ARCH_ARM, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID,
+    UC_ERR_READ_PROT, UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_PROT, UC_ERR_WRITE_UNMAPPED,
+    UC_HOOK_CODE, UC_HOOK_INSN_INVALID, UC_HOOK_INTR, UC_HOOK_MEM_FETCH_PROT,
+    UC_HOOK_MEM_FETCH_UNMAPPED, UC_HOOK_MEM_READ_PROT, UC_HOOK_MEM_READ_UNMAPPED,
+    UC_HOOK_MEM_WRITE_PROT, UC_HOOK_MEM_WRITE_UNMAPPED, UC_MODE_MCLASS, UC_MODE_THUMB,
+    UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE, Uc, UcError,
+)
+from unicorn.arm_const import (
+    UC_ARM_REG_MSP, UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_SP, UC_ARM_REG_XPSR,
+    UC_CPU_ARM_CORTEX_M7,
+)
+
+from peripherals import model_class
+from peripherals.base import Peripheral
+
+from .code_map import CostModel, OneCyclePerInstruction, build_code_tables
+from .elf import Firmware, FirmwareError
+from .events import EventQueue
+from .exceptions import (
+    DACCVIOL, HFSR_DEBUGEVT, IACCVIOL, IBUSERR, IMPRECISERR, INVSTATE, NOCP, PRECISERR,
+    UNALIGNED, UNDEFINSTR, DIVBYZERO, Exc, ExceptionEngine, Lockup, UnhandledFault, CFSR_NAMES,
+)
+from .native import NativeCounter
+from .platform import Platform
+from .semihosting import Memory, Semihosting, SemihostingExit
+
+UNTIL = 0xFFFFFF00            # emu_start's stop address: never a code address on this chip
+WALL_CHECK_CYCLES = 50_000_000  # with --timeout, look at the host clock this often
+WFI_T16, WFE_T16 = 0xBF30, 0xBF20
+WFI_T32, WFE_T32 = (0xF3AF, 0x8003), (0xF3AF, 0x8002)
+
+# QEMU exception numbers that Unicorn hands to UC_HOOK_INTR (target/arm/cpu.h)
+EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT = 1, 2, 3, 4
+EXCP_BKPT, EXCP_EXCEPTION_EXIT = 7, 8
+EXCP_NOCP, EXCP_INVSTATE, EXCP_UNALIGNED, EXCP_DIVBYZERO = 17, 18, 22, 23
+
+
+class ExitReason:
+    EXIT = "exit"                # semihosting SYS_EXIT / SYS_EXIT_EXTENDED
+    FAULT = "fault"              # a fault with no handler (default infinite loop)
+    LOCKUP = "lockup"            # a fault the core could not take
+    IDLE = "idle"                # asleep with nothing that can ever wake it
+    MAX_CYCLES = "max-cycles"
+    TIMEOUT = "timeout"
+    RESET_LOOP = "reset-loop"
+
+
+@dataclass
+class RunConfig:
+    max_cycles: int | None = None
+    timeout_s: float | None = None
+    semihosting_root: Path | None = None
+    uart_input: bytes = b""
+    echo: Callable[[str, bytes], None] | None = None    # live console output (source, bytes)
+    cost_model: CostModel = field(default_factory=OneCyclePerInstruction)
+    max_resets: int = 8
+
+
+@dataclass
+class Segment:
+    """A stretch of simulated time in one power state at one clock setting."""
+
+    start_cycle: int
+    end_cycle: int
+    state: str            # run | sleep | stop
+    core_hz: float
+    seconds: float
+
+
+@dataclass
+class RunResult:
+    exit_reason: str
+    exit_code: int
+    cycles: int
+    instructions: int
+    core_hz: float
+    seconds: float
+    sleep_cycles: int
+    console: dict[str, bytes]
+    diagnostic: str | None
+    fault: dict | None
+    segments: list[Segment]
+    wall_seconds: float
+    exceptions_taken: dict[int, int]
+    dp_emulated: int
+    unmodelled_accesses: dict[str, int]
+    log: list[str]
+
+
+class MachineContext:
+    """The PeripheralContext that peripherals see (see peripherals/base.py)."""
+
+    def __init__(self, machine: "Machine") -> None:
+        self.m = machine
+
+    def now(self) -> int:
+        return self.m.now()
+
+    def schedule(self, cycle: int, callback: Callable[[int], None]) -> int:
+        return self.m.schedule(cycle, callback)
+
+    def cancel(self, handle: int) -> None:
+        self.m.events.cancel(handle)
+
+    def set_irq(self, irq: int, level: bool) -> None:
+        self.m.engine.set_irq_level(irq, level)
+        self.m.request_dispatch()
+
+    def pend_exception(self, number: int) -> None:
+        self.m.engine.set_pending(number)
+        self.m.request_dispatch()
+
+    def clock_hz(self, name: str) -> float:
+        rcc = self.m.peripherals.get("RCC")
+        if rcc is not None and hasattr(rcc, "clock_hz"):
+            return float(rcc.clock_hz(name))
+        return float(self.m.platform.chip.get("hsi_hz", 64e6))
+
+    def log(self, message: str) -> None:
+        self.m.log(message)
+
+    def peripheral(self, name: str) -> Peripheral:
+        return self.m.peripherals[name]
+
+
+class Machine:
+    def __init__(self, firmware: Firmware, platform: Platform, config: RunConfig | None = None) -> None:
+        self.fw = firmware
+        self.platform = platform
+        self.config = config or RunConfig()
+        self.events = EventQueue()
+        self._log: list[str] = []
+        self.console: dict[str, bytearray] = {"semihosting": bytearray()}
+        self.uc = uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
+        uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M7)
+        # Hooks go in before any code is translated.
+        self.counter = NativeCounter(uc)
+        self._map_memory()
+        self._load_segments()
+        self.engine = ExceptionEngine(uc, platform.n_irqs, platform.nvic_priority_bits,
+                                      self._charge, self.now)
+        self.ctx = MachineContext(self)
+        self.peripherals: dict[str, Peripheral] = {}
+        self._windows: list[tuple[int, int, Peripheral]] = []
+        self._make_peripherals()
+        self.code_tables = build_code_tables(firmware, platform, self.config.cost_model)
+        for t in self.code_tables:
+            self.counter.add_region(t.region())
+        self._dp = _make_dp_fpu()
+        self._pending_fault: tuple[int, int, int | None] | None = None
+        self._mem_fault: tuple[int, int, int] | None = None   # (kind, address, size)
+        uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
+        uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
+        uc.hook_add(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED
+                    | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_READ_PROT
+                    | UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_FETCH_PROT, self._on_mem_invalid)
+        self._hook_mask_changes()
+        self.semihosting = Semihosting(
+            Memory(lambda a, n: bytes(uc.mem_read(a, n)), lambda a, d: uc.mem_write(a, d)),
+            self._semihost_out, self.now_seconds, self.now, lambda: self.core_hz,
+            self.config.semihosting_root, heapinfo=self._heapinfo(), cmdline=firmware.path.name)
+        self.core_hz = self.ctx.clock_hz("cpu")
+        rcc = self.peripherals.get("RCC")
+        if rcc is not None and hasattr(rcc, "clock_listeners"):
+            rcc.clock_listeners.append(self._on_clock_change)
+        self._time_base_s = 0.0
+        self._time_base_cycles = 0
+        self.sleep_cycles = 0
+        self.segments: list[Segment] = []
+        self._seg_start = 0
+        self._seg_state = "run"
+        self._seg_seconds_start = 0.0
+        self.sleeping = False
+        self._stop_requested = False
+        self._exit: tuple[str, int, str | None] | None = None
+        self._fault_info: dict | None = None
+        self._resets = 0
+        self._reset_requested = False
+        self._mmio_count = 0
+        self._wall0 = time.monotonic()
+        self._boot()
+
+    # --- construction ------------------------------------------------------------------------
+    def _map_memory(self) -> None:
+        self.memory: dict[str, np.ndarray] = {}
+        for r in self.platform.regions:
+            buf = np.zeros(r.size, dtype=np.uint8)
+            perms = UC_PROT_READ
+            if r.kind != "flash":
+                perms |= UC_PROT_WRITE
+            if r.exec:
+                perms |= UC_PROT_EXEC
+            self.uc.mem_map_ptr(r.base, r.size, perms, buf.ctypes.data)
+            self.memory[r.name] = buf
+        for a in self.platform.aliases:
+            target = self.platform.region_at(a.target)
+            if target is None:
+                continue
+            # An alias may span several regions (SRAM1..3): map each piece onto its storage.
+            off = 0
+            while off < a.size:
+                r = self.platform.region_at(a.target + off)
+                if r is None:
+                    break
+                start = a.target + off - r.base
+                n = min(r.size - start, a.size - off)
+                buf = self.memory[r.name]
+                self.uc.mem_map_ptr(a.base + off, n, UC_PROT_READ | UC_PROT_WRITE | UC_PROT_EXEC,
+                                    buf.ctypes.data + start)
+                off += n
+
+    def _load_segments(self) -> None:
+        for seg in self.fw.segments:
+            if not seg.data:
+                continue
+            region = self.platform.region_at(seg.paddr, len(seg.data))
+            if region is None:
+                raise FirmwareError(
+                    f"{self.fw.path.name}: segment at {seg.paddr:#010x} ({len(seg.data)} bytes) "
+                    f"lies outside the {self.platform.name} memory map")
+            off = seg.paddr - region.base
+            self.memory[region.name][off:off + len(seg.data)] = np.frombuffer(seg.data, np.uint8)
+
+    def _make_peripherals(self) -> None:
+        pages: set[int] = set()
+        for w in self.platform.peripherals:
+            try:
+                cls = model_class(w.model)
+            except LookupError as exc:          # TEMP while models land
+                self.log(str(exc))
+                cls = model_class(None)
+            params = dict(w.params)
+            if w.irqs:
+                params["irqs"] = w.irqs
+            params.setdefault("chip", self.platform.chip)
+            p = cls(w.name, w.base, w.size, self.ctx, **params)
+            self.peripherals[w.name] = p
+            self._windows.append((w.base, w.end, p))
+            for page in range(w.base & ~0x3FF, w.end, 0x400):
+                pages.add(page)
+        self._windows.sort(key=lambda t: t[0])
+        self._window_starts = [w[0] for w in self._windows]
+        for name in ("NVIC", "SCB", "STIR"):
+            if name in self.peripherals:
+                self.peripherals[name].engine = self.engine
+        scb = self.peripherals.get("SCB")
+        if scb is not None:
+            scb.reset_requests.append(self._on_reset_request)
+        for p in self.peripherals.values():
+            if hasattr(p, "attach_host") and p.params.get("console"):
+                p.attach_host(lambda b, name=p.name: self._uart_out(name, b))
+                self.console.setdefault(p.name, bytearray())
+        # map contiguous runs of 1 KB pages
+        run_start = None
+        prev = None
+        for page in sorted(pages) + [None]:
+            if run_start is not None and (page is None or page != prev + 0x400):
+                self.uc.mmio_map(run_start, prev + 0x400 - run_start, self._mmio_read, run_start,
+                                 self._mmio_write, run_start)
+                run_start = None
+            if page is not None and run_start is None:
+                run_start = page
+            prev = page
+
+    def _hook_mask_changes(self) -> None:
+        """Python hooks on the few instructions that lower the interrupt masks (CPSIE, MSR to
+        PRIMASK/BASEPRI/FAULTMASK), so a pending interrupt is taken right after them."""
+        for t in self.code_tables:
+            hw = t.halfwords
+            starts = np.flatnonzero(t.starts)
+            for i in starts:
+                h = int(hw[i])
+                if h in (0xB662, 0xB661, 0xB663):            # CPSIE i / f / if
+                    addrs = [t.base + 2 * i]
+                elif h & 0xFFF0 == 0xF380 and i + 1 < len(hw) and (int(hw[i + 1]) & 0xFF00) == 0x8800 \
+                        and (int(hw[i + 1]) & 0xFF) in (16, 17, 18, 19):   # MSR PRIMASK/BASEPRI(_MAX)/FAULTMASK
+                    addrs = [t.base + 2 * i]
+                else:
+                    continue
+                for a in addrs:
+                    self.uc.hook_add(UC_HOOK_CODE, self._on_mask_change, begin=a, end=a)
+
+    def _heapinfo(self) -> tuple[int, int, int, int]:
+        def sym(*names: str) -> int:
+            for n in names:
+                s = self.fw.symbol(n)
+                if s is not None:
+                    return s.addr
+            return 0
+        return (sym("__heap_start", "__heap_start__", "end"), sym("__heap_end", "__HeapLimit"),
+                sym("_estack", "__stack"), sym("__stack_start", "__StackLimit"))
+
+    def _boot(self) -> None:
+        """Reset the core as silicon does: SP and PC from the vector table at the boot
+        address; VTOR starts at the boot address on the STM32H7 (RM0433 2.6)."""
+        boot = self.platform.boot_address
+        try:
+            sp, pc = struct.unpack("<II", self.uc.mem_read(boot, 8))
+        except UcError as exc:
+            raise FirmwareError(f"no vector table at the boot address {boot:#010x}") from exc
+        if pc == 0xFFFFFFFF or pc == 0 or not pc & 1:
+            raise FirmwareError(
+                f"{self.fw.path.name}: the reset vector at {boot + 4:#010x} is {pc:#010x}, "
+                "not a Thumb code address: is the vector table at the boot address?")
+        self.engine.vtor = boot
+        self.engine.active.clear()
+        self.engine.pending.clear()
+        self.uc.reg_write(UC_ARM_REG_MSP, sp)
+        self.uc.reg_write(UC_ARM_REG_SP, sp)
+        self.uc.reg_write(UC_ARM_REG_PC, pc)
+
+    # --- time ----------------------------------------------------------------------------
+    def now(self) -> int:
+        return self.counter.cycles
+
+    def now_seconds(self) -> float:
+        return self._time_base_s + (self.now() - self._time_base_cycles) / self.core_hz
+
+    def schedule(self, cycle: int, callback: Callable[[int], None]) -> int:
+        handle = self.events.schedule(cycle, callback)
+        if cycle < int(self.counter.state[2]):
+            self.counter.set_deadline(max(cycle, self.now()))
+        return handle
+
+    def _charge(self, cycles: int) -> None:
+        self.counter.cycles = self.counter.cycles + cycles
+
+    def _on_clock_change(self) -> None:
+        hz = self.ctx.clock_hz("cpu")
+        if hz != self.core_hz:
+            self._close_segment()
+            self._time_base_s = self.now_seconds()
+            self._time_base_cycles = self.now()
+            self.core_hz = hz
+
+    def _close_segment(self, new_state: str | None = None) -> None:
+        now = self.now()
+        secs = self.now_seconds()
+        if now > self._seg_start:
+            self.segments.append(Segment(self._seg_start, now, self._seg_state, self.core_hz,
+                                         secs - self._seg_seconds_start))
+        self._seg_start = now
+        self._seg_seconds_start = secs
+        if new_state is not None:
+            self._seg_state = new_state
+
+    # --- logging and console ---------------------------------------------------------------
+    def log(self, message: str) -> None:
+        if len(self._log) < 10_000:
+            self._log.append(f"[{self.now():>12}] {message}")
+
+    def _uart_out(self, name: str, byte: int) -> None:
+        self.console[name].append(byte)
+        if self.config.echo:
+            self.config.echo(name, bytes([byte]))
+
+    def _semihost_out(self, fd: int, data: bytes) -> None:
+        self.console["semihosting"] += data
+        if self.config.echo:
+            self.config.echo("semihosting", data)
+
+    # --- MMIO ----------------------------------------------------------------------------
+    def _window(self, addr: int) -> Peripheral | None:
+        import bisect
+        i = bisect.bisect_right(self._window_starts, addr) - 1
+        if i >= 0:
+            base, end, p = self._windows[i]
+            if addr < end:
+                return p
+        return None
+
+    def _check_wall(self) -> None:
+        """Peripheral-polling loops run Python per access: look at the host clock now and
+        then so --timeout holds there too."""
+        self._mmio_count += 1
+        if self._mmio_count & 0xFFF == 0 and self.config.timeout_s is not None \
+                and time.monotonic() - self._wall0 > self.config.timeout_s:
+            self._stop_requested = True
+            self.uc.emu_stop()
+
+    def _mmio_read(self, uc, offset: int, size: int, page_base: int) -> int:
+        self._check_wall()
+        addr = page_base + offset
+        p = self._window(addr)
+        if p is None:
+            self.log(f"read of reserved peripheral address {addr:#010x}")
+            return 0
+        return p.read(addr - p.base, size)
+
+    def _mmio_write(self, uc, offset: int, size: int, value: int, page_base: int) -> None:
+        self._check_wall()
+        addr = page_base + offset
+        p = self._window(addr)
+        if p is None:
+            self.log(f"write {value:#x} to reserved peripheral address {addr:#010x}")
+            return
+        p.write(addr - p.base, size, value)
+        self.request_dispatch()
+
+    def request_dispatch(self) -> None:
+        """Something may have made an exception pending: if it can be taken now, stop the
+        CPU at the end of the current block so the run loop enters it."""
+        if self._reset_requested or (self.engine.pending and self.engine.preempting() is not None):
+            self._stop_requested = True
+            self.uc.emu_stop()
+        elif self.sleeping is False and self.engine.event_register:
+            pass
+
+    def _on_mask_change(self, uc, address: int, size: int, user_data) -> None:
+        if self.engine.pending:
+            self._stop_requested = True
+            uc.emu_stop()
+
+    def _on_reset_request(self) -> None:
+        self._reset_requested = True
+        self._stop_requested = True
+        self.uc.emu_stop()
+
+    # --- CPU exceptions ------------------------------------------------------------------
+    def _on_interrupt(self, uc, intno: int, user_data) -> None:
+        pc = uc.reg_read(UC_ARM_REG_PC)
+        try:
+            if intno == EXCP_EXCEPTION_EXIT:
+                self.engine.exception_return(pc)
+                scb = self.peripherals.get("SCB")
+                if not self.engine.active and scb is not None and scb.reg("SCR") & 2:
+                    self.sleeping = True            # SLEEPONEXIT
+                    self._stop_requested = True
+                    uc.emu_stop()
+            elif intno == EXCP_SWI:
+                self.engine.set_pending(Exc.SVCALL)
+                if self.engine.preempting() == Exc.SVCALL:
+                    self.engine.take(Exc.SVCALL, pc)
+                else:
+                    # SVC with priority not above the current level escalates (B1.5.14)
+                    self.engine.clear_pending(Exc.SVCALL)
+                    self.engine.hard_fault(1 << 30, pc - 2, "SVC at or below current priority")
+            elif intno == EXCP_BKPT:
+                self._on_bkpt(pc)
+            elif intno in (EXCP_UDEF,):
+                self.counter.undo_rest_of_block(pc)
+                self.engine.fault(UNDEFINSTR, pc)
+            elif intno == EXCP_INVSTATE:
+                self.counter.undo_rest_of_block(pc)
+                self.engine.fault(INVSTATE, pc)
+            elif intno == EXCP_NOCP:
+                self.counter.undo_rest_of_block(pc)
+                self.engine.fault(NOCP, pc)
+            elif intno == EXCP_UNALIGNED:
+                self.counter.undo_rest_of_block(pc)
+                self.engine.fault(UNALIGNED, pc)
+            elif intno == EXCP_DIVBYZERO:
+                self.counter.undo_rest_of_block(pc)
+                self.engine.fault(DIVBYZERO, pc)
+            elif intno == EXCP_PREFETCH_ABORT:
+                self.counter.undo_rest_of_block(pc)
+                self.engine.fault(IACCVIOL, pc)
+            elif intno == EXCP_DATA_ABORT:
+                self.counter.undo_rest_of_block(pc)
+                self.engine.fault(PRECISERR, pc)
+            else:
+                self._finish(ExitReason.LOCKUP, 4, f"unexpected CPU exception {intno} at "
+                             f"{self.fw.describe(pc)}")
+                uc.emu_stop()
+        except SemihostingExit as ex:
+            self._finish(ExitReason.EXIT, ex.code, None)
+            uc.emu_stop()
+        except (Lockup, UnhandledFault) as ex:
+            self._on_fatal(ex)
+            uc.emu_stop()
+
+    def _on_bkpt(self, pc: int) -> None:
+        uc = self.uc
+        insn = struct.unpack("<H", uc.mem_read(pc, 2))[0]
+        if insn == 0xBEAB:
+            op = uc.reg_read(UC_ARM_REG_R0)
+            arg = uc.reg_read(UC_ARM_REG_R1)
+            result = self.semihosting.call(op, arg)
+            uc.reg_write(UC_ARM_REG_R0, result & 0xFFFFFFFF)
+            uc.reg_write(UC_ARM_REG_PC, (pc + 2) | 1)
+            return
+        # A breakpoint with no debugger attached escalates to HardFault (ARMv7-M C1.4).
+        self.engine.hard_fault(HFSR_DEBUGEVT, pc, f"BKPT {insn & 0xFF:#x}")
+
+    def _on_invalid(self, uc, user_data) -> bool:
+        pc = uc.reg_read(UC_ARM_REG_PC)
+        if self._dp is not None:
+            try:
+                if self._dp.try_execute(uc, pc):
+                    return True
+            except UcError:
+                pass
+        # Unicorn reports an interworking branch to an even address (EPSR.T = 0) here too.
+        thumb = uc.reg_read(UC_ARM_REG_XPSR) & (1 << 24)
+        self._pending_fault = (UNDEFINSTR if thumb else INVSTATE, pc, None)
+        return False
+
+    def _on_mem_invalid(self, uc, access: int, address: int, size: int, value: int, user_data) -> bool:
+        self._mem_fault = (access, address, size)
+        return False
+
+    def _on_fatal(self, ex: Exception) -> None:
+        if isinstance(ex, UnhandledFault):
+            bits = [name for bit, name in CFSR_NAMES.items() if ex.cfsr & bit]
+            what = {3: "HardFault", 4: "MemManage", 5: "BusFault", 6: "UsageFault"}.get(ex.exc, str(ex.exc))
+            forced = " (escalated: HFSR.FORCED)" if ex.hfsr & (1 << 30) and ex.exc == 3 else ""
+            addr = f" at address {ex.address:#010x}" if ex.address is not None else ""
+            msg = (f"{what}{forced}: {', '.join(bits) or 'no CFSR bits'}{addr}, "
+                   f"pc {ex.pc:#010x} in {self.fw.describe(ex.pc)}; the firmware has no handler "
+                   f"for it (default infinite loop)")
+            self._fault_info = {"exception": what, "cfsr": ex.cfsr, "hfsr": ex.hfsr,
+                                "cfsr_bits": bits, "address": ex.address, "pc": ex.pc,
+                                "location": self.fw.describe(ex.pc)}
+            self._finish(ExitReason.FAULT, 4, msg)
+        else:
+            self._fault_info = {"exception": "lockup", "message": str(ex)}
+            self._finish(ExitReason.LOCKUP, 4, f"lockup: {ex}")
+
+    def _finish(self, reason: str, code: int, diagnostic: str | None) -> None:
+        if self._exit is None:
+            self._exit = (reason, code, diagnostic)
+
+    def _fault_from_error(self, err: UcError) -> None:
+        """Turn a Unicorn error (the CPU stopped on a bad access or instruction) into the
+        fault silicon would raise, and take it."""
+        uc = self.uc
+        pc = uc.reg_read(UC_ARM_REG_PC)
+        self.counter.undo_rest_of_block(pc)
+        code = err.errno
+        mem = self._mem_fault
+        self._mem_fault = None
+        try:
+            if code in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT):
+                target = mem[1] if mem else pc
+                region = self.platform.region_at(target)
+                # Never-execute regions of the default memory map take a MemManage fault;
+                # a fetch from nothing at all is a bus error (ARMv7-M B3.1, B3.5.1).
+                bit = IACCVIOL if (region is None and 0x40000000 <= target < 0x60000000) or \
+                    target >= 0xE0000000 or code == UC_ERR_FETCH_PROT else IBUSERR
+                self.engine.fault(bit, target)
+            elif code in (UC_ERR_READ_UNMAPPED, UC_ERR_READ_PROT):
+                self.engine.fault(PRECISERR, pc, mem[1] if mem else None)
+            elif code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT):
+                # Stores are buffered on the M7: the error comes back after the store retired,
+                # as an imprecise bus fault with no valid BFAR (Cortex-M7 TRM 3.5.3).
+                nxt = pc + (4 if (struct.unpack("<H", uc.mem_read(pc, 2))[0] >> 11) >= 0x1D else 2)
+                self._last_store_fault = mem[1] if mem else None
+                self.engine.fault(IMPRECISERR, pc, mem[1] if mem else None, return_address=nxt)
+            elif code == UC_ERR_INSN_INVALID:
+                bit, fpc, _ = self._pending_fault or (UNDEFINSTR, pc, None)
+                self._pending_fault = None
+                self.engine.fault(bit, fpc)
+            else:
+                self._finish(ExitReason.LOCKUP, 4, f"CPU error {err} at {self.fw.describe(pc)}")
+        except (Lockup, UnhandledFault) as ex:
+            self._on_fatal(ex)
+
+    def _dispatch(self) -> None:
+        n = self.engine.preempting()
+        while n is not None and self._exit is None:
+            try:
+                self.engine.take(n)
+            except (Lockup, UnhandledFault) as ex:
+                self._on_fatal(ex)
+                return
+            n = self.engine.preempting()
+
+    def _stopped_at_wfx(self) -> str | None:
+        pc = self.uc.reg_read(UC_ARM_REG_PC)
+        try:
+            h1 = struct.unpack("<H", self.uc.mem_read(pc - 2, 2))[0]
+            if h1 == WFI_T16:
+                return "wfi"
+            if h1 == WFE_T16:
+                return "wfe"
+            pair = struct.unpack("<HH", self.uc.mem_read(pc - 4, 4))
+            if pair == WFI_T32:
+                return "wfi"
+            if pair == WFE_T32:
+                return "wfe"
+        except UcError:
+            return None
+        return None
+
+    # --- the run loop ---------------------------------------------------------------------
+    def run(self) -> RunResult:
+        cfg = self.config
+        wall0 = self._wall0 = time.monotonic()
+        if cfg.uart_input:
+            for p in self.peripherals.values():
+                if p.params.get("console") and hasattr(p, "feed_rx"):
+                    p.feed_rx(cfg.uart_input)
+        while self._exit is None:
+            now = self.now()
+            for ev in self.events.pop_due(now):
+                ev.callback(ev.cycle)
+            if self._reset_requested:
+                self._system_reset()
+                continue
+            if self._exit is not None:
+                break
+            if self.sleeping:
+                if self.engine.can_wake() or self._wfe_event():
+                    self._wake()
+                else:
+                    nxt = self.events.next_cycle()
+                    if nxt is None or (cfg.max_cycles is not None and nxt >= cfg.max_cycles):
+                        if cfg.max_cycles is not None and nxt is not None:
+                            self._sleep_until(cfg.max_cycles)
+                            self._finish(ExitReason.MAX_CYCLES, 4,
+                                         f"--max-cycles {cfg.max_cycles} reached while asleep")
+                        else:
+                            self._finish(ExitReason.IDLE, 0,
+                                         "the core sleeps (WFI/WFE) and no interrupt can ever "
+                                         "wake it")
+                        break
+                    self._sleep_until(nxt)
+                    continue
+            self._dispatch()
+            if self._exit is not None:
+                break
+            if cfg.max_cycles is not None and self.now() >= cfg.max_cycles:
+                self._finish(ExitReason.MAX_CYCLES, 4, f"--max-cycles {cfg.max_cycles} reached")
+                break
+            if cfg.timeout_s is not None and time.monotonic() - wall0 > cfg.timeout_s:
+                self._finish(ExitReason.TIMEOUT, 4, f"--timeout {cfg.timeout_s:g} s of host time "
+                             "reached")
+                break
+            deadline = self.events.next_cycle()
+            limits = [d for d in (deadline, cfg.max_cycles) if d is not None]
+            if cfg.timeout_s is not None:
+                limits.append(self.now() + WALL_CHECK_CYCLES)
+            self.counter.set_deadline(min(limits) if limits else np.iinfo(np.int64).max)
+            self._stop_requested = False
+            pc = self.uc.reg_read(UC_ARM_REG_PC)
+            try:
+                self.uc.emu_start(pc | 1, UNTIL)
+            except UcError as err:
+                self._fault_from_error(err)
+                continue
+            if self._exit is not None or self._stop_requested or self.counter.stopped_by_deadline():
+                continue
+            kind = self._stopped_at_wfx()
+            if kind == "wfe" and self.engine.event_register:
+                self.engine.event_register = False
+                continue
+            if kind is not None:
+                self._enter_sleep()
+                continue
+            pc = self.uc.reg_read(UC_ARM_REG_PC)
+            self._finish(ExitReason.LOCKUP, 4, f"the CPU stopped unexpectedly at "
+                         f"{self.fw.describe(pc)}")
+        return self._result(time.monotonic() - wall0)
+
+    def _wfe_event(self) -> bool:
+        return False
+
+    def _enter_sleep(self) -> None:
+        self.sleeping = True
+        self._close_segment("sleep")
+
+    def _wake(self) -> None:
+        self.sleeping = False
+        self._close_segment("run")
+
+    def _sleep_until(self, cycle: int) -> None:
+        now = self.now()
+        if cycle > now:
+            self.sleep_cycles += cycle - now
+            self.counter.cycles = cycle
+
+    def _system_reset(self) -> None:
+        self._reset_requested = False
+        self._resets += 1
+        if self._resets > self.config.max_resets:
+            self._finish(ExitReason.RESET_LOOP, 4, f"the firmware reset itself {self._resets} times")
+            return
+        self.log("system reset requested (AIRCR.SYSRESETREQ)")
+        for p in self.peripherals.values():
+            p.reset()
+        self.sleeping = False
+        self._boot()
+
+    def _result(self, wall: float) -> RunResult:
+        self._close_segment()
+        reason, code, diag = self._exit or (ExitReason.LOCKUP, 4, "no exit")
+        self.semihosting.close_all()
+        unmodelled: dict[str, int] = {}
+        for p in self.peripherals.values():
+            acc = getattr(p, "accesses", None)
+            if acc:
+                unmodelled[p.name] = len(acc)
+        return RunResult(
+            exit_reason=reason, exit_code=code, cycles=self.now(),
+            instructions=self.counter.instructions, core_hz=self.core_hz,
+            seconds=self.now_seconds(), sleep_cycles=self.sleep_cycles,
+            console={k: bytes(v) for k, v in self.console.items()}, diagnostic=diag,
+            fault=self._fault_info, segments=self.segments, wall_seconds=wall,
+            exceptions_taken=dict(self.engine.stats.taken),
+            dp_emulated=getattr(self._dp, "executed", 0) if self._dp else 0,
+            unmodelled_accesses=unmodelled, log=list(self._log))
+
+
+def _make_dp_fpu():
+    try:
+        from .fpu_dp import DoublePrecisionFpu
+    except ImportError:
+        return None
+    return DoublePrecisionFpu()
+
+
+def echo_to(stream=sys.stdout) -> Callable[[str, bytes], None]:
+    def echo(source: str, data: bytes) -> None:
+        stream.write(data.decode("utf-8", errors="replace"))
+        stream.flush()
+    return echo

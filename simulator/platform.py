@@ -1,0 +1,135 @@
+"""The platform: memory map, peripheral windows, IRQ wiring and chip facts, read from data.
+
+One TOML file per chip lives in simulator/platforms/. Nothing chip-specific is in code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    base: int
+    size: int
+    kind: str          # flash | tcm | sram
+    ram: bool
+    exec: bool
+
+    @property
+    def end(self) -> int:
+        return self.base + self.size
+
+    def contains(self, addr: int, length: int = 1) -> bool:
+        return self.base <= addr and addr + length <= self.end
+
+
+@dataclass(frozen=True)
+class Alias:
+    name: str
+    base: int
+    target: int
+    size: int
+
+
+@dataclass(frozen=True)
+class PeripheralWindow:
+    name: str
+    base: int
+    size: int
+    model: str | None
+    irqs: dict[str, int]
+    params: dict[str, Any]
+
+    @property
+    def end(self) -> int:
+        return self.base + self.size
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    revision: str
+    boot_address: int
+    nvic_priority_bits: int
+    n_irqs: int
+    chip: dict[str, Any]
+    regions: tuple[Region, ...]
+    aliases: tuple[Alias, ...]
+    peripherals: tuple[PeripheralWindow, ...]
+    source: str = ""
+    irq_names: dict[int, str] = field(default_factory=dict)
+
+    def region_at(self, addr: int, length: int = 1) -> Region | None:
+        for r in self.regions:
+            if r.contains(addr, length):
+                return r
+        for a in self.aliases:
+            if a.base <= addr and addr + length <= a.base + a.size:
+                return self.region_at(a.target + (addr - a.base), length)
+        return None
+
+    def region(self, name: str) -> Region:
+        for r in self.regions:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def peripheral_at(self, addr: int) -> PeripheralWindow | None:
+        for p in self.peripherals:
+            if p.base <= addr < p.end:
+                return p
+        return None
+
+    def with_revision(self, revision: str) -> "Platform":
+        from dataclasses import replace
+        return replace(self, revision=revision)
+
+
+class PlatformError(ValueError):
+    pass
+
+
+def load_platform(name_or_path: str = "stm32h743") -> Platform:
+    """Read a platform file: a bundled chip name (``stm32h743``) or a path to a TOML file."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.exists():
+        text = path.read_text()
+        source = str(path)
+    else:
+        try:
+            text = resources.files("simulator.platforms").joinpath(f"{name_or_path}.toml").read_text()
+        except FileNotFoundError as exc:
+            raise PlatformError(f"unknown platform {name_or_path!r}") from exc
+        source = f"simulator/platforms/{name_or_path}.toml"
+    data = tomllib.loads(text)
+    chip = data["chip"]
+    regions = tuple(
+        Region(r["name"], r["base"], r["size"], r["kind"], bool(r.get("ram", False)),
+               bool(r.get("exec", False)))
+        for r in data.get("region", [])
+    )
+    aliases = tuple(Alias(a["name"], a["base"], a["target"], a["size"]) for a in data.get("alias", []))
+    known = {"name", "base", "size", "model", "irqs"}
+    periphs = tuple(
+        PeripheralWindow(p["name"], p["base"], p["size"], p.get("model"), dict(p.get("irqs", {})),
+                         {k: v for k, v in p.items() if k not in known})
+        for p in data.get("peripheral", [])
+    )
+    irq_names = {n: f"{p.name}:{k}" for p in periphs for k, n in p.irqs.items()}
+    _check_overlaps(regions, periphs)
+    return Platform(chip["name"], chip.get("revision", "V"), chip["boot_address"],
+                    chip.get("nvic_priority_bits", 4), chip.get("n_irqs", 240), chip,
+                    regions, aliases, periphs, source, irq_names)
+
+
+def _check_overlaps(regions: tuple[Region, ...], periphs: tuple[PeripheralWindow, ...]) -> None:
+    spans = sorted([(r.base, r.end, r.name) for r in regions] + [(p.base, p.end, p.name) for p in periphs])
+    for (b0, e0, n0), (b1, _e1, n1) in zip(spans, spans[1:]):
+        if b1 < e0:
+            raise PlatformError(f"platform windows overlap: {n0} and {n1}")

