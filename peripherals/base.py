@@ -98,6 +98,12 @@ class PeripheralContext(Protocol):
     def peripheral(self, name: str) -> "Peripheral":
         """Another peripheral by platform name (for wired signals such as DMA requests)."""
 
+    def mem_read(self, address: int, size: int) -> bytes:
+        """Read target memory as a bus master would (DMA)."""
+
+    def mem_write(self, address: int, data: bytes) -> None:
+        """Write target memory as a bus master would (DMA)."""
+
 
 @dataclass
 class Access:
@@ -265,6 +271,15 @@ class FakeContext:
 
     def peripheral(self, name: str) -> Peripheral:
         return self.peripherals[name]
+
+    memory: dict[int, int] = field(default_factory=dict)   # byte address -> value
+
+    def mem_read(self, address: int, size: int) -> bytes:
+        return bytes(self.memory.get(address + i, 0) for i in range(size))
+
+    def mem_write(self, address: int, data: bytes) -> None:
+        for i, b in enumerate(data):
+            self.memory[address + i] = b
 
     def advance(self, cycles: int) -> None:
         target = self.cycle + cycles

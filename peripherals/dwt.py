@@ -4,6 +4,7 @@ CYCCNT counts core cycles while DWT_CTRL.CYCCNTENA and DCB DEMCR.TRCENA are both
 SysTick it is computed from ``ctx.now()`` and an anchor, never stepped. The other profiling
 counters (CPICNT, EXCCNT, SLEEPCNT, LSUCNT, FOLDCNT) are declared and writable but do not count,
 comparators are declared but never match, and PCSR reads 0xFFFFFFFF (no PC sample).
+Without a DCB in the machine, TRCENA is taken as set.
 The Cortex-M7 DWT has a CoreSight software lock: until 0xC5ACCE55 is written to LAR, writes to
 the other registers are ignored (Cortex-M7 TRM 3.4; LSR.SLK reads 1 while locked).
 """
@@ -51,13 +52,14 @@ class DWT(Peripheral):
                 Field("MATCHED", 24, access=RO),
             )),
         )),
-        # CoreSight lock access / lock status (Cortex-M7 TRM 3.4; CoreSight B2.x): LSR = SLI | SLK at reset.
+        # CoreSight lock access / lock status (Cortex-M7 TRM 3.4): LSR = SLI | SLK at reset.
         Register("LAR", _LAR, access=WO, reset=0),
         Register("LSR", _LSR, (Field("SLI", 0, access=RO, reset=1),
                                Field("SLK", 1, access=RO, reset=1),
                                Field("nTT", 2, access=RO))),
-        # Peripheral / component ID registers (ARMv7-M Appendix B / Cortex-M7 TRM DWT ID values): PIDR4 0x04,
-        # PIDR0 0x02, PIDR1 0xB0, PIDR2 0x3B (revision field assumed), CIDR 0xB105E00D.
+        # Peripheral / component ID registers (Cortex-M7 TRM, DWT identification values):
+        # PIDR4 0x04, PIDR0 0x02, PIDR1 0xB0, PIDR2 0x3B (revision field assumed),
+        # CIDR 0xB105E00D.
         Register("PIDR4", 0xFD0, access=RO, reset=0x04),
         Register("PIDR5", 0xFD4, access=RO, reset=0x00),
         Register("PIDR6", 0xFD8, access=RO, reset=0x00),

@@ -96,7 +96,8 @@ class FLASH(Peripheral):
 
     registers = (
         # 4.9.1 FLASH_ACR, reset 0x0000 0037 (LATENCY = 7, WRHIGHFREQ = 3).
-        Register("ACR", 0x000, (Field("LATENCY", 0, 4, reset=7), Field("WRHIGHFREQ", 4, 2, reset=3))),
+        Register("ACR", 0x000, (Field("LATENCY", 0, 4, reset=7),
+                                Field("WRHIGHFREQ", 4, 2, reset=3))),
         # 4.9.3 FLASH_OPTKEYR: write-only.
         Register("OPTKEYR", 0x008, access=WO, reset=0),
         # 4.9.7 FLASH_OPTCR, reset 0x0000 0001 (OPTLOCK).

@@ -47,8 +47,9 @@ def port_registers(port: str) -> tuple[Register, ...]:
         # 11.4.7 GPIOx_BSRR, write-only: BSy (15:0) set, BRy (31:16) reset ODR bit y.
         Register("BSRR", 0x18, tuple(Field(f"BS{p}", p, access=WO) for p in range(16))
                  + tuple(Field(f"BR{p}", 16 + p, access=WO) for p in range(16))),
-        # 11.4.8 GPIOx_LCKR, reset 0: LCK 15:0, LCKK 16.
-        Register("LCKR", 0x1C, (Field("LCK", 0, 16), Field("LCKK", 16, access=RO))),
+        # 11.4.8 GPIOx_LCKR, reset 0: LCK 15:0, LCKK 16 (written as part of the lock key
+        # sequence, reads 1 only once the port is locked: managed by the hooks).
+        Register("LCKR", 0x1C, (Field("LCK", 0, 16), Field("LCKK", 16))),
         # 11.4.9 / 11.4.10 GPIOx_AFRL / AFRH, reset 0.
         _per_pin("AFRL", "AFSEL", 0x20, 4, 0, range(0, 8)),
         _per_pin("AFRH", "AFSEL", 0x24, 4, 0, range(8, 16)),

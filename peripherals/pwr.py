@@ -69,7 +69,8 @@ class PWR(Peripheral):
     bus_clock = "hclk"   # AHB4
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
-        self.revision = str(params.get("revision", "V"))
+        chip = params.get("chip") or {}
+        self.revision = str(params.get("revision", chip.get("revision", "V")))
         self.vos_listeners: list[Callable[[], None]] = []
         self._pending: dict[str, int] = {}
         self._vos = 3
@@ -90,8 +91,9 @@ class PWR(Peripheral):
 
     # --- register behaviour --------------------------------------------------------------------
     def on_write_CR3(self, old: int, new: int) -> None:
-        supply = self._by_name["CR3"].field("BYPASS").mask | self._by_name["CR3"].field("LDOEN").mask
-        if not old & self._by_name["CR3"].field("SCUEN").mask:
+        cr3 = self._by_name["CR3"]
+        supply = cr3.field("BYPASS").mask | cr3.field("LDOEN").mask
+        if not old & cr3.field("SCUEN").mask:
             if (old ^ new) & supply:
                 self.ctx.log("warning: PWR: CR3 supply configuration is locked after its first "
                              "write (SCUEN=0, RM0433 6.8.4); write ignored")

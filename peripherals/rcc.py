@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from .base import RO, RW, W1C, WO, Field, Peripheral, Register
+from .base import RO, RW, WO, Field, Peripheral, Register
 
 # Names understood by RCC.clock_hz (PeripheralContext.clock_hz forwards here).
 CLOCKS: tuple[str, ...] = (
@@ -290,14 +290,22 @@ class RCC(Peripheral):
     bus_clock = "hclk"   # AHB4
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
-        self.hsi_hz = float(params.get("hsi_hz", 64e6))     # RM0433 8.5.2
-        self.csi_hz = float(params.get("csi_hz", 4e6))
-        self.hse_hz = float(params.get("hse_hz", 8e6))
-        self.lse_hz = float(params.get("lse_hz", 32_768))
-        self.lsi_hz = float(params.get("lsi_hz", 32e3))     # DS12110: LSI 32 kHz typical
+        # Oscillator frequencies: a key of its own, else the platform [chip] table (passed by the
+        # machine as ``chip``), else the RM0433 defaults.
+        chip = params.get("chip") or {}
+        assert isinstance(chip, dict)
+
+        def param(key: str, default: object) -> object:
+            return params.get(key, chip.get(key, default))
+
+        self.hsi_hz = float(param("hsi_hz", 64e6))          # RM0433 8.5.2
+        self.csi_hz = float(param("csi_hz", 4e6))
+        self.hse_hz = float(param("hse_hz", 8e6))
+        self.lse_hz = float(param("lse_hz", 32_768))
+        self.lsi_hz = float(param("lsi_hz", 32e3))          # DS12110: LSI 32 kHz typical
         self.hsi48_hz = 48e6
-        self.i2s_ckin_hz = float(params.get("i2s_ckin_hz", 0.0))
-        self.revision = str(params.get("revision", "V"))
+        self.i2s_ckin_hz = float(param("i2s_ckin_hz", 0.0))
+        self.revision = str(param("revision", "V"))
         self.startup = StartupTimes()
         self.clock_listeners: list[Callable[[], None]] = []
         self._pending: dict[str, int] = {}
@@ -396,7 +404,8 @@ class RCC(Peripheral):
     def _pll_out(self, n: int, out: str) -> float:
         if out not in "PQR" or not 1 <= n <= 3:
             raise KeyError(f"RCC: unknown clock pll{n}_{out.lower()}")
-        if not self.get_field("CR", f"PLL{n}RDY") or not self.get_field("PLLCFGR", f"DIV{out}{n}EN"):
+        if not (self.get_field("CR", f"PLL{n}RDY")
+                and self.get_field("PLLCFGR", f"DIV{out}{n}EN")):
             return 0.0
         return self.pll_vco_hz(n) / (self.get_field(f"PLL{n}DIVR", f"DIV{out}{n}") + 1)
 

@@ -72,6 +72,11 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--semihosting-root", type=Path, metavar="DIR",
                    help="folder the firmware may open files in through semihosting "
                         "(default: no file access)")
+    p.add_argument("--max-ram", action="append", default=[], metavar="SIZE|REGION=SIZE",
+                   help="RAM budget: total (e.g. 1MiB) or per region (e.g. DTCM=64K); "
+                        "repeatable; exceeding one exits 3")
+    p.add_argument("--budget", type=Path, metavar="FILE.toml",
+                   help="budget file: [ram] total = \"1MiB\", DTCM = \"64K\", ...")
     p.add_argument("--platform", default="stm32h743", metavar="NAME|FILE.toml",
                    help="platform description (default: the bundled stm32h743)")
     p.add_argument("--revision", choices=["V", "Y"], help="silicon revision (default: platform's)")
@@ -118,6 +123,16 @@ def _run(args: argparse.Namespace) -> int:
             return _error(f"cannot read --text-file {args.text_file}: {exc.strerror or exc}")
         except UnicodeDecodeError:
             return _error(f"--text-file {args.text_file} is not UTF-8 text")
+    from .memory import RamBudget
+
+    budget = RamBudget()
+    try:
+        if args.budget is not None:
+            _load_budget_file(args.budget, budget)
+        for spec in args.max_ram:
+            budget.add(spec)
+    except (OSError, ValueError) as exc:
+        return _error(f"bad budget: {exc}")
     audio_info = None
     if args.audio is not None:
         audio_info = _check_audio(args.audio)
@@ -140,6 +155,13 @@ def _run(args: argparse.Namespace) -> int:
         extra["audio"] = {**audio_info, "delivered": False,
                           "note": "audio input through SAI + DMA is not modelled yet"}
     report = build_report(machine, result, extra)
+    try:
+        failures = budget.check(report["memory"],
+                                {r.name for r in platform.regions if r.ram})
+    except ValueError as exc:
+        return _error(str(exc))
+    if failures:
+        report["budget_failures"] = failures
     if result.exit_reason == ExitReason.EXIT:
         code = EXIT_OK if result.exit_code == 0 else EXIT_FIRMWARE_FAILED
     elif result.exit_reason == ExitReason.IDLE:
@@ -147,6 +169,8 @@ def _run(args: argparse.Namespace) -> int:
     else:
         code = EXIT_FAULT
         report["summary"]["exit_code"] = EXIT_FAULT
+    if failures and code in (EXIT_OK, EXIT_FIRMWARE_FAILED):
+        code = EXIT_BUDGET
     if args.json is not None:
         try:
             write_json_atomic(args.json, report)
@@ -159,9 +183,23 @@ def _run(args: argparse.Namespace) -> int:
         if audio_info is not None:
             err_console.print("[yellow]note: --audio was checked but not delivered: the SAI + "
                               "DMA model is not built yet[/]")
-    elif result.diagnostic and code != EXIT_OK:
-        print(f"simulate: {result.diagnostic}", file=sys.stderr)
+    else:
+        if result.diagnostic and code == EXIT_FAULT:
+            print(f"simulate: {result.diagnostic}", file=sys.stderr)
+        for line in failures:
+            print(f"simulate: budget: {line}", file=sys.stderr)
     return code
+
+
+def _load_budget_file(path: Path, budget) -> None:
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+    for key, value in data.get("ram", {}).items():
+        budget.add(str(value) if key.lower() == "total" else f"{key}={value}")
 
 
 def _check_audio(path: Path) -> dict | str:

@@ -140,6 +140,12 @@ class MachineContext:
     def peripheral(self, name: str) -> Peripheral:
         return self.m.peripherals[name]
 
+    def mem_read(self, address: int, size: int) -> bytes:
+        return bytes(self.m.uc.mem_read(address, size))
+
+    def mem_write(self, address: int, data: bytes) -> None:
+        self.m.uc.mem_write(address, data)
+
 
 class Machine:
     def __init__(self, firmware: Firmware, platform: Platform, config: RunConfig | None = None) -> None:
@@ -155,6 +161,9 @@ class Machine:
         self.counter = NativeCounter(uc)
         self._map_memory()
         self._load_segments()
+        from .memory import MemoryTracker
+        self.ram = MemoryTracker(self)
+        self.ram.paint()
         self.engine = ExceptionEngine(uc, platform.n_irqs, platform.nvic_priority_bits,
                                       self._charge, self.now)
         self.ctx = MachineContext(self)
@@ -612,6 +621,7 @@ class Machine:
             now = self.now()
             for ev in self.events.pop_due(now):
                 ev.callback(ev.cycle)
+            self.ram.sample()
             if self._reset_requested:
                 self._system_reset()
                 continue

@@ -9,73 +9,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .elf import Firmware
 from .machine import Machine, RunResult
-from .platform import Platform
 
 REPORT_VERSION = 1
 
 
-def memory_usage(machine: Machine) -> dict[str, Any]:
-    """RAM per region: static bytes by section, plus stack and heap touched.
-
-    Stack and heap are measured by scanning memory after the run: the simulator starts RAM
-    zeroed, so the deepest non-zero byte of the stack section and the highest non-zero byte
-    of the heap section bound what the firmware touched (a write of zeros is not seen: an
-    approximation until write tracking lands, see docs/architecture.md).
-    """
-    fw, platform = machine.fw, machine.platform
-    regions: dict[str, dict[str, Any]] = {}
-    for r in platform.regions:
-        if r.ram:
-            regions[r.name] = {"size": r.size, "static": {}, "static_bytes": 0,
-                               "stack_bytes": 0, "heap_bytes": 0}
-    stack_names = {".stack", "._user_heap_stack", ".stack_dummy"}
-    heap_names = {".heap"}
-    for s in fw.sections:
-        if not s.alloc or not s.size:
-            continue
-        r = platform.region_at(s.addr, s.size)
-        if r is None or not r.ram:
-            continue
-        mem = machine.memory[r.name]
-        off = s.addr - r.base
-        if s.name in stack_names:
-            nz = (mem[off:off + s.size] != 0).nonzero()[0]
-            regions[r.name]["stack_bytes"] += int(s.size - nz[0]) if len(nz) else 0
-            regions[r.name]["stack_reserved"] = s.size
-        elif s.name in heap_names:
-            nz = (mem[off:off + s.size] != 0).nonzero()[0]
-            regions[r.name]["heap_bytes"] += int(nz[-1] + 1) if len(nz) else 0
-            regions[r.name]["heap_reserved"] = s.size
-        else:
-            regions[r.name]["static"][s.name] = s.size
-            regions[r.name]["static_bytes"] += s.size
-    total = 0
-    for info in regions.values():
-        info["peak_bytes"] = info["static_bytes"] + info["stack_bytes"] + info["heap_bytes"]
-        total += info["peak_bytes"]
-    flash = {"code": 0, "rodata": 0, "data_load": 0}
-    for s in fw.sections:
-        if not s.alloc or s.nobits or not s.size:
-            continue
-        r = platform.region_at(s.load_addr, s.size)
-        if r is None or r.kind != "flash":
-            continue
-        if s.addr != s.load_addr:
-            flash["data_load"] += s.size
-        elif s.execute:
-            flash["code"] += s.size
-        else:
-            flash["rodata"] += s.size
-    used = {k: v for k, v in regions.items() if v["peak_bytes"]}
-    return {"method": "static sections + post-run scan of stack/heap sections",
-            "peak_ram_bytes": total, "regions": used,
-            "flash_bytes": sum(flash.values()), "flash": flash}
-
-
 def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    mem = memory_usage(machine)
+    mem = machine.ram.report()
     busy_cycles = result.cycles - result.sleep_cycles
     summary = {
         "exit_reason": result.exit_reason,
@@ -161,6 +101,12 @@ def print_summary(report: dict[str, Any], console) -> None:
     mem = report["memory"]
     parts = ", ".join(f"{k} {v['peak_bytes']:,}" for k, v in mem["regions"].items())
     t.add_row("peak RAM", f"{s['peak_ram_bytes']:,} B  ({parts})")
+    if mem.get("stack") and mem["stack"].get("peak"):
+        st = mem["stack"]
+        t.add_row("stack peak", f"{st['peak']['bytes']:,} of {st['end'] - st['start']:,} B "
+                  f"(observed at {st['peak']['observed_at']})")
+    if mem.get("heap") and mem["heap"].get("peak") and mem["heap"]["peak"]["bytes"]:
+        t.add_row("heap peak", f"{mem['heap']['peak']['bytes']:,} B")
     t.add_row("flash", f"{mem['flash_bytes']:,} B")
     t.add_row("energy", "n/a (power model not yet built)" if s["energy_joules"] is None
               else f"{s['energy_joules'] * 1e3:.3f} mJ")
@@ -171,6 +117,10 @@ def print_summary(report: dict[str, Any], console) -> None:
     console.print(t)
     if report.get("diagnostic"):
         console.print(f"[bold red]{report['diagnostic']}[/]")
+    if mem.get("overflow"):
+        console.print(f"[bold red]{mem['overflow']}[/]")
+    for line in report.get("budget_failures", []):
+        console.print(f"[bold red]budget: {line}[/]")
 
 
 def _fmt_seconds(x: float) -> str:

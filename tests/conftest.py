@@ -7,7 +7,12 @@ import subprocess
 import textwrap
 from pathlib import Path
 
+import sys
+
 import pytest
+
+# some test modules import helpers by flat name (e.g. `import _model_path`)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"

@@ -9,24 +9,22 @@ import tomllib
 import pytest
 
 from peripherals import model_class
-from peripherals.base import FakeContext, Peripheral
+from peripherals.base import WO, FakeContext, Peripheral
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PLATFORM = tomllib.loads((ROOT / "simulator/platforms/stm32h743.toml").read_text())
-CHIP_KEYS = ("hsi_hz", "csi_hz", "hse_hz", "lse_hz", "revision")
 
 
 def build(*names: str, revision: str | None = None, **clocks: float) -> FakeContext:
     """A FakeContext holding the named platform peripherals, built as the bus builds them."""
     ctx = FakeContext(clocks=dict(clocks))
-    chip = {k: PLATFORM["chip"][k] for k in CHIP_KEYS}
+    chip = dict(PLATFORM["chip"])
     if revision:
         chip["revision"] = revision
     for p in PLATFORM["peripheral"]:
         if p["name"] in names:
             params = {k: v for k, v in p.items() if k not in ("name", "base", "size", "model")}
-            if p["name"] in ("RCC", "PWR"):
-                params.update(chip)
+            params["chip"] = chip                    # as simulator/machine.py passes it
             cls = model_class(p.get("model"))
             ctx.peripherals[p["name"]] = cls(p["name"], p["base"], p["size"], ctx, **params)
     return ctx
@@ -85,7 +83,6 @@ def test_reset_values_match_rm0433(name: str, expected: dict[int, int]) -> None:
 def test_every_declared_register_reads_its_reset_value(name: str) -> None:
     p = build(name).peripherals[name]
     for r in p.registers:
-        from peripherals.base import WO
         expected = r.reset_value() & ~r.mask_of(WO) & 0xFFFFFFFF
         assert p.read(r.offset, 4) == expected, r.name
 
@@ -347,3 +344,13 @@ def test_syscfg_ignores_writes_without_its_clock() -> None:
     wr(ctx.peripherals["RCC"], "APB4ENR", 1 << 1)
     wr(syscfg, "PWRCR", 1)
     assert rd(syscfg, "PWRCR") == 1
+
+
+def test_revision_y_wide_vco_stops_at_836mhz() -> None:
+    ctx = build("RCC", revision="Y")
+    rcc = ctx.peripherals["RCC"]
+    wr(rcc, "PLLCKSELR", 0x02020000 | 4 << 4)
+    wr(rcc, "PLLCFGR", 0x01FF0000 | 3 << 2)
+    wr(rcc, "PLL1DIVR", 59 | 1 << 9 | 1 << 16 | 1 << 24)   # 960 MHz VCO: fine on rev V only
+    wr(rcc, "CR", rd(rcc, "CR") | 1 << 24)
+    assert any("VCO 960 MHz" in m and "192-836" in m for m in warnings(ctx))

@@ -1,0 +1,321 @@
+"""Peak RAM per region: static sections, stack, heap and everything else the firmware touches.
+
+How it is measured, at no cost per instruction: before boot, every byte of RAM that the ELF
+does not load is painted with a 32-bit pattern (silicon RAM holds garbage at power-up, so a
+correct firmware cannot depend on it). A word that no longer holds the pattern has been
+written. The deepest written word of the stack area is the stack peak; the highest written
+word of the heap area is the heap peak; written words outside every section are "other"
+(buffers placed by address, DMA targets). A write of the pattern value itself would go
+unseen; the pattern is chosen to make that vanishingly rare.
+
+Between events the run loop calls :meth:`MemoryTracker.sample`, which reads SP (one register
+read) and, at most every ``scan_every_cycles``, scans the stack and heap areas with NumPy: that
+gives the timeline, and for each new peak the code location at which it was observed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .machine import Machine
+
+PATTERN = 0xC5A3E1D7           # painted into untouched RAM (little-endian words)
+_PAT_BYTES = np.frombuffer(PATTERN.to_bytes(4, "little"), dtype=np.uint8)
+STACK_SECTIONS = {".stack", "._user_heap_stack", ".stack_dummy"}
+HEAP_SECTIONS = {".heap"}
+
+
+@dataclass
+class Area:
+    region: str
+    start: int        # absolute addresses
+    end: int
+    source: str       # how the area was found (section or symbols)
+
+
+@dataclass
+class Sample:
+    cycle: int
+    seconds: float
+    sp: int
+    stack_bytes: int
+    heap_bytes: int
+    pc: int
+
+
+@dataclass
+class Peak:
+    bytes: int
+    cycle: int
+    seconds: float
+    location: str
+
+
+@dataclass
+class MemoryTracker:
+    machine: "Machine"
+    scan_every_cycles: int = 1_000_000
+    stack: Area | None = None
+    heap: Area | None = None
+    initial_sp: int = 0
+    samples: list[Sample] = field(default_factory=list)
+    stack_peak: Peak | None = None
+    heap_peak: Peak | None = None
+    live_peak: Peak | None = None
+    overflow: str | None = None
+    min_sp: int = 0xFFFFFFFF
+    _last_scan: int = -(1 << 62)
+
+    def paint(self) -> None:
+        """Paint all RAM not loaded from the ELF; find the stack and heap areas."""
+        m = self.machine
+        loaded: dict[str, list[tuple[int, int]]] = {}
+        for seg in m.fw.segments:
+            r = m.platform.region_at(seg.paddr, max(len(seg.data), 1))
+            if r is not None and r.ram and seg.data:
+                loaded.setdefault(r.name, []).append((seg.paddr - r.base, len(seg.data)))
+        for r in m.platform.regions:
+            if not r.ram:
+                continue
+            buf = m.memory[r.name]
+            keep = [(o, bytes(buf[o:o + n])) for o, n in loaded.get(r.name, [])]
+            buf.view(np.uint32)[:] = PATTERN
+            for o, data in keep:
+                buf[o:o + len(data)] = np.frombuffer(data, np.uint8)
+        self.initial_sp = int.from_bytes(bytes(m.uc.mem_read(m.platform.boot_address, 4)), "little")
+        self.stack = self._find_stack()
+        self.heap = self._find_heap()
+
+    def _find_stack(self) -> Area | None:
+        m = self.machine
+        for s in m.fw.sections:
+            if s.name in STACK_SECTIONS and s.size:
+                r = m.platform.region_at(s.addr, s.size)
+                if r is not None:
+                    return Area(r.name, s.addr, s.end, f"section {s.name}")
+        r = m.platform.region_at(self.initial_sp - 4, 4)
+        if r is None:
+            return None
+        bottom = r.base
+        for s in m.fw.sections:
+            if s.alloc and s.size and r.contains(s.addr, s.size) and s.end <= self.initial_sp:
+                bottom = max(bottom, s.end)
+        return Area(r.name, bottom, self.initial_sp, "initial SP down to the last section below it")
+
+    def _find_heap(self) -> Area | None:
+        m = self.machine
+        for s in m.fw.sections:
+            if s.name in HEAP_SECTIONS and s.size:
+                r = m.platform.region_at(s.addr, s.size)
+                if r is not None:
+                    return Area(r.name, s.addr, s.end, f"section {s.name}")
+        start = m.fw.symbol("__heap_start") or m.fw.symbol("end")
+        stop = m.fw.symbol("__heap_end") or m.fw.symbol("__HeapLimit")
+        if start and stop and stop.addr > start.addr:
+            r = m.platform.region_at(start.addr, stop.addr - start.addr)
+            if r is not None:
+                return Area(r.name, start.addr, stop.addr, "symbols __heap_start..__heap_end")
+        return None
+
+    # --- measurements ----------------------------------------------------------------------
+    def _touched(self, area: Area) -> np.ndarray:
+        """Indices (words) of written words of an area."""
+        m = self.machine
+        r = m.platform.region(area.region)
+        lo = (area.start - r.base + 3) & ~3
+        hi = (area.end - r.base) & ~3
+        if hi <= lo:
+            return np.zeros(0, dtype=np.int64)
+        words = m.memory[r.name][lo:hi].view(np.uint32)
+        return np.flatnonzero(words != PATTERN)
+
+    def stack_bytes(self) -> int:
+        if self.stack is None:
+            return 0
+        t = self._touched(self.stack)
+        if not len(t):
+            return 0
+        r = self.machine.platform.region(self.stack.region)
+        first = r.base + ((self.stack.start - r.base + 3) & ~3) + 4 * int(t[0])
+        return self.stack.end - first
+
+    def heap_bytes(self) -> int:
+        if self.heap is None:
+            return 0
+        t = self._touched(self.heap)
+        if not len(t):
+            return 0
+        r = self.machine.platform.region(self.heap.region)
+        last = r.base + ((self.heap.start - r.base + 3) & ~3) + 4 * int(t[-1]) + 4
+        return last - self.heap.start
+
+    def sample(self, force: bool = False) -> None:
+        """Cheap: SP every call; a NumPy scan of stack and heap when enough time passed."""
+        m = self.machine
+        from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_SP
+
+        sp = m.uc.reg_read(UC_ARM_REG_SP)
+        now = m.now()
+        if sp < self.min_sp:
+            self.min_sp = sp
+            if self.stack is not None and sp < self.stack.start and self.overflow is None:
+                pc = m.uc.reg_read(UC_ARM_REG_PC)
+                self.overflow = (f"stack overflow: SP {sp:#010x} is below the stack area "
+                                 f"{self.stack.start:#010x}..{self.stack.end:#010x} at "
+                                 f"{m.fw.describe(pc)}, cycle {now}")
+        if not force and now - self._last_scan < self.scan_every_cycles:
+            return
+        self._last_scan = now
+        st, hp = self.stack_bytes(), self.heap_bytes()
+        pc = m.uc.reg_read(UC_ARM_REG_PC)
+        secs = m.now_seconds()
+        if len(self.samples) < 100_000:
+            self.samples.append(Sample(now, secs, sp, st, hp, pc))
+        where = m.fw.describe(pc)
+        if self.stack_peak is None or st > self.stack_peak.bytes:
+            self.stack_peak = Peak(st, now, secs, where)
+        if self.heap_peak is None or hp > self.heap_peak.bytes:
+            self.heap_peak = Peak(hp, now, secs, where)
+        if self.live_peak is None or st + hp > self.live_peak.bytes:
+            self.live_peak = Peak(st + hp, now, secs, where)
+
+    # --- the report ------------------------------------------------------------------------
+    def report(self) -> dict[str, Any]:
+        self.sample(force=True)
+        m = self.machine
+        fw, platform = m.fw, m.platform
+        regions: dict[str, dict[str, Any]] = {}
+        covered: dict[str, list[tuple[int, int]]] = {}
+        for s in fw.sections:
+            if not s.alloc or not s.size:
+                continue
+            r = platform.region_at(s.addr, s.size)
+            if r is None or not r.ram:
+                continue
+            covered.setdefault(r.name, []).append((s.addr, s.end))
+            if s.name in STACK_SECTIONS or s.name in HEAP_SECTIONS:
+                continue
+            info = regions.setdefault(r.name, _empty(r.size))
+            kind = "data" if s.name.startswith(".data") else ("bss" if s.nobits else "other")
+            info["static"][s.name] = s.size
+            info["static_by_kind"][kind] += s.size
+            info["static_bytes"] += s.size
+        if self.stack is not None:
+            regions.setdefault(self.stack.region, _empty(platform.region(self.stack.region).size))
+            regions[self.stack.region]["stack_bytes"] = self.stack_bytes()
+            regions[self.stack.region]["stack_reserved"] = self.stack.end - self.stack.start
+        if self.heap is not None:
+            regions.setdefault(self.heap.region, _empty(platform.region(self.heap.region).size))
+            regions[self.heap.region]["heap_bytes"] = self.heap_bytes()
+            regions[self.heap.region]["heap_reserved"] = self.heap.end - self.heap.start
+        for r in platform.regions:
+            if not r.ram:
+                continue
+            words = m.memory[r.name].view(np.uint32)
+            touched = words != PATTERN
+            for a, b in covered.get(r.name, []) + ([(self.stack.start, self.stack.end)]
+                                                   if self.stack and self.stack.region == r.name else []):
+                touched[max(a - r.base, 0) // 4:(b - r.base + 3) // 4] = False
+            other = int(touched.sum()) * 4
+            if other:
+                regions.setdefault(r.name, _empty(r.size))["other_touched_bytes"] = other
+        total = 0
+        for info in regions.values():
+            info["peak_bytes"] = (info["static_bytes"] + info["stack_bytes"] + info["heap_bytes"]
+                                  + info["other_touched_bytes"])
+            total += info["peak_bytes"]
+        flash = {"code": 0, "rodata": 0, "data_load": 0}
+        for s in fw.sections:
+            if not s.alloc or s.nobits or not s.size:
+                continue
+            r = platform.region_at(s.load_addr, s.size)
+            if r is None or r.kind != "flash":
+                continue
+            if s.addr != s.load_addr:
+                flash["data_load"] += s.size
+            elif s.execute:
+                flash["code"] += s.size
+            else:
+                flash["rodata"] += s.size
+
+        def peak(p: Peak | None) -> dict[str, Any] | None:
+            return None if p is None else {"bytes": p.bytes, "cycle": p.cycle,
+                                           "seconds": p.seconds, "observed_at": p.location}
+        return {
+            "method": "RAM painted before boot; written words found by scanning "
+                      "(sampled at events, final scan at the end)",
+            "peak_ram_bytes": total,
+            "regions": {k: v for k, v in regions.items() if v["peak_bytes"]},
+            "stack": None if self.stack is None else {
+                "region": self.stack.region, "start": self.stack.start, "end": self.stack.end,
+                "found_from": self.stack.source, "peak": peak(self.stack_peak),
+                "min_sp": self.min_sp if self.min_sp != 0xFFFFFFFF else None},
+            "heap": None if self.heap is None else {
+                "region": self.heap.region, "start": self.heap.start, "end": self.heap.end,
+                "found_from": self.heap.source, "peak": peak(self.heap_peak)},
+            "live_peak": peak(self.live_peak),
+            "overflow": self.overflow,
+            "timeline": [s.__dict__ for s in _thin(self.samples, 500)],
+            "flash_bytes": sum(flash.values()),
+            "flash": flash,
+        }
+
+
+def _empty(size: int) -> dict[str, Any]:
+    return {"size": size, "static": {}, "static_by_kind": {"data": 0, "bss": 0, "other": 0},
+            "static_bytes": 0, "stack_bytes": 0, "heap_bytes": 0, "other_touched_bytes": 0}
+
+
+def _thin(samples: list[Sample], n: int) -> list[Sample]:
+    if len(samples) <= n:
+        return samples
+    step = len(samples) / n
+    return [samples[int(i * step)] for i in range(n)]
+
+
+# --- budgets -------------------------------------------------------------------------------
+_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1000, "kib": 1024, "m": 1 << 20, "mb": 1_000_000,
+          "mib": 1 << 20}
+
+
+def parse_size(text: str) -> int:
+    """'1MiB', '512K', '131072', '64 KB' -> bytes (K/M and KiB/MiB are binary, kB/MB decimal)."""
+    mt = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    if not mt or mt.group(2).lower() not in _UNITS:
+        raise ValueError(f"not a size: {text!r} (examples: 1MiB, 512K, 131072)")
+    return int(float(mt.group(1)) * _UNITS[mt.group(2).lower()])
+
+
+@dataclass
+class RamBudget:
+    total: int | None = None
+    regions: dict[str, int] = field(default_factory=dict)
+
+    def add(self, spec: str) -> None:
+        """'1MiB' (total) or 'DTCM=64K' (one region)."""
+        if "=" in spec:
+            name, size = spec.split("=", 1)
+            self.regions[name.strip().upper()] = parse_size(size)
+        else:
+            self.total = parse_size(spec)
+
+    def check(self, mem: dict[str, Any], region_names: set[str]) -> list[str]:
+        """One line per exceeded budget."""
+        out = []
+        for name in self.regions:
+            if name not in region_names:
+                raise ValueError(f"--max-ram: no RAM region named {name} "
+                                 f"(regions: {', '.join(sorted(region_names))})")
+        if self.total is not None and mem["peak_ram_bytes"] > self.total:
+            out.append(f"peak RAM {mem['peak_ram_bytes']:,} B exceeds the budget of "
+                       f"{self.total:,} B (total)")
+        for name, limit in self.regions.items():
+            used = mem["regions"].get(name, {}).get("peak_bytes", 0)
+            if used > limit:
+                out.append(f"peak RAM in {name} {used:,} B exceeds its budget of {limit:,} B")
+        return out
