@@ -133,11 +133,13 @@ def _run(args: argparse.Namespace) -> int:
             budget.add(spec)
     except (OSError, ValueError) as exc:
         return _error(f"bad budget: {exc}")
-    audio_info = None
+    audio_source = None
     if args.audio is not None:
-        audio_info = _check_audio(args.audio)
-        if isinstance(audio_info, str):
-            return _error(audio_info)
+        from .audio import AudioError, AudioSource
+        try:
+            audio_source = AudioSource.open(args.audio)
+        except AudioError as exc:
+            return _error(str(exc))
     try:
         platform = load_platform(args.platform)
         if args.revision:
@@ -145,15 +147,19 @@ def _run(args: argparse.Namespace) -> int:
         firmware = load_firmware(args.firmware)
         config = RunConfig(max_cycles=args.max_cycles, timeout_s=args.timeout,
                            semihosting_root=args.semihosting_root, uart_input=uart_input,
-                           echo=None if args.quiet else echo_to(sys.stdout))
+                           echo=None if args.quiet else echo_to(sys.stdout),
+                           audio=audio_source)
         machine = Machine(firmware, platform, config)
     except (FirmwareError, PlatformError) as exc:
         return _error(str(exc))
+    except Exception as exc:  # AudioError from wiring the clip to the SAI
+        if type(exc).__name__ == "AudioError":
+            return _error(str(exc))
+        raise
     result = machine.run()
     extra = {}
-    if audio_info is not None:
-        extra["audio"] = {**audio_info, "delivered": False,
-                          "note": "audio input through SAI + DMA is not modelled yet"}
+    if machine.audio is not None:
+        extra["audio"] = machine.audio.report()
     report = build_report(machine, result, extra)
     try:
         failures = budget.check(report["memory"],
@@ -180,9 +186,8 @@ def _run(args: argparse.Namespace) -> int:
         if any(v and not v.endswith(b"\n") for v in result.console.values()):
             print()
         print_summary(report, Console())
-        if audio_info is not None:
-            err_console.print("[yellow]note: --audio was checked but not delivered: the SAI + "
-                              "DMA model is not built yet[/]")
+        if machine.audio is not None and not report["audio"]["delivered"]:
+            err_console.print(f"[yellow]note: {report['audio']['note']}[/]")
     else:
         if result.diagnostic and code == EXIT_FAULT:
             print(f"simulate: {result.diagnostic}", file=sys.stderr)
@@ -200,23 +205,6 @@ def _load_budget_file(path: Path, budget) -> None:
         raise ValueError(f"{path}: {exc}") from exc
     for key, value in data.get("ram", {}).items():
         budget.add(str(value) if key.lower() == "total" else f"{key}={value}")
-
-
-def _check_audio(path: Path) -> dict | str:
-    """Validate an audio file: a dict of facts, or a one-line error."""
-    import soundfile as sf
-
-    if not path.exists():
-        return f"audio file {path} does not exist"
-    try:
-        info = sf.info(str(path))
-    except (RuntimeError, sf.LibsndfileError) as exc:  # type: ignore[attr-defined]
-        return f"{path} is not a readable audio file ({str(exc).splitlines()[0][:120]})"
-    if info.frames == 0:
-        return f"{path} holds no audio samples"
-    return {"path": str(path), "sample_rate": info.samplerate, "channels": info.channels,
-            "frames": info.frames, "duration_s": info.frames / info.samplerate,
-            "format": info.format}
 
 
 if __name__ == "__main__":

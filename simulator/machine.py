@@ -70,8 +70,12 @@ class RunConfig:
     semihosting_root: Path | None = None
     uart_input: bytes = b""
     echo: Callable[[str, bytes], None] | None = None    # live console output (source, bytes)
-    cost_model: CostModel = field(default_factory=OneCyclePerInstruction)
+    cost_model: CostModel = field(default_factory=lambda: default_cost_model())
     max_resets: int = 8
+    audio: object | None = None              # simulator.audio.AudioSource
+    audio_sai: str = "SAI1"
+    audio_block: str = "A"
+    audio_end_marker: bytes | None = None    # sent on the console USART when the audio ends
 
 
 @dataclass
@@ -80,9 +84,16 @@ class Segment:
 
     start_cycle: int
     end_cycle: int
-    state: str            # run | sleep | stop
+    state: str            # run | sleep | stop (SLEEPDEEP set when the core slept)
     core_hz: float
     seconds: float
+    vos: int | None = None                  # voltage scale in force (PWR)
+    hclk_hz: float | None = None            # AXI/AHB clock
+    icache: bool = False                    # SCB CCR.IC
+    dcache: bool = False                    # SCB CCR.DC
+    flash_latency: int | None = None        # FLASH_ACR.LATENCY
+    code_cycles: dict[str, int] = field(default_factory=dict)   # run cycles by code region
+    peripherals_on: tuple[str, ...] = ()    # blocks with their RCC clock enabled
 
 
 @dataclass
@@ -170,6 +181,11 @@ class Machine:
         self.peripherals: dict[str, Peripheral] = {}
         self._windows: list[tuple[int, int, Peripheral]] = []
         self._make_peripherals()
+        self.audio = None
+        if self.config.audio is not None:
+            from .audio import attach_audio
+            self.audio = attach_audio(self.peripherals, self.config.audio, self.config.audio_sai,
+                                      self.config.audio_block, self._on_audio_end)
         self.code_tables = build_code_tables(firmware, platform, self.config.cost_model)
         for t in self.code_tables:
             self.counter.add_region(t.region())
@@ -195,6 +211,9 @@ class Machine:
         self.sleep_cycles = 0
         self.segments: list[Segment] = []
         self._seg_start = 0
+        self._seg_code: dict[int, int] = {}
+        self._seg_power = self._power_state()
+        self._seg_hz = self.core_hz
         self._seg_state = "run"
         self._seg_seconds_start = 0.0
         self.sleeping = False
@@ -273,6 +292,10 @@ class Machine:
         scb = self.peripherals.get("SCB")
         if scb is not None:
             scb.reset_requests.append(self._on_reset_request)
+            scb.ccr_listeners.append(lambda old, new: self._close_segment())
+        pwr = self.peripherals.get("PWR")
+        if pwr is not None and hasattr(pwr, "vos_listeners"):
+            pwr.vos_listeners.append(self._close_segment)
         for p in self.peripherals.values():
             if hasattr(p, "attach_host") and p.params.get("console"):
                 p.attach_host(lambda b, name=p.name: self._uart_out(name, b))
@@ -290,22 +313,23 @@ class Machine:
             prev = page
 
     def _hook_mask_changes(self) -> None:
-        """Python hooks on the few instructions that lower the interrupt masks (CPSIE, MSR to
-        PRIMASK/BASEPRI/FAULTMASK), so a pending interrupt is taken right after them."""
+        """Python hooks just after the few instructions that lower the interrupt masks (CPSIE,
+        MSR to PRIMASK/BASEPRI/FAULTMASK), so that an interrupt that became pending while
+        masked is taken right after the mask drops, as on silicon. The hook sits on the
+        *next* instruction: stopping there leaves the mask change executed."""
         for t in self.code_tables:
             hw = t.halfwords
-            starts = np.flatnonzero(t.starts)
-            for i in starts:
+            for i in np.flatnonzero(t.starts):
                 h = int(hw[i])
                 if h in (0xB662, 0xB661, 0xB663):            # CPSIE i / f / if
-                    addrs = [t.base + 2 * i]
-                elif h & 0xFFF0 == 0xF380 and i + 1 < len(hw) and (int(hw[i + 1]) & 0xFF00) == 0x8800 \
-                        and (int(hw[i + 1]) & 0xFF) in (16, 17, 18, 19):   # MSR PRIMASK/BASEPRI(_MAX)/FAULTMASK
-                    addrs = [t.base + 2 * i]
+                    after = t.base + 2 * i + 2
+                elif (h & 0xFFF0) == 0xF380 and i + 1 < len(hw) \
+                        and (int(hw[i + 1]) & 0xFF00) == 0x8800 \
+                        and (int(hw[i + 1]) & 0xFF) in (16, 17, 18, 19):   # MSR PRIMASK..FAULTMASK
+                    after = t.base + 2 * i + 4
                 else:
                     continue
-                for a in addrs:
-                    self.uc.hook_add(UC_HOOK_CODE, self._on_mask_change, begin=a, end=a)
+                self.uc.hook_add(UC_HOOK_CODE, self._on_mask_lowered, begin=after, end=after)
 
     def _heapinfo(self) -> tuple[int, int, int, int]:
         def sym(*names: str) -> int:
@@ -355,21 +379,52 @@ class Machine:
     def _on_clock_change(self) -> None:
         hz = self.ctx.clock_hz("cpu")
         if hz != self.core_hz:
-            self._close_segment()
             self._time_base_s = self.now_seconds()
             self._time_base_cycles = self.now()
             self.core_hz = hz
+        self._close_segment()
 
     def _close_segment(self, new_state: str | None = None) -> None:
         now = self.now()
         secs = self.now_seconds()
+        by_region = self.counter.cycles_by_region()
         if now > self._seg_start:
-            self.segments.append(Segment(self._seg_start, now, self._seg_state, self.core_hz,
-                                         secs - self._seg_seconds_start))
+            names = {t.base: (self.platform.region_at(t.base).name
+                              if self.platform.region_at(t.base) else hex(t.base))
+                     for t in self.code_tables}
+            code = {names[b]: c - self._seg_code.get(b, 0) for b, c in by_region.items()
+                    if c - self._seg_code.get(b, 0)}
+            self.segments.append(Segment(
+                self._seg_start, now, self._seg_state, self._seg_hz,
+                secs - self._seg_seconds_start, **self._seg_power, code_cycles=code))
+        self._seg_code = by_region
+        self._seg_power = self._power_state()
+        self._seg_hz = self.core_hz
         self._seg_start = now
         self._seg_seconds_start = secs
         if new_state is not None:
             self._seg_state = new_state
+
+    def _power_state(self) -> dict:
+        """What the power model needs to know about the chip right now."""
+        out: dict = {}
+        pwr = self.peripherals.get("PWR")
+        if pwr is not None and hasattr(pwr, "vos"):
+            out["vos"] = int(pwr.vos)
+        try:
+            out["hclk_hz"] = self.ctx.clock_hz("hclk")
+        except Exception:
+            pass
+        scb = self.peripherals.get("SCB")
+        if scb is not None:
+            out["icache"], out["dcache"] = scb.caches
+        fl = self.peripherals.get("FLASH_REGS")
+        if fl is not None and hasattr(fl, "latency"):
+            out["flash_latency"] = int(fl.latency)
+        rcc = self.peripherals.get("RCC")
+        if rcc is not None and hasattr(rcc, "enabled_peripherals"):
+            out["peripherals_on"] = tuple(rcc.enabled_peripherals())
+        return out
 
     # --- logging and console ---------------------------------------------------------------
     def log(self, message: str) -> None:
@@ -433,10 +488,20 @@ class Machine:
         elif self.sleeping is False and self.engine.event_register:
             pass
 
-    def _on_mask_change(self, uc, address: int, size: int, user_data) -> None:
-        if self.engine.pending:
+    def _on_mask_lowered(self, uc, address: int, size: int, user_data) -> None:
+        if self.engine.pending and self.engine.preempting() is not None:
             self._stop_requested = True
             uc.emu_stop()
+
+    def _on_audio_end(self, cycle: int) -> None:
+        self.log(f"audio ended at cycle {cycle}")
+        if self.config.audio_end_marker:
+            self.console_usart_feed(self.config.audio_end_marker)
+
+    def console_usart_feed(self, data: bytes) -> None:
+        for p in self.peripherals.values():
+            if p.params.get("console") and hasattr(p, "feed_rx"):
+                p.feed_rx(data)
 
     def _on_reset_request(self) -> None:
         self._reset_requested = True
@@ -614,9 +679,7 @@ class Machine:
         cfg = self.config
         wall0 = self._wall0 = time.monotonic()
         if cfg.uart_input:
-            for p in self.peripherals.values():
-                if p.params.get("console") and hasattr(p, "feed_rx"):
-                    p.feed_rx(cfg.uart_input)
+            self.console_usart_feed(cfg.uart_input)
         while self._exit is None:
             now = self.now()
             for ev in self.events.pop_due(now):
@@ -685,7 +748,9 @@ class Machine:
 
     def _enter_sleep(self) -> None:
         self.sleeping = True
-        self._close_segment("sleep")
+        scb = self.peripherals.get("SCB")
+        deep = scb is not None and bool(scb.reg("SCR") & 4)
+        self._close_segment("stop" if deep else "sleep")
 
     def _wake(self) -> None:
         self.sleeping = False
@@ -727,6 +792,12 @@ class Machine:
             exceptions_taken=dict(self.engine.stats.taken),
             dp_emulated=getattr(self._dp, "executed", 0) if self._dp else 0,
             unmodelled_accesses=unmodelled, log=list(self._log))
+
+
+def default_cost_model() -> CostModel:
+    """The Cortex-M7 static timing model (simulator/timing)."""
+    from .timing import CortexM7CostModel
+    return CortexM7CostModel()
 
 
 def _make_dp_fpu():

@@ -37,7 +37,8 @@ BLOCK_SIZE = 10     # size in bytes of the block being executed
 REGION_TABLE = 16   # per region: base, size, cost prefix pointer, count prefix pointer
 REGION_STRIDE = 4
 MAX_REGIONS = 8
-STATE_SIZE = REGION_TABLE + REGION_STRIDE * MAX_REGIONS
+REGION_CYCLES = REGION_TABLE + REGION_STRIDE * MAX_REGIONS   # cycles spent in each region
+STATE_SIZE = REGION_CYCLES + MAX_REGIONS
 
 
 @intrinsic
@@ -82,7 +83,9 @@ def _block_hook(uc, address, size, user_data):
             i1 = (a + size - base) >> 1
             cost = carray(_i64_ptr(st[o + 2]), i1 + 1)
             count = carray(_i64_ptr(st[o + 3]), i1 + 1)
-            st[CYCLES] += cost[i1] - cost[i0]
+            c = cost[i1] - cost[i0]
+            st[CYCLES] += c
+            st[REGION_CYCLES + r] += c
             st[INSNS] += count[i1] - count[i0]
             found = True
             break
@@ -152,6 +155,11 @@ class NativeCounter:
     @cycles.setter
     def cycles(self, value: int) -> None:
         self.state[CYCLES] = value
+
+    def cycles_by_region(self) -> dict[int, int]:
+        """Cycles spent executing code in each code region (by region base address)."""
+        return {int(self.state[REGION_TABLE + REGION_STRIDE * i]):
+                int(self.state[REGION_CYCLES + i]) for i in range(len(self._regions))}
 
     @property
     def instructions(self) -> int:

@@ -35,7 +35,9 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
         "summary": summary,
         "timing": {
             "model": machine.config.cost_model.name,
-            "note": "cycle counts use the placeholder timing model: one cycle per instruction",
+            "note": "static pipeline model (dual issue, latencies, multi-cycle instructions); "
+                    "branch prediction, caches, flash wait states and bus latencies are not "
+                    "modelled yet (docs/timing-model.md)",
             "busy_cycles": busy_cycles,
             "sleep_cycles": result.sleep_cycles,
             "cpi": (busy_cycles / result.instructions) if result.instructions else None,

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(not (EXPORT / "model_data.c").exists(), reason="
 
 def c_arrays(text):
     out = {}
-    for m in re.finditer(r"static const (\w+) (\w+)\[(\d+)\] = \{(.*?)\};", text, re.S):
+    for m in re.finditer(r"static const (u?int\d+_t|float) (\w+)\[(\d+)\] = \{(.*?)\};", text, re.S):
         ctype, name, n, body = m.group(1), m.group(2), int(m.group(3)), m.group(4)
         vals = [v.strip() for v in body.replace("\n", " ").split(",") if v.strip()]
         assert len(vals) == n, name

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from simulator.cli import main
+from simulator.code_map import OneCyclePerInstruction
 from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
@@ -73,10 +74,13 @@ reset:
     adds r0, #1
     b reset
 """)
-    m, r = run(elf, max_cycles=100_000)
+    m, r = run(elf, max_cycles=100_000, cost_model=OneCyclePerInstruction())
     assert r.exit_reason == "max-cycles"
     assert 100_000 <= r.cycles < 100_100
-    assert r.instructions == r.cycles               # one cycle per instruction for now
+    assert r.instructions == r.cycles               # the model asked for: 1 cycle each
+    m, r = run(elf, max_cycles=100_000)             # default M7 model: adds+b dual issue
+    assert r.exit_reason == "max-cycles"
+    assert r.instructions > r.cycles
 
 
 def test_systick_interrupt_wakes_wfi_and_time_jumps(tmp_path):

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import ctypes as C
+import sys
 import threading
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -256,14 +258,18 @@ def word_timings(words: list[str], syn: Synthesis,
     return out
 
 
-_ENGINE: Espeak | None = None
+_HOLDER = "_espeak_ng_engine_holder"
 
 
 def get_engine() -> Espeak:
-    global _ENGINE
-    if _ENGINE is None:
-        _ENGINE = Espeak()
-    return _ENGINE
+    """The process-wide engine.  libespeak-ng has one global callback, so even if this module is
+    imported twice (as ``espeak`` and as ``firmware.model.espeak``) there must be one engine."""
+    holder = sys.modules.get(_HOLDER)
+    if holder is None:
+        holder = types.ModuleType(_HOLDER)
+        holder.engine = Espeak()  # type: ignore[attr-defined]
+        sys.modules[_HOLDER] = holder
+    return holder.engine  # type: ignore[attr-defined,no-any-return]
 
 
 def main() -> None:

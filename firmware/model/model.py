@@ -25,6 +25,17 @@ def default_specs(n_mels: int, n_classes: int, width: int = 128) -> list[LayerSp
             LayerSpec(1, 1, width, n_classes, False)]
 
 
+def specs_from_arch(arch: str, n_mels: int, n_classes: int, width: int) -> list[LayerSpec]:
+    """'5:1,3:2,3:3' -> relu conv layers (K:dilation) of `width` channels + K=1 output layer."""
+    specs: list[LayerSpec] = []
+    cin = n_mels
+    for part in arch.split(","):
+        k, d = (int(v) for v in part.split(":"))
+        specs.append(LayerSpec(k, d, cin, width, True))
+        cin = width
+    return specs + [LayerSpec(1, 1, cin, n_classes, False)]
+
+
 def round_ste(x: torch.Tensor) -> torch.Tensor:
     return x + (torch.floor(x + 0.5) - x).detach()
 

@@ -105,6 +105,7 @@ def year(n: int) -> list[str]:
 
 def number_words(s: str) -> list[str]:
     """Spoken words of a numeric string (already stripped of currency/percent)."""
+    grouped = "," in s
     s = s.replace(",", "")
     neg = s.startswith("-")
     if neg:
@@ -120,7 +121,7 @@ def number_words(s: str) -> list[str]:
     elif re.fullmatch(r"\d*\.\d+", s):
         a, b = s.split(".")
         words = (cardinal(int(a)) if a else ["zero"]) + ["point"] + digits(b)
-    elif re.fullmatch(r"\d{4}", s) and not neg:
+    elif re.fullmatch(r"\d{4}", s) and not neg and not grouped:
         words = year(int(s))
     elif re.fullmatch(r"0\d+", s):
         words = digits(s)

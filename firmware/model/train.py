@@ -18,10 +18,10 @@ import torch.nn.functional as Fn
 
 try:
     from . import align_np, dataset, g2p, hmm, metrics, modelfile, phones, reference
-    from .model import TDNN, default_specs
+    from .model import TDNN, specs_from_arch
 except ImportError:  # pragma: no cover
     import align_np, dataset, g2p, hmm, metrics, modelfile, phones, reference  # type: ignore
-    from model import TDNN, default_specs  # type: ignore[no-redef]
+    from model import TDNN, specs_from_arch  # type: ignore[no-redef]
 
 HERE = Path(__file__).parent
 
@@ -171,6 +171,8 @@ def main() -> None:
     ap.add_argument("--data", default=str(HERE / "data"))
     ap.add_argument("--out", default=str(HERE / "runs" / "main"))
     ap.add_argument("--width", type=int, default=128)
+    ap.add_argument("--arch", default="5:1,3:2,3:3,3:4",
+                    help="hidden layers as K:dilation,... (a K=1 output layer is appended)")
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--qat-epochs", type=int, default=4)
     ap.add_argument("--lr", type=float, default=3e-3)
@@ -192,12 +194,14 @@ def main() -> None:
     dev = utts[::max(1, len(utts) // args.dev_utts)][:args.dev_utts]
     dev_ids = {id(u) for u in dev}
     train = [u for u in utts if id(u) not in dev_ids]
+    for u in train:
+        u.audio = None  # only the dev subset needs audio (alignment tuning)
     n_frames = sum(len(u.labels) for u in train)
     print(f"train {len(train)} utts {n_frames} frames ({n_frames / 360000:.2f} h), dev {len(dev)}",
           flush=True)
     mean, inv_std = dataset.feature_stats(train)
     C = phones.n_classes()
-    net = TDNN(default_specs(dataset.F.N_MELS, C, args.width))
+    net = TDNN(specs_from_arch(args.arch, dataset.F.N_MELS, C, args.width))
     print(f"parameters: {net.n_params()}, receptive field +-{net.receptive_half()} frames", flush=True)
     log: list = []
     run_epochs(net, train, mean, inv_std, args.epochs, args.lr, args.max_frames, args.smoothing,

@@ -1,0 +1,426 @@
+"""DMA1/DMA2 controllers of the STM32H743 (RM0433 Rev 8, section 15): 8 streams each.
+
+Modelled: peripheral-to-memory streams (DIR=00) fed by a request source found through DMAMUX1
+(today the SAI blocks), normal, circular (CIRC) and double-buffer (DBM, CT toggling) modes,
+half-transfer / transfer-complete / transfer-error flags (LISR/HISR, cleared through
+LIFCR/HIFCR) and the stream interrupt lines (``params["irqs"]``, one per stream, in stream
+order), PSIZE data width with MINC, write protection of an enabled stream's configuration.
+
+Time: a transfer takes no simulated time (the bus is far faster than audio). The source owns
+the timeline; the controller keeps one event, at the earliest next half/complete point of its
+streams, and at that cycle asks the source to deliver what has arrived (in one batch per
+buffer, written with ``ctx.mem_write``). Reads of NDTR or LISR/HISR bring the stream up to the
+exact cycle of the read first. Streams due at the same cycle are served in priority order
+(PL high first, then the lower stream number: RM0433 15.3 arbiter).
+
+Not modelled (logged when used): memory-to-peripheral and memory-to-memory, peripheral flow
+control, bursts and FIFO thresholds (the FIFO is transparent; FEIF/DMEIF are never raised).
+Streams reach no DTCM/ITCM: like silicon (RM0433 2.1, Figure 1: DMA1/DMA2 sit on the D2 AHB
+bus matrix, the TCMs only on the Cortex-M7), such an address raises TEIF and disables the stream.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .base import RO, WO, Field, Peripheral, Register
+from .rcc import block_clock_enabled
+
+N_STREAMS = 8
+_STREAM_BASE, _STREAM_STRIDE = 0x10, 0x18            # RM0433 15.5: 0x10 + 0x18 * x
+CR, NDTR, PAR, M0AR, M1AR, FCR = 0x00, 0x04, 0x08, 0x0C, 0x10, 0x14
+# Flag bits of one stream inside LISR/HISR, and where each stream's group starts (15.5).
+FEIF, DMEIF, TEIF, HTIF, TCIF = 0, 2, 3, 4, 5
+_FLAG_MASK = (1 << FEIF) | (1 << DMEIF) | (1 << TEIF) | (1 << HTIF) | (1 << TCIF)
+_GROUP_SHIFT = (0, 6, 16, 22)
+# SxCR bits
+EN, DMEIE, TEIE, HTIE, TCIE, PFCTRL = 0, 1, 2, 3, 4, 5
+CIRC, PINC, MINC, DBM, CT = 8, 9, 10, 18, 19
+#: Address ranges a D2 DMA cannot reach (ITCM, DTCM: RM0433 2.1, bus matrix of Figure 1).
+UNREACHABLE = ((0x00000000, 0x00010000, "ITCM"), (0x20000000, 0x20020000, "DTCM"))
+_FOREVER = 1 << 62
+_IE_BITS = (1 << DMEIE) | (1 << TEIE) | (1 << HTIE) | (1 << TCIE)
+
+
+def _flag_fields(prefix: str, first: int) -> tuple[Field, ...]:
+    out = []
+    for g, shift in enumerate(_GROUP_SHIFT):
+        s = first + g
+        for bit, name in ((FEIF, "FEIF"), (DMEIF, "DMEIF"), (TEIF, "TEIF"), (HTIF, "HTIF"),
+                          (TCIF, "TCIF")):
+            out.append(Field(f"{prefix}{name}{s}", shift + bit,
+                             access=RO if prefix == "" else WO))
+    return tuple(out)
+
+
+def _stream_registers(x: int) -> tuple[Register, ...]:
+    b = _STREAM_BASE + _STREAM_STRIDE * x
+    return (
+        # 15.5 DMA_SxCR, reset 0.
+        Register(f"S{x}CR", b + CR, (
+            Field("EN", EN), Field("DMEIE", DMEIE), Field("TEIE", TEIE), Field("HTIE", HTIE),
+            Field("TCIE", TCIE), Field("PFCTRL", PFCTRL), Field("DIR", 6, 2),
+            Field("CIRC", CIRC), Field("PINC", PINC), Field("MINC", MINC),
+            Field("PSIZE", 11, 2), Field("MSIZE", 13, 2), Field("PINCOS", 15),
+            Field("PL", 16, 2), Field("DBM", DBM), Field("CT", CT), Field("TRBUFF", 20),
+            Field("PBURST", 21, 2), Field("MBURST", 23, 2),
+        )),
+        # 15.5 DMA_SxNDTR, reset 0.
+        Register(f"S{x}NDTR", b + NDTR, (Field("NDT", 0, 16),)),
+        # 15.5 DMA_SxPAR / SxM0AR / SxM1AR, reset 0.
+        Register(f"S{x}PAR", b + PAR),
+        Register(f"S{x}M0AR", b + M0AR),
+        Register(f"S{x}M1AR", b + M1AR),
+        # 15.5 DMA_SxFCR, reset 0x0000 0021 (FTH = 1/2, FS = 100 "FIFO empty").
+        Register(f"S{x}FCR", b + FCR, (
+            Field("FTH", 0, 2, reset=1), Field("DMDIS", 2), Field("FS", 3, 3, access=RO,
+                                                                     reset=4),
+            Field("FEIE", 7),
+        )),
+    )
+
+
+class Stream:
+    """One DMA stream: transfer state and the request source it serves."""
+
+    def __init__(self, dma: DMA, index: int, irq: int | None) -> None:
+        self.dma = dma
+        self.index = index
+        self.irq = irq
+        self.base = _STREAM_BASE + _STREAM_STRIDE * index
+        self.flags = 0
+        self.active = False
+        self.source = None              # an object with sync / cycle_for_words / attach_sink
+        self.ndtr0 = 0                  # reload value for circular / double-buffer modes
+        self.transferred = 0            # items moved since the stream was enabled
+        self._irq_level = False
+
+    # --- register helpers ----------------------------------------------------------------------
+    def cr(self) -> int:
+        return self.dma.values[self.base + CR]
+
+    def bit(self, n: int) -> bool:
+        return bool(self.cr() >> n & 1)
+
+    def ndtr(self) -> int:
+        return self.dma.values[self.base + NDTR] & 0xFFFF
+
+    def priority(self) -> int:
+        return self.cr() >> 16 & 3
+
+    # --- enable / disable --------------------------------------------------------------------
+    def enable(self) -> None:
+        d = self.dma
+        cr = self.cr()
+        if self.flags:
+            d.warn(f"{d.name}: stream {self.index} enabled with event flags still set "
+                   "(RM0433 15.3: clear them in LIFCR/HIFCR first)")
+        direction = cr >> 6 & 3
+        if direction != 0:
+            d.warn(f"{d.name}: stream {self.index}: DIR={direction} (memory-to-peripheral / "
+                   "memory-to-memory) is not modelled; the stream will not transfer")
+            return
+        if cr >> PFCTRL & 1:
+            d.warn(f"{d.name}: stream {self.index}: peripheral flow control is not modelled")
+        if not (d.values[self.base + FCR] >> 2 & 1) and (cr >> 11 & 3) != (cr >> 13 & 3):
+            d.warn(f"{d.name}: stream {self.index}: direct mode uses PSIZE for memory too "
+                   "(MSIZE ignored, RM0433 15.3)")
+        self.ndtr0 = self.ndtr()
+        if self.ndtr0 == 0:
+            d.warn(f"{d.name}: stream {self.index} enabled with NDTR=0: nothing to transfer")
+        self.active = True
+        self.transferred = 0
+        src = d.request_source(self.index)
+        if src is None:
+            return
+        par = d.values[self.base + PAR]
+        if par != src.dr_address:
+            d.warn(f"{d.name}: stream {self.index}: PAR={par:#010x} is not the data register "
+                   f"of its request source ({src.dr_address:#010x}); data come from the "
+                   "requesting peripheral")
+        self.source = src
+        src.attach_sink(self)
+        d.reschedule()
+
+    def disable(self, by_hardware: bool) -> None:
+        """Stop the stream. Disabled by software, a peripheral-to-memory stream flushes and
+        then sets TCIF (RM0433 15.3 "FIFO flush"; HAL_DMA_Abort_IT waits for it)."""
+        if self.active and self.source is not None and not by_hardware:
+            self.source.sync()          # what arrived before the write is transferred
+        if self.active and not by_hardware:
+            self.flags |= 1 << TCIF
+        self.active = False
+        src, self.source = self.source, None
+        self.dma.values[self.base + CR] &= ~(1 << EN)
+        if src is not None:
+            src.detach_sink(self)
+        self.dma.reschedule()
+
+    # --- the sink interface the request source calls ----------------------------------------
+    def dma_capacity(self) -> int:
+        if not self.active:
+            return 0
+        return _FOREVER if self.bit(CIRC) or self.bit(DBM) else self.ndtr()
+
+    def dma_accept(self, words: np.ndarray) -> int:
+        taken = 0
+        while taken < len(words) and self.active:
+            ndtr = self.ndtr()
+            if ndtr == 0:
+                break
+            n = min(len(words) - taken, ndtr)
+            done = self.ndtr0 - ndtr
+            if not self._store(done, words[taken:taken + n]):
+                break
+            taken += n
+            self.transferred += n
+            ndtr -= n
+            half = self.ndtr0 // 2
+            if done < half <= done + n:
+                self.flags |= 1 << HTIF
+            if ndtr == 0:
+                self.flags |= 1 << TCIF
+                if self.bit(DBM):
+                    self.dma.values[self.base + CR] ^= 1 << CT
+                    ndtr = self.ndtr0
+                elif self.bit(CIRC):
+                    ndtr = self.ndtr0
+            self.dma.values[self.base + NDTR] = ndtr
+            if ndtr == 0:
+                self.disable(by_hardware=True)      # normal mode: EN cleared at the end
+        self.update_irq()
+        return taken
+
+    def dma_source_changed(self) -> None:
+        self.dma.reschedule()
+
+    def _store(self, done: int, items: np.ndarray) -> bool:
+        cr = self.cr()
+        psize = 1 << (cr >> 11 & 3)
+        if psize > 4:
+            self._error("PSIZE=11 is reserved")
+            return False
+        base = self.dma.values[self.base + (M1AR if cr >> CT & 1 else M0AR)]
+        raw = np.ascontiguousarray(items, dtype="<u4").view(np.uint8).reshape(-1, 4)[:, :psize]
+        if cr >> MINC & 1:
+            address, data = base + done * psize, raw.tobytes()
+        else:
+            address, data = base, raw[-1].tobytes()
+        for lo, hi, name in UNREACHABLE:
+            if address < hi and address + len(data) > lo:
+                self._error(f"memory address {address:#010x} is in {name}, which DMA1/DMA2 "
+                            "cannot reach (use AXI SRAM or SRAM1-3)")
+                return False
+        try:
+            self.dma.ctx.mem_write(address, data)
+        except Exception as exc:   # noqa: BLE001  (a bus error of the target memory)
+            self._error(f"bus error writing {len(data)} bytes at {address:#010x}: {exc}")
+            return False
+        return True
+
+    def _error(self, why: str) -> None:
+        self.dma.warn(f"{self.dma.name}: stream {self.index}: transfer error: {why}; "
+                      "TEIF set, stream disabled (RM0433 15.3)")
+        self.flags |= 1 << TEIF
+        self.disable(by_hardware=True)
+        self.update_irq()
+
+    # --- timing -------------------------------------------------------------------------------
+    def next_deadline(self) -> int | None:
+        """Cycle of the next half-transfer or transfer-complete point (None: none coming)."""
+        if not self.active or self.source is None or self.ndtr() == 0:
+            return None
+        if not self.source._dma_active():
+            return None
+        done = self.ndtr0 - self.ndtr()
+        half = self.ndtr0 // 2
+        need = half - done if done < half else self.ndtr()
+        return self.source.cycle_for_words(need)
+
+    def sync(self) -> None:
+        if self.active and self.source is not None:
+            self.source.sync()
+
+    def update_irq(self) -> None:
+        cr = self.cr()
+        enabled = ((cr >> TCIE & 1) << TCIF) | ((cr >> HTIE & 1) << HTIF) | \
+            ((cr >> TEIE & 1) << TEIF) | ((cr >> DMEIE & 1) << DMEIF) | \
+            ((self.dma.values[self.base + FCR] >> 7 & 1) << FEIF)
+        level = bool(self.flags & enabled)
+        if level != self._irq_level and self.irq is not None:
+            self._irq_level = level
+            self.dma.ctx.set_irq(self.irq, level)
+
+
+class DMA(Peripheral):
+    """DMA1 or DMA2: flag registers, 8 streams and the event that drives them."""
+
+    registers = (
+        # 15.5 DMA_LISR / HISR (read-only), DMA_LIFCR / HIFCR (write 1 to clear).
+        Register("LISR", 0x00, _flag_fields("", 0)),
+        Register("HISR", 0x04, _flag_fields("", 4)),
+        Register("LIFCR", 0x08, _flag_fields("C", 0)),
+        Register("HIFCR", 0x0C, _flag_fields("C", 4)),
+        *(r for x in range(N_STREAMS) for r in _stream_registers(x)),
+    )
+    bus_clock = "hclk"       # AHB1 (RM0433 Table 8)
+
+    def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
+        irqs = params.get("irqs") or {}
+        by_stream: dict[int, int] = {}
+        if isinstance(irqs, dict):
+            for i, (key, irq) in enumerate(irqs.items()):
+                m = re.search(r"(\d+)$", str(key))
+                by_stream[int(m.group(1)) if m else i] = int(irq)
+        self.dmamux = str(params.get("dmamux", "DMAMUX1"))
+        self._warned: set[str] = set()
+        self._event: int | None = None
+        self._event_cycle: int | None = None
+        self.streams = [Stream(self, x, by_stream.get(x)) for x in range(N_STREAMS)]
+        super().__init__(name, base, size, ctx, **params)
+        self._read_hooks[0x00] = lambda v: self._isr(0)
+        self._read_hooks[0x04] = lambda v: self._isr(4)
+        self._write_hooks[0x08] = lambda old, new: self._ifcr(0, new)
+        self._write_hooks[0x0C] = lambda old, new: self._ifcr(4, new)
+        for s in self.streams:
+            b = s.base
+            self._write_hooks[b + CR] = lambda old, new, s=s: self._cr(s, old, new)
+            self._read_hooks[b + NDTR] = lambda v, s=s: self._ndtr(s)
+            for off in (NDTR, PAR, FCR):
+                self._write_hooks[b + off] = lambda old, new, s=s, o=off: self._locked(s, o, old)
+            for off in (M0AR, M1AR):
+                self._write_hooks[b + off] = lambda old, new, s=s, o=off: self._mar(s, o, old)
+
+    def reset(self) -> None:
+        for s in getattr(self, "streams", []):
+            if s.active:
+                s.disable(by_hardware=True)
+            s.flags = 0
+        super().reset()
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        if not block_clock_enabled(self.ctx, self.name):
+            self.warn(f"{self.name}: write {value:#x} to +{offset:#x} ignored: its RCC clock "
+                      "enable bit (AHB1ENR) is 0")
+            return
+        super().write(offset, size, value)
+
+    # --- request routing ---------------------------------------------------------------------
+    def request_source(self, stream: int):
+        """The request source (e.g. an SAI block) DMAMUX1 routes to ``stream``, or None."""
+        try:
+            mux = self.ctx.peripheral(self.dmamux)
+        except (KeyError, LookupError, AttributeError):
+            self.warn(f"{self.name}: no {self.dmamux} model: stream requests are not routed")
+            return None
+        if not hasattr(mux, "source_for"):
+            self.warn(f"{self.name}: {self.dmamux} is not modelled: stream requests are not "
+                      "routed")
+            return None
+        src = mux.source_for(self.name, stream)
+        if src is None:
+            return None
+        periph_name, port = src
+        try:
+            periph = self.ctx.peripheral(periph_name)
+        except (KeyError, LookupError):
+            periph = None
+        if periph is None or not hasattr(periph, "dma_port"):
+            self.warn(f"{self.name}: stream {stream}: request source {periph_name} is not "
+                      "modelled")
+            return None
+        return periph.dma_port(port)
+
+    # --- time ----------------------------------------------------------------------------------
+    def reschedule(self) -> None:
+        best = None
+        for s in self.streams:
+            c = s.next_deadline()
+            if c is not None and (best is None or c < best):
+                best = c
+        now = self.ctx.now()
+        if best is not None:
+            best = max(best, now)
+        if best == self._event_cycle:
+            return
+        if self._event is not None:
+            self.ctx.cancel(self._event)
+            self._event = None
+        self._event_cycle = best
+        if best is not None:
+            self._event = self.ctx.schedule(best, self._fire)
+
+    def _fire(self, cycle: int) -> None:
+        self._event, self._event_cycle = None, None
+        for s in sorted((s for s in self.streams if s.active),
+                        key=lambda s: (-s.priority(), s.index)):
+            s.sync()
+        self.reschedule()
+        if self._event_cycle is not None and self._event_cycle <= cycle:
+            # nothing can move at this cycle any more: wait for the next register access
+            self.ctx.cancel(self._event)     # type: ignore[arg-type]
+            self._event, self._event_cycle = None, None
+            self.warn(f"{self.name}: stream deadline did not advance at cycle {cycle}")
+
+    # --- register behaviour --------------------------------------------------------------------
+    def _isr(self, first: int) -> int:
+        value = 0
+        for g, shift in enumerate(_GROUP_SHIFT):
+            s = self.streams[first + g]
+            s.sync()
+            value |= (s.flags & _FLAG_MASK) << shift
+        return value
+
+    def _ifcr(self, first: int, new: int) -> None:
+        for g, shift in enumerate(_GROUP_SHIFT):
+            s = self.streams[first + g]
+            s.flags &= ~(new >> shift & _FLAG_MASK)
+            s.update_irq()
+        self.values[0x08 if first == 0 else 0x0C] = 0
+
+    def _ndtr(self, s: Stream) -> int:
+        s.sync()
+        return s.ndtr()
+
+    def _cr(self, s: Stream, old: int, new: int) -> None:
+        if old & 1 and s.active:
+            # Only the interrupt enables may change while EN=1 (RM0433 15.5: the other
+            # fields are protected, CT is then a status bit).
+            keep = ~(_IE_BITS | 1) & 0xFFFFFFFF
+            if (old ^ new) & keep:
+                self.warn(f"{self.name}: S{s.index}CR configuration written while EN=1: "
+                          "ignored (RM0433 15.5)")
+            self.values[s.base + CR] = (old & keep) | (new & (_IE_BITS | 1))
+            if not new & 1:
+                s.disable(by_hardware=False)
+        elif new & 1 and not old & 1:
+            s.enable()
+        s.update_irq()
+
+    def _locked(self, s: Stream, off: int, old: int) -> None:
+        if s.active:
+            self.values[s.base + off] = old
+            self.warn(f"{self.name}: stream {s.index} register +{off:#x} written while EN=1: "
+                      "ignored (RM0433 15.5)")
+
+    def _mar(self, s: Stream, off: int, old: int) -> None:
+        if not s.active:
+            return
+        if not s.bit(DBM):
+            self._locked(s, off, old)
+            return
+        in_use = M1AR if s.bit(CT) else M0AR
+        if off == in_use:
+            # RM0433 15.5: writing the buffer in use sets TEIF and disables the stream
+            self.values[s.base + off] = old
+            s._error(f"M{0 if off == M0AR else 1}AR written while it is the current target")
+
+    def warn(self, message: str) -> None:
+        if message not in self._warned:
+            self._warned.add(message)
+            self.ctx.log(f"warning: {message}")
+
+
+MODEL = DMA

@@ -1,0 +1,96 @@
+"""DMAMUX1 of the STM32H743 (RM0433 Rev 8, section 17): routes DMA request lines to streams.
+
+Channel ``x`` of DMAMUX1 feeds DMA1 stream ``x`` (x = 0..7) and DMA2 stream ``x - 8``
+(x = 8..15) (RM0433 17.3). A stream asks :meth:`DMAMUX.source_for` which peripheral drives
+its request line; request generators and synchronisation are declared but not modelled (their
+use is logged).
+"""
+
+from __future__ import annotations
+
+from .base import RO, WO, Field, Peripheral, Register
+
+N_CHANNELS = 16     # RM0433 17.3: 16 channels, 0-7 to DMA1, 8-15 to DMA2
+N_GENERATORS = 8
+
+#: DMAMUX1 request id -> (peripheral, request port), RM0433 Table 121 "DMAMUX1: assignment of
+#: multiplexer inputs to resources" (same numbers as DMA_REQUEST_SAIx_y in
+#: stm32h7xx_hal_dma.h). Only the requests of modelled sources are listed.
+REQUESTS: dict[int, tuple[str, str]] = {
+    87: ("SAI1", "A"), 88: ("SAI1", "B"),
+    89: ("SAI2", "A"), 90: ("SAI2", "B"),
+}
+
+_CXCR = (
+    Field("DMAREQ_ID", 0, 7), Field("SOIE", 8), Field("EGE", 9), Field("SE", 16),
+    Field("SPOL", 17, 2), Field("NBREQ", 19, 5), Field("SYNC_ID", 24, 3),
+)
+_RGXCR = (
+    Field("SIG_ID", 0, 3), Field("OIE", 8), Field("GE", 16), Field("GPOL", 17, 2),
+    Field("GNBREQ", 19, 5),
+)
+
+
+class DMAMUX(Peripheral):
+    """Request router: a table lookup for the DMA streams, plus the register file."""
+
+    registers = (
+        # 17.6 DMAMUX1_CxCR, x = 0..15, reset 0.
+        *(Register(f"C{x}CR", 0x04 * x, _CXCR) for x in range(N_CHANNELS)),
+        # 17.6 DMAMUX1_CSR (synchronisation overrun flags) / CFR (their clear).
+        Register("CSR", 0x80, tuple(Field(f"SOF{x}", x, access=RO)
+                                    for x in range(N_CHANNELS))),
+        Register("CFR", 0x84, tuple(Field(f"CSOF{x}", x, access=WO)
+                                    for x in range(N_CHANNELS))),
+        # 17.6 request generators.
+        *(Register(f"RG{x}CR", 0x100 + 0x04 * x, _RGXCR) for x in range(N_GENERATORS)),
+        Register("RGSR", 0x140, tuple(Field(f"OF{x}", x, access=RO)
+                                      for x in range(N_GENERATORS))),
+        Register("RGCFR", 0x144, tuple(Field(f"COF{x}", x, access=WO)
+                                       for x in range(N_GENERATORS))),
+    )
+
+    def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
+        self._warned: set[str] = set()
+        super().__init__(name, base, size, ctx, **params)
+        for x in range(N_CHANNELS):
+            self._write_hooks[0x04 * x] = lambda old, new, x=x: self._channel_written(x, new)
+        for x in range(N_GENERATORS):
+            self._write_hooks[0x100 + 0x04 * x] = \
+                lambda old, new, x=x: self._generator_written(x, new)
+
+    @staticmethod
+    def channel_of(dma: str, stream: int) -> int:
+        """DMAMUX1 channel that feeds ``dma`` (DMA1/DMA2) stream ``stream``."""
+        return stream + (8 if dma == "DMA2" else 0)
+
+    def request_id(self, dma: str, stream: int) -> int:
+        return self.get_field(f"C{self.channel_of(dma, stream)}CR", "DMAREQ_ID")
+
+    def source_for(self, dma: str, stream: int) -> tuple[str, str] | None:
+        """(peripheral, port) whose request drives ``dma`` stream ``stream``, or None."""
+        rid = self.request_id(dma, stream)
+        if rid == 0:
+            return None
+        src = REQUESTS.get(rid)
+        if src is None:
+            self._warn(f"{self.name}: request id {rid} routed to {dma} stream {stream} has no "
+                       "modelled source; the stream will never be requested")
+        return src
+
+    def _channel_written(self, x: int, new: int) -> None:
+        if new & ((1 << 16) | (1 << 9)):
+            self._warn(f"{self.name}: C{x}CR synchronisation / event generation (SE/EGE) is "
+                       "not modelled; requests pass straight through")
+
+    def _generator_written(self, x: int, new: int) -> None:
+        if new & (1 << 16):
+            self._warn(f"{self.name}: request generator {x} (RG{x}CR.GE) is not modelled")
+
+    def _warn(self, message: str) -> None:
+        if message not in self._warned:
+            self._warned.add(message)
+            self.ctx.log(f"warning: {message}")
+
+
+MODEL = DMAMUX

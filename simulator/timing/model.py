@@ -1,0 +1,118 @@
+"""The static Cortex-M7 cost model (CostModel protocol of simulator/code_map.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .decode import Decoder, Insn, reg_name
+from .params import M7Params
+from .scoreboard import Step, walk
+
+
+@dataclass
+class _Analysis:
+    idx: np.ndarray            # halfword index of each instruction start
+    insns: list[Insn]
+    addrs: list[int]
+    reset_before: list[bool]
+
+
+@dataclass
+class CortexM7CostModel:
+    """Per-instruction issue costs from an in-order dual-issue scoreboard.
+
+    Static only: caches, flash wait states, bus latencies and the branch predictor are
+    dynamic and belong to the native hook (see docs/timing-model.md).
+    """
+
+    params: M7Params = field(default_factory=M7Params)
+    name: str = "cortex-m7 static v1"
+
+    def __post_init__(self) -> None:
+        self._decoder = Decoder(self.params)
+
+    # --- CostModel protocol -------------------------------------------------------------
+    def static_costs(self, base: int, halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        an = self._analyse(base, halfwords, starts)
+        costs, _ = walk(an.insns, an.addrs, an.reset_before, self.params)
+        out = np.zeros(len(halfwords), dtype=np.int64)
+        out[an.idx] = np.asarray(costs, dtype=np.int64)
+        return out
+
+    # --- debugging ----------------------------------------------------------------------
+    def explain(self, base: int, halfwords: np.ndarray, starts: np.ndarray, addr: int) -> str:
+        """Why the instruction at ``addr`` costs what it costs: its class, latencies, the
+        window it is scheduled in (from the last scoreboard reset) and the pairing/stall
+        decision."""
+        an = self._analyse(base, halfwords, starts)
+        _, steps = walk(an.insns, an.addrs, an.reset_before, self.params, trace=True)
+        try:
+            k = an.addrs.index(addr)
+        except ValueError:
+            return f"{addr:#x}: not an instruction start of this region"
+        s0 = k
+        while s0 > 0 and not steps[s0].window_start:
+            s0 -= 1
+        lines = [f"window from {steps[s0].addr:#x} (scoreboard reset there)"]
+        for s in steps[s0:k + 1]:
+            lines.append(_fmt_step(s, mark=s.addr == addr))
+        s = steps[k]
+        x = s.insn
+        lines.append("")
+        lines.append(f"{addr:#010x}  {_text(x, addr)}")
+        lines.append(f"  class {x.cls}; issue cycle {s.issue}; cost {s.cost}")
+        if x.dsts:
+            lines.append("  writes " + ", ".join(f"{reg_name(r)} (latency {lat})"
+                                                 for r, lat in x.dsts))
+        if x.srcs:
+            lines.append("  reads " + ", ".join(
+                f"{reg_name(r)}" + (f" (advance {adv:+d})" if adv else "") for r, adv in x.srcs))
+        flags = [n for n, v in (("single issue", x.single), ("slot 0 only", x.slot0),
+                                ("ends the window", x.ends)) if v]
+        if x.issue != 1:
+            flags.append(f"holds issue {x.issue} cycles")
+        if x.fpdiv:
+            flags.append(f"iterative FP divide/sqrt, {x.fpdiv} cycles")
+        if flags:
+            lines.append("  " + ", ".join(flags))
+        lines.append("  " + (s.why or "issued at the frontier (no stall, no pairing partner)"))
+        return "\n".join(lines)
+
+    def classify(self, base: int, halfwords: np.ndarray, starts: np.ndarray) -> list[Insn]:
+        return self._analyse(base, halfwords, starts).insns
+
+    # --- internals ----------------------------------------------------------------------
+    def _analyse(self, base: int, halfwords: np.ndarray, starts: np.ndarray) -> _Analysis:
+        hw = np.asarray(halfwords, dtype=np.int64) & 0xFFFF
+        idx = np.flatnonzero(np.asarray(starts, dtype=bool))
+        wide = (hw >> 11) >= 0x1D
+        nxt = np.zeros_like(hw)
+        nxt[:-1] = hw[1:]
+        keys = np.where(wide, hw | (nxt << 16), hw)[idx]
+        sizes = np.where(wide, 4, 2)[idx]
+        get = self._decoder.get
+        insns = [get(k, s) for k, s in zip(keys.tolist(), sizes.tolist())]
+        addrs = (base + 2 * idx).tolist()
+        pos = {a: j for j, a in enumerate(addrs)}
+        reset_before = [False] * len(insns)
+        for j, x in enumerate(insns):
+            if x.target_rel is not None:
+                t = pos.get(addrs[j] + x.target_rel)
+                if t is not None:
+                    reset_before[t] = True
+        return _Analysis(idx, insns, addrs, reset_before)
+
+
+def _text(x: Insn, addr: int) -> str:
+    """Disassembly with direct branch targets made absolute (insns are decoded at 0)."""
+    if x.target_rel is not None and "#" in x.text:
+        return x.text[:x.text.rindex("#")] + f"{(addr + x.target_rel) & 0xFFFFFFFF:#x}"
+    return x.text
+
+
+def _fmt_step(s: Step, mark: bool = False) -> str:
+    tag = ">" if mark else " "
+    return (f"{tag} {s.addr:#010x}  {_text(s.insn, s.addr):<32s} {s.insn.cls:<12s} t={s.issue:<3d} "
+            f"cost={s.cost}  {s.why}")
