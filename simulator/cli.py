@@ -80,6 +80,9 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--platform", default="stm32h743", metavar="NAME|FILE.toml",
                    help="platform description (default: the bundled stm32h743)")
     p.add_argument("--revision", choices=["V", "Y"], help="silicon revision (default: platform's)")
+    p.add_argument("--strict", action="store_true",
+                   help="treat silicon-breaking configurations (flash wait states below the "
+                        "datasheet table) as failures: exit 4")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="print nothing but errors (firmware console output included)")
     return p
@@ -148,7 +151,7 @@ def _run(args: argparse.Namespace) -> int:
         config = RunConfig(max_cycles=args.max_cycles, timeout_s=args.timeout,
                            semihosting_root=args.semihosting_root, uart_input=uart_input,
                            echo=None if args.quiet else echo_to(sys.stdout),
-                           audio=audio_source)
+                           audio=audio_source, strict=args.strict)
         machine = Machine(firmware, platform, config)
     except (FirmwareError, PlatformError) as exc:
         return _error(str(exc))

@@ -64,24 +64,28 @@ class CodeTable:
     halfwords: np.ndarray
     starts: np.ndarray
     costs: np.ndarray
+    kind: str = "tcm"          # platform region kind: tcm | flash | sram
 
     def region(self) -> CodeRegion:
         cost_prefix = np.zeros(len(self.costs) + 1, dtype=np.int64)
         np.cumsum(self.costs, out=cost_prefix[1:])
         count_prefix = np.zeros(len(self.costs) + 1, dtype=np.int64)
         np.cumsum(self.starts.astype(np.int64), out=count_prefix[1:])
-        return CodeRegion(self.base, 2 * len(self.costs), cost_prefix, count_prefix)
+        return CodeRegion(self.base, 2 * len(self.costs), cost_prefix, count_prefix,
+                          cacheable=self.kind != "tcm", kind=self.kind)
 
 
 def build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> list[CodeTable]:
     """One table per platform region that holds executable sections of the firmware."""
     spans: dict[str, list[tuple[int, bytes]]] = {}
+    kinds: dict[str, str] = {}
     for addr, data in fw.code_ranges():
         region = platform.region_at(addr, len(data))
         key = region.name if region else f"{addr:#x}"
+        kinds[key] = region.kind if region else "sram"
         spans.setdefault(key, []).append((addr, data))
     tables = []
-    for parts in spans.values():
+    for key, parts in spans.items():
         lo = min(a for a, _ in parts) & ~1
         hi = max(a + len(d) for a, d in parts)
         hi += hi & 1
@@ -94,5 +98,5 @@ def build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> lis
         hws = np.frombuffer(bytes(buf), dtype="<u2").astype(np.int64)
         starts = instruction_starts(hws, code_mask)
         costs = np.asarray(model.static_costs(lo, hws, starts), dtype=np.int64)
-        tables.append(CodeTable(lo, hws, starts, costs))
+        tables.append(CodeTable(lo, hws, starts, costs, kinds[key]))
     return tables

@@ -72,6 +72,8 @@ class RunConfig:
     echo: Callable[[str, bytes], None] | None = None    # live console output (source, bytes)
     cost_model: CostModel = field(default_factory=lambda: default_cost_model())
     max_resets: int = 8
+    dynamic_timing: bool = True              # I-cache, flash wait states, branch prediction
+    strict: bool = False                     # flash wait states below the table: exit 4
     audio: object | None = None              # simulator.audio.AudioSource
     audio_sai: str = "SAI1"
     audio_block: str = "A"
@@ -114,6 +116,8 @@ class RunResult:
     dp_emulated: int
     unmodelled_accesses: dict[str, int]
     log: list[str]
+    timing: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 class MachineContext:
@@ -189,6 +193,19 @@ class Machine:
         self.code_tables = build_code_tables(firmware, platform, self.config.cost_model)
         for t in self.code_tables:
             self.counter.add_region(t.region())
+        from .timing.dynamic import M7DynamicParams
+        self.dyn = M7DynamicParams()
+        self.warnings: list[str] = []
+        self._fill_key: tuple | None = None
+        if self.config.dynamic_timing:
+            self.counter.enable_dynamic(self.dyn.icache_sets, self.dyn.predictor_entries,
+                                        self.dyn.mispredict_penalty)
+            scb = self.peripherals.get("SCB")
+            if scb is not None:
+                scb.ccr_listeners.append(lambda old, new: self.counter.set_icache(bool(new & (1 << 17))))
+            fc = self.peripherals.get("FPU_CACHE")
+            if fc is not None and hasattr(fc, "listeners"):
+                fc.listeners.append(self._on_cache_maintenance)
         self._dp = _make_dp_fpu()
         self._pending_fault: tuple[int, int, int | None] | None = None
         self._mem_fault: tuple[int, int, int] | None = None   # (kind, address, size)
@@ -375,6 +392,35 @@ class Machine:
 
     def _charge(self, cycles: int) -> None:
         self.counter.cycles = self.counter.cycles + cycles
+        self.counter.forget_previous_block()
+
+    def _on_cache_maintenance(self, op: str, value: int) -> None:
+        # I-cache invalidation by address is modelled as a whole invalidation (documented).
+        if op in ("ICIALLU", "ICIMVAU"):
+            self.counter.invalidate_icache()
+
+    def _update_fill_cycles(self) -> None:
+        """Instruction line fill costs follow FLASH_ACR.LATENCY and the CPU/AXI clock ratio;
+        a latency below the datasheet table is reported (silicon would read garbage)."""
+        fl = self.peripherals.get("FLASH_REGS")
+        latency = int(getattr(fl, "latency", 7))
+        hclk = self.ctx.clock_hz("hclk")
+        pwr = self.peripherals.get("PWR")
+        vos = int(getattr(pwr, "vos", 1))
+        key = (latency, self.core_hz, hclk, vos)
+        if key == self._fill_key:
+            return
+        self._fill_key = key
+        self.counter.set_fill_cycles({
+            "flash": self.dyn.line_fill_cycles("flash", latency, self.core_hz, hclk),
+            "sram": self.dyn.line_fill_cycles("sram", latency, self.core_hz, hclk)})
+        if fl is not None and hasattr(fl, "check_latency"):
+            warning = fl.check_latency(hclk, vos)
+            if warning and warning not in self.warnings:
+                self.warnings.append(warning)
+                self.log(warning)
+                if self.config.strict:
+                    self._finish(ExitReason.FAULT, 4, f"--strict: {warning}")
 
     def _on_clock_change(self) -> None:
         hz = self.ctx.clock_hz("cpu")
@@ -685,6 +731,8 @@ class Machine:
             for ev in self.events.pop_due(now):
                 ev.callback(ev.cycle)
             self.ram.sample()
+            if self.config.dynamic_timing:
+                self._update_fill_cycles()
             if self._reset_requested:
                 self._system_reset()
                 continue
@@ -791,7 +839,9 @@ class Machine:
             fault=self._fault_info, segments=self.segments, wall_seconds=wall,
             exceptions_taken=dict(self.engine.stats.taken),
             dp_emulated=getattr(self._dp, "executed", 0) if self._dp else 0,
-            unmodelled_accesses=unmodelled, log=list(self._log))
+            unmodelled_accesses=unmodelled, log=list(self._log),
+            timing=self.counter.dynamic_stats() if self.config.dynamic_timing else {},
+            warnings=list(self.warnings))
 
 
 def default_cost_model() -> CostModel:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from llvmlite import ir
-from numba import carray, cfunc, types
+from numba import carray, cfunc, njit, types
 from numba.extending import intrinsic
 from unicorn import UC_HOOK_BLOCK
 from unicorn.unicorn_py3 import unicorn as _ucmod
@@ -34,11 +34,29 @@ N_REGIONS = 7       # number of code regions in the table
 BLOCKS = 8          # blocks executed
 UNKNOWN_BYTES = 9   # bytes executed outside any analysed code region
 BLOCK_SIZE = 10     # size in bytes of the block being executed
-REGION_TABLE = 16   # per region: base, size, cost prefix pointer, count prefix pointer
-REGION_STRIDE = 4
+# dynamic timing (simulator/timing/dynamic.py)
+IC_ENABLED = 11     # SCB CCR.IC
+IC_TAGS = 12        # pointer: int64[sets * 2] line tags (-1 invalid), 2 ways
+IC_LRU = 13         # pointer: int64[sets] way to replace next
+IC_SETS = 14
+IC_HITS = 15
+IC_MISSES = 32
+UNCACHED_FETCHES = 33
+STALL_ICACHE = 34   # cycles waiting for instruction lines
+BP_TABLE = 35       # pointer: int64[entries * 2] (2-bit counter, last target)
+BP_ENTRIES = 36
+BP_PENALTY = 37
+PREV_END = 38       # end address of the previous block (-1: none, e.g. after an exception)
+BR_PREDICTED = 39
+BR_MISPREDICTED = 40
+STALL_BRANCH = 41
+DYNAMIC_ON = 42     # 0: static costs only
+REGION_TABLE = 48   # per region: base, size, cost prefix ptr, count prefix ptr, kind, fill cycles
+REGION_STRIDE = 6
 MAX_REGIONS = 8
 REGION_CYCLES = REGION_TABLE + REGION_STRIDE * MAX_REGIONS   # cycles spent in each region
 STATE_SIZE = REGION_CYCLES + MAX_REGIONS
+KIND_TCM, KIND_CACHEABLE = 0, 1
 
 
 @intrinsic
@@ -65,6 +83,66 @@ def _call_stop(typingctx, fn_addr, uc):
     return sig, codegen
 
 
+@njit(cache=True)
+def _fetch_stall(st, a, size, fill):
+    """Instruction lines of a block: I-cache lookups (2-way, LRU) or uncached fetches."""
+    stall = 0
+    first = a >> 5
+    last = (a + size - 1) >> 5
+    if st[IC_ENABLED] != 0:
+        sets = st[IC_SETS]
+        tags = carray(_i64_ptr(st[IC_TAGS]), 2 * sets)
+        lru = carray(_i64_ptr(st[IC_LRU]), sets)
+        for line in range(first, last + 1):
+            s = line & (sets - 1)
+            if tags[2 * s] == line:
+                lru[s] = 1
+                st[IC_HITS] += 1
+            elif tags[2 * s + 1] == line:
+                lru[s] = 0
+                st[IC_HITS] += 1
+            else:
+                w = lru[s]
+                tags[2 * s + w] = line
+                lru[s] = 1 - w
+                st[IC_MISSES] += 1
+                stall += fill
+    else:
+        n = last - first + 1
+        st[UNCACHED_FETCHES] += n
+        stall += n * fill
+    st[STALL_ICACHE] += stall
+    return stall
+
+
+@njit(cache=True)
+def _branch(st, a):
+    """Dynamic prediction of the branch that ended the previous block: a 2-bit counter and
+    the last target per entry; fall-through is 'not taken'."""
+    prev = st[PREV_END]
+    if prev < 0:
+        return 0
+    n = st[BP_ENTRIES]
+    bp = carray(_i64_ptr(st[BP_TABLE]), 2 * n)
+    i = (prev >> 1) & (n - 1)
+    ctr = bp[2 * i]
+    taken = a != prev
+    predicted_taken = ctr >= 2
+    ok = (predicted_taken == taken) and (not taken or bp[2 * i + 1] == a)
+    if taken:
+        if ctr < 3:
+            bp[2 * i] = ctr + 1
+        bp[2 * i + 1] = a
+    elif ctr > 0:
+        bp[2 * i] = ctr - 1
+    if ok:
+        st[BR_PREDICTED] += 1
+        return 0
+    st[BR_MISPREDICTED] += 1
+    st[STALL_BRANCH] += st[BP_PENALTY]
+    return st[BP_PENALTY]
+
+
 @cfunc(types.void(types.voidptr, types.uint64, types.uint32, types.voidptr),
        nopython=True, cache=True)
 def _block_hook(uc, address, size, user_data):
@@ -84,11 +162,16 @@ def _block_hook(uc, address, size, user_data):
             cost = carray(_i64_ptr(st[o + 2]), i1 + 1)
             count = carray(_i64_ptr(st[o + 3]), i1 + 1)
             c = cost[i1] - cost[i0]
+            if st[DYNAMIC_ON] != 0 and st[o + 4] == KIND_CACHEABLE:
+                c += _fetch_stall(st, a, size, st[o + 5])
             st[CYCLES] += c
             st[REGION_CYCLES + r] += c
             st[INSNS] += count[i1] - count[i0]
             found = True
             break
+    if st[DYNAMIC_ON] != 0:
+        st[CYCLES] += _branch(st, a)
+        st[PREV_END] = a + size
     if not found:
         # Code outside any analysed region (e.g. generated at run time): one cycle per
         # halfword, one instruction per 3 bytes on average (documented approximation).
@@ -105,13 +188,16 @@ class CodeRegion:
     """Static per-instruction data for one range of executable memory.
 
     ``cost_prefix[i]`` is the summed static cost of the instructions starting at halfwords
-    below index i of the range; ``count_prefix`` likewise counts instructions.
+    below index i of the range; ``count_prefix`` likewise counts instructions. ``cacheable``
+    regions (flash, SRAM) fetch through the I-cache; TCM does not.
     """
 
     base: int
     size: int
     cost_prefix: np.ndarray
     count_prefix: np.ndarray
+    cacheable: bool = False
+    kind: str = "tcm"
 
 
 class NativeCounter:
@@ -145,7 +231,48 @@ class NativeCounter:
         self.state[o + 1] = region.size
         self.state[o + 2] = region.cost_prefix.ctypes.data
         self.state[o + 3] = region.count_prefix.ctypes.data
+        self.state[o + 4] = KIND_CACHEABLE if region.cacheable else KIND_TCM
         self.state[N_REGIONS] = len(self._regions)
+
+    def enable_dynamic(self, icache_sets: int, predictor_entries: int, penalty: int) -> None:
+        self._ic_tags = np.full(2 * icache_sets, -1, dtype=np.int64)
+        self._ic_lru = np.zeros(icache_sets, dtype=np.int64)
+        self._bp = np.zeros(2 * predictor_entries, dtype=np.int64)
+        self._bp[0::2] = 1                      # weakly not taken
+        self._bp[1::2] = -1
+        st = self.state
+        st[IC_TAGS] = self._ic_tags.ctypes.data
+        st[IC_LRU] = self._ic_lru.ctypes.data
+        st[IC_SETS] = icache_sets
+        st[BP_TABLE] = self._bp.ctypes.data
+        st[BP_ENTRIES] = predictor_entries
+        st[BP_PENALTY] = penalty
+        st[PREV_END] = -1
+        st[DYNAMIC_ON] = 1
+
+    def set_fill_cycles(self, fill_by_kind: dict[str, int]) -> None:
+        for i, r in enumerate(self._regions):
+            self.state[REGION_TABLE + REGION_STRIDE * i + 5] = fill_by_kind.get(r.kind, 0)
+
+    def set_icache(self, enabled: bool) -> None:
+        self.state[IC_ENABLED] = 1 if enabled else 0
+
+    def invalidate_icache(self) -> None:
+        if hasattr(self, "_ic_tags"):
+            self._ic_tags[:] = -1
+
+    def forget_previous_block(self) -> None:
+        """The next block does not follow a branch (exception entry or return)."""
+        self.state[PREV_END] = -1
+
+    def dynamic_stats(self) -> dict[str, int]:
+        st = self.state
+        return {"icache_hits": int(st[IC_HITS]), "icache_misses": int(st[IC_MISSES]),
+                "uncached_line_fetches": int(st[UNCACHED_FETCHES]),
+                "stall_icache_cycles": int(st[STALL_ICACHE]),
+                "branches_predicted": int(st[BR_PREDICTED]),
+                "branches_mispredicted": int(st[BR_MISPREDICTED]),
+                "stall_branch_cycles": int(st[STALL_BRANCH])}
 
     # --- views ---------------------------------------------------------------------------
     @property

@@ -35,13 +35,16 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
         "summary": summary,
         "timing": {
             "model": machine.config.cost_model.name,
-            "note": "static pipeline model (dual issue, latencies, multi-cycle instructions); "
-                    "branch prediction, caches, flash wait states and bus latencies are not "
-                    "modelled yet (docs/timing-model.md)",
+            "note": "static pipeline model (dual issue, latencies, multi-cycle instructions) "
+                    "plus I-cache, flash wait states and branch prediction per block; the "
+                    "D-cache and data-side bus latencies are not modelled yet "
+                    "(docs/timing-model.md)",
             "busy_cycles": busy_cycles,
             "sleep_cycles": result.sleep_cycles,
             "cpi": (busy_cycles / result.instructions) if result.instructions else None,
+            **_timing_breakdown(result.timing),
         },
+        "warnings": result.warnings,
         "memory": mem,
         "diagnostic": result.diagnostic,
         "fault": result.fault,
@@ -58,6 +61,23 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
     if extra:
         report.update(extra)
     return report
+
+
+def _timing_breakdown(t: dict) -> dict:
+    if not t:
+        return {}
+    ic = t["icache_hits"] + t["icache_misses"]
+    br = t["branches_predicted"] + t["branches_mispredicted"]
+    return {
+        "stalls": {"icache_and_flash": t["stall_icache_cycles"],
+                   "branch_mispredict": t["stall_branch_cycles"]},
+        "icache_hit_rate": t["icache_hits"] / ic if ic else None,
+        "icache": {"hits": t["icache_hits"], "misses": t["icache_misses"],
+                   "uncached_line_fetches": t["uncached_line_fetches"]},
+        "branch_prediction_rate": t["branches_predicted"] / br if br else None,
+        "branches": {"predicted": t["branches_predicted"],
+                     "mispredicted": t["branches_mispredicted"]},
+    }
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -97,6 +117,15 @@ def print_summary(report: dict[str, Any], console) -> None:
     t.add_row("core clock", f"{s['core_hz'] / 1e6:g} MHz")
     t.add_row("simulated time", _fmt_seconds(s["seconds"]))
     tm = report["timing"]
+    if tm.get("icache_hit_rate") is not None or tm.get("branch_prediction_rate") is not None:
+        ic = tm.get("icache_hit_rate")
+        br = tm.get("branch_prediction_rate")
+        t.add_row("CPI / caches", f"CPI {tm['cpi']:.2f}"
+                  + (f", I-cache hits {100 * ic:.1f} %" if ic is not None else ", I-cache off")
+                  + (f", branches predicted {100 * br:.1f} %" if br is not None else ""))
+        st = tm["stalls"]
+        t.add_row("stalls", f"I-fetch/flash {st['icache_and_flash']:,}, "
+                  f"mispredicts {st['branch_mispredict']:,} cycles")
     if tm["sleep_cycles"]:
         t.add_row("asleep", f"{tm['sleep_cycles']:,} cycles "
                   f"({100 * tm['sleep_cycles'] / max(s['cycles'], 1):.1f} %)")
@@ -121,6 +150,8 @@ def print_summary(report: dict[str, Any], console) -> None:
         console.print(f"[bold red]{report['diagnostic']}[/]")
     if mem.get("overflow"):
         console.print(f"[bold red]{mem['overflow']}[/]")
+    for line in report.get("warnings", []):
+        console.print(f"[yellow]warning: {line}[/]")
     for line in report.get("budget_failures", []):
         console.print(f"[bold red]budget: {line}[/]")
 

@@ -78,9 +78,12 @@ reset:
     assert r.exit_reason == "max-cycles"
     assert 100_000 <= r.cycles < 100_100
     assert r.instructions == r.cycles               # the model asked for: 1 cycle each
-    m, r = run(elf, max_cycles=100_000)             # default M7 model: adds+b dual issue
+    m, r = run(elf, max_cycles=100_000, dynamic_timing=False)   # static M7: adds+b pair
     assert r.exit_reason == "max-cycles"
     assert r.instructions > r.cycles
+    m, r = run(elf, max_cycles=100_000)             # + uncached flash fetch every iteration
+    assert r.exit_reason == "max-cycles"
+    assert r.instructions < r.cycles / 4
 
 
 def test_systick_interrupt_wakes_wfi_and_time_jumps(tmp_path):
