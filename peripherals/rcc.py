@@ -636,7 +636,9 @@ class RCC(Peripheral):
 
     # --- change notification and operating-point checks ---------------------------------------
     def _clock_signature(self) -> tuple[float, ...]:
-        return tuple(self.clock_hz(c) for c in CLOCKS)
+        # the ENR values are included so that enabling a block closes the machine's power
+        # segment (peripherals_on is sampled per segment)
+        return tuple(self.clock_hz(c) for c in CLOCKS) + tuple(self.reg(f"{b}ENR") for b in _BUSES)
 
     def _clock_changed(self) -> None:
         sig = self._clock_signature()

@@ -137,6 +137,8 @@ def prepare_transcript(text: str, voice: str = "en-us") -> Transcript:
         raise G2PUnavailable(f"eSpeak NG is not available ({e}); install espeak-ng") from e
     except RuntimeError as e:
         raise G2PUnavailable(f"eSpeak NG failed: {e}") from e
+    except KeyError as e:
+        raise G2PUnavailable(f"eSpeak NG produced a phone the model does not know: {e}") from e
     if not wps:
         raise ValueError("the transcript has no words (only punctuation or symbols)")
     t = Transcript([TranscriptWord(i, w.token, list(w.spoken), [int(c) for c in w.phones])

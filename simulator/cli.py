@@ -65,6 +65,9 @@ def run_parser() -> argparse.ArgumentParser:
     text.add_argument("--text", metavar="TEXT", help="transcript sent to the firmware over USART3")
     text.add_argument("--text-file", type=Path, metavar="FILE", help="transcript file (UTF-8)")
     p.add_argument("--json", type=Path, metavar="PATH", help="write the full report as JSON")
+    p.add_argument("--alignment-out", type=Path, metavar="FILE",
+                   help="write the word alignment the firmware reported; format from the "
+                        "suffix: .json, .srt, .vtt or .TextGrid")
     p.add_argument("--max-cycles", type=_cycles, metavar="N",
                    help="stop (exit 4) after N simulated core cycles (accepts 4e9)")
     p.add_argument("--timeout", type=_seconds, metavar="SECONDS",
@@ -80,6 +83,11 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--platform", default="stm32h743", metavar="NAME|FILE.toml",
                    help="platform description (default: the bundled stm32h743)")
     p.add_argument("--revision", choices=["V", "Y"], help="silicon revision (default: platform's)")
+    p.add_argument("--vdd", type=float, default=None, metavar="VOLTS",
+                   help="supply voltage for the energy figures (default 3.3 V; 1.62-3.6)")
+    p.add_argument("--cpu-freq", type=float, action="append", default=[], metavar="MHZ",
+                   help="what-if: also report the energy with the main clock at MHZ "
+                        "(VOS and flash wait states from the datasheet tables); repeatable")
     p.add_argument("--strict", action="store_true",
                    help="treat silicon-breaking configurations (flash wait states below the "
                         "datasheet table) as failures: exit 4")
@@ -115,18 +123,38 @@ def _run(args: argparse.Namespace) -> int:
         return _error(f"cannot write report: folder {args.json.parent} does not exist")
     if args.semihosting_root is not None and not args.semihosting_root.is_dir():
         return _error(f"--semihosting-root {args.semihosting_root} is not a folder")
-    uart_input = b""
-    if args.text is not None:
-        uart_input = args.text.encode("utf-8") + b"\n"
-    elif args.text_file is not None:
+    text = args.text
+    if args.text_file is not None:
         try:
-            uart_input = args.text_file.read_bytes()
-            uart_input.decode("utf-8")
+            text = args.text_file.read_bytes().decode("utf-8")
         except OSError as exc:
             return _error(f"cannot read --text-file {args.text_file}: {exc.strerror or exc}")
         except UnicodeDecodeError:
             return _error(f"--text-file {args.text_file} is not UTF-8 text")
+    if args.alignment_out is not None:
+        from .alignment import output_format
+        if text is None:
+            return _error("--alignment-out needs a transcript (--text or --text-file)")
+        try:
+            output_format(args.alignment_out)
+        except ValueError as exc:
+            return _error(str(exc))
+        if not args.alignment_out.parent.resolve().is_dir():
+            return _error(f"cannot write alignment: folder {args.alignment_out.parent} "
+                          "does not exist")
+    transcript = None
+    uart_input = b""
+    if text is not None:
+        from .alignment import G2PUnavailable, encode_transcript, prepare_transcript
+        try:
+            transcript = prepare_transcript(text)
+            uart_input = encode_transcript(transcript)
+        except (ValueError, G2PUnavailable) as exc:
+            return _error(f"transcript: {str(exc).splitlines()[0]}")
     from .memory import RamBudget
+
+    if args.vdd is not None and not 1.62 <= args.vdd <= 3.6:
+        return _error(f"--vdd {args.vdd:g} V is outside 1.62..3.6 V")
 
     budget = RamBudget()
     try:
@@ -151,7 +179,8 @@ def _run(args: argparse.Namespace) -> int:
         config = RunConfig(max_cycles=args.max_cycles, timeout_s=args.timeout,
                            semihosting_root=args.semihosting_root, uart_input=uart_input,
                            echo=None if args.quiet else echo_to(sys.stdout),
-                           audio=audio_source, strict=args.strict)
+                           audio=audio_source, strict=args.strict,
+                           audio_end_marker=_end_marker if transcript is not None else None)
         machine = Machine(firmware, platform, config)
     except (FirmwareError, PlatformError) as exc:
         return _error(str(exc))
@@ -163,7 +192,15 @@ def _run(args: argparse.Namespace) -> int:
     extra = {}
     if machine.audio is not None:
         extra["audio"] = machine.audio.report()
-    report = build_report(machine, result, extra)
+    words = None
+    if transcript is not None:
+        words, extra["alignment"] = _alignment(transcript, result, report_audio=extra.get("audio"))
+    report = build_report(machine, result, extra, vdd=args.vdd)
+    if args.cpu_freq:
+        from .power import sweep
+        e = report.get("energy") or {}
+        report["what_if_clock"] = sweep(result.segments, args.cpu_freq, platform.revision,
+                                        args.vdd, audio_seconds=e.get("audio_seconds"))
     try:
         failures = budget.check(report["memory"],
                                 {r.name for r in platform.regions if r.ram})
@@ -180,6 +217,12 @@ def _run(args: argparse.Namespace) -> int:
         report["summary"]["exit_code"] = EXIT_FAULT
     if failures and code in (EXIT_OK, EXIT_FIRMWARE_FAILED):
         code = EXIT_BUDGET
+    if words is not None and args.alignment_out is not None and report["alignment"]["answered"]:
+        from .alignment import write_alignment
+        try:
+            write_alignment(words, args.alignment_out, report["alignment"]["audio_duration_s"])
+        except OSError as exc:
+            return _error(f"cannot write alignment {args.alignment_out}: {exc.strerror or exc}")
     if args.json is not None:
         try:
             write_json_atomic(args.json, report)
@@ -189,6 +232,8 @@ def _run(args: argparse.Namespace) -> int:
         if any(v and not v.endswith(b"\n") for v in result.console.values()):
             print()
         print_summary(report, Console())
+        if words is not None:
+            _print_alignment(words, report["alignment"], Console())
         if machine.audio is not None and not report["audio"]["delivered"]:
             err_console.print(f"[yellow]note: {report['audio']['note']}[/]")
     else:
@@ -197,6 +242,48 @@ def _run(args: argparse.Namespace) -> int:
         for line in failures:
             print(f"simulate: budget: {line}", file=sys.stderr)
     return code
+
+
+def _end_marker(samples: int) -> bytes:
+    from .alignment import end_of_audio_line
+    return end_of_audio_line(samples)
+
+
+def _alignment(transcript, result, report_audio) -> tuple[list, dict]:
+    """Parse the firmware's result lines (USART3 TX) into one Word per transcript word."""
+    from .alignment import ResultParser
+
+    parser = ResultParser()
+    for name, data in result.console.items():
+        if name != "semihosting":
+            parser.feed(data)
+    parser.close()
+    words = parser.words(transcript)
+    duration = None
+    if report_audio:
+        duration = report_audio.get("duration_s") or report_audio.get("source_duration_s")
+    answered = any(w.found for w in words) or parser.done
+    info = {
+        "answered": answered,
+        "done": parser.done,
+        "audio_duration_s": duration,
+        "words": [{"index": w.index, "text": w.text, "start_s": w.start_s, "end_s": w.end_s,
+                   "confidence": w.confidence, "found": w.found} for w in words],
+        "found": sum(w.found for w in words),
+        "not_found": sum(not w.found for w in words),
+        "errors": parser.errors[:50],
+        "warnings": list(getattr(transcript, "warnings", [])),
+    }
+    return words, info
+
+
+def _print_alignment(words, info, console) -> None:
+    from .alignment import format_table
+
+    if not info["answered"]:
+        console.print("[yellow]alignment: the firmware sent no alignment results[/]")
+        return
+    console.print(format_table(words), markup=False, highlight=False)
 
 
 def _load_budget_file(path: Path, budget) -> None:

@@ -40,6 +40,23 @@ def is_32bit(hw: np.ndarray | int):
     return (hw >> 11) >= 0x1D
 
 
+def lowers_sp(halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """True at instructions that move SP down (PUSH, SUB SP, STMDB SP!, STR [SP,#-n]!, VPUSH)
+    (ARMv7-M ARM A7.7): the native hook checks SP after blocks that contain one."""
+    h = halfwords
+    nxt = np.zeros_like(h)
+    nxt[:-1] = h[1:]
+    m = ((h & 0xFE00) == 0xB400)                                  # PUSH (T1)
+    m |= (h & 0xFF80) == 0xB080                                   # SUB SP, SP, #imm (T1)
+    m |= h == 0xE92D                                              # PUSH.W / STMDB SP!
+    m |= (h == 0xF84D) & ((nxt & 0x0F00) == 0x0D00)               # STR Rt, [SP, #-imm]!
+    m |= ((h & 0xFBEF) == 0xF1AD) & ((nxt & 0x0F00) == 0x0D00)    # SUB.W SP, SP, #imm
+    m |= ((h & 0xFBFF) == 0xF2AD) & ((nxt & 0x0F00) == 0x0D00)    # SUBW SP, SP, #imm
+    m |= (h & 0xFFEF) == 0xEBAD                                   # SUB.W SP, SP, Rm
+    m |= (h & 0xFFBF) == 0xED2D                                   # VPUSH
+    return m & starts
+
+
 def instruction_starts(halfwords: np.ndarray, code_mask: np.ndarray) -> np.ndarray:
     """Linear sweep over Thumb code: True at each halfword that starts an instruction."""
     n = len(halfwords)
@@ -71,8 +88,10 @@ class CodeTable:
         np.cumsum(self.costs, out=cost_prefix[1:])
         count_prefix = np.zeros(len(self.costs) + 1, dtype=np.int64)
         np.cumsum(self.starts.astype(np.int64), out=count_prefix[1:])
+        sp_prefix = np.zeros(len(self.costs) + 1, dtype=np.int64)
+        np.cumsum(lowers_sp(self.halfwords, self.starts).astype(np.int64), out=sp_prefix[1:])
         return CodeRegion(self.base, 2 * len(self.costs), cost_prefix, count_prefix,
-                          cacheable=self.kind != "tcm", kind=self.kind)
+                          cacheable=self.kind != "tcm", kind=self.kind, sp_lower_prefix=sp_prefix)
 
 
 def build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> list[CodeTable]:

@@ -241,7 +241,9 @@ class ExceptionEngine:
         frame = sp - size
         realign = frame & 4
         frame &= ~7
-        stacked_xpsr = (xpsr & ~(1 << 9)) | (1 << 9 if realign else 0) | (1 << 24)
+        # the stacked xPSR keeps EPSR.T as it was (0 after an interworking branch to an even
+        # address: that is how an INVSTATE handler sees what happened)
+        stacked_xpsr = (xpsr & ~(1 << 9)) | (1 << 9 if realign else 0)
         data = struct.pack("<8I", *regs, return_address & ~1, stacked_xpsr)
         if fp_frame:
             s = [uc.reg_read(UC_ARM_REG_S0 + i) for i in range(16)]

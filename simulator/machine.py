@@ -77,7 +77,9 @@ class RunConfig:
     audio: object | None = None              # simulator.audio.AudioSource
     audio_sai: str = "SAI1"
     audio_block: str = "A"
-    audio_end_marker: bytes | None = None    # sent on the console USART when the audio ends
+    # sent on the console USART when the audio ends: bytes, or a function of the number of
+    # samples delivered (e.g. the aligner protocol's "S <total>" line)
+    audio_end_marker: bytes | Callable[[int], bytes] | None = None
 
 
 @dataclass
@@ -96,6 +98,11 @@ class Segment:
     flash_latency: int | None = None        # FLASH_ACR.LATENCY
     code_cycles: dict[str, int] = field(default_factory=dict)   # run cycles by code region
     peripherals_on: tuple[str, ...] = ()    # blocks with their RCC clock enabled
+    clocks: dict[str, float] = field(default_factory=dict)   # APB clocks (Hz) for the power model
+    svos: int | None = None                 # PWR_CR1.SVOS as 3 / 4 / 5 (Stop-mode scale)
+    flash_low_power: bool = False           # PWR_CR1.FLPS (flash off in Stop)
+    pdds: int = 0                           # PWR_CPUCR PDDS_D1..D3 (all set + deep sleep: Standby)
+    plls_on: tuple[int, ...] = ()           # PLLs running (RCC_CR PLLxRDY)
 
 
 @dataclass
@@ -193,6 +200,8 @@ class Machine:
         self.code_tables = build_code_tables(firmware, platform, self.config.cost_model)
         for t in self.code_tables:
             self.counter.add_region(t.region())
+        if self.ram.stack is not None:
+            self.counter.watch_stack(self.ram.stack.start)
         from .timing.dynamic import M7DynamicParams
         self.dyn = M7DynamicParams()
         self.warnings: list[str] = []
@@ -206,6 +215,10 @@ class Machine:
             fc = self.peripherals.get("FPU_CACHE")
             if fc is not None and hasattr(fc, "listeners"):
                 fc.listeners.append(self._on_cache_maintenance)
+        scb = self.peripherals.get("SCB")
+        if scb is not None:
+            scb.ccr_listeners.append(self._on_ccr_traps)
+        self._div_hooks: list = []
         self._dp = _make_dp_fpu()
         self._pending_fault: tuple[int, int, int | None] | None = None
         self._mem_fault: tuple[int, int, int] | None = None   # (kind, address, size)
@@ -387,12 +400,44 @@ class Machine:
     def schedule(self, cycle: int, callback: Callable[[int], None]) -> int:
         handle = self.events.schedule(cycle, callback)
         if cycle < int(self.counter.state[2]):
-            self.counter.set_deadline(max(cycle, self.now()))
+            self.counter.state[2] = max(cycle, 0)       # the native hook stops there
         return handle
 
     def _charge(self, cycles: int) -> None:
         self.counter.cycles = self.counter.cycles + cycles
         self.counter.forget_previous_block()
+
+    def _on_ccr_traps(self, old: int, new: int) -> None:
+        """CCR.DIV_0_TRP: Unicorn's own CCR is out of reach, so when the firmware enables the
+        trap, every SDIV/UDIV gets a (Python) code hook that checks the divisor; the
+        translated code is flushed so the hooks take effect."""
+        want = bool(new & (1 << 4))
+        if want and not self._div_hooks:
+            for t in self.code_tables:
+                hw = t.halfwords
+                for i in np.flatnonzero(t.starts):
+                    h = int(hw[i])
+                    if (h & 0xFFF0) in (0xFB90, 0xFBB0) and i + 1 < len(hw) \
+                            and (int(hw[i + 1]) & 0xF0F0) == 0xF0F0:      # SDIV / UDIV (T1)
+                        a = t.base + 2 * i
+                        self._div_hooks.append(self.uc.hook_add(
+                            UC_HOOK_CODE, self._on_divide, user_data=int(hw[i + 1]) & 0xF,
+                            begin=a, end=a))
+            self.uc.ctl_remove_cache(0, 0xFFFFFFFF)
+        elif not want and self._div_hooks:
+            for h in self._div_hooks:
+                self.uc.hook_del(h)
+            self._div_hooks = []
+            self.uc.ctl_remove_cache(0, 0xFFFFFFFF)
+
+    def _on_divide(self, uc, address: int, size: int, rm: int) -> None:
+        if uc.reg_read(UC_ARM_REG_R0 + rm) == 0:
+            self.counter.undo_rest_of_block(address)
+            try:
+                self.engine.fault(DIVBYZERO, address)
+            except (Lockup, UnhandledFault) as ex:
+                self._on_fatal(ex)
+                uc.emu_stop()
 
     def _on_cache_maintenance(self, op: str, value: int) -> None:
         # I-cache invalidation by address is modelled as a whole invalidation (documented).
@@ -470,6 +515,13 @@ class Machine:
         rcc = self.peripherals.get("RCC")
         if rcc is not None and hasattr(rcc, "enabled_peripherals"):
             out["peripherals_on"] = tuple(rcc.enabled_peripherals())
+        if rcc is not None and hasattr(rcc, "clock_hz"):
+            out["clocks"] = {c: rcc.clock_hz(c) for c in ("pclk1", "pclk2", "pclk3", "pclk4")}
+            out["plls_on"] = tuple(n for n in (1, 2, 3) if rcc.get_field("CR", f"PLL{n}RDY"))
+        if pwr is not None and hasattr(pwr, "get_field"):
+            out["svos"] = {3: 3, 2: 4, 1: 5}.get(pwr.get_field("CR1", "SVOS"), 3)
+            out["flash_low_power"] = bool(pwr.get_field("CR1", "FLPS"))
+            out["pdds"] = pwr.reg("CPUCR") & 0b111
         return out
 
     # --- logging and console ---------------------------------------------------------------
@@ -504,7 +556,7 @@ class Machine:
         if self._mmio_count & 0xFFF == 0 and self.config.timeout_s is not None \
                 and time.monotonic() - self._wall0 > self.config.timeout_s:
             self._stop_requested = True
-            self.uc.emu_stop()
+            self.counter.stop_soon()
 
     def _mmio_read(self, uc, offset: int, size: int, page_base: int) -> int:
         self._check_wall()
@@ -530,9 +582,7 @@ class Machine:
         CPU at the end of the current block so the run loop enters it."""
         if self._reset_requested or (self.engine.pending and self.engine.preempting() is not None):
             self._stop_requested = True
-            self.uc.emu_stop()
-        elif self.sleeping is False and self.engine.event_register:
-            pass
+            self.counter.stop_soon()
 
     def _on_mask_lowered(self, uc, address: int, size: int, user_data) -> None:
         if self.engine.pending and self.engine.preempting() is not None:
@@ -541,8 +591,12 @@ class Machine:
 
     def _on_audio_end(self, cycle: int) -> None:
         self.log(f"audio ended at cycle {cycle}")
-        if self.config.audio_end_marker:
-            self.console_usart_feed(self.config.audio_end_marker)
+        marker = self.config.audio_end_marker
+        if callable(marker):
+            delivered = int(self.audio.block.source_pos) if self.audio is not None else 0
+            marker = marker(delivered)
+        if marker:
+            self.console_usart_feed(marker)
 
     def console_usart_feed(self, data: bytes) -> None:
         for p in self.peripherals.values():
@@ -552,7 +606,7 @@ class Machine:
     def _on_reset_request(self) -> None:
         self._reset_requested = True
         self._stop_requested = True
-        self.uc.emu_stop()
+        self.counter.stop_soon()
 
     # --- CPU exceptions ------------------------------------------------------------------
     def _on_interrupt(self, uc, intno: int, user_data) -> None:

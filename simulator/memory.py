@@ -185,8 +185,20 @@ class MemoryTracker:
             self.live_peak = Peak(st + hp, now, secs, where)
 
     # --- the report ------------------------------------------------------------------------
+    def _native_watch(self) -> None:
+        """Fold in the native SP watch (checked after every block that lowers SP)."""
+        m = self.machine
+        low, at = m.counter.stack_watch()
+        if low is not None and low < self.min_sp:
+            self.min_sp = low
+        if at is not None and self.overflow is None and self.stack is not None:
+            self.overflow = (f"stack overflow: SP {low:#010x} went below the stack area "
+                             f"{self.stack.start:#010x}..{self.stack.end:#010x} after "
+                             f"{m.fw.describe(at)}")
+
     def report(self) -> dict[str, Any]:
         self.sample(force=True)
+        self._native_watch()
         m = self.machine
         fw, platform = m.fw, m.platform
         regions: dict[str, dict[str, Any]] = {}

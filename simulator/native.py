@@ -51,8 +51,17 @@ BR_PREDICTED = 39
 BR_MISPREDICTED = 40
 STALL_BRANCH = 41
 DYNAMIC_ON = 42     # 0: static costs only
-REGION_TABLE = 48   # per region: base, size, cost prefix ptr, count prefix ptr, kind, fill cycles
-REGION_STRIDE = 6
+SP_LIMIT = 43       # stack area start: SP below it is an overflow (0: not watched)
+SP_MIN = 44         # lowest SP seen after a block that lowers SP
+SP_CHECK = 45       # 1: the previous block lowered SP, read SP now
+SP_OVERFLOW_AT = 46 # address of the block after which SP was first below SP_LIMIT (-1: none)
+REG_READ_FN = 47    # address of uc_reg_read
+SP_VALUE = 54       # scratch slot uc_reg_read writes SP into
+SP_VALUE_PTR = 55   # its address
+PREV_BLOCK = 53     # address of the last SP-lowering block
+UC_SP = 12          # UC_ARM_REG_SP
+REGION_TABLE = 56   # per region: base, size, cost prefix ptr, count prefix ptr, kind,
+REGION_STRIDE = 7   # fill cycles, SP-lowering prefix ptr (0: none)
 MAX_REGIONS = 8
 REGION_CYCLES = REGION_TABLE + REGION_STRIDE * MAX_REGIONS   # cycles spent in each region
 STATE_SIZE = REGION_CYCLES + MAX_REGIONS
@@ -66,6 +75,20 @@ def _i64_ptr(typingctx, addr):
 
     def codegen(context, builder, signature, args):
         return builder.inttoptr(args[0], context.get_value_type(types.CPointer(types.int64)))
+
+    return sig, codegen
+
+
+@intrinsic
+def _call_reg_read(typingctx, fn_addr, uc, regid, out):
+    """Call ``int uc_reg_read(uc_engine *, int regid, void *value)`` through its address."""
+    sig = types.int32(types.int64, types.voidptr, types.int32, types.int64)
+
+    def codegen(context, builder, signature, args):
+        i8p = ir.IntType(8).as_pointer()
+        fnty = ir.FunctionType(ir.IntType(32), [i8p, ir.IntType(32), i8p])
+        fn = builder.inttoptr(args[0], fnty.as_pointer())
+        return builder.call(fn, [args[1], args[2], builder.inttoptr(args[3], i8p)])
 
     return sig, codegen
 
@@ -147,9 +170,24 @@ def _branch(st, a):
        nopython=True, cache=True)
 def _block_hook(uc, address, size, user_data):
     st = carray(user_data, STATE_SIZE, dtype=np.int64)
+    # A stop requested at this deadline leaves this block unexecuted (Unicorn stops before
+    # it runs and resumes at its start), so nothing of it may be counted yet.
+    if st[CYCLES] >= st[DEADLINE]:
+        st[STOPPED] = 1
+        _call_stop(st[STOP_FN], uc)
+        return
     st[BLOCK_ADDR] = address
     st[BLOCK_CYCLES] = st[CYCLES]
     st[BLOCK_SIZE] = size
+    if st[SP_CHECK] != 0:
+        st[SP_CHECK] = 0
+        st[SP_VALUE] = 0
+        _call_reg_read(st[REG_READ_FN], uc, UC_SP, st[SP_VALUE_PTR])
+        sp = st[SP_VALUE]
+        if sp < st[SP_MIN]:
+            st[SP_MIN] = sp
+            if sp < st[SP_LIMIT] and st[SP_OVERFLOW_AT] < 0:
+                st[SP_OVERFLOW_AT] = st[PREV_BLOCK]
     st[BLOCKS] += 1
     a = np.int64(address)
     found = False
@@ -162,6 +200,11 @@ def _block_hook(uc, address, size, user_data):
             cost = carray(_i64_ptr(st[o + 2]), i1 + 1)
             count = carray(_i64_ptr(st[o + 3]), i1 + 1)
             c = cost[i1] - cost[i0]
+            if st[SP_LIMIT] != 0 and st[o + 6] != 0:
+                spd = carray(_i64_ptr(st[o + 6]), i1 + 1)
+                if spd[i1] != spd[i0]:
+                    st[SP_CHECK] = 1
+                    st[PREV_BLOCK] = a
             if st[DYNAMIC_ON] != 0 and st[o + 4] == KIND_CACHEABLE:
                 c += _fetch_stall(st, a, size, st[o + 5])
             st[CYCLES] += c
@@ -178,9 +221,6 @@ def _block_hook(uc, address, size, user_data):
         st[CYCLES] += size >> 1
         st[INSNS] += (size + 2) // 3
         st[UNKNOWN_BYTES] += size
-    if st[CYCLES] >= st[DEADLINE]:
-        st[STOPPED] = 1
-        _call_stop(st[STOP_FN], uc)
 
 
 @dataclass
@@ -198,6 +238,7 @@ class CodeRegion:
     count_prefix: np.ndarray
     cacheable: bool = False
     kind: str = "tcm"
+    sp_lower_prefix: np.ndarray | None = None   # prefix count of SP-lowering instructions
 
 
 class NativeCounter:
@@ -232,6 +273,8 @@ class NativeCounter:
         self.state[o + 2] = region.cost_prefix.ctypes.data
         self.state[o + 3] = region.count_prefix.ctypes.data
         self.state[o + 4] = KIND_CACHEABLE if region.cacheable else KIND_TCM
+        if region.sp_lower_prefix is not None:
+            self.state[o + 6] = region.sp_lower_prefix.ctypes.data
         self.state[N_REGIONS] = len(self._regions)
 
     def enable_dynamic(self, icache_sets: int, predictor_entries: int, penalty: int) -> None:
@@ -260,6 +303,22 @@ class NativeCounter:
     def invalidate_icache(self) -> None:
         if hasattr(self, "_ic_tags"):
             self._ic_tags[:] = -1
+
+    def watch_stack(self, limit: int) -> None:
+        """Check SP after every block that lowers it; SP below ``limit`` is an overflow."""
+        lib = _ucmod.uclib
+        self.state[REG_READ_FN] = ctypes.cast(lib.uc_reg_read, ctypes.c_void_p).value
+        self.state[SP_VALUE_PTR] = self.state.ctypes.data + 8 * SP_VALUE
+        self.state[SP_MIN] = np.iinfo(np.int64).max
+        self.state[SP_OVERFLOW_AT] = -1
+        self.state[SP_LIMIT] = limit
+
+    def stack_watch(self) -> tuple[int | None, int | None]:
+        """(lowest SP seen, block address after which SP first crossed the limit)."""
+        st = self.state
+        low = int(st[SP_MIN]) if st[SP_LIMIT] and st[SP_MIN] != np.iinfo(np.int64).max else None
+        at = int(st[SP_OVERFLOW_AT]) if st[SP_LIMIT] and st[SP_OVERFLOW_AT] >= 0 else None
+        return low, at
 
     def forget_previous_block(self) -> None:
         """The next block does not follow a branch (exception entry or return)."""
@@ -295,6 +354,12 @@ class NativeCounter:
     def set_deadline(self, cycle: int) -> None:
         self.state[DEADLINE] = cycle
         self.state[STOPPED] = 0
+
+    def stop_soon(self) -> None:
+        """Stop at the start of the next block. The only safe way to stop from a memory or
+        MMIO callback: Unicorn's uc_emu_stop there abandons the block with the PC still at
+        its start, so the instructions before the access would run twice."""
+        self.state[DEADLINE] = 0
 
     def stopped_by_deadline(self) -> bool:
         return bool(self.state[STOPPED])

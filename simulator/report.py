@@ -14,8 +14,18 @@ from .machine import Machine, RunResult
 REPORT_VERSION = 1
 
 
-def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | None = None,
+                 vdd: float | None = None) -> dict[str, Any]:
+    from .power import PowerModelError, energy
     mem = machine.ram.report()
+    audio_s = None
+    if machine.audio is not None:
+        audio_s = len(machine.audio.source.mono) / machine.audio.source.rate
+    try:
+        power = energy(result.segments, machine.platform.revision, vdd, audio_seconds=audio_s)
+    except PowerModelError as exc:
+        power = None
+        machine.log(f"warning: power model: {exc}")
     busy_cycles = result.cycles - result.sleep_cycles
     summary = {
         "exit_reason": result.exit_reason,
@@ -25,7 +35,8 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
         "core_hz": result.core_hz,
         "seconds": result.seconds,
         "peak_ram_bytes": mem["peak_ram_bytes"],
-        "energy_joules": None,
+        "energy_joules": power.total_joules if power else None,
+        "average_power_w": power.average_power_w if power else None,
     }
     report: dict[str, Any] = {
         "version": REPORT_VERSION,
@@ -53,6 +64,7 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
         "double_precision_emulated": result.dp_emulated,
         "unmodelled_peripheral_accesses": result.unmodelled_accesses,
         "time_segments": [asdict(s) for s in result.segments[-1000:]],
+        "energy": power.to_dict() if power else None,
         "host": {"wall_seconds": result.wall_seconds,
                  "instructions_per_second": result.instructions / result.wall_seconds
                  if result.wall_seconds > 0 else None},
@@ -139,8 +151,16 @@ def print_summary(report: dict[str, Any], console) -> None:
     if mem.get("heap") and mem["heap"].get("peak") and mem["heap"]["peak"]["bytes"]:
         t.add_row("heap peak", f"{mem['heap']['peak']['bytes']:,} B")
     t.add_row("flash", f"{mem['flash_bytes']:,} B")
-    t.add_row("energy", "n/a (power model not yet built)" if s["energy_joules"] is None
-              else f"{s['energy_joules'] * 1e3:.3f} mJ")
+    if s["energy_joules"] is None:
+        t.add_row("energy", "n/a")
+    else:
+        e = report["energy"]
+        parts = ", ".join(f"{k} {v['joules'] * 1e3:.3f}" for k, v in e["by_state"].items())
+        line = (f"{s['energy_joules'] * 1e3:.3f} mJ at {e['vdd']:g} V, "
+                f"{s['average_power_w'] * 1e3:.1f} mW average ({parts} mJ)")
+        if e.get("energy_per_audio_second_j") is not None:
+            line += f"; {e['energy_per_audio_second_j'] * 1e3:.3f} mJ per second of audio"
+        t.add_row("energy", line)
     host = report["host"]
     if host.get("instructions_per_second"):
         t.add_row("host speed", f"{host['instructions_per_second'] / 1e6:.1f} M instructions/s "

@@ -87,16 +87,16 @@ def test_known_stack_heap_and_static_bytes(tmp_path):
     assert dtcm["other_touched_bytes"] == 8
 
 
-@pytest.mark.xfail(strict=True, reason="SP is sampled only at events; per-call SP checks in the "
-                   "native hook are still to be built (issue 4)")
 def test_stack_overflow_is_reported_before_anything_faults(tmp_path):
     linker = LINKER.replace(". += 4096;", ". += 256;")
     prog = PROGRAM.replace("movs r0, #10\n    bl recurse", "movs r0, #20\n    bl recurse")
     m, r = run(build_asm(tmp_path, prog + SEMIHOST_EXIT, linker=linker))
     assert r.exit_code == 0          # nothing faulted: the stack ran into .bss silently
     mem = m.ram.report()
+    assert mem["stack"]["min_sp"] == mem["stack"]["end"] - 20 * 32
     assert mem["stack"]["min_sp"] < mem["stack"]["start"]
-    assert mem["overflow"] is None or "stack overflow" in mem["overflow"]
+    assert "stack overflow" in mem["overflow"] and "recurse" in mem["overflow"]
+    assert "t.s:" in mem["overflow"]                      # the source line
 
 
 def test_sizes_parse():

@@ -74,7 +74,8 @@ reset:
     adds r0, #1
     b reset
 """)
-    m, r = run(elf, max_cycles=100_000, cost_model=OneCyclePerInstruction())
+    m, r = run(elf, max_cycles=100_000, cost_model=OneCyclePerInstruction(),
+               dynamic_timing=False)
     assert r.exit_reason == "max-cycles"
     assert 100_000 <= r.cycles < 100_100
     assert r.instructions == r.cycles               # the model asked for: 1 cycle each
@@ -136,7 +137,10 @@ def test_cli_json_report_has_the_summary_keys(firmware_build, tmp_path, capsys):
     rep = json.loads(out.read_text())
     assert set(rep["summary"]) >= {"exit_reason", "exit_code", "cycles", "instructions",
                                    "core_hz", "seconds", "peak_ram_bytes", "energy_joules"}
-    assert rep["summary"]["energy_joules"] is None
+    e = rep["summary"]["energy_joules"]
+    assert e > 0
+    # energy = V * I * t summed over the time segments
+    assert e == pytest.approx(sum(p["joules"] for p in rep["energy"]["by_state"].values()))
     assert rep["summary"]["peak_ram_bytes"] > 0
     assert capsys.readouterr().out == ""          # -q prints nothing
 
@@ -208,3 +212,26 @@ def test_cli_help_documents_exit_codes():
     assert proc.returncode == 0
     for line in ("0  the firmware finished", "3  a budget gate", "4  the firmware faulted"):
         assert line in proc.stdout
+
+
+def test_cli_transcript_goes_to_the_firmware_and_missing_answers_are_reported(
+        firmware_build, tmp_path):
+    pytest.importorskip("simulator.alignment")
+    from simulator.alignment import g2p_available
+    if not g2p_available():
+        pytest.skip("espeak-ng not installed")
+    out = tmp_path / "r.json"
+    code = main([str(firmware_build / "hello.elf"), "--text", "hello world 42", "-q",
+                 "--json", str(out)])
+    assert code == 0
+    al = json.loads(out.read_text())["alignment"]
+    assert [w["text"] for w in al["words"]] == ["hello", "world", "42"]
+    assert al["answered"] is False and al["not_found"] == 3     # hello does not align
+
+
+def test_cli_alignment_out_needs_text_and_a_known_suffix(firmware_build, tmp_path, capsys):
+    fw = str(firmware_build / "hello.elf")
+    assert main([fw, "--alignment-out", str(tmp_path / "a.srt")]) == 2
+    assert main([fw, "--text", "hi", "--alignment-out", str(tmp_path / "a.docx")]) == 2
+    err = capsys.readouterr().err
+    assert "needs a transcript" in err and "a.docx" in err

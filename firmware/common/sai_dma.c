@@ -10,6 +10,8 @@
  *   RCC_D2CCIP1R  (0x58024450) SAI1SEL[2:0] = 2        pll3_p_ck
  *   RCC_AHB1ENR   (0x580244D8) |= DMA1EN (b0), read back
  *   RCC_APB2ENR   (0x580244F0) |= SAI1EN (b22), read back
+ *   RCC_AHB4ENR   (0x580244E0) |= GPIOEEN (b4); GPIOE (0x58021000) PE2/PE4/PE5/PE6: MODER AF,
+ *                              OTYPER push-pull, OSPEEDR high, no pull, AFRL = 6 (SAI1 A)
  *   DMAMUX1_C0CR  (0x40020800) = 87                    SAI1_A request (RM0433 table 121)
  *   DMA1_S0CR     (0x40020010) = 0, wait EN = 0
  *   DMA1_LIFCR    (0x40020008) = 0x3D                  clear stream 0 flags
@@ -150,6 +152,8 @@ static volatile uint32_t s_late;
 static uint32_t s_current;            /* queue mode: block handed out by audio_in_get */
 static int s_have_current;
 
+static void pins_init(void);
+
 static void clocks_on(void)
 {
     /* PLL3 (shares PLLSRC with PLL1: HSI, set by SystemInit) -> 8.192 MHz on P */
@@ -172,6 +176,36 @@ static void clocks_on(void)
     (void)RCC->AHB1ENR;
     RCC->APB2ENR |= RCC_APB2ENR_SAI1EN;
     (void)RCC->APB2ENR;
+    pins_init();
+}
+
+/* SAI1 block A pins on the NUCLEO-H743ZI zio connector CN9 (DS12110 table 9, AF6):
+ * PE2 = SAI1_MCLK_A, PE4 = SAI1_FS_A, PE5 = SAI1_SCK_A (outputs: master), PE6 = SAI1_SD_A (in).
+ * An I2S MEMS microphone (e.g. L/R tied low: left = slot 0) needs SCK, WS = FS and SD. */
+#define GPIOE ((GPIO_TypeDef *)0x58021000UL)
+#define RCC_AHB4ENR_GPIOEEN (1UL << 4)
+#define SAI_PINS ((1UL << 2) | (1UL << 4) | (1UL << 5) | (1UL << 6))
+
+static void pins_init(void)
+{
+    RCC->AHB4ENR |= RCC_AHB4ENR_GPIOEEN;
+    (void)RCC->AHB4ENR;
+    uint32_t moder = GPIOE->MODER, ospeedr = GPIOE->OSPEEDR, pupdr = GPIOE->PUPDR;
+    uint32_t afrl = GPIOE->AFR[0];
+    for (uint32_t pin = 0; pin < 8U; pin++) {
+        if ((SAI_PINS >> pin & 1U) == 0U) {
+            continue;
+        }
+        moder = (moder & ~(3UL << (2U * pin))) | (2UL << (2U * pin));       /* AF */
+        ospeedr = (ospeedr & ~(3UL << (2U * pin))) | (2UL << (2U * pin));   /* high */
+        pupdr &= ~(3UL << (2U * pin));
+        afrl = (afrl & ~(0xFUL << (4U * pin))) | (6UL << (4U * pin));       /* AF6 */
+    }
+    GPIOE->OTYPER &= ~SAI_PINS;
+    GPIOE->OSPEEDR = ospeedr;
+    GPIOE->PUPDR = pupdr;
+    GPIOE->AFR[0] = afrl;
+    GPIOE->MODER = moder;
 }
 
 static void sai_disable(void)
@@ -275,16 +309,20 @@ void audio_in_stop(void)
     if ((RCC->APB2ENR & RCC_APB2ENR_SAI1EN) == 0U) {
         return;                         /* never started */
     }
+    /* Interrupts off first: disabling a stream by software sets TCIF (RM0433 15.3.16), which
+     * must not be taken for a completed block. */
+    NVIC_DisableIRQ(DMA1_STREAM0_IRQn);
+    NVIC_DisableIRQ(SAI1_IRQn);
     SAI1_ACR1 &= ~SAI_CR1_DMAEN;
     sai_disable();
     SAI1_AIM = 0;
-    NVIC_DisableIRQ(SAI1_IRQn);
+    SAI1_ACLRFR = SAI_CLRFR_ALL;
+    NVIC_ClearPendingIRQ(SAI1_IRQn);
     if (RCC->AHB1ENR & RCC_AHB1ENR_DMA1EN) {
         DMA1_S0CR &= ~DMA_SXCR_EN;
         while (DMA1_S0CR & DMA_SXCR_EN) {
         }
         DMA1_LIFCR = DMA_S0_ALL;
-        NVIC_DisableIRQ(DMA1_STREAM0_IRQn);
         NVIC_ClearPendingIRQ(DMA1_STREAM0_IRQn);
     }
 }
@@ -315,7 +353,9 @@ void DMA1_Stream0_IRQHandler(void)
     if (isr & (DMA_S0_TEIF | DMA_S0_FEIF | DMA_S0_DMEIF)) {
         s_dma_errors++;
     }
-    if ((isr & (DMA_S0_HTIF | DMA_S0_TCIF)) == (DMA_S0_HTIF | DMA_S0_TCIF)) {
+    if ((DMA1_S0CR & DMA_SXCR_EN) == 0U) {
+        /* stream stopped (by software: TCIF without a completed block, or after TEIF) */
+    } else if ((isr & (DMA_S0_HTIF | DMA_S0_TCIF)) == (DMA_S0_HTIF | DMA_S0_TCIF)) {
         /* Both halves completed since the last interrupt: serve them in buffer order from
          * where the DMA is now (it is in the first half again after TC). */
         const uint32_t pos = 2U * s_half - (DMA1_S0NDTR & 0xFFFFU);

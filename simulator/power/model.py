@@ -73,7 +73,18 @@ def _run_ma(src: str, rev: str, loc: str, vos: int, mhz: float) -> tuple[float, 
     curves = d.run[rev_data][loc]
     how_prefix = f"rev {rev_data} table (A3) " if subst else ""
     if vos in curves:
-        ma, how = _interp(curves[vos], _static_ma(d, vos), mhz)
+        static = _static_ma(d, vos)
+        pts = curves[vos]
+        itcm = d.run[rev_data]["itcm"].get(vos, [])
+        if loc != "itcm" and mhz < pts[0][0] and itcm and itcm[0][0] < pts[0][0]:
+            # Below the lowest flash point, borrow the measured low-frequency shape of the ITCM
+            # curve of the same scale (dynamic part scaled to meet the flash point, A13).
+            f0, i0 = pts[0]
+            ref0, _ = _interp(itcm, static, f0)
+            ref, _ = _interp(itcm, static, mhz)
+            ma = static + (ref - static) * (i0 - static) / (ref0 - static)
+            return ma, how_prefix + "below-table (ITCM shape, A13)"
+        ma, how = _interp(pts, static, mhz)
         return ma, how_prefix + how
     donor = _pick_donor(curves, vos, mhz)
     if donor is None:
@@ -354,6 +365,8 @@ def wakeup_cost(from_state: str, *, core_hz: float | None = None, vos: int | Non
                   "clocks", "plls_on"):
             setattr(run, k, getattr(segment, k, None) if segment is not None else None)
         run.state, run.core_hz = "run", hz
+        if segment is None:       # nothing known: flash code with both caches on (A10)
+            run.icache = run.dcache = True
         if vos is not None:
             run.vos = vos
         amps, _ = current_a(run, revision, vdd, d)
@@ -566,3 +579,110 @@ def _cache_key(s: Any) -> tuple | None:
                 getattr(s, "wake_from", None))
     except TypeError:
         return None
+
+
+# --- public: what-if clock -------------------------------------------------------------------
+
+@dataclass
+class WhatIf:
+    segments: list[Any]
+    operating_point: OperatingPoint
+    from_hz: float
+    busy_seconds_before: float
+    busy_seconds_after: float
+    overrun_seconds: float              # busy time that no longer fits in the sleep time
+    notes: list[str] = field(default_factory=list)
+
+
+def what_if_clock(segments: Iterable[Any], freq_mhz: float, revision: str = "V", *,
+                  keep_wall_time: bool = True, data: PowerData | None = None) -> WhatIf:
+    """Re-time a run as if the firmware had set its main clock to ``freq_mhz``.
+
+    The segments at the run's main clock (the fastest run-segment clock) keep their cycle
+    counts and get the new clock, the operating point's VOS, AXI clock and wait states. With
+    ``keep_wall_time`` (a real-time workload: audio paced by its sample clock, a timer tick)
+    the busy time gained or lost is given back to / taken from the sleep segments at that
+    clock, so the total time stays the same; busy time that no longer fits is reported as
+    ``overrun_seconds`` (the firmware would fall behind). Segments at other clocks (boot on HSI)
+    and stop/standby segments are unchanged. Cycle counts are kept as simulated: the flash
+    wait states and CPU/AXI ratio of the new point change cache-miss costs in the timing
+    model, so this is an estimate; for exact cycles rerun firmware built for that clock."""
+    import copy
+    d = _data(data)
+    segs = list(segments)
+    op = operating_point(freq_mhz, revision, data=d)
+    new_hz = freq_mhz * MHZ
+    runs = [s for s in segs if getattr(s, "state", "run") == "run"]
+    if not runs:
+        return WhatIf([copy.copy(s) for s in segs], op, 0.0, 0.0, 0.0, 0.0, ["no run segment"])
+    main_hz = max(float(s.core_hz) for s in runs)
+
+    def moved(s: Any, seconds: float) -> Any:
+        n = copy.copy(s)
+        n.core_hz, n.seconds, n.vos, n.hclk_hz = new_hz, seconds, op.vos, op.axi_hz
+        if hasattr(n, "flash_latency"):
+            n.flash_latency = op.flash_wait_states
+        clocks = getattr(n, "clocks", None)
+        if clocks:
+            n.clocks = {k: v * new_hz / main_hz for k, v in clocks.items()}
+        return n
+
+    out: list[Any] = []
+    before = after = 0.0
+    for s in segs:
+        if getattr(s, "core_hz", None) == main_hz and getattr(s, "state", "run") == "run":
+            secs = float(s.seconds) * main_hz / new_hz
+            before += float(s.seconds)
+            after += secs
+            out.append(moved(s, secs))
+        elif getattr(s, "core_hz", None) == main_hz and getattr(s, "state", "") == "sleep":
+            out.append(moved(s, float(s.seconds)))
+        else:
+            out.append(copy.copy(s))
+    overrun = 0.0
+    notes = []
+    if keep_wall_time:
+        delta = after - before          # > 0: slower clock, less sleep
+        sleeps = [s for s in out if getattr(s, "state", "") == "sleep" and s.core_hz == new_hz]
+        total_sleep = sum(float(s.seconds) for s in sleeps)
+        if delta > 0 and delta > total_sleep:
+            overrun = delta - total_sleep
+            notes.append(f"busy time grows by {delta:.6g} s but only {total_sleep:.6g} s of sleep "
+                         f"is left: the firmware would not keep up")
+        if total_sleep > 0:
+            scale = max(0.0, (total_sleep - delta) / total_sleep)
+            for s in sleeps:
+                s.seconds = float(s.seconds) * scale
+        elif delta < 0:
+            notes.append("no sleep segment at the main clock: the time saved is not turned "
+                         "into sleep")
+    return WhatIf(out, op, main_hz, before, after, overrun, notes)
+
+
+def sweep(segments: Iterable[Any], freqs_mhz: Iterable[float], revision: str = "V",
+          vdd: float | None = None, *, audio_seconds: float | None = None,
+          keep_wall_time: bool = True, data: PowerData | None = None) -> list[dict[str, Any]]:
+    """One row per frequency: the operating point and the energy of the run re-timed there by
+    :func:`what_if_clock` (for ``simulate sweep``). A frequency the revision cannot run gives a
+    row with ``error`` set instead of raising."""
+    d = _data(data)
+    segs = list(segments)
+    rows: list[dict[str, Any]] = []
+    for f in freqs_mhz:
+        row: dict[str, Any] = {"cpu_mhz": float(f)}
+        try:
+            w = what_if_clock(segs, f, revision, keep_wall_time=keep_wall_time, data=d)
+        except PowerModelError as exc:
+            row["error"] = str(exc)
+            rows.append(row)
+            continue
+        rep = energy(w.segments, revision, vdd, audio_seconds=audio_seconds, data=d)
+        op = w.operating_point
+        row.update(vos=op.vos, flash_wait_states=op.flash_wait_states,
+                   wrhighfreq=op.wrhighfreq, axi_mhz=op.axi_hz / MHZ,
+                   busy_seconds=w.busy_seconds_after, seconds=rep.seconds,
+                   energy_joules=rep.total_joules, average_power_w=rep.average_power_w,
+                   energy_per_audio_second_j=rep.energy_per_audio_second_j,
+                   overrun_seconds=w.overrun_seconds, notes=w.notes)
+        rows.append(row)
+    return rows

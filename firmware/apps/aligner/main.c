@@ -1,0 +1,215 @@
+/*
+ * apps/aligner/main.c - the streaming forced aligner on the NUCLEO-H743ZI.
+ *
+ *   SAI1 A (16 kHz mono 16-bit, PLL3) -> DMA1 S0 (circular, 2 x 320 samples in AXI SRAM)
+ *     -> DMA interrupt counts blocks (common/sai_dma.c, queue mode; the ISR stays short)
+ *     -> main loop: al_push_audio(block) (front end, int8 conv stack, banded Viterbi)
+ *   USART3 RX interrupt -> 256-byte ring (common/usart.c) -> main loop line router:
+ *     "S <total>" lines (host: end of audio, total samples sent) are handled here; every other
+ *     byte goes to the aligner protocol parser (firmware/aligner/protocol.h: T / W / E).
+ *   Results: "A ..." lines from the word callback as they become final, "D <frames> <words>"
+ *   after "S <total>" (tail block pushed, al_finish), then exit(0) through semihosting.
+ *   Between blocks the core sleeps in WFI (checked with PRIMASK set).
+ * Everything else it prints starts with '#' (CONTRACT.md).
+ *
+ * Clocks/caches: SystemInit (400 MHz, VOS1) and I/D-cache enable are done by startup.c.
+ * Memory: all aligner state (.bss of the library, ~80 KB with the -D maxima of the Makefile)
+ * and the protocol parser live in DTCM (0-wait, not cached); the DMA buffer is in AXI SRAM
+ * (DMA1 cannot reach DTCM), cache lines invalidated per block by the driver.
+ *
+ * Log lines: "# aligner: ...", and at the end
+ *   "# stats blocks=<n> samples=<n> busy_cycles=<n> max_block_cycles=<n> overruns=<n>
+ *    lost=<n> late=<n> dma_errors=<n>" and "# vit max_band=.. max_lag=.. converged=..
+ *    forced=.. band_cut=.. overrun=..".
+ * Exit code: 0 normally; 2 if the model does not fit al_config.h or capture could not start.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aligner.h"
+#include "dwt.h"
+#include "model_data.h"
+#include "protocol.h"
+#include "sai_dma.h"
+#include "stm32h743_regs.h"
+#include "system.h"
+#include "usart.h"
+
+#define HALF_LEN 320U           /* 20 ms = two 10 ms hops per block */
+
+static int16_t audio_buf[2U * HALF_LEN] __attribute__((section(".axisram"), aligned(32)));
+static al_proto_t proto;        /* DTCM (.bss) */
+
+static void out(const char *s)
+{
+    usart3_puts(s);
+}
+
+static void on_word(void *ctx, const al_word_result_t *r)
+{
+    (void)ctx;
+    char line[64];
+    /* al_fmt_* return the length and do not NUL-terminate */
+    const size_t len = al_fmt_result(line, sizeof line - 1U, r);
+    if (len > 0U) {
+        line[len] = '\0';
+        out(line);
+    }
+}
+
+/* ---- host line router: 'S' lines here, everything else to the aligner protocol ---- */
+static int rx_stash = -1;
+static int line_is_s;           /* current line started with 'S' */
+static int at_line_start = 1;
+static char s_line[24];
+static uint32_t s_len;
+
+static int rx_get(void)
+{
+    if (rx_stash >= 0) {
+        const int c = rx_stash;
+        rx_stash = -1;
+        return c;
+    }
+    return usart3_try_getc();
+}
+
+/* Feeds pending bytes; returns 1 with *total when an "S <total>" line completed. */
+static int poll_host(uint32_t *total)
+{
+    int c;
+    while ((c = rx_get()) >= 0) {
+        const char ch = (char)c;
+        if (at_line_start && ch != '\r') {
+            line_is_s = (ch == 'S');
+            s_len = 0;
+        }
+        at_line_start = (ch == '\n');
+        if (line_is_s) {
+            if (ch == '\n') {
+                s_line[s_len] = '\0';
+                line_is_s = 0;
+                *total = (uint32_t)strtoul(s_line + 1, NULL, 10);
+                return 1;
+            }
+            if (ch != '\r' && s_len < sizeof s_line - 1U) {
+                s_line[s_len++] = ch;
+            }
+            continue;
+        }
+        if (al_proto_putc(&proto, ch) == AL_MSG_ERROR) {
+            char line[64];
+            snprintf(line, sizeof line, "# protocol error %ld\n", (long)proto.last_err);
+            out(line);
+        }
+    }
+    return 0;
+}
+
+/* ---- statistics ---- */
+static uint32_t busy_cycles, max_block_cycles, n_blocks, n_samples;
+
+static void push(const int16_t *s, uint32_t n)
+{
+    const uint32_t t0 = dwt_cycles();
+    al_push_audio(s, n);
+    const uint32_t dt = dwt_cycles() - t0;
+    busy_cycles += dt;
+    if (dt > max_block_cycles) {
+        max_block_cycles = dt;
+    }
+    n_samples += n;
+}
+
+int main(void)
+{
+    char line[160];
+    dwt_init();
+    usart3_init(115200);
+    if (al_init(&al_model) != AL_OK) {
+        out("# aligner: model does not fit al_config.h\n");
+        usart3_flush();
+        return 2;
+    }
+    snprintf(line, sizeof line, "# aligner: core %lu Hz, model %u classes %u layers, "
+             "latency %lu frames, block %u samples\n",
+             (unsigned long)system_core_clock_hz(), al_model.n_classes, al_model.n_layers,
+             (unsigned long)al_latency_frames(), HALF_LEN);
+    out(line);
+    al_set_word_callback(on_word, NULL);
+    al_proto_init(&proto);
+
+    if (audio_in_start(audio_buf, HALF_LEN, NULL) != 0) {
+        out("# aligner: audio_in_start failed\n");
+        usart3_flush();
+        return 2;
+    }
+
+    uint32_t total = 0;
+    int have_total = 0;
+    for (;;) {
+        const int16_t *s;
+        uint32_t n, index;
+        while (audio_in_get(&s, &n, &index)) {
+            push(s, n);
+            n_blocks++;
+            audio_in_release();
+        }
+        if (!have_total) {
+            have_total = poll_host(&total);
+        }
+        if (have_total && !audio_in_pending()) {
+            break;
+        }
+        __disable_irq();
+        if (!have_total && !audio_in_pending() && rx_stash < 0 &&
+            (rx_stash = usart3_try_getc()) < 0) {
+            __WFI();
+        }
+        __enable_irq();
+        __ISB();
+    }
+
+    /* end of audio: the partial block the DMA wrote after the last HT/TC */
+    uint32_t tail_n = 0;
+    const int16_t *tail = audio_in_tail(total, &tail_n);
+    if (tail == NULL) {
+        snprintf(line, sizeof line, "# host total %lu does not match %lu blocks + position %lu\n",
+                 (unsigned long)total, (unsigned long)audio_in_blocks(),
+                 (unsigned long)audio_in_position());
+        out(line);
+    } else if (tail_n > 0U) {
+        push(tail, tail_n);
+    }
+    audio_in_stop();
+    /* any transcript bytes still in the ring */
+    uint32_t dummy;
+    (void)poll_host(&dummy);
+
+    const uint32_t t0 = dwt_cycles();
+    const uint32_t frames = al_finish();
+    busy_cycles += dwt_cycles() - t0;
+    const size_t dlen = al_fmt_done(line, sizeof line - 1U, frames, al_n_words());
+    if (dlen > 0U) {
+        line[dlen] = '\0';
+        out(line);
+    }
+    snprintf(line, sizeof line, "# stats blocks=%lu samples=%lu busy_cycles=%lu "
+             "max_block_cycles=%lu overruns=%lu lost=%lu late=%lu dma_errors=%lu\n",
+             (unsigned long)n_blocks, (unsigned long)n_samples, (unsigned long)busy_cycles,
+             (unsigned long)max_block_cycles, (unsigned long)audio_in_overruns(),
+             (unsigned long)audio_in_lost_blocks(), (unsigned long)audio_in_late_blocks(),
+             (unsigned long)audio_in_dma_errors());
+    out(line);
+    const al_vit_stats_t *st = al_stats();
+    snprintf(line, sizeof line, "# vit max_band=%lu max_lag=%lu converged=%lu forced=%lu "
+             "band_cut=%lu overrun=%lu\n", (unsigned long)st->max_band,
+             (unsigned long)st->max_lag, (unsigned long)st->n_converged,
+             (unsigned long)st->n_forced, (unsigned long)st->n_band_cut,
+             (unsigned long)st->n_overrun);
+    out(line);
+    usart3_flush();
+    return 0;
+}
