@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -24,6 +25,10 @@ exit codes:
 A run ends when the firmware exits through semihosting (SYS_EXIT / SYS_EXIT_EXTENDED), a
 fault has no handler, a budget runs out, or the core sleeps (WFI/WFE) with no interrupt that
 can ever wake it (reported as 'idle').
+
+subcommands:
+  simulate sweep FIRMWARE.elf --freqs 100,200,400,480 [options]
+      run the firmware once per core clock and print busy time, average power and energy
 
 examples:
   simulate firmware/build/hello.elf
@@ -51,9 +56,9 @@ def _seconds(text: str) -> float:
     return value
 
 
-def run_parser() -> argparse.ArgumentParser:
+def run_parser(prog: str = "simulate", sweep: bool = False) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="simulate",
+        prog=prog,
         description="Run an STM32H743 firmware ELF on a modelled chip and report what it costs: "
                     "cycles, simulated seconds at the configured clock, peak RAM per region "
                     "and energy.",
@@ -65,9 +70,10 @@ def run_parser() -> argparse.ArgumentParser:
     text.add_argument("--text", metavar="TEXT", help="transcript sent to the firmware over USART3")
     text.add_argument("--text-file", type=Path, metavar="FILE", help="transcript file (UTF-8)")
     p.add_argument("--json", type=Path, metavar="PATH", help="write the full report as JSON")
-    p.add_argument("--alignment-out", type=Path, metavar="FILE",
-                   help="write the word alignment the firmware reported; format from the "
-                        "suffix: .json, .srt, .vtt or .TextGrid")
+    if not sweep:
+        p.add_argument("--alignment-out", type=Path, metavar="FILE",
+                       help="write the word alignment the firmware reported; format from the "
+                            "suffix: .json, .srt, .vtt or .TextGrid")
     p.add_argument("--max-cycles", type=_cycles, metavar="N",
                    help="stop (exit 4) after N simulated core cycles (accepts 4e9)")
     p.add_argument("--timeout", type=_seconds, metavar="SECONDS",
@@ -85,9 +91,17 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--revision", choices=["V", "Y"], help="silicon revision (default: platform's)")
     p.add_argument("--vdd", type=float, default=None, metavar="VOLTS",
                    help="supply voltage for the energy figures (default 3.3 V; 1.62-3.6)")
-    p.add_argument("--cpu-freq", type=float, action="append", default=[], metavar="MHZ",
-                   help="what-if: also report the energy with the main clock at MHZ "
-                        "(VOS and flash wait states from the datasheet tables); repeatable")
+    if sweep:
+        p.add_argument("--freqs", required=True, metavar="MHZ,MHZ,...",
+                       help="core clocks to run the firmware at, e.g. 100,200,400,480")
+        p.set_defaults(cpu_freq=None, alignment_out=None)
+    else:
+        p.add_argument("--cpu-freq", type=float, default=None, metavar="MHZ",
+                       help="what-if: run the firmware with its core clock at MHZ once it has "
+                            "switched to PLL1, with the VOS and flash wait states that clock "
+                            "needs (DS12110 / RM0433 tables); the report says it was overridden")
+    p.add_argument("--max-energy", type=float, default=None, metavar="JOULES",
+                   help="energy budget per run; exceeding it exits 3")
     p.add_argument("--strict", action="store_true",
                    help="treat silicon-breaking configurations (flash wait states below the "
                         "datasheet table) as failures: exit 4")
@@ -99,6 +113,8 @@ def run_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if argv and argv[0] == "sweep":
+            return _sweep(argv[1:])
         return _run(run_parser().parse_args(argv))
     except KeyboardInterrupt:
         print("simulate: interrupted", file=sys.stderr)
@@ -110,38 +126,53 @@ def _error(message: str, code: int = EXIT_USAGE) -> int:
     return code
 
 
-def _run(args: argparse.Namespace) -> int:
-    from rich.console import Console
+class UsageError(Exception):
+    """Bad usage or unreadable input: one line, exit 2."""
 
+
+@dataclass
+class Inputs:
+    """Everything validated before any simulation starts."""
+
+    platform: object
+    firmware: object
+    transcript: object | None
+    uart_input: bytes
+    audio_source: object | None
+    budget: object
+
+
+def _prepare(args: argparse.Namespace) -> Inputs:
     from .elf import FirmwareError, load_firmware
-    from .machine import ExitReason, Machine, RunConfig, echo_to
+    from .memory import RamBudget
     from .platform import PlatformError, load_platform
-    from .report import build_report, print_summary, write_json_atomic
 
-    err_console = Console(stderr=True)
     if args.json is not None and not (args.json.parent.resolve().is_dir()):
-        return _error(f"cannot write report: folder {args.json.parent} does not exist")
+        raise UsageError(f"cannot write report: folder {args.json.parent} does not exist")
     if args.semihosting_root is not None and not args.semihosting_root.is_dir():
-        return _error(f"--semihosting-root {args.semihosting_root} is not a folder")
+        raise UsageError(f"--semihosting-root {args.semihosting_root} is not a folder")
+    if args.vdd is not None and not 1.62 <= args.vdd <= 3.6:
+        raise UsageError(f"--vdd {args.vdd:g} V is outside 1.62..3.6 V")
     text = args.text
     if args.text_file is not None:
         try:
             text = args.text_file.read_bytes().decode("utf-8")
         except OSError as exc:
-            return _error(f"cannot read --text-file {args.text_file}: {exc.strerror or exc}")
-        except UnicodeDecodeError:
-            return _error(f"--text-file {args.text_file} is not UTF-8 text")
-    if args.alignment_out is not None:
+            raise UsageError(f"cannot read --text-file {args.text_file}: "
+                             f"{exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"--text-file {args.text_file} is not UTF-8 text") from exc
+    if getattr(args, "alignment_out", None) is not None:
         from .alignment import output_format
         if text is None:
-            return _error("--alignment-out needs a transcript (--text or --text-file)")
+            raise UsageError("--alignment-out needs a transcript (--text or --text-file)")
         try:
             output_format(args.alignment_out)
         except ValueError as exc:
-            return _error(str(exc))
+            raise UsageError(str(exc)) from exc
         if not args.alignment_out.parent.resolve().is_dir():
-            return _error(f"cannot write alignment: folder {args.alignment_out.parent} "
-                          "does not exist")
+            raise UsageError(f"cannot write alignment: folder {args.alignment_out.parent} "
+                             "does not exist")
     transcript = None
     uart_input = b""
     if text is not None:
@@ -150,12 +181,7 @@ def _run(args: argparse.Namespace) -> int:
             transcript = prepare_transcript(text)
             uart_input = encode_transcript(transcript)
         except (ValueError, G2PUnavailable) as exc:
-            return _error(f"transcript: {str(exc).splitlines()[0]}")
-    from .memory import RamBudget
-
-    if args.vdd is not None and not 1.62 <= args.vdd <= 3.6:
-        return _error(f"--vdd {args.vdd:g} V is outside 1.62..3.6 V")
-
+            raise UsageError(f"transcript: {str(exc).splitlines()[0]}") from exc
     budget = RamBudget()
     try:
         if args.budget is not None:
@@ -163,49 +189,69 @@ def _run(args: argparse.Namespace) -> int:
         for spec in args.max_ram:
             budget.add(spec)
     except (OSError, ValueError) as exc:
-        return _error(f"bad budget: {exc}")
+        raise UsageError(f"bad budget: {exc}") from exc
     audio_source = None
     if args.audio is not None:
         from .audio import AudioError, AudioSource
         try:
             audio_source = AudioSource.open(args.audio)
         except AudioError as exc:
-            return _error(str(exc))
+            raise UsageError(str(exc)) from exc
     try:
         platform = load_platform(args.platform)
         if args.revision:
             platform = platform.with_revision(args.revision)
         firmware = load_firmware(args.firmware)
+        budget.validate({r.name for r in platform.regions if r.ram})
+    except (FirmwareError, PlatformError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+    return Inputs(platform, firmware, transcript, uart_input, audio_source, budget)
+
+
+def _simulate(args: argparse.Namespace, inp: Inputs, cpu_freq_mhz: float | None,
+              echo) -> tuple[object, object, dict, list | None, int]:
+    """One run: (machine, result, report, words, exit code)."""
+    from .elf import FirmwareError
+    from .machine import ExitReason, Machine, RunConfig
+    from .power import PowerModelError
+    from .report import build_report
+
+    try:
         config = RunConfig(max_cycles=args.max_cycles, timeout_s=args.timeout,
-                           semihosting_root=args.semihosting_root, uart_input=uart_input,
-                           echo=None if args.quiet else echo_to(sys.stdout),
-                           audio=audio_source, strict=args.strict,
-                           audio_end_marker=_end_marker if transcript is not None else None)
-        machine = Machine(firmware, platform, config)
-    except (FirmwareError, PlatformError) as exc:
-        return _error(str(exc))
+                           semihosting_root=args.semihosting_root, uart_input=inp.uart_input,
+                           echo=echo, audio=inp.audio_source, strict=args.strict,
+                           audio_end_marker=_end_marker if inp.transcript is not None else None,
+                           cpu_freq_hz=cpu_freq_mhz * 1e6 if cpu_freq_mhz else None)
+        machine = Machine(inp.firmware, inp.platform, config)
+    except FirmwareError as exc:
+        raise UsageError(str(exc)) from exc
+    except PowerModelError as exc:
+        raise UsageError(f"--cpu-freq: {exc}") from exc
     except Exception as exc:  # AudioError from wiring the clip to the SAI
         if type(exc).__name__ == "AudioError":
-            return _error(str(exc))
+            raise UsageError(str(exc)) from exc
         raise
     result = machine.run()
-    extra = {}
+    extra: dict = {}
     if machine.audio is not None:
         extra["audio"] = machine.audio.report()
+    if cpu_freq_mhz:
+        ov = machine._override
+        extra["clock_override"] = {
+            "cpu_hz": ov.cpu_hz, "axi_hz": ov.axi_hz, "vos": ov.vos,
+            "flash_wait_states": ov.flash_wait_states,
+            "note": "core clock overridden by --cpu-freq once the firmware switched to PLL1; "
+                    "VOS and flash wait states from the datasheet tables"}
     words = None
-    if transcript is not None:
-        words, extra["alignment"] = _alignment(transcript, result, report_audio=extra.get("audio"))
+    if inp.transcript is not None:
+        words, extra["alignment"] = _alignment(inp.transcript, result,
+                                               report_audio=extra.get("audio"))
     report = build_report(machine, result, extra, vdd=args.vdd)
-    if args.cpu_freq:
-        from .power import sweep
-        e = report.get("energy") or {}
-        report["what_if_clock"] = sweep(result.segments, args.cpu_freq, platform.revision,
-                                        args.vdd, audio_seconds=e.get("audio_seconds"))
-    try:
-        failures = budget.check(report["memory"],
-                                {r.name for r in platform.regions if r.ram})
-    except ValueError as exc:
-        return _error(str(exc))
+    failures = inp.budget.check(report["memory"],
+                                {r.name for r in inp.platform.regions if r.ram})
+    energy = report["summary"].get("energy_joules")
+    if args.max_energy is not None and energy is not None and energy > args.max_energy:
+        failures.append(f"energy {energy:.6g} J exceeds the budget of {args.max_energy:.6g} J")
     if failures:
         report["budget_failures"] = failures
     if result.exit_reason == ExitReason.EXIT:
@@ -217,6 +263,22 @@ def _run(args: argparse.Namespace) -> int:
         report["summary"]["exit_code"] = EXIT_FAULT
     if failures and code in (EXIT_OK, EXIT_FIRMWARE_FAILED):
         code = EXIT_BUDGET
+    return machine, result, report, words, code
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .machine import echo_to
+    from .report import print_summary, write_json_atomic
+
+    try:
+        inp = _prepare(args)
+        machine, result, report, words, code = _simulate(
+            args, inp, args.cpu_freq, None if args.quiet else echo_to(sys.stdout))
+    except UsageError as exc:
+        return _error(str(exc))
+    err_console = Console(stderr=True)
     if words is not None and args.alignment_out is not None and report["alignment"]["answered"]:
         from .alignment import write_alignment
         try:
@@ -228,6 +290,7 @@ def _run(args: argparse.Namespace) -> int:
             write_json_atomic(args.json, report)
         except OSError as exc:
             return _error(f"cannot write report {args.json}: {exc.strerror or exc}")
+    failures = report.get("budget_failures", [])
     if not args.quiet:
         if any(v and not v.endswith(b"\n") for v in result.console.values()):
             print()
@@ -242,6 +305,72 @@ def _run(args: argparse.Namespace) -> int:
         for line in failures:
             print(f"simulate: budget: {line}", file=sys.stderr)
     return code
+
+
+def _sweep(argv: list[str]) -> int:
+    """simulate sweep FIRMWARE.elf --freqs 100,200,400,480 [run options]"""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .report import write_json_atomic
+
+    p = run_parser(prog="simulate sweep", sweep=True)
+    args = p.parse_args(argv)
+    try:
+        freqs = [float(f) for f in args.freqs.split(",") if f.strip()]
+    except ValueError:
+        return _error(f"--freqs takes MHz values separated by commas, not {args.freqs!r}")
+    if not freqs or any(f <= 0 for f in freqs):
+        return _error("--freqs needs at least one positive frequency in MHz")
+    try:
+        inp = _prepare(args)
+    except UsageError as exc:
+        return _error(str(exc))
+    rows = []
+    worst = EXIT_OK
+    for f in freqs:
+        try:
+            _m, result, report, _w, code = _simulate(args, inp, f, None)
+        except UsageError as exc:
+            rows.append({"mhz": f, "error": str(exc)})
+            continue
+        busy = report["timing"]["busy_cycles"] / result.core_hz if result.core_hz else None
+        e = report["summary"]["energy_joules"]
+        rows.append({"mhz": f, "exit_reason": result.exit_reason, "exit_code": code,
+                     "vos": report["clock_override"]["vos"],
+                     "flash_wait_states": report["clock_override"]["flash_wait_states"],
+                     "seconds": result.seconds, "busy_seconds": busy,
+                     "average_power_w": report["summary"].get("average_power_w"),
+                     "energy_joules": e, "cycles": result.cycles})
+        worst = max(worst, code)
+    table = Table(title=f"{args.firmware.name}: clock sweep", title_justify="left")
+    for col in ("MHz", "VOS", "WS", "busy", "run time", "avg power", "energy", "exit"):
+        table.add_column(col, justify="right")
+    best = min((r for r in rows if r.get("energy_joules") is not None),
+               key=lambda r: r["energy_joules"], default=None)
+    for r in rows:
+        if "error" in r:
+            table.add_row(f"{r['mhz']:g}", "-", "-", "-", "-", "-", "-", r["error"][:40])
+            continue
+        mark = " *" if r is best else ""
+        table.add_row(f"{r['mhz']:g}", str(r["vos"]), str(r["flash_wait_states"]),
+                      _ms(r["busy_seconds"]), _ms(r["seconds"]),
+                      f"{r['average_power_w'] * 1e3:.1f} mW" if r["average_power_w"] else "-",
+                      f"{r['energy_joules'] * 1e3:.4f} mJ{mark}" if r["energy_joules"] else "-",
+                      r["exit_reason"])
+    Console().print(table)
+    if best is not None:
+        Console().print(f"lowest energy per run: {best['mhz']:g} MHz (*)")
+    if args.json is not None:
+        try:
+            write_json_atomic(args.json, {"firmware": str(args.firmware), "sweep": rows})
+        except OSError as exc:
+            return _error(f"cannot write report {args.json}: {exc.strerror or exc}")
+    return worst
+
+
+def _ms(x: float | None) -> str:
+    return "-" if x is None else f"{x * 1e3:.3f} ms"
 
 
 def _end_marker(samples: int) -> bytes:

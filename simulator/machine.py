@@ -73,6 +73,8 @@ class RunConfig:
     cost_model: CostModel = field(default_factory=lambda: default_cost_model())
     max_resets: int = 8
     dynamic_timing: bool = True              # I-cache, flash wait states, branch prediction
+    cpu_freq_hz: float | None = None         # what-if: core clock once the firmware runs on PLL1
+
     strict: bool = False                     # flash wait states below the table: exit 4
     audio: object | None = None              # simulator.audio.AudioSource
     audio_sai: str = "SAI1"
@@ -127,6 +129,18 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ClockOverride:
+    """--cpu-freq: the core and AXI clocks, VOS and flash wait states that frequency needs
+    (DS12110 operating points and RM0433 Table 17), applied once the firmware has switched
+    its system clock to PLL1. Peripheral kernel clocks keep what the firmware configured."""
+
+    cpu_hz: float
+    axi_hz: float
+    vos: int
+    flash_wait_states: int
+
+
 class MachineContext:
     """The PeripheralContext that peripherals see (see peripherals/base.py)."""
 
@@ -151,6 +165,9 @@ class MachineContext:
         self.m.request_dispatch()
 
     def clock_hz(self, name: str) -> float:
+        override = self.m.clock_override()
+        if override is not None and name in ("cpu", "hclk"):
+            return override.cpu_hz if name == "cpu" else override.axi_hz
         rcc = self.m.peripherals.get("RCC")
         if rcc is not None and hasattr(rcc, "clock_hz"):
             return float(rcc.clock_hz(name))
@@ -189,6 +206,12 @@ class Machine:
         self.engine = ExceptionEngine(uc, platform.n_irqs, platform.nvic_priority_bits,
                                       self._charge, self.now)
         self.ctx = MachineContext(self)
+        self._override: ClockOverride | None = None
+        if self.config.cpu_freq_hz is not None:
+            from .power import operating_point
+            op = operating_point(self.config.cpu_freq_hz / 1e6, platform.revision)
+            self._override = ClockOverride(self.config.cpu_freq_hz, op.axi_hz, op.vos,
+                                           op.flash_wait_states)
         self.peripherals: dict[str, Peripheral] = {}
         self._windows: list[tuple[int, int, Peripheral]] = []
         self._make_peripherals()
@@ -452,6 +475,9 @@ class Machine:
         hclk = self.ctx.clock_hz("hclk")
         pwr = self.peripherals.get("PWR")
         vos = int(getattr(pwr, "vos", 1))
+        ov = self.clock_override()
+        if ov is not None:
+            latency, vos = ov.flash_wait_states, ov.vos
         key = (latency, self.core_hz, hclk, vos)
         if key == self._fill_key:
             return
@@ -459,7 +485,7 @@ class Machine:
         self.counter.set_fill_cycles({
             "flash": self.dyn.line_fill_cycles("flash", latency, self.core_hz, hclk),
             "sram": self.dyn.line_fill_cycles("sram", latency, self.core_hz, hclk)})
-        if fl is not None and hasattr(fl, "check_latency"):
+        if fl is not None and hasattr(fl, "check_latency") and ov is None:
             warning = fl.check_latency(hclk, vos)
             if warning and warning not in self.warnings:
                 self.warnings.append(warning)
@@ -496,6 +522,15 @@ class Machine:
         if new_state is not None:
             self._seg_state = new_state
 
+    def clock_override(self) -> ClockOverride | None:
+        """The --cpu-freq override, in force once the system clock runs from PLL1."""
+        if self._override is None:
+            return None
+        rcc = getattr(self, "peripherals", {}).get("RCC")
+        if rcc is None or rcc.get_field("CFGR", "SWS") != 3:
+            return None
+        return self._override
+
     def _power_state(self) -> dict:
         """What the power model needs to know about the chip right now."""
         out: dict = {}
@@ -512,6 +547,9 @@ class Machine:
         fl = self.peripherals.get("FLASH_REGS")
         if fl is not None and hasattr(fl, "latency"):
             out["flash_latency"] = int(fl.latency)
+        ov = self.clock_override()
+        if ov is not None:
+            out["vos"], out["flash_latency"] = ov.vos, ov.flash_wait_states
         rcc = self.peripherals.get("RCC")
         if rcc is not None and hasattr(rcc, "enabled_peripherals"):
             out["peripherals_on"] = tuple(rcc.enabled_peripherals())

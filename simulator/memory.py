@@ -316,13 +316,16 @@ class RamBudget:
         else:
             self.total = parse_size(spec)
 
-    def check(self, mem: dict[str, Any], region_names: set[str]) -> list[str]:
-        """One line per exceeded budget."""
-        out = []
+    def validate(self, region_names: set[str]) -> None:
         for name in self.regions:
             if name not in region_names:
                 raise ValueError(f"--max-ram: no RAM region named {name} "
                                  f"(regions: {', '.join(sorted(region_names))})")
+
+    def check(self, mem: dict[str, Any], region_names: set[str]) -> list[str]:
+        """One line per exceeded budget."""
+        self.validate(region_names)
+        out = []
         if self.total is not None and mem["peak_ram_bytes"] > self.total:
             out.append(f"peak RAM {mem['peak_ram_bytes']:,} B exceeds the budget of "
                        f"{self.total:,} B (total)")

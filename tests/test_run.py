@@ -235,3 +235,32 @@ def test_cli_alignment_out_needs_text_and_a_known_suffix(firmware_build, tmp_pat
     assert main([fw, "--text", "hi", "--alignment-out", str(tmp_path / "a.docx")]) == 2
     err = capsys.readouterr().err
     assert "needs a transcript" in err and "a.docx" in err
+
+
+def test_cpu_freq_override_reruns_with_the_operating_point(firmware_build, tmp_path):
+    out = tmp_path / "r.json"
+    assert main([str(firmware_build / "hello.elf"), "-q", "--cpu-freq", "200",
+                 "--json", str(out)]) == 0
+    rep = json.loads(out.read_text())
+    assert rep["summary"]["core_hz"] == 200e6
+    assert rep["clock_override"]["vos"] == 3 and rep["clock_override"]["flash_wait_states"] == 2
+    assert main([str(firmware_build / "hello.elf"), "-q", "--cpu-freq", "480",
+                 "--revision", "Y"]) == 2           # rev Y stops at 400 MHz
+
+
+def test_max_energy_gate(firmware_build, capsys):
+    assert main([str(firmware_build / "hello.elf"), "-q", "--max-energy", "1e-9"]) == 3
+    assert "energy" in capsys.readouterr().err
+    assert main([str(firmware_build / "hello.elf"), "-q", "--max-energy", "1"]) == 0
+
+
+def test_sweep_prints_one_row_per_clock(firmware_build, tmp_path, capsys):
+    out = tmp_path / "s.json"
+    assert main(["sweep", str(firmware_build / "systick.elf"), "--freqs", "200,400",
+                 "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())["sweep"]
+    assert [r["mhz"] for r in rows] == [200, 400]
+    assert rows[0]["vos"] == 3 and rows[1]["vos"] == 1
+    # the faster clock finishes the busy part sooner and draws more power
+    assert rows[1]["average_power_w"] > rows[0]["average_power_w"]
+    assert "lowest energy per run" in capsys.readouterr().out

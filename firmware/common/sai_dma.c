@@ -95,6 +95,9 @@
 #define SAI_CR1_DMAEN (1UL << 17)
 #define SAI_CR2_FFLUSH (1UL << 3)
 #define SAI_SR_OVRUDR (1UL << 0)
+#define SAI_SR_FREQ   (1UL << 3)
+#define SAI_IM_FREQIE (1UL << 3)
+#define SAI_CR2_FTH_QUARTER (1UL << 0)
 #define SAI_SR_FLVL_MSK (7UL << 16)
 #define SAI_IM_OVRUDRIE (1UL << 0)
 #define SAI_CLRFR_ALL 0x77UL
@@ -215,13 +218,13 @@ static void sai_disable(void)
     }
 }
 
-static void sai_configure(uint32_t cr1)
+static void sai_configure(uint32_t cr1, uint32_t cr2)
 {
     sai_disable();
     SAI1_AFRCR = SAI_AFRCR_CAPTURE;
     SAI1_ASLOTR = SAI_ASLOTR_CAPTURE;
-    SAI1_ACR2 = 0;
-    SAI1_ACR2 = SAI_CR2_FFLUSH;
+    SAI1_ACR2 = cr2;
+    SAI1_ACR2 = cr2 | SAI_CR2_FFLUSH;
     SAI1_ACLRFR = SAI_CLRFR_ALL;
     SAI1_AIM = SAI_IM_OVRUDRIE;
     SAI1_ACR1 = cr1;
@@ -274,7 +277,7 @@ int audio_in_start(int16_t *buf, uint32_t half_len, audio_in_cb on_half)
     NVIC_ClearPendingIRQ(SAI1_IRQn);
     NVIC_EnableIRQ(SAI1_IRQn);
 
-    sai_configure(SAI_ACR1_CAPTURE_NODMA | SAI_CR1_DMAEN);
+    sai_configure(SAI_ACR1_CAPTURE_NODMA | SAI_CR1_DMAEN, 0);
     SAI1_ACR1 |= SAI_CR1_SAIEN;
     return 0;
 }
@@ -290,17 +293,28 @@ int audio_in_start_polled(void)
     NVIC_SetPriority(SAI1_IRQn, 0x40);
     NVIC_ClearPendingIRQ(SAI1_IRQn);
     NVIC_EnableIRQ(SAI1_IRQn);
-    sai_configure(SAI_ACR1_CAPTURE_NODMA);
+    sai_configure(SAI_ACR1_CAPTURE_NODMA, SAI_CR2_FTH_QUARTER);
     SAI1_ACR1 |= SAI_CR1_SAIEN;
     return 0;
 }
 
 void audio_in_read_polled(int16_t *dst, uint32_t n)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        while ((SAI1_ASR & SAI_SR_FLVL_MSK) == 0U) {
+    uint32_t i = 0;
+    while (i < n) {
+        if ((SAI1_ASR & SAI_SR_FLVL_MSK) == 0U) {
+            /* FIFO empty: sleep until FREQ (FTH = 1/4: 2 words); the SAI1 handler masks
+             * FREQIE again. Checked with PRIMASK set so the wake-up cannot be missed. */
+            __disable_irq();
+            SAI1_AIM |= SAI_IM_FREQIE;
+            if ((SAI1_ASR & SAI_SR_FREQ) == 0U) {
+                __WFI();
+            }
+            __enable_irq();
+            __ISB();
+            continue;
         }
-        dst[i] = (int16_t)(uint16_t)SAI1_ADR;
+        dst[i++] = (int16_t)(uint16_t)SAI1_ADR;
     }
 }
 
@@ -379,6 +393,9 @@ void SAI1_IRQHandler(void)
     const uint32_t sr = SAI1_ASR;
     if (sr & SAI_SR_OVRUDR) {
         s_overruns++;
+    }
+    if (sr & SAI_SR_FREQ) {
+        SAI1_AIM &= ~SAI_IM_FREQIE;     /* polled mode: data ready, wake the reader */
     }
     SAI1_ACLRFR = SAI_CLRFR_ALL;
     __DSB();

@@ -46,7 +46,8 @@ int audio_in_start(int16_t *buf, uint32_t half_len, audio_in_cb on_half);
  * CPU that stops reading for more than 8 samples (0.5 ms) makes the FIFO overrun.
  */
 int audio_in_start_polled(void);
-/* Blocking read of n samples from the SAI FIFO (polls SAI_ASR.FLVL). */
+/* Blocking read of n samples from the SAI FIFO (SAI_ASR.FLVL; sleeps in WFI until the FIFO
+ * holds 2 words when it is empty: FTH = 1/4, FREQIE). */
 void audio_in_read_polled(int16_t *dst, uint32_t n);
 
 void audio_in_stop(void);

@@ -3,13 +3,14 @@
  *
  * The core is put back on the 64 MHz HSI (PLL1 off; AHB 32 MHz, APB1 16 MHz, USART3 BRR
  * recomputed by usart3_init), SAI1 block A is started at 16 kHz WITHOUT DMA
- * (audio_in_start_polled), and the CPU reads each 256-sample block from SAI1_ADR itself and
- * then spends about 3.6 ms "processing" it (a 64 k-iteration multiply-accumulate loop) while
- * nobody drains the 8-word FIFO (0.5 ms of audio). Every block therefore loses samples; the
- * SAI sets OVRUDR and the driver's SAI1 interrupt counts the events.
+ * (audio_in_start_polled), and the CPU reads each 256-sample block from SAI1_ADR itself
+ * (sleeping in WFI while the FIFO is empty), then spends several ms "processing" it (a
+ * 64 k-iteration multiply-accumulate loop) while nobody drains the 8-word FIFO (0.5 ms of
+ * audio). Every block therefore loses samples; the SAI sets OVRUDR and the driver's SAI1
+ * interrupt counts the events (in the simulator: about 140 lost words per block).
  *
  * USART3 output:
- *   # audio_overrun: core 64000000 Hz, polled SAI, 3.6 ms of work per 16 ms block
+ *   # audio_overrun: core 64000000 Hz, polled SAI, heavy work per block
  *   O <blocks> <overrun events>
  * Exit 0 if overruns were reported (the expected outcome), 1 if none were.
  * The clip must last at least NBLOCKS x (16 ms + work) = about 0.15 s.
