@@ -74,6 +74,7 @@ class RunConfig:
     max_resets: int = 8
     dynamic_timing: bool = True              # I-cache, flash wait states, branch prediction
     cpu_freq_hz: float | None = None         # what-if: core clock once the firmware runs on PLL1
+    profile: bool = False                    # per-block counters and the dynamic CFG
 
     strict: bool = False                     # flash wait states below the table: exit 4
     audio: object | None = None              # simulator.audio.AudioSource
@@ -225,6 +226,8 @@ class Machine:
             self.counter.add_region(t.region())
         if self.ram.stack is not None:
             self.counter.watch_stack(self.ram.stack.start)
+        if self.config.profile:
+            self.counter.enable_profile()
         from .timing.dynamic import M7DynamicParams
         self.dyn = M7DynamicParams()
         self.warnings: list[str] = []

@@ -60,8 +60,14 @@ SP_VALUE = 54       # scratch slot uc_reg_read writes SP into
 SP_VALUE_PTR = 55   # its address
 PREV_BLOCK = 53     # address of the last SP-lowering block
 UC_SP = 12          # UC_ARM_REG_SP
+PROFILE_ON = 48     # 1: per-block counters and the edge table are updated
+EDGE_TABLE = 49     # pointer: int64[entries * 3] (from block, to block, count), open addressing
+EDGE_ENTRIES = 50   # power of two
+LAST_BLOCK = 51     # start address of the previous block (-1 after an exception)
+EDGE_DROPPED = 52   # transitions not recorded because the table was full
 REGION_TABLE = 56   # per region: base, size, cost prefix ptr, count prefix ptr, kind,
-REGION_STRIDE = 7   # fill cycles, SP-lowering prefix ptr (0: none)
+REGION_STRIDE = 9   # fill cycles, SP-lowering prefix ptr (0: none), block exec count ptr,
+                    # block cycles ptr (both per halfword, 0 when not profiling)
 MAX_REGIONS = 8
 REGION_CYCLES = REGION_TABLE + REGION_STRIDE * MAX_REGIONS   # cycles spent in each region
 STATE_SIZE = REGION_CYCLES + MAX_REGIONS
@@ -166,6 +172,30 @@ def _branch(st, a):
     return st[BP_PENALTY]
 
 
+@njit(cache=True)
+def _edge(st, a):
+    """Count the transition from the previous block to this one (dynamic CFG)."""
+    prev = st[LAST_BLOCK]
+    st[LAST_BLOCK] = a
+    if prev < 0:
+        return
+    n = st[EDGE_ENTRIES]
+    t = carray(_i64_ptr(st[EDGE_TABLE]), 3 * n)
+    h = ((prev * 0x9E3779B1) ^ (a * 0x85EBCA77)) & (n - 1)
+    for _ in range(64):
+        k = 3 * h
+        if t[k + 2] == 0:
+            t[k] = prev
+            t[k + 1] = a
+            t[k + 2] = 1
+            return
+        if t[k] == prev and t[k + 1] == a:
+            t[k + 2] += 1
+            return
+        h = (h + 1) & (n - 1)
+    st[EDGE_DROPPED] += 1
+
+
 @cfunc(types.void(types.voidptr, types.uint64, types.uint32, types.voidptr),
        nopython=True, cache=True)
 def _block_hook(uc, address, size, user_data):
@@ -207,14 +237,24 @@ def _block_hook(uc, address, size, user_data):
                     st[PREV_BLOCK] = a
             if st[DYNAMIC_ON] != 0 and st[o + 4] == KIND_CACHEABLE:
                 c += _fetch_stall(st, a, size, st[o + 5])
+            if st[DYNAMIC_ON] != 0:
+                c += _branch(st, a)
             st[CYCLES] += c
             st[REGION_CYCLES + r] += c
             st[INSNS] += count[i1] - count[i0]
+            if st[PROFILE_ON] != 0:
+                execs = carray(_i64_ptr(st[o + 7]), i1 + 1)
+                cycles = carray(_i64_ptr(st[o + 8]), i1 + 1)
+                execs[i0] += 1
+                cycles[i0] += c
             found = True
             break
     if st[DYNAMIC_ON] != 0:
-        st[CYCLES] += _branch(st, a)
+        if not found:
+            st[CYCLES] += _branch(st, a)
         st[PREV_END] = a + size
+    if st[PROFILE_ON] != 0:
+        _edge(st, a)
     if not found:
         # Code outside any analysed region (e.g. generated at run time): one cycle per
         # halfword, one instruction per 3 bytes on average (documented approximation).
@@ -323,6 +363,39 @@ class NativeCounter:
     def forget_previous_block(self) -> None:
         """The next block does not follow a branch (exception entry or return)."""
         self.state[PREV_END] = -1
+        self.state[LAST_BLOCK] = -1
+
+    def enable_profile(self, edge_entries: int = 1 << 16) -> None:
+        """Per-block execution counts and cycles, and block-to-block transition counts."""
+        self._profile = []
+        for i, r in enumerate(self._regions):
+            n = len(r.cost_prefix)
+            execs = np.zeros(n, dtype=np.int64)
+            cycles = np.zeros(n, dtype=np.int64)
+            self._profile.append((execs, cycles))
+            o = REGION_TABLE + REGION_STRIDE * i
+            self.state[o + 7] = execs.ctypes.data
+            self.state[o + 8] = cycles.ctypes.data
+        self._edges = np.zeros(3 * edge_entries, dtype=np.int64)
+        self.state[EDGE_TABLE] = self._edges.ctypes.data
+        self.state[EDGE_ENTRIES] = edge_entries
+        self.state[LAST_BLOCK] = -1
+        self.state[PROFILE_ON] = 1
+
+    def profile(self) -> dict:
+        """{'blocks': [(start address, executions, cycles)], 'edges': [(from, to, count)],
+        'edges_dropped': n} from the native counters."""
+        blocks = []
+        for r, (execs, cycles) in zip(self._regions, getattr(self, "_profile", [])):
+            for i in np.flatnonzero(execs):
+                blocks.append((r.base + 2 * int(i), int(execs[i]), int(cycles[i])))
+        edges = []
+        if hasattr(self, "_edges"):
+            t = self._edges.reshape(-1, 3)
+            for f, to, c in t[t[:, 2] > 0]:
+                edges.append((int(f), int(to), int(c)))
+        return {"blocks": blocks, "edges": edges,
+                "edges_dropped": int(self.state[EDGE_DROPPED])}
 
     def dynamic_stats(self) -> dict[str, int]:
         st = self.state
