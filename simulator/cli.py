@@ -234,7 +234,7 @@ def _simulate(args: argparse.Namespace, inp: Inputs, cpu_freq_mhz: float | None,
     result = machine.run()
     extra: dict = {}
     if machine.audio is not None:
-        extra["audio"] = machine.audio.report()
+        extra["audio"] = _audio_report(machine, result)
     if cpu_freq_mhz:
         ov = machine._override
         extra["clock_override"] = {
@@ -263,7 +263,27 @@ def _simulate(args: argparse.Namespace, inp: Inputs, cpu_freq_mhz: float | None,
         report["summary"]["exit_code"] = EXIT_FAULT
     if failures and code in (EXIT_OK, EXIT_FIRMWARE_FAILED):
         code = EXIT_BUDGET
+    if args.strict and machine.audio is not None and extra["audio"].get("overrun_words"):
+        report.setdefault("strict_failures", []).append(
+            f"audio overruns: {extra['audio']['overrun_words']} words lost (--strict)")
+        code = EXIT_FAULT
     return machine, result, report, words, code
+
+
+def _audio_report(machine, result) -> dict:
+    """The clip as delivered, plus real-time figures: CPU busy time against audio time, and
+    the worst latency from a DMA interrupt to the core sleeping again (one block done)."""
+    info = machine.audio.report()
+    busy_s = sum(seg.seconds for seg in result.segments if seg.state == "run")
+    duration = info.get("duration_s") or info.get("source_duration_s")
+    lat = machine.block_latencies
+    info.update({
+        "cpu_busy_seconds": busy_s,
+        "real_time_factor": busy_s / duration if duration else None,
+        "dma_blocks": len(lat),
+        "worst_block_latency_s": max(lat) / result.core_hz if lat else None,
+    })
+    return info
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -245,6 +245,11 @@ class Machine:
         if scb is not None:
             scb.ccr_listeners.append(self._on_ccr_traps)
         self._div_hooks: list = []
+        # DMA interrupt -> back to sleep: the latency of processing one audio block
+        self._dma_exceptions = {16 + n for w in platform.peripherals if w.model == "dma"
+                                for n in w.irqs.values()}
+        self._block_start: int | None = None
+        self.block_latencies: list[int] = []
         self._dp = _make_dp_fpu()
         self._pending_fault: tuple[int, int, int | None] | None = None
         self._mem_fault: tuple[int, int, int] | None = None   # (kind, address, size)
@@ -791,6 +796,8 @@ class Machine:
     def _dispatch(self) -> None:
         n = self.engine.preempting()
         while n is not None and self._exit is None:
+            if n in self._dma_exceptions and self._block_start is None:
+                self._block_start = self.now()
             try:
                 self.engine.take(n)
             except (Lockup, UnhandledFault) as ex:
@@ -890,6 +897,9 @@ class Machine:
         return False
 
     def _enter_sleep(self) -> None:
+        if self._block_start is not None:
+            self.block_latencies.append(self.now() - self._block_start)
+            self._block_start = None
         self.sleeping = True
         scb = self.peripherals.get("SCB")
         deep = scb is not None and bool(scb.reg("SCR") & 4)

@@ -141,6 +141,15 @@ def print_summary(report: dict[str, Any], console) -> None:
     if tm["sleep_cycles"]:
         t.add_row("asleep", f"{tm['sleep_cycles']:,} cycles "
                   f"({100 * tm['sleep_cycles'] / max(s['cycles'], 1):.1f} %)")
+    au = report.get("audio")
+    if au and au.get("delivered"):
+        rtf = au.get("real_time_factor")
+        lat = au.get("worst_block_latency_s")
+        t.add_row("audio", f"{au.get('duration_s', 0):.3f} s at {au.get('rate_hz')} Hz, "
+                  f"CPU busy {au['cpu_busy_seconds']:.4f} s"
+                  + (f", real-time factor {rtf:.4f}" if rtf is not None else "")
+                  + (f", worst block {lat * 1e3:.2f} ms" if lat is not None else "")
+                  + f", overruns {au.get('overrun_words', 0)}")
     mem = report["memory"]
     parts = ", ".join(f"{k} {v['peak_bytes']:,}" for k, v in mem["regions"].items())
     t.add_row("peak RAM", f"{s['peak_ram_bytes']:,} B  ({parts})")
@@ -172,6 +181,8 @@ def print_summary(report: dict[str, Any], console) -> None:
         console.print(f"[bold red]{mem['overflow']}[/]")
     for line in report.get("warnings", []):
         console.print(f"[yellow]warning: {line}[/]")
+    for line in report.get("strict_failures", []):
+        console.print(f"[bold red]{line}[/]")
     for line in report.get("budget_failures", []):
         console.print(f"[bold red]budget: {line}[/]")
 

@@ -143,3 +143,38 @@ def test_aligner_app_matches_host_build(firmware_build: Path, tmp_path: Path) ->
     frames = (len(samples) - 400) // 160 + 1
     assert done == [f"D {frames} {len(FOX)}"]
     assert r.sleep_cycles > 0.5 * r.cycles, (r.sleep_cycles, r.cycles)
+
+
+def test_cli_strict_turns_audio_overruns_into_exit_4(firmware_build, tmp_path):
+    import shutil
+    import subprocess as sp
+
+    from simulator.cli import main as cli_main
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed")
+    wav = tmp_path / "clip.wav"
+    sp.run(["espeak-ng", "-v", "en-us", "-w", str(wav), "one two three"], check=True)
+    elf = str(firmware_build / "audio_overrun.elf")
+    assert cli_main([elf, "--audio", str(wav), "-q"]) == 0
+    assert cli_main([elf, "--audio", str(wav), "-q", "--strict"]) == 4
+
+
+def test_cli_reports_real_time_figures(firmware_build, tmp_path):
+    import json
+    import shutil
+    import subprocess as sp
+
+    from simulator.cli import main as cli_main
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed")
+    wav = tmp_path / "clip.wav"
+    sp.run(["espeak-ng", "-v", "en-us", "-w", str(wav), "hello"], check=True)
+    out = tmp_path / "r.json"
+    assert cli_main([str(firmware_build / "audio_loopback.elf"), "--audio", str(wav), "-q",
+                     "--json", str(out)]) == 0
+    au = json.loads(out.read_text())["audio"]
+    assert au["delivered"] and au["overrun_words"] == 0
+    assert au["dma_blocks"] > 0 and au["worst_block_latency_s"] > 0
+    assert 0 < au["real_time_factor"] < 1
