@@ -55,8 +55,8 @@ def raw_unicorn(elf: Path) -> float:
     return time.perf_counter() - t
 
 
-def simulated(elf: Path) -> tuple[float, int]:
-    m = Machine(load_firmware(elf), load_platform(), RunConfig())
+def simulated(elf: Path, **config) -> tuple[float, int]:
+    m = Machine(load_firmware(elf), load_platform(), RunConfig(**config))
     t = time.perf_counter()
     r = m.run()
     dt = time.perf_counter() - t
@@ -73,13 +73,27 @@ def main() -> int:
         elf = build(args.iterations, Path(tmp))
         simulated(elf)                      # warm-up: numba cache, page faults
         raw = min(raw_unicorn(elf) for _ in range(args.repeat))
-        runs = [simulated(elf) for _ in range(args.repeat)]
-        sim = min(r[0] for r in runs)
-        n = runs[0][1]
-    print(f"instructions       {n:,}")
-    print(f"raw unicorn        {raw:.3f} s  {n / raw / 1e6:7.1f} M instr/s")
-    print(f"simulator          {sim:.3f} s  {n / sim / 1e6:7.1f} M instr/s")
-    print(f"ratio (raw / sim)  {raw / sim:.2f}")
+        variants = {
+            "simulator, everything on": {},
+            "  without stack tracking": {"watch_stack": False},
+            "  without dynamic timing": {"dynamic_timing": False},
+            "  with profiling": {"profile": True},
+        }
+        times = {}
+        for name, cfg in variants.items():
+            runs = [simulated(elf, **cfg) for _ in range(args.repeat)]
+            times[name] = min(r[0] for r in runs)
+            n = runs[0][1]
+    full = times["simulator, everything on"]
+    print(f"instructions                {n:,}")
+    print(f"raw unicorn                 {raw:.3f} s  {n / raw / 1e6:7.1f} M instr/s")
+    for name, t in times.items():
+        print(f"{name:<27} {t:.3f} s  {n / t / 1e6:7.1f} M instr/s  ratio to raw {raw / t:.2f}")
+    mem_cost = full / times["  without stack tracking"] - 1
+    prof_cost = times["  with profiling"] / full
+    print(f"memory tracking costs {100 * mem_cost:.1f} % (RAM painting itself costs nothing per "
+          "instruction)")
+    print(f"profiling costs {prof_cost:.2f}x")
     return 0
 
 

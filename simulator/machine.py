@@ -75,6 +75,7 @@ class RunConfig:
     dynamic_timing: bool = True              # I-cache, flash wait states, branch prediction
     cpu_freq_hz: float | None = None         # what-if: core clock once the firmware runs on PLL1
     profile: bool = False                    # per-block counters and the dynamic CFG
+    watch_stack: bool = True                 # native SP check after blocks that lower SP
 
     strict: bool = False                     # flash wait states below the table: exit 4
     audio: object | None = None              # simulator.audio.AudioSource
@@ -224,7 +225,7 @@ class Machine:
         self.code_tables = build_code_tables(firmware, platform, self.config.cost_model)
         for t in self.code_tables:
             self.counter.add_region(t.region())
-        if self.ram.stack is not None:
+        if self.ram.stack is not None and self.config.watch_stack:
             self.counter.watch_stack(self.ram.stack.start)
         if self.config.profile:
             self.counter.enable_profile()

@@ -41,7 +41,7 @@ def numpy_aligner(model: reference.Model) -> Aligner:
     return run
 
 
-def c_aligner() -> Aligner | None:
+def c_aligner(beam: float | None = None) -> Aligner | None:
     """The C host library through firmware/aligner/host.py, or None if unavailable."""
     if not HOST_PY.exists():
         return None
@@ -57,7 +57,7 @@ def c_aligner() -> Aligner | None:
         inst = fn
 
         def run(pcm: np.ndarray, word_phones: list[list[int]]) -> list[tuple[float | None, float | None]]:
-            res = inst(pcm, word_phones)
+            res = inst(pcm, word_phones) if beam is None else inst(pcm, word_phones, beam=beam)
             out: list[tuple[float | None, float | None]] = []
             for r in res:
                 if isinstance(r, dict):
@@ -75,11 +75,13 @@ def c_aligner() -> Aligner | None:
         return None
 
 
-def pick_aligner(model: reference.Model, which: str) -> tuple[Aligner, str]:
+def pick_aligner(model: reference.Model, which: str, beam: float | None = None
+                 ) -> tuple[Aligner, str]:
     if which in ("auto", "c"):
-        c = c_aligner()
+        c = c_aligner(beam)
         if c is not None:
-            return c, "C aligner (firmware/aligner/host.py)"
+            return c, "C aligner (firmware/aligner/host.py" + (
+                f", beam {beam})" if beam is not None else ", its default beam)")
         if which == "c":
             sys.exit("C aligner requested but firmware/aligner/host.py is not usable")
     print("#" * 78 + "\n# NOTE: C host aligner not available -> using the NumPy DEVELOPMENT aligner"
@@ -136,6 +138,8 @@ def main() -> None:
     ap.add_argument("--model", default=str(reference.DEFAULT_MODEL))
     ap.add_argument("--aligner", choices=["auto", "c", "numpy"], default="auto")
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--beam", type=float, default=None,
+                    help="C aligner Viterbi beam (default: the library's own default)")
     ap.add_argument("--g2p-voice", default=None,
                     help="eSpeak voice for transcript phones (default: the clip's language)")
     ap.add_argument("--clip", nargs=2, metavar=("WAV", "TEXT"), help="align one wav + text")
@@ -143,7 +147,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="unused (evaluation is deterministic)")
     args = ap.parse_args()
     model = reference.load(args.model)
-    aligner, name = pick_aligner(model, args.aligner)
+    aligner, name = pick_aligner(model, args.aligner, args.beam)
     if args.clip:
         clip_mode(args.clip[0], args.clip[1], aligner, args.g2p_voice or "en-us")
         return

@@ -1,0 +1,210 @@
+"""Profile exports: callgrind (callgrind_annotate, KCachegrind), speedscope JSON, and Chrome
+trace-event JSON (Perfetto UI, chrome://tracing). See docs/profiling.md for what each holds
+and which numbers are synthetic."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .profile import ContextNode, Profile, context_tree
+
+SPEEDSCOPE_SCHEMA = "https://www.speedscope.app/file-format-schema.json"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _unique_names(p: Profile) -> dict[int, str]:
+    """Function display names, made unique (static functions may share a name)."""
+    seen: dict[str, int] = {}
+    for f in p.functions.values():
+        seen[f.name] = seen.get(f.name, 0) + 1
+    return {k: (f.name if seen[f.name] == 1 else f"{f.name}@{k:#x}")
+            for k, f in p.functions.items()}
+
+
+# --- callgrind ---------------------------------------------------------------------------------
+def callgrind_text(p: Profile, cmd: str = "simulate profile") -> str:
+    """Callgrind format (https://valgrind.org/docs/manual/cl-format.html): events Cycles and
+    Ir, positions are source lines. Self cost per (function, file, line); calls per call site
+    with the callee's inclusive cost shared out in proportion to call counts (gprof); calls
+    inside a recursion cycle carry no inclusive cost (it is already counted once)."""
+    names = _unique_names(p)
+    fw = p.fw
+    # self cost lines: (func) -> {(file, line): [cycles, ir]}
+    cost: dict[int, dict[tuple[str, int], list[float]]] = {}
+    for (base, ex, cyc, _), t in zip(p.per_insn, p.tables):
+        for i in ex.nonzero()[0]:
+            a = base + 2 * int(i)
+            s = fw.function_at(a)
+            k = s.addr if s is not None else None
+            if k not in p.functions:
+                k = next((b.func for b in p.blocks if b.start <= a < b.end), None)
+                if k is None:
+                    continue
+            ln = fw.line_at(a)
+            key = (ln[0], ln[1]) if ln else ("???", 0)
+            row = cost.setdefault(k, {}).setdefault(key, [0.0, 0])
+            row[0] += float(cyc[i])
+            row[1] += int(ex[i])
+    lines = ["# callgrind format", "version: 1", "creator: h7sim simulate profile",
+             f"cmd: {cmd}", "positions: line", "events: Cycles Ir",
+             f"summary: {p.total_cycles} {p.instructions}", ""]
+    by_caller: dict[int, list] = {}
+    for c in p.calls:
+        by_caller.setdefault(c.caller, []).append(c)
+
+    def file_of(k: int) -> str:
+        f = p.functions[k]
+        return f.file or "???"
+
+    for k, f in sorted(p.functions.items(), key=lambda kv: kv[0]):
+        rows = cost.get(k, {})
+        fl = file_of(k)
+        lines.append(f"fl={fl}")
+        lines.append(f"fn={names[k]}")
+        if f.pseudo:
+            lines.append(f"0 {int(f.self_cycles)} 0")
+        # integer costs whose sum equals the block total: carry the rounding remainder
+        carry = 0.0
+        cur_file = fl
+        for (file, line), (cyc, ir) in sorted(rows.items(), key=lambda kv: (kv[0][0] != fl, kv[0])):
+            if file != cur_file:
+                lines.append(f"fi={file}")
+                cur_file = file
+            v = cyc + carry
+            iv = int(round(v))
+            carry = v - iv
+            lines.append(f"{line} {iv} {ir}")
+        if cur_file != fl:
+            lines.append(f"fe={fl}")
+        for c in by_caller.get(k, []):
+            ln = fw.line_at(c.site)
+            pos = ln[1] if ln else 0
+            if ln and ln[0] != fl:
+                lines.append(f"fi={ln[0]}")
+            callee = p.functions[c.callee]
+            lines.append(f"cfi={file_of(c.callee)}")
+            lines.append(f"cfn={names[c.callee]}")
+            lines.append(f"calls={c.count} {callee.line or 0}")
+            lines.append(f"{pos} {int(round(c.incl_cycles))} {int(round(c.incl_ir))}")
+            if ln and ln[0] != fl:
+                lines.append(f"fe={fl}")
+        lines.append("")
+    lines.append(f"totals: {p.total_cycles} {p.instructions}")
+    return "\n".join(lines) + "\n"
+
+
+def write_callgrind(p: Profile, path: Path, cmd: str = "simulate profile") -> None:
+    _atomic_write(path, callgrind_text(p, cmd))
+
+
+# --- speedscope --------------------------------------------------------------------------------
+def speedscope_doc(p: Profile, name: str = "firmware") -> dict:
+    """A speedscope "sampled" profile: one weighted sample per calling context (the synthetic
+    context tree of :func:`simulator.profile.context_tree`), weights in core cycles."""
+    frames: list[dict] = []
+    index: dict[int, int] = {}
+
+    def frame(node: ContextNode) -> int:
+        i = index.get(node.key)
+        if i is None:
+            f = p.functions.get(node.key)
+            fr = {"name": node.name}
+            if f is not None and f.file:
+                fr["file"] = f.file
+                if f.line:
+                    fr["line"] = f.line
+            i = index[node.key] = len(frames)
+            frames.append(fr)
+        return i
+
+    samples: list[list[int]] = []
+    weights: list[float] = []
+
+    def walk(node: ContextNode, stack: list[int]) -> None:
+        st = stack + [frame(node)]
+        if node.self_cycles > 0:
+            samples.append(st)
+            w = node.self_cycles
+            weights.append(int(w) if float(w).is_integer() else round(w, 3))
+        for ch in node.children:
+            walk(ch, st)
+
+    for root in context_tree(p):
+        walk(root, [])
+    total = float(sum(weights))
+    return {
+        "$schema": SPEEDSCOPE_SCHEMA,
+        "shared": {"frames": frames},
+        "profiles": [{
+            "type": "sampled", "name": f"{name} (core cycles, synthetic contexts)",
+            "unit": "none", "startValue": 0,
+            "endValue": int(total) if total.is_integer() else total,
+            "samples": samples, "weights": weights}],
+        "name": name, "activeProfileIndex": 0, "exporter": "h7sim simulate profile",
+    }
+
+
+def write_speedscope(p: Profile, path: Path, name: str = "firmware") -> None:
+    _atomic_write(path, json.dumps(speedscope_doc(p, name)))
+
+
+# --- Chrome trace events (Perfetto) -------------------------------------------------------------
+def chrome_trace_doc(p: Profile, name: str = "firmware") -> dict:
+    """Trace-event JSON. The counters cannot give a real timeline (no call order), so the
+    calling-context tree is laid out as one: each context is a complete ("X") event whose
+    duration is its inclusive time at the final core clock, its callees placed back to back
+    from its start and its self time after them. Plus one counter ("C") track with the
+    per-function self cycles, and the totals in the metadata."""
+    hz = p.core_hz or 1.0
+    us = 1e6 / hz
+    ev: list[dict] = [
+        {"ph": "M", "pid": 1, "name": "process_name", "args": {"name": name}},
+        {"ph": "M", "pid": 1, "tid": 1, "name": "thread_name",
+         "args": {"name": "synthetic calling-context timeline (not a recorded order)"}},
+    ]
+
+    def walk(node: ContextNode, t0: float) -> None:
+        # positions are rounded from cycles, so a callee never ends after its caller
+        ts = round(t0 * us, 4)
+        end = round((t0 + node.incl_cycles) * us, 4)
+        ev.append({"ph": "X", "pid": 1, "tid": 1, "name": node.name, "cat": "function",
+                   "ts": ts, "dur": round(end - ts, 4),
+                   "args": {"inclusive_cycles": round(node.incl_cycles, 1),
+                            "self_cycles": round(node.self_cycles, 1)}})
+        t = t0
+        for ch in node.children:
+            walk(ch, t)
+            t += ch.incl_cycles
+
+    t = 0.0
+    for root in context_tree(p):
+        walk(root, t)
+        t += root.incl_cycles
+    for f in p.hot_functions(50):
+        ev.append({"ph": "C", "pid": 1, "name": "self cycles", "ts": 0,
+                   "args": {f.name: f.self_cycles}})
+    return {"traceEvents": ev, "displayTimeUnit": "ns",
+            "otherData": {"total_cycles": p.total_cycles, "core_hz": p.core_hz,
+                          "note": "durations are exact per context under the gprof "
+                                  "assumption; positions in time are synthetic"}}
+
+
+def write_chrome_trace(p: Profile, path: Path, name: str = "firmware") -> None:
+    _atomic_write(path, json.dumps(chrome_trace_doc(p, name)))
