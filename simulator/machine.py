@@ -246,6 +246,7 @@ class Machine:
         if scb is not None:
             scb.ccr_listeners.append(self._on_ccr_traps)
         self._div_hooks: list = []
+        self._unaligned_hooks: list = []
         # DMA interrupt -> back to sleep: the latency of processing one audio block
         self._dma_exceptions = {16 + n for w in platform.peripherals if w.model == "dma"
                                 for n in w.irqs.values()}
@@ -443,6 +444,7 @@ class Machine:
         """CCR.DIV_0_TRP: Unicorn's own CCR is out of reach, so when the firmware enables the
         trap, every SDIV/UDIV gets a (Python) code hook that checks the divisor; the
         translated code is flushed so the hooks take effect."""
+        self._on_unaligned_trap_change(bool(new & (1 << 3)))
         want = bool(new & (1 << 4))
         if want and not self._div_hooks:
             for t in self.code_tables:
@@ -461,6 +463,68 @@ class Machine:
                 self.uc.hook_del(h)
             self._div_hooks = []
             self.uc.ctl_remove_cache(0, 0xFFFFFFFF)
+
+    def _on_unaligned_trap_change(self, want: bool) -> None:
+        """CCR.UNALIGN_TRP: while set, every halfword/word load and store gets a code hook
+        that computes its address (capstone operands) and raises UNALIGNED before it runs."""
+        if want and not self._unaligned_hooks:
+            from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
+            from capstone.arm import ARM_OP_MEM
+            md = Cs(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS)
+            md.detail = True
+            sizes = {"ldr": 4, "str": 4, "ldrh": 2, "ldrsh": 2, "strh": 2, "ldrt": 4,
+                     "strt": 4, "ldrht": 2, "ldrsht": 2, "strht": 2}
+            for t in self.code_tables:
+                data = t.halfwords.astype("<u2").tobytes()
+                for i in np.flatnonzero(t.starts):
+                    chunk = data[2 * i:2 * i + 4]
+                    insn = next(md.disasm(chunk, t.base + 2 * i, 1), None)
+                    if insn is None:
+                        continue
+                    base = insn.mnemonic.split(".")[0]
+                    if base[-2:] in ("eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi",
+                                     "ls", "ge", "lt", "gt", "le", "hs", "lo") and \
+                            base[:-2] in sizes:
+                        base = base[:-2]
+                    if base not in sizes:
+                        continue
+                    mem = [op for op in insn.operands if op.type == ARM_OP_MEM]
+                    if not mem or mem[0].mem.base == 0:
+                        continue
+                    m = mem[0].mem
+                    shift = m.lshift or (mem[0].shift.value if mem[0].shift.type else 0)
+                    index = m.index if m.scale >= 0 else -m.index     # negative: subtracted
+                    spec = (sizes[base], m.base, index, m.disp, shift,
+                            bool(insn.writeback) and len(insn.operands) > 2)
+                    self._unaligned_hooks.append(self.uc.hook_add(
+                        UC_HOOK_CODE, self._on_load_store, user_data=spec,
+                        begin=insn.address, end=insn.address))
+            self.uc.ctl_remove_cache(0, 0xFFFFFFFF)
+        elif not want and self._unaligned_hooks:
+            for h in self._unaligned_hooks:
+                self.uc.hook_del(h)
+            self._unaligned_hooks = []
+            self.uc.ctl_remove_cache(0, 0xFFFFFFFF)
+
+    def _on_load_store(self, uc, address: int, size: int, spec) -> None:
+        nbytes, base, index, disp, shift, post_indexed = spec
+        from capstone.arm import ARM_REG_PC
+        if base == ARM_REG_PC:
+            return                                  # literal loads are always aligned
+        ea = uc.reg_read(_CS_TO_UC[base]) if base in _CS_TO_UC else 0
+        if not post_indexed:
+            if index and abs(index) in _CS_TO_UC:
+                off = uc.reg_read(_CS_TO_UC[abs(index)]) << shift
+                ea += off if index > 0 else -off
+            ea += disp
+        ea &= 0xFFFFFFFF
+        if ea & (nbytes - 1):
+            self.counter.undo_rest_of_block(address)
+            try:
+                self.engine.fault(UNALIGNED, address)
+            except (Lockup, UnhandledFault) as ex:
+                self._on_fatal(ex)
+                uc.emu_stop()
 
     def _on_divide(self, uc, address: int, size: int, rm: int) -> None:
         if uc.reg_read(UC_ARM_REG_R0 + rm) == 0:
@@ -948,6 +1012,20 @@ class Machine:
             unmodelled_accesses=unmodelled, log=list(self._log),
             timing=self.counter.dynamic_stats() if self.config.dynamic_timing else {},
             warnings=list(self.warnings))
+
+
+def _capstone_to_unicorn() -> dict[int, int]:
+    from capstone import arm as csarm
+    from unicorn import arm_const as ucarm
+    out = {}
+    for i in range(13):
+        out[getattr(csarm, f"ARM_REG_R{i}")] = getattr(ucarm, f"UC_ARM_REG_R{i}")
+    out[csarm.ARM_REG_SP] = ucarm.UC_ARM_REG_SP
+    out[csarm.ARM_REG_LR] = ucarm.UC_ARM_REG_LR
+    return out
+
+
+_CS_TO_UC = _capstone_to_unicorn()
 
 
 def default_cost_model() -> CostModel:

@@ -29,6 +29,15 @@ if shutil.which("gcc") is None or shutil.which("make") is None:
 import host  # noqa: E402
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _pin_test_model():
+    """These tests are written for the random test model (synthetic posteriors, its HMM
+    parameters): pin it, whatever model has been exported, and restore the default after."""
+    host.set_default_model(host.TEST_MODEL)
+    yield
+    host.set_default_model(None)
+
+
 @pytest.fixture(scope="module")
 def model():
     host.load()

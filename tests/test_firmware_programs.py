@@ -19,11 +19,7 @@ def run(elf, **kw):
 
 
 def _fault_case(name: str, forced: bool):
-    marks = []
-    if name == "unaligned":
-        marks.append(pytest.mark.xfail(strict=True, reason="CCR.UNALIGN_TRP is not enforced "
-                                       "yet (docs/architecture.md, known approximations)"))
-    return pytest.param(name, forced, marks=marks, id=f"{name}{'_forced' if forced else ''}")
+    return pytest.param(name, forced, id=f"{name}{'_forced' if forced else ''}")
 
 
 @pytest.mark.parametrize("name,forced", [_fault_case(n, f) for n in FAULTS for f in (False, True)])

@@ -75,6 +75,27 @@ class ViterbiStats:
 _libs: dict[tuple[str, bool], C.CDLL] = {}
 
 
+TEST_MODEL = Path(__file__).resolve().parent / "testdata" / "model_data.c"
+REAL_MODEL = Path(__file__).resolve().parent.parent / "model" / "export" / "model_data.c"
+_default_model: Path | None = None
+
+
+def set_default_model(model_c: Path | None) -> None:
+    """The model used when a call passes no ``model_c`` (tests pin the random test model)."""
+    global _default_model
+    _default_model = Path(model_c) if model_c is not None else None
+
+
+def _resolve(model_c: Path | None) -> Path:
+    """An explicit model, else the pinned default, else the trained model when exported, else
+    the test model. Always a concrete path, so each model gets its own library file."""
+    if model_c is not None:
+        return Path(model_c)
+    if _default_model is not None:
+        return _default_model
+    return REAL_MODEL if REAL_MODEL.exists() else TEST_MODEL
+
+
 def _lib_path(model_c: Path | None, dsp: bool) -> Path:
     suffix = "_dsp" if dsp else ""
     if model_c is None:
@@ -86,6 +107,7 @@ def _lib_path(model_c: Path | None, dsp: bool) -> Path:
 def build(model_c: Path | None = None, dsp: bool = False) -> Path:
     """Build (if stale) and return the shared library path. dsp=True builds the DSP code path
     with C models of SMLAD/SXTB16 (AL_EMULATE_DSP) instead of the plain-C kernels."""
+    model_c = _resolve(model_c)
     out = _lib_path(model_c, dsp)
     cmd = ["make", "-s", "-C", str(ALDIR), "host-dsp" if dsp else "host",
            ("LIB_DSP=" if dsp else "LIB=") + str(out)]
@@ -96,7 +118,8 @@ def build(model_c: Path | None = None, dsp: bool = False) -> Path:
 
 
 def load(model_c: Path | None = None, dsp: bool = False) -> C.CDLL:
-    key = (str(Path(model_c).resolve()) if model_c else "", dsp)
+    model_c = _resolve(model_c)
+    key = (str(Path(model_c).resolve()), dsp)
     if key in _libs:
         return _libs[key]
     lib = C.CDLL(str(build(model_c, dsp)))
