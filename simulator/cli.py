@@ -29,6 +29,13 @@ can ever wake it (reported as 'idle').
 subcommands:
   simulate sweep FIRMWARE.elf --freqs 100,200,400,480 [options]
       run the firmware once per core clock and print busy time, average power and energy
+  simulate profile FIRMWARE.elf [options] [--top N] [--callgrind F] [--speedscope F]
+                   [--perfetto F] [--trace F ...]
+      hot functions, loops, lines and instructions in M7 cycles; standard exports
+  simulate diff A.json B.json
+      per-function cycle, peak RAM and energy deltas between two runs or profiles
+  simulate trace-dump TRACE.bin
+      print an instruction trace as text
 
 examples:
   simulate firmware/build/hello.elf
@@ -115,6 +122,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv and argv[0] == "sweep":
             return _sweep(argv[1:])
+        if argv and argv[0] == "profile":
+            from .profile import profile_main
+            return profile_main(argv[1:])
+        if argv and argv[0] == "diff":
+            from .diff import diff_main
+            return diff_main(argv[1:])
+        if argv and argv[0] == "trace-dump":
+            from .trace import trace_main
+            return trace_main(argv[1:])
         return _run(run_parser().parse_args(argv))
     except KeyboardInterrupt:
         print("simulate: interrupted", file=sys.stderr)
@@ -209,8 +225,10 @@ def _prepare(args: argparse.Namespace) -> Inputs:
 
 
 def _simulate(args: argparse.Namespace, inp: Inputs, cpu_freq_mhz: float | None,
-              echo) -> tuple[object, object, dict, list | None, int]:
-    """One run: (machine, result, report, words, exit code)."""
+              echo, profile: bool = False,
+              before_run=None) -> tuple[object, object, dict, list | None, int]:
+    """One run: (machine, result, report, words, exit code). ``before_run(machine)`` may
+    attach recorders (traces) between building the machine and running it."""
     from .elf import FirmwareError
     from .machine import ExitReason, Machine, RunConfig
     from .power import PowerModelError
@@ -221,7 +239,8 @@ def _simulate(args: argparse.Namespace, inp: Inputs, cpu_freq_mhz: float | None,
                            semihosting_root=args.semihosting_root, uart_input=inp.uart_input,
                            echo=echo, audio=inp.audio_source, strict=args.strict,
                            audio_end_marker=_end_marker if inp.transcript is not None else None,
-                           cpu_freq_hz=cpu_freq_mhz * 1e6 if cpu_freq_mhz else None)
+                           cpu_freq_hz=cpu_freq_mhz * 1e6 if cpu_freq_mhz else None,
+                           profile=profile)
         machine = Machine(inp.firmware, inp.platform, config)
     except FirmwareError as exc:
         raise UsageError(str(exc)) from exc
@@ -231,6 +250,8 @@ def _simulate(args: argparse.Namespace, inp: Inputs, cpu_freq_mhz: float | None,
         if type(exc).__name__ == "AudioError":
             raise UsageError(str(exc)) from exc
         raise
+    if before_run is not None:
+        before_run(machine)
     result = machine.run()
     extra: dict = {}
     if machine.audio is not None:

@@ -48,20 +48,10 @@ def callgrind_text(p: Profile, cmd: str = "simulate profile") -> str:
     fw = p.fw
     # self cost lines: (func) -> {(file, line): [cycles, ir]}
     cost: dict[int, dict[tuple[str, int], list[float]]] = {}
-    for (base, ex, cyc, _), t in zip(p.per_insn, p.tables):
-        for i in ex.nonzero()[0]:
-            a = base + 2 * int(i)
-            s = fw.function_at(a)
-            k = s.addr if s is not None else None
-            if k not in p.functions:
-                k = next((b.func for b in p.blocks if b.start <= a < b.end), None)
-                if k is None:
-                    continue
-            ln = fw.line_at(a)
-            key = (ln[0], ln[1]) if ln else ("???", 0)
-            row = cost.setdefault(k, {}).setdefault(key, [0.0, 0])
-            row[0] += float(cyc[i])
-            row[1] += int(ex[i])
+    for _a, k, file, line, cyc, ex in p.insn_rows:
+        row = cost.setdefault(k, {}).setdefault((file, line), [0.0, 0])
+        row[0] += cyc
+        row[1] += ex
     lines = ["# callgrind format", "version: 1", "creator: h7sim simulate profile",
              f"cmd: {cmd}", "positions: line", "events: Cycles Ir",
              f"summary: {p.total_cycles} {p.instructions}", ""]
@@ -197,9 +187,11 @@ def chrome_trace_doc(p: Profile, name: str = "firmware") -> dict:
     for root in context_tree(p):
         walk(root, t)
         t += root.incl_cycles
-    for f in p.hot_functions(50):
-        ev.append({"ph": "C", "pid": 1, "name": "self cycles", "ts": 0,
-                   "args": {f.name: f.self_cycles}})
+    # one counter track per hot function (self cycles), drawn over the whole span
+    names = _unique_names(p)
+    series = {names[f.key]: f.self_cycles for f in p.hot_functions(20)}
+    for ts in (0, round(t * us, 4)):
+        ev.append({"ph": "C", "pid": 1, "name": "self cycles", "ts": ts, "args": series})
     return {"traceEvents": ev, "displayTimeUnit": "ns",
             "otherData": {"total_cycles": p.total_cycles, "core_hz": p.core_hz,
                           "note": "durations are exact per context under the gprof "

@@ -44,8 +44,8 @@ def _is_return(h1: int, h2: int) -> bool:
         return True
     if (h1 & 0xFFD0) == 0xE890 and h2 & 0x8000:       # LDMIA(.W) Rn{!}, {.., pc}
         return True
-    if (h1 & 0xFFF0) in (0xF8D0, 0xF850) and (h2 >> 12) == 0xF:   # LDR.W PC, [..]
-        return True
+    if (h1 & 0xFFF0) in (0xF8D0, 0xF850) and (h2 >> 12) == 0xF and (h1 & 0xF) != 0xF:
+        return True                      # LDR.W PC, [Rn..] (a literal load is a veneer jump)
     return False
 
 
@@ -74,6 +74,7 @@ class FunctionStats:
     line: int | None
     self_cycles: int = 0
     self_ir: int = 0            # instructions executed in the function itself
+    stall_cycles: int = 0       # of self_cycles: beyond the static costs (fills, mispredicts)
     incl_cycles: float = 0.0
     incl_ir: float = 0.0
     calls: int = 0              # calls into it (from other functions, recursion included)
@@ -131,6 +132,8 @@ class Profile:
     cycle_groups: dict[int, list[int]] = field(default_factory=dict)
     # per code table: (base, executions per halfword, cycles per halfword, stall per halfword)
     per_insn: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    # executed instructions: (address, function key, file, line, cycles, executions)
+    insn_rows: list[tuple[int, int, str, int, float, int]] = field(default_factory=list)
     tables: list = field(default_factory=list)
     fw: object = None
 
@@ -175,6 +178,7 @@ class Profile:
             "functions": [{
                 "name": f.name, "address": f.key, "file": f.file, "line": f.line,
                 "self_cycles": f.self_cycles, "self_instructions": f.self_ir,
+                "stall_cycles": f.stall_cycles,
                 "inclusive_cycles": round(f.incl_cycles, 3), "calls": f.calls,
                 "self_percent": 100.0 * f.self_cycles / tot, "handler": f.handler,
                 "cycle_group": f.cycle_group} for f in self.hot_functions(top)],
@@ -287,6 +291,7 @@ def build_profile(machine, result) -> Profile:
 
     # per instruction: executions, cycles (block cycles split by static cost), stall share
     per_insn = []
+    owners: list[np.ndarray] = []        # per halfword: function key of the covering block
     block_cycles = 0
     for k, t in enumerate(tables):
         nh = len(t.halfwords)
@@ -324,6 +329,11 @@ def build_profile(machine, result) -> Profile:
         cyc = t.costs * np.cumsum(d_rate)[:nh] + starts * np.cumsum(d_rate_n)[:nh]
         stl = t.costs * np.cumsum(d_stall)[:nh] + starts * np.cumsum(d_stall_n)[:nh]
         per_insn.append((t.base, ex, cyc, stl))
+        owner = np.full(nh, np.iinfo(np.int64).min, dtype=np.int64)
+        for b in blocks:
+            if b.table == k:
+                owner[(b.start - t.base) >> 1:(b.end - t.base) >> 1] = b.func
+        owners.append(owner)
 
     # self cost per function; instructions from the count prefix
     for b in blocks:
@@ -333,19 +343,23 @@ def build_profile(machine, result) -> Profile:
         f = funcs[b.func]
         f.self_cycles += b.cycles
         f.self_ir += n_insn * b.executions
+        f.stall_cycles += b.cycles - b.executions * int(t.costs[i0:i1].sum())
 
     # per source line
     lines: dict[tuple[str, int], list] = {}
-    for (base, ex, cyc, _), t in zip(per_insn, tables):
+    insn_rows: list[tuple[int, int, str, int, float, int]] = []
+    for (base, ex, cyc, _), owner in zip(per_insn, owners):
         for i in np.flatnonzero(ex):
             a = base + 2 * int(i)
             ln = fw.line_at(a)
-            key = (ln[0], ln[1]) if ln else ("??", 0)
+            key = (ln[0], ln[1]) if ln else ("???", 0)
+            fk = int(owner[i])
             row = lines.get(key)
             if row is None:
-                row = lines[key] = [0.0, 0, func_key(a)]
+                row = lines[key] = [0.0, 0, fk]
             row[0] += float(cyc[i])
             row[1] += int(ex[i])
+            insn_rows.append((a, fk, key[0], key[1], float(cyc[i]), int(ex[i])))
 
     # exception handlers (vector-table targets)
     handlers: set[int] = set()
@@ -369,14 +383,18 @@ def build_profile(machine, result) -> Profile:
         if b is None:
             continue
         tf = func_key(t_addr)
-        if b.kind == "call":
+        if t_addr == b.end:
+            kind = "other"              # not-taken conditional call/return: falls through
+        else:
+            kind = b.kind
+        if kind == "call":
             key = (b.func, tf, b.last)
             cs = sites.get(key)
             if cs is None:
                 cs = sites[key] = CallSite(b.func, tf, b.last, 0)
             cs.count += n
             continue
-        if b.kind == "other" and tf != b.func and t_addr == tf and tf in funcs \
+        if kind == "other" and tf != b.func and t_addr == tf and tf in funcs \
                 and fw.function_at(t_addr) is not None:
             key = (b.func, tf, b.last)
             cs = sites.get(key)
@@ -384,10 +402,11 @@ def build_profile(machine, result) -> Profile:
                 cs = sites[key] = CallSite(b.func, tf, b.last, 0, tail=True)
             cs.count += n
             continue
-        if b.kind != "return" and tf == b.func and t_addr <= b.last:
-            lp = back.setdefault((b.func, t_addr), [0, b.end])
+        if kind != "return" and tf == b.func and t_addr <= b.last:
+            lp = back.setdefault((b.func, t_addr), [0, b.end, set()])
             lp[0] += n
             lp[1] = max(lp[1], b.end)
+            lp[2].add(b.last)
     calls = sorted(sites.values(), key=lambda c: (c.caller, c.site, c.callee))
     for c in calls:
         funcs[c.callee].calls += c.count
@@ -413,14 +432,12 @@ def build_profile(machine, result) -> Profile:
         g_incl[g] = (cyc, ir)
     cycle_groups = {}
     for g, members in enumerate(groups):
-        recursive = len(members) > 1 or any(c.caller == c.callee == members[0] for c in calls)
         for m in members:
             funcs[m].incl_cycles, funcs[m].incl_ir = g_incl[g]
             if len(members) > 1:
                 funcs[m].cycle_group = g
         if len(members) > 1:
             cycle_groups[g] = list(members)
-        del recursive
     for c in calls:
         gs, gt = group_of[c.caller], group_of[c.callee]
         if gs != gt:
@@ -430,9 +447,42 @@ def build_profile(machine, result) -> Profile:
 
     roots = [k for k, f in funcs.items() if ext_calls.get(group_of[k], 0) == 0]
 
-    # loops
+    # loops: keep a backward edge only if it closes a cycle of the function's dynamic CFG
+    # (the header reaches the latch instruction again); a backward jump to a join point of
+    # an if/else laid out below is not a loop
+    adj: dict[int, list[int]] = {}
+    for f_addr, t_addr, n in raw["edges"]:
+        b = by_start.get(f_addr)
+        if b is not None and (b.kind != "return" or t_addr == b.end) \
+                and by_start.get(t_addr) is not None \
+                and by_start[t_addr].func == b.func:
+            adj.setdefault(f_addr, []).append(t_addr)
+    for b in blocks:                  # a call returns to the instruction after it
+        if b.kind == "call" and b.end in by_start and by_start[b.end].func == b.func:
+            adj.setdefault(b.start, []).append(b.end)
+    reach_cache: dict[int, set[int]] = {}
+
+    def latches_reached(h: int) -> set[int]:
+        got = reach_cache.get(h)
+        if got is None:
+            got, seen, todo = set(), {h}, [h]
+            while todo:
+                x = todo.pop()
+                got.add(by_start[x].last)
+                for y in adj.get(x, ()):
+                    if y not in seen:
+                        seen.add(y)
+                        todo.append(y)
+            reach_cache[h] = got
+        return got
+
+    calls_by_caller: dict[int, list[CallSite]] = {}
+    for c in calls:
+        calls_by_caller.setdefault(c.caller, []).append(c)
     loops = []
-    for (fk, header), (nback, end) in back.items():
+    for (fk, header), (nback, end, lasts) in back.items():
+        if header not in by_start or not (lasts & latches_reached(header)):
+            continue
         execs = 0
         cyc_body = 0.0
         for (base, ex, cyc, _), t in zip(per_insn, tables):
@@ -441,8 +491,10 @@ def build_profile(machine, result) -> Profile:
                 i1 = min((end - base) >> 1, len(ex))
                 execs = int(ex[i0])
                 cyc_body = float(cyc[i0:i1].sum())
-        incl = cyc_body + sum(c.incl_cycles for c in calls
-                              if c.caller == fk and header <= c.site < end)
+        if execs <= nback:              # never entered from outside: not a loop header
+            continue
+        incl = cyc_body + sum(c.incl_cycles for c in calls_by_caller.get(fk, ())
+                              if header <= c.site < end)
         ln = fw.line_at(header)
         loc = f"{funcs[fk].name}:{ln[1]}" if ln else f"{funcs[fk].name}+{header - fk:#x}"
         loops.append(LoopStats(fk, header, end, execs, nback, execs - nback, cyc_body, incl, loc))
@@ -450,15 +502,17 @@ def build_profile(machine, result) -> Profile:
     total = int(result.cycles)
     sleep = int(result.sleep_cycles)
     if sleep:
-        funcs[-1] = FunctionStats(-1, PSEUDO_SLEEP, None, None, sleep, 0, sleep, 0, pseudo=True)
+        funcs[-1] = FunctionStats(-1, PSEUDO_SLEEP, None, None, self_cycles=sleep,
+                                  incl_cycles=sleep, pseudo=True)
         roots.append(-1)
     other = total - sleep - block_cycles
     if other:
-        funcs[-2] = FunctionStats(-2, PSEUDO_OTHER, None, None, other, 0, other, 0, pseudo=True)
+        funcs[-2] = FunctionStats(-2, PSEUDO_OTHER, None, None, self_cycles=other,
+                                  incl_cycles=other, pseudo=True)
         roots.append(-2)
     return Profile(total, block_cycles, sleep, int(result.instructions), float(result.core_hz),
                    funcs, calls, loops, blocks, lines, int(raw["edges_dropped"]), roots,
-                   cycle_groups, per_insn, tables, fw)
+                   cycle_groups, per_insn, insn_rows, tables, fw)
 
 
 def _sccs(nodes: list[int], edges: list[tuple[int, int]]) -> tuple[list[list[int]], dict[int, int]]:
@@ -524,7 +578,8 @@ class ContextNode:
     children: list["ContextNode"] = field(default_factory=list)
 
 
-def context_tree(p: Profile, min_cycles: float = 0.5, max_nodes: int = 200_000) -> list[ContextNode]:
+def context_tree(p: Profile, min_cycles: float = 0.5,
+                 max_nodes: int = 200_000) -> list[ContextNode]:
     """Synthetic calling contexts: each function's cost is spread over its callers in
     proportion to the call counts (the gprof assumption, applied recursively). Recursion
     cycles are one node. Contexts below ``min_cycles`` are folded into their parent's self
@@ -595,11 +650,15 @@ def annotate(p: Profile, name: str) -> str:
     lo = f.key
     hi = lo + sym.size if sym is not None and sym.size else max(
         (b.end for b in p.blocks if b.func == f.key), default=lo)
+    from .timing.decode import Decoder
+    from .timing.params import M7Params
+
     md = Cs(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS)
+    dec = Decoder(M7Params())
     out = [f"{f.name}: self {f.self_cycles:,} cycles, inclusive {f.incl_cycles:,.0f}, "
            f"{f.calls:,} calls",
            f"{'address':>10}  {'execs':>10} {'cost':>4} {'cycles':>12} {'stall%':>6}  "
-           f"{'line':<18} instruction"]
+           f"{'class':<10} {'line':<18} instruction"]
     for (base, ex, cyc, stl), t in zip(p.per_insn, p.tables):
         if not (base <= lo < base + 2 * len(ex)):
             continue
@@ -618,48 +677,66 @@ def annotate(p: Profile, name: str) -> str:
             c = float(cyc[i])
             stall = 100.0 * float(stl[i]) / c if c > 0 else 0.0
             mark = "" if ex[i] else "  "
+            h1 = int(t.halfwords[i]) & 0xFFFF
+            wide = _is_wide(h1)
+            h2 = int(t.halfwords[i + 1]) & 0xFFFF if wide and i + 1 < len(t.halfwords) else 0
+            cls = dec.get(h1 | (h2 << 16) if wide else h1, 4 if wide else 2).cls
             out.append(f"{a:#010x}  {int(ex[i]):>10,} {int(t.costs[i]):>4} {c:>12,.0f} "
-                       f"{stall:>5.1f}%  {where:<18} {mark}{text}")
+                       f"{stall:>5.1f}%  {cls:<10} {where:<18} {mark}{text}")
     return "\n".join(out)
 
 
 # --- printing --------------------------------------------------------------------------------
-def print_profile(p: Profile, console, top: int = 15) -> None:
+def _table(title: str, cols: list[str], rows: list[list[str]], text_cols: int):
+    """A rich table whose numbers never get cut: the first ``text_cols`` columns (names,
+    locations) fold when the terminal is narrow, the numeric ones keep their width."""
     from rich.markup import escape
     from rich.table import Table
 
+    t = Table(title=title, title_justify="left")
+    for k, col in enumerate(cols):
+        if k < text_cols:
+            t.add_column(col, justify="left", overflow="fold", min_width=8)
+        else:
+            w = max([len(col)] + [len(r[k]) for r in rows]) if col.endswith("%") else \
+                max([min(len(col), 7)] + [len(r[k]) for r in rows])
+            t.add_column(col, justify="right", no_wrap=True, min_width=w)
+    for r in rows:
+        t.add_row(*[escape(c) if k < text_cols else c for k, c in enumerate(r)])
+    return t
+
+
+def print_profile(p: Profile, console, top: int = 15) -> None:
     tot = p.total_cycles or 1
-    t = Table(title=f"hot functions ({p.total_cycles:,} cycles, {p.instructions:,} instructions)",
-              title_justify="left")
-    for col in ("function", "self cycles", "self %", "inclusive", "incl %", "calls",
-                "instructions", "location"):
-        t.add_column(col, justify="left" if col in ("function", "location") else "right")
+    rows = []
     for f in p.hot_functions(top):
         name = f.name + (" (handler)" if f.handler else "") + \
             (f" <cycle {f.cycle_group}>" if f.cycle_group is not None else "")
         loc = f"{Path(f.file).name}:{f.line}" if f.file else ""
-        t.add_row(escape(name), f"{f.self_cycles:,}", f"{100 * f.self_cycles / tot:.1f}",
-                  f"{f.incl_cycles:,.0f}", f"{100 * f.incl_cycles / tot:.1f}",
-                  f"{f.calls:,}", f"{f.self_ir:,}", loc)
-    console.print(t)
+        stall = f"{100 * f.stall_cycles / f.self_cycles:.0f}" \
+            if f.self_cycles and not f.pseudo else ""
+        rows.append([name, loc, f"{f.self_cycles:,}", f"{100 * f.self_cycles / tot:.1f}",
+                     f"{f.incl_cycles:,.0f}", f"{100 * f.incl_cycles / tot:.1f}",
+                     f"{f.calls:,}", f"{f.self_ir:,}",
+                     f"{f.self_cycles / f.self_ir:.2f}" if f.self_ir else "", stall])
+    console.print(_table(
+        f"hot functions ({p.total_cycles:,} cycles, {p.instructions:,} instructions)",
+        ["function", "location", "self cycles", "self %", "inclusive", "incl %", "calls",
+         "instructions", "CPI", "stall %"], rows, 2))
     if p.loops:
-        lt = Table(title="hot loops", title_justify="left")
-        for col in ("loop", "iterations", "entries", "cycles", "% total", "cycles/iter",
-                    "incl/iter"):
-            lt.add_column(col, justify="left" if col == "loop" else "right")
-        for lp in p.hot_loops(top):
-            lt.add_row(escape(lp.location), f"{lp.iterations:,}", f"{lp.entries:,}",
-                       f"{lp.cycles:,.0f}", f"{100 * lp.cycles / tot:.1f}",
-                       f"{lp.cycles_per_iteration:,.1f}", f"{lp.incl_per_iteration:,.1f}")
-        console.print(lt)
+        rows = [[lp.location, f"{lp.iterations:,}", f"{lp.entries:,}", f"{lp.cycles:,.0f}",
+                 f"{100 * lp.cycles / tot:.1f}", f"{lp.cycles_per_iteration:,.1f}",
+                 f"{lp.incl_per_iteration:,.1f}"] for lp in p.hot_loops(top)]
+        console.print(_table("hot loops (function:line of the loop header)",
+                             ["loop", "iterations", "entries", "cycles", "% total",
+                              "cycles/iter", "incl. calls/iter"], rows, 1))
     if p.lines:
-        st = Table(title="hot source lines", title_justify="left")
-        for col in ("line", "function", "cycles", "% total", "executions"):
-            st.add_column(col, justify="left" if col in ("line", "function") else "right")
-        for (file, line), (cyc, ex, fk) in sorted(p.lines.items(), key=lambda kv: -kv[1][0])[:top]:
-            st.add_row(escape(f"{Path(file).name}:{line}"), escape(p.functions[fk].name), f"{cyc:,.0f}",
-                       f"{100 * cyc / tot:.1f}", f"{ex:,}")
-        console.print(st)
+        rows = [[f"{Path(file).name}:{line}", p.functions[fk].name, f"{cyc:,.0f}",
+                 f"{100 * cyc / tot:.1f}", f"{ex:,}"]
+                for (file, line), (cyc, ex, fk) in
+                sorted(p.lines.items(), key=lambda kv: -kv[1][0])[:top]]
+        console.print(_table("hot source lines", ["line", "function", "cycles", "% total",
+                                                  "executions"], rows, 2))
     if p.edges_dropped:
         console.print(f"[yellow]warning: {p.edges_dropped:,} block transitions were not recorded "
                       "(edge table full): call and loop counts are lower bounds[/]")
@@ -684,85 +761,75 @@ def profile_parser() -> argparse.ArgumentParser:
                         "a synthetic timeline of the calling contexts")
     g.add_argument("--annotate", action="append", default=[], metavar="FUNCTION",
                    help="print the annotated disassembly of FUNCTION (repeatable)")
+    t = p.add_argument_group("instruction trace (Python per instruction inside the window)")
+    t.add_argument("--trace", type=Path, metavar="FILE",
+                   help="write an instruction trace (pc, cycle) of the window; read it with "
+                        "simulate trace-dump FILE --elf FIRMWARE.elf")
+    t.add_argument("--trace-start", type=_cycles_arg, default=0, metavar="CYCLE",
+                   help="open the window at this core cycle (default 0)")
+    t.add_argument("--trace-cycles", type=_cycles_arg, default=None, metavar="N",
+                   help="close it N cycles later (default: at the instruction limit)")
+    t.add_argument("--trace-max", type=_cycles_arg, default=1_000_000, metavar="N",
+                   help="at most N instructions (default 1e6)")
+    t.add_argument("--trace-function", metavar="NAME",
+                   help="record only instructions of this function (the rest runs at full "
+                        "speed)")
     return p
 
 
-def _simulate_profiled(args, inp, echo):
-    """cli._simulate with RunConfig(profile=True). TEMP: once cli._simulate takes a
-    ``profile`` argument this becomes ``_simulate(args, inp, args.cpu_freq, echo,
-    profile=True)``."""
-    from .cli import (EXIT_BUDGET, EXIT_FAULT, EXIT_FIRMWARE_FAILED, EXIT_OK, UsageError,
-                      _alignment, _end_marker)
-    from .elf import FirmwareError
-    from .machine import ExitReason, Machine, RunConfig
-    from .power import PowerModelError
-    from .report import build_report
-
-    cpu = getattr(args, "cpu_freq", None)
+def _cycles_arg(text: str) -> int:
     try:
-        config = RunConfig(max_cycles=args.max_cycles, timeout_s=args.timeout,
-                           semihosting_root=args.semihosting_root, uart_input=inp.uart_input,
-                           echo=echo, audio=inp.audio_source, strict=args.strict,
-                           audio_end_marker=_end_marker if inp.transcript is not None else None,
-                           cpu_freq_hz=cpu * 1e6 if cpu else None, profile=True)
-        machine = Machine(inp.firmware, inp.platform, config)
-    except FirmwareError as exc:
-        raise UsageError(str(exc)) from exc
-    except PowerModelError as exc:
-        raise UsageError(f"--cpu-freq: {exc}") from exc
-    except Exception as exc:
-        if type(exc).__name__ == "AudioError":
-            raise UsageError(str(exc)) from exc
-        raise
-    result = machine.run()
-    extra: dict = {}
-    if machine.audio is not None:
-        extra["audio"] = machine.audio.report()
-    if inp.transcript is not None:
-        _words, extra["alignment"] = _alignment(inp.transcript, result,
-                                                report_audio=extra.get("audio"))
-    report = build_report(machine, result, extra, vdd=args.vdd)
-    failures = inp.budget.check(report["memory"], {r.name for r in inp.platform.regions if r.ram})
-    if failures:
-        report["budget_failures"] = failures
-    if result.exit_reason == ExitReason.EXIT:
-        code = EXIT_OK if result.exit_code == 0 else EXIT_FIRMWARE_FAILED
-    elif result.exit_reason == ExitReason.IDLE:
-        code = EXIT_OK
-    else:
-        code = EXIT_FAULT
-    if failures and code in (EXIT_OK, EXIT_FIRMWARE_FAILED):
-        code = EXIT_BUDGET
-    return machine, result, report, code
+        v = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if v < 0 or v != int(v):
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0: {text!r}")
+    return int(v)
 
 
 def profile_main(argv: list[str]) -> int:
     """simulate profile FIRMWARE.elf [run options] [--top N] [--callgrind FILE]
-    [--speedscope FILE] [--perfetto FILE] [--annotate FUNCTION]"""
+    [--speedscope FILE] [--perfetto FILE] [--annotate FUNCTION] [--trace FILE ...]
+
+    The exit code is the run's (cli exit codes); 2 for bad usage or unwritable outputs."""
     from rich.console import Console
 
     from . import exports
-    from .cli import UsageError, _error, _prepare
+    from .cli import UsageError, _error, _prepare, _simulate
     from .report import write_json_atomic
 
     args = profile_parser().parse_args(argv)
     if args.top <= 0:
         return _error("--top must be positive")
-    for opt in ("callgrind", "speedscope", "perfetto"):
+    for opt in ("callgrind", "speedscope", "perfetto", "trace"):
         path = getattr(args, opt)
         if path is not None and not path.parent.resolve().is_dir():
             return _error(f"cannot write --{opt} {path}: folder {path.parent} does not exist")
+    recorder = []
+
+    def attach_trace(machine) -> None:
+        if args.trace is None:
+            return
+        from .trace import TraceRecorder
+        try:
+            recorder.append(TraceRecorder(machine, args.trace_start, args.trace_cycles,
+                                          args.trace_max or 1_000_000, args.trace_function))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+
     try:
         inp = _prepare(args)
-        machine, result, report, code = _simulate_profiled(
-            args, inp, None if args.quiet else _stderr_echo())
+        machine, result, report, _words, code = _simulate(
+            args, inp, getattr(args, "cpu_freq", None),
+            None if args.quiet else _stderr_echo(), profile=True, before_run=attach_trace)
     except UsageError as exc:
         return _error(str(exc))
     prof = build_profile(machine, result)
     written = []
     try:
         if args.callgrind is not None:
-            exports.write_callgrind(prof, args.callgrind, cmd=" ".join(["simulate", "profile"] + argv))
+            exports.write_callgrind(prof, args.callgrind,
+                                    cmd=" ".join(["simulate", "profile"] + argv))
             written.append(str(args.callgrind))
         if args.speedscope is not None:
             exports.write_speedscope(prof, args.speedscope, name=args.firmware.name)
@@ -770,6 +837,11 @@ def profile_main(argv: list[str]) -> int:
         if args.perfetto is not None:
             exports.write_chrome_trace(prof, args.perfetto, name=args.firmware.name)
             written.append(str(args.perfetto))
+        if recorder:
+            tr = recorder[0].write(args.trace)
+            written.append(f"{args.trace} ({len(tr):,} instructions"
+                           + (", truncated at --trace-max" if tr.header["truncated"] else "")
+                           + ")")
         if args.json is not None:
             report["profile"] = prof.to_dict(args.top)
             write_json_atomic(args.json, report)
@@ -778,13 +850,18 @@ def profile_main(argv: list[str]) -> int:
         return _error(f"cannot write profile output: {exc.strerror or exc}")
     if not args.quiet:
         con = Console()
+        if not con.is_terminal:             # piped: do not squeeze the tables into 80 columns
+            con = Console(width=160)
         if result.diagnostic and code != 0:
-            con.print(f"[yellow]{result.exit_reason}: {result.diagnostic}[/]")
+            from rich.markup import escape
+            con.print(f"[yellow]{escape(result.exit_reason)}: {escape(result.diagnostic)}[/]")
+        for line in report.get("budget_failures", []):
+            con.print(f"budget: {line}", markup=False, highlight=False)
         print_profile(prof, con, args.top)
         for fn in args.annotate:
             con.print(annotate(prof, fn), markup=False, highlight=False)
         for w in written:
-            con.print(f"wrote {w}")
+            con.print(f"wrote {w}", markup=False, highlight=False)
     return code
 
 

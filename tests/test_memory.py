@@ -133,3 +133,23 @@ def test_gate_failure_exits_3_with_one_line(firmware_build, capsys):
 
 def test_unknown_region_is_usage_error(firmware_build, capsys):
     assert main([str(firmware_build / "hello.elf"), "-q", "--max-ram", "NOPE=1K"]) == 2
+
+
+def test_ci_gate_aligner_on_a_sample_clip(firmware_build, tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed")
+    text = "the quick brown fox"
+    wav = tmp_path / "clip.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), text], check=True)
+    budget = firmware_build.parent / "apps/aligner/budget.toml"
+    out = tmp_path / "r.json"
+    code = main([str(firmware_build / "aligner.elf"), "--audio", str(wav), "--text", text,
+                 "-q", "--max-ram", "1MiB", "--budget", str(budget), "--json", str(out)])
+    assert code == 0
+    import json
+    rep = json.loads(out.read_text())
+    assert rep["summary"]["peak_ram_bytes"] <= 128 * 1024
+    assert rep["alignment"]["found"] == 4

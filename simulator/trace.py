@@ -1,0 +1,225 @@
+"""Instruction traces inside a window: which instruction ran at which cycle.
+
+Outside the window nothing changes (the native block hook alone runs). Inside it a Python
+``UC_HOOK_CODE`` records (pc, cycle) per instruction, limited to an address range when a
+function is named (Unicorn only instruments code in the hook's range, so the rest of the
+program keeps full speed). The window opens and closes through the machine's event queue,
+and the translated code is flushed each time so the hook takes effect at once.
+
+File format (little endian), see docs/profiling.md::
+
+    magic   8 bytes  b"H7TRACE1"
+    hlen    u32      length of the JSON header
+    header  hlen     UTF-8 JSON: firmware, core_hz, window, count, first_cycle, truncated
+    pcs     u32[count]   instruction addresses (Thumb bit clear)
+    deltas  u32[count]   cycle of each instruction minus that of the one before
+                         (the first relative to header.first_cycle)
+
+Cycle of an instruction = the cycle its block started at + the static cost of the
+instructions before it in the block (NativeCounter.cycle_at). A block's dynamic stalls
+(I-cache line fills, the mispredict penalty charged on entering it) are not placed inside
+it: they show as the gap between its last instruction and the next block's first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import struct
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MAGIC = b"H7TRACE1"
+
+
+@dataclass
+class Trace:
+    header: dict
+    pcs: np.ndarray          # uint32
+    cycles: np.ndarray       # int64, absolute
+
+    def __len__(self) -> int:
+        return len(self.pcs)
+
+
+class TraceRecorder:
+    """Attach to a Machine before ``run()``; call :meth:`write` after it."""
+
+    def __init__(self, machine, start_cycle: int = 0, cycles: int | None = None,
+                 max_insns: int = 1_000_000, function: str | None = None) -> None:
+        self.m = machine
+        self.start = max(int(start_cycle), 0)
+        self.end = self.start + int(cycles) if cycles else None
+        self.max = int(max_insns)
+        self.function = function
+        if function is not None:
+            sym = machine.fw.symbol(function)
+            if sym is None or sym.kind not in ("FUNC", "NOTYPE"):
+                raise ValueError(f"--trace-function: no function named {function!r}")
+            size = sym.size or 2
+            self.range = (sym.addr & ~1, (sym.addr & ~1) + size - 1)
+        else:
+            self.range = (0, 0xFFFFFFFF)
+        self.pcs: list[int] = []
+        self.cyc: list[int] = []
+        self.truncated = False
+        self._hook = None
+        self._done = False
+        if self.start <= 0:
+            self._on()
+        else:
+            machine.schedule(self.start, lambda _c: self._on())
+
+    def _flush(self) -> None:
+        self.m.uc.ctl_remove_cache(0, 0xFFFFFFFF)
+
+    def _on(self) -> None:
+        if self._hook is not None or self._done:
+            return
+        from unicorn import UC_HOOK_CODE
+        self._hook = self.m.uc.hook_add(UC_HOOK_CODE, self._record, begin=self.range[0],
+                                        end=self.range[1])
+        self._flush()
+        if self.end is not None:
+            self.m.schedule(self.end, lambda _c: self._off())
+
+    def _off(self) -> None:
+        self._done = True
+        if self._hook is not None:
+            self.m.uc.hook_del(self._hook)
+            self._hook = None
+            self._flush()
+
+    def _record(self, uc, address: int, size: int, _ud) -> None:
+        if len(self.pcs) >= self.max:
+            if not self.truncated:
+                self.truncated = True
+                # close the window at the next block start (never from inside a hook)
+                self.m.schedule(self.m.now(), lambda _c: self._off())
+            return
+        c = self.m.counter.cycle_at(address)
+        if self.end is not None and c >= self.end:
+            return
+        self.pcs.append(address & ~1)
+        self.cyc.append(c)
+
+    def trace(self) -> Trace:
+        pcs = np.asarray(self.pcs, dtype=np.uint32)
+        cyc = np.asarray(self.cyc, dtype=np.int64)
+        header = {"format": 1, "firmware": str(self.m.fw.path), "core_hz": self.m.core_hz,
+                  "window": {"start_cycle": self.start, "end_cycle": self.end,
+                             "function": self.function, "max_instructions": self.max},
+                  "count": int(len(pcs)), "first_cycle": int(cyc[0]) if len(cyc) else 0,
+                  "truncated": self.truncated}
+        return Trace(header, pcs, cyc)
+
+    def write(self, path: Path) -> Trace:
+        self._off()
+        t = self.trace()
+        write_trace(path, t)
+        return t
+
+
+def write_trace(path: Path, t: Trace) -> None:
+    deltas = np.diff(t.cycles, prepend=t.header["first_cycle"]) if len(t.cycles) else \
+        np.zeros(0, dtype=np.int64)
+    if len(deltas) and (deltas.min() < 0 or deltas.max() > 0xFFFFFFFF):
+        raise ValueError("cycle deltas out of range for the trace format")
+    head = json.dumps(t.header).encode()
+    with open(path, "wb") as fh:
+        fh.write(MAGIC)
+        fh.write(struct.pack("<I", len(head)))
+        fh.write(head)
+        fh.write(t.pcs.astype("<u4").tobytes())
+        fh.write(deltas.astype("<u4").tobytes())
+
+
+def read_trace(path: Path) -> Trace:
+    data = Path(path).read_bytes()
+    if data[:8] != MAGIC:
+        raise ValueError(f"{path} is not an h7sim instruction trace")
+    (hlen,) = struct.unpack_from("<I", data, 8)
+    header = json.loads(data[12:12 + hlen].decode())
+    n = int(header["count"])
+    off = 12 + hlen
+    if len(data) != off + 8 * n:
+        raise ValueError(f"{path} is truncated ({len(data)} bytes, expected {off + 8 * n})")
+    pcs = np.frombuffer(data, dtype="<u4", count=n, offset=off).astype(np.uint32)
+    deltas = np.frombuffer(data, dtype="<u4", count=n, offset=off + 4 * n).astype(np.int64)
+    cycles = header["first_cycle"] + np.cumsum(deltas)
+    return Trace(header, pcs, cycles)
+
+
+def dump_text(t: Trace, fw=None, limit: int | None = None, out=None) -> None:
+    """One line per instruction: cycle, +delta, address, function+offset (source line),
+    disassembly (when the firmware ELF is given)."""
+    out = out if out is not None else sys.stdout
+    md = None
+    if fw is not None:
+        from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
+        md = Cs(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS)
+        code = {}
+        for a, d in fw.code_ranges():
+            code[a] = d
+    cache: dict[int, str] = {}
+    prev = None
+    n = len(t) if limit is None else min(limit, len(t))
+    for i in range(n):
+        pc = int(t.pcs[i])
+        c = int(t.cycles[i])
+        d = 0 if prev is None else c - prev
+        prev = c
+        text = cache.get(pc)
+        if text is None:
+            text = ""
+            if fw is not None:
+                where = fw.describe(pc)
+                insn = ""
+                for a, data in code.items():
+                    if a <= pc < a + len(data):
+                        for ins in md.disasm(data[pc - a:pc - a + 4], pc, 1):
+                            insn = f"{ins.mnemonic} {ins.op_str}".strip()
+                        break
+                text = f"{where:<40} {insn}"
+            cache[pc] = text
+        out.write(f"{c:>14} +{d:<4} {pc:#010x}  {text}\n")
+
+
+def trace_main(argv: list[str]) -> int:
+    """simulate trace-dump TRACE [--elf FIRMWARE.elf] [--limit N]"""
+    ap = argparse.ArgumentParser(prog="simulate trace-dump",
+                                 description="Print an instruction trace written by "
+                                             "simulate profile --trace.")
+    ap.add_argument("trace", type=Path)
+    ap.add_argument("--elf", type=Path, help="firmware ELF for symbols and disassembly")
+    ap.add_argument("--limit", type=int, default=None, metavar="N")
+    args = ap.parse_args(argv)
+    try:
+        t = read_trace(args.trace)
+    except (OSError, ValueError) as exc:
+        print(f"simulate: error: {exc}", file=sys.stderr)
+        return 2
+    fw = None
+    if args.elf is not None:
+        from .elf import FirmwareError, load_firmware
+        try:
+            fw = load_firmware(args.elf)
+        except FirmwareError as exc:
+            print(f"simulate: error: {exc}", file=sys.stderr)
+            return 2
+    h = t.header
+    print(f"# {h['count']:,} instructions, cycles {h['first_cycle']:,}.."
+          f"{int(t.cycles[-1]) if len(t) else 0:,}, window {h['window']}"
+          + (" (truncated at the instruction limit)" if h.get("truncated") else ""))
+    try:
+        dump_text(t, fw, args.limit)
+    except BrokenPipeError:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(trace_main(sys.argv[1:]))
