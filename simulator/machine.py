@@ -342,6 +342,7 @@ class Machine:
             if w.irqs:
                 params["irqs"] = w.irqs
             params.setdefault("chip", self.platform.chip)
+            params.setdefault("revision", self.platform.revision)
             p = cls(w.name, w.base, w.size, self.ctx, **params)
             self.peripherals[w.name] = p
             self._windows.append((w.base, w.end, p))

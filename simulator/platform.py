@@ -88,7 +88,7 @@ class Platform:
 
     def with_revision(self, revision: str) -> "Platform":
         from dataclasses import replace
-        return replace(self, revision=revision)
+        return replace(self, revision=revision, chip={**self.chip, "revision": revision})
 
 
 class PlatformError(ValueError):
