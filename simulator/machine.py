@@ -102,6 +102,7 @@ class Segment:
     flash_latency: int | None = None        # FLASH_ACR.LATENCY
     code_cycles: dict[str, int] = field(default_factory=dict)   # run cycles by code region
     peripherals_on: tuple[str, ...] = ()    # blocks with their RCC clock enabled
+    wake_from: str | None = None            # for state "wakeup": the state being left
     clocks: dict[str, float] = field(default_factory=dict)   # APB clocks (Hz) for the power model
     svos: int | None = None                 # PWR_CR1.SVOS as 3 / 4 / 5 (Stop-mode scale)
     flash_low_power: bool = False           # PWR_CR1.FLPS (flash off in Stop)
@@ -275,6 +276,7 @@ class Machine:
         self.segments: list[Segment] = []
         self._seg_start = 0
         self._seg_code: dict[int, int] = {}
+        self._seg_wake_from: str | None = None
         self._seg_power = self._power_state()
         self._seg_hz = self.core_hz
         self._seg_state = "run"
@@ -587,7 +589,8 @@ class Machine:
                     if c - self._seg_code.get(b, 0)}
             self.segments.append(Segment(
                 self._seg_start, now, self._seg_state, self._seg_hz,
-                secs - self._seg_seconds_start, **self._seg_power, code_cycles=code))
+                secs - self._seg_seconds_start, **self._seg_power, code_cycles=code,
+                wake_from=self._seg_wake_from if self._seg_state == "wakeup" else None))
         self._seg_code = by_region
         self._seg_power = self._power_state()
         self._seg_hz = self.core_hz
@@ -972,7 +975,20 @@ class Machine:
         self._close_segment("stop" if deep else "sleep")
 
     def _wake(self) -> None:
+        """Leaving sleep/stop costs time (DS12110 wake-up latencies: ~10 cycles from sleep,
+        4.4..39 us from stop), spent in its own 'wakeup' segment before the core runs."""
         self.sleeping = False
+        left = self._seg_state
+        self._close_segment("wakeup")
+        try:
+            from .power import wakeup_cost
+            secs, _ = wakeup_cost(left if left in ("sleep", "stop") else "sleep",
+                                  core_hz=self.core_hz, segment=self.segments[-1]
+                                  if self.segments else None, revision=self.platform.revision)
+        except Exception:          # the power model must never break a run
+            secs = 0.0
+        self._seg_wake_from = left
+        self.counter.cycles = self.counter.cycles + int(round(secs * self.core_hz))
         self._close_segment("run")
 
     def _sleep_until(self, cycle: int) -> None:

@@ -530,6 +530,8 @@ def energy(segments: Iterable[Any], revision: str = "V", vdd: float | None = Non
         b = by_state.setdefault(state, {"seconds": 0.0, "joules": 0.0})
         b["seconds"] += secs
         b["joules"] += j
+        if state == "wakeup":                       # a wake-up the machine timed itself
+            b["count"] = b.get("count", 0) + 1
         total += j
         points.append({"t": t, "seconds": secs, "watts": watts, "state": state})
         t += secs
@@ -553,7 +555,8 @@ def energy(segments: Iterable[Any], revision: str = "V", vdd: float | None = Non
                         average_power_w=total / t if t > 0 else 0.0, by_state=by_state,
                         timeline=_thin(points, max_points), energy_per_audio_second_j=per_audio,
                         audio_seconds=audio_seconds,
-                        wakeups_charged="added" if add_wake else "none", notes=sorted(notes))
+                        wakeups_charged="added" if add_wake else
+                        ("simulated" if "wakeup" in by_state else "none"), notes=sorted(notes))
 
 
 def _merge_wake(low: Any, run: Any, state: str) -> Any:
