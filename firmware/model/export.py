@@ -99,8 +99,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="Export a checkpoint to C arrays + model.json.")
     ap.add_argument("--ckpt", default=str(HERE / "runs" / "main" / "ckpt.pt"))
     ap.add_argument("--out", default=str(HERE / "export"))
+    ap.add_argument("--prior-weight", type=float, default=None,
+                    help="override the tuned prior_weight (frame_offset_s is ~7.8 ms for all "
+                         "weights tried, see the train log)")
     args = ap.parse_args()
     ck = torch.load(args.ckpt, weights_only=False)
+    if args.prior_weight is not None:
+        print(f"prior_weight {ck['prior_weight']} -> {args.prior_weight} (override)")
+        ck["prior_weight"] = args.prior_weight
     d = modelfile.model_dict(ck)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

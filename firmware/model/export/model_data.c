@@ -5896,7 +5896,7 @@ const al_model_t al_model = {
     .mel_first = mel_first, .mel_count = mel_count, .mel_weights = mel_weights,
     .feat_mean = feat_mean, .feat_inv_std = feat_inv_std,
     .in_scale = 0.0210856f, .out_scale = 0.08990719f,
-    .log_prior = log_prior, .prior_weight = 0.7f,
+    .log_prior = log_prior, .prior_weight = 0.0f,
     .hmm_states = hmm_states, .hmm_self_logp = hmm_self_logp, .hmm_next_logp = hmm_next_logp,
     .frame_offset_s = 0.007811797f,
 };
