@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 make -s -j2 -C firmware
-exec ${PYTHON:-python3} -m pytest -q "$@"
+exec ${PYTHON:-python3} -m pytest "$@"
