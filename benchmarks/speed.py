@@ -32,7 +32,7 @@ def build(iterations: int, out: Path) -> Path:
     elf = out / "workload.elf"
     subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16",
                     "-mfloat-abi=hard", "-O2", "-g", "-nostdlib", "-nostartfiles",
-                    f"-DITERATIONS={iterations}", "-T", str(ROOT / "benchmarks/workload.ld"),
+                    f"-DITERATIONS={iterations}", "-I", str(ROOT / "firmware/common"), "-T", str(ROOT / "benchmarks/workload.ld"),
                     str(ROOT / "benchmarks/workload.c"), "-o", str(elf)], check=True)
     return elf
 

@@ -1,6 +1,7 @@
 /* Benchmark workload: a compute kernel with no peripheral access, so raw Unicorn can run the
  * very same ELF. Vector table, stack and exit through semihosting are self-contained. */
 #include <stdint.h>
+#include "semihost_exit.h"
 
 #ifndef ITERATIONS
 #define ITERATIONS 400
@@ -18,13 +19,6 @@ static uint32_t crc32(const uint8_t *p, uint32_t n, uint32_t crc) {
     return ~crc;
 }
 
-static void exit_semihosting(uint32_t code) {
-    uint32_t block[2] = {0x20026, code};
-    register uint32_t r0 __asm__("r0") = 0x20;
-    register uint32_t *r1 __asm__("r1") = block;
-    __asm__ volatile("bkpt 0xab" : : "r"(r0), "r"(r1) : "memory");
-    for (;;) {}
-}
 
 void reset(void) {
     for (int i = 0; i < 32; i++)
@@ -40,7 +34,7 @@ void reset(void) {
         crc = crc32((const uint8_t *)c, 256, crc);
     }
     sink = crc;
-    exit_semihosting(0);
+    semihost_exit(0);
 }
 
 extern uint32_t _estack;

@@ -447,67 +447,76 @@ class Machine:
         """CCR.DIV_0_TRP: Unicorn's own CCR is out of reach, so when the firmware enables the
         trap, every SDIV/UDIV gets a (Python) code hook that checks the divisor; the
         translated code is flushed so the hooks take effect."""
-        self._on_unaligned_trap_change(bool(new & (1 << 3)))
-        want = bool(new & (1 << 4))
-        if want and not self._div_hooks:
-            for t in self.code_tables:
-                hw = t.halfwords
-                for i in np.flatnonzero(t.starts):
-                    h = int(hw[i])
-                    if (h & 0xFFF0) in (0xFB90, 0xFBB0) and i + 1 < len(hw) \
-                            and (int(hw[i + 1]) & 0xF0F0) == 0xF0F0:      # SDIV / UDIV (T1)
-                        a = t.base + 2 * i
-                        self._div_hooks.append(self.uc.hook_add(
-                            UC_HOOK_CODE, self._on_divide, user_data=int(hw[i + 1]) & 0xF,
-                            begin=a, end=a))
-            self.uc.ctl_remove_cache(0, 0xFFFFFFFF)
-        elif not want and self._div_hooks:
-            for h in self._div_hooks:
-                self.uc.hook_del(h)
-            self._div_hooks = []
-            self.uc.ctl_remove_cache(0, 0xFFFFFFFF)
+        self._div_hooks = self._set_trap_hooks(self._div_hooks, bool(new & (1 << 4)),
+                                               self._divide_sites, self._on_divide)
+        self._unaligned_hooks = self._set_trap_hooks(self._unaligned_hooks, bool(new & (1 << 3)),
+                                                     self._load_store_sites, self._on_load_store)
 
-    def _on_unaligned_trap_change(self, want: bool) -> None:
-        """CCR.UNALIGN_TRP: while set, every halfword/word load and store gets a code hook
-        that computes its address (capstone operands) and raises UNALIGNED before it runs."""
-        if want and not self._unaligned_hooks:
-            from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
-            from capstone.arm import ARM_OP_MEM
-            md = Cs(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS)
-            md.detail = True
-            sizes = {"ldr": 4, "str": 4, "ldrh": 2, "ldrsh": 2, "strh": 2, "ldrt": 4,
-                     "strt": 4, "ldrht": 2, "ldrsht": 2, "strht": 2}
-            for t in self.code_tables:
-                data = t.halfwords.astype("<u2").tobytes()
-                for i in np.flatnonzero(t.starts):
-                    chunk = data[2 * i:2 * i + 4]
-                    insn = next(md.disasm(chunk, t.base + 2 * i, 1), None)
-                    if insn is None:
-                        continue
-                    base = insn.mnemonic.split(".")[0]
-                    if base[-2:] in ("eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi",
-                                     "ls", "ge", "lt", "gt", "le", "hs", "lo") and \
-                            base[:-2] in sizes:
-                        base = base[:-2]
-                    if base not in sizes:
-                        continue
-                    mem = [op for op in insn.operands if op.type == ARM_OP_MEM]
-                    if not mem or mem[0].mem.base == 0:
-                        continue
-                    m = mem[0].mem
-                    shift = m.lshift or (mem[0].shift.value if mem[0].shift.type else 0)
-                    index = m.index if m.scale >= 0 else -m.index     # negative: subtracted
-                    spec = (sizes[base], m.base, index, m.disp, shift,
-                            bool(insn.writeback) and len(insn.operands) > 2)
-                    self._unaligned_hooks.append(self.uc.hook_add(
-                        UC_HOOK_CODE, self._on_load_store, user_data=spec,
-                        begin=insn.address, end=insn.address))
-            self.uc.ctl_remove_cache(0, 0xFFFFFFFF)
-        elif not want and self._unaligned_hooks:
-            for h in self._unaligned_hooks:
+    def _set_trap_hooks(self, hooks: list, want: bool, sites, callback) -> list:
+        """Install one code hook per (address, data) of ``sites()`` when a CCR trap turns on,
+        remove them when it turns off; translated code is flushed so the change takes effect."""
+        if want == bool(hooks):
+            return hooks
+        if want:
+            hooks = [self.uc.hook_add(UC_HOOK_CODE, callback, user_data=data, begin=a, end=a)
+                     for a, data in sites()]
+        else:
+            for h in hooks:
                 self.uc.hook_del(h)
-            self._unaligned_hooks = []
-            self.uc.ctl_remove_cache(0, 0xFFFFFFFF)
+            hooks = []
+        self.uc.ctl_remove_cache(0, 0xFFFFFFFF)
+        return hooks
+
+    def _divide_sites(self):
+        """SDIV / UDIV (T1) instructions, with their divisor register number."""
+        for t in self.code_tables:
+            hw = t.halfwords
+            for i in np.flatnonzero(t.starts):
+                h = int(hw[i])
+                if (h & 0xFFF0) in (0xFB90, 0xFBB0) and i + 1 < len(hw) \
+                        and (int(hw[i + 1]) & 0xF0F0) == 0xF0F0:
+                    yield t.base + 2 * i, int(hw[i + 1]) & 0xF
+
+    def _trap(self, uc, bit: int, address: int) -> None:
+        """Raise a UsageFault (CFSR ``bit``) for the instruction at ``address`` from a code
+        hook, before it executes."""
+        self.counter.undo_rest_of_block(address)
+        try:
+            self.engine.fault(bit, address)
+        except (Lockup, UnhandledFault) as ex:
+            self._on_fatal(ex)
+            uc.emu_stop()
+
+    def _load_store_sites(self):
+        """Halfword and word LDR/STR (CCR.UNALIGN_TRP applies to them), with what is needed to
+        compute their address: (bytes, base, +/-index, displacement, shift, post-indexed)."""
+        from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
+        from capstone.arm import ARM_OP_MEM
+        md = Cs(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS)
+        md.detail = True
+        sizes = {"ldr": 4, "str": 4, "ldrh": 2, "ldrsh": 2, "strh": 2, "ldrt": 4,
+                 "strt": 4, "ldrht": 2, "ldrsht": 2, "strht": 2}
+        conds = ("eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt",
+                 "le", "hs", "lo")
+        for t in self.code_tables:
+            data = t.halfwords.astype("<u2").tobytes()
+            for i in np.flatnonzero(t.starts):
+                insn = next(md.disasm(data[2 * i:2 * i + 4], t.base + 2 * i, 1), None)
+                if insn is None:
+                    continue
+                name = insn.mnemonic.split(".")[0]
+                if name[-2:] in conds and name[:-2] in sizes:
+                    name = name[:-2]
+                if name not in sizes:
+                    continue
+                mem = [op for op in insn.operands if op.type == ARM_OP_MEM]
+                if not mem or mem[0].mem.base == 0:
+                    continue
+                m = mem[0].mem
+                shift = m.lshift or (mem[0].shift.value if mem[0].shift.type else 0)
+                index = m.index if m.scale >= 0 else -m.index      # negative: subtracted
+                yield insn.address, (sizes[name], m.base, index, m.disp, shift,
+                                     bool(insn.writeback) and len(insn.operands) > 2)
 
     def _on_load_store(self, uc, address: int, size: int, spec) -> None:
         nbytes, base, index, disp, shift, post_indexed = spec
@@ -522,21 +531,11 @@ class Machine:
             ea += disp
         ea &= 0xFFFFFFFF
         if ea & (nbytes - 1):
-            self.counter.undo_rest_of_block(address)
-            try:
-                self.engine.fault(UNALIGNED, address)
-            except (Lockup, UnhandledFault) as ex:
-                self._on_fatal(ex)
-                uc.emu_stop()
+            self._trap(uc, UNALIGNED, address)
 
     def _on_divide(self, uc, address: int, size: int, rm: int) -> None:
         if uc.reg_read(UC_ARM_REG_R0 + rm) == 0:
-            self.counter.undo_rest_of_block(address)
-            try:
-                self.engine.fault(DIVBYZERO, address)
-            except (Lockup, UnhandledFault) as ex:
-                self._on_fatal(ex)
-                uc.emu_stop()
+            self._trap(uc, DIVBYZERO, address)
 
     def _on_cache_maintenance(self, op: str, value: int) -> None:
         # I-cache invalidation by address is modelled as a whole invalidation (documented).

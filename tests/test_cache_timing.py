@@ -25,6 +25,7 @@ def results(tmp_path_factory):
     out = tmp_path_factory.mktemp("cache") / "cache_kernel.elf"
     subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16",
                     "-mfloat-abi=hard", "-O2", "-g", "-nostdlib", "-nostartfiles",
+                    "-I", str(HERE.parent.parent / "firmware" / "common"),
                     "-T", str(HERE / "cache_kernel.ld"), str(HERE / "cache_kernel.c"),
                     "-o", str(out)], check=True)
     fw = load_firmware(out)

@@ -3,6 +3,7 @@
  * Self-contained: own vector table, no clock setup (runs at the 64 MHz HSI reset clock with the
  * reset flash latency), data in DTCM. */
 #include <stdint.h>
+#include "semihost_exit.h"
 
 #define DWT_CTRL   (*(volatile uint32_t *)0xE0001000)
 #define DWT_CYCCNT (*(volatile uint32_t *)0xE0001004)
@@ -36,13 +37,6 @@ static uint32_t timed(void (*f)(void)) {
 
 extern uint32_t __itcm_load, __itcm_start, __itcm_end;
 
-static void exit_semihosting(uint32_t code) {
-    uint32_t block[2] = {0x20026, code};
-    register uint32_t r0 __asm__("r0") = 0x20;
-    register uint32_t *r1 __asm__("r1") = block;
-    __asm__ volatile("bkpt 0xab" : : "r"(r0), "r"(r1) : "memory");
-    for (;;) {}
-}
 
 void reset(void) {
     volatile uint32_t *s = &__itcm_load, *d = &__itcm_start;
@@ -62,7 +56,7 @@ void reset(void) {
     results[1] = timed(kernel_flash);
     results[2] = timed(kernel_itcm);
     results[3] = 1;
-    exit_semihosting(0);
+    semihost_exit(0);
 }
 
 __attribute__((section(".vectors"), used)) const void *vectors[2] = {(void *)0x20020000, (void *)reset};

@@ -1,0 +1,144 @@
+"""Real-time factor of the aligner firmware in the simulator, for clips of about 10 s, 60 s and 300 s.
+
+    python benchmarks/aligner_rtf.py [--durations 10 60 300] [--elf firmware/build/aligner.elf]
+                                     [--no-build] [--keep DIR]
+
+For each duration: takes enough sentences of a built-in English text to last that long when
+spoken by espeak-ng (en-us, default speed), synthesises them to a WAV, runs
+`simulate <elf> --audio <wav> --text-file <txt> --json <report>` and prints, from the report:
+  audio.real_time_factor, audio.cpu_busy_seconds (busy time at the simulated core clock,
+  400 MHz), peak RAM (memory.peak_ram_bytes), stalls, and from the firmware's own log lines
+  ("D <frames> <words>", "# stats ... busy_cycles=...") the busy cycles per 10 ms frame.
+The 300 s clip takes several minutes of host time to simulate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TEXT = (
+    "The old lighthouse stood at the edge of the cliff for more than a hundred years. "
+    "Every evening the keeper climbed the narrow stairs and lit the great lamp. "
+    "Ships passing in the night could see its light from far across the water. "
+    "In the winter the wind was cold and the waves crashed against the rocks below. "
+    "The keeper wrote in his journal about the storms, the birds and the passing boats. "
+    "One morning a small fishing boat appeared near the harbour with a torn sail. "
+    "The keeper ran down to the beach and helped the two tired fishermen to the shore. "
+    "They stayed with him for three days until the weather became calm again. "
+    "Before they left they promised to bring him fresh fish every week of the summer. "
+    "Years later the lamp was replaced by an automatic light that needed no keeper. "
+    "Now visitors walk up the same stairs and read the journal in a glass case. "
+    "Children ask whether the keeper was ever lonely during the long dark winters. "
+    "The guide tells them that he had the sea, the birds and his many friends. "
+    "From the top of the tower you can see the town, the river and the distant hills. "
+    "On clear days the mountains in the north are visible above the morning clouds. "
+    "A small museum near the entrance shows maps, old lamps and photographs of ships. "
+)
+
+
+def sentences() -> list[str]:
+    return [s.strip() + "." for s in TEXT.split(".") if s.strip()]
+
+
+def synth(text: str, wav: Path) -> float:
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), text], check=True,
+                   capture_output=True)
+    with wave.open(str(wav)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+def make_clip(target_s: float, wav: Path, txt: Path) -> tuple[str, float]:
+    """Whole sentences (cycling through the text) until the speech lasts >= target_s."""
+    base = sentences()
+    # speaking rate from the built-in text once, then one correction step
+    probe = " ".join(base)
+    rate = synth(probe, wav) / len(base)                 # seconds per sentence
+    n = max(1, int(round(target_s / rate)))
+    for _ in range(4):
+        text = " ".join(base[i % len(base)] for i in range(n))
+        dur = synth(text, wav)
+        if dur >= target_s * 0.97 or n > 10000:
+            break
+        n += max(1, int((target_s - dur) / rate + 0.5))
+    txt.write_text(text + "\n", encoding="utf-8")
+    return text, dur
+
+
+def run(elf: Path, wav: Path, txt: Path, report: Path) -> dict:
+    t0 = time.monotonic()
+    proc = subprocess.run(["simulate", str(elf), "--audio", str(wav), "--text-file", str(txt),
+                           "--json", str(report), "-q"], capture_output=True, text=True)
+    wall = time.monotonic() - t0
+    if not report.exists():
+        sys.exit(f"simulate failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    r = json.loads(report.read_text())
+    console = r.get("console", {}).get("USART3", "")
+    out = {"exit": proc.returncode, "wall_s": wall,
+           "duration_s": r["audio"]["duration_s"],
+           "rtf": r["audio"]["real_time_factor"],
+           "busy_s": r["audio"]["cpu_busy_seconds"],
+           "peak_ram": r["memory"]["peak_ram_bytes"],
+           "stalls": r["timing"].get("stalls", {}),
+           "found": r.get("alignment", {}).get("found"),
+           "not_found": r.get("alignment", {}).get("not_found")}
+    m = re.search(r"^D (\d+) (\d+)", console, re.M)
+    s = re.search(r"busy_cycles=(\d+) max_block_cycles=(\d+)", console)
+    if m and s:
+        out["frames"] = int(m.group(1))
+        out["fw_busy_cycles"] = int(s.group(1))
+        out["cycles_per_frame"] = int(s.group(1)) / max(1, int(m.group(1)))
+        out["max_block_cycles"] = int(s.group(2))
+    v = re.search(r"^# vit .*$", console, re.M)
+    out["vit"] = v.group(0) if v else ""
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--durations", type=float, nargs="+", default=[10.0, 60.0, 300.0])
+    ap.add_argument("--elf", type=Path, default=ROOT / "firmware" / "build" / "aligner.elf")
+    ap.add_argument("--no-build", action="store_true", help="do not run make first")
+    ap.add_argument("--keep", type=Path, help="keep the clips, transcripts and reports here")
+    args = ap.parse_args()
+    for tool in ("espeak-ng", "simulate"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} not found")
+    if not args.no_build:
+        subprocess.run(["make", "-s", "-C", str(ROOT / "firmware"), "build/aligner.elf"],
+                       check=True)
+    work = Path(tempfile.mkdtemp(prefix="aligner_rtf_")) if args.keep is None else args.keep
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"{'clip':>8} {'audio s':>8} {'RTF':>7} {'busy s':>7} {'cyc/frame':>10} "
+          f"{'max blk cyc':>11} {'peak RAM':>9} {'words':>9} {'mispred':>9} {'wall s':>7}")
+    for d in args.durations:
+        tag = f"{d:g}s"
+        wav, txt, rep = work / f"clip_{tag}.wav", work / f"clip_{tag}.txt", work / f"r_{tag}.json"
+        make_clip(d, wav, txt)
+        r = run(args.elf, wav, txt, rep)
+        words = f"{r['found']}/{(r['found'] or 0) + (r['not_found'] or 0)}"
+        print(f"{tag:>8} {r['duration_s']:8.2f} {r['rtf']:7.4f} {r['busy_s']:7.3f} "
+              f"{r.get('cycles_per_frame', float('nan')):10.0f} "
+              f"{r.get('max_block_cycles', 0):11d} {r['peak_ram']:9d} {words:>9} "
+              f"{r['stalls'].get('branch_mispredict', 0):9d} {r['wall_s']:7.1f}", flush=True)
+        if r["exit"] != 0:
+            print(f"         simulate exit code {r['exit']}")
+        if r["vit"]:
+            print(f"         {r['vit']}")
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
