@@ -297,3 +297,61 @@ def attach_audio(peripherals: dict, source: AudioSource, sai: str = "SAI1", bloc
 
     blk.end_listeners.append(ended)
     return att
+
+
+# --- record-then-process: the whole clip in memory before the firmware starts --------------
+BUFFER_SYMBOL = "audio_buffer_storage"       # firmware/common/audio_buffer.h
+RATE_SYMBOL = "audio_buffer_rate_hz"
+BUFFER_MAGIC = 0x42445541                    # "AUDB"
+BUFFER_HEADER = 16
+
+
+@dataclass
+class BufferedAudio:
+    """A clip written into the firmware's audio buffer before boot (--audio-mode buffered)."""
+
+    source: AudioSource
+    clip: Clip
+    address: int
+    capacity: int
+
+    def report(self) -> dict:
+        out = {"mode": "buffered", "path": self.source.path, "delivered": True,
+               "buffer_address": self.address, "capacity_samples": self.capacity,
+               "samples_delivered": len(self.clip.samples), "overrun_words": 0}
+        out.update(self.clip.summary())
+        return out
+
+
+def place_in_buffer(machine: Any, source: AudioSource) -> BufferedAudio:
+    """Render ``source`` at the rate the firmware asks for (symbol audio_buffer_rate_hz,
+    16 kHz if absent), mono int16, and write header + samples into its audio_buffer_storage
+    (firmware/common/audio_buffer.h), as a recorder would have before the firmware starts."""
+    import struct
+
+    fw = machine.fw
+    sym = fw.symbol(BUFFER_SYMBOL)
+    if sym is None or sym.size <= BUFFER_HEADER:
+        raise AudioError(f"--audio-mode buffered: the firmware has no {BUFFER_SYMBOL} "
+                         "(declare it with AUDIO_BUFFER_DEFINE, firmware/common/audio_buffer.h)")
+    rate = 16000
+    rs = fw.symbol(RATE_SYMBOL)
+    if rs is not None:
+        rate = struct.unpack("<I", bytes(machine.uc.mem_read(rs.addr, 4)))[0] or 16000
+    capacity = (sym.size - BUFFER_HEADER) // 2
+    clip = source.render(rate, "int16")
+    n = len(clip.samples)
+    if n > capacity:
+        raise AudioError(f"--audio-mode buffered: the clip has {n} samples at {rate} Hz "
+                         f"({n / rate:.1f} s) but the firmware's buffer holds {capacity} "
+                         f"({capacity / rate:.1f} s)")
+    region = machine.platform.region_at(sym.addr, sym.size)
+    if region is None:
+        raise AudioError(f"{BUFFER_SYMBOL} at {sym.addr:#010x} is outside the memory map")
+    mem = machine.memory[region.name]
+    off = sym.addr - region.base
+    header = struct.pack("<4I", BUFFER_MAGIC, rate, n, capacity)
+    mem[off:off + BUFFER_HEADER] = np.frombuffer(header, np.uint8)
+    data = np.asarray(clip.samples, dtype="<i2").tobytes()
+    mem[off + BUFFER_HEADER:off + BUFFER_HEADER + len(data)] = np.frombuffer(data, np.uint8)
+    return BufferedAudio(source, clip, sym.addr, capacity)

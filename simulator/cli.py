@@ -73,6 +73,11 @@ def run_parser(prog: str = "simulate", sweep: bool = False) -> argparse.Argument
     p.add_argument("firmware", type=Path, metavar="FIRMWARE.elf", help="the firmware ELF to run")
     p.add_argument("--audio", type=Path, metavar="FILE",
                    help="audio clip (WAV/FLAC/OGG) for the firmware's microphone input")
+    p.add_argument("--audio-mode", choices=["stream", "buffered"], default="stream",
+                   help="stream: the clip arrives through SAI1 + DMA in simulated real time "
+                        "(default); buffered: the whole clip is in the firmware's flash buffer "
+                        "before it starts (record-then-process devices; "
+                        "firmware/common/audio_buffer.h)")
     text = p.add_mutually_exclusive_group()
     text.add_argument("--text", metavar="TEXT", help="transcript sent to the firmware over USART3")
     text.add_argument("--text-file", type=Path, metavar="FILE", help="transcript file (UTF-8)")
@@ -238,6 +243,7 @@ def _simulate(args: argparse.Namespace, inp: Inputs, cpu_freq_mhz: float | None,
         config = RunConfig(max_cycles=args.max_cycles, timeout_s=args.timeout,
                            semihosting_root=args.semihosting_root, uart_input=inp.uart_input,
                            echo=echo, audio=inp.audio_source, strict=args.strict,
+                           audio_mode=args.audio_mode,
                            audio_end_marker=_end_marker if inp.transcript is not None else None,
                            cpu_freq_hz=cpu_freq_mhz * 1e6 if cpu_freq_mhz else None,
                            profile=profile)

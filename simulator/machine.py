@@ -79,6 +79,7 @@ class RunConfig:
 
     strict: bool = False                     # flash wait states below the table: exit 4
     audio: object | None = None              # simulator.audio.AudioSource
+    audio_mode: str = "stream"               # stream (SAI + DMA in real time) | buffered
     audio_sai: str = "SAI1"
     audio_block: str = "A"
     # sent on the console USART when the audio ends: bytes, or a function of the number of
@@ -219,7 +220,10 @@ class Machine:
         self._windows: list[tuple[int, int, Peripheral]] = []
         self._make_peripherals()
         self.audio = None
-        if self.config.audio is not None:
+        if self.config.audio is not None and self.config.audio_mode == "buffered":
+            from .audio import place_in_buffer
+            self.audio = place_in_buffer(self, self.config.audio)
+        elif self.config.audio is not None:
             from .audio import attach_audio
             self.audio = attach_audio(self.peripherals, self.config.audio, self.config.audio_sai,
                                       self.config.audio_block, self._on_audio_end)
