@@ -232,6 +232,7 @@ class Machine:
             self.counter.add_region(t.region())
         if self.ram.stack is not None and self.config.watch_stack:
             self.counter.watch_stack(self.ram.stack.start)
+            self.counter.stop_on_new_stack_minimum()
         if self.config.profile:
             self.counter.enable_profile()
         from .timing.dynamic import M7DynamicParams
@@ -904,6 +905,8 @@ class Machine:
             now = self.now()
             for ev in self.events.pop_due(now):
                 ev.callback(ev.cycle)
+            if self.counter.take_stack_event():
+                self.ram.on_new_stack_minimum()
             self.ram.sample()
             if self.config.dynamic_timing:
                 self._update_fill_cycles()

@@ -69,6 +69,7 @@ class MemoryTracker:
     live_peak: Peak | None = None
     overflow: str | None = None
     min_sp: int = 0xFFFFFFFF
+    deepest: dict[str, Any] | None = None     # where the lowest SP was reached, with a call stack
     _last_scan: int = -(1 << 62)
 
     def paint(self) -> None:
@@ -185,6 +186,92 @@ class MemoryTracker:
             self.live_peak = Peak(st + hp, now, secs, where)
 
     # --- the report ------------------------------------------------------------------------
+    def on_new_stack_minimum(self) -> None:
+        """The native watch stopped the CPU right after the block that took SP to a new low:
+        record where, with a call stack recovered by scanning the stack for return addresses
+        (words that point just after a BL/BLX in the firmware's code)."""
+        from unicorn.arm_const import UC_ARM_REG_LR, UC_ARM_REG_PC, UC_ARM_REG_SP
+
+        m = self.machine
+        sp = m.uc.reg_read(UC_ARM_REG_SP)
+        if self.stack is None or sp < 0:
+            return
+        low, _ = m.counter.stack_watch()
+        block = int(m.counter.state[18])       # SP_MIN_AT: the block that lowered SP
+        frames = [m.fw.describe(block)]
+        lr = m.uc.reg_read(UC_ARM_REG_LR)
+        # Accept a return address only if its call site calls the function of the frame
+        # found so far (BL immediate: target checked; BLX register: accepted), so stale
+        # return addresses left deeper in the stack by earlier calls are skipped.
+        current = m.fw.function_at(block)
+        cands = []
+        for ret in self._stack_words(sp):
+            site = self._call_site(ret)
+            if site is not None:
+                cands.append((site, self._bl_target(site)))
+        # LR holds the caller's return address until the function pushes it: count it only
+        # when the stack does not already start with that very return address
+        lr_site = self._call_site(lr)
+        if lr_site is not None and (not cands or cands[0][0] != lr_site):
+            cands.insert(0, (lr_site, self._bl_target(lr_site)))
+        k = 0
+        while current is not None and len(frames) < 32:
+            # prefer the nearest BL that provably calls the current function; an indirect
+            # call (BLX Rm) is taken only when no such BL is left
+            j = next((i for i in range(k, len(cands)) if cands[i][1] == current.addr), None)
+            if j is None:
+                j = next((i for i in range(k, len(cands)) if cands[i][1] is None), None)
+            if j is None:
+                break
+            site = cands[j][0]
+            frames.append(m.fw.describe(site))
+            current = m.fw.function_at(site)
+            k = j + 1
+        self.deepest = {"sp": sp, "bytes": self.stack.end - sp, "cycle": m.now(),
+                        "seconds": m.now_seconds(), "where": frames[0],
+                        "pc": m.uc.reg_read(UC_ARM_REG_PC), "call_stack": frames}
+
+    def _stack_words(self, sp: int) -> list[int]:
+        m = self.machine
+        r = m.platform.region(self.stack.region)
+        lo = max(sp, self.stack.start) - r.base
+        hi = self.stack.end - r.base
+        lo &= ~3
+        return [int(w) for w in m.memory[r.name][lo:hi].view("<u4")]
+
+    def _call_site(self, ret: int) -> int | None:
+        """Address of the BL/BLX that ``ret`` returns to, if ``ret`` is such a return address."""
+        if not ret & 1:
+            return None
+        a = ret & ~1
+        for t in self.machine.code_tables:
+            i = (a - t.base) >> 1
+            if 2 <= i <= len(t.halfwords) and t.base <= a:
+                h1, h2 = int(t.halfwords[i - 2]), int(t.halfwords[i - 1])
+                if (h1 & 0xF800) == 0xF000 and (h2 & 0xC000) == 0xC000 and t.starts[i - 2]:
+                    return a - 4                     # BL / BLX (immediate), 32-bit
+                if (h2 & 0xFF87) == 0x4780 and t.starts[i - 1]:
+                    return a - 2                     # BLX Rm, 16-bit
+                return None
+        return None
+
+    def _bl_target(self, site: int) -> int | None:
+        """Destination of the 32-bit BL at ``site`` (ARMv7-M A7.7.18), None for BLX Rm."""
+        for t in self.machine.code_tables:
+            i = (site - t.base) >> 1
+            if t.base <= site and i + 1 < len(t.halfwords):
+                h1, h2 = int(t.halfwords[i]), int(t.halfwords[i + 1])
+                if (h1 & 0xF800) != 0xF000:
+                    return None
+                s_ = (h1 >> 10) & 1
+                i1 = 1 - (((h2 >> 13) & 1) ^ s_)
+                i2 = 1 - (((h2 >> 11) & 1) ^ s_)
+                imm = (s_ << 24) | (i1 << 23) | (i2 << 22) | ((h1 & 0x3FF) << 12) | ((h2 & 0x7FF) << 1)
+                if s_:
+                    imm -= 1 << 25
+                return (site + 4 + imm) & 0xFFFFFFFF
+        return None
+
     def _native_watch(self) -> None:
         """Fold in the native SP watch (checked after every block that lowers SP)."""
         m = self.machine
@@ -266,7 +353,8 @@ class MemoryTracker:
             "stack": None if self.stack is None else {
                 "region": self.stack.region, "start": self.stack.start, "end": self.stack.end,
                 "found_from": self.stack.source, "peak": peak(self.stack_peak),
-                "min_sp": self.min_sp if self.min_sp != 0xFFFFFFFF else None},
+                "min_sp": self.min_sp if self.min_sp != 0xFFFFFFFF else None,
+                "deepest": self.deepest},
             "heap": None if self.heap is None else {
                 "region": self.heap.region, "start": self.heap.start, "end": self.heap.end,
                 "found_from": self.heap.source, "peak": peak(self.heap_peak)},

@@ -59,6 +59,9 @@ REG_READ_FN = 47    # address of uc_reg_read
 SP_VALUE = 54       # scratch slot uc_reg_read writes SP into
 SP_VALUE_PTR = 55   # its address
 PREV_BLOCK = 53     # address of the last SP-lowering block
+SP_STOP_ON_MIN = 16 # 1: stop the CPU at each new lowest SP (Python records where it was)
+SP_EVENT = 17       # set with that stop; Python clears it
+SP_MIN_AT = 18      # block after which the lowest SP was seen
 UC_SP = 12          # UC_ARM_REG_SP
 PROFILE_ON = 48     # 1: per-block counters and the edge table are updated
 EDGE_TABLE = 49     # pointer: int64[entries * 3] (from block, to block, count), open addressing
@@ -200,6 +203,22 @@ def _edge(st, a):
        nopython=True, cache=True)
 def _block_hook(uc, address, size, user_data):
     st = carray(user_data, STATE_SIZE, dtype=np.int64)
+    if st[SP_CHECK] != 0:
+        # the previous block lowered SP: read it now that it has run
+        st[SP_CHECK] = 0
+        st[SP_VALUE] = 0
+        _call_reg_read(st[REG_READ_FN], uc, UC_SP, st[SP_VALUE_PTR])
+        sp = st[SP_VALUE]
+        if sp < st[SP_MIN]:
+            st[SP_MIN] = sp
+            st[SP_MIN_AT] = st[PREV_BLOCK]
+            if sp < st[SP_LIMIT] and st[SP_OVERFLOW_AT] < 0:
+                st[SP_OVERFLOW_AT] = st[PREV_BLOCK]
+            if st[SP_STOP_ON_MIN] != 0:
+                st[SP_EVENT] = 1
+                st[STOPPED] = 1
+                _call_stop(st[STOP_FN], uc)
+                return
     # A stop requested at this deadline leaves this block unexecuted (Unicorn stops before
     # it runs and resumes at its start), so nothing of it may be counted yet.
     if st[CYCLES] >= st[DEADLINE]:
@@ -209,15 +228,6 @@ def _block_hook(uc, address, size, user_data):
     st[BLOCK_ADDR] = address
     st[BLOCK_CYCLES] = st[CYCLES]
     st[BLOCK_SIZE] = size
-    if st[SP_CHECK] != 0:
-        st[SP_CHECK] = 0
-        st[SP_VALUE] = 0
-        _call_reg_read(st[REG_READ_FN], uc, UC_SP, st[SP_VALUE_PTR])
-        sp = st[SP_VALUE]
-        if sp < st[SP_MIN]:
-            st[SP_MIN] = sp
-            if sp < st[SP_LIMIT] and st[SP_OVERFLOW_AT] < 0:
-                st[SP_OVERFLOW_AT] = st[PREV_BLOCK]
     st[BLOCKS] += 1
     a = np.int64(address)
     found = False
@@ -352,6 +362,16 @@ class NativeCounter:
         self.state[SP_MIN] = np.iinfo(np.int64).max
         self.state[SP_OVERFLOW_AT] = -1
         self.state[SP_LIMIT] = limit
+
+    def stop_on_new_stack_minimum(self, on: bool = True) -> None:
+        self.state[SP_STOP_ON_MIN] = 1 if on else 0
+
+    def take_stack_event(self) -> bool:
+        """True once after the hook stopped the CPU at a new lowest SP."""
+        if self.state[SP_EVENT]:
+            self.state[SP_EVENT] = 0
+            return True
+        return False
 
     def stack_watch(self) -> tuple[int | None, int | None]:
         """(lowest SP seen, block address after which SP first crossed the limit)."""

@@ -155,8 +155,10 @@ def print_summary(report: dict[str, Any], console) -> None:
     t.add_row("peak RAM", f"{s['peak_ram_bytes']:,} B  ({parts})")
     if mem.get("stack") and mem["stack"].get("peak"):
         st = mem["stack"]
-        t.add_row("stack peak", f"{st['peak']['bytes']:,} of {st['end'] - st['start']:,} B "
-                  f"(observed at {st['peak']['observed_at']})")
+        deep = st.get("deepest")
+        where = (f"reached in {deep['where']}" if deep else
+                 f"observed at {st['peak']['observed_at']}")
+        t.add_row("stack peak", f"{st['peak']['bytes']:,} of {st['end'] - st['start']:,} B ({where})")
     if mem.get("heap") and mem["heap"].get("peak") and mem["heap"]["peak"]["bytes"]:
         t.add_row("heap peak", f"{mem['heap']['peak']['bytes']:,} B")
     t.add_row("flash", f"{mem['flash_bytes']:,} B")

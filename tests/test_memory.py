@@ -85,6 +85,13 @@ def test_known_stack_heap_and_static_bytes(tmp_path):
     assert mem["stack"]["found_from"] == "section .stack"
     assert mem["peak_ram_bytes"] == 1000 + 320 + 780 + dtcm["other_touched_bytes"]
     assert dtcm["other_touched_bytes"] == 8
+    # where the stack peak was reached, with its call stack: ten nested calls from reset
+    deep = mem["stack"]["deepest"]
+    assert deep["bytes"] == 10 * 32
+    frames = deep["call_stack"]
+    assert frames[0].startswith("recurse+")
+    assert sum(f.startswith("recurse+") for f in frames) == 10
+    assert frames[-1].startswith("reset+") and "t.s:" in frames[-1]
 
 
 def test_stack_overflow_is_reported_before_anything_faults(tmp_path):
