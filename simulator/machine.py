@@ -235,8 +235,12 @@ class Machine:
             self.counter.stop_on_new_stack_minimum()
         if self.config.profile:
             self.counter.enable_profile()
-        from .timing.dynamic import M7DynamicParams
+        from .timing.dynamic import M7DynamicParams, PeripheralLatency
         self.dyn = M7DynamicParams()
+        self._periph_latency = PeripheralLatency()
+        self._bus_cycles: dict[int, int] = {}
+        self._bus_key: tuple | None = None
+        self._bus_total = 0
         self.warnings: list[str] = []
         self._fill_key: tuple | None = None
         if self.config.dynamic_timing:
@@ -677,9 +681,25 @@ class Machine:
             self._stop_requested = True
             self.counter.stop_soon()
 
+    def _bus_cost(self, addr: int) -> None:
+        """Charge the bus latency of one peripheral register access (timing model)."""
+        if not self.config.dynamic_timing:
+            return
+        page = addr & ~0x3FF
+        c = self._bus_cycles.get(page)
+        if c is None or self._bus_key != (self.core_hz, self._fill_key):
+            if self._bus_key != (self.core_hz, self._fill_key):
+                self._bus_cycles.clear()
+                self._bus_key = (self.core_hz, self._fill_key)
+            c = self._periph_latency.cycles(addr, self.ctx.clock_hz, self.core_hz)
+            self._bus_cycles[page] = c
+        self.counter.cycles = self.counter.cycles + c
+        self._bus_total += c
+
     def _mmio_read(self, uc, offset: int, size: int, page_base: int) -> int:
         self._check_wall()
         addr = page_base + offset
+        self._bus_cost(addr)
         p = self._window(addr)
         if p is None:
             self.log(f"read of reserved peripheral address {addr:#010x}")
@@ -689,6 +709,7 @@ class Machine:
     def _mmio_write(self, uc, offset: int, size: int, value: int, page_base: int) -> None:
         self._check_wall()
         addr = page_base + offset
+        self._bus_cost(addr)
         p = self._window(addr)
         if p is None:
             self.log(f"write {value:#x} to reserved peripheral address {addr:#010x}")
@@ -1033,7 +1054,8 @@ class Machine:
             exceptions_taken=dict(self.engine.stats.taken),
             dp_emulated=getattr(self._dp, "executed", 0) if self._dp else 0,
             unmodelled_accesses=unmodelled, log=list(self._log),
-            timing=self.counter.dynamic_stats() if self.config.dynamic_timing else {},
+            timing=({**self.counter.dynamic_stats(), "stall_peripheral_cycles": self._bus_total}
+                    if self.config.dynamic_timing else {}),
             warnings=list(self.warnings))
 
 

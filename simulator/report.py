@@ -82,7 +82,8 @@ def _timing_breakdown(t: dict) -> dict:
     br = t["branches_predicted"] + t["branches_mispredicted"]
     return {
         "stalls": {"icache_and_flash": t["stall_icache_cycles"],
-                   "branch_mispredict": t["stall_branch_cycles"]},
+                   "branch_mispredict": t["stall_branch_cycles"],
+                   "peripheral_bus": t.get("stall_peripheral_cycles", 0)},
         "icache_hit_rate": t["icache_hits"] / ic if ic else None,
         "icache": {"hits": t["icache_hits"], "misses": t["icache_misses"],
                    "uncached_line_fetches": t["uncached_line_fetches"]},
@@ -137,7 +138,8 @@ def print_summary(report: dict[str, Any], console) -> None:
                   + (f", branches predicted {100 * br:.1f} %" if br is not None else ""))
         st = tm["stalls"]
         t.add_row("stalls", f"I-fetch/flash {st['icache_and_flash']:,}, "
-                  f"mispredicts {st['branch_mispredict']:,} cycles")
+                  f"mispredicts {st['branch_mispredict']:,}, "
+                  f"peripheral bus {st.get('peripheral_bus', 0):,} cycles")
     if tm["sleep_cycles"]:
         t.add_row("asleep", f"{tm['sleep_cycles']:,} cycles "
                   f"({100 * tm['sleep_cycles'] / max(s['cycles'], 1):.1f} %)")

@@ -38,3 +38,39 @@ class M7DynamicParams:
         else:
             axi = self.sram_access_cycles + self.critical_word_beats + self.axi_interconnect_cycles
         return int(round(axi * ratio))
+
+
+# Peripheral buses by address (RM0433 Table 8 / Figure 1): (start, end, bus clock name).
+# The Cortex-M7 private peripheral bus (SCS, DWT at 0xE0000000) runs at the core clock.
+PERIPHERAL_BUSES = (
+    (0x40000000, 0x4000D3FF, "pclk1"),    # APB1 (D2)
+    (0x40010000, 0x40017FFF, "pclk2"),    # APB2 (D2)
+    (0x40020000, 0x4007FFFF, "hclk"),     # AHB1 (D2)
+    (0x48020000, 0x48023FFF, "hclk"),     # AHB2 (D2)
+    (0x50000000, 0x50003FFF, "pclk3"),    # APB3 (D1)
+    (0x51000000, 0x52FFFFFF, "hclk"),     # AHB3 / AXI (D1)
+    (0x58000000, 0x58006FFF, "pclk4"),    # APB4 (D3)
+    (0x58020000, 0x58027FFF, "hclk"),     # AHB4 (D3)
+)
+
+
+@dataclass(frozen=True)
+class PeripheralLatency:
+    """CPU cycles a load or store to a peripheral register takes (it cannot be cached or
+    buffered away). chosen: no public per-bus figure for the H7; 2 clock cycles of the
+    peripheral's bus plus 2 AHB cycles for the bridge from the AXI matrix, rounded up to CPU
+    cycles; the private peripheral bus (SCS, DWT) costs 1 CPU cycle."""
+
+    bus_cycles: int = 2
+    bridge_ahb_cycles: int = 2
+    ppb_cycles: int = 1
+
+    def cycles(self, address: int, clock_hz, core_hz: float) -> int:
+        if address >= 0xE0000000:
+            return self.ppb_cycles
+        hclk = clock_hz("hclk") or core_hz
+        for start, end, bus in PERIPHERAL_BUSES:
+            if start <= address <= end:
+                f = clock_hz(bus) or hclk
+                return int(-(-self.bus_cycles * core_hz // f) - (-self.bridge_ahb_cycles * core_hz // hclk))
+        return int(-(-self.bridge_ahb_cycles * core_hz // hclk))
