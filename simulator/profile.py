@@ -762,9 +762,15 @@ def profile_parser() -> argparse.ArgumentParser:
     g.add_argument("--annotate", action="append", default=[], metavar="FUNCTION",
                    help="print the annotated disassembly of FUNCTION (repeatable)")
     t = p.add_argument_group("instruction trace (Python per instruction inside the window)")
-    t.add_argument("--trace", type=Path, metavar="FILE",
-                   help="write an instruction trace (pc, cycle) of the window; read it with "
-                        "simulate trace-dump FILE --elf FIRMWARE.elf")
+    t.add_argument("--trace", type=Path, metavar="FILE", nargs="?", const=Path(""),
+                   help="write an instruction trace (pc, cycle) of the window (default file: "
+                        "traces/<firmware>.trace); read it with simulate trace-dump FILE "
+                        "--elf FIRMWARE.elf")
+    t.add_argument("--trace-from", metavar="SYMBOL|ADDR",
+                   help="open the window when execution first reaches this function or "
+                        "address (instead of --trace-start)")
+    t.add_argument("--trace-range", metavar="LO:HI",
+                   help="record only instructions in this address range")
     t.add_argument("--trace-start", type=_cycles_arg, default=0, metavar="CYCLE",
                    help="open the window at this core cycle (default 0)")
     t.add_argument("--trace-cycles", type=_cycles_arg, default=None, metavar="N",
@@ -801,6 +807,9 @@ def profile_main(argv: list[str]) -> int:
     args = profile_parser().parse_args(argv)
     if args.top <= 0:
         return _error("--top must be positive")
+    if args.trace is not None and str(args.trace) in ("", "."):
+        args.trace = Path("traces") / f"{args.firmware.stem}.trace"
+        args.trace.parent.mkdir(exist_ok=True)
     for opt in ("callgrind", "speedscope", "perfetto", "trace"):
         path = getattr(args, opt)
         if path is not None and not path.parent.resolve().is_dir():
@@ -812,8 +821,11 @@ def profile_main(argv: list[str]) -> int:
             return
         from .trace import TraceRecorder
         try:
+            from .trace import parse_range
+            rng = parse_range(args.trace_range) if args.trace_range else None
             recorder.append(TraceRecorder(machine, args.trace_start, args.trace_cycles,
-                                          args.trace_max or 1_000_000, args.trace_function))
+                                          args.trace_max or 1_000_000, args.trace_function,
+                                          start_at=args.trace_from, address_range=rng))
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
 

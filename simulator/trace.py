@@ -49,18 +49,24 @@ class TraceRecorder:
     """Attach to a Machine before ``run()``; call :meth:`write` after it."""
 
     def __init__(self, machine, start_cycle: int = 0, cycles: int | None = None,
-                 max_insns: int = 1_000_000, function: str | None = None) -> None:
+                 max_insns: int = 1_000_000, function: str | None = None,
+                 start_at: str | None = None,
+                 address_range: tuple[int, int] | None = None) -> None:
         self.m = machine
         self.start = max(int(start_cycle), 0)
-        self.end = self.start + int(cycles) if cycles else None
+        self.cycles = int(cycles) if cycles else None
+        self.end = self.start + self.cycles if self.cycles else None
         self.max = int(max_insns)
         self.function = function
+        self.start_at = start_at
         if function is not None:
             sym = machine.fw.symbol(function)
             if sym is None or sym.kind not in ("FUNC", "NOTYPE"):
                 raise ValueError(f"--trace-function: no function named {function!r}")
             size = sym.size or 2
             self.range = (sym.addr & ~1, (sym.addr & ~1) + size - 1)
+        elif address_range is not None:
+            self.range = (address_range[0] & ~1, address_range[1])
         else:
             self.range = (0, 0xFFFFFFFF)
         self.pcs: list[int] = []
@@ -68,10 +74,38 @@ class TraceRecorder:
         self.truncated = False
         self._hook = None
         self._done = False
-        if self.start <= 0:
+        self._trigger = None
+        if start_at is not None:
+            # open the window when execution first reaches SYMBOL or ADDR
+            addr = resolve_address(machine.fw, start_at)
+            from unicorn import UC_HOOK_CODE
+            self._trigger = machine.uc.hook_add(UC_HOOK_CODE, self._triggered, begin=addr,
+                                                end=addr)
+        elif self.start <= 0:
             self._on()
         else:
             machine.schedule(self.start, lambda _c: self._on())
+
+    def _triggered(self, uc, address: int, size: int, _ud) -> None:
+        # a code hook may not reshape hooks mid-block: open the window from the event loop
+        if self._trigger is None:
+            return
+        # Stop before this instruction runs (the PC is exact in code hooks) and take back the
+        # cost of the rest of its block, which runs again, counted, when the CPU resumes.
+        self.m.counter.undo_rest_of_block(address)
+        self.m.counter.forget_previous_block()     # its branch was already predicted
+        self.start = self.m.now()
+        if self.cycles:
+            self.end = self.start + self.cycles
+        self.m.schedule(self.m.now(), lambda _c: self._open_from_trigger())
+        self.m._stop_requested = True
+        uc.emu_stop()
+
+    def _open_from_trigger(self) -> None:
+        if self._trigger is not None:
+            self.m.uc.hook_del(self._trigger)
+            self._trigger = None
+            self._on()
 
     def _flush(self) -> None:
         self.m.uc.ctl_remove_cache(0, 0xFFFFFFFF)
@@ -111,7 +145,9 @@ class TraceRecorder:
         cyc = np.asarray(self.cyc, dtype=np.int64)
         header = {"format": 1, "firmware": str(self.m.fw.path), "core_hz": self.m.core_hz,
                   "window": {"start_cycle": self.start, "end_cycle": self.end,
-                             "function": self.function, "max_instructions": self.max},
+                             "function": self.function, "max_instructions": self.max,
+                             "start_at": self.start_at,
+                             "address_range": [self.range[0], self.range[1]]},
                   "count": int(len(pcs)), "first_cycle": int(cyc[0]) if len(cyc) else 0,
                   "truncated": self.truncated}
         return Trace(header, pcs, cyc)
@@ -121,6 +157,28 @@ class TraceRecorder:
         t = self.trace()
         write_trace(path, t)
         return t
+
+
+def resolve_address(fw, text: str) -> int:
+    """A symbol name or a number (0x...) -> code address (Thumb bit clear)."""
+    sym = fw.symbol(text)
+    if sym is not None:
+        return sym.addr & ~1
+    try:
+        return int(text, 0) & ~1
+    except ValueError:
+        raise ValueError(f"--trace-from: {text!r} is neither a symbol nor an address") from None
+
+
+def parse_range(text: str) -> tuple[int, int]:
+    """'LO:HI' (numbers, 0x...) -> inclusive address range."""
+    try:
+        lo, hi = (int(x, 0) for x in text.split(":", 1))
+    except ValueError:
+        raise ValueError(f"--trace-range wants LO:HI addresses, not {text!r}") from None
+    if hi < lo:
+        raise ValueError(f"--trace-range {text}: HI is below LO")
+    return lo, hi
 
 
 def write_trace(path: Path, t: Trace) -> None:

@@ -463,3 +463,25 @@ def test_inferred_block_extents_match_unicorn(elf):
     assert p.blocks
     for b in p.blocks:
         assert sizes[b.start] == {b.end - b.start}, m.fw.describe(b.start)
+
+
+def test_trace_from_symbol_starts_at_its_first_instruction_and_changes_no_cycle(
+        firmware_build, tmp_path):
+    from simulator.cli import main as cli_main
+    from simulator.trace import read_trace
+
+    fw = str(firmware_build / "hello.elf")
+    plain = tmp_path / "plain.json"
+    traced = tmp_path / "traced.json"
+    out = tmp_path / "t.trace"
+    assert cli_main([fw, "-q", "--json", str(plain)]) == 0
+    assert cli_main(["profile", fw, "-q", "--json", str(traced), "--trace", str(out),
+                     "--trace-from", "main", "--trace-max", "500",
+                     "--trace-range", "0x08000000:0x081FFFFF"]) == 0
+    t = read_trace(out)
+    main_addr = load_firmware(firmware_build / "hello.elf").symbol("main").addr
+    assert int(t.pcs[0]) == main_addr
+    assert len(t) == 500 and all(0x08000000 <= int(p) <= 0x081FFFFF for p in t.pcs)
+    a = json.loads(plain.read_text())["summary"]
+    b = json.loads(traced.read_text())["summary"]
+    assert (a["cycles"], a["instructions"]) == (b["cycles"], b["instructions"])
