@@ -346,9 +346,9 @@ class Machine:
         for w in self.platform.peripherals:
             try:
                 cls = model_class(w.model)
-            except LookupError as exc:          # TEMP while models land
-                self.log(str(exc))
-                cls = model_class(None)
+            except LookupError as exc:
+                from .platform import PlatformError
+                raise PlatformError(str(exc)) from exc
             params = dict(w.params)
             if w.irqs:
                 params["irqs"] = w.irqs
