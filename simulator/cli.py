@@ -236,6 +236,7 @@ def _simulate(args: argparse.Namespace, inp: Inputs, cpu_freq_mhz: float | None,
     attach recorders (traces) between building the machine and running it."""
     from .elf import FirmwareError
     from .machine import ExitReason, Machine, RunConfig
+    from .platform import PlatformError
     from .power import PowerModelError
     from .report import build_report
 
@@ -248,7 +249,7 @@ def _simulate(args: argparse.Namespace, inp: Inputs, cpu_freq_mhz: float | None,
                            cpu_freq_hz=cpu_freq_mhz * 1e6 if cpu_freq_mhz else None,
                            profile=profile)
         machine = Machine(inp.firmware, inp.platform, config)
-    except FirmwareError as exc:
+    except (FirmwareError, PlatformError) as exc:
         raise UsageError(str(exc)) from exc
     except PowerModelError as exc:
         raise UsageError(f"--cpu-freq: {exc}") from exc
