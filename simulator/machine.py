@@ -235,6 +235,10 @@ class Machine:
             self.counter.stop_on_new_stack_minimum()
         if self.config.profile:
             self.counter.enable_profile()
+        sbrk = firmware.symbol("_sbrk")
+        if sbrk is not None and sbrk.kind == "FUNC":
+            self.uc.hook_add(UC_HOOK_CODE, self.ram.on_heap_growth, begin=sbrk.addr,
+                             end=sbrk.addr)
         from .timing.dynamic import M7DynamicParams, PeripheralLatency
         self.dyn = M7DynamicParams()
         self._periph_latency = PeripheralLatency()

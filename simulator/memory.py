@@ -70,6 +70,7 @@ class MemoryTracker:
     overflow: str | None = None
     min_sp: int = 0xFFFFFFFF
     deepest: dict[str, Any] | None = None     # where the lowest SP was reached, with a call stack
+    heap_growth: dict[str, Any] | None = None # where the heap last grew (_sbrk), with a call stack
     _last_scan: int = -(1 << 62)
 
     def paint(self) -> None:
@@ -196,10 +197,34 @@ class MemoryTracker:
         sp = m.uc.reg_read(UC_ARM_REG_SP)
         if self.stack is None or sp < 0:
             return
-        low, _ = m.counter.stack_watch()
         block = int(m.counter.state[18])       # SP_MIN_AT: the block that lowered SP
+        frames = self.call_stack(block, sp, m.uc.reg_read(UC_ARM_REG_LR))
+        self.deepest = {"sp": sp, "bytes": self.stack.end - sp, "cycle": m.now(),
+                        "seconds": m.now_seconds(), "where": frames[0],
+                        "pc": m.uc.reg_read(UC_ARM_REG_PC), "call_stack": frames}
+
+    def on_heap_growth(self, uc, address: int, size: int, _ud) -> None:
+        """Code hook on the firmware's _sbrk: remember where the heap last grew (the heap
+        peak is reached by the latest growth), with its call stack."""
+        from unicorn.arm_const import UC_ARM_REG_LR, UC_ARM_REG_R0, UC_ARM_REG_SP
+
+        incr = uc.reg_read(UC_ARM_REG_R0)
+        if incr == 0 or incr >= 0x80000000:
+            return
+        m = self.machine
+        lr = uc.reg_read(UC_ARM_REG_LR)
+        frames = self.call_stack(address, uc.reg_read(UC_ARM_REG_SP), lr)
+        self.heap_growth = {"increment": incr, "cycle": m.now(), "seconds": m.now_seconds(),
+                            "where": frames[1] if len(frames) > 1 else frames[0],
+                            "call_stack": frames}
+
+    def call_stack(self, pc: int, sp: int, lr: int) -> list[str]:
+        """Frames from ``pc`` outwards, recovered by scanning the stack for return addresses."""
+        m = self.machine
+        block = pc
         frames = [m.fw.describe(block)]
-        lr = m.uc.reg_read(UC_ARM_REG_LR)
+        if self.stack is None:
+            return frames
         # Accept a return address only if its call site calls the function of the frame
         # found so far (BL immediate: target checked; BLX register: accepted), so stale
         # return addresses left deeper in the stack by earlier calls are skipped.
@@ -227,9 +252,7 @@ class MemoryTracker:
             frames.append(m.fw.describe(site))
             current = m.fw.function_at(site)
             k = j + 1
-        self.deepest = {"sp": sp, "bytes": self.stack.end - sp, "cycle": m.now(),
-                        "seconds": m.now_seconds(), "where": frames[0],
-                        "pc": m.uc.reg_read(UC_ARM_REG_PC), "call_stack": frames}
+        return frames
 
     def _stack_words(self, sp: int) -> list[int]:
         m = self.machine
@@ -357,7 +380,8 @@ class MemoryTracker:
                 "deepest": self.deepest},
             "heap": None if self.heap is None else {
                 "region": self.heap.region, "start": self.heap.start, "end": self.heap.end,
-                "found_from": self.heap.source, "peak": peak(self.heap_peak)},
+                "found_from": self.heap.source, "peak": peak(self.heap_peak),
+                "last_growth": self.heap_growth},
             "live_peak": peak(self.live_peak),
             "overflow": self.overflow,
             "timeline": [s.__dict__ for s in _thin(self.samples, 500)],

@@ -162,7 +162,9 @@ def print_summary(report: dict[str, Any], console) -> None:
                  f"observed at {st['peak']['observed_at']}")
         t.add_row("stack peak", f"{st['peak']['bytes']:,} of {st['end'] - st['start']:,} B ({where})")
     if mem.get("heap") and mem["heap"].get("peak") and mem["heap"]["peak"]["bytes"]:
-        t.add_row("heap peak", f"{mem['heap']['peak']['bytes']:,} B")
+        grown = mem["heap"].get("last_growth")
+        t.add_row("heap peak", f"{mem['heap']['peak']['bytes']:,} B"
+                  + (f" (last grew in {grown['where']})" if grown else ""))
     t.add_row("flash", f"{mem['flash_bytes']:,} B")
     if s["energy_joules"] is None:
         t.add_row("energy", "n/a")

@@ -125,6 +125,19 @@ def test_budget_lines_name_region_peak_and_budget():
                      "peak RAM in DTCM 600 B exceeds its budget of 512 B"]
 
 
+def test_heap_growth_and_stack_peak_locations_in_newlib_printf(firmware_build):
+    m, r = run(firmware_build / "hello.elf")
+    mem = m.ram.report()
+    grown = mem["heap"]["last_growth"]
+    assert grown["increment"] > 0
+    assert grown["call_stack"][0].startswith("_sbrk+")
+    assert any(f.startswith("_malloc_r+") for f in grown["call_stack"])
+    deep = mem["stack"]["deepest"]["call_stack"]
+    # printf of a double is the deepest point: main -> printf -> _vfprintf_r -> _dtoa_r ...
+    names = [f.split("+")[0] for f in deep]
+    assert names[-2:] == ["main", "reset_continue"] and "printf" in names and "_dtoa_r" in names
+
+
 def test_ci_gate_hello_fits_1mib_and_its_own_budget(firmware_build, capsys):
     budget = firmware_build.parent / "apps/hello/budget.toml"
     assert main([str(firmware_build / "hello.elf"), "-q", "--max-ram", "1MiB",
