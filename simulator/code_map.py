@@ -57,6 +57,30 @@ def lowers_sp(halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return m & starts
 
 
+def end_kinds(halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per halfword index j: 1 when a call (BL, BLX) ends at j, 2 when a return (BX LR,
+    POP/LDM SP! with PC, LDR PC,[SP],#4) ends there (ARMv7-M ARM A7.7), for the shadow call
+    stack of the profiler."""
+    n = len(halfwords)
+    out = np.zeros(n + 1, dtype=np.int64)
+    h = halfwords
+    nxt = np.zeros_like(h)
+    nxt[:-1] = h[1:]
+    wide = is_32bit(h)
+    call32 = ((h & 0xF800) == 0xF000) & ((nxt & 0xC000) == 0xC000)
+    call16 = (h & 0xFF87) == 0x4780
+    ret16 = (h == 0x4770) | ((h & 0xFF00) == 0xBD00)
+    ret32 = ((h == 0xE8BD) & ((nxt & 0x8000) != 0)) | ((h == 0xF85D) & (nxt == 0xFB04))
+    idx = np.flatnonzero(starts)
+    for i in idx:
+        length = 2 if wide[i] else 1
+        if (wide[i] and call32[i]) or (not wide[i] and call16[i]):
+            out[i + length] = 1
+        elif (wide[i] and ret32[i]) or (not wide[i] and ret16[i]):
+            out[i + length] = 2
+    return out
+
+
 def instruction_starts(halfwords: np.ndarray, code_mask: np.ndarray) -> np.ndarray:
     """Linear sweep over Thumb code: True at each halfword that starts an instruction."""
     n = len(halfwords)
@@ -91,7 +115,8 @@ class CodeTable:
         sp_prefix = np.zeros(len(self.costs) + 1, dtype=np.int64)
         np.cumsum(lowers_sp(self.halfwords, self.starts).astype(np.int64), out=sp_prefix[1:])
         return CodeRegion(self.base, 2 * len(self.costs), cost_prefix, count_prefix,
-                          cacheable=self.kind != "tcm", kind=self.kind, sp_lower_prefix=sp_prefix)
+                          cacheable=self.kind != "tcm", kind=self.kind, sp_lower_prefix=sp_prefix,
+                          end_kind=end_kinds(self.halfwords, self.starts))
 
 
 def build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> list[CodeTable]:

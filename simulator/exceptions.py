@@ -138,6 +138,9 @@ class ExceptionEngine:
         self.event_register = False   # WFE/SEV event latch
         self.sevonpend = False
         self.on_return: list[Callable[[int], None]] = []   # called with the number returned from
+        # (number, handler address, cycle the exception was taken or None when tail-chained)
+        self.on_enter: list[Callable[[int, int, int | None], None]] = []
+        self.on_returned: list[Callable[[bool], None]] = []   # after a return (tail-chained?)
 
     # --- priorities (ARMv7-M B1.5.4) --------------------------------------------------------
     def priority(self, n: int) -> int:
@@ -265,10 +268,11 @@ class ExceptionEngine:
         exc_return = 0xFFFFFFE1 if handler_mode else (0xFFFFFFED if use_psp else 0xFFFFFFE9)
         if not fp_frame:
             exc_return |= 0x10
-        self._enter(n, exc_return)
-        self.charge(ENTRY_CYCLES)
+        started = self.now()
+        self.charge(ENTRY_CYCLES)        # before _enter: the handler's time starts after it
+        self._enter(n, exc_return, started)
 
-    def _enter(self, n: int, exc_return: int) -> None:
+    def _enter(self, n: int, exc_return: int, started: int | None = None) -> None:
         uc = self.uc
         vector = struct.unpack("<I", uc.mem_read(self.vtor + 4 * n, 4))[0]
         self.pending.discard(n)
@@ -280,6 +284,8 @@ class ExceptionEngine:
             raise Lockup(f"vector {n} at {self.vtor + 4 * n:#010x} is {vector:#010x}, "
                          "not a Thumb address (INVSTATE on exception entry)")
         uc.reg_write(UC_ARM_REG_PC, vector)
+        for cb in self.on_enter:
+            cb(n, vector, started)
 
     def handler_address(self, n: int) -> int:
         return struct.unpack("<I", self.uc.mem_read(self.vtor + 4 * n, 4))[0] & ~1
@@ -302,8 +308,10 @@ class ExceptionEngine:
         nxt = self.preempting()
         if nxt is not None:
             self.stats.tail_chains += 1
-            self._enter(nxt, exc_return)
             self.charge(TAILCHAIN_CYCLES)
+            self._enter(nxt, exc_return)
+            for cb in self.on_returned:
+                cb(True)
             return
         use_psp = bool(exc_return & 4)
         fp_frame = not exc_return & 0x10
@@ -340,6 +348,8 @@ class ExceptionEngine:
             uc.reg_write(UC_ARM_REG_CONTROL, control)
         uc.reg_write(UC_ARM_REG_PC, pc | 1)
         self.charge(RETURN_CYCLES)
+        for cb in self.on_returned:
+            cb(False)
 
     # --- faults --------------------------------------------------------------------------
     def fault(self, bit: int, pc: int, address: int | None = None,

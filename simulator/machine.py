@@ -235,6 +235,11 @@ class Machine:
             self.counter.stop_on_new_stack_minimum()
         if self.config.profile:
             self.counter.enable_profile()
+            self.counter.enable_shadow_stack()
+            self.engine.on_enter.append(
+                lambda n, vec, started: self.counter.shadow_exception_enter(vec, started))
+            self.engine.on_return.append(lambda n: self.counter.shadow_exception_return())
+            self.engine.on_returned.append(self.counter.shadow_exception_returned)
         sbrk = firmware.symbol("_sbrk")
         if sbrk is not None and sbrk.kind == "FUNC":
             self.uc.hook_add(UC_HOOK_CODE, self.ram.on_heap_growth, begin=sbrk.addr,
@@ -303,6 +308,8 @@ class Machine:
         self._mmio_count = 0
         self._wall0 = time.monotonic()
         self._boot()
+        if self.config.profile:
+            self.counter.shadow_push_root(self.uc.reg_read(UC_ARM_REG_PC) & ~1)
 
     # --- construction ------------------------------------------------------------------------
     def _map_memory(self) -> None:
@@ -1042,6 +1049,8 @@ class Machine:
 
     def _result(self, wall: float) -> RunResult:
         self._close_segment()
+        if self.config.profile:
+            self.counter.shadow_finish()
         reason, code, diag = self._exit or (ExitReason.LOCKUP, 4, "no exit")
         self.semihosting.close_all()
         unmodelled: dict[str, int] = {}

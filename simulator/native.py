@@ -62,6 +62,19 @@ PREV_BLOCK = 53     # address of the last SP-lowering block
 SP_STOP_ON_MIN = 16 # 1: stop the CPU at each new lowest SP (Python records where it was)
 SP_EVENT = 17       # set with that stop; Python clears it
 SP_MIN_AT = 18      # block after which the lowest SP was seen
+SS_ON = 19          # shadow call stack on (with profiling)
+SS_DEPTH = 20
+SS_RET_PTR = 21     # int64[SS_MAX] return address of each frame (-2: exception frame)
+SS_CYC_PTR = 22     # int64[SS_MAX] cycle count when the frame was entered
+SS_CALLEE_PTR = 23  # int64[SS_MAX] entry address of the frame's function
+SS_INS_PTR = 24     # int64[SS_MAX] instruction count when the frame was entered
+SS_MAX = 25
+SS_OVERFLOW = 26
+LAST_END = 27       # end address of the previous block, for call/return detection (-1: none)
+EXC_TOTAL = 28      # cycles spent inside (outermost) exception frames so far
+EXC_DEPTH = 29      # exception frames open
+EXC_START = 30      # cycle the outermost open exception frame began
+SS_EXC_PTR = 31     # int64[SS_MAX] EXC_TOTAL when the frame was entered
 UC_SP = 12          # UC_ARM_REG_SP
 PROFILE_ON = 48     # 1: per-block counters and the edge table are updated
 EDGE_TABLE = 49     # pointer: int64[entries * 3] (from block, to block, count), open addressing
@@ -69,8 +82,11 @@ EDGE_ENTRIES = 50   # power of two
 LAST_BLOCK = 51     # start address of the previous block (-1 after an exception)
 EDGE_DROPPED = 52   # transitions not recorded because the table was full
 REGION_TABLE = 56   # per region: base, size, cost prefix ptr, count prefix ptr, kind,
-REGION_STRIDE = 9   # fill cycles, SP-lowering prefix ptr (0: none), block exec count ptr,
-                    # block cycles ptr (both per halfword, 0 when not profiling)
+REGION_STRIDE = 13  # fill cycles, SP-lowering prefix ptr (0: none), block exec count ptr,
+                    # block cycles ptr (both per halfword, 0 when not profiling), end-kind
+                    # ptr (per halfword: 1 a call ends there, 2 a return), inclusive cycles,
+                    # active frames, inclusive instructions (per function entry halfword)
+END_CALL, END_RETURN = 1, 2
 MAX_REGIONS = 8
 REGION_CYCLES = REGION_TABLE + REGION_STRIDE * MAX_REGIONS   # cycles spent in each region
 STATE_SIZE = REGION_CYCLES + MAX_REGIONS
@@ -176,6 +192,83 @@ def _branch(st, a):
 
 
 @njit(cache=True)
+def _frame_slot(st, addr, which):
+    """Pointer array ``which`` (o+10..12) of the region holding addr, and addr's index."""
+    for r in range(st[N_REGIONS]):
+        o = REGION_TABLE + r * REGION_STRIDE
+        base = st[o]
+        if addr >= base and addr < base + st[o + 1] and st[o + which] != 0:
+            return carray(_i64_ptr(st[o + which]), (st[o + 1] >> 1) + 1), (addr - base) >> 1
+    return carray(_i64_ptr(st[SS_RET_PTR]), 1), -1
+
+
+@njit(cache=True)
+def _pop_frame(st):
+    k = st[SS_DEPTH] - 1
+    callee = carray(_i64_ptr(st[SS_CALLEE_PTR]), st[SS_MAX])
+    cyc = carray(_i64_ptr(st[SS_CYC_PTR]), st[SS_MAX])
+    ins = carray(_i64_ptr(st[SS_INS_PTR]), st[SS_MAX])
+    exc = carray(_i64_ptr(st[SS_EXC_PTR]), st[SS_MAX])
+    c = callee[k]
+    act, i = _frame_slot(st, c, 11)
+    if i >= 0:
+        act[i] -= 1
+        if act[i] == 0:                     # outermost activation: recursion counted once
+            incl, _ = _frame_slot(st, c, 10)
+            # time spent in interrupt handlers meanwhile is theirs, not this function's
+            incl[i] += st[CYCLES] - cyc[k] - (st[EXC_TOTAL] - exc[k])
+            inci, _ = _frame_slot(st, c, 12)
+            inci[i] += st[INSNS] - ins[k]
+    st[SS_DEPTH] = k
+
+
+@njit(cache=True)
+def _shadow(st, a):
+    """Shadow call stack: a block entered after a taken BL/BLX pushes a frame; a block
+    entered after a return pops frames down to the one whose return address it is (so
+    tail calls and longjmp-like unwinding close every frame they skip)."""
+    prev_end = st[LAST_END]
+    if prev_end < 0:
+        return
+    kind = 0
+    for r in range(st[N_REGIONS]):
+        o = REGION_TABLE + r * REGION_STRIDE
+        base = st[o]
+        if prev_end > base and prev_end <= base + st[o + 1]:
+            if st[o + 9] != 0:
+                ek = carray(_i64_ptr(st[o + 9]), (st[o + 1] >> 1) + 1)
+                kind = ek[(prev_end - base) >> 1]
+            break
+    if kind == END_CALL:
+        if a == prev_end:                   # a conditional call not taken
+            return
+        d = st[SS_DEPTH]
+        if d >= st[SS_MAX]:
+            st[SS_OVERFLOW] += 1
+            return
+        carray(_i64_ptr(st[SS_RET_PTR]), st[SS_MAX])[d] = prev_end
+        carray(_i64_ptr(st[SS_CYC_PTR]), st[SS_MAX])[d] = st[CYCLES]
+        carray(_i64_ptr(st[SS_CALLEE_PTR]), st[SS_MAX])[d] = a
+        carray(_i64_ptr(st[SS_INS_PTR]), st[SS_MAX])[d] = st[INSNS]
+        carray(_i64_ptr(st[SS_EXC_PTR]), st[SS_MAX])[d] = st[EXC_TOTAL]
+        st[SS_DEPTH] = d + 1
+        act, i = _frame_slot(st, a, 11)
+        if i >= 0:
+            act[i] += 1
+    elif kind == END_RETURN:
+        ret = carray(_i64_ptr(st[SS_RET_PTR]), st[SS_MAX])
+        j = st[SS_DEPTH] - 1
+        while j >= 0 and ret[j] != a:
+            if ret[j] == -2:                # never unwind through an exception frame
+                return
+            j -= 1
+        if j < 0:
+            return
+        while st[SS_DEPTH] > j:
+            _pop_frame(st)
+
+
+@njit(cache=True)
 def _edge(st, a):
     """Count the transition from the previous block to this one (dynamic CFG)."""
     prev = st[LAST_BLOCK]
@@ -225,6 +318,9 @@ def _block_hook(uc, address, size, user_data):
         st[STOPPED] = 1
         _call_stop(st[STOP_FN], uc)
         return
+    if st[SS_ON] != 0:
+        _shadow(st, np.int64(address))
+        st[LAST_END] = np.int64(address) + size
     st[BLOCK_ADDR] = address
     st[BLOCK_CYCLES] = st[CYCLES]
     st[BLOCK_SIZE] = size
@@ -289,6 +385,7 @@ class CodeRegion:
     cacheable: bool = False
     kind: str = "tcm"
     sp_lower_prefix: np.ndarray | None = None   # prefix count of SP-lowering instructions
+    end_kind: np.ndarray | None = None          # per halfword: a call / return ends there
 
 
 class NativeCounter:
@@ -384,6 +481,116 @@ class NativeCounter:
         """The next block does not follow a branch (exception entry or return)."""
         self.state[PREV_END] = -1
         self.state[LAST_BLOCK] = -1
+        self.state[LAST_END] = -1
+
+    # --- shadow call stack (with profiling) ------------------------------------------------
+    def enable_shadow_stack(self, max_depth: int = 4096) -> None:
+        st = self.state
+        self._ss = {k: np.zeros(max_depth, dtype=np.int64)
+                    for k in ("ret", "cyc", "callee", "ins", "exc")}
+        st[SS_EXC_PTR] = self._ss["exc"].ctypes.data
+        st[SS_RET_PTR] = self._ss["ret"].ctypes.data
+        st[SS_CYC_PTR] = self._ss["cyc"].ctypes.data
+        st[SS_CALLEE_PTR] = self._ss["callee"].ctypes.data
+        st[SS_INS_PTR] = self._ss["ins"].ctypes.data
+        st[SS_MAX] = max_depth
+        st[SS_DEPTH] = 0
+        self._frames = []
+        for i, r in enumerate(self._regions):
+            n = len(r.cost_prefix)
+            arrs = (r.end_kind if r.end_kind is not None else np.zeros(n, np.int64),
+                    np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64))
+            self._frames.append(arrs)
+            o = REGION_TABLE + REGION_STRIDE * i
+            for k, arr in enumerate(arrs):
+                st[o + 9 + k] = arr.ctypes.data
+        st[LAST_END] = -1
+        st[SS_ON] = 1
+
+    def _slot(self, addr: int, which: int):
+        for r, arrs in zip(self._regions, getattr(self, "_frames", [])):
+            if r.base <= addr < r.base + r.size:
+                return arrs[which], (addr - r.base) >> 1
+        return None, -1
+
+    def shadow_push_root(self, entry: int) -> None:
+        """The frame of the reset handler: the run starts inside it."""
+        self._push(entry, -3)
+
+    def shadow_exception_enter(self, handler: int, started: int | None) -> None:
+        """An exception frame: its handler gets inclusive time until the matching return;
+        the functions it interrupted do not (nor the entry/return cycles, which belong to
+        the exception mechanism)."""
+        st = self.state
+        if not st[SS_ON]:
+            return
+        if st[EXC_DEPTH] == 0 and started is not None:
+            st[EXC_START] = started
+        st[EXC_DEPTH] += 1
+        self._push(handler, -2)
+
+    def shadow_exception_returned(self, tail_chained: bool) -> None:
+        st = self.state
+        if st[SS_ON] and st[EXC_DEPTH] == 0 and not tail_chained:
+            st[EXC_TOTAL] += st[CYCLES] - st[EXC_START]
+
+    def _push(self, handler: int, marker: int) -> None:
+        st = self.state
+        if not st[SS_ON] or st[SS_DEPTH] >= st[SS_MAX]:
+            return
+        d = int(st[SS_DEPTH])
+        self._ss["exc"][d] = st[EXC_TOTAL]
+        self._ss["ret"][d] = marker
+        self._ss["cyc"][d] = st[CYCLES]
+        self._ss["callee"][d] = handler & ~1
+        self._ss["ins"][d] = st[INSNS]
+        st[SS_DEPTH] = d + 1
+        act, i = self._slot(handler & ~1, 2)
+        if act is not None:
+            act[i] += 1
+
+    def _pop(self) -> None:
+        st = self.state
+        k = int(st[SS_DEPTH]) - 1
+        c = int(self._ss["callee"][k])
+        act, i = self._slot(c, 2)
+        if act is not None:
+            act[i] -= 1
+            if act[i] == 0:
+                self._slot(c, 1)[0][i] += (st[CYCLES] - self._ss["cyc"][k]
+                                           - (st[EXC_TOTAL] - self._ss["exc"][k]))
+                self._slot(c, 3)[0][i] += st[INSNS] - self._ss["ins"][k]
+        st[SS_DEPTH] = k
+
+    def shadow_exception_return(self) -> None:
+        """Pop the frames of the handler being left, its exception frame included."""
+        st = self.state
+        if not st[SS_ON]:
+            return
+        ret = self._ss["ret"]
+        d = int(st[SS_DEPTH])
+        if not any(ret[j] == -2 for j in range(d)):
+            return
+        while st[SS_DEPTH] > 0:
+            last = ret[int(st[SS_DEPTH]) - 1]
+            self._pop()
+            if last == -2:
+                break
+        st[EXC_DEPTH] = max(int(st[EXC_DEPTH]) - 1, 0)
+
+    def shadow_finish(self) -> None:
+        """Close the frames still open when the run ends (main, an interrupted handler)."""
+        while self.state[SS_ON] and self.state[SS_DEPTH] > 0:
+            self._pop()
+
+    def inclusive(self) -> dict[int, tuple[int, int]]:
+        """Measured {function entry address: (inclusive cycles, inclusive instructions)} for
+        every function that was entered through a call or an exception."""
+        out = {}
+        for r, arrs in zip(self._regions, getattr(self, "_frames", [])):
+            for i in np.flatnonzero(arrs[1] | arrs[3]):
+                out[r.base + 2 * int(i)] = (int(arrs[1][i]), int(arrs[3][i]))
+        return out
 
     def enable_profile(self, edge_entries: int = 1 << 16) -> None:
         """Per-block execution counts and cycles, and block-to-block transition counts."""

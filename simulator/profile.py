@@ -81,6 +81,7 @@ class FunctionStats:
     handler: bool = False       # a vector-table target
     cycle_group: int | None = None   # SCC id when it is part of a recursion cycle
     pseudo: bool = False
+    incl_measured: bool = False # inclusive from the shadow call stack (else gprof estimate)
 
 
 @dataclass
@@ -180,6 +181,7 @@ class Profile:
                 "self_cycles": f.self_cycles, "self_instructions": f.self_ir,
                 "stall_cycles": f.stall_cycles,
                 "inclusive_cycles": round(f.incl_cycles, 3), "calls": f.calls,
+                "inclusive_measured": f.incl_measured,
                 "self_percent": 100.0 * f.self_cycles / tot, "handler": f.handler,
                 "cycle_group": f.cycle_group} for f in self.hot_functions(top)],
             "loops": [{
@@ -446,6 +448,14 @@ def build_profile(machine, result) -> Profile:
             c.incl_ir = g_incl[gt][1] * share
 
     roots = [k for k, f in funcs.items() if ext_calls.get(group_of[k], 0) == 0]
+
+    # Measured inclusive time from the native shadow call stack (calls, returns, tail calls
+    # and exception frames) replaces the gprof estimate for every function it saw entered.
+    measured = machine.counter.inclusive() if hasattr(machine.counter, "inclusive") else {}
+    for addr, (cyc, ins) in measured.items():
+        f = funcs.get(addr)
+        if f is not None:
+            f.incl_cycles, f.incl_ir, f.incl_measured = float(cyc), float(ins), True
 
     # loops: keep a backward edge only if it closes a cycle of the function's dynamic CFG
     # (the header reaches the latch instruction again); a backward jump to a join point of

@@ -485,3 +485,13 @@ def test_trace_from_symbol_starts_at_its_first_instruction_and_changes_no_cycle(
     a = json.loads(plain.read_text())["summary"]
     b = json.loads(traced.read_text())["summary"]
     assert (a["cycles"], a["instructions"]) == (b["cycles"], b["instructions"])
+
+
+def test_inclusive_is_measured_by_the_shadow_call_stack(run):
+    _, r, p = run
+    for name in ("main", "mid", "leaf", "SVC_Handler", "Reset_Handler"):
+        assert p.function(name).incl_measured, name
+    # the SVC handler's time is its own: main's inclusive excludes it
+    svc = p.function("SVC_Handler")
+    main = p.function("main")
+    assert main.incl_cycles + svc.incl_cycles <= r.cycles
