@@ -106,6 +106,8 @@ class CodeTable:
     starts: np.ndarray
     costs: np.ndarray
     kind: str = "tcm"          # platform region kind: tcm | flash | sram
+    stall_dep: np.ndarray | None = None     # static stall part: operand / unit waits
+    stall_issue: np.ndarray | None = None   # static stall part: issue restrictions
 
     def region(self) -> CodeRegion:
         cost_prefix = np.zeros(len(self.costs) + 1, dtype=np.int64)
@@ -114,9 +116,16 @@ class CodeTable:
         np.cumsum(self.starts.astype(np.int64), out=count_prefix[1:])
         sp_prefix = np.zeros(len(self.costs) + 1, dtype=np.int64)
         np.cumsum(lowers_sp(self.halfwords, self.starts).astype(np.int64), out=sp_prefix[1:])
+        def prefix(a):
+            if a is None:
+                return None
+            out = np.zeros(len(a) + 1, dtype=np.int64)
+            np.cumsum(a, out=out[1:])
+            return out
         return CodeRegion(self.base, 2 * len(self.costs), cost_prefix, count_prefix,
                           cacheable=self.kind != "tcm", kind=self.kind, sp_lower_prefix=sp_prefix,
-                          end_kind=end_kinds(self.halfwords, self.starts))
+                          end_kind=end_kinds(self.halfwords, self.starts),
+                          dep_prefix=prefix(self.stall_dep), issue_prefix=prefix(self.stall_issue))
 
 
 def build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> list[CodeTable]:
@@ -142,5 +151,8 @@ def build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> lis
         hws = np.frombuffer(bytes(buf), dtype="<u2").astype(np.int64)
         starts = instruction_starts(hws, code_mask)
         costs = np.asarray(model.static_costs(lo, hws, starts), dtype=np.int64)
-        tables.append(CodeTable(lo, hws, starts, costs, kinds[key]))
+        dep = iss = None
+        if hasattr(model, "static_stalls"):
+            dep, iss = model.static_stalls(lo, hws, starts)
+        tables.append(CodeTable(lo, hws, starts, costs, kinds[key], dep, iss))
     return tables

@@ -75,17 +75,20 @@ EXC_TOTAL = 28      # cycles spent inside (outermost) exception frames so far
 EXC_DEPTH = 29      # exception frames open
 EXC_START = 30      # cycle the outermost open exception frame began
 SS_EXC_PTR = 31     # int64[SS_MAX] EXC_TOTAL when the frame was entered
+STALL_DEP = 56      # static stall cycles: operand / unit waits (load-use, MAC/FP latencies)
+STALL_ISSUE = 57    # static stall cycles: issue restrictions (multi-cycle issue, forbidden pairs)
 UC_SP = 12          # UC_ARM_REG_SP
 PROFILE_ON = 48     # 1: per-block counters and the edge table are updated
 EDGE_TABLE = 49     # pointer: int64[entries * 3] (from block, to block, count), open addressing
 EDGE_ENTRIES = 50   # power of two
 LAST_BLOCK = 51     # start address of the previous block (-1 after an exception)
 EDGE_DROPPED = 52   # transitions not recorded because the table was full
-REGION_TABLE = 56   # per region: base, size, cost prefix ptr, count prefix ptr, kind,
-REGION_STRIDE = 13  # fill cycles, SP-lowering prefix ptr (0: none), block exec count ptr,
+REGION_TABLE = 60   # per region: base, size, cost prefix ptr, count prefix ptr, kind,
+REGION_STRIDE = 15  # fill cycles, SP-lowering prefix ptr (0: none), block exec count ptr,
                     # block cycles ptr (both per halfword, 0 when not profiling), end-kind
                     # ptr (per halfword: 1 a call ends there, 2 a return), inclusive cycles,
-                    # active frames, inclusive instructions (per function entry halfword)
+                    # active frames, inclusive instructions (per function entry halfword),
+                    # static stall prefix sums (operand waits, issue restrictions)
 END_CALL, END_RETURN = 1, 2
 MAX_REGIONS = 8
 REGION_CYCLES = REGION_TABLE + REGION_STRIDE * MAX_REGIONS   # cycles spent in each region
@@ -336,6 +339,11 @@ def _block_hook(uc, address, size, user_data):
             cost = carray(_i64_ptr(st[o + 2]), i1 + 1)
             count = carray(_i64_ptr(st[o + 3]), i1 + 1)
             c = cost[i1] - cost[i0]
+            if st[o + 13] != 0:
+                dep = carray(_i64_ptr(st[o + 13]), i1 + 1)
+                iss = carray(_i64_ptr(st[o + 14]), i1 + 1)
+                st[STALL_DEP] += dep[i1] - dep[i0]
+                st[STALL_ISSUE] += iss[i1] - iss[i0]
             if st[SP_LIMIT] != 0 and st[o + 6] != 0:
                 spd = carray(_i64_ptr(st[o + 6]), i1 + 1)
                 if spd[i1] != spd[i0]:
@@ -386,6 +394,8 @@ class CodeRegion:
     kind: str = "tcm"
     sp_lower_prefix: np.ndarray | None = None   # prefix count of SP-lowering instructions
     end_kind: np.ndarray | None = None          # per halfword: a call / return ends there
+    dep_prefix: np.ndarray | None = None        # prefix sums of static operand-wait stalls
+    issue_prefix: np.ndarray | None = None      # prefix sums of static issue-restriction stalls
 
 
 class NativeCounter:
@@ -422,6 +432,9 @@ class NativeCounter:
         self.state[o + 4] = KIND_CACHEABLE if region.cacheable else KIND_TCM
         if region.sp_lower_prefix is not None:
             self.state[o + 6] = region.sp_lower_prefix.ctypes.data
+        if region.dep_prefix is not None and region.issue_prefix is not None:
+            self.state[o + 13] = region.dep_prefix.ctypes.data
+            self.state[o + 14] = region.issue_prefix.ctypes.data
         self.state[N_REGIONS] = len(self._regions)
 
     def enable_dynamic(self, icache_sets: int, predictor_entries: int, penalty: int) -> None:
@@ -631,7 +644,9 @@ class NativeCounter:
                 "stall_icache_cycles": int(st[STALL_ICACHE]),
                 "branches_predicted": int(st[BR_PREDICTED]),
                 "branches_mispredicted": int(st[BR_MISPREDICTED]),
-                "stall_branch_cycles": int(st[STALL_BRANCH])}
+                "stall_branch_cycles": int(st[STALL_BRANCH]),
+                "stall_operand_cycles": int(st[STALL_DEP]),
+                "stall_issue_cycles": int(st[STALL_ISSUE])}
 
     # --- views ---------------------------------------------------------------------------
     @property

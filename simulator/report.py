@@ -81,7 +81,9 @@ def _timing_breakdown(t: dict) -> dict:
     ic = t["icache_hits"] + t["icache_misses"]
     br = t["branches_predicted"] + t["branches_mispredicted"]
     return {
-        "stalls": {"icache_and_flash": t["stall_icache_cycles"],
+        "stalls": {"operand_latency": t.get("stall_operand_cycles", 0),
+                   "issue_restrictions": t.get("stall_issue_cycles", 0),
+                   "icache_and_flash": t["stall_icache_cycles"],
                    "branch_mispredict": t["stall_branch_cycles"],
                    "peripheral_bus": t.get("stall_peripheral_cycles", 0)},
         "icache_hit_rate": t["icache_hits"] / ic if ic else None,
@@ -137,7 +139,9 @@ def print_summary(report: dict[str, Any], console) -> None:
                   + (f", I-cache hits {100 * ic:.1f} %" if ic is not None else ", I-cache off")
                   + (f", branches predicted {100 * br:.1f} %" if br is not None else ""))
         st = tm["stalls"]
-        t.add_row("stalls", f"I-fetch/flash {st['icache_and_flash']:,}, "
+        t.add_row("stalls", f"operands {st.get('operand_latency', 0):,}, "
+                  f"issue rules {st.get('issue_restrictions', 0):,}, "
+                  f"I-fetch/flash {st['icache_and_flash']:,}, "
                   f"mispredicts {st['branch_mispredict']:,}, "
                   f"peripheral bus {st.get('peripheral_bus', 0):,} cycles")
     if tm["sleep_cycles"]:

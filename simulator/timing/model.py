@@ -36,10 +36,26 @@ class CortexM7CostModel:
     # --- CostModel protocol -------------------------------------------------------------
     def static_costs(self, base: int, halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
         an = self._analyse(base, halfwords, starts)
-        costs, _ = walk(an.insns, an.addrs, an.reset_before, self.params)
+        stalls: list = []
+        costs, _ = walk(an.insns, an.addrs, an.reset_before, self.params, stalls=stalls)
         out = np.zeros(len(halfwords), dtype=np.int64)
         out[an.idx] = np.asarray(costs, dtype=np.int64)
+        dep = np.zeros(len(halfwords), dtype=np.int64)
+        iss = np.zeros(len(halfwords), dtype=np.int64)
+        dep[an.idx] = np.asarray(stalls[0], dtype=np.int64)
+        iss[an.idx] = np.asarray(stalls[1], dtype=np.int64)
+        self._stalls = getattr(self, "_stalls", {})
+        self._stalls[(base, len(halfwords))] = (dep, iss)
         return out
+
+    def static_stalls(self, base: int, halfwords: np.ndarray,
+                      starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per halfword, the stall part of each instruction's static cost: (operand/unit
+        waits such as load-use and MAC/FP latencies, issue restrictions)."""
+        key = (base, len(halfwords))
+        if key not in getattr(self, "_stalls", {}):
+            self.static_costs(base, halfwords, starts)
+        return self._stalls[key]
 
     # --- debugging ----------------------------------------------------------------------
     def explain(self, base: int, halfwords: np.ndarray, starts: np.ndarray, addr: int) -> str:

@@ -122,25 +122,31 @@ def windows(insns: list[Insn], addrs: list[int], reset_before: list[bool]
 
 
 def walk(insns: list[Insn], addrs: list[int], reset_before: list[bool], p: M7Params,
-         trace: bool = False) -> tuple[list[int], list[Step] | None]:
-    """Costs (one per instruction, in order) and, if ``trace``, the decisions."""
+         trace: bool = False, stalls: list | None = None) -> tuple[list[int], list[Step] | None]:
+    """Costs (one per instruction, in order) and, if ``trace``, the decisions. With
+    ``stalls`` (a list of two lists), also the part of each cost that is a stall: waiting for
+    an operand or a busy unit (load-use, MAC/FP latencies), and issue restrictions (a
+    multi-cycle issue, or a pair the rules forbade)."""
     costs = [0] * len(insns)
     steps: list[Step] | None = [] if trace else None
+    if stalls is not None:
+        stalls[:] = [[0] * len(insns), [0] * len(insns)]
     for s, e, loop in windows(insns, addrs, reset_before):
         st = _State()
         if loop and p.loop_steady_state:
             # A block that branches back to its own start: cost it in steady state, i.e. with
             # the previous iteration of itself in flight (loop-carried latencies).
-            _run(insns, addrs, s, e, st, p, None, None, False)
+            _run(insns, addrs, s, e, st, p, None, None, False, None)
             # Keep the registers and units in flight but close the issue group: pairing the
             # branch with the first instruction at its target is the dynamic predictor's job
             # (and would make the charged phase of a period-2 pairing pattern arbitrary).
             st.first = None
-        _run(insns, addrs, s, e, st, p, costs, steps, loop and p.loop_steady_state)
+        _run(insns, addrs, s, e, st, p, costs, steps, loop and p.loop_steady_state, stalls)
     return costs, steps
 
 
-def _run(insns, addrs, s, e, st: _State, p: M7Params, costs, steps, warmed: bool) -> None:
+def _run(insns, addrs, s, e, st: _State, p: M7Params, costs, steps, warmed: bool,
+         stalls=None) -> None:
     trace = steps is not None
     ready = st.ready
     producer = st.producer
@@ -172,6 +178,7 @@ def _run(insns, addrs, s, e, st: _State, p: M7Params, costs, steps, warmed: bool
         # dual issue with the open group?
         why = ""
         paired = False
+        block = ""
         if first is not None:
             block = pair_block_reason(first, first_addr, x, a, p)
             if not block and earliest <= cur:
@@ -184,6 +191,8 @@ def _run(insns, addrs, s, e, st: _State, p: M7Params, costs, steps, warmed: bool
                 else:
                     why = (f"not paired: {reg_name(crit)} ready at cycle {ready[crit]}"
                            + (f" (read {crit_adv:+d})" if crit_adv else ""))
+        # the rules, not an operand, kept it from pairing: an issue-restriction cycle
+        lost_pair = bool(block) and earliest <= cur
         if paired:
             t = cur
             cost = 0
@@ -206,6 +215,9 @@ def _run(insns, addrs, s, e, st: _State, p: M7Params, costs, steps, warmed: bool
             first, first_addr = x, a
         if costs is not None:
             costs[i] = cost
+        if stalls is not None and not paired:
+            stalls[0][i] = cost - x.issue               # waited for operands or a unit
+            stalls[1][i] = (x.issue - 1) + (1 if lost_pair else 0)
         for r, lat in x.dsts:
             ready[r] = t + lat
             producer[r] = i
