@@ -202,6 +202,14 @@ class MemoryTracker:
         self.deepest = {"sp": sp, "bytes": self.stack.end - sp, "cycle": m.now(),
                         "seconds": m.now_seconds(), "where": frames[0],
                         "pc": m.uc.reg_read(UC_ARM_REG_PC), "call_stack": frames}
+        self._live(self.stack.end - sp, self.heap_bytes(), frames[0])
+
+    def _live(self, stack: int, heap: int, where: str) -> None:
+        """Stack and heap both grow only at the moments we stop for (a new lowest SP, a heap
+        growth): their sum there gives the peak of bytes live at the same moment."""
+        m = self.machine
+        if self.live_peak is None or stack + heap > self.live_peak.bytes:
+            self.live_peak = Peak(stack + heap, m.now(), m.now_seconds(), where)
 
     def on_heap_growth(self, uc, address: int, size: int, _ud) -> None:
         """Code hook on the firmware's _sbrk: remember where the heap last grew (the heap
@@ -217,6 +225,10 @@ class MemoryTracker:
         self.heap_growth = {"increment": incr, "cycle": m.now(), "seconds": m.now_seconds(),
                             "where": frames[1] if len(frames) > 1 else frames[0],
                             "call_stack": frames}
+        if self.stack is not None:
+            sp = uc.reg_read(UC_ARM_REG_SP)
+            self._live(max(self.stack.end - sp, 0), self.heap_bytes(),
+                       self.heap_growth["where"])
 
     def call_stack(self, pc: int, sp: int, lr: int) -> list[str]:
         """Frames from ``pc`` outwards, recovered by scanning the stack for return addresses."""
