@@ -68,4 +68,15 @@
 #define AL_E_FULL     -3   /* transcript maxima exceeded (the word is answered NF) */
 #define AL_E_ARG      -4   /* bad argument (index out of order, bad class id) */
 
+
+/* Hot code placement. In the M7 firmware the per-frame kernels go to ITCM (.itcm_text, copied
+ * from flash by startup): 0-wait fetch, no I-cache misses, and their speed does not depend on
+ * where the rest of the image lands in flash. -DAL_NO_ITCM (or a non-M7 build) leaves them in
+ * .text. */
+#if defined(__ARM_ARCH_7EM__) && !defined(AL_NO_ITCM)
+#define AL_HOT __attribute__((section(".itcm_text")))
+#else
+#define AL_HOT
+#endif
+
 #endif /* AL_CONFIG_H */

@@ -11,4 +11,9 @@ void al_rfft512(float *buf);
 /* The 256-point complex forward FFT used inside (interleaved re/im, in place). */
 void al_cfft256(float *z);
 
+/* The same two with the input already in bit-reversed order: complex point n = (x[2n], x[2n+1])
+ * stored at buf[2 * al_bitrev256[n]] (the front end windows straight into that order). */
+void al_cfft256_br(float *z);
+void al_rfft512_br(float *buf);
+
 #endif

@@ -154,15 +154,21 @@ static void emissions(al_vit_t *v, const int8_t *q)
 {
     const al_model_t *m = v->m;
     int C = m->n_classes, qmax = -128;
-    for (int c = 0; c < C; c++) if (q[c] > qmax) qmax = q[c];
+    for (int c = 0; c < C; c++) qmax = q[c] > qmax ? q[c] : qmax;   /* select, no branch */
     float sum = 0.0f;
-    for (int c = 0; c < C; c++) {
-        float d = m->out_scale * (float)(q[c] - qmax);
-        v->em[c] = d;
-        sum = sum + al_expf(d);
+    int c;
+    for (c = 0; c < C; c++) v->em[c] = m->out_scale * (float)(q[c] - qmax);
+    for (c = 0; c + 4 <= C; c += 4) {     /* four exps interleaved; the sum keeps class order */
+        float e[4];
+        al_expf4(v->em + c, e);
+        sum = sum + e[0];
+        sum = sum + e[1];
+        sum = sum + e[2];
+        sum = sum + e[3];
     }
+    for (; c < C; c++) sum = sum + al_expf(v->em[c]);
     float lse = al_logf(sum);
-    for (int c = 0; c < C; c++) v->em[c] = (v->em[c] - lse) - v->emis_bias[c];
+    for (c = 0; c < C; c++) v->em[c] = (v->em[c] - lse) - v->emis_bias[c];
 }
 
 static inline void bp_set(uint8_t *row, uint32_t s, uint32_t code)

@@ -19,6 +19,18 @@
 #include "system.h"
 
 #define RX_BUF_SIZE 256U   /* power of two */
+#ifndef USART_CR1_TXEIE
+#define USART_CR1_TXEIE (1UL << 7)   /* TXFNFIE */
+#endif
+#ifndef USART_CR1_TCIE
+#define USART_CR1_TCIE (1UL << 6)
+#endif
+#define TX_BUF_SIZE 1024U  /* power of two; used only after usart3_set_tx_async(1) */
+
+static volatile uint8_t tx_buf[TX_BUF_SIZE];
+static volatile uint32_t tx_head;   /* written by the writer */
+static volatile uint32_t tx_tail;   /* written by the ISR (or by a writer draining by hand) */
+static volatile uint8_t tx_async;
 
 static volatile uint8_t rx_buf[RX_BUF_SIZE];
 static volatile uint32_t rx_head;   /* written by the ISR */
@@ -56,11 +68,64 @@ void usart3_init(uint32_t baud)
     NVIC_EnableIRQ(USART3_IRQn);
 }
 
+/* Moves one queued byte into TDR if TDR is free. Caller holds PRIMASK or is the ISR. */
+static void tx_move_one(void)
+{
+    const uint32_t tail = tx_tail;
+    if (tail != tx_head && (USART3->ISR & USART_ISR_TXE) != 0U) {
+        USART3->TDR = tx_buf[tail & (TX_BUF_SIZE - 1U)];
+        tx_tail = tail + 1U;
+    }
+    if (tx_tail == tx_head) {
+        USART3->CR1 &= ~USART_CR1_TXEIE;
+    }
+}
+
+static uint32_t irq_save(void)
+{
+    uint32_t primask;
+    __asm__ volatile ("mrs %0, primask" : "=r"(primask));
+    __asm__ volatile ("cpsid i" ::: "memory");
+    return primask;
+}
+
+static void irq_restore(uint32_t primask)
+{
+    __asm__ volatile ("msr primask, %0" :: "r"(primask) : "memory");
+}
+
+void usart3_set_tx_async(int on)
+{
+    if (!on) {
+        usart3_flush();
+    }
+    tx_async = (uint8_t)(on != 0);
+}
+
 void usart3_putc(char c)
 {
-    while ((USART3->ISR & USART_ISR_TXE) == 0U) {
+    if (!tx_async) {
+        while ((USART3->ISR & USART_ISR_TXE) == 0U) {
+        }
+        USART3->TDR = (uint8_t)c;
+        return;
     }
-    USART3->TDR = (uint8_t)c;
+    for (;;) {
+        const uint32_t pm = irq_save();
+        if (tx_head - tx_tail < TX_BUF_SIZE) {
+            if (tx_head == tx_tail && (USART3->ISR & USART_ISR_TXE) != 0U) {
+                USART3->TDR = (uint8_t)c;          /* idle: straight into TDR */
+            } else {
+                tx_buf[tx_head & (TX_BUF_SIZE - 1U)] = (uint8_t)c;
+                tx_head = tx_head + 1U;
+                USART3->CR1 |= USART_CR1_TXEIE;
+            }
+            irq_restore(pm);
+            return;
+        }
+        tx_move_one();      /* queue full: drain by hand (works with interrupts masked too) */
+        irq_restore(pm);
+    }
 }
 
 void usart3_puts(const char *s)
@@ -75,6 +140,27 @@ void usart3_puts(const char *s)
 
 void usart3_flush(void)
 {
+    /* Async TX: sleep (WFI) while the interrupt drains the ring and, with TCIE, until TC.
+     * Check-then-sleep with PRIMASK set, as in usart3_getc; with PRIMASK already set by the
+     * caller the ISR cannot run, so the ring is drained by hand. */
+    while (tx_async) {
+        const uint32_t pm = irq_save();
+        if (tx_tail == tx_head && (pm != 0U || (USART3->ISR & USART_ISR_TC) != 0U)) {
+            irq_restore(pm);
+            break;                              /* TC is polled below */
+        }
+        if (pm != 0U) {
+            tx_move_one();
+        } else if (tx_tail != tx_head) {
+            USART3->CR1 |= USART_CR1_TXEIE;
+            __asm__ volatile ("wfi");
+        } else {                                /* ring empty, last byte still shifting */
+            USART3->CR1 |= USART_CR1_TCIE;      /* the ISR clears TCIE once TC is set */
+            __asm__ volatile ("wfi");
+        }
+        irq_restore(pm);
+        __asm__ volatile ("isb");               /* a pending USART3 interrupt is taken here */
+    }
     while ((USART3->ISR & USART_ISR_TC) == 0U) {
     }
 }
@@ -98,6 +184,12 @@ void USART3_IRQHandler(void)
             rx_overruns++;
         }
         isr = USART3->ISR;
+    }
+    if ((USART3->CR1 & USART_CR1_TXEIE) != 0U && (isr & USART_ISR_TXE) != 0U) {
+        tx_move_one();
+    }
+    if ((USART3->CR1 & USART_CR1_TCIE) != 0U && (USART3->ISR & USART_ISR_TC) != 0U) {
+        USART3->CR1 &= ~USART_CR1_TCIE;
     }
 }
 
