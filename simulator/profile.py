@@ -781,6 +781,10 @@ def profile_parser() -> argparse.ArgumentParser:
                         "address (instead of --trace-start)")
     t.add_argument("--trace-range", metavar="LO:HI",
                    help="record only instructions in this address range")
+    t.add_argument("--trace-registers", action="store_true",
+                   help="also record the registers each instruction writes")
+    t.add_argument("--trace-memory", action="store_true",
+                   help="also record each data access (address, size, value, read/write)")
     t.add_argument("--trace-start", type=_cycles_arg, default=0, metavar="CYCLE",
                    help="open the window at this core cycle (default 0)")
     t.add_argument("--trace-cycles", type=_cycles_arg, default=None, metavar="N",
@@ -835,7 +839,9 @@ def profile_main(argv: list[str]) -> int:
             rng = parse_range(args.trace_range) if args.trace_range else None
             recorder.append(TraceRecorder(machine, args.trace_start, args.trace_cycles,
                                           args.trace_max or 1_000_000, args.trace_function,
-                                          start_at=args.trace_from, address_range=rng))
+                                          start_at=args.trace_from, address_range=rng,
+                                          registers=args.trace_registers,
+                                          memory=args.trace_memory))
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
 

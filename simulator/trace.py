@@ -35,11 +35,19 @@ import numpy as np
 MAGIC = b"H7TRACE1"
 
 
+REG_NAMES = [f"r{i}" for i in range(13)] + ["sp", "lr"]
+REG_RECORD = np.dtype([("insn", "<u4"), ("reg", "u1"), ("pad", "u1", 3), ("value", "<u4")])
+MEM_RECORD = np.dtype([("insn", "<u4"), ("address", "<u4"), ("value", "<u4"), ("size", "u1"),
+                       ("write", "u1"), ("pad", "<u2")])
+
+
 @dataclass
 class Trace:
     header: dict
     pcs: np.ndarray          # uint32
     cycles: np.ndarray       # int64, absolute
+    registers: np.ndarray | None = None   # REG_RECORD: register writes of instruction `insn`
+    memory: np.ndarray | None = None      # MEM_RECORD: data accesses of instruction `insn`
 
     def __len__(self) -> int:
         return len(self.pcs)
@@ -51,8 +59,17 @@ class TraceRecorder:
     def __init__(self, machine, start_cycle: int = 0, cycles: int | None = None,
                  max_insns: int = 1_000_000, function: str | None = None,
                  start_at: str | None = None,
-                 address_range: tuple[int, int] | None = None) -> None:
+                 address_range: tuple[int, int] | None = None,
+                 registers: bool = False, memory: bool = False) -> None:
         self.m = machine
+        self.want_regs = registers
+        self.want_mem = memory
+        self.reg_records: list[tuple[int, int, int]] = []
+        self.mem_records: list[tuple[int, int, int, int, int]] = []
+        self._last_regs: list[int] | None = None
+        self._mem_hook = None
+        from unicorn.arm_const import UC_ARM_REG_LR, UC_ARM_REG_R0, UC_ARM_REG_SP
+        self._reg_ids = [UC_ARM_REG_R0 + i for i in range(13)] + [UC_ARM_REG_SP, UC_ARM_REG_LR]
         self.start = max(int(start_cycle), 0)
         self.cycles = int(cycles) if cycles else None
         self.end = self.start + self.cycles if self.cycles else None
@@ -116,6 +133,10 @@ class TraceRecorder:
         from unicorn import UC_HOOK_CODE
         self._hook = self.m.uc.hook_add(UC_HOOK_CODE, self._record, begin=self.range[0],
                                         end=self.range[1])
+        if self.want_mem:
+            from unicorn import UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE
+            self._mem_hook = self.m.uc.hook_add(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                                                self._record_mem)
         self._flush()
         if self.end is not None:
             self.m.schedule(self.end, lambda _c: self._off())
@@ -125,7 +146,28 @@ class TraceRecorder:
         if self._hook is not None:
             self.m.uc.hook_del(self._hook)
             self._hook = None
+            if self._mem_hook is not None:
+                self.m.uc.hook_del(self._mem_hook)
+                self._mem_hook = None
             self._flush()
+
+    def _record_mem(self, uc, access: int, address: int, size: int, value: int, _ud) -> None:
+        """A data access by the instruction recorded last (reads: the value in memory)."""
+        from unicorn import UC_MEM_WRITE
+        if not self.pcs or self._done or self.truncated:
+            return
+        write = access == UC_MEM_WRITE
+        if not write:
+            # Memory is read back for the value; a peripheral register is not (reading it
+            # again could have side effects): its read value is recorded as 0.
+            value = 0
+            if self.m.platform.region_at(address, size) is not None:
+                try:
+                    value = int.from_bytes(bytes(uc.mem_read(address, size)), "little")
+                except Exception:
+                    value = 0
+        self.mem_records.append((len(self.pcs) - 1, address & 0xFFFFFFFF,
+                                 value & 0xFFFFFFFF, size, int(write)))
 
     def _record(self, uc, address: int, size: int, _ud) -> None:
         if len(self.pcs) >= self.max:
@@ -137,6 +179,15 @@ class TraceRecorder:
         c = self.m.counter.cycle_at(address)
         if self.end is not None and c >= self.end:
             return
+        if self.want_regs:
+            # registers now hold what the previous recorded instruction wrote
+            regs = [uc.reg_read(r) for r in self._reg_ids]
+            if self._last_regs is not None and self.pcs:
+                k = len(self.pcs) - 1
+                for i, (old, new) in enumerate(zip(self._last_regs, regs)):
+                    if old != new:
+                        self.reg_records.append((k, i, new))
+            self._last_regs = regs
         self.pcs.append(address & ~1)
         self.cyc.append(c)
 
@@ -150,7 +201,19 @@ class TraceRecorder:
                              "address_range": [self.range[0], self.range[1]]},
                   "count": int(len(pcs)), "first_cycle": int(cyc[0]) if len(cyc) else 0,
                   "truncated": self.truncated}
-        return Trace(header, pcs, cyc)
+        regs = mem = None
+        if self.want_regs:
+            regs = np.zeros(len(self.reg_records), dtype=REG_RECORD)
+            for j, (k, r, v) in enumerate(self.reg_records):
+                regs[j]["insn"], regs[j]["reg"], regs[j]["value"] = k, r, v & 0xFFFFFFFF
+            header["register_records"] = int(len(regs))
+        if self.want_mem:
+            mem = np.zeros(len(self.mem_records), dtype=MEM_RECORD)
+            for j, (k, a, v, size, w) in enumerate(self.mem_records):
+                mem[j]["insn"], mem[j]["address"], mem[j]["value"] = k, a, v
+                mem[j]["size"], mem[j]["write"] = size, w
+            header["memory_records"] = int(len(mem))
+        return Trace(header, pcs, cyc, regs, mem)
 
     def write(self, path: Path) -> Trace:
         self._off()
@@ -193,6 +256,10 @@ def write_trace(path: Path, t: Trace) -> None:
         fh.write(head)
         fh.write(t.pcs.astype("<u4").tobytes())
         fh.write(deltas.astype("<u4").tobytes())
+        if t.registers is not None:
+            fh.write(t.registers.tobytes())
+        if t.memory is not None:
+            fh.write(t.memory.tobytes())
 
 
 def read_trace(path: Path) -> Trace:
@@ -202,13 +269,23 @@ def read_trace(path: Path) -> Trace:
     (hlen,) = struct.unpack_from("<I", data, 8)
     header = json.loads(data[12:12 + hlen].decode())
     n = int(header["count"])
+    nr = int(header.get("register_records", 0))
+    nm = int(header.get("memory_records", 0))
     off = 12 + hlen
-    if len(data) != off + 8 * n:
-        raise ValueError(f"{path} is truncated ({len(data)} bytes, expected {off + 8 * n})")
+    want = off + 8 * n + nr * REG_RECORD.itemsize + nm * MEM_RECORD.itemsize
+    if len(data) != want:
+        raise ValueError(f"{path} is truncated ({len(data)} bytes, expected {want})")
     pcs = np.frombuffer(data, dtype="<u4", count=n, offset=off).astype(np.uint32)
     deltas = np.frombuffer(data, dtype="<u4", count=n, offset=off + 4 * n).astype(np.int64)
     cycles = header["first_cycle"] + np.cumsum(deltas)
-    return Trace(header, pcs, cycles)
+    off += 8 * n
+    regs = mem = None
+    if "register_records" in header:
+        regs = np.frombuffer(data, dtype=REG_RECORD, count=nr, offset=off).copy()
+        off += nr * REG_RECORD.itemsize
+    if "memory_records" in header:
+        mem = np.frombuffer(data, dtype=MEM_RECORD, count=nm, offset=off).copy()
+    return Trace(header, pcs, cycles, regs, mem)
 
 
 def dump_text(t: Trace, fw=None, limit: int | None = None, out=None) -> None:
@@ -225,6 +302,16 @@ def dump_text(t: Trace, fw=None, limit: int | None = None, out=None) -> None:
     cache: dict[int, str] = {}
     prev = None
     n = len(t) if limit is None else min(limit, len(t))
+    extra: dict[int, list[str]] = {}
+    if t.registers is not None:
+        for rec in t.registers:
+            extra.setdefault(int(rec["insn"]), []).append(
+                f"{REG_NAMES[int(rec['reg'])]}={int(rec['value']):#x}")
+    if t.memory is not None:
+        for rec in t.memory:
+            arrow = "<-" if rec["write"] else "->"
+            extra.setdefault(int(rec["insn"]), []).append(
+                f"[{int(rec['address']):#010x}]{int(rec['size'])} {arrow} {int(rec['value']):#x}")
     for i in range(n):
         pc = int(t.pcs[i])
         c = int(t.cycles[i])
@@ -243,7 +330,9 @@ def dump_text(t: Trace, fw=None, limit: int | None = None, out=None) -> None:
                         break
                 text = f"{where:<40} {insn}"
             cache[pc] = text
-        out.write(f"{c:>14} +{d:<4} {pc:#010x}  {text}\n")
+        more = extra.get(i)
+        tail = ("   ; " + " ".join(more)) if more else ""
+        out.write(f"{c:>14} +{d:<4} {pc:#010x}  {text}{tail}\n")
 
 
 def trace_main(argv: list[str]) -> int:

@@ -495,3 +495,23 @@ def test_inclusive_is_measured_by_the_shadow_call_stack(run):
     svc = p.function("SVC_Handler")
     main = p.function("main")
     assert main.incl_cycles + svc.incl_cycles <= r.cycles
+
+
+def test_trace_records_register_writes_and_memory_accesses(firmware_build, tmp_path):
+    from simulator.cli import main as cli_main
+    from simulator.trace import REG_NAMES, read_trace
+
+    out = tmp_path / "t.trace"
+    assert cli_main(["profile", str(firmware_build / "hello.elf"), "-q", "--trace", str(out),
+                     "--trace-from", "main", "--trace-max", "40", "--trace-registers",
+                     "--trace-memory"]) == 0
+    t = read_trace(out)
+    assert len(t) == 40
+    # main starts with push {..., lr}: SP goes down by the pushed words, which are written
+    first = [r for r in t.registers if r["insn"] == 0]
+    assert [REG_NAMES[int(r["reg"])] for r in first] == ["sp"]
+    writes = [m for m in t.memory if m["insn"] == 0]
+    assert writes and all(m["write"] == 1 for m in writes)
+    assert {int(m["address"]) for m in writes} == {
+        int(first[0]["value"]) + 4 * i for i in range(len(writes))}
+    assert all(int(m["insn"]) < 40 for m in t.memory)
