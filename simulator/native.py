@@ -84,11 +84,12 @@ EDGE_ENTRIES = 50   # power of two
 LAST_BLOCK = 51     # start address of the previous block (-1 after an exception)
 EDGE_DROPPED = 52   # transitions not recorded because the table was full
 REGION_TABLE = 60   # per region: base, size, cost prefix ptr, count prefix ptr, kind,
-REGION_STRIDE = 15  # fill cycles, SP-lowering prefix ptr (0: none), block exec count ptr,
+REGION_STRIDE = 17  # fill cycles, SP-lowering prefix ptr (0: none), block exec count ptr,
                     # block cycles ptr (both per halfword, 0 when not profiling), end-kind
                     # ptr (per halfword: 1 a call ends there, 2 a return), inclusive cycles,
                     # active frames, inclusive instructions (per function entry halfword),
-                    # static stall prefix sums (operand waits, issue restrictions)
+                    # static stall prefix sums (operand waits, issue restrictions),
+                    # per-block I-fetch stall and mispredict cycles (profiling)
 END_CALL, END_RETURN = 1, 2
 MAX_REGIONS = 8
 REGION_CYCLES = REGION_TABLE + REGION_STRIDE * MAX_REGIONS   # cycles spent in each region
@@ -349,10 +350,13 @@ def _block_hook(uc, address, size, user_data):
                 if spd[i1] != spd[i0]:
                     st[SP_CHECK] = 1
                     st[PREV_BLOCK] = a
+            fs = 0
+            bp = 0
             if st[DYNAMIC_ON] != 0 and st[o + 4] == KIND_CACHEABLE:
-                c += _fetch_stall(st, a, size, st[o + 5])
+                fs = _fetch_stall(st, a, size, st[o + 5])
             if st[DYNAMIC_ON] != 0:
-                c += _branch(st, a)
+                bp = _branch(st, a)
+            c += fs + bp
             st[CYCLES] += c
             st[REGION_CYCLES + r] += c
             st[INSNS] += count[i1] - count[i0]
@@ -361,6 +365,10 @@ def _block_hook(uc, address, size, user_data):
                 cycles = carray(_i64_ptr(st[o + 8]), i1 + 1)
                 execs[i0] += 1
                 cycles[i0] += c
+                if fs != 0:
+                    carray(_i64_ptr(st[o + 15]), i1 + 1)[i0] += fs
+                if bp != 0:
+                    carray(_i64_ptr(st[o + 16]), i1 + 1)[i0] += bp
             found = True
             break
     if st[DYNAMIC_ON] != 0:
@@ -612,10 +620,14 @@ class NativeCounter:
             n = len(r.cost_prefix)
             execs = np.zeros(n, dtype=np.int64)
             cycles = np.zeros(n, dtype=np.int64)
-            self._profile.append((execs, cycles))
+            fetch = np.zeros(n, dtype=np.int64)
+            mispredict = np.zeros(n, dtype=np.int64)
+            self._profile.append((execs, cycles, fetch, mispredict))
             o = REGION_TABLE + REGION_STRIDE * i
             self.state[o + 7] = execs.ctypes.data
             self.state[o + 8] = cycles.ctypes.data
+            self.state[o + 15] = fetch.ctypes.data
+            self.state[o + 16] = mispredict.ctypes.data
         self._edges = np.zeros(3 * edge_entries, dtype=np.int64)
         self.state[EDGE_TABLE] = self._edges.ctypes.data
         self.state[EDGE_ENTRIES] = edge_entries
@@ -626,15 +638,19 @@ class NativeCounter:
         """{'blocks': [(start address, executions, cycles)], 'edges': [(from, to, count)],
         'edges_dropped': n} from the native counters."""
         blocks = []
-        for r, (execs, cycles) in zip(self._regions, getattr(self, "_profile", [])):
+        block_stalls = {}
+        for r, (execs, cycles, fetch, mis) in zip(self._regions, getattr(self, "_profile", [])):
             for i in np.flatnonzero(execs):
-                blocks.append((r.base + 2 * int(i), int(execs[i]), int(cycles[i])))
+                a = r.base + 2 * int(i)
+                blocks.append((a, int(execs[i]), int(cycles[i])))
+                if fetch[i] or mis[i]:
+                    block_stalls[a] = (int(fetch[i]), int(mis[i]))
         edges = []
         if hasattr(self, "_edges"):
             t = self._edges.reshape(-1, 3)
             for f, to, c in t[t[:, 2] > 0]:
                 edges.append((int(f), int(to), int(c)))
-        return {"blocks": blocks, "edges": edges,
+        return {"blocks": blocks, "edges": edges, "block_stalls": block_stalls,
                 "edges_dropped": int(self.state[EDGE_DROPPED])}
 
     def dynamic_stats(self) -> dict[str, int]:

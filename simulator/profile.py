@@ -75,6 +75,8 @@ class FunctionStats:
     self_cycles: int = 0
     self_ir: int = 0            # instructions executed in the function itself
     stall_cycles: int = 0       # of self_cycles: beyond the static costs (fills, mispredicts)
+    icache_cycles: int = 0      # of those: instruction fetch (I-cache miss / flash line fill)
+    mispredict_cycles: int = 0  # of those: branch mispredict penalties
     incl_cycles: float = 0.0
     incl_ir: float = 0.0
     calls: int = 0              # calls into it (from other functions, recursion included)
@@ -106,6 +108,8 @@ class LoopStats:
     cycles: float                # cycles of the instructions in [header, end)
     incl_cycles: float           # plus the inclusive cost of calls made from the body
     location: str
+    icache_cycles: int = 0       # of `cycles`: instruction fetch stalls in the body
+    mispredict_cycles: int = 0   # of `cycles`: branch mispredict penalties in the body
 
     @property
     def cycles_per_iteration(self) -> float:
@@ -180,6 +184,8 @@ class Profile:
                 "name": f.name, "address": f.key, "file": f.file, "line": f.line,
                 "self_cycles": f.self_cycles, "self_instructions": f.self_ir,
                 "stall_cycles": f.stall_cycles,
+                "icache_stall_cycles": f.icache_cycles,
+                "mispredict_cycles": f.mispredict_cycles,
                 "inclusive_cycles": round(f.incl_cycles, 3), "calls": f.calls,
                 "inclusive_measured": f.incl_measured,
                 "self_percent": 100.0 * f.self_cycles / tot, "handler": f.handler,
@@ -190,7 +196,9 @@ class Profile:
                 "back_edges": lp.back_edges, "entries": lp.entries,
                 "cycles": round(lp.cycles, 3),
                 "cycles_per_iteration": round(lp.cycles_per_iteration, 3),
-                "inclusive_cycles_per_iteration": round(lp.incl_per_iteration, 3)}
+                "inclusive_cycles_per_iteration": round(lp.incl_per_iteration, 3),
+                "icache_stall_cycles": lp.icache_cycles,
+                "mispredict_cycles": lp.mispredict_cycles}
                 for lp in self.hot_loops(top)],
             "calls": [{"caller": self.functions[c.caller].name,
                        "callee": self.functions[c.callee].name, "site": c.site,
@@ -346,6 +354,9 @@ def build_profile(machine, result) -> Profile:
         f.self_cycles += b.cycles
         f.self_ir += n_insn * b.executions
         f.stall_cycles += b.cycles - b.executions * int(t.costs[i0:i1].sum())
+        fs, mp = raw.get("block_stalls", {}).get(b.start, (0, 0))
+        f.icache_cycles += fs
+        f.mispredict_cycles += mp
 
     # per source line
     lines: dict[tuple[str, int], list] = {}
@@ -507,7 +518,13 @@ def build_profile(machine, result) -> Profile:
                               if header <= c.site < end)
         ln = fw.line_at(header)
         loc = f"{funcs[fk].name}:{ln[1]}" if ln else f"{funcs[fk].name}+{header - fk:#x}"
-        loops.append(LoopStats(fk, header, end, execs, nback, execs - nback, cyc_body, incl, loc))
+        fs = mp = 0
+        for a, (f_, m_) in raw.get("block_stalls", {}).items():
+            if header <= a < end:
+                fs += f_
+                mp += m_
+        loops.append(LoopStats(fk, header, end, execs, nback, execs - nback, cyc_body, incl, loc,
+                               fs, mp))
 
     total = int(result.cycles)
     sleep = int(result.sleep_cycles)
@@ -736,10 +753,14 @@ def print_profile(p: Profile, console, top: int = 15) -> None:
     if p.loops:
         rows = [[lp.location, f"{lp.iterations:,}", f"{lp.entries:,}", f"{lp.cycles:,.0f}",
                  f"{100 * lp.cycles / tot:.1f}", f"{lp.cycles_per_iteration:,.1f}",
-                 f"{lp.incl_per_iteration:,.1f}"] for lp in p.hot_loops(top)]
+                 f"{lp.incl_per_iteration:,.1f}",
+                 f"{lp.icache_cycles / max(lp.iterations, 1):,.1f}",
+                 f"{lp.mispredict_cycles / max(lp.iterations, 1):,.1f}"]
+                for lp in p.hot_loops(top)]
         console.print(_table("hot loops (function:line of the loop header)",
                              ["loop", "iterations", "entries", "cycles", "% total",
-                              "cycles/iter", "incl. calls/iter"], rows, 1))
+                              "cycles/iter", "incl. calls/iter", "I-fetch stall/iter",
+                              "mispredict/iter"], rows, 1))
     if p.lines:
         rows = [[f"{Path(file).name}:{line}", p.functions[fk].name, f"{cyc:,.0f}",
                  f"{100 * cyc / tot:.1f}", f"{ex:,}"]

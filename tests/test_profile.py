@@ -515,3 +515,12 @@ def test_trace_records_register_writes_and_memory_accesses(firmware_build, tmp_p
     assert {int(m["address"]) for m in writes} == {
         int(first[0]["value"]) + 4 * i for i in range(len(writes))}
     assert all(int(m["insn"]) < 40 for m in t.memory)
+
+
+def test_stall_causes_per_function_and_loop_add_up(run):
+    m, r, p = run
+    t = r.timing
+    assert sum(f.icache_cycles for f in p.functions.values()) == t["stall_icache_cycles"]
+    assert sum(f.mispredict_cycles for f in p.functions.values()) == t["stall_branch_cycles"]
+    for lp in p.loops:
+        assert lp.icache_cycles + lp.mispredict_cycles <= lp.cycles
