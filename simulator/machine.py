@@ -704,7 +704,7 @@ class Machine:
                 self._bus_key = (self.core_hz, self._fill_key)
             c = self._periph_latency.cycles(addr, self.ctx.clock_hz, self.core_hz)
             self._bus_cycles[page] = c
-        self.counter.cycles = self.counter.cycles + c
+        self.counter.charge_in_block(c)
         self._bus_total += c
 
     def _mmio_read(self, uc, offset: int, size: int, page_base: int) -> int:
@@ -1033,7 +1033,7 @@ class Machine:
         now = self.now()
         if cycle > now:
             self.sleep_cycles += cycle - now
-            self.counter.cycles = cycle
+            self.counter.add_sleep(cycle - now)
 
     def _system_reset(self) -> None:
         self._reset_requested = False

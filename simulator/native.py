@@ -77,6 +77,8 @@ EXC_START = 30      # cycle the outermost open exception frame began
 SS_EXC_PTR = 31     # int64[SS_MAX] EXC_TOTAL when the frame was entered
 STALL_DEP = 56      # static stall cycles: operand / unit waits (load-use, MAC/FP latencies)
 STALL_ISSUE = 57    # static stall cycles: issue restrictions (multi-cycle issue, forbidden pairs)
+SLEEP_TOTAL = 58    # cycles the core slept (WFI/WFE) so far, kept by the machine
+SS_SLP_PTR = 59     # int64[SS_MAX] SLEEP_TOTAL when the frame was entered
 UC_SP = 12          # UC_ARM_REG_SP
 PROFILE_ON = 48     # 1: per-block counters and the edge table are updated
 EDGE_TABLE = 49     # pointer: int64[entries * 3] (from block, to block, count), open addressing
@@ -213,6 +215,7 @@ def _pop_frame(st):
     cyc = carray(_i64_ptr(st[SS_CYC_PTR]), st[SS_MAX])
     ins = carray(_i64_ptr(st[SS_INS_PTR]), st[SS_MAX])
     exc = carray(_i64_ptr(st[SS_EXC_PTR]), st[SS_MAX])
+    slp = carray(_i64_ptr(st[SS_SLP_PTR]), st[SS_MAX])
     c = callee[k]
     act, i = _frame_slot(st, c, 11)
     if i >= 0:
@@ -220,7 +223,8 @@ def _pop_frame(st):
         if act[i] == 0:                     # outermost activation: recursion counted once
             incl, _ = _frame_slot(st, c, 10)
             # time spent in interrupt handlers meanwhile is theirs, not this function's
-            incl[i] += st[CYCLES] - cyc[k] - (st[EXC_TOTAL] - exc[k])
+            incl[i] += (st[CYCLES] - cyc[k] - (st[EXC_TOTAL] - exc[k])
+                        - (st[SLEEP_TOTAL] - slp[k]))    # CPU cycles: not asleep
             inci, _ = _frame_slot(st, c, 12)
             inci[i] += st[INSNS] - ins[k]
     st[SS_DEPTH] = k
@@ -255,6 +259,7 @@ def _shadow(st, a):
         carray(_i64_ptr(st[SS_CALLEE_PTR]), st[SS_MAX])[d] = a
         carray(_i64_ptr(st[SS_INS_PTR]), st[SS_MAX])[d] = st[INSNS]
         carray(_i64_ptr(st[SS_EXC_PTR]), st[SS_MAX])[d] = st[EXC_TOTAL]
+        carray(_i64_ptr(st[SS_SLP_PTR]), st[SS_MAX])[d] = st[SLEEP_TOTAL]
         st[SS_DEPTH] = d + 1
         act, i = _frame_slot(st, a, 11)
         if i >= 0:
@@ -508,8 +513,9 @@ class NativeCounter:
     def enable_shadow_stack(self, max_depth: int = 4096) -> None:
         st = self.state
         self._ss = {k: np.zeros(max_depth, dtype=np.int64)
-                    for k in ("ret", "cyc", "callee", "ins", "exc")}
+                    for k in ("ret", "cyc", "callee", "ins", "exc", "slp")}
         st[SS_EXC_PTR] = self._ss["exc"].ctypes.data
+        st[SS_SLP_PTR] = self._ss["slp"].ctypes.data
         st[SS_RET_PTR] = self._ss["ret"].ctypes.data
         st[SS_CYC_PTR] = self._ss["cyc"].ctypes.data
         st[SS_CALLEE_PTR] = self._ss["callee"].ctypes.data
@@ -561,6 +567,7 @@ class NativeCounter:
             return
         d = int(st[SS_DEPTH])
         self._ss["exc"][d] = st[EXC_TOTAL]
+        self._ss["slp"][d] = st[SLEEP_TOTAL]
         self._ss["ret"][d] = marker
         self._ss["cyc"][d] = st[CYCLES]
         self._ss["callee"][d] = handler & ~1
@@ -579,7 +586,8 @@ class NativeCounter:
             act[i] -= 1
             if act[i] == 0:
                 self._slot(c, 1)[0][i] += (st[CYCLES] - self._ss["cyc"][k]
-                                           - (st[EXC_TOTAL] - self._ss["exc"][k]))
+                                           - (st[EXC_TOTAL] - self._ss["exc"][k])
+                                           - (st[SLEEP_TOTAL] - self._ss["slp"][k]))
                 self._slot(c, 3)[0][i] += st[INSNS] - self._ss["ins"][k]
         st[SS_DEPTH] = k
 
@@ -685,6 +693,23 @@ class NativeCounter:
     def set_deadline(self, cycle: int) -> None:
         self.state[DEADLINE] = cycle
         self.state[STOPPED] = 0
+
+    def charge_in_block(self, cycles: int) -> None:
+        """Cycles spent by the block executing now beyond its precomputed cost (a peripheral
+        bus access): counted in time and, when profiling, in that block's cycles."""
+        st = self.state
+        st[CYCLES] += cycles
+        if st[PROFILE_ON] and hasattr(self, "_profile"):
+            a = int(st[BLOCK_ADDR])
+            for r, arrs in zip(self._regions, self._profile):
+                if r.base <= a < r.base + r.size:
+                    arrs[1][(a - r.base) >> 1] += cycles
+                    break
+
+    def add_sleep(self, cycles: int) -> None:
+        """The core slept ``cycles`` (time jumped): not part of any function's CPU time."""
+        self.state[CYCLES] += cycles
+        self.state[SLEEP_TOTAL] += cycles
 
     def stop_soon(self) -> None:
         """Stop at the start of the next block. The only safe way to stop from a memory or

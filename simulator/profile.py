@@ -141,6 +141,7 @@ class Profile:
     insn_rows: list[tuple[int, int, str, int, float, int]] = field(default_factory=list)
     tables: list = field(default_factory=list)
     fw: object = None
+    block_stalls: dict = field(default_factory=dict)   # block start -> (I-fetch, mispredict)
 
     # -- views ----------------------------------------------------------------------------
     def hot_functions(self, n: int | None = None) -> list[FunctionStats]:
@@ -539,7 +540,8 @@ def build_profile(machine, result) -> Profile:
         roots.append(-2)
     return Profile(total, block_cycles, sleep, int(result.instructions), float(result.core_hz),
                    funcs, calls, loops, blocks, lines, int(raw["edges_dropped"]), roots,
-                   cycle_groups, per_insn, insn_rows, tables, fw)
+                   cycle_groups, per_insn, insn_rows, tables, fw,
+                   dict(raw.get("block_stalls", {})))
 
 
 def _sccs(nodes: list[int], edges: list[tuple[int, int]]) -> tuple[list[list[int]], dict[int, int]]:
@@ -683,9 +685,11 @@ def annotate(p: Profile, name: str) -> str:
     md = Cs(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS)
     dec = Decoder(M7Params())
     out = [f"{f.name}: self {f.self_cycles:,} cycles, inclusive {f.incl_cycles:,.0f}, "
-           f"{f.calls:,} calls",
-           f"{'address':>10}  {'execs':>10} {'cost':>4} {'cycles':>12} {'stall%':>6}  "
-           f"{'class':<10} {'line':<18} instruction"]
+           f"{f.calls:,} calls; I-fetch stalls {f.icache_cycles:,}, mispredicts "
+           f"{f.mispredict_cycles:,} cycles (charged at the block they enter)",
+           f"{'address':>10}  {'execs':>10} {'cost':>4} {'cycles':>12} {'stall%':>6} "
+           f"{'I-fetch':>8} {'mispred':>8}  {'class':<10} {'line':<18} instruction"]
+    block_stalls = getattr(p, "block_stalls", {})
     for (base, ex, cyc, stl), t in zip(p.per_insn, p.tables):
         if not (base <= lo < base + 2 * len(ex)):
             continue
@@ -708,8 +712,9 @@ def annotate(p: Profile, name: str) -> str:
             wide = _is_wide(h1)
             h2 = int(t.halfwords[i + 1]) & 0xFFFF if wide and i + 1 < len(t.halfwords) else 0
             cls = dec.get(h1 | (h2 << 16) if wide else h1, 4 if wide else 2).cls
+            fs, mp = block_stalls.get(a, (0, 0))
             out.append(f"{a:#010x}  {int(ex[i]):>10,} {int(t.costs[i]):>4} {c:>12,.0f} "
-                       f"{stall:>5.1f}%  {cls:<10} {where:<18} {mark}{text}")
+                       f"{stall:>5.1f}% {fs:>8,} {mp:>8,}  {cls:<10} {where:<18} {mark}{text}")
     return "\n".join(out)
 
 
