@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .base import RO, RW, W1C, Field, Peripheral, Register
+from .base import RO, W1C, Field, Peripheral, Register
 
 # Identification values of the STM32H743's Cortex-M7 r1p1 (RM0433 / Cortex-M7 TRM table 3-1).
 CPUID_M7_R1P1 = 0x411FC271

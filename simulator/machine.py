@@ -31,11 +31,11 @@ from unicorn.arm_const import (
 from peripherals import model_class
 from peripherals.base import Peripheral
 
-from .code_map import CostModel, OneCyclePerInstruction, build_code_tables
+from .code_map import CostModel, build_code_tables
 from .elf import Firmware, FirmwareError
 from .events import EventQueue
 from .exceptions import (
-    DACCVIOL, HFSR_DEBUGEVT, IACCVIOL, IBUSERR, IMPRECISERR, INVSTATE, NOCP, PRECISERR,
+    HFSR_DEBUGEVT, IACCVIOL, IBUSERR, IMPRECISERR, INVSTATE, NOCP, PRECISERR,
     UNALIGNED, UNDEFINSTR, DIVBYZERO, Exc, ExceptionEngine, Lockup, UnhandledFault, CFSR_NAMES,
 )
 from .native import NativeCounter

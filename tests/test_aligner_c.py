@@ -9,7 +9,6 @@ near the start), and the USART line protocol.
 from __future__ import annotations
 
 import importlib
-import math
 import re
 import shutil
 import subprocess

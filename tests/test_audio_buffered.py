@@ -6,7 +6,6 @@ import re
 import zlib
 
 import numpy as np
-import pytest
 import soundfile as sf
 
 from simulator.audio import AudioSource

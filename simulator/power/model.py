@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable, NamedTuple, Sequence
 
-from .data import LOCATIONS, PowerData, load
+from .data import PowerData, load
 
 MHZ = 1e6
 STATES = ("run", "sleep", "stop", "standby", "wakeup")
