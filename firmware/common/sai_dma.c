@@ -112,7 +112,9 @@
 /* ------------------------------------------------------------------ D-cache by address */
 #define DCACHE_LINE 32U
 
-static void dcache_invalidate(const void *addr, uint32_t bytes)
+/* One D-cache maintenance operation by address (DCIMVAC: invalidate, DCCIMVAC: clean and
+ * invalidate) over every line of [addr, addr + bytes), as CMSIS SCB_*DCache_by_Addr do. */
+static void dcache_by_address(volatile uint32_t *op, const void *addr, uint32_t bytes)
 {
     if ((SCB->CCR & SCB_CCR_DC) == 0U || bytes == 0U) {
         return;
@@ -121,25 +123,20 @@ static void dcache_invalidate(const void *addr, uint32_t bytes)
     const uintptr_t end = (uintptr_t)addr + bytes;
     __DSB();
     for (; a < end; a += DCACHE_LINE) {
-        SCB->DCIMVAC = (uint32_t)a;
+        *op = (uint32_t)a;
     }
     __DSB();
     __ISB();
 }
 
+static void dcache_invalidate(const void *addr, uint32_t bytes)
+{
+    dcache_by_address(&SCB->DCIMVAC, addr, bytes);
+}
+
 static void dcache_clean_invalidate(const void *addr, uint32_t bytes)
 {
-    if ((SCB->CCR & SCB_CCR_DC) == 0U || bytes == 0U) {
-        return;
-    }
-    uintptr_t a = (uintptr_t)addr & ~(uintptr_t)(DCACHE_LINE - 1U);
-    const uintptr_t end = (uintptr_t)addr + bytes;
-    __DSB();
-    for (; a < end; a += DCACHE_LINE) {
-        SCB->DCCIMVAC = (uint32_t)a;
-    }
-    __DSB();
-    __ISB();
+    dcache_by_address(&SCB->DCCIMVAC, addr, bytes);
 }
 
 /* ------------------------------------------------------------------ state */
