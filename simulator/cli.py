@@ -43,14 +43,19 @@ examples:
 """
 
 
-def _cycles(text: str) -> int:
+def whole_number(text: str, minimum: int = 1) -> int:
+    """An argparse type: a whole number >= ``minimum``, written as 4000000, 4_000_000 or 4e6."""
     try:
         value = float(text.replace("_", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of cycles: {text!r}") from None
-    if value <= 0 or value != int(value):
-        raise argparse.ArgumentTypeError(f"cycles must be a positive whole number: {text!r}")
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < minimum or value != int(value):
+        raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}: {text!r}")
     return int(value)
+
+
+def _cycles(text: str) -> int:
+    return whole_number(text, 1)
 
 
 def _seconds(text: str) -> float:

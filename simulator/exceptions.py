@@ -18,7 +18,7 @@ from unicorn.arm_const import (
     UC_ARM_REG_BASEPRI, UC_ARM_REG_CONTROL, UC_ARM_REG_FAULTMASK, UC_ARM_REG_FPSCR,
     UC_ARM_REG_IPSR, UC_ARM_REG_LR, UC_ARM_REG_MSP, UC_ARM_REG_PC, UC_ARM_REG_PRIMASK,
     UC_ARM_REG_PSP, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
-    UC_ARM_REG_R12, UC_ARM_REG_S0, UC_ARM_REG_SP, UC_ARM_REG_XPSR,
+    UC_ARM_REG_R12, UC_ARM_REG_S0, UC_ARM_REG_XPSR,
 )
 
 if TYPE_CHECKING:
@@ -396,11 +396,3 @@ class ExceptionEngine:
             return struct.unpack("<H", self.uc.mem_read(addr & ~1, 2))[0] == INFINITE_LOOP
         except UcError:
             return True
-
-
-def current_sp(uc: "Uc") -> int:
-    return uc.reg_read(UC_ARM_REG_SP)
-
-
-def in_handler_mode(uc: "Uc") -> bool:
-    return bool(uc.reg_read(UC_ARM_REG_IPSR) & 0x1FF)

@@ -948,7 +948,7 @@ class Machine:
             if self._exit is not None:
                 break
             if self.sleeping:
-                if self.engine.can_wake() or self._wfe_event():
+                if self.engine.can_wake():
                     self._wake()
                 else:
                     nxt = self.events.next_cycle()
@@ -999,9 +999,6 @@ class Machine:
             self._finish(ExitReason.LOCKUP, 4, f"the CPU stopped unexpectedly at "
                          f"{self.fw.describe(pc)}")
         return self._result(time.monotonic() - wall0)
-
-    def _wfe_event(self) -> bool:
-        return False
 
     def _enter_sleep(self) -> None:
         if self._block_start is not None:

@@ -824,13 +824,8 @@ def profile_parser() -> argparse.ArgumentParser:
 
 
 def _cycles_arg(text: str) -> int:
-    try:
-        v = float(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if v < 0 or v != int(v):
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0: {text!r}")
-    return int(v)
+    from .cli import whole_number
+    return whole_number(text, 0)
 
 
 def profile_main(argv: list[str]) -> int:
