@@ -28,9 +28,9 @@ from simulator.machine import Machine, RunConfig  # noqa: E402
 from simulator.platform import load_platform  # noqa: E402
 
 
-def build(iterations: int, out: Path) -> Path:
-    elf = out / "workload.elf"
-    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16",
+def build(iterations: int, out: Path, data_in_axi: bool = False) -> Path:
+    elf = out / ("workload_axi.elf" if data_in_axi else "workload.elf")
+    subprocess.run(["arm-none-eabi-gcc", *(["-DDATA_IN_AXI_SRAM"] if data_in_axi else []), "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16",
                     "-mfloat-abi=hard", "-O2", "-g", "-nostdlib", "-nostartfiles",
                     f"-DITERATIONS={iterations}", "-I", str(ROOT / "firmware/common"), "-T", str(ROOT / "benchmarks/workload.ld"),
                     str(ROOT / "benchmarks/workload.c"), "-o", str(elf)], check=True)
@@ -78,17 +78,30 @@ def main() -> int:
             "  without stack tracking": {"watch_stack": False},
             "  without dynamic timing": {"dynamic_timing": False},
             "  with profiling": {"profile": True},
+            "  without the D-cache model": {"dcache": "off"},
+            "  D-cache measured throughout": {"dcache": "exact"},
         }
         times = {}
         for name, cfg in variants.items():
             runs = [simulated(elf, **cfg) for _ in range(args.repeat)]
             times[name] = min(r[0] for r in runs)
             n = runs[0][1]
+        # the same kernel with its data in cacheable AXI SRAM: every load and store of a
+        # measurement window goes through the D-cache model's memory hook
+        axi = build(args.iterations, Path(tmp), data_in_axi=True)
+        raw_axi = min(raw_unicorn(axi) for _ in range(args.repeat))
+        axi_times = {name: min(simulated(axi, **cfg)[0] for _ in range(args.repeat))
+                     for name, cfg in (("data in AXI SRAM, everything on", {}),
+                                       ("  D-cache measured throughout", {"dcache": "exact"}))}
     full = times["simulator, everything on"]
-    print(f"instructions                {n:,}")
-    print(f"raw unicorn                 {raw:.3f} s  {n / raw / 1e6:7.1f} M instr/s")
+    w = 33
+    print(f"{'instructions':<{w}} {n:,}")
+    print(f"{'raw unicorn':<{w}} {raw:.3f} s  {n / raw / 1e6:7.1f} M instr/s")
     for name, t in times.items():
-        print(f"{name:<27} {t:.3f} s  {n / t / 1e6:7.1f} M instr/s  ratio to raw {raw / t:.2f}")
+        print(f"{name:<{w}} {t:.3f} s  {n / t / 1e6:7.1f} M instr/s  ratio to raw {raw / t:.2f}")
+    print(f"{'raw unicorn, data in AXI SRAM':<{w}} {raw_axi:.3f} s  {n / raw_axi / 1e6:7.1f} M instr/s")
+    for name, t in axi_times.items():
+        print(f"{name:<{w}} {t:.3f} s  {n / t / 1e6:7.1f} M instr/s  ratio to raw {raw_axi / t:.2f}")
     mem_cost = full / times["  without stack tracking"] - 1
     prof_cost = times["  with profiling"] / full
     print(f"memory tracking costs {100 * mem_cost:.1f} % (RAM painting itself costs nothing per "

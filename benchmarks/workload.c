@@ -7,6 +7,9 @@
 #define ITERATIONS 400
 #endif
 
+#ifdef DATA_IN_AXI_SRAM   /* the matrices in AXI SRAM (cacheable) instead of DTCM */
+__attribute__((section(".axi_bss")))
+#endif
 static int32_t a[32][32], b[32][32], c[32][32];
 volatile uint32_t sink;
 

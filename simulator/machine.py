@@ -33,12 +33,12 @@ from peripherals.base import Peripheral
 
 from .code_map import CostModel, build_code_tables
 from .elf import Firmware, FirmwareError
-from .events import EventQueue
+from .events import EventQueue, TimeQueue
 from .exceptions import (
     HFSR_DEBUGEVT, IACCVIOL, IBUSERR, IMPRECISERR, INVSTATE, NOCP, PRECISERR,
     UNALIGNED, UNDEFINSTR, DIVBYZERO, Exc, ExceptionEngine, Lockup, UnhandledFault, CFSR_NAMES,
 )
-from .native import NativeCounter
+from .native import SLEEP_TOTAL, NativeCounter
 from .platform import Platform
 from .semihosting import Memory, Semihosting, SemihostingExit
 
@@ -73,6 +73,7 @@ class RunConfig:
     cost_model: CostModel = field(default_factory=lambda: default_cost_model())
     max_resets: int = 8
     dynamic_timing: bool = True              # I-cache, flash wait states, branch prediction
+    dcache: str = "sampled"                  # D-cache / data memory model: sampled | exact | off
     cpu_freq_hz: float | None = None         # what-if: core clock once the firmware runs on PLL1
     profile: bool = False                    # per-block counters and the dynamic CFG
     watch_stack: bool = True                 # native SP check after blocks that lower SP
@@ -158,7 +159,16 @@ class MachineContext:
         return self.m.schedule(cycle, callback)
 
     def cancel(self, handle: int) -> None:
-        self.m.events.cancel(handle)
+        if handle < 0:
+            self.m.lp_events.cancel(handle)     # a TimeQueue handle
+        else:
+            self.m.events.cancel(handle)
+
+    def now_seconds(self) -> float:
+        return self.m.now_seconds()
+
+    def schedule_seconds(self, seconds: float, callback: Callable[[float], None]) -> int:
+        return self.m.schedule_seconds(seconds, callback)
 
     def set_irq(self, irq: int, level: bool) -> None:
         self.m.engine.set_irq_level(irq, level)
@@ -195,7 +205,9 @@ class Machine:
         self.fw = firmware
         self.platform = platform
         self.config = config or RunConfig()
-        self.events = EventQueue()
+        self.events = EventQueue()         # core-domain clocks: frozen in Stop / Standby
+        self.lp_events = TimeQueue()       # LSE/LSI clocks (RTC): run in Stop / Standby
+        self._lowpower: str | None = None  # "stop" | "standby" while the core domain is off
         self._log: list[str] = []
         self.console: dict[str, bytearray] = {"semihosting": bytearray()}
         self.uc = uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
@@ -261,6 +273,17 @@ class Machine:
             fc = self.peripherals.get("FPU_CACHE")
             if fc is not None and hasattr(fc, "listeners"):
                 fc.listeners.append(self._on_cache_maintenance)
+        self.dcache = None
+        if self.config.dynamic_timing and self.config.dcache != "off":
+            from .dcache import DataCache
+            d = self.dyn
+            self.dcache = DataCache(uc, self.counter, d.dcache_sets, d.dcache_ways,
+                                    self.config.dcache, d.dcache_sample_period,
+                                    d.dcache_sample_window, d.dcache_sample_warmup)
+            scb = self.peripherals.get("SCB")
+            if scb is not None:
+                scb.ccr_listeners.append(
+                    lambda old, new: self.dcache.set_enabled(bool(new & (1 << 16))))
         scb = self.peripherals.get("SCB")
         if scb is not None:
             scb.ccr_listeners.append(self._on_ccr_traps)
@@ -453,6 +476,33 @@ class Machine:
     def now_seconds(self) -> float:
         return self._time_base_s + (self.now() - self._time_base_cycles) / self.core_hz
 
+    def schedule_seconds(self, seconds: float, callback: Callable[[float], None]) -> int:
+        """An event of a clock that runs in Stop/Standby (see events.TimeQueue)."""
+        handle = self.lp_events.schedule(seconds, callback)
+        if self._lowpower is None:
+            self.counter.stop_soon()     # the run loop maps it onto a core cycle
+        return handle
+
+    def _lp_cycle(self, seconds: float) -> int:
+        """The core cycle at which simulated time ``seconds`` falls, at the current clock."""
+        ahead = (seconds - self.now_seconds()) * self.core_hz
+        return self.now() + max(0, int(np.ceil(ahead - 1e-3)))
+
+    def _next_event_cycle(self) -> int | None:
+        """The next event of either queue, as a core cycle."""
+        nxt = self.events.next_cycle()
+        t = self.lp_events.next_time()
+        if t is not None:
+            c = self._lp_cycle(t)
+            nxt = c if nxt is None else min(nxt, c)
+        return nxt
+
+    def _run_lp_events(self) -> None:
+        """Fire the Stop-domain events due by now (while the core runs or sleeps)."""
+        horizon = self.now_seconds() + 2e-3 / self.core_hz
+        for t, callback in self.lp_events.pop_due(horizon):
+            callback(t)
+
     def schedule(self, cycle: int, callback: Callable[[int], None]) -> int:
         handle = self.events.schedule(cycle, callback)
         if cycle < int(self.counter.state[2]):
@@ -561,6 +611,10 @@ class Machine:
         # I-cache invalidation by address is modelled as a whole invalidation (documented).
         if op in ("ICIALLU", "ICIMVAU"):
             self.counter.invalidate_icache()
+        elif self.dcache is not None:
+            cost = self.dcache.maintain(op, value)      # write-backs of cleaned dirty lines
+            if cost:
+                self.counter.charge_in_block(cost)
 
     def _update_fill_cycles(self) -> None:
         """Instruction line fill costs follow FLASH_ACR.LATENCY and the CPU/AXI clock ratio;
@@ -580,6 +634,8 @@ class Machine:
         self.counter.set_fill_cycles({
             "flash": self.dyn.line_fill_cycles("flash", latency, self.core_hz, hclk),
             "sram": self.dyn.line_fill_cycles("sram", latency, self.core_hz, hclk)})
+        if self.dcache is not None:
+            self.dcache.set_costs(*self.dyn.data_costs(latency, self.core_hz, hclk))
         if fl is not None and hasattr(fl, "check_latency") and ov is None:
             warning = fl.check_latency(hclk, vos)
             if warning and warning not in self.warnings:
@@ -600,7 +656,7 @@ class Machine:
         now = self.now()
         secs = self.now_seconds()
         by_region = self.counter.cycles_by_region()
-        if now > self._seg_start:
+        if now > self._seg_start or secs > self._seg_seconds_start:   # Stop: seconds, no cycles
             names = {t.base: (self.platform.region_at(t.base).name
                               if self.platform.region_at(t.base) else hex(t.base))
                      for t in self.code_tables}
@@ -937,6 +993,7 @@ class Machine:
             now = self.now()
             for ev in self.events.pop_due(now):
                 ev.callback(ev.cycle)
+            self._run_lp_events()
             if self.counter.take_stack_event():
                 self.ram.on_new_stack_minimum()
             self.ram.sample()
@@ -947,11 +1004,14 @@ class Machine:
                 continue
             if self._exit is not None:
                 break
+            if self.sleeping and self._lowpower is not None:
+                self._stay_stopped()
+                continue
             if self.sleeping:
                 if self.engine.can_wake():
                     self._wake()
                 else:
-                    nxt = self.events.next_cycle()
+                    nxt = self._next_event_cycle()
                     if nxt is None or (cfg.max_cycles is not None and nxt >= cfg.max_cycles):
                         if cfg.max_cycles is not None and nxt is not None:
                             self._sleep_until(cfg.max_cycles)
@@ -974,8 +1034,14 @@ class Machine:
                 self._finish(ExitReason.TIMEOUT, 4, f"--timeout {cfg.timeout_s:g} s of host time "
                              "reached")
                 break
-            deadline = self.events.next_cycle()
+            deadline = self._next_event_cycle()
             limits = [d for d in (deadline, cfg.max_cycles) if d is not None]
+            if self.dcache is not None:
+                active = self.active_cycles()
+                self.dcache.poll(active)
+                switch = self.dcache.next_switch(active)
+                if switch is not None:
+                    limits.append(self.now() + switch - active)
             if cfg.timeout_s is not None:
                 limits.append(self.now() + WALL_CHECK_CYCLES)
             self.counter.set_deadline(min(limits) if limits else np.iinfo(np.int64).max)
@@ -1004,10 +1070,106 @@ class Machine:
         if self._block_start is not None:
             self.block_latencies.append(self.now() - self._block_start)
             self._block_start = None
-        self.sleeping = True
         scb = self.peripherals.get("SCB")
         deep = scb is not None and bool(scb.reg("SCR") & 4)
+        pwr = self.peripherals.get("PWR")
+        if deep and pwr is not None and hasattr(pwr, "stop_mode"):
+            self._enter_stop(pwr.stop_mode())
+            return
+        self.sleeping = True
         self._close_segment("stop" if deep else "sleep")
+
+    # --- Stop and Standby ----------------------------------------------------------------
+    def _enter_stop(self, mode: str) -> None:
+        """WFI with SLEEPDEEP: the core domain stops (RM0433 section 6, low-power modes).
+        No core cycle passes in Stop or Standby: core-clocked events (SysTick, DMA, SAI,
+        USART, regulator and PLL delays) stay where they are and resume afterwards, shifted
+        by the time spent stopped; only Stop-domain events (lp_events: RTC) advance time.
+        Stop: the RCC stops PLL1..3 and HSE and leaves HSI or CSI as the system clock, the
+        PWR sets STOPF. Standby: D1/D2/D3 lose power; the wake-up is a system reset."""
+        if self.engine.can_wake():
+            return          # a pending interrupt: WFI does not enter the low-power mode
+        self.sleeping = True
+        self._lowpower = mode
+        self._lp_idle_events = 0
+        self._close_segment(mode)
+        if mode == "stop":
+            rcc, pwr = self.peripherals.get("RCC"), self.peripherals.get("PWR")
+            if rcc is not None and hasattr(rcc, "enter_stop"):
+                rcc.enter_stop()             # closes a zero-length segment, sets core_hz
+            if pwr is not None and hasattr(pwr, "entered_stop"):
+                pwr.entered_stop()
+        self.log(f"{mode} entered")
+
+    def _stay_stopped(self) -> None:
+        """Jump time from one Stop-domain event to the next until one wakes the chip: an
+        interrupt the NVIC would wake WFI for (Stop), an RTC wake-up event (Standby)."""
+        mode = self._lowpower
+        while self._exit is None:
+            if mode == "stop" and self.engine.can_wake():
+                self._lowpower = None
+                self._wake()
+                return
+            if mode == "standby" and any(getattr(p, "standby_wakeup", lambda: False)()
+                                         for p in self.peripherals.values()):
+                self._leave_standby()
+                return
+            t = self.lp_events.next_time()
+            if t is None or self._lp_idle_events > 100_000:
+                self._finish(ExitReason.IDLE, 0, f"the chip is in {mode.capitalize()} and "
+                             "nothing that runs there can wake it")
+                return
+            now_s = self.now_seconds()
+            if t > now_s:
+                self._time_base_s += t - now_s       # the time jump: no core cycle passes
+            for when, callback in self.lp_events.pop_due(t):
+                callback(when)
+            self._lp_idle_events += 1
+
+    def _leave_standby(self) -> None:
+        """The exit from Standby is a system reset (RM0433 section 6): the backup domain
+        (RTC, RCC_BDCR, PWR flags) is kept, SRAM and TCM contents are lost (backup SRAM kept
+        only with PWR_CR2.BREN), the core boots from the reset vector with PWR_CPUCR.SBF set.
+        The standby wake-up time of the power model is charged at the reset clock (HSI)."""
+        self._lowpower = None
+        self.sleeping = False
+        self._close_segment("wakeup")
+        self.log("standby exit: system reset")
+        for p in self.peripherals.values():
+            p.system_reset()
+        if getattr(self, "dcache", None) is not None:
+            self.dcache.reset()
+        self._reset_core_registers()
+        self._on_clock_change()          # the reset clock (HSI) is the core clock again
+        try:
+            from .power import wakeup_cost
+            secs, _ = wakeup_cost("standby", core_hz=self.core_hz,
+                                  revision=self.platform.revision)
+        except Exception:          # the power model must never break a run
+            secs = 0.0
+        self._seg_wake_from = "standby"
+        self.counter.cycles = self.counter.cycles + int(round(secs * self.core_hz))
+        self._close_segment("run")
+        pwr = self.peripherals.get("PWR")
+        bkpsram = pwr is not None and hasattr(pwr, "get_field") and bool(pwr.get_field("CR2", "BREN"))
+        self.ram.power_loss(keep=("BKPSRAM",) if bkpsram else ())
+        if pwr is not None and hasattr(pwr, "left_standby"):
+            pwr.left_standby()
+        self._boot()
+
+    def _reset_core_registers(self) -> None:
+        """Core state a reset restores that _boot does not write (ARMv7-M B1.5.5)."""
+        from unicorn import arm_const as a
+        for reg in (a.UC_ARM_REG_PRIMASK, a.UC_ARM_REG_FAULTMASK, a.UC_ARM_REG_BASEPRI,
+                    a.UC_ARM_REG_CONTROL):
+            self.uc.reg_write(reg, 0)
+        e = self.engine
+        e.enabled_irq.clear()
+        e.irq_level.clear()
+        e.irq_priority[:] = bytes(len(e.irq_priority))
+        e.shpr[:] = bytes(len(e.shpr))
+        e.prigroup = 0
+        e.event_register = False
 
     def _wake(self) -> None:
         """Leaving sleep/stop costs time (DS12110 wake-up latencies: ~10 cycles from sleep,
@@ -1017,7 +1179,7 @@ class Machine:
         self._close_segment("wakeup")
         try:
             from .power import wakeup_cost
-            secs, _ = wakeup_cost(left if left in ("sleep", "stop") else "sleep",
+            secs, _ = wakeup_cost(left if left in ("sleep", "stop", "standby") else "sleep",
                                   core_hz=self.core_hz, segment=self.segments[-1]
                                   if self.segments else None, revision=self.platform.revision)
         except Exception:          # the power model must never break a run
@@ -1025,6 +1187,10 @@ class Machine:
         self._seg_wake_from = left
         self.counter.cycles = self.counter.cycles + int(round(secs * self.core_hz))
         self._close_segment("run")
+
+    def active_cycles(self) -> int:
+        """Cycles the core has not spent asleep."""
+        return self.now() - int(self.counter.state[SLEEP_TOTAL])
 
     def _sleep_until(self, cycle: int) -> None:
         now = self.now()
@@ -1040,12 +1206,16 @@ class Machine:
             return
         self.log("system reset requested (AIRCR.SYSRESETREQ)")
         for p in self.peripherals.values():
-            p.reset()
+            p.system_reset()            # the backup domain (RTC, RCC_BDCR) survives
+        if self.dcache is not None:
+            self.dcache.reset()
         self.sleeping = False
         self._boot()
 
     def _result(self, wall: float) -> RunResult:
         self._close_segment()
+        if self.dcache is not None:
+            self.dcache.finish(self.active_cycles())
         if self.config.profile:
             self.counter.shadow_finish()
         reason, code, diag = self._exit or (ExitReason.LOCKUP, 4, "no exit")
@@ -1064,7 +1234,8 @@ class Machine:
             exceptions_taken=dict(self.engine.stats.taken),
             dp_emulated=getattr(self._dp, "executed", 0) if self._dp else 0,
             unmodelled_accesses=unmodelled, log=list(self._log),
-            timing=({**self.counter.dynamic_stats(), "stall_peripheral_cycles": self._bus_total}
+            timing=({**self.counter.dynamic_stats(), "stall_peripheral_cycles": self._bus_total,
+                     **({"dcache": self.dcache.stats(self.active_cycles())} if self.dcache else {})}
                     if self.config.dynamic_timing else {}),
             warnings=list(self.warnings))
 

@@ -85,13 +85,45 @@ EDGE_TABLE = 49     # pointer: int64[entries * 3] (from block, to block, count),
 EDGE_ENTRIES = 50   # power of two
 LAST_BLOCK = 51     # start address of the previous block (-1 after an exception)
 EDGE_DROPPED = 52   # transitions not recorded because the table was full
-REGION_TABLE = 60   # per region: base, size, cost prefix ptr, count prefix ptr, kind,
-REGION_STRIDE = 17  # fill cycles, SP-lowering prefix ptr (0: none), block exec count ptr,
+# the block being executed, for costs charged inside it and the time of an access in it
+BLOCK_PRE = 61      # cycles charged at its start beyond its static cost (I-fetch, mispredict,
+                    # estimated D-side stalls): they come before its first instruction
+BLOCK_EXTRA = 62    # cycles charged while it runs (peripheral bus, measured D-side stalls)
+CUR_ROW = 63        # region row offset (REGION_TABLE + r * REGION_STRIDE) of the block, -1: none
+CUR_INDEX = 64      # halfword index of its start in that region
+# D-cache and data-side memory (simulator/dcache.py)
+DC_MODE = 65        # DC_OFF | DC_ESTIMATE | DC_WARM | DC_MEASURE
+DC_ENABLED = 66     # SCB CCR.DC
+DC_TAGS = 67        # pointer: int64[sets * ways] line numbers (-1 invalid)
+DC_STAMPS = 68      # pointer: int64[sets * ways] last use (LRU)
+DC_DIRTY = 69       # pointer: int64[sets * ways]
+DC_SETS = 70
+DC_WAYS = 71
+DC_CLOCK = 72       # access counter for the LRU stamps
+DC_HITS = 73        # measured accesses that hit
+DC_MISSES = 74      # measured accesses that missed (line fills)
+DC_WRITEBACKS = 75  # dirty lines written back on eviction (measured)
+DC_UNCACHED = 76    # measured accesses that went to memory uncached (D-cache off)
+STALL_DCACHE = 77   # measured cycles: line fills and write-backs
+STALL_DMEM = 78     # measured cycles: uncached accesses to AXI/D2/D3 SRAM and flash
+STALL_DEST = 79     # estimated D-side cycles charged outside measured windows
+DC_FILL = 80        # [80 + kind]: line fill cycles by memory kind (MEM_FLASH .. MEM_D3)
+DC_UNC_READ = 85    # [85 + kind]: uncached read cycles by kind
+DC_UNC_WRITE = 90   # [90 + kind]: uncached write cycles by kind
+DC_WB = 95          # write-back cycles of a dirty line
+EST_FRAC = 96       # fraction (1/256 cycle) of estimated stalls carried to the next block
+MEM_FLASH, MEM_AXI, MEM_D2, MEM_D3 = 1, 2, 3, 4
+DC_OFF, DC_ESTIMATE, DC_WARM, DC_MEASURE = 0, 1, 2, 3
+EST_SHIFT = 8       # estimates are fixed point, 1/256 cycle per block execution
+REGION_TABLE = 100  # per region: base, size, cost prefix ptr, count prefix ptr, kind,
+REGION_STRIDE = 20  # fill cycles, SP-lowering prefix ptr (0: none), block exec count ptr,
                     # block cycles ptr (both per halfword, 0 when not profiling), end-kind
                     # ptr (per halfword: 1 a call ends there, 2 a return), inclusive cycles,
                     # active frames, inclusive instructions (per function entry halfword),
                     # static stall prefix sums (operand waits, issue restrictions),
-                    # per-block I-fetch stall and mispredict cycles (profiling)
+                    # per-block I-fetch stall and mispredict cycles (profiling),
+                    # per block (start halfword): estimated D-side stall (fixed point),
+                    # measured D-side stall and executions in the current window
 END_CALL, END_RETURN = 1, 2
 MAX_REGIONS = 8
 REGION_CYCLES = REGION_TABLE + REGION_STRIDE * MAX_REGIONS   # cycles spent in each region
@@ -361,7 +393,23 @@ def _block_hook(uc, address, size, user_data):
                 fs = _fetch_stall(st, a, size, st[o + 5])
             if st[DYNAMIC_ON] != 0:
                 bp = _branch(st, a)
-            c += fs + bp
+            pre = fs + bp
+            st[CUR_ROW] = o
+            st[CUR_INDEX] = i0
+            mode = st[DC_MODE]
+            if mode == DC_MEASURE:
+                carray(_i64_ptr(st[o + 19]), i1 + 1)[i0] += 1
+            elif mode != DC_OFF:
+                e = carray(_i64_ptr(st[o + 17]), i1 + 1)[i0]
+                if e != 0:
+                    f = st[EST_FRAC] + e
+                    st[EST_FRAC] = f & ((1 << EST_SHIFT) - 1)
+                    extra = f >> EST_SHIFT
+                    st[STALL_DEST] += extra
+                    pre += extra
+            st[BLOCK_PRE] = pre
+            st[BLOCK_EXTRA] = 0
+            c += pre
             st[CYCLES] += c
             st[REGION_CYCLES + r] += c
             st[INSNS] += count[i1] - count[i0]
@@ -383,6 +431,9 @@ def _block_hook(uc, address, size, user_data):
     if st[PROFILE_ON] != 0:
         _edge(st, a)
     if not found:
+        st[CUR_ROW] = -1
+        st[BLOCK_PRE] = 0
+        st[BLOCK_EXTRA] = 0
         # Code outside any analysed region (e.g. generated at run time): one cycle per
         # halfword, one instruction per 3 bytes on average (documented approximation).
         st[CYCLES] += size >> 1
@@ -699,6 +750,7 @@ class NativeCounter:
         bus access): counted in time and, when profiling, in that block's cycles."""
         st = self.state
         st[CYCLES] += cycles
+        st[BLOCK_EXTRA] += cycles
         if st[PROFILE_ON] and hasattr(self, "_profile"):
             a = int(st[BLOCK_ADDR])
             for r, arrs in zip(self._regions, self._profile):
@@ -732,11 +784,12 @@ class NativeCounter:
     def cycle_at(self, pc: int) -> int:
         """Cycle count at the instruction at ``pc`` inside the current block (exact time of a
         peripheral access made by that instruction)."""
-        start = int(self.state[BLOCK_ADDR])
-        before = int(self.state[BLOCK_CYCLES])
-        if start <= pc < start + 0x10000:
-            return before + self.cost_between(start, pc)[0]
-        return int(self.state[CYCLES])
+        st = self.state
+        start = int(st[BLOCK_ADDR])
+        if start <= pc < start + int(st[BLOCK_SIZE]):
+            return (int(st[BLOCK_CYCLES]) + int(st[BLOCK_PRE]) + int(st[BLOCK_EXTRA])
+                    + self.cost_between(start, pc)[0])
+        return int(st[CYCLES])
 
     def undo_rest_of_block(self, pc: int) -> None:
         """The current block was cut short at ``pc`` (a fault, or an exception taken by the

@@ -85,8 +85,13 @@ def _timing_breakdown(t: dict) -> dict:
                    "issue_restrictions": t.get("stall_issue_cycles", 0),
                    "icache_and_flash": t["stall_icache_cycles"],
                    "branch_mispredict": t["stall_branch_cycles"],
-                   "peripheral_bus": t.get("stall_peripheral_cycles", 0)},
+                   "peripheral_bus": t.get("stall_peripheral_cycles", 0),
+                   "dcache_and_data_memory": (t["dcache"]["stall_measured_cycles"]
+                                              + t["dcache"]["stall_estimated_cycles"])
+                   if "dcache" in t else 0},
         "icache_hit_rate": t["icache_hits"] / ic if ic else None,
+        "dcache_hit_rate": t["dcache"]["hit_rate"] if "dcache" in t else None,
+        "dcache": t.get("dcache"),
         "icache": {"hits": t["icache_hits"], "misses": t["icache_misses"],
                    "uncached_line_fetches": t["uncached_line_fetches"]},
         "branch_prediction_rate": t["branches_predicted"] / br if br else None,
@@ -137,12 +142,15 @@ def print_summary(report: dict[str, Any], console) -> None:
         br = tm.get("branch_prediction_rate")
         t.add_row("CPI / caches", f"CPI {tm['cpi']:.2f}"
                   + (f", I-cache hits {100 * ic:.1f} %" if ic is not None else ", I-cache off")
+                  + (f", D-cache hits {100 * dc:.1f} %" if (dc := tm.get("dcache_hit_rate"))
+                     is not None else "")
                   + (f", branches predicted {100 * br:.1f} %" if br is not None else ""))
         st = tm["stalls"]
         t.add_row("stalls", f"operands {st.get('operand_latency', 0):,}, "
                   f"issue rules {st.get('issue_restrictions', 0):,}, "
                   f"I-fetch/flash {st['icache_and_flash']:,}, "
                   f"mispredicts {st['branch_mispredict']:,}, "
+                  f"D-cache/data memory {st.get('dcache_and_data_memory', 0):,}, "
                   f"peripheral bus {st.get('peripheral_bus', 0):,} cycles")
     if tm["sleep_cycles"]:
         t.add_row("asleep", f"{tm['sleep_cycles']:,} cycles "

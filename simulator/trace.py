@@ -15,10 +15,10 @@ File format (little endian), see docs/profiling.md::
     deltas  u32[count]   cycle of each instruction minus that of the one before
                          (the first relative to header.first_cycle)
 
-Cycle of an instruction = the cycle its block started at + the static cost of the
-instructions before it in the block (NativeCounter.cycle_at). A block's dynamic stalls
-(I-cache line fills, the mispredict penalty charged on entering it) are not placed inside
-it: they show as the gap between its last instruction and the next block's first.
+Cycle of an instruction = the cycle its block started at + the stalls charged on entering
+the block (I-cache line fills, a mispredict, estimated D-side stalls) + the stalls charged
+inside it so far (peripheral bus, measured D-cache misses) + the static cost of the
+instructions before it in the block (NativeCounter.cycle_at).
 """
 
 from __future__ import annotations

@@ -26,6 +26,19 @@ class M7DynamicParams:
     critical_word_beats: int = 1         # [TRM] critical word first: the core restarts after
                                          # the first 64-bit beat of the line
     sram_access_cycles: int = 1          # chosen: AXI SRAM / D2 SRAM read latency, AXI cycles
+    # D-cache ([TRM] 16 KB, 4-way, 32-byte lines -> 128 sets; write-back, write-allocate)
+    dcache_sets: int = 128
+    dcache_ways: int = 4
+    line_beats: int = 4                  # [TRM] 32-byte line over the 64-bit AXI: 4 beats
+    d2_d3_bridge_cycles: int = 2         # chosen: AXI -> AHB bridge into D2 / D3, AXI cycles
+    uncached_store_cycles: int = 1       # chosen: a store to uncached SRAM leaves through the
+                                         # store buffer, one AXI cycle of its bandwidth
+    # sampled measurement (simulator/dcache.py), in active CPU cycles; chosen so that the
+    # memory hook's slow path (2.7-9x) runs 1/16 of the time and each window outlasts a few
+    # refills of the 512 lines
+    dcache_sample_period: int = 1 << 25
+    dcache_sample_window: int = 1 << 21
+    dcache_sample_warmup: int = 1 << 18
 
     def line_fill_cycles(self, kind: str, flash_latency: int, cpu_hz: float, axi_hz: float) -> int:
         """CPU cycles the core waits for an instruction line from memory of ``kind``.
@@ -38,6 +51,25 @@ class M7DynamicParams:
         else:
             axi = self.sram_access_cycles + self.critical_word_beats + self.axi_interconnect_cycles
         return int(round(axi * ratio))
+
+    def data_costs(self, flash_latency: int, cpu_hz: float, axi_hz: float):
+        """CPU cycles of data-side accesses by memory kind (simulator/native.py MEM_*):
+        (line fill, uncached read, uncached write, dirty line write-back).
+
+        A D-cache miss waits for the whole line (chosen: data loops read lines sequentially,
+        so the line transfer, not the first word, bounds them): the first-word latency of
+        :meth:`line_fill_cycles` plus the remaining beats. An uncached read waits for its
+        word; D2 / D3 SRAM add the bridge from the AXI matrix."""
+        from ..native import MEM_AXI, MEM_D2, MEM_D3, MEM_FLASH
+        ratio = max(cpu_hz / axi_hz, 1.0) if axi_hz else 1.0
+        first = {MEM_FLASH: self.line_fill_cycles("flash", flash_latency, cpu_hz, axi_hz),
+                 MEM_AXI: self.line_fill_cycles("sram", flash_latency, cpu_hz, axi_hz)}
+        first[MEM_D2] = first[MEM_D3] = first[MEM_AXI] + int(round(self.d2_d3_bridge_cycles * ratio))
+        rest = int(round((self.line_beats - 1) * ratio))
+        fill = {k: v + rest for k, v in first.items()}
+        write = {k: int(round(self.uncached_store_cycles * ratio)) for k in first}
+        writeback = int(round(self.line_beats * ratio))
+        return fill, dict(first), write, writeback
 
 
 # Peripheral buses by address (RM0433 Table 8 / Figure 1): (start, end, bus clock name).

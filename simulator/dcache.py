@@ -1,0 +1,354 @@
+"""L1 data cache and data-side memory latencies, measured in sampled windows.
+
+Why sampled: Unicorn calls memory hooks only from its slow path, and a memory hook makes it
+generate the slow path for *every* load and store (tcg backend: "fast path if hookmem is not
+enable"). Measured with benchmarks/speed.py's workload: 2.7x slower with a hook whose range
+excludes every access, 9x with a native callback on each one. So the hook is installed only
+for measurement windows, and the translated code is flushed at each switch:
+
+* **measure** — a native (numba) memory hook runs every load and store to flash, AXI SRAM and
+  D2/D3 SRAM through a 4-way, 32-byte-line, write-back/write-allocate D-cache with LRU
+  replacement (or, with CCR.DC clear, charges an uncached access), and adds the stall to the
+  cycle count at once. It also sums, per basic block, the stall and the executions.
+* **estimate** — no hook; every block execution is charged the mean D-side stall that block
+  had over all measured windows so far (fixed point, the fraction carried over). A block never
+  measured is charged nothing.
+* **warm** — the hook keeps the cache contents current but charges nothing; blocks are
+  charged estimates. Used at the start of each window but the first, so a window does not
+  start from the stale contents the cache had when the previous window ended.
+
+Windows are laid out on *active* (non-sleeping) CPU cycles: the first window starts at reset,
+then one every ``period``. ``exact`` measures the whole run (no sampling). Parameters and the
+latencies are in :class:`simulator.timing.dynamic.M7DynamicParams` and docs/timing-model.md.
+
+Cache maintenance (SCB DCISW/DCCSW/DCCISW by set/way, DCIMVAC/DCCMVAC/DCCIMVAC by address)
+and CCR.DC act on the model whatever the mode. The MPU is not modelled: accesses take the
+default memory map attributes (ARMv7-M ARM B3.1: Code region write-through, SRAM region
+write-back write-allocate); TCM is never cached.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+from numba import carray, cfunc, njit, types
+from unicorn import UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE
+from unicorn.unicorn_py3 import unicorn as _ucmod
+
+from . import native as n
+from .native import _i64_ptr
+
+UC_MEM_WRITE = 17            # uc_mem_type (unicorn.h)
+LINE_SHIFT = 5               # 32-byte lines (Cortex-M7 TRM 5.4)
+
+# Address ranges the hook covers (DTCM, ITCM and peripherals stay on the fast path).
+HOOK_RANGES = ((0x08000000, 0x1FFFFFFF), (0x24000000, 0x3FFFFFFF))
+
+
+@njit(cache=True)
+def memory_kind(a):
+    """Which memory a data address is in (RM0433 Table 7 memory map), 0 if none we time."""
+    if a >= 0x24000000 and a < 0x24080000:
+        return n.MEM_AXI
+    if a >= 0x08000000 and a < 0x08200000:
+        return n.MEM_FLASH
+    if a >= 0x30000000 and a < 0x30048000:
+        return n.MEM_D2
+    if a >= 0x38000000 and a < 0x38801000:
+        return n.MEM_D3
+    if a >= 0x1FF00000 and a < 0x1FF20000:   # system memory (bootloader ROM), on the AXI bus
+        return n.MEM_FLASH
+    return 0
+
+
+@njit(cache=True)
+def access(st, a, kind, write, count):
+    """One load or store through the D-cache model: returns its stall in CPU cycles and keeps
+    the cache contents (and, with ``count``, the statistics) up to date."""
+    if st[n.DC_ENABLED] == 0 or (write and kind == n.MEM_FLASH):
+        # D-cache off, or a write to the write-through Code region (flash programming):
+        # straight to memory
+        if count:
+            st[n.DC_UNCACHED] += 1
+        return st[n.DC_UNC_WRITE + kind] if write else st[n.DC_UNC_READ + kind]
+    ways = st[n.DC_WAYS]
+    sets = st[n.DC_SETS]
+    tags = carray(_i64_ptr(st[n.DC_TAGS]), sets * ways)
+    stamps = carray(_i64_ptr(st[n.DC_STAMPS]), sets * ways)
+    dirty = carray(_i64_ptr(st[n.DC_DIRTY]), sets * ways)
+    line = a >> LINE_SHIFT
+    base = (line & (sets - 1)) * ways
+    st[n.DC_CLOCK] += 1
+    invalid = -1
+    lru = base
+    for w in range(base, base + ways):
+        if tags[w] == line:
+            stamps[w] = st[n.DC_CLOCK]
+            if write:
+                dirty[w] = 1
+            if count:
+                st[n.DC_HITS] += 1
+            return 0
+        if tags[w] < 0:
+            if invalid < 0:
+                invalid = w
+        elif stamps[w] < stamps[lru]:
+            lru = w
+    victim = invalid if invalid >= 0 else lru
+    stall = st[n.DC_FILL + kind]
+    if tags[victim] >= 0 and dirty[victim] != 0:
+        stall += st[n.DC_WB]
+        if count:
+            st[n.DC_WRITEBACKS] += 1
+    tags[victim] = line
+    stamps[victim] = st[n.DC_CLOCK]
+    dirty[victim] = 1 if write else 0
+    if count:
+        st[n.DC_MISSES] += 1
+    return stall
+
+
+@cfunc(types.void(types.voidptr, types.int32, types.uint64, types.int32, types.int64,
+                  types.voidptr), nopython=True, cache=True)
+def _mem_hook(uc, typ, address, size, value, user_data):
+    st = carray(user_data, n.STATE_SIZE, dtype=np.int64)
+    mode = st[n.DC_MODE]
+    if mode < n.DC_WARM:
+        return
+    a = np.int64(address)
+    kind = memory_kind(a)
+    if kind == 0:
+        return
+    measure = mode == n.DC_MEASURE
+    stall = access(st, a, kind, typ == UC_MEM_WRITE, measure)
+    if not measure or stall == 0:
+        return
+    if st[n.DC_ENABLED] != 0:
+        st[n.STALL_DCACHE] += stall
+    else:
+        st[n.STALL_DMEM] += stall
+    st[n.CYCLES] += stall
+    st[n.BLOCK_EXTRA] += stall
+    o = st[n.CUR_ROW]
+    if o >= 0:
+        i0 = st[n.CUR_INDEX]
+        carray(_i64_ptr(st[o + 18]), i0 + 1)[i0] += stall
+        st[n.REGION_CYCLES + (o - n.REGION_TABLE) // n.REGION_STRIDE] += stall
+        if st[n.PROFILE_ON] != 0:
+            carray(_i64_ptr(st[o + 8]), i0 + 1)[i0] += stall
+
+
+class DataCache:
+    """Owns the D-cache arrays, the memory hooks and the measurement windows of one machine.
+
+    ``mode``: "sampled" (default), "exact" (measure the whole run) or "off" (data accesses
+    cost what the static model says, as if everything were TCM)."""
+
+    def __init__(self, uc, counter, sets: int, ways: int, mode: str = "sampled",
+                 period: int = 1 << 25, window: int = 1 << 22, warmup: int = 1 << 18) -> None:
+        if mode not in ("sampled", "exact", "off"):
+            raise ValueError(f"D-cache mode {mode!r}: expected sampled, exact or off")
+        if not 0 < warmup < window <= period:
+            raise ValueError("D-cache sampling needs 0 < warmup < window <= period")
+        self.uc = uc
+        self.counter = counter
+        self.mode = mode
+        self.period, self.window, self.warmup = period, window, warmup
+        self.sets, self.ways = sets, ways
+        st = counter.state
+        self.tags = np.full(sets * ways, -1, dtype=np.int64)
+        self.stamps = np.zeros(sets * ways, dtype=np.int64)
+        self.dirty = np.zeros(sets * ways, dtype=np.int64)
+        st[n.DC_TAGS] = self.tags.ctypes.data
+        st[n.DC_STAMPS] = self.stamps.ctypes.data
+        st[n.DC_DIRTY] = self.dirty.ctypes.data
+        st[n.DC_SETS] = sets
+        st[n.DC_WAYS] = ways
+        # per region: (estimate, window stall, window executions, total stall, total executions)
+        self._blocks: list[tuple[np.ndarray, ...]] = []
+        for i, r in enumerate(counter._regions):
+            k = len(r.cost_prefix)
+            arrs = tuple(np.zeros(k, dtype=np.int64) for _ in range(5))
+            self._blocks.append(arrs)
+            o = n.REGION_TABLE + n.REGION_STRIDE * i
+            st[o + 17] = arrs[0].ctypes.data
+            st[o + 18] = arrs[1].ctypes.data
+            st[o + 19] = arrs[2].ctypes.data
+        self._hooks: list[int] = []
+        self._phase = "estimate"
+        self._k = 0                 # index of the current or next window
+        self.windows = 0            # measurement windows completed or open
+        self.measured_cycles = 0    # active cycles inside measurement windows
+        self._measure_from: int | None = None
+        if mode == "off":
+            st[n.DC_MODE] = n.DC_OFF
+        else:
+            self._begin_measure(0)
+
+    # --- costs and state the firmware sets ---------------------------------------------------
+    def set_costs(self, fill: dict[int, int], uncached_read: dict[int, int],
+                  uncached_write: dict[int, int], writeback: int) -> None:
+        st = self.counter.state
+        for kind in (n.MEM_FLASH, n.MEM_AXI, n.MEM_D2, n.MEM_D3):
+            st[n.DC_FILL + kind] = fill[kind]
+            st[n.DC_UNC_READ + kind] = uncached_read[kind]
+            st[n.DC_UNC_WRITE + kind] = uncached_write[kind]
+        st[n.DC_WB] = writeback
+
+    def set_enabled(self, on: bool) -> None:
+        self.counter.state[n.DC_ENABLED] = 1 if on else 0
+
+    def reset(self) -> None:
+        """System reset: the cache is off and its contents are gone (Cortex-M7 TRM 5.4)."""
+        self.set_enabled(False)
+        self.tags[:] = -1
+        self.dirty[:] = 0
+
+    def maintain(self, op: str, value: int) -> int:
+        """A cache maintenance write (ARMv7-M ARM B2.2.7); returns the write-back cycles of
+        the dirty lines it cleaned."""
+        if op in ("DCISW", "DCCSW", "DCCISW"):
+            # set/way format for a 4-way cache of 32-byte lines: way in [31:30], set [S+4:5]
+            way = (value >> 30) & (self.ways - 1)
+            s = (value >> LINE_SHIFT) & (self.sets - 1)
+            slots = [s * self.ways + way]
+        elif op in ("DCIMVAC", "DCCMVAC", "DCCIMVAC"):
+            line = value >> LINE_SHIFT
+            base = (line & (self.sets - 1)) * self.ways
+            slots = [w for w in range(base, base + self.ways) if self.tags[w] == line]
+        else:
+            return 0
+        cost = 0
+        for w in slots:
+            if self.tags[w] < 0:
+                continue
+            if op != "DCISW" and op != "DCIMVAC" and self.dirty[w]:
+                cost += int(self.counter.state[n.DC_WB])
+                self.dirty[w] = 0
+            if op not in ("DCCSW", "DCCMVAC"):
+                self.tags[w] = -1
+                self.dirty[w] = 0
+        return cost
+
+    # --- sampling windows ------------------------------------------------------------------
+    def next_switch(self, active: int) -> int | None:
+        """Active cycle at which the current phase ends (None: never)."""
+        if self.mode != "sampled":
+            return None
+        start = self._k * self.period
+        if self._phase == "warm":
+            return start + self.warmup
+        if self._phase == "measure":
+            return start + self.window
+        return start
+
+    def poll(self, active: int) -> None:
+        """Switch phases whose end has passed (called between runs of the CPU)."""
+        while self.mode == "sampled":
+            end = self.next_switch(active)
+            if end is None or active < end:
+                return
+            if self._phase == "estimate":
+                self._install_hooks()
+                self._phase = "warm"
+                self.counter.state[n.DC_MODE] = n.DC_WARM
+            elif self._phase == "warm":
+                self._begin_measure(active)
+            else:
+                self._end_measure(active)
+
+    def _begin_measure(self, active: int) -> None:
+        self._install_hooks()
+        self._phase = "measure"
+        self.counter.state[n.DC_MODE] = n.DC_MEASURE
+        self._measure_from = active
+        self.windows += 1
+
+    def _end_measure(self, active: int) -> None:
+        self._fold()
+        self.measured_cycles += active - (self._measure_from or 0)
+        self._measure_from = None
+        self._remove_hooks()
+        self._phase = "estimate"
+        self.counter.state[n.DC_MODE] = n.DC_ESTIMATE
+        self._k += 1
+        # a long sleep may have skipped whole windows: the next one starts in the future
+        self._k = max(self._k, -(-active // self.period))
+
+    def finish(self, active: int) -> None:
+        """End of run: count the open window."""
+        if self._phase == "measure" and self._measure_from is not None:
+            self._fold()
+            self.measured_cycles += active - self._measure_from
+            self._measure_from = None
+
+    def _fold(self) -> None:
+        for est, wsum, wexec, tsum, texec in self._blocks:
+            hit = np.flatnonzero(wexec)
+            if len(hit):
+                tsum[hit] += wsum[hit]
+                texec[hit] += wexec[hit]
+                est[hit] = (tsum[hit] << n.EST_SHIFT) // texec[hit]
+                wsum[hit] = 0
+                wexec[hit] = 0
+
+    def _install_hooks(self) -> None:
+        if self._hooks:
+            return
+        lib = _ucmod.uclib
+        for begin, end in HOOK_RANGES:
+            h = ctypes.c_size_t()
+            err = lib.uc_hook_add(  # variadic C function: exact C types
+                ctypes.c_void_p(_handle(self.uc)), ctypes.byref(h),
+                ctypes.c_int(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE),
+                ctypes.c_void_p(_mem_hook.address), ctypes.c_void_p(self.counter.state.ctypes.data),
+                ctypes.c_uint64(begin), ctypes.c_uint64(end))
+            if err != 0:
+                raise RuntimeError(f"uc_hook_add(UC_HOOK_MEM_READ|WRITE) failed: {err}")
+            self._hooks.append(h.value)
+        self.uc.ctl_flush_tb()           # retranslate: loads and stores now take the hook path
+
+    def _remove_hooks(self) -> None:
+        if not self._hooks:
+            return
+        lib = _ucmod.uclib
+        for h in self._hooks:
+            lib.uc_hook_del(ctypes.c_void_p(_handle(self.uc)), ctypes.c_size_t(h))
+        self._hooks = []
+        # Unicorn only unlinks deleted hooks when uc_emu_start returns, and generates the
+        # slow path while any memory hook is linked: an empty run (until == start, nothing
+        # executes; the deadline makes the block hook stop at once) unlinks them, then the
+        # flush retranslates on the fast path.
+        st = self.counter.state
+        deadline, stopped = int(st[n.DEADLINE]), int(st[n.STOPPED])
+        st[n.DEADLINE] = 0
+        from unicorn.arm_const import UC_ARM_REG_PC
+        pc = self.uc.reg_read(UC_ARM_REG_PC)
+        self.uc.emu_start(pc | 1, pc & ~1)
+        st[n.DEADLINE], st[n.STOPPED] = deadline, stopped
+        self.uc.ctl_flush_tb()
+
+    # --- report ------------------------------------------------------------------------------
+    def stats(self, active: int) -> dict:
+        st = self.counter.state
+        hits, misses = int(st[n.DC_HITS]), int(st[n.DC_MISSES])
+        measured = self.measured_cycles
+        if self._measure_from is not None:
+            measured += active - self._measure_from
+        return {
+            "mode": self.mode,
+            "hits": hits, "misses": misses,
+            "hit_rate": round(hits / (hits + misses), 4) if hits + misses else None,
+            "writebacks": int(st[n.DC_WRITEBACKS]),
+            "uncached_accesses": int(st[n.DC_UNCACHED]),
+            "windows": self.windows,
+            "measured_fraction": round(measured / active, 4) if active else None,
+            "stall_measured_cycles": int(st[n.STALL_DCACHE] + st[n.STALL_DMEM]),
+            "stall_estimated_cycles": int(st[n.STALL_DEST]),
+        }
+
+
+def _handle(uc) -> int:
+    h = uc._uch
+    return h.value if hasattr(h, "value") else h
