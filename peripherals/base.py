@@ -83,6 +83,15 @@ class PeripheralContext(Protocol):
 
     def cancel(self, handle: int) -> None: ...
 
+    def now_seconds(self) -> float:
+        """Simulated seconds since reset, Stop and Standby included (core cycles are not)."""
+
+    def schedule_seconds(self, seconds: float, callback: Callable[[float], None]) -> int:
+        """Call ``callback(seconds)`` at absolute simulated time ``seconds``, from a clock that
+        keeps running in Stop and Standby (LSE/LSI: RTC, LPTIM). Such an event can wake the
+        chip; core-cycle events (:meth:`schedule`) are frozen while the core domain is
+        stopped. Cancel with :meth:`cancel`."""
+
     def set_irq(self, irq: int, level: bool) -> None:
         """Drive NVIC interrupt line ``irq`` (a level; a pulse is set then clear)."""
 
@@ -152,6 +161,11 @@ class Peripheral:
     # --- lifecycle -------------------------------------------------------------------------
     def reset(self) -> None:
         self.values = {r.offset: r.reset_value() for r in self.registers}
+
+    def system_reset(self) -> None:
+        """A system reset (SYSRESETREQ, exit from Standby): like :meth:`reset` (power-on)
+        except for state in the backup domain, which blocks that hold some override."""
+        self.reset()
 
     # --- register access by name (for subclasses and tests) --------------------------------
     def reg(self, name: str) -> int:
@@ -253,6 +267,15 @@ class FakeContext:
 
     def cancel(self, handle: int) -> None:
         self._events = [e for e in self._events if e[1] != handle]
+
+    def now_seconds(self) -> float:
+        return self.cycle / self.clocks.get("cpu", 64e6)
+
+    def schedule_seconds(self, seconds: float, callback: Callable[[float], None]) -> int:
+        """Tests: seconds map onto cycles at the fixed ``clocks['cpu']`` (64 MHz default)."""
+        import math
+        cycle = max(self.cycle, math.ceil(seconds * self.clocks.get("cpu", 64e6) - 1e-6))
+        return self.schedule(cycle, lambda c: callback(seconds))
 
     def set_irq(self, irq: int, level: bool) -> None:
         self.irqs[irq] = level

@@ -83,6 +83,30 @@ class PWR(Peripheral):
         self._vos = 3
         super().reset()
 
+    def system_reset(self) -> None:
+        """PWR_CPUCR.SBF/SBF_D1/SBF_D2 are cleared only by a power-on reset or CSSF; STOPF by
+        any reset (RM0433 6.8.5). PWR_CR2 (backup regulator) is in the backup domain."""
+        keep = self.reg("CPUCR") & (0b111 << 6)
+        cr2 = self.reg("CR2")
+        self.reset()
+        self.set_reg("CPUCR", self.reg("CPUCR") | keep)
+        self.set_reg("CR2", cr2)
+
+    def entered_stop(self) -> None:
+        """The system went into Stop: CPUCR.STOPF (RM0433 6.8.5)."""
+        self.set_field("CPUCR", "STOPF", 1)
+
+    def left_standby(self) -> None:
+        """After the reset that ends Standby: CPUCR.SBF, SBF_D1, SBF_D2 (RM0433 6.8.5)."""
+        for f in ("SBF", "SBF_D1", "SBF_D2"):
+            self.set_field("CPUCR", f, 1)
+
+    def stop_mode(self) -> str | None:
+        """What SLEEPDEEP + WFI enters now on the single-core H743, from PWR_CPUCR (RM0433
+        6.8.5 PDDS_Dn; section 6 low-power modes): the system reaches Standby only when D1,
+        D2 and D3 may all enter DStandby (PDDS_D1, PDDS_D2, PDDS_D3 set), else Stop."""
+        return "standby" if self.reg("CPUCR") & 0b111 == 0b111 else "stop"
+
     @property
     def vos(self) -> int:
         """Effective voltage scale 0..3 (0 = VOS0: scale 1 with ODEN on rev V), as reached by

@@ -320,6 +320,40 @@ class RCC(Peripheral):
         super().reset()
         self._signature = self._clock_signature()
 
+    def system_reset(self) -> None:
+        """RCC_BDCR is in the backup domain: a system reset (and the exit from Standby) keeps
+        it and a running LSE start-up (RM0433 8.4.3 / 8.7.25)."""
+        bdcr = self.reg("BDCR")
+        lse = self._pending.pop("LSERDY", None)
+        before = self._signature
+        self.reset()
+        self.set_reg("BDCR", bdcr)
+        if lse is not None:
+            self.ctx.cancel(lse)
+            self._oscillator("LSEON", "LSERDY", "LSERDYF", reg="BDCR")
+        self._signature = before
+        self._clock_changed()        # listeners (core clock, RTC on LSI) see the reset clocks
+
+    def enter_stop(self) -> None:
+        """The system enters Stop (RM0433 8.7.2 RCC_CR: HSEON and PLL1ON..PLL3ON are
+        cleared by hardware when entering Stop or Standby). The system clock on exit is HSI
+        (CFGR.STOPWUCK = 0) or CSI (STOPWUCK = 1), with HSION / CSION set by hardware (RM0433
+        8.7.2 HSION/CSION, 8.7.6 STOPWUCK); the prescalers keep their values. Done at entry:
+        no core clock runs in between, so firmware cannot tell the difference."""
+        csi = bool(self.get_field("CFGR", "STOPWUCK"))
+        for key in ("HSERDY", "PLL1RDY", "PLL2RDY", "PLL3RDY"):
+            self._cancel(key)
+        for name in ("HSEON", "HSERDY", "PLL1ON", "PLL1RDY", "PLL2ON", "PLL2RDY",
+                     "PLL3ON", "PLL3RDY"):
+            self.set_field("CR", name, 0)
+        on, rdy = ("CSION", "CSIRDY") if csi else ("HSION", "HSIRDY")
+        self._cancel(rdy)
+        self.set_field("CR", on, 1)
+        self.set_field("CR", rdy, 1)          # awake and stable by the end of the wake-up time
+        self.set_field("CFGR", "SW", 1 if csi else 0)
+        self.set_field("CFGR", "SWS", 1 if csi else 0)
+        self._clock_changed()
+
     # --- bus side: C1_ aliases and change notification ---------------------------------------
     def _alias(self, offset: int) -> int:
         if _C1_ALIAS_BASE <= offset < _C1_ALIAS_END:

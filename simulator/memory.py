@@ -72,6 +72,8 @@ class MemoryTracker:
     deepest: dict[str, Any] | None = None     # where the lowest SP was reached, with a call stack
     heap_growth: dict[str, Any] | None = None # where the heap last grew (_sbrk), with a call stack
     _last_scan: int = -(1 << 62)
+    # words written before a power loss (Standby), per region: the RAM was repainted since
+    _written: dict[str, np.ndarray] = field(default_factory=dict)
 
     def paint(self) -> None:
         """Paint all RAM not loaded from the ELF; find the stack and heap areas."""
@@ -124,6 +126,35 @@ class MemoryTracker:
                 return Area(r.name, start.addr, stop.addr, "symbols __heap_start..__heap_end")
         return None
 
+    def power_loss(self, keep: tuple[str, ...] = ()) -> None:
+        """The RAM lost its contents (exit from Standby): repaint every RAM region but
+        ``keep`` — silicon holds garbage again, and the ELF's RAM-loaded segments are gone too
+        (no debugger reloads them). The words written so far still count for the peaks."""
+        m = self.machine
+        self.sample(force=True)
+        for r in m.platform.regions:
+            if not r.ram or r.name in keep:
+                continue
+            words = m.memory[r.name].view(np.uint32)
+            written = words != PATTERN
+            prev = self._written.get(r.name)
+            self._written[r.name] = written if prev is None else (prev | written)
+            words[:] = PATTERN
+        if any(m.platform.region_at(seg.paddr, max(len(seg.data), 1)) is not None
+               and m.platform.region_at(seg.paddr, max(len(seg.data), 1)).ram and seg.data
+               for seg in m.fw.segments):
+            m.log("warning: the ELF loads data straight into RAM; it is lost in Standby "
+                  "(as on silicon: nothing reloads it)")
+
+    def _written_words(self, name: str, lo: int, hi: int) -> np.ndarray:
+        """Boolean per word of region ``name``, bytes [lo, hi): written since boot."""
+        m = self.machine
+        touched = m.memory[name][lo:hi].view(np.uint32) != PATTERN
+        prev = self._written.get(name)
+        if prev is not None:
+            touched |= prev[lo // 4:hi // 4]
+        return touched
+
     # --- measurements ----------------------------------------------------------------------
     def _touched(self, area: Area) -> np.ndarray:
         """Indices (words) of written words of an area."""
@@ -133,8 +164,7 @@ class MemoryTracker:
         hi = (area.end - r.base) & ~3
         if hi <= lo:
             return np.zeros(0, dtype=np.int64)
-        words = m.memory[r.name][lo:hi].view(np.uint32)
-        return np.flatnonzero(words != PATTERN)
+        return np.flatnonzero(self._written_words(r.name, lo, hi))
 
     def stack_bytes(self) -> int:
         if self.stack is None:
@@ -350,8 +380,7 @@ class MemoryTracker:
         for r in platform.regions:
             if not r.ram:
                 continue
-            words = m.memory[r.name].view(np.uint32)
-            touched = words != PATTERN
+            touched = self._written_words(r.name, 0, r.size & ~3)
             for a, b in covered.get(r.name, []) + ([(self.stack.start, self.stack.end)]
                                                    if self.stack and self.stack.region == r.name else []):
                 touched[max(a - r.base, 0) // 4:(b - r.base + 3) // 4] = False
