@@ -119,6 +119,12 @@ def run_parser(prog: str = "simulate", sweep: bool = False) -> argparse.Argument
                             "needs (DS12110 / RM0433 tables); the report says it was overridden")
     p.add_argument("--max-energy", type=float, default=None, metavar="JOULES",
                    help="energy budget per run; exceeding it exits 3")
+    p.add_argument("--dcache", choices=["sampled", "exact", "off"], default="sampled",
+                   help="D-cache and data memory timing: 'sampled' measures every load and "
+                        "store in windows (1/16 of the run, the first window at reset) and "
+                        "charges each block its measured mean in between; 'exact' measures "
+                        "throughout (3-9x slower); 'off' times data accesses as TCM "
+                        "(default: sampled; docs/timing-model.md)")
     p.add_argument("--strict", action="store_true",
                    help="treat silicon-breaking configurations (flash wait states below the "
                         "datasheet table) as failures: exit 4")
@@ -252,7 +258,7 @@ def _simulate(args: argparse.Namespace, inp: Inputs, cpu_freq_mhz: float | None,
                            audio_mode=args.audio_mode,
                            audio_end_marker=_end_marker if inp.transcript is not None else None,
                            cpu_freq_hz=cpu_freq_mhz * 1e6 if cpu_freq_mhz else None,
-                           profile=profile)
+                           profile=profile, dcache=args.dcache)
         machine = Machine(inp.firmware, inp.platform, config)
     except (FirmwareError, PlatformError) as exc:
         raise UsageError(str(exc)) from exc

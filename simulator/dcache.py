@@ -12,13 +12,16 @@ for measurement windows, and the translated code is flushed at each switch:
   cycle count at once. It also sums, per basic block, the stall and the executions.
 * **estimate** — no hook; every block execution is charged the mean D-side stall that block
   had over all measured windows so far (fixed point, the fraction carried over). A block never
-  measured is charged nothing.
+  measured (new code: a new phase of the program) stops the CPU and a window starts at once.
 * **warm** — the hook keeps the cache contents current but charges nothing; blocks are
   charged estimates. Used at the start of each window but the first, so a window does not
   start from the stale contents the cache had when the previous window ended.
 
 Windows are laid out on *active* (non-sleeping) CPU cycles: the first window starts at reset,
-then one every ``period``. ``exact`` measures the whole run (no sampling). Parameters and the
+then one every ``period``. A change of what data accesses cost (CCR.DC, the clocks or flash
+wait states) makes the estimates stale: they are dropped and a window starts at once. What
+sampling cannot see is the same code working on other data between windows (a block's
+estimate is its mean over the windows); ``exact`` measures the whole run. Parameters and the
 latencies are in :class:`simulator.timing.dynamic.M7DynamicParams` and docs/timing-model.md.
 
 Cache maintenance (SCB DCISW/DCCSW/DCCISW by set/way, DCIMVAC/DCCMVAC/DCCIMVAC by address)
@@ -170,6 +173,7 @@ class DataCache:
         for i, r in enumerate(counter._regions):
             k = len(r.cost_prefix)
             arrs = tuple(np.zeros(k, dtype=np.int64) for _ in range(5))
+            arrs[0][:] = -1                        # no estimate yet
             self._blocks.append(arrs)
             o = n.REGION_TABLE + n.REGION_STRIDE * i
             st[o + 17] = arrs[0].ctypes.data
@@ -177,7 +181,9 @@ class DataCache:
             st[o + 19] = arrs[2].ctypes.data
         self._hooks: list[int] = []
         self._phase = "estimate"
-        self._k = 0                 # index of the current or next window
+        self._start = 0             # active cycle the current or next window starts at
+        self._restart = False       # a cost change is waiting for the CPU to stop
+        self._costs: tuple | None = None
         self.windows = 0            # measurement windows completed or open
         self.measured_cycles = 0    # active cycles inside measurement windows
         self._measure_from: int | None = None
@@ -189,6 +195,13 @@ class DataCache:
     # --- costs and state the firmware sets ---------------------------------------------------
     def set_costs(self, fill: dict[int, int], uncached_read: dict[int, int],
                   uncached_write: dict[int, int], writeback: int) -> None:
+        key = (tuple(fill.items()), tuple(uncached_read.items()), tuple(uncached_write.items()),
+               writeback)
+        if key == self._costs:
+            return
+        if self._costs is not None:
+            self._stale()
+        self._costs = key
         st = self.counter.state
         for kind in (n.MEM_FLASH, n.MEM_AXI, n.MEM_D2, n.MEM_D3):
             st[n.DC_FILL + kind] = fill[kind]
@@ -197,7 +210,17 @@ class DataCache:
         st[n.DC_WB] = writeback
 
     def set_enabled(self, on: bool) -> None:
-        self.counter.state[n.DC_ENABLED] = 1 if on else 0
+        st = self.counter.state
+        if bool(st[n.DC_ENABLED]) != on:
+            st[n.DC_ENABLED] = 1 if on else 0
+            self._stale()
+
+    def _stale(self) -> None:
+        """Data accesses now cost something else: measure again as soon as the CPU stops
+        (hooks cannot change while it runs; this may be called from an MMIO callback)."""
+        if self.mode == "sampled":
+            self._restart = True
+            self.counter.stop_soon()
 
     def reset(self) -> None:
         """System reset: the cache is off and its contents are gone (Cortex-M7 TRM 5.4)."""
@@ -236,7 +259,9 @@ class DataCache:
         """Active cycle at which the current phase ends (None: never)."""
         if self.mode != "sampled":
             return None
-        start = self._k * self.period
+        if self._restart:
+            return active
+        start = self._start
         if self._phase == "warm":
             return start + self.warmup
         if self._phase == "measure":
@@ -245,6 +270,23 @@ class DataCache:
 
     def poll(self, active: int) -> None:
         """Switch phases whose end has passed (called between runs of the CPU)."""
+        if self._restart and self.mode == "sampled":
+            self._restart = False
+            if self._phase == "measure":
+                self._end_measure(active)
+            for arrs in self._blocks:
+                for a in arrs:
+                    a[:] = 0
+                arrs[0][:] = -1
+            self._start = active
+            self._begin_measure(active)
+        st = self.counter.state
+        if st[n.DC_NEW_CODE]:
+            st[n.DC_NEW_CODE] = 0
+            if self.mode == "sampled" and self._phase == "estimate":
+                # new code: measure it now (no warm-up, so a short phase is not missed)
+                self._start = active
+                self._begin_measure(active)
         while self.mode == "sampled":
             end = self.next_switch(active)
             if end is None or active < end:
@@ -272,9 +314,9 @@ class DataCache:
         self._remove_hooks()
         self._phase = "estimate"
         self.counter.state[n.DC_MODE] = n.DC_ESTIMATE
-        self._k += 1
-        # a long sleep may have skipped whole windows: the next one starts in the future
-        self._k = max(self._k, -(-active // self.period))
+        self._start += self.period
+        if self._start <= active:      # a long phase skipped whole windows
+            self._start += -(-(active - self._start) // self.period) * self.period
 
     def finish(self, active: int) -> None:
         """End of run: count the open window."""

@@ -112,6 +112,7 @@ DC_UNC_READ = 85    # [85 + kind]: uncached read cycles by kind
 DC_UNC_WRITE = 90   # [90 + kind]: uncached write cycles by kind
 DC_WB = 95          # write-back cycles of a dirty line
 EST_FRAC = 96       # fraction (1/256 cycle) of estimated stalls carried to the next block
+DC_NEW_CODE = 97    # set (with a stop) when a block never measured runs between windows
 MEM_FLASH, MEM_AXI, MEM_D2, MEM_D3 = 1, 2, 3, 4
 DC_OFF, DC_ESTIMATE, DC_WARM, DC_MEASURE = 0, 1, 2, 3
 EST_SHIFT = 8       # estimates are fixed point, 1/256 cycle per block execution
@@ -401,7 +402,11 @@ def _block_hook(uc, address, size, user_data):
                 carray(_i64_ptr(st[o + 19]), i1 + 1)[i0] += 1
             elif mode != DC_OFF:
                 e = carray(_i64_ptr(st[o + 17]), i1 + 1)[i0]
-                if e != 0:
+                if e < 0:                   # never measured: ask for a window now
+                    if mode == DC_ESTIMATE and st[DC_NEW_CODE] == 0:
+                        st[DC_NEW_CODE] = 1
+                        st[DEADLINE] = 0
+                elif e != 0:
                     f = st[EST_FRAC] + e
                     st[EST_FRAC] = f & ((1 << EST_SHIFT) - 1)
                     extra = f >> EST_SHIFT
