@@ -38,7 +38,8 @@ from .exceptions import (
     HFSR_DEBUGEVT, IACCVIOL, IBUSERR, IMPRECISERR, INVSTATE, NOCP, PRECISERR,
     UNALIGNED, UNDEFINSTR, DIVBYZERO, Exc, ExceptionEngine, Lockup, UnhandledFault, CFSR_NAMES,
 )
-from .native import SLEEP_TOTAL, NativeCounter
+from .access_sites import AccessLocator, decode_site
+from .native import BLOCK_ADDR, BLOCK_SIZE, BLOCKS, SLEEP_TOTAL, NativeCounter
 from .platform import Platform
 from .semihosting import Memory, Semihosting, SemihostingExit
 
@@ -153,7 +154,7 @@ class MachineContext:
         self.m = machine
 
     def now(self) -> int:
-        return self.m.now()
+        return self.m.access_now()
 
     def schedule(self, cycle: int, callback: Callable[[int], None]) -> int:
         return self.m.schedule(cycle, callback)
@@ -206,6 +207,7 @@ class Machine:
         self.platform = platform
         self.config = config or RunConfig()
         self.events = EventQueue()         # core-domain clocks: frozen in Stop / Standby
+        self._access: list | None = None      # [address, write, cycle] of the MMIO access now
         self.lp_events = TimeQueue()       # LSE/LSI clocks (RTC): run in Stop / Standby
         self._lowpower: str | None = None  # "stop" | "standby" while the core domain is off
         self._log: list[str] = []
@@ -240,6 +242,7 @@ class Machine:
             self.audio = attach_audio(self.peripherals, self.config.audio, self.config.audio_sai,
                                       self.config.audio_block, self._on_audio_end)
         self.code_tables = build_code_tables(firmware, platform, self.config.cost_model)
+        self._locator = AccessLocator(self.code_tables)
         for t in self.code_tables:
             self.counter.add_region(t.region())
         if self.ram.stack is not None and self.config.watch_stack:
@@ -558,49 +561,20 @@ class Machine:
             uc.emu_stop()
 
     def _load_store_sites(self):
-        """Halfword and word LDR/STR (CCR.UNALIGN_TRP applies to them), with what is needed to
-        compute their address: (bytes, base, +/-index, displacement, shift, post-indexed)."""
-        from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
-        from capstone.arm import ARM_OP_MEM
-        md = Cs(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS)
-        md.detail = True
-        sizes = {"ldr": 4, "str": 4, "ldrh": 2, "ldrsh": 2, "strh": 2, "ldrt": 4,
-                 "strt": 4, "ldrht": 2, "ldrsht": 2, "strht": 2}
-        conds = ("eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt",
-                 "le", "hs", "lo")
+        """Halfword and word LDR/STR (CCR.UNALIGN_TRP applies to them; ARMv7-M ARM A3.2.1),
+        each with its access_sites.Site to compute the address."""
         for t in self.code_tables:
             data = t.halfwords.astype("<u2").tobytes()
             for i in np.flatnonzero(t.starts):
-                insn = next(md.disasm(data[2 * i:2 * i + 4], t.base + 2 * i, 1), None)
-                if insn is None:
-                    continue
-                name = insn.mnemonic.split(".")[0]
-                if name[-2:] in conds and name[:-2] in sizes:
-                    name = name[:-2]
-                if name not in sizes:
-                    continue
-                mem = [op for op in insn.operands if op.type == ARM_OP_MEM]
-                if not mem or mem[0].mem.base == 0:
-                    continue
-                m = mem[0].mem
-                shift = m.lshift or (mem[0].shift.value if mem[0].shift.type else 0)
-                index = m.index if m.scale >= 0 else -m.index      # negative: subtracted
-                yield insn.address, (sizes[name], m.base, index, m.disp, shift,
-                                     bool(insn.writeback) and len(insn.operands) > 2)
+                insn = next(self._locator.disasm(data[2 * i:2 * i + 4], t.base + 2 * i), None)
+                site = decode_site(insn) if insn is not None else None
+                if site is not None and site.nbytes in (2, 4) and not site.multiple \
+                        and not site.exclusive:
+                    yield insn.address, site
 
-    def _on_load_store(self, uc, address: int, size: int, spec) -> None:
-        nbytes, base, index, disp, shift, post_indexed = spec
-        from capstone.arm import ARM_REG_PC
-        if base == ARM_REG_PC:
-            return                                  # literal loads are always aligned
-        ea = uc.reg_read(_CS_TO_UC[base]) if base in _CS_TO_UC else 0
-        if not post_indexed:
-            if index and abs(index) in _CS_TO_UC:
-                off = uc.reg_read(_CS_TO_UC[abs(index)]) << shift
-                ea += off if index > 0 else -off
-            ea += disp
-        ea &= 0xFFFFFFFF
-        if ea & (nbytes - 1):
+    def _on_load_store(self, uc, address: int, size: int, site) -> None:
+        ea = site.address(uc.reg_read)
+        if ea is not None and ea & (site.nbytes - 1):   # literal loads (None) are aligned
             self._trap(uc, UNALIGNED, address)
 
     def _on_divide(self, uc, address: int, size: int, rm: int) -> None:
@@ -771,7 +745,11 @@ class Machine:
         if p is None:
             self.log(f"read of reserved peripheral address {addr:#010x}")
             return 0
-        return p.read(addr - p.base, size)
+        self._access = [addr, False, None]
+        try:
+            return p.read(addr - p.base, size)
+        finally:
+            self._access = None
 
     def _mmio_write(self, uc, offset: int, size: int, value: int, page_base: int) -> None:
         self._check_wall()
@@ -781,8 +759,25 @@ class Machine:
         if p is None:
             self.log(f"write {value:#x} to reserved peripheral address {addr:#010x}")
             return
-        p.write(addr - p.base, size, value)
+        self._access = [addr, True, None]
+        try:
+            p.write(addr - p.base, size, value)
+        finally:
+            self._access = None
         self.request_dispatch()
+
+    def access_now(self) -> int:
+        """The cycle count as a peripheral sees it: inside an MMIO access, the cycle of the
+        instruction that made it (simulator/access_sites.py); otherwise now()."""
+        acc = self._access
+        if acc is None:
+            return self.now()
+        if acc[2] is None:
+            st = self.counter.state
+            pc = self._locator.locate(self.uc.reg_read, int(st[BLOCK_ADDR]), int(st[BLOCK_SIZE]),
+                                      int(st[BLOCKS]), acc[0], acc[1])
+            acc[2] = self.counter.cycle_at(pc) if pc is not None else self.now()
+        return acc[2]
 
     def request_dispatch(self) -> None:
         """Something may have made an exception pending: if it can be taken now, stop the
@@ -1238,20 +1233,6 @@ class Machine:
                      **({"dcache": self.dcache.stats(self.active_cycles())} if self.dcache else {})}
                     if self.config.dynamic_timing else {}),
             warnings=list(self.warnings))
-
-
-def _capstone_to_unicorn() -> dict[int, int]:
-    from capstone import arm as csarm
-    from unicorn import arm_const as ucarm
-    out = {}
-    for i in range(13):
-        out[getattr(csarm, f"ARM_REG_R{i}")] = getattr(ucarm, f"UC_ARM_REG_R{i}")
-    out[csarm.ARM_REG_SP] = ucarm.UC_ARM_REG_SP
-    out[csarm.ARM_REG_LR] = ucarm.UC_ARM_REG_LR
-    return out
-
-
-_CS_TO_UC = _capstone_to_unicorn()
 
 
 def default_cost_model() -> CostModel:
