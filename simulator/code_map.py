@@ -108,6 +108,7 @@ class CodeTable:
     kind: str = "tcm"          # platform region kind: tcm | flash | sram
     stall_dep: np.ndarray | None = None     # static stall part: operand / unit waits
     stall_issue: np.ndarray | None = None   # static stall part: issue restrictions
+    penalties: np.ndarray | None = None     # per end halfword: mispredict penalty there
 
     def region(self) -> CodeRegion:
         cost_prefix = np.zeros(len(self.costs) + 1, dtype=np.int64)
@@ -125,7 +126,8 @@ class CodeTable:
         return CodeRegion(self.base, 2 * len(self.costs), cost_prefix, count_prefix,
                           cacheable=self.kind != "tcm", kind=self.kind, sp_lower_prefix=sp_prefix,
                           end_kind=end_kinds(self.halfwords, self.starts),
-                          dep_prefix=prefix(self.stall_dep), issue_prefix=prefix(self.stall_issue))
+                          dep_prefix=prefix(self.stall_dep), issue_prefix=prefix(self.stall_issue),
+                          penalties=self.penalties)
 
 
 def build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> list[CodeTable]:
@@ -154,5 +156,8 @@ def build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> lis
         dep = iss = None
         if hasattr(model, "static_stalls"):
             dep, iss = model.static_stalls(lo, hws, starts)
-        tables.append(CodeTable(lo, hws, starts, costs, kinds[key], dep, iss))
+        pen = None
+        if hasattr(model, "mispredict_penalties"):
+            pen = np.asarray(model.mispredict_penalties(lo, hws, starts), dtype=np.int64)
+        tables.append(CodeTable(lo, hws, starts, costs, kinds[key], dep, iss, pen))
     return tables

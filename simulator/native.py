@@ -117,14 +117,15 @@ MEM_FLASH, MEM_AXI, MEM_D2, MEM_D3 = 1, 2, 3, 4
 DC_OFF, DC_ESTIMATE, DC_WARM, DC_MEASURE = 0, 1, 2, 3
 EST_SHIFT = 8       # estimates are fixed point, 1/256 cycle per block execution
 REGION_TABLE = 100  # per region: base, size, cost prefix ptr, count prefix ptr, kind,
-REGION_STRIDE = 20  # fill cycles, SP-lowering prefix ptr (0: none), block exec count ptr,
+REGION_STRIDE = 21  # fill cycles, SP-lowering prefix ptr (0: none), block exec count ptr,
                     # block cycles ptr (both per halfword, 0 when not profiling), end-kind
                     # ptr (per halfword: 1 a call ends there, 2 a return), inclusive cycles,
                     # active frames, inclusive instructions (per function entry halfword),
                     # static stall prefix sums (operand waits, issue restrictions),
                     # per-block I-fetch stall and mispredict cycles (profiling),
                     # per block (start halfword): estimated D-side stall (fixed point),
-                    # measured D-side stall and executions in the current window
+                    # measured D-side stall and executions in the current window,
+                    # per end halfword: mispredict penalty of the branch ending there
 END_CALL, END_RETURN = 1, 2
 MAX_REGIONS = 8
 REGION_CYCLES = REGION_TABLE + REGION_STRIDE * MAX_REGIONS   # cycles spent in each region
@@ -226,8 +227,18 @@ def _branch(st, a):
         st[BR_PREDICTED] += 1
         return 0
     st[BR_MISPREDICTED] += 1
-    st[STALL_BRANCH] += st[BP_PENALTY]
-    return st[BP_PENALTY]
+    pen = st[BP_PENALTY]
+    for r in range(st[N_REGIONS]):                 # the branch's own penalty (6 or 8)
+        o = REGION_TABLE + r * REGION_STRIDE
+        base = st[o]
+        if prev > base and prev <= base + st[o + 1]:
+            if st[o + 20] != 0:
+                p = carray(_i64_ptr(st[o + 20]), (st[o + 1] >> 1) + 1)[(prev - base) >> 1]
+                if p != 0:
+                    pen = p
+            break
+    st[STALL_BRANCH] += pen
+    return pen
 
 
 @njit(cache=True)
@@ -465,6 +476,7 @@ class CodeRegion:
     end_kind: np.ndarray | None = None          # per halfword: a call / return ends there
     dep_prefix: np.ndarray | None = None        # prefix sums of static operand-wait stalls
     issue_prefix: np.ndarray | None = None      # prefix sums of static issue-restriction stalls
+    penalties: np.ndarray | None = None         # per end halfword: mispredict penalty (0: default)
 
 
 class NativeCounter:
@@ -504,6 +516,8 @@ class NativeCounter:
         if region.dep_prefix is not None and region.issue_prefix is not None:
             self.state[o + 13] = region.dep_prefix.ctypes.data
             self.state[o + 14] = region.issue_prefix.ctypes.data
+        if region.penalties is not None:
+            self.state[o + 20] = region.penalties.ctypes.data
         self.state[N_REGIONS] = len(self._regions)
 
     def enable_dynamic(self, icache_sets: int, predictor_entries: int, penalty: int) -> None:

@@ -16,8 +16,9 @@ class M7DynamicParams:
     icache_sets: int = 256               # [TRM] 16 KB, 2-way, 32-byte lines -> 256 sets
     icache_ways: int = 2
     line_bytes: int = 32
-    mispredict_penalty: int = 8          # [HW] branch mispredict 8 cycles (6 when flags were
-                                         # set early: not distinguished, chosen the common case)
+    mispredict_penalty: int = 8          # [HW] branch mispredict 8 cycles; per branch (6 when
+                                         # the flags were set early) from the static model's
+                                         # mispredict_penalties, this one for code outside it
     predictor_entries: int = 1024        # chosen: 2-bit counters + last target per entry,
                                          # indexed by the branch address (M7 BTAC size is not
                                          # public)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .decode import Decoder, Insn, reg_name
+from .decode import FLAGS, Decoder, Insn, reg_name
 from .params import M7Params
 from .scoreboard import Step, walk
 
@@ -56,6 +56,31 @@ class CortexM7CostModel:
         if key not in getattr(self, "_stalls", {}):
             self.static_costs(base, halfwords, starts)
         return self._stalls[key]
+
+    def mispredict_penalties(self, base: int, halfwords: np.ndarray,
+                             starts: np.ndarray) -> np.ndarray:
+        """Per halfword index j (0..n): the mispredict penalty of the instruction that ends
+        at j, when it ends a block. [HW] 8 cycles, 6 when the flags a conditional branch
+        reads were set at least ``early_flags_cycles`` before it issues (the branch resolves
+        early). Flags set in an earlier block, CBZ/CBNZ and indirect branches: 8 (chosen,
+        the measured common case)."""
+        p = self.params
+        an = self._analyse(base, halfwords, starts)
+        _, steps = walk(an.insns, an.addrs, an.reset_before, p, trace=True)
+        out = np.zeros(len(halfwords) + 1, dtype=np.int64)
+        flags_at: int | None = None
+        for k, s in enumerate(steps):
+            if s.window_start:
+                flags_at = None
+            x = s.insn
+            if x.ends:
+                early = (any(r == FLAGS for r, _ in x.srcs) and flags_at is not None
+                         and s.issue - flags_at >= p.early_flags_cycles)
+                out[an.idx[k] + x.size // 2] = (p.mispredict_early_penalty if early
+                                                 else p.mispredict_penalty)
+            if any(r == FLAGS for r, _ in x.dsts):
+                flags_at = s.issue
+        return out
 
     # --- debugging ----------------------------------------------------------------------
     def explain(self, base: int, halfwords: np.ndarray, starts: np.ndarray, addr: int) -> str:

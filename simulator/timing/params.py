@@ -89,5 +89,9 @@ class M7Params:
                                         # apparent latency of 3; chosen 0: full 11 per step
     dp_div_latency: int = 30            # [LLVM][HW] VDIV.F64 30
     dp_sqrt_latency: int = 30           # [LLVM] VSQRT.F64 30
+    # ---- branch mispredicts (per branch, charged by the dynamic predictor) ----------------
+    mispredict_penalty: int = 8         # [HW] branch mispredict 8 cycles
+    mispredict_early_penalty: int = 6   # [HW] 6 when the flags were set early ...
+    early_flags_cycles: int = 3         # [HW] ... at least 3 cycles before the branch
     # ---- exceptions / sleep (charged elsewhere; kept here for the docs) ------------------
     wfi_cycles: int = 1                 # chosen: the WFI itself; sleep time is the machine's
