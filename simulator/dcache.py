@@ -140,6 +140,7 @@ def _mem_hook(uc, typ, address, size, value, user_data):
         st[n.REGION_CYCLES + (o - n.REGION_TABLE) // n.REGION_STRIDE] += stall
         if st[n.PROFILE_ON] != 0:
             carray(_i64_ptr(st[o + 8]), i0 + 1)[i0] += stall
+            carray(_i64_ptr(st[o + 21]), i0 + 1)[i0] += stall
 
 
 class DataCache:

@@ -117,7 +117,7 @@ MEM_FLASH, MEM_AXI, MEM_D2, MEM_D3 = 1, 2, 3, 4
 DC_OFF, DC_ESTIMATE, DC_WARM, DC_MEASURE = 0, 1, 2, 3
 EST_SHIFT = 8       # estimates are fixed point, 1/256 cycle per block execution
 REGION_TABLE = 100  # per region: base, size, cost prefix ptr, count prefix ptr, kind,
-REGION_STRIDE = 21  # fill cycles, SP-lowering prefix ptr (0: none), block exec count ptr,
+REGION_STRIDE = 22  # fill cycles, SP-lowering prefix ptr (0: none), block exec count ptr,
                     # block cycles ptr (both per halfword, 0 when not profiling), end-kind
                     # ptr (per halfword: 1 a call ends there, 2 a return), inclusive cycles,
                     # active frames, inclusive instructions (per function entry halfword),
@@ -125,7 +125,8 @@ REGION_STRIDE = 21  # fill cycles, SP-lowering prefix ptr (0: none), block exec 
                     # per-block I-fetch stall and mispredict cycles (profiling),
                     # per block (start halfword): estimated D-side stall (fixed point),
                     # measured D-side stall and executions in the current window,
-                    # per end halfword: mispredict penalty of the branch ending there
+                    # per end halfword: mispredict penalty of the branch ending there,
+                    # per-block D-side stall cycles (profiling)
 END_CALL, END_RETURN = 1, 2
 MAX_REGIONS = 8
 REGION_CYCLES = REGION_TABLE + REGION_STRIDE * MAX_REGIONS   # cycles spent in each region
@@ -423,6 +424,8 @@ def _block_hook(uc, address, size, user_data):
                     extra = f >> EST_SHIFT
                     st[STALL_DEST] += extra
                     pre += extra
+                    if extra != 0 and st[PROFILE_ON] != 0:
+                        carray(_i64_ptr(st[o + 21]), i1 + 1)[i0] += extra
             st[BLOCK_PRE] = pre
             st[BLOCK_EXTRA] = 0
             c += pre
@@ -700,12 +703,14 @@ class NativeCounter:
             cycles = np.zeros(n, dtype=np.int64)
             fetch = np.zeros(n, dtype=np.int64)
             mispredict = np.zeros(n, dtype=np.int64)
-            self._profile.append((execs, cycles, fetch, mispredict))
+            dside = np.zeros(n, dtype=np.int64)
+            self._profile.append((execs, cycles, fetch, mispredict, dside))
             o = REGION_TABLE + REGION_STRIDE * i
             self.state[o + 7] = execs.ctypes.data
             self.state[o + 8] = cycles.ctypes.data
             self.state[o + 15] = fetch.ctypes.data
             self.state[o + 16] = mispredict.ctypes.data
+            self.state[o + 21] = dside.ctypes.data
         self._edges = np.zeros(3 * edge_entries, dtype=np.int64)
         self.state[EDGE_TABLE] = self._edges.ctypes.data
         self.state[EDGE_ENTRIES] = edge_entries
@@ -717,12 +722,12 @@ class NativeCounter:
         'edges_dropped': n} from the native counters."""
         blocks = []
         block_stalls = {}
-        for r, (execs, cycles, fetch, mis) in zip(self._regions, getattr(self, "_profile", [])):
+        for r, (execs, cycles, fetch, mis, ds) in zip(self._regions, getattr(self, "_profile", [])):
             for i in np.flatnonzero(execs):
                 a = r.base + 2 * int(i)
                 blocks.append((a, int(execs[i]), int(cycles[i])))
-                if fetch[i] or mis[i]:
-                    block_stalls[a] = (int(fetch[i]), int(mis[i]))
+                if fetch[i] or mis[i] or ds[i]:
+                    block_stalls[a] = (int(fetch[i]), int(mis[i]), int(ds[i]))
         edges = []
         if hasattr(self, "_edges"):
             t = self._edges.reshape(-1, 3)

@@ -77,6 +77,7 @@ class FunctionStats:
     stall_cycles: int = 0       # of self_cycles: beyond the static costs (fills, mispredicts)
     icache_cycles: int = 0      # of those: instruction fetch (I-cache miss / flash line fill)
     mispredict_cycles: int = 0  # of those: branch mispredict penalties
+    dside_cycles: int = 0       # of those: D-cache misses and uncached data accesses
     incl_cycles: float = 0.0
     incl_ir: float = 0.0
     calls: int = 0              # calls into it (from other functions, recursion included)
@@ -110,6 +111,7 @@ class LoopStats:
     location: str
     icache_cycles: int = 0       # of `cycles`: instruction fetch stalls in the body
     mispredict_cycles: int = 0   # of `cycles`: branch mispredict penalties in the body
+    dside_cycles: int = 0        # of `cycles`: D-cache misses / uncached data accesses
 
     @property
     def cycles_per_iteration(self) -> float:
@@ -141,7 +143,7 @@ class Profile:
     insn_rows: list[tuple[int, int, str, int, float, int]] = field(default_factory=list)
     tables: list = field(default_factory=list)
     fw: object = None
-    block_stalls: dict = field(default_factory=dict)   # block start -> (I-fetch, mispredict)
+    block_stalls: dict = field(default_factory=dict)   # block start -> (I-fetch, mispredict, D-side)
 
     # -- views ----------------------------------------------------------------------------
     def hot_functions(self, n: int | None = None) -> list[FunctionStats]:
@@ -187,6 +189,7 @@ class Profile:
                 "stall_cycles": f.stall_cycles,
                 "icache_stall_cycles": f.icache_cycles,
                 "mispredict_cycles": f.mispredict_cycles,
+                "dside_stall_cycles": f.dside_cycles,
                 "inclusive_cycles": round(f.incl_cycles, 3), "calls": f.calls,
                 "inclusive_measured": f.incl_measured,
                 "self_percent": 100.0 * f.self_cycles / tot, "handler": f.handler,
@@ -199,7 +202,8 @@ class Profile:
                 "cycles_per_iteration": round(lp.cycles_per_iteration, 3),
                 "inclusive_cycles_per_iteration": round(lp.incl_per_iteration, 3),
                 "icache_stall_cycles": lp.icache_cycles,
-                "mispredict_cycles": lp.mispredict_cycles}
+                "mispredict_cycles": lp.mispredict_cycles,
+                "dside_stall_cycles": lp.dside_cycles}
                 for lp in self.hot_loops(top)],
             "calls": [{"caller": self.functions[c.caller].name,
                        "callee": self.functions[c.callee].name, "site": c.site,
@@ -355,9 +359,10 @@ def build_profile(machine, result) -> Profile:
         f.self_cycles += b.cycles
         f.self_ir += n_insn * b.executions
         f.stall_cycles += b.cycles - b.executions * int(t.costs[i0:i1].sum())
-        fs, mp = raw.get("block_stalls", {}).get(b.start, (0, 0))
+        fs, mp, ds = raw.get("block_stalls", {}).get(b.start, (0, 0, 0))
         f.icache_cycles += fs
         f.mispredict_cycles += mp
+        f.dside_cycles += ds
 
     # per source line
     lines: dict[tuple[str, int], list] = {}
@@ -519,13 +524,14 @@ def build_profile(machine, result) -> Profile:
                               if header <= c.site < end)
         ln = fw.line_at(header)
         loc = f"{funcs[fk].name}:{ln[1]}" if ln else f"{funcs[fk].name}+{header - fk:#x}"
-        fs = mp = 0
-        for a, (f_, m_) in raw.get("block_stalls", {}).items():
+        fs = mp = ds = 0
+        for a, (f_, m_, d_) in raw.get("block_stalls", {}).items():
             if header <= a < end:
                 fs += f_
                 mp += m_
+                ds += d_
         loops.append(LoopStats(fk, header, end, execs, nback, execs - nback, cyc_body, incl, loc,
-                               fs, mp))
+                               fs, mp, ds))
 
     total = int(result.cycles)
     sleep = int(result.sleep_cycles)
@@ -686,9 +692,10 @@ def annotate(p: Profile, name: str) -> str:
     dec = Decoder(M7Params())
     out = [f"{f.name}: self {f.self_cycles:,} cycles, inclusive {f.incl_cycles:,.0f}, "
            f"{f.calls:,} calls; I-fetch stalls {f.icache_cycles:,}, mispredicts "
-           f"{f.mispredict_cycles:,} cycles (charged at the block they enter)",
+           f"{f.mispredict_cycles:,}, D-side {f.dside_cycles:,} cycles (charged to the block "
+           "they occur in, at its first instruction)",
            f"{'address':>10}  {'execs':>10} {'cost':>4} {'cycles':>12} {'stall%':>6} "
-           f"{'I-fetch':>8} {'mispred':>8}  {'class':<10} {'line':<18} instruction"]
+           f"{'I-fetch':>8} {'mispred':>8} {'D-side':>8}  {'class':<10} {'line':<18} instruction"]
     block_stalls = getattr(p, "block_stalls", {})
     for (base, ex, cyc, stl), t in zip(p.per_insn, p.tables):
         if not (base <= lo < base + 2 * len(ex)):
@@ -712,9 +719,10 @@ def annotate(p: Profile, name: str) -> str:
             wide = _is_wide(h1)
             h2 = int(t.halfwords[i + 1]) & 0xFFFF if wide and i + 1 < len(t.halfwords) else 0
             cls = dec.get(h1 | (h2 << 16) if wide else h1, 4 if wide else 2).cls
-            fs, mp = block_stalls.get(a, (0, 0))
+            fs, mp, ds = block_stalls.get(a, (0, 0, 0))
             out.append(f"{a:#010x}  {int(ex[i]):>10,} {int(t.costs[i]):>4} {c:>12,.0f} "
-                       f"{stall:>5.1f}% {fs:>8,} {mp:>8,}  {cls:<10} {where:<18} {mark}{text}")
+                       f"{stall:>5.1f}% {fs:>8,} {mp:>8,} {ds:>8,}  {cls:<10} {where:<18} "
+                       f"{mark}{text}")
     return "\n".join(out)
 
 
@@ -760,12 +768,13 @@ def print_profile(p: Profile, console, top: int = 15) -> None:
                  f"{100 * lp.cycles / tot:.1f}", f"{lp.cycles_per_iteration:,.1f}",
                  f"{lp.incl_per_iteration:,.1f}",
                  f"{lp.icache_cycles / max(lp.iterations, 1):,.1f}",
-                 f"{lp.mispredict_cycles / max(lp.iterations, 1):,.1f}"]
+                 f"{lp.mispredict_cycles / max(lp.iterations, 1):,.1f}",
+                 f"{lp.dside_cycles / max(lp.iterations, 1):,.1f}"]
                 for lp in p.hot_loops(top)]
         console.print(_table("hot loops (function:line of the loop header)",
                              ["loop", "iterations", "entries", "cycles", "% total",
                               "cycles/iter", "incl. calls/iter", "I-fetch stall/iter",
-                              "mispredict/iter"], rows, 1))
+                              "mispredict/iter", "D-side stall/iter"], rows, 1))
     if p.lines:
         rows = [[f"{Path(file).name}:{line}", p.functions[fk].name, f"{cyc:,.0f}",
                  f"{100 * cyc / tot:.1f}", f"{ex:,}"]

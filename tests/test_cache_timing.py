@@ -113,3 +113,27 @@ def test_sampled_dcache_matches_measuring_every_access(tmp_path):
     d = sampled.timing["dcache"]
     assert d["windows"] >= 3 and d["measured_fraction"] < 0.2, d
     assert sampled.cycles == pytest.approx(exact.cycles, rel=0.005)
+
+
+def test_profile_attributes_every_dside_stall_to_a_block(tmp_path):
+    """With profiling, the per-block D-side stall columns add up to the report's total, and
+    the matrix kernels (AXI SRAM data) carry them."""
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed")
+    out = tmp_path / "cache_kernel.elf"
+    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16",
+                    "-mfloat-abi=hard", "-O2", "-g", "-nostdlib", "-nostartfiles",
+                    "-I", str(HERE.parent.parent / "firmware" / "common"),
+                    "-T", str(HERE / "cache_kernel.ld"), str(HERE / "cache_kernel.c"),
+                    "-o", str(out)], check=True)
+    fw = load_firmware(out)
+    m = Machine(fw, load_platform(), RunConfig(profile=True))
+    r = m.run()
+    d = r.timing["dcache"]
+    per_block = m.counter.profile()["block_stalls"]
+    total = sum(ds for _f, _m, ds in per_block.values())
+    assert total == d["stall_measured_cycles"] + d["stall_estimated_cycles"] > 0
+    in_kernels = sum(ds for a, (_f, _m, ds) in per_block.items()
+                     if any(fw.symbol(k).addr & ~1 <= a < (fw.symbol(k).addr & ~1) + fw.symbol(k).size
+                            for k in ("kernel_flash", "kernel_itcm", "fft_flash")))
+    assert in_kernels > 0.9 * total
