@@ -8,8 +8,9 @@ for measurement windows, and the translated code is flushed at each switch:
 
 * **measure** — a native (numba) memory hook runs every load and store to flash, AXI SRAM and
   D2/D3 SRAM through a 4-way, 32-byte-line, write-back/write-allocate D-cache with LRU
-  replacement (or, with CCR.DC clear, charges an uncached access), and adds the stall to the
-  cycle count at once. It also sums, per basic block, the stall and the executions.
+  replacement (or, with CCR.DC clear, charges an uncached access), charges unaligned halfword
+  and word accesses anywhere (TCM included), and adds the stall to the cycle count at once. It
+  also sums, per basic block, the stall and the executions.
 * **estimate** — no hook; every block execution is charged the mean D-side stall that block
   had over all measured windows so far (fixed point, the fraction carried over). A block never
   measured (new code: a new phase of the program) stops the CPU and a window starts at once.
@@ -45,8 +46,9 @@ from .native import _i64_ptr
 UC_MEM_WRITE = 17            # uc_mem_type (unicorn.h)
 LINE_SHIFT = 5               # 32-byte lines (Cortex-M7 TRM 5.4)
 
-# Address ranges the hook covers (DTCM, ITCM and peripherals stay on the fast path).
-HOOK_RANGES = ((0x08000000, 0x1FFFFFFF), (0x24000000, 0x3FFFFFFF))
+# Address ranges the hook covers: all memory (TCM only for unaligned accesses); peripherals
+# are MMIO, timed by the machine.
+HOOK_RANGES = ((0x00000000, 0x3FFFFFFF),)
 
 
 @njit(cache=True)
@@ -120,17 +122,24 @@ def _mem_hook(uc, typ, address, size, value, user_data):
     if mode < n.DC_WARM:
         return
     a = np.int64(address)
-    kind = memory_kind(a)
-    if kind == 0:
-        return
     measure = mode == n.DC_MEASURE
-    stall = access(st, a, kind, typ == UC_MEM_WRITE, measure)
+    stall = 0
+    if size > 1 and (a & (min(size, 4) - 1)) != 0:      # [HW] unaligned: 3-4 extra cycles
+        stall = st[n.DC_UNALIGNED]
+        if measure:
+            st[n.DC_UNALIGNED_N] += 1
+            st[n.STALL_DMEM] += stall
+    kind = memory_kind(a)
+    if kind != 0:
+        mem = access(st, a, kind, typ == UC_MEM_WRITE, measure)
+        if measure and mem != 0:
+            if st[n.DC_ENABLED] != 0:
+                st[n.STALL_DCACHE] += mem
+            else:
+                st[n.STALL_DMEM] += mem
+        stall += mem
     if not measure or stall == 0:
         return
-    if st[n.DC_ENABLED] != 0:
-        st[n.STALL_DCACHE] += stall
-    else:
-        st[n.STALL_DMEM] += stall
     st[n.CYCLES] += stall
     st[n.BLOCK_EXTRA] += stall
     o = st[n.CUR_ROW]
@@ -195,9 +204,9 @@ class DataCache:
 
     # --- costs and state the firmware sets ---------------------------------------------------
     def set_costs(self, fill: dict[int, int], uncached_read: dict[int, int],
-                  uncached_write: dict[int, int], writeback: int) -> None:
+                  uncached_write: dict[int, int], writeback: int, unaligned: int) -> None:
         key = (tuple(fill.items()), tuple(uncached_read.items()), tuple(uncached_write.items()),
-               writeback)
+               writeback, unaligned)
         if key == self._costs:
             return
         if self._costs is not None:
@@ -209,6 +218,7 @@ class DataCache:
             st[n.DC_UNC_READ + kind] = uncached_read[kind]
             st[n.DC_UNC_WRITE + kind] = uncached_write[kind]
         st[n.DC_WB] = writeback
+        st[n.DC_UNALIGNED] = unaligned
 
     def set_enabled(self, on: bool) -> None:
         st = self.counter.state
@@ -385,6 +395,7 @@ class DataCache:
             "hit_rate": round(hits / (hits + misses), 4) if hits + misses else None,
             "writebacks": int(st[n.DC_WRITEBACKS]),
             "uncached_accesses": int(st[n.DC_UNCACHED]),
+            "unaligned_accesses": int(st[n.DC_UNALIGNED_N]),
             "windows": self.windows,
             "measured_fraction": round(measured / active, 4) if active else None,
             "stall_measured_cycles": int(st[n.STALL_DCACHE] + st[n.STALL_DMEM]),

@@ -137,3 +137,24 @@ def test_profile_attributes_every_dside_stall_to_a_block(tmp_path):
                      if any(fw.symbol(k).addr & ~1 <= a < (fw.symbol(k).addr & ~1) + fw.symbol(k).size
                             for k in ("kernel_flash", "kernel_itcm", "fft_flash")))
     assert in_kernels > 0.9 * total
+
+
+def test_unaligned_word_loads_cost_extra(tmp_path):
+    """[HW] an unaligned word load costs 3-4 extra cycles: 64 loads from DTCM, unaligned vs
+    aligned (tests/firmware/dwt_inblock.c load_loop)."""
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed")
+    out = tmp_path / "dwt_inblock.elf"
+    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16",
+                    "-mfloat-abi=hard", "-O2", "-g", "-nostdlib", "-nostartfiles",
+                    "-I", str(HERE.parent.parent / "firmware" / "common"),
+                    "-T", str(HERE / "cache_kernel.ld"), str(HERE / "dwt_inblock.c"),
+                    "-o", str(out)], check=True)
+    fw = load_firmware(out)
+    m = Machine(fw, load_platform(), RunConfig())
+    r = m.run()
+    assert r.exit_reason == "exit" and r.exit_code == 0, r.diagnostic
+    v = np.frombuffer(bytes(m.uc.mem_read(fw.symbol("results").addr, 32)), dtype="<u4")
+    extra = (int(v[4]) - int(v[3])) / 64
+    assert 3 <= extra <= 4, (int(v[3]), int(v[4]))
+    assert r.timing["dcache"]["unaligned_accesses"] == 64

@@ -34,6 +34,8 @@ class M7DynamicParams:
     d2_d3_bridge_cycles: int = 2         # chosen: AXI -> AHB bridge into D2 / D3, AXI cycles
     uncached_store_cycles: int = 1       # chosen: a store to uncached SRAM leaves through the
                                          # store buffer, one AXI cycle of its bandwidth
+    unaligned_penalty: int = 3           # [HW] unaligned word load: 3-4 extra cycles; chosen
+                                         # the lower bound, for halfwords and stores too
     # sampled measurement (simulator/dcache.py), in active CPU cycles; chosen so that the
     # memory hook's slow path (2.7-9x) runs 1/16 of the time and each window outlasts a few
     # refills of the 512 lines
@@ -55,7 +57,7 @@ class M7DynamicParams:
 
     def data_costs(self, flash_latency: int, cpu_hz: float, axi_hz: float):
         """CPU cycles of data-side accesses by memory kind (simulator/native.py MEM_*):
-        (line fill, uncached read, uncached write, dirty line write-back).
+        (line fill, uncached read, uncached write, dirty line write-back, unaligned extra).
 
         A D-cache miss waits for the whole line (chosen: data loops read lines sequentially,
         so the line transfer, not the first word, bounds them): the first-word latency of
@@ -70,7 +72,7 @@ class M7DynamicParams:
         fill = {k: v + rest for k, v in first.items()}
         write = {k: int(round(self.uncached_store_cycles * ratio)) for k in first}
         writeback = int(round(self.line_beats * ratio))
-        return fill, dict(first), write, writeback
+        return fill, dict(first), write, writeback, self.unaligned_penalty
 
 
 # Peripheral buses by address (RM0433 Table 8 / Figure 1): (start, end, bus clock name).

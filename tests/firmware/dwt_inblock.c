@@ -1,5 +1,6 @@
 /* Peripheral reads in the middle of a basic block: DWT CYCCNT and SysTick VAL read twice in
- * one block with known work between the reads (tests/test_access_time.py). Self-contained. */
+ * one block with known work between the reads (tests/test_access_time.py); and the same loop
+ * of word loads from DTCM, aligned and unaligned (tests/test_cache_timing.py). Self-contained. */
 #include <stdint.h>
 #include "semihost_exit.h"
 
@@ -11,6 +12,17 @@
 #define SYST_CVR   (*(volatile uint32_t *)0xE000E018)
 
 volatile uint32_t results[8];
+uint32_t words[80] __attribute__((aligned(8)));
+
+__attribute__((noinline)) uint32_t load_loop(const uint8_t *p) {   /* 64 word loads */
+    uint32_t t0 = *(volatile uint32_t *)0xE0001004, s = 0;
+    for (int i = 0; i < 64; i++) {
+        uint32_t v;
+        __asm__ volatile("ldr %0, [%1]" : "=r"(v) : "r"(p + 4 * i) : "memory");
+        s += v;
+    }
+    return *(volatile uint32_t *)0xE0001004 - t0 + (s & 0);
+}
 
 void reset(void) {
     DEMCR |= 1u << 24;
@@ -42,6 +54,9 @@ void reset(void) {
     results[0] = t1 - t0;
     results[1] = t3 - t2;
     results[2] = t4 - t5;
+    (void)load_loop((const uint8_t *)words);
+    results[3] = load_loop((const uint8_t *)words);
+    results[4] = load_loop((const uint8_t *)words + 1);
     results[7] = 1;
     semihost_exit(0);
 }
