@@ -113,6 +113,8 @@ def test_sampled_dcache_matches_measuring_every_access(tmp_path):
     d = sampled.timing["dcache"]
     assert d["windows"] >= 3 and d["measured_fraction"] < 0.2, d
     assert sampled.cycles == pytest.approx(exact.cycles, rel=0.005)
+    again = Machine(fw, load_platform(), RunConfig(dcache="sampled")).run()
+    assert again.cycles == sampled.cycles                   # same inputs, same count
 
 
 def test_profile_attributes_every_dside_stall_to_a_block(tmp_path):
