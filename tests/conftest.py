@@ -80,3 +80,38 @@ exit_r0:
     bkpt 0xab
     b .
 """
+
+
+TEST_FIRMWARE = Path(__file__).resolve().parent / "firmware"
+
+
+def build_c(out_dir: Path, source: str, *defines: str, linker: Path | None = None) -> Path:
+    """Compile a self-contained C test firmware (tests/firmware/SOURCE, own vector table,
+    -nostdlib) into OUT_DIR; ``defines`` are -D options, ``linker`` defaults to
+    tests/firmware/cache_kernel.ld (flash, ITCM, DTCM, AXI SRAM)."""
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed")
+    src = Path(source) if Path(source).is_absolute() else TEST_FIRMWARE / source
+    elf = out_dir / (src.stem + "".join(f"_{d.split('=')[0].lower()}" for d in defines) + ".elf")
+    subprocess.run(["arm-none-eabi-gcc", *(f"-D{d}" for d in defines), "-mcpu=cortex-m7",
+                    "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard", "-O2", "-g", "-nostdlib",
+                    "-nostartfiles", "-I", str(FIRMWARE / "common"),
+                    "-T", str(linker or TEST_FIRMWARE / "cache_kernel.ld"), str(src),
+                    "-o", str(elf)], check=True)
+    return elf
+
+
+def run_results(elf: Path, words: int, **config):
+    """Run ELF to a clean exit; return (machine, result, the first WORDS words of its
+    `results` array as ints)."""
+    import numpy as np
+
+    from simulator.elf import load_firmware
+    from simulator.machine import Machine, RunConfig
+    from simulator.platform import load_platform
+    fw = load_firmware(elf)
+    m = Machine(fw, load_platform(), RunConfig(**config))
+    r = m.run()
+    assert r.exit_reason == "exit" and r.exit_code == 0, r.diagnostic
+    vals = np.frombuffer(bytes(m.uc.mem_read(fw.symbol("results").addr, 4 * words)), dtype="<u4")
+    return m, r, [int(v) for v in vals]

@@ -4,42 +4,30 @@ to 5x (Dhrystone from flash, F723); ITCM and cached flash within a few percent o
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from pathlib import Path
-
-import numpy as np
 import pytest
 
 from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
+from simulator.native import DC_FILL, MEM_AXI
 from simulator.platform import load_platform
 
-HERE = Path(__file__).parent / "firmware"
+from .conftest import ROOT, build_c, run_results
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc not installed")
-    out = tmp_path_factory.mktemp("cache") / "cache_kernel.elf"
-    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16",
-                    "-mfloat-abi=hard", "-O2", "-g", "-nostdlib", "-nostartfiles",
-                    "-I", str(HERE.parent.parent / "firmware" / "common"),
-                    "-T", str(HERE / "cache_kernel.ld"), str(HERE / "cache_kernel.c"),
-                    "-o", str(out)], check=True)
-    fw = load_firmware(out)
-    m = Machine(fw, load_platform(), RunConfig(max_cycles=10**9, dcache="exact"))
-    r = m.run()
-    assert r.exit_reason == "exit" and r.exit_code == 0, r.diagnostic
-    addr = fw.symbol("results").addr
-    vals = np.frombuffer(bytes(m.uc.mem_read(addr, 44)), dtype="<u4")
+def kernel_elf(tmp_path_factory):
+    return build_c(tmp_path_factory.mktemp("cache"), "cache_kernel.c")
+
+
+@pytest.fixture(scope="module")
+def results(kernel_elf):
+    m, r, vals = run_results(kernel_elf, 11, max_cycles=10**9, dcache="exact")
     assert vals[9] == 1
     names = ("flash_nocache", "flash_cache", "itcm", "axi_dcache_off", "axi_dcache_cold",
              "axi_dcache_warm", "flash_axi_caches_off", "flash_axi_caches_on", "fft_caches_off",
              "done", "fft_caches_on")
     out = {k: int(v) for k, v in zip(names, vals)}
-    out["fill_axi"] = int(m.counter.state[80 + 2])      # DC_FILL + MEM_AXI, at the run's clock
+    out["fill_axi"] = int(m.counter.state[DC_FILL + MEM_AXI])   # at the run's clock
     out["timing"] = r.timing
     return out
 
@@ -96,15 +84,8 @@ def test_sampled_dcache_matches_measuring_every_access(tmp_path):
     """The default sampled D-cache model against measuring every access, on a kernel whose
     data sit in cacheable AXI SRAM (benchmarks/workload.c): several sampling periods long, so
     most of it runs on per-block estimates."""
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc not installed")
-    root = HERE.parent.parent
-    elf = tmp_path / "workload_axi.elf"
-    subprocess.run(["arm-none-eabi-gcc", "-DDATA_IN_AXI_SRAM", "-DITERATIONS=100",
-                    "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard", "-O2",
-                    "-nostdlib", "-nostartfiles", "-I", str(root / "firmware" / "common"),
-                    "-T", str(root / "benchmarks" / "workload.ld"),
-                    str(root / "benchmarks" / "workload.c"), "-o", str(elf)], check=True)
+    elf = build_c(tmp_path, ROOT / "benchmarks" / "workload.c", "DATA_IN_AXI_SRAM",
+                  "ITERATIONS=100", linker=ROOT / "benchmarks" / "workload.ld")
     fw = load_firmware(elf)
     runs = {mode: Machine(fw, load_platform(), RunConfig(dcache=mode)).run()
             for mode in ("exact", "sampled", "off")}
@@ -117,20 +98,11 @@ def test_sampled_dcache_matches_measuring_every_access(tmp_path):
     assert again.cycles == sampled.cycles                   # same inputs, same count
 
 
-def test_profile_attributes_every_dside_stall_to_a_block(tmp_path):
+def test_profile_attributes_every_dside_stall_to_a_block(kernel_elf):
     """With profiling, the per-block D-side stall columns add up to the report's total, and
     the matrix kernels (AXI SRAM data) carry them."""
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc not installed")
-    out = tmp_path / "cache_kernel.elf"
-    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16",
-                    "-mfloat-abi=hard", "-O2", "-g", "-nostdlib", "-nostartfiles",
-                    "-I", str(HERE.parent.parent / "firmware" / "common"),
-                    "-T", str(HERE / "cache_kernel.ld"), str(HERE / "cache_kernel.c"),
-                    "-o", str(out)], check=True)
-    fw = load_firmware(out)
-    m = Machine(fw, load_platform(), RunConfig(profile=True))
-    r = m.run()
+    fw = load_firmware(kernel_elf)
+    m, r, _ = run_results(kernel_elf, 1, profile=True)
     d = r.timing["dcache"]
     per_block = m.counter.profile()["block_stalls"]
     total = sum(ds for _f, _m, ds in per_block.values())
@@ -144,19 +116,7 @@ def test_profile_attributes_every_dside_stall_to_a_block(tmp_path):
 def test_unaligned_word_loads_cost_extra(tmp_path):
     """[HW] an unaligned word load costs 3-4 extra cycles: 64 loads from DTCM, unaligned vs
     aligned (tests/firmware/dwt_inblock.c load_loop)."""
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc not installed")
-    out = tmp_path / "dwt_inblock.elf"
-    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16",
-                    "-mfloat-abi=hard", "-O2", "-g", "-nostdlib", "-nostartfiles",
-                    "-I", str(HERE.parent.parent / "firmware" / "common"),
-                    "-T", str(HERE / "cache_kernel.ld"), str(HERE / "dwt_inblock.c"),
-                    "-o", str(out)], check=True)
-    fw = load_firmware(out)
-    m = Machine(fw, load_platform(), RunConfig())
-    r = m.run()
-    assert r.exit_reason == "exit" and r.exit_code == 0, r.diagnostic
-    v = np.frombuffer(bytes(m.uc.mem_read(fw.symbol("results").addr, 32)), dtype="<u4")
-    extra = (int(v[4]) - int(v[3])) / 64
-    assert 3 <= extra <= 4, (int(v[3]), int(v[4]))
+    _m, r, v = run_results(build_c(tmp_path, "dwt_inblock.c"), 8)
+    extra = (v[4] - v[3]) / 64
+    assert 3 <= extra <= 4, v
     assert r.timing["dcache"]["unaligned_accesses"] == 64

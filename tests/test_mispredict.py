@@ -5,45 +5,27 @@ constant direction."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from pathlib import Path
-
-import numpy as np
 import pytest
 
 from simulator.code_map import build_code_tables
 from simulator.elf import load_firmware
-from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
 from simulator.timing import CortexM7CostModel
 
-HERE = Path(__file__).parent / "firmware"
+from .conftest import build_c, run_results
+
 ITERS = 256
 
 
 @pytest.fixture(scope="module")
 def elf(tmp_path_factory):
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc not installed")
-    out = tmp_path_factory.mktemp("mispredict") / "mispredict.elf"
-    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16",
-                    "-mfloat-abi=hard", "-O2", "-g", "-nostdlib", "-nostartfiles",
-                    "-I", str(HERE.parent.parent / "firmware" / "common"),
-                    "-T", str(HERE / "cache_kernel.ld"), str(HERE / "mispredict.c"),
-                    "-o", str(out)], check=True)
-    return out
+    return build_c(tmp_path_factory.mktemp("mispredict"), "mispredict.c")
 
 
 @pytest.fixture(scope="module")
 def penalties(elf):
-    fw = load_firmware(elf)
-    m = Machine(fw, load_platform(), RunConfig(max_cycles=10**8))
-    r = m.run()
-    assert r.exit_reason == "exit" and r.exit_code == 0, r.diagnostic
-    v = np.frombuffer(bytes(m.uc.mem_read(fw.symbol("results").addr, 32)), dtype="<u4")
+    _m, _r, v = run_results(elf, 8, max_cycles=10**8)
     assert v[7] == 1
-    v = v.astype(np.int64)
     return {"late": (v[0] - (v[1] + v[2]) / 2) / ITERS,
             "early": (v[3] - (v[4] + v[5]) / 2) / ITERS}
 
