@@ -204,6 +204,11 @@ int usart3_try_getc(void)
     return c;
 }
 
+int usart3_rx_pending(void)
+{
+    return rx_tail != rx_head;
+}
+
 int usart3_getc(void)
 {
     int c;

@@ -17,6 +17,7 @@ void usart3_puts(const char *s);        /* "\n" is sent as "\r\n" */
 void usart3_flush(void);                /* wait for ISR.TC */
 int  usart3_getc(void);                 /* blocking */
 int  usart3_try_getc(void);             /* -1 if nothing received */
+int  usart3_rx_pending(void);           /* 1 if a received byte waits (nothing consumed) */
 uint32_t usart3_overruns(void);
 /* on = 1: usart3_putc/puts queue bytes in a 1 KB ring drained by the USART3 interrupt (TXEIE)
  * and return at once (they wait only while the ring is full); usart3_flush() waits until the

@@ -62,27 +62,17 @@ static void on_word(void *ctx, const al_word_result_t *r)
 }
 
 /* ---- host line router: 'S' lines here, everything else to the aligner protocol ---- */
-static int rx_stash = -1;
 static int line_is_s;           /* current line started with 'S' */
 static int at_line_start = 1;
 static char s_line[24];
 static uint32_t s_len;
 
-static int rx_get(void)
-{
-    if (rx_stash >= 0) {
-        const int c = rx_stash;
-        rx_stash = -1;
-        return c;
-    }
-    return usart3_try_getc();
-}
 
 /* Feeds pending bytes; returns 1 with *total when an "S <total>" line completed. */
 static int poll_host(uint32_t *total)
 {
     int c;
-    while ((c = rx_get()) >= 0) {
+    while ((c = usart3_try_getc()) >= 0) {
         const char ch = (char)c;
         if (at_line_start && ch != '\r') {
             line_is_s = (ch == 'S');
@@ -180,8 +170,7 @@ int main(void)
             break;
         }
         __disable_irq();
-        if (!have_total && !audio_in_pending() && rx_stash < 0 &&
-            (rx_stash = usart3_try_getc()) < 0) {
+        if (!have_total && !audio_in_pending() && !usart3_rx_pending()) {
             __WFI();
         }
         __enable_irq();

@@ -94,26 +94,16 @@ static void emit_block(uint32_t index, const int16_t *s, uint32_t n)
             (unsigned long)crc);
 }
 
-/* USART3 line reader: one byte may be held back by the pre-sleep check */
-static int rx_stash = -1;
+/* USART3 line reader for the host's "S <total>" line */
 static char rx_line[32];
 static uint32_t rx_len;
 
-static int rx_get(void)
-{
-    if (rx_stash >= 0) {
-        const int c = rx_stash;
-        rx_stash = -1;
-        return c;
-    }
-    return usart3_try_getc();
-}
 
 /* returns 1 and *total when an "S <total>" line completed */
 static int poll_host(uint32_t *total)
 {
     int c;
-    while ((c = rx_get()) >= 0) {
+    while ((c = usart3_try_getc()) >= 0) {
         if (c == '\r') {
             continue;
         }
@@ -166,8 +156,7 @@ int main(void)
         /* sleep until a DMA block or a USART byte: check with interrupts masked so a wake-up
          * between the check and WFI is not lost (a pending IRQ still ends WFI) */
         __disable_irq();
-        if (!have_total && !audio_in_pending() && rx_stash < 0 &&
-            (rx_stash = usart3_try_getc()) < 0) {
+        if (!have_total && !audio_in_pending() && !usart3_rx_pending()) {
             __WFI();
         }
         __enable_irq();
