@@ -1,14 +1,17 @@
 """Real-time factor of the aligner firmware in the simulator, for clips of about 10 s, 60 s and 300 s.
 
     python benchmarks/aligner_rtf.py [--durations 10 60 300] [--elf firmware/build/aligner.elf]
-                                     [--no-build] [--keep DIR]
+                                     [--dcache sampled|exact|off] [--no-build] [--keep DIR]
 
 For each duration: takes enough sentences of a built-in English text to last that long when
 spoken by espeak-ng (en-us, default speed), synthesises them to a WAV, runs
 `simulate <elf> --audio <wav> --text-file <txt> --json <report>` and prints, from the report:
   audio.real_time_factor, audio.cpu_busy_seconds (busy time at the simulated core clock,
-  400 MHz), peak RAM (memory.peak_ram_bytes), stalls, and from the firmware's own log lines
-  ("D <frames> <words>", "# stats ... busy_cycles=...") the busy cycles per 10 ms frame.
+  400 MHz), peak RAM (memory.peak_ram_bytes), stalls, the D-cache hit rate and the share of the
+  busy cycles that are D-side stalls (timing.dcache, timing.stalls.dcache_and_data_memory), and
+  from the firmware's own log lines ("D <frames> <words>", "# stats ... busy_cycles=...") the
+  busy cycles per 10 ms frame. --dcache is passed to simulate (its default when not given;
+  `--dcache off` times data accesses as TCM, the model before the D-cache).
 The 300 s clip takes several minutes of host time to simulate.
 """
 
@@ -75,10 +78,13 @@ def make_clip(target_s: float, wav: Path, txt: Path) -> tuple[str, float]:
     return text, dur
 
 
-def run(elf: Path, wav: Path, txt: Path, report: Path) -> dict:
+def run(elf: Path, wav: Path, txt: Path, report: Path, dcache: str | None = None) -> dict:
+    cmd = ["simulate", str(elf), "--audio", str(wav), "--text-file", str(txt),
+           "--json", str(report), "-q"]
+    if dcache:
+        cmd += ["--dcache", dcache]
     t0 = time.monotonic()
-    proc = subprocess.run(["simulate", str(elf), "--audio", str(wav), "--text-file", str(txt),
-                           "--json", str(report), "-q"], capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     wall = time.monotonic() - t0
     if not report.exists():
         sys.exit(f"simulate failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -90,6 +96,8 @@ def run(elf: Path, wav: Path, txt: Path, report: Path) -> dict:
            "busy_s": r["audio"]["cpu_busy_seconds"],
            "peak_ram": r["memory"]["peak_ram_bytes"],
            "stalls": r["timing"].get("stalls", {}),
+           "busy_cycles": r["timing"].get("busy_cycles", 0),
+           "dcache_hit_rate": (r["timing"].get("dcache") or {}).get("hit_rate"),
            "found": r.get("alignment", {}).get("found"),
            "not_found": r.get("alignment", {}).get("not_found")}
     m = re.search(r"^D (\d+) (\d+)", console, re.M)
@@ -108,6 +116,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--durations", type=float, nargs="+", default=[10.0, 60.0, 300.0])
     ap.add_argument("--elf", type=Path, default=ROOT / "firmware" / "build" / "aligner.elf")
+    ap.add_argument("--dcache", choices=("sampled", "exact", "off"),
+                    help="passed to simulate (default: simulate's default, sampled)")
     ap.add_argument("--no-build", action="store_true", help="do not run make first")
     ap.add_argument("--keep", type=Path, help="keep the clips, transcripts and reports here")
     args = ap.parse_args()
@@ -120,17 +130,22 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="aligner_rtf_")) if args.keep is None else args.keep
     work.mkdir(parents=True, exist_ok=True)
     print(f"{'clip':>8} {'audio s':>8} {'RTF':>7} {'busy s':>7} {'cyc/frame':>10} "
-          f"{'max blk cyc':>11} {'peak RAM':>9} {'words':>9} {'mispred':>9} {'wall s':>7}")
+          f"{'max blk cyc':>11} {'peak RAM':>9} {'words':>9} {'mispred':>9} {'D hit':>6} "
+          f"{'D stall':>7} {'wall s':>7}")
     for d in args.durations:
         tag = f"{d:g}s"
         wav, txt, rep = work / f"clip_{tag}.wav", work / f"clip_{tag}.txt", work / f"r_{tag}.json"
         make_clip(d, wav, txt)
-        r = run(args.elf, wav, txt, rep)
+        r = run(args.elf, wav, txt, rep, args.dcache)
         words = f"{r['found']}/{(r['found'] or 0) + (r['not_found'] or 0)}"
+        hit = r["dcache_hit_rate"]
+        hit_s = "-" if hit is None else f"{100 * hit:5.1f}%"
+        dst = r["stalls"].get("dcache_and_data_memory", 0) / max(1, r["busy_cycles"])
         print(f"{tag:>8} {r['duration_s']:8.2f} {r['rtf']:7.4f} {r['busy_s']:7.3f} "
               f"{r.get('cycles_per_frame', float('nan')):10.0f} "
               f"{r.get('max_block_cycles', 0):11d} {r['peak_ram']:9d} {words:>9} "
-              f"{r['stalls'].get('branch_mispredict', 0):9d} {r['wall_s']:7.1f}", flush=True)
+              f"{r['stalls'].get('branch_mispredict', 0):9d} {hit_s:>6} {100 * dst:6.1f}% "
+              f"{r['wall_s']:7.1f}", flush=True)
         if r["exit"] != 0:
             print(f"         simulate exit code {r['exit']}")
         if r["vit"]:
