@@ -31,6 +31,7 @@ class M7DynamicParams:
     dcache_sets: int = 128
     dcache_ways: int = 4
     line_beats: int = 4                  # [TRM] 32-byte line over the 64-bit AXI: 4 beats
+                                         # (the write-back of a dirty line)
     d2_d3_bridge_cycles: int = 2         # chosen: AXI -> AHB bridge into D2 / D3, AXI cycles
     uncached_store_cycles: int = 1       # chosen: a store to uncached SRAM leaves through the
                                          # store buffer, one AXI cycle of its bandwidth
@@ -59,17 +60,17 @@ class M7DynamicParams:
         """CPU cycles of data-side accesses by memory kind (simulator/native.py MEM_*):
         (line fill, uncached read, uncached write, dirty line write-back, unaligned extra).
 
-        A D-cache miss waits for the whole line (chosen: data loops read lines sequentially,
-        so the line transfer, not the first word, bounds them): the first-word latency of
-        :meth:`line_fill_cycles` plus the remaining beats. An uncached read waits for its
-        word; D2 / D3 SRAM add the bridge from the AXI matrix."""
+        A D-cache miss, like an I-cache miss, costs the first-word latency of
+        :meth:`line_fill_cycles`: [TRM] the L1 caches fill critical word first and the core
+        restarts with it; the rest of the line streams in behind (a loop reading the line
+        faster than the 64-bit beats arrive would wait more: not modelled). An uncached read
+        waits for its word; D2 / D3 SRAM add the bridge from the AXI matrix."""
         from ..native import MEM_AXI, MEM_D2, MEM_D3, MEM_FLASH
         ratio = max(cpu_hz / axi_hz, 1.0) if axi_hz else 1.0
         first = {MEM_FLASH: self.line_fill_cycles("flash", flash_latency, cpu_hz, axi_hz),
                  MEM_AXI: self.line_fill_cycles("sram", flash_latency, cpu_hz, axi_hz)}
         first[MEM_D2] = first[MEM_D3] = first[MEM_AXI] + int(round(self.d2_d3_bridge_cycles * ratio))
-        rest = int(round((self.line_beats - 1) * ratio))
-        fill = {k: v + rest for k, v in first.items()}
+        fill = dict(first)
         write = {k: int(round(self.uncached_store_cycles * ratio)) for k in first}
         writeback = int(round(self.line_beats * ratio))
         return fill, dict(first), write, writeback, self.unaligned_penalty
