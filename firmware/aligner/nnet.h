@@ -25,16 +25,17 @@
 #define AL_NN_WORDS_PER_4 1
 #endif
 
-/* output frames computed together per layer (see nnet.c): 4, or 2 / 1 when the rings of
- * span + 2 * (batch - 1) frames would not fit AL_NN_POOL_BYTES */
-#define AL_NN_BATCH 4
+/* output frames computed together per layer (see nnet.c): 8, or 4 / 2 / 1 when the rings of
+ * span + 2 * (batch - 1) frames plus batch - 1 mirror slots would not fit AL_NN_POOL_BYTES */
+#define AL_NN_BATCH 8
 
 typedef void (*al_nn_cb)(void *ctx, const int8_t *logits);
 typedef void (*al_nn_tap)(void *ctx, int layer, const int8_t *out);
 
 typedef struct {
     const al_model_t *m;
-    uint16_t span[AL_NN_MAX_LAYERS];    /* ring length in frames: (K-1)*dil + 1 + 2*(batch-1) */
+    uint16_t span[AL_NN_MAX_LAYERS];    /* ring length in frames: (K-1)*dil + 1 + 2*(batch-1)
+                                           (+ batch-1 mirror slots after it) */
     uint16_t half[AL_NN_MAX_LAYERS];    /* (K-1)/2*dil: look-ahead of the layer in frames */
     uint16_t wslot[AL_NN_MAX_LAYERS];   /* ring slot the next input frame goes to */
     uint16_t stride[AL_NN_MAX_LAYERS];  /* 32-bit words per stored frame */
@@ -45,7 +46,8 @@ typedef struct {
     uint32_t pool_used;                 /* words of pool in use by this model */
     uint8_t batch;                      /* output frames computed together (4, 2 or 1) */
     uint8_t hi_shift[AL_NN_MAX_LAYERS]; /* every requant shift of the layer is > 32 */
-    int8_t out[AL_NN_BATCH][AL_NN_MAX_CH]; /* the output frames being passed down */
+    int8_t out[AL_NN_BATCH][AL_NN_MAX_CH] __attribute__((aligned(4))); /* the output frames
+                                        being passed down (word aligned: al_nn_pack reads words) */
     al_nn_tap tap;                      /* host tests: sees every layer's output (may be 0) */
     void *tap_ctx;
     uint32_t pool[AL_NN_POOL_BYTES / 4];
