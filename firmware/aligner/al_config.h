@@ -79,4 +79,14 @@
 #define AL_HOT
 #endif
 
+/* Placement of the Viterbi state (al_vit_t, ~66 KB with the defaults, most of it the transcript
+ * units and the back-pointer ring, of which a frame touches a few lines). -DAL_VIT_IN_AXISRAM
+ * puts it in .axisram (zeroed by startup, cached by the M7 D-cache); by default it stays with
+ * the rest of the library state. */
+#if defined(AL_VIT_IN_AXISRAM)
+#define AL_VIT_SECTION __attribute__((section(".axisram"), aligned(32)))
+#else
+#define AL_VIT_SECTION
+#endif
+
 #endif /* AL_CONFIG_H */

@@ -15,9 +15,11 @@
  * costs microseconds of CPU instead of 87 us of busy-waiting per byte; usart3_flush() sleeps.
  *
  * Clocks/caches: SystemInit (400 MHz, VOS1) and I/D-cache enable are done by startup.c.
- * Memory: all aligner state (.bss of the library, ~80 KB with the -D maxima of the Makefile)
- * and the protocol parser live in DTCM (0-wait, not cached); the DMA buffer is in AXI SRAM
- * (DMA1 cannot reach DTCM), cache lines invalidated per block by the driver.
+ * Memory: the front end and network state (.bss of the library, ~35 KB with the -D maxima of
+ * the Makefile) and the protocol parser live in DTCM (0-wait, not cached); the DMA buffer is in AXI SRAM
+ * (DMA1 cannot reach DTCM), cache lines invalidated per block by the driver. The weights of the
+ * layers that fit are copied to ITCM and DTCM at start-up (place_weights), the rest stay in
+ * flash; the Viterbi state (~66 KB) is in AXI SRAM (cached) to make room.
  *
  * Log lines: "# aligner: ...", and at the end
  *   "# stats blocks=<n> samples=<n> busy_cycles=<n> max_block_cycles=<n> overruns=<n>
@@ -100,6 +102,63 @@ static int poll_host(uint32_t *total)
     return 0;
 }
 
+/* ---- weights in zero-wait memory ----
+ * The int8 weights (~174 KB) are far larger than the 16 KB D-cache, so the network streams them
+ * in again for every batch of 8 frames; read from flash, each 32-byte line is a miss (~12 CPU
+ * cycles at 400 MHz with 2 wait states). The M7 reads ITCM and DTCM from the data side at zero
+ * wait states: at start-up the largest layers that fit are copied to two pools (ITCM after the
+ * hot code, DTCM after .bss; the Viterbi state went to cached AXI SRAM to make room,
+ * AL_VIT_IN_AXISRAM in the Makefile), flash stays the master copy, and al_init() gets a RAM
+ * copy of the model whose layer table points to the copies. Each copy is followed by 4 spare
+ * bytes: the kernels load one weight word ahead (never used). */
+#ifndef AL_MODEL_N_LAYERS       /* the random test model does not define it */
+#define AL_MODEL_N_LAYERS AL_NN_MAX_LAYERS
+#endif
+#define W_ITCM_BYTES 54280U     /* exported model: layers 1 and 4, 49 152 + 5 120 B (+ 4 + 4) */
+#define W_DTCM_BYTES 49156U     /* exported model: layer 2, 49 152 B (+ 4) */
+static uint32_t w_itcm[W_ITCM_BYTES / 4U] __attribute__((section(".itcm_noinit")));
+static uint32_t w_dtcm[(W_DTCM_BYTES + 3U) / 4U] __attribute__((section(".dtcm_noinit")));
+static al_layer_t layers_ram[AL_MODEL_N_LAYERS];
+static al_model_t model_ram;
+static uint32_t w_used[2], w_layers[2];   /* per pool: bytes, bit mask of the layers placed */
+
+static const al_model_t *place_weights(void)
+{
+    uint8_t *const base[2] = {(uint8_t *)w_itcm, (uint8_t *)w_dtcm};
+    const uint32_t size[2] = {W_ITCM_BYTES, W_DTCM_BYTES};
+    model_ram = al_model;
+    if (al_model.n_layers > AL_MODEL_N_LAYERS) {
+        return &al_model;       /* al_init() will reject it */
+    }
+    for (uint32_t l = 0; l < al_model.n_layers; l++) {
+        layers_ram[l] = al_model.layers[l];
+    }
+    for (uint32_t p = 0; p < 2U; p++) {
+        for (;;) {              /* largest layer still in flash that fits, until none does */
+            int32_t best = -1;
+            uint32_t best_n = 0;
+            for (uint32_t l = 0; l < al_model.n_layers; l++) {
+                const al_layer_t *L = &layers_ram[l];
+                const uint32_t n = ((uint32_t)L->cout * L->k * L->cin + 3U) & ~3U;
+                if (!((w_layers[0] | w_layers[1]) & (1U << l)) && n + 4U <= size[p] - w_used[p]
+                    && n > best_n) {
+                    best = (int32_t)l;
+                    best_n = n;
+                }
+            }
+            if (best < 0) {
+                break;
+            }
+            memcpy(base[p] + w_used[p], layers_ram[best].w, best_n);
+            layers_ram[best].w = (const int8_t *)(base[p] + w_used[p]);
+            w_used[p] += best_n + 4U;
+            w_layers[p] |= 1U << best;
+        }
+    }
+    model_ram.layers = layers_ram;
+    return &model_ram;
+}
+
 /* ---- statistics ---- */
 static uint64_t busy_cycles;   /* 64 bit: a 5-minute clip needs more than 2^32 cycles */
 static uint32_t max_block_cycles, n_blocks, n_samples;
@@ -134,7 +193,8 @@ int main(void)
     dwt_init();
     usart3_init(115200);
     usart3_set_tx_async(1);     /* printing must not busy-wait for the UART (87 us/byte) */
-    if (al_init(&al_model) != AL_OK) {
+    const al_model_t *model = place_weights();
+    if (al_init(model) != AL_OK) {
         out("# aligner: model does not fit al_config.h\n");
         usart3_flush();
         return 2;
@@ -143,6 +203,10 @@ int main(void)
              "latency %lu frames, block %u samples\n",
              (unsigned long)system_core_clock_hz(), al_model.n_classes, al_model.n_layers,
              (unsigned long)al_latency_frames(), HALF_LEN);
+    out(line);
+    snprintf(line, sizeof line, "# aligner: weights in ITCM %lu B (layers 0x%lx), "
+             "DTCM %lu B (layers 0x%lx)\n", (unsigned long)w_used[0], (unsigned long)w_layers[0],
+             (unsigned long)w_used[1], (unsigned long)w_layers[1]);
     out(line);
     al_set_word_callback(on_word, NULL);
     al_proto_init(&proto);
