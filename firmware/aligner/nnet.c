@@ -1,9 +1,9 @@
 /* nnet.c - see nnet.h.
- * Cost per frame: sum over layers of cout*K*cin MACs. Each layer computes 4 output frames at
+ * Cost per frame: sum over layers of cout*K*cin MACs. Each layer computes 8 output frames at
  * once (see "stack" below), so every weight word is loaded and unpacked (SXTB16, SXTB16 ROR8)
- * once per 4 frames; on the M7 the cin = 40 / 128 layers run in the hand-scheduled kernels
- * nn_layer4_cin40 / nn_layer4_cin128 (0.625 cycles per MAC, 8 SMLAD per 10 cycles), other
- * shapes and the last < 4 frames at the end of an utterance in C (nn_dot2 / al_nn_dot). */
+ * once per 8 frames; on the M7 the cin = 40 / 128 layers run in the hand-scheduled kernels
+ * nn_layer8q_cin40 / nn_layer8q_cin128 (0.5625 cycles per MAC, 16 SMLAD per 18 cycles), other
+ * shapes and the last < 6 frames at the end of an utterance in C (nn_dot2 / al_nn_dot). */
 #include "nnet.h"
 #include <string.h>
 
