@@ -123,7 +123,7 @@ def run_parser(prog: str = "simulate", sweep: bool = False) -> argparse.Argument
                    help="D-cache and data memory timing: 'sampled' measures every load and "
                         "store in windows (1/16 of the run, the first window at reset) and "
                         "charges each block its measured mean in between; 'exact' measures "
-                        "throughout (3-5x slower than sampled); 'off' times data accesses as TCM "
+                        "throughout (2-3x slower than sampled); 'off' times data accesses as TCM "
                         "(default: sampled; docs/timing-model.md)")
     p.add_argument("--strict", action="store_true",
                    help="treat silicon-breaking configurations (flash wait states below the "

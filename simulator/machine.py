@@ -919,10 +919,20 @@ class Machine:
         fault silicon would raise, and take it."""
         uc = self.uc
         pc = uc.reg_read(UC_ARM_REG_PC)
-        self.counter.undo_rest_of_block(pc)
         code = err.errno
         mem = self._mem_fault
         self._mem_fault = None
+        if mem is not None and code in (UC_ERR_READ_UNMAPPED, UC_ERR_READ_PROT,
+                                        UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT):
+            # Unicorn may leave the PC at the start of the block: the faulting load/store is
+            # the one whose address is the one that failed (simulator/access_sites.py)
+            st = self.counter.state
+            at = self._locator.locate(uc.reg_read, int(st[BLOCK_ADDR]), int(st[BLOCK_SIZE]),
+                                      int(st[BLOCKS]), mem[1],
+                                      code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT))
+            if at is not None:
+                pc = at
+        self.counter.undo_rest_of_block(pc)
         try:
             if code in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT):
                 target = mem[1] if mem else pc

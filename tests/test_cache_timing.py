@@ -120,3 +120,15 @@ def test_unaligned_word_loads_cost_extra(tmp_path):
     extra = (v[4] - v[3]) / 64
     assert 3 <= extra <= 4, v
     assert r.timing["dcache"]["unaligned_accesses"] == 64
+
+
+def test_memory_hook_keeps_it_blocks_intact(tmp_path):
+    """Regression guard for the pinned Unicorn (docs/architecture.md): with the D-cache
+    model's memory hook installed throughout, code with conditional stores in IT blocks runs
+    the very same instructions and computes the same result as without it."""
+    elf = build_c(tmp_path, "it_block.c")
+    _m, exact, a = run_results(elf, 2, dcache="exact")
+    _m, off, b = run_results(elf, 2, dcache="off")
+    assert a[1] == b[1] == 1
+    assert a[0] == b[0] != 0
+    assert exact.instructions == off.instructions
