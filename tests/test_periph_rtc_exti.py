@@ -35,6 +35,12 @@ def lsi_rtc(ctx, rcc, pwr):
     rcc.write(0x70, 4, 2 << 8 | 1 << 15)            # RTCSEL = LSI, RTCEN
 
 
+def unlock(rtc):
+    """The RTC write-protection key sequence (RM0433, RTC_WPR: 0xCA then 0x53)."""
+    rtc.write(WPR, 4, 0xCA)
+    rtc.write(WPR, 4, 0x53)
+
+
 def test_write_protection_and_backup_domain_lock():
     ctx, rcc, pwr, _exti, rtc = rig()
     rtc.write(WUTR, 4, 99)
@@ -42,8 +48,7 @@ def test_write_protection_and_backup_domain_lock():
     lsi_rtc(ctx, rcc, pwr)
     rtc.write(WUTR, 4, 99)
     assert rtc.read(WUTR, 4) == 0xFFFF              # no key yet
-    rtc.write(WPR, 4, 0xCA)
-    rtc.write(WPR, 4, 0x53)
+    unlock(rtc)
     rtc.write(WUTR, 4, 99)
     assert rtc.read(WUTR, 4) == 99
     rtc.write(WPR, 4, 0xFF)                         # wrong key: locked again
@@ -55,8 +60,7 @@ def test_write_protection_and_backup_domain_lock():
 def test_wakeup_timer_period_flag_and_exti_line():
     ctx, rcc, pwr, exti, rtc = rig()
     lsi_rtc(ctx, rcc, pwr)
-    rtc.write(WPR, 4, 0xCA)
-    rtc.write(WPR, 4, 0x53)
+    unlock(rtc)
     assert rtc.read(ISR, 4) & WUTWF                 # WUTE = 0: WUTR writable
     rtc.write(WUTR, 4, 9)                           # 10 periods of 32 kHz / 16 = 5 ms
     exti.write(0x00, 4, 1 << 19)                    # RTSR1
@@ -82,8 +86,7 @@ def test_wakeup_timer_period_flag_and_exti_line():
 def test_exti_mask_gates_the_nvic_line_and_rtc_survives_system_reset():
     ctx, rcc, pwr, exti, rtc = rig()
     lsi_rtc(ctx, rcc, pwr)
-    rtc.write(WPR, 4, 0xCA)
-    rtc.write(WPR, 4, 0x53)
+    unlock(rtc)
     rtc.write(WUTR, 4, 0)
     exti.write(0x00, 4, 1 << 19)                    # rising edge, interrupt masked
     rtc.write(CR, 4, WUTIE | WUTE)
@@ -101,8 +104,7 @@ def test_exti_mask_gates_the_nvic_line_and_rtc_survives_system_reset():
 def test_rtc_on_lsi_stops_when_a_system_reset_turns_lsi_off():
     ctx, rcc, pwr, _exti, rtc = rig()
     lsi_rtc(ctx, rcc, pwr)
-    rtc.write(WPR, 4, 0xCA)
-    rtc.write(WPR, 4, 0x53)
+    unlock(rtc)
     rtc.write(WUTR, 4, 0)
     rtc.write(CR, 4, WUTIE | WUTE)
     rcc.system_reset()                              # RCC_CSR.LSION cleared: RTCCLK stops
