@@ -240,6 +240,25 @@ def _prepare(args: argparse.Namespace) -> Inputs:
     return Inputs(platform, firmware, transcript, uart_input, audio_source, budget)
 
 
+def _progress_bar(args: argparse.Namespace, inp: Inputs):
+    """A transient progress bar on stderr (simulated seconds, against the clip's length when
+    there is one) when stderr is a terminal and not --quiet: (context manager, callback)."""
+    import contextlib
+    if getattr(args, "quiet", False) or not sys.stderr.isatty():
+        return contextlib.nullcontext(), None
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    total = None
+    if inp.audio_source is not None:
+        total = len(inp.audio_source.mono) / inp.audio_source.rate
+    bar = Progress(TextColumn("simulating"), BarColumn(),
+                   TextColumn("{task.completed:.2f} s simulated"), TimeElapsedColumn(),
+                   console=Console(stderr=True), transient=True)
+    task = bar.add_task("run", total=total)
+    return bar, lambda seconds: bar.update(task, completed=seconds)
+
+
 def _simulate(args: argparse.Namespace, inp: Inputs, cpu_freq_mhz: float | None,
               echo, profile: bool = False,
               before_run=None) -> tuple[object, object, dict, list | None, int]:
@@ -251,6 +270,7 @@ def _simulate(args: argparse.Namespace, inp: Inputs, cpu_freq_mhz: float | None,
     from .power import PowerModelError
     from .report import build_report
 
+    bar, progress = _progress_bar(args, inp)
     try:
         config = RunConfig(max_cycles=args.max_cycles, timeout_s=args.timeout,
                            semihosting_root=args.semihosting_root, uart_input=inp.uart_input,
@@ -258,7 +278,7 @@ def _simulate(args: argparse.Namespace, inp: Inputs, cpu_freq_mhz: float | None,
                            audio_mode=args.audio_mode,
                            audio_end_marker=_end_marker if inp.transcript is not None else None,
                            cpu_freq_hz=cpu_freq_mhz * 1e6 if cpu_freq_mhz else None,
-                           profile=profile, dcache=args.dcache)
+                           profile=profile, dcache=args.dcache, progress=progress)
         machine = Machine(inp.firmware, inp.platform, config)
     except (FirmwareError, PlatformError) as exc:
         raise UsageError(str(exc)) from exc
@@ -270,7 +290,8 @@ def _simulate(args: argparse.Namespace, inp: Inputs, cpu_freq_mhz: float | None,
         raise
     if before_run is not None:
         before_run(machine)
-    result = machine.run()
+    with bar:
+        result = machine.run()
     extra: dict = {}
     if machine.audio is not None:
         extra["audio"] = _audio_report(machine, result)

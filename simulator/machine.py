@@ -45,6 +45,7 @@ from .semihosting import Memory, Semihosting, SemihostingExit
 
 UNTIL = 0xFFFFFF00            # emu_start's stop address: never a code address on this chip
 WALL_CHECK_CYCLES = 50_000_000  # with --timeout, look at the host clock this often
+PROGRESS_S = 0.25               # host seconds between progress reports
 WFI_T16, WFE_T16 = 0xBF30, 0xBF20
 WFI_T32, WFE_T32 = (0xF3AF, 0x8003), (0xF3AF, 0x8002)
 
@@ -75,6 +76,8 @@ class RunConfig:
     max_resets: int = 8
     dynamic_timing: bool = True              # I-cache, flash wait states, branch prediction
     dcache: str = "sampled"                  # D-cache / data memory model: sampled | exact | off
+    # called with the simulated seconds so far, about every PROGRESS_S of host time
+    progress: Callable[[float], None] | None = None
     cpu_freq_hz: float | None = None         # what-if: core clock once the firmware runs on PLL1
     profile: bool = False                    # per-block counters and the dynamic CFG
     watch_stack: bool = True                 # native SP check after blocks that lower SP
@@ -994,7 +997,11 @@ class Machine:
         wall0 = self._wall0 = time.monotonic()
         if cfg.uart_input:
             self.console_usart_feed(cfg.uart_input)
+        next_report = wall0
         while self._exit is None:
+            if cfg.progress is not None and time.monotonic() >= next_report:
+                next_report = time.monotonic() + PROGRESS_S
+                cfg.progress(self.now_seconds())
             now = self.now()
             for ev in self.events.pop_due(now):
                 ev.callback(ev.cycle)
@@ -1047,7 +1054,7 @@ class Machine:
                 switch = self.dcache.next_switch(active)
                 if switch is not None:
                     limits.append(self.now() + switch - active)
-            if cfg.timeout_s is not None:
+            if cfg.timeout_s is not None or cfg.progress is not None:
                 limits.append(self.now() + WALL_CHECK_CYCLES)
             self.counter.set_deadline(min(limits) if limits else np.iinfo(np.int64).max)
             self._stop_requested = False

@@ -264,3 +264,16 @@ def test_sweep_prints_one_row_per_clock(firmware_build, tmp_path, capsys):
     # the faster clock finishes the busy part sooner and draws more power
     assert rows[1]["average_power_w"] > rows[0]["average_power_w"]
     assert "lowest energy per run" in capsys.readouterr().out
+
+
+def test_progress_reports_simulated_seconds(firmware_build):
+    """RunConfig.progress is called with the simulated time as the run advances (the CLI's
+    progress bar), at least at the start, and never backwards."""
+    from simulator.elf import load_firmware
+    from simulator.machine import Machine, RunConfig
+    from simulator.platform import load_platform
+    seen = []
+    r = Machine(load_firmware(firmware_build / "hello.elf"), load_platform(),
+                RunConfig(progress=seen.append)).run()
+    assert r.exit_reason == "exit" and seen and seen[0] == 0.0
+    assert seen == sorted(seen) and seen[-1] <= r.seconds
