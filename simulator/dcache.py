@@ -41,7 +41,7 @@ from unicorn import UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE
 from unicorn.unicorn_py3 import unicorn as _ucmod
 
 from . import native as n
-from .native import _i64_ptr
+from .native import _i64_ptr, add_native_hook, uc_handle
 
 UC_MEM_WRITE = 17            # uc_mem_type (unicorn.h)
 LINE_SHIFT = 5               # 32-byte lines (Cortex-M7 TRM 5.4)
@@ -155,13 +155,14 @@ def _mem_hook(uc, typ, address, size, value, user_data):
 class DataCache:
     """Owns the D-cache arrays, the memory hooks and the measurement windows of one machine.
 
-    ``mode``: "sampled" (default), "exact" (measure the whole run) or "off" (data accesses
-    cost what the static model says, as if everything were TCM)."""
+    ``mode``: "sampled" (default) or "exact" (measure the whole run). Without a DataCache
+    (``--dcache off``) data accesses cost what the static model says, as if everything were
+    TCM."""
 
     def __init__(self, uc, counter, sets: int, ways: int, mode: str = "sampled",
                  period: int = 1 << 25, window: int = 1 << 22, warmup: int = 1 << 18) -> None:
-        if mode not in ("sampled", "exact", "off"):
-            raise ValueError(f"D-cache mode {mode!r}: expected sampled, exact or off")
+        if mode not in ("sampled", "exact"):
+            raise ValueError(f"D-cache mode {mode!r}: expected sampled or exact")
         if not 0 < warmup < window <= period:
             raise ValueError("D-cache sampling needs 0 < warmup < window <= period")
         self.uc = uc
@@ -197,10 +198,7 @@ class DataCache:
         self.windows = 0            # measurement windows completed or open
         self.measured_cycles = 0    # active cycles inside measurement windows
         self._measure_from: int | None = None
-        if mode == "off":
-            st[n.DC_MODE] = n.DC_OFF
-        else:
-            self._begin_measure(0)
+        self._begin_measure(0)
 
     # --- costs and state the firmware sets ---------------------------------------------------
     def set_costs(self, fill: dict[int, int], uncached_read: dict[int, int],
@@ -319,9 +317,7 @@ class DataCache:
         self.windows += 1
 
     def _end_measure(self, active: int) -> None:
-        self._fold()
-        self.measured_cycles += active - (self._measure_from or 0)
-        self._measure_from = None
+        self._close_window(active)
         self._remove_hooks()
         self._phase = "estimate"
         self.counter.state[n.DC_MODE] = n.DC_ESTIMATE
@@ -331,12 +327,15 @@ class DataCache:
 
     def finish(self, active: int) -> None:
         """End of run: count the open window."""
-        if self._phase == "measure" and self._measure_from is not None:
-            self._fold()
-            self.measured_cycles += active - self._measure_from
-            self._measure_from = None
+        if self._phase == "measure":
+            self._close_window(active)
 
-    def _fold(self) -> None:
+    def _close_window(self, active: int) -> None:
+        """Fold the open window's per-block sums into the estimates and count its cycles."""
+        if self._measure_from is None:
+            return
+        self.measured_cycles += active - self._measure_from
+        self._measure_from = None
         for est, wsum, wexec, tsum, texec in self._blocks:
             hit = np.flatnonzero(wexec)
             if len(hit):
@@ -349,17 +348,10 @@ class DataCache:
     def _install_hooks(self) -> None:
         if self._hooks:
             return
-        lib = _ucmod.uclib
         for begin, end in HOOK_RANGES:
-            h = ctypes.c_size_t()
-            err = lib.uc_hook_add(  # variadic C function: exact C types
-                ctypes.c_void_p(_handle(self.uc)), ctypes.byref(h),
-                ctypes.c_int(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE),
-                ctypes.c_void_p(_mem_hook.address), ctypes.c_void_p(self.counter.state.ctypes.data),
-                ctypes.c_uint64(begin), ctypes.c_uint64(end))
-            if err != 0:
-                raise RuntimeError(f"uc_hook_add(UC_HOOK_MEM_READ|WRITE) failed: {err}")
-            self._hooks.append(h.value)
+            self._hooks.append(add_native_hook(self.uc, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                                               _mem_hook.address,
+                                               self.counter.state.ctypes.data, begin, end))
         self.uc.ctl_flush_tb()           # retranslate: loads and stores now take the hook path
 
     def _remove_hooks(self) -> None:
@@ -367,7 +359,7 @@ class DataCache:
             return
         lib = _ucmod.uclib
         for h in self._hooks:
-            lib.uc_hook_del(ctypes.c_void_p(_handle(self.uc)), ctypes.c_size_t(h))
+            lib.uc_hook_del(ctypes.c_void_p(uc_handle(self.uc)), ctypes.c_size_t(h))
         self._hooks = []
         # Unicorn only unlinks deleted hooks when uc_emu_start returns, and generates the
         # slow path while any memory hook is linked: an empty run (until == start, nothing
@@ -402,7 +394,3 @@ class DataCache:
             "stall_estimated_cycles": int(st[n.STALL_DEST]),
         }
 
-
-def _handle(uc) -> int:
-    h = uc._uch
-    return h.value if hasattr(h, "value") else h

@@ -230,18 +230,25 @@ def _branch(st, a):
         st[BR_PREDICTED] += 1
         return 0
     st[BR_MISPREDICTED] += 1
-    pen = st[BP_PENALTY]
-    for r in range(st[N_REGIONS]):                 # the branch's own penalty (6 or 8)
-        o = REGION_TABLE + r * REGION_STRIDE
-        base = st[o]
-        if prev > base and prev <= base + st[o + 1]:
-            if st[o + 20] != 0:
-                p = carray(_i64_ptr(st[o + 20]), (st[o + 1] >> 1) + 1)[(prev - base) >> 1]
-                if p != 0:
-                    pen = p
-            break
+    pen = _at_end(st, prev, 20)                    # the branch's own penalty (6 or 8)
+    if pen == 0:
+        pen = st[BP_PENALTY]
     st[STALL_BRANCH] += pen
     return pen
+
+
+@njit(cache=True)
+def _at_end(st, end, which):
+    """Entry of the per-halfword table in slot ``which`` of the region row, for the
+    instruction that ends at ``end`` (0: no region or no table there)."""
+    for r in range(st[N_REGIONS]):
+        o = REGION_TABLE + r * REGION_STRIDE
+        base = st[o]
+        if end > base and end <= base + st[o + 1]:
+            if st[o + which] == 0:
+                return 0
+            return carray(_i64_ptr(st[o + which]), (st[o + 1] >> 1) + 1)[(end - base) >> 1]
+    return 0
 
 
 @njit(cache=True)
@@ -285,15 +292,7 @@ def _shadow(st, a):
     prev_end = st[LAST_END]
     if prev_end < 0:
         return
-    kind = 0
-    for r in range(st[N_REGIONS]):
-        o = REGION_TABLE + r * REGION_STRIDE
-        base = st[o]
-        if prev_end > base and prev_end <= base + st[o + 1]:
-            if st[o + 9] != 0:
-                ek = carray(_i64_ptr(st[o + 9]), (st[o + 1] >> 1) + 1)
-                kind = ek[(prev_end - base) >> 1]
-            break
+    kind = _at_end(st, prev_end, 9)
     if kind == END_CALL:
         if a == prev_end:                   # a conditional call not taken
             return
@@ -484,6 +483,26 @@ class CodeRegion:
     penalties: np.ndarray | None = None         # per end halfword: mispredict penalty (0: default)
 
 
+def uc_handle(uc) -> int:
+    """The uc_engine pointer of a unicorn.Uc, for calls into libunicorn."""
+    h = uc._uch
+    return h.value if hasattr(h, "value") else h
+
+
+def add_native_hook(uc, kind: int, fn_address: int, user_data: int, begin: int = 1,
+                    end: int = 0) -> int:
+    """Register a compiled callback (a numba cfunc's address) with libunicorn's own
+    uc_hook_add, for addresses [begin, end] (begin > end: all); returns the hook handle."""
+    handle = ctypes.c_size_t()
+    err = _ucmod.uclib.uc_hook_add(  # variadic C function: pass exact C types
+        ctypes.c_void_p(uc_handle(uc)), ctypes.byref(handle), ctypes.c_int(kind),
+        ctypes.c_void_p(fn_address), ctypes.c_void_p(user_data),
+        ctypes.c_uint64(begin), ctypes.c_uint64(end))
+    if err != 0:
+        raise RuntimeError(f"uc_hook_add({kind:#x}) failed: {err}")
+    return handle.value
+
+
 class NativeCounter:
     """Owns the state array and registers the block hook on one Unicorn instance."""
 
@@ -493,15 +512,8 @@ class NativeCounter:
         lib = _ucmod.uclib
         self.state[STOP_FN] = ctypes.cast(lib.uc_emu_stop, ctypes.c_void_p).value
         self._regions: list[CodeRegion] = []
-        self._handle = ctypes.c_size_t()
-        add = lib.uc_hook_add
-        err = add.__call__(  # variadic C function: pass exact C types
-            ctypes.c_void_p(uc._uch.value if hasattr(uc._uch, "value") else uc._uch),
-            ctypes.byref(self._handle), ctypes.c_int(UC_HOOK_BLOCK),
-            ctypes.c_void_p(_block_hook.address), ctypes.c_void_p(self.state.ctypes.data),
-            ctypes.c_uint64(1), ctypes.c_uint64(0))
-        if err != 0:
-            raise RuntimeError(f"uc_hook_add(UC_HOOK_BLOCK) failed: {err}")
+        self._handle = add_native_hook(uc, UC_HOOK_BLOCK, _block_hook.address,
+                                       self.state.ctypes.data)
 
     def add_region(self, region: CodeRegion) -> None:
         if len(self._regions) >= MAX_REGIONS:
