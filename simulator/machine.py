@@ -776,11 +776,16 @@ class Machine:
         if acc is None:
             return self.now()
         if acc[2] is None:
-            st = self.counter.state
-            pc = self._locator.locate(self.uc.reg_read, int(st[BLOCK_ADDR]), int(st[BLOCK_SIZE]),
-                                      int(st[BLOCKS]), acc[0], acc[1])
+            pc = self._access_pc(acc[0], acc[1])
             acc[2] = self.counter.cycle_at(pc) if pc is not None else self.now()
         return acc[2]
+
+    def _access_pc(self, address: int, write: bool) -> int | None:
+        """The load/store of the block executing now that accessed ``address`` (Unicorn does
+        not keep the PC current inside a block; simulator/access_sites.py)."""
+        st = self.counter.state
+        return self._locator.locate(self.uc.reg_read, int(st[BLOCK_ADDR]), int(st[BLOCK_SIZE]),
+                                    int(st[BLOCKS]), address, write)
 
     def request_dispatch(self) -> None:
         """Something may have made an exception pending: if it can be taken now, stop the
@@ -928,11 +933,8 @@ class Machine:
         if mem is not None and code in (UC_ERR_READ_UNMAPPED, UC_ERR_READ_PROT,
                                         UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT):
             # Unicorn may leave the PC at the start of the block: the faulting load/store is
-            # the one whose address is the one that failed (simulator/access_sites.py)
-            st = self.counter.state
-            at = self._locator.locate(uc.reg_read, int(st[BLOCK_ADDR]), int(st[BLOCK_SIZE]),
-                                      int(st[BLOCKS]), mem[1],
-                                      code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT))
+            # the one whose address is the one that failed
+            at = self._access_pc(mem[1], code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT))
             if at is not None:
                 pc = at
         self.counter.undo_rest_of_block(pc)
@@ -1147,21 +1149,10 @@ class Machine:
         self.sleeping = False
         self._close_segment("wakeup")
         self.log("standby exit: system reset")
-        for p in self.peripherals.values():
-            p.system_reset()
-        if getattr(self, "dcache", None) is not None:
-            self.dcache.reset()
+        self._reset_chip()
         self._reset_core_registers()
         self._on_clock_change()          # the reset clock (HSI) is the core clock again
-        try:
-            from .power import wakeup_cost
-            secs, _ = wakeup_cost("standby", core_hz=self.core_hz,
-                                  revision=self.platform.revision)
-        except Exception:          # the power model must never break a run
-            secs = 0.0
-        self._seg_wake_from = "standby"
-        self.counter.cycles = self.counter.cycles + int(round(secs * self.core_hz))
-        self._close_segment("run")
+        self._charge_wakeup("standby", None)
         pwr = self.peripherals.get("PWR")
         bkpsram = pwr is not None and hasattr(pwr, "get_field") and bool(pwr.get_field("CR2", "BREN"))
         self.ram.power_loss(keep=("BKPSRAM",) if bkpsram else ())
@@ -1189,11 +1180,16 @@ class Machine:
         self.sleeping = False
         left = self._seg_state
         self._close_segment("wakeup")
+        self._charge_wakeup(left, self.segments[-1] if self.segments else None)
+
+    def _charge_wakeup(self, left: str, segment) -> None:
+        """The wake-up latency from state ``left`` (power.wakeup_cost; ``segment`` is the
+        low-power segment left) as time in the open 'wakeup' segment, then run."""
         try:
             from .power import wakeup_cost
             secs, _ = wakeup_cost(left if left in ("sleep", "stop", "standby") else "sleep",
-                                  core_hz=self.core_hz, segment=self.segments[-1]
-                                  if self.segments else None, revision=self.platform.revision)
+                                  core_hz=self.core_hz, segment=segment,
+                                  revision=self.platform.revision)
         except Exception:          # the power model must never break a run
             secs = 0.0
         self._seg_wake_from = left
@@ -1217,12 +1213,17 @@ class Machine:
             self._finish(ExitReason.RESET_LOOP, 4, f"the firmware reset itself {self._resets} times")
             return
         self.log("system reset requested (AIRCR.SYSRESETREQ)")
-        for p in self.peripherals.values():
-            p.system_reset()            # the backup domain (RTC, RCC_BDCR) survives
-        if self.dcache is not None:
-            self.dcache.reset()
+        self._reset_chip()
         self.sleeping = False
         self._boot()
+
+    def _reset_chip(self) -> None:
+        """A system reset of the peripherals (the backup domain, RTC and RCC_BDCR, survives)
+        and of the D-cache."""
+        for p in self.peripherals.values():
+            p.system_reset()
+        if self.dcache is not None:
+            self.dcache.reset()
 
     def _result(self, wall: float) -> RunResult:
         self._close_segment()
