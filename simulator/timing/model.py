@@ -35,17 +35,23 @@ class CortexM7CostModel:
 
     # --- CostModel protocol -------------------------------------------------------------
     def static_costs(self, base: int, halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """One scoreboard walk gives the costs, and for static_stalls and
+        mispredict_penalties (kept for them, by region) the stall parts and the penalties."""
         an = self._analyse(base, halfwords, starts)
         stalls: list = []
-        costs, _ = walk(an.insns, an.addrs, an.reset_before, self.params, stalls=stalls)
+        costs, steps = walk(an.insns, an.addrs, an.reset_before, self.params, trace=True,
+                            stalls=stalls)
         out = np.zeros(len(halfwords), dtype=np.int64)
         out[an.idx] = np.asarray(costs, dtype=np.int64)
         dep = np.zeros(len(halfwords), dtype=np.int64)
         iss = np.zeros(len(halfwords), dtype=np.int64)
         dep[an.idx] = np.asarray(stalls[0], dtype=np.int64)
         iss[an.idx] = np.asarray(stalls[1], dtype=np.int64)
+        key = (base, len(halfwords))
         self._stalls = getattr(self, "_stalls", {})
-        self._stalls[(base, len(halfwords))] = (dep, iss)
+        self._stalls[key] = (dep, iss)
+        self._penalties = getattr(self, "_penalties", {})
+        self._penalties[key] = self._mispredict_penalties(an, steps, len(halfwords))
         return out
 
     def static_stalls(self, base: int, halfwords: np.ndarray,
@@ -64,10 +70,14 @@ class CortexM7CostModel:
         reads were set at least ``early_flags_cycles`` before it issues (the branch resolves
         early). Flags set in an earlier block, CBZ/CBNZ and indirect branches: 8 (chosen,
         the measured common case)."""
+        key = (base, len(halfwords))
+        if key not in getattr(self, "_penalties", {}):
+            self.static_costs(base, halfwords, starts)
+        return self._penalties[key]
+
+    def _mispredict_penalties(self, an: _Analysis, steps: list[Step], n: int) -> np.ndarray:
         p = self.params
-        an = self._analyse(base, halfwords, starts)
-        _, steps = walk(an.insns, an.addrs, an.reset_before, p, trace=True)
-        out = np.zeros(len(halfwords) + 1, dtype=np.int64)
+        out = np.zeros(n + 1, dtype=np.int64)
         flags_at: int | None = None
         for k, s in enumerate(steps):
             if s.window_start:
