@@ -167,6 +167,24 @@ class Peripheral:
         except for state in the backup domain, which blocks that hold some override."""
         self.reset()
 
+    # --- clocks ------------------------------------------------------------------------------
+    def _rcc(self) -> "Peripheral | None":
+        try:
+            return self.ctx.peripheral("RCC")
+        except (KeyError, LookupError, AttributeError):
+            return None
+
+    def kernel_hz(self) -> float:
+        """This block's kernel clock: what the RCC model's kernel clock mux selects for it
+        (RCC.kernel_clock_hz(name)), else the clock its ``kernel_clock`` attribute names."""
+        rcc = self._rcc()
+        if rcc is not None and hasattr(rcc, "kernel_clock_hz"):
+            try:
+                return float(rcc.kernel_clock_hz(self.name))
+            except KeyError:
+                pass
+        return float(self.ctx.clock_hz(self.kernel_clock))
+
     # --- register access by name (for subclasses and tests) --------------------------------
     def reg(self, name: str) -> int:
         return self.values[self._by_name[name].offset]

@@ -505,15 +505,6 @@ class SAI(Peripheral):
     def overruns(self) -> int:
         return sum(b.overruns for b in self.blocks.values())
 
-    def kernel_hz(self) -> float:
-        rcc = self._rcc()
-        if rcc is not None and hasattr(rcc, "kernel_clock_hz"):
-            try:
-                return float(rcc.kernel_clock_hz(self.name))
-            except KeyError:
-                pass
-        return float(self.ctx.clock_hz(self.kernel_clock))
-
     # --- bus side ----------------------------------------------------------------------------
     def read(self, offset: int, size: int) -> int:
         for blk in self.blocks.values():
@@ -587,12 +578,6 @@ class SAI(Peripheral):
     def _clock_changed(self) -> None:
         for blk in self.blocks.values():
             blk.clock_changed()
-
-    def _rcc(self) -> Peripheral | None:
-        try:
-            return self.ctx.peripheral("RCC")
-        except (KeyError, LookupError, AttributeError):
-            return None
 
     def warn(self, message: str) -> None:
         if message not in self._warned:

@@ -152,18 +152,6 @@ class USART(Peripheral):
         return not self._host_rx and "rx" not in self._events
 
     # --- timing --------------------------------------------------------------------------------
-    def kernel_hz(self) -> float:
-        try:
-            rcc = self.ctx.peripheral("RCC")
-        except (KeyError, LookupError, AttributeError):
-            rcc = None
-        if rcc is not None and hasattr(rcc, "kernel_clock_hz"):
-            try:
-                return float(rcc.kernel_clock_hz(self.name))
-            except KeyError:
-                pass
-        return float(self.ctx.clock_hz(self.kernel_clock))
-
     def frame_bits(self) -> float:
         """Bits per character: start + data (+ parity, included in M) + stop (RM0433 48.5.3)."""
         m = self.get_field("CR1", "M1") << 1 | self.get_field("CR1", "M0")
