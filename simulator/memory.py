@@ -140,9 +140,9 @@ class MemoryTracker:
             prev = self._written.get(r.name)
             self._written[r.name] = written if prev is None else (prev | written)
             words[:] = PATTERN
-        if any(m.platform.region_at(seg.paddr, max(len(seg.data), 1)) is not None
-               and m.platform.region_at(seg.paddr, max(len(seg.data), 1)).ram and seg.data
-               for seg in m.fw.segments):
+        regions = (m.platform.region_at(seg.paddr, len(seg.data)) for seg in m.fw.segments
+                   if seg.data)
+        if any(r is not None and r.ram for r in regions):
             m.log("warning: the ELF loads data straight into RAM; it is lost in Standby "
                   "(as on silicon: nothing reloads it)")
 
