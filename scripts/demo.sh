@@ -9,4 +9,5 @@ TEXT="the quick brown fox jumps over the lazy dog"
 espeak-ng -v en-us -s 160 -w demo/clip.wav "$TEXT"
 FW=firmware/build/aligner.elf
 [ -f "$FW" ] || FW=firmware/build/hello.elf
-exec ${PYTHON:-python3} -m simulator.cli "$FW" --audio demo/clip.wav --text "$TEXT" --json demo/report.json --alignment-out demo/alignment.TextGrid "$@"
+export PATH="$PWD/${VENV:-.venv}/bin:$PATH"
+exec python -m simulator.cli "$FW" --audio demo/clip.wav --text "$TEXT" --json demo/report.json --alignment-out demo/alignment.TextGrid "$@"

@@ -1,28 +1,55 @@
 #!/usr/bin/env bash
-# Install everything the project needs on a fresh Debian machine (idempotent).
+# Install everything the project needs on a fresh Debian 12/13 machine (idempotent), root or not.
+#
+# Debian's system Python is externally managed (PEP 668): nothing is pip-installed into it.
+# The Python side lives in a virtual environment, .venv/ in the repository (VENV=... to move it);
+# the README's commands use .venv/bin/python and put .venv/bin (where `simulate` is) on PATH.
+# Versions that results depend on are pinned in requirements.lock (used as pip constraints).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null; then SUDO="sudo"; else
+        echo "setup: not root and no sudo; install the Debian packages listed in scripts/setup.sh by hand" >&2
+    fi
+fi
 
+# Debian packages: the firmware toolchain, espeak-ng (demo clip, transcript phones), venv support,
+# gdb-multiarch (GDB tests) and chromium (HTML report tests).
 need_apt=()
 command -v arm-none-eabi-gcc >/dev/null || need_apt+=(gcc-arm-none-eabi)
 [ -d /usr/lib/arm-none-eabi/newlib ] || need_apt+=(libnewlib-arm-none-eabi)
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
 [ -e /usr/include/espeak-ng/speak_lib.h ] || need_apt+=(libespeak-ng-dev)
-ldconfig -p 2>/dev/null | grep -q libsndfile || need_apt+=(libsndfile1)
 command -v make >/dev/null || need_apt+=(make)
+command -v gcc >/dev/null || need_apt+=(gcc)
+command -v python3 >/dev/null || need_apt+=(python3)
+python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
+for extra in ${SETUP_EXTRA_APT:-}; do need_apt+=("$extra"); done
+if [ -f scripts/apt-packages.txt ]; then
+    while read -r pkg check; do
+        case "$pkg" in ''|\#*) continue;; esac
+        if [ -n "${check:-}" ]; then command -v "$check" >/dev/null && continue; fi
+        dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+    done < scripts/apt-packages.txt
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing Debian packages: ${need_apt[*]}" >&2
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-PY=${PYTHON:-python3}
-if ! $PY -c "import simulator, unicorn, capstone, numba, elftools, soundfile, rich, pytest" 2>/dev/null \
-   || [ pyproject.toml -nt .setup-stamp ]; then
-    echo "setup: installing the Python package and its dependencies" >&2
-    $PY -m pip install -q --disable-pip-version-check -e ".[test]"
-    touch .setup-stamp
+VENV=${VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "setup: creating the virtual environment $VENV" >&2
+    ${PYTHON:-python3} -m venv "$VENV"
+fi
+PY="$VENV/bin/python"
+stamp="$VENV/.h7sim-setup-stamp"
+if ! "$PY" -c "import simulator, unicorn, capstone, numba, elftools, soundfile, rich, pytest" 2>/dev/null \
+   || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
+    echo "setup: installing the Python package and its dependencies into $VENV" >&2
+    "$PY" -m pip install -q --disable-pip-version-check -c requirements.lock -e ".[test]"
+    touch "$stamp"
 fi
