@@ -12,6 +12,8 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
+from .dwarf_lines import LineTable, read_line_table
+
 EM_ARM = "EM_ARM"
 
 
@@ -100,64 +102,36 @@ class Firmware:
         f = self.function_at(addr)
         where = f"{f.name}+{(addr & ~1) - f.addr:#x}" if f else f"{addr:#010x}"
         line = self.line_at(addr)
-        return f"{where} ({line[0]}:{line[1]})" if line else where
+        return f"{where} ({Path(line[0]).name}:{line[1]})" if line else where
 
     def line_at(self, addr: int) -> tuple[str, int] | None:
+        """(source file as a full path, line) of a code address, from DWARF."""
         table = self._line_table
-        if not table:
-            return None
-        addr &= ~1
-        i = bisect.bisect_right(table[0], addr) - 1
-        if i < 0:
-            return None
-        file, line, end = table[1][i]
-        if end is not None and addr >= end:
-            return None
-        return file, line
+        return table.lookup(addr & ~1) if table is not None else None
+
+    def function_line(self, addr: int) -> tuple[str, int] | None:
+        """The opening line of the function that starts at ``addr``."""
+        table = self._line_table
+        return table.first_at(addr & ~1) if table is not None else None
 
     @cached_property
-    def _line_table(self) -> tuple[list[int], list[tuple[str, int, int | None]]] | None:
-        """Sorted (address -> file, line) rows from DWARF .debug_line, built on first use."""
-        import io
+    def _line_table(self) -> LineTable | None:
+        """DWARF .debug_line without the sequences of linker-discarded functions, built on
+        first use (simulator/dwarf_lines.py)."""
+        code = [(s.addr, s.end) for s in self.sections
+                if s.alloc and s.execute and s.size]
+
+        def symbol_at(addr: int) -> tuple[str, int, int] | None:
+            i = bisect.bisect_left(self._func_addrs, addr)
+            if i < len(self.functions) and self.functions[i].addr == addr:
+                f = self.functions[i]              # sorted by (addr, -size): the sized one
+                return f.name, f.addr, f.size
+            return None
 
         try:
-            elf = ELFFile(io.BytesIO(self._elf_bytes))
-            if not elf.has_dwarf_info():
-                return None
-            dwarf = elf.get_dwarf_info()
+            return read_line_table(self._elf_bytes, code, symbol_at)
         except Exception:  # malformed debug info must never break a run
             return None
-        rows: list[tuple[int, str, int]] = []
-        ends: set[int] = set()
-        for cu in dwarf.iter_CUs():
-            lp = dwarf.line_program_for_CU(cu)
-            if lp is None:
-                continue
-            files = lp["file_entry"]
-            version = lp.header["version"]
-            for entry in lp.get_entries():
-                st = entry.state
-                if st is None:
-                    continue
-                if st.end_sequence:
-                    ends.add(st.address)
-                    continue
-                idx = st.file if version >= 5 else st.file - 1
-                try:
-                    name = files[idx].name.decode(errors="replace")
-                except (IndexError, AttributeError):
-                    name = "?"
-                rows.append((st.address, name, st.line))
-        if not rows:
-            return None
-        rows.sort(key=lambda r: r[0])
-        addrs = [r[0] for r in rows]
-        sorted_ends = sorted(ends)
-        data = []
-        for a, name, line in rows:
-            j = bisect.bisect_right(sorted_ends, a)
-            data.append((name, line, sorted_ends[j] if j < len(sorted_ends) else None))
-        return addrs, data
 
     def code_ranges(self) -> list[tuple[int, bytes]]:
         """(run address, bytes) of every executable allocated section (at its run address,

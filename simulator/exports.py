@@ -5,8 +5,6 @@ and which numbers are synthetic."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from .profile import ContextNode, Profile, context_tree
@@ -15,18 +13,8 @@ SPEEDSCOPE_SCHEMA = "https://www.speedscope.app/file-format-schema.json"
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from .output import write_text
+    write_text(path, text)
 
 
 def _unique_names(p: Profile) -> dict[int, str]:
@@ -163,34 +151,39 @@ def chrome_trace_doc(p: Profile, name: str = "firmware") -> dict:
     from its start and its self time after them. Plus one counter ("C") track with the
     per-function self cycles, and the totals in the metadata."""
     hz = p.core_hz or 1.0
-    us = 1e6 / hz
+    ns_per_cycle = 1e9 / hz
     ev: list[dict] = [
         {"ph": "M", "pid": 1, "name": "process_name", "args": {"name": name}},
         {"ph": "M", "pid": 1, "tid": 1, "name": "thread_name",
          "args": {"name": "synthetic calling-context timeline (not a recorded order)"}},
     ]
 
-    def walk(node: ContextNode, t0: float) -> None:
-        # positions are rounded from cycles, so a callee never ends after its caller
-        ts = round(t0 * us, 4)
-        end = round((t0 + node.incl_cycles) * us, 4)
+    def at(cycles: float) -> int:
+        """A position in whole nanoseconds: one monotonic rounding for every boundary."""
+        return int(round(cycles * ns_per_cycle))
+
+    def walk(node: ContextNode, t0: float, limit: int) -> None:
+        # a callee never starts before nor ends after its caller (clamped against float
+        # rounding); timestamps are whole nanoseconds written in microseconds
+        start = min(at(t0), limit)
+        end = min(at(t0 + node.incl_cycles), limit)
         ev.append({"ph": "X", "pid": 1, "tid": 1, "name": node.name, "cat": "function",
-                   "ts": ts, "dur": round(end - ts, 4),
+                   "ts": start / 1000, "dur": (end - start) / 1000,
                    "args": {"inclusive_cycles": round(node.incl_cycles, 1),
                             "self_cycles": round(node.self_cycles, 1)}})
         t = t0
         for ch in node.children:
-            walk(ch, t)
+            walk(ch, t, end)
             t += ch.incl_cycles
 
     t = 0.0
     for root in context_tree(p):
-        walk(root, t)
+        walk(root, t, at(t + root.incl_cycles))
         t += root.incl_cycles
     # one counter track per hot function (self cycles), drawn over the whole span
     names = _unique_names(p)
     series = {names[f.key]: f.self_cycles for f in p.hot_functions(20)}
-    for ts in (0, round(t * us, 4)):
+    for ts in (0, at(t) / 1000):
         ev.append({"ph": "C", "pid": 1, "name": "self cycles", "ts": ts, "args": series})
     return {"traceEvents": ev, "displayTimeUnit": "ns",
             "otherData": {"total_cycles": p.total_cycles, "core_hz": p.core_hz,

@@ -85,6 +85,10 @@ class FunctionStats:
     cycle_group: int | None = None   # SCC id when it is part of a recursion cycle
     pseudo: bool = False
     incl_measured: bool = False # inclusive from the shadow call stack (else gprof estimate)
+    # gprof estimate (self + call-count shares of the callees' estimates): consistent along
+    # the call graph, so the synthetic calling contexts of the exports nest exactly
+    est_incl_cycles: float = 0.0
+    est_incl_ir: float = 0.0
 
 
 @dataclass
@@ -248,7 +252,7 @@ def build_profile(machine, result) -> Profile:
         s = fw.function_at(a)
         k = s.addr if s is not None else a
         if k not in funcs:
-            line = fw.line_at(k)
+            line = fw.function_line(k)
             funcs[k] = FunctionStats(k, s.name if s is not None else f"0x{a:08x}",
                                      line[0] if line else None, line[1] if line else None)
         func_cache[a] = k
@@ -453,6 +457,7 @@ def build_profile(machine, result) -> Profile:
     for g, members in enumerate(groups):
         for m in members:
             funcs[m].incl_cycles, funcs[m].incl_ir = g_incl[g]
+            funcs[m].est_incl_cycles, funcs[m].est_incl_ir = g_incl[g]
             if len(members) > 1:
                 funcs[m].cycle_group = g
         if len(members) > 1:
@@ -468,10 +473,15 @@ def build_profile(machine, result) -> Profile:
 
     # Measured inclusive time from the native shadow call stack (calls, returns, tail calls
     # and exception frames) replaces the gprof estimate for every function it saw entered.
+    # A function also entered by a tail call (B.W into it, no frame pushed) has only part of
+    # its activations measured: its time then shows in the tail-calling function's frame, and
+    # its own inclusive stays the estimate (a measured figure below its self time is wrong).
     measured = machine.counter.inclusive() if hasattr(machine.counter, "inclusive") else {}
+    tail_entered = {c.callee for c in calls if c.tail and c.count}
     for addr, (cyc, ins) in measured.items():
         f = funcs.get(addr)
-        if f is not None:
+        if f is not None and addr not in tail_entered and cyc >= f.self_cycles \
+                and ins >= f.self_ir:
             f.incl_cycles, f.incl_ir, f.incl_measured = float(cyc), float(ins), True
 
     # loops: keep a backward edge only if it closes a cycle of the function's dynamic CFG
@@ -537,12 +547,12 @@ def build_profile(machine, result) -> Profile:
     sleep = int(result.sleep_cycles)
     if sleep:
         funcs[-1] = FunctionStats(-1, PSEUDO_SLEEP, None, None, self_cycles=sleep,
-                                  incl_cycles=sleep, pseudo=True)
+                                  incl_cycles=sleep, est_incl_cycles=sleep, pseudo=True)
         roots.append(-1)
     other = total - sleep - block_cycles
     if other:
         funcs[-2] = FunctionStats(-2, PSEUDO_OTHER, None, None, self_cycles=other,
-                                  incl_cycles=other, pseudo=True)
+                                  incl_cycles=other, est_incl_cycles=other, pseudo=True)
         roots.append(-2)
     return Profile(total, block_cycles, sleep, int(result.instructions), float(result.core_hz),
                    funcs, calls, loops, blocks, lines, int(raw["edges_dropped"]), roots,
@@ -643,7 +653,7 @@ def context_tree(p: Profile, min_cycles: float = 0.5,
         return float(sum(p.functions[m].self_cycles for m in groups[g]))
 
     def incl_of(g) -> float:
-        return float(p.functions[groups[g][0]].incl_cycles)
+        return float(p.functions[groups[g][0]].est_incl_cycles)
 
     budget = [max_nodes]
 

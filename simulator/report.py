@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -100,18 +98,11 @@ def _timing_breakdown(t: dict) -> dict:
     }
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write to a temporary file beside ``path`` then rename: never a half-written report."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2, default=_json_default)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_json_atomic(path: Path | str, data: dict[str, Any]) -> None:
+    """Write the JSON document with the common output rules (simulator/output.py): never a
+    half-written file, ``-`` is stdout, pipes and symlinks honoured."""
+    from .output import write_text
+    write_text(path, json.dumps(data, indent=2, default=_json_default) + "\n")
 
 
 def _json_default(o: Any) -> Any:

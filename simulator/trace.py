@@ -250,7 +250,8 @@ def write_trace(path: Path, t: Trace) -> None:
     if len(deltas) and (deltas.min() < 0 or deltas.max() > 0xFFFFFFFF):
         raise ValueError("cycle deltas out of range for the trace format")
     head = json.dumps(t.header).encode()
-    with open(path, "wb") as fh:
+    from .output import open_output
+    with open_output(path, binary=True) as fh:
         fh.write(MAGIC)
         fh.write(struct.pack("<I", len(head)))
         fh.write(head)

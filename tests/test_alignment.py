@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from simulator import alignment as al
+from simulator import output
 from simulator.alignment import ResultParser, Transcript, TranscriptWord, Word
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -397,14 +398,14 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
             self.f.flush()
             raise Boom("disk full")
 
-    monkeypatch.setattr(al.os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
+    monkeypatch.setattr(output.os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
     with pytest.raises(Boom):
         al.write_alignment(WORDS, p, DURATION)
     assert p.read_text() == "old content\n"               # untouched
     assert sorted(x.name for x in tmp_path.iterdir()) == ["out.json"]   # temp file removed
     monkeypatch.undo()
     q = tmp_path / "new.vtt"
-    monkeypatch.setattr(al.os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
+    monkeypatch.setattr(output.os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
     with pytest.raises(Boom):
         al.write_alignment(WORDS, q, DURATION)
     assert sorted(x.name for x in tmp_path.iterdir()) == ["out.json"]   # no new.vtt at all

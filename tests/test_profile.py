@@ -232,33 +232,9 @@ def test_callgrind_annotate_reads_export(run, tmp_path):
     assert first, inc.stdout
 
 
-# Required fields of https://www.speedscope.app/file-format-schema.json (FileFormat.File with a
-# SampledProfile; Frame), written out from the published schema.
-SPEEDSCOPE_SCHEMA = {
-    "type": "object",
-    "required": ["$schema", "shared", "profiles"],
-    "properties": {
-        "$schema": {"const": "https://www.speedscope.app/file-format-schema.json"},
-        "shared": {"type": "object", "required": ["frames"], "properties": {
-            "frames": {"type": "array", "items": {
-                "type": "object", "required": ["name"],
-                "properties": {"name": {"type": "string"}, "file": {"type": "string"},
-                               "line": {"type": "number"}, "col": {"type": "number"}}}}}},
-        "profiles": {"type": "array", "items": {
-            "type": "object",
-            "required": ["type", "name", "unit", "startValue", "endValue", "samples", "weights"],
-            "properties": {
-                "type": {"const": "sampled"}, "name": {"type": "string"},
-                "unit": {"enum": ["none", "nanoseconds", "microseconds", "milliseconds",
-                                  "seconds", "bytes"]},
-                "startValue": {"type": "number"}, "endValue": {"type": "number"},
-                "samples": {"type": "array", "items": {"type": "array",
-                                                       "items": {"type": "number"}}},
-                "weights": {"type": "array", "items": {"type": "number"}}}}},
-        "name": {"type": "string"}, "activeProfileIndex": {"type": "number"},
-        "exporter": {"type": "string"},
-    },
-}
+# speedscope's own schema, from its npm package (tests/data/README.md)
+SPEEDSCOPE_SCHEMA = json.loads(
+    (ROOT / "tests/data/speedscope-file-format-schema.json").read_text())
 
 CHROME_TRACE_SCHEMA = {
     "type": "object", "required": ["traceEvents"],
