@@ -23,7 +23,6 @@ instructions before it in the block (NativeCounter.cycle_at).
 
 from __future__ import annotations
 
-import argparse
 import json
 import struct
 import sys
@@ -334,40 +333,3 @@ def dump_text(t: Trace, fw=None, limit: int | None = None, out=None) -> None:
         more = extra.get(i)
         tail = ("   ; " + " ".join(more)) if more else ""
         out.write(f"{c:>14} +{d:<4} {pc:#010x}  {text}{tail}\n")
-
-
-def trace_main(argv: list[str]) -> int:
-    """simulate trace-dump TRACE [--elf FIRMWARE.elf] [--limit N]"""
-    ap = argparse.ArgumentParser(prog="simulate trace-dump",
-                                 description="Print an instruction trace written by "
-                                             "simulate profile --trace.")
-    ap.add_argument("trace", type=Path)
-    ap.add_argument("--elf", type=Path, help="firmware ELF for symbols and disassembly")
-    ap.add_argument("--limit", type=int, default=None, metavar="N")
-    args = ap.parse_args(argv)
-    try:
-        t = read_trace(args.trace)
-    except (OSError, ValueError) as exc:
-        print(f"simulate: error: {exc}", file=sys.stderr)
-        return 2
-    fw = None
-    if args.elf is not None:
-        from .elf import FirmwareError, load_firmware
-        try:
-            fw = load_firmware(args.elf)
-        except FirmwareError as exc:
-            print(f"simulate: error: {exc}", file=sys.stderr)
-            return 2
-    h = t.header
-    print(f"# {h['count']:,} instructions, cycles {h['first_cycle']:,}.."
-          f"{int(t.cycles[-1]) if len(t) else 0:,}, window {h['window']}"
-          + (" (truncated at the instruction limit)" if h.get("truncated") else ""))
-    try:
-        dump_text(t, fw, args.limit)
-    except BrokenPipeError:
-        pass
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(trace_main(sys.argv[1:]))

@@ -13,7 +13,8 @@ import pytest
 from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
-from simulator.profile import PSEUDO_OTHER, annotate, build_profile, context_tree, profile_main
+from simulator.cli.profile import main as profile_main
+from simulator.profile import PSEUDO_OTHER, annotate, build_profile, context_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -355,7 +356,7 @@ def test_trace_cycle_window_and_limit(elf, tmp_path):
 
 
 def test_trace_command(elf, tmp_path, capsys):
-    from simulator.trace import trace_main
+    from simulator.cli.trace_dump import main as trace_main
     out = tmp_path / "c.trace"
     assert profile_main([str(elf), "-q", "--trace", str(out), "--trace-function", "mid"]) == 0
     assert trace_main([str(out), "--elf", str(elf), "--limit", "5"]) == 0

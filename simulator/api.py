@@ -1,0 +1,245 @@
+"""The public entry point: ``simulate(inputs, config) -> Run``.
+
+The ``simulate`` command, the tests and the benchmarks all run firmware through here:
+
+    from simulator.api import Options, load_inputs, simulate
+    run = simulate(load_inputs("firmware/build/hello.elf"), Options(max_cycles=10**9))
+    run.report["summary"]["cycles"], run.exit_code
+
+``load_inputs`` validates everything a run reads before any simulation starts and raises
+``InputError`` (one line, exit code 2) for bad input; ``simulate`` builds the machine, runs it
+and turns the result into the JSON report, the budget verdict and an exit code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_FIRMWARE_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BUDGET = 3
+EXIT_FAULT = 4
+
+
+class InputError(Exception):
+    """Bad usage or unreadable input: one line, exit code 2."""
+
+
+@dataclass
+class Inputs:
+    """Everything a run reads, validated before any simulation starts."""
+
+    platform: Any                                # simulator.platform.Platform
+    firmware: Any                                # simulator.elf.Firmware
+    transcript: Any | None = None                # simulator.alignment.Transcript
+    uart_input: bytes = b""                      # bytes the firmware reads from its console
+    audio_source: Any | None = None              # simulator.audio.AudioSource
+    budget: Any = None                           # simulator.memory.RamBudget (None: no gate)
+
+
+@dataclass
+class Options:
+    """How to run: limits, what-ifs and gates (the run options of ``simulate --help``)."""
+
+    max_cycles: int | None = None
+    timeout_s: float | None = None               # host wall-clock limit
+    semihosting_root: Path | None = None
+    strict: bool = False
+    audio_mode: str = "stream"                   # stream | buffered
+    cpu_freq_mhz: float | None = None            # what-if core clock once on PLL1
+    dcache: str = "sampled"                      # sampled | exact | off
+    vdd: float | None = None                     # supply voltage for the energy figures
+    max_energy: float | None = None              # joules; exceeding it is a budget failure
+    profile: bool = False                        # native block profiler
+    echo: Callable[[str, bytes], None] | None = None    # live console output
+    progress: Callable[[float], None] | None = None     # simulated seconds so far
+
+
+@dataclass
+class Run:
+    """One finished run."""
+
+    machine: Any                                 # simulator.machine.Machine
+    result: Any                                  # simulator.machine.RunResult
+    report: dict
+    words: list | None                           # the word alignment, with a transcript
+    exit_code: int
+
+
+def load_inputs(firmware: Path | str, *, platform: str | Path = "stm32h743",
+                revision: str | None = None, audio: Path | None = None,
+                text: str | None = None, max_ram: list[str] | tuple[str, ...] = (),
+                budget_file: Path | None = None) -> Inputs:
+    """Read and check the firmware, platform, audio clip, transcript and RAM budget."""
+    from .elf import FirmwareError, load_firmware
+    from .memory import RamBudget
+    from .platform import PlatformError, load_platform
+
+    transcript = None
+    uart_input = b""
+    if text is not None:
+        from .alignment import G2PUnavailable, encode_transcript, prepare_transcript
+        try:
+            transcript = prepare_transcript(text)
+            uart_input = encode_transcript(transcript)
+        except (ValueError, G2PUnavailable) as exc:
+            raise InputError(f"transcript: {str(exc).splitlines()[0]}") from exc
+    budget = RamBudget()
+    try:
+        if budget_file is not None:
+            _load_budget_file(Path(budget_file), budget)
+        for spec in max_ram:
+            budget.add(spec)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"bad budget: {exc}") from exc
+    audio_source = None
+    if audio is not None:
+        from .audio import AudioError, AudioSource
+        try:
+            audio_source = AudioSource.open(Path(audio))
+        except AudioError as exc:
+            raise InputError(str(exc)) from exc
+    try:
+        plat = load_platform(platform)
+        if revision:
+            plat = plat.with_revision(revision)
+        fw = load_firmware(Path(firmware))
+        budget.validate({r.name for r in plat.regions if r.ram})
+    except (FirmwareError, PlatformError, ValueError) as exc:
+        raise InputError(str(exc)) from exc
+    return Inputs(plat, fw, transcript, uart_input, audio_source, budget)
+
+
+def simulate(inputs: Inputs, config: Options | None = None,
+             before_run: Callable[[Any], None] | None = None) -> Run:
+    """Run the firmware once and report. ``before_run(machine)`` may attach recorders
+    (traces) between building the machine and running it. Raises ``InputError`` when the
+    inputs cannot be wired (an audio clip the SAI cannot take, an impossible --cpu-freq)."""
+    from .elf import FirmwareError
+    from .machine import ExitReason, Machine, RunConfig
+    from .platform import PlatformError
+    from .power import PowerModelError
+    from .report import build_report
+
+    cfg = config or Options()
+    try:
+        run_config = RunConfig(
+            max_cycles=cfg.max_cycles, timeout_s=cfg.timeout_s,
+            semihosting_root=cfg.semihosting_root, uart_input=inputs.uart_input,
+            echo=cfg.echo, audio=inputs.audio_source, strict=cfg.strict,
+            audio_mode=cfg.audio_mode,
+            audio_end_marker=_end_marker if inputs.transcript is not None else None,
+            cpu_freq_hz=cfg.cpu_freq_mhz * 1e6 if cfg.cpu_freq_mhz else None,
+            profile=cfg.profile, dcache=cfg.dcache, progress=cfg.progress)
+        machine = Machine(inputs.firmware, inputs.platform, run_config)
+    except (FirmwareError, PlatformError) as exc:
+        raise InputError(str(exc)) from exc
+    except PowerModelError as exc:
+        raise InputError(f"--cpu-freq: {exc}") from exc
+    except Exception as exc:  # AudioError from wiring the clip to the SAI
+        if type(exc).__name__ == "AudioError":
+            raise InputError(str(exc)) from exc
+        raise
+    if before_run is not None:
+        before_run(machine)
+    result = machine.run()
+    extra: dict = {}
+    if machine.audio is not None:
+        extra["audio"] = _audio_report(machine, result)
+    if cfg.cpu_freq_mhz:
+        ov = machine._override
+        extra["clock_override"] = {
+            "cpu_hz": ov.cpu_hz, "axi_hz": ov.axi_hz, "vos": ov.vos,
+            "flash_wait_states": ov.flash_wait_states,
+            "note": "core clock overridden by --cpu-freq once the firmware switched to PLL1; "
+                    "VOS and flash wait states from the datasheet tables"}
+    words = None
+    if inputs.transcript is not None:
+        words, extra["alignment"] = _alignment(inputs.transcript, result,
+                                               report_audio=extra.get("audio"))
+    report = build_report(machine, result, extra, vdd=cfg.vdd)
+    ram_regions = {r.name for r in inputs.platform.regions if r.ram}
+    failures = inputs.budget.check(report["memory"], ram_regions) if inputs.budget else []
+    energy = report["summary"].get("energy_joules")
+    if cfg.max_energy is not None and energy is not None and energy > cfg.max_energy:
+        failures.append(f"energy {energy:.6g} J exceeds the budget of {cfg.max_energy:.6g} J")
+    if failures:
+        report["budget_failures"] = failures
+    if result.exit_reason == ExitReason.EXIT:
+        code = EXIT_OK if result.exit_code == 0 else EXIT_FIRMWARE_FAILED
+    elif result.exit_reason == ExitReason.IDLE:
+        code = EXIT_OK
+    else:
+        code = EXIT_FAULT
+        report["summary"]["exit_code"] = EXIT_FAULT
+    if failures and code in (EXIT_OK, EXIT_FIRMWARE_FAILED):
+        code = EXIT_BUDGET
+    if cfg.strict and machine.audio is not None and extra["audio"].get("overrun_words"):
+        report.setdefault("strict_failures", []).append(
+            f"audio overruns: {extra['audio']['overrun_words']} words lost (--strict)")
+        code = EXIT_FAULT
+    return Run(machine, result, report, words, code)
+
+
+def _audio_report(machine, result) -> dict:
+    """The clip as delivered, plus real-time figures: CPU busy time against audio time, and
+    the worst latency from a DMA interrupt to the core sleeping again (one block done)."""
+    info = machine.audio.report()
+    busy_s = sum(seg.seconds for seg in result.segments if seg.state == "run")
+    duration = info.get("duration_s") or info.get("source_duration_s")
+    lat = machine.block_latencies
+    info.update({
+        "cpu_busy_seconds": busy_s,
+        "real_time_factor": busy_s / duration if duration else None,
+        "dma_blocks": len(lat),
+        "worst_block_latency_s": max(lat) / result.core_hz if lat else None,
+    })
+    return info
+
+
+def _end_marker(samples: int) -> bytes:
+    from .alignment import end_of_audio_line
+    return end_of_audio_line(samples)
+
+
+def _alignment(transcript, result, report_audio) -> tuple[list, dict]:
+    """Parse the firmware's result lines (USART3 TX) into one Word per transcript word."""
+    from .alignment import ResultParser
+
+    parser = ResultParser()
+    for name, data in result.console.items():
+        if name != "semihosting":
+            parser.feed(data)
+    parser.close()
+    words = parser.words(transcript)
+    duration = None
+    if report_audio:
+        duration = report_audio.get("duration_s") or report_audio.get("source_duration_s")
+    answered = any(w.found for w in words) or parser.done
+    info = {
+        "answered": answered,
+        "done": parser.done,
+        "audio_duration_s": duration,
+        "words": [{"index": w.index, "text": w.text, "start_s": w.start_s, "end_s": w.end_s,
+                   "confidence": w.confidence, "found": w.found} for w in words],
+        "found": sum(w.found for w in words),
+        "not_found": sum(not w.found for w in words),
+        "errors": parser.errors[:50],
+        "warnings": list(getattr(transcript, "warnings", [])),
+    }
+    return words, info
+
+
+def _load_budget_file(path: Path, budget) -> None:
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+    for key, value in data.get("ram", {}).items():
+        budget.add(str(value) if key.lower() == "total" else f"{key}={value}")

@@ -1,0 +1,73 @@
+"""``simulate diff A.json B.json``: what changed between two runs or profiles
+(the comparison itself is simulator.diff.compare)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..diff import compare, load_report
+
+
+def _fmt(x: float | None, key: str = "") -> str:
+    if x is None:
+        return "-"
+    if key == "seconds":
+        return f"{x * 1e3:.4f} ms"
+    if key == "energy_joules":
+        return f"{x * 1e3:.4f} mJ"
+    return f"{x:,.0f}" if abs(x) >= 1 or x == 0 else f"{x:.4g}"
+
+
+def _pct(p: float | None) -> str:
+    return "" if p is None else f"{p:+.2f} %"
+
+
+def main(argv: Sequence[str]) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    ap = argparse.ArgumentParser(prog="simulate diff",
+                                 description="Compare two JSON reports (runs or profiles).")
+    ap.add_argument("a", type=Path, metavar="A.json", help="before")
+    ap.add_argument("b", type=Path, metavar="B.json", help="after")
+    ap.add_argument("--top", type=int, default=20, help="functions to list (default 20)")
+    ap.add_argument("--json", type=Path, metavar="PATH", help="write the differences as JSON")
+    args = ap.parse_args(list(argv))
+    try:
+        a, b = load_report(args.a), load_report(args.b)
+    except ValueError as exc:
+        print(f"simulate: error: {exc}", file=sys.stderr)
+        return 2
+    d = compare(a, b)
+    con = Console()
+    t = Table(title=f"{args.a.name} -> {args.b.name}", title_justify="left")
+    for col in ("metric", "A", "B", "delta", "%"):
+        t.add_column(col, justify="right" if col != "metric" else "left")
+    for r in d["summary"]:
+        t.add_row(r["metric"], _fmt(r["a"], r["metric"]), _fmt(r["b"], r["metric"]),
+                  _fmt(r["delta"], r["metric"]), _pct(r["percent"]))
+    con.print(t)
+    if d["regions"]:
+        t = Table(title="peak RAM by region", title_justify="left")
+        for col in ("region", "A", "B", "delta", "%"):
+            t.add_column(col, justify="right" if col != "region" else "left")
+        for r in d["regions"]:
+            t.add_row(r["region"], _fmt(r["a"]), _fmt(r["b"]), _fmt(r["delta"]), _pct(r["percent"]))
+        con.print(t)
+    if d["profiles"]:
+        t = Table(title="functions by change in self cycles", title_justify="left")
+        for col in ("function", "A", "B", "delta", "%"):
+            t.add_column(col, justify="right" if col != "function" else "left")
+        for r in d["functions"][: args.top]:
+            t.add_row(r["function"], _fmt(r["a"]), _fmt(r["b"]), _fmt(r["delta"]),
+                      _pct(r["percent"]))
+        con.print(t)
+    else:
+        con.print("(per-function deltas need two `simulate profile --json` reports)")
+    if args.json is not None:
+        from ..report import write_json_atomic
+        write_json_atomic(args.json, d)
+    return 0

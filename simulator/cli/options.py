@@ -1,0 +1,195 @@
+"""Options shared by the run-like subcommands (run, sweep, profile) and their validation."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+
+from ..api import EXIT_USAGE, InputError, Inputs, Options, load_inputs
+
+EPILOG = """\
+exit codes:
+  0  the firmware finished normally (semihosting exit 0, or it went idle for good)
+  1  the firmware reported failure (a non-zero exit status)
+  2  bad usage or unreadable input (firmware, audio, text, platform)
+  3  a budget gate failed
+  4  the firmware faulted, locked up, or ran out of --max-cycles / --timeout
+
+A run ends when the firmware exits through semihosting (SYS_EXIT / SYS_EXIT_EXTENDED), a
+fault has no handler, a budget runs out, or the core sleeps (WFI/WFE) with no interrupt that
+can ever wake it (reported as 'idle').
+
+subcommands:
+  simulate sweep FIRMWARE.elf --freqs 100,200,400,480 [options]
+      run the firmware once per core clock and print busy time, average power and energy
+  simulate profile FIRMWARE.elf [options] [--top N] [--callgrind F] [--speedscope F]
+                   [--perfetto F] [--trace F ...]
+      hot functions, loops, lines and instructions in M7 cycles; standard exports
+  simulate diff A.json B.json
+      per-function cycle, peak RAM and energy deltas between two runs or profiles
+  simulate trace-dump TRACE.bin
+      print an instruction trace as text
+
+examples:
+  simulate firmware/build/hello.elf
+  simulate fw.elf --json report.json --max-cycles 4e9 -q
+"""
+
+
+def whole_number(text: str, minimum: int = 1) -> int:
+    """An argparse type: a whole number >= ``minimum``, written as 4000000, 4_000_000 or 4e6."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < minimum or value != int(value):
+        raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}: {text!r}")
+    return int(value)
+
+
+def _cycles(text: str) -> int:
+    return whole_number(text, 1)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("seconds must be positive")
+    return value
+
+
+def run_parser(prog: str = "simulate", sweep: bool = False) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Run an STM32H743 firmware ELF on a modelled chip and report what it costs: "
+                    "cycles, simulated seconds at the configured clock, peak RAM per region "
+                    "and energy.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("firmware", type=Path, metavar="FIRMWARE.elf", help="the firmware ELF to run")
+    p.add_argument("--audio", type=Path, metavar="FILE",
+                   help="audio clip (WAV/FLAC/OGG) for the firmware's microphone input")
+    p.add_argument("--audio-mode", choices=["stream", "buffered"], default="stream",
+                   help="stream: the clip arrives through SAI1 + DMA in simulated real time "
+                        "(default); buffered: the whole clip is in the firmware's flash buffer "
+                        "before it starts (record-then-process devices; "
+                        "firmware/common/audio_buffer.h)")
+    text = p.add_mutually_exclusive_group()
+    text.add_argument("--text", metavar="TEXT", help="transcript sent to the firmware over USART3")
+    text.add_argument("--text-file", type=Path, metavar="FILE", help="transcript file (UTF-8)")
+    p.add_argument("--json", type=Path, metavar="PATH", help="write the full report as JSON")
+    if not sweep:
+        p.add_argument("--alignment-out", type=Path, metavar="FILE",
+                       help="write the word alignment the firmware reported; format from the "
+                            "suffix: .json, .srt, .vtt or .TextGrid")
+    p.add_argument("--max-cycles", type=_cycles, metavar="N",
+                   help="stop (exit 4) after N simulated core cycles (accepts 4e9)")
+    p.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                   help="stop (exit 4) after this much host wall-clock time")
+    p.add_argument("--semihosting-root", type=Path, metavar="DIR",
+                   help="folder the firmware may open files in through semihosting "
+                        "(default: no file access)")
+    p.add_argument("--max-ram", action="append", default=[], metavar="SIZE|REGION=SIZE",
+                   help="RAM budget: total (e.g. 1MiB) or per region (e.g. DTCM=64K); "
+                        "repeatable; exceeding one exits 3")
+    p.add_argument("--budget", type=Path, metavar="FILE.toml",
+                   help="budget file: [ram] total = \"1MiB\", DTCM = \"64K\", ...")
+    p.add_argument("--platform", default="stm32h743", metavar="NAME|FILE.toml",
+                   help="platform description (default: the bundled stm32h743)")
+    p.add_argument("--revision", choices=["V", "Y"], help="silicon revision (default: platform's)")
+    p.add_argument("--vdd", type=float, default=None, metavar="VOLTS",
+                   help="supply voltage for the energy figures (default 3.3 V; 1.62-3.6)")
+    if sweep:
+        p.add_argument("--freqs", required=True, metavar="MHZ,MHZ,...",
+                       help="core clocks to run the firmware at, e.g. 100,200,400,480")
+        p.set_defaults(cpu_freq=None, alignment_out=None)
+    else:
+        p.add_argument("--cpu-freq", type=float, default=None, metavar="MHZ",
+                       help="what-if: run the firmware with its core clock at MHZ once it has "
+                            "switched to PLL1, with the VOS and flash wait states that clock "
+                            "needs (DS12110 / RM0433 tables); the report says it was overridden")
+    p.add_argument("--max-energy", type=float, default=None, metavar="JOULES",
+                   help="energy budget per run; exceeding it exits 3")
+    p.add_argument("--dcache", choices=["sampled", "exact", "off"], default="sampled",
+                   help="D-cache and data memory timing: 'sampled' measures every load and "
+                        "store in windows (1/16 of the run, the first window at reset) and "
+                        "charges each block its measured mean in between; 'exact' measures "
+                        "throughout (2-3x slower than sampled); 'off' times data accesses as TCM "
+                        "(default: sampled; docs/timing-model.md)")
+    p.add_argument("--strict", action="store_true",
+                   help="treat silicon-breaking configurations (flash wait states below the "
+                        "datasheet table) as failures: exit 4")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="print nothing but errors (firmware console output included)")
+    return p
+
+
+def error(message: str, code: int = EXIT_USAGE) -> int:
+    """Print a one-line error and return the exit code."""
+    print(f"simulate: error: {message}", file=sys.stderr)
+    return code
+
+
+def prepare(args: argparse.Namespace) -> Inputs:
+    """Check the output paths and load the inputs the options name; raises InputError."""
+    if args.json is not None and not (args.json.parent.resolve().is_dir()):
+        raise InputError(f"cannot write report: folder {args.json.parent} does not exist")
+    if args.semihosting_root is not None and not args.semihosting_root.is_dir():
+        raise InputError(f"--semihosting-root {args.semihosting_root} is not a folder")
+    if args.vdd is not None and not 1.62 <= args.vdd <= 3.6:
+        raise InputError(f"--vdd {args.vdd:g} V is outside 1.62..3.6 V")
+    text = args.text
+    if args.text_file is not None:
+        try:
+            text = args.text_file.read_bytes().decode("utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read --text-file {args.text_file}: "
+                             f"{exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(f"--text-file {args.text_file} is not UTF-8 text") from exc
+    if getattr(args, "alignment_out", None) is not None:
+        from ..alignment import output_format
+        if text is None:
+            raise InputError("--alignment-out needs a transcript (--text or --text-file)")
+        try:
+            output_format(args.alignment_out)
+        except ValueError as exc:
+            raise InputError(str(exc)) from exc
+        if not args.alignment_out.parent.resolve().is_dir():
+            raise InputError(f"cannot write alignment: folder {args.alignment_out.parent} "
+                             "does not exist")
+    return load_inputs(args.firmware, platform=args.platform, revision=args.revision,
+                       audio=args.audio, text=text, max_ram=args.max_ram,
+                       budget_file=args.budget)
+
+
+def options(args: argparse.Namespace, cpu_freq_mhz: float | None, echo=None,
+            profile: bool = False, progress=None) -> Options:
+    """The run options of the parsed command line."""
+    return Options(max_cycles=args.max_cycles, timeout_s=args.timeout,
+                   semihosting_root=args.semihosting_root, strict=args.strict,
+                   audio_mode=args.audio_mode, cpu_freq_mhz=cpu_freq_mhz, dcache=args.dcache,
+                   vdd=args.vdd, max_energy=args.max_energy, profile=profile, echo=echo,
+                   progress=progress)
+
+
+def progress_bar(args: argparse.Namespace, inp: Inputs):
+    """A transient progress bar on stderr (simulated seconds, against the clip's length when
+    there is one) when stderr is a terminal and not --quiet: (context manager, callback)."""
+    if getattr(args, "quiet", False) or not sys.stderr.isatty():
+        return contextlib.nullcontext(), None
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    total = None
+    if inp.audio_source is not None:
+        total = len(inp.audio_source.mono) / inp.audio_source.rate
+    bar = Progress(TextColumn("simulating"), BarColumn(),
+                   TextColumn("{task.completed:.2f} s simulated"), TimeElapsedColumn(),
+                   console=Console(stderr=True), transient=True)
+    task = bar.add_task("run", total=total)
+    return bar, lambda seconds: bar.update(task, completed=seconds)

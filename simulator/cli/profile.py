@@ -1,0 +1,155 @@
+"""``simulate profile FIRMWARE.elf [run options]``: where the cycles go (simulator.profile)
+and the standard exports (simulator.exports); optional instruction trace (simulator.trace)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..api import InputError, simulate
+from ..profile import annotate, build_profile, print_profile
+from .options import error, options, prepare, progress_bar, run_parser, whole_number
+
+
+def parser() -> argparse.ArgumentParser:
+    p = run_parser(prog="simulate profile")
+    p.description = ("Run the firmware with the native block profiler and print where the "
+                     "cycles go: hot functions, loops and source lines; export callgrind, "
+                     "speedscope and Perfetto/Chrome trace files.")
+    g = p.add_argument_group("profile")
+    g.add_argument("--top", type=int, default=15, metavar="N", help="rows per table (15)")
+    g.add_argument("--callgrind", type=Path, metavar="FILE",
+                   help="write a callgrind profile (callgrind_annotate, KCachegrind)")
+    g.add_argument("--speedscope", type=Path, metavar="FILE",
+                   help="write a speedscope JSON profile (https://www.speedscope.app)")
+    g.add_argument("--perfetto", type=Path, metavar="FILE",
+                   help="write a Chrome trace-event JSON (ui.perfetto.dev, chrome://tracing): "
+                        "a synthetic timeline of the calling contexts")
+    g.add_argument("--annotate", action="append", default=[], metavar="FUNCTION",
+                   help="print the annotated disassembly of FUNCTION (repeatable)")
+    t = p.add_argument_group("instruction trace (Python per instruction inside the window)")
+    t.add_argument("--trace", type=Path, metavar="FILE", nargs="?", const=Path(""),
+                   help="write an instruction trace (pc, cycle) of the window (default file: "
+                        "traces/<firmware>.trace); read it with simulate trace-dump FILE "
+                        "--elf FIRMWARE.elf")
+    t.add_argument("--trace-from", metavar="SYMBOL|ADDR",
+                   help="open the window when execution first reaches this function or "
+                        "address (instead of --trace-start)")
+    t.add_argument("--trace-range", metavar="LO:HI",
+                   help="record only instructions in this address range")
+    t.add_argument("--trace-registers", action="store_true",
+                   help="also record the registers each instruction writes")
+    t.add_argument("--trace-memory", action="store_true",
+                   help="also record each data access (address, size, value, read/write)")
+    t.add_argument("--trace-start", type=_cycles_arg, default=0, metavar="CYCLE",
+                   help="open the window at this core cycle (default 0)")
+    t.add_argument("--trace-cycles", type=_cycles_arg, default=None, metavar="N",
+                   help="close it N cycles later (default: at the instruction limit)")
+    t.add_argument("--trace-max", type=_cycles_arg, default=1_000_000, metavar="N",
+                   help="at most N instructions (default 1e6)")
+    t.add_argument("--trace-function", metavar="NAME",
+                   help="record only instructions of this function (the rest runs at full "
+                        "speed)")
+    return p
+
+
+def _cycles_arg(text: str) -> int:
+    return whole_number(text, 0)
+
+
+def main(argv: Sequence[str]) -> int:
+    """simulate profile FIRMWARE.elf [run options] [--top N] [--callgrind FILE]
+    [--speedscope FILE] [--perfetto FILE] [--annotate FUNCTION] [--trace FILE ...]
+
+    The exit code is the run's (cli exit codes); 2 for bad usage or unwritable outputs."""
+    from rich.console import Console
+
+    from .. import exports
+    from ..report import write_json_atomic
+
+    argv = list(argv)
+    args = parser().parse_args(argv)
+    if args.top <= 0:
+        return error("--top must be positive")
+    if args.trace is not None and str(args.trace) in ("", "."):
+        args.trace = Path("traces") / f"{args.firmware.stem}.trace"
+        args.trace.parent.mkdir(exist_ok=True)
+    for opt in ("callgrind", "speedscope", "perfetto", "trace"):
+        path = getattr(args, opt)
+        if path is not None and not path.parent.resolve().is_dir():
+            return error(f"cannot write --{opt} {path}: folder {path.parent} does not exist")
+    recorder = []
+
+    def attach_trace(machine) -> None:
+        if args.trace is None:
+            return
+        from ..trace import TraceRecorder
+        try:
+            from ..trace import parse_range
+            rng = parse_range(args.trace_range) if args.trace_range else None
+            recorder.append(TraceRecorder(machine, args.trace_start, args.trace_cycles,
+                                          args.trace_max or 1_000_000, args.trace_function,
+                                          start_at=args.trace_from, address_range=rng,
+                                          registers=args.trace_registers,
+                                          memory=args.trace_memory))
+        except ValueError as exc:
+            raise InputError(str(exc)) from exc
+
+    try:
+        inp = prepare(args)
+        bar, progress = progress_bar(args, inp)
+        with bar:
+            r = simulate(inp, options(args, getattr(args, "cpu_freq", None),
+                                      None if args.quiet else _stderr_echo(), profile=True,
+                                      progress=progress),
+                         before_run=attach_trace)
+    except InputError as exc:
+        return error(str(exc))
+    machine, result, report, code = r.machine, r.result, r.report, r.exit_code
+    prof = build_profile(machine, result)
+    written = []
+    try:
+        if args.callgrind is not None:
+            exports.write_callgrind(prof, args.callgrind,
+                                    cmd=" ".join(["simulate", "profile"] + argv))
+            written.append(str(args.callgrind))
+        if args.speedscope is not None:
+            exports.write_speedscope(prof, args.speedscope, name=args.firmware.name)
+            written.append(str(args.speedscope))
+        if args.perfetto is not None:
+            exports.write_chrome_trace(prof, args.perfetto, name=args.firmware.name)
+            written.append(str(args.perfetto))
+        if recorder:
+            tr = recorder[0].write(args.trace)
+            written.append(f"{args.trace} ({len(tr):,} instructions"
+                           + (", truncated at --trace-max" if tr.header["truncated"] else "")
+                           + ")")
+        if args.json is not None:
+            report["profile"] = prof.to_dict(args.top)
+            write_json_atomic(args.json, report)
+            written.append(str(args.json))
+    except OSError as exc:
+        return error(f"cannot write profile output: {exc.strerror or exc}")
+    if not args.quiet:
+        con = Console()
+        if not con.is_terminal:             # piped: do not squeeze the tables into 80 columns
+            con = Console(width=160)
+        if result.diagnostic and code != 0:
+            from rich.markup import escape
+            con.print(f"[yellow]{escape(result.exit_reason)}: {escape(result.diagnostic)}[/]")
+        for line in report.get("budget_failures", []):
+            con.print(f"budget: {line}", markup=False, highlight=False)
+        print_profile(prof, con, args.top)
+        for fn in args.annotate:
+            con.print(annotate(prof, fn), markup=False, highlight=False)
+        for w in written:
+            con.print(f"wrote {w}", markup=False, highlight=False)
+    return code
+
+
+def _stderr_echo():
+    """Firmware console output goes to stderr so the tables on stdout stay clean."""
+    from ..machine import echo_to
+    return echo_to(sys.stderr)

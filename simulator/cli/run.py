@@ -1,0 +1,68 @@
+"""``simulate FIRMWARE.elf [options]``: run once, print the summary, write the reports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..api import EXIT_FAULT, InputError, simulate
+from .options import error, options, prepare, progress_bar, run_parser
+
+
+def main(argv: Sequence[str]) -> int:
+    return run(run_parser().parse_args(list(argv)))
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from ..machine import echo_to
+    from ..report import print_summary, write_json_atomic
+
+    try:
+        inp = prepare(args)
+        bar, progress = progress_bar(args, inp)
+        with bar:
+            r = simulate(inp, options(args, args.cpu_freq,
+                                      None if args.quiet else echo_to(sys.stdout),
+                                      progress=progress))
+    except InputError as exc:
+        return error(str(exc))
+    report, words, code = r.report, r.words, r.exit_code
+    err_console = Console(stderr=True)
+    if words is not None and args.alignment_out is not None and report["alignment"]["answered"]:
+        from ..alignment import write_alignment
+        try:
+            write_alignment(words, args.alignment_out, report["alignment"]["audio_duration_s"])
+        except OSError as exc:
+            return error(f"cannot write alignment {args.alignment_out}: {exc.strerror or exc}")
+    if args.json is not None:
+        try:
+            write_json_atomic(args.json, report)
+        except OSError as exc:
+            return error(f"cannot write report {args.json}: {exc.strerror or exc}")
+    failures = report.get("budget_failures", [])
+    if not args.quiet:
+        if any(v and not v.endswith(b"\n") for v in r.result.console.values()):
+            print()
+        print_summary(report, Console())
+        if words is not None:
+            _print_alignment(words, report["alignment"], Console())
+        if r.machine.audio is not None and not report["audio"]["delivered"]:
+            err_console.print(f"[yellow]note: {report['audio']['note']}[/]")
+    else:
+        if r.result.diagnostic and code == EXIT_FAULT:
+            print(f"simulate: {r.result.diagnostic}", file=sys.stderr)
+        for line in failures:
+            print(f"simulate: budget: {line}", file=sys.stderr)
+    return code
+
+
+def _print_alignment(words, info, console) -> None:
+    from ..alignment import format_table
+
+    if not info["answered"]:
+        console.print("[yellow]alignment: the firmware sent no alignment results[/]")
+        return
+    console.print(format_table(words), markup=False, highlight=False)

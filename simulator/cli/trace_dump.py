@@ -1,0 +1,45 @@
+"""``simulate trace-dump TRACE [--elf FIRMWARE.elf] [--limit N]``: print an instruction
+trace written by ``simulate profile --trace`` (the format is simulator.trace)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..trace import dump_text, read_trace
+
+
+def main(argv: Sequence[str]) -> int:
+    """simulate trace-dump TRACE [--elf FIRMWARE.elf] [--limit N]"""
+    ap = argparse.ArgumentParser(prog="simulate trace-dump",
+                                 description="Print an instruction trace written by "
+                                             "simulate profile --trace.")
+    ap.add_argument("trace", type=Path)
+    ap.add_argument("--elf", type=Path, help="firmware ELF for symbols and disassembly")
+    ap.add_argument("--limit", type=int, default=None, metavar="N")
+    args = ap.parse_args(list(argv))
+    try:
+        t = read_trace(args.trace)
+    except (OSError, ValueError) as exc:
+        print(f"simulate: error: {exc}", file=sys.stderr)
+        return 2
+    fw = None
+    if args.elf is not None:
+        from ..elf import FirmwareError, load_firmware
+        try:
+            fw = load_firmware(args.elf)
+        except FirmwareError as exc:
+            print(f"simulate: error: {exc}", file=sys.stderr)
+            return 2
+    h = t.header
+    print(f"# {h['count']:,} instructions, cycles {h['first_cycle']:,}.."
+          f"{int(t.cycles[-1]) if len(t) else 0:,}, window {h['window']}"
+          + (" (truncated at the instruction limit)" if h.get("truncated") else ""))
+    try:
+        dump_text(t, fw, args.limit)
+    except BrokenPipeError:
+        pass
+    return 0
+
