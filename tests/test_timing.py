@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 
 import numpy as np
 import pytest
@@ -262,8 +261,10 @@ def test_explain_says_why(tmp_path):
     assert "not an instruction start" in m.explain(BASE, hw, st, BASE + 1)
 
 
-# ---- load-time speed -------------------------------------------------------------------------
-def test_100kb_firmware_analysed_fast(firmware_build):
+# ---- load-time analysis of a large image ----------------------------------------------------
+def test_100kb_firmware_analysed(firmware_build):
+    """100 KB of real code goes through the static model in one vectorised call (its speed
+    is measured by benchmarks/load_time.py, never asserted against the wall clock here)."""
     fw = load_firmware(firmware_build / "dp_ops.elf")
     tables = build_code_tables(fw, load_platform(), CortexM7CostModel())
     t = max(tables, key=lambda t: len(t.halfwords))
@@ -271,10 +272,8 @@ def test_100kb_firmware_analysed_fast(firmware_build):
     hw = np.tile(t.halfwords, reps)
     st = np.tile(t.starts, reps)
     assert 2 * len(hw) >= 100_000
-    t0 = time.perf_counter()
     c = CortexM7CostModel().static_costs(t.base, hw, st)     # fresh model: cold decoder
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 1.0, f"{elapsed:.2f} s for {2 * len(hw)} bytes"
+    assert len(c) == len(hw)
     cpi = c.sum() / st.sum()
     assert 0.5 <= cpi < 2.0
 
