@@ -9,8 +9,12 @@ they may do is through the :class:`PeripheralContext` they are given.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+if TYPE_CHECKING:
+    from simulator.read_watch import ReadWatch
 
 # Access kinds of a field (RM0433 1.2 "List of abbreviations for registers").
 RW = "rw"      # read/write
@@ -104,7 +108,7 @@ class PeripheralContext(Protocol):
     def log(self, message: str) -> None:
         """One diagnostic line for the run log."""
 
-    def peripheral(self, name: str) -> "Peripheral":
+    def peripheral(self, name: str) -> Peripheral:
         """Another peripheral by platform name (for wired signals such as DMA requests)."""
 
     def mem_read(self, address: int, size: int) -> bytes:
@@ -112,6 +116,10 @@ class PeripheralContext(Protocol):
 
     def mem_write(self, address: int, data: bytes) -> None:
         """Write target memory as a bus master would (DMA)."""
+
+    def watch_reads(self, lo: int, hi: int, segments: int) -> ReadWatch:
+        """Per-segment flags set when the CPU loads from [lo, hi) (simulator/read_watch.py:
+        was_read(i), clear(i), close()); native, no Python per access."""
 
 
 @dataclass
@@ -168,7 +176,7 @@ class Peripheral:
         self.reset()
 
     # --- clocks ------------------------------------------------------------------------------
-    def _rcc(self) -> "Peripheral | None":
+    def _rcc(self) -> Peripheral | None:
         try:
             return self.ctx.peripheral("RCC")
         except (KeyError, LookupError, AttributeError):
@@ -322,6 +330,19 @@ class FakeContext:
         for i, b in enumerate(data):
             self.memory[address + i] = b
 
+    watches: list[FakeReadWatch] = field(default_factory=list)
+
+    def watch_reads(self, lo: int, hi: int, segments: int) -> FakeReadWatch:
+        w = FakeReadWatch(lo, hi, segments)
+        self.watches.append(w)
+        return w
+
+    def cpu_read(self, address: int) -> None:
+        """Tests: the CPU loads from ``address`` (marks the read watches over it)."""
+        for w in self.watches:
+            if not w.closed and w.lo <= address < w.hi:
+                w.flags[(address - w.lo) * w.segments // (w.hi - w.lo)] = True
+
     def advance(self, cycles: int) -> None:
         target = self.cycle + cycles
         while self._events and self._events[0][0] <= target:
@@ -329,3 +350,26 @@ class FakeContext:
             self.cycle = cyc
             cb(cyc)
         self.cycle = target
+
+
+@dataclass
+class FakeReadWatch:
+    """The test double of simulator.read_watch.ReadWatch (reads marked by FakeContext)."""
+
+    lo: int
+    hi: int
+    segments: int
+    closed: bool = False
+    flags: list[bool] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.flags = [False] * self.segments
+
+    def was_read(self, segment: int) -> bool:
+        return self.flags[segment]
+
+    def clear(self, segment: int) -> None:
+        self.flags[segment] = False
+
+    def close(self) -> None:
+        self.closed = True

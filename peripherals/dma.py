@@ -96,6 +96,14 @@ class Stream:
         self.ndtr0 = 0                  # reload value for circular / double-buffer modes
         self.transferred = 0            # items moved since the stream was enabled
         self._irq_level = False
+        # Lost data the firmware cannot be told about (counted for --strict):
+        self.lost_events = 0            # HT/TC raised while the same flag was still pending
+        self.rewritten_halves = 0       # circular buffer half about to be rewritten while its
+                                        # HT/TC flag (the firmware's "block ready") is pending
+        self.unread_halves = 0          # circular buffer half about to be rewritten that the
+                                        # CPU has not read since the DMA completed it
+        self.watch = None               # ReadWatch over the circular buffer (2 halves)
+        self._completed = [False, False]
 
     # --- register helpers ----------------------------------------------------------------------
     def cr(self) -> int:
@@ -132,6 +140,14 @@ class Stream:
             d.warn(f"{d.name}: stream {self.index} enabled with NDTR=0: nothing to transfer")
         self.active = True
         self.transferred = 0
+        self._completed = [False, False]
+        if cr >> CIRC & 1 and not cr >> DBM & 1 and cr >> MINC & 1 and self.ndtr0 >= 2:
+            msize = 1 << (cr >> 11 & 3)          # direct mode: PSIZE for memory too
+            lo = d.values[self.base + M0AR]
+            try:
+                self.watch = d.ctx.watch_reads(lo, lo + self.ndtr0 * msize, 2)
+            except (ValueError, RuntimeError):
+                self.watch = None
         src = d.request_source(self.index)
         if src is None:
             return
@@ -152,6 +168,10 @@ class Stream:
         if self.active and not by_hardware:
             self.flags |= 1 << TCIF
         self.active = False
+        if self.watch is not None:
+            self.watch.close()
+            self.dma.closed_watches.append(self.watch)   # alive until Unicorn unlinks it
+            self.watch = None
         src, self.source = self.source, None
         self.dma.values[self.base + CR] &= ~(1 << EN)
         if src is not None:
@@ -172,16 +192,16 @@ class Stream:
                 break
             n = min(len(words) - taken, ndtr)
             done = self.ndtr0 - ndtr
+            half = self.ndtr0 // 2
             if not self._store(done, words[taken:taken + n]):
                 break
             taken += n
             self.transferred += n
             ndtr -= n
-            half = self.ndtr0 // 2
             if done < half <= done + n:
-                self.flags |= 1 << HTIF
+                self._raise(HTIF)
             if ndtr == 0:
-                self.flags |= 1 << TCIF
+                self._raise(TCIF)
                 if self.bit(DBM):
                     self.dma.values[self.base + CR] ^= 1 << CT
                     ndtr = self.ndtr0
@@ -192,6 +212,30 @@ class Stream:
                 self.disable(by_hardware=True)      # normal mode: EN cleared at the end
         self.update_irq()
         return taken
+
+    def _raise(self, flag: int) -> None:
+        """Set HTIF/TCIF. Raised again while still set (its interrupt enabled, the flag not
+        yet cleared by the handler), the earlier event is lost: one interrupt for two blocks.
+        In circular mode the completion of one half is also the moment the DMA turns to the
+        other half (RM0433 15.3.10): that half is lost if its own HT/TC is still pending or,
+        with a read watch, the CPU has not read it since it was completed."""
+        ie = HTIE if flag == HTIF else TCIE
+        if self.flags >> flag & 1 and self.bit(ie):
+            self.lost_events += 1
+        if self.bit(CIRC) and not self.bit(DBM):
+            done_half = 0 if flag == HTIF else 1
+            other = 1 - done_half
+            other_flag = TCIF if other == 1 else HTIF
+            other_ie = TCIE if other == 1 else HTIE
+            if self._completed[other]:
+                if self.flags >> other_flag & 1 and self.bit(other_ie):
+                    self.rewritten_halves += 1
+                elif self.watch is not None and not self.watch.was_read(other):
+                    self.unread_halves += 1
+            self._completed[done_half] = True
+            if self.watch is not None:
+                self.watch.clear(done_half)
+        self.flags |= 1 << flag
 
     def dma_source_changed(self) -> None:
         self.dma.reschedule()
@@ -279,6 +323,7 @@ class DMA(Peripheral):
         self._event: int | None = None
         self._event_cycle: int | None = None
         self.streams = [Stream(self, x, by_stream.get(x)) for x in range(N_STREAMS)]
+        self.closed_watches: list = []
         super().__init__(name, base, size, ctx, **params)
         self._read_hooks[0x00] = lambda v: self._isr(0)
         self._read_hooks[0x04] = lambda v: self._isr(4)

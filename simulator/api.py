@@ -123,7 +123,7 @@ def simulate(inputs: Inputs, config: Options | None = None,
     from .machine import ExitReason, Machine, RunConfig
     from .platform import PlatformError
     from .power import PowerModelError
-    from .report import build_report
+    from .report import build_report, strict_failures
 
     cfg = config or Options()
     try:
@@ -178,9 +178,9 @@ def simulate(inputs: Inputs, config: Options | None = None,
         report["summary"]["exit_code"] = EXIT_FAULT
     if failures and code in (EXIT_OK, EXIT_FIRMWARE_FAILED):
         code = EXIT_BUDGET
-    if cfg.strict and machine.audio is not None and extra["audio"].get("overrun_words"):
-        report.setdefault("strict_failures", []).append(
-            f"audio overruns: {extra['audio']['overrun_words']} words lost (--strict)")
+    lost = strict_failures(report)
+    if cfg.strict and lost:
+        report.setdefault("strict_failures", []).extend(lost)
         code = EXIT_FAULT
     return Run(machine, result, report, words, code)
 

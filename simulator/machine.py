@@ -203,6 +203,10 @@ class MachineContext:
     def mem_write(self, address: int, data: bytes) -> None:
         self.m.uc.mem_write(address, data)
 
+    def watch_reads(self, lo: int, hi: int, segments: int):
+        from .read_watch import ReadWatch
+        return ReadWatch(self.m.uc, lo, hi, segments)
+
 
 class Machine:
     def __init__(self, firmware: Firmware, platform: Platform, config: RunConfig | None = None) -> None:

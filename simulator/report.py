@@ -67,10 +67,52 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
                  "instructions_per_second": result.instructions / result.wall_seconds
                  if result.wall_seconds > 0 else None},
         "log": result.log[:2000],
+        "dma": dma_losses(machine),
     }
     if extra:
         report.update(extra)
     return report
+
+
+def dma_losses(machine: Machine) -> dict[str, Any]:
+    """Data the DMA lost (peripherals/dma.py): half/complete interrupts raised while the
+    previous one was still pending, circular buffer halves rewritten while their interrupt
+    was still pending, and halves rewritten before the CPU read anything of them."""
+    from peripherals.dma import DMA
+
+    streams = []
+    for p in machine.peripherals.values():
+        if not isinstance(p, DMA):
+            continue
+        for st in p.streams:
+            if st.lost_events or st.rewritten_halves or st.unread_halves:
+                streams.append({"controller": p.name, "stream": st.index,
+                                "lost_interrupts": st.lost_events,
+                                "rewritten_halves": st.rewritten_halves,
+                                "unread_halves": st.unread_halves})
+    return {key: sum(s[key] for s in streams)
+            for key in ("lost_interrupts", "rewritten_halves", "unread_halves")} | \
+        {"streams": streams}
+
+
+def strict_failures(report: dict[str, Any]) -> list[str]:
+    """What --strict turns into exit 4: audio words lost to a full SAI FIFO, DMA interrupts
+    lost, circular buffer halves overwritten before the firmware took them."""
+    out = []
+    au = report.get("audio") or {}
+    if au.get("overrun_words"):
+        out.append(f"audio overruns: {au['overrun_words']} words lost (--strict)")
+    dma = report.get("dma") or {}
+    if dma.get("lost_interrupts"):
+        out.append(f"DMA: {dma['lost_interrupts']} half/complete interrupts raised while the "
+                   "previous one was still pending (--strict)")
+    if dma.get("rewritten_halves"):
+        out.append(f"DMA: {dma['rewritten_halves']} circular buffer halves rewritten before "
+                   "their interrupt was handled (--strict)")
+    if dma.get("unread_halves"):
+        out.append(f"DMA: {dma['unread_halves']} circular buffer halves rewritten before the "
+                   "firmware read them (--strict)")
+    return out
 
 
 def _timing_breakdown(t: dict) -> dict:

@@ -195,3 +195,12 @@ def test_itcm_code_lines_lie_in_its_own_functions(prof):
     assert costed
     outside = [ln for ln in costed if not any(ln in s for s in live if s)]
     assert outside == []
+
+
+def test_no_audio_lost_at_400_mhz(prof):
+    """The firmware's own statistics say it lost nothing; neither does the simulator."""
+    r = prof["report"]
+    stats = re.search(r"# stats .*\blost=(\d+) late=(\d+)", r["console"]["USART3"])
+    assert stats and stats[1] == "0"
+    assert (r["dma"]["unread_halves"], r["dma"]["rewritten_halves"],
+            r["dma"]["lost_interrupts"]) == (0, 0, 0)

@@ -15,7 +15,8 @@ exit codes:
   1  the firmware reported failure (a non-zero exit status)
   2  bad usage or unreadable input (firmware, audio, text, platform)
   3  a budget gate failed
-  4  the firmware faulted, locked up, or ran out of --max-cycles / --timeout
+  4  the firmware faulted, locked up, or ran out of --max-cycles / --timeout; with
+     --strict also: lost audio (SAI overruns, DMA interrupts or buffer halves lost)
 
 A run ends when the firmware exits through semihosting (SYS_EXIT / SYS_EXIT_EXTENDED), a
 fault has no handler, a budget runs out, or the core sleeps (WFI/WFE) with no interrupt that
@@ -121,8 +122,11 @@ def run_parser(prog: str = "simulate", sweep: bool = False) -> argparse.Argument
                         "throughout (2-3x slower than sampled); 'off' times data accesses as TCM "
                         "(default: sampled; docs/timing-model.md)")
     p.add_argument("--strict", action="store_true",
-                   help="treat silicon-breaking configurations (flash wait states below the "
-                        "datasheet table) as failures: exit 4")
+                   help="exit 4 on silicon-breaking configurations (flash wait states below "
+                        "the datasheet table) and on lost data: audio words dropped by a full "
+                        "SAI FIFO, DMA half/complete interrupts raised while the previous one "
+                        "was pending, circular DMA buffer halves rewritten before the "
+                        "firmware handled or read them")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="print nothing but errors (firmware console output included)")
     return p
