@@ -57,6 +57,7 @@ class Options:
     profile: bool = False                        # native block profiler
     echo: Callable[[str, bytes], None] | None = None    # live console output
     progress: Callable[[float], None] | None = None     # simulated seconds so far
+    gdb_port: int | None = None                  # serve gdb on 127.0.0.1:port (0: any free)
 
 
 @dataclass
@@ -144,6 +145,14 @@ def simulate(inputs: Inputs, config: Options | None = None,
         if type(exc).__name__ == "AudioError":
             raise InputError(str(exc)) from exc
         raise
+    if cfg.gdb_port is not None:
+        from .gdb import Listener, attach
+        try:
+            listener = Listener.bind(cfg.gdb_port)
+        except OSError as exc:
+            raise InputError(f"--gdb: cannot listen on 127.0.0.1:{cfg.gdb_port}: "
+                             f"{exc.strerror or exc}") from exc
+        attach(machine, listener)
     if before_run is not None:
         before_run(machine)
     result = machine.run()

@@ -340,6 +340,8 @@ class Machine:
         self._reset_requested = False
         self._mmio_count = 0
         self._wall0 = time.monotonic()
+        # a debugger (simulator.gdb.GdbServer): between_blocks(), after_cpu(), finished()
+        self.debug = None
         self._boot()
         if self.config.profile:
             self.counter.shadow_push_root(self.uc.reg_read(UC_ARM_REG_PC) & ~1)
@@ -1064,9 +1066,16 @@ class Machine:
                 limits.append(self.now() + WALL_CHECK_CYCLES)
             self.counter.set_deadline(min(limits) if limits else np.iinfo(np.int64).max)
             self._stop_requested = False
+            if self.debug is not None:
+                self.debug.between_blocks()     # may halt for gdb (no simulated time passes)
+                if self._exit is not None:
+                    break
             pc = self.uc.reg_read(UC_ARM_REG_PC)
             try:
                 self.uc.emu_start(pc | 1, UNTIL)
+                while self.debug is not None and self.debug.after_cpu():
+                    # stopped mid-block by a breakpoint/step: resume there, no event between
+                    self.uc.emu_start(self.uc.reg_read(UC_ARM_REG_PC) | 1, UNTIL)
             except UcError as err:
                 self._fault_from_error(err)
                 continue
@@ -1082,6 +1091,8 @@ class Machine:
             pc = self.uc.reg_read(UC_ARM_REG_PC)
             self._finish(ExitReason.LOCKUP, 4, f"the CPU stopped unexpectedly at "
                          f"{self.fw.describe(pc)}")
+        if self.debug is not None:
+            self.debug.finished()
         return self._result(time.monotonic() - wall0)
 
     def _enter_sleep(self) -> None:

@@ -79,6 +79,8 @@ STALL_DEP = 56      # static stall cycles: operand / unit waits (load-use, MAC/F
 STALL_ISSUE = 57    # static stall cycles: issue restrictions (multi-cycle issue, forbidden pairs)
 SLEEP_TOTAL = 58    # cycles the core slept (WFI/WFE) so far, kept by the machine
 SS_SLP_PTR = 59     # int64[SS_MAX] SLEEP_TOTAL when the frame was entered
+SKIP_BLOCK = 60     # a debugger resumes here in the middle of a block counted on entry:
+                    # the block hook ignores one block starting at this address (-1: none)
 UC_SP = 12          # UC_ARM_REG_SP
 PROFILE_ON = 48     # 1: per-block counters and the edge table are updated
 EDGE_TABLE = 49     # pointer: int64[entries * 3] (from block, to block, count), open addressing
@@ -351,6 +353,11 @@ def _edge(st, a):
        nopython=True, cache=True)
 def _block_hook(uc, address, size, user_data):
     st = carray(user_data, STATE_SIZE, dtype=np.int64)
+    if st[SKIP_BLOCK] >= 0:
+        skip = st[SKIP_BLOCK] == np.int64(address)
+        st[SKIP_BLOCK] = -1
+        if skip:
+            return
     if st[SP_CHECK] != 0:
         # the previous block lowered SP: read it now that it has run
         st[SP_CHECK] = 0
@@ -509,6 +516,7 @@ class NativeCounter:
     def __init__(self, uc) -> None:
         self.state = np.zeros(STATE_SIZE, dtype=np.int64)
         self.state[DEADLINE] = np.iinfo(np.int64).max
+        self.state[SKIP_BLOCK] = -1
         lib = _ucmod.uclib
         self.state[STOP_FN] = ctypes.cast(lib.uc_emu_stop, ctypes.c_void_p).value
         self._regions: list[CodeRegion] = []

@@ -127,9 +127,25 @@ def run_parser(prog: str = "simulate", sweep: bool = False) -> argparse.Argument
                         "SAI FIFO, DMA half/complete interrupts raised while the previous one "
                         "was pending, circular DMA buffer halves rewritten before the "
                         "firmware handled or read them")
+    if not sweep:
+        p.add_argument("--gdb", type=_port, nargs="?", const=3333, default=None, metavar="PORT",
+                       help="debug the run with gdb: serve the GDB remote protocol on "
+                            "127.0.0.1:PORT (default 3333; 0 picks a free port) and wait for "
+                            "a client before the first instruction (gdb-multiarch, then "
+                            "`target remote :PORT`; docs/gdb.md)")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="print nothing but errors (firmware console output included)")
     return p
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a TCP port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a TCP port is 0..65535, not {value}")
+    return value
 
 
 def error(message: str, code: int = EXIT_USAGE) -> int:
@@ -178,7 +194,7 @@ def options(args: argparse.Namespace, cpu_freq_mhz: float | None, echo=None,
                    semihosting_root=args.semihosting_root, strict=args.strict,
                    audio_mode=args.audio_mode, cpu_freq_mhz=cpu_freq_mhz, dcache=args.dcache,
                    vdd=args.vdd, max_energy=args.max_energy, profile=profile, echo=echo,
-                   progress=progress)
+                   progress=progress, gdb_port=getattr(args, "gdb", None))
 
 
 def progress_bar(args: argparse.Namespace, inp: Inputs):
