@@ -92,11 +92,10 @@ class DebugMemory:
         m.uc.ctl_remove_cache(addr & ~1, addr + len(data) + 1)   # code may have changed
 
     def _write_mmio(self, addr: int, data: bytes) -> None:
-        if not (len(data) in (1, 2, 4) and addr % len(data) == 0):
-            # read-modify-write of whole words would touch registers the user did not name
-            if addr % 4 or len(data) % 4:
-                raise DebugMemoryError("peripheral writes must be 1, 2 or 4 aligned bytes, "
-                                       "or whole words")
+        # read-modify-write of whole words would touch registers the user did not name
+        if not (len(data) in (1, 2, 4) and addr % len(data) == 0) and (addr % 4 or len(data) % 4):
+            raise DebugMemoryError("peripheral writes must be 1, 2 or 4 aligned bytes, "
+                                   "or whole words")
         for a, size in self._access_units(addr, len(data)):
             p = self.m._window(a)
             value = int.from_bytes(data[a - addr:a - addr + size], "little")

@@ -46,7 +46,7 @@ def _now(server) -> tuple[int, int]:
         start = int(c.state[native.BLOCK_ADDR])
         end = start + int(c.state[native.BLOCK_SIZE])
         if start <= pc < end:
-            rest_cycles, rest_insns = c.cost_between(pc, end)
+            _, rest_insns = c.cost_between(pc, end)
             cycles, insns = c.cycle_at(pc), insns - rest_insns
     return cycles, insns
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import queue
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 INTERRUPT = b"\x03"
 ESCAPED = frozenset(b"#$}*")
@@ -111,7 +111,7 @@ class Listener:
     sock: socket.socket
 
     @classmethod
-    def bind(cls, port: int, host: str = "127.0.0.1") -> "Listener":
+    def bind(cls, port: int, host: str = "127.0.0.1") -> Listener:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((host, port))
@@ -123,13 +123,13 @@ class Listener:
         return int(self.sock.getsockname()[1])
 
     def accept(self, poll_s: float = 0.25, give_up: Callable[[], bool] | None = None
-               ) -> "Connection | None":
+               ) -> Connection | None:
         """Wait for a client; every ``poll_s`` ask ``give_up()`` (None: wait for ever)."""
         self.sock.settimeout(poll_s)
         while True:
             try:
                 conn, _ = self.sock.accept()
-            except socket.timeout:
+            except TimeoutError:
                 if give_up is not None and give_up():
                     return None
                 continue

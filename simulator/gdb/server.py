@@ -30,11 +30,14 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from unicorn import (
-    UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UcError,
+    UC_HOOK_CODE,
+    UC_HOOK_MEM_READ,
+    UC_HOOK_MEM_WRITE,
+    UcError,
 )
 from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_XPSR
 
@@ -428,7 +431,7 @@ class GdbServer:
         uc.emu_stop()
 
     def _on_watch(self, uc, access: int, address: int, size: int, value: int, key) -> None:
-        kind, start, length = key
+        kind, start, _ = key
         if self._watch_hit is None:
             hit = max(address, start)
             self._watch_hit = Stop(SIGTRAP, f"{WATCH_KINDS[kind]}:{hit:x};")

@@ -13,7 +13,6 @@ feature of their own, as OpenOCD and pyOCD describe a Cortex-M.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from unicorn import arm_const as a
 
@@ -74,13 +73,14 @@ def memory_map_xml(platform) -> str:
     hardware breakpoints and cannot write, RAM elsewhere; peripheral windows as RAM so
     ``x`` and ``set`` reach the register models (GDB manual, "Memory Map Format")."""
     lines = ['<?xml version="1.0"?>',
-             '<!DOCTYPE memory-map PUBLIC "+//IDN gnu.org//DTD GDB Memory Map V1.0//EN" '
-             '"http://sourceware.org/gdb/gdb-memory-map.dtd">', "<memory-map>"]
+             ('<!DOCTYPE memory-map PUBLIC "+//IDN gnu.org//DTD GDB Memory Map V1.0//EN" '
+              '"http://sourceware.org/gdb/gdb-memory-map.dtd">'), "<memory-map>"]
     spans: list[tuple[int, int, str, int | None]] = []
+    block = platform.chip.get("flash_sector_bytes")
     for r in platform.regions:
         if r.kind == "flash":
-            block = int(platform.chip.get("flash_sector_bytes", 0x20000))
-            spans.append((r.base, r.size, "flash", block))
+            # gdb needs the erase block size of flash; without one it is described as ROM
+            spans.append((r.base, r.size, "flash" if block else "rom", block))
         else:
             spans.append((r.base, r.size, "ram", None))
     for al in platform.aliases:
@@ -95,7 +95,9 @@ def memory_map_xml(platform) -> str:
         last_end = base + size
         if kind == "flash":
             lines.append(f'<memory type="flash" start="{base:#x}" length="{size:#x}">'
-                         f'<property name="blocksize">{block:#x}</property></memory>')
+                         f'<property name="blocksize">{int(block):#x}</property></memory>')
+        elif kind == "rom":
+            lines.append(f'<memory type="rom" start="{base:#x}" length="{size:#x}"/>')
         else:
             lines.append(f'<memory type="ram" start="{base:#x}" length="{size:#x}"/>')
     lines.append("</memory-map>")
@@ -109,4 +111,3 @@ def xfer_slice(document: str, offset: int, length: int) -> str:
     return ("l" if offset + length >= len(document) else "m") + data
 
 
-__all__ = ["REGISTERS", "Reg", "target_xml", "memory_map_xml", "xfer_slice", "escape"]
