@@ -63,8 +63,10 @@ class Simulation:
     """`python -m simulator.cli ... --gdb 0` in a subprocess; the port from its stderr."""
 
     def __init__(self, args: list[str]) -> None:
+        import tempfile
+        self._out = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", *args, "--gdb", "0"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     stdout=self._out, stderr=subprocess.PIPE, text=True,
                                      cwd=Path(__file__).resolve().parent.parent)
         self.stderr: list[str] = []
         found = threading.Event()
@@ -85,12 +87,13 @@ class Simulation:
 
     def finish(self) -> tuple[int, str]:
         try:
-            out, _ = self.proc.communicate(timeout=WAIT_S)
+            self.proc.wait(timeout=WAIT_S)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             pytest.fail("the simulator did not finish after the debugger left")
-        self._t.join(5)
-        return self.proc.returncode, out
+        self._t.join(WAIT_S)                  # the rest of stderr
+        self._out.seek(0)
+        return self.proc.returncode, self._out.read()
 
 
 def run_gdb(elf: Path, port: int, commands: list[str]) -> str:
