@@ -64,7 +64,7 @@ class Simulation:
 
     def __init__(self, args: list[str]) -> None:
         import tempfile
-        self._out = tempfile.TemporaryFile(mode="w+")
+        self._out = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (lives with the process)
         self.proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", *args, "--gdb", "0"],
                                      stdout=self._out, stderr=subprocess.PIPE, text=True,
                                      cwd=Path(__file__).resolve().parent.parent)
