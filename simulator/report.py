@@ -226,6 +226,7 @@ def print_summary(report: dict[str, Any], console) -> None:
         t.add_row("host speed", f"{host['instructions_per_second'] / 1e6:.1f} M instructions/s "
                   f"({host['wall_seconds']:.2f} s)")
     console.print(t)
+    print_headlines(report, console)
     if report.get("diagnostic"):
         console.print(f"[bold red]{report['diagnostic']}[/]")
     if mem.get("overflow"):
@@ -236,6 +237,24 @@ def print_summary(report: dict[str, Any], console) -> None:
         console.print(f"[bold red]{line}[/]")
     for line in report.get("budget_failures", []):
         console.print(f"[bold red]budget: {line}[/]")
+
+
+def print_headlines(report: dict[str, Any], console) -> None:
+    """The headline figures (simulator.headline: the same as the HTML report's cards)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from .headline import headlines
+
+    style = {"ok": "green", "warn": "yellow", "fail": "bold red", "info": "cyan"}
+    t = Table(title="headline", show_header=False, title_justify="left", box=None,
+              padding=(0, 1))
+    t.add_column(style="bold")
+    t.add_column(no_wrap=True)
+    t.add_column(style="dim")
+    for h in headlines(report):
+        t.add_row(escape(h.label), f"[{style[h.status]}]{escape(h.value)}[/]", escape(h.detail))
+    console.print(t)
 
 
 def _fmt_seconds(x: float) -> str:

@@ -1,0 +1,223 @@
+"""simulate batch: the manifest, accuracy against references, resumable retrying runs, and a
+2-worker Dask LocalCluster giving the same reports as the local process pool."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from simulator.batch.accuracy import ReferenceError, load_reference, score
+from simulator.batch.jobs import JobInputError, RunSettings, comparable
+from simulator.batch.manifest import ManifestError, read_manifest
+from simulator.batch.runner import Gates, plan, run_batch
+from simulator.batch.store import Store
+
+
+# --- manifest ------------------------------------------------------------------------------------
+def test_manifest_csv_and_jsonl_give_the_same_clips(tmp_path):
+    (tmp_path / "a.wav").write_bytes(b"x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.wav").write_bytes(b"x")
+    (tmp_path / "b.txt").write_text("hello world\n")
+    (tmp_path / "ref.json").write_text('{"words": []}')
+    (tmp_path / "m.csv").write_text("audio,transcript,transcript_file,reference,id\n"
+                                    "a.wav,one two,,ref.json,\n"
+                                    "sub/b.wav,,b.txt,,\n"
+                                    "a.wav,again,,,\n")
+    (tmp_path / "m.jsonl").write_text(
+        '{"audio": "a.wav", "transcript": "one two", "reference": "ref.json"}\n\n'
+        '{"audio": "sub/b.wav", "transcript_file": "b.txt"}\n'
+        '{"audio": "a.wav", "transcript": "again"}\n')
+    csv_clips = read_manifest(tmp_path / "m.csv")
+    jl_clips = read_manifest(tmp_path / "m.jsonl")
+    assert [(c.id, c.audio, c.transcript, c.reference) for c in csv_clips] == \
+        [(c.id, c.audio, c.transcript, c.reference) for c in jl_clips]
+    assert [c.id for c in csv_clips] == ["a", "b", "a_2"]          # unique names
+    assert csv_clips[1].transcript == "hello world"
+    assert csv_clips[0].reference == tmp_path / "ref.json"
+
+
+@pytest.mark.parametrize("name, text, needle", [
+    ("m.txt", "audio\n", "use a .csv or .jsonl"),
+    ("m.csv", "transcript\nhi\n", "header with an 'audio' column"),
+    ("m.csv", "audio\nmissing.wav\n", "m.csv:2: audio file missing.wav not found"),
+    ("m.csv", "audio,speaker\na.wav,x\n", "unknown column(s) speaker"),
+    ("m.jsonl", '{"audio": "a.wav"}\n[1]\n', "m.jsonl:2: each line must be a JSON object"),
+    ("m.jsonl", '{"audio": "a.wav", "reference": "a.wav"}\n', "needs a transcript"),
+    ("m.csv", "audio\n", "lists no clips"),
+])
+def test_manifest_errors_are_one_line_with_the_line_number(tmp_path, name, text, needle):
+    (tmp_path / "a.wav").write_bytes(b"x")
+    (tmp_path / name).write_text(text)
+    with pytest.raises(ManifestError) as e:
+        read_manifest(tmp_path / name)
+    assert needle in str(e.value) and "\n" not in str(e.value)
+
+
+# --- accuracy against the aligner's own evaluation code --------------------------------------------
+def test_accuracy_agrees_with_the_aligner_evaluation_metrics():
+    """firmware/model/metrics.py (the aligner's evaluation) is the reference implementation."""
+    import numpy as np
+
+    import _model_path  # noqa: F401
+    from metrics import BoundaryStats
+
+    rng = random.Random(7)
+    ref, hyp = [], []
+    t = 0.0
+    for k in range(400):
+        start, end = t + rng.uniform(0, 0.2), t + rng.uniform(0.25, 0.6)
+        t = end
+        if k % 37 == 5:
+            ref.append((f"w{k}", None, None))        # no reference time: not scored
+        else:
+            ref.append((f"w{k}", start, end))
+        if k % 23 == 3:
+            hyp.append({"text": f"w{k}", "start_s": None, "end_s": None, "found": False})
+        else:
+            hyp.append({"text": f"w{k}", "found": True,
+                        "start_s": round(start + rng.gauss(0, 0.03), 3),
+                        "end_s": round(end + rng.gauss(0, 0.04), 3)})
+    ours = score(hyp, ref).to_dict()
+    bs = BoundaryStats()
+    bs.add(np.array([[-1, -1] if s is None else [s, e] for _t, s, e in ref]),
+           [(h["start_s"], h["end_s"]) if h["found"] else (None, None) for h in hyp])
+    theirs = bs.summary()
+    assert ours["word_mae_ms"] == pytest.approx(theirs["mae_ms"], rel=1e-9)
+    assert ours["within_20ms"] == pytest.approx(theirs["within_20ms"], rel=1e-9)
+    assert ours["within_50ms"] == pytest.approx(theirs["within_50ms"], rel=1e-9)
+    assert ours["not_placed"] == theirs["nf_words"]
+    assert 0 < ours["not_placed"] < ours["words"]
+
+
+def test_reference_with_another_word_count_is_refused(tmp_path):
+    p = tmp_path / "r.json"
+    p.write_text(json.dumps({"words": [{"text": "a", "start": 0.1, "end": 0.2}]}))
+    with pytest.raises(ReferenceError, match="1 words, the transcript 2"):
+        score([{"found": False}, {"found": False}], load_reference(p))
+    p.write_text(json.dumps({"words": [{"text": "a", "start": 0.3, "end": 0.2}]}))
+    with pytest.raises(ReferenceError, match="0 <= start <= end"):
+        load_reference(p)
+
+
+# --- the runner with a test double for the engine ------------------------------------------------
+def _fake_report(spec) -> dict:
+    mhz = spec.mhz or 400.0
+    return {"summary": {"exit_reason": "exit", "exit_code": 0, "cycles": int(mhz * 1e4),
+                        "instructions": 1, "core_hz": mhz * 1e6, "seconds": 0.01,
+                        "peak_ram_bytes": 1000, "energy_joules": 1e-3 * mhz,
+                        "average_power_w": 0.1},
+            "timing": {"busy_cycles": int(mhz * 1e4)},
+            "memory": {"regions": {"DTCM": {"peak_bytes": 1000, "size": 131072}}}}
+
+
+class FlakyEngine:
+    """Fails chosen jobs a chosen number of times, then runs them (no simulation)."""
+
+    name, jobs = "fake", 1
+
+    def __init__(self, failures: dict[str, int], refuse: set[str] = frozenset()):
+        self.failures = dict(failures)
+        self.refuse = refuse
+        self.ran: list[str] = []
+
+    def run(self, specs):
+        for s in specs:
+            self.ran.append(s.name)
+            if s.clip_id in self.refuse:
+                yield s, JobInputError("audio file is empty")
+            elif self.failures.get(s.clip_id, 0) > 0:
+                self.failures[s.clip_id] -= 1
+                yield s, RuntimeError("worker lost")
+            else:
+                yield s, {"report": _fake_report(s), "exit_code": 0}
+
+
+@pytest.fixture
+def three_clips(tmp_path):
+    for n in "abc":
+        (tmp_path / f"{n}.wav").write_bytes(n.encode())
+    (tmp_path / "m.csv").write_text("audio,transcript\na.wav,x\nb.wav,y\nc.wav,z\n")
+    fw = tmp_path / "fw.elf"
+    fw.write_bytes(b"\x7fELF fake")
+    return fw, read_manifest(tmp_path / "m.csv"), Store(tmp_path / "out")
+
+
+def test_a_failed_job_is_retried_once_then_reported_never_dropped(three_clips):
+    fw, clips, store = three_clips
+    specs = plan(fw, clips, [100.0], RunSettings())
+    eng = FlakyEngine({"a": 1, "b": 5}, refuse={"c"})
+    res = run_batch(specs, {c.id: c for c in clips}, eng, store)
+    by = {r.spec.clip_id: r for r in res}
+    assert (by["a"].status, by["a"].attempts) == ("done", 2)      # retried, then fine
+    assert (by["b"].status, by["b"].attempts) == ("failed", 2)    # retried once, given up
+    assert (by["c"].status, by["c"].attempts) == ("failed", 1)    # refused input: no retry
+    assert by["b"].exit_code == 4 and by["c"].exit_code == 2
+    rec = json.loads(store.failure_path("b@100MHz").read_text())
+    assert rec["error"] == "RuntimeError: worker lost" and rec["attempts"] == 2
+    assert json.loads(store.report_path("a@100MHz").read_text())["batch"]["attempts"] == 2
+    assert eng.ran.count("a@100MHz") == 2 and eng.ran.count("b@100MHz") == 2
+    assert eng.ran.count("c@100MHz") == 1
+
+
+def test_a_rerun_skips_finished_jobs_and_reruns_changed_or_failed_ones(three_clips):
+    fw, clips, store = three_clips
+    cmap = {c.id: c for c in clips}
+    specs = plan(fw, clips, [100.0, 400.0], RunSettings())
+    run_batch(specs, cmap, FlakyEngine({"b": 5}), store)
+    again = FlakyEngine({})
+    res = run_batch(specs, cmap, again, store)
+    assert sorted(again.ran) == ["b@100MHz", "b@400MHz"]           # only the failed ones
+    assert sum(r.reused for r in res) == 4 and all(r.status == "done" for r in res)
+    assert not store.failure_path("b@100MHz").exists()
+    changed = plan(fw, clips, [100.0, 400.0], RunSettings(dcache="exact"))
+    third = FlakyEngine({})
+    run_batch(changed, cmap, third, store)
+    assert len(third.ran) == 6                                   # another run option: all again
+
+
+def test_min_accuracy_gate_and_budget_give_exit_3(three_clips, tmp_path):
+    from simulator.batch.aggregate import aggregate
+
+    fw, clips, store = three_clips
+    ref = tmp_path / "r.json"
+    ref.write_text(json.dumps({"words": [{"text": "x", "start": 0.10, "end": 0.30}]}))
+    clips = [c if c.id != "a" else type(c)(c.id, c.audio, c.transcript, ref, c.line)
+             for c in clips]
+
+    class Aligned(FlakyEngine):
+        def run(self, specs):
+            for s, out in super().run(specs):
+                out["report"]["alignment"] = {"words": [
+                    {"text": "x", "found": True, "start_s": 0.12, "end_s": 0.39}]}
+                yield s, out
+
+    res = run_batch(plan(fw, clips, None, RunSettings()), {c.id: c for c in clips},
+                    Aligned({}), store, Gates(min_accuracy=0.9))
+    a = next(r for r in res if r.spec.clip_id == "a")
+    # start 20 ms off (within 50), end 90 ms off (not): 1 of 2 boundaries = 50 %
+    assert a.row["accuracy"]["accuracy"] == 0.5
+    assert a.exit_code == 3 and "below --min-accuracy 90 %" in a.row["gate_failures"][0]
+    doc = aggregate(res, {})
+    assert doc["exit_code"] == 3 and [g["job"] for g in doc["gate_failures"]] == ["a"]
+    assert doc["groups"]["firmware clock"]["accuracy"]["word_mae_ms"] == pytest.approx(55.0)
+
+
+def test_aggregate_distributions_are_numpy_percentiles(three_clips):
+    from simulator.batch.aggregate import aggregate
+
+    fw, clips, store = three_clips
+    res = run_batch(plan(fw, clips, [100.0, 200.0, 400.0], RunSettings()),
+                    {c.id: c for c in clips}, FlakyEngine({}), store)
+    doc = aggregate(res, {})
+    g = doc["groups"]["200 MHz"]
+    assert g["energy_j"] == {"n": 3, "median": 0.2, "p95": 0.2, "max": 0.2}
+    assert doc["worst"]["hungriest"][0]["job"] == "a@400MHz"      # ties broken by name
+    assert doc["worst"]["hungriest"][0]["value"] == pytest.approx(0.4)
+
+
+def test_comparable_drops_only_host_figures():
+    r = {"summary": {"cycles": 1}, "host": {"wall_seconds": 3.0}, "memory": {}}
+    assert comparable(r) == {"summary": {"cycles": 1}, "memory": {}}
