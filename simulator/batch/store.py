@@ -18,7 +18,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..alignment import atomic_write_text
+from ..output import write_text
 
 
 class Store:
@@ -64,7 +64,7 @@ class Store:
 
 
 def _write_json(path: Path, doc: dict[str, Any]) -> None:
-    atomic_write_text(path, json.dumps(_finite(doc), indent=1, default=_default,
+    write_text(path, json.dumps(_finite(doc), indent=1, default=_default,
                                        allow_nan=False) + "\n")
 
 

@@ -17,9 +17,9 @@ __all__ = ["Page", "run_page", "write_page", "write_run_html"]
 
 
 def write_page(page: Page, path: Path | str) -> None:
-    """Render and write atomically (a temporary file beside ``path``, then a rename)."""
-    from ..alignment import atomic_write_text
-    atomic_write_text(Path(path), page.render())
+    """Render and write (simulator.output: atomic for a regular file, '-' is stdout)."""
+    from ..output import write_text
+    write_text(path, page.render())
 
 
 def write_run_html(path: Path | str, machine: Any, result: Any, report: dict[str, Any],
