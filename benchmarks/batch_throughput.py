@@ -36,13 +36,14 @@ sys.path.insert(0, str(ROOT))
 TEXT = ("the old lighthouse stood at the edge of the cliff for more than a hundred years every "
         "evening the keeper climbed the narrow stairs and lit the great lamp ships passing in "
         "the night could see its light from far across the water in the winter the wind was "
-        "cold and the waves crashed against the rocks below").split()
+        "cold and the waves crashed against the rocks below")
 
 
 def make_clips(work: Path, n: int, words: int) -> tuple[Path, float]:
     rows, total = [], 0.0
+    vocab = TEXT.split()
     for k in range(n):
-        text = " ".join(TEXT[(k * 7 + i) % len(TEXT)] for i in range(words))
+        text = " ".join(vocab[(k * 7 + i) % len(vocab)] for i in range(words))
         wav = work / f"clip{k:02d}.wav"
         subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), text], check=True)
         with wave.open(str(wav)) as w:

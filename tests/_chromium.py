@@ -46,7 +46,7 @@ def render(path: Path, screenshot: Path | None = None, width: int = 1300,
         else:
             args.append("--dump-dom")
         proc = subprocess.run([*args, Path(path).resolve().as_uri()], capture_output=True,
-                              text=True, timeout=300, stdin=subprocess.DEVNULL)
+                              text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
     console = [ln for ln in proc.stderr.splitlines() if ":CONSOLE" in ln]
     return Rendered(proc.stdout, console)
 
@@ -58,7 +58,7 @@ class Plot:
 
 
 class _Walker(HTMLParser):
-    VOID = {"path", "rect", "line", "circle", "image", "br", "img", "input", "meta", "link"}
+    VOID: frozenset[str] = frozenset({"path", "rect", "line", "circle", "image", "br", "img", "input", "meta", "link"})
 
     def __init__(self) -> None:
         super().__init__()

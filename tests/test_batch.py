@@ -59,9 +59,8 @@ def test_manifest_errors_are_one_line_with_the_line_number(tmp_path, name, text,
 # --- accuracy against the aligner's own evaluation code --------------------------------------------
 def test_accuracy_agrees_with_the_aligner_evaluation_metrics():
     """firmware/model/metrics.py (the aligner's evaluation) is the reference implementation."""
-    import numpy as np
-
     import _model_path  # noqa: F401
+    import numpy as np
     from metrics import BoundaryStats
 
     rng = random.Random(7)
@@ -85,7 +84,7 @@ def test_accuracy_agrees_with_the_aligner_evaluation_metrics():
     bs.add(np.array([[-1, -1] if s is None else [s, e] for _t, s, e in ref]),
            [(h["start_s"], h["end_s"]) if h["found"] else (None, None) for h in hyp])
     theirs = bs.summary()
-    assert ours["word_mae_ms"] == pytest.approx(theirs["mae_ms"], rel=1e-9)
+    assert ours["word_mae_ms"] == pytest.approx(theirs["mae_ms"], abs=1e-6)
     assert ours["within_20ms"] == pytest.approx(theirs["within_20ms"], rel=1e-9)
     assert ours["within_50ms"] == pytest.approx(theirs["within_50ms"], rel=1e-9)
     assert ours["not_placed"] == theirs["nf_words"]

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from _chromium import drawn_marks, render
@@ -23,7 +24,7 @@ REGION_SIZES = {"ITCM": 64 * 1024, "DTCM": 128 * 1024, "AXI_SRAM": 512 * 1024}
 
 
 def _figures(html: str) -> list[dict]:
-    m = re.search(r'<script type="application/json" id="h7-figures">(.*?)</script>', html, re.S)
+    m = re.search(r'<script type="application/json" id="h7-figures">(.*?)</script>', html, re.DOTALL)
     assert m, "no figure data in the page"
     return json.loads(m.group(1))
 
@@ -88,8 +89,9 @@ def test_icicle_and_hot_loops_name_the_profile_hot_spots(aligner_page):
     # the hot loop's source line, read from the firmware sources
     func, _, line = loop["location"].rpartition(":")
     fn = next(f for f in rep["profile"]["functions"] if f["name"] == func)
-    text = open(fn["file"]).read().splitlines()[int(line) - 1].strip()
-    assert text and text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in shown.dom
+    text = Path(fn["file"]).read_text().splitlines()[int(line) - 1].strip()
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert text and escaped in shown.dom
 
 
 def test_ram_table_gives_each_region_against_its_reference_manual_size(aligner_page):

@@ -5,6 +5,7 @@
     simulate profile ...               simulator.cli.profile
     simulate diff A.json B.json        simulator.cli.diff
     simulate trace-dump TRACE          simulator.cli.trace_dump
+    simulate batch FW MANIFEST         simulator.cli.batch
 
 A new subcommand is a module with ``main(argv) -> int`` added to ``SUBCOMMANDS``; shared run
 options live in :mod:`simulator.cli.options`.
@@ -25,6 +26,7 @@ SUBCOMMANDS: dict[str, str] = {
     "profile": "profile",
     "diff": "diff",
     "trace-dump": "trace_dump",
+    "batch": "batch",
 }
 
 

@@ -35,7 +35,17 @@ def main(argv: Sequence[str]) -> int:
     ap.add_argument("b", type=Path, metavar="B.json", help="after")
     ap.add_argument("--top", type=int, default=20, help="functions to list (default 20)")
     ap.add_argument("--json", type=Path, metavar="PATH", help="write the differences as JSON")
+    ap.add_argument("--html", type=Path, metavar="FILE",
+                    help="write the comparison as a self-contained HTML page with plots: "
+                         "summary deltas, peak RAM per region, energy by state, self cycles "
+                         "per function (docs/report-html.md)")
     args = ap.parse_args(list(argv))
+    for opt in ("json", "html"):
+        path = getattr(args, opt)
+        if path is not None and not path.parent.resolve().is_dir():
+            print(f"simulate: error: cannot write --{opt} {path}: folder {path.parent} "
+                  "does not exist", file=sys.stderr)
+            return 2
     try:
         a, b = load_report(args.a), load_report(args.b)
     except ValueError as exc:
@@ -67,7 +77,16 @@ def main(argv: Sequence[str]) -> int:
         con.print(t)
     else:
         con.print("(per-function deltas need two `simulate profile --json` reports)")
-    if args.json is not None:
-        from ..report import write_json_atomic
-        write_json_atomic(args.json, d)
+    try:
+        if args.json is not None:
+            from ..report import write_json_atomic
+            write_json_atomic(args.json, d)
+        if args.html is not None:
+            from ..html_report import write_page
+            from ..html_report.diff_page import diff_page
+            write_page(diff_page(d, str(args.a), str(args.b), a, b), args.html)
+    except OSError as exc:
+        print(f"simulate: error: cannot write the comparison: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
     return 0

@@ -28,8 +28,10 @@ subcommands:
   simulate profile FIRMWARE.elf [options] [--top N] [--callgrind F] [--speedscope F]
                    [--perfetto F] [--trace F ...]
       hot functions, loops, lines and instructions in M7 cycles; standard exports
-  simulate diff A.json B.json
+  simulate diff A.json B.json [--html F]
       per-function cycle, peak RAM and energy deltas between two runs or profiles
+  simulate batch FIRMWARE.elf MANIFEST [--freqs 100,400] [--jobs N] [--engine local|dask]
+      every clip of a manifest at every clock, in parallel; distributions, accuracy, gates
   simulate trace-dump TRACE.bin
       print an instruction trace as text
 
@@ -83,6 +85,11 @@ def run_parser(prog: str = "simulate", sweep: bool = False) -> argparse.Argument
     text.add_argument("--text", metavar="TEXT", help="transcript sent to the firmware over USART3")
     text.add_argument("--text-file", type=Path, metavar="FILE", help="transcript file (UTF-8)")
     p.add_argument("--json", type=Path, metavar="PATH", help="write the full report as JSON")
+    p.add_argument("--html", type=Path, metavar="FILE",
+                   help="write a self-contained HTML report with plots (RAM, power and clocks, "
+                        "cycles by function, stalls, the clip with its aligned words; a sweep "
+                        "plots energy and busy time against clock); opens offline "
+                        "(docs/report-html.md)")
     if not sweep:
         p.add_argument("--alignment-out", type=Path, metavar="FILE",
                        help="write the word alignment the firmware reported; format from the "
@@ -158,6 +165,9 @@ def prepare(args: argparse.Namespace) -> Inputs:
     """Check the output paths and load the inputs the options name; raises InputError."""
     if args.json is not None and not (args.json.parent.resolve().is_dir()):
         raise InputError(f"cannot write report: folder {args.json.parent} does not exist")
+    if getattr(args, "html", None) is not None and not args.html.parent.resolve().is_dir():
+        raise InputError(f"cannot write --html {args.html}: folder {args.html.parent} "
+                         "does not exist")
     if args.semihosting_root is not None and not args.semihosting_root.is_dir():
         raise InputError(f"--semihosting-root {args.semihosting_root} is not a folder")
     if args.vdd is not None and not 1.62 <= args.vdd <= 3.6:

@@ -126,10 +126,19 @@ def main(argv: Sequence[str]) -> int:
             written.append(f"{args.trace} ({len(tr):,} instructions"
                            + (", truncated at --trace-max" if tr.header["truncated"] else "")
                            + ")")
+        if r.words is not None and args.alignment_out is not None and \
+                report["alignment"]["answered"]:
+            from ..alignment import write_alignment
+            write_alignment(r.words, args.alignment_out, report["alignment"]["audio_duration_s"])
+            written.append(str(args.alignment_out))
+        report["profile"] = prof.to_dict(args.top)
         if args.json is not None:
-            report["profile"] = prof.to_dict(args.top)
             write_json_atomic(args.json, report)
             written.append(str(args.json))
+        if args.html is not None:
+            from .run import write_html
+            write_html(args.html, r, prof, args.top)
+            written.append(str(args.html))
     except OSError as exc:
         return error(f"cannot write profile output: {exc.strerror or exc}")
     if not args.quiet:

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         with bar:
             r = simulate(inp, options(args, args.cpu_freq,
                                       None if args.quiet else echo_to(sys.stdout),
-                                      progress=progress))
+                                      profile=args.html is not None, progress=progress))
     except InputError as exc:
         return error(str(exc))
     report, words, code = r.report, r.words, r.exit_code
@@ -42,6 +42,11 @@ def run(args: argparse.Namespace) -> int:
             write_json_atomic(args.json, report)
         except OSError as exc:
             return error(f"cannot write report {args.json}: {exc.strerror or exc}")
+    if args.html is not None:
+        try:
+            write_html(args.html, r)
+        except OSError as exc:
+            return error(f"cannot write --html {args.html}: {exc.strerror or exc}")
     failures = report.get("budget_failures", [])
     if not args.quiet:
         if any(v and not v.endswith(b"\n") for v in r.result.console.values()):
@@ -57,6 +62,18 @@ def run(args: argparse.Namespace) -> int:
         for line in failures:
             print(f"simulate: budget: {line}", file=sys.stderr)
     return code
+
+
+def write_html(path, r, prof=None, top: int = 15) -> None:
+    """The run's HTML page; the profile (run with the block profiler on) gives the function,
+    loop and calling-context sections. The JSON report is not changed."""
+    from ..html_report import write_run_html
+    from ..profile import build_profile
+
+    if prof is None:
+        prof = build_profile(r.machine, r.result)
+    report = dict(r.report, profile=prof.to_dict(top))
+    write_run_html(path, r.machine, r.result, report, prof, top)
 
 
 def _print_alignment(words, info, console) -> None:

@@ -63,11 +63,16 @@ def main(argv: Sequence[str]) -> int:
     Console().print(table)
     if best is not None:
         Console().print(f"lowest energy per run: {best['mhz']:g} MHz (*)")
-    if args.json is not None:
-        try:
-            write_json_atomic(args.json, {"firmware": str(args.firmware), "sweep": rows})
-        except OSError as exc:
-            return error(f"cannot write report {args.json}: {exc.strerror or exc}")
+    doc = {"firmware": str(args.firmware), "sweep": rows}
+    try:
+        if args.json is not None:
+            write_json_atomic(args.json, doc)
+        if args.html is not None:
+            from ..html_report import write_page
+            from ..html_report.sweep_page import sweep_page
+            write_page(sweep_page(doc), args.html)
+    except OSError as exc:
+        return error(f"cannot write the sweep report: {exc.strerror or exc}")
     return worst
 
 
