@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
+from plotly.colors import qualitative, sample_colorscale
 from plotly.subplots import make_subplots
 
 from ..headline import busy_seconds, fmt_bytes, fmt_joules, fmt_seconds, headlines
@@ -231,9 +231,14 @@ def profile_section(page: Page, report: dict[str, Any], contexts: list[dict] | N
     funcs = prof.get("functions") or []
     sleep = next((f for f in funcs if f["name"] == "[sleep]"), None)
     if contexts:
+        # one colour per function (plotly's qualitative palette), as flame graphs do
+        palette = qualitative.Plotly + qualitative.D3
+        names = sorted({c["name"] for c in contexts})
+        colour = {n: palette[k % len(palette)] for k, n in enumerate(names)}
         fig = go.Figure(go.Icicle(
             ids=[c["id"] for c in contexts], parents=[c["parent"] for c in contexts],
             labels=[c["name"] for c in contexts], values=[c["self"] for c in contexts],
+            marker={"colors": [colour[c["name"]] for c in contexts]},
             branchvalues="remainder", customdata=[c["incl"] for c in contexts],
             hovertemplate="%{label}<br>%{customdata:,.0f} cycles inclusive"
                           "<br>%{percentRoot:.1%} of the busy cycles<extra></extra>",
