@@ -40,8 +40,11 @@ from numba import carray, cfunc, njit, types
 from unicorn import UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE
 from unicorn.unicorn_py3 import unicorn as _ucmod
 
-from . import native as n
+from . import native_layout as n
 from .native import _i64_ptr, add_native_hook, uc_handle
+
+_LAYOUT = "1dbdd4474e16"       # native_layout.FINGERPRINT this file's compiled hooks were built for
+n.check(_LAYOUT, __name__)
 
 UC_MEM_WRITE = 17            # uc_mem_type (unicorn.h)
 LINE_SHIFT = 5               # 32-byte lines (Cortex-M7 TRM 5.4)
@@ -145,11 +148,11 @@ def _mem_hook(uc, typ, address, size, value, user_data):
     o = st[n.CUR_ROW]
     if o >= 0:
         i0 = st[n.CUR_INDEX]
-        carray(_i64_ptr(st[o + 18]), i0 + 1)[i0] += stall
+        carray(_i64_ptr(st[o + n.R_DSIDE_MEASURED]), i0 + 1)[i0] += stall
         st[n.REGION_CYCLES + (o - n.REGION_TABLE) // n.REGION_STRIDE] += stall
         if st[n.PROFILE_ON] != 0:
-            carray(_i64_ptr(st[o + 8]), i0 + 1)[i0] += stall
-            carray(_i64_ptr(st[o + 21]), i0 + 1)[i0] += stall
+            carray(_i64_ptr(st[o + n.R_BLOCK_CYCLES]), i0 + 1)[i0] += stall
+            carray(_i64_ptr(st[o + n.R_DSIDE_PROFILE]), i0 + 1)[i0] += stall
 
 
 class DataCache:
@@ -187,9 +190,9 @@ class DataCache:
             arrs[0][:] = -1                        # no estimate yet
             self._blocks.append(arrs)
             o = n.REGION_TABLE + n.REGION_STRIDE * i
-            st[o + 17] = arrs[0].ctypes.data
-            st[o + 18] = arrs[1].ctypes.data
-            st[o + 19] = arrs[2].ctypes.data
+            st[o + n.R_DSIDE_EST] = arrs[0].ctypes.data
+            st[o + n.R_DSIDE_MEASURED] = arrs[1].ctypes.data
+            st[o + n.R_WINDOW_EXECS] = arrs[2].ctypes.data
         self._hooks: list[int] = []
         self._phase = "estimate"
         self._start = 0             # active cycle the current or next window starts at

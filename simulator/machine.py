@@ -39,7 +39,7 @@ from .exceptions import (
     UNALIGNED, UNDEFINSTR, DIVBYZERO, Exc, ExceptionEngine, Lockup, UnhandledFault, CFSR_NAMES,
 )
 from .access_sites import AccessLocator, decode_site
-from .native import BLOCK_ADDR, BLOCK_SIZE, BLOCKS, SLEEP_TOTAL, NativeCounter
+from .native import BLOCK_ADDR, BLOCK_SIZE, BLOCKS, NativeCounter
 from .platform import Platform
 from .semihosting import Memory, Semihosting, SemihostingExit
 
@@ -517,8 +517,7 @@ class Machine:
 
     def schedule(self, cycle: int, callback: Callable[[int], None]) -> int:
         handle = self.events.schedule(cycle, callback)
-        if cycle < int(self.counter.state[2]):
-            self.counter.state[2] = max(cycle, 0)       # the native hook stops there
+        self.counter.lower_deadline(cycle)              # the native hook stops there
         return handle
 
     def _charge(self, cycles: int) -> None:
@@ -1213,7 +1212,7 @@ class Machine:
 
     def active_cycles(self) -> int:
         """Cycles the core has not spent asleep."""
-        return self.now() - int(self.counter.state[SLEEP_TOTAL])
+        return self.now() - self.counter.sleep_cycles
 
     def _sleep_until(self, cycle: int) -> None:
         now = self.now()

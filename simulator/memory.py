@@ -227,7 +227,7 @@ class MemoryTracker:
         sp = m.uc.reg_read(UC_ARM_REG_SP)
         if self.stack is None or sp < 0:
             return
-        block = int(m.counter.state[18])       # SP_MIN_AT: the block that lowered SP
+        block = m.counter.stack_minimum_block       # the block that lowered SP
         frames = self.call_stack(block, sp, m.uc.reg_read(UC_ARM_REG_LR))
         self.deepest = {"sp": sp, "bytes": self.stack.end - sp, "cycle": m.now(),
                         "seconds": m.now_seconds(), "where": frames[0],

@@ -1,3 +1,4 @@
+# ruff: noqa: F405  (slot names come from native_layout)
 """Native (numba-compiled) Unicorn hooks: no Python runs per instruction or per block.
 
 The block hook is a C-callable ``cfunc`` registered through libunicorn's own ``uc_hook_add``.
@@ -22,120 +23,12 @@ from numba.extending import intrinsic
 from unicorn import UC_HOOK_BLOCK
 from unicorn.unicorn_py3 import unicorn as _ucmod
 
-# --- state array layout (int64 slots) ------------------------------------------------------
-CYCLES = 0          # core cycles, including the block being entered
-INSNS = 1           # instructions, likewise
-DEADLINE = 2        # stop when CYCLES >= DEADLINE
-STOPPED = 3         # set to 1 by the hook when it requested a stop
-STOP_FN = 4         # address of uc_emu_stop
-BLOCK_ADDR = 5      # start address of the block being executed
-BLOCK_CYCLES = 6    # CYCLES before that block
-N_REGIONS = 7       # number of code regions in the table
-BLOCKS = 8          # blocks executed
-UNKNOWN_BYTES = 9   # bytes executed outside any analysed code region
-BLOCK_SIZE = 10     # size in bytes of the block being executed
-# dynamic timing (simulator/timing/dynamic.py)
-IC_ENABLED = 11     # SCB CCR.IC
-IC_TAGS = 12        # pointer: int64[sets * 2] line tags (-1 invalid), 2 ways
-IC_LRU = 13         # pointer: int64[sets] way to replace next
-IC_SETS = 14
-IC_HITS = 15
-IC_MISSES = 32
-UNCACHED_FETCHES = 33
-STALL_ICACHE = 34   # cycles waiting for instruction lines
-BP_TABLE = 35       # pointer: int64[entries * 2] (2-bit counter, last target)
-BP_ENTRIES = 36
-BP_PENALTY = 37
-PREV_END = 38       # end address of the previous block (-1: none, e.g. after an exception)
-BR_PREDICTED = 39
-BR_MISPREDICTED = 40
-STALL_BRANCH = 41
-DYNAMIC_ON = 42     # 0: static costs only
-SP_LIMIT = 43       # stack area start: SP below it is an overflow (0: not watched)
-SP_MIN = 44         # lowest SP seen after a block that lowers SP
-SP_CHECK = 45       # 1: the previous block lowered SP, read SP now
-SP_OVERFLOW_AT = 46 # address of the block after which SP was first below SP_LIMIT (-1: none)
-REG_READ_FN = 47    # address of uc_reg_read
-SP_VALUE = 54       # scratch slot uc_reg_read writes SP into
-SP_VALUE_PTR = 55   # its address
-PREV_BLOCK = 53     # address of the last SP-lowering block
-SP_STOP_ON_MIN = 16 # 1: stop the CPU at each new lowest SP (Python records where it was)
-SP_EVENT = 17       # set with that stop; Python clears it
-SP_MIN_AT = 18      # block after which the lowest SP was seen
-SS_ON = 19          # shadow call stack on (with profiling)
-SS_DEPTH = 20
-SS_RET_PTR = 21     # int64[SS_MAX] return address of each frame (-2: exception frame)
-SS_CYC_PTR = 22     # int64[SS_MAX] cycle count when the frame was entered
-SS_CALLEE_PTR = 23  # int64[SS_MAX] entry address of the frame's function
-SS_INS_PTR = 24     # int64[SS_MAX] instruction count when the frame was entered
-SS_MAX = 25
-SS_OVERFLOW = 26
-LAST_END = 27       # end address of the previous block, for call/return detection (-1: none)
-EXC_TOTAL = 28      # cycles spent inside (outermost) exception frames so far
-EXC_DEPTH = 29      # exception frames open
-EXC_START = 30      # cycle the outermost open exception frame began
-SS_EXC_PTR = 31     # int64[SS_MAX] EXC_TOTAL when the frame was entered
-STALL_DEP = 56      # static stall cycles: operand / unit waits (load-use, MAC/FP latencies)
-STALL_ISSUE = 57    # static stall cycles: issue restrictions (multi-cycle issue, forbidden pairs)
-SLEEP_TOTAL = 58    # cycles the core slept (WFI/WFE) so far, kept by the machine
-SS_SLP_PTR = 59     # int64[SS_MAX] SLEEP_TOTAL when the frame was entered
-SKIP_BLOCK = 60     # a debugger resumes here in the middle of a block counted on entry:
-                    # the block hook ignores one block starting at this address (-1: none)
-UC_SP = 12          # UC_ARM_REG_SP
-PROFILE_ON = 48     # 1: per-block counters and the edge table are updated
-EDGE_TABLE = 49     # pointer: int64[entries * 3] (from block, to block, count), open addressing
-EDGE_ENTRIES = 50   # power of two
-LAST_BLOCK = 51     # start address of the previous block (-1 after an exception)
-EDGE_DROPPED = 52   # transitions not recorded because the table was full
-# the block being executed, for costs charged inside it and the time of an access in it
-BLOCK_PRE = 61      # cycles charged at its start beyond its static cost (I-fetch, mispredict,
-                    # estimated D-side stalls): they come before its first instruction
-BLOCK_EXTRA = 62    # cycles charged while it runs (peripheral bus, measured D-side stalls)
-CUR_ROW = 63        # region row offset (REGION_TABLE + r * REGION_STRIDE) of the block, -1: none
-CUR_INDEX = 64      # halfword index of its start in that region
-# D-cache and data-side memory (simulator/dcache.py)
-DC_MODE = 65        # DC_OFF | DC_ESTIMATE | DC_WARM | DC_MEASURE
-DC_ENABLED = 66     # SCB CCR.DC
-DC_TAGS = 67        # pointer: int64[sets * ways] line numbers (-1 invalid)
-DC_STAMPS = 68      # pointer: int64[sets * ways] last use (LRU)
-DC_DIRTY = 69       # pointer: int64[sets * ways]
-DC_SETS = 70
-DC_WAYS = 71
-DC_CLOCK = 72       # access counter for the LRU stamps
-DC_HITS = 73        # measured accesses that hit
-DC_MISSES = 74      # measured accesses that missed (line fills)
-DC_WRITEBACKS = 75  # dirty lines written back on eviction (measured)
-DC_UNCACHED = 76    # measured accesses that went to memory uncached (D-cache off)
-STALL_DCACHE = 77   # measured cycles: line fills and write-backs
-STALL_DMEM = 78     # measured cycles: uncached accesses to AXI/D2/D3 SRAM and flash
-STALL_DEST = 79     # estimated D-side cycles charged outside measured windows
-DC_FILL = 80        # [80 + kind]: line fill cycles by memory kind (MEM_FLASH .. MEM_D3)
-DC_UNC_READ = 85    # [85 + kind]: uncached read cycles by kind
-DC_UNC_WRITE = 90   # [90 + kind]: uncached write cycles by kind
-DC_WB = 95          # write-back cycles of a dirty line
-EST_FRAC = 96       # fraction (1/256 cycle) of estimated stalls carried to the next block
-DC_NEW_CODE = 97    # set (with a stop) when a block never measured runs between windows
-DC_UNALIGNED = 98   # extra cycles of an unaligned halfword/word access
-DC_UNALIGNED_N = 99 # measured unaligned accesses
-MEM_FLASH, MEM_AXI, MEM_D2, MEM_D3 = 1, 2, 3, 4
-DC_OFF, DC_ESTIMATE, DC_WARM, DC_MEASURE = 0, 1, 2, 3
-EST_SHIFT = 8       # estimates are fixed point, 1/256 cycle per block execution
-REGION_TABLE = 100  # per region: base, size, cost prefix ptr, count prefix ptr, kind,
-REGION_STRIDE = 22  # fill cycles, SP-lowering prefix ptr (0: none), block exec count ptr,
-                    # block cycles ptr (both per halfword, 0 when not profiling), end-kind
-                    # ptr (per halfword: 1 a call ends there, 2 a return), inclusive cycles,
-                    # active frames, inclusive instructions (per function entry halfword),
-                    # static stall prefix sums (operand waits, issue restrictions),
-                    # per-block I-fetch stall and mispredict cycles (profiling),
-                    # per block (start halfword): estimated D-side stall (fixed point),
-                    # measured D-side stall and executions in the current window,
-                    # per end halfword: mispredict penalty of the branch ending there,
-                    # per-block D-side stall cycles (profiling)
-END_CALL, END_RETURN = 1, 2
-MAX_REGIONS = 8
-REGION_CYCLES = REGION_TABLE + REGION_STRIDE * MAX_REGIONS   # cycles spent in each region
-STATE_SIZE = REGION_CYCLES + MAX_REGIONS
-KIND_TCM, KIND_CACHEABLE = 0, 1
+from . import native_layout
+from .native_layout import *  # noqa: F403  (the slot names are this layer's vocabulary)
+
+_LAYOUT = "1dbdd4474e16"       # native_layout.FINGERPRINT this file's compiled hooks were built for
+native_layout.check(_LAYOUT, __name__)
+UC_SP = 12          # UC_ARM_REG_SP (a Unicorn register id, not a slot)
 
 
 @intrinsic
@@ -232,7 +125,7 @@ def _branch(st, a):
         st[BR_PREDICTED] += 1
         return 0
     st[BR_MISPREDICTED] += 1
-    pen = _at_end(st, prev, 20)                    # the branch's own penalty (6 or 8)
+    pen = _at_end(st, prev, R_PENALTY)                    # the branch's own penalty (6 or 8)
     if pen == 0:
         pen = st[BP_PENALTY]
     st[STALL_BRANCH] += pen
@@ -245,22 +138,23 @@ def _at_end(st, end, which):
     instruction that ends at ``end`` (0: no region or no table there)."""
     for r in range(st[N_REGIONS]):
         o = REGION_TABLE + r * REGION_STRIDE
-        base = st[o]
-        if end > base and end <= base + st[o + 1]:
+        base = st[o + R_BASE]
+        if end > base and end <= base + st[o + R_SIZE]:
             if st[o + which] == 0:
                 return 0
-            return carray(_i64_ptr(st[o + which]), (st[o + 1] >> 1) + 1)[(end - base) >> 1]
+            return carray(_i64_ptr(st[o + which]), (st[o + R_SIZE] >> 1) + 1)[(end - base) >> 1]
     return 0
 
 
 @njit(cache=True)
 def _frame_slot(st, addr, which):
-    """Pointer array ``which`` (o+10..12) of the region holding addr, and addr's index."""
+    """Pointer array in column ``which`` (R_INCL_CYCLES, R_ACTIVE, R_INCL_INSNS) of the region
+    holding addr, and addr's index."""
     for r in range(st[N_REGIONS]):
         o = REGION_TABLE + r * REGION_STRIDE
-        base = st[o]
-        if addr >= base and addr < base + st[o + 1] and st[o + which] != 0:
-            return carray(_i64_ptr(st[o + which]), (st[o + 1] >> 1) + 1), (addr - base) >> 1
+        base = st[o + R_BASE]
+        if addr >= base and addr < base + st[o + R_SIZE] and st[o + which] != 0:
+            return carray(_i64_ptr(st[o + which]), (st[o + R_SIZE] >> 1) + 1), (addr - base) >> 1
     return carray(_i64_ptr(st[SS_RET_PTR]), 1), -1
 
 
@@ -273,15 +167,15 @@ def _pop_frame(st):
     exc = carray(_i64_ptr(st[SS_EXC_PTR]), st[SS_MAX])
     slp = carray(_i64_ptr(st[SS_SLP_PTR]), st[SS_MAX])
     c = callee[k]
-    act, i = _frame_slot(st, c, 11)
+    act, i = _frame_slot(st, c, R_ACTIVE)
     if i >= 0:
         act[i] -= 1
         if act[i] == 0:                     # outermost activation: recursion counted once
-            incl, _ = _frame_slot(st, c, 10)
+            incl, _ = _frame_slot(st, c, R_INCL_CYCLES)
             # time spent in interrupt handlers meanwhile is theirs, not this function's
             incl[i] += (st[CYCLES] - cyc[k] - (st[EXC_TOTAL] - exc[k])
                         - (st[SLEEP_TOTAL] - slp[k]))    # CPU cycles: not asleep
-            inci, _ = _frame_slot(st, c, 12)
+            inci, _ = _frame_slot(st, c, R_INCL_INSNS)
             inci[i] += st[INSNS] - ins[k]
     st[SS_DEPTH] = k
 
@@ -294,7 +188,7 @@ def _shadow(st, a):
     prev_end = st[LAST_END]
     if prev_end < 0:
         return
-    kind = _at_end(st, prev_end, 9)
+    kind = _at_end(st, prev_end, R_END_KIND)
     if kind == END_CALL:
         if a == prev_end:                   # a conditional call not taken
             return
@@ -309,7 +203,7 @@ def _shadow(st, a):
         carray(_i64_ptr(st[SS_EXC_PTR]), st[SS_MAX])[d] = st[EXC_TOTAL]
         carray(_i64_ptr(st[SS_SLP_PTR]), st[SS_MAX])[d] = st[SLEEP_TOTAL]
         st[SS_DEPTH] = d + 1
-        act, i = _frame_slot(st, a, 11)
+        act, i = _frame_slot(st, a, R_ACTIVE)
         if i >= 0:
             act[i] += 1
     elif kind == END_RETURN:
@@ -391,27 +285,27 @@ def _block_hook(uc, address, size, user_data):
     found = False
     for r in range(st[N_REGIONS]):
         o = REGION_TABLE + r * REGION_STRIDE
-        base = st[o]
-        if a >= base and a + size <= base + st[o + 1]:
+        base = st[o + R_BASE]
+        if a >= base and a + size <= base + st[o + R_SIZE]:
             i0 = (a - base) >> 1
             i1 = (a + size - base) >> 1
-            cost = carray(_i64_ptr(st[o + 2]), i1 + 1)
-            count = carray(_i64_ptr(st[o + 3]), i1 + 1)
+            cost = carray(_i64_ptr(st[o + R_COST]), i1 + 1)
+            count = carray(_i64_ptr(st[o + R_COUNT]), i1 + 1)
             c = cost[i1] - cost[i0]
-            if st[o + 13] != 0:
-                dep = carray(_i64_ptr(st[o + 13]), i1 + 1)
-                iss = carray(_i64_ptr(st[o + 14]), i1 + 1)
+            if st[o + R_DEP] != 0:
+                dep = carray(_i64_ptr(st[o + R_DEP]), i1 + 1)
+                iss = carray(_i64_ptr(st[o + R_ISSUE]), i1 + 1)
                 st[STALL_DEP] += dep[i1] - dep[i0]
                 st[STALL_ISSUE] += iss[i1] - iss[i0]
-            if st[SP_LIMIT] != 0 and st[o + 6] != 0:
-                spd = carray(_i64_ptr(st[o + 6]), i1 + 1)
+            if st[SP_LIMIT] != 0 and st[o + R_SP_LOWER] != 0:
+                spd = carray(_i64_ptr(st[o + R_SP_LOWER]), i1 + 1)
                 if spd[i1] != spd[i0]:
                     st[SP_CHECK] = 1
                     st[PREV_BLOCK] = a
             fs = 0
             bp = 0
-            if st[DYNAMIC_ON] != 0 and st[o + 4] == KIND_CACHEABLE:
-                fs = _fetch_stall(st, a, size, st[o + 5])
+            if st[DYNAMIC_ON] != 0 and st[o + R_KIND] == KIND_CACHEABLE:
+                fs = _fetch_stall(st, a, size, st[o + R_FILL])
             if st[DYNAMIC_ON] != 0:
                 bp = _branch(st, a)
             pre = fs + bp
@@ -419,9 +313,9 @@ def _block_hook(uc, address, size, user_data):
             st[CUR_INDEX] = i0
             mode = st[DC_MODE]
             if mode == DC_MEASURE:
-                carray(_i64_ptr(st[o + 19]), i1 + 1)[i0] += 1
+                carray(_i64_ptr(st[o + R_WINDOW_EXECS]), i1 + 1)[i0] += 1
             elif mode != DC_OFF:
-                e = carray(_i64_ptr(st[o + 17]), i1 + 1)[i0]
+                e = carray(_i64_ptr(st[o + R_DSIDE_EST]), i1 + 1)[i0]
                 if e < 0:                   # never measured: ask for a window now
                     if mode == DC_ESTIMATE and st[DC_NEW_CODE] == 0:
                         st[DC_NEW_CODE] = 1
@@ -433,7 +327,7 @@ def _block_hook(uc, address, size, user_data):
                     st[STALL_DEST] += extra
                     pre += extra
                     if extra != 0 and st[PROFILE_ON] != 0:
-                        carray(_i64_ptr(st[o + 21]), i1 + 1)[i0] += extra
+                        carray(_i64_ptr(st[o + R_DSIDE_PROFILE]), i1 + 1)[i0] += extra
             st[BLOCK_PRE] = pre
             st[BLOCK_EXTRA] = 0
             c += pre
@@ -441,14 +335,14 @@ def _block_hook(uc, address, size, user_data):
             st[REGION_CYCLES + r] += c
             st[INSNS] += count[i1] - count[i0]
             if st[PROFILE_ON] != 0:
-                execs = carray(_i64_ptr(st[o + 7]), i1 + 1)
-                cycles = carray(_i64_ptr(st[o + 8]), i1 + 1)
+                execs = carray(_i64_ptr(st[o + R_EXECS]), i1 + 1)
+                cycles = carray(_i64_ptr(st[o + R_BLOCK_CYCLES]), i1 + 1)
                 execs[i0] += 1
                 cycles[i0] += c
                 if fs != 0:
-                    carray(_i64_ptr(st[o + 15]), i1 + 1)[i0] += fs
+                    carray(_i64_ptr(st[o + R_FETCH_STALL]), i1 + 1)[i0] += fs
                 if bp != 0:
-                    carray(_i64_ptr(st[o + 16]), i1 + 1)[i0] += bp
+                    carray(_i64_ptr(st[o + R_MISPREDICT]), i1 + 1)[i0] += bp
             found = True
             break
     if st[DYNAMIC_ON] != 0:
@@ -531,18 +425,18 @@ class NativeCounter:
                 raise ValueError("prefix tables must be contiguous int64")
         self._regions.append(region)  # keeps the arrays alive
         o = REGION_TABLE + REGION_STRIDE * (len(self._regions) - 1)
-        self.state[o] = region.base
-        self.state[o + 1] = region.size
-        self.state[o + 2] = region.cost_prefix.ctypes.data
-        self.state[o + 3] = region.count_prefix.ctypes.data
-        self.state[o + 4] = KIND_CACHEABLE if region.cacheable else KIND_TCM
+        self.state[o + R_BASE] = region.base
+        self.state[o + R_SIZE] = region.size
+        self.state[o + R_COST] = region.cost_prefix.ctypes.data
+        self.state[o + R_COUNT] = region.count_prefix.ctypes.data
+        self.state[o + R_KIND] = KIND_CACHEABLE if region.cacheable else KIND_TCM
         if region.sp_lower_prefix is not None:
-            self.state[o + 6] = region.sp_lower_prefix.ctypes.data
+            self.state[o + R_SP_LOWER] = region.sp_lower_prefix.ctypes.data
         if region.dep_prefix is not None and region.issue_prefix is not None:
-            self.state[o + 13] = region.dep_prefix.ctypes.data
-            self.state[o + 14] = region.issue_prefix.ctypes.data
+            self.state[o + R_DEP] = region.dep_prefix.ctypes.data
+            self.state[o + R_ISSUE] = region.issue_prefix.ctypes.data
         if region.penalties is not None:
-            self.state[o + 20] = region.penalties.ctypes.data
+            self.state[o + R_PENALTY] = region.penalties.ctypes.data
         self.state[N_REGIONS] = len(self._regions)
 
     def enable_dynamic(self, icache_sets: int, predictor_entries: int, penalty: int) -> None:
@@ -563,7 +457,7 @@ class NativeCounter:
 
     def set_fill_cycles(self, fill_by_kind: dict[str, int]) -> None:
         for i, r in enumerate(self._regions):
-            self.state[REGION_TABLE + REGION_STRIDE * i + 5] = fill_by_kind.get(r.kind, 0)
+            self.state[REGION_TABLE + REGION_STRIDE * i + R_FILL] = fill_by_kind.get(r.kind, 0)
 
     def set_icache(self, enabled: bool) -> None:
         self.state[IC_ENABLED] = 1 if enabled else 0
@@ -625,7 +519,7 @@ class NativeCounter:
             self._frames.append(arrs)
             o = REGION_TABLE + REGION_STRIDE * i
             for k, arr in enumerate(arrs):
-                st[o + 9 + k] = arr.ctypes.data
+                st[o + R_END_KIND + k] = arr.ctypes.data
         st[LAST_END] = -1
         st[SS_ON] = 1
 
@@ -728,11 +622,11 @@ class NativeCounter:
             dside = np.zeros(n, dtype=np.int64)
             self._profile.append((execs, cycles, fetch, mispredict, dside))
             o = REGION_TABLE + REGION_STRIDE * i
-            self.state[o + 7] = execs.ctypes.data
-            self.state[o + 8] = cycles.ctypes.data
-            self.state[o + 15] = fetch.ctypes.data
-            self.state[o + 16] = mispredict.ctypes.data
-            self.state[o + 21] = dside.ctypes.data
+            self.state[o + R_EXECS] = execs.ctypes.data
+            self.state[o + R_BLOCK_CYCLES] = cycles.ctypes.data
+            self.state[o + R_FETCH_STALL] = fetch.ctypes.data
+            self.state[o + R_MISPREDICT] = mispredict.ctypes.data
+            self.state[o + R_DSIDE_PROFILE] = dside.ctypes.data
         self._edges = np.zeros(3 * edge_entries, dtype=np.int64)
         self.state[EDGE_TABLE] = self._edges.ctypes.data
         self.state[EDGE_ENTRIES] = edge_entries
@@ -770,6 +664,26 @@ class NativeCounter:
                 "stall_issue_cycles": int(st[STALL_ISSUE])}
 
     # --- views ---------------------------------------------------------------------------
+    def lower_deadline(self, cycle: int) -> None:
+        """Stop at ``cycle`` at the latest (an event due earlier than the current deadline)."""
+        if cycle < int(self.state[DEADLINE]):
+            self.state[DEADLINE] = max(cycle, 0)
+
+    @property
+    def sleep_cycles(self) -> int:
+        """Cycles the core slept so far (``add_sleep``)."""
+        return int(self.state[SLEEP_TOTAL])
+
+    def current_block(self) -> tuple[int, int, int]:
+        """(start address, size in bytes, blocks executed so far) of the block executing now."""
+        st = self.state
+        return int(st[BLOCK_ADDR]), int(st[BLOCK_SIZE]), int(st[BLOCKS])
+
+    @property
+    def stack_minimum_block(self) -> int:
+        """The block after which the lowest SP so far was seen."""
+        return int(self.state[SP_MIN_AT])
+
     @property
     def cycles(self) -> int:
         return int(self.state[CYCLES])

@@ -8,7 +8,7 @@ import pytest
 
 from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
-from simulator.native import DC_FILL, MEM_AXI
+from simulator.native_layout import DC_FILL, MEM_AXI
 from simulator.platform import load_platform
 
 from .conftest import ROOT, build_c, run_results

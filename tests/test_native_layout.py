@@ -1,0 +1,52 @@
+"""The native state layout: named, auto-numbered, unique slots; no raw index elsewhere."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from simulator import dcache, native, native_layout
+from simulator.native_layout import _Allocator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_slots_and_columns_are_unique_and_inside_the_array():
+    slots = native_layout._slot.index
+    assert len(set(slots.values())) == len(slots)
+    assert max(slots.values()) < native_layout.STATE_SIZE
+    cols = native_layout._col.index
+    assert sorted(cols.values()) == list(range(native_layout.REGION_STRIDE))
+    end = native_layout.REGION_TABLE + native_layout.REGION_STRIDE * native_layout.MAX_REGIONS
+    assert native_layout.REGION_CYCLES == end           # the table does not overlap its neighbour
+
+
+def test_a_name_declared_twice_or_bound_to_another_index_is_refused():
+    a = _Allocator("slot")
+    first = a("X", "x")
+    with pytest.raises(ValueError, match="declared twice"):
+        a("X", "again")
+    b = a("Y", "y")
+    with pytest.raises(ValueError, match="not bound"):
+        a.verify({"X": b, "Y": first})
+
+
+def test_compiled_modules_were_written_for_this_layout():
+    # numba's cache would keep reading the old slot numbers otherwise
+    assert native._LAYOUT == dcache._LAYOUT == native_layout.FINGERPRINT
+    with pytest.raises(ImportError, match="_LAYOUT"):
+        native_layout.check("stale", "x.py")
+
+
+def test_no_raw_state_index_outside_the_native_layer():
+    native_layer = {"native.py", "native_layout.py", "dcache.py"}
+    offenders = []
+    for path in [*(ROOT / "simulator").rglob("*.py"), *(ROOT / "peripherals").rglob("*.py")]:
+        if path.name in native_layer:
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"counter\.state\[\d|\bst\[\d", line):
+                offenders.append(f"{path.relative_to(ROOT)}:{n}")
+    assert offenders == []
