@@ -127,16 +127,23 @@ def simulate(inputs: Inputs, config: Options | None = None,
     from .report import build_report, strict_failures
 
     cfg = config or Options()
+    attachments: list = []
+    latency = None
+    if inputs.audio_source is not None:
+        from .attachments.audio_feed import AudioFeed
+        from .attachments.latency import DmaBlockLatency
+        latency = DmaBlockLatency()
+        attachments += [AudioFeed(inputs.audio_source, cfg.audio_mode,
+                                  end_marker=_end_marker if inputs.transcript else None),
+                        latency]
     try:
         run_config = RunConfig(
             max_cycles=cfg.max_cycles, timeout_s=cfg.timeout_s,
             semihosting_root=cfg.semihosting_root, uart_input=inputs.uart_input,
-            echo=cfg.echo, audio=inputs.audio_source, strict=cfg.strict,
-            audio_mode=cfg.audio_mode,
-            audio_end_marker=_end_marker if inputs.transcript is not None else None,
+            echo=cfg.echo, strict=cfg.strict,
             cpu_freq_hz=cfg.cpu_freq_mhz * 1e6 if cfg.cpu_freq_mhz else None,
             profile=cfg.profile, dcache=cfg.dcache, progress=cfg.progress)
-        machine = Machine(inputs.firmware, inputs.platform, run_config)
+        machine = Machine(inputs.firmware, inputs.platform, run_config, attachments)
     except (FirmwareError, PlatformError) as exc:
         raise InputError(str(exc)) from exc
     except PowerModelError as exc:
@@ -158,7 +165,7 @@ def simulate(inputs: Inputs, config: Options | None = None,
     result = machine.run()
     extra: dict = {}
     if machine.audio is not None:
-        extra["audio"] = _audio_report(machine, result)
+        extra["audio"] = _audio_report(machine, result, latency.latencies if latency else [])
     if cfg.cpu_freq_mhz:
         ov = machine._override
         extra["clock_override"] = {
@@ -194,13 +201,12 @@ def simulate(inputs: Inputs, config: Options | None = None,
     return Run(machine, result, report, words, code)
 
 
-def _audio_report(machine, result) -> dict:
+def _audio_report(machine, result, lat: list[int]) -> dict:
     """The clip as delivered, plus real-time figures: CPU busy time against audio time, and
     the worst latency from a DMA interrupt to the core sleeping again (one block done)."""
     info = machine.audio.report()
     busy_s = sum(seg.seconds for seg in result.segments if seg.state == "run")
     duration = info.get("duration_s") or info.get("source_duration_s")
-    lat = machine.block_latencies
     info.update({
         "cpu_busy_seconds": busy_s,
         "real_time_factor": busy_s / duration if duration else None,

@@ -12,7 +12,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 from unicorn import (
@@ -31,9 +31,9 @@ from unicorn.arm_const import (
 from peripherals import model_class
 from peripherals.base import Peripheral
 
+from .attachments import Attachment, Signal
 from .code_map import CostModel, build_code_tables
 from .elf import Firmware, FirmwareError
-from .events import EventQueue, TimeQueue
 from .exceptions import (
     HFSR_DEBUGEVT, IACCVIOL, IBUSERR, IMPRECISERR, INVSTATE, NOCP, PRECISERR,
     UNALIGNED, UNDEFINSTR, DIVBYZERO, Exc, ExceptionEngine, Lockup, UnhandledFault, CFSR_NAMES,
@@ -42,6 +42,7 @@ from .access_sites import AccessLocator, decode_site
 from .native import BLOCK_ADDR, BLOCK_SIZE, BLOCKS, NativeCounter
 from .platform import Platform
 from .semihosting import Memory, Semihosting, SemihostingExit
+from .timebase import Timebase
 
 UNTIL = 0xFFFFFF00            # emu_start's stop address: never a code address on this chip
 WALL_CHECK_CYCLES = 50_000_000  # with --timeout, look at the host clock this often
@@ -83,13 +84,6 @@ class RunConfig:
     watch_stack: bool = True                 # native SP check after blocks that lower SP
 
     strict: bool = False                     # flash wait states below the table: exit 4
-    audio: object | None = None              # simulator.audio.AudioSource
-    audio_mode: str = "stream"               # stream (SAI + DMA in real time) | buffered
-    audio_sai: str = "SAI1"
-    audio_block: str = "A"
-    # sent on the console USART when the audio ends: bytes, or a function of the number of
-    # samples delivered (e.g. the aligner protocol's "S <total>" line)
-    audio_end_marker: bytes | Callable[[int], bytes] | None = None
 
 
 @dataclass
@@ -163,10 +157,7 @@ class MachineContext:
         return self.m.schedule(cycle, callback)
 
     def cancel(self, handle: int) -> None:
-        if handle < 0:
-            self.m.lp_events.cancel(handle)     # a TimeQueue handle
-        else:
-            self.m.events.cancel(handle)
+        self.m.time.cancel(handle)
 
     def now_seconds(self) -> float:
         return self.m.now_seconds()
@@ -209,20 +200,27 @@ class MachineContext:
 
 
 class Machine:
-    def __init__(self, firmware: Firmware, platform: Platform, config: RunConfig | None = None) -> None:
+    def __init__(self, firmware: Firmware, platform: Platform, config: RunConfig | None = None,
+                 attachments: Sequence[Attachment] = ()) -> None:
         self.fw = firmware
         self.platform = platform
         self.config = config or RunConfig()
-        self.events = EventQueue()         # core-domain clocks: frozen in Stop / Standby
         self._access: list | None = None      # [address, write, cycle] of the MMIO access now
-        self.lp_events = TimeQueue()       # LSE/LSI clocks (RTC): run in Stop / Standby
         self._lowpower: str | None = None  # "stop" | "standby" while the core domain is off
         self._log: list[str] = []
         self.console: dict[str, bytearray] = {"semihosting": bytearray()}
+        # what attachments subscribe to (simulator/attachments)
+        self.attachments: list[Attachment] = []
+        self.exception_entered = Signal("exception_entered")   # (number, cycle it began | None)
+        self.going_to_sleep = Signal("going_to_sleep")         # WFI/WFE executed
+        self.audio = None                  # set by an AudioFeed attachment
         self.uc = uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
         uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M7)
         # Hooks go in before any code is translated.
         self.counter = NativeCounter(uc)
+        self.time = Timebase(self.counter)
+        self.events = self.time.events
+        self.lp_events = self.time.lp_events
         self._map_memory()
         self._load_segments()
         from .memory import MemoryTracker
@@ -240,14 +238,10 @@ class Machine:
         self.peripherals: dict[str, Peripheral] = {}
         self._windows: list[tuple[int, int, Peripheral]] = []
         self._make_peripherals()
-        self.audio = None
-        if self.config.audio is not None and self.config.audio_mode == "buffered":
-            from .audio import place_in_buffer
-            self.audio = place_in_buffer(self, self.config.audio)
-        elif self.config.audio is not None:
-            from .audio import attach_audio
-            self.audio = attach_audio(self.peripherals, self.config.audio, self.config.audio_sai,
-                                      self.config.audio_block, self._on_audio_end)
+        self.engine.on_enter.append(
+            lambda n, vec, started: self.exception_entered.emit(n, started))
+        for attachment in attachments:
+            self.attach(attachment)
         self.code_tables = build_code_tables(firmware, platform, self.config.cost_model)
         self._locator = AccessLocator(self.code_tables)
         for t in self.code_tables:
@@ -299,11 +293,6 @@ class Machine:
             scb.ccr_listeners.append(self._on_ccr_traps)
         self._div_hooks: list = []
         self._unaligned_hooks: list = []
-        # DMA interrupt -> back to sleep: the latency of processing one audio block
-        self._dma_exceptions = {16 + n for w in platform.peripherals if w.model == "dma"
-                                for n in w.irqs.values()}
-        self._block_start: int | None = None
-        self.block_latencies: list[int] = []
         self._dp = _make_dp_fpu()
         self._pending_fault: tuple[int, int, int | None] | None = None
         self._mem_fault: tuple[int, int, int] | None = None   # (kind, address, size)
@@ -317,13 +306,10 @@ class Machine:
             Memory(lambda a, n: bytes(uc.mem_read(a, n)), lambda a, d: uc.mem_write(a, d)),
             self._semihost_out, self.now_seconds, self.now, lambda: self.core_hz,
             self.config.semihosting_root, heapinfo=self._heapinfo(), cmdline=firmware.path.name)
-        self.core_hz = self.ctx.clock_hz("cpu")
+        self.time.core_hz = self.ctx.clock_hz("cpu")
         rcc = self.peripherals.get("RCC")
         if rcc is not None and hasattr(rcc, "clock_listeners"):
             rcc.clock_listeners.append(self._on_clock_change)
-        self._time_base_s = 0.0
-        self._time_base_cycles = 0
-        self.sleep_cycles = 0
         self.segments: list[Segment] = []
         self._seg_start = 0
         self._seg_code: dict[int, int] = {}
@@ -340,8 +326,6 @@ class Machine:
         self._reset_requested = False
         self._mmio_count = 0
         self._wall0 = time.monotonic()
-        # a debugger (simulator.gdb.GdbServer): between_blocks(), after_cpu(), finished()
-        self.debug = None
         self._boot()
         if self.config.profile:
             self.counter.shadow_push_root(self.uc.reg_read(UC_ARM_REG_PC) & ~1)
@@ -482,43 +466,38 @@ class Machine:
         self.uc.reg_write(UC_ARM_REG_PC, pc)
 
     # --- time ----------------------------------------------------------------------------
+    # --- time (simulator/timebase.py) ------------------------------------------------------
     def now(self) -> int:
         return self.counter.cycles
 
     def now_seconds(self) -> float:
-        return self._time_base_s + (self.now() - self._time_base_cycles) / self.core_hz
+        return self.time.seconds()
+
+    @property
+    def core_hz(self) -> float:
+        return self.time.core_hz
+
+    @property
+    def sleep_cycles(self) -> int:
+        return self.time.sleep_cycles
+
+    def schedule(self, cycle: int, callback: Callable[[int], None]) -> int:
+        return self.time.schedule(cycle, callback)
 
     def schedule_seconds(self, seconds: float, callback: Callable[[float], None]) -> int:
         """An event of a clock that runs in Stop/Standby (see events.TimeQueue)."""
-        handle = self.lp_events.schedule(seconds, callback)
-        if self._lowpower is None:
-            self.counter.stop_soon()     # the run loop maps it onto a core cycle
-        return handle
+        return self.time.schedule_seconds(seconds, callback)
 
-    def _lp_cycle(self, seconds: float) -> int:
-        """The core cycle at which simulated time ``seconds`` falls, at the current clock."""
-        ahead = (seconds - self.now_seconds()) * self.core_hz
-        return self.now() + max(0, int(np.ceil(ahead - 1e-3)))
+    def _set_lowpower(self, mode: str | None) -> None:
+        """Enter ("stop" | "standby") or leave (None) a mode where the core domain is off."""
+        self._lowpower = mode
+        self.time.core_domain_on = mode is None
 
-    def _next_event_cycle(self) -> int | None:
-        """The next event of either queue, as a core cycle."""
-        nxt = self.events.next_cycle()
-        t = self.lp_events.next_time()
-        if t is not None:
-            c = self._lp_cycle(t)
-            nxt = c if nxt is None else min(nxt, c)
-        return nxt
-
-    def _run_lp_events(self) -> None:
-        """Fire the Stop-domain events due by now (while the core runs or sleeps)."""
-        horizon = self.now_seconds() + 2e-3 / self.core_hz
-        for t, callback in self.lp_events.pop_due(horizon):
-            callback(t)
-
-    def schedule(self, cycle: int, callback: Callable[[int], None]) -> int:
-        handle = self.events.schedule(cycle, callback)
-        self.counter.lower_deadline(cycle)              # the native hook stops there
-        return handle
+    # --- attachments (simulator/attachments) ----------------------------------------------
+    def attach(self, attachment: Attachment) -> None:
+        """Add an attachment: it subscribes to the machine's signals now."""
+        self.attachments.append(attachment)
+        attachment.attach(self)
 
     def _charge(self, cycles: int) -> None:
         self.counter.cycles = self.counter.cycles + cycles
@@ -627,11 +606,7 @@ class Machine:
                     self._finish(ExitReason.FAULT, 4, f"--strict: {warning}")
 
     def _on_clock_change(self) -> None:
-        hz = self.ctx.clock_hz("cpu")
-        if hz != self.core_hz:
-            self._time_base_s = self.now_seconds()
-            self._time_base_cycles = self.now()
-            self.core_hz = hz
+        self.time.set_core_hz(self.ctx.clock_hz("cpu"))
         self._close_segment()
 
     def _close_segment(self, new_state: str | None = None) -> None:
@@ -804,15 +779,6 @@ class Machine:
             self._stop_requested = True
             uc.emu_stop()
 
-    def _on_audio_end(self, cycle: int) -> None:
-        self.log(f"audio ended at cycle {cycle}")
-        marker = self.config.audio_end_marker
-        if callable(marker):
-            delivered = int(self.audio.block.source_pos) if self.audio is not None else 0
-            marker = marker(delivered)
-        if marker:
-            self.console_usart_feed(marker)
-
     def console_usart_feed(self, data: bytes) -> None:
         for p in self.peripherals.values():
             if p.params.get("console") and hasattr(p, "feed_rx"):
@@ -972,8 +938,6 @@ class Machine:
     def _dispatch(self) -> None:
         n = self.engine.preempting()
         while n is not None and self._exit is None:
-            if n in self._dma_exceptions and self._block_start is None:
-                self._block_start = self.now()
             try:
                 self.engine.take(n)
             except (Lockup, UnhandledFault) as ex:
@@ -1000,104 +964,137 @@ class Machine:
 
     # --- the run loop ---------------------------------------------------------------------
     def run(self) -> RunResult:
+        """Run until the firmware exits, faults, sleeps for good or a limit is reached.
+
+        simavr's loop: service the events due; if the core sleeps, idle to the next event;
+        else take the exceptions that can preempt and execute to the deadline. Between the
+        two, every attachment's ``before_execute`` runs: the one place where a debugger halts
+        or single-steps (simulator/attachments)."""
         cfg = self.config
         wall0 = self._wall0 = time.monotonic()
         if cfg.uart_input:
             self.console_usart_feed(cfg.uart_input)
-        next_report = wall0
+        self._next_report = wall0
         while self._exit is None:
-            if cfg.progress is not None and time.monotonic() >= next_report:
-                next_report = time.monotonic() + PROGRESS_S
-                cfg.progress(self.now_seconds())
-            now = self.now()
-            for ev in self.events.pop_due(now):
-                ev.callback(ev.cycle)
-            self._run_lp_events()
-            if self.counter.take_stack_event():
-                self.ram.on_new_stack_minimum()
-            self.ram.sample()
-            if self.config.dynamic_timing:
-                self._update_fill_cycles()
+            self._service()
             if self._reset_requested:
                 self._system_reset()
                 continue
             if self._exit is not None:
                 break
-            if self.sleeping and self._lowpower is not None:
-                self._stay_stopped()
+            if self.sleeping and not self._idle():
                 continue
-            if self.sleeping:
-                if self.engine.can_wake():
-                    self._wake()
-                else:
-                    nxt = self._next_event_cycle()
-                    if nxt is None or (cfg.max_cycles is not None and nxt >= cfg.max_cycles):
-                        if cfg.max_cycles is not None and nxt is not None:
-                            self._sleep_until(cfg.max_cycles)
-                            self._finish(ExitReason.MAX_CYCLES, 4,
-                                         f"--max-cycles {cfg.max_cycles} reached while asleep")
-                        else:
-                            self._finish(ExitReason.IDLE, 0,
-                                         "the core sleeps (WFI/WFE) and no interrupt can ever "
-                                         "wake it")
-                        break
-                    self._sleep_until(nxt)
-                    continue
             self._dispatch()
-            if self._exit is not None:
+            if self._exit is not None or self._limit_reached():
                 break
-            if cfg.max_cycles is not None and self.now() >= cfg.max_cycles:
-                self._finish(ExitReason.MAX_CYCLES, 4, f"--max-cycles {cfg.max_cycles} reached")
-                break
-            if cfg.timeout_s is not None and time.monotonic() - wall0 > cfg.timeout_s:
-                self._finish(ExitReason.TIMEOUT, 4, f"--timeout {cfg.timeout_s:g} s of host time "
-                             "reached")
-                break
-            deadline = self._next_event_cycle()
-            limits = [d for d in (deadline, cfg.max_cycles) if d is not None]
-            if self.dcache is not None:
-                active = self.active_cycles()
-                self.dcache.poll(active)
-                switch = self.dcache.next_switch(active)
-                if switch is not None:
-                    limits.append(self.now() + switch - active)
-            if cfg.timeout_s is not None or cfg.progress is not None:
-                limits.append(self.now() + WALL_CHECK_CYCLES)
-            self.counter.set_deadline(min(limits) if limits else np.iinfo(np.int64).max)
-            self._stop_requested = False
-            if self.debug is not None:
-                self.debug.between_blocks()     # may halt for gdb (no simulated time passes)
-                if self._exit is not None:
-                    break
-            pc = self.uc.reg_read(UC_ARM_REG_PC)
-            try:
-                self.uc.emu_start(pc | 1, UNTIL)
-                while self.debug is not None and self.debug.after_cpu():
-                    # stopped mid-block by a breakpoint/step: resume there, no event between
-                    self.uc.emu_start(self.uc.reg_read(UC_ARM_REG_PC) | 1, UNTIL)
-            except UcError as err:
-                self._fault_from_error(err)
-                continue
-            if self._exit is not None or self._stop_requested or self.counter.stopped_by_deadline():
-                continue
-            kind = self._stopped_at_wfx()
-            if kind == "wfe" and self.engine.event_register:
-                self.engine.event_register = False
-                continue
-            if kind is not None:
-                self._enter_sleep()
-                continue
-            pc = self.uc.reg_read(UC_ARM_REG_PC)
-            self._finish(ExitReason.LOCKUP, 4, f"the CPU stopped unexpectedly at "
-                         f"{self.fw.describe(pc)}")
-        if self.debug is not None:
-            self.debug.finished()
-        return self._result(time.monotonic() - wall0)
+            for attachment in self.attachments:
+                attachment.before_execute(self)
+            self._execute(self._deadline())
+        result = self._result(time.monotonic() - wall0)
+        for attachment in self.attachments:
+            attachment.finish(self, result)
+        return result
+
+    def _service(self) -> None:
+        """Everything due at this point between blocks: progress, both event queues, the
+        stack watch, the RAM sample, the flash/SRAM fill costs of the current clocks."""
+        cfg = self.config
+        if cfg.progress is not None and time.monotonic() >= self._next_report:
+            self._next_report = time.monotonic() + PROGRESS_S
+            cfg.progress(self.now_seconds())
+        self.time.run_due()
+        if self.counter.take_stack_event():
+            self.ram.on_new_stack_minimum()
+        self.ram.sample()
+        if cfg.dynamic_timing:
+            self._update_fill_cycles()
+
+    def _idle(self) -> bool:
+        """The core sleeps: stay in Stop/Standby, sleep to the next event, or end the run
+        when nothing can ever wake it. True when it woke up and runs now."""
+        cfg = self.config
+        if self._lowpower is not None:
+            self._stay_stopped()
+            return False
+        if self.engine.can_wake():
+            self._wake()
+            return True
+        nxt = self.time.next_event_cycle()
+        if nxt is None or (cfg.max_cycles is not None and nxt >= cfg.max_cycles):
+            if cfg.max_cycles is not None and nxt is not None:
+                self.time.sleep_until(cfg.max_cycles)
+                self._finish(ExitReason.MAX_CYCLES, 4,
+                             f"--max-cycles {cfg.max_cycles} reached while asleep")
+            else:
+                self._finish(ExitReason.IDLE, 0,
+                             "the core sleeps (WFI/WFE) and no interrupt can ever wake it")
+            return False
+        self.time.sleep_until(nxt)
+        return False
+
+    def _limit_reached(self) -> bool:
+        """--max-cycles or --timeout: finish the run and say so."""
+        cfg = self.config
+        if cfg.max_cycles is not None and self.now() >= cfg.max_cycles:
+            self._finish(ExitReason.MAX_CYCLES, 4, f"--max-cycles {cfg.max_cycles} reached")
+            return True
+        if cfg.timeout_s is not None and time.monotonic() - self._wall0 > cfg.timeout_s:
+            self._finish(ExitReason.TIMEOUT, 4, f"--timeout {cfg.timeout_s:g} s of host time "
+                         "reached")
+            return True
+        return False
+
+    def _deadline(self) -> int:
+        """The cycle the CPU must stop at: the next event, --max-cycles, the D-cache model's
+        next window switch, the next host-time check."""
+        cfg = self.config
+        limits = [d for d in (self.time.next_event_cycle(), cfg.max_cycles) if d is not None]
+        if self.dcache is not None:
+            active = self.active_cycles()
+            self.dcache.poll(active)
+            switch = self.dcache.next_switch(active)
+            if switch is not None:
+                limits.append(self.now() + switch - active)
+        if cfg.timeout_s is not None or cfg.progress is not None:
+            limits.append(self.now() + WALL_CHECK_CYCLES)
+        return min(limits) if limits else int(np.iinfo(np.int64).max)
+
+    def _execute(self, deadline: int) -> None:
+        """Run the CPU until the deadline or something it does needs the loop: an exception
+        became takeable, a fault, the firmware exits, WFI/WFE. Before it runs, every
+        attachment's ``before_execute`` (the hook point: a debugger halts here, may set a
+        one-instruction deadline or end the run); after each ``emu_start``, ``cpu_stopped``
+        (an attachment that stopped the CPU mid-block resumes it there: no event may fire
+        inside a block)."""
+        self.counter.set_deadline(deadline)
+        self._stop_requested = False
+        for attachment in self.attachments:
+            attachment.before_execute(self)
+        if self._exit is not None:
+            return
+        pc = self.uc.reg_read(UC_ARM_REG_PC)
+        try:
+            self.uc.emu_start(pc | 1, UNTIL)
+            while any([a.cpu_stopped(self) for a in self.attachments]):
+                self.uc.emu_start(self.uc.reg_read(UC_ARM_REG_PC) | 1, UNTIL)
+        except UcError as err:
+            self._fault_from_error(err)
+            return
+        if self._exit is not None or self._stop_requested or self.counter.stopped_by_deadline():
+            return
+        kind = self._stopped_at_wfx()
+        if kind == "wfe" and self.engine.event_register:
+            self.engine.event_register = False
+            return
+        if kind is not None:
+            self._enter_sleep()
+            return
+        pc = self.uc.reg_read(UC_ARM_REG_PC)
+        self._finish(ExitReason.LOCKUP, 4, f"the CPU stopped unexpectedly at "
+                     f"{self.fw.describe(pc)}")
 
     def _enter_sleep(self) -> None:
-        if self._block_start is not None:
-            self.block_latencies.append(self.now() - self._block_start)
-            self._block_start = None
+        self.going_to_sleep.emit()
         scb = self.peripherals.get("SCB")
         deep = scb is not None and bool(scb.reg("SCR") & 4)
         pwr = self.peripherals.get("PWR")
@@ -1118,7 +1115,7 @@ class Machine:
         if self.engine.can_wake():
             return          # a pending interrupt: WFI does not enter the low-power mode
         self.sleeping = True
-        self._lowpower = mode
+        self._set_lowpower(mode)
         self._lp_idle_events = 0
         self._close_segment(mode)
         if mode == "stop":
@@ -1135,7 +1132,7 @@ class Machine:
         mode = self._lowpower
         while self._exit is None:
             if mode == "stop" and self.engine.can_wake():
-                self._lowpower = None
+                self._set_lowpower(None)
                 self._wake()
                 return
             if mode == "standby" and any(getattr(p, "standby_wakeup", lambda: False)()
@@ -1147,9 +1144,7 @@ class Machine:
                 self._finish(ExitReason.IDLE, 0, f"the chip is in {mode.capitalize()} and "
                              "nothing that runs there can wake it")
                 return
-            now_s = self.now_seconds()
-            if t > now_s:
-                self._time_base_s += t - now_s       # the time jump: no core cycle passes
+            self.time.jump_to(t)                     # no core cycle passes
             for when, callback in self.lp_events.pop_due(t):
                 callback(when)
             self._lp_idle_events += 1
@@ -1159,7 +1154,7 @@ class Machine:
         (RTC, RCC_BDCR, PWR flags) is kept, SRAM and TCM contents are lost (backup SRAM kept
         only with PWR_CR2.BREN), the core boots from the reset vector with PWR_CPUCR.SBF set.
         The standby wake-up time of the power model is charged at the reset clock (HSI)."""
-        self._lowpower = None
+        self._set_lowpower(None)
         self.sleeping = False
         self._close_segment("wakeup")
         self.log("standby exit: system reset")
@@ -1207,18 +1202,12 @@ class Machine:
         except Exception:          # the power model must never break a run
             secs = 0.0
         self._seg_wake_from = left
-        self.counter.cycles = self.counter.cycles + int(round(secs * self.core_hz))
+        self.time.advance(int(round(secs * self.core_hz)))
         self._close_segment("run")
 
     def active_cycles(self) -> int:
         """Cycles the core has not spent asleep."""
         return self.now() - self.counter.sleep_cycles
-
-    def _sleep_until(self, cycle: int) -> None:
-        now = self.now()
-        if cycle > now:
-            self.sleep_cycles += cycle - now
-            self.counter.add_sleep(cycle - now)
 
     def _system_reset(self) -> None:
         self._reset_requested = False

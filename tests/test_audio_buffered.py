@@ -8,6 +8,7 @@ import zlib
 import numpy as np
 import soundfile as sf
 
+from simulator.attachments.audio_feed import AudioFeed
 from simulator.audio import AudioSource
 from simulator.cli import main
 from simulator.elf import load_firmware
@@ -24,7 +25,7 @@ def test_firmware_sees_exactly_the_rendered_clip(firmware_build, tmp_path):
     wav = tmp_path / "c.wav"
     _tone(wav, 1.2)
     m = Machine(load_firmware(firmware_build / "audio_buffered.elf"), load_platform(),
-                RunConfig(audio=AudioSource.open(wav), audio_mode="buffered"))
+                RunConfig(), [AudioFeed(AudioSource.open(wav), "buffered")])
     r = m.run()
     assert r.exit_reason == "exit" and r.exit_code == 0
     samples = np.asarray(m.audio.clip.samples, dtype=np.int16)

@@ -10,7 +10,7 @@
 
 The end of audio is signalled the way the host does it (simulator/alignment.py): an
 ``S <total_samples>`` line on the console USART when the SAI source runs dry
-(RunConfig.audio_end_marker given as a callable of the delivered sample count).
+(AudioFeed's end_marker given as a callable of the delivered sample count).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pytest
 import soundfile as sf
 
 from simulator.alignment import end_of_audio_line
+from simulator.attachments.audio_feed import AudioFeed
 from simulator.audio import AudioSource
 from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
@@ -46,10 +47,10 @@ def make_clip(path: Path, n: int, seed: int = 1) -> Path:
 
 def run_with_audio(elf: Path, wav: Path, *, send_total: bool = True, uart_input: bytes = b"",
                    max_cycles: int = 4_000_000_000) -> tuple[Machine, object]:
+    feed = AudioFeed(AudioSource.open(wav),
+                     end_marker=end_of_audio_line if send_total else None)
     m = Machine(load_firmware(elf), load_platform(),
-                RunConfig(audio=AudioSource.open(wav), uart_input=uart_input,
-                          max_cycles=max_cycles, timeout_s=600,
-                          audio_end_marker=end_of_audio_line if send_total else None))
+                RunConfig(uart_input=uart_input, max_cycles=max_cycles, timeout_s=600), [feed])
     assert m.audio is not None
     return m, m.run()
 

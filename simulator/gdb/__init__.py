@@ -14,7 +14,7 @@ DEFAULT_PORT = 3333
 def attach(machine, listener: Listener, say=None) -> GdbServer:
     """Make ``machine`` wait for a gdb client on ``listener`` before its first instruction."""
     server = GdbServer(machine, listener, say)
-    machine.debug = server
+    machine.attach(server)
     return server
 
 

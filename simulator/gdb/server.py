@@ -1,6 +1,8 @@
 """The GDB stub: execution control on the machine's run loop, and the RSP commands.
 
-How it meets the run loop (simulator/machine.py calls three methods of ``machine.debug``):
+How it meets the run loop (it is an attachment, simulator/attachments: Machine._execute calls
+``before_execute`` -> ``between_blocks``, ``cpu_stopped`` -> ``after_cpu``, and Machine.run
+``finish`` -> ``finished``):
 
 ``between_blocks()``
     The CPU is stopped at a block boundary, due events have run and pending exceptions have
@@ -42,6 +44,7 @@ from unicorn import (
 from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_XPSR
 
 from .. import native
+from ..attachments import Attachment
 from .memory import DebugMemory, DebugMemoryError
 from .rsp import INTERRUPT, Connection, Listener, unescape
 from .target import PC_INDEX, REGISTERS, XPSR_T, memory_map_xml, target_xml, xfer_slice
@@ -65,8 +68,8 @@ class Step:
     consumed: bool = False      # the instruction at origin has been reached (or preempted)
 
 
-class GdbServer:
-    """One debugging session on one machine (``machine.debug``)."""
+class GdbServer(Attachment):
+    """One debugging session on one machine (one of ``machine.attachments``)."""
 
     def __init__(self, machine, listener: Listener,
                  say: Callable[[str], None] | None = None) -> None:
@@ -93,6 +96,16 @@ class GdbServer:
         machine.counter.state[native.SKIP_BLOCK] = -1
 
     # --- the machine's three calls -----------------------------------------------------------
+    # --- the attachment interface (simulator/attachments) ----------------------------------
+    def before_execute(self, machine) -> None:
+        self.between_blocks()
+
+    def cpu_stopped(self, machine) -> bool:
+        return self.after_cpu()
+
+    def finish(self, machine, result) -> None:
+        self.finished()
+
     def between_blocks(self) -> None:
         if not self.attached:
             return

@@ -1,0 +1,43 @@
+"""The attachment interface and the signal it subscribes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+class Signal:
+    """A list of callbacks fired with the same arguments (simavr's IRQ line, without the
+    level): ``connect`` a callback, ``emit`` to call them all in connection order."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._slots: list[Callable[..., None]] = []
+
+    def connect(self, callback: Callable[..., None]) -> None:
+        self._slots.append(callback)
+
+    def emit(self, *args: Any) -> None:
+        for cb in self._slots:
+            cb(*args)
+
+    def __bool__(self) -> bool:
+        return bool(self._slots)
+
+
+class Attachment:
+    """Base class: every method is optional (the defaults do nothing)."""
+
+    def attach(self, machine) -> None:
+        """Called once by ``Machine.attach``: subscribe to the machine's signals."""
+
+    def before_execute(self, machine) -> None:
+        """Between blocks, after events and exception entry, right before the CPU runs."""
+
+    def cpu_stopped(self, machine) -> bool:
+        """The CPU stopped for no reason of the machine's: True if this attachment did it
+        (the machine then resumes execution where it stopped)."""
+        return False
+
+    def finish(self, machine, result) -> None:
+        """The run ended; ``result`` is its RunResult."""
