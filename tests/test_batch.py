@@ -220,3 +220,20 @@ def test_aggregate_distributions_are_numpy_percentiles(three_clips):
 def test_comparable_drops_only_host_figures():
     r = {"summary": {"cycles": 1}, "host": {"wall_seconds": 3.0}, "memory": {}}
     assert comparable(r) == {"summary": {"cycles": 1}, "memory": {}}
+
+
+def test_a_run_stopped_by_a_signal_is_not_stored_as_finished(three_clips):
+    fw, clips, store = three_clips
+
+    class Interrupted(FlakyEngine):
+        def run(self, specs):
+            for s, out in super().run(specs):
+                if s.clip_id == "a":
+                    out["report"]["summary"]["exit_reason"] = "interrupted"
+                yield s, out
+
+    res = run_batch(plan(fw, clips, None, RunSettings()), {c.id: c for c in clips},
+                    Interrupted({}), store)
+    a = next(r for r in res if r.spec.clip_id == "a")
+    assert (a.status, a.attempts) == ("failed", 2)
+    assert not store.report_path("a").exists()

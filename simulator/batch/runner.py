@@ -24,6 +24,9 @@ from .manifest import Clip
 from .store import Store
 
 ATTEMPTS = 2                 # a failed job is retried once
+# exit reasons that say nothing about the firmware (a signal stopped the worker's run): such a
+# job is not stored as finished
+NOT_A_RESULT = frozenset({"interrupted"})
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,9 @@ def run_batch(specs: list[JobSpec], clips: dict[str, Clip], engine, store: Store
         failed = []
         for spec, outcome in engine.run(todo):
             attempts[spec.name] += 1
+            if not isinstance(outcome, BaseException) and \
+                    outcome["report"]["summary"].get("exit_reason") in NOT_A_RESULT:
+                outcome = JobError(f"the run was {outcome['report']['summary']['exit_reason']}")
             if isinstance(outcome, BaseException):
                 errors[spec.name] = _one_line(outcome)
                 # refused input fails the same way every time: not retried

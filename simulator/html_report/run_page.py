@@ -167,14 +167,17 @@ def power_section(page: Page, report: dict[str, Any], changes: list[dict] | None
     rows = 2 if changes else 1
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.06,
                         row_heights=[0.72, 0.28][:rows])
+    vdd = e.get("vdd") or 3.3
     by_state: dict[str, list[dict]] = {}
     for p in tl:
         by_state.setdefault(p["state"], []).append(p)
     for state, pts in by_state.items():
         fig.add_bar(x=[p["t"] + p["seconds"] / 2 for p in pts], width=[p["seconds"] for p in pts],
                     y=[p["watts"] * 1e3 for p in pts], name=state,
+                    customdata=[p["watts"] / vdd * 1e3 for p in pts],
                     marker={"color": STATE_COLOURS.get(state, "#8c959f"), "line": {"width": 0}},
-                    hovertemplate=state + ": %{y:.2f} mW at %{x:.6f} s<extra></extra>",
+                    hovertemplate=state + ": %{y:.2f} mW, %{customdata:.2f} mA at "
+                                  "%{x:.6f} s<extra></extra>",
                     row=1, col=1)
     if changes:
         end = tl[-1]["t"] + tl[-1]["seconds"]
@@ -192,7 +195,8 @@ def power_section(page: Page, report: dict[str, Any], changes: list[dict] | None
                         text=text, hovertemplate="%{text} from %{x:.6f} s<extra></extra>",
                         row=2, col=1)
         fig.update_yaxes(title_text="MHz", row=2, col=1)
-    fig.update_layout(barmode="overlay", bargap=0, title="power by state, and the core clock",
+    fig.update_layout(barmode="overlay", bargap=0,
+                      title=f"power by state (current = power / {vdd:g} V), and the core clock",
                       legend={"orientation": "h", "y": -0.2})
     fig.update_yaxes(title_text="mW", row=1, col=1)
     fig.update_xaxes(title_text="simulated seconds", row=rows, col=1)
