@@ -237,3 +237,18 @@ def test_a_run_stopped_by_a_signal_is_not_stored_as_finished(three_clips):
     a = next(r for r in res if r.spec.clip_id == "a")
     assert (a.status, a.attempts) == ("failed", 2)
     assert not store.report_path("a").exists()
+
+
+def test_textgrid_reference_reads_like_the_json_one(tmp_path):
+    """A TextGrid written by our own writer and read back by praatio gives the same words."""
+    from simulator.alignment import Word, render_json, render_textgrid
+
+    words = [Word(0, "the", 0.018, 0.168, 1.0, True), Word(1, "quick", 0.168, 0.528, 0.9, True),
+             Word(2, "fox", 0.838, 1.278, 0.98, True)]
+    (tmp_path / "r.TextGrid").write_text(render_textgrid(words, 1.5))
+    (tmp_path / "r.json").write_text(render_json(words, 1.5))
+    assert load_reference(tmp_path / "r.TextGrid") == load_reference(tmp_path / "r.json") == \
+        [("the", 0.018, 0.168), ("quick", 0.168, 0.528), ("fox", 0.838, 1.278)]
+    (tmp_path / "bad.TextGrid").write_text("not a textgrid\n")
+    with pytest.raises(ReferenceError, match="not a readable TextGrid"):
+        load_reference(tmp_path / "bad.TextGrid")

@@ -66,8 +66,12 @@ class Accuracy:
 
 
 def load_reference(path: Path | str) -> list[tuple[str, float | None, float | None]]:
-    """(text, start s, end s) per word from a JSON alignment (``--alignment-out x.json``)."""
+    """(text, start s, end s) per word from a JSON alignment (``--alignment-out x.json``) or a
+    Praat TextGrid (the tier named "words", else the first interval tier; its labelled
+    intervals in order)."""
     path = Path(path)
+    if path.suffix.lower() == ".textgrid":
+        return _load_textgrid(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -90,6 +94,23 @@ def load_reference(path: Path | str) -> list[tuple[str, float | None, float | No
         out.append((str(w["text"]), None if s is None else float(s),
                     None if e is None else float(e)))
     return out
+
+
+def _load_textgrid(path: Path) -> list[tuple[str, float | None, float | None]]:
+    from praatio import textgrid
+
+    try:
+        tg = textgrid.openTextgrid(str(path), includeEmptyIntervals=False)
+    except Exception as exc:                    # praatio raises many kinds
+        text = str(exc).strip().splitlines()
+        raise ReferenceError(f"reference {path} is not a readable TextGrid"
+                             + (f": {text[0]}" if text else "")) from exc
+    tiers = [tg.getTier(n) for n in tg.tierNames]
+    intervals = [t for t in tiers if type(t).__name__ == "IntervalTier"]
+    if not intervals:
+        raise ReferenceError(f"reference {path} has no interval tier")
+    tier = next((t for t in intervals if t.name.lower() == "words"), intervals[0])
+    return [(e.label, float(e.start), float(e.end)) for e in tier.entries if e.label.strip()]
 
 
 def score(hyp_words: list[dict[str, Any]], ref: list[tuple[str, float | None, float | None]],

@@ -8,7 +8,8 @@ CSV (a header row) or JSON Lines (one object per line), chosen by the suffix (.c
   clip without one just runs);
 * ``reference`` (optional): the reference word alignment, a JSON file in the format of
   ``--alignment-out x.json`` (``{"words": [{"text", "start", "end"}, ...]}``) or a plain list
-  of such words; words without a time (null) are not scored;
+  of such words (words without a time, null, are not scored), or a Praat ``.TextGrid`` (tier
+  "words", else the first interval tier; its labelled intervals);
 * ``id`` (optional): the clip's name in reports (default: the audio file's stem, made unique).
 
 Relative paths are relative to the manifest's folder. Every problem is one line naming the

@@ -16,7 +16,7 @@ EPILOG = """\
 manifest (CSV with a header row, or JSON Lines), one clip per row:
   audio            the clip (WAV/FLAC/OGG), relative to the manifest's folder
   transcript       what is said (or transcript_file: a UTF-8 file)
-  reference        optional reference alignment (JSON, as written by --alignment-out x.json)
+  reference        optional reference alignment: JSON (as --alignment-out x.json) or .TextGrid
   id               optional name of the clip in the reports (default: the audio file's stem)
 
 output folder (--out, default batch-out/):
