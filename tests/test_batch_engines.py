@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import _model_path  # noqa: F401  (firmware/model on sys.path: espeak, metrics)
 import pytest
 from _chromium import drawn_marks, render
 
@@ -20,10 +21,8 @@ CLIPS = ["one two three", "hello world", "four five six"]
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory):
     """Clips and reference word timings made by libespeak-ng (firmware/model/espeak.py)."""
-    import soundfile as sf
-
-    import _model_path  # noqa: F401
     import espeak
+    import soundfile as sf
 
     if shutil.which("espeak-ng") is None:
         pytest.fail("espeak-ng is not installed (scripts/setup.sh installs it)")
@@ -72,8 +71,6 @@ def test_dask_local_cluster_gives_the_local_pool_reports(firmware_build, manifes
 
     # accuracy: the aligner evaluation's own metric code on the same words
     import numpy as np
-
-    import _model_path  # noqa: F401
     from metrics import BoundaryStats
 
     bs = BoundaryStats()
