@@ -6,7 +6,7 @@
 For each duration: takes enough sentences of a built-in English text to last that long when
 spoken by espeak-ng (en-us, default speed), synthesises them to a WAV, runs
 `simulate <elf> --audio <wav> --text-file <txt> --json <report>` and prints, from the report:
-  audio.real_time_factor, audio.cpu_busy_seconds (busy time at the simulated core clock,
+  audio.real_time_factor, audio.cpu_busy_s (busy time at the simulated core clock,
   400 MHz), peak RAM (memory.peak_ram_bytes), stalls, the D-cache hit rate and the share of the
   busy cycles that are D-side stalls (timing.dcache, timing.stalls.dcache_and_data_memory), and
   from the firmware's own log lines ("D <frames> <words>", "# stats ... busy_cycles=...") the
@@ -93,7 +93,7 @@ def run(elf: Path, wav: Path, txt: Path, report: Path, dcache: str | None = None
     out = {"exit": proc.returncode, "wall_s": wall,
            "duration_s": r["audio"]["duration_s"],
            "rtf": r["audio"]["real_time_factor"],
-           "busy_s": r["audio"]["cpu_busy_seconds"],
+           "busy_s": r["audio"]["cpu_busy_s"],
            "peak_ram": r["memory"]["peak_ram_bytes"],
            "stalls": r["timing"].get("stalls", {}),
            "busy_cycles": r["timing"].get("busy_cycles", 0),

@@ -23,6 +23,7 @@ EXIT_FIRMWARE_FAILED = 1
 EXIT_USAGE = 2
 EXIT_BUDGET = 3
 EXIT_FAULT = 4
+MAX_ALIGNMENT_ERRORS = 50               # protocol errors kept in report["alignment"]["errors"]
 
 
 class InputError(Exception):
@@ -124,7 +125,7 @@ def simulate(inputs: Inputs, config: Options | None = None,
     from .machine import ExitReason, Machine, RunConfig
     from .platform import PlatformError
     from .power import PowerModelError
-    from .report import build_report, strict_failures
+    from .report import build_report, check, note_truncated, strict_failures
 
     cfg = config or Options()
     attachments: list = []
@@ -178,9 +179,12 @@ def simulate(inputs: Inputs, config: Options | None = None,
         words, extra["alignment"] = _alignment(inputs.transcript, result,
                                                report_audio=extra.get("audio"))
     report = build_report(machine, result, extra, vdd=cfg.vdd)
+    if "alignment" in report:
+        note_truncated(report, "alignment.errors", report["alignment"]["error_count"],
+                       MAX_ALIGNMENT_ERRORS)
     ram_regions = {r.name for r in inputs.platform.regions if r.ram}
     failures = inputs.budget.check(report["memory"], ram_regions) if inputs.budget else []
-    energy = report["summary"].get("energy_joules")
+    energy = report["summary"].get("energy_j")
     if cfg.max_energy is not None and energy is not None and energy > cfg.max_energy:
         failures.append(f"energy {energy:.6g} J exceeds the budget of {cfg.max_energy:.6g} J")
     if failures:
@@ -198,6 +202,7 @@ def simulate(inputs: Inputs, config: Options | None = None,
     if cfg.strict and lost:
         report.setdefault("strict_failures", []).extend(lost)
         code = EXIT_FAULT
+    check(report)
     return Run(machine, result, report, words, code)
 
 
@@ -208,7 +213,7 @@ def _audio_report(machine, result, lat: list[int]) -> dict:
     busy_s = sum(seg.seconds for seg in result.segments if seg.state == "run")
     duration = info.get("duration_s") or info.get("source_duration_s")
     info.update({
-        "cpu_busy_seconds": busy_s,
+        "cpu_busy_s": busy_s,
         "real_time_factor": busy_s / duration if duration else None,
         "dma_blocks": len(lat),
         "worst_block_latency_s": max(lat) / result.core_hz if lat else None,
@@ -243,7 +248,8 @@ def _alignment(transcript, result, report_audio) -> tuple[list, dict]:
                    "confidence": w.confidence, "found": w.found} for w in words],
         "found": sum(w.found for w in words),
         "not_found": sum(not w.found for w in words),
-        "errors": parser.errors[:50],
+        "errors": parser.errors[:MAX_ALIGNMENT_ERRORS],
+        "error_count": len(parser.errors),
         "warnings": list(getattr(transcript, "warnings", [])),
     }
     return words, info

@@ -34,7 +34,7 @@ def _delta(a: float | None, b: float | None) -> tuple[float | None, float | None
 def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """Structured differences between report ``a`` (before) and ``b`` (after)."""
     rows = []
-    for key in ("cycles", "instructions", "seconds", "peak_ram_bytes", "energy_joules"):
+    for key in ("cycles", "instructions", "simulated_s", "peak_ram_bytes", "energy_j"):
         va, vb = a["summary"].get(key), b["summary"].get(key)
         d, pct = _delta(va, vb)
         rows.append({"metric": key, "a": va, "b": vb, "delta": d, "percent": pct})

@@ -9,7 +9,13 @@ from typing import Any
 
 from .machine import Machine, RunResult
 
-REPORT_VERSION = 1
+# 2: one key rule (a quantity's key ends with its SI unit symbol: _s, _hz, _j, _w, _v; sizes
+#    _bytes; counts and addresses are plain nouns), integer clocks, "truncated", "dma",
+#    "clock_periods", "simulator" (docs/report.schema.json, docs/formats.md).
+REPORT_VERSION = 2
+SCHEMA = "docs/report.schema.json"
+MAX_SEGMENTS = 1000                 # time_segments kept (the last ones)
+MAX_LOG = 2000                      # log lines kept (the first ones)
 
 
 def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | None = None,
@@ -30,48 +36,148 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
         "exit_code": result.exit_code,
         "cycles": result.cycles,
         "instructions": result.instructions,
-        "core_hz": result.core_hz,
-        "seconds": result.seconds,
+        "core_hz": int(round(result.core_hz)),
+        "simulated_s": result.seconds,
         "peak_ram_bytes": mem["peak_ram_bytes"],
-        "energy_joules": power.total_joules if power else None,
+        "energy_j": power.total_joules if power else None,
         "average_power_w": power.average_power_w if power else None,
     }
+    from . import version_info
+    truncated: dict[str, dict[str, int]] = {}
     report: dict[str, Any] = {
         "version": REPORT_VERSION,
+        "schema": SCHEMA,
+        "simulator": version_info(machine.platform),
         "firmware": str(machine.fw.path),
         "platform": {"name": machine.platform.name, "revision": machine.platform.revision,
                      "source": machine.platform.source},
         "summary": summary,
         "timing": {
             "model": machine.config.cost_model.name,
-            "note": "static pipeline model (dual issue, latencies, multi-cycle instructions) "
-                    "plus I-cache, flash wait states and branch prediction per block; the "
-                    "D-cache and data-side bus latencies are not modelled yet "
+            "note": "static pipeline model (dual issue: CPI can be below 1, latencies, "
+                    "multi-cycle instructions) plus I-cache, flash wait states and branch "
+                    "prediction per block, D-cache and data-side bus latencies "
+                    f"(--dcache {machine.config.dcache}), peripheral bus accesses "
                     "(docs/timing-model.md)",
             "busy_cycles": busy_cycles,
             "sleep_cycles": result.sleep_cycles,
             "cpi": (busy_cycles / result.instructions) if result.instructions else None,
+            "clock_periods": clock_periods(result.segments),
             **_timing_breakdown(result.timing),
         },
         "warnings": result.warnings,
-        "memory": mem,
+        "memory": _renamed(mem, {"seconds": "time_s"}),
         "diagnostic": result.diagnostic,
         "fault": result.fault,
         "console": {k: v.decode("utf-8", errors="replace") for k, v in result.console.items()},
         "exceptions_taken": {str(k): v for k, v in sorted(result.exceptions_taken.items())},
         "double_precision_emulated": result.dp_emulated,
         "unmodelled_peripheral_accesses": result.unmodelled_accesses,
-        "time_segments": [asdict(s) for s in result.segments[-1000:]],
-        "energy": power.to_dict() if power else None,
-        "host": {"wall_seconds": result.wall_seconds,
-                 "instructions_per_second": result.instructions / result.wall_seconds
+        "time_segments": [_segment(s) for s in
+                          _kept(truncated, "time_segments", result.segments, MAX_SEGMENTS,
+                                last=True)],
+        "energy": _energy(power) if power else None,
+        "host": {"wall_s": result.wall_seconds,
+                 "instructions_per_s": result.instructions / result.wall_seconds
                  if result.wall_seconds > 0 else None},
-        "log": result.log[:2000],
+        "log": _kept(truncated, "log", result.log, MAX_LOG),
         "dma": dma_losses(machine),
+        "truncated": truncated,
     }
     if extra:
         report.update(extra)
+    check(report)
     return report
+
+
+def schema_path() -> Path:
+    """docs/report.schema.json of this source tree."""
+    return Path(__file__).resolve().parent.parent / SCHEMA
+
+
+def validate(report: dict[str, Any]) -> None:
+    """Raise jsonschema.ValidationError unless ``report`` follows docs/report.schema.json
+    (needs the test dependency jsonschema)."""
+    import jsonschema
+
+    schema = json.loads(schema_path().read_text())
+    jsonschema.Draft202012Validator(schema).validate(json.loads(json.dumps(
+        report, default=_json_default)))
+
+
+def check(report: dict[str, Any]) -> None:
+    """Validate when H7SIM_VALIDATE_REPORTS is set (the test suite sets it, so every report
+    the tests produce is checked against the published schema)."""
+    import os
+    if os.environ.get("H7SIM_VALIDATE_REPORTS"):
+        validate(report)
+
+
+def _renamed(o: Any, names: dict[str, str]) -> Any:
+    """A copy of ``o`` with dict keys renamed at every depth."""
+    if isinstance(o, dict):
+        return {names.get(k, k): _renamed(v, names) for k, v in o.items()}
+    if isinstance(o, list):
+        return [_renamed(v, names) for v in o]
+    return o
+
+
+def _kept(truncated: dict, name: str, items: list, limit: int, last: bool = False) -> list:
+    """``items`` cut to ``limit`` (the first or the last ones), noted in ``truncated``."""
+    if len(items) <= limit:
+        return list(items)
+    truncated[name] = {"total": len(items), "kept": limit,
+                       "which": "last" if last else "first"}
+    return list(items[-limit:] if last else items[:limit])
+
+
+def note_truncated(report: dict[str, Any], name: str, total: int, kept: int,
+                   which: str = "first") -> None:
+    """Record that the list at ``name`` (dotted path) holds ``kept`` of ``total`` items."""
+    if total > kept:
+        report.setdefault("truncated", {})[name] = {"total": total, "kept": kept,
+                                                    "which": which}
+
+
+def _segment(seg) -> dict[str, Any]:
+    d = asdict(seg)
+    d["duration_s"] = d.pop("seconds")
+    d["core_hz"] = int(round(d["core_hz"]))
+    if d.get("hclk_hz") is not None:
+        d["hclk_hz"] = int(round(d["hclk_hz"]))
+    d["clocks_hz"] = {k: int(round(v)) for k, v in d.pop("clocks").items()}
+    return d
+
+
+def _energy(power) -> dict[str, Any]:
+    """The power model's EnergyReport under the report's key rule."""
+    d = power.to_dict()
+    return {
+        "revision": d["revision"], "vdd_v": d["vdd"], "energy_j": d["total_joules"],
+        "simulated_s": d["seconds"], "average_power_w": d["average_power_w"],
+        "by_state": {k: {"time_s": v["seconds"], "energy_j": v["joules"],
+                         "average_power_w": v.get("average_power_w"),
+                         **({"count": v["count"]} if "count" in v else {})}
+                     for k, v in d["by_state"].items()},
+        "timeline": [{"time_s": p["t"], "duration_s": p["seconds"], "power_w": p["watts"],
+                      "state": p["state"]} for p in d["timeline"]],
+        "energy_per_audio_second_j": d["energy_per_audio_second_j"],
+        "audio_s": d["audio_seconds"], "wakeups_charged": d["wakeups_charged"],
+        "notes": d["notes"],
+    }
+
+
+def clock_periods(segments) -> list[dict[str, Any]]:
+    """Cycles and time per core clock, over the whole run (all segments): the summary's
+    cycles are their sum, its simulated_s the sum of their time (Stop and Standby add time
+    without core cycles). CPI and seconds stay comparable across --cpu-freq changes."""
+    out: dict[int, dict[str, Any]] = {}
+    for s in segments:
+        hz = int(round(s.core_hz))
+        p = out.setdefault(hz, {"core_hz": hz, "cycles": 0, "time_s": 0.0})
+        p["cycles"] += s.end_cycle - s.start_cycle
+        p["time_s"] += s.seconds
+    return sorted(out.values(), key=lambda p: -p["cycles"])
 
 
 def dma_losses(machine: Machine) -> dict[str, Any]:
@@ -144,6 +250,8 @@ def write_json_atomic(path: Path | str, data: dict[str, Any]) -> None:
     """Write the JSON document with the common output rules (simulator/output.py): never a
     half-written file, ``-`` is stdout, pipes and symlinks honoured."""
     from .output import write_text
+    if "summary" in data and "version" in data:
+        check(data)
     write_text(path, json.dumps(data, indent=2, default=_json_default) + "\n")
 
 
@@ -168,7 +276,7 @@ def print_summary(report: dict[str, Any], console) -> None:
     t.add_row("cycles", f"{s['cycles']:,}  ({report['timing']['model']})")
     t.add_row("instructions", f"{s['instructions']:,}")
     t.add_row("core clock", f"{s['core_hz'] / 1e6:g} MHz")
-    t.add_row("simulated time", _fmt_seconds(s["seconds"]))
+    t.add_row("simulated time", _fmt_seconds(s["simulated_s"]))
     tm = report["timing"]
     if tm.get("icache_hit_rate") is not None or tm.get("branch_prediction_rate") is not None:
         ic = tm.get("icache_hit_rate")
@@ -193,7 +301,7 @@ def print_summary(report: dict[str, Any], console) -> None:
         rtf = au.get("real_time_factor")
         lat = au.get("worst_block_latency_s")
         t.add_row("audio", f"{au.get('duration_s', 0):.3f} s at {au.get('rate_hz')} Hz, "
-                  f"CPU busy {au['cpu_busy_seconds']:.4f} s"
+                  f"CPU busy {au['cpu_busy_s']:.4f} s"
                   + (f", real-time factor {rtf:.4f}" if rtf is not None else "")
                   + (f", worst block {lat * 1e3:.2f} ms" if lat is not None else "")
                   + f", overruns {au.get('overrun_words', 0)}")
@@ -211,20 +319,20 @@ def print_summary(report: dict[str, Any], console) -> None:
         t.add_row("heap peak", f"{mem['heap']['peak']['bytes']:,} B"
                   + (f" (last grew in {grown['where']})" if grown else ""))
     t.add_row("flash", f"{mem['flash_bytes']:,} B")
-    if s["energy_joules"] is None:
+    if s["energy_j"] is None:
         t.add_row("energy", "n/a")
     else:
         e = report["energy"]
-        parts = ", ".join(f"{k} {v['joules'] * 1e3:.3f}" for k, v in e["by_state"].items())
-        line = (f"{s['energy_joules'] * 1e3:.3f} mJ at {e['vdd']:g} V, "
+        parts = ", ".join(f"{k} {v['energy_j'] * 1e3:.3f}" for k, v in e["by_state"].items())
+        line = (f"{s['energy_j'] * 1e3:.3f} mJ at {e['vdd_v']:g} V, "
                 f"{s['average_power_w'] * 1e3:.1f} mW average ({parts} mJ)")
         if e.get("energy_per_audio_second_j") is not None:
             line += f"; {e['energy_per_audio_second_j'] * 1e3:.3f} mJ per second of audio"
         t.add_row("energy", line)
     host = report["host"]
-    if host.get("instructions_per_second"):
-        t.add_row("host speed", f"{host['instructions_per_second'] / 1e6:.1f} M instructions/s "
-                  f"({host['wall_seconds']:.2f} s)")
+    if host.get("instructions_per_s"):
+        t.add_row("host speed", f"{host['instructions_per_s'] / 1e6:.1f} M instructions/s "
+                  f"({host['wall_s']:.2f} s)")
     console.print(t)
     print_headlines(report, console)
     if report.get("diagnostic"):

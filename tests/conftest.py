@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import textwrap
@@ -15,6 +16,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# every JSON report the tests produce is validated against docs/report.schema.json
+# (simulator.report.check; subprocesses inherit it)
+os.environ["H7SIM_VALIDATE_REPORTS"] = "1"
 FIRMWARE = ROOT / "firmware"
 BUILD = FIRMWARE / "build"
 

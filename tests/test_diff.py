@@ -9,8 +9,8 @@ from simulator.diff import compare
 
 
 def _report(cycles, ram, energy, funcs=None):
-    rep = {"summary": {"cycles": cycles, "instructions": cycles, "seconds": cycles / 4e8,
-                       "peak_ram_bytes": ram, "energy_joules": energy},
+    rep = {"summary": {"cycles": cycles, "instructions": cycles, "simulated_s": cycles / 4e8,
+                       "peak_ram_bytes": ram, "energy_j": energy},
            "memory": {"regions": {"DTCM": {"peak_bytes": ram}}}}
     if funcs is not None:
         rep["profile"] = {"functions": [{"name": n, "self_cycles": c, "inclusive_cycles": c}

@@ -79,11 +79,11 @@ def test_stop_report_has_time_and_energy_per_state(stop_runs):
     rep = build_report(m, r)
     by_state = rep["energy"]["by_state"]
     stop = by_state["stop"]
-    assert stop["seconds"] == pytest.approx((STOP_WUT + 1) * 16 / LSI_HZ, abs=16 / LSI_HZ)
-    assert stop["joules"] == pytest.approx(3.3 * STOP_TABLE[(3, "on")] * 1e-3 * stop["seconds"],
+    assert stop["time_s"] == pytest.approx((STOP_WUT + 1) * 16 / LSI_HZ, abs=16 / LSI_HZ)
+    assert stop["energy_j"] == pytest.approx(3.3 * STOP_TABLE[(3, "on")] * 1e-3 * stop["time_s"],
                                            rel=0.05)
     assert by_state["wakeup"]["count"] >= 1
-    assert rep["summary"]["seconds"] == pytest.approx(sum(b["seconds"] for b in
+    assert rep["summary"]["simulated_s"] == pytest.approx(sum(b["time_s"] for b in
                                                           by_state.values()), rel=1e-6)
 
 
@@ -120,6 +120,6 @@ def test_standby_wakes_through_reset(standby_run):
     assert wake.seconds == pytest.approx(wakeup_cost("standby")[0], abs=1 / wake.core_hz)
     assert wake.core_hz == 64e6                    # the reset clock
     rep = build_report(m, r)
-    assert rep["energy"]["by_state"]["standby"]["seconds"] == pytest.approx(sb.seconds)
+    assert rep["energy"]["by_state"]["standby"]["time_s"] == pytest.approx(sb.seconds)
     # peak RAM still counts what was written before the RAM was lost (SRAM4 marker)
     assert rep["memory"]["regions"]["SRAM4"]["other_touched_bytes"] >= 4

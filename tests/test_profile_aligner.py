@@ -204,3 +204,11 @@ def test_no_audio_lost_at_400_mhz(prof):
     assert stats and stats[1] == "0"
     assert (r["dma"]["unread_halves"], r["dma"]["rewritten_halves"],
             r["dma"]["lost_interrupts"]) == (0, 0, 0)
+
+
+def test_long_lists_say_they_are_truncated(prof):
+    r = prof["report"]
+    cut = r["truncated"]["time_segments"]
+    assert len(r["time_segments"]) == cut["kept"] < cut["total"]
+    assert cut["which"] == "last"
+    assert r["time_segments"][-1]["end_cycle"] == r["summary"]["cycles"]

@@ -32,6 +32,9 @@ SUBCOMMANDS: dict[str, str] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if "--version" in argv or argv[:1] == ["-V"]:
+        print(version_text())
+        return 0
     try:
         if argv and argv[0] in SUBCOMMANDS:
             module = importlib.import_module(f".{SUBCOMMANDS[argv[0]]}", __name__)
@@ -41,3 +44,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("simulate: interrupted", file=sys.stderr)
         return 130
+
+
+def version_text(platform=None) -> str:
+    """``simulate --version``: this simulator, the Unicorn engine, Python and the platform
+    file (the JSON report records the same under ``simulator``)."""
+    from .. import version_info
+
+    v = version_info(platform)
+    lines = [f"simulate (h7sim) {v['version']}", f"unicorn {v['unicorn']}",
+             f"python {v['python']}"]
+    if v.get("platform_file"):
+        lines.append(f"platform {v.get('platform')} from {v['platform_file']}"
+                     + (f" (sha256 {v['platform_sha256'][:16]})" if v.get("platform_sha256")
+                        else ""))
+    return "\n".join(lines)

@@ -14,9 +14,9 @@ from ..diff import compare, load_report
 def _fmt(x: float | None, key: str = "") -> str:
     if x is None:
         return "-"
-    if key == "seconds":
+    if key == "simulated_s":
         return f"{x * 1e3:.4f} ms"
-    if key == "energy_joules":
+    if key == "energy_j":
         return f"{x * 1e3:.4f} mJ"
     return f"{x:,.0f}" if abs(x) >= 1 or x == 0 else f"{x:.4g}"
 

@@ -73,6 +73,8 @@ def run_parser(prog: str = "simulate", sweep: bool = False) -> argparse.Argument
                     "cycles, simulated seconds at the configured clock, peak RAM per region "
                     "and energy.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", "-V", action="store_true",
+                   help="print the simulator, Unicorn and platform file versions and exit")
     p.add_argument("firmware", type=Path, metavar="FIRMWARE.elf", help="the firmware ELF to run")
     p.add_argument("--audio", type=Path, metavar="FILE",
                    help="audio clip (WAV/FLAC/OGG) for the firmware's microphone input")

@@ -67,7 +67,7 @@ def main(argv: Sequence[str]) -> int:
     from rich.console import Console
 
     from .. import exports
-    from ..report import write_json_atomic
+    from ..report import note_truncated, write_json_atomic
 
     argv = list(argv)
     args = parser().parse_args(argv)
@@ -132,6 +132,8 @@ def main(argv: Sequence[str]) -> int:
             write_alignment(r.words, args.alignment_out, report["alignment"]["audio_duration_s"])
             written.append(str(args.alignment_out))
         report["profile"] = prof.to_dict(args.top)
+        note_truncated(report, "profile.functions", len(prof.functions), args.top)
+        note_truncated(report, "profile.loops", len(prof.loops), args.top)
         if args.json is not None:
             write_json_atomic(args.json, report)
             written.append(str(args.json))

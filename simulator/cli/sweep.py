@@ -37,28 +37,28 @@ def main(argv: Sequence[str]) -> int:
             continue
         result, report, code = r.result, r.report, r.exit_code
         busy = report["timing"]["busy_cycles"] / result.core_hz if result.core_hz else None
-        e = report["summary"]["energy_joules"]
+        e = report["summary"]["energy_j"]
         rows.append({"mhz": f, "exit_reason": result.exit_reason, "exit_code": code,
                      "vos": report["clock_override"]["vos"],
                      "flash_wait_states": report["clock_override"]["flash_wait_states"],
-                     "seconds": result.seconds, "busy_seconds": busy,
+                     "simulated_s": result.seconds, "busy_s": busy,
                      "average_power_w": report["summary"].get("average_power_w"),
-                     "energy_joules": e, "cycles": result.cycles})
+                     "energy_j": e, "cycles": result.cycles})
         worst = max(worst, code)
     table = Table(title=f"{args.firmware.name}: clock sweep", title_justify="left")
     for col in ("MHz", "VOS", "WS", "busy", "run time", "avg power", "energy", "exit"):
         table.add_column(col, justify="right")
-    best = min((r for r in rows if r.get("energy_joules") is not None),
-               key=lambda r: r["energy_joules"], default=None)
+    best = min((r for r in rows if r.get("energy_j") is not None),
+               key=lambda r: r["energy_j"], default=None)
     for r in rows:
         if "error" in r:
             table.add_row(f"{r['mhz']:g}", "-", "-", "-", "-", "-", "-", r["error"][:40])
             continue
         mark = " *" if r is best else ""
         table.add_row(f"{r['mhz']:g}", str(r["vos"]), str(r["flash_wait_states"]),
-                      _ms(r["busy_seconds"]), _ms(r["seconds"]),
+                      _ms(r["busy_s"]), _ms(r["simulated_s"]),
                       f"{r['average_power_w'] * 1e3:.1f} mW" if r["average_power_w"] else "-",
-                      f"{r['energy_joules'] * 1e3:.4f} mJ{mark}" if r["energy_joules"] else "-",
+                      f"{r['energy_j'] * 1e3:.4f} mJ{mark}" if r["energy_j"] else "-",
                       r["exit_reason"])
     Console().print(table)
     if best is not None:
