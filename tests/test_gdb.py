@@ -109,8 +109,8 @@ def run_gdb(elf: Path, port: int, commands: list[str]) -> str:
 def summary_and_timing(path: Path) -> tuple[dict, dict]:
     rep = json.loads(path.read_text())
     s = rep["summary"]
-    keep = ("exit_reason", "exit_code", "cycles", "instructions", "seconds", "peak_ram_bytes",
-            "energy_joules")
+    keep = ("exit_reason", "exit_code", "cycles", "instructions", "simulated_s", "peak_ram_bytes",
+            "energy_j")
     return {k: s[k] for k in keep}, rep["timing"]
 
 
