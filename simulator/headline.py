@@ -53,11 +53,11 @@ def fmt_joules(j: float | None) -> str:
 def busy_seconds(report: dict[str, Any]) -> float | None:
     """Seconds the core ran (not asleep) at the clocks it ran at."""
     au = report.get("audio") or {}
-    if au.get("cpu_busy_seconds") is not None:
-        return au["cpu_busy_seconds"]
+    if au.get("cpu_busy_s") is not None:
+        return au["cpu_busy_s"]
     by_state = (report.get("energy") or {}).get("by_state") or {}
     if "run" in by_state:
-        return by_state["run"]["seconds"]
+        return by_state["run"]["time_s"]
     tm = report.get("timing") or {}
     hz = report["summary"].get("core_hz")
     if tm.get("busy_cycles") is not None and hz:
@@ -94,9 +94,9 @@ def headlines(report: dict[str, Any]) -> list[Headline]:
     out.append(Headline("peak RAM", fmt_bytes(s.get("peak_ram_bytes")), detail, status))
 
     busy = busy_seconds(report)
-    out.append(Headline("simulated time", fmt_seconds(s.get("seconds")),
+    out.append(Headline("simulated time", fmt_seconds(s.get("simulated_s")),
                         f"at {s.get('core_hz', 0) / 1e6:g} MHz" if s.get("core_hz") else ""))
-    share = busy / s["seconds"] if busy is not None and s.get("seconds") else None
+    share = busy / s["simulated_s"] if busy is not None and s.get("simulated_s") else None
     out.append(Headline("CPU busy", fmt_seconds(busy),
                         f"{100 * share:.1f} % of the simulated time" if share is not None else ""))
     au = report.get("audio") or {}
@@ -108,14 +108,14 @@ def headlines(report: dict[str, Any]) -> list[Headline]:
             (f", {over} overrun words" if over else "")
         out.append(Headline("real-time factor", f"{rtf:.4f}", detail.strip(", "),
                             FAIL if rtf >= 1 or over else OK))
-    if s.get("energy_joules") is not None:
+    if s.get("energy_j") is not None:
         e = report.get("energy") or {}
         per_audio = e.get("energy_per_audio_second_j")
         detail = f"{s['average_power_w'] * 1e3:.1f} mW average at {e.get('vdd', 0):g} V"
         if per_audio is not None:
             detail += f"; {fmt_joules(per_audio)} per second of audio"
         energy_fail = any(b.startswith("energy") for b in budget)
-        out.append(Headline("energy", fmt_joules(s["energy_joules"]), detail,
+        out.append(Headline("energy", fmt_joules(s["energy_j"]), detail,
                             FAIL if energy_fail else INFO))
     al = report.get("alignment")
     if al and al.get("answered") is not None:

@@ -105,8 +105,8 @@ def test_reference_with_another_word_count_is_refused(tmp_path):
 def _fake_report(spec) -> dict:
     mhz = spec.mhz or 400.0
     return {"summary": {"exit_reason": "exit", "exit_code": 0, "cycles": int(mhz * 1e4),
-                        "instructions": 1, "core_hz": mhz * 1e6, "seconds": 0.01,
-                        "peak_ram_bytes": 1000, "energy_joules": 1e-3 * mhz,
+                        "instructions": 1, "core_hz": int(mhz * 1e6), "simulated_s": 0.01,
+                        "peak_ram_bytes": 1000, "energy_j": 1e-3 * mhz,
                         "average_power_w": 0.1},
             "timing": {"busy_cycles": int(mhz * 1e4)},
             "memory": {"regions": {"DTCM": {"peak_bytes": 1000, "size": 131072}}}}
@@ -218,7 +218,7 @@ def test_aggregate_distributions_are_numpy_percentiles(three_clips):
 
 
 def test_comparable_drops_only_host_figures():
-    r = {"summary": {"cycles": 1}, "host": {"wall_seconds": 3.0}, "memory": {}}
+    r = {"summary": {"cycles": 1}, "host": {"wall_s": 3.0}, "memory": {}}
     assert comparable(r) == {"summary": {"cycles": 1}, "memory": {}}
 
 

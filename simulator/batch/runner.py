@@ -168,7 +168,7 @@ def row_of(report: dict[str, Any], store: Store) -> dict[str, Any]:
     return {
         "name": b["job"], "clip": b["clip"], "mhz": b["mhz"], "status": "done",
         "exit_code": b["exit_code"], "exit_reason": s.get("exit_reason"),
-        "core_hz": s.get("core_hz"), "seconds": s.get("seconds"),
+        "core_hz": s.get("core_hz"), "simulated_s": s.get("simulated_s"),
         "busy_s": busy_seconds(report),
         "audio_s": au.get("duration_s") or au.get("source_duration_s"),
         "rtf": au.get("real_time_factor"),
@@ -176,7 +176,7 @@ def row_of(report: dict[str, Any], store: Store) -> dict[str, Any]:
         "peak_ram_bytes": s.get("peak_ram_bytes"),
         "regions": {k: v.get("peak_bytes") for k, v in regions.items()},
         "region_sizes": {k: v.get("size") for k, v in regions.items()},
-        "energy_j": s.get("energy_joules"),
+        "energy_j": s.get("energy_j"),
         "words": len(al.get("words") or []), "words_found": al.get("found"),
         "accuracy": b.get("accuracy"), "gate_failures": b.get("gate_failures") or [],
         "report": _rel(store.report_path(b["job"]), store),

@@ -22,8 +22,8 @@ def diff_page(d: dict[str, Any], a_name: str, b_name: str, a: dict[str, Any] | N
                 "A = before, B = after; green is better (fewer cycles, bytes, joules)")
     page.section("Summary", "summary")
     cards = []
-    labels = {"cycles": "cycles", "instructions": "instructions", "seconds": "simulated time",
-              "peak_ram_bytes": "peak RAM", "energy_joules": "energy"}
+    labels = {"cycles": "cycles", "instructions": "instructions", "simulated_s": "simulated time",
+              "peak_ram_bytes": "peak RAM", "energy_j": "energy"}
     for r in d["summary"]:
         if r["delta"] is None:
             continue
@@ -94,9 +94,9 @@ def _energy_states(page: Page, a: dict[str, Any], b: dict[str, Any]) -> None:
         return
     page.section("Energy by state", "energy")
     fig = go.Figure()
-    fig.add_bar(x=states, y=[(sa.get(s) or {}).get("joules", 0) * 1e3 for s in states], name="A",
+    fig.add_bar(x=states, y=[(sa.get(s) or {}).get("energy_j", 0) * 1e3 for s in states], name="A",
                 marker_color="#8c959f")
-    fig.add_bar(x=states, y=[(sb.get(s) or {}).get("joules", 0) * 1e3 for s in states], name="B",
+    fig.add_bar(x=states, y=[(sb.get(s) or {}).get("energy_j", 0) * 1e3 for s in states], name="B",
                 marker_color="#0969da")
     fig.update_layout(barmode="group", yaxis_title="mJ", title="energy by power state")
     page.figure(fig, height=340)
@@ -105,9 +105,9 @@ def _energy_states(page: Page, a: dict[str, Any], b: dict[str, Any]) -> None:
 def _val(metric: str, x: float | None) -> str:
     if x is None:
         return "-"
-    if metric == "seconds":
+    if metric == "simulated_s":
         return fmt_seconds(x)
-    if metric == "energy_joules":
+    if metric == "energy_j":
         return fmt_joules(x)
     if metric == "peak_ram_bytes":
         return f"{x:,} B ({fmt_bytes(x)})"
@@ -118,9 +118,9 @@ def _delta_text(metric: str, x: float | None) -> str:
     if x is None:
         return "-"
     sign = "+" if x > 0 else "-" if x < 0 else "±"
-    if metric == "seconds":
+    if metric == "simulated_s":
         return sign + fmt_seconds(abs(x))
-    if metric == "energy_joules":
+    if metric == "energy_j":
         return sign + fmt_joules(abs(x))
     return f"{x:+,}"
 

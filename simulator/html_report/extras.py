@@ -142,7 +142,9 @@ def power_timeline(report: dict[str, Any], segments: list[Any],
     if not e:
         return None
     try:
-        return energy(segments, e["revision"], e["vdd"], max_points=max_points).timeline
+        tl = energy(segments, e["revision"], e["vdd_v"], max_points=max_points).timeline
+        return [{"time_s": p["t"], "duration_s": p["seconds"], "power_w": p["watts"],
+                 "state": p["state"]} for p in tl]          # the report's key rule
     except PowerModelError:
         return None
 

@@ -66,7 +66,7 @@ def summary_section(page: Page, report: dict[str, Any]) -> None:
     rows = [["exit", f"{s['exit_reason']} (code {s['exit_code']})"],
             ["cycles", f"{s['cycles']:,}"], ["instructions", f"{s['instructions']:,}"],
             ["core clock", f"{s['core_hz'] / 1e6:g} MHz"],
-            ["simulated time", fmt_seconds(s["seconds"])],
+            ["simulated time", fmt_seconds(s["simulated_s"])],
             ["CPU busy", fmt_seconds(busy_seconds(report))]]
     if tm.get("cpi") is not None:
         rows.append(["CPI", f"{tm['cpi']:.3f}"])
@@ -78,8 +78,8 @@ def summary_section(page: Page, report: dict[str, Any]) -> None:
     mem = report.get("memory") or {}
     if mem.get("flash_bytes") is not None:
         rows.append(["flash", f"{mem['flash_bytes']:,} B"])
-    if s.get("energy_joules") is not None:
-        rows.append(["energy", fmt_joules(s["energy_joules"])])
+    if s.get("energy_j") is not None:
+        rows.append(["energy", fmt_joules(s["energy_j"])])
         rows.append(["average power", f"{s['average_power_w'] * 1e3:.2f} mW"])
     if report.get("clock_override"):
         co = report["clock_override"]
@@ -126,7 +126,7 @@ def ram_section(page: Page, report: dict[str, Any]) -> None:
         page.note(str(mem["overflow"]))
     tl = mem.get("timeline") or []
     if tl:
-        t = [p["seconds"] for p in tl]
+        t = [p["time_s"] for p in tl]
         stack = [p.get("stack_bytes", 0) for p in tl]
         heap = [p.get("heap_bytes", 0) for p in tl]
         peak, run = [], 0
@@ -142,7 +142,7 @@ def ram_section(page: Page, report: dict[str, Any]) -> None:
         st = mem.get("stack") or {}
         deep = st.get("deepest")
         if deep:
-            fig.add_scatter(x=[deep["seconds"]], y=[deep["bytes"]], mode="markers",
+            fig.add_scatter(x=[deep["time_s"]], y=[deep["bytes"]], mode="markers",
                             name=f"deepest: {deep['where']}", marker={"size": 10,
                                                                      "color": "#cf222e"})
         fig.update_layout(title="stack and heap over time (sampled at events)",
@@ -167,20 +167,21 @@ def power_section(page: Page, report: dict[str, Any], changes: list[dict] | None
     rows = 2 if changes else 1
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.06,
                         row_heights=[0.72, 0.28][:rows])
-    vdd = e.get("vdd") or 3.3
+    vdd = e.get("vdd_v") or 3.3
     by_state: dict[str, list[dict]] = {}
     for p in tl:
         by_state.setdefault(p["state"], []).append(p)
     for state, pts in by_state.items():
-        fig.add_bar(x=[p["t"] + p["seconds"] / 2 for p in pts], width=[p["seconds"] for p in pts],
-                    y=[p["watts"] * 1e3 for p in pts], name=state,
-                    customdata=[p["watts"] / vdd * 1e3 for p in pts],
+        fig.add_bar(x=[p["time_s"] + p["duration_s"] / 2 for p in pts],
+                    width=[p["duration_s"] for p in pts],
+                    y=[p["power_w"] * 1e3 for p in pts], name=state,
+                    customdata=[p["power_w"] / vdd * 1e3 for p in pts],
                     marker={"color": STATE_COLOURS.get(state, "#8c959f"), "line": {"width": 0}},
                     hovertemplate=state + ": %{y:.2f} mW, %{customdata:.2f} mA at "
                                   "%{x:.6f} s<extra></extra>",
                     row=1, col=1)
     if changes:
-        end = tl[-1]["t"] + tl[-1]["seconds"]
+        end = tl[-1]["time_s"] + tl[-1]["duration_s"]
         xs, ys, text = [], [], []
         for c in changes:
             xs.append(c["t"])
@@ -201,7 +202,7 @@ def power_section(page: Page, report: dict[str, Any], changes: list[dict] | None
     fig.update_yaxes(title_text="mW", row=1, col=1)
     fig.update_xaxes(title_text="simulated seconds", row=rows, col=1)
     page.figure(fig, height=460)
-    rows_t = [[state, fmt_seconds(b["seconds"]), fmt_joules(b["joules"]),
+    rows_t = [[state, fmt_seconds(b["time_s"]), fmt_joules(b["energy_j"]),
                f"{b['average_power_w'] * 1e3:.2f} mW", str(b.get("count", ""))]
               for state, b in (e.get("by_state") or {}).items()]
     page.table(["state", "time", "energy", "average power", "count"], rows_t)
@@ -221,7 +222,7 @@ def _changes_from_segments(segs: list[dict]) -> list[dict]:
             out.append({"t": t, "core_hz": s.get("core_hz") or 0, "hclk_hz": s.get("hclk_hz"),
                         "vos": s.get("vos")})
             last = key
-        t += s.get("seconds") or 0.0
+        t += s.get("duration_s") or 0.0
     return [] if len(out) <= 1 else out
 
 

@@ -19,19 +19,19 @@ def sweep_page(doc: dict[str, Any]) -> Page:
     page = Page(f"{Path(doc.get('firmware', 'firmware')).name}: clock sweep",
                 f"{len(rows)} clocks: " + ", ".join(f"{r['mhz']:g}" for r in rows) + " MHz")
     page.section("Energy and busy time against the core clock", "sweep")
-    best = min((r for r in ok if r.get("energy_joules") is not None),
-               key=lambda r: r["energy_joules"], default=None)
+    best = min((r for r in ok if r.get("energy_j") is not None),
+               key=lambda r: r["energy_j"], default=None)
     if ok:
         mhz = [r["mhz"] for r in ok]
         fig = make_subplots(specs=[[{"secondary_y": True}]])
-        fig.add_scatter(x=mhz, y=[_mj(r.get("energy_joules")) for r in ok],
+        fig.add_scatter(x=mhz, y=[_mj(r.get("energy_j")) for r in ok],
                         mode="lines+markers", name="energy per run (mJ)",
                         marker={"color": "#cf222e", "size": 9}, secondary_y=False)
-        fig.add_scatter(x=mhz, y=[_ms(r.get("busy_seconds")) for r in ok], mode="lines+markers",
+        fig.add_scatter(x=mhz, y=[_ms(r.get("busy_s")) for r in ok], mode="lines+markers",
                         name="CPU busy (ms)", marker={"color": "#0969da", "size": 9},
                         secondary_y=True)
         if best is not None:
-            fig.add_scatter(x=[best["mhz"]], y=[_mj(best["energy_joules"])], mode="markers",
+            fig.add_scatter(x=[best["mhz"]], y=[_mj(best["energy_j"])], mode="markers",
                             name=f"lowest energy: {best['mhz']:g} MHz",
                             marker={"symbol": "star", "size": 18, "color": "#bf8700"},
                             secondary_y=False)
@@ -51,9 +51,9 @@ def sweep_page(doc: dict[str, Any]) -> Page:
             table.append([f"{r['mhz']:g}", "-", "-", "-", "-", "-", "-", r["error"]])
             continue
         table.append([f"{r['mhz']:g}", str(r.get("vos")), str(r.get("flash_wait_states")),
-                      fmt_seconds(r.get("busy_seconds")), fmt_seconds(r.get("seconds")),
+                      fmt_seconds(r.get("busy_s")), fmt_seconds(r.get("simulated_s")),
                       f"{(r.get('average_power_w') or 0) * 1e3:.2f} mW",
-                      fmt_joules(r.get("energy_joules")) + (" *" if r is best else ""),
+                      fmt_joules(r.get("energy_j")) + (" *" if r is best else ""),
                       r.get("exit_reason", "")])
     page.table(["MHz", "VOS", "flash WS", "busy", "run time", "average power", "energy", "exit"],
                table, text_columns=0)
