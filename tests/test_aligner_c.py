@@ -49,6 +49,34 @@ def hann400() -> np.ndarray:
     return (0.5 - 0.5 * np.cos(2 * np.pi * n / 400)).astype(np.float32)
 
 
+def ref_logmel(s: np.ndarray, m: dict) -> np.ndarray:
+    """Log-mel f per CONTRACT.md (float64 after the float32 pre-emphasis / window)."""
+    x = s.astype(np.float32) / np.float32(32768.0)
+    y = x.copy()
+    y[1:] = x[1:] - np.float32(0.97) * x[:-1]
+    T = max(0, (len(s) - 400) // 160 + 1)
+    idx = np.arange(T)[:, None] * 160 + np.arange(400)[None, :]
+    fr = (y[idx] * hann400()).astype(np.float32)
+    P = np.abs(np.fft.rfft(fr.astype(np.float64), n=512, axis=1)) ** 2
+    W = np.zeros((m["n_mels"], 257))
+    o = 0
+    for i, (f, c) in enumerate(zip(m["mel_first"], m["mel_count"])):
+        W[i, f:f + c] = m["mel_weights"][o:o + c]
+        o += c
+    return np.log(np.maximum(P @ W.T, 1e-10))
+
+
+def ref_running_mean(f: np.ndarray, m: dict, prior: float, frames: float) -> np.ndarray:
+    """CONTRACT.md running mean in float64: mu starts at feat_mean; at frame n,
+    c = min(prior + n, frames), mu += (f - mu) / (c + 1), g = (f - mu) * inv_std."""
+    mu = m["feat_mean"].astype(np.float64).copy()
+    g = np.empty_like(f)
+    for n in range(len(f)):
+        mu += (f[n] - mu) / (min(prior + n, frames) + 1.0)
+        g[n] = (f[n] - mu) * m["feat_inv_std"].astype(np.float64)
+    return g
+
+
 def ref_features(s: np.ndarray, m: dict):
     """Front end per CONTRACT.md: float32 pre-emphasis / window, float64 FFT and mel."""
     x = s.astype(np.float32) / np.float32(32768.0)
@@ -157,6 +185,64 @@ def test_frontend_reference_module_if_present(model):
     assert np.abs(g - g_ref).max() < 2e-3
     d = np.abs(q.astype(int) - q_ref.astype(int))
     assert d.max() <= 1 and (d > 0).mean() < 0.005
+
+
+@pytest.fixture(scope="module")
+def cmn_model(tmp_path_factory) -> Path:
+    """The test model with the running mean switched on (prior 20 frames, window 100)."""
+    d = tmp_path_factory.mktemp("cmn_model")
+    src = host.TEST_MODEL.read_text()
+    tag = "0.0f, 0.0f,   /* cmn_prior, cmn_frames"
+    assert tag in src
+    (d / "model_data.c").write_text(src.replace(tag, "20.0f, 100.0f,   /* cmn_prior, cmn_frames"))
+    shutil.copy(host.TEST_MODEL.parent / "model_data.h", d / "model_data.h")
+    return d / "model_data.c"
+
+
+def test_frontend_running_mean_matches_reference(cmn_model):
+    m = host.model_params(cmn_model)
+    assert (m["cmn_prior"], m["cmn_frames"]) == (20.0, 100.0)
+    s = speechy(6.0, seed=3)
+    q, g = host.features(s, cmn_model, return_float=True)
+    rg = ref_running_mean(ref_logmel(s, m), m, 20.0, 100.0)
+    assert np.abs(g - rg).max() < 2e-3
+    v = rg / float(m["in_scale"])
+    rq = np.clip(np.trunc(v + np.where(v >= 0, 0.5, -0.5)), -127, 127)
+    d = np.abs(q.astype(int) - rq)
+    assert d.max() <= 1 and (d > 0).mean() < 0.005
+    # streaming in odd blocks gives the same running mean
+    assert np.array_equal(host.features(s, cmn_model, block=777), q)
+
+
+def test_running_mean_numpy_training_path_matches_c(cmn_model):
+    """firmware/model/features.py (the training / reference path) computes the same running mean
+    as the firmware: float features within float rounding, int8 within 1 LSB."""
+    sys.path.insert(0, str(ROOT / "firmware" / "model"))
+    F = importlib.import_module("features")
+    m = host.model_params(cmn_model)
+    s = speechy(5.0, seed=6)
+    q, g = host.features(s, cmn_model, return_float=True)
+    g_np = F.running_mean_normalise(ref_logmel(s, m).astype(np.float32), m["feat_mean"],
+                                    m["feat_inv_std"], 20.0, 100.0)
+    assert np.abs(g - g_np).max() < 2e-3
+    d = np.abs(q.astype(int) - F.quantise_input(g_np, float(m["in_scale"])).astype(int))
+    assert d.max() <= 1 and (d > 0).mean() < 0.005
+
+
+def test_running_mean_removes_level_and_microphone_colour(cmn_model):
+    """A -20 dB level change and a first-order 'microphone' filter add (almost) a constant to
+    every log-mel band; once the running mean has adapted (frames >= 300, three windows) the
+    features are those of the original recording. The static mean keeps the offset."""
+    s = speechy(8.0, seed=4).astype(np.float64)
+    coloured = 0.1 * (s - 0.6 * np.concatenate([[0.0], s[:-1]]))      # -20 dB, tilt
+    c16 = np.clip(np.round(coloured), -32768, 32767).astype(np.int16)
+    s16 = s.astype(np.int16)
+    run = [host.features(x, cmn_model).astype(int) for x in (s16, c16)]
+    stat = [host.features(x).astype(int) for x in (s16, c16)]
+    d_run = np.abs(run[0] - run[1])[300:]
+    d_stat = np.abs(stat[0] - stat[1])[300:]
+    assert np.median(d_run) <= 1 and d_run.mean() < 2.0, (np.median(d_run), d_run.mean())
+    assert d_stat.mean() > 10 * d_run.mean()
 
 
 @pytest.mark.parametrize("block", [1, 160, 1000])
@@ -402,24 +488,27 @@ def test_uninformative_stretch_forced_commit_and_band_cut(model):
     """Flat posteriors (no information) force commits at the lag limit and, with an unlimited
     beam, fill the band; results stay one per word, in order, exact away from the stretch."""
     rng = np.random.default_rng(30)
-    words = random_words(model, 60, rng)
-    z, bounds, _ = synth(model, words, rng.random(60) < 0.4, seed=30)
+    n = 120
+    words = random_words(model, n, rng)
+    z, bounds, _ = synth(model, words, rng.random(n) < 0.4, seed=30)
     # short stretch (< lag/2): the alignment recovers right after it
     s0, e0 = bounds[30][0], bounds[33][1]
     z1 = z.copy()
     z1[s0:e0] = 0
     res, st = host.align_logits(z1, words, nf_min_conf=0)
-    assert [r.word for r in res] == list(range(60))
+    assert [r.word for r in res] == list(range(n))
     for i, (r, b) in enumerate(zip(res, bounds)):
         if i < 30 or i > 33:
             assert (r.start_frame, r.end_frame) == b, i
-    # long stretch, unlimited beam: forced commits and band cuts, memory bound holds
-    s0, e0 = bounds[30][0], bounds[41][1]
+    # long stretch (> lag/2), unlimited beam: forced commits and band cuts, memory bound holds
+    half = host.sizes()["lag"] // 2
+    k = next(i for i in range(30, n) if bounds[i][1] - bounds[30][0] > half + 20)
+    s0, e0 = bounds[30][0], bounds[k][1]
     z2 = z.copy()
     z2[s0:e0] = 0
     for beam in (50.0, 1e9):
         res, st = host.align_logits(z2, words, beam=beam, nf_min_conf=0)
-        assert [r.word for r in res] == list(range(60))
+        assert [r.word for r in res] == list(range(n))
         assert st.n_forced > 0 and st.max_lag <= host.sizes()["lag"]
         assert all((r.start_frame, r.end_frame) == b for r, b in zip(res[:29], bounds[:29]))
         if beam > 1e6:

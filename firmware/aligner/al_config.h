@@ -47,16 +47,21 @@
 #define AL_VIT_BAND 256         /* W: max active states per frame, power of two */
 #endif
 #ifndef AL_VIT_LAG
-#define AL_VIT_LAG 256          /* back-pointer ring depth in frames; forced commit every LAG/2-1 */
+#define AL_VIT_LAG 768          /* back-pointer ring depth in frames; forced commit every LAG/2-1:
+                                  * 3.8 s of look-ahead before a decision is forced (256 lost the
+                                  * path on real speech: docs/alignment-results.md) */
 #endif
 #ifndef AL_VIT_LOGIT_POOL
-#define AL_VIT_LOGIT_POOL 32768 /* int8 logits kept from the last commit on (bytes) */
+#define AL_VIT_LOGIT_POOL ((AL_VIT_LAG + 8) * 64) /* int8 logits kept from the last commit on
+                                  * (bytes; >= (LAG + 8) x n_classes, the app sets exactly that) */
 #endif
 #ifndef AL_VIT_BEAM
-#define AL_VIT_BEAM 50.0f       /* default beam (nats) below the best state */
+#define AL_VIT_BEAM 200.0f      /* default beam (nats) below the best state (50 pruned the right
+                                  * path on real speech; the band cap bounds the cost anyway) */
 #endif
 #ifndef AL_NF_MIN_CONF
-#define AL_NF_MIN_CONF 5        /* default: confidence (permille) below this -> NF */
+#define AL_NF_MIN_CONF 0        /* default: confidence (permille) below this -> NF; 0 = a word
+                                  * the path went through is always placed (with its confidence) */
 #endif
 
 #define AL_UNITS_MAX (AL_MAX_PHONES + AL_MAX_WORDS + 1)

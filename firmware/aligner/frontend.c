@@ -25,6 +25,7 @@ void al_fe_reset(al_fe_t *fe)
     fe->to_next = AL_FRAME_LEN;
     fe->n_samples = 0;
     fe->n_frames = 0;
+    for (int i = 0; i < fe->m->n_mels; i++) fe->mu[i] = fe->m->feat_mean[i];
 }
 
 static float fe_buf[AL_FFT_LEN + 2];   /* FFT work buffer, in place (2056 B) */
@@ -41,7 +42,9 @@ static void fe_zero_pad(void)
 }
 
 /* fe_buf holds the windowed frame in bit-reversed order (see above) */
-static void fe_finish_frame(const al_model_t *m, int8_t *q, float *g_out, float *f_out)
+/* mu: running means (updated here) when the model asks for them, else 0; n: frame index */
+static void fe_finish_frame(const al_model_t *m, float *mu, uint32_t n, int8_t *q, float *g_out,
+                            float *f_out)
 {
     float *buf = fe_buf;
     fe_zero_pad();
@@ -90,18 +93,27 @@ static void fe_finish_frame(const al_model_t *m, int8_t *q, float *g_out, float 
     for (i = 0; i < m->n_mels; i++) if (!(mel[i] > 1e-10f)) mel[i] = 1e-10f;
     for (i = 0; i + 4 <= m->n_mels; i += 4) al_logf4(mel + i, lnm + i);
     for (; i < m->n_mels; i++) lnm[i] = al_logf_inl(mel[i]);
+    /* running mean (CONTRACT.md): one reciprocal per frame, then a multiply per band */
+    const float *mean = m->feat_mean;
+    if (mu && m->cmn_frames > 0.0f) {
+        float c = m->cmn_prior + (float)n;
+        c = c < m->cmn_frames ? c : m->cmn_frames;
+        const float a = 1.0f / (c + 1.0f);
+        for (i = 0; i < m->n_mels; i++) mu[i] = mu[i] + (lnm[i] - mu[i]) * a;
+        mean = mu;
+    }
     /* normalise and divide (the divider is iterative: two bands per step keep it busy) */
     float vq[AL_MAX_MELS];
     const float in_scale = m->in_scale;
     for (i = 0; i + 2 <= m->n_mels; i += 2) {
-        const float g0 = (lnm[i] - m->feat_mean[i]) * m->feat_inv_std[i];
-        const float g1 = (lnm[i + 1] - m->feat_mean[i + 1]) * m->feat_inv_std[i + 1];
+        const float g0 = (lnm[i] - mean[i]) * m->feat_inv_std[i];
+        const float g1 = (lnm[i + 1] - mean[i + 1]) * m->feat_inv_std[i + 1];
         vq[i] = g0 / in_scale;          /* contract: divide, not multiply by the inverse */
         vq[i + 1] = g1 / in_scale;
         if (g_out) { g_out[i] = g0; g_out[i + 1] = g1; }
     }
     for (; i < m->n_mels; i++) {
-        const float g = (lnm[i] - m->feat_mean[i]) * m->feat_inv_std[i];
+        const float g = (lnm[i] - mean[i]) * m->feat_inv_std[i];
         vq[i] = g / in_scale;
         if (g_out) g_out[i] = g;
     }
@@ -124,7 +136,7 @@ void al_fe_frame(const al_model_t *m, const float *y400, int8_t *q, float *g_out
         d[0] = y400[2 * n] * al_hann400[2 * n];
         d[1] = y400[2 * n + 1] * al_hann400[2 * n + 1];
     }
-    fe_finish_frame(m, q, g_out, f_out);
+    fe_finish_frame(m, 0, 0, q, g_out, f_out);
 }
 
 /* The windowed frame from the ring (oldest sample at r0), into fe_buf in bit-reversed order. pos
@@ -211,7 +223,7 @@ void al_fe_push(al_fe_t *fe, const int16_t *s, uint32_t n, al_fe_cb cb, void *ct
         if (to_next == 0) {
             to_next = AL_FRAME_HOP;
             fe_window(ring, pos);               /* oldest sample = first of the frame */
-            fe_finish_frame(fe->m, q, fe->dbg_g, fe->dbg_f);
+            fe_finish_frame(fe->m, fe->mu, fe->n_frames, q, fe->dbg_g, fe->dbg_f);
             fe->n_frames++;
             if (cb) cb(ctx, q);
         }

@@ -19,6 +19,7 @@ typedef struct {
     uint32_t to_next;           /* samples still missing for the next frame */
     uint32_t n_samples;         /* samples pushed so far (statistics only) */
     uint32_t n_frames;          /* frames emitted so far */
+    float mu[AL_MAX_MELS];      /* running mean of each band (model cmn_frames > 0) */
     float *dbg_g;               /* host tests: if set, normalised float features g of the last frame */
     float *dbg_f;               /* host tests: if set, log-mel f of the last frame */
 } al_fe_t;

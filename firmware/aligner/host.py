@@ -35,7 +35,8 @@ class _Model(C.Structure):
                 ("out_scale", C.c_float), ("log_prior", C.POINTER(C.c_float)),
                 ("prior_weight", C.c_float), ("hmm_states", C.POINTER(C.c_uint8)),
                 ("hmm_self_logp", C.POINTER(C.c_float)), ("hmm_next_logp", C.POINTER(C.c_float)),
-                ("frame_offset_s", C.c_float)]
+                ("frame_offset_s", C.c_float), ("cmn_prior", C.c_float),
+                ("cmn_frames", C.c_float)]
 
 
 class _Result(C.Structure):
@@ -176,7 +177,8 @@ def model_params(model_c: Path | None = None) -> dict:
                 hmm_states=arr(m.hmm_states, (nc,)).copy(),
                 hmm_self_logp=arr(m.hmm_self_logp, (nc,)).copy(),
                 hmm_next_logp=arr(m.hmm_next_logp, (nc,)).copy(),
-                frame_offset_s=float(m.frame_offset_s))
+                frame_offset_s=float(m.frame_offset_s), cmn_prior=float(m.cmn_prior),
+                cmn_frames=float(m.cmn_frames))
 
 
 def sizes(model_c: Path | None = None, dsp: bool = False) -> dict:
@@ -261,8 +263,13 @@ def _results(res, n: int) -> list[WordResult]:
     return out
 
 
+DEFAULT_BEAM = 200.0       # = AL_VIT_BEAM in al_config.h (what the firmware runs)
+DEFAULT_NF_MIN_CONF = 0    # = AL_NF_MIN_CONF
+
+
 def _set_params(lib, beam: float | None, nf_min_conf: int | None) -> None:
-    lib.alh_set_params(50.0 if beam is None else beam, 5 if nf_min_conf is None else nf_min_conf)
+    lib.alh_set_params(DEFAULT_BEAM if beam is None else beam,
+                       DEFAULT_NF_MIN_CONF if nf_min_conf is None else nf_min_conf)
 
 
 def align(samples_int16: np.ndarray, words_phone_ids: list[list[int]],

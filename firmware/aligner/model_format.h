@@ -30,6 +30,11 @@ typedef struct {
     const float    *hmm_self_logp;/* [n_classes] ln P(stay) per state */
     const float    *hmm_next_logp;/* [n_classes] ln P(advance) per state */
     float frame_offset_s;         /* time of the boundary before frame t = t * 0.010 + frame_offset_s */
+    /* running mean normalisation (CONTRACT.md): 0 = off (static feat_mean). Otherwise the mean
+     * of band i starts at feat_mean[i] and follows the utterance: at frame n,
+     * c = min(cmn_prior + n, cmn_frames), mu += (f - mu) * (1 / (c + 1)), g = (f - mu) * inv_std */
+    float cmn_prior;              /* frames the initial feat_mean counts for */
+    float cmn_frames;             /* window of the running mean (frames), 0 = off */
 } al_model_t;
 
 extern const al_model_t al_model;   /* defined in model_data.c */

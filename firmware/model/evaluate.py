@@ -12,16 +12,20 @@ import importlib.util
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 try:
-    from . import align_np, g2p, metrics, reference
+    from . import align_np, g2p, metrics, realspeech, reference
     from .corpus import load_split
 except ImportError:  # pragma: no cover
-    import align_np, g2p, metrics, reference  # type: ignore
+    import align_np  # type: ignore
+    import g2p
+    import metrics
+    import realspeech
+    import reference
     from corpus import load_split  # type: ignore[no-redef]
 
 HERE = Path(__file__).parent
@@ -116,6 +120,51 @@ def evaluate(root: Path, split: str, aligner: Aligner, limit: int | None, g2p_vo
            [(k, v.summary()) for k, v in sorted(per_variant.items())]
 
 
+def manifest_clips(path: Path, limit: int | None, concat_s: float = 0.0
+                   ) -> list[tuple[np.ndarray, list[list[int]], np.ndarray]]:
+    """(int16 audio, word phones, reference [W,2] s) per utterance of a realspeech.py manifest;
+    with concat_s > 0, consecutive utterances (with their own leading / trailing pauses) are
+    joined into clips of at least concat_s seconds (the last, shorter remainder is dropped)."""
+    import soundfile as sf
+    items = realspeech.load_manifest(path)[:limit]
+    clips, cur = [], ([], [], [])
+    dur = 0.0
+    for it in items:
+        pcm, _ = sf.read(it["wav"], dtype="int16")
+        wp = g2p.transcript_phones(it["text"], "en-us")
+        words = it["words"]
+        if it["ref"] == "pocketsphinx":
+            words, _ = realspeech.fix_ps_edges(pcm, words, None)
+        ref = np.array(words, dtype=float).reshape(-1, 2)
+        if len(ref) != len(wp):
+            continue
+        ref = np.where(ref >= 0, ref + dur, -1.0)
+        cur[0].append(pcm)
+        cur[1].extend(w.phones for w in wp)
+        cur[2].append(ref)
+        dur += len(pcm) / 16000
+        if dur >= concat_s:
+            clips.append((np.concatenate(cur[0]), cur[1], np.concatenate(cur[2])))
+            cur, dur = ([], [], []), 0.0
+    return clips
+
+
+def evaluate_manifest(path: Path, aligner: Aligner, limit: int | None, concat_s: float = 0.0
+                      ) -> list[tuple[str, dict]]:
+    """Real speech: a manifest written by realspeech.py (wav, transcript, reference words)."""
+    clips = manifest_clips(path, limit, concat_s)
+    st = metrics.BoundaryStats()
+    t0, audio_s = time.time(), 0.0
+    for pcm, phones, ref in clips:
+        st.add(ref, aligner(pcm, phones))
+        audio_s += len(pcm) / 16000
+    dt = time.time() - t0
+    print(f"# {len(clips)} clips, {audio_s / 60:.1f} min audio, {dt:.0f} s", file=sys.stderr)
+    ref_kind = realspeech.load_manifest(path)[0]["ref"]
+    name = f"{path.parent.name} ({ref_kind})" + (f", clips >= {concat_s:.0f} s" if concat_s else "")
+    return [(name, st.summary())]
+
+
 def clip_mode(wav: str, text: str, aligner: Aligner, voice: str) -> None:
     import soundfile as sf
     from scipy.signal import resample_poly
@@ -143,6 +192,11 @@ def main() -> None:
     ap.add_argument("--g2p-voice", default=None,
                     help="eSpeak voice for transcript phones (default: the clip's language)")
     ap.add_argument("--clip", nargs=2, metavar=("WAV", "TEXT"), help="align one wav + text")
+    ap.add_argument("--manifest", type=Path, nargs="*",
+                    help="real-speech manifests (realspeech.py) to score instead of --data")
+    ap.add_argument("--concat", type=float, nargs="*", default=[0.0],
+                    help="with --manifest: also join consecutive utterances into clips of at "
+                    "least this many seconds (e.g. 0 120 300: short, 2 min, 5 min)")
     ap.add_argument("--json", help="also write the summaries here")
     ap.add_argument("--seed", type=int, default=0, help="unused (evaluation is deterministic)")
     args = ap.parse_args()
@@ -150,6 +204,14 @@ def main() -> None:
     aligner, name = pick_aligner(model, args.aligner, args.beam)
     if args.clip:
         clip_mode(args.clip[0], args.clip[1], aligner, args.g2p_voice or "en-us")
+        return
+    if args.manifest:
+        rows = [r for m in args.manifest for c in args.concat
+                for r in evaluate_manifest(m, aligner, args.limit, c)]
+        print(f"Aligner: {name}; model: {args.model}; real speech\n")
+        print(metrics.format_table(rows))
+        if args.json:
+            Path(args.json).write_text(json.dumps({"aligner": name, "rows": rows}, indent=1))
         return
     rows = evaluate(Path(args.data), args.split, aligner, args.limit, args.g2p_voice)
     print(f"Aligner: {name}; model: {args.model}; split: {args.split} "

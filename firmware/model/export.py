@@ -72,6 +72,8 @@ def write_c(d: dict, out: Path, source: str) -> None:
         f"    .log_prior = log_prior, .prior_weight = {c_float(d['prior_weight'])},\n"
         "    .hmm_states = hmm_states, .hmm_self_logp = hmm_self_logp, .hmm_next_logp = hmm_next_logp,\n"
         f"    .frame_offset_s = {c_float(d['frame_offset_s'])},\n"
+        f"    .cmn_prior = {c_float(d.get('cmn_prior', 0.0))}, "
+        f".cmn_frames = {c_float(d.get('cmn_frames', 0.0))},\n"
         "};\n")
     (out / "model_data.c").write_text("".join(parts))
     (out / "model_data.h").write_text(

@@ -100,6 +100,34 @@ def normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray) -> np.ndarra
     return ((f - mean.astype(np.float32)) * inv_std.astype(np.float32)).astype(np.float32)
 
 
+def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray, prior: float,
+                           frames: float) -> np.ndarray:
+    """CONTRACT.md running mean: mu starts at mean; at frame n, c = min(prior + n, frames),
+    mu += (f[n] - mu) * (1 / (c + 1)); g[n] = (f[n] - mu) * inv_std (float32, as the C code)."""
+    if frames <= 0:
+        return normalise(f, mean, inv_std)
+    f = f.astype(np.float32)
+    mu = mean.astype(np.float32).copy()
+    inv = inv_std.astype(np.float32)
+    p, w, one = np.float32(prior), np.float32(frames), np.float32(1.0)
+    g = np.empty_like(f)
+    for n in range(len(f)):
+        c = min(p + np.float32(n), w)
+        a = one / (c + one)
+        mu = (mu + (f[n] - mu) * a).astype(np.float32)
+        g[n] = (f[n] - mu) * inv
+    return g
+
+
+def running_mean_shift(f: np.ndarray, mean: np.ndarray, prior: float, frames: float) -> np.ndarray:
+    """Training view of the running mean: f - mu_n + mean, so that the usual static
+    (x - mean) * inv_std gives the running-mean features (to float rounding)."""
+    if frames <= 0:
+        return f
+    one = np.ones_like(mean, dtype=np.float32)
+    return (running_mean_normalise(f, mean, one, prior, frames) + mean).astype(np.float32)
+
+
 def quantise_input(g: np.ndarray, in_scale: float) -> np.ndarray:
     """q = clamp(round_half_away_from_zero(g / in_scale), -127, 127) as int8 (float32 math)."""
     v = (g.astype(np.float32) / np.float32(in_scale)).astype(np.float32)

@@ -34,4 +34,6 @@ def model_dict(ck: dict) -> dict:
         "hmm_self_logp": np.asarray(ck["hmm_self_logp"], np.float32).tolist(),
         "hmm_next_logp": np.asarray(ck["hmm_next_logp"], np.float32).tolist(),
         "frame_offset_s": float(np.float32(ck["frame_offset_s"])),
+        "cmn_prior": float(np.float32(ck.get("cmn_prior", 0.0))),
+        "cmn_frames": float(np.float32(ck.get("cmn_frames", 0.0))),
     }

@@ -54,6 +54,8 @@ class Model:
     frame_offset_s: float
     phones: list[str]
     sil_class: int = 0
+    cmn_prior: float = 0.0
+    cmn_frames: float = 0.0      # 0: static normalisation (CONTRACT.md "running mean")
 
     @property
     def n_classes(self) -> int:
@@ -87,7 +89,8 @@ def model_from_dict(d: dict) -> Model:
                  float(d["prior_weight"]), np.asarray(d["hmm_states"], np.uint8),
                  np.asarray(d["hmm_self_logp"], np.float32),
                  np.asarray(d["hmm_next_logp"], np.float32), float(d["frame_offset_s"]),
-                 list(d["phones"]), int(d.get("sil_class", 0)))
+                 list(d["phones"]), int(d.get("sil_class", 0)),
+                 float(d.get("cmn_prior", 0.0)), float(d.get("cmn_frames", 0.0)))
 
 
 def load(path: Path | str = DEFAULT_MODEL) -> Model:
@@ -138,7 +141,8 @@ def run_int8(model: Model, q_in: np.ndarray) -> list[np.ndarray]:
 
 def input_int8(model: Model, pcm: np.ndarray) -> np.ndarray:
     f = F.log_mel(pcm)
-    g = F.normalise(f, model.feat_mean, model.feat_inv_std)
+    g = F.running_mean_normalise(f, model.feat_mean, model.feat_inv_std, model.cmn_prior,
+                                 model.cmn_frames)
     return F.quantise_input(g, model.in_scale)
 
 

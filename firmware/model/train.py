@@ -182,6 +182,12 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="use only the first N utterances")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--cmn-frames", type=float, default=0.0,
+                    help="running mean normalisation window in frames (0: static mean; "
+                    "CONTRACT.md); the training mean counts as --cmn-prior frames at the start")
+    ap.add_argument("--cmn-prior", type=float, default=50.0)
+    ap.add_argument("--real", nargs="*", default=[],
+                    help="extra shard directories (realspeech.py shards) added to the training set")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -191,6 +197,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     t_all = time.time()
     utts = dataset.load_utts(Path(args.data), "train", keep_audio=True, limit=args.limit)
+    for d in args.real:
+        utts += dataset.load_utts(Path(d).parent, Path(d).name, keep_audio=True)
     dev = utts[::max(1, len(utts) // args.dev_utts)][:args.dev_utts]
     dev_ids = {id(u) for u in dev}
     train = [u for u in utts if id(u) not in dev_ids]
@@ -200,6 +208,10 @@ def main() -> None:
     print(f"train {len(train)} utts {n_frames} frames ({n_frames / 360000:.2f} h), dev {len(dev)}",
           flush=True)
     mean, inv_std = dataset.feature_stats(train)
+    if args.cmn_frames > 0:       # the network sees f - running mean (what the firmware computes)
+        for u in utts:
+            u.feats = dataset.F.running_mean_shift(u.feats, mean, args.cmn_prior, args.cmn_frames)
+        _, inv_std = dataset.feature_stats(train)
     C = phones.n_classes()
     net = TDNN(specs_from_arch(args.arch, dataset.F.N_MELS, C, args.width))
     print(f"parameters: {net.n_params()}, receptive field +-{net.receptive_half()} frames", flush=True)
@@ -221,7 +233,9 @@ def main() -> None:
     log_prior = np.log((counts + 1.0) / (counts.sum() + C)).astype(np.float32)
     n_states, self_lp, next_lp = hmm.fit([u.labels for u in train], [u.seg for u in train], C)
     extra = {"log_prior": log_prior, "hmm_states": n_states, "hmm_self_logp": self_lp,
-             "hmm_next_logp": next_lp, "prior_weight": 0.0, "frame_offset_s": 0.0}
+             "hmm_next_logp": next_lp, "prior_weight": 0.0, "frame_offset_s": 0.0,
+             "cmn_prior": args.cmn_prior if args.cmn_frames > 0 else 0.0,
+             "cmn_frames": args.cmn_frames}
     ck = checkpoint(net, mean, inv_std, extra)
     model = reference.model_from_dict(modelfile.model_dict(ck))
     pw, off, summ = evaluate_alignment(model, dev, [0.0, 0.3, 0.5, 0.7, 1.0])

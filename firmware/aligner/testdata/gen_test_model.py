@@ -127,7 +127,8 @@ def main(out_dir: Path) -> None:
               f"    {f32(in_scale)}, {f32(out_scale)},",
               f"    log_prior, {f32(0.3)},",
               "    hmm_states, hmm_self_logp, hmm_next_logp,",
-              f"    {f32(0.0075)},", "};", ""]
+              f"    {f32(0.0075)},",
+              "    0.0f, 0.0f,   /* cmn_prior, cmn_frames: static normalisation */", "};", ""]
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "model_data.c").write_text("\n".join(parts))
     (out_dir / "model_data.h").write_text(

@@ -1464,4 +1464,5 @@ const al_model_t al_model = {
     log_prior, 0.30000001192092896f,
     hmm_states, hmm_self_logp, hmm_next_logp,
     0.007499999832361937f,
+    0.0f, 0.0f,   /* cmn_prior, cmn_frames: static normalisation */
 };

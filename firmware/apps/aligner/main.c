@@ -115,7 +115,8 @@ static int poll_host(uint32_t *total)
 #define AL_MODEL_N_LAYERS AL_NN_MAX_LAYERS
 #endif
 #define W_ITCM_BYTES 54280U     /* exported model: layers 1 and 4, 49 152 + 5 120 B (+ 4 + 4) */
-#define W_DTCM_BYTES 49156U     /* exported model: layer 2, 49 152 B (+ 4) */
+#define W_DTCM_BYTES 4U         /* no layer in DTCM any more: its 48 KB went to the Viterbi look-ahead
+                                 * (AL_VIT_LAG 768; docs/aligner-performance.md) */
 static uint32_t w_itcm[W_ITCM_BYTES / 4U] __attribute__((section(".itcm_noinit")));
 static uint32_t w_dtcm[(W_DTCM_BYTES + 3U) / 4U] __attribute__((section(".dtcm_noinit")));
 static al_layer_t layers_ram[AL_MODEL_N_LAYERS];

@@ -1,0 +1,393 @@
+"""Real-speech sets: build a manifest (16 kHz wav + transcript + word reference) from a corpus on disk.
+
+Nothing here is committed data: corpora are read from a path given on the command line (they are
+fetched public repositories, see docs/alignment-results.md) and the manifests and wavs are written
+outside the repository.  Two kinds of word reference:
+
+* ``maus``: the WebMAUS phone tier (MAU, SAMPA) of a voice-building repository.  MAUS does not
+  write a word tier there, so the MAUS phones are assigned to transcript words by a minimum-edit
+  alignment against the words' eSpeak phone classes (SAMPA -> class table below); a word spans
+  its first to its last MAUS phone.  Independent of our model; as good as MAUS itself.
+* ``pocketsphinx``: PocketSphinx 5 forced alignment (its en-us acoustic model and CMUdict,
+  ``Decoder.set_align_text``): word and phone segments.  Independent of our model; measured at
+  29 ms word MAE on real read speech (../../docs/alignment-results.md).
+
+A manifest is JSON lines: ``{"id", "speaker", "wav", "text", "words": [[start, end], ...],
+"ref", "phones": [[class, start, end], ...] (pocketsphinx only)}``; ``words`` has one entry per
+transcript token of ``g2p.transcript_phones`` (-1, -1 where the reference has no time).
+
+    python realspeech.py maus CORPUS_ROOT OUT_DIR            # voicebuilding_seminar_16 layout
+    python realspeech.py ps-kathleen CORPUS_ROOT OUT_DIR     # dataset-voice-kathleen layout
+    python realspeech.py ps-speechocean CORPUS_ROOT OUT_DIR --half test
+    python realspeech.py shards MANIFEST OUT_DIR [--copies 2] [--seed 0]   # training shards
+
+Training labels (``shards``) are the PocketSphinx phone segments (CMUdict pronunciations, our
+ARPAbet classes; its SIL and noise units -> sil).  Each utterance is written ``--copies`` times:
+once clean (random gain only) and otherwise through augment.random_augment (reverb, band limit,
+white / pink / babble noise, gain -20..+3 dB), seeded by (seed, utterance index, copy).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+try:
+    from . import g2p
+    from . import phones as ph
+except ImportError:  # pragma: no cover
+    import g2p  # type: ignore[no-redef]
+    import phones as ph  # type: ignore[no-redef]
+
+SR = 16000
+
+# WebMAUS SAMPA (English) -> our class names; used only to pair MAUS phones with transcript words
+SAMPA = {
+    "V": "AH", "@": "AH", "6": "ER", "3`": "ER", "9": "ER", "2:": "ER", "I": "IH", "y": "IH",
+    "i:": "IY", "i": "IY", "E": "EH", "E:": "EH", "{": "AE", "Q": "AA", "a": "AA", "a:": "AA",
+    "aI": "AY", "aU": "AW", "eI": "EY", "e:": "EY", "e": "EY", "O:": "AO", "O": "AO",
+    "@U": "OW", "o:": "OW", "o": "OW", "OI": "OY", "OY": "OY", "U": "UH", "Y": "UH",
+    "u:": "UW", "u": "UW", "y:": "UW",
+    "p": "P", "b": "B", "t": "T", "d": "D", "k": "K", "g": "G", "?": "T", "4": "D",
+    "tS": "CH", "dZ": "JH", "f": "F", "v": "V", "T": "TH", "D": "DH", "s": "S", "z": "Z",
+    "S": "SH", "Z": "ZH", "h": "HH", "h-": "HH", "C": "HH", "x": "K", "m": "M", "m=": "M",
+    "n": "N", "n=": "N", "N": "NG", "l": "L", "l=": "L", "r": "R", "R": "R", "w": "W", "j": "Y",
+}
+PAUSES = {"<p:>", "<p>", "", "<usb>", "<nib>"}
+# CMUdict / PocketSphinx phones are ARPAbet: the same names as ours (plus SIL / noise units)
+
+
+@dataclass
+class Interval:
+    start: float
+    end: float
+    label: str
+
+
+def read_textgrid_tier(path: Path, tier: str = "MAU") -> list[Interval]:
+    """Intervals of one IntervalTier of a long-format Praat TextGrid."""
+    out: list[Interval] = []
+    cur = None
+    xmin = xmax = 0.0
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        s = line.strip()
+        if s.startswith("name = "):
+            cur = s.split("=", 1)[1].strip().strip('"')
+        elif cur == tier and s.startswith("xmin = "):
+            xmin = float(s.split("=")[1])
+        elif cur == tier and s.startswith("xmax = "):
+            xmax = float(s.split("=")[1])
+        elif cur == tier and s.startswith("text = "):
+            out.append(Interval(xmin, xmax, s.split("=", 1)[1].strip().strip('"')))
+    return out
+
+
+def assign_words(seq: list[int], word_phones: list[list[int]]) -> list[int]:
+    """Word index of every phone of ``seq`` by minimum-edit alignment to the words' phones.
+
+    Substitution costs 1 (0 for the same class), insertion / deletion 1; a phone inserted
+    between two words goes to the word of its left neighbour in the alignment."""
+    ref = [c for w in word_phones for c in w]
+    owner = [i for i, w in enumerate(word_phones) for _ in w]
+    n, m = len(seq), len(ref)
+    d = np.zeros((n + 1, m + 1), np.int32)
+    d[:, 0] = np.arange(n + 1)
+    d[0, :] = np.arange(m + 1)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            d[i, j] = min(d[i - 1, j - 1] + (seq[i - 1] != ref[j - 1]), d[i - 1, j] + 1,
+                          d[i, j - 1] + 1)
+    res = [-1] * n
+    i, j = n, m
+    while i > 0:
+        if j > 0 and d[i, j] == d[i - 1, j - 1] + (seq[i - 1] != ref[j - 1]):
+            res[i - 1] = owner[j - 1]
+            i, j = i - 1, j - 1
+        elif j > 0 and d[i, j] == d[i, j - 1] + 1:
+            j -= 1
+        else:
+            res[i - 1] = owner[j - 1] if j > 0 else owner[0]
+            i -= 1
+    return res
+
+
+def maus_words(tier: list[Interval], word_phones: list[list[int]]) -> list[tuple[float, float]]:
+    """Word (start, end) from a MAUS phone tier; (-1, -1) for words without phones."""
+    segs = [iv for iv in tier if iv.label not in PAUSES and iv.label in SAMPA]
+    seq = [ph.class_id(SAMPA[iv.label]) for iv in segs]
+    own = assign_words(seq, word_phones) if seq and any(word_phones) else []
+    out = []
+    for w in range(len(word_phones)):
+        mine = [s for s, o in zip(segs, own) if o == w]
+        out.append((mine[0].start, mine[-1].end) if mine and word_phones[w] else (-1.0, -1.0))
+    return out
+
+
+def read_pcm16k(path: Path) -> np.ndarray:
+    import soundfile as sf
+    from scipy.signal import resample_poly
+    x, sr = sf.read(str(path), dtype="float64", always_2d=True)
+    x = x[:, 0]
+    if sr != SR:
+        g = int(np.gcd(int(sr), SR))
+        x = resample_poly(x, SR // g, int(sr) // g)
+    return np.round(x * 32768.0).clip(-32768, 32767).astype(np.int16)
+
+
+def write_wav(path: Path, pcm: np.ndarray) -> None:
+    import soundfile as sf
+    sf.write(str(path), pcm, SR, subtype="PCM_16")
+
+
+# ---- PocketSphinx ------------------------------------------------------------------------------
+_PS = None
+
+
+def ps_align(pcm: np.ndarray, text: str) -> tuple[list[tuple[str, float, float]],
+                                                    list[tuple[str, float, float]]] | None:
+    """PocketSphinx 5 forced alignment: (words, phones) as (label, start s, end s), or None."""
+    global _PS
+    from pocketsphinx import Decoder
+    if _PS is None:
+        _PS = Decoder(lm=None, loglevel="FATAL")
+    dec = _PS
+    words = re.sub(r"[^a-z' ]", " ", text.lower()).split()
+    if not words:
+        return None
+
+    def run() -> None:
+        dec.start_utt()
+        dec.process_raw(pcm.tobytes(), full_utt=True)
+        dec.end_utt()
+    try:
+        dec.set_align_text(" ".join(words))    # pass 1: words
+        run()
+        dec.set_alignment()                    # pass 2: phones inside those words
+        run()
+        al = dec.get_alignment()
+        if al is None:
+            return None
+        wout, pout = [], []
+        for w in al:
+            wout.append((w.name, w.start / 100.0, (w.start + w.duration) / 100.0))
+            for p in w:
+                pout.append((p.name, p.start / 100.0, (p.start + p.duration) / 100.0))
+        return wout, pout
+    except (RuntimeError, ValueError, KeyError):
+        return None
+
+
+def speech_edges(pcm: np.ndarray, floor_db: float = 35.0) -> tuple[float, float]:
+    """First and last 10 ms frame whose energy is within floor_db of the loudest and 12 dB above
+    the noise floor (10th percentile of frame energies), in seconds."""
+    x = pcm.astype(np.float64) / 32768.0
+    n = len(x) // 160
+    if n == 0:
+        return 0.0, len(x) / SR
+    e = 10 * np.log10(np.mean(x[:n * 160].reshape(n, 160) ** 2, axis=1) + 1e-12)
+    thr = max(e.max() - floor_db, np.percentile(e, 10) + 12.0)   # above the noise floor too
+    on = np.nonzero(e > thr)[0]
+    return on[0] * 0.01, (on[-1] + 1) * 0.01
+
+
+def fix_ps_edges(pcm: np.ndarray, words: list, phones: list | None) -> tuple[list, list | None]:
+    """PocketSphinx's alignment often starts the first word at 0 and ends the last at the end of
+    the file (it absorbs the leading / trailing silence): clip both to the energy edges."""
+    on, off = speech_edges(pcm)
+    w = [list(x) for x in words]
+    real = [x for x in w if x[0] >= 0]
+    if real:
+        if real[0][0] < on < real[0][1]:
+            real[0][0] = on
+        if real[-1][0] < off < real[-1][1]:
+            real[-1][1] = off
+    if phones:
+        ph_ = [list(x) for x in phones]
+        sp = [x for x in ph_ if x[0] != 0]
+        if sp and sp[0][1] < on < sp[0][2]:
+            ph_.insert(ph_.index(sp[0]), [0, sp[0][1], on])
+            sp[0][1] = on
+        if sp and sp[-1][1] < off < sp[-1][2]:
+            ph_.insert(ph_.index(sp[-1]) + 1, [0, off, sp[-1][2]])
+            sp[-1][2] = off
+        phones = ph_
+    return w, phones
+
+
+def ps_word_refs(ps_words: list[tuple[str, float, float]], tokens: list[g2p.WordPhones]
+                 ) -> list[tuple[float, float]]:
+    """Map PocketSphinx words (no <sil>) onto transcript tokens in order, by spoken words."""
+    real = [(w, s, e) for w, s, e in ps_words if not w.startswith("<") and w not in ("[NOISE]",)]
+    real = [(re.sub(r"\(\d+\)$", "", w), s, e) for w, s, e in real]
+    counts = [len(re.sub(r"[^a-z' ]", " ", t.token.lower()).split()) for t in tokens]
+    if sum(counts) != len(real):
+        return [(-1.0, -1.0)] * len(tokens)
+    out, k = [], 0
+    for t, n in zip(tokens, counts):
+        if n == 0 or k + n > len(real):
+            out.append((-1.0, -1.0))
+            k += n
+            continue
+        out.append((real[k][1], real[k + n - 1][2]) if t.phones else (-1.0, -1.0))
+        k += n
+    return out
+
+
+def ps_phone_labels(ps_phones: list[tuple[str, float, float]]) -> list[tuple[int, float, float]]:
+    names = set(ph.classes())
+    out = []
+    for name, s, e in ps_phones:
+        n = name.upper()
+        out.append((ph.class_id(n) if n in names else 0, s, e))
+    return out
+
+
+# ---- builders ----------------------------------------------------------------------------------
+def build_maus(root: Path, out: Path, limit: int | None) -> int:
+    wavs = sorted((root / "build" / "wav").glob("*.wav"))[:limit]
+    lines = []
+    for w in wavs:
+        tg = root / "data" / "en_US" / "TextGrid" / (w.stem + ".TextGrid")
+        tx = root / "data" / "text" / (w.stem + ".txt")
+        if not tg.exists() or not tx.exists():
+            continue
+        text = tx.read_text().strip()
+        toks = g2p.transcript_phones(text, "en-us")
+        refs = maus_words(read_textgrid_tier(tg), [t.phones for t in toks])
+        pcm = read_pcm16k(w)
+        dst = out / "wav" / (w.stem + ".wav")
+        write_wav(dst, pcm)
+        lines.append({"id": w.stem, "speaker": "voicebuilding16-male", "wav": str(dst),
+                      "text": text, "words": refs, "ref": "webmaus"})
+    _write_manifest(out / "manifest.jsonl", lines)
+    return len(lines)
+
+
+def _ps_item(uid: str, spk: str, pcm: np.ndarray, text: str, out: Path) -> dict | None:
+    r = ps_align(pcm, text)
+    if r is None:
+        return None
+    toks = g2p.transcript_phones(text, "en-us")
+    refs = ps_word_refs(r[0], toks)
+    dst = out / "wav" / (uid + ".wav")
+    write_wav(dst, pcm)
+    return {"id": uid, "speaker": spk, "wav": str(dst), "text": text, "words": refs,
+            "ref": "pocketsphinx", "phones": ps_phone_labels(r[1])}
+
+
+def build_kathleen(root: Path, out: Path, limit: int | None, every: int = 1) -> int:
+    lines = []
+    for w in sorted((root / "data").glob("*.wav"))[::every][:limit]:
+        t = w.with_suffix(".txt")
+        if t.exists():
+            item = _ps_item(w.stem, "kathleen", read_pcm16k(w), t.read_text().strip(), out)
+            if item:
+                lines.append(item)
+    _write_manifest(out / "manifest.jsonl", lines)
+    return len(lines)
+
+
+def build_speechocean(root: Path, out: Path, half: str, limit: int | None) -> int:
+    def table(name: str) -> dict[str, str]:
+        lines = (root / half / name).read_text().splitlines()
+        return dict(line.split(None, 1) for line in lines if line.strip())
+    text, spk, scp = table("text"), table("utt2spk"), table("wav.scp")
+    lines = []
+    for uid in sorted(scp)[:limit]:
+        item = _ps_item(uid, spk[uid].strip(), read_pcm16k(root / scp[uid].strip()),
+                        text[uid].strip(), out)
+        if item:
+            lines.append(item)
+    _write_manifest(out / "manifest.jsonl", lines)
+    return len(lines)
+
+
+def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: int = 250
+                 ) -> int:
+    """corpus.py-format shards (audio, phone segments, word times, meta) from a PS manifest."""
+    import soundfile as sf
+    try:
+        from . import augment
+        from .corpus import write_shard
+    except ImportError:  # pragma: no cover
+        import augment  # type: ignore[no-redef]
+        from corpus import write_shard  # type: ignore[no-redef]
+    items = [it for it in load_manifest(manifest) if it.get("phones")]
+    pool = [sf.read(it["wav"], dtype="float32")[0] for it in items[:40]]   # babble sources
+    out.mkdir(parents=True, exist_ok=True)
+    batch: list = []
+    shard = n = 0
+    for i, it in enumerate(items):
+        x, _ = sf.read(it["wav"], dtype="float32")
+        words, phones = fix_ps_edges(np.round(x * 32768).astype(np.int16), it["words"],
+                                     it["phones"])
+        seg = np.array(phones, np.float32).reshape(-1, 3)
+        word = np.array(words, np.float32).reshape(-1, 2)
+        for c in range(copies):
+            rng = np.random.default_rng([seed, i, c])
+            y, info = augment.random_augment(x, pool, rng, 1.0 if c == 0 else 0.0)
+            pcm = np.round(y * 32768.0).clip(-32768, 32767).astype(np.int16)
+            meta = {"text": it["text"], "lang": "en-us", "variant": f"real:{it['speaker']}",
+                    "voice": "real", "source": it["id"], "ref": it["ref"], "aug": info}
+            batch.append((pcm, seg, word, meta))
+            n += 1
+            if len(batch) == shard_size:
+                write_shard(out / f"shard_r{manifest.parent.name}_{shard:03d}.npz", batch)
+                batch, shard = [], shard + 1
+    if batch:
+        write_shard(out / f"shard_r{manifest.parent.name}_{shard:03d}.npz", batch)
+    return n
+
+
+def _write_manifest(path: Path, lines: list[dict]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    tmp.replace(path)
+
+
+def load_manifest(path: Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="Build a real-speech manifest (wav + transcript + "
+                                 "word reference) from a corpus directory.")
+    ap.add_argument("kind", choices=["maus", "ps-kathleen", "ps-speechocean", "shards"])
+    ap.add_argument("root", type=Path,
+                    help="corpus checkout (outside the repository); for shards: a manifest")
+    ap.add_argument("out", type=Path, help="output directory (outside the repository)")
+    ap.add_argument("--half", default="test", help="speechocean762 half: train or test")
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--every", type=int, default=1,
+                    help="ps-kathleen: every Nth recording (the corpus has ~3 takes per prompt)")
+    ap.add_argument("--copies", type=int, default=2, help="shards: copies per utterance")
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    if a.kind == "shards":
+        if not a.root.is_file():
+            print(f"error: {a.root} is not a manifest file", file=sys.stderr)
+            return 2
+        n = build_shards(a.root, a.out, a.copies, a.seed)
+        print(f"{n} utterances -> {a.out}")
+        return 0 if n else 1
+    if not a.root.is_dir():
+        print(f"error: {a.root} is not a directory", file=sys.stderr)
+        return 2
+    (a.out / "wav").mkdir(parents=True, exist_ok=True)
+    if a.kind == "maus":
+        n = build_maus(a.root, a.out, a.limit)
+    elif a.kind == "ps-kathleen":
+        n = build_kathleen(a.root, a.out, a.limit, a.every)
+    else:
+        n = build_speechocean(a.root, a.out, a.half, a.limit)
+    print(f"{n} utterances -> {a.out / 'manifest.jsonl'}")
+    return 0 if n else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
