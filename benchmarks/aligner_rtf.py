@@ -13,6 +13,9 @@ spoken by espeak-ng (en-us, default speed), synthesises them to a WAV, runs
   busy cycles per 10 ms frame. --dcache is passed to simulate (its default when not given;
   `--dcache off` times data accesses as TCM, the model before the D-cache).
 The 300 s clip takes several minutes of host time to simulate.
+At the end, one table of the issue-12 targets on the simulated H743 at 400 MHz (RTF <= 0.05,
+peak RAM <= 256 KiB at every length, flash <= 1 MiB, every word placed) with the measured
+worst case over the clips; the accuracy targets are printed by firmware/model/evaluate.py.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ def make_clip(target_s: float, wav: Path, txt: Path) -> tuple[str, float]:
     # speaking rate from the built-in text once, then one correction step
     probe = " ".join(base)
     rate = synth(probe, wav) / len(base)                 # seconds per sentence
-    n = max(1, int(round(target_s / rate)))
+    n = max(1, round(target_s / rate))
     for _ in range(4):
         text = " ".join(base[i % len(base)] for i in range(n))
         dur = synth(text, wav)
@@ -95,19 +98,20 @@ def run(elf: Path, wav: Path, txt: Path, report: Path, dcache: str | None = None
            "rtf": r["audio"]["real_time_factor"],
            "busy_s": r["audio"]["cpu_busy_s"],
            "peak_ram": r["memory"]["peak_ram_bytes"],
+           "flash": r["memory"].get("flash_bytes", 0),
            "stalls": r["timing"].get("stalls", {}),
            "busy_cycles": r["timing"].get("busy_cycles", 0),
            "dcache_hit_rate": (r["timing"].get("dcache") or {}).get("hit_rate"),
            "found": r.get("alignment", {}).get("found"),
            "not_found": r.get("alignment", {}).get("not_found")}
-    m = re.search(r"^D (\d+) (\d+)", console, re.M)
+    m = re.search(r"^D (\d+) (\d+)", console, re.MULTILINE)
     s = re.search(r"busy_cycles=(\d+) max_block_cycles=(\d+)", console)
     if m and s:
         out["frames"] = int(m.group(1))
         out["fw_busy_cycles"] = int(s.group(1))
         out["cycles_per_frame"] = int(s.group(1)) / max(1, int(m.group(1)))
         out["max_block_cycles"] = int(s.group(2))
-    v = re.search(r"^# vit .*$", console, re.M)
+    v = re.search(r"^# vit .*$", console, re.MULTILINE)
     out["vit"] = v.group(0) if v else ""
     return out
 
@@ -132,11 +136,13 @@ def main() -> int:
     print(f"{'clip':>8} {'audio s':>8} {'RTF':>7} {'busy s':>7} {'cyc/frame':>10} "
           f"{'max blk cyc':>11} {'peak RAM':>9} {'words':>9} {'mispred':>9} {'D hit':>6} "
           f"{'D stall':>7} {'wall s':>7}")
+    results = []
     for d in args.durations:
         tag = f"{d:g}s"
         wav, txt, rep = work / f"clip_{tag}.wav", work / f"clip_{tag}.txt", work / f"r_{tag}.json"
         make_clip(d, wav, txt)
         r = run(args.elf, wav, txt, rep, args.dcache)
+        results.append(r)
         words = f"{r['found']}/{(r['found'] or 0) + (r['not_found'] or 0)}"
         hit = r["dcache_hit_rate"]
         hit_s = "-" if hit is None else f"{100 * hit:5.1f}%"
@@ -152,7 +158,27 @@ def main() -> int:
             print(f"         {r['vit']}")
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
+    print_targets(results)
     return 0
+
+
+TARGETS = (  # issue 12, "Targets": simulated H743 at 400 MHz
+    ("real-time factor", "rtf", 0.05, "{:.4f}"),
+    ("peak RAM (B)", "peak_ram", 256 * 1024, "{:,}"),
+    ("flash (B)", "flash", 1024 * 1024, "{:,}"),
+    ("words not placed", "not_found", 0, "{}"),
+)
+
+
+def print_targets(results: list[dict]) -> None:
+    """One table: target, worst measured value over the clips, met or not."""
+    if not results:
+        return
+    print(f"\n{'target':<18} {'limit':>12} {'worst':>12}  met")
+    for name, key, limit, fmt in TARGETS:
+        worst = max((r.get(key) or 0) for r in results)
+        print(f"{name:<18} {fmt.format(limit):>12} {fmt.format(worst):>12}  "
+              f"{'yes' if worst <= limit else 'NO'}")
 
 
 if __name__ == "__main__":

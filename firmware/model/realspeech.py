@@ -282,13 +282,18 @@ def _ps_item(uid: str, spk: str, pcm: np.ndarray, text: str, out: Path) -> dict 
 
 def build_kathleen(root: Path, out: Path, limit: int | None, every: int = 1) -> int:
     lines = []
+    part = out / "manifest.partial.jsonl"      # grows as it goes (PocketSphinx is slow)
+    part.write_text("")
     for w in sorted((root / "data").glob("*.wav"))[::every][:limit]:
         t = w.with_suffix(".txt")
         if t.exists():
             item = _ps_item(w.stem, "kathleen", read_pcm16k(w), t.read_text().strip(), out)
             if item:
                 lines.append(item)
+                with part.open("a") as fh:
+                    fh.write(json.dumps(item) + "\n")
     _write_manifest(out / "manifest.jsonl", lines)
+    part.unlink()
     return len(lines)
 
 
