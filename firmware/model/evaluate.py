@@ -165,6 +165,32 @@ def evaluate_manifest(path: Path, aligner: Aligner, limit: int | None, concat_s:
     return [(name, st.summary())]
 
 
+TARGETS = {  # issue 12 "Targets": (MAE ms <=, share within 50 ms >=, NF words <=)
+    "real": (30.0, 0.85, 0),
+    "synthetic": (20.0, 0.90, 0),
+}
+
+
+def print_targets(rows: list[tuple[str, dict]], kind: str) -> None:
+    """The issue's accuracy targets beside the measured figures, one line per row; clips built
+    with --concat are also checked against 1.2x the MAE of their set's short utterances."""
+    mae_t, w50_t, nf_t = TARGETS[kind]
+    print(f"\nTargets ({kind} speech): MAE <= {mae_t:.0f} ms, >= {100 * w50_t:.0f} % within "
+          f"50 ms, NF <= {nf_t}; long clips MAE <= 1.2x short")
+    short = float("nan")
+    for name, s in rows:
+        if "clips >=" not in name:
+            short = s["mae_ms"]                # the same set's short utterances
+        ok = [s["mae_ms"] <= mae_t, s["within_50ms"] >= w50_t, s["nf_words"] <= nf_t]
+        line = (f"  {name}: MAE {s['mae_ms']:.1f} {'met' if ok[0] else 'NOT met'}, "
+                f"<=50 ms {100 * s['within_50ms']:.1f} % {'met' if ok[1] else 'NOT met'}, "
+                f"NF {s['nf_words']} {'met' if ok[2] else 'NOT met'}")
+        if "clips >=" in name:
+            r = s["mae_ms"] / short
+            line += f", {r:.2f}x short {'met' if r <= 1.2 else 'NOT met'}"
+        print(line)
+
+
 def clip_mode(wav: str, text: str, aligner: Aligner, voice: str) -> None:
     import soundfile as sf
     from scipy.signal import resample_poly
@@ -210,6 +236,7 @@ def main() -> None:
                 for r in evaluate_manifest(m, aligner, args.limit, c)]
         print(f"Aligner: {name}; model: {args.model}; real speech\n")
         print(metrics.format_table(rows))
+        print_targets(rows, "real")
         if args.json:
             Path(args.json).write_text(json.dumps({"aligner": name, "rows": rows}, indent=1))
         return
@@ -217,6 +244,7 @@ def main() -> None:
     print(f"Aligner: {name}; model: {args.model}; split: {args.split} "
           f"(voices with variants never seen in training)\n")
     print(metrics.format_table(rows))
+    print_targets(rows[:1], "synthetic")
     if args.json:
         Path(args.json).write_text(json.dumps({"aligner": name, "rows": rows}, indent=1))
 

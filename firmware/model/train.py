@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import time
 from pathlib import Path
@@ -125,6 +124,19 @@ def calibrate(net: TDNN, utts: list[dataset.Utt], mean: np.ndarray, inv_std: np.
     print("act scales", [round(s, 5) for s in scales], flush=True)
 
 
+def init_from_export(net: TDNN, path: Path) -> None:
+    """Float weights from an exported int8 model: w * w_scale[c], bias * in_scale * w_scale[c]."""
+    d = json.loads(path.read_text())
+    with torch.no_grad():
+        for conv, L in zip(net.convs, d["layers"], strict=True):
+            w = reference.decode_array(L["w"], "int8").reshape(L["cout"], L["k"], L["cin"])
+            ws = np.asarray(L["w_scale"], np.float64)
+            b = reference.decode_array(L["bias"], "int32").astype(np.float64)
+            conv.weight.copy_(torch.tensor(w.transpose(0, 2, 1) * ws[:, None, None]))
+            conv.bias.copy_(torch.tensor(b * float(L["in_scale"]) * ws))
+    print(f"initialised from {path}", flush=True)
+
+
 def checkpoint(net: TDNN, mean: np.ndarray, inv_std: np.ndarray, extra: dict) -> dict:
     ck = {"specs": [s.__dict__ for s in net.specs],
           "weights": [(c.weight.detach().numpy().astype(np.float64), c.bias.detach().numpy().astype(np.float64))
@@ -186,6 +198,9 @@ def main() -> None:
                     help="running mean normalisation window in frames (0: static mean; "
                     "CONTRACT.md); the training mean counts as --cmn-prior frames at the start")
     ap.add_argument("--cmn-prior", type=float, default=50.0)
+    ap.add_argument("--init", default=None,
+                    help="start from an exported model.json (dequantised int8 weights) instead of "
+                    "random weights: fine-tuning, e.g. on real speech")
     ap.add_argument("--real", nargs="*", default=[],
                     help="extra shard directories (realspeech.py shards) added to the training set")
     args = ap.parse_args()
@@ -215,6 +230,8 @@ def main() -> None:
     C = phones.n_classes()
     net = TDNN(specs_from_arch(args.arch, dataset.F.N_MELS, C, args.width))
     print(f"parameters: {net.n_params()}, receptive field +-{net.receptive_half()} frames", flush=True)
+    if args.init:
+        init_from_export(net, Path(args.init))
     log: list = []
     run_epochs(net, train, mean, inv_std, args.epochs, args.lr, args.max_frames, args.smoothing,
                args.seed, log, "float")
