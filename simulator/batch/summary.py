@@ -3,6 +3,7 @@ failures and failed gates."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ..headline import fmt_bytes, fmt_joules, fmt_seconds
@@ -52,12 +53,14 @@ def print_batch(doc: dict[str, Any], console) -> None:
     names = {"slowest": ("slowest", _num), "hungriest": ("most energy", fmt_joules),
              "most_ram": ("most RAM", fmt_bytes),
              "least_accurate": ("least accurate", _pct)}
+    out = doc.get("out")
     for key, (title, f) in names.items():
         items = doc["worst"].get(key) or []
         if items:
             console.print(f"[bold]{title}:[/] " + ", ".join(
-                f"{escape(w['job'])} {f(w['value'])} ({escape(w['report'])})"
-                for w in items[:3]))
+                f"{escape(w['job'])} {f(w['value'])} "
+                f"({escape(str(Path(out) / w['report']) if out else w['report'])})"
+                for w in items[:3]), highlight=False)
     for r in doc["failures"]:
         console.print(f"[bold red]failed: {escape(r['name'])}: {escape(r['error'])}[/]")
     for g in doc["gate_failures"]:

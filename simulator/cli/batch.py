@@ -117,9 +117,12 @@ def main(argv: Sequence[str]) -> int:
         return error("--tolerance must be positive (ms)")
     if args.scheduler and args.engine != "dask":
         return error("--scheduler needs --engine dask")
+    out = args.out.resolve()
     for opt in ("html", "json"):
         path = getattr(args, opt)
-        if path is not None and not path.parent.resolve().is_dir():
+        # a page inside --out (created below) is fine
+        if path is not None and not path.parent.resolve().is_dir() and \
+                path.parent.resolve() != out:
             return error(f"cannot write --{opt} {path}: folder {path.parent} does not exist")
     try:
         _check_inputs(args)
