@@ -111,7 +111,7 @@ def headlines(report: dict[str, Any]) -> list[Headline]:
     if s.get("energy_j") is not None:
         e = report.get("energy") or {}
         per_audio = e.get("energy_per_audio_second_j")
-        detail = f"{s['average_power_w'] * 1e3:.1f} mW average at {e.get('vdd', 0):g} V"
+        detail = f"{s['average_power_w'] * 1e3:.1f} mW average at {e.get('vdd_v', 0):g} V"
         if per_audio is not None:
             detail += f"; {fmt_joules(per_audio)} per second of audio"
         energy_fail = any(b.startswith("energy") for b in budget)

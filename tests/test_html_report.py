@@ -111,6 +111,7 @@ def test_terminal_summary_shows_the_page_headline_figures(aligner_page):
     cards = re.findall(r'<div class="l">([^<]*)</div><div class="v">([^<]*)</div>', shown.dom)
     assert {label for label, _ in cards} >= {"outcome", "peak RAM", "CPU busy",
                                              "real-time factor", "energy", "words aligned"}
+    assert "mW average at 3.3 V" in shown.dom          # the default supply (simulate --help)
     out = io.StringIO()
     print_summary(rep, Console(file=out, width=200))
     text = out.getvalue()
