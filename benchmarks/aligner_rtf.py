@@ -2,17 +2,21 @@
 
     python benchmarks/aligner_rtf.py [--durations 10 60 300] [--elf firmware/build/aligner.elf]
                                      [--dcache sampled|exact|off] [--no-build] [--keep DIR]
+                                     [--jobs N] [--engine local|dask]
 
 For each duration: takes enough sentences of a built-in English text to last that long when
-spoken by espeak-ng (en-us, default speed), synthesises them to a WAV, runs
-`simulate <elf> --audio <wav> --text-file <txt> --json <report>` and prints, from the report:
+spoken by espeak-ng (en-us, default speed), synthesises them to a WAV; then runs all the clips
+as one `simulate batch` (simulator.batch: one job per clip, --jobs workers, each job the same
+run as `simulate <elf> --audio <wav> --text-file <txt>`; with --keep DIR a rerun reuses the
+stored reports in DIR/batch) and prints, from each job's report:
   audio.real_time_factor, audio.cpu_busy_s (busy time at the simulated core clock,
   400 MHz), peak RAM (memory.peak_ram_bytes), stalls, the D-cache hit rate and the share of the
   busy cycles that are D-side stalls (timing.dcache, timing.stalls.dcache_and_data_memory), and
   from the firmware's own log lines ("D <frames> <words>", "# stats ... busy_cycles=...") the
   busy cycles per 10 ms frame. --dcache is passed to simulate (its default when not given;
   `--dcache off` times data accesses as TCM, the model before the D-cache).
-The 300 s clip takes several minutes of host time to simulate.
+The 300 s clip takes several minutes of host time to simulate; "wall s" is each job's own
+host time inside its worker.
 At the end, one table of the issue-12 targets on the simulated H743 at 400 MHz (RTF <= 0.05,
 peak RAM <= 256 KiB at every length, flash <= 1 MiB, every word placed) with the measured
 worst case over the clips; the accuracy targets are printed by firmware/model/evaluate.py.
@@ -27,7 +31,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import wave
 from pathlib import Path
 
@@ -81,19 +84,39 @@ def make_clip(target_s: float, wav: Path, txt: Path) -> tuple[str, float]:
     return text, dur
 
 
-def run(elf: Path, wav: Path, txt: Path, report: Path, dcache: str | None = None) -> dict:
-    cmd = ["simulate", str(elf), "--audio", str(wav), "--text-file", str(txt),
-           "--json", str(report), "-q"]
-    if dcache:
-        cmd += ["--dcache", dcache]
-    t0 = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    wall = time.monotonic() - t0
-    if not report.exists():
-        sys.exit(f"simulate failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    r = json.loads(report.read_text())
+def run_all(elf: Path, clips: list[tuple[str, Path, Path]], work: Path, dcache: str | None,
+            jobs: int | None, engine_name: str) -> dict[str, dict]:
+    """All clips as one batch (simulator.batch); returns tag -> figures of its report."""
+    sys.path.insert(0, str(ROOT))
+    from simulator.batch.engines import make_engine
+    from simulator.batch.jobs import RunSettings
+    from simulator.batch.manifest import read_manifest
+    from simulator.batch.runner import plan, run_batch
+    from simulator.batch.store import Store
+
+    manifest = work / "clips.jsonl"
+    manifest.write_text("".join(
+        json.dumps({"id": tag, "audio": wav.name, "transcript_file": txt.name}) + "\n"
+        for tag, wav, txt in clips))
+    cl = read_manifest(manifest)
+    specs = plan(elf.resolve(), cl, None, RunSettings(dcache=dcache or "sampled"))
+    engine = make_engine(engine_name, jobs)
+    try:
+        results = run_batch(specs, {c.id: c for c in cl}, engine, Store(work / "batch"))
+    finally:
+        engine.close()
+    out = {}
+    for r in results:
+        if r.status != "done":
+            sys.exit(f"{r.spec.name}: {r.error}")
+        out[r.spec.clip_id] = summarize(json.loads(r.path.read_text()))
+    return out
+
+
+def summarize(r: dict) -> dict:
+    """The figures the table prints, from one job's report."""
     console = r.get("console", {}).get("USART3", "")
-    out = {"exit": proc.returncode, "wall_s": wall,
+    out = {"exit": r["batch"]["exit_code"], "wall_s": r["batch"].get("worker_seconds") or 0.0,
            "duration_s": r["audio"]["duration_s"],
            "rtf": r["audio"]["real_time_factor"],
            "busy_s": r["audio"]["cpu_busy_s"],
@@ -124,24 +147,31 @@ def main() -> int:
                     help="passed to simulate (default: simulate's default, sampled)")
     ap.add_argument("--no-build", action="store_true", help="do not run make first")
     ap.add_argument("--keep", type=Path, help="keep the clips, transcripts and reports here")
+    ap.add_argument("--jobs", type=int, help="batch workers (default: one per core)")
+    ap.add_argument("--engine", choices=("local", "dask"), default="local",
+                    help="simulate batch engine (default: local process pool)")
     args = ap.parse_args()
-    for tool in ("espeak-ng", "simulate"):
-        if shutil.which(tool) is None:
-            sys.exit(f"{tool} not found")
+    if shutil.which("espeak-ng") is None:
+        sys.exit("espeak-ng not found")
     if not args.no_build:
         subprocess.run(["make", "-s", "-C", str(ROOT / "firmware"), "build/aligner.elf"],
                        check=True)
     work = Path(tempfile.mkdtemp(prefix="aligner_rtf_")) if args.keep is None else args.keep
     work.mkdir(parents=True, exist_ok=True)
+    clips = []
+    for d in args.durations:
+        tag = f"{d:g}s"
+        wav, txt = work / f"clip_{tag}.wav", work / f"clip_{tag}.txt"
+        if args.keep is None or not (wav.exists() and txt.exists()):
+            make_clip(d, wav, txt)
+        clips.append((tag, wav, txt))
+    by_tag = run_all(args.elf, clips, work, args.dcache, args.jobs, args.engine)
     print(f"{'clip':>8} {'audio s':>8} {'RTF':>7} {'busy s':>7} {'cyc/frame':>10} "
           f"{'max blk cyc':>11} {'peak RAM':>9} {'words':>9} {'mispred':>9} {'D hit':>6} "
           f"{'D stall':>7} {'wall s':>7}")
     results = []
-    for d in args.durations:
-        tag = f"{d:g}s"
-        wav, txt, rep = work / f"clip_{tag}.wav", work / f"clip_{tag}.txt", work / f"r_{tag}.json"
-        make_clip(d, wav, txt)
-        r = run(args.elf, wav, txt, rep, args.dcache)
+    for tag, _wav, _txt in clips:
+        r = by_tag[tag]
         results.append(r)
         words = f"{r['found']}/{(r['found'] or 0) + (r['not_found'] or 0)}"
         hit = r["dcache_hit_rate"]
