@@ -196,7 +196,7 @@ class MachineContext:
 
     def watch_reads(self, lo: int, hi: int, segments: int):
         from .read_watch import ReadWatch
-        return ReadWatch(self.m.uc, lo, hi, segments)
+        return ReadWatch(self.m.uc, lo, hi, segments, self.m.defer_hook_change)
 
 
 class Machine:
@@ -320,6 +320,7 @@ class Machine:
         self._seg_seconds_start = 0.0
         self.sleeping = False
         self._stop_requested = False
+        self._hook_changes: list[Callable[[], None]] = []   # defer_hook_change
         self._exit: tuple[str, int, str | None] | None = None
         self._fault_info: dict | None = None
         self._resets = 0
@@ -767,6 +768,14 @@ class Machine:
         return self._locator.locate(self.uc.reg_read, int(st[BLOCK_ADDR]), int(st[BLOCK_SIZE]),
                                     int(st[BLOCKS]), address, write)
 
+    def defer_hook_change(self, change: Callable[[], None]) -> None:
+        """Add or delete a Unicorn hook (and flush translations) between blocks, before the
+        next ``emu_start``, never inside a callback; stop the CPU at the next block start
+        so it happens at once (simulator/read_watch.py says why)."""
+        self._hook_changes.append(change)
+        self._stop_requested = True
+        self.counter.stop_soon()
+
     def request_dispatch(self) -> None:
         """Something may have made an exception pending: if it can be taken now, stop the
         CPU at the end of the current block so the run loop enters it."""
@@ -1072,6 +1081,8 @@ class Machine:
             attachment.before_execute(self)
         if self._exit is not None:
             return
+        while self._hook_changes:
+            self._hook_changes.pop(0)()
         pc = self.uc.reg_read(UC_ARM_REG_PC)
         try:
             self.uc.emu_start(pc | 1, UNTIL)
