@@ -132,6 +132,7 @@ class Access:
     size: int
     write: bool
     value: int
+    register: str = ""        # NAME.REG (declared name) or NAME+0xOFF
 
 
 class Peripheral:
@@ -163,6 +164,8 @@ class Peripheral:
             wh = getattr(self, f"on_write_{r.name}", None)
             if wh is not None:
                 self._write_hooks[r.offset] = wh
+        # registers the chip declares (from ST's SVD, see simulator/platform.py), by offset
+        self.declared: dict[int, object] = {d.offset: d for d in params.get("declared", ()) or ()}
         self.values: dict[int, int] = {}
         self.reset()
 
@@ -209,11 +212,20 @@ class Peripheral:
         self.set_reg(reg, (self.reg(reg) & ~f.mask) | ((value << f.lsb) & f.mask))
 
     # --- bus side --------------------------------------------------------------------------
+    def register_name(self, offset: int) -> str:
+        """``NAME.REG`` for the register at ``offset`` (the SVD's name), else ``NAME+0xOFF``."""
+        aligned = offset & ~3
+        reg = self._by_offset.get(aligned) or self.declared.get(aligned)
+        if reg is None:
+            return f"{self.name}+{offset:#x}"
+        extra = f"+{offset & 3}" if offset & 3 else ""
+        return f"{self.name}.{reg.name}{extra}"
+
     def read(self, offset: int, size: int) -> int:
         aligned = offset & ~3
         reg = self._by_offset.get(aligned)
         if reg is None:
-            self.ctx.log(f"{self.name}: read of unimplemented offset {offset:#x}")
+            self.ctx.log(f"read of unimplemented {self.register_name(offset)}")
             return 0
         value = self.values[aligned]
         hook = self._read_hooks.get(aligned)
@@ -227,7 +239,7 @@ class Peripheral:
         aligned = offset & ~3
         reg = self._by_offset.get(aligned)
         if reg is None:
-            self.ctx.log(f"{self.name}: write {value:#x} to unimplemented offset {offset:#x}")
+            self.ctx.log(f"write {value:#x} to unimplemented {self.register_name(offset)}")
             return
         shift = (offset & 3) * 8
         lane = (((1 << (8 * size)) - 1) << shift) & 0xFFFFFFFF
@@ -250,8 +262,9 @@ class Peripheral:
 
 
 class UnmodelledPeripheral(Peripheral):
-    """A declared window with no model: reads return 0, writes are dropped, every access is
-    logged by name so nothing is silent."""
+    """A declared window with no model: a read gives the register's reset value (as the chip's
+    SVD declares it; 0 where nothing is declared), writes are dropped, and every access is
+    logged with the register's name so nothing is silent."""
 
     def __init__(self, name: str, base: int, size: int, ctx: PeripheralContext,
                  **params: object) -> None:
@@ -259,13 +272,19 @@ class UnmodelledPeripheral(Peripheral):
         self.accesses: list[Access] = []
 
     def read(self, offset: int, size: int) -> int:
-        self.accesses.append(Access(self.ctx.now(), self.name, offset, size, False, 0))
-        self.ctx.log(f"unmodelled {self.name}+{offset:#x}: read{size * 8} -> 0")
-        return 0
+        d = self.declared.get(offset & ~3)
+        value = 0
+        if d is not None and d.access != "w":
+            value = (d.reset >> ((offset & 3) * 8)) & ((1 << (8 * size)) - 1)
+        where = self.register_name(offset)
+        self.accesses.append(Access(self.ctx.now(), self.name, offset, size, False, value, where))
+        self.ctx.log(f"unmodelled {where}: read{size * 8} -> {value:#x}")
+        return value
 
     def write(self, offset: int, size: int, value: int) -> None:
-        self.accesses.append(Access(self.ctx.now(), self.name, offset, size, True, value))
-        self.ctx.log(f"unmodelled {self.name}+{offset:#x}: write{size * 8} {value:#x} dropped")
+        where = self.register_name(offset)
+        self.accesses.append(Access(self.ctx.now(), self.name, offset, size, True, value, where))
+        self.ctx.log(f"unmodelled {where}: write{size * 8} {value:#x} dropped")
 
 
 @dataclass

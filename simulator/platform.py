@@ -38,6 +38,17 @@ class Alias:
 
 
 @dataclass(frozen=True)
+class RegisterDecl:
+    """One register of a block as ST's SVD declares it (generated: stm32h743_registers.toml).
+    ``offset`` is relative to the window that holds it."""
+
+    name: str
+    offset: int
+    reset: int
+    access: str           # r | w | rw
+
+
+@dataclass(frozen=True)
 class PeripheralWindow:
     name: str
     base: int
@@ -45,6 +56,8 @@ class PeripheralWindow:
     model: str | None
     irqs: dict[str, int]
     params: dict[str, Any]
+    # declared registers (from the SVD), for names in logs and reset values of unmodelled blocks
+    registers: tuple[RegisterDecl, ...] = ()
 
     @property
     def end(self) -> int:
@@ -101,12 +114,18 @@ def load_platform(name_or_path: str = "stm32h743") -> Platform:
     if path.suffix == ".toml" and path.exists():
         text = path.read_text()
         source = str(path)
+
+        def sibling(name: str) -> str:
+            return (path.parent / name).read_text()
     else:
         try:
             text = resources.files("simulator.platforms").joinpath(f"{name_or_path}.toml").read_text()
         except FileNotFoundError as exc:
             raise PlatformError(f"unknown platform {name_or_path!r}") from exc
         source = f"simulator/platforms/{name_or_path}.toml"
+
+        def sibling(name: str) -> str:
+            return resources.files("simulator.platforms").joinpath(name).read_text()
     data = tomllib.loads(text)
     chip = data["chip"]
     regions = tuple(
@@ -121,11 +140,52 @@ def load_platform(name_or_path: str = "stm32h743") -> Platform:
                          {k: v for k, v in p.items() if k not in known})
         for p in data.get("peripheral", [])
     )
+    if chip.get("registers"):
+        try:
+            blocks = tomllib.loads(sibling(chip["registers"])).get("block", [])
+        except FileNotFoundError as exc:
+            raise PlatformError(f"{source}: register file {chip['registers']!r} not found") from exc
+        periphs = _declare_blocks(periphs, blocks)
     irq_names = {n: f"{p.name}:{k}" for p in periphs for k, n in p.irqs.items()}
     _check_overlaps(regions, periphs)
     return Platform(chip["name"], chip.get("revision", "V"), chip["boot_address"],
                     chip.get("nvic_priority_bits", 4), chip.get("n_irqs", 240), chip,
                     regions, aliases, periphs, source, irq_names)
+
+
+def _declare_blocks(periphs: tuple[PeripheralWindow, ...],
+                    blocks: list[dict[str, Any]]) -> tuple[PeripheralWindow, ...]:
+    """Every block of the chip's register file (generated from ST's SVD) is declared: a block
+    inside a window of the platform file gives that window its register names (prefixed with
+    the block's name when it differs: ADC12 holds ADC1.CR, ADC2.CR...); a block no window covers
+    becomes an unmodelled window of its own, so an access to it is logged by register name."""
+    decls: dict[str, list[RegisterDecl]] = {p.name: [] for p in periphs}
+    held: dict[str, list[dict[str, Any]]] = {p.name: [] for p in periphs}
+    extra: list[PeripheralWindow] = []
+    for b in blocks:
+        base, end = b["base"], b["base"] + b["size"]
+        hosts = [p for p in periphs if p.base < end and base < p.end]
+        if not hosts:
+            regs = tuple(RegisterDecl(n, off, reset, acc) for n, off, reset, acc in b["registers"])
+            extra.append(PeripheralWindow(b["name"], base, b["size"], None, {},
+                                          {"declared": regs}, regs))
+        for host in hosts:
+            held[host.name].append(b)
+    for host in periphs:
+        for b in held[host.name]:
+            alone = len(held[host.name]) == 1 and b["base"] == host.base
+            prefix = "" if alone or b["name"] == host.name else f"{b['name']}."
+            for n, off, reset, acc in b["registers"]:
+                at = b["base"] + off
+                if host.base <= at < host.end:
+                    decls[host.name].append(RegisterDecl(prefix + n, at - host.base, reset, acc))
+    from dataclasses import replace
+    merged = []
+    for p in periphs:
+        regs = tuple(sorted(decls[p.name], key=lambda r: r.offset))
+        merged.append(replace(p, registers=regs, params={**p.params, "declared": regs})
+                      if regs else p)
+    return tuple(merged) + tuple(extra)
 
 
 def _check_overlaps(regions: tuple[Region, ...], periphs: tuple[PeripheralWindow, ...]) -> None:
