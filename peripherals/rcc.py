@@ -25,6 +25,7 @@ CLOCKS: tuple[str, ...] = (
     "hsi", "csi", "hse", "hsi48", "lse", "lsi",
     "pll1_p", "pll1_q", "pll1_r", "pll2_p", "pll2_q", "pll2_r", "pll3_p", "pll3_q", "pll3_r",
     "sys_ck", "cpu", "hclk", "pclk1", "pclk2", "pclk3", "pclk4", "per_ck",
+    "timx_ker", "timy_ker",        # timer kernel clocks of APB1 (TIM2-7, 12-14), APB2 (TIM1/8, 15-17)
 )
 
 
@@ -256,6 +257,8 @@ VOS_LIMITS_HZ = {0: (480e6, 240e6, 120e6), 1: (400e6, 200e6, 100e6),
 # Kernel clock muxes (RM0433 8.7.20/8.7.19/8.7.21): selection value -> clock name.
 _USART_MUX = {0: None, 1: "pll2_q", 2: "pll3_q", 3: "hsi", 4: "csi", 5: "lse"}  # 0 = its APB
 _SAI_MUX = {0: "pll1_q", 1: "pll2_p", 2: "pll3_p", 3: "i2s_ckin", 4: "per_ck"}
+# RM0433 8.7.21 LPTIM1SEL / 8.7.22 LPTIM2SEL, LPTIM345SEL: 0 = the block's APB clock
+_LPTIM_MUX = {0: None, 1: "pll2_p", 2: "pll3_r", 3: "lse", 4: "lsi", 5: "per_ck"}
 _KERNEL_MUX: dict[str, tuple[str, str, dict[int, str | None], str]] = {
     # name: (register, field, mux, clock used for selection 0)
     **{u: ("D2CCIP2R", "USART16SEL", _USART_MUX, "pclk2") for u in ("USART1", "USART6")},
@@ -266,6 +269,9 @@ _KERNEL_MUX: dict[str, tuple[str, str, dict[int, str | None], str]] = {
     "SAI2": ("D2CCIP1R", "SAI23SEL", _SAI_MUX, ""),
     "SAI3": ("D2CCIP1R", "SAI23SEL", _SAI_MUX, ""),
     "SAI4A": ("D3CCIPR", "SAI4ASEL", _SAI_MUX, ""),
+    "LPTIM1": ("D2CCIP2R", "LPTIM1SEL", _LPTIM_MUX, "pclk1"),
+    "LPTIM2": ("D3CCIPR", "LPTIM2SEL", _LPTIM_MUX, "pclk4"),
+    **{t: ("D3CCIPR", "LPTIM345SEL", _LPTIM_MUX, "pclk4") for t in ("LPTIM3", "LPTIM4", "LPTIM5")},
     "SAI4B": ("D3CCIPR", "SAI4BSEL", _SAI_MUX, ""),
 }
 _SAI4 = "SAI4"
@@ -405,6 +411,15 @@ class RCC(Peripheral):
         if name == "per_ck":
             src = {0: "hsi", 1: "csi", 2: "hse"}.get(f("D1CCIPR", "CKPERSEL"))
             return self.clock_hz(src) if src else 0.0
+        if name in ("timx_ker", "timy_ker"):
+            # RM0433 Table 56 (ratio between timer clock and pclk): TIMPRE = 0: pclk if the APB
+            # prescaler is 1, else 2 x pclk; TIMPRE = 1: hclk if the prescaler is 1, 2 or 4,
+            # else 4 x pclk.
+            div = _APB_DIV[f("D2CFGR", "D2PPRE1" if name == "timx_ker" else "D2PPRE2")]
+            pclk = self.clock_hz("pclk1" if name == "timx_ker" else "pclk2")
+            if f("CFGR", "TIMPRE"):
+                return self.clock_hz("hclk") if div <= 4 else 4 * pclk
+            return pclk if div == 1 else 2 * pclk
         raise KeyError(f"RCC: unknown clock {name!r} (known: {', '.join(CLOCKS)})")
 
     def kernel_clock_hz(self, peripheral: str) -> float:

@@ -82,7 +82,11 @@ class SysTick(Peripheral):
         self._anchor_value = value
 
     def _plan(self) -> None:
-        """Schedule the event for the next wrap."""
+        """Find the next wrap; schedule an event for it only when it raises the exception
+        (TICKINT). Without TICKINT nothing happens at a wrap that a read cannot work out
+        (COUNTFLAG is caught up on the next CSR read), so a core that sleeps with SysTick
+        counting but its interrupt off (HAL_SuspendTick) has nothing to wake it: the run ends
+        idle instead of stepping from wrap to wrap."""
         if self._event is not None:
             self.ctx.cancel(self._event)
             self._event = None
@@ -93,7 +97,8 @@ class SysTick(Peripheral):
         if z is None:
             return
         self._next_zero = self._anchor + z * self._div
-        self._event = self.ctx.schedule(self._next_zero, self._on_event)
+        if self.get_field("CSR", "TICKINT"):
+            self._event = self.ctx.schedule(self._next_zero, self._on_event)
 
     def _catch_up(self) -> None:
         """Account for every wrap up to now (COUNTFLAG, exception) and plan the next one."""
@@ -131,7 +136,9 @@ class SysTick(Peripheral):
         now = self.ctx.now()
         running, div = bool(new & 1), 1 if new & 4 else EXTERNAL_DIVIDER
         if running == self._running and div == self._div:
-            return                                     # TICKINT only: the count is unaffected
+            if (old ^ new) & 2:
+                self._plan()                           # TICKINT only: the count is unaffected
+            return
         if self._running:
             self.set_reg("CVR", self.value_at(now))    # freeze (or restart with a new clock)
         self._running, self._div = running, div
