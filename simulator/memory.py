@@ -24,18 +24,14 @@ import numpy as np
 if TYPE_CHECKING:
     from .machine import Machine
 
+from .stack_layout import (
+    HEAP_SECTIONS, SIZE_CHECK_SECTIONS, STACK_SECTIONS, Area, find_heap, find_stack, shares_gap,
+)
+
 PATTERN = 0xC5A3E1D7           # painted into untouched RAM (little-endian words)
 _PAT_BYTES = np.frombuffer(PATTERN.to_bytes(4, "little"), dtype=np.uint8)
-STACK_SECTIONS = {".stack", "._user_heap_stack", ".stack_dummy"}
-HEAP_SECTIONS = {".heap"}
-
-
-@dataclass
-class Area:
-    region: str
-    start: int        # absolute addresses
-    end: int
-    source: str       # how the area was found (section or symbols)
+# sections that are not static data: the stack and heap areas and size-check reservations
+_NOT_STATIC = set(STACK_SECTIONS) | set(HEAP_SECTIONS) | set(SIZE_CHECK_SECTIONS)
 
 
 @dataclass
@@ -68,7 +64,9 @@ class MemoryTracker:
     heap_peak: Peak | None = None
     live_peak: Peak | None = None
     overflow: str | None = None
-    min_sp: int = 0xFFFFFFFF
+    min_sp: int = 0xFFFFFFFF      # lowest MSP (main stack; thread stacks use PSP)
+    min_psp: int | None = None    # lowest PSP seen at events (RTOS task stacks)
+    brk: int | None = None        # heap break from the _sbrk increments (None: no _sbrk)
     deepest: dict[str, Any] | None = None     # where the lowest SP was reached, with a call stack
     heap_growth: dict[str, Any] | None = None # where the heap last grew (_sbrk), with a call stack
     _last_scan: int = -(1 << 62)
@@ -92,39 +90,9 @@ class MemoryTracker:
             for o, data in keep:
                 buf[o:o + len(data)] = np.frombuffer(data, np.uint8)
         self.initial_sp = int.from_bytes(bytes(m.uc.mem_read(m.platform.boot_address, 4)), "little")
-        self.stack = self._find_stack()
-        self.heap = self._find_heap()
-
-    def _find_stack(self) -> Area | None:
-        m = self.machine
-        for s in m.fw.sections:
-            if s.name in STACK_SECTIONS and s.size:
-                r = m.platform.region_at(s.addr, s.size)
-                if r is not None:
-                    return Area(r.name, s.addr, s.end, f"section {s.name}")
-        r = m.platform.region_at(self.initial_sp - 4, 4)
-        if r is None:
-            return None
-        bottom = r.base
-        for s in m.fw.sections:
-            if s.alloc and s.size and r.contains(s.addr, s.size) and s.end <= self.initial_sp:
-                bottom = max(bottom, s.end)
-        return Area(r.name, bottom, self.initial_sp, "initial SP down to the last section below it")
-
-    def _find_heap(self) -> Area | None:
-        m = self.machine
-        for s in m.fw.sections:
-            if s.name in HEAP_SECTIONS and s.size:
-                r = m.platform.region_at(s.addr, s.size)
-                if r is not None:
-                    return Area(r.name, s.addr, s.end, f"section {s.name}")
-        start = m.fw.symbol("__heap_start") or m.fw.symbol("end")
-        stop = m.fw.symbol("__heap_end") or m.fw.symbol("__HeapLimit")
-        if start and stop and stop.addr > start.addr:
-            r = m.platform.region_at(start.addr, stop.addr - start.addr)
-            if r is not None:
-                return Area(r.name, start.addr, stop.addr, "symbols __heap_start..__heap_end")
-        return None
+        self.stack = find_stack(m.fw, m.platform, self.initial_sp)
+        self.heap = find_heap(m.fw, m.platform, self.stack)
+        self._shared = shares_gap(self.stack, self.heap)
 
     def power_loss(self, keep: tuple[str, ...] = ()) -> None:
         """The RAM lost its contents (exit from Standby): repaint every RAM region but
@@ -166,32 +134,60 @@ class MemoryTracker:
             return np.zeros(0, dtype=np.int64)
         return np.flatnonzero(self._written_words(r.name, lo, hi))
 
+    def _heap_top(self) -> int | None:
+        """Where the heap ends now: its area's end when it has one of its own; in a gap shared
+        with the stack (CubeIDE), the _sbrk break (None before any allocation)."""
+        if self.heap is None:
+            return None
+        if not self._shared:
+            return self.heap.end
+        if self.brk is None:
+            return None
+        return min(max(self.brk, self.heap.start), self.heap.end)
+
     def stack_bytes(self) -> int:
+        """Deepest main-stack use: the lowest written word between the heap's top (when they
+        share a gap) and the initial SP, or the lowest MSP, whichever is deeper. Never < 0."""
         if self.stack is None:
             return 0
-        t = self._touched(self.stack)
-        if not len(t):
-            return 0
-        r = self.machine.platform.region(self.stack.region)
-        first = r.base + ((self.stack.start - r.base + 3) & ~3) + 4 * int(t[0])
-        return self.stack.end - first
+        deepest = 0
+        if self.stack.start <= self.min_sp < self.stack.end or self.min_sp < self.stack.start:
+            deepest = self.stack.end - self.min_sp
+        lo = self.stack.start
+        if self._shared:
+            top = self._heap_top()
+            lo = max(lo, top if top is not None else self.heap.start)
+        t = self._touched(Area(self.stack.region, lo, self.stack.end, ""))
+        if len(t):
+            r = self.machine.platform.region(self.stack.region)
+            first = r.base + ((lo - r.base + 3) & ~3) + 4 * int(t[0])
+            deepest = max(deepest, self.stack.end - first)
+        return max(deepest, 0)
 
     def heap_bytes(self) -> int:
+        """Highest written word of the heap, below its break (so stack words in a shared gap
+        never count as heap)."""
         if self.heap is None:
             return 0
-        t = self._touched(self.heap)
+        top = self._heap_top()
+        if top is None:          # shared gap, no _sbrk seen: nothing was allocated from it
+            return 0
+        t = self._touched(Area(self.heap.region, self.heap.start, top, ""))
         if not len(t):
             return 0
         r = self.machine.platform.region(self.heap.region)
         last = r.base + ((self.heap.start - r.base + 3) & ~3) + 4 * int(t[-1]) + 4
-        return last - self.heap.start
+        return max(last - self.heap.start, 0)
 
     def sample(self, force: bool = False) -> None:
         """Cheap: SP every call; a NumPy scan of stack and heap when enough time passed."""
         m = self.machine
-        from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_SP
+        from unicorn.arm_const import UC_ARM_REG_MSP, UC_ARM_REG_PC, UC_ARM_REG_PSP
 
-        sp = m.uc.reg_read(UC_ARM_REG_SP)
+        sp = m.uc.reg_read(UC_ARM_REG_MSP)
+        psp = m.uc.reg_read(UC_ARM_REG_PSP)
+        if psp and (self.min_psp is None or psp < self.min_psp):
+            self.min_psp = psp
         now = m.now()
         if sp < self.min_sp:
             self.min_sp = sp
@@ -221,10 +217,10 @@ class MemoryTracker:
         """The native watch stopped the CPU right after the block that took SP to a new low:
         record where, with a call stack recovered by scanning the stack for return addresses
         (words that point just after a BL/BLX in the firmware's code)."""
-        from unicorn.arm_const import UC_ARM_REG_LR, UC_ARM_REG_PC, UC_ARM_REG_SP
+        from unicorn.arm_const import UC_ARM_REG_LR, UC_ARM_REG_MSP, UC_ARM_REG_PC
 
         m = self.machine
-        sp = m.uc.reg_read(UC_ARM_REG_SP)
+        sp = m.uc.reg_read(UC_ARM_REG_MSP)
         if self.stack is None or sp < 0:
             return
         block = m.counter.stack_minimum_block       # the block that lowered SP
@@ -249,6 +245,8 @@ class MemoryTracker:
         incr = uc.reg_read(UC_ARM_REG_R0)
         if incr == 0 or incr >= 0x80000000:
             return
+        if self.heap is not None:
+            self.brk = (self.heap.start if self.brk is None else self.brk) + incr
         m = self.machine
         lr = uc.reg_read(UC_ARM_REG_LR)
         frames = self.call_stack(address, uc.reg_read(UC_ARM_REG_SP), lr)
@@ -361,8 +359,10 @@ class MemoryTracker:
             r = platform.region_at(s.addr, s.size)
             if r is None or not r.ram:
                 continue
+            if s.name in SIZE_CHECK_SECTIONS:
+                continue          # a size reservation: the stack/heap areas cover what is used
             covered.setdefault(r.name, []).append((s.addr, s.end))
-            if s.name in STACK_SECTIONS or s.name in HEAP_SECTIONS:
+            if s.name in _NOT_STATIC:
                 continue
             info = regions.setdefault(r.name, _empty(r.size))
             kind = "data" if s.name.startswith(".data") else ("bss" if s.nobits else "other")
@@ -372,17 +372,22 @@ class MemoryTracker:
         if self.stack is not None:
             regions.setdefault(self.stack.region, _empty(platform.region(self.stack.region).size))
             regions[self.stack.region]["stack_bytes"] = self.stack_bytes()
-            regions[self.stack.region]["stack_reserved"] = self.stack.end - self.stack.start
+            regions[self.stack.region]["stack_reserved"] = (
+                self.stack.reserved if self.stack.reserved is not None
+                else self.stack.end - self.stack.start)
         if self.heap is not None:
             regions.setdefault(self.heap.region, _empty(platform.region(self.heap.region).size))
             regions[self.heap.region]["heap_bytes"] = self.heap_bytes()
-            regions[self.heap.region]["heap_reserved"] = self.heap.end - self.heap.start
+            regions[self.heap.region]["heap_reserved"] = (
+                self.heap.reserved if self.heap.reserved is not None
+                else self.heap.end - self.heap.start)
         for r in platform.regions:
             if not r.ram:
                 continue
             touched = self._written_words(r.name, 0, r.size & ~3)
-            for a, b in covered.get(r.name, []) + ([(self.stack.start, self.stack.end)]
-                                                   if self.stack and self.stack.region == r.name else []):
+            areas = [(a.start, a.end) for a in (self.stack, self.heap)
+                     if a is not None and a.region == r.name]
+            for a, b in covered.get(r.name, []) + areas:
                 touched[max(a - r.base, 0) // 4:(b - r.base + 3) // 4] = False
             other = int(touched.sum()) * 4
             if other:
@@ -417,11 +422,14 @@ class MemoryTracker:
             "stack": None if self.stack is None else {
                 "region": self.stack.region, "start": self.stack.start, "end": self.stack.end,
                 "found_from": self.stack.source, "peak": peak(self.stack_peak),
+                "reserved": self.stack.reserved,
                 "min_sp": self.min_sp if self.min_sp != 0xFFFFFFFF else None,
+                "min_psp": self.min_psp,
                 "deepest": self.deepest},
             "heap": None if self.heap is None else {
                 "region": self.heap.region, "start": self.heap.start, "end": self.heap.end,
                 "found_from": self.heap.source, "peak": peak(self.heap_peak),
+                "reserved": self.heap.reserved, "break": self.brk,
                 "last_growth": self.heap_growth},
             "live_peak": peak(self.live_peak),
             "overflow": self.overflow,

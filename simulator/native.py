@@ -28,7 +28,8 @@ from .native_layout import *  # noqa: F403  (the slot names are this layer's voc
 
 _LAYOUT = "1dbdd4474e16"       # native_layout.FINGERPRINT this file's compiled hooks were built for
 native_layout.check(_LAYOUT, __name__)
-UC_SP = 12          # UC_ARM_REG_SP (a Unicorn register id, not a slot)
+UC_SP = 115         # UC_ARM_REG_MSP (a Unicorn register id, not a slot): the main stack
+                    # only; RTOS task stacks (PSP) must not count as main-stack overflows
 
 
 @intrinsic
