@@ -108,6 +108,10 @@ class PeripheralContext(Protocol):
     def log(self, message: str) -> None:
         """One diagnostic line for the run log."""
 
+    def warn(self, message: str) -> None:
+        """A condition the user must not miss (out-of-spec clocks): the run summary shows it
+        and --strict fails the run on it."""
+
     def peripheral(self, name: str) -> Peripheral:
         """Another peripheral by platform name (for wired signals such as DMA requests)."""
 
@@ -336,6 +340,9 @@ class FakeContext:
 
     def log(self, message: str) -> None:
         self.messages.append(message)
+
+    def warn(self, message: str) -> None:
+        self.messages.append(f"warning: {message}")
 
     def peripheral(self, name: str) -> Peripheral:
         return self.peripherals[name]

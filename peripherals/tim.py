@@ -22,8 +22,8 @@ SMCR (slave modes, triggers), DCR/DMAR bursts, BDTR except MOE, break, dead time
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Callable
 
 from .base import RO, WO, Field, Peripheral, Register
 
@@ -575,7 +575,7 @@ class Timer(Peripheral):
         level = not self._input[c]
         edges: list[tuple[int, bool]] = []
         while t <= until_cycle:
-            edges.append((int(round(t)), level))
+            edges.append((round(t), level))
             level = not level
             t += half
         for cyc, lv in edges:

@@ -50,6 +50,7 @@ class Options:
     timeout_s: float | None = None               # host wall-clock limit
     semihosting_root: Path | None = None
     strict: bool = False
+    baud: int = 115_200                          # the host terminal's rate on the console USART
     audio_mode: str = "stream"                   # stream | buffered
     cpu_freq_mhz: float | None = None            # what-if core clock once on PLL1
     dcache: str = "sampled"                      # sampled | exact | off
@@ -141,7 +142,7 @@ def simulate(inputs: Inputs, config: Options | None = None,
         run_config = RunConfig(
             max_cycles=cfg.max_cycles, timeout_s=cfg.timeout_s,
             semihosting_root=cfg.semihosting_root, uart_input=inputs.uart_input,
-            echo=cfg.echo, strict=cfg.strict,
+            echo=cfg.echo, strict=cfg.strict, baud=cfg.baud,
             cpu_freq_hz=cfg.cpu_freq_mhz * 1e6 if cfg.cpu_freq_mhz else None,
             profile=cfg.profile, dcache=cfg.dcache, progress=cfg.progress)
         machine = Machine(inputs.firmware, inputs.platform, run_config, attachments)

@@ -83,7 +83,8 @@ class RunConfig:
     profile: bool = False                    # per-block counters and the dynamic CFG
     watch_stack: bool = True                 # native SP check after blocks that lower SP
 
-    strict: bool = False                     # flash wait states below the table: exit 4
+    strict: bool = False                     # out-of-spec clocks/VOS/flash wait states: exit 4
+    baud: int = 115_200                      # the host terminal's baud rate (console USART)
 
 
 @dataclass
@@ -130,6 +131,8 @@ class RunResult:
     log: list[str]
     timing: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # accesses to blocks without a model, by register name (TIM6.CNT, MPU+0x0...)
+    unmodelled_registers: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,9 @@ class MachineContext:
 
     def log(self, message: str) -> None:
         self.m.log(message)
+
+    def warn(self, message: str) -> None:
+        self.m.warn(message)
 
     def peripheral(self, name: str) -> Peripheral:
         return self.m.peripherals[name]
@@ -267,6 +273,7 @@ class Machine:
         self._bus_key: tuple | None = None
         self._bus_total = 0
         self.warnings: list[str] = []
+        self._console_baud: dict[str, float] = {}
         self._fill_key: tuple | None = None
         if self.config.dynamic_timing:
             self.counter.enable_dynamic(self.dyn.icache_sets, self.dyn.predictor_entries,
@@ -677,7 +684,33 @@ class Machine:
         if len(self._log) < 10_000:
             self._log.append(f"[{self.now():>12}] {message}")
 
+    def warn(self, message: str) -> None:
+        """A condition the user must not miss (out-of-spec clocks or voltage scale, a console
+        baud rate the host does not use): in the summary; with --strict it ends the run."""
+        if message in self.warnings:
+            return
+        self.warnings.append(message)
+        self.log(f"warning: {message}")
+        if self.config.strict:
+            self._finish(ExitReason.FAULT, 4, f"--strict: {message}")
+            self.counter.stop_soon()
+
+    def _check_console_baud(self, name: str) -> None:
+        """The console's baud rate against the host terminal's (--baud): beyond the receiver
+        tolerance a board's terminal shows garbage (RM0433 48.5.8, Table 'Tolerance of the
+        USART receiver': 3.75 % with 16x oversampling, 8 data bits, 1 stop bit)."""
+        p = self.peripherals.get(name)
+        baud = float(p.baud()) if p is not None and hasattr(p, "baud") else 0.0
+        if not baud or baud == self._console_baud.get(name):
+            return
+        self._console_baud[name] = baud
+        host = self.config.baud
+        if abs(baud - host) > 0.0375 * host:
+            self.warn(f"{name} (console) transmits at {baud:,.0f} baud but the host terminal "
+                      f"runs at {host:,} (--baud): a board would show garbage")
+
     def _uart_out(self, name: str, byte: int) -> None:
+        self._check_console_baud(name)
         self.console[name].append(byte)
         if self.config.echo:
             self.config.echo(name, bytes([byte]))
@@ -1248,10 +1281,13 @@ class Machine:
         reason, code, diag = self._exit or (ExitReason.LOCKUP, 4, "no exit")
         self.semihosting.close_all()
         unmodelled: dict[str, int] = {}
+        registers: dict[str, int] = {}
         for p in self.peripherals.values():
             acc = getattr(p, "accesses", None)
             if acc:
                 unmodelled[p.name] = len(acc)
+                for a in acc:
+                    registers[a.register] = registers.get(a.register, 0) + 1
         return RunResult(
             exit_reason=reason, exit_code=code, cycles=self.now(),
             instructions=self.counter.instructions, core_hz=self.core_hz,
@@ -1264,7 +1300,8 @@ class Machine:
             timing=({**self.counter.dynamic_stats(), "stall_peripheral_cycles": self._bus_total,
                      **({"dcache": self.dcache.stats(self.active_cycles())} if self.dcache else {})}
                     if self.config.dynamic_timing else {}),
-            warnings=list(self.warnings))
+            warnings=list(self.warnings),
+            unmodelled_registers=dict(sorted(registers.items(), key=lambda kv: -kv[1])))
 
 
 def default_cost_model() -> CostModel:

@@ -25,7 +25,13 @@ if TYPE_CHECKING:
     from .machine import Machine
 
 from .stack_layout import (
-    HEAP_SECTIONS, SIZE_CHECK_SECTIONS, STACK_SECTIONS, Area, find_heap, find_stack, shares_gap,
+    HEAP_SECTIONS,
+    SIZE_CHECK_SECTIONS,
+    STACK_SECTIONS,
+    Area,
+    find_heap,
+    find_stack,
+    shares_gap,
 )
 
 PATTERN = 0xC5A3E1D7           # painted into untouched RAM (little-endian words)
@@ -54,7 +60,7 @@ class Peak:
 
 @dataclass
 class MemoryTracker:
-    machine: "Machine"
+    machine: Machine
     scan_every_cycles: int = 1_000_000
     stack: Area | None = None
     heap: Area | None = None
@@ -156,7 +162,9 @@ class MemoryTracker:
         lo = self.stack.start
         if self._shared:
             top = self._heap_top()
-            lo = max(lo, top if top is not None else self.heap.start)
+            if top is None:      # the heap's extent is unknown: the lowest MSP alone is sure
+                return max(deepest, 0)
+            lo = max(lo, top)
         t = self._touched(Area(self.stack.region, lo, self.stack.end, ""))
         if len(t):
             r = self.machine.platform.region(self.stack.region)
@@ -422,21 +430,34 @@ class MemoryTracker:
             "stack": None if self.stack is None else {
                 "region": self.stack.region, "start": self.stack.start, "end": self.stack.end,
                 "found_from": self.stack.source, "peak": peak(self.stack_peak),
-                "reserved": self.stack.reserved,
+                "reserved_bytes": self.stack.reserved,
                 "min_sp": self.min_sp if self.min_sp != 0xFFFFFFFF else None,
                 "min_psp": self.min_psp,
                 "deepest": self.deepest},
             "heap": None if self.heap is None else {
                 "region": self.heap.region, "start": self.heap.start, "end": self.heap.end,
                 "found_from": self.heap.source, "peak": peak(self.heap_peak),
-                "reserved": self.heap.reserved, "break": self.brk,
+                "reserved_bytes": self.heap.reserved, "break": self.brk,
                 "last_growth": self.heap_growth},
             "live_peak": peak(self.live_peak),
             "overflow": self.overflow,
+            "rtos": self._rtos(),
             "timeline": [s.__dict__ for s in _thin(self.samples, 500)],
             "flash_bytes": sum(flash.values()),
             "flash": flash,
         }
+
+
+    def _rtos(self) -> dict[str, Any] | None:
+        """FreeRTOS tasks (stack high-water marks) and heap, when the firmware is FreeRTOS."""
+        from .rtos import freertos_report
+
+        m = self.machine
+
+        def is_ram(addr: int) -> bool:
+            r = m.platform.region_at(addr, 4)
+            return r is not None and r.ram
+        return freertos_report(m.fw, lambda a, n: bytes(m.uc.mem_read(a, n)), is_ram)
 
 
 def _empty(size: int) -> dict[str, Any]:

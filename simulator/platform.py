@@ -99,7 +99,7 @@ class Platform:
                 return p
         return None
 
-    def with_revision(self, revision: str) -> "Platform":
+    def with_revision(self, revision: str) -> Platform:
         from dataclasses import replace
         return replace(self, revision=revision, chip={**self.chip, "revision": revision})
 

@@ -73,6 +73,7 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
         "exceptions_taken": {str(k): v for k, v in sorted(result.exceptions_taken.items())},
         "double_precision_emulated": result.dp_emulated,
         "unmodelled_peripheral_accesses": result.unmodelled_accesses,
+        "unmodelled_registers": getattr(result, "unmodelled_registers", {}),
         "time_segments": [_segment(s) for s in
                           _kept(truncated, "time_segments", result.segments, MAX_SEGMENTS,
                                 last=True)],
@@ -318,6 +319,19 @@ def print_summary(report: dict[str, Any], console) -> None:
         grown = mem["heap"].get("last_growth")
         t.add_row("heap peak", f"{mem['heap']['peak']['bytes']:,} B"
                   + (f" (last grew in {grown['where']})" if grown else ""))
+    rt = mem.get("rtos")
+    if rt:
+        for task in rt.get("tasks", []):
+            hw = task.get("high_water_mark_bytes")
+            size = task.get("stack_bytes")
+            t.add_row(f"task {task['name']}",
+                      (f"stack {size:,} B, " if size else "")
+                      + (f"never used {hw:,} B (high-water mark)" if hw is not None
+                         else "high-water mark unknown (stack not filled with 0xA5)"))
+        if rt.get("heap"):
+            h = rt["heap"]
+            t.add_row(f"{rt['kernel']} heap", f"minimum ever free {h['minimum_ever_free_bytes']:,}"
+                      + (f" of {h['total_bytes']:,} B" if h.get("total_bytes") else " B"))
     t.add_row("flash", f"{mem['flash_bytes']:,} B")
     if s["energy_j"] is None:
         t.add_row("energy", "n/a")
@@ -339,6 +353,12 @@ def print_summary(report: dict[str, Any], console) -> None:
         console.print(f"[bold red]{report['diagnostic']}[/]")
     if mem.get("overflow"):
         console.print(f"[bold red]{mem['overflow']}[/]")
+    regs = report.get("unmodelled_registers") or {}
+    if regs:
+        top = ", ".join(f"{k} x{v}" for k, v in list(regs.items())[:6])
+        more = f" and {len(regs) - 6} more registers" if len(regs) > 6 else ""
+        console.print(f"[yellow]warning: {sum(regs.values()):,} accesses to blocks without a "
+                      f"model (reads give reset values, writes are dropped): {top}{more}[/]")
     for line in report.get("warnings", []):
         console.print(f"[yellow]warning: {line}[/]")
     for line in report.get("strict_failures", []):

@@ -55,7 +55,7 @@ def run(tmp_path, csr: int):
 
 
 def test_wfi_with_systick_interrupt_off_ends_idle(tmp_path):
-    m, r = run(tmp_path, 5)                     # ENABLE | CLKSOURCE, TICKINT off
+    _, r = run(tmp_path, 5)                     # ENABLE | CLKSOURCE, TICKINT off
     assert r.exit_reason == "idle" and r.exit_code == 0
     assert r.cycles < 1_000                     # not 10 s of wraps
 

@@ -138,7 +138,7 @@ def test_cubeide_layout_stack_is_at_estack_not_the_reservation(tmp_path):
     st = mem["stack"]
     assert st["end"] == 0x20020000                      # _estack: top of DTCM
     assert st["peak"]["bytes"] == 320 == mem["regions"]["DTCM"]["stack_bytes"]
-    assert st["reserved"] == 0x400                      # _Min_Stack_Size
+    assert st["reserved_bytes"] == 0x400                      # _Min_Stack_Size
     assert mem["heap"]["start"] == m.fw.symbol("_end").addr
     assert mem["heap"]["end"] == 0x20020000 - 0x400     # CubeIDE _sbrk limit
     assert mem["regions"]["DTCM"]["heap_bytes"] == 780  # 777 written bytes, in words
@@ -174,7 +174,7 @@ def test_zephyr_like_stack_object_holding_the_initial_sp(tmp_path):
     m, mem = run(tmp_path, CMSIS_LD.replace("__StackLimit", "__NoLimit"), "z_main_stack_top",
                  ZEPHYR_LIKE)
     st = mem["stack"]
-    assert st["start"] == m.fw.symbol("z_main_stack").addr and st["reserved"] == 2048
+    assert st["start"] == m.fw.symbol("z_main_stack").addr and st["reserved_bytes"] == 2048
     assert st["peak"]["bytes"] == 320
 
 

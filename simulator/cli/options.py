@@ -132,10 +132,15 @@ def run_parser(prog: str = "simulate", sweep: bool = False) -> argparse.Argument
                         "(default: sampled; docs/timing-model.md)")
     p.add_argument("--strict", action="store_true",
                    help="exit 4 on silicon-breaking configurations (flash wait states below "
-                        "the datasheet table) and on lost data: audio words dropped by a full "
-                        "SAI FIFO, DMA half/complete interrupts raised while the previous one "
-                        "was pending, circular DMA buffer halves rewritten before the "
-                        "firmware handled or read them")
+                        "the datasheet table, clocks above what the voltage scale allows, a "
+                        "console baud rate other than --baud) and on lost data: audio words "
+                        "dropped by a full SAI FIFO, DMA half/complete interrupts raised while "
+                        "the previous one was pending, circular DMA buffer halves rewritten "
+                        "before the firmware handled or read them")
+    p.add_argument("--baud", type=whole_number, default=115_200, metavar="RATE",
+                   help="baud rate of the host terminal on the console USART (default 115200): "
+                        "firmware transmitting at another rate gets a warning, as a board's "
+                        "terminal would show garbage")
     if not sweep:
         p.add_argument("--gdb", type=_port, nargs="?", const=3333, default=None, metavar="PORT",
                        help="debug the run with gdb: serve the GDB remote protocol on "
@@ -204,7 +209,8 @@ def options(args: argparse.Namespace, cpu_freq_mhz: float | None, echo=None,
     """The run options of the parsed command line."""
     return Options(max_cycles=args.max_cycles, timeout_s=args.timeout,
                    semihosting_root=args.semihosting_root, strict=args.strict,
-                   audio_mode=args.audio_mode, cpu_freq_mhz=cpu_freq_mhz, dcache=args.dcache,
+                   baud=getattr(args, "baud", 115_200), audio_mode=args.audio_mode,
+                   cpu_freq_mhz=cpu_freq_mhz, dcache=args.dcache,
                    vdd=args.vdd, max_energy=args.max_energy, profile=profile, echo=echo,
                    progress=progress, gdb_port=getattr(args, "gdb", None))
 
