@@ -66,6 +66,10 @@ class GPIO(Peripheral):
         self.registers = port_registers(self.port)  # type: ignore[misc]
         self.output_listeners: list[Callable[[str, int], None]] = []
         self._inputs: dict[int, bool] = {}
+        # (pin, AF number) -> (block, channel) of a timer output (platform `alternate`)
+        self._alternate: dict[tuple[int, int], tuple[str, int]] = {
+            (int(pin), int(af)): (str(block), int(ch))
+            for pin, af, block, ch in params.get("alternate", ()) or ()}
         self._lock_step = 0
         self._locked = False
         super().__init__(name, base, size, ctx, **params)
@@ -92,9 +96,25 @@ class GPIO(Peripheral):
             return 0
         if mode == 1 and (not open_drain or odr == 0):  # driven output
             return odr
+        if mode == 2:                                   # alternate function: a timer output?
+            level = self._alternate_level(pin)
+            if level is not None and (not open_drain or level == 0):
+                return level
         if pin in self._inputs:
             return int(self._inputs[pin])
         return 1 if pull == 1 else 0                    # 01 pull-up, 10 pull-down, 00 float: 0
+
+    def _alternate_level(self, pin: int) -> int | None:
+        af = (self.reg("AFRL" if pin < 8 else "AFRH") >> (4 * (pin % 8))) & 0xF
+        source = self._alternate.get((pin, af))
+        if source is None:
+            return None
+        try:
+            block = self.ctx.peripheral(source[0])
+        except (KeyError, LookupError):
+            return None
+        output = getattr(block, "output_level", None)
+        return output(source[1]) if output is not None else None
 
     # --- register behaviour --------------------------------------------------------------------
     def write(self, offset: int, size: int, value: int) -> None:

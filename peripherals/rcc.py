@@ -422,8 +422,9 @@ class RCC(Peripheral):
             return pclk if div == 1 else 2 * pclk
         raise KeyError(f"RCC: unknown clock {name!r} (known: {', '.join(CLOCKS)})")
 
-    def kernel_clock_hz(self, peripheral: str) -> float:
-        """Kernel clock of a USART/UART/LPUART/SAI block, per its CCIPR selection."""
+    def kernel_clock_source(self, peripheral: str) -> str:
+        """Name of the clock (CLOCKS) a USART/UART/LPUART/SAI/LPTIM block's kernel clock mux
+        selects ("" for a reserved selection)."""
         if peripheral == _SAI4:
             peripheral = "SAI4A"
         if peripheral not in _KERNEL_MUX:
@@ -435,8 +436,12 @@ class RCC(Peripheral):
             src = default
         if not src:
             self._warn(f"RCC: {reg}.{fld}={sel} is a reserved selection for {peripheral}")
-            return 0.0
-        return self.clock_hz(src)
+        return src
+
+    def kernel_clock_hz(self, peripheral: str) -> float:
+        """Kernel clock of a USART/UART/LPUART/SAI/LPTIM block, per its CCIPR selection."""
+        src = self.kernel_clock_source(peripheral)
+        return self.clock_hz(src) if src else 0.0
 
     def pll_vco_hz(self, n: int) -> float:
         """VCO output of PLL ``n`` from the register values (0 if its prescaler is off)."""

@@ -219,3 +219,25 @@ def test_prescaler_change_waits_for_update() -> None:
     assert not ctx.irqs[54]
     ctx.advance(CYCLES_PER_TIMCLK)
     assert ctx.irqs[54]                          # then 2 timer clocks per count: 20 clocks
+
+
+def test_pwm_level_readable_on_the_pin() -> None:
+    # NUCLEO LD1 is PB0; PB0 AF2 = TIM3_CH3 (DS12110 Table 9): build both from the platform
+    from .test_periph_rcc import build
+
+    ctx = build("GPIOB", "TIM3", cpu=CPU, timx_ker=TIMCLK)
+    gpio, tim = ctx.peripherals["GPIOB"], ctx.peripherals["TIM3"]
+    gpio.write(0x00, 4, (gpio.read(0x00, 4) & ~3) | 2)      # MODER0 = 10: alternate function
+    gpio.write(0x20, 4, 2)                                   # AFRL: AFSEL0 = 2
+    tim.write(ARR, 4, 99)
+    tim.write(0x3C, 4, 25)                                   # CCR3
+    tim.write(0x1C, 4, 0x68)                                 # CCMR2: OC3M = PWM1, OC3PE
+    tim.write(CCER, 4, 1 << 8)                               # CC3E
+    tim.write(EGR, 4, 1)
+    tim.write(CR1, 4, 0x81)
+    ctx.advance(10 * CYCLES_PER_TIMCLK)
+    assert gpio.read(0x10, 4) & 1 == 1                       # IDR0: high while CNT < 25
+    ctx.advance(20 * CYCLES_PER_TIMCLK)
+    assert gpio.read(0x10, 4) & 1 == 0
+    ctx.advance(70 * CYCLES_PER_TIMCLK)                      # next period: high again
+    assert gpio.read(0x10, 4) & 1 == 1

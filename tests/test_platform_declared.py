@@ -50,7 +50,7 @@ def _unmodelled(platform, name: str):
 @pytest.mark.parametrize("block,offset,reset,reg", [
     ("CRS", 0x04, 0x2022BB7F, "CFGR"),       # RM0433 7.7.2 CRS_CFGR reset 0x2022 BB7F
     ("VREFBUF", 0x00, 0x00000002, "CSR"),    # RM0433 31.4.1 VREFBUF_CSR reset 0x0000 0002
-    ("LPTIM4", 0x18, 0x00000001, "ARR"),     # RM0433 44.7.7 LPTIM_ARR reset 0x0000 0001
+    ("HRTIM_TIMA", 0x14, 0x0000FFFF, "PERAR"),  # RM0433 37.5.20 HRTIM_PERxR reset 0x0000 FFFF
 ])
 def test_unmodelled_read_gives_reset_value_and_names_register(platform, block, offset, reset,
                                                                reg) -> None:
