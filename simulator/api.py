@@ -51,6 +51,7 @@ class Options:
     semihosting_root: Path | None = None
     strict: bool = False
     baud: int = 115_200                          # the host terminal's rate on the console USART
+    swo: Path | None = None                      # write the ITM packet stream (SWO) here
     audio_mode: str = "stream"                   # stream | buffered
     cpu_freq_mhz: float | None = None            # what-if core clock once on PLL1
     dcache: str = "sampled"                      # sampled | exact | off
@@ -165,6 +166,10 @@ def simulate(inputs: Inputs, config: Options | None = None,
     if before_run is not None:
         before_run(machine)
     result = machine.run()
+    if cfg.swo is not None:
+        from .output import write_bytes
+        itm = machine.peripherals.get("ITM")
+        write_bytes(cfg.swo, bytes(getattr(itm, "packets", b"")))
     extra: dict = {}
     if machine.audio is not None:
         extra["audio"] = _audio_report(machine, result, latency.latencies if latency else [])

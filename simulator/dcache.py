@@ -26,9 +26,11 @@ estimate is its mean over the windows); ``exact`` measures the whole run. Parame
 latencies are in :class:`simulator.timing.dynamic.M7DynamicParams` and docs/timing-model.md.
 
 Cache maintenance (SCB DCISW/DCCSW/DCCISW by set/way, DCIMVAC/DCCMVAC/DCCIMVAC by address)
-and CCR.DC act on the model whatever the mode. The MPU is not modelled: accesses take the
-default memory map attributes (ARMv7-M ARM B3.1: Code region write-through, SRAM region
-write-back write-allocate); TCM is never cached.
+and CCR.DC act on the model whatever the mode. Accesses take the default memory map attributes
+(ARMv7-M ARM B3.1: Code region write-through, SRAM region write-back write-allocate) except
+where an MPU region makes memory non-cacheable (simulator/mpu_map.py: ``set_uncached``): those
+go to memory uncached. MPU write-through regions are treated as write-back; TCM is never
+cached.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from unicorn.unicorn_py3 import unicorn as _ucmod
 from . import native_layout as n
 from .native import _i64_ptr, add_native_hook, uc_handle
 
-_LAYOUT = "1dbdd4474e16"       # native_layout.FINGERPRINT this file's compiled hooks were built for
+_LAYOUT = "12142340e14a"       # native_layout.FINGERPRINT this file's compiled hooks were built for
 n.check(_LAYOUT, __name__)
 
 UC_MEM_WRITE = 17            # uc_mem_type (unicorn.h)
@@ -71,10 +73,24 @@ def memory_kind(a):
 
 
 @njit(cache=True)
+def mpu_uncached(st, a):
+    """True if ``a`` lies in a range the MPU makes non-cacheable (simulator/mpu_map.py)."""
+    p = st[n.DC_NC_TABLE]
+    if p == 0:
+        return False
+    count = carray(_i64_ptr(p), 1)[0]
+    table = carray(_i64_ptr(p), 1 + 2 * count)
+    for i in range(count):
+        if table[1 + 2 * i] <= a and a < table[2 + 2 * i]:
+            return True
+    return False
+
+
+@njit(cache=True)
 def access(st, a, kind, write, count):
     """One load or store through the D-cache model: returns its stall in CPU cycles and keeps
     the cache contents (and, with ``count``, the statistics) up to date."""
-    if st[n.DC_ENABLED] == 0 or (write and kind == n.MEM_FLASH):
+    if st[n.DC_ENABLED] == 0 or (write and kind == n.MEM_FLASH) or mpu_uncached(st, a):
         # D-cache off, or a write to the write-through Code region (flash programming):
         # straight to memory
         if count:
@@ -220,6 +236,16 @@ class DataCache:
             st[n.DC_UNC_WRITE + kind] = uncached_write[kind]
         st[n.DC_WB] = writeback
         st[n.DC_UNALIGNED] = unaligned
+
+    def set_uncached(self, ranges: list[tuple[int, int]]) -> None:
+        """Address ranges the MPU makes non-cacheable: accesses there bypass the cache."""
+        table = np.zeros(1 + 2 * len(ranges), dtype=np.int64)
+        table[0] = len(ranges)
+        for i, (a, b) in enumerate(ranges):
+            table[1 + 2 * i], table[2 + 2 * i] = a, b
+        self._nc_table = table                   # kept alive: the hook reads it by pointer
+        self.counter.state[n.DC_NC_TABLE] = table.ctypes.data if ranges else 0
+        self._stale()
 
     def set_enabled(self, on: bool) -> None:
         st = self.counter.state

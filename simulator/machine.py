@@ -298,6 +298,11 @@ class Machine:
         scb = self.peripherals.get("SCB")
         if scb is not None:
             scb.ccr_listeners.append(self._on_ccr_traps)
+        self.mpu_map = None
+        mpu = self.peripherals.get("MPU")
+        if mpu is not None and hasattr(mpu, "regions"):
+            from .mpu_map import MpuMap
+            self.mpu_map = MpuMap(self, mpu)
         self._div_hooks: list = []
         self._unaligned_hooks: list = []
         self._dp = _make_dp_fpu()
@@ -951,8 +956,17 @@ class Machine:
             if at is not None:
                 pc = at
         self.counter.undo_rest_of_block(pc)
+        fetch = code in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT)
+        write = code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT)
+        mpu_bit = (self.mpu_map.violation(fetch, write, mem[1] if mem else pc)
+                   if self.mpu_map is not None and code in (UC_ERR_FETCH_PROT, UC_ERR_READ_PROT,
+                                                            UC_ERR_WRITE_PROT) else None)
         try:
-            if code in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT):
+            if mpu_bit is not None:            # the MPU forbids it: MemManage (ARMv7-M B3.5)
+                target = mem[1] if mem else pc
+                self.engine.fault(mpu_bit, target if fetch else pc,
+                                  None if fetch else target)
+            elif code in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT):
                 target = mem[1] if mem else pc
                 region = self.platform.region_at(target)
                 # Never-execute regions of the default memory map take a MemManage fault;

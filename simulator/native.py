@@ -26,7 +26,7 @@ from unicorn.unicorn_py3 import unicorn as _ucmod
 from . import native_layout
 from .native_layout import *  # noqa: F403  (the slot names are this layer's vocabulary)
 
-_LAYOUT = "1dbdd4474e16"       # native_layout.FINGERPRINT this file's compiled hooks were built for
+_LAYOUT = "12142340e14a"       # native_layout.FINGERPRINT this file's compiled hooks were built for
 native_layout.check(_LAYOUT, __name__)
 UC_SP = 115         # UC_ARM_REG_MSP (a Unicorn register id, not a slot): the main stack
                     # only; RTOS task stacks (PSP) must not count as main-stack overflows

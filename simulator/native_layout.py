@@ -157,6 +157,8 @@ DC_NEW_CODE = _slot("DC_NEW_CODE", "set (with a stop) when a block never measure
                     "between windows")
 DC_UNALIGNED = _slot("DC_UNALIGNED", "extra cycles of an unaligned halfword/word access")
 DC_UNALIGNED_N = _slot("DC_UNALIGNED_N", "measured unaligned accesses")
+DC_NC_TABLE = _slot("DC_NC_TABLE", "pointer: int64[1 + 2n]: n, then [start, end) pairs the MPU "
+                    "makes non-cacheable (0: none)")
 
 # --- code regions: one row each -----------------------------------------------------------
 R_BASE = _col("R_BASE", "start address")

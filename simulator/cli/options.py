@@ -137,6 +137,10 @@ def run_parser(prog: str = "simulate", sweep: bool = False) -> argparse.Argument
                         "dropped by a full SAI FIFO, DMA half/complete interrupts raised while "
                         "the previous one was pending, circular DMA buffer halves rewritten "
                         "before the firmware handled or read them")
+    p.add_argument("--swo", type=Path, metavar="FILE",
+                   help="write what the firmware sends through the ITM stimulus ports "
+                        "(ITM_SendChar) as an ITM packet stream, as a SWO capture holds it; "
+                        "the text of port 0 is also shown as the ITM console")
     p.add_argument("--baud", type=whole_number, default=115_200, metavar="RATE",
                    help="baud rate of the host terminal on the console USART (default 115200): "
                         "firmware transmitting at another rate gets a warning, as a board's "
@@ -209,7 +213,8 @@ def options(args: argparse.Namespace, cpu_freq_mhz: float | None, echo=None,
     """The run options of the parsed command line."""
     return Options(max_cycles=args.max_cycles, timeout_s=args.timeout,
                    semihosting_root=args.semihosting_root, strict=args.strict,
-                   baud=getattr(args, "baud", 115_200), audio_mode=args.audio_mode,
+                   baud=getattr(args, "baud", 115_200), swo=getattr(args, "swo", None),
+                   audio_mode=args.audio_mode,
                    cpu_freq_mhz=cpu_freq_mhz, dcache=args.dcache,
                    vdd=args.vdd, max_energy=args.max_energy, profile=profile, echo=echo,
                    progress=progress, gdb_port=getattr(args, "gdb", None))
