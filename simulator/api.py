@@ -130,6 +130,11 @@ def simulate(inputs: Inputs, config: Options | None = None,
     from .report import build_report, check, note_truncated, strict_failures
 
     cfg = config or Options()
+    if cfg.swo is not None:
+        from .output import check_writable
+        why = check_writable(cfg.swo)
+        if why:
+            raise InputError(f"--swo {cfg.swo}: cannot write there: {why}")
     attachments: list = []
     latency = None
     if inputs.audio_source is not None:
