@@ -273,7 +273,15 @@ class UnmodelledPeripheral(Peripheral):
     def __init__(self, name: str, base: int, size: int, ctx: PeripheralContext,
                  **params: object) -> None:
         super().__init__(name, base, size, ctx, **params)
-        self.accesses: list[Access] = []
+        self.accesses: list[Access] = []          # the first MAX_KEPT, for diagnostics
+        self.register_counts: dict[str, int] = {}  # every access, by register name
+
+    MAX_KEPT = 10_000
+
+    def _record(self, access: Access) -> None:
+        self.register_counts[access.register] = self.register_counts.get(access.register, 0) + 1
+        if len(self.accesses) < self.MAX_KEPT:
+            self.accesses.append(access)
 
     def read(self, offset: int, size: int) -> int:
         d = self.declared.get(offset & ~3)
@@ -281,13 +289,13 @@ class UnmodelledPeripheral(Peripheral):
         if d is not None and d.access != "w":
             value = (d.reset >> ((offset & 3) * 8)) & ((1 << (8 * size)) - 1)
         where = self.register_name(offset)
-        self.accesses.append(Access(self.ctx.now(), self.name, offset, size, False, value, where))
+        self._record(Access(self.ctx.now(), self.name, offset, size, False, value, where))
         self.ctx.log(f"unmodelled {where}: read{size * 8} -> {value:#x}")
         return value
 
     def write(self, offset: int, size: int, value: int) -> None:
         where = self.register_name(offset)
-        self.accesses.append(Access(self.ctx.now(), self.name, offset, size, True, value, where))
+        self._record(Access(self.ctx.now(), self.name, offset, size, True, value, where))
         self.ctx.log(f"unmodelled {where}: write{size * 8} {value:#x} dropped")
 
 

@@ -1297,11 +1297,11 @@ class Machine:
         unmodelled: dict[str, int] = {}
         registers: dict[str, int] = {}
         for p in self.peripherals.values():
-            acc = getattr(p, "accesses", None)
-            if acc:
-                unmodelled[p.name] = len(acc)
-                for a in acc:
-                    registers[a.register] = registers.get(a.register, 0) + 1
+            counts = getattr(p, "register_counts", None)
+            if counts:
+                unmodelled[p.name] = sum(counts.values())
+                for reg, n in counts.items():
+                    registers[reg] = registers.get(reg, 0) + n
         return RunResult(
             exit_reason=reason, exit_code=code, cycles=self.now(),
             instructions=self.counter.instructions, core_hz=self.core_hz,

@@ -152,25 +152,23 @@ class MemoryTracker:
         return min(max(self.brk, self.heap.start), self.heap.end)
 
     def stack_bytes(self) -> int:
-        """Deepest main-stack use: the lowest written word between the heap's top (when they
-        share a gap) and the initial SP, or the lowest MSP, whichever is deeper. Never < 0."""
+        """Deepest main-stack use: the lowest written word of the stack area (above the heap's
+        break when heap and stack share one gap). With a shared gap and no _sbrk seen, the
+        lowest MSP, the only sure figure. Never negative."""
         if self.stack is None:
             return 0
-        deepest = 0
-        if self.stack.start <= self.min_sp < self.stack.end or self.min_sp < self.stack.start:
-            deepest = self.stack.end - self.min_sp
         lo = self.stack.start
         if self._shared:
             top = self._heap_top()
-            if top is None:      # the heap's extent is unknown: the lowest MSP alone is sure
-                return max(deepest, 0)
+            if top is None:
+                return max(self.stack.end - self.min_sp, 0) if self.min_sp < self.stack.end else 0
             lo = max(lo, top)
         t = self._touched(Area(self.stack.region, lo, self.stack.end, ""))
-        if len(t):
-            r = self.machine.platform.region(self.stack.region)
-            first = r.base + ((lo - r.base + 3) & ~3) + 4 * int(t[0])
-            deepest = max(deepest, self.stack.end - first)
-        return max(deepest, 0)
+        if not len(t):
+            return 0
+        r = self.machine.platform.region(self.stack.region)
+        first = r.base + ((lo - r.base + 3) & ~3) + 4 * int(t[0])
+        return max(self.stack.end - first, 0)
 
     def heap_bytes(self) -> int:
         """Highest written word of the heap, below its break (so stack words in a shared gap
