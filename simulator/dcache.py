@@ -81,7 +81,7 @@ def mpu_uncached(st, a):
     count = carray(_i64_ptr(p), 1)[0]
     table = carray(_i64_ptr(p), 1 + 2 * count)
     for i in range(count):
-        if table[1 + 2 * i] <= a and a < table[2 + 2 * i]:
+        if table[1 + 2 * i] <= a < table[2 + 2 * i]:
             return True
     return False
 
