@@ -25,8 +25,10 @@ from unicorn.unicorn_py3 import unicorn as _ucmod
 
 from . import native_layout
 from .native_layout import *  # noqa: F403  (the slot names are this layer's vocabulary)
+from .timing.model import (BRANCH_ALONE, BRANCH_ALONE_PAIRED_ENTRY, CREDIT_MASK, CREDIT_SHIFT,
+                           PENALTY_MASK)
 
-_LAYOUT = "12142340e14a"       # native_layout.FINGERPRINT this file's compiled hooks were built for
+_LAYOUT = "8c368d2e60c6"       # native_layout.FINGERPRINT this file's compiled hooks were built for
 native_layout.check(_LAYOUT, __name__)
 UC_SP = 115         # UC_ARM_REG_MSP (a Unicorn register id, not a slot): the main stack
                     # only; RTOS task stacks (PSP) must not count as main-stack overflows
@@ -108,6 +110,7 @@ def _branch(st, a):
     the last target per entry; fall-through is 'not taken'."""
     prev = st[PREV_END]
     if prev < 0:
+        st[ENTERED_PAIRED] = 0
         return 0
     n = st[BP_ENTRIES]
     bp = carray(_i64_ptr(st[BP_TABLE]), 2 * n)
@@ -122,11 +125,23 @@ def _branch(st, a):
         bp[2 * i + 1] = a
     elif ctr > 0:
         bp[2 * i] = ctr - 1
+    flags = _at_end(st, prev, R_PENALTY)
+    entered_paired = st[ENTERED_PAIRED]
+    st[ENTERED_PAIRED] = 0
     if ok:
         st[BR_PREDICTED] += 1
+        alone = BRANCH_ALONE_PAIRED_ENTRY if entered_paired != 0 else BRANCH_ALONE
+        if (flags & alone) != 0:
+            # the predicted branch issued alone: the first instruction of its path takes
+            # the free slot; the block costs what its start entry says it saves
+            st[ENTERED_PAIRED] = 1
+            st[BR_PAIRED] += 1
+            saved = (_at_start(st, a) >> CREDIT_SHIFT) & CREDIT_MASK
+            st[BR_SAVED] += saved
+            return -saved
         return 0
     st[BR_MISPREDICTED] += 1
-    pen = _at_end(st, prev, R_PENALTY)                    # the branch's own penalty (6 or 8)
+    pen = flags & PENALTY_MASK                     # the branch's own penalty (6 or 8)
     if pen == 0:
         pen = st[BP_PENALTY]
     st[STALL_BRANCH] += pen
@@ -144,6 +159,20 @@ def _at_end(st, end, which):
             if st[o + which] == 0:
                 return 0
             return carray(_i64_ptr(st[o + which]), (st[o + R_SIZE] >> 1) + 1)[(end - base) >> 1]
+    return 0
+
+
+@njit(cache=True)
+def _at_start(st, start):
+    """Entry of the penalty table for the instruction that starts at ``start``."""
+    for r in range(st[N_REGIONS]):
+        o = REGION_TABLE + r * REGION_STRIDE
+        base = st[o + R_BASE]
+        if start >= base and start < base + st[o + R_SIZE]:
+            if st[o + R_PENALTY] == 0:
+                return 0
+            return carray(_i64_ptr(st[o + R_PENALTY]),
+                          (st[o + R_SIZE] >> 1) + 1)[(start - base) >> 1]
     return 0
 
 
@@ -342,7 +371,7 @@ def _block_hook(uc, address, size, user_data):
                 cycles[i0] += c
                 if fs != 0:
                     carray(_i64_ptr(st[o + R_FETCH_STALL]), i1 + 1)[i0] += fs
-                if bp != 0:
+                if bp > 0:
                     carray(_i64_ptr(st[o + R_MISPREDICT]), i1 + 1)[i0] += bp
             found = True
             break
@@ -660,6 +689,8 @@ class NativeCounter:
                 "stall_icache_cycles": int(st[STALL_ICACHE]),
                 "branches_predicted": int(st[BR_PREDICTED]),
                 "branches_mispredicted": int(st[BR_MISPREDICTED]),
+                "branches_paired_with_next": int(st[BR_PAIRED]),
+                "branch_pairing_saved_cycles": int(st[BR_SAVED]),
                 "stall_branch_cycles": int(st[STALL_BRANCH]),
                 "stall_operand_cycles": int(st[STALL_DEP]),
                 "stall_issue_cycles": int(st[STALL_ISSUE])}

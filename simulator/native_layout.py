@@ -88,6 +88,11 @@ PREV_END = _slot("PREV_END", "end address of the previous block (-1: none, e.g. 
 BR_PREDICTED = _slot("BR_PREDICTED", "branches predicted")
 BR_MISPREDICTED = _slot("BR_MISPREDICTED", "branches mispredicted")
 STALL_BRANCH = _slot("STALL_BRANCH", "mispredict cycles")
+BR_PAIRED = _slot("BR_PAIRED", "predicted branches that dual issued with the first instruction "
+                  "of their path")
+BR_SAVED = _slot("BR_SAVED", "cycles those pairings saved")
+ENTERED_PAIRED = _slot("ENTERED_PAIRED", "1: the current block's first instruction issued with "
+                       "the branch that entered it")
 
 # --- stack watch ---------------------------------------------------------------------------
 SP_LIMIT = _slot("SP_LIMIT", "stack area start: SP below it is an overflow (0: not watched)")
@@ -182,7 +187,8 @@ R_DSIDE_EST = _col("R_DSIDE_EST", "pointer: estimated D-side stall per block sta
                    "(fixed point, -1: never measured)")
 R_DSIDE_MEASURED = _col("R_DSIDE_MEASURED", "pointer: measured D-side stall in the window")
 R_WINDOW_EXECS = _col("R_WINDOW_EXECS", "pointer: executions in the current window")
-R_PENALTY = _col("R_PENALTY", "pointer: per end halfword, mispredict penalty of its branch")
+R_PENALTY = _col("R_PENALTY", "pointer: per halfword, the mispredict penalty of the branch "
+                 "ending there and the branch-pairing fields (timing/model.py PENALTY_MASK...)")
 R_DSIDE_PROFILE = _col("R_DSIDE_PROFILE", "pointer: D-side stall cycles per block (profiling)")
 REGION_STRIDE = _col.size
 END_CALL, END_RETURN = 1, 2

@@ -18,7 +18,7 @@ LOOP = f"""
 reset:
     ldr r1, =0x20000000
     ldr r4, ={N}
-1:  ldr r0, [r1]          @ load ...
+1:  ldrb r0, [r1]         @ byte load (result latency 2: jnk0le, LLVM M7SlowLoad) ...
     adds r2, r0, #1       @ ... used by the next instruction: one load-use stall
     sdiv r3, r2, r4       @ single issue, multi-cycle: issue restriction cycles
     subs r4, #1
@@ -34,7 +34,7 @@ def test_load_use_and_divide_stalls_are_attributed(tmp_path):
     r = m.run()
     assert r.exit_code == 0
     t = r.timing
-    # each iteration: the add waits for the load (>= 1 cycle) and the divide issues for
+    # each iteration: the add waits for the byte load (>= 1 cycle) and the divide issues for
     # several cycles (div_cycles - 1 beyond its own issue slot)
     assert t["stall_operand_cycles"] >= N
     assert t["stall_issue_cycles"] >= N * 5

@@ -86,16 +86,35 @@ def test_shifted_operand_is_read_a_cycle_early(tmp_path):
 
 
 # ---- loads and stores ------------------------------------------------------------------------
-def test_load_use_stalls_one_cycle(tmp_path):
-    assert costs(tmp_path, "ldr r0, [r1]; adds r2, r0, #1") == [1, 2]
-    # a consumer issued two cycles after the load sees no stall
-    assert costs(tmp_path, "ldr r0, [r1]; adds r3, #1; adds r3, #1; adds r2, r0, #1") \
-        == [1, 0, 1, 1]
+def test_word_load_feeds_the_next_cycle(tmp_path):
+    # [HW] jnk0le (STM32H743): "word loads can be consumed by late ALU in next cycle";
+    # [LLVM] ARMScheduleM7.td WriteLd Latency 1: no load-use stall for an ALU consumer
+    assert costs(tmp_path, "ldr r0, [r1]; adds r2, r0, #1") == [1, 1]
+    # ... but multiplies "can't consume ldr result from previous cycle" (jnk0le): one stall
+    assert costs(tmp_path, "ldr r0, [r1]; mul r2, r0, r3") == [1, 2]
+    # ... nor can an instruction with an inline shifted operand, even for its other operand
+    assert costs(tmp_path, "ldr r0, [r1]; add.w r2, r0, r3, lsl #2") == [1, 2]
+    # the MAC accumulator is read a stage after the late ALU: jnk0le, it "can consume ldrb
+    # result from previous cycle"
+    assert costs(tmp_path, "ldrb r0, [r1]; mla r2, r3, r4, r0") == [1, 1]
 
 
 def test_narrow_load_one_more_cycle(tmp_path):
-    assert costs(tmp_path, "ldrb r0, [r1]; adds r2, r0, #1") == [1, 3]
-    assert costs(tmp_path, "ldrsh r0, [r1, r3]; adds r2, r0, #1") == [1, 3]
+    # [HW] jnk0le: byte/half loads "consumed in second cycle by late ALU (1 extra cycle of
+    # result latency)"; [LLVM] M7SlowLoad Latency 2
+    assert costs(tmp_path, "ldrb r0, [r1]; adds r2, r0, #1") == [1, 2]
+    assert costs(tmp_path, "ldrsh r0, [r1, r3]; adds r2, r0, #1") == [1, 2]
+    # a consumer issued two cycles after the load sees no stall
+    assert costs(tmp_path, "ldrh r0, [r1]; adds r3, #1; adds r3, #1; adds r2, r0, #1") \
+        == [1, 0, 1, 1]
+
+
+def test_early_alu_sources_need_one_more_cycle(tmp_path):
+    # [HW] jnk0le: sbfx/ubfx/rev "execute in early alu and can't source from late ALU of
+    # previous cycle"; [LLVM] M7Read_ISS on their sources
+    assert costs(tmp_path, "adds r0, #1; ubfx r2, r0, #2, #4") == [1, 2]
+    assert costs(tmp_path, "adds r0, #1; rev r2, r0") == [1, 2]
+    assert costs(tmp_path, "adds r0, #1; uxtb r2, r0") == [1, 1]      # uxtb: late ALU
 
 
 def test_load_independent_of_alu_pairs(tmp_path):
@@ -142,8 +161,8 @@ def test_ldrd_strd_single_issue(tmp_path):
 def test_address_register_needed_in_ex1(tmp_path):
     # ALU result used as an address: one more cycle than as an ALU operand (LLVM M7Read_ISS)
     assert costs(tmp_path, "adds r1, #4; ldr r0, [r1]") == [1, 2]
-    # pointer chasing: load latency 2 + early address read
-    assert costs(tmp_path, "ldr r1, [r1]; ldr r1, [r1]") == [1, 3]
+    # pointer chasing: word load result (next cycle) + early address read = 2 cycles a step
+    assert costs(tmp_path, "ldr r1, [r1]; ldr r1, [r1]") == [1, 2]
 
 
 # ---- multiply, divide ------------------------------------------------------------------------
@@ -213,7 +232,7 @@ def test_branch_pairs_and_resets_the_scoreboard(tmp_path):
 
 
 def test_costs_of_a_block_do_not_depend_on_the_path_into_it(tmp_path):
-    tail = "1: ldr r0, [r1]; adds r2, r0, #1; mla r3, r4, r5, r3; bx lr"
+    tail = "1: ldrb r0, [r1]; adds r2, r0, #1; mla r3, r4, r5, r3; bx lr"
     a = costs(tmp_path, "cbz r0, 1f; sdiv r0, r1, r2; vmov s0, r0; ldr r1, [r0];" + tail)
     b = costs(tmp_path, "b 1f; adds r1, #1; mul r2, r2, r2;" + tail)
     assert a[-4:] == b[-4:] == [1, 2, 0, 1]
@@ -250,11 +269,11 @@ def test_system_instructions_single_issue(tmp_path):
 
 # ---- explain ----------------------------------------------------------------------------------
 def test_explain_says_why(tmp_path):
-    hw, st = assemble(tmp_path, "ldr r0, [r1]; adds r2, r0, #1; adds r3, #1; sdiv r4, r5, r6")
+    hw, st = assemble(tmp_path, "ldrb r0, [r1]; adds r2, r0, #1; adds r3, #1; sdiv r4, r5, r6")
     m = CortexM7CostModel()
     addrs = [BASE + 2 * i for i in np.flatnonzero(st)]
     text = m.explain(BASE, hw, st, addrs[1])
-    assert "class alu" in text and "stalled 1" in text and "r0" in text and "ldr" in text
+    assert "class alu" in text and "stalled 1" in text and "r0" in text and "ldrb" in text
     assert "dual issued" in m.explain(BASE, hw, st, addrs[2])
     text = m.explain(BASE, hw, st, addrs[3])
     assert "class div" in text and "single issue" in text

@@ -23,7 +23,9 @@ from .model import _text
 PUBLISHED: dict[str, tuple[float, str]] = {
     "alu_indep_pair": (1.0, "HW: two independent ALU ops issue in one cycle"),
     "alu_dep_pair": (2.0, "LLVM: ALU latency 1"),
-    "load_use": (2.0, "HW/LLVM: word load usable by the next-but-one op"),
+    "load_use": (1.0, "HW: word load consumed by late ALU in the next cycle; LLVM WriteLd 1"),
+    "load_use_narrow": (2.0, "HW: byte/half load one more cycle; LLVM M7SlowLoad 2"),
+    "load_mul": (2.0, "HW: a multiply can't consume an LDR result from the previous cycle"),
     "two_loads": (1.0, "HW: two loads in different banks dual issue"),
     "two_loads_same_bank": (2.0, "HW: two loads in the same bank do not"),
     "mac_chain": (1.0, "HW: MAC chains on the accumulator every cycle"),

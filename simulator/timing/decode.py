@@ -74,6 +74,9 @@ _DSP1 = {"sadd16", "sadd8", "ssub16", "ssub8", "sasx", "ssax", "uadd16", "uadd8"
          "uxtb", "uxth", "sxtb16", "uxtb16", "sxtab", "sxtah", "uxtab", "uxtah", "sxtab16",
          "uxtab16", "rbit", "rev", "rev16", "revsh", "sbfx", "ubfx", "pkhbt", "pkhtb", "clz",
          "bfi", "bfc"}
+_EARLY_ALL = {"sbfx", "ubfx", "rbit", "rev", "rev16", "revsh"}       # [HW] jnk0le
+_EARLY_LAST = {"bfi", "pkhbt", "pkhtb", "sxtab", "sxtah", "uxtab", "uxtah", "sxtab16",
+               "uxtab16"}                                             # [HW] jnk0le
 _LOAD_W = {"ldr", "ldrt", "pld", "pli", "pldw"}
 _LOAD_N = {"ldrb", "ldrh", "ldrsb", "ldrsh", "ldrbt", "ldrht", "ldrsbt", "ldrsht"}
 _STORE_W = {"str", "strt"}
@@ -98,7 +101,8 @@ class Insn:
 
     __slots__ = ("size", "text", "cls", "dsts", "srcs", "single", "slot0", "issue", "unit",
                  "mem_base", "mem_disp", "mem_index", "narrow_store", "fpdiv", "ends",
-                 "target_rel", "it_len", "sets_flags", "base_written", "pair_note")
+                 "target_rel", "it_len", "sets_flags", "base_written", "pair_note",
+                 "word_load", "wl_srcs")
 
     def __init__(self, size: int, text: str, cls: str) -> None:
         self.size = size
@@ -121,6 +125,9 @@ class Insn:
         self.sets_flags = False
         self.base_written = False
         self.pair_note = ""
+        self.word_load = False     # its register results come from a word load (LDR/LDRD/LDM)
+        self.wl_srcs: tuple[int, ...] = ()   # sources that wait one more cycle when a word
+                                             # load produced them (word_load_early_penalty)
 
 
 def _is_d(name: str) -> bool:
@@ -337,6 +344,16 @@ class Decoder:
         elif cls == DSP:
             ins.slot0 = True
             dst_lat(p.dsp_sat_latency if name in _DSP2 else p.dsp_latency)
+            if name in _EARLY_ALL:          # every source read in early ALU
+                for n_, acc, _ in reg_ops:
+                    if acc & _RD:
+                        read(n_, p.early_alu_read_advance)
+            elif name in _EARLY_LAST and reg_ops:   # the extracted / shifted register
+                last = [n_ for n_, acc, _ in reg_ops if acc & _RD or acc == 0][-1:]
+                for n_ in last:
+                    read(n_, p.early_alu_read_advance)
+                if name == "pkhtb" and len(reg_ops) >= 2:
+                    read(reg_ops[1][0], p.early_alu_read_advance)
         elif cls == DIV:
             ins.single = True
             ins.issue = p.div_cycles
@@ -457,6 +474,14 @@ class Decoder:
         elif cls == UNKNOWN:
             ins.single = True
 
+        ins.word_load = cls in (LOAD, LDRD, LDM) or name == "ldrex"
+        if cls in (MUL, MAC):
+            # multiplicands (not the accumulator, read late) cannot take a word load's result
+            # from the previous cycle
+            ins.wl_srcs = tuple(r for r, adv in srcs.items() if adv <= 0 and r != FLAGS)
+        elif cls == ALU_SHIFT or name in _EARLY_LAST:
+            # an operand consumed in early ALU holds back the late ones too
+            ins.wl_srcs = tuple(r for r, adv in srcs.items() if adv == 0 and r != FLAGS)
         if writes_pc:
             ins.ends = True
         if cls in (BRANCH, TB, TRAP, WFI):

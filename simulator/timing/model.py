@@ -11,6 +11,24 @@ from .params import M7Params
 from .scoreboard import Step, walk
 
 
+def alone(s: Step) -> bool:
+    """The instruction issued in a cycle of its own, its younger slot free (single-issue and
+    multi-cycle instructions hold both)."""
+    return not s.paired and s.cost == 1 and s.insn.issue == 1 and not s.insn.single
+
+# The per-halfword penalty table the native hook reads (code_map.CodeTable.penalties): the
+# low byte is the mispredict penalty of the branch ending at that halfword; two flag bits say
+# whether that branch issued alone (its younger issue slot free) and whether the instruction
+# starting there may issue as the younger of a pair with a branch (taken-branch pairing).
+PENALTY_MASK = 0xFF
+BRANCH_ALONE = 1 << 8                # the branch ending here issued alone (block entered
+                                     # normally)
+BRANCH_ALONE_PAIRED_ENTRY = 1 << 9   # ... when its block was entered with its first
+                                     # instruction paired with the entering branch
+CREDIT_SHIFT = 12                    # bits 12..15 at a block start: cycles saved when its
+CREDIT_MASK = 0xF                    # first instruction pairs with the entering branch
+
+
 @dataclass
 class _Analysis:
     idx: np.ndarray            # halfword index of each instruction start
@@ -52,6 +70,8 @@ class CortexM7CostModel:
         self._stalls[key] = (dep, iss)
         self._penalties = getattr(self, "_penalties", {})
         self._penalties[key] = self._mispredict_penalties(an, steps, len(halfwords))
+        if self.params.branch_pairs_with_next:
+            self._branch_pairing(an, costs, steps, self._penalties[key])
         return out
 
     def static_stalls(self, base: int, halfwords: np.ndarray,
@@ -86,11 +106,39 @@ class CortexM7CostModel:
             if x.ends:
                 early = (any(r == FLAGS for r, _ in x.srcs) and flags_at is not None
                          and s.issue - flags_at >= p.early_flags_cycles)
-                out[an.idx[k] + x.size // 2] = (p.mispredict_early_penalty if early
-                                                 else p.mispredict_penalty)
+                j = an.idx[k] + x.size // 2
+                out[j] = (out[j] & ~PENALTY_MASK) | (p.mispredict_early_penalty if early
+                                                     else p.mispredict_penalty)
             if any(r == FLAGS for r, _ in x.dsts):
                 flags_at = s.issue
         return out
+
+    def _branch_pairing(self, an: _Analysis, costs: list[int], steps: list[Step],
+                        out: np.ndarray) -> None:
+        """[HW] a correctly predicted branch that issued alone dual issues with the first
+        instruction of the path it predicted (taken: at its target; not taken: the next
+        one). Per block start, the cycles that saves (the block costed both ways, so the
+        pairings inside it shift as they do on silicon); per block-ending branch, whether
+        it issued alone in either case. The native hook applies them per executed edge."""
+        p = self.params
+        costs2, steps2 = walk(an.insns, an.addrs, an.reset_before, p, trace=True,
+                              first_with_branch=True)
+        start = 0
+        for k, (s1, s2) in enumerate(zip(steps, steps2)):
+            if s1.window_start:
+                start = k
+            x = s1.insn
+            if not x.ends:
+                continue
+            j = an.idx[k] + x.size // 2
+            if alone(s1):
+                out[j] |= BRANCH_ALONE
+            if alone(s2):
+                out[j] |= BRANCH_ALONE_PAIRED_ENTRY
+            if steps2[start].why.startswith("dual issued with the predicted branch"):
+                saved = sum(costs[start:k + 1]) - sum(costs2[start:k + 1])
+                if saved > 0:
+                    out[an.idx[start]] |= min(saved, CREDIT_MASK) << CREDIT_SHIFT
 
     # --- debugging ----------------------------------------------------------------------
     def explain(self, base: int, halfwords: np.ndarray, starts: np.ndarray, addr: int) -> str:

@@ -26,16 +26,30 @@ class M7Params:
     mul_latency: int = 2                # [LLVM] MUL/MLA/SMULL 2; [HW] "one cycle later than ALU"
     mac_acc_advance: int = 1            # [LLVM] ReadMAC advance 1; [HW] MAC chain 1/cycle
     dsp_latency: int = 1                # [LLVM] M7WriteSIMD1 (SADD16, SXTB, UBFX, PKH, ...)
+    early_alu_read_advance: int = -1    # [HW] jnk0le: sbfx/ubfx/rbit/rev* "execute in early alu
+                                        # and can't source from late ALU of previous cycle";
+                                        # bfi/pkh/sxta/uxta consume the extracted or shifted
+                                        # register in early ALU; [LLVM] M7Read_ISS on them
     dsp_sat_latency: int = 2            # [LLVM] M7WriteSIMD2/ShSIMD2 (QADD, SSAT/USAT, USAD8)
     shift_read_advance: int = -1        # [LLVM] shifted register operand read in EX1
     div_cycles: int = 7                 # [LLVM] WriteDIV latency 7, single issue, "stall for
                                         # their latency"; hardware is data dependent (up to
                                         # 7), chosen: the published bound as a fixed cost
     # ---- loads and stores ----------------------------------------------------------------
-    load_latency: int = 2               # [LLVM] LoadLatency 2; [HW] usable by next-but-one op
-    load_narrow_latency: int = 3        # [LLVM] M7SlowLoad: byte/half/signed/LDREX one more
-    fp_load_latency: int = 2            # chosen: same as a word load (LLVM says 1 for VLDR.32
-                                        # into the FP pipe, but the FP pipe reads late anyway)
+    load_latency: int = 1               # [LLVM] WriteLd Latency 1 (the model-wide LoadLatency 2
+                                        # is only a default); [HW] jnk0le: "word loads can be
+                                        # consumed by late ALU in next cycle"
+    load_narrow_latency: int = 2        # [LLVM] M7SlowLoad Latency 2; [HW] jnk0le: byte/half
+                                        # loads "consumed in second cycle by late ALU (1 extra
+                                        # cycle of result latency), or third in early ALU"
+    word_load_early_penalty: int = 1    # [HW] jnk0le: multiplies and MACs "can't consume ldr
+                                        # result from previous cycle", nor can instructions
+                                        # with an operand consumed in early ALU (inline shifted
+                                        # operand2, uxtab...), even for their late operands
+                                        # (byte/half loads are not affected); [LLVM]
+                                        # M7Ex1ReadNoFastBypass (advance -1 after WriteLd)
+    fp_load_latency: int = 1            # [LLVM] M7LoadSP Latency 1 (VLDR.32 into the FP pipe),
+                                        # as a word load into the core
     addr_read_advance: int = -1         # [LLVM] M7Read_ISS: address operands needed in EX1
     base_update_latency: int = 0        # [LLVM] M7BaseUpdate: writeback bypassed out of EX1
     store_data_advance: int = 1         # [LLVM] M7Read_EX2: store data read one cycle late
@@ -92,6 +106,13 @@ class M7Params:
     # ---- branch mispredicts (per branch, charged by the dynamic predictor) ----------------
     mispredict_penalty: int = 8         # [HW] branch mispredict 8 cycles
     mispredict_early_penalty: int = 6   # [HW] 6 when the flags were set early ...
+    branch_pairs_with_next: bool = True  # [HW] jnk0le: "Predicted (any direction and length)
+                                        # taken branch is capable of dual issuing with one
+                                        # instruction at destination address"; "not-taken
+                                        # branch can dual issue with following instruction"
+                                        # (a correctly predicted branch that issued alone
+                                        # gives its free slot to the first instruction of
+                                        # the predicted path; applied per edge at run time)
     early_flags_cycles: int = 3         # [HW] ... at least 3 cycles before the branch
     # ---- exceptions / sleep (charged elsewhere; kept here for the docs) ------------------
     wfi_cycles: int = 1                 # chosen: the WFI itself; sleep time is the machine's

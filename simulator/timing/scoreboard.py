@@ -80,11 +80,17 @@ def pair_block_reason(f: Insn, fa: int, x: Insn, xa: int, p: M7Params) -> str:
     return ""
 
 
+def may_pair_after_branch(x: Insn) -> bool:
+    """Whether ``x`` may issue as the younger instruction of a pair whose older one is a
+    branch (the rules of :func:`pair_block_reason` with a branch as the older)."""
+    return not (x.single or x.slot0 or x.issue != 1 or x.unit & U_BRANCH)
+
+
 class _State:
     """Scoreboard state of one window (cycles are relative to the window start)."""
 
     __slots__ = ("ready", "producer", "frontier", "cur", "first", "first_addr", "store_free",
-                 "fpdiv_free", "it_left")
+                 "fpdiv_free", "it_left", "wload")
 
     def __init__(self) -> None:
         self.ready = [_NEVER_READY] * N_REGS
@@ -96,6 +102,7 @@ class _State:
         self.store_free = 0
         self.fpdiv_free = 0
         self.it_left = 0
+        self.wload = [False] * N_REGS       # last writer of the register was a word load
 
 
 def windows(insns: list[Insn], addrs: list[int], reset_before: list[bool]
@@ -122,11 +129,14 @@ def windows(insns: list[Insn], addrs: list[int], reset_before: list[bool]
 
 
 def walk(insns: list[Insn], addrs: list[int], reset_before: list[bool], p: M7Params,
-         trace: bool = False, stalls: list | None = None) -> tuple[list[int], list[Step] | None]:
+         trace: bool = False, stalls: list | None = None,
+         first_with_branch: bool = False) -> tuple[list[int], list[Step] | None]:
     """Costs (one per instruction, in order) and, if ``trace``, the decisions. With
     ``stalls`` (a list of two lists), also the part of each cost that is a stall: waiting for
     an operand or a busy unit (load-use, MAC/FP latencies), and issue restrictions (a
-    multi-cycle issue, or a pair the rules forbade)."""
+    multi-cycle issue, or a pair the rules forbade). With ``first_with_branch``, every window
+    is costed as entered through a predicted branch that issued alone: its first instruction
+    issued one cycle early in the branch's free slot (cost 0)."""
     costs = [0] * len(insns)
     steps: list[Step] | None = [] if trace else None
     if stalls is not None:
@@ -141,18 +151,21 @@ def walk(insns: list[Insn], addrs: list[int], reset_before: list[bool], p: M7Par
             # branch with the first instruction at its target is the dynamic predictor's job
             # (and would make the charged phase of a period-2 pairing pattern arbitrary).
             st.first = None
-        _run(insns, addrs, s, e, st, p, costs, steps, loop and p.loop_steady_state, stalls)
+        _run(insns, addrs, s, e, st, p, costs, steps, loop and p.loop_steady_state, stalls,
+             first_with_branch and may_pair_after_branch(insns[s]))
     return costs, steps
 
 
 def _run(insns, addrs, s, e, st: _State, p: M7Params, costs, steps, warmed: bool,
-         stalls=None) -> None:
+         stalls=None, pre_issued: bool = False) -> None:
     trace = steps is not None
     ready = st.ready
     producer = st.producer
     frontier, cur, first, first_addr = st.frontier, st.cur, st.first, st.first_addr
     store_free, fpdiv_free, it_left = st.store_free, st.fpdiv_free, st.it_left
     narrow_iv = p.narrow_store_interval
+    wload = st.wload
+    wl_pen = p.word_load_early_penalty
     for i in range(s, e + 1):
         x = insns[i]
         a = addrs[i]
@@ -163,6 +176,8 @@ def _run(insns, addrs, s, e, st: _State, p: M7Params, costs, steps, warmed: bool
         crit_adv = 0
         for r, adv in x.srcs:
             t = ready[r] - adv
+            if wload[r] and r in x.wl_srcs:
+                t += wl_pen
             if t > earliest:
                 earliest, crit, crit_adv = t, r, adv
         if it_left:
@@ -193,7 +208,16 @@ def _run(insns, addrs, s, e, st: _State, p: M7Params, costs, steps, warmed: bool
                            + (f" (read {crit_adv:+d})" if crit_adv else ""))
         # the rules, not an operand, kept it from pairing: an issue-restriction cycle
         lost_pair = bool(block) and earliest <= cur
-        if paired:
+        if pre_issued and window_start and not unit_wait and all(
+                ready[r] - adv + (wl_pen if wload[r] and r in x.wl_srcs else 0) <= frontier - 1
+                for r, adv in x.srcs):
+            # issued with the branch that entered the window, in its younger slot
+            t = frontier - 1
+            cost = 0
+            first = None
+            if trace:
+                why = "dual issued with the predicted branch into this block"
+        elif paired:
             t = cur
             cost = 0
             first = None
@@ -221,6 +245,7 @@ def _run(insns, addrs, s, e, st: _State, p: M7Params, costs, steps, warmed: bool
         for r, lat in x.dsts:
             ready[r] = t + lat
             producer[r] = i
+            wload[r] = x.word_load and not (x.base_written and r == x.mem_base)
         if x.unit & U_STORE:
             busy = narrow_iv if x.narrow_store else x.issue
             store_free = t + busy

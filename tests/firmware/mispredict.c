@@ -35,8 +35,11 @@ volatile uint32_t results[8];
             "  pop {r4, r5, r8, pc}\n"                                      \
             "  .ltorg\n");                                                  \
     }
-LOOP(late_counter, FILL "  lsls r5, r0, #31\n  beq 2f\n")
-LOOP(late_value, FILL "  lsls r5, r1, #31\n  beq 2f\n")
+/* "late": the branch shares its issue cycle with an independent add, as the loop branch of
+ * jnk0le's test template does (a branch issued alone would, when predicted, also dual issue
+ * with the first instruction of its path, and the difference would hold that cycle too) */
+LOOP(late_counter, FILL "  lsls r5, r0, #31\n  add.w r12, r12, #0\n  beq 2f\n")
+LOOP(late_value, FILL "  lsls r5, r1, #31\n  add.w r12, r12, #0\n  beq 2f\n")
 LOOP(early_counter, "  lsls r5, r0, #31\n" FILL "  beq 2f\n")
 LOOP(early_value, "  lsls r5, r1, #31\n" FILL "  beq 2f\n")
 

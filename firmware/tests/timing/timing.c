@@ -19,7 +19,7 @@
  * then "timing: done". Exit status 0.
  * Published figures (docs/timing-model.md, tests/test_timing.py):
  *     alu_indep_pair 1 (two ALU ops per cycle)     alu_dep_pair 2
- *     load_use 2 (1 extra cycle)                   two_loads 1 (different banks)
+ *     load_use 1 (no extra cycle)  load_use_narrow 2  load_mul 2   two_loads 1 (banks)
  *     two_loads_same_bank 2                        mac_chain 1       mul_chain 2
  *     vfma_chain 3      vadd_chain 3      vdiv 16      vsqrt 14
  *     ldm8 4      stm8 4      sdiv <= 7 (data dependent)      strb 2..4
@@ -75,6 +75,8 @@ BENCH(bench_empty, "", "")
 BENCH(bench_alu_indep_pair, INT_SETUP, "  adds r4, r4, #1\n  adds r5, r5, #1")
 BENCH(bench_alu_dep_pair, INT_SETUP, "  adds r4, r4, #1\n  adds r4, r4, #1")
 BENCH(bench_load_use, INT_SETUP, "  ldr r4, [r2]\n  adds r5, r4, #1")
+BENCH(bench_load_use_narrow, INT_SETUP, "  ldrb r4, [r2]\n  adds r5, r4, #1")
+BENCH(bench_load_mul, INT_SETUP, "  ldr r4, [r2]\n  mul r5, r4, r6")
 BENCH(bench_two_loads, INT_SETUP, "  ldr r4, [r2]\n  ldr r5, [r2, #4]")
 BENCH(bench_two_loads_same_bank, INT_SETUP, "  ldr r4, [r2]\n  ldr r5, [r2, #8]")
 BENCH(bench_mac_chain, INT_SETUP, "  mla r4, r5, r6, r4")
@@ -98,6 +100,8 @@ static const struct {
     {"alu_indep_pair", bench_alu_indep_pair},
     {"alu_dep_pair", bench_alu_dep_pair},
     {"load_use", bench_load_use},
+    {"load_use_narrow", bench_load_use_narrow},
+    {"load_mul", bench_load_mul},
     {"two_loads", bench_two_loads},
     {"two_loads_same_bank", bench_two_loads_same_bank},
     {"mac_chain", bench_mac_chain},
