@@ -134,6 +134,12 @@ def test_sweep_and_diff_pages_draw(firmware_build, tmp_path):
         assert shown.console == [], page
         plots = drawn_marks(shown.dom)
         assert plots and all(p.marks > 0 for p in plots.values()), page
+    # flash use of both firmwares as binutils counts it (text + data: what is loaded to flash)
+    size = subprocess.run(["arm-none-eabi-size", fw], capture_output=True, text=True,
+                          check=True).stdout.splitlines()[1].split()
+    flash = int(size[0]) + int(size[1])
+    assert (f'<td class="t">flash</td><td>{flash:,} B</td><td>{flash:,} B</td>'
+            in diff.read_text())
     # the sweep plot has one point per clock on each of its two lines
     fig = _figures(sweep.read_text())[0]
     assert [len(t["x"]) for t in fig["data"][:2]] == [2, 2]

@@ -40,7 +40,8 @@ def diff_page(d: dict[str, Any], a_name: str, b_name: str, a: dict[str, Any] | N
                  _val(r["metric"], r["b"]),
                  signed(r["delta"], _delta_text(r["metric"], r["delta"])),
                  signed(r["delta"], f"{r['percent']:+.2f} %" if r["percent"] is not None
-                        else "")] for r in d["summary"]])
+                        else "")] for r in d["summary"]]
+               + _flash_row(a, b))
     if d["regions"]:
         page.section("Peak RAM by region", "ram")
         regs = d["regions"]
@@ -84,6 +85,17 @@ def diff_page(d: dict[str, Any], a_name: str, b_name: str, a: dict[str, Any] | N
     if not d["functions"]:
         page.note("no function changed its self cycles")
     return page
+
+
+def _flash_row(a: dict[str, Any] | None, b: dict[str, Any] | None) -> list[list[Any]]:
+    """Flash use (code, read-only data, .data load image) of the two firmwares."""
+    fa = ((a or {}).get("memory") or {}).get("flash_bytes")
+    fb = ((b or {}).get("memory") or {}).get("flash_bytes")
+    if fa is None or fb is None:
+        return []
+    dlt = fb - fa
+    return [["flash", f"{fa:,} B", f"{fb:,} B", signed(dlt, f"{dlt:+,}"),
+             signed(dlt, f"{100 * dlt / fa:+.2f} %" if fa else "")]]
 
 
 def _energy_states(page: Page, a: dict[str, Any], b: dict[str, Any]) -> None:
