@@ -6,8 +6,11 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/${VENV:-.venv}/bin:$PATH"
 make -s -j2 -C firmware
 set +e
+ruff check .                # lint (rules in pyproject.toml): a finding fails CI like a test
+lint=$?
 python -m pytest "$@"
 rc=$?
 set -e
 # pytest's 5 means "no tests collected": CI must not pass on that.
-exit $rc
+[ $rc -ne 0 ] && exit $rc
+exit $lint

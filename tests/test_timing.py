@@ -138,8 +138,8 @@ def test_two_stores_never_pair_but_load_and_store_do(tmp_path):
 
 
 def test_byte_stores_throughput(tmp_path):
-    iv = M7Params().narrow_store_interval
-    assert costs(tmp_path, "strb r4, [r2]; strb r5, [r2, #1]") == [1, iv]
+    # [HW] byte/halfword stores: 2-4 cycles of throughput; the model takes the lower bound
+    assert costs(tmp_path, "strb r4, [r2]; strb r5, [r2, #1]") == [1, 2]
     assert costs(tmp_path, "strb r4, [r2]; adds r0, #1; adds r1, #1") == [1, 0, 1]
 
 
@@ -180,9 +180,9 @@ def test_mul_cannot_use_load_of_previous_cycle(tmp_path):
 
 
 def test_sdiv_single_issue_fixed_cost(tmp_path):
-    d = M7Params().div_cycles
-    assert costs(tmp_path, "adds r0, #1; sdiv r1, r2, r3; adds r4, #1") == [1, d, 1]
-    assert costs(tmp_path, "udiv r1, r2, r3; udiv r4, r5, r6") == [d, d]
+    # [LLVM] SDIV/UDIV latency 7, single issue ([HW] data dependent, up to 7)
+    assert costs(tmp_path, "adds r0, #1; sdiv r1, r2, r3; adds r4, #1") == [1, 7, 1]
+    assert costs(tmp_path, "udiv r1, r2, r3; udiv r4, r5, r6") == [7, 7]
     assert costs(tmp_path, "sdiv r1, r2, r3",
                  CortexM7CostModel(M7Params(div_cycles=12))) == [12]
 
@@ -211,12 +211,12 @@ def test_vdiv_unit_is_iterative_but_does_not_block_the_pipe(tmp_path):
 
 
 def test_double_precision_costed_as_silicon(tmp_path):
-    p = M7Params()
-    assert costs(tmp_path, "vadd.f64 d0, d1, d2; vadd.f64 d3, d0, d1") == [1, p.dp_add_latency]
-    assert costs(tmp_path, "vmul.f64 d0, d1, d2; vadd.f64 d3, d0, d1") == [1, p.dp_mul_latency]
-    assert costs(tmp_path, "vdiv.f64 d0, d1, d2; vadd.f64 d3, d0, d1") == [1, p.dp_div_latency]
+    # [HW] VADD.F64 1-3 (the model: 3), VMUL.F64 5, VDIV.F64 30 (cortex-m7 timing reference)
+    assert costs(tmp_path, "vadd.f64 d0, d1, d2; vadd.f64 d3, d0, d1") == [1, 3]
+    assert costs(tmp_path, "vmul.f64 d0, d1, d2; vadd.f64 d3, d0, d1") == [1, 5]
+    assert costs(tmp_path, "vdiv.f64 d0, d1, d2; vadd.f64 d3, d0, d1") == [1, 30]
     # a D register aliases two S registers
-    assert costs(tmp_path, "vadd.f64 d0, d1, d2; vadd.f32 s3, s1, s1") == [1, p.dp_add_latency]
+    assert costs(tmp_path, "vadd.f64 d0, d1, d2; vadd.f32 s3, s1, s1") == [1, 3]
 
 
 def test_vmov_core_fp_single_issue_latency_3(tmp_path):
@@ -263,7 +263,7 @@ def test_it_block_reads_flags(tmp_path):
 
 def test_system_instructions_single_issue(tmp_path):
     assert costs(tmp_path, "adds r0, #1; mrs r1, primask; adds r2, #1") == [1, 1, 1]
-    assert costs(tmp_path, "dsb; adds r2, #1") == [M7Params().barrier_cycles, 1]
+    assert costs(tmp_path, "dsb; adds r2, #1") == [3, 1]      # [LLVM] barrier latency about 3
     assert costs(tmp_path, "nop; nop") == [1, 1]
 
 
@@ -320,7 +320,9 @@ def test_microbenchmarks_all_reported(timing_results):
 def test_microbenchmark_matches_published_figure(timing_results, name):
     expected, source = PUBLISHED[name]
     got = timing_results[name]
-    assert abs(got - expected) <= max(1.0, 0.1 * expected), f"{name}: {got} vs {expected} ({source})"
+    # the kernels repeat each step many times per loop iteration: loop overhead and warm-up
+    # move a figure by < 0.1 cycle, a one-cycle model error by ~1 (SDIV at 8 fails)
+    assert abs(got - expected) <= 0.1, f"{name}: {got} vs {expected} ({source})"
 
 
 def test_other_firmware_runs_with_the_model(firmware_build):
