@@ -109,6 +109,7 @@ class CodeTable:
     stall_dep: np.ndarray | None = None     # static stall part: operand / unit waits
     stall_issue: np.ndarray | None = None   # static stall part: issue restrictions
     penalties: np.ndarray | None = None     # per end halfword: mispredict penalty there
+    cached: bool = False       # fetched through the I-cache (platform Region.cached)
 
     def region(self) -> CodeRegion:
         cost_prefix = np.zeros(len(self.costs) + 1, dtype=np.int64)
@@ -124,7 +125,7 @@ class CodeTable:
             np.cumsum(a, out=out[1:])
             return out
         return CodeRegion(self.base, 2 * len(self.costs), cost_prefix, count_prefix,
-                          cacheable=self.kind != "tcm", kind=self.kind, sp_lower_prefix=sp_prefix,
+                          cacheable=self.cached, kind=self.kind, sp_lower_prefix=sp_prefix,
                           end_kind=end_kinds(self.halfwords, self.starts),
                           dep_prefix=prefix(self.stall_dep), issue_prefix=prefix(self.stall_issue),
                           penalties=self.penalties)
@@ -133,11 +134,11 @@ class CodeTable:
 def build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> list[CodeTable]:
     """One table per platform region that holds executable sections of the firmware."""
     spans: dict[str, list[tuple[int, bytes]]] = {}
-    kinds: dict[str, str] = {}
+    kinds: dict[str, tuple[str, bool]] = {}
     for addr, data in fw.code_ranges():
         region = platform.region_at(addr, len(data))
         key = region.name if region else f"{addr:#x}"
-        kinds[key] = region.kind if region else "sram"
+        kinds[key] = (region.kind, region.cached) if region else ("sram", True)
         spans.setdefault(key, []).append((addr, data))
     tables = []
     for key, parts in spans.items():
@@ -159,5 +160,6 @@ def build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> lis
         pen = None
         if hasattr(model, "mispredict_penalties"):
             pen = np.asarray(model.mispredict_penalties(lo, hws, starts), dtype=np.int64)
-        tables.append(CodeTable(lo, hws, starts, costs, kinds[key], dep, iss, pen))
+        tables.append(CodeTable(lo, hws, starts, costs, kinds[key][0], dep, iss, pen,
+                                kinds[key][1]))
     return tables

@@ -45,7 +45,7 @@ from unicorn.unicorn_py3 import unicorn as _ucmod
 from . import native_layout as n
 from .native import _i64_ptr, add_native_hook, uc_handle
 
-_LAYOUT = "8c368d2e60c6"       # native_layout.FINGERPRINT this file's compiled hooks were built for
+_LAYOUT = "d98b66397906"       # native_layout.FINGERPRINT this file's compiled hooks were built for
 n.check(_LAYOUT, __name__)
 
 UC_MEM_WRITE = 17            # uc_mem_type (unicorn.h)
@@ -57,19 +57,26 @@ HOOK_RANGES = ((0x00000000, 0x3FFFFFFF),)
 
 
 @njit(cache=True)
-def memory_kind(a):
-    """Which memory a data address is in (RM0433 Table 7 memory map), 0 if none we time."""
-    if a >= 0x24000000 and a < 0x24080000:
-        return n.MEM_AXI
-    if a >= 0x08000000 and a < 0x08200000:
-        return n.MEM_FLASH
-    if a >= 0x30000000 and a < 0x30048000:
-        return n.MEM_D2
-    if a >= 0x38000000 and a < 0x38801000:
-        return n.MEM_D3
-    if a >= 0x1FF00000 and a < 0x1FF20000:   # system memory (bootloader ROM), on the AXI bus
-        return n.MEM_FLASH
+def memory_kind(st, a):
+    """Which memory a data address is in (MEM_* from the platform's regions, see
+    memory_map), 0 for TCM or nothing we time."""
+    rows = carray(_i64_ptr(st[n.MEM_MAP]), 3 * st[n.MEM_MAP_N])
+    for i in range(st[n.MEM_MAP_N]):
+        if a >= rows[3 * i] and a < rows[3 * i + 1]:
+            return rows[3 * i + 2]
     return 0
+
+
+def memory_map(platform) -> np.ndarray:
+    """(start, end, MEM_* kind) of every non-TCM memory of the platform, aliases included:
+    the D-side counterpart of the I-side's Region.kind / Region.cached (Region.data_kind)."""
+    rows = [(r.base, r.end, n.MEM_KINDS[r.data_kind]) for r in platform.regions
+            if r.data_kind != "tcm"]
+    for al in platform.aliases:
+        target = platform.region_at(al.target)
+        if target is not None and target.data_kind != "tcm":
+            rows.append((al.base, al.base + al.size, n.MEM_KINDS[target.data_kind]))
+    return np.asarray(rows, dtype=np.int64).reshape(-1, 3)
 
 
 @njit(cache=True)
@@ -148,7 +155,7 @@ def _mem_hook(uc, typ, address, size, value, user_data):
         if measure:
             st[n.DC_UNALIGNED_N] += 1
             st[n.STALL_DMEM] += stall
-    kind = memory_kind(a)
+    kind = memory_kind(st, a)
     if kind != 0:
         mem = access(st, a, kind, typ == UC_MEM_WRITE, measure)
         if measure and mem != 0:
@@ -179,7 +186,8 @@ class DataCache:
     TCM."""
 
     def __init__(self, uc, counter, sets: int, ways: int, mode: str = "sampled",
-                 period: int = 1 << 25, window: int = 1 << 22, warmup: int = 1 << 18) -> None:
+                 period: int = 1 << 25, window: int = 1 << 22, warmup: int = 1 << 18,
+                 memories: np.ndarray | None = None) -> None:
         if mode not in ("sampled", "exact"):
             raise ValueError(f"D-cache mode {mode!r}: expected sampled or exact")
         if not 0 < warmup < window <= period:
@@ -198,6 +206,10 @@ class DataCache:
         st[n.DC_DIRTY] = self.dirty.ctypes.data
         st[n.DC_SETS] = sets
         st[n.DC_WAYS] = ways
+        self.memories = np.ascontiguousarray(
+            memories if memories is not None else np.zeros((0, 3)), dtype=np.int64)
+        st[n.MEM_MAP] = self.memories.ctypes.data
+        st[n.MEM_MAP_N] = len(self.memories)
         # per region: (estimate, window stall, window executions, total stall, total executions)
         self._blocks: list[tuple[np.ndarray, ...]] = []
         for i, r in enumerate(counter._regions):

@@ -286,11 +286,12 @@ class Machine:
                 fc.listeners.append(self._on_cache_maintenance)
         self.dcache = None
         if self.config.dynamic_timing and self.config.dcache != "off":
-            from .dcache import DataCache
+            from .dcache import DataCache, memory_map
             d = self.dyn
             self.dcache = DataCache(uc, self.counter, d.dcache_sets, d.dcache_ways,
                                     self.config.dcache, d.dcache_sample_period,
-                                    d.dcache_sample_window, d.dcache_sample_warmup)
+                                    d.dcache_sample_window, d.dcache_sample_warmup,
+                                    memory_map(platform))
             scb = self.peripherals.get("SCB")
             if scb is not None:
                 scb.ccr_listeners.append(

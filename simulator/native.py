@@ -28,7 +28,7 @@ from .native_layout import *  # noqa: F403  (the slot names are this layer's voc
 from .timing.model import (BRANCH_ALONE, BRANCH_ALONE_PAIRED_ENTRY, CREDIT_MASK, CREDIT_SHIFT,
                            PENALTY_MASK)
 
-_LAYOUT = "8c368d2e60c6"       # native_layout.FINGERPRINT this file's compiled hooks were built for
+_LAYOUT = "d98b66397906"       # native_layout.FINGERPRINT this file's compiled hooks were built for
 native_layout.check(_LAYOUT, __name__)
 UC_SP = 115         # UC_ARM_REG_MSP (a Unicorn register id, not a slot): the main stack
                     # only; RTOS task stacks (PSP) must not count as main-stack overflows

@@ -133,6 +133,7 @@ EDGE_DROPPED = _slot("EDGE_DROPPED", "transitions not recorded because the table
 
 # --- D-cache and data-side memory (simulator/dcache.py) --------------------------------------
 MEM_FLASH, MEM_AXI, MEM_D2, MEM_D3 = 1, 2, 3, 4      # data-side memory kinds (index 0: TCM)
+MEM_KINDS = {"tcm": 0, "flash": MEM_FLASH, "axi": MEM_AXI, "d2": MEM_D2, "d3": MEM_D3}
 N_MEM_KINDS = 5
 DC_OFF, DC_ESTIMATE, DC_WARM, DC_MEASURE = 0, 1, 2, 3
 EST_SHIFT = 8       # estimates are fixed point, 1/256 cycle per block execution
@@ -164,6 +165,9 @@ DC_UNALIGNED = _slot("DC_UNALIGNED", "extra cycles of an unaligned halfword/word
 DC_UNALIGNED_N = _slot("DC_UNALIGNED_N", "measured unaligned accesses")
 DC_NC_TABLE = _slot("DC_NC_TABLE", "pointer: int64[1 + 2n]: n, then [start, end) pairs the MPU "
                     "makes non-cacheable (0: none)")
+MEM_MAP = _slot("MEM_MAP", "pointer: int64[MEM_MAP_N * 3] (start, end, MEM_* kind) of the "
+                "platform's non-TCM memories, from Region.data_kind")
+MEM_MAP_N = _slot("MEM_MAP_N", "rows in MEM_MAP")
 
 # --- code regions: one row each -----------------------------------------------------------
 R_BASE = _col("R_BASE", "start address")

@@ -20,10 +20,25 @@ class Region:
     kind: str          # flash | tcm | sram
     ram: bool
     exec: bool
+    bus: str = "axi"   # tcm | axi | d2 | d3: the path from the core (platform file)
 
     @property
     def end(self) -> int:
         return self.base + self.size
+
+    @property
+    def cached(self) -> bool:
+        """Reached through the L1 caches (everything but the TCMs)."""
+        return self.bus != "tcm"
+
+    @property
+    def data_kind(self) -> str:
+        """What a load or store costs, by memory kind (the D-side timing classes of
+        simulator/timing/dynamic.py): tcm | flash | axi | d2 | d3. Instruction fetches use
+        ``kind`` (flash or sram line fills) and ``cached`` from the same region."""
+        if self.bus == "tcm":
+            return "tcm"
+        return "flash" if self.kind == "flash" else self.bus
 
     def contains(self, addr: int, length: int = 1) -> bool:
         return self.base <= addr and addr + length <= self.end
@@ -130,7 +145,7 @@ def load_platform(name_or_path: str = "stm32h743") -> Platform:
     chip = data["chip"]
     regions = tuple(
         Region(r["name"], r["base"], r["size"], r["kind"], bool(r.get("ram", False)),
-               bool(r.get("exec", False)))
+               bool(r.get("exec", False)), _bus(r))
         for r in data.get("region", [])
     )
     aliases = tuple(Alias(a["name"], a["base"], a["target"], a["size"]) for a in data.get("alias", []))
@@ -186,6 +201,16 @@ def _declare_blocks(periphs: tuple[PeripheralWindow, ...],
         merged.append(replace(p, registers=regs, params={**p.params, "declared": regs})
                       if regs else p)
     return tuple(merged) + tuple(extra)
+
+
+BUSES = ("tcm", "axi", "d2", "d3")
+
+
+def _bus(r: dict) -> str:
+    bus = r.get("bus", "tcm" if r["kind"] == "tcm" else "axi")
+    if bus not in BUSES:
+        raise PlatformError(f"region {r['name']}: bus {bus!r} is not one of {', '.join(BUSES)}")
+    return bus
 
 
 def _check_overlaps(regions: tuple[Region, ...], periphs: tuple[PeripheralWindow, ...]) -> None:

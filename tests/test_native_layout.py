@@ -50,3 +50,22 @@ def test_no_raw_state_index_outside_the_native_layer():
             if re.search(r"counter\.state\[\d|\bst\[\d", line):
                 offenders.append(f"{path.relative_to(ROOT)}:{n}")
     assert offenders == []
+
+
+def test_data_side_memory_kinds_come_from_the_platform_regions():
+    from simulator.dcache import memory_map
+    from simulator.native_layout import MEM_AXI, MEM_D2, MEM_D3, MEM_FLASH
+    from simulator.platform import load_platform
+
+    rows = {(int(b), int(e)): int(k) for b, e, k in memory_map(load_platform())}
+    # RM0433 Figure 1 / Table 7: flash and AXI SRAM on the D1 AXI matrix, SRAM1-3 in D2,
+    # SRAM4 and backup SRAM in D3, the TCMs on the core's own ports (not in the map)
+    assert rows[(0x08000000, 0x08200000)] == MEM_FLASH
+    assert rows[(0x1FF00000, 0x1FF20000)] == MEM_FLASH          # system memory (boot ROM)
+    assert rows[(0x24000000, 0x24080000)] == MEM_AXI
+    assert rows[(0x30000000, 0x30020000)] == MEM_D2             # SRAM1
+    assert rows[(0x30040000, 0x30048000)] == MEM_D2             # SRAM3
+    assert rows[(0x10000000, 0x10048000)] == MEM_D2             # SRAM1-3 alias
+    assert rows[(0x38000000, 0x38010000)] == MEM_D3             # SRAM4
+    assert rows[(0x38800000, 0x38801000)] == MEM_D3             # backup SRAM
+    assert not any(b < 0x00010000 or 0x20000000 <= b < 0x20020000 for b, _ in rows)

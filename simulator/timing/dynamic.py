@@ -57,7 +57,7 @@ class M7DynamicParams:
         return int(round(axi * ratio))
 
     def data_costs(self, flash_latency: int, cpu_hz: float, axi_hz: float):
-        """CPU cycles of data-side accesses by memory kind (simulator/native.py MEM_*):
+        """CPU cycles of data-side accesses by memory kind (simulator/native_layout.py MEM_*):
         (line fill, uncached read, uncached write, dirty line write-back, unaligned extra).
 
         A D-cache miss, like an I-cache miss, costs the first-word latency of
@@ -65,7 +65,7 @@ class M7DynamicParams:
         restarts with it; the rest of the line streams in behind (a loop reading the line
         faster than the 64-bit beats arrive would wait more: not modelled). An uncached read
         waits for its word; D2 / D3 SRAM add the bridge from the AXI matrix."""
-        from ..native import MEM_AXI, MEM_D2, MEM_D3, MEM_FLASH
+        from ..native_layout import MEM_AXI, MEM_D2, MEM_D3, MEM_FLASH
         ratio = max(cpu_hz / axi_hz, 1.0) if axi_hz else 1.0
         first = {MEM_FLASH: self.line_fill_cycles("flash", flash_latency, cpu_hz, axi_hz),
                  MEM_AXI: self.line_fill_cycles("sram", flash_latency, cpu_hz, axi_hz)}
