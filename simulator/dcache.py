@@ -45,11 +45,10 @@ from unicorn.unicorn_py3 import unicorn as _ucmod
 from . import native_layout as n
 from .native import _i64_ptr, add_native_hook, uc_handle
 
-_LAYOUT = "d98b66397906"       # native_layout.FINGERPRINT this file's compiled hooks were built for
+_LAYOUT = "12098ad46ffa"       # native_layout.FINGERPRINT this file's compiled hooks were built for
 n.check(_LAYOUT, __name__)
 
 UC_MEM_WRITE = 17            # uc_mem_type (unicorn.h)
-LINE_SHIFT = 5               # 32-byte lines (Cortex-M7 TRM 5.4)
 
 # Address ranges the hook covers: all memory (TCM only for unaligned accesses); peripherals
 # are MMIO, timed by the machine.
@@ -108,7 +107,7 @@ def access(st, a, kind, write, count):
     tags = carray(_i64_ptr(st[n.DC_TAGS]), sets * ways)
     stamps = carray(_i64_ptr(st[n.DC_STAMPS]), sets * ways)
     dirty = carray(_i64_ptr(st[n.DC_DIRTY]), sets * ways)
-    line = a >> LINE_SHIFT
+    line = a >> st[n.DC_LINE_SHIFT]
     base = (line & (sets - 1)) * ways
     st[n.DC_CLOCK] += 1
     invalid = -1
@@ -187,7 +186,7 @@ class DataCache:
 
     def __init__(self, uc, counter, sets: int, ways: int, mode: str = "sampled",
                  period: int = 1 << 25, window: int = 1 << 22, warmup: int = 1 << 18,
-                 memories: np.ndarray | None = None) -> None:
+                 memories: np.ndarray | None = None, line_bytes: int = 32) -> None:
         if mode not in ("sampled", "exact"):
             raise ValueError(f"D-cache mode {mode!r}: expected sampled or exact")
         if not 0 < warmup < window <= period:
@@ -206,6 +205,8 @@ class DataCache:
         st[n.DC_DIRTY] = self.dirty.ctypes.data
         st[n.DC_SETS] = sets
         st[n.DC_WAYS] = ways
+        self.line_shift = line_bytes.bit_length() - 1
+        st[n.DC_LINE_SHIFT] = self.line_shift
         self.memories = np.ascontiguousarray(
             memories if memories is not None else np.zeros((0, 3)), dtype=np.int64)
         st[n.MEM_MAP] = self.memories.ctypes.data
@@ -282,12 +283,12 @@ class DataCache:
         """A cache maintenance write (ARMv7-M ARM B2.2.7); returns the write-back cycles of
         the dirty lines it cleaned."""
         if op in ("DCISW", "DCCSW", "DCCISW"):
-            # set/way format for a 4-way cache of 32-byte lines: way in [31:30], set [S+4:5]
-            way = (value >> 30) & (self.ways - 1)
-            s = (value >> LINE_SHIFT) & (self.sets - 1)
+            # set/way format: way in the top log2(ways) bits, set from bit log2(line bytes)
+            way = (value >> (32 - (self.ways - 1).bit_length())) & (self.ways - 1)
+            s = (value >> self.line_shift) & (self.sets - 1)
             slots = [s * self.ways + way]
         elif op in ("DCIMVAC", "DCCMVAC", "DCCIMVAC"):
-            line = value >> LINE_SHIFT
+            line = value >> self.line_shift
             base = (line & (self.sets - 1)) * self.ways
             slots = [w for w in range(base, base + self.ways) if self.tags[w] == line]
         else:

@@ -276,8 +276,10 @@ class Machine:
         self._console_baud: dict[str, float] = {}
         self._fill_key: tuple | None = None
         if self.config.dynamic_timing:
-            self.counter.enable_dynamic(self.dyn.icache_sets, self.dyn.predictor_entries,
-                                        self.dyn.mispredict_penalty)
+            d = self.dyn
+            self.counter.enable_dynamic(
+                d.cache_sets(platform.chip["icache_bytes"], d.icache_ways),
+                d.predictor_entries, d.mispredict_penalty, d.icache_ways, d.line_bytes)
             scb = self.peripherals.get("SCB")
             if scb is not None:
                 scb.ccr_listeners.append(lambda old, new: self.counter.set_icache(bool(new & (1 << 17))))
@@ -288,10 +290,11 @@ class Machine:
         if self.config.dynamic_timing and self.config.dcache != "off":
             from .dcache import DataCache, memory_map
             d = self.dyn
-            self.dcache = DataCache(uc, self.counter, d.dcache_sets, d.dcache_ways,
-                                    self.config.dcache, d.dcache_sample_period,
+            self.dcache = DataCache(uc, self.counter,
+                                    d.cache_sets(platform.chip["dcache_bytes"], d.dcache_ways),
+                                    d.dcache_ways, self.config.dcache, d.dcache_sample_period,
                                     d.dcache_sample_window, d.dcache_sample_warmup,
-                                    memory_map(platform))
+                                    memory_map(platform), d.line_bytes)
             scb = self.peripherals.get("SCB")
             if scb is not None:
                 scb.ccr_listeners.append(

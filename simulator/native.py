@@ -28,7 +28,7 @@ from .native_layout import *  # noqa: F403  (the slot names are this layer's voc
 from .timing.model import (BRANCH_ALONE, BRANCH_ALONE_PAIRED_ENTRY, CREDIT_MASK, CREDIT_SHIFT,
                            PENALTY_MASK)
 
-_LAYOUT = "d98b66397906"       # native_layout.FINGERPRINT this file's compiled hooks were built for
+_LAYOUT = "12098ad46ffa"       # native_layout.FINGERPRINT this file's compiled hooks were built for
 native_layout.check(_LAYOUT, __name__)
 UC_SP = 115         # UC_ARM_REG_MSP (a Unicorn register id, not a slot): the main stack
                     # only; RTOS task stacks (PSP) must not count as main-stack overflows
@@ -76,8 +76,9 @@ def _call_stop(typingctx, fn_addr, uc):
 def _fetch_stall(st, a, size, fill):
     """Instruction lines of a block: I-cache lookups (2-way, LRU) or uncached fetches."""
     stall = 0
-    first = a >> 5
-    last = (a + size - 1) >> 5
+    shift = st[IC_LINE_SHIFT]
+    first = a >> shift
+    last = (a + size - 1) >> shift
     if st[IC_ENABLED] != 0:
         sets = st[IC_SETS]
         tags = carray(_i64_ptr(st[IC_TAGS]), 2 * sets)
@@ -469,7 +470,10 @@ class NativeCounter:
             self.state[o + R_PENALTY] = region.penalties.ctypes.data
         self.state[N_REGIONS] = len(self._regions)
 
-    def enable_dynamic(self, icache_sets: int, predictor_entries: int, penalty: int) -> None:
+    def enable_dynamic(self, icache_sets: int, predictor_entries: int, penalty: int,
+                       icache_ways: int = 2, line_bytes: int = 32) -> None:
+        if icache_ways != 2:
+            raise ValueError("the native I-cache model is 2-way (Cortex-M7 TRM 5.4)")
         self._ic_tags = np.full(2 * icache_sets, -1, dtype=np.int64)
         self._ic_lru = np.zeros(icache_sets, dtype=np.int64)
         self._bp = np.zeros(2 * predictor_entries, dtype=np.int64)
@@ -479,6 +483,7 @@ class NativeCounter:
         st[IC_TAGS] = self._ic_tags.ctypes.data
         st[IC_LRU] = self._ic_lru.ctypes.data
         st[IC_SETS] = icache_sets
+        st[IC_LINE_SHIFT] = line_bytes.bit_length() - 1
         st[BP_TABLE] = self._bp.ctypes.data
         st[BP_ENTRIES] = predictor_entries
         st[BP_PENALTY] = penalty

@@ -143,6 +143,9 @@ def load_platform(name_or_path: str = "stm32h743") -> Platform:
             return resources.files("simulator.platforms").joinpath(name).read_text()
     data = tomllib.loads(text)
     chip = data["chip"]
+    for key in REQUIRED_CHIP_KEYS:
+        if key not in chip:
+            raise PlatformError(f"{source}: [chip] has no {key}")
     regions = tuple(
         Region(r["name"], r["base"], r["size"], r["kind"], bool(r.get("ram", False)),
                bool(r.get("exec", False)), _bus(r))
@@ -204,6 +207,7 @@ def _declare_blocks(periphs: tuple[PeripheralWindow, ...],
 
 
 BUSES = ("tcm", "axi", "d2", "d3")
+REQUIRED_CHIP_KEYS = ("name", "boot_address", "icache_bytes", "dcache_bytes")
 
 
 def _bus(r: dict) -> str:

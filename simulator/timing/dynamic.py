@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class M7DynamicParams:
-    icache_sets: int = 256               # [TRM] 16 KB, 2-way, 32-byte lines -> 256 sets
+    # cache sizes are the chip's (platform [chip] icache_bytes / dcache_bytes: cache_sets);
+    # ways and line size are the core's ([TRM] I-cache 2-way, D-cache 4-way, 32-byte lines)
     icache_ways: int = 2
     line_bytes: int = 32
     mispredict_penalty: int = 8          # [HW] branch mispredict 8 cycles; per branch (6 when
@@ -28,7 +29,6 @@ class M7DynamicParams:
                                          # the first 64-bit beat of the line
     sram_access_cycles: int = 1          # chosen: AXI SRAM / D2 SRAM read latency, AXI cycles
     # D-cache ([TRM] 16 KB, 4-way, 32-byte lines -> 128 sets; write-back, write-allocate)
-    dcache_sets: int = 128
     dcache_ways: int = 4
     line_beats: int = 4                  # [TRM] 32-byte line over the 64-bit AXI: 4 beats
                                          # (the write-back of a dirty line)
@@ -43,6 +43,13 @@ class M7DynamicParams:
     dcache_sample_period: int = 1 << 25
     dcache_sample_window: int = 1 << 21
     dcache_sample_warmup: int = 1 << 18
+
+    def cache_sets(self, cache_bytes: int, ways: int) -> int:
+        """Sets of a cache of ``cache_bytes`` (a power of two) with this core's lines."""
+        sets = cache_bytes // (ways * self.line_bytes)
+        if sets <= 0 or sets & (sets - 1):
+            raise ValueError(f"a {cache_bytes}-byte {ways}-way cache has no power-of-two set count")
+        return sets
 
     def line_fill_cycles(self, kind: str, flash_latency: int, cpu_hz: float, axi_hz: float) -> int:
         """CPU cycles the core waits for an instruction line from memory of ``kind``.
