@@ -183,7 +183,7 @@ class MachineContext:
         rcc = self.m.peripherals.get("RCC")
         if rcc is not None and hasattr(rcc, "clock_hz"):
             return float(rcc.clock_hz(name))
-        return float(self.m.platform.chip.get("hsi_hz", 64e6))
+        return float(self.m.platform.chip["hsi_hz"])
 
     def log(self, message: str) -> None:
         self.m.log(message)
@@ -237,8 +237,9 @@ class Machine:
         self.ctx = MachineContext(self)
         self._override: ClockOverride | None = None
         if self.config.cpu_freq_hz is not None:
-            from .power import operating_point
-            op = operating_point(self.config.cpu_freq_hz / 1e6, platform.revision)
+            from .power import load, operating_point
+            op = operating_point(self.config.cpu_freq_hz / 1e6, platform.revision,
+                                 data=load(platform.power_data))
             self._override = ClockOverride(self.config.cpu_freq_hz, op.axi_hz, op.vos,
                                            op.flash_wait_states)
         self.peripherals: dict[str, Peripheral] = {}
@@ -1257,10 +1258,11 @@ class Machine:
         """The wake-up latency from state ``left`` (power.wakeup_cost; ``segment`` is the
         low-power segment left) as time in the open 'wakeup' segment, then run."""
         try:
-            from .power import wakeup_cost
+            from .power import load, wakeup_cost
             secs, _ = wakeup_cost(left if left in ("sleep", "stop", "standby") else "sleep",
                                   core_hz=self.core_hz, segment=segment,
-                                  revision=self.platform.revision)
+                                  revision=self.platform.revision,
+                                  data=load(self.platform.power_data))
         except Exception:          # the power model must never break a run
             secs = 0.0
         self._seg_wake_from = left

@@ -114,6 +114,16 @@ class Platform:
                 return p
         return None
 
+    @property
+    def power_data(self) -> Path:
+        """The power data file ([chip] power): a bundled name (simulator/power/NAME.toml) or a
+        path, relative to the platform file."""
+        name = str(self.chip["power"])
+        if name.endswith(".toml"):
+            p = Path(name)
+            return p if p.is_absolute() or not self.source else Path(self.source).parent / p
+        return Path(str(resources.files("simulator.power").joinpath(f"{name}.toml")))
+
     def with_revision(self, revision: str) -> Platform:
         from dataclasses import replace
         return replace(self, revision=revision, chip={**self.chip, "revision": revision})
@@ -207,7 +217,7 @@ def _declare_blocks(periphs: tuple[PeripheralWindow, ...],
 
 
 BUSES = ("tcm", "axi", "d2", "d3")
-REQUIRED_CHIP_KEYS = ("name", "boot_address", "icache_bytes", "dcache_bytes")
+REQUIRED_CHIP_KEYS = ("name", "boot_address", "hsi_hz", "icache_bytes", "dcache_bytes", "power")
 
 
 def _bus(r: dict) -> str:

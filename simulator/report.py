@@ -20,13 +20,14 @@ MAX_LOG = 2000                      # log lines kept (the first ones)
 
 def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | None = None,
                  vdd: float | None = None) -> dict[str, Any]:
-    from .power import PowerModelError, energy
+    from .power import PowerModelError, energy, load
     mem = machine.ram.report()
     audio_s = None
     if machine.audio is not None:
         audio_s = len(machine.audio.source.mono) / machine.audio.source.rate
     try:
-        power = energy(result.segments, machine.platform.revision, vdd, audio_seconds=audio_s)
+        power = energy(result.segments, machine.platform.revision, vdd, audio_seconds=audio_s,
+                       data=load(machine.platform.power_data))
     except PowerModelError as exc:
         power = None
         machine.log(f"warning: power model: {exc}")
