@@ -58,7 +58,8 @@ class Plot:
 
 
 class _Walker(HTMLParser):
-    VOID: frozenset[str] = frozenset({"path", "rect", "line", "circle", "image", "br", "img", "input", "meta", "link"})
+    VOID: frozenset[str] = frozenset({"path", "rect", "line", "circle", "image", "br", "img",
+                                      "input", "meta", "link"})
 
     def __init__(self) -> None:
         super().__init__()

@@ -56,7 +56,7 @@ def test_manifest_errors_are_one_line_with_the_line_number(tmp_path, name, text,
     assert needle in str(e.value) and "\n" not in str(e.value)
 
 
-# --- accuracy against the aligner's own evaluation code --------------------------------------------
+# --- accuracy against the aligner's own evaluation code ---------------------------------------
 def test_accuracy_agrees_with_the_aligner_evaluation_metrics():
     """firmware/model/metrics.py (the aligner's evaluation) is the reference implementation."""
     import _model_path  # noqa: F401

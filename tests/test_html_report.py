@@ -24,7 +24,8 @@ REGION_SIZES = {"ITCM": 64 * 1024, "DTCM": 128 * 1024, "AXI_SRAM": 512 * 1024}
 
 
 def _figures(html: str) -> list[dict]:
-    m = re.search(r'<script type="application/json" id="h7-figures">(.*?)</script>', html, re.DOTALL)
+    m = re.search(r'<script type="application/json" id="h7-figures">(.*?)</script>', html,
+                  re.DOTALL)
     assert m, "no figure data in the page"
     return json.loads(m.group(1))
 

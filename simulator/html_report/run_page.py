@@ -248,7 +248,8 @@ def profile_section(page: Page, report: dict[str, Any], contexts: list[dict] | N
             hovertemplate="%{label}<br>%{customdata:,.0f} cycles inclusive"
                           "<br>%{percentRoot:.1%} of the busy cycles<extra></extra>",
             tiling={"orientation": "v"}, root={"color": "#f6f8fa"}, maxdepth=8))
-        title = "calling contexts (icicle; a callee's cost is shared among its callers by call count)"
+        title = ("calling contexts (icicle; a callee's cost is shared among its callers by "
+                 "call count)")
     else:
         busy = [f for f in funcs if f["name"] != "[sleep]" and f["self_cycles"] > 0]
         fig = go.Figure(go.Icicle(
