@@ -139,6 +139,18 @@ class Access:
     register: str = ""        # NAME.REG (declared name) or NAME+0xOFF
 
 
+HOOK_PREFIXES = ("on_read_", "on_write_")
+
+
+def _check_hooks(cls: type, registers: tuple[Register, ...]) -> None:
+    names = {r.name for r in registers}
+    for attr in dir(cls):
+        for prefix in HOOK_PREFIXES:
+            if attr.startswith(prefix) and attr[len(prefix):] not in names:
+                raise TypeError(f"{cls.__name__}.{attr}: no register {attr[len(prefix):]!r} "
+                                f"is declared, so this hook would never run")
+
+
 class Peripheral:
     """A memory-mapped block of registers.
 
@@ -149,6 +161,12 @@ class Peripheral:
     registers: ClassVar[tuple[Register, ...]] = ()
     #: clock (in the RCC clock tree) that feeds this block's registers, for power accounting
     bus_clock: ClassVar[str] = "hclk"
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        """A hook named after no declared register would never run: refuse the class."""
+        super().__init_subclass__(**kwargs)
+        if cls.registers:
+            _check_hooks(cls, cls.registers)
 
     def __init__(self, name: str, base: int, size: int, ctx: PeripheralContext,
                  **params: object) -> None:
@@ -161,6 +179,7 @@ class Peripheral:
         self._by_name: dict[str, Register] = {r.name: r for r in self.registers}
         self._read_hooks: dict[int, Callable[[int], int]] = {}
         self._write_hooks: dict[int, Callable[[int, int], None]] = {}
+        _check_hooks(type(self), self.registers)        # registers built per instance too
         for r in self.registers:
             rh = getattr(self, f"on_read_{r.name}", None)
             if rh is not None:

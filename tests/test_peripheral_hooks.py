@@ -1,0 +1,44 @@
+"""Register hooks are bound by name: a hook named after no declared register is refused when
+its class is defined (or, for registers built per instance, when it is built)."""
+
+from __future__ import annotations
+
+import pytest
+
+from peripherals.base import FakeContext, Peripheral, Register
+
+
+def test_a_misspelt_hook_fails_at_class_definition():
+    with pytest.raises(TypeError, match="CRR"):
+        class Bad(Peripheral):
+            registers = (Register("CR", 0x00),)
+
+            def on_write_CRR(self, old: int, new: int) -> None:  # noqa: N802
+                pass
+
+
+def test_a_declared_hook_runs():
+    seen = []
+
+    class Good(Peripheral):
+        registers = (Register("CR", 0x00),)
+
+        def on_write_CR(self, old: int, new: int) -> None:  # noqa: N802
+            seen.append((old, new))
+
+    p = Good("G", 0x40000000, 0x400, FakeContext())
+    p.write(0x00, 4, 5)
+    assert seen == [(0, 5)]
+
+
+def test_registers_built_per_instance_are_checked_when_built():
+    class PerInstance(Peripheral):
+        def __init__(self, *a, **k) -> None:
+            self.registers = (Register("ODR", 0x14),)   # type: ignore[misc]
+            super().__init__(*a, **k)
+
+        def on_read_IDR(self, value: int) -> int:  # noqa: N802
+            return value
+
+    with pytest.raises(TypeError, match="IDR"):
+        PerInstance("P", 0x40000000, 0x400, FakeContext())
