@@ -15,6 +15,7 @@ import numpy as np
 from .elf import Firmware
 from .native import CodeRegion
 from .platform import Platform
+from .thumb import is_32bit, is_call, is_return
 
 
 class CostModel(Protocol):
@@ -32,12 +33,6 @@ class OneCyclePerInstruction:
 
     def static_costs(self, base: int, halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
         return starts.astype(np.int64)
-
-
-def is_32bit(hw: np.ndarray | int):
-    """Thumb-2: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111 starts a 32-bit
-    instruction (ARMv7-M ARM A5.1)."""
-    return (hw >> 11) >= 0x1D
 
 
 def lowers_sp(halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -58,25 +53,22 @@ def lowers_sp(halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 
 def end_kinds(halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Per halfword index j: 1 when a call (BL, BLX) ends at j, 2 when a return (BX LR,
-    POP/LDM SP! with PC, LDR PC,[SP],#4) ends there (ARMv7-M ARM A7.7), for the shadow call
-    stack of the profiler."""
+    """Per halfword index j: 1 when a call ends at j, 2 when a return ends there (the
+    predicates of simulator/thumb.py), for the shadow call stack of the profiler."""
     n = len(halfwords)
     out = np.zeros(n + 1, dtype=np.int64)
     h = halfwords
     nxt = np.zeros_like(h)
     nxt[:-1] = h[1:]
     wide = is_32bit(h)
-    call32 = ((h & 0xF800) == 0xF000) & ((nxt & 0xC000) == 0xC000)
-    call16 = (h & 0xFF87) == 0x4780
-    ret16 = (h == 0x4770) | ((h & 0xFF00) == 0xBD00)
-    ret32 = ((h == 0xE8BD) & ((nxt & 0x8000) != 0)) | ((h == 0xF85D) & (nxt == 0xFB04))
+    call = is_call(h, nxt)
+    ret = is_return(h, nxt)
     idx = np.flatnonzero(starts)
     for i in idx:
         length = 2 if wide[i] else 1
-        if (wide[i] and call32[i]) or (not wide[i] and call16[i]):
+        if call[i]:
             out[i + length] = 1
-        elif (wide[i] and ret32[i]) or (not wide[i] and ret16[i]):
+        elif ret[i]:
             out[i + length] = 2
     return out
 

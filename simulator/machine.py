@@ -42,6 +42,7 @@ from .access_sites import AccessLocator, decode_site
 from .native import BLOCK_ADDR, BLOCK_SIZE, BLOCKS, NativeCounter
 from .platform import Platform
 from .semihosting import Memory, Semihosting, SemihostingExit
+from . import thumb
 from .timebase import Timebase
 
 UNTIL = 0xFFFFFF00            # emu_start's stop address: never a code address on this chip
@@ -984,7 +985,7 @@ class Machine:
             elif code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT):
                 # Stores are buffered on the M7: the error comes back after the store retired,
                 # as an imprecise bus fault with no valid BFAR (Cortex-M7 TRM 3.5.3).
-                nxt = pc + (4 if (struct.unpack("<H", uc.mem_read(pc, 2))[0] >> 11) >= 0x1D else 2)
+                nxt = pc + thumb.size(struct.unpack("<H", uc.mem_read(pc, 2))[0])
                 self._last_store_fault = mem[1] if mem else None
                 self.engine.fault(IMPRECISERR, pc, mem[1] if mem else None, return_address=nxt)
             elif code == UC_ERR_INSN_INVALID:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .thumb import is_32bit, is_call
+
 if TYPE_CHECKING:
     from .machine import Machine
 
@@ -317,9 +319,9 @@ class MemoryTracker:
             i = (a - t.base) >> 1
             if 2 <= i <= len(t.halfwords) and t.base <= a:
                 h1, h2 = int(t.halfwords[i - 2]), int(t.halfwords[i - 1])
-                if (h1 & 0xF800) == 0xF000 and (h2 & 0xC000) == 0xC000 and t.starts[i - 2]:
-                    return a - 4                     # BL / BLX (immediate), 32-bit
-                if (h2 & 0xFF87) == 0x4780 and t.starts[i - 1]:
+                if is_32bit(h1) and is_call(h1, h2) and t.starts[i - 2]:
+                    return a - 4                     # BL, 32-bit
+                if is_call(h2, 0) and t.starts[i - 1]:
                     return a - 2                     # BLX Rm, 16-bit
                 return None
         return None

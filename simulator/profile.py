@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .thumb import is_32bit, is_call, is_return
+
 # QEMU ends a translation block at the end of the guest page it started in (1 KB on this core)
 # and after at most 512 instructions.
 PAGE = 0x400
@@ -22,33 +24,6 @@ MAX_TB_INSNS = 512
 
 PSEUDO_SLEEP = "[sleep]"
 PSEUDO_OTHER = "[exception entry/return]"
-
-
-# --- instruction patterns (ARMv7-M ARM A6/A7) ---------------------------------------------------
-def _is_call(h1: int, h2: int) -> bool:
-    """BL imm (T1) or BLX Rm."""
-    if (h1 & 0xF800) == 0xF000 and (h2 & 0xD000) == 0xD000:
-        return True
-    return (h1 & 0xFF87) == 0x4780
-
-
-def _is_return(h1: int, h2: int) -> bool:
-    """BX LR, POP {..,PC}, LDM/POP.W with PC, LDR PC, [..]."""
-    if h1 == 0x4770:
-        return True
-    if (h1 & 0xFF00) == 0xBD00:
-        return True
-    if h1 in (0xE8BD, 0xE8B0 | 0xD) and h2 & 0x8000:
-        return True
-    if (h1 & 0xFFD0) == 0xE890 and h2 & 0x8000:       # LDMIA(.W) Rn{!}, {.., pc}
-        return True
-    if (h1 & 0xFFF0) in (0xF8D0, 0xF850) and (h2 >> 12) == 0xF and (h1 & 0xF) != 0xF:
-        return True                      # LDR.W PC, [Rn..] (a literal load is a veneer jump)
-    return False
-
-
-def _is_wide(h: int) -> bool:
-    return (h >> 11) >= 0x1D
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -271,7 +246,7 @@ def build_profile(machine, result) -> Profile:
         while i < len(t.halfwords):
             a = base + 2 * i
             h1 = hw_at(t, i)
-            size = 4 if _is_wide(h1) else 2
+            size = 4 if is_32bit(h1) else 2
             if n and (a >= page_end or (size == 4 and a + 2 >= page_end)):
                 break
             h2 = hw_at(t, i + 1) if size == 4 else 0
@@ -285,7 +260,7 @@ def build_profile(machine, result) -> Profile:
         # target means QEMU ended the block earlier (MSR, CPS, ISB...): cut it there
         h1 = hw_at(t, (last - base) >> 1)
         h2 = hw_at(t, ((last - base) >> 1) + 1)
-        ins = decoder.get(h1 | (h2 << 16) if _is_wide(h1) else h1, 4 if _is_wide(h1) else 2)
+        ins = decoder.get(h1 | (h2 << 16) if is_32bit(h1) else h1, 4 if is_32bit(h1) else 2)
         target = last + ins.target_rel if ins.target_rel is not None else None
         inside = [x for x, _ in succ.get(start, ()) if start < x < end and x != target]
         if inside:
@@ -294,16 +269,16 @@ def build_profile(machine, result) -> Profile:
             j = (start - base) >> 1
             while True:
                 hh = hw_at(t, j)
-                sz = 4 if _is_wide(hh) else 2
+                sz = 4 if is_32bit(hh) else 2
                 if base + 2 * j + sz >= end:
                     last = base + 2 * j
                     break
                 j += sz // 2
             h1 = hw_at(t, (last - base) >> 1)
             h2 = hw_at(t, ((last - base) >> 1) + 1)
-        if not _is_wide(h1):
+        if not is_32bit(h1):
             h2 = 0
-        kind = "call" if _is_call(h1, h2) else "return" if _is_return(h1, h2) else "other"
+        kind = "call" if is_call(h1, h2) else "return" if is_return(h1, h2) else "other"
         blocks.append(Block(start, end, execs, cyc, k, func_key(start), last, kind))
 
     # per instruction: executions, cycles (block cycles split by static cost), stall share
@@ -724,7 +699,7 @@ def annotate(p: Profile, name: str) -> str:
             stall = 100.0 * float(stl[i]) / c if c > 0 else 0.0
             mark = "" if ex[i] else "  "
             h1 = int(t.halfwords[i]) & 0xFFFF
-            wide = _is_wide(h1)
+            wide = is_32bit(h1)
             h2 = int(t.halfwords[i + 1]) & 0xFFFF if wide and i + 1 < len(t.halfwords) else 0
             cls = dec.get(h1 | (h2 << 16) if wide else h1, 4 if wide else 2).cls
             fs, mp, ds = block_stalls.get(a, (0, 0, 0))

@@ -8,6 +8,7 @@ import numpy as np
 
 from .decode import FLAGS, Decoder, Insn, reg_name
 from .params import M7Params
+from ..thumb import is_32bit
 from .scoreboard import Step, walk
 
 
@@ -186,7 +187,7 @@ class CortexM7CostModel:
     def _analyse(self, base: int, halfwords: np.ndarray, starts: np.ndarray) -> _Analysis:
         hw = np.asarray(halfwords, dtype=np.int64) & 0xFFFF
         idx = np.flatnonzero(np.asarray(starts, dtype=bool))
-        wide = (hw >> 11) >= 0x1D
+        wide = is_32bit(hw)
         nxt = np.zeros_like(hw)
         nxt[:-1] = hw[1:]
         keys = np.where(wide, hw | (nxt << 16), hw)[idx]
