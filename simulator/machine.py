@@ -1049,8 +1049,6 @@ class Machine:
             self._dispatch()
             if self._exit is not None or self._limit_reached():
                 break
-            for attachment in self.attachments:
-                attachment.before_execute(self)
             self._execute(self._deadline())
         result = self._result(time.monotonic() - wall0)
         for attachment in self.attachments:

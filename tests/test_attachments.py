@@ -125,3 +125,19 @@ def test_seconds_sum_each_clock_setting():
     t.sleep_until(464_000 + 400)                     # WFI: cycles pass
     assert t.sleep_cycles == 400 and t.seconds() == pytest.approx(5e-3 + 1e-6, rel=1e-12)
     assert t.cycle_at(6e-3) == 464_400 + 399_600    # an RTC event 0.999 ms ahead, 400 MHz
+
+
+def test_before_execute_runs_once_per_execution(tmp_path):
+    class Count(Attachment):
+        calls = 0
+
+        def before_execute(self, machine) -> None:
+            self.calls += 1
+
+    c = Count()
+    m = Machine(load_firmware(build_asm(tmp_path, LOOP)), load_platform(), RunConfig(), [c])
+    executions = []
+    execute = m._execute
+    m._execute = lambda deadline: (executions.append(deadline), execute(deadline))[1]
+    m.run()
+    assert len(executions) >= 1 and c.calls == len(executions)
