@@ -4,7 +4,8 @@ CMSIS's ITM_SendChar checks ITM_TCR.ITMENA and ITM_TER bit 0, waits until stimul
 reads FIFOREADY, then writes the character to the port. Here a port always reads FIFOREADY
 (bit 0 = 1); a write to stimulus port n with DEMCR.TRCENA, ITM_TCR.ITMENA and ITM_TER bit n
 set is traced: port 0's bytes go to the host console (the "ITM" console, as a debugger's SWO
-viewer shows port 0's text) and every port's to ``packets``, the ITM packet stream a SWO capture holds
+viewer shows port 0's text) and every port's to ``packets``, the ITM packet stream a SWO
+capture holds
 (`--swo FILE`): per write an instrumentation packet, header (port << 3) | size code (1 byte:
 01, 2 bytes: 10, 4 bytes: 11) then the payload, little-endian (ARMv7-M ARM D4.2.8). The TPIU
 (formatter, SWO baud rate) is the debug probe's business and is not modelled.

@@ -25,7 +25,7 @@ CLOCKS: tuple[str, ...] = (
     "hsi", "csi", "hse", "hsi48", "lse", "lsi",
     "pll1_p", "pll1_q", "pll1_r", "pll2_p", "pll2_q", "pll2_r", "pll3_p", "pll3_q", "pll3_r",
     "sys_ck", "cpu", "hclk", "pclk1", "pclk2", "pclk3", "pclk4", "per_ck",
-    "timx_ker", "timy_ker",        # timer kernel clocks of APB1 (TIM2-7, 12-14), APB2 (TIM1/8, 15-17)
+    "timx_ker", "timy_ker",        # timer kernel clocks: APB1 (TIM2-7, 12-14), APB2 (TIM1/8, 15-17)
 )
 
 
