@@ -66,6 +66,14 @@ def test_dask_local_cluster_gives_the_local_pool_reports(firmware_build, manifes
     a, b = _reports(local), _reports(dask)
     assert sorted(a) == sorted(f"{t.replace(' ', '_')}.json" for t in CLIPS)
     assert a == b
+    # each job report carries its profile: `simulate diff` compares two batches' jobs
+    # function by function (here the same job on two engines: nothing changed)
+    name = min(a)
+    d = tmp_path / "d.json"
+    assert cli_main(["diff", str(local / "jobs" / name), str(dask / "jobs" / name),
+                     "--json", str(d)]) == 0
+    delta = json.loads(d.read_text())
+    assert delta["profiles"] and delta["functions"] == []
     agg = json.loads((dask / "batch.json").read_text())
     assert (agg["engine"], agg["workers"], agg["done"], agg["failed"]) == ("dask", 2, 3, 0)
 

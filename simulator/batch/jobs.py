@@ -36,6 +36,7 @@ class RunSettings:
     budget_file: str | None = None
     max_energy: float | None = None
     strict: bool = False
+    profile_top: int = 15          # functions and loops kept in each job's report (0: none)
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,14 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
         run = simulate(inputs, Options(max_cycles=s.max_cycles, timeout_s=s.timeout_s,
                                        strict=s.strict, audio_mode=s.audio_mode,
                                        cpu_freq_mhz=spec.mhz, dcache=s.dcache, vdd=s.vdd,
-                                       max_energy=s.max_energy))
+                                       max_energy=s.max_energy, profile=s.profile_top > 0))
     except InputError as exc:
         raise JobInputError(str(exc)) from None
+    if s.profile_top > 0:
+        # the block profiler changes no cycle count; the hot functions and loops make each
+        # job's page and `simulate diff` of two batches' job reports function by function
+        from ..profile import build_profile
+        run.report["profile"] = build_profile(run.machine, run.result).to_dict(s.profile_top)
     return {"report": run.report, "exit_code": run.exit_code,
             "worker_seconds": time.perf_counter() - t0}
 
