@@ -45,7 +45,7 @@ def numpy_aligner(model: reference.Model) -> Aligner:
     return run
 
 
-def c_aligner(beam: float | None = None) -> Aligner | None:
+def c_aligner(beam: float | None = None, model_c: Path | None = None) -> Aligner | None:
     """The C host library through firmware/aligner/host.py, or None if unavailable."""
     if not HOST_PY.exists():
         return None
@@ -59,6 +59,8 @@ def c_aligner(beam: float | None = None) -> Aligner | None:
         if fn is None:
             return None
         inst = fn
+        if model_c is not None:
+            mod.set_default_model(model_c)     # the C library built with that exported model
 
         def run(pcm: np.ndarray, word_phones: list[list[int]]) -> list[tuple[float | None, float | None]]:
             res = inst(pcm, word_phones) if beam is None else inst(pcm, word_phones, beam=beam)
@@ -79,10 +81,10 @@ def c_aligner(beam: float | None = None) -> Aligner | None:
         return None
 
 
-def pick_aligner(model: reference.Model, which: str, beam: float | None = None
-                 ) -> tuple[Aligner, str]:
+def pick_aligner(model: reference.Model, which: str, beam: float | None = None,
+                 model_c: Path | None = None) -> tuple[Aligner, str]:
     if which in ("auto", "c"):
-        c = c_aligner(beam)
+        c = c_aligner(beam, model_c)
         if c is not None:
             return c, "C aligner (firmware/aligner/host.py" + (
                 f", beam {beam})" if beam is not None else ", its default beam)")
@@ -227,7 +229,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="unused (evaluation is deterministic)")
     args = ap.parse_args()
     model = reference.load(args.model)
-    aligner, name = pick_aligner(model, args.aligner, args.beam)
+    model_c = Path(args.model).with_name("model_data.c")
+    aligner, name = pick_aligner(model, args.aligner, args.beam,
+                                 model_c if model_c.exists() else None)
     if args.clip:
         clip_mode(args.clip[0], args.clip[1], aligner, args.g2p_voice or "en-us")
         return
