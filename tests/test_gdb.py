@@ -255,3 +255,135 @@ def test_port_in_use_is_a_one_line_usage_error(firmware_build, capsys):
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--gdb: cannot listen" in err[0]
+
+
+# --- stepping into and out of an interrupt handler -------------------------------------------
+SPIN_WITH_SYSTICK = """
+    .section .vectors, "a"
+    .word 0x20020000
+    .word reset
+    .word 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+    .word systick
+    .text
+    .thumb_func
+reset:
+    movs r4, #0
+    movs r5, #0
+    ldr r1, =0xE000E010
+    ldr r2, =199
+    str r2, [r1, #4]        @ RVR: a SysTick every 200 cycles
+    movs r2, #0
+    str r2, [r1, #8]        @ CVR
+    movs r2, #7
+    str r2, [r1]            @ CSR: ENABLE | TICKINT | CLKSOURCE
+    .global loop
+loop:
+    adds r5, #1
+    cmp r4, #3
+    blt loop
+    movs r0, #0
+    b exit_r0
+    .global systick
+    .thumb_func
+systick:
+    adds r4, #1
+    bx lr
+"""
+
+
+@needs_gdb
+def test_stepping_enters_and_leaves_an_interrupt_handler(tmp_path):
+    from simulator.elf import load_firmware
+
+    from .conftest import SEMIHOST_EXIT, build_asm
+    elf = build_asm(tmp_path, SPIN_WITH_SYSTICK + SEMIHOST_EXIT)
+    fw = load_firmware(elf)
+    loop, handler = fw.symbol("loop").addr & ~1, fw.symbol("systick").addr & ~1
+    ref = tmp_path / "ref.json"
+    assert main([str(elf), "-q", "--json", str(ref)]) == 0
+    report = tmp_path / "gdb.json"
+    sim = Simulation([str(elf), "-q", "--json", str(report)])
+    c = RawClient(sim.port)
+
+    def reg(n: int) -> int:
+        return int.from_bytes(bytes.fromhex(c.ask(f"p {n:x}").decode()), "little")
+
+    try:
+        assert c.ask("qRcmd," + b"isr-step into".hex()) == b"O" + b"isr-step into\n".hex().encode()
+        assert c.packet() == b"OK"
+        assert c.ask(f"Z1,{loop:x},2") == b"OK"
+        assert c.ask("c") == b"T05" and reg(15) == loop
+        assert c.ask(f"z1,{loop:x},2") == b"OK"
+        for _ in range(2000):                        # bounded: a tick every 200 cycles
+            assert c.ask("s") == b"T05"
+            if reg(15) == handler:
+                break
+        else:
+            pytest.fail("single steps never entered the SysTick handler")
+        # ARMv7-M B1.5.6: exception entry sets IPSR to the exception number (SysTick = 15)
+        # and LR to EXC_RETURN 0xFFFFFFF9 (thread mode, main stack, basic frame); the basic
+        # frame holds the return address at SP + 0x18
+        assert reg(16) & 0x1FF == 15
+        assert reg(14) == 0xFFFFFFF9
+        ret = int.from_bytes(bytes.fromhex(c.ask(f"m {reg(13):x},20".replace(" ", "")).decode())
+                             [0x18:0x1C], "little")
+        for _ in range(10):
+            assert c.ask("s") == b"T05"
+            if reg(16) & 0x1FF == 0:
+                break
+        assert reg(15) == ret                        # back where the interrupt came in
+        assert c.ask("D") == b"OK"                   # detach: the run goes on to its end
+    finally:
+        c.s.close()
+    code, _ = sim.finish()
+    assert code == 0
+    assert summary_and_timing(report) == summary_and_timing(ref)
+
+
+@needs_gdb
+def test_next_steps_over_interrupts_by_default(tmp_path):
+    from .conftest import SEMIHOST_EXIT, build_asm
+    elf = build_asm(tmp_path, SPIN_WITH_SYSTICK + SEMIHOST_EXIT)
+    sim = Simulation([str(elf), "-q"])
+    out = run_gdb(elf, sim.port, ["break loop", "continue", "delete"] + ["next"] * 90
+                  + ["info registers r4 r5", "continue"])
+    code, _ = sim.finish()
+    assert code == 0 and "exited normally" in out, out
+    assert "systick ()" not in out                      # no step stopped in the handler
+    r4 = int(re.search(r"^r4\s+0x([0-9a-f]+)", out, re.MULTILINE).group(1), 16)
+    r5 = int(re.search(r"^r5\s+0x([0-9a-f]+)", out, re.MULTILINE).group(1), 16)
+    assert r5 == 90 // 3                                 # one loop iteration per 3 lines
+    assert r4 >= 1                                       # yet the handler ran meanwhile
+
+
+@needs_gdb
+def test_bkpt_halts_with_a_debugger_and_faults_without(tmp_path):
+    from simulator.elf import load_firmware
+
+    from .conftest import SEMIHOST_EXIT, build_asm
+    elf = build_asm(tmp_path, """
+    .section .vectors, "a"
+    .word 0x20020000
+    .word reset
+    .text
+    .thumb_func
+reset:
+    movs r0, #0
+    .global stop_here
+stop_here:
+    bkpt 0x01
+    b exit_r0
+""" + SEMIHOST_EXIT)
+    at = load_firmware(elf).symbol("stop_here").addr & ~1
+    assert main([str(elf), "-q"]) == 4          # no debugger: HardFault (DEBUGEVT), no handler
+    sim = Simulation([str(elf), "-q"])
+    c = RawClient(sim.port)
+    try:
+        assert c.ask("c") == b"T05"
+        assert c.ask("p f") == at.to_bytes(4, "little").hex().encode()
+        assert c.ask("P f=" + (at + 2).to_bytes(4, "little").hex()) == b"OK"
+        assert c.ask("c") == b"W00"
+    finally:
+        c.s.close()
+    code, _ = sim.finish()
+    assert code == 0

@@ -18,6 +18,10 @@ HELP = """monitor commands:
   ram       peak RAM so far, per region (static + stack + heap + other written words)
   energy    energy and average power so far (datasheet current tables)
   profile   top functions by cycles so far (needs: simulate profile FIRMWARE.elf --gdb)
+  isr-step into|over
+            what a single step does when an exception is entered during it: 'over' (default)
+            runs the handler to its return unseen and stops after the stepped instruction;
+            'into' stops at the handler's first instruction
   reset     system reset (peripherals and core; RAM keeps its contents); stays halted
   help      this text
 """
@@ -29,7 +33,8 @@ def monitor(server, text: str) -> str:
         return HELP
     cmd = words[0].lower()
     fn = {"cycles": _cycles, "time": _time, "ram": _ram, "energy": _energy,
-          "profile": _profile, "reset": _reset, "help": lambda s, w: HELP}.get(cmd)
+          "profile": _profile, "reset": _reset, "isr-step": _isr_step,
+          "help": lambda s, w: HELP}.get(cmd)
     if fn is None:
         return f"unknown monitor command {cmd!r}\n" + HELP
     return fn(server, words[1:])
@@ -121,6 +126,14 @@ def _profile(server, args) -> str:
     for name, cyc in rows:
         lines.append(f"  {cyc:>14,}  {100.0 * cyc / max(total, 1):5.1f} %  {name}")
     return "\n".join(lines) + "\n"
+
+
+def _isr_step(server, args) -> str:
+    if args and args[0] in ("into", "over"):
+        server.isr_step = args[0]
+    elif args:
+        return "isr-step takes 'into' or 'over'\n"
+    return f"isr-step {server.isr_step}\n"
 
 
 def _reset(server, _args) -> str:

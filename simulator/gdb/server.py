@@ -65,6 +65,7 @@ class Stop:
 @dataclass
 class Step:
     origin: int                 # PC the step started from
+    depth: int                  # exceptions active when it started
     consumed: bool = False      # the instruction at origin has been reached (or preempted)
 
 
@@ -91,6 +92,10 @@ class GdbServer(Attachment):
         self._last_stop = Stop(SIGTRAP)
         self._mid_block = False                 # halted inside a block counted on entry
         self._features: set[str] = set()
+        # "over": an exception entered during a step runs to its return unseen (its cycles at
+        # their own time), so stepping never wanders into interrupt handlers; "into": the
+        # step stops at the handler's first instruction (monitor isr-step into|over)
+        self.isr_step = "over"
         self._moved = False                     # gdb moved the PC (or reset) while halted
         self.halted_seconds = 0.0
         machine.counter.state[native.SKIP_BLOCK] = -1
@@ -116,8 +121,10 @@ class GdbServer(Attachment):
             if self.conn is not None:
                 self._halt(Stop(SIGTRAP), mid_block=False, announce=False)
             return
-        if self._step is not None and not self._step.consumed and pc != self._step.origin:
-            self._step.consumed = True          # preempted: the next instruction is the stop
+        step = self._step
+        if step is not None and not step.consumed and pc != step.origin \
+                and (self.isr_step == "into" or self._depth() <= step.depth):
+            step.consumed = True                # preempted: the next instruction is the stop
         if self._ignore_bp_at is not None and pc != self._ignore_bp_at:
             self._ignore_bp_at = None
         if self._watch_hit is not None:
@@ -226,7 +233,7 @@ class GdbServer(Attachment):
         """``action``: "c", "s", "D" (detached), "k" (killed)."""
         pc = self._pc()
         if action == "s":
-            self._step = Step(pc)
+            self._step = Step(pc, self._depth())
             self._set_step_hook(True)
         else:
             self._set_step_hook(False)
@@ -347,6 +354,9 @@ class GdbServer(Attachment):
             self._write_register(PC_INDEX, int(arg, 16))
 
     # --- registers -------------------------------------------------------------------------
+    def _depth(self) -> int:
+        return len(self.m.engine.active)
+
     def _pc(self) -> int:
         return int(self.m.uc.reg_read(UC_ARM_REG_PC)) & ~1
 
@@ -436,12 +446,23 @@ class GdbServer(Attachment):
         step = self._step
         if step is None:
             return
+        if self.isr_step == "over" and self._depth() > step.depth:
+            return                              # inside a handler entered during the step
         if not step.consumed and address == step.origin:
             step.consumed = True
             self._ignore_bp_at = None
             return
         self._hit = Stop(SIGTRAP)
         uc.emu_stop()
+
+    def on_bkpt(self, pc: int) -> bool:
+        """A BKPT instruction (not semihosting): with a client, halt on it (the PC stays at
+        the BKPT, as on silicon: gdb moves past it); without one the machine faults."""
+        if not self.attached or self.conn is None or self.conn.closed:
+            return False
+        self._hit = Stop(SIGTRAP)
+        self.m.uc.emu_stop()
+        return True
 
     def _on_watch(self, uc, access: int, address: int, size: int, value: int, key) -> None:
         kind, start, _ = key
