@@ -905,7 +905,7 @@ class Machine:
             uc.reg_write(UC_ARM_REG_R0, result & 0xFFFFFFFF)
             uc.reg_write(UC_ARM_REG_PC, (pc + 2) | 1)
             return
-        if self.debug is not None and self.debug.on_bkpt(pc):
+        if any([a.breakpoint_instruction(self, pc) for a in self.attachments]):
             return              # a debugger is attached: BKPT halts the core (ARMv7-M C1.4)
         # A breakpoint with no debugger attached escalates to HardFault (ARMv7-M C1.4).
         self.engine.hard_fault(HFSR_DEBUGEVT, pc, f"BKPT {insn & 0xFF:#x}")

@@ -8,6 +8,7 @@ timing) never knows which are attached.
         attach(machine)                      # once, when attached: subscribe to signals
         before_execute(machine)              # the run loop's hook point, see below
         cpu_stopped(machine) -> bool         # True: this attachment stopped the CPU mid-block
+        breakpoint_instruction(machine, pc) -> bool   # True: a debugger halts on this BKPT
         finish(machine, result)              # the run ended
 
 The run loop (Machine.run) reads like simavr's:

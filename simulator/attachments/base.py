@@ -39,5 +39,10 @@ class Attachment:
         (the machine then resumes execution where it stopped)."""
         return False
 
+    def breakpoint_instruction(self, machine, pc: int) -> bool:
+        """The CPU executes a BKPT (other than semihosting's) at ``pc``: True if this
+        attachment takes it as a debugger does (halting); else it escalates to HardFault."""
+        return False
+
     def finish(self, machine, result) -> None:
         """The run ended; ``result`` is its RunResult."""

@@ -100,13 +100,15 @@ class GdbServer(Attachment):
         self.halted_seconds = 0.0
         machine.counter.state[native.SKIP_BLOCK] = -1
 
-    # --- the machine's three calls -----------------------------------------------------------
     # --- the attachment interface (simulator/attachments) ----------------------------------
     def before_execute(self, machine) -> None:
         self.between_blocks()
 
     def cpu_stopped(self, machine) -> bool:
         return self.after_cpu()
+
+    def breakpoint_instruction(self, machine, pc: int) -> bool:
+        return self.on_bkpt(pc)
 
     def finish(self, machine, result) -> None:
         self.finished()
