@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from simulator.api import Options, load_inputs, simulate
-from simulator.gdb.rsp import PacketParser, frame
+from simulator.api import Options, load_inputs, simulate  # noqa: E402
+from simulator.gdb.rsp import PacketParser, frame  # noqa: E402
 
 
 def continue_only(port: int) -> None:
