@@ -108,7 +108,7 @@ def test_dask_local_cluster_gives_the_local_pool_reports(firmware_build, manifes
     again = json.loads((local / "batch.json").read_text())
     assert again["reused"] == 3
     assert _reports(local) == a
-    assert "3 of 3 jobs done, 3 reused" in capsys.readouterr().out
+    assert "3 of 3 jobs done, 3 reused" in capsys.readouterr().err
 
 
 def test_bad_manifest_and_options_are_one_line_exit_2(firmware_build, tmp_path, capsys):

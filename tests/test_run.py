@@ -263,7 +263,7 @@ def test_sweep_prints_one_row_per_clock(firmware_build, tmp_path, capsys):
     assert rows[0]["vos"] == 3 and rows[1]["vos"] == 1
     # the faster clock finishes the busy part sooner and draws more power
     assert rows[1]["average_power_w"] > rows[0]["average_power_w"]
-    assert "lowest energy per run" in capsys.readouterr().out
+    assert "lowest energy per run" in capsys.readouterr().err
 
 
 def test_progress_reports_simulated_seconds(firmware_build):

@@ -175,7 +175,8 @@ def main(argv: Sequence[str]) -> int:
         return error(f"cannot write the aggregate: {exc.strerror or exc}")
     if not args.quiet:
         from ..batch.summary import print_batch
-        print_batch(doc, Console())
+        from .console import messages
+        print_batch(doc, messages())        # the simulator's words: stderr (cli/console.py)
     else:
         for r in doc["failures"]:
             print(f"simulate: batch: {r['name']}: {r['error']}", file=sys.stderr)

@@ -4,12 +4,12 @@ and the standard exports (simulator.exports); optional instruction trace (simula
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..api import InputError, simulate
 from ..profile import annotate, build_profile, print_profile
+from .console import firmware_echo, messages
 from .options import error, options, prepare, progress_bar, run_parser, whole_number
 
 
@@ -64,7 +64,6 @@ def main(argv: Sequence[str]) -> int:
     [--speedscope FILE] [--perfetto FILE] [--annotate FUNCTION] [--trace FILE ...]
 
     The exit code is the run's (cli exit codes); 2 for bad usage or unwritable outputs."""
-    from rich.console import Console
 
     from .. import exports
     from ..report import note_truncated, write_json_atomic
@@ -97,16 +96,20 @@ def main(argv: Sequence[str]) -> int:
         except ValueError as exc:
             raise InputError(str(exc)) from exc
 
+    echo = None
     try:
         inp = prepare(args)
         bar, progress = progress_bar(args, inp)
+        echo = firmware_echo(args, bar)
         with bar:
-            r = simulate(inp, options(args, getattr(args, "cpu_freq", None),
-                                      None if args.quiet else _stderr_echo(), profile=True,
-                                      progress=progress),
+            r = simulate(inp, options(args, getattr(args, "cpu_freq", None), echo,
+                                      profile=True, progress=progress),
                          before_run=attach_trace)
     except InputError as exc:
         return error(str(exc))
+    finally:
+        if echo is not None:
+            echo.close()
     machine, result, report, code = r.machine, r.result, r.report, r.exit_code
     prof = build_profile(machine, result)
     written = []
@@ -144,9 +147,7 @@ def main(argv: Sequence[str]) -> int:
     except OSError as exc:
         return error(f"cannot write profile output: {exc.strerror or exc}")
     if not args.quiet:
-        con = Console()
-        if not con.is_terminal:             # piped: do not squeeze the tables into 80 columns
-            con = Console(width=160)
+        con = messages()                    # the simulator's words: stderr (cli/console.py)
         if result.diagnostic and code != 0:
             from rich.markup import escape
             con.print(f"[yellow]{escape(result.exit_reason)}: {escape(result.diagnostic)}[/]")
@@ -159,8 +160,3 @@ def main(argv: Sequence[str]) -> int:
             con.print(f"wrote {w}", markup=False, highlight=False)
     return code
 
-
-def _stderr_echo():
-    """Firmware console output goes to stderr so the tables on stdout stay clean."""
-    from ..machine import echo_to
-    return echo_to(sys.stderr)

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from ..api import EXIT_FAULT, InputError, simulate
+from .console import firmware_echo, messages
 from .options import error, options, prepare, progress_bar, run_parser
 
 
@@ -15,22 +16,23 @@ def main(argv: Sequence[str]) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    from ..machine import echo_to
     from ..report import print_summary, write_json_atomic
 
+    echo = None
     try:
         inp = prepare(args)
         bar, progress = progress_bar(args, inp)
+        echo = firmware_echo(args, bar)
         with bar:
-            r = simulate(inp, options(args, args.cpu_freq,
-                                      None if args.quiet else echo_to(sys.stdout),
+            r = simulate(inp, options(args, args.cpu_freq, echo,
                                       profile=args.html is not None, progress=progress))
     except InputError as exc:
         return error(str(exc))
+    finally:
+        if echo is not None:
+            echo.close()
     report, words, code = r.report, r.words, r.exit_code
-    err_console = Console(stderr=True)
+    err_console = messages()
     if words is not None and args.alignment_out is not None and report["alignment"]["answered"]:
         from ..alignment import write_alignment
         try:
@@ -49,11 +51,9 @@ def run(args: argparse.Namespace) -> int:
             return error(f"cannot write --html {args.html}: {exc.strerror or exc}")
     failures = report.get("budget_failures", [])
     if not args.quiet:
-        if any(v and not v.endswith(b"\n") for v in r.result.console.values()):
-            print()
-        print_summary(report, Console())
+        print_summary(report, err_console)
         if words is not None:
-            _print_alignment(words, report["alignment"], Console())
+            _print_alignment(words, report["alignment"], err_console)
         if r.machine.audio is not None and not report["audio"]["delivered"]:
             err_console.print(f"[yellow]note: {report['audio']['note']}[/]")
     else:

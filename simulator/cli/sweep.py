@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..api import EXIT_OK, InputError, simulate
+from .console import messages
 from .options import error, options, prepare, run_parser
 
 
 def main(argv: Sequence[str]) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from ..report import write_json_atomic
@@ -60,9 +60,10 @@ def main(argv: Sequence[str]) -> int:
                       f"{r['average_power_w'] * 1e3:.1f} mW" if r["average_power_w"] else "-",
                       f"{r['energy_j'] * 1e3:.4f} mJ{mark}" if r["energy_j"] else "-",
                       r["exit_reason"])
-    Console().print(table)
+    con = messages()                        # the simulator's words: stderr (cli/console.py)
+    con.print(table)
     if best is not None:
-        Console().print(f"lowest energy per run: {best['mhz']:g} MHz (*)")
+        con.print(f"lowest energy per run: {best['mhz']:g} MHz (*)")
     doc = {"firmware": str(args.firmware), "sweep": rows}
     try:
         if args.json is not None:
