@@ -9,14 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUDO=""
-if [ "$(id -u)" != 0 ]; then
-    if command -v sudo >/dev/null; then SUDO="sudo"; else
-        echo "setup: not root and no sudo; install the Debian packages listed in scripts/setup.sh by hand" >&2
-    fi
-fi
+[ "$(id -u)" = 0 ] || SUDO="sudo"
 
 # Debian packages: the firmware toolchain, espeak-ng (demo clip, transcript phones), venv support,
-# gdb-multiarch (GDB tests) and chromium (HTML report tests).
+# and the tools the tests drive (scripts/apt-packages.txt: gdb-multiarch, chromium, valgrind).
 need_apt=()
 command -v arm-none-eabi-gcc >/dev/null || need_apt+=(gcc-arm-none-eabi)
 [ -d /usr/lib/arm-none-eabi/newlib ] || need_apt+=(libnewlib-arm-none-eabi)
@@ -35,6 +31,12 @@ if [ -f scripts/apt-packages.txt ]; then
     done < scripts/apt-packages.txt
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
+    if [ -n "$SUDO" ] && ! command -v sudo >/dev/null; then
+        echo "setup: these Debian packages are missing and this user is not root and has no sudo:" >&2
+        echo "    apt-get install ${need_apt[*]}" >&2
+        echo "setup: ask an administrator to run that line (as root), then run this again" >&2
+        exit 1
+    fi
     echo "setup: installing Debian packages: ${need_apt[*]}" >&2
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
