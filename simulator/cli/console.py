@@ -23,7 +23,7 @@ from typing import IO, Any
 from ..output import is_stdout
 
 OUTPUT_OPTIONS = ("json", "alignment_out", "html", "callgrind", "speedscope", "perfetto",
-                  "trace")
+                  "trace", "swo")
 
 
 def stdout_taken(args: argparse.Namespace) -> bool:
