@@ -31,7 +31,6 @@ Output formats (chosen by the file suffix, case-insensitive, see :func:`write_al
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 import sys
@@ -39,6 +38,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from . import json_safe
 
 #: firmware/model (text normalisation and g2p are imported from there, as the tests do)
 MODEL_DIR = Path(__file__).resolve().parents[1] / "firmware" / "model"
@@ -409,7 +410,7 @@ def render_json(words: list[Word], audio_duration_s: float | None) -> str:
                    "confidence": w.confidence if w.found else None,
                    "found": bool(w.found)} for w in words],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return json_safe.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
 def _num(x: float) -> str:

@@ -21,6 +21,11 @@ import numpy as np
 #: Longest clip accepted. Two hours of 16 kHz mono is 115 M samples (230 MB as int16), which
 #: still fits the host comfortably; the limit is there so a mistaken file fails fast.
 MAX_SECONDS = 2 * 3600
+#: Most mono samples decoded into host memory (float32: 1.3 GiB): two hours at 48 kHz.
+MAX_MONO_SAMPLES = MAX_SECONDS * 48_000
+#: Frames decoded per read: a header that claims hours costs host memory only for the
+#: frames the file really holds (a 53 kB FLAC claiming 2 h asked libsndfile for 82 GiB).
+READ_BLOCK_FRAMES = 1 << 16
 #: More channels than this is not a microphone recording (7.1 is the largest common layout).
 MAX_CHANNELS = 8
 #: Accepted sample rates of the file and of the target, in Hz (telephony to high-res audio).
@@ -65,8 +70,9 @@ class Clip:
         return len(self.samples) / self.rate
 
     @property
-    def peak_dbfs(self) -> float:
-        return 20 * float(np.log10(self.peak)) if self.peak > 0 else float("-inf")
+    def peak_dbfs(self) -> float | None:
+        """Peak level in dBFS; None for a silent clip (-inf is not a JSON value)."""
+        return 20 * float(np.log10(self.peak)) if self.peak > 0 else None
 
     def summary(self) -> dict:
         """Facts for the JSON report."""
@@ -112,46 +118,47 @@ class AudioSource:
         import soundfile as sf
 
         path = Path(path)
+        name = _shown(path)
         if not path.exists():
-            raise AudioError(f"audio file {path} does not exist")
+            raise AudioError(f"audio file {name} does not exist")
         if not path.is_file():
-            raise AudioError(f"audio file {path} is not a regular file")
+            raise AudioError(f"audio file {name} is not a regular file")
         if path.stat().st_size == 0:
-            raise AudioError(f"audio file {path} is empty (0 bytes)")
+            raise AudioError(f"audio file {name} is empty (0 bytes)")
         try:
             info = sf.info(str(path))
-        except (RuntimeError, sf.LibsndfileError) as exc:  # type: ignore[attr-defined]
-            raise AudioError(f"{path} is not a readable audio file (WAV/FLAC/OGG): "
+        except Exception as exc:  # noqa: BLE001 - libsndfile/soundfile raise several kinds
+            raise AudioError(f"{name} is not a readable audio file (WAV/FLAC/OGG): "
                              f"{_first_line(exc)}") from None
         if info.channels < 1 or info.channels > MAX_CHANNELS:
-            raise AudioError(f"{path} has {info.channels} channels; at most {MAX_CHANNELS} "
+            raise AudioError(f"{name} has {info.channels} channels; at most {MAX_CHANNELS} "
                              "are accepted")
         if not MIN_RATE_HZ <= info.samplerate <= MAX_RATE_HZ:
-            raise AudioError(f"{path} has a sample rate of {info.samplerate} Hz, outside "
+            raise AudioError(f"{name} has a sample rate of {info.samplerate} Hz, outside "
                              f"{MIN_RATE_HZ}..{MAX_RATE_HZ} Hz")
         if info.frames == 0:
-            raise AudioError(f"{path} holds no audio samples")
+            raise AudioError(f"{name} holds no audio samples")
         if info.frames > MAX_SECONDS * info.samplerate:
-            raise AudioError(f"{path} lasts {info.frames / info.samplerate / 60:.1f} min; "
+            raise AudioError(f"{name} lasts {info.frames / info.samplerate / 60:.1f} min; "
                              f"the limit is {MAX_SECONDS // 60} min")
         if info.format in ("WAV", "WAVEX"):
             short = _wav_data_shortfall(path)
             if short:
-                raise AudioError(f"{path} is truncated: its data chunk promises {short[0]} "
+                raise AudioError(f"{name} is truncated: its data chunk promises {short[0]} "
                                  f"bytes, the file holds {short[1]}")
+        limit = min(info.frames, MAX_SECONDS * info.samplerate, MAX_MONO_SAMPLES)
         try:
-            data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-        except (RuntimeError, sf.LibsndfileError) as exc:  # type: ignore[attr-defined]
-            raise AudioError(f"{path} is corrupt: {_first_line(exc)}") from None
-        if len(data) == 0:
-            raise AudioError(f"{path} holds no audio samples (its data chunk is empty or "
+            mono, rate = _read_mono(path, info.channels, limit, name)
+        except AudioError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise AudioError(f"{name} is corrupt: {_first_line(exc)}") from None
+        if len(mono) == 0:
+            raise AudioError(f"{name} holds no audio samples (its data chunk is empty or "
                              "truncated)")
-        if info.frames > 0 and len(data) < info.frames:
-            raise AudioError(f"{path} is truncated: the header promises {info.frames} "
-                             f"frames, the file holds {len(data)}")
-        if not np.isfinite(data).all():
-            raise AudioError(f"{path} contains NaN or infinite samples")
-        mono = data.mean(axis=1, dtype=np.float32)   # average, so summing cannot clip
+        if info.frames > 0 and len(mono) < info.frames:
+            raise AudioError(f"{name} is truncated: the header promises {info.frames} "
+                             f"frames, the file holds {len(mono)}")
         return cls(str(path), mono, int(rate), int(info.channels), str(info.format))
 
     def render(self, target_rate: int, sample_format: str = "int16") -> Clip:
@@ -240,6 +247,37 @@ def _wav_data_shortfall(path: Path) -> tuple[int, int] | None:
                 return (clen, present) if present < clen else None
             pos += 8 + clen + (clen & 1)
     return None
+
+
+def _read_mono(path: Path, channels: int, limit: int, name: str) -> tuple[np.ndarray, int]:
+    """Decode ``path`` block by block into mono float32 (the mean of the channels), reading
+    at most ``limit`` frames: host memory follows the data present, not the header's claim."""
+    import soundfile as sf
+
+    blocks: list[np.ndarray] = []
+    total = 0
+    with sf.SoundFile(str(path)) as f:
+        rate = f.samplerate
+        while total <= limit:
+            data = f.read(min(READ_BLOCK_FRAMES, limit + 1 - total), dtype="float32",
+                          always_2d=True)
+            if len(data) == 0:
+                break
+            if not np.isfinite(data).all():
+                raise AudioError(f"{name} contains NaN or infinite samples")
+            blocks.append(data.mean(axis=1, dtype=np.float32))  # average: summing could clip
+            total += len(data)
+    if total > limit:
+        raise AudioError(f"{name} holds more than {limit:,} frames; the limit is "
+                         f"{MAX_SECONDS // 60} min or {MAX_MONO_SAMPLES:,} samples")
+    mono = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
+    return mono.astype(np.float32, copy=False), int(rate)
+
+
+def _shown(path: Path) -> str:
+    """A file name for a one-line message (control characters escaped)."""
+    text = str(path)
+    return repr(text) if any(ord(c) < 32 or c == "\x7f" for c in text) else text
 
 
 def _first_line(exc: BaseException) -> str:

@@ -15,6 +15,10 @@ from elftools.elf.sections import SymbolTableSection
 from .dwarf_lines import LineTable, read_line_table
 
 EM_ARM = "EM_ARM"
+#: The largest firmware file read. The loadable bytes of a firmware can be no more than the
+#: chip's flash and RAM (a few MiB), but DWARF of a real project (-g3, FreeRTOS, HAL) can be
+#: tens of times that; a bigger file is refused before it is read.
+MAX_FILE_BYTES = 256 << 20
 
 
 class FirmwareError(ValueError):
@@ -159,27 +163,59 @@ class Firmware:
         return out
 
 
+def read_bounded(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes. A FIFO,
+    device or folder is refused before it is opened for reading (``/dev/zero`` and a FIFO
+    would otherwise be read forever or block); at most ``limit + 1`` bytes are ever read."""
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+            raise FirmwareError(f"{what} {_name(path)} is {kind}")
+        if st.st_size > limit:
+            raise FirmwareError(f"{what} {_name(path)} is {st.st_size:,} bytes; "
+                                f"the limit is {limit:,}")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):   # swapped since the stat
+                raise FirmwareError(f"{what} {_name(path)} is not a regular file")
+            raw = f.read(limit + 1)
+    except OSError as exc:
+        raise FirmwareError(f"cannot read {what} {_name(path)}: {exc.strerror or exc}") from exc
+    if len(raw) > limit:
+        raise FirmwareError(f"{what} {_name(path)} is larger than {limit:,} bytes")
+    return raw
+
+
+def _name(path: Path) -> str:
+    """A file name for a one-line message: control characters (a newline in the name)
+    shown escaped."""
+    text = str(path)
+    return repr(text) if any(ord(c) < 32 or c == "\x7f" for c in text) else text
+
+
 def load_firmware(path: str | Path) -> Firmware:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise FirmwareError(f"cannot read firmware {path}: {exc.strerror or exc}") from exc
+    raw = read_bounded(path, MAX_FILE_BYTES, "firmware")
+    shown = _name(path)
     if raw[:4] != b"\x7fELF":
-        raise FirmwareError(f"{path} is not an ELF file")
+        raise FirmwareError(f"{shown} is not an ELF file")
     import io
 
     try:
         elf = ELFFile(io.BytesIO(raw))
         if elf["e_machine"] != EM_ARM or elf.elfclass != 32:
-            raise FirmwareError(f"{path} is an ELF for {elf['e_machine']}, not 32-bit ARM")
+            raise FirmwareError(f"{shown} is an ELF for {elf['e_machine']}, not 32-bit ARM")
         segments = []
         for seg in elf.iter_segments():
             if seg["p_type"] != "PT_LOAD":
                 continue
             data = seg.data()
             if len(data) != seg["p_filesz"]:
-                raise FirmwareError(f"{path} is truncated (a segment ends past the file)")
+                raise FirmwareError(f"{shown} is truncated (a segment ends past the file)")
             segments.append(Segment(seg["p_paddr"], seg["p_vaddr"], data, seg["p_memsz"],
                                     seg["p_flags"]))
         sections = []
@@ -191,7 +227,7 @@ def load_firmware(path: str | Path) -> Firmware:
             if alloc and not nobits:
                 data = sec.data()
                 if len(data) != sec["sh_size"]:
-                    raise FirmwareError(f"{path} is truncated (section {sec.name})")
+                    raise FirmwareError(f"{shown} is truncated (section {sec.name})")
             sections.append(Section(
                 sec.name, sec["sh_addr"], _load_address(segments, sec), sec["sh_size"], alloc,
                 bool(flags & SH_FLAGS.SHF_WRITE), bool(flags & SH_FLAGS.SHF_EXECINSTR), nobits,
@@ -218,11 +254,11 @@ def load_firmware(path: str | Path) -> Firmware:
     except FirmwareError:
         raise
     except (ELFError, ValueError, KeyError, IndexError, OSError) as exc:
-        raise FirmwareError(f"{path} is not a readable ELF file ({exc})") from exc
+        raise FirmwareError(f"{shown} is not a readable ELF file ({exc})") from exc
     except Exception as exc:  # pyelftools raises struct errors etc. on truncated files
-        raise FirmwareError(f"{path} is not a readable ELF file ({type(exc).__name__})") from exc
+        raise FirmwareError(f"{shown} is not a readable ELF file ({type(exc).__name__})") from exc
     if not segments:
-        raise FirmwareError(f"{path} has no loadable segments")
+        raise FirmwareError(f"{shown} has no loadable segments")
     functions.sort(key=lambda f: (f.addr, -f.size))
     mapping.sort()
     return Firmware(path, elf["e_entry"], segments, sections, symbols, functions, mapping, raw)

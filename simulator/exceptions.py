@@ -274,7 +274,22 @@ class ExceptionEngine:
 
     def _enter(self, n: int, exc_return: int, started: int | None = None) -> None:
         uc = self.uc
-        vector = struct.unpack("<I", uc.mem_read(self.vtor + 4 * n, 4))[0]
+        vector = self._read_vector(n)
+        if vector is None:
+            # A bus error on the vector fetch: a HardFault with HFSR.VECTTBL (ARMv7-M
+            # B1.5.6, B3.2.16); when the HardFault vector cannot be fetched either, or the
+            # failing fetch was for HardFault/NMI, the core locks up.
+            self.hfsr |= HFSR_VECTTBL
+            self.stats.faults.append(FaultRecord(Exc.HARDFAULT, 0, uc.reg_read(UC_ARM_REG_PC),
+                                                 self.vtor + 4 * n, True, self.now()))
+            failed = n
+            if n not in (Exc.HARDFAULT, Exc.NMI):
+                n = Exc.HARDFAULT
+                vector = self._read_vector(n)
+            if vector is None:
+                raise Lockup(f"vector {failed} cannot be fetched from {self.vtor + 4 * failed:#010x}"
+                             f" (VTOR {self.vtor:#010x} is not memory): HFSR.VECTTBL, the core "
+                             "locks up")
         self.pending.discard(n)
         self.active.append(n)
         self.stats.taken[n] = self.stats.taken.get(n, 0) + 1
@@ -287,8 +302,17 @@ class ExceptionEngine:
         for cb in self.on_enter:
             cb(n, vector, started)
 
+    def _read_vector(self, n: int) -> int | None:
+        try:
+            return struct.unpack("<I", self.uc.mem_read(self.vtor + 4 * n, 4))[0]
+        except UcError:
+            return None
+
     def handler_address(self, n: int) -> int:
-        return struct.unpack("<I", self.uc.mem_read(self.vtor + 4 * n, 4))[0] & ~1
+        """The handler of exception ``n``; 1 (not an infinite loop, so the exception is
+        taken and the vector fetch fails there) when the vector table is not readable."""
+        vector = self._read_vector(n)
+        return 1 if vector is None else vector & ~1
 
     # --- return --------------------------------------------------------------------------
     def exception_return(self, exc_return: int) -> None:

@@ -4,9 +4,9 @@ and which numbers are synthetic."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from . import json_safe
 from .profile import ContextNode, Profile, context_tree
 
 SPEEDSCOPE_SCHEMA = "https://www.speedscope.app/file-format-schema.json"
@@ -140,7 +140,7 @@ def speedscope_doc(p: Profile, name: str = "firmware") -> dict:
 
 
 def write_speedscope(p: Profile, path: Path, name: str = "firmware") -> None:
-    _atomic_write(path, json.dumps(speedscope_doc(p, name)))
+    _atomic_write(path, json_safe.dumps(speedscope_doc(p, name)))
 
 
 # --- Chrome trace events (Perfetto) -------------------------------------------------------------
@@ -192,4 +192,4 @@ def chrome_trace_doc(p: Profile, name: str = "firmware") -> dict:
 
 
 def write_chrome_trace(p: Profile, path: Path, name: str = "firmware") -> None:
-    _atomic_write(path, json.dumps(chrome_trace_doc(p, name)))
+    _atomic_write(path, json_safe.dumps(chrome_trace_doc(p, name)))

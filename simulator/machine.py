@@ -47,6 +47,9 @@ from .timebase import Timebase
 
 UNTIL = 0xFFFFFF00            # emu_start's stop address: never a code address on this chip
 WALL_CHECK_CYCLES = 50_000_000  # with --timeout, look at the host clock this often
+# while signal handlers are installed (simulator/interrupt.py), return to Python this often so
+# a Ctrl-C is noticed even in a loop that never touches a peripheral
+INTERRUPT_CHECK_CYCLES = 20_000_000
 PROGRESS_S = 0.25               # host seconds between progress reports
 WFI_T16, WFE_T16 = 0xBF30, 0xBF20
 WFI_T32, WFE_T32 = (0xF3AF, 0x8003), (0xF3AF, 0x8002)
@@ -65,6 +68,7 @@ class ExitReason:
     MAX_CYCLES = "max-cycles"
     TIMEOUT = "timeout"
     RESET_LOOP = "reset-loop"
+    INTERRUPTED = "interrupted"  # SIGINT / SIGTERM (simulator/interrupt.py): a partial run
 
 
 @dataclass
@@ -134,6 +138,8 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     # accesses to blocks without a model, by register name (TIM6.CNT, MPU+0x0...)
     unmodelled_registers: dict[str, int] = field(default_factory=dict)
+    # a signal ended the run early: {signal, pc, where, cycle, seconds}; the figures are partial
+    interrupted: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -321,7 +327,8 @@ class Machine:
                     | UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_FETCH_PROT, self._on_mem_invalid)
         self._hook_mask_changes()
         self.semihosting = Semihosting(
-            Memory(lambda a, n: bytes(uc.mem_read(a, n)), lambda a, d: uc.mem_write(a, d)),
+            Memory(lambda a, n: bytes(uc.mem_read(a, n)), lambda a, d: uc.mem_write(a, d),
+                   platform.is_memory),
             self._semihost_out, self.now_seconds, self.now, lambda: self.core_hz,
             self.config.semihosting_root, heapinfo=self._heapinfo(), cmdline=firmware.path.name)
         self.time.core_hz = self.ctx.clock_hz("cpu")
@@ -341,6 +348,7 @@ class Machine:
         self._hook_changes: list[Callable[[], None]] = []   # defer_hook_change
         self._exit: tuple[str, int, str | None] | None = None
         self._fault_info: dict | None = None
+        self._interrupt_info: dict | None = None      # set when a signal ended the run
         self._resets = 0
         self._reset_requested = False
         self._mmio_count = 0
@@ -359,7 +367,12 @@ class Machine:
                 perms |= UC_PROT_WRITE
             if r.exec:
                 perms |= UC_PROT_EXEC
-            self.uc.mem_map_ptr(r.base, r.size, perms, buf.ctypes.data)
+            try:
+                self.uc.mem_map_ptr(r.base, r.size, perms, buf.ctypes.data)
+            except UcError as exc:
+                from .platform import PlatformError
+                raise PlatformError(f"platform region {r.name} at {r.base:#x} cannot be "
+                                    f"mapped ({exc})") from exc
             self.memory[r.name] = buf
         for a in self.platform.aliases:
             target = self.platform.region_at(a.target)
@@ -374,8 +387,14 @@ class Machine:
                 start = a.target + off - r.base
                 n = min(r.size - start, a.size - off)
                 buf = self.memory[r.name]
-                self.uc.mem_map_ptr(a.base + off, n, UC_PROT_READ | UC_PROT_WRITE | UC_PROT_EXEC,
-                                    buf.ctypes.data + start)
+                try:
+                    self.uc.mem_map_ptr(a.base + off, n,
+                                        UC_PROT_READ | UC_PROT_WRITE | UC_PROT_EXEC,
+                                        buf.ctypes.data + start)
+                except UcError as exc:
+                    from .platform import PlatformError
+                    raise PlatformError(f"platform alias {a.name} at {a.base + off:#x} cannot "
+                                        f"be mapped ({exc})") from exc
                 off += n
 
     def _load_segments(self) -> None:
@@ -1033,13 +1052,39 @@ class Machine:
         simavr's loop: service the events due; if the core sleeps, idle to the next event;
         else take the exceptions that can preempt and execute to the deadline. Between the
         two, every attachment's ``before_execute`` runs: the one place where a debugger halts
-        or single-steps (simulator/attachments)."""
+        or single-steps (simulator/attachments). A SIGINT/SIGTERM (simulator/interrupt.py)
+        is noted by its handler and acted on at the top of the loop, between blocks."""
+        from . import interrupt
+
+        with interrupt.on_signal(self._on_signal):
+            return self._run_loop(interrupt)
+
+    def _on_signal(self) -> None:
+        """From the signal handler: only note it; the loop acts between blocks."""
+        self._stop_requested = True
+        self.counter.stop_soon()
+
+    def _interrupted(self, signum: int) -> None:
+        from . import interrupt
+        pc = self.uc.reg_read(UC_ARM_REG_PC)
+        self._interrupt_info = {"signal": interrupt.name(signum), "pc": pc,
+                                "where": self.fw.describe(pc), "cycle": self.now(),
+                                "seconds": self.now_seconds()}
+        self._finish(ExitReason.INTERRUPTED, interrupt.exit_code(signum),
+                     f"interrupted by {interrupt.name(signum)} at {self.fw.describe(pc)}, "
+                     f"cycle {self.now()}: the report is incomplete")
+
+    def _run_loop(self, interrupt) -> RunResult:
         cfg = self.config
         wall0 = self._wall0 = time.monotonic()
         if cfg.uart_input:
             self.console_usart_feed(cfg.uart_input)
         self._next_report = wall0
         while self._exit is None:
+            signum = interrupt.requested()
+            if signum is not None:
+                self._interrupted(signum)
+                break
             self._service()
             if self._reset_requested:
                 self._system_reset()
@@ -1119,6 +1164,9 @@ class Machine:
                 limits.append(self.now() + switch - active)
         if cfg.timeout_s is not None or cfg.progress is not None:
             limits.append(self.now() + WALL_CHECK_CYCLES)
+        from . import interrupt
+        if interrupt.active():
+            limits.append(self.now() + INTERRUPT_CHECK_CYCLES)
         return min(limits) if limits else int(np.iinfo(np.int64).max)
 
     def _execute(self, deadline: int) -> None:
@@ -1193,8 +1241,10 @@ class Machine:
     def _stay_stopped(self) -> None:
         """Jump time from one Stop-domain event to the next until one wakes the chip: an
         interrupt the NVIC would wake WFI for (Stop), an RTC wake-up event (Standby)."""
+        from . import interrupt
+
         mode = self._lowpower
-        while self._exit is None:
+        while self._exit is None and interrupt.requested() is None:
             if mode == "stop" and self.engine.can_wake():
                 self._set_lowpower(None)
                 self._wake()
@@ -1321,7 +1371,7 @@ class Machine:
             timing=({**self.counter.dynamic_stats(), "stall_peripheral_cycles": self._bus_total,
                      **({"dcache": self.dcache.stats(self.active_cycles())} if self.dcache else {})}
                     if self.config.dynamic_timing else {}),
-            warnings=list(self.warnings),
+            warnings=list(self.warnings), interrupted=self._interrupt_info,
             unmodelled_registers=dict(sorted(registers.items(), key=lambda kv: -kv[1])))
 
 

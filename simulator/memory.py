@@ -97,7 +97,11 @@ class MemoryTracker:
             buf.view(np.uint32)[:] = PATTERN
             for o, data in keep:
                 buf[o:o + len(data)] = np.frombuffer(data, np.uint8)
-        self.initial_sp = int.from_bytes(bytes(m.uc.mem_read(m.platform.boot_address, 4)), "little")
+        try:
+            self.initial_sp = int.from_bytes(bytes(m.uc.mem_read(m.platform.boot_address, 4)),
+                                             "little")
+        except Exception:  # noqa: BLE001 - nothing at the boot address: Machine._boot says so
+            self.initial_sp = 0
         self.stack = find_stack(m.fw, m.platform, self.initial_sp)
         self.heap = find_heap(m.fw, m.platform, self.stack)
         self._shared = shares_gap(self.stack, self.heap)
@@ -479,10 +483,13 @@ _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1000, "kib": 1024, "m": 1 << 20, "mb":
 
 def parse_size(text: str) -> int:
     """'1MiB', '512K', '131072', '64 KB' -> bytes (K/M and KiB/MiB are binary, kB/MB decimal)."""
-    mt = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    mt = re.fullmatch(r"\s*(\d{1,12}(?:\.\d{1,12})?)\s*([a-zA-Z]*)\s*", text)
     if not mt or mt.group(2).lower() not in _UNITS:
-        raise ValueError(f"not a size: {text!r} (examples: 1MiB, 512K, 131072)")
-    return int(float(mt.group(1)) * _UNITS[mt.group(2).lower()])
+        raise ValueError(f"not a size: {text[:40]!r} (examples: 1MiB, 512K, 131072)")
+    value = int(float(mt.group(1)) * _UNITS[mt.group(2).lower()])
+    if value > 1 << 32:
+        raise ValueError(f"{text.strip()[:40]!r} is more than the 4 GiB address space")
+    return value
 
 
 @dataclass

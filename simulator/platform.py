@@ -102,6 +102,29 @@ class Platform:
                 return self.region_at(a.target + (addr - a.base), length)
         return None
 
+    def is_memory(self, addr: int, length: int) -> bool:
+        """Whether every byte of [addr, addr + length) is memory (regions, aliases), possibly
+        across adjacent regions: what a firmware-given buffer is checked against."""
+        if addr < 0 or length < 0 or addr + length > 1 << 32:
+            return False
+        while length > 0:
+            avail = 0
+            for r in self.regions:
+                if r.base <= addr < r.end:
+                    avail = r.end - addr
+                    break
+            else:
+                for a in self.aliases:
+                    if a.base <= addr < a.base + a.size \
+                            and self.region_at(a.target + addr - a.base) is not None:
+                        avail = a.base + a.size - addr
+                        break
+            if avail <= 0:
+                return False
+            addr += min(avail, length)
+            length -= min(avail, length)
+        return True
+
     def region(self, name: str) -> Region:
         for r in self.regions:
             if r.name == name:
@@ -133,19 +156,57 @@ class PlatformError(ValueError):
     pass
 
 
+#: Architectural limits a platform file must respect (ARMv7-M ARM B3.4: the NVIC supports up
+#: to 496 external interrupts; B1.5.4: 3 to 8 priority bits are implemented) and what the
+#: CPU model can map (Unicorn maps memory in 4 KiB pages within the 32-bit address space).
+MAX_IRQS = 496
+PRIORITY_BITS = range(3, 9)
+PAGE = 0x1000
+#: Largest platform file read (the bundled one is ~30 kB).
+MAX_PLATFORM_BYTES = 4 << 20
+
+
 def load_platform(name_or_path: str = "stm32h743") -> Platform:
-    """Read a platform file: a bundled chip name (``stm32h743``) or a path to a TOML file."""
+    """Read a platform file: a bundled chip name (``stm32h743``) or a path to a TOML file.
+    Anything wrong with it (missing, not TOML, a missing key, a value of the wrong type or
+    out of range) is one :class:`PlatformError` line."""
+    try:
+        return _load_platform(name_or_path)
+    except PlatformError:
+        raise
+    except tomllib.TOMLDecodeError as exc:
+        raise PlatformError(f"platform {name_or_path}: not valid TOML ({exc})") from exc
+    except KeyError as exc:
+        raise PlatformError(f"platform {name_or_path}: missing key {exc}") from exc
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise PlatformError(f"platform {name_or_path}: a value has the wrong type "
+                            f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+                            ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlatformError(f"cannot read platform {name_or_path}: "
+                            f"{getattr(exc, 'strerror', None) or exc}") from exc
+
+
+def _load_platform(name_or_path: str) -> Platform:
     path = Path(name_or_path)
-    if path.suffix == ".toml" and path.exists():
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise PlatformError(f"platform file {name_or_path} "
+                                f"{'is not a regular file' if path.exists() else 'does not exist'}")
+        if path.stat().st_size > MAX_PLATFORM_BYTES:
+            raise PlatformError(f"platform file {name_or_path} is larger than "
+                                f"{MAX_PLATFORM_BYTES:,} bytes")
         text = path.read_text()
         source = str(path)
 
         def sibling(name: str) -> str:
             return (path.parent / name).read_text()
     else:
+        if not name_or_path.replace("_", "").replace("-", "").isalnum():
+            raise PlatformError(f"unknown platform {name_or_path!r}")
         try:
             text = resources.files("simulator.platforms").joinpath(f"{name_or_path}.toml").read_text()
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, IsADirectoryError) as exc:
             raise PlatformError(f"unknown platform {name_or_path!r}") from exc
         source = f"simulator/platforms/{name_or_path}.toml"
 
@@ -153,20 +214,33 @@ def load_platform(name_or_path: str = "stm32h743") -> Platform:
             return resources.files("simulator.platforms").joinpath(name).read_text()
     data = tomllib.loads(text)
     chip = data["chip"]
+    if not isinstance(chip, dict):
+        raise PlatformError(f"platform {name_or_path}: [chip] must be a table")
     for key in REQUIRED_CHIP_KEYS:
         if key not in chip:
             raise PlatformError(f"{source}: [chip] has no {key}")
     regions = tuple(
-        Region(r["name"], r["base"], r["size"], r["kind"], bool(r.get("ram", False)),
-               bool(r.get("exec", False)), _bus(r))
-        for r in data.get("region", [])
+        Region(str(r["name"]), _addr(r, "base"), _addr(r, "size"), str(r["kind"]),
+               bool(r.get("ram", False)), bool(r.get("exec", False)), _bus(r))
+        for r in _tables(data, "region")
     )
-    aliases = tuple(Alias(a["name"], a["base"], a["target"], a["size"]) for a in data.get("alias", []))
+    for r in regions:
+        if r.size == 0 or r.base % PAGE or r.size % PAGE or r.end > 1 << 32:
+            raise PlatformError(f"platform {name_or_path}: region {r.name} "
+                                f"{r.base:#x}+{r.size:#x} must be whole 4 KiB pages inside "
+                                "the 32-bit address space")
+    aliases = tuple(Alias(str(a["name"]), _addr(a, "base"), _addr(a, "target"), _addr(a, "size"))
+                    for a in _tables(data, "alias"))
+    for a in aliases:
+        if a.size == 0 or a.base % PAGE or a.size % PAGE or a.base + a.size > 1 << 32:
+            raise PlatformError(f"platform {name_or_path}: alias {a.name} must be whole 4 KiB "
+                                "pages inside the 32-bit address space")
     known = {"name", "base", "size", "model", "irqs"}
     periphs = tuple(
-        PeripheralWindow(p["name"], p["base"], p["size"], p.get("model"), dict(p.get("irqs", {})),
+        PeripheralWindow(str(p["name"]), _addr(p, "base"), _addr(p, "size"), p.get("model"),
+                         dict(p.get("irqs", {})),
                          {k: v for k, v in p.items() if k not in known})
-        for p in data.get("peripheral", [])
+        for p in _tables(data, "peripheral")
     )
     if chip.get("registers"):
         try:
@@ -174,10 +248,29 @@ def load_platform(name_or_path: str = "stm32h743") -> Platform:
         except FileNotFoundError as exc:
             raise PlatformError(f"{source}: register file {chip['registers']!r} not found") from exc
         periphs = _declare_blocks(periphs, blocks)
+    n_irqs = chip.get("n_irqs", 240)
+    prio = chip.get("nvic_priority_bits", 4)
+    boot = chip["boot_address"]
+    if not isinstance(n_irqs, int) or not 0 <= n_irqs <= MAX_IRQS:
+        raise PlatformError(f"platform {name_or_path}: n_irqs = {n_irqs!r}; the NVIC has "
+                            f"0..{MAX_IRQS} external interrupts (ARMv7-M B3.4)")
+    if not isinstance(prio, int) or prio not in PRIORITY_BITS:
+        raise PlatformError(f"platform {name_or_path}: nvic_priority_bits = {prio!r}; "
+                            "ARMv7-M implements 3..8 (B1.5.4)")
+    if not isinstance(boot, int) or not 0 <= boot < 1 << 32 or boot % 4:
+        raise PlatformError(f"platform {name_or_path}: boot_address = {boot!r} is not a "
+                            "word-aligned 32-bit address")
+    for p in periphs:
+        if p.size == 0 or p.end > 1 << 32:
+            raise PlatformError(f"platform {name_or_path}: peripheral {p.name} window "
+                                f"{p.base:#x}+{p.size:#x} is empty or past 4 GiB")
+        for k, n in p.irqs.items():
+            if not isinstance(n, int) or not 0 <= n < n_irqs:
+                raise PlatformError(f"platform {name_or_path}: {p.name} IRQ {k} = {n!r} is "
+                                    f"outside 0..{n_irqs - 1}")
     irq_names = {n: f"{p.name}:{k}" for p in periphs for k, n in p.irqs.items()}
     _check_overlaps(regions, periphs)
-    return Platform(chip["name"], chip.get("revision", "V"), chip["boot_address"],
-                    chip.get("nvic_priority_bits", 4), chip.get("n_irqs", 240), chip,
+    return Platform(str(chip["name"]), chip.get("revision", "V"), boot, prio, n_irqs, chip,
                     regions, aliases, periphs, source, irq_names)
 
 

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from . import json_safe
 from .machine import Machine, RunResult
 
 # 2: one key rule (a quantity's key ends with its SI unit symbol: _s, _hz, _j, _w, _v; sizes
@@ -103,8 +104,7 @@ def validate(report: dict[str, Any]) -> None:
     import jsonschema
 
     schema = json.loads(schema_path().read_text())
-    jsonschema.Draft202012Validator(schema).validate(json.loads(json.dumps(
-        report, default=_json_default)))
+    jsonschema.Draft202012Validator(schema).validate(json.loads(json_safe.dumps(report)))
 
 
 def check(report: dict[str, Any]) -> None:
@@ -254,15 +254,7 @@ def write_json_atomic(path: Path | str, data: dict[str, Any]) -> None:
     from .output import write_text
     if "summary" in data and "version" in data:
         check(data)
-    write_text(path, json.dumps(data, indent=2, default=_json_default) + "\n")
-
-
-def _json_default(o: Any) -> Any:
-    if hasattr(o, "item"):
-        return o.item()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+    write_text(path, json_safe.dumps(data, indent=2) + "\n")   # NaN / Infinity -> null
 
 
 def print_summary(report: dict[str, Any], console) -> None:

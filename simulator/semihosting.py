@@ -3,12 +3,20 @@
 Operation numbers and parameter blocks: Arm "Semihosting for AArch32 and AArch64" v3.0.
 File access is allowed only below ``root`` (``--semihosting-root``); everything else is
 refused with EACCES, so firmware can never touch the host outside that folder.
+
+A firmware bug must end as a firmware error, never as a simulator crash: every pointer and
+length the firmware passes is checked against the target's memory map before anything is
+read, written or allocated on the host (a bad one fails with EFAULT, as a debugger's host
+returns -1 for an inaccessible buffer); only regular files are opened (never a FIFO or a
+device, which could block the simulator past --timeout); names holding NUL fail with EINVAL;
+open files and bytes written to the host are bounded.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import stat
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +35,18 @@ FEATURE_STDOUT_STDERR = 0x02
 MODES = ["rb", "rb", "r+b", "r+b", "wb", "wb", "w+b", "w+b", "ab", "ab", "a+b", "a+b"]
 # SYS_TIME: fixed epoch so that runs are deterministic (2026-01-01T00:00:00Z).
 TIME_EPOCH = 1767225600
+#: Host-side bounds (a firmware in a loop must not exhaust the host): the longest file name
+#: (Linux PATH_MAX), files open at once, and bytes the firmware may write to host files per run.
+MAX_NAME = 4096
+MAX_OPEN_FILES = 64
+MAX_WRITE_BYTES = 256 << 20
+_ACCMODE = [os.O_RDONLY] * 2 + [os.O_RDWR] * 2 + [os.O_WRONLY | os.O_CREAT | os.O_TRUNC] * 2 \
+    + [os.O_RDWR | os.O_CREAT | os.O_TRUNC] * 2 + [os.O_WRONLY | os.O_CREAT | os.O_APPEND] * 2 \
+    + [os.O_RDWR | os.O_CREAT | os.O_APPEND] * 2
+
+
+class _BadPointer(Exception):
+    """The firmware passed a buffer outside target memory: the call fails with EFAULT."""
 
 
 class SemihostingExit(Exception):
@@ -42,6 +62,9 @@ class Memory:
 
     read: Callable[[int, int], bytes]
     write: Callable[[int, bytes], None]
+    #: whether [address, address + length) is target memory (RAM, flash): checked before any
+    #: host buffer is sized from a firmware-given length
+    valid: Callable[[int, int], bool] = lambda address, length: True
 
 
 @dataclass
@@ -60,20 +83,44 @@ class Semihosting:
     refused: list[str] = field(default_factory=list)
     _files: dict[int, BinaryIO | str] = field(default_factory=dict)
     _next_fd: int = 3
+    _written: int = 0
 
     def __post_init__(self) -> None:
         self._files = {0: ":stdin", 1: ":stdout", 2: ":stderr"}
 
     # --- helpers ---------------------------------------------------------------------------
+    def _read(self, addr: int, n: int) -> bytes:
+        if n == 0:
+            return b""
+        if not self.mem.valid(addr, n):
+            raise _BadPointer
+        try:
+            return bytes(self.mem.read(addr, n))
+        except Exception as exc:             # the CPU model refused the access
+            raise _BadPointer from exc
+
+    def _write(self, addr: int, data: bytes) -> None:
+        if not data:
+            return
+        if not self.mem.valid(addr, len(data)):
+            raise _BadPointer
+        try:
+            self.mem.write(addr, data)
+        except Exception as exc:
+            raise _BadPointer from exc
+
     def _words(self, addr: int, n: int) -> tuple[int, ...]:
-        return struct.unpack(f"<{n}I", self.mem.read(addr, 4 * n))
+        return struct.unpack(f"<{n}I", self._read(addr, 4 * n))
 
     def _string(self, addr: int, length: int | None = None) -> bytes:
         if length is not None:
-            return self.mem.read(addr, length)
+            return self._read(addr, length)
         out = bytearray()
-        while len(out) < 4096:
-            chunk = self.mem.read(addr + len(out), 64)
+        while len(out) < MAX_NAME:
+            try:
+                chunk = self._read(addr + len(out), 64)
+            except _BadPointer:
+                chunk = self._read(addr + len(out), 1)   # the string may end near a boundary
             nul = chunk.find(b"\0")
             if nul >= 0:
                 out += chunk[:nul]
@@ -81,12 +128,25 @@ class Semihosting:
             out += chunk
         return bytes(out)
 
+    def _name(self, ptr: int, length: int) -> str | int:
+        """A file name the firmware passed, or the errno to fail with."""
+        if length > MAX_NAME:
+            return errno.ENAMETOOLONG
+        raw = self._string(ptr, length)
+        if b"\0" in raw:
+            return errno.EINVAL
+        return raw.decode(errors="replace")
+
     def _sandboxed(self, name: str) -> Path | None:
         if self.root is None:
             self.refused.append(name)
             return None
-        root = self.root.resolve()
-        p = (root / name).resolve()
+        try:
+            root = self.root.resolve()
+            p = (root / name).resolve()
+        except (OSError, RuntimeError, ValueError):      # a symlink loop, a bad name
+            self.refused.append(name)
+            return None
         if p != root and root not in p.parents:
             self.refused.append(name)
             return None
@@ -100,15 +160,23 @@ class Semihosting:
     def call(self, op: int, arg: int) -> int:
         """Perform operation ``op`` with parameter ``arg`` (r1); returns the value for r0."""
         self.calls[op] = self.calls.get(op, 0) + 1
+        try:
+            return self._call(op, arg)
+        except _BadPointer:
+            return self._fail(errno.EFAULT)
+        except OSError as exc:                   # a host file operation failed
+            return self._fail(exc.errno or errno.EIO)
+
+    def _call(self, op: int, arg: int) -> int:
         if op == SYS_WRITEC:
-            self.out(1, self.mem.read(arg, 1))
+            self.out(1, self._read(arg, 1))
             return 0
         if op == SYS_WRITE0:
             self.out(1, self._string(arg))
             return 0
         if op == SYS_WRITE:
             fd, buf, n = self._words(arg, 3)
-            data = self.mem.read(buf, n) if n else b""
+            data = self._read(buf, n)
             f = self._files.get(fd)
             if f in (":stdout", ":stderr"):
                 self.out(2 if f == ":stderr" else 1, data)
@@ -116,11 +184,17 @@ class Semihosting:
             if f is None or isinstance(f, str):
                 self._fail(errno.EBADF)
                 return n
+            if self._written + len(data) > MAX_WRITE_BYTES:
+                self._fail(errno.EFBIG)
+                return n
+            self._written += len(data)
             f.write(data)
             return 0
         if op == SYS_READ:
             fd, buf, n = self._words(arg, 3)
             f = self._files.get(fd)
+            if n and not self.mem.valid(buf, n):      # before sizing a host buffer from n
+                return self._fail(errno.EFAULT)
             if f == ":stdin":
                 data = self.stdin(n)
             elif f is None or isinstance(f, str):
@@ -128,8 +202,7 @@ class Semihosting:
                 return n
             else:
                 data = f.read(n)
-            if data:
-                self.mem.write(buf, data)
+            self._write(buf, data)
             return n - len(data)
         if op == SYS_READC:
             data = self.stdin(1)
@@ -171,7 +244,7 @@ class Semihosting:
             return (TIME_EPOCH + int(self.now_seconds())) & 0xFFFFFFFF
         if op == SYS_ELAPSED:
             c = self.cycles()
-            self.mem.write(arg, struct.pack("<II", c & 0xFFFFFFFF, c >> 32))
+            self._write(arg, struct.pack("<II", c & 0xFFFFFFFF, (c >> 32) & 0xFFFFFFFF))
             return 0
         if op == SYS_TICKFREQ:
             return int(self.core_hz())
@@ -179,13 +252,13 @@ class Semihosting:
             return self.errno
         if op == SYS_HEAPINFO:
             (block,) = self._words(arg, 1)
-            self.mem.write(block, struct.pack("<4I", *self.heapinfo))
+            self._write(block, struct.pack("<4I", *self.heapinfo))
             return 0
         if op == SYS_GET_CMDLINE:
             buf, n = self._words(arg, 2)
             text = self.cmdline.encode()[: max(n - 1, 0)] + b"\0"
-            self.mem.write(buf, text)
-            self.mem.write(arg + 4, struct.pack("<I", len(text) - 1))
+            self._write(buf, text)
+            self._write(arg + 4, struct.pack("<I", len(text) - 1))
             return 0
         if op == SYS_EXIT:
             # AArch32: r1 is the reason itself; the status is lost unless EXIT_EXTENDED is used.
@@ -207,7 +280,11 @@ class Semihosting:
 
     def _open(self, arg: int) -> int:
         name_ptr, mode, length = self._words(arg, 3)
-        name = self._string(name_ptr, length).decode(errors="replace")
+        name = self._name(name_ptr, length)
+        if isinstance(name, int):
+            return self._fail(name)
+        if len(self._files) >= MAX_OPEN_FILES:
+            return self._fail(errno.EMFILE)
         if name == ":tt":
             tag = ":stdin" if mode < 4 else (":stdout" if mode < 8 else ":stderr")
             return self._add(tag)
@@ -217,7 +294,7 @@ class Semihosting:
         if path is None or mode > 11:
             return self._fail(errno.EACCES)
         try:
-            f = open(path, MODES[mode])  # noqa: SIM115 - closed by SYS_CLOSE or at the end
+            f = _open_regular(path, mode)
         except OSError as exc:
             return self._fail(exc.errno or errno.EIO)
         return self._add(f)
@@ -225,7 +302,10 @@ class Semihosting:
     def _remove_rename(self, op: int, arg: int) -> int:
         if op == SYS_REMOVE:
             ptr, n = self._words(arg, 2)
-            p = self._sandboxed(self._string(ptr, n).decode(errors="replace"))
+            name = self._name(ptr, n)
+            if isinstance(name, int):
+                return self._fail(name)
+            p = self._sandboxed(name)
             if p is None:
                 return self._fail(errno.EACCES)
             try:
@@ -234,8 +314,10 @@ class Semihosting:
                 return self._fail(exc.errno or errno.EIO)
             return 0
         p1, n1, p2, n2 = self._words(arg, 4)
-        a = self._sandboxed(self._string(p1, n1).decode(errors="replace"))
-        b = self._sandboxed(self._string(p2, n2).decode(errors="replace"))
+        na, nb = self._name(p1, n1), self._name(p2, n2)
+        if isinstance(na, int) or isinstance(nb, int):
+            return self._fail(na if isinstance(na, int) else nb)
+        a, b = self._sandboxed(na), self._sandboxed(nb)
         if a is None or b is None:
             return self._fail(errno.EACCES)
         try:
@@ -255,6 +337,20 @@ class Semihosting:
             if not isinstance(f, str):
                 f.close()
             del self._files[fd]
+
+
+def _open_regular(path: Path, mode: int) -> BinaryIO:
+    """Open ``path`` in semihosting ``mode`` (0..11) only if it is a regular file: opened
+    non-blocking first, so a FIFO or device can never block the simulator, then checked."""
+    fd = os.open(path, _ACCMODE[mode] | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EACCES, "not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, MODES[mode])
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 class _Features:

@@ -124,3 +124,15 @@ def test_fault_inside_hardfault_locks_up(tmp_path):
     m, r = _run(build_asm(tmp_path, src))
     assert r.exit_reason == "lockup"
     assert r.exit_code == 4
+
+
+def test_vtor_pointing_at_unmapped_memory_locks_up(tmp_path):
+    """VTOR moved to the FMC bank (0x60000000, nothing mapped): the SVC's vector fetch is a
+    bus error -> HardFault with HFSR.VECTTBL, whose own vector fetch fails too: the core
+    locks up (ARMv7-M B1.5.6 / B3.2.16), and the run says so instead of crashing."""
+    body = ("ldr r1, =0xE000ED08\n    ldr r2, =0x60000000\n    str r2, [r1]\n"
+            "    dsb\n    svc #0")
+    m, r = _run(build_asm(tmp_path, _program(body, enable=True)))
+    assert r.exit_reason == "lockup" and r.exit_code == 4
+    assert "VECTTBL" in r.diagnostic and "0x6000002c" in r.diagnostic   # vector 11 = SVCall
+    assert m.engine.hfsr & (1 << 1)
