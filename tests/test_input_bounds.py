@@ -100,3 +100,32 @@ def _load_bytes(raw: bytes):
         f.write(raw)
         f.flush()
         return load_firmware(f.name)
+
+
+def _platform_variant(tmp_path: Path, old: str, new: str) -> Path:
+    from importlib import resources
+    text = resources.files("simulator.platforms").joinpath("stm32h743.toml").read_text()
+    assert old in text
+    path = tmp_path / "p.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize("old,new,says", [
+    ("n_irqs = 150", "n_irqs = 100000000", "0..496"),            # ARMv7-M B3.4: 496 at most
+    ("nvic_priority_bits = 4", "nvic_priority_bits = 12", "3..8"),  # B1.5.4
+    ('name = "STM32H743"', 'nom = "STM32H743"', "missing key"),
+    ("irqs = { WWDG = 0 }", "irqs = { WWDG = 9999 }", "outside"),
+])
+def test_platform_values_out_of_range_are_one_line_errors(tmp_path, old, new, says):
+    from simulator.platform import PlatformError, load_platform
+    with pytest.raises(PlatformError) as err:
+        load_platform(str(_platform_variant(tmp_path, old, new)))
+    assert says in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("spec", ["9" * 400, "1e999", "5000000MiB", "-1"])
+def test_absurd_ram_budgets_are_value_errors(spec):
+    from simulator.memory import parse_size
+    with pytest.raises(ValueError):
+        parse_size(spec)
