@@ -105,6 +105,10 @@ class PeripheralContext(Protocol):
     def clock_hz(self, name: str) -> float:
         """Frequency of a named clock of the clock tree (see peripherals/rcc.py: CLOCKS)."""
 
+    def request_reset(self, cause: str, rsr_flag: str | None = None) -> None:
+        """Reset the chip (a watchdog expired): ``cause`` for the report, ``rsr_flag`` the
+        RCC_RSR flag the reset sets (e.g. IWDG1RSTF)."""
+
     def log(self, message: str) -> None:
         """One diagnostic line for the run log."""
 
@@ -370,6 +374,11 @@ class FakeContext:
 
     def warn(self, message: str) -> None:
         self.messages.append(f"warning: {message}")
+
+    resets: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def request_reset(self, cause: str, rsr_flag: str | None = None) -> None:
+        self.resets.append((cause, rsr_flag))
 
     def peripheral(self, name: str) -> Peripheral:
         return self.peripherals[name]

@@ -326,6 +326,14 @@ class RCC(Peripheral):
         super().reset()
         self._signature = self._clock_signature()
 
+    def note_reset(self, flag: str) -> None:
+        """After a system reset: set the RCC_RSR flag of its source (IWDG1RSTF, WWDG1RSTF,
+        SFTRSTF; RM0433 8.4.4 Table 56). Flags stay set until RMVF clears them."""
+        try:
+            self.set_field("RSR", flag, 1)
+        except KeyError:
+            self.ctx.log(f"RCC: no RSR flag {flag}")
+
     def system_reset(self) -> None:
         """RCC_BDCR is in the backup domain: a system reset (and the exit from Standby) keeps
         it and a running LSE start-up (RM0433 8.4.3 / 8.7.25)."""

@@ -55,6 +55,7 @@ MAX_CLASS_ID = 0xFFFF
 
 #: Longest firmware line kept while waiting for its '\n' (longer ones are reported and dropped).
 MAX_RX_LINE = 4096
+MAX_PARSER_MESSAGES = 1_000    # errors / log lines kept from the firmware's result stream
 
 FORMATS = {".json": "json", ".srt": "srt", ".vtt": "vtt", ".textgrid": "textgrid"}
 
@@ -225,7 +226,8 @@ class ResultParser:
         self.errors: list[str] = []
 
     def _error(self, msg: str) -> None:
-        if msg not in self.errors:
+        # bounded: a firmware printing garbage for hours must not grow the host's memory
+        if len(self.errors) < MAX_PARSER_MESSAGES and msg not in self.errors:
             self.errors.append(msg)
 
     def feed(self, data: bytes) -> None:
@@ -262,7 +264,8 @@ class ResultParser:
         if not line:
             return
         if line.startswith("#"):
-            self.log_lines.append(line[1:].strip())
+            if len(self.log_lines) < MAX_PARSER_MESSAGES:
+                self.log_lines.append(line[1:].strip())
             return
         f = line.split()
         if f[0] == "A" and len(f) in (3, 5) and _INT.match(f[1]):
@@ -294,7 +297,8 @@ class ResultParser:
                 self._error(f"unexpected firmware line: {line[:80]!r}")
                 return
             s, e, c = int(f[2]), int(f[3]), int(f[4])
-            if e < s or not 0 <= c <= 1000:
+            # times are int32 milliseconds in the firmware: anything wider is garbage
+            if e < s or not 0 <= c <= 1000 or not -(1 << 31) <= s <= e < (1 << 31):
                 self._error(f"inconsistent result for word {idx} (treated as not found): "
                             f"{line!r}")
                 ans = _Answer(True)

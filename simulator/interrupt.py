@@ -49,8 +49,9 @@ def name(signum: int) -> str:
 
 
 def requested() -> int | None:
-    """The signal received since handling began (or the last :func:`clear`), else None."""
-    return _requested
+    """The signal received since handling began (or the last :func:`clear`), else None
+    (always None while the handlers are not installed)."""
+    return _requested if _installed else None
 
 
 def clear() -> None:
@@ -91,6 +92,7 @@ def handling() -> Iterator[None]:
         for s, h in old.items():
             signal.signal(s, h)
         _installed = False
+        clear()
 
 
 @contextlib.contextmanager

@@ -140,6 +140,7 @@ class RunResult:
     unmodelled_registers: dict[str, int] = field(default_factory=dict)
     # a signal ended the run early: {signal, pc, where, cycle, seconds}; the figures are partial
     interrupted: dict | None = None
+    resets: list[dict] = field(default_factory=list)   # system resets in order, with causes
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,9 @@ class MachineContext:
     def pend_exception(self, number: int) -> None:
         self.m.engine.set_pending(number)
         self.m.request_dispatch()
+
+    def request_reset(self, cause: str, rsr_flag: str | None = None) -> None:
+        self.m.request_reset(cause, rsr_flag)
 
     def clock_hz(self, name: str) -> float:
         override = self.m.clock_override()
@@ -349,6 +353,7 @@ class Machine:
         self._exit: tuple[str, int, str | None] | None = None
         self._fault_info: dict | None = None
         self._interrupt_info: dict | None = None      # set when a signal ended the run
+        self.resets: list[dict] = []       # system resets: cause, RSR flag, cycle, where
         self._resets = 0
         self._reset_requested = False
         self._mmio_count = 0
@@ -857,6 +862,16 @@ class Machine:
                 p.feed_rx(data)
 
     def _on_reset_request(self) -> None:
+        self.request_reset("AIRCR.SYSRESETREQ", "SFTRSTF")
+
+    def request_reset(self, cause: str, rsr_flag: str | None = None) -> None:
+        """A system reset at the end of the current block: SYSRESETREQ, a watchdog.
+        ``rsr_flag`` names the RCC_RSR flag the reset sets (RM0433 8.4.4)."""
+        if not self._reset_requested:
+            pc = self.uc.reg_read(UC_ARM_REG_PC)
+            self.resets.append({"cause": cause, "rsr_flag": rsr_flag, "cycle": self.now(),
+                                "seconds": self.now_seconds(), "pc": pc,
+                                "where": self.fw.describe(pc)})
         self._reset_requested = True
         self._stop_requested = True
         self.counter.stop_soon()
@@ -1244,7 +1259,8 @@ class Machine:
         from . import interrupt
 
         mode = self._lowpower
-        while self._exit is None and interrupt.requested() is None:
+        while self._exit is None and interrupt.requested() is None \
+                and not self._reset_requested:
             if mode == "stop" and self.engine.can_wake():
                 self._set_lowpower(None)
                 self._wake()
@@ -1327,11 +1343,23 @@ class Machine:
     def _system_reset(self) -> None:
         self._reset_requested = False
         self._resets += 1
+        last = self.resets[-1] if self.resets else {"cause": "AIRCR.SYSRESETREQ",
+                                                     "rsr_flag": None, "where": "?"}
+        if last["rsr_flag"] and last["rsr_flag"].startswith(("IWDG", "WWDG")):
+            msg = f"watchdog reset: {last['cause']}; the firmware was at {last['where']}"
+            if msg not in self.warnings:
+                self.warnings.append(msg)
         if self._resets > self.config.max_resets:
-            self._finish(ExitReason.RESET_LOOP, 4, f"the firmware reset itself {self._resets} times")
+            self._finish(ExitReason.RESET_LOOP, 4, f"the firmware reset itself {self._resets} "
+                         f"times (last: {last['cause']} at {last['where']})")
             return
-        self.log("system reset requested (AIRCR.SYSRESETREQ)")
+        self.log(f"system reset: {last['cause']}")
+        self._lowpower = None
         self._reset_chip()
+        self._reset_core_registers()
+        rcc = self.peripherals.get("RCC")
+        if last["rsr_flag"] and rcc is not None and hasattr(rcc, "note_reset"):
+            rcc.note_reset(last["rsr_flag"])
         self.sleeping = False
         self._boot()
 
@@ -1372,6 +1400,7 @@ class Machine:
                      **({"dcache": self.dcache.stats(self.active_cycles())} if self.dcache else {})}
                     if self.config.dynamic_timing else {}),
             warnings=list(self.warnings), interrupted=self._interrupt_info,
+            resets=list(self.resets),
             unmodelled_registers=dict(sorted(registers.items(), key=lambda kv: -kv[1])))
 
 

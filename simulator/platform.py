@@ -320,6 +320,21 @@ def _bus(r: dict) -> str:
     return bus
 
 
+def _tables(data: dict, key: str) -> list[dict]:
+    items = data.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise PlatformError(f"[[{key}]] entries must be tables")
+    return items
+
+
+def _addr(table: dict, key: str) -> int:
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1 << 32:
+        raise PlatformError(f"{table.get('name', '?')}.{key} = {value!r} is not a 32-bit "
+                            "address or size")
+    return value
+
+
 def _check_overlaps(regions: tuple[Region, ...], periphs: tuple[PeripheralWindow, ...]) -> None:
     spans = sorted([(r.base, r.end, r.name) for r in regions] + [(p.base, p.end, p.name) for p in periphs])
     for (b0, e0, n0), (b1, _e1, n1) in zip(spans, spans[1:]):

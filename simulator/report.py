@@ -71,6 +71,7 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
         "memory": _renamed(mem, {"seconds": "time_s"}),
         "diagnostic": result.diagnostic,
         "fault": result.fault,
+        "resets": result.resets,
         "console": {k: v.decode("utf-8", errors="replace") for k, v in result.console.items()},
         "exceptions_taken": {str(k): v for k, v in sorted(result.exceptions_taken.items())},
         "double_precision_emulated": result.dp_emulated,
@@ -87,6 +88,10 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
         "dma": dma_losses(machine),
         "truncated": truncated,
     }
+    if result.interrupted is not None:
+        # a signal ended the run: every figure covers only the time simulated until then
+        report["incomplete"] = {**result.interrupted,
+                                "note": "the run was interrupted; figures are partial"}
     if extra:
         report.update(extra)
     check(report)

@@ -80,8 +80,9 @@ def test_corrupt_dwarf_line_table_means_no_lines_not_a_crash(firmware_build):
     answers (maybe without a line), it never raises."""
     src = firmware_build / "hello.elf"
     raw = bytearray(src.read_bytes())
-    from elftools.elf.elffile import ELFFile
     import io
+
+    from elftools.elf.elffile import ELFFile
     sec = ELFFile(io.BytesIO(bytes(raw))).get_section_by_name(".debug_line")
     off, size = sec["sh_offset"], sec["sh_size"]
     fw0 = load_firmware(src)

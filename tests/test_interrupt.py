@@ -88,9 +88,8 @@ def test_signal_during_a_loop_without_callbacks_is_noticed(tmp_path):
 
 
 def test_signal_outside_a_run_raises_interrupted():
-    with interrupt.handling():
-        with pytest.raises(interrupt.Interrupted) as exc:
-            os.kill(os.getpid(), signal.SIGTERM)
-            for _ in range(1000):               # the handler runs at the next bytecode
-                pass
+    with interrupt.handling(), pytest.raises(interrupt.Interrupted) as exc:
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):               # the handler runs at the next bytecode
+            pass
     assert exc.value.exit_code == 143

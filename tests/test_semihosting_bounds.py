@@ -16,8 +16,16 @@ from pathlib import Path
 import pytest
 
 from simulator.semihosting import (
-    SYS_CLOSE, SYS_ERRNO, SYS_GET_CMDLINE, SYS_OPEN, SYS_READ, SYS_REMOVE, SYS_WRITE,
-    SYS_WRITE0, Memory, Semihosting,
+    SYS_CLOSE,
+    SYS_ERRNO,
+    SYS_GET_CMDLINE,
+    SYS_OPEN,
+    SYS_READ,
+    SYS_REMOVE,
+    SYS_WRITE,
+    SYS_WRITE0,
+    Memory,
+    Semihosting,
 )
 
 BASE, SIZE = 0x20000000, 0x10000          # one 64 KiB RAM window, nothing else mapped
@@ -84,7 +92,7 @@ def test_read_into_unmapped_buffer_fails_efault(tmp_path):
 
 
 def test_write0_from_bad_pointer_and_unterminated_string():
-    sh, t, out = _host()
+    sh, t, _ = _host()
     assert sh.call(SYS_WRITE0, 0x90000000) == FAIL
     assert sh.call(SYS_ERRNO, 0) == errno.EFAULT
     t.put(BASE + SIZE - 8, b"ABCDEFGH")                       # runs off the end of memory
