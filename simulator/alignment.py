@@ -130,6 +130,7 @@ def prepare_transcript(text: str, voice: str = "en-us") -> Transcript:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise ValueError("the transcript is empty")
+    _check_size(text)
     g2p = _g2p()
     try:
         wps = g2p.transcript_phones(text, voice=voice)
@@ -145,6 +146,29 @@ def prepare_transcript(text: str, voice: str = "en-us") -> Transcript:
                     for i, w in enumerate(wps)])
     t.warnings = limit_warnings(t)
     return t
+
+
+#: Host-side bounds of a transcript, checked before eSpeak NG sees it (a 1 MB line made its
+#: synthesis take gigabytes; 45,000 words took minutes). The firmware aligns at most
+#: AL_MAX_WORDS words and AL_PROTO_MAX_IDS phones per word, so longer input cannot be aligned
+#: anyway; these limits leave room for the "NOT FOUND" warnings of moderate overruns.
+MAX_TRANSCRIPT_CHARS = 256 * 1024
+MAX_TRANSCRIPT_WORDS = 16 * AL_MAX_WORDS
+MAX_WORD_CHARS = 256
+
+
+def _check_size(text: str) -> None:
+    if len(text) > MAX_TRANSCRIPT_CHARS:
+        raise ValueError(f"the transcript has {len(text):,} characters; the limit is "
+                         f"{MAX_TRANSCRIPT_CHARS:,} (the aligner takes {AL_MAX_WORDS} words)")
+    words = text.split()
+    if len(words) > MAX_TRANSCRIPT_WORDS:
+        raise ValueError(f"the transcript has {len(words):,} words; the limit is "
+                         f"{MAX_TRANSCRIPT_WORDS:,} (the aligner takes {AL_MAX_WORDS})")
+    longest = max(words, key=len)
+    if len(longest) > MAX_WORD_CHARS:
+        raise ValueError(f"a word of the transcript is {len(longest):,} characters long "
+                         f"({longest[:20]!r}...); the limit is {MAX_WORD_CHARS}")
 
 
 def limit_warnings(t: Transcript) -> list[str]:

@@ -24,10 +24,20 @@ EXIT_USAGE = 2
 EXIT_BUDGET = 3
 EXIT_FAULT = 4
 MAX_ALIGNMENT_ERRORS = 50               # protocol errors kept in report["alignment"]["errors"]
+EXIT_INTERNAL = 5      # an uncaught exception: a simulator bug (simulator.cli prints one line)
 
 
 class InputError(Exception):
     """Bad usage or unreadable input: one line, exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+
+class InputTimeout(InputError):
+    """--timeout ran out while the inputs were prepared (the transcript's G2P): exit 4, as
+    when it runs out during the simulation."""
+
+    exit_code = EXIT_FAULT
 
 
 @dataclass
@@ -77,8 +87,10 @@ class Run:
 def load_inputs(firmware: Path | str, *, platform: str | Path = "stm32h743",
                 revision: str | None = None, audio: Path | None = None,
                 text: str | None = None, max_ram: list[str] | tuple[str, ...] = (),
-                budget_file: Path | None = None) -> Inputs:
-    """Read and check the firmware, platform, audio clip, transcript and RAM budget."""
+                budget_file: Path | None = None, timeout_s: float | None = None) -> Inputs:
+    """Read and check the firmware, platform, audio clip, transcript and RAM budget.
+    ``timeout_s`` bounds the host time of the transcript's preparation (eSpeak NG): past
+    it, :class:`InputTimeout`."""
     from .elf import FirmwareError, load_firmware
     from .memory import RamBudget
     from .platform import PlatformError, load_platform
@@ -88,7 +100,7 @@ def load_inputs(firmware: Path | str, *, platform: str | Path = "stm32h743",
     if text is not None:
         from .alignment import G2PUnavailable, encode_transcript, prepare_transcript
         try:
-            transcript = prepare_transcript(text)
+            transcript = _within(timeout_s, prepare_transcript, text)
             uart_input = encode_transcript(transcript)
         except (ValueError, G2PUnavailable) as exc:
             raise InputError(f"transcript: {str(exc).splitlines()[0]}") from exc
@@ -204,6 +216,8 @@ def simulate(inputs: Inputs, config: Options | None = None,
         code = EXIT_OK if result.exit_code == 0 else EXIT_FIRMWARE_FAILED
     elif result.exit_reason == ExitReason.IDLE:
         code = EXIT_OK
+    elif result.exit_reason == ExitReason.INTERRUPTED:
+        code = result.exit_code                  # 128 + the signal: 130 / 143
     else:
         code = EXIT_FAULT
         report["summary"]["exit_code"] = EXIT_FAULT
@@ -266,12 +280,53 @@ def _alignment(transcript, result, report_audio) -> tuple[list, dict]:
     return words, info
 
 
+def _within(timeout_s: float | None, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)``, or :class:`InputTimeout` once ``timeout_s`` of host time has passed.
+    The work runs in a daemon thread (eSpeak NG is C code that cannot be interrupted); on a
+    timeout the process is about to end with exit 4, and the thread with it."""
+    if timeout_s is None:
+        return fn(*args)
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    t = threading.Thread(target=work, name="prepare-transcript", daemon=True)
+    t.start()
+    t.join(timeout_s)
+    if t.is_alive():
+        raise InputTimeout(f"--timeout {timeout_s:g} s of host time reached while preparing "
+                           "the transcript (text normalisation and eSpeak NG)")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+#: The largest budget file read (a budget is a few lines).
+MAX_BUDGET_FILE_BYTES = 1 << 20
+
+
 def _load_budget_file(path: Path, budget) -> None:
     import tomllib
 
+    from .elf import FirmwareError, read_bounded
+
     try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
+        data = tomllib.loads(read_bounded(path, MAX_BUDGET_FILE_BYTES, "budget file")
+                            .decode("utf-8"))
+    except FirmwareError as exc:
+        raise ValueError(str(exc)) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: {exc}") from exc
-    for key, value in data.get("ram", {}).items():
+    ram = data.get("ram", {})
+    if not isinstance(ram, dict):
+        raise ValueError(f"{path}: [ram] must be a table, e.g. [ram] total = \"1MiB\"")
+    for key, value in ram.items():
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise ValueError(f"{path}: ram.{key} = {value!r} is not a size like \"64K\"")
         budget.add(str(value) if key.lower() == "total" else f"{key}={value}")

@@ -1419,7 +1419,18 @@ def _make_dp_fpu():
 
 
 def echo_to(stream=sys.stdout) -> Callable[[str, bytes], None]:
+    """Live console output to ``stream``. It runs inside Unicorn callbacks, where an
+    exception would be swallowed or corrupt the run: a stream that fails (a closed pipe, a
+    full disk) is dropped instead (simulator/cli/streams.py handles stdout for the CLI)."""
+    dead = False
+
     def echo(source: str, data: bytes) -> None:
-        stream.write(data.decode("utf-8", errors="replace"))
-        stream.flush()
+        nonlocal dead
+        if dead:
+            return
+        try:
+            stream.write(data.decode("utf-8", errors="replace"))
+            stream.flush()
+        except (OSError, ValueError):
+            dead = True
     return echo

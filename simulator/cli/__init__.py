@@ -17,7 +17,14 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from ..api import EXIT_BUDGET, EXIT_FAULT, EXIT_FIRMWARE_FAILED, EXIT_OK, EXIT_USAGE  # noqa: F401
+from ..api import (  # noqa: F401
+    EXIT_BUDGET,
+    EXIT_FAULT,
+    EXIT_FIRMWARE_FAILED,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 from .options import run_parser, whole_number  # noqa: F401
 
 # subcommand name -> module (imported only when used, so `simulate --help` stays fast)
@@ -31,19 +38,56 @@ SUBCOMMANDS: dict[str, str] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a subcommand. Whatever happens ends in an exit code CI can use and at most one
+    line on stderr: Ctrl-C / SIGTERM 130 / 143 (simulator/interrupt.py), a closed stdout is
+    not an error (cli/streams.py), and an exception nothing else caught is a simulator bug:
+    EXIT_INTERNAL (5), its traceback only with SIMULATE_DEBUG=1."""
+    from .. import interrupt
+    from .streams import stdout_failed
+
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--version" in argv or argv[:1] == ["-V"]:
         print(version_text())
         return 0
     try:
-        if argv and argv[0] in SUBCOMMANDS:
-            module = importlib.import_module(f".{SUBCOMMANDS[argv[0]]}", __name__)
-            return module.main(argv[1:])
-        from . import run
-        return run.main(argv)
+        with interrupt.handling():
+            if argv and argv[0] in SUBCOMMANDS:
+                module = importlib.import_module(f".{SUBCOMMANDS[argv[0]]}", __name__)
+                return module.main(argv[1:])
+            from . import run
+            return run.main(argv)
+    except SystemExit as exc:             # argparse: --help (0), a usage error (2)
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)
+        return EXIT_USAGE
+    except interrupt.Interrupted as exc:
+        print(f"simulate: interrupted ({exc})", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("simulate: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError as exc:
+        stdout_failed(exc)
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 5
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    import os
+    import traceback
+
+    from .options import one_line
+
+    if os.environ.get("SIMULATE_DEBUG"):
+        traceback.print_exc()
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
+    text = one_line(str(exc))[:200]
+    print(f"simulate: internal error: {type(exc).__name__}{where}: {text} (a simulator bug; "
+          "please report it with SIMULATE_DEBUG=1 output)", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def version_text(platform=None) -> str:

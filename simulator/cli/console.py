@@ -52,6 +52,19 @@ class FirmwareEcho:
         self.at_line_start = True
 
     def __call__(self, source: str, data: bytes) -> None:
+        """Runs inside Unicorn callbacks: it must never raise. A stream that fails (stdout
+        closed by ``| head``, ``> /dev/full``) is given up (cli/streams.py)."""
+        from .streams import failed, stdout_failed
+        if failed():
+            return
+        try:
+            self._echo(data)
+        except OSError as exc:
+            stdout_failed(exc)
+        except ValueError:                   # the stream was closed
+            stdout_failed(OSError(32, "closed"))
+
+    def _echo(self, data: bytes) -> None:
         text = data.decode("utf-8", errors="replace")
         if not text:
             return
@@ -76,11 +89,17 @@ class FirmwareEcho:
     def close(self) -> None:
         """After the bar is gone: the unfinished last line, then end it so the simulator's
         own output starts on a line of its own."""
-        self._flush_partial()
-        if not self.at_line_start and self.stream.isatty():
-            self.stream.write("\n")
-            self.at_line_start = True
-        self.stream.flush()
+        from .streams import failed, stdout_failed
+        if failed():
+            return
+        try:
+            self._flush_partial()
+            if not self.at_line_start and self.stream.isatty():
+                self.stream.write("\n")
+                self.at_line_start = True
+            self.stream.flush()
+        except (OSError, ValueError) as exc:
+            stdout_failed(exc if isinstance(exc, OSError) else OSError(32, "closed"))
 
 
 def firmware_echo(args: argparse.Namespace, bar: Any = None) -> FirmwareEcho | None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +28,9 @@ def main(argv: Sequence[str]) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    ap = argparse.ArgumentParser(prog="simulate diff",
+    from .options import OneLineParser
+
+    ap = OneLineParser(prog="simulate diff",
                                  description="Compare two JSON reports (runs or profiles).")
     ap.add_argument("a", type=Path, metavar="A.json", help="before")
     ap.add_argument("b", type=Path, metavar="B.json", help="after")

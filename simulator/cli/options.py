@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import sys
 from pathlib import Path
 
@@ -11,12 +12,17 @@ from ..api import EXIT_USAGE, InputError, Inputs, Options, load_inputs
 
 EPILOG = """\
 exit codes:
-  0  the firmware finished normally (semihosting exit 0, or it went idle for good)
-  1  the firmware reported failure (a non-zero exit status)
-  2  bad usage or unreadable input (firmware, audio, text, platform)
-  3  a budget gate failed
-  4  the firmware faulted, locked up, or ran out of --max-cycles / --timeout; with
-     --strict also: lost audio (SAI overruns, DMA interrupts or buffer halves lost)
+  0    the firmware finished normally (semihosting exit 0, or it went idle for good)
+  1    the firmware reported failure (a non-zero exit status)
+  2    bad usage or unreadable input (firmware, audio, text, platform, options)
+  3    a budget gate failed
+  4    the firmware faulted, locked up, was reset by its watchdog too often, or ran out of
+       --max-cycles / --timeout; with --strict also: lost audio (SAI overruns, DMA
+       interrupts or buffer halves lost)
+  5    an internal error of the simulator (a bug: please report it; SIMULATE_DEBUG=1 shows
+       the traceback)
+  130  interrupted by Ctrl-C (SIGINT); 143: by SIGTERM. The --json report is written marked
+       "incomplete" (beside an existing report as NAME.incomplete.json, never over it)
 
 A run ends when the firmware exits through semihosting (SYS_EXIT / SYS_EXIT_EXTENDED), a
 fault has no handler, a budget runs out, or the core sleeps (WFI/WFE) with no interrupt that
@@ -41,14 +47,20 @@ examples:
 """
 
 
+#: Largest cycle count an option takes: the native counter and deadlines are int64.
+MAX_CYCLES = 1 << 62
+
+
 def whole_number(text: str, minimum: int = 1) -> int:
     """An argparse type: a whole number >= ``minimum``, written as 4000000, 4_000_000 or 4e6."""
     try:
         value = float(text.replace("_", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < minimum or value != int(value):
-        raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}: {text!r}")
+    if not math.isfinite(value) or value < minimum or value > MAX_CYCLES \
+            or value != int(value):
+        raise argparse.ArgumentTypeError(f"must be a whole number from {minimum} to 2**62: "
+                                         f"{text!r}")
     return int(value)
 
 
@@ -56,18 +68,48 @@ def _cycles(text: str) -> int:
     return whole_number(text, 1)
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("seconds must be positive")
+def positive(what: str, unit: str, minimum: float = 0.0, maximum: float = math.inf):
+    """An argparse type: a finite number > ``minimum`` (and <= ``maximum``); nan, inf and
+    zero are usage errors, never silently accepted."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of {unit}: {text!r}") from None
+        if not math.isfinite(value) or value <= minimum or value > maximum:
+            bound = f" and at most {maximum:g}" if math.isfinite(maximum) else ""
+            raise argparse.ArgumentTypeError(
+                f"{what} must be a finite number of {unit} above {minimum:g}{bound}: {text!r}")
+        return value
+    return parse
+
+
+_seconds = positive("a time", "seconds")
+#: --cpu-freq / --freqs apply once the core runs from PLL1, whose lowest output is above
+#: 1 MHz (VCO >= 150 MHz divided by DIVP1 <= 128, RM0433 8.7.12 RCC_PLL1DIVR); the top is the
+#: power model's operating-point table (480 MHz on rev V, DS12110 Table 23).
+MIN_MHZ = 1.0
+
+
+def _mhz(text: str) -> float:
+    value = positive("a core clock", "MHz", maximum=1e4)(text)
+    if value < MIN_MHZ:
+        raise argparse.ArgumentTypeError(f"a core clock below {MIN_MHZ:g} MHz is not a PLL1 "
+                                         f"output: {text!r}")
     return value
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line on stderr (exit 2) instead of the whole
+    usage block: CI logs and scripts read one line."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} "
+                              f"(see {self.prog} --help)\n")
+
+
 def run_parser(prog: str = "simulate", sweep: bool = False) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog=prog,
         description="Run an STM32H743 firmware ELF on a modelled chip and report what it costs: "
                     "cycles, simulated seconds at the configured clock, peak RAM per region "
@@ -111,18 +153,20 @@ def run_parser(prog: str = "simulate", sweep: bool = False) -> argparse.Argument
     p.add_argument("--platform", default="stm32h743", metavar="NAME|FILE.toml",
                    help="platform description (default: the bundled stm32h743)")
     p.add_argument("--revision", choices=["V", "Y"], help="silicon revision (default: platform's)")
-    p.add_argument("--vdd", type=float, default=None, metavar="VOLTS",
+    p.add_argument("--vdd", type=positive("a supply voltage", "volts"), default=None,
+                   metavar="VOLTS",
                    help="supply voltage for the energy figures (default 3.3 V; 1.62-3.6)")
     if sweep:
         p.add_argument("--freqs", required=True, metavar="MHZ,MHZ,...",
                        help="core clocks to run the firmware at, e.g. 100,200,400,480")
         p.set_defaults(cpu_freq=None, alignment_out=None)
     else:
-        p.add_argument("--cpu-freq", type=float, default=None, metavar="MHZ",
+        p.add_argument("--cpu-freq", type=_mhz, default=None, metavar="MHZ",
                        help="what-if: run the firmware with its core clock at MHZ once it has "
                             "switched to PLL1, with the VOS and flash wait states that clock "
                             "needs (DS12110 / RM0433 tables); the report says it was overridden")
-    p.add_argument("--max-energy", type=float, default=None, metavar="JOULES",
+    p.add_argument("--max-energy", type=positive("an energy budget", "joules"), default=None,
+                   metavar="JOULES",
                    help="energy budget per run; exceeding it exits 3")
     p.add_argument("--dcache", choices=["sampled", "exact", "off"], default="sampled",
                    help="D-cache and data memory timing: 'sampled' measures every load and "
@@ -166,30 +210,42 @@ def _port(text: str) -> int:
     return value
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line: control characters (a newline in a file name) escaped."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def error(message: str, code: int = EXIT_USAGE) -> int:
     """Print a one-line error and return the exit code."""
-    print(f"simulate: error: {message}", file=sys.stderr)
+    print(f"simulate: error: {one_line(message)}", file=sys.stderr)
     return code
+
+
+#: The largest transcript file read (a transcript the aligner can take is a few kB).
+MAX_TEXT_FILE_BYTES = 1 << 20
 
 
 def prepare(args: argparse.Namespace) -> Inputs:
     """Check the output paths and load the inputs the options name; raises InputError."""
-    if args.json is not None and not (args.json.parent.resolve().is_dir()):
-        raise InputError(f"cannot write report: folder {args.json.parent} does not exist")
-    if getattr(args, "html", None) is not None and not args.html.parent.resolve().is_dir():
-        raise InputError(f"cannot write --html {args.html}: folder {args.html.parent} "
-                         "does not exist")
+    from ..output import check_writable
+
+    for flag, path in (("--json", args.json),
+                       ("--alignment-out", getattr(args, "alignment_out", None)),
+                       ("--html", getattr(args, "html", None))):
+        why = check_writable(path) if path is not None else None
+        if why is not None:
+            raise InputError(f"cannot write {flag} {path}: {why}")
     if args.semihosting_root is not None and not args.semihosting_root.is_dir():
         raise InputError(f"--semihosting-root {args.semihosting_root} is not a folder")
     if args.vdd is not None and not 1.62 <= args.vdd <= 3.6:
         raise InputError(f"--vdd {args.vdd:g} V is outside 1.62..3.6 V")
     text = args.text
     if args.text_file is not None:
+        from ..elf import FirmwareError, read_bounded
         try:
-            text = args.text_file.read_bytes().decode("utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read --text-file {args.text_file}: "
-                             f"{exc.strerror or exc}") from exc
+            text = read_bounded(args.text_file, MAX_TEXT_FILE_BYTES, "--text-file").decode("utf-8")
+        except FirmwareError as exc:
+            raise InputError(str(exc)) from exc
         except UnicodeDecodeError as exc:
             raise InputError(f"--text-file {args.text_file} is not UTF-8 text") from exc
     if getattr(args, "alignment_out", None) is not None:
@@ -200,12 +256,9 @@ def prepare(args: argparse.Namespace) -> Inputs:
             output_format(args.alignment_out)
         except ValueError as exc:
             raise InputError(str(exc)) from exc
-        if not args.alignment_out.parent.resolve().is_dir():
-            raise InputError(f"cannot write alignment: folder {args.alignment_out.parent} "
-                             "does not exist")
     return load_inputs(args.firmware, platform=args.platform, revision=args.revision,
                        audio=args.audio, text=text, max_ram=args.max_ram,
-                       budget_file=args.budget)
+                       budget_file=args.budget, timeout_s=args.timeout)
 
 
 def options(args: argparse.Namespace, cpu_freq_mhz: float | None, echo=None,

@@ -45,9 +45,9 @@ def parser() -> argparse.ArgumentParser:
                    help="also record each data access (address, size, value, read/write)")
     t.add_argument("--trace-start", type=_cycles_arg, default=0, metavar="CYCLE",
                    help="open the window at this core cycle (default 0)")
-    t.add_argument("--trace-cycles", type=_cycles_arg, default=None, metavar="N",
+    t.add_argument("--trace-cycles", type=_positive_cycles, default=None, metavar="N",
                    help="close it N cycles later (default: at the instruction limit)")
-    t.add_argument("--trace-max", type=_cycles_arg, default=1_000_000, metavar="N",
+    t.add_argument("--trace-max", type=_positive_cycles, default=1_000_000, metavar="N",
                    help="at most N instructions (default 1e6)")
     t.add_argument("--trace-function", metavar="NAME",
                    help="record only instructions of this function (the rest runs at full "
@@ -57,6 +57,11 @@ def parser() -> argparse.ArgumentParser:
 
 def _cycles_arg(text: str) -> int:
     return whole_number(text, 0)
+
+
+def _positive_cycles(text: str) -> int:
+    """A window of 0 cycles or 0 instructions records nothing: a usage error."""
+    return whole_number(text, 1)
 
 
 def main(argv: Sequence[str]) -> int:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ..api import EXIT_FAULT, InputError, simulate
 from .console import firmware_echo, messages
-from .options import error, options, prepare, progress_bar, run_parser
+from .options import error, one_line, options, prepare, progress_bar, run_parser
 
 
 def main(argv: Sequence[str]) -> int:
@@ -27,11 +29,13 @@ def run(args: argparse.Namespace) -> int:
             r = simulate(inp, options(args, args.cpu_freq, echo,
                                       profile=args.html is not None, progress=progress))
     except InputError as exc:
-        return error(str(exc))
+        return error(str(exc), exc.exit_code)
     finally:
         if echo is not None:
             echo.close()
     report, words, code = r.report, r.words, r.exit_code
+    if r.result.interrupted is not None:
+        return _interrupted(args, r)
     err_console = messages()
     if words is not None and args.alignment_out is not None and report["alignment"]["answered"]:
         from ..alignment import write_alignment
@@ -56,9 +60,10 @@ def run(args: argparse.Namespace) -> int:
             _print_alignment(words, report["alignment"], err_console)
         if r.machine.audio is not None and not report["audio"]["delivered"]:
             err_console.print(f"[yellow]note: {report['audio']['note']}[/]")
-    else:
-        if r.result.diagnostic and code == EXIT_FAULT:
-            print(f"simulate: {r.result.diagnostic}", file=sys.stderr)
+    if r.result.diagnostic and code == EXIT_FAULT:
+        # why the run stopped, on stderr whatever stdout shows (--max-cycles 1 included)
+        print(f"simulate: {one_line(r.result.diagnostic)}", file=sys.stderr)
+    if args.quiet:
         for line in failures:
             print(f"simulate: budget: {line}", file=sys.stderr)
     return code
@@ -74,6 +79,36 @@ def write_html(path, r, prof=None, top: int = 15) -> None:
         prof = build_profile(r.machine, r.result)
     report = dict(r.report, profile=prof.to_dict(top))
     write_run_html(path, r.machine, r.result, report, prof, top)
+
+
+def incomplete_path(path: Path) -> Path:
+    """Where an interrupted run's report goes when ``path`` already holds a report: beside
+    it, never over it."""
+    stem = path.name.removesuffix(".json")
+    return path.with_name(f"{stem}.incomplete.json")
+
+
+def _interrupted(args: argparse.Namespace, r) -> int:
+    """A signal ended the run: the report (marked "incomplete", with where the firmware was)
+    is written only where it replaces nothing; no alignment file is written."""
+    from ..output import is_stdout
+    from ..report import write_json_atomic
+
+    info = r.result.interrupted
+    print(f"simulate: {one_line(r.result.diagnostic or 'interrupted')}", file=sys.stderr)
+    if args.json is not None:
+        target = args.json
+        if not is_stdout(target) and target.exists():
+            target = incomplete_path(target)
+        try:
+            write_json_atomic(target, r.report)
+            if target != args.json:
+                print(f"simulate: the incomplete report is in {one_line(str(target))} "
+                      f"({one_line(str(args.json))} was left as it was)", file=sys.stderr)
+        except OSError as exc:
+            return error(f"cannot write report {target}: {exc.strerror or exc}",
+                         r.exit_code)
+    return 128 + signal.Signals[info["signal"]].value
 
 
 def _print_alignment(words, info, console) -> None:

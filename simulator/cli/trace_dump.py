@@ -3,7 +3,6 @@ trace written by ``simulate profile --trace`` (the format is simulator.trace).""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,7 +12,9 @@ from ..trace import dump_text, read_trace
 
 def main(argv: Sequence[str]) -> int:
     """simulate trace-dump TRACE [--elf FIRMWARE.elf] [--limit N]"""
-    ap = argparse.ArgumentParser(prog="simulate trace-dump",
+    from .options import OneLineParser
+
+    ap = OneLineParser(prog="simulate trace-dump",
                                  description="Print an instruction trace written by "
                                              "simulate profile --trace.")
     ap.add_argument("trace", type=Path)

@@ -1,0 +1,279 @@
+"""The CLI under hostile use: nonsense options, closed stdout, signals, internal errors,
+unwritable outputs, odd file names, determinism. Every case ends in a documented exit code
+(simulate --help) and at most one line on stderr; never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from simulator.cli import main
+
+from .conftest import ROOT, build_asm
+
+SIMULATE = [sys.executable, "-m", "simulator.cli"]
+
+
+def _stderr_lines(capsys) -> list[str]:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return [line for line in err.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("opts", [
+    ["--cpu-freq", "0"], ["--cpu-freq", "0.001"], ["--cpu-freq", "1e-300"],
+    ["--cpu-freq", "nan"], ["--max-energy", "-1"], ["--max-energy", "nan"],
+    ["--timeout", "nan"], ["--timeout", "inf"], ["--max-cycles", "inf"],
+    ["--max-cycles", "1e30"], ["--vdd", "nan"], ["--max-ram", "9" * 400],
+])
+def test_nonsense_options_are_one_line_usage_errors(firmware_build, capsys, opts):
+    assert main([str(firmware_build / "hello.elf"), "-q", *opts]) == 2
+    assert len(_stderr_lines(capsys)) == 1
+
+
+@pytest.mark.parametrize("freqs", ["1e-300", "1e9", "inf", "nan", "100,,nan", ""])
+def test_sweep_refuses_impossible_clocks_before_running(firmware_build, capsys, freqs):
+    assert main(["sweep", str(firmware_build / "hello.elf"), "--freqs", freqs]) == 2
+    assert len(_stderr_lines(capsys)) == 1
+
+
+def test_trace_window_of_zero_cycles_is_a_usage_error(firmware_build, tmp_path, capsys):
+    assert main(["profile", str(firmware_build / "hello.elf"), "--trace",
+                 str(tmp_path / "t.bin"), "--trace-cycles", "0"]) == 2
+    assert len(_stderr_lines(capsys)) == 1
+
+
+def test_unwritable_json_path_is_refused_before_the_run(firmware_build, tmp_path, capsys,
+                                                        monkeypatch):
+    from simulator import api
+    monkeypatch.setattr(api, "simulate", lambda *a, **k: pytest.fail("the run started"))
+    for target in (tmp_path, tmp_path / "missing" / "r.json"):
+        assert main([str(firmware_build / "hello.elf"), "--json", str(target)]) == 2
+        assert len(_stderr_lines(capsys)) == 1
+
+
+def test_budget_file_whose_ram_is_not_a_table(firmware_build, tmp_path, capsys):
+    budget = tmp_path / "b.toml"
+    budget.write_text('ram = "1MiB"\n')
+    assert main([str(firmware_build / "hello.elf"), "--budget", str(budget), "-q"]) == 2
+    assert "[ram] must be a table" in _stderr_lines(capsys)[0]
+
+
+def test_firmware_name_with_newline_is_one_line(tmp_path, capsys):
+    assert main([str(tmp_path / "a\nb.elf"), "-q"]) == 2
+    lines = _stderr_lines(capsys)
+    assert len(lines) == 1 and "\\n" in lines[0]
+
+
+def test_max_cycles_1_says_why_it_stopped(firmware_build, capsys):
+    assert main([str(firmware_build / "hello.elf"), "--max-cycles", "1"]) == 4
+    err = _stderr_lines(capsys)
+    assert any("--max-cycles 1 reached" in line for line in err)
+
+
+def test_internal_error_is_exit_5_and_one_line(firmware_build, capsys, monkeypatch):
+    from simulator.cli import run
+
+    def broken(*_a, **_k):
+        raise RuntimeError("simulated bug\nsecond line")
+    monkeypatch.setattr(run, "simulate", broken)
+    assert main([str(firmware_build / "hello.elf"), "-q"]) == 5
+    lines = _stderr_lines(capsys)
+    assert len(lines) == 1 and "internal error" in lines[0] and "RuntimeError" in lines[0]
+
+
+def test_timeout_bounds_transcript_preparation(firmware_build, capsys, monkeypatch):
+    import threading
+
+    from simulator import alignment
+    release = threading.Event()
+
+    def slow(text, voice="en-us"):
+        release.wait(30)                   # stands for eSpeak NG on a huge transcript
+        raise ValueError("released")
+    monkeypatch.setattr(alignment, "prepare_transcript", slow)
+    try:
+        assert main([str(firmware_build / "hello.elf"), "--text", "hello", "--timeout",
+                     "0.2", "-q"]) == 4
+    finally:
+        release.set()
+    assert "while preparing the transcript" in _stderr_lines(capsys)[0]
+
+
+def test_transcript_far_beyond_the_aligner_is_refused_before_g2p(firmware_build, capsys,
+                                                                 monkeypatch):
+    from simulator import alignment
+    monkeypatch.setattr(alignment, "_g2p", lambda: pytest.fail("G2P ran"))
+    assert main([str(firmware_build / "hello.elf"), "--text", "a" * (1 << 20), "-q"]) == 2
+    assert main([str(firmware_build / "hello.elf"), "--text", "word " * 50_000, "-q"]) == 2
+    assert len(_stderr_lines(capsys)) == 2
+
+
+def test_diff_of_json_that_is_not_a_report(tmp_path, capsys):
+    a = tmp_path / "a.json"
+    b = tmp_path / "b.json"
+    a.write_text('{"summary": {"cycles": "many"}, "memory": [], "profile": {"functions": 3}}')
+    b.write_text('{"summary": {"cycles": 5, "seconds": NaN}}')
+    assert main(["diff", str(a), str(b)]) == 0
+    b.write_text("[1, 2]")
+    assert main(["diff", str(a), str(b)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+# --- closed stdout, in a real process ---------------------------------------------------------
+def _env() -> dict:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def test_stdout_closed_early_like_head(firmware_build, tmp_path):
+    report = tmp_path / "r.json"
+    p = subprocess.Popen([*SIMULATE, str(firmware_build / "hello.elf"), "--json", str(report)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=_env())
+    p.stdout.read(1)                      # `| head -c 1`
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=300) == 0
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert json.loads(report.read_text())["summary"]["exit_reason"] == "exit"
+
+
+def test_stdout_on_a_full_device(firmware_build, tmp_path):
+    report = tmp_path / "r.json"
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([*SIMULATE, str(firmware_build / "hello.elf"), "--json",
+                            str(report)], stdout=full, stderr=subprocess.PIPE, cwd=ROOT,
+                           env=_env(), timeout=300, check=False)
+    err = p.stderr.decode()
+    assert p.returncode == 0, err
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert len([line for line in err.splitlines() if line.strip()]) == 1   # one warning
+    assert json.loads(report.read_text())["summary"]["exit_reason"] == "exit"
+
+
+# --- signals, in a real process ------------------------------------------------------------
+READY_THEN_POLL = """
+    .section .vectors, "a"
+    .word 0x20010000
+    .word reset
+    .text
+    .thumb_func
+reset:
+    movs r0, #4               @ SYS_WRITE0 "ready"
+    ldr r1, =ready
+    bkpt 0xab
+    ldr r1, =0x58020010       @ GPIOA_IDR
+poll_forever:
+    ldr r0, [r1]
+    b poll_forever
+    .section .rodata
+ready:
+    .asciz "ready\\n"
+"""
+
+
+def _start_and_signal(elf: Path, args: list[str], signum: int) -> tuple[int, str]:
+    p = subprocess.Popen([*SIMULATE, str(elf), *args], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, cwd=ROOT, env=_env())
+    line = p.stdout.readline()
+    assert b"ready" in line, line
+    p.send_signal(signum)
+    rc = p.wait(timeout=120)
+    return rc, p.stderr.read().decode()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signal_writes_an_incomplete_report_and_never_clobbers(tmp_path, signum):
+    elf = build_asm(tmp_path, READY_THEN_POLL)
+    report = tmp_path / "report.json"
+    report.write_text('{"old": true}\n')
+    rc, err = _start_and_signal(elf, ["--json", str(report)], signum)
+    assert rc == 128 + signum, err                     # 130 / 143
+    assert "Traceback" not in err
+    assert json.loads(report.read_text()) == {"old": True}      # left as it was
+    partial = json.loads((tmp_path / "report.incomplete.json").read_text())
+    assert partial["incomplete"]["signal"] == signal.Signals(signum).name
+    # where the firmware was: right after the semihosting call or in the polling loop
+    assert any(w in partial["incomplete"]["where"] for w in ("reset+", "poll_forever"))
+    assert "t.s:" in partial["incomplete"]["where"]                 # with its source line
+    assert partial["summary"]["exit_reason"] == "interrupted"
+
+
+def test_signal_with_no_existing_report_writes_it_in_place(tmp_path):
+    elf = build_asm(tmp_path, READY_THEN_POLL)
+    report = tmp_path / "report.json"
+    rc, err = _start_and_signal(elf, ["--json", str(report)], signal.SIGINT)
+    assert rc == 130, err
+    assert json.loads(report.read_text())["incomplete"]["signal"] == "SIGINT"
+
+
+# creates ready.txt in the semihosting root (SYS_OPEN "wb"), then polls a register forever
+MARK_THEN_POLL = """
+    .section .vectors, "a"
+    .word 0x20010000
+    .word reset
+    .text
+    .thumb_func
+reset:
+    movs r0, #1               @ SYS_OPEN {name, mode 4 = "wb", length}
+    ldr r1, =params
+    bkpt 0xab
+    ldr r1, =0x58020010       @ GPIOA_IDR
+poll_forever:
+    ldr r0, [r1]
+    b poll_forever
+    .section .rodata
+    .align 2
+params:
+    .word name, 4, 9
+name:
+    .asciz "ready.txt"
+"""
+
+
+def test_sweep_interrupted_stops_and_exits_130(tmp_path):
+    import time
+
+    elf = build_asm(tmp_path, MARK_THEN_POLL)
+    root = tmp_path / "root"
+    root.mkdir()
+    p = subprocess.Popen([*SIMULATE, "sweep", str(elf), "--freqs", "100,200", "--json",
+                          str(tmp_path / "s.json"), "--semihosting-root", str(root)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=_env())
+    for _ in range(6000):                 # the firmware of the first clock is running
+        if (root / "ready.txt").exists() or p.poll() is not None:
+            break
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    assert p.wait(timeout=120) == 130
+    assert "Traceback" not in p.stderr.read().decode()
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["incomplete"]["signal"] == "SIGINT" and len(doc["sweep"]) == 1
+
+
+# --- determinism ---------------------------------------------------------------------------
+def test_same_inputs_give_byte_identical_reports_across_processes(firmware_build, tmp_path):
+    """Two processes, same ELF, clip and options: the JSON reports are byte-identical once
+    the host section (wall-clock timing, the only host-dependent figures) is set aside."""
+    clip = tmp_path / "clip.wav"
+    t = np.arange(1600) / 16000
+    sf.write(str(clip), (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000,
+             subtype="PCM_16")
+    texts = []
+    for i in range(2):
+        out = tmp_path / f"r{i}.json"
+        subprocess.run([*SIMULATE, str(firmware_build / "audio_loopback.elf"), "--audio",
+                        str(clip), "-q", "--json", str(out)], check=True, cwd=ROOT,
+                       env=_env(), timeout=600)
+        doc = json.loads(out.read_text())
+        assert set(doc["host"]) <= {"wall_seconds", "instructions_per_second"}
+        doc.pop("host")
+        texts.append(json.dumps(doc, indent=2))
+    assert texts[0] == texts[1]
