@@ -226,7 +226,8 @@ def simulate(inputs: Inputs, config: Options | None = None,
     lost = strict_failures(report)
     if cfg.strict and lost:
         report.setdefault("strict_failures", []).extend(lost)
-        code = EXIT_FAULT
+        if result.exit_reason != ExitReason.INTERRUPTED:    # the signal's code wins
+            code = EXIT_FAULT
     check(report)
     return Run(machine, result, report, words, code)
 
