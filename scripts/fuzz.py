@@ -179,8 +179,10 @@ def main() -> int:
     ap.add_argument("--run-cases", type=int, default=None,
                     help="cases for elf-run, which boots a machine per case (default --cases)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--elf", type=Path, default=ROOT / "firmware/build/hello.elf",
-                    help="seed firmware for the ELF targets")
+    ap.add_argument("--elf", type=Path, default=None,
+                    help="seed firmware for the 'elf' target (default: the small assembly "
+                         "ELF of tests/fuzz_targets.py; firmware/build/hello.elf, with "
+                         "newlib's DWARF, costs about 1 s of line-table parsing per case)")
     ap.add_argument("--case-timeout", type=float, default=120.0, metavar="SECONDS")
     ap.add_argument("--max-gib", type=float, default=8.0,
                     help="address-space limit of this process (RLIMIT_AS)")
@@ -197,7 +199,8 @@ def main() -> int:
     results = []
     for t in targets:
         if t == "elf":
-            c = campaign_elf(args.cases, args.seed, args.elf, work, False, args.case_timeout)
+            seed_elf = args.elf or ft.build_small_elf(work)
+            c = campaign_elf(args.cases, args.seed, seed_elf, work, False, args.case_timeout)
         elif t == "elf-run":
             small = ft.build_small_elf(work)
             c = campaign_elf(args.run_cases or args.cases, args.seed, small, work, True,

@@ -61,6 +61,22 @@ CFSR_NAMES = {
     UNALIGNED: "UNALIGNED (unaligned access trap)", DIVBYZERO: "DIVBYZERO (divide by zero trap)",
 }
 
+#: The fault class a report names for each CFSR cause bit (ARMv7-M ARM B3.2.15).
+FAULT_CLASS = {
+    IACCVIOL: "MemManage: instruction access violation",
+    DACCVIOL: "MemManage: data access violation",
+    MSTKERR: "MemManage: stacking error", MUNSTKERR: "MemManage: unstacking error",
+    IBUSERR: "bus fault: instruction fetch", PRECISERR: "bus fault: precise data access",
+    IMPRECISERR: "bus fault: imprecise data access (buffered store)",
+    STKERR: "bus fault: stacking", UNSTKERR: "bus fault: unstacking",
+    UNDEFINSTR: "usage fault: undefined instruction",
+    INVSTATE: "usage fault: invalid state (INVSTATE, Thumb bit clear)",
+    INVPC: "usage fault: invalid EXC_RETURN (INVPC)",
+    NOCP: "usage fault: coprocessor disabled (NOCP)",
+    UNALIGNED: "usage fault: unaligned access (CCR.UNALIGN_TRP)",
+    DIVBYZERO: "usage fault: divide by zero (CCR.DIV_0_TRP)",
+}
+
 FAULT_OF_BIT = {}
 for _b in (IACCVIOL, DACCVIOL, MSTKERR, MUNSTKERR):
     FAULT_OF_BIT[_b] = Exc.MEMMANAGE
@@ -134,6 +150,8 @@ class ExceptionEngine:
         self.hfsr = 0
         self.mmfar = 0
         self.bfar = 0
+        # called with each FaultRecord once CFSR/HFSR/MMFAR/BFAR hold what the handler reads
+        self.on_fault: list[Callable[[FaultRecord], None]] = []
         self.stats = ExceptionStats()
         self.event_register = False   # WFE/SEV event latch
         self.sevonpend = False
@@ -399,16 +417,23 @@ class ExceptionEngine:
         self.stats.faults.append(FaultRecord(target, bit, pc, address, escalated, self.now()))
         if target == Exc.HARDFAULT:
             if self.execution_priority() <= -1:
+                self._notify_fault()
                 raise Lockup(f"{CFSR_NAMES.get(bit, hex(bit))} at {pc:#010x} while in "
                              "HardFault/NMI: the core locks up")
             self.hfsr |= HFSR_FORCED
+        self._notify_fault()
         if self.handler_address(target) == 0 or self._is_infinite_loop(self.handler_address(target)):
             raise UnhandledFault(target, self.cfsr, self.hfsr, address, pc)
         self.take(target, return_address if return_address is not None else pc)
 
+    def _notify_fault(self) -> None:
+        for cb in self.on_fault:
+            cb(self.stats.faults[-1])
+
     def hard_fault(self, hfsr_bit: int, pc: int, why: str) -> None:
         self.hfsr |= hfsr_bit
         self.stats.faults.append(FaultRecord(Exc.HARDFAULT, 0, pc, None, False, self.now()))
+        self._notify_fault()
         if self.execution_priority() <= -1:
             raise Lockup(f"{why} at {pc:#010x} while in HardFault/NMI: the core locks up")
         if self._is_infinite_loop(self.handler_address(Exc.HARDFAULT)):

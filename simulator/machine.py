@@ -37,6 +37,7 @@ from .elf import Firmware, FirmwareError
 from .exceptions import (
     HFSR_DEBUGEVT, IACCVIOL, IBUSERR, IMPRECISERR, INVSTATE, NOCP, PRECISERR,
     UNALIGNED, UNDEFINSTR, DIVBYZERO, Exc, ExceptionEngine, Lockup, UnhandledFault, CFSR_NAMES,
+    FAULT_CLASS, HFSR_VECTTBL,
 )
 from .access_sites import AccessLocator, decode_site
 from .native import BLOCK_ADDR, BLOCK_SIZE, BLOCKS, NativeCounter
@@ -45,6 +46,7 @@ from .semihosting import Memory, Semihosting, SemihostingExit
 from . import thumb
 from .timebase import Timebase
 
+MAX_FAULT_LOG = 100             # faults kept in the report (a fault loop must not grow it)
 UNTIL = 0xFFFFFF00            # emu_start's stop address: never a code address on this chip
 WALL_CHECK_CYCLES = 50_000_000  # with --timeout, look at the host clock this often
 # while signal handlers are installed (simulator/interrupt.py), return to Python this often so
@@ -246,6 +248,8 @@ class Machine:
         self.engine = ExceptionEngine(uc, platform.n_irqs, platform.nvic_priority_bits,
                                       self._charge, self.now)
         self.ctx = MachineContext(self)
+        self.fault_log: list[dict] = []     # every fault raised, as its handler sees it
+        self.engine.on_fault.append(self._record_fault)
         self._override: ClockOverride | None = None
         if self.config.cpu_freq_hz is not None:
             from .power import load, operating_point
@@ -961,6 +965,36 @@ class Machine:
         self._mem_fault = (access, address, size)
         return False
 
+    def _record_fault(self, rec) -> None:
+        """A fault was raised: its class, where (function, source line, call stack) and the
+        fault status registers as the firmware's handler reads them (SCB CFSR 0xE000ED28,
+        HFSR 0xE000ED2C, MMFAR 0xE000ED34, BFAR 0xE000ED38)."""
+        if len(self.fault_log) >= MAX_FAULT_LOG:
+            return
+        from unicorn.arm_const import UC_ARM_REG_LR
+        e = self.engine
+        pc = rec.pc
+        line = self.fw.line_at(pc)
+        func = self.fw.function_at(pc)
+        try:
+            stack = self.ram.call_stack(pc, self.uc.reg_read(UC_ARM_REG_SP),
+                                        self.uc.reg_read(UC_ARM_REG_LR))
+        except Exception:  # noqa: BLE001 - a wild SP must not stop the diagnosis
+            stack = [self.fw.describe(pc)]
+        self.fault_log.append({
+            "class": FAULT_CLASS.get(rec.cfsr_bits, "HardFault") if rec.cfsr_bits else
+            ("HardFault: vector table read (HFSR.VECTTBL)" if e.hfsr & HFSR_VECTTBL
+             else "HardFault"),
+            "handler": {3: "HardFault", 4: "MemManage", 5: "BusFault",
+                        6: "UsageFault"}.get(int(rec.exception), str(rec.exception)),
+            "escalated": rec.escalated, "cycle": rec.cycle, "pc": pc,
+            "address": rec.address, "function": func.name if func else None,
+            "file": line[0] if line else None, "line": line[1] if line else None,
+            "call_stack": stack,
+            "cfsr": e.cfsr, "hfsr": e.hfsr, "mmfar": e.mmfar, "bfar": e.bfar,
+            "cfsr_bits": [name.split(" ")[0] for bit, name in CFSR_NAMES.items()
+                          if e.cfsr & bit]})
+
     def _on_fatal(self, ex: Exception) -> None:
         if isinstance(ex, UnhandledFault):
             bits = [name for bit, name in CFSR_NAMES.items() if ex.cfsr & bit]
@@ -972,11 +1006,22 @@ class Machine:
                    f"for it (default infinite loop)")
             self._fault_info = {"exception": what, "cfsr": ex.cfsr, "hfsr": ex.hfsr,
                                 "cfsr_bits": bits, "address": ex.address, "pc": ex.pc,
-                                "location": self.fw.describe(ex.pc)}
+                                "location": self.fw.describe(ex.pc),
+                                **self._last_fault_details()}
             self._finish(ExitReason.FAULT, 4, msg)
         else:
-            self._fault_info = {"exception": "lockup", "message": str(ex)}
+            self._fault_info = {"exception": "lockup", "message": str(ex),
+                                **self._last_fault_details()}
             self._finish(ExitReason.LOCKUP, 4, f"lockup: {ex}")
+
+    def _last_fault_details(self) -> dict:
+        """Class, function, line, call stack and MMFAR/BFAR of the fault that ended the run."""
+        if not self.fault_log:
+            return {}
+        last = self.fault_log[-1]
+        keys = ("class", "function", "file", "line", "call_stack", "cfsr", "hfsr", "mmfar",
+                "bfar", "pc", "address")
+        return {k: last[k] for k in keys}
 
     def _finish(self, reason: str, code: int, diagnostic: str | None) -> None:
         if self._exit is None:

@@ -71,6 +71,9 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
         "memory": _renamed(mem, {"seconds": "time_s"}),
         "diagnostic": result.diagnostic,
         "fault": result.fault,
+        # every fault the firmware raised (handled ones too): class, function, source line,
+        # call stack and CFSR/HFSR/MMFAR/BFAR as its handler reads them
+        "faults": list(getattr(machine, "fault_log", [])),
         "resets": result.resets,
         "console": {k: v.decode("utf-8", errors="replace") for k, v in result.console.items()},
         "exceptions_taken": {str(k): v for k, v in sorted(result.exceptions_taken.items())},

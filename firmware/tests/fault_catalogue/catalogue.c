@@ -1,0 +1,139 @@
+/*
+ * fault_catalogue - one ELF per fault class, with NO fault handler (startup.c's weak
+ * Default_Handler, an infinite loop, and SHCSR at its reset value): every fault escalates to
+ * HardFault (HFSR.FORCED) and the simulator must stop and report it - class, faulting
+ * address, function, source line, call stack, and CFSR/HFSR/MMFAR/BFAR as a handler would
+ * read them. Build: -DCASE=CASE_<class>, ELF fault_cat_<class>.
+ *
+ * The faulting statement of each class is on a line marked  FAULT LINE <class>  so that a
+ * test can find its line number in this file (an oracle independent of the simulator).
+ * The call chain is main -> run_case -> trigger_<class>.
+ *
+ * class          trigger                                   expected (ARMv7-M ARM B3.2.15/16)
+ * precise_bus    load from 0x60000000 (FMC bank 1, off)    CFSR 0x00008200 PRECISERR|BFARVALID,
+ *                                                          BFAR 0x60000000
+ * imprecise_bus  store to 0x60000000, then DSB             CFSR 0x00000400 IMPRECISERR
+ *                                                          (BFAR not valid: the store retired)
+ * udf            UDF #0x7                                  CFSR 0x00010000 UNDEFINSTR
+ * invstate       BX to an even address                     CFSR 0x00020000 INVSTATE
+ * unaligned      CCR.UNALIGN_TRP = 1; LDR from addr 4n+1   CFSR 0x01000000 UNALIGNED
+ * div0           CCR.DIV_0_TRP = 1; SDIV by 0              CFSR 0x02000000 DIVBYZERO
+ * runaway        call into an AXI SRAM buffer of 0xDEDE    CFSR 0x00010000 UNDEFINSTR at a PC
+ *                halfwords (UDF #0xDE: RAM garbage)        in RAM, in no function
+ * lockup         a HardFault handler that itself executes  the core locks up (ARMv7-M B1.5.15):
+ *                UDF (fault in the fault handler)          exit reason "lockup"
+ * stack_overflow recursion until SP is inside a .bss       no fault on silicon without an MPU
+ *                array (no MPU guard), then exit(3)        guard: the victim array is silently
+ *                                                          corrupted; the report's
+ *                                                          memory.overflow names the function
+ * Every class prints "fault_cat_<class>: triggering" over semihosting first.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "stm32h743_regs.h"
+
+#define CASE_precise_bus    1
+#define CASE_imprecise_bus  2
+#define CASE_udf            3
+#define CASE_invstate       4
+#define CASE_unaligned      5
+#define CASE_div0           6
+#define CASE_runaway        7
+#define CASE_lockup         8
+#define CASE_stack_overflow 9
+
+#ifndef CASE
+#error "build with -DCASE=CASE_<class>"
+#endif
+
+volatile uint32_t sink;
+uint32_t unaligned_words[2] = { 0x11223344UL, 0x55667788UL };
+
+#if CASE == CASE_runaway
+/* "RAM garbage": 0xDEDE is UDF #0xDE in Thumb (ARMv7-M A7.7.194, encoding T1). */
+__attribute__((section(".axisram"), aligned(4))) uint16_t garbage[64];
+#endif
+
+#if CASE == CASE_lockup
+/* A HardFault handler with a bug of its own: a fault while in HardFault locks the core up. */
+__attribute__((naked)) void HardFault_Handler(void)
+{
+    __asm volatile("udf #0x9");
+}
+#endif
+
+#if CASE == CASE_stack_overflow
+uint32_t victim[256];                 /* .bss, below the stack in DTCM */
+
+__attribute__((noinline)) static uint32_t recurse(uint32_t depth)
+{
+    volatile uint32_t frame[64];       /* 256 bytes of stack per call */
+    for (int i = 0; i < 64; i++) {
+        frame[i] = 0xBAD0BAD0UL ^ depth;
+    }
+    if ((uintptr_t)&frame[0] <= (uintptr_t)&victim[128]) {
+        return frame[1];               /* the stack has reached the middle of victim[] */
+    }
+    return recurse(depth + 1) + frame[2];
+}
+#endif
+
+__attribute__((noinline)) static void trigger(void)
+{
+#if CASE == CASE_precise_bus
+    sink = *(volatile uint32_t *)0x60000000UL;                  /* FAULT LINE precise_bus */
+#elif CASE == CASE_imprecise_bus
+    *(volatile uint32_t *)0x60000000UL = 0xDEADBEEFUL;          /* FAULT LINE imprecise_bus */
+    __asm volatile("dsb");
+#elif CASE == CASE_udf
+    __asm volatile("udf #0x7");                                 /* FAULT LINE udf */
+#elif CASE == CASE_invstate
+    __asm volatile("bx %0" : : "r"(0x08000100UL));              /* FAULT LINE invstate */
+#elif CASE == CASE_unaligned
+    SCB->CCR |= SCB_CCR_UNALIGN_TRP;
+    __asm volatile("dsb\n isb");
+    sink = *(volatile uint32_t *)((uintptr_t)unaligned_words + 1); /* FAULT LINE unaligned */
+#elif CASE == CASE_div0
+    SCB->CCR |= SCB_CCR_DIV_0_TRP;
+    __asm volatile("dsb\n isb");
+    volatile int32_t zero = 0, num = 42;
+    int32_t q;
+    __asm volatile("sdiv %0, %1, %2" : "=r"(q) : "r"(num), "r"(zero)); /* FAULT LINE div0 */
+    sink = (uint32_t)q;
+#elif CASE == CASE_runaway
+    for (unsigned i = 0; i < 64; i++) {
+        garbage[i] = 0xDEDE;
+    }
+    __asm volatile("dsb\n isb");
+    void (*wild)(void) = (void (*)(void))((uintptr_t)garbage | 1);
+    wild();                                                     /* FAULT LINE runaway */
+#elif CASE == CASE_lockup
+    __asm volatile("udf #0x8");                                 /* FAULT LINE lockup */
+#elif CASE == CASE_stack_overflow
+    for (int i = 0; i < 256; i++) {
+        victim[i] = 0x600DF00DUL;
+    }
+    sink = recurse(0);                                          /* FAULT LINE stack_overflow */
+    int corrupted = 0;
+    for (int i = 0; i < 256; i++) {
+        corrupted += victim[i] != 0x600DF00DUL;
+    }
+    printf("fault_cat_stack_overflow: %d of 256 .bss words corrupted\n", corrupted);
+    exit(corrupted ? 3 : 0);
+#endif
+}
+
+__attribute__((noinline)) static void run_case(void)
+{
+    trigger();
+    sink++;
+}
+
+int main(void)
+{
+    printf("fault_cat: triggering case %d\n", CASE);
+    run_case();
+    printf("fault_cat: no fault?\n");
+    return 98;
+}
