@@ -210,7 +210,8 @@ def test_cli_help_documents_exit_codes():
     proc = subprocess.run([sys.executable, "-m", "simulator.cli", "--help"],
                           capture_output=True, text=True)
     assert proc.returncode == 0
-    for line in ("0  the firmware finished", "3  a budget gate", "4  the firmware faulted"):
+    for line in ("0    the firmware finished", "3    a budget gate", "4    the firmware faulted",
+                 "5    an internal error", "130  interrupted by Ctrl-C"):
         assert line in proc.stdout
 
 
