@@ -1119,6 +1119,14 @@ class Machine:
         with interrupt.on_signal(self._on_signal):
             return self._run_loop(interrupt)
 
+    def release(self) -> None:
+        """Free the CPU model now (Unicorn's translation buffer is ~1 GiB of address space)
+        instead of whenever the garbage collector reaches this machine's reference cycles;
+        a sweep runs one machine per clock. The machine cannot run or read memory after."""
+        finalizer = getattr(self.uc, "_Uc__finalizer", None)   # unicorn 2.1: weakref.finalize
+        if finalizer is not None:
+            finalizer()
+
     def _on_signal(self) -> None:
         """From the signal handler: only note it; the loop acts between blocks."""
         self._stop_requested = True
