@@ -874,7 +874,7 @@ class Machine:
         if not self._reset_requested:
             pc = self.uc.reg_read(UC_ARM_REG_PC)
             self.resets.append({"cause": cause, "rsr_flag": rsr_flag, "cycle": self.now(),
-                                "seconds": self.now_seconds(), "pc": pc,
+                                "simulated_s": self.now_seconds(), "pc": pc,
                                 "where": self.fw.describe(pc)})
         self._reset_requested = True
         self._stop_requested = True
@@ -1137,7 +1137,7 @@ class Machine:
         pc = self.uc.reg_read(UC_ARM_REG_PC)
         self._interrupt_info = {"signal": interrupt.name(signum), "pc": pc,
                                 "where": self.fw.describe(pc), "cycle": self.now(),
-                                "seconds": self.now_seconds()}
+                                "simulated_s": self.now_seconds()}
         self._finish(ExitReason.INTERRUPTED, interrupt.exit_code(signum),
                      f"interrupted by {interrupt.name(signum)} at {self.fw.describe(pc)}, "
                      f"cycle {self.now()}: the report is incomplete")
