@@ -77,8 +77,10 @@ def test_signal_inside_an_mmio_callback_ends_the_run_interrupted(tmp_path, signu
 def test_signal_during_a_loop_without_callbacks_is_noticed(tmp_path):
     m = _machine(build_asm(tmp_path, SPIN))
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    # start the timer from inside the run (an event at cycle 1000), so the signal cannot
+    # arrive before the run is listening; then the CPU spins without ever calling Python
+    m.schedule(1000, lambda _cycle: timer.start())
     with interrupt.handling():
-        timer.start()
         try:
             r = m.run()
         finally:
