@@ -65,6 +65,8 @@ class Campaign:
             self.defects.setdefault(key, repr(args)[:300])
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+            if self.cases % 1000 == 0:
+                print(f"  {self.summary()}", file=sys.stderr, flush=True)
 
     def summary(self) -> str:
         dt = time.monotonic() - self.t0
