@@ -27,11 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402 - after sys.path
+from hypothesis import strategies as st  # noqa: E402 - after sys.path
 
-from tests import fuzz_targets as ft
-from tests import test_fuzz as strategies
+from tests import fuzz_targets as ft  # noqa: E402 - after sys.path
+from tests import test_fuzz as strategies  # noqa: E402 - after sys.path
 
 
 class Hang(Exception):

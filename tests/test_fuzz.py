@@ -124,7 +124,8 @@ def semihost_calls() -> st.SearchStrategy[list[ft.SemihostCall]]:
 def test_fuzz_firmware_driven_semihosting(workdir):
     elf = ft.build_semihost_firmware(workdir)
     names = st.sampled_from([b"file.bin", b"dir", b"fifo", b"../x", b"/etc/passwd", b":tt",
-                             b":semihosting-features", b"new.txt", b"a\0b", b"", b"dir/../file.bin"])
+                             b":semihosting-features", b"new.txt", b"a\0b", b"",
+                             b"dir/../file.bin"])
 
     @settings(max_examples=6, **SEEDED)
     @given(semihost_calls(), st.lists(names, min_size=1, max_size=8).map(lambda n: b"\0".join(n)),
