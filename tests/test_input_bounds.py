@@ -109,13 +109,18 @@ def _platform_variant(tmp_path: Path, old: str, new: str) -> Path:
     assert old in text
     path = tmp_path / "p.toml"
     path.write_text(text.replace(old, new, 1))
+    for line in text.splitlines():            # the register file the platform names
+        if line.startswith("registers") and "=" in line:
+            name = line.split("=", 1)[1].split("#")[0].strip().strip('"')
+            (tmp_path / name).write_text(
+                resources.files("simulator.platforms").joinpath(name).read_text())
     return path
 
 
 @pytest.mark.parametrize("old,new,says", [
     ("n_irqs = 150", "n_irqs = 100000000", "0..496"),            # ARMv7-M B3.4: 496 at most
     ("nvic_priority_bits = 4", "nvic_priority_bits = 12", "3..8"),  # B1.5.4
-    ('name = "STM32H743"', 'nom = "STM32H743"', "missing key"),
+    ('name = "STM32H743"', 'nom = "STM32H743"', "has no name"),
     ("irqs = { WWDG = 0 }", "irqs = { WWDG = 9999 }", "outside"),
 ])
 def test_platform_values_out_of_range_are_one_line_errors(tmp_path, old, new, says):
