@@ -9,9 +9,11 @@ they may do is through the :class:`PeripheralContext` they are given.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
+
+import numpy as np
 
 if TYPE_CHECKING:
     from simulator.read_watch import ReadWatch
@@ -130,6 +132,57 @@ class PeripheralContext(Protocol):
         was_read(i), clear(i), close()); native, no Python per access."""
 
 
+class RegisterValues:
+    """The stored value of each register, by byte offset, in a uint32 array.
+
+    The array is the one the bus serves plain registers from natively (simulator/bus.py):
+    a read or write of a register without side effects never calls Python, and the model
+    sees its current value here whenever it looks. Behaves like the ``{offset: value}`` dict
+    it replaces for the offsets of declared registers."""
+
+    __slots__ = ("_mv", "_offsets", "_order", "version", "words")
+
+    def __init__(self, words: np.ndarray, offsets: tuple[int, ...]) -> None:
+        self.version = 0        # bumped by every store through this view (not native writes)
+        self.words = words
+        self._mv = memoryview(words).cast("B").cast("I")
+        self._offsets = frozenset(offsets)
+        self._order = offsets
+
+    def __getitem__(self, offset: int) -> int:
+        if offset not in self._offsets:
+            raise KeyError(offset)
+        return self._mv[offset >> 2]
+
+    def __setitem__(self, offset: int, value: int) -> None:
+        if offset not in self._offsets:
+            raise KeyError(offset)
+        self._mv[offset >> 2] = value & 0xFFFFFFFF
+        self.version += 1
+
+    def get(self, offset: int, default: int | None = None) -> int | None:
+        return self._mv[offset >> 2] if offset in self._offsets else default
+
+    def __contains__(self, offset: object) -> bool:
+        return offset in self._offsets
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def items(self) -> Iterator[tuple[int, int]]:
+        return ((o, self._mv[o >> 2]) for o in self._order)
+
+    def rebind(self, words: np.ndarray) -> None:
+        """Move the values into ``words`` (the bus's shared array), keeping them."""
+        words[:len(self.words)] = self.words[:len(words)]
+        self.version += 1
+        self.words = words
+        self._mv = memoryview(words).cast("B").cast("I")
+
+
 @dataclass
 class Access:
     """One logged access (for unmodelled windows and tests)."""
@@ -165,6 +218,9 @@ class Peripheral:
     registers: ClassVar[tuple[Register, ...]] = ()
     #: clock (in the RCC clock tree) that feeds this block's registers, for power accounting
     bus_clock: ClassVar[str] = "hclk"
+    #: registers whose reads or writes must reach Python even without an ``on_read_`` /
+    #: ``on_write_`` hook (a model that reads them at the moment of access by other means)
+    side_effect_registers: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         """A hook named after no declared register would never run: refuse the class."""
@@ -193,12 +249,15 @@ class Peripheral:
                 self._write_hooks[r.offset] = wh
         # registers the chip declares (from ST's SVD, see simulator/platform.py), by offset
         self.declared: dict[int, object] = {d.offset: d for d in params.get("declared", ()) or ()}
-        self.values: dict[int, int] = {}
+        top = max([size] + [r.offset + 4 for r in self.registers])
+        self.values = RegisterValues(np.zeros((top + 3) >> 2, dtype=np.uint32),
+                                     tuple(self._by_offset))
         self.reset()
 
     # --- lifecycle -------------------------------------------------------------------------
     def reset(self) -> None:
-        self.values = {r.offset: r.reset_value() for r in self.registers}
+        for r in self.registers:
+            self.values[r.offset] = r.reset_value()
 
     def system_reset(self) -> None:
         """A system reset (SYSRESETREQ, exit from Standby): like :meth:`reset` (power-on)
@@ -248,7 +307,37 @@ class Peripheral:
         extra = f"+{offset & 3}" if offset & 3 else ""
         return f"{self.name}.{reg.name}{extra}"
 
+    def alias_of(self, offset: int) -> int:
+        """The offset of the register that ``offset`` (word aligned) shows: a block whose
+        window repeats some registers at a second offset (RCC C1_ registers, flash bank 2)
+        overrides this rather than read/write, so the bus can serve the alias natively."""
+        return offset
+
+    def plain_registers(self) -> tuple[set[int], set[int]]:
+        """(word offsets whose reads, whose writes) have no side effect: no hook, no
+        override of read/write, not in ``side_effect_registers``. The bus serves them from
+        :attr:`values` without calling Python (simulator/bus.py); every other access calls
+        :meth:`read` / :meth:`write`. Aliases count as their target."""
+        cls = type(self)
+        reads: set[int] = set()
+        writes: set[int] = set()
+        plain_read = cls.read is Peripheral.read
+        plain_write = cls.write is Peripheral.write
+        aliased = type(self).alias_of is not Peripheral.alias_of
+        offsets = range(0, self.size, 4) if aliased else sorted(self._by_offset)
+        for offset in offsets:
+            target = self.alias_of(offset)
+            reg = self._by_offset.get(target)
+            if reg is None or reg.name in self.side_effect_registers:
+                continue
+            if plain_read and target not in self._read_hooks:
+                reads.add(offset)
+            if plain_write and target not in self._write_hooks:
+                writes.add(offset)
+        return reads, writes
+
     def read(self, offset: int, size: int) -> int:
+        offset = self.alias_of(offset & ~3) | (offset & 3)
         aligned = offset & ~3
         reg = self._by_offset.get(aligned)
         if reg is None:
@@ -263,6 +352,7 @@ class Peripheral:
         return (value >> shift) & ((1 << (8 * size)) - 1)
 
     def write(self, offset: int, size: int, value: int) -> None:
+        offset = self.alias_of(offset & ~3) | (offset & 3)
         aligned = offset & ~3
         reg = self._by_offset.get(aligned)
         if reg is None:

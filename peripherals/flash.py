@@ -162,11 +162,8 @@ class FLASH(Peripheral):
         return None
 
     # --- bus side: bank-2 aliases ----------------------------------------------------------
-    def read(self, offset: int, size: int) -> int:
-        return super().read(_ALIASES.get(offset & ~3, offset & ~3) | (offset & 3), size)
-
-    def write(self, offset: int, size: int, value: int) -> None:
-        super().write(_ALIASES.get(offset & ~3, offset & ~3) | (offset & 3), size, value)
+    def alias_of(self, offset: int) -> int:
+        return _ALIASES.get(offset, offset)
 
     # --- register behaviour ----------------------------------------------------------------
     def on_write_ACR(self, old: int, new: int) -> None:

@@ -369,21 +369,30 @@ class RCC(Peripheral):
         self._clock_changed()
 
     # --- bus side: C1_ aliases and change notification ---------------------------------------
-    def _alias(self, offset: int) -> int:
+    def alias_of(self, offset: int) -> int:
         if _C1_ALIAS_BASE <= offset < _C1_ALIAS_END:
             return offset - _C1_ALIAS_DELTA
         return offset
 
-    def read(self, offset: int, size: int) -> int:
-        return super().read(self._alias(offset), size)
-
     def write(self, offset: int, size: int, value: int) -> None:
-        super().write(self._alias(offset), size, value)
+        super().write(offset, size, value)
         self._clock_changed()
 
     # --- clock tree ----------------------------------------------------------------------------
     def clock_hz(self, name: str) -> float:
-        """Frequency of clock ``name`` (one of CLOCKS) in Hz, 0 when it is stopped."""
+        """Frequency of clock ``name`` (one of CLOCKS) in Hz, 0 when it is stopped.
+        Memoised until a register changes: every RCC write reaches Python (write() is
+        overridden), so ``values.version`` sees every change."""
+        memo = self.__dict__.setdefault("_hz_memo", {})
+        if memo.get(None) != self.values.version:
+            memo.clear()
+            memo[None] = self.values.version
+        hz = memo.get(name)
+        if hz is None:
+            hz = memo[name] = self._clock_hz(name)
+        return hz
+
+    def _clock_hz(self, name: str) -> float:
         f = self.get_field
         if name == "hsi":
             return self.hsi_hz / (1 << f("CR", "HSIDIV")) if f("CR", "HSIRDY") else 0.0

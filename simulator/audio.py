@@ -170,10 +170,7 @@ class AudioSource:
         up, down = ratio.numerator, ratio.denominator
         x = self.mono.astype(np.float64)
         if up != down:
-            from scipy.signal import resample_poly
-
-            # Polyphase FIR (Kaiser window, scipy default): band-limits to the lower Nyquist.
-            x = resample_poly(x, up, down)
+            x = _resample(x, up, down)
         error_ppm = (self.rate * up / down - target_rate) / target_rate * 1e6
         samples, clipped, peak = convert(x, sample_format)
         return Clip(path=self.path, samples=samples, rate=int(target_rate),
@@ -393,3 +390,21 @@ def place_in_buffer(machine: Any, source: AudioSource) -> BufferedAudio:
     data = np.asarray(clip.samples, dtype="<i2").tobytes()
     mem[off + BUFFER_HEADER:off + BUFFER_HEADER + len(data)] = np.frombuffer(data, np.uint8)
     return BufferedAudio(source, clip, sym.addr, capacity)
+
+
+def _resample(x: np.ndarray, up: int, down: int) -> np.ndarray:
+    """Polyphase FIR (Kaiser window, scipy's default): band-limits to the lower Nyquist.
+    Cached on disk by the samples' hash (simulator/cache.py): importing scipy.signal and
+    filtering a long clip costs more host time than a short simulation."""
+    import hashlib
+
+    from . import cache
+
+    def compute() -> np.ndarray:
+        from scipy.signal import resample_poly
+        return resample_poly(x, up, down)
+
+    import scipy
+    digest = hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest()
+    return cache.cached("resample", cache.key(digest, len(x), up, down, scipy.__version__),
+                        compute)

@@ -52,6 +52,36 @@ def lowers_sp(halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return m & starts
 
 
+def impure(halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """True at instructions that may change anything but registers, or that Python handles:
+    stores of every kind (STR*, STM*, PUSH, STREX*, STRD, VSTR, VSTM, VPUSH, coprocessor
+    stores), SVC, BKPT, UDF, CPS, MSR, WFI/WFE/SEV and 32-bit hints (ARMv7-M ARM A5, A7.7).
+    A loop made only of other instructions changes nothing but registers, so once two of its
+    iterations start from the same registers it will repeat until an event changes memory or
+    a register value: the native hook may skip it (simulator/native.py, poll skipping).
+    Conservative: a few register-only instructions (VMOV to two core registers) count too."""
+    h = halfwords
+    nxt = np.zeros_like(h)
+    nxt[:-1] = h[1:]
+    wide = is_32bit(h)
+    m16 = ((h & 0xFE00) == 0x5000) | ((h & 0xFE00) == 0x5200) | ((h & 0xFE00) == 0x5400)  # STR(B/H) reg
+    m16 |= ((h & 0xF800) == 0x6000) | ((h & 0xF800) == 0x7000) | ((h & 0xF800) == 0x8000)  # imm
+    m16 |= ((h & 0xF800) == 0x9000) | ((h & 0xF800) == 0xC000)           # STR SP-relative, STM
+    m16 |= (h & 0xFE00) == 0xB400                                      # PUSH
+    m16 |= ((h & 0xFF00) == 0xDF00) | ((h & 0xFF00) == 0xDE00)           # SVC, UDF
+    m16 |= (h & 0xFF00) == 0xBE00                                      # BKPT
+    m16 |= (h & 0xFFE8) == 0xB660                                      # CPS
+    m16 |= (h == 0xBF20) | (h == 0xBF30) | (h == 0xBF40)             # WFE, WFI, SEV
+    m32 = (h & 0xFF10) == 0xF800                                     # STR/STRB/STRH (all)
+    m32 |= (h & 0xFE10) == 0xE800                                    # STM, STMDB, SRS
+    m32 |= (h & 0xFE50) == 0xE840                                    # STREX*, STRD
+    m32 |= (h & 0xEE10) == 0xEC00                                    # VSTR/VSTM/VPUSH, STC
+    m32 |= ((h & 0xFFE0) == 0xF380) & ((nxt & 0xD000) == 0x8000)     # MSR
+    m32 |= h == 0xF3AF                                               # 32-bit hints
+    m32 |= ((h & 0xFFF0) == 0xF7F0) & ((nxt & 0xF000) == 0xA000)     # UDF.W
+    return starts & np.where(wide, m32, m16)
+
+
 def end_kinds(halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Per halfword index j: 1 when a call ends at j, 2 when a return ends there (the
     predicates of simulator/thumb.py), for the shadow call stack of the profiler."""
@@ -116,15 +146,30 @@ class CodeTable:
             out = np.zeros(len(a) + 1, dtype=np.int64)
             np.cumsum(a, out=out[1:])
             return out
+        impure_prefix = prefix(impure(self.halfwords, self.starts).astype(np.int64))
         return CodeRegion(self.base, 2 * len(self.costs), cost_prefix, count_prefix,
                           cacheable=self.cached, kind=self.kind, sp_lower_prefix=sp_prefix,
                           end_kind=end_kinds(self.halfwords, self.starts),
                           dep_prefix=prefix(self.stall_dep), issue_prefix=prefix(self.stall_issue),
-                          penalties=self.penalties)
+                          penalties=self.penalties, impure_prefix=impure_prefix)
 
 
 def build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> list[CodeTable]:
-    """One table per platform region that holds executable sections of the firmware."""
+    """One table per platform region that holds executable sections of the firmware; cached
+    on disk by the ELF's hash, the memory map, the cost model and its source
+    (simulator/cache.py)."""
+    from . import cache
+    if not getattr(fw, "_elf_bytes", b""):
+        return _build_code_tables(fw, platform, model)
+    regions = tuple((r.name, r.base, r.size, r.kind) for r in platform.regions)
+    entry = cache.key(fw.sha256, regions, getattr(model, "name", type(model).__name__),
+                      type(model).__module__, type(model).__qualname__,
+                      repr(getattr(model, "params", None)),
+                      cache.source_hash("code_map.py", "timing"))
+    return cache.cached("code", entry, lambda: _build_code_tables(fw, platform, model))
+
+
+def _build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> list[CodeTable]:
     spans: dict[str, list[tuple[int, bytes]]] = {}
     kinds: dict[str, tuple[str, bool]] = {}
     for addr, data in fw.code_ranges():

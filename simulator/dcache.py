@@ -45,7 +45,7 @@ from unicorn.unicorn_py3 import unicorn as _ucmod
 from . import native_layout as n
 from .native import _i64_ptr, add_native_hook, uc_handle
 
-_LAYOUT = "12098ad46ffa"       # native_layout.FINGERPRINT this file's compiled hooks were built for
+_LAYOUT = "ba2fdc1d5d05"       # native_layout.FINGERPRINT this file's compiled hooks were built for
 n.check(_LAYOUT, __name__)
 
 UC_MEM_WRITE = 17            # uc_mem_type (unicorn.h)

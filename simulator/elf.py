@@ -132,10 +132,21 @@ class Firmware:
                 return f.name, f.addr, f.size
             return None
 
-        try:
-            return read_line_table(self._elf_bytes, code, symbol_at)
-        except Exception:  # malformed debug info must never break a run
-            return None
+        def build() -> LineTable | None:
+            try:
+                return read_line_table(self._elf_bytes, code, symbol_at)
+            except Exception:  # malformed debug info must never break a run
+                return None
+
+        from . import cache
+        return cache.cached("lines", cache.key(self.sha256, cache.source_hash(
+            "dwarf_lines.py", "elf.py")), build)
+
+    @cached_property
+    def sha256(self) -> str:
+        """Hash of the ELF file (the key of everything cached about it: simulator/cache.py)."""
+        import hashlib
+        return hashlib.sha256(self._elf_bytes).hexdigest()
 
     def code_ranges(self) -> list[tuple[int, bytes]]:
         """(run address, bytes) of every executable allocated section (at its run address,

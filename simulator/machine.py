@@ -21,7 +21,7 @@ from unicorn import (
     UC_HOOK_CODE, UC_HOOK_INSN_INVALID, UC_HOOK_INTR, UC_HOOK_MEM_FETCH_PROT,
     UC_HOOK_MEM_FETCH_UNMAPPED, UC_HOOK_MEM_READ_PROT, UC_HOOK_MEM_READ_UNMAPPED,
     UC_HOOK_MEM_WRITE_PROT, UC_HOOK_MEM_WRITE_UNMAPPED, UC_MODE_MCLASS, UC_MODE_THUMB,
-    UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE, Uc, UcError,
+    Uc, UcError,
 )
 from unicorn.arm_const import (
     UC_ARM_REG_MSP, UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_SP, UC_ARM_REG_XPSR,
@@ -40,7 +40,8 @@ from .exceptions import (
     FAULT_CLASS, HFSR_VECTTBL,
 )
 from .access_sites import AccessLocator, decode_site
-from .native import BLOCK_ADDR, BLOCK_SIZE, BLOCKS, NativeCounter
+from .bus import Bus
+from .native import NativeCounter
 from .platform import Platform
 from .semihosting import Memory, Semihosting, SemihostingExit
 from . import thumb
@@ -89,6 +90,8 @@ class RunConfig:
     cpu_freq_hz: float | None = None         # what-if: core clock once the firmware runs on PLL1
     profile: bool = False                    # per-block counters and the dynamic CFG
     watch_stack: bool = True                 # native SP check after blocks that lower SP
+    fast_mmio: bool = True                   # plain registers served natively (simulator/bus.py)
+    poll_skip: bool = True                   # skip loops that repeat until the next event
 
     strict: bool = False                     # out-of-spec clocks/VOS/flash wait states: exit 4
     baud: int = 115_200                      # the host terminal's baud rate (console USART)
@@ -143,6 +146,7 @@ class RunResult:
     # a signal ended the run early: {signal, pc, where, cycle, seconds}; the figures are partial
     interrupted: dict | None = None
     resets: list[dict] = field(default_factory=list)   # system resets in order, with causes
+    host: dict = field(default_factory=dict)   # how the host got there (fast paths used)
 
 
 @dataclass(frozen=True)
@@ -224,7 +228,6 @@ class Machine:
         self.fw = firmware
         self.platform = platform
         self.config = config or RunConfig()
-        self._access: list | None = None      # [address, write, cycle] of the MMIO access now
         self._lowpower: str | None = None  # "stop" | "standby" while the core domain is off
         self._log: list[str] = []
         self.console: dict[str, bytearray] = {"semihosting": bytearray()}
@@ -240,8 +243,12 @@ class Machine:
         self.time = Timebase(self.counter)
         self.events = self.time.events
         self.lp_events = self.time.lp_events
-        self._map_memory()
-        self._load_segments()
+        if self.config.poll_skip:
+            self.counter.enable_poll_skip(uc)
+        self.bus = Bus(uc, platform, self.counter, log=self.log, fast=self.config.fast_mmio)
+        self.bus.map_memory()
+        self.memory = self.bus.memory
+        self.bus.load_segments(firmware)
         from .memory import MemoryTracker
         self.ram = MemoryTracker(self)
         self.ram.paint()
@@ -258,7 +265,16 @@ class Machine:
             self._override = ClockOverride(self.config.cpu_freq_hz, op.axi_hz, op.vos,
                                            op.flash_wait_states)
         self.peripherals: dict[str, Peripheral] = {}
-        self._windows: list[tuple[int, int, Peripheral]] = []
+        from .timing.dynamic import M7DynamicParams, PeripheralLatency
+        self.dyn = M7DynamicParams()
+        self._periph_latency = PeripheralLatency()
+        self._fill_key: tuple | None = None
+        if self.config.dynamic_timing:
+            self.bus.latency = lambda addr: self._periph_latency.cycles(
+                addr, self.ctx.clock_hz, self.core_hz)
+            self.bus.timing_key = lambda: (self.core_hz, self._fill_key)
+        self.bus.after_write = self.request_dispatch
+        self.bus.on_python_access = self._check_wall
         self._make_peripherals()
         self.engine.on_enter.append(
             lambda n, vec, started: self.exception_entered.emit(n, started))
@@ -266,6 +282,7 @@ class Machine:
             self.attach(attachment)
         self.code_tables = build_code_tables(firmware, platform, self.config.cost_model)
         self._locator = AccessLocator(self.code_tables)
+        self.bus.locator = self._locator
         for t in self.code_tables:
             self.counter.add_region(t.region())
         if self.ram.stack is not None and self.config.watch_stack:
@@ -282,12 +299,6 @@ class Machine:
         if sbrk is not None and sbrk.kind == "FUNC":
             self.uc.hook_add(UC_HOOK_CODE, self.ram.on_heap_growth, begin=sbrk.addr,
                              end=sbrk.addr)
-        from .timing.dynamic import M7DynamicParams, PeripheralLatency
-        self.dyn = M7DynamicParams()
-        self._periph_latency = PeripheralLatency()
-        self._bus_cycles: dict[int, int] = {}
-        self._bus_key: tuple | None = None
-        self._bus_total = 0
         self.warnings: list[str] = []
         self._console_baud: dict[str, float] = {}
         self._fill_key: tuple | None = None
@@ -367,59 +378,8 @@ class Machine:
             self.counter.shadow_push_root(self.uc.reg_read(UC_ARM_REG_PC) & ~1)
 
     # --- construction ------------------------------------------------------------------------
-    def _map_memory(self) -> None:
-        self.memory: dict[str, np.ndarray] = {}
-        for r in self.platform.regions:
-            buf = np.zeros(r.size, dtype=np.uint8)
-            perms = UC_PROT_READ
-            if r.kind != "flash":
-                perms |= UC_PROT_WRITE
-            if r.exec:
-                perms |= UC_PROT_EXEC
-            try:
-                self.uc.mem_map_ptr(r.base, r.size, perms, buf.ctypes.data)
-            except UcError as exc:
-                from .platform import PlatformError
-                raise PlatformError(f"platform region {r.name} at {r.base:#x} cannot be "
-                                    f"mapped ({exc})") from exc
-            self.memory[r.name] = buf
-        for a in self.platform.aliases:
-            target = self.platform.region_at(a.target)
-            if target is None:
-                continue
-            # An alias may span several regions (SRAM1..3): map each piece onto its storage.
-            off = 0
-            while off < a.size:
-                r = self.platform.region_at(a.target + off)
-                if r is None:
-                    break
-                start = a.target + off - r.base
-                n = min(r.size - start, a.size - off)
-                buf = self.memory[r.name]
-                try:
-                    self.uc.mem_map_ptr(a.base + off, n,
-                                        UC_PROT_READ | UC_PROT_WRITE | UC_PROT_EXEC,
-                                        buf.ctypes.data + start)
-                except UcError as exc:
-                    from .platform import PlatformError
-                    raise PlatformError(f"platform alias {a.name} at {a.base + off:#x} cannot "
-                                        f"be mapped ({exc})") from exc
-                off += n
-
-    def _load_segments(self) -> None:
-        for seg in self.fw.segments:
-            if not seg.data:
-                continue
-            region = self.platform.region_at(seg.paddr, len(seg.data))
-            if region is None:
-                raise FirmwareError(
-                    f"{self.fw.path.name}: segment at {seg.paddr:#010x} ({len(seg.data)} bytes) "
-                    f"lies outside the {self.platform.name} memory map")
-            off = seg.paddr - region.base
-            self.memory[region.name][off:off + len(seg.data)] = np.frombuffer(seg.data, np.uint8)
-
     def _make_peripherals(self) -> None:
-        pages: set[int] = set()
+        windows: list[tuple[int, int, Peripheral]] = []
         for w in self.platform.peripherals:
             try:
                 cls = model_class(w.model)
@@ -433,11 +393,7 @@ class Machine:
             params.setdefault("revision", self.platform.revision)
             p = cls(w.name, w.base, w.size, self.ctx, **params)
             self.peripherals[w.name] = p
-            self._windows.append((w.base, w.end, p))
-            for page in range(w.base & ~0x3FF, w.end, 0x400):
-                pages.add(page)
-        self._windows.sort(key=lambda t: t[0])
-        self._window_starts = [w[0] for w in self._windows]
+            windows.append((w.base, w.end, p))
         for name in ("NVIC", "SCB", "STIR"):
             if name in self.peripherals:
                 self.peripherals[name].engine = self.engine
@@ -452,17 +408,7 @@ class Machine:
             if hasattr(p, "attach_host") and p.params.get("console"):
                 p.attach_host(lambda b, name=p.name: self._uart_out(name, b))
                 self.console.setdefault(p.name, bytearray())
-        # map contiguous runs of 1 KB pages
-        run_start = None
-        prev = None
-        for page in sorted(pages) + [None]:
-            if run_start is not None and (page is None or page != prev + 0x400):
-                self.uc.mmio_map(run_start, prev + 0x400 - run_start, self._mmio_read, run_start,
-                                 self._mmio_write, run_start)
-                run_start = None
-            if page is not None and run_start is None:
-                run_start = page
-            prev = page
+        self.bus.map_peripherals(windows)
 
     def _hook_mask_changes(self) -> None:
         """Python hooks just after the few instructions that lower the interrupt masks (CPSIE,
@@ -639,6 +585,7 @@ class Machine:
         if key == self._fill_key:
             return
         self._fill_key = key
+        self.bus.timing_changed()
         self.counter.set_fill_cycles({
             "flash": self.dyn.line_fill_cycles("flash", latency, self.core_hz, hclk),
             "sram": self.dyn.line_fill_cycles("sram", latency, self.core_hz, hclk)})
@@ -653,7 +600,10 @@ class Machine:
                     self._finish(ExitReason.FAULT, 4, f"--strict: {warning}")
 
     def _on_clock_change(self) -> None:
-        self.time.set_core_hz(self.ctx.clock_hz("cpu"))
+        hz = self.ctx.clock_hz("cpu")
+        if hz != self.core_hz:
+            self.bus.timing_changed()
+        self.time.set_core_hz(hz)
         self._close_segment()
 
     def _close_segment(self, new_state: str | None = None) -> None:
@@ -661,9 +611,12 @@ class Machine:
         secs = self.now_seconds()
         by_region = self.counter.cycles_by_region()
         if now > self._seg_start or secs > self._seg_seconds_start:   # Stop: seconds, no cycles
-            names = {t.base: (self.platform.region_at(t.base).name
-                              if self.platform.region_at(t.base) else hex(t.base))
-                     for t in self.code_tables}
+            names = self.__dict__.get("_region_names")
+            if names is None:
+                names = self._region_names = {
+                    t.base: (self.platform.region_at(t.base).name
+                             if self.platform.region_at(t.base) else hex(t.base))
+                    for t in self.code_tables}
             code = {names[b]: c - self._seg_code.get(b, 0) for b, c in by_region.items()
                     if c - self._seg_code.get(b, 0)}
             self.segments.append(Segment(
@@ -688,7 +641,22 @@ class Machine:
         return self._override
 
     def _power_state(self) -> dict:
-        """What the power model needs to know about the chip right now."""
+        """What the power model needs to know about the chip right now. A function of the
+        RCC, PWR, SCB and FLASH register values, the regulator's VOS and the --cpu-freq
+        override: remembered for the last such state (segments close at every sleep)."""
+        blocks = [self.peripherals.get(n) for n in ("RCC", "PWR", "SCB", "FLASH_REGS")]
+        pwr = blocks[1]
+        key = (tuple(p.values.words.tobytes() if p is not None else b"" for p in blocks),
+               getattr(pwr, "vos", None), self._override)
+        memo = self.__dict__.get("_power_memo")
+        if memo is None or memo[0] != key:
+            memo = self._power_memo = (key, self._compute_power_state())
+        out = dict(memo[1])
+        if "clocks" in out:
+            out["clocks"] = dict(out["clocks"])
+        return out
+
+    def _compute_power_state(self) -> dict:
         out: dict = {}
         pwr = self.peripherals.get("PWR")
         if pwr is not None and hasattr(pwr, "vos"):
@@ -759,86 +727,22 @@ class Machine:
         if self.config.echo:
             self.config.echo("semihosting", data)
 
-    # --- MMIO ----------------------------------------------------------------------------
-    def _window(self, addr: int) -> Peripheral | None:
-        import bisect
-        i = bisect.bisect_right(self._window_starts, addr) - 1
-        if i >= 0:
-            base, end, p = self._windows[i]
-            if addr < end:
-                return p
-        return None
-
+    # --- MMIO (simulator/bus.py) -------------------------------------------------------------
     def _check_wall(self) -> None:
-        """Peripheral-polling loops run Python per access: look at the host clock now and
-        then so --timeout holds there too."""
+        """Peripheral accesses that reach Python: look at the host clock now and then so
+        --timeout holds in loops that poll such a register too."""
         self._mmio_count += 1
         if self._mmio_count & 0xFFF == 0 and self.config.timeout_s is not None \
                 and time.monotonic() - self._wall0 > self.config.timeout_s:
             self._stop_requested = True
             self.counter.stop_soon()
 
-    def _bus_cost(self, addr: int) -> None:
-        """Charge the bus latency of one peripheral register access (timing model)."""
-        if not self.config.dynamic_timing:
-            return
-        page = addr & ~0x3FF
-        c = self._bus_cycles.get(page)
-        if c is None or self._bus_key != (self.core_hz, self._fill_key):
-            if self._bus_key != (self.core_hz, self._fill_key):
-                self._bus_cycles.clear()
-                self._bus_key = (self.core_hz, self._fill_key)
-            c = self._periph_latency.cycles(addr, self.ctx.clock_hz, self.core_hz)
-            self._bus_cycles[page] = c
-        self.counter.charge_in_block(c)
-        self._bus_total += c
-
-    def _mmio_read(self, uc, offset: int, size: int, page_base: int) -> int:
-        self._check_wall()
-        addr = page_base + offset
-        self._bus_cost(addr)
-        p = self._window(addr)
-        if p is None:
-            self.log(f"read of reserved peripheral address {addr:#010x}")
-            return 0
-        self._access = [addr, False, None]
-        try:
-            return p.read(addr - p.base, size)
-        finally:
-            self._access = None
-
-    def _mmio_write(self, uc, offset: int, size: int, value: int, page_base: int) -> None:
-        self._check_wall()
-        addr = page_base + offset
-        self._bus_cost(addr)
-        p = self._window(addr)
-        if p is None:
-            self.log(f"write {value:#x} to reserved peripheral address {addr:#010x}")
-            return
-        self._access = [addr, True, None]
-        try:
-            p.write(addr - p.base, size, value)
-        finally:
-            self._access = None
-        self.request_dispatch()
-
     def access_now(self) -> int:
-        """The cycle count as a peripheral sees it: inside an MMIO access, the cycle of the
-        instruction that made it (simulator/access_sites.py); otherwise now()."""
-        acc = self._access
-        if acc is None:
-            return self.now()
-        if acc[2] is None:
-            pc = self._access_pc(acc[0], acc[1])
-            acc[2] = self.counter.cycle_at(pc) if pc is not None else self.now()
-        return acc[2]
+        """The cycle count as a peripheral sees it (Bus.access_now)."""
+        return self.bus.access_now()
 
     def _access_pc(self, address: int, write: bool) -> int | None:
-        """The load/store of the block executing now that accessed ``address`` (Unicorn does
-        not keep the PC current inside a block; simulator/access_sites.py)."""
-        st = self.counter.state
-        return self._locator.locate(self.uc.reg_read, int(st[BLOCK_ADDR]), int(st[BLOCK_SIZE]),
-                                    int(st[BLOCKS]), address, write)
+        return self.bus.access_pc(address, write)
 
     def defer_hook_change(self, change: Callable[[], None]) -> None:
         """Add or delete a Unicorn hook (and flush translations) between blocks, before the
@@ -1449,12 +1353,13 @@ class Machine:
             exceptions_taken=dict(self.engine.stats.taken),
             dp_emulated=getattr(self._dp, "executed", 0) if self._dp else 0,
             unmodelled_accesses=unmodelled, log=list(self._log),
-            timing=({**self.counter.dynamic_stats(), "stall_peripheral_cycles": self._bus_total,
+            timing=({**self.counter.dynamic_stats(), "stall_peripheral_cycles": self.bus.total_cycles,
                      **({"dcache": self.dcache.stats(self.active_cycles())} if self.dcache else {})}
                     if self.config.dynamic_timing else {}),
             warnings=list(self.warnings), interrupted=self._interrupt_info,
             resets=list(self.resets),
-            unmodelled_registers=dict(sorted(registers.items(), key=lambda kv: -kv[1])))
+            unmodelled_registers=dict(sorted(registers.items(), key=lambda kv: -kv[1],
+            host={**self.bus.stats(), **self.counter.poll_stats()})
 
 
 def default_cost_model() -> CostModel:

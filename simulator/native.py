@@ -28,8 +28,13 @@ from .native_layout import *  # noqa: F403  (the slot names are this layer's voc
 from .timing.model import (BRANCH_ALONE, BRANCH_ALONE_PAIRED_ENTRY, CREDIT_MASK, CREDIT_SHIFT,
                            PENALTY_MASK)
 
-_LAYOUT = "12098ad46ffa"       # native_layout.FINGERPRINT this file's compiled hooks were built for
+_LAYOUT = "ba2fdc1d5d05"       # native_layout.FINGERPRINT this file's compiled hooks were built for
 native_layout.check(_LAYOUT, __name__)
+# poll-loop skipping (here, not in the layout: numba's cache of this file compiles them in)
+PS_MAX = 32           # blocks per loop iteration at most
+PS_BK = 256           # back-off table entries
+PS_BK_MAX = 16        # a loop head whose registers differed n times waits 2**min(n, 16) loops
+PS_QUIET_IMPURE = 64  # blocks left unrecorded after an impure block
 UC_SP = 115         # UC_ARM_REG_MSP (a Unicorn register id, not a slot): the main stack
                     # only; RTOS task stacks (PSP) must not count as main-stack overflows
 
@@ -274,45 +279,16 @@ def _edge(st, a):
     st[EDGE_DROPPED] += 1
 
 
-@cfunc(types.void(types.voidptr, types.uint64, types.uint32, types.voidptr),
-       nopython=True, cache=True)
-def _block_hook(uc, address, size, user_data):
-    st = carray(user_data, STATE_SIZE, dtype=np.int64)
-    if st[SKIP_BLOCK] >= 0:
-        skip = st[SKIP_BLOCK] == np.int64(address)
-        st[SKIP_BLOCK] = -1
-        if skip:
-            return
-    if st[SP_CHECK] != 0:
-        # the previous block lowered SP: read it now that it has run
-        st[SP_CHECK] = 0
-        st[SP_VALUE] = 0
-        _call_reg_read(st[REG_READ_FN], uc, UC_SP, st[SP_VALUE_PTR])
-        sp = st[SP_VALUE]
-        if sp < st[SP_MIN]:
-            st[SP_MIN] = sp
-            st[SP_MIN_AT] = st[PREV_BLOCK]
-            if sp < st[SP_LIMIT] and st[SP_OVERFLOW_AT] < 0:
-                st[SP_OVERFLOW_AT] = st[PREV_BLOCK]
-            if st[SP_STOP_ON_MIN] != 0:
-                st[SP_EVENT] = 1
-                st[STOPPED] = 1
-                _call_stop(st[STOP_FN], uc)
-                return
-    # A stop requested at this deadline leaves this block unexecuted (Unicorn stops before
-    # it runs and resumes at its start), so nothing of it may be counted yet.
-    if st[CYCLES] >= st[DEADLINE]:
-        st[STOPPED] = 1
-        _call_stop(st[STOP_FN], uc)
-        return
+@njit(cache=True)
+def _account(st, a, size):
+    """Everything the block hook counts for the block [a, a + size) (no stop decision)."""
     if st[SS_ON] != 0:
-        _shadow(st, np.int64(address))
-        st[LAST_END] = np.int64(address) + size
-    st[BLOCK_ADDR] = address
+        _shadow(st, a)
+        st[LAST_END] = a + size
+    st[BLOCK_ADDR] = a
     st[BLOCK_CYCLES] = st[CYCLES]
     st[BLOCK_SIZE] = size
     st[BLOCKS] += 1
-    a = np.int64(address)
     found = False
     for r in range(st[N_REGIONS]):
         o = REGION_TABLE + r * REGION_STRIDE
@@ -393,6 +369,279 @@ def _block_hook(uc, address, size, user_data):
         st[UNKNOWN_BYTES] += size
 
 
+# --- poll-loop skipping ------------------------------------------------------------------------
+# A loop whose blocks only read (no store, no SVC/BKPT/WFI/CPS/MSR: code_map.impure) and
+# that reaches its first block twice in a row with the same registers (core, FP, flags)
+# without Python running in between (no event, no Python MMIO access, no Python hook:
+# PS_GEN unchanged) will repeat exactly until an event: nothing else can change the memory or
+# register values it reads. The hook then accounts the iterations the CPU would run before
+# the next deadline without running them: each block through _account (the same counting as
+# when it executes: I-cache, predictor, D-side estimates) plus the bus cycles its register
+# reads cost, iteration for iteration; once two accounted iterations change the state by the
+# same amounts, the rest is extrapolated. An iteration in which the deadline would fall
+# inside the loop (not at its first block) is left to the CPU, so the stop happens where it
+# would have. Cycle counts, instruction counts, DWT reads and energy are the same with and
+# without skipping (tests/test_poll_skip.py).
+
+
+@intrinsic
+def _call_reg_batch(typingctx, fn_addr, uc, ids, vals, count):
+    """Call ``int uc_reg_read_batch(uc_engine *, int *regs, void **vals, int count)``."""
+    sig = types.int32(types.int64, types.voidptr, types.int64, types.int64, types.int64)
+
+    def codegen(context, builder, signature, args):
+        i8p = ir.IntType(8).as_pointer()
+        fnty = ir.FunctionType(ir.IntType(32), [i8p, i8p, i8p, ir.IntType(32)])
+        fn = builder.inttoptr(args[0], fnty.as_pointer())
+        return builder.call(fn, [args[1], builder.inttoptr(args[2], i8p),
+                                 builder.inttoptr(args[3], i8p),
+                                 builder.trunc(args[4], ir.IntType(32))])
+
+    return sig, codegen
+
+
+@njit(cache=True)
+def _pure(st, a, size):
+    """The block [a, a + size) lies in an analysed region, has no impure instruction and
+    does not lower SP (the SP watch reads SP after such blocks)."""
+    for r in range(st[N_REGIONS]):
+        o = REGION_TABLE + r * REGION_STRIDE
+        base = st[o + R_BASE]
+        if a >= base and a + size <= base + st[o + R_SIZE]:
+            if st[o + R_IMPURE] == 0:
+                return False
+            i0 = (a - base) >> 1
+            i1 = (a + size - base) >> 1
+            imp = carray(_i64_ptr(st[o + R_IMPURE]), i1 + 1)
+            if imp[i1] != imp[i0]:
+                return False
+            if st[SP_LIMIT] != 0 and st[o + R_SP_LOWER] != 0:
+                spd = carray(_i64_ptr(st[o + R_SP_LOWER]), i1 + 1)
+                if spd[i1] != spd[i0]:
+                    return False
+            return True
+    return False
+
+
+@njit(cache=True)
+def _ps_start(st, a, size):
+    seq = carray(_i64_ptr(st[PS_SEQ]), 4 * PS_MAX)
+    st[PS_HEAD] = a
+    st[PS_REC_GEN] = st[PS_GEN]
+    st[PS_LEN] = 1
+    st[PS_PREV_LEN] = -1
+    st[PS_SNAP_OK] = 0
+    seq[0] = a
+    seq[1] = size
+    seq[2] = 0
+    seq[3] = 0
+    st[PS_START_CYC] = st[CYCLES]
+    st[PS_START_MISS] = st[IC_MISSES] + st[BR_MISPREDICTED]
+
+
+@njit(cache=True)
+def _backoff(st, a, outcome):
+    """outcome -1: 1 if the head ``a`` must wait this visit; 0: its registers differed: the
+    number of iterations to let pass (twice as many as last time); 1: it was skipped."""
+    tab = carray(_i64_ptr(st[PS_BACKOFF]), 3 * PS_BK)
+    e = 3 * ((a >> 1) & (PS_BK - 1))
+    if tab[e] != a:
+        tab[e] = a
+        tab[e + 1] = 0
+        tab[e + 2] = 0
+    if outcome < 0:
+        if tab[e + 2] > 0:
+            tab[e + 2] -= 1
+            return np.int64(1)
+        return np.int64(0)
+    if outcome == 0:
+        f = min(tab[e + 1] + 1, PS_BK_MAX)
+        tab[e + 1] = f
+        tab[e + 2] = 0
+        return np.int64(1) << f                 # iterations to let pass
+    tab[e + 1] = 0
+    tab[e + 2] = 0
+    return np.int64(0)
+
+
+@njit(cache=True)
+def _replay(st, seq, n):
+    """Account one iteration of the recorded loop as if it had run."""
+    for k in range(n):
+        if k > 0 and st[CYCLES] >= st[DEADLINE]:
+            st[PS_ERRORS] += 1                  # cannot happen: _skip checked the room
+        _account(st, seq[4 * k], seq[4 * k + 1])
+        x = seq[4 * k + 2]
+        if x != 0:
+            st[CYCLES] += x
+            st[BLOCK_EXTRA] += x
+            st[BUS_CYCLES] += x
+
+
+@njit(cache=True)
+def _skip(st, seq, n):
+    """At the loop head with the loop proven to repeat: account every whole iteration whose
+    block starts all fall before the deadline. True if the deadline is reached (stop at the
+    head, as the CPU would)."""
+    period = st[PS_ITER_CYC]
+    if period <= 0:
+        return False
+    last = seq[4 * (n - 1) + 3]                 # cycles from the head to the last block start
+    room = st[DEADLINE] - 1 - st[CYCLES] - last
+    if room < 0:
+        return False
+    whole = room // period + 1
+    if whole < 4:
+        return False
+    tmp = carray(_i64_ptr(st[PS_TMP]), 2 * STATE_SIZE)
+    _replay(st, seq, n)
+    _replay(st, seq, n)                         # the I-cache and predictor are settled now
+    for k in range(STATE_SIZE):
+        tmp[k] = st[k]
+    _replay(st, seq, n)
+    for k in range(STATE_SIZE):
+        tmp[STATE_SIZE + k] = st[k] - tmp[k]    # what one iteration changes
+        tmp[k] = st[k]
+    _replay(st, seq, n)
+    linear = st[CYCLES] - tmp[CYCLES] == period
+    for k in range(STATE_SIZE):
+        if st[k] - tmp[k] != tmp[STATE_SIZE + k]:
+            linear = False
+            break
+    rest = whole - 4
+    if linear:
+        for k in range(STATE_SIZE):
+            d = tmp[STATE_SIZE + k]
+            if d != 0:
+                st[k] += rest * d
+    else:
+        for _ in range(rest):
+            _replay(st, seq, n)
+    st[PS_ITERS] += whole
+    st[PS_SKIPS] += 1
+    return st[CYCLES] >= st[DEADLINE]
+
+
+@njit(cache=True)
+def _poll_track(st, uc, a, size):
+    """Record the pure blocks since Python last ran; at each return to the first one, check
+    whether the loop repeats and skip it if so. True: stop the CPU now (deadline reached)."""
+    q = st[PS_QUIET]
+    if q > 0:                                   # backing off: nothing to record
+        st[PS_QUIET] = q - 1
+        return False
+    seq = carray(_i64_ptr(st[PS_SEQ]), 4 * PS_MAX)
+    n = st[PS_LEN]
+    if st[PS_HEAD] >= 0 and n > 0:
+        seq[4 * n - 2] = st[BLOCK_EXTRA]        # the previous block's bus cycles are final
+    if st[PROFILE_ON] != 0 or st[SS_ON] != 0 or st[DC_MODE] > DC_ESTIMATE:
+        st[PS_HEAD] = -1
+        return False
+    if not _pure(st, a, size):
+        st[PS_HEAD] = -1
+        st[PS_QUIET] = PS_QUIET_IMPURE
+        return False
+    if st[PS_HEAD] < 0 or st[PS_GEN] != st[PS_REC_GEN]:
+        _ps_start(st, a, size)
+        return False
+    if a != st[PS_HEAD]:
+        if n >= PS_MAX:
+            _ps_start(st, a, size)
+            return False
+        seq[4 * n] = a
+        seq[4 * n + 1] = size
+        seq[4 * n + 2] = 0
+        seq[4 * n + 3] = st[CYCLES] - st[PS_START_CYC]
+        st[PS_LEN] = n + 1
+        return False
+    prev = carray(_i64_ptr(st[PS_PREV]), 4 * PS_MAX)
+    period = st[CYCLES] - st[PS_START_CYC]
+    misses = st[IC_MISSES] + st[BR_MISPREDICTED]
+    same = st[PS_PREV_LEN] == n and period == st[PS_ITER_CYC] and misses == st[PS_START_MISS]
+    if same:
+        for k in range(4 * n):
+            if seq[k] != prev[k]:
+                same = False
+                break
+    stop = False
+    if not same and st[PS_PREV_LEN] >= 0:
+        # iterations that differ (warming up, or a data-dependent loop): look again later
+        st[PS_QUIET] = 2 * n
+        st[PS_HEAD] = -1
+        return False
+    if not same or _backoff(st, a, -1):
+        st[PS_SNAP_OK] = 0
+    else:
+        nr = st[PS_NREGS]
+        cur = carray(_i64_ptr(st[PS_CUR]), nr)
+        snap = carray(_i64_ptr(st[PS_SNAP]), nr)
+        _call_reg_batch(st[PS_BATCH_FN], uc, st[PS_IDS], st[PS_VALS], nr)
+        if st[PS_SNAP_OK] != 0:
+            equal = True
+            for k in range(nr):
+                if cur[k] != snap[k]:
+                    equal = False
+                    break
+            if equal:
+                _backoff(st, a, 1)
+                stop = _skip(st, seq, n)
+            else:
+                st[PS_QUIET] = _backoff(st, a, 0) * n
+                st[PS_HEAD] = -1
+                return False
+        for k in range(nr):
+            snap[k] = cur[k]
+        st[PS_SNAP_OK] = 1
+    for k in range(4 * n):
+        prev[k] = seq[k]
+    st[PS_PREV_LEN] = n
+    st[PS_ITER_CYC] = period
+    st[PS_LEN] = 1
+    seq[2] = 0
+    st[PS_START_CYC] = st[CYCLES]
+    st[PS_START_MISS] = st[IC_MISSES] + st[BR_MISPREDICTED]
+    return stop
+
+
+@cfunc(types.void(types.voidptr, types.uint64, types.uint32, types.voidptr),
+       nopython=True, cache=True)
+def _block_hook(uc, address, size, user_data):
+    st = carray(user_data, STATE_SIZE, dtype=np.int64)
+    if st[SKIP_BLOCK] >= 0:
+        skip = st[SKIP_BLOCK] == np.int64(address)
+        st[SKIP_BLOCK] = -1
+        if skip:
+            return
+    if st[SP_CHECK] != 0:
+        # the previous block lowered SP: read it now that it has run
+        st[SP_CHECK] = 0
+        st[SP_VALUE] = 0
+        _call_reg_read(st[REG_READ_FN], uc, UC_SP, st[SP_VALUE_PTR])
+        sp = st[SP_VALUE]
+        if sp < st[SP_MIN]:
+            st[SP_MIN] = sp
+            st[SP_MIN_AT] = st[PREV_BLOCK]
+            if sp < st[SP_LIMIT] and st[SP_OVERFLOW_AT] < 0:
+                st[SP_OVERFLOW_AT] = st[PREV_BLOCK]
+            if st[SP_STOP_ON_MIN] != 0:
+                st[SP_EVENT] = 1
+                st[STOPPED] = 1
+                _call_stop(st[STOP_FN], uc)
+                return
+    # A stop requested at this deadline leaves this block unexecuted (Unicorn stops before
+    # it runs and resumes at its start), so nothing of it may be counted yet.
+    if st[CYCLES] >= st[DEADLINE]:
+        st[STOPPED] = 1
+        _call_stop(st[STOP_FN], uc)
+        return
+    a = np.int64(address)
+    if st[PS_ON] != 0 and _poll_track(st, uc, a, np.int64(size)):
+        st[STOPPED] = 1                      # the skip reached the deadline at the loop head
+        _call_stop(st[STOP_FN], uc)
+        return
+    _account(st, a, np.int64(size))
+
+
 @dataclass
 class CodeRegion:
     """Static per-instruction data for one range of executable memory.
@@ -413,6 +662,7 @@ class CodeRegion:
     dep_prefix: np.ndarray | None = None        # prefix sums of static operand-wait stalls
     issue_prefix: np.ndarray | None = None      # prefix sums of static issue-restriction stalls
     penalties: np.ndarray | None = None         # per end halfword: mispredict penalty (0: default)
+    impure_prefix: np.ndarray | None = None     # prefix count of code_map.impure instructions
 
 
 def uc_handle(uc) -> int:
@@ -433,6 +683,21 @@ def add_native_hook(uc, kind: int, fn_address: int, user_data: int, begin: int =
     if err != 0:
         raise RuntimeError(f"uc_hook_add({kind:#x}) failed: {err}")
     return handle.value
+
+
+def _mark_python_hooks(uc, st: np.ndarray) -> None:
+    """Wrap ``uc.hook_add`` (this instance only) so that every Python hook added through it
+    bumps PS_GEN when it runs: a loop in which any Python hook fires (traces, debugger
+    breakpoints, trap checks, the interrupt hook) is never skipped."""
+    add = uc.hook_add
+
+    def hook_add(htype, callback, user_data=None, begin=1, end=0, *args):
+        def marked(*cb_args):
+            st[PS_GEN] += 1
+            return callback(*cb_args)
+        return add(htype, marked, user_data, begin, end, *args)
+
+    uc.hook_add = hook_add
 
 
 class NativeCounter:
@@ -468,6 +733,8 @@ class NativeCounter:
             self.state[o + R_ISSUE] = region.issue_prefix.ctypes.data
         if region.penalties is not None:
             self.state[o + R_PENALTY] = region.penalties.ctypes.data
+        if region.impure_prefix is not None:
+            self.state[o + R_IMPURE] = region.impure_prefix.ctypes.data
         self.state[N_REGIONS] = len(self._regions)
 
     def enable_dynamic(self, icache_sets: int, predictor_entries: int, penalty: int,
@@ -741,6 +1008,46 @@ class NativeCounter:
     def set_deadline(self, cycle: int) -> None:
         self.state[DEADLINE] = cycle
         self.state[STOPPED] = 0
+        self.state[PS_GEN] += 1            # Python ran: a loop recording starts over
+
+    # --- poll-loop skipping ------------------------------------------------------------------
+    def enable_poll_skip(self, uc, on: bool = True) -> None:
+        """Skip loops that provably repeat until the next event (see _poll_track). Every
+        Python hook added through ``uc.hook_add`` afterwards marks that Python ran."""
+        from unicorn import arm_const as a
+        st = self.state
+        if not hasattr(self, "_ps"):
+            ids = ([getattr(a, f"UC_ARM_REG_R{i}") for i in range(13)]
+                   + [a.UC_ARM_REG_SP, a.UC_ARM_REG_LR, a.UC_ARM_REG_XPSR, a.UC_ARM_REG_FPSCR]
+                   + [getattr(a, f"UC_ARM_REG_D{i}") for i in range(16)])
+            n = len(ids)
+            self._ps = {"seq": np.zeros(4 * PS_MAX, np.int64),
+                        "prev": np.zeros(4 * PS_MAX, np.int64),
+                        "snap": np.zeros(n, np.int64), "cur": np.zeros(n, np.int64),
+                        "ids": np.array(ids, np.int32),
+                        "backoff": np.zeros(3 * PS_BK, np.int64),
+                        "tmp": np.zeros(2 * STATE_SIZE, np.int64)}
+            cur = self._ps["cur"]
+            self._ps["vals"] = np.array([cur.ctypes.data + 8 * i for i in range(n)], np.int64)
+            lib = _ucmod.uclib
+            st[PS_BATCH_FN] = ctypes.cast(lib.uc_reg_read_batch, ctypes.c_void_p).value
+            for slot, key in ((PS_SEQ, "seq"), (PS_PREV, "prev"), (PS_SNAP, "snap"),
+                              (PS_CUR, "cur"), (PS_IDS, "ids"), (PS_VALS, "vals"),
+                              (PS_BACKOFF, "backoff"), (PS_TMP, "tmp")):
+                st[slot] = self._ps[key].ctypes.data
+            st[PS_NREGS] = n
+            st[PS_HEAD] = -1
+            _mark_python_hooks(uc, st)
+        st[PS_ON] = 1 if on else 0
+
+    def touch(self) -> None:
+        """Python changed something the CPU may read: no loop recorded so far may be skipped."""
+        self.state[PS_GEN] += 1
+
+    def poll_stats(self) -> dict[str, int]:
+        st = self.state
+        return {"poll_skips": int(st[PS_SKIPS]), "poll_iterations_skipped": int(st[PS_ITERS]),
+                "poll_skip_errors": int(st[PS_ERRORS])}
 
     def charge_in_block(self, cycles: int) -> None:
         """Cycles spent by the block executing now beyond its precomputed cost (a peripheral

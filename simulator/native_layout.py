@@ -171,6 +171,37 @@ MEM_MAP = _slot("MEM_MAP", "pointer: int64[MEM_MAP_N * 3] (start, end, MEM_* kin
                 "platform's non-TCM memories, from Region.data_kind")
 MEM_MAP_N = _slot("MEM_MAP_N", "rows in MEM_MAP")
 
+# --- peripheral bus (simulator/mmio_native.py) ----------------------------------------------
+BUS_CYCLES = _slot("BUS_CYCLES", "peripheral register access cycles charged natively")
+
+# --- poll-loop skipping (native.py: _poll_track) ----------------------------------------------
+PS_ON = _slot("PS_ON", "1: skipping enabled")
+PS_GEN = _slot("PS_GEN", "bumped whenever Python runs (hooks, Python MMIO, emu_start)")
+PS_REC_GEN = _slot("PS_REC_GEN", "PS_GEN when the current recording started")
+PS_HEAD = _slot("PS_HEAD", "first block of the loop being recorded (-1: none)")
+PS_LEN = _slot("PS_LEN", "blocks recorded in the current iteration")
+PS_PREV_LEN = _slot("PS_PREV_LEN", "blocks of the previous iteration (-1: none)")
+PS_SEQ = _slot("PS_SEQ", "pointer: int64[4 * PS_MAX] (address, size, bus cycles, cycles from "
+               "the head) per block of the current iteration")
+PS_PREV = _slot("PS_PREV", "pointer: the same for the previous iteration")
+PS_SNAP = _slot("PS_SNAP", "pointer: int64[PS_NREGS] registers at the previous head visit")
+PS_CUR = _slot("PS_CUR", "pointer: int64[PS_NREGS] registers now")
+PS_BATCH_FN = _slot("PS_BATCH_FN", "address of uc_reg_read_batch")
+PS_IDS = _slot("PS_IDS", "pointer: int32[PS_NREGS] register ids")
+PS_VALS = _slot("PS_VALS", "pointer: void*[PS_NREGS] into PS_CUR")
+PS_NREGS = _slot("PS_NREGS", "registers compared (core, SP, LR, xPSR, FPSCR, D0-D15)")
+PS_SNAP_OK = _slot("PS_SNAP_OK", "PS_SNAP holds the registers of the previous head visit")
+PS_START_CYC = _slot("PS_START_CYC", "CYCLES when the current iteration began")
+PS_ITER_CYC = _slot("PS_ITER_CYC", "cycles of the previous iteration")
+PS_START_MISS = _slot("PS_START_MISS", "I-cache misses + mispredictions at the iteration start")
+PS_ITERS = _slot("PS_ITERS", "iterations skipped (statistics)")
+PS_SKIPS = _slot("PS_SKIPS", "skips made (statistics)")
+PS_BACKOFF = _slot("PS_BACKOFF", "pointer: int64[3 * PS_BK] (head, failures, visits to wait)")
+PS_TMP = _slot("PS_TMP", "pointer: int64[2 * STATE_SIZE] scratch copies of the state")
+PS_ERRORS = _slot("PS_ERRORS", "skipped iterations whose deadline check failed (must stay 0)")
+PS_QUIET = _slot("PS_QUIET", "blocks to let pass unrecorded (back-off after a loop that did "
+                 "not repeat, and after an impure block)")
+
 # --- code regions: one row each -----------------------------------------------------------
 R_BASE = _col("R_BASE", "start address")
 R_SIZE = _col("R_SIZE", "size in bytes")
@@ -196,6 +227,8 @@ R_WINDOW_EXECS = _col("R_WINDOW_EXECS", "pointer: executions in the current wind
 R_PENALTY = _col("R_PENALTY", "pointer: per halfword, the mispredict penalty of the branch "
                  "ending there and the branch-pairing fields (timing/model.py PENALTY_MASK...)")
 R_DSIDE_PROFILE = _col("R_DSIDE_PROFILE", "pointer: D-side stall cycles per block (profiling)")
+R_IMPURE = _col("R_IMPURE", "pointer: prefix counts of instructions that may change memory or "
+                "need Python (code_map.impure; poll skipping)")
 REGION_STRIDE = _col.size
 END_CALL, END_RETURN = 1, 2
 KIND_TCM, KIND_CACHEABLE = 0, 1

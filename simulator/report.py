@@ -84,7 +84,7 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
                           _kept(truncated, "time_segments", result.segments, MAX_SEGMENTS,
                                 last=True)],
         "energy": _energy(power) if power else None,
-        "host": {"wall_s": result.wall_seconds,
+        "host": {"wall_s": result.wall_seconds, "fast_paths": result.host,
                  "instructions_per_s": result.instructions / result.wall_seconds
                  if result.wall_seconds > 0 else None},
         "log": _kept(truncated, "log", result.log, MAX_LOG),

@@ -1,0 +1,84 @@
+"""An on-disk cache for what a run derives from its inputs alone: the static code tables of a
+firmware (instruction starts, costs, stalls), its DWARF line table and a resampled audio clip.
+
+Each entry is keyed by a hash of the input bytes (the ELF file, the clip's samples) and of the
+source of the code that computes it (so a change to the timing model or the DWARF reader
+invalidates it), and written atomically. A damaged or unreadable entry is recomputed. The cache
+lives in ``$H7SIM_CACHE_DIR``, else ``$XDG_CACHE_HOME/h7sim``, else ``~/.cache/h7sim``;
+``H7SIM_CACHE=0`` turns it off. Nothing in it changes a result: it only saves the time of
+computing the same thing again (docs/speed.md, start-up).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+_PACKAGE = Path(__file__).resolve().parent
+FORMAT = 1                      # bump when an entry's layout changes
+
+
+def directory() -> Path | None:
+    """The cache folder, or None when caching is off."""
+    if os.environ.get("H7SIM_CACHE", "1") == "0":
+        return None
+    env = os.environ.get("H7SIM_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "h7sim"
+
+
+@cache
+def source_hash(*relative: str) -> str:
+    """Hash of the named source files or folders (``*.py`` in them) of this package."""
+    h = hashlib.sha256()
+    for rel in relative:
+        p = _PACKAGE / rel
+        files = sorted(p.rglob("*.py")) if p.is_dir() else [p]
+        for f in files:
+            h.update(str(f.relative_to(_PACKAGE)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def key(*parts: object) -> str:
+    h = hashlib.sha256(repr((FORMAT, *parts)).encode())
+    return h.hexdigest()[:32]
+
+
+def cached(kind: str, entry_key: str, compute: Callable[[], T]) -> T:
+    """``compute()``, or the value stored under (kind, key) by an earlier call."""
+    folder = directory()
+    if folder is None:
+        return compute()
+    path = folder / kind / f"{entry_key}.pickle"
+    if path.is_file():
+        try:
+            with path.open("rb") as f:
+                return pickle.load(f)
+        except Exception:  # noqa: BLE001  a damaged entry is recomputed and overwritten
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+    value = compute()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError:
+        pass                    # read-only home, full disk: run without the cache
+    return value
