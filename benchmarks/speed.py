@@ -1,12 +1,14 @@
 """Simulation speed: the issue-14 targets, each measured in this one run.
 
-    python benchmarks/speed.py [--iterations N] [--repeat R] [--only kernel,hal,aligner]
+    python benchmarks/speed.py [--iterations N] [--repeat R] [--only kernel,hal,startup,aligner]
                                [--clip WAV --text TEXT]
 
 kernel   benchmarks/workload.c (a compute kernel, no peripheral access) on bare Unicorn
          (memory map + a stop on the semihosting BKPT) and through the simulator (native
          block hook, events, full platform): instructions per second and their ratio.
          Target: ratio >= 0.6 with everything on.
+startup  CPU seconds from a fresh interpreter to a machine ready to run the aligner ELF, with
+         an empty and a warm cache (simulator/cache.py).
 hal      firmware/build/hal_poll.elf (HAL-style: clock set-up polling ready flags, UART
          printf polling TXE, SysTick delays): simulated instructions per host second of the
          run, with poll-loop skipping on (default) and off. Target: >= 20 M/s.
@@ -22,6 +24,7 @@ Build the firmware first (make -C firmware).
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import subprocess
@@ -33,12 +36,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from unicorn import UC_ARCH_ARM, UC_HOOK_INTR, UC_MODE_MCLASS, UC_MODE_THUMB, Uc
-from unicorn.arm_const import UC_ARM_REG_MSP, UC_CPU_ARM_CORTEX_M7
+from unicorn import UC_ARCH_ARM, UC_HOOK_INTR, UC_MODE_MCLASS, UC_MODE_THUMB, Uc  # noqa: E402
+from unicorn.arm_const import UC_ARM_REG_MSP, UC_CPU_ARM_CORTEX_M7  # noqa: E402
 
-from simulator.elf import load_firmware
-from simulator.machine import Machine, RunConfig
-from simulator.platform import load_platform
+from simulator.elf import load_firmware  # noqa: E402
+from simulator.machine import Machine, RunConfig  # noqa: E402
+from simulator.platform import load_platform  # noqa: E402
 
 
 def build(iterations: int, out: Path, data_in_axi: bool = False) -> Path:
@@ -159,11 +162,32 @@ def aligner(clip: Path | None, text: str | None, tmp: Path) -> None:
           f"{seconds / wall:.2f}x)  {verdict(seconds / cpu, 4)}")
 
 
+STARTUP = ("import time; t = time.process_time(); import sys; sys.path.insert(0, {root!r}); "
+           "from simulator.elf import load_firmware; from simulator.platform import load_platform; "
+           "from simulator.machine import Machine, RunConfig; "
+           "m = Machine(load_firmware({elf!r}), load_platform(), RunConfig()); "
+           "m.fw.describe(m.fw.symbol('main').addr); print(time.process_time() - t)")
+
+
+def startup(tmp: Path) -> None:
+    """CPU seconds from a fresh interpreter to a machine ready to run the aligner (imports,
+    ELF, code tables, peripherals, first DWARF lookup), with an empty and a warm cache."""
+    elf = FIRMWARE / "aligner.elf"
+    code = STARTUP.format(root=str(ROOT), elf=str(elf))
+    env = {**os.environ, "H7SIM_CACHE_DIR": str(tmp / "cache")}
+    cold = float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                text=True, check=True).stdout)
+    warm = float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                text=True, check=True).stdout)
+    print(f"{'start-up (aligner ELF), cpu':<33} empty cache {cold:.2f} s, warm cache {warm:.2f} s")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--iterations", type=int, default=400, help="kernel repetitions (400 ~ 190 M instructions)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each; the best is kept")
-    ap.add_argument("--only", default="kernel,hal,aligner", help="comma-separated parts to run")
+    ap.add_argument("--only", default="kernel,hal,startup,aligner",
+                    help="comma-separated parts to run")
     ap.add_argument("--clip", type=Path, help="aligner clip (default: a 10.7 s espeak-ng clip)")
     ap.add_argument("--text", help="transcript of --clip")
     args = ap.parse_args()
@@ -171,6 +195,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if "hal" in parts:
             hal(args.repeat)
+        if "startup" in parts:
+            startup(Path(tmp))
         if "aligner" in parts:
             aligner(args.clip, args.text, Path(tmp))
         if "kernel" in parts:

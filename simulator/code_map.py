@@ -64,7 +64,8 @@ def impure(halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
     nxt = np.zeros_like(h)
     nxt[:-1] = h[1:]
     wide = is_32bit(h)
-    m16 = ((h & 0xFE00) == 0x5000) | ((h & 0xFE00) == 0x5200) | ((h & 0xFE00) == 0x5400)  # STR(B/H) reg
+    m16 = ((h & 0xFE00) == 0x5000) | ((h & 0xFE00) == 0x5200)        # STR, STRH (register)
+    m16 |= (h & 0xFE00) == 0x5400                                    # STRB (register)
     m16 |= ((h & 0xF800) == 0x6000) | ((h & 0xF800) == 0x7000) | ((h & 0xF800) == 0x8000)  # imm
     m16 |= ((h & 0xF800) == 0x9000) | ((h & 0xF800) == 0xC000)           # STR SP-relative, STM
     m16 |= (h & 0xFE00) == 0xB400                                      # PUSH

@@ -737,6 +737,10 @@ class Machine:
             self._stop_requested = True
             self.counter.stop_soon()
 
+    def _window(self, addr: int) -> Peripheral | None:
+        """The peripheral whose window holds ``addr`` (Bus.window)."""
+        return self.bus.window(addr)
+
     def access_now(self) -> int:
         """The cycle count as a peripheral sees it (Bus.access_now)."""
         return self.bus.access_now()

@@ -59,6 +59,17 @@ def noise_wav(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def long_noise_wav(tmp_path_factory) -> Path:
+    """60 s of 16 kHz noise: a run that is still going when a test interrupts it (however
+    fast the host simulates; the test kills it)."""
+    import soundfile as sf
+    path = tmp_path_factory.mktemp("gdb") / "long_noise.wav"
+    x = (np.random.default_rng(2).standard_normal(60 * 16000) * 3000).astype(np.int16)
+    sf.write(path, x, 16000)
+    return path
+
+
 class Simulation:
     """`python -m simulator.cli ... --gdb 0` in a subprocess; the port from its stderr."""
 
@@ -221,8 +232,8 @@ class RawClient:
 
 
 @needs_gdb
-def test_ctrl_c_stops_a_running_target_and_kill_ends_the_run(firmware_build, noise_wav):
-    sim = Simulation([str(firmware_build / "aligner.elf"), "--audio", str(noise_wav),
+def test_ctrl_c_stops_a_running_target_and_kill_ends_the_run(firmware_build, long_noise_wav):
+    sim = Simulation([str(firmware_build / "aligner.elf"), "--audio", str(long_noise_wav),
                       "--text", "hi", "-q"])
     c = RawClient(sim.port)
     try:
