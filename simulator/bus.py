@@ -106,8 +106,13 @@ class Bus:
                 start = a.target + off - r.base
                 n = min(r.size - start, a.size - off)
                 buf = self.memory[r.name]
-                uc.mem_map_ptr(a.base + off, n, UC_PROT_READ | UC_PROT_WRITE | UC_PROT_EXEC,
-                               buf.ctypes.data + start)
+                try:
+                    uc.mem_map_ptr(a.base + off, n, UC_PROT_READ | UC_PROT_WRITE | UC_PROT_EXEC,
+                                   buf.ctypes.data + start)
+                except UcError as exc:
+                    from .platform import PlatformError
+                    raise PlatformError(f"platform alias {a.name} at {a.base + off:#x} cannot "
+                                        f"be mapped ({exc})") from exc
                 off += n
 
     def load_segments(self, fw: Firmware) -> None:

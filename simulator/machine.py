@@ -1357,12 +1357,13 @@ class Machine:
             exceptions_taken=dict(self.engine.stats.taken),
             dp_emulated=getattr(self._dp, "executed", 0) if self._dp else 0,
             unmodelled_accesses=unmodelled, log=list(self._log),
-            timing=({**self.counter.dynamic_stats(), "stall_peripheral_cycles": self.bus.total_cycles,
+            timing=({**self.counter.dynamic_stats(),
+                     "stall_peripheral_cycles": self.bus.total_cycles,
                      **({"dcache": self.dcache.stats(self.active_cycles())} if self.dcache else {})}
                     if self.config.dynamic_timing else {}),
             warnings=list(self.warnings), interrupted=self._interrupt_info,
             resets=list(self.resets),
-            unmodelled_registers=dict(sorted(registers.items(), key=lambda kv: -kv[1],
+            unmodelled_registers=dict(sorted(registers.items(), key=lambda kv: -kv[1])),
             host={**self.bus.stats(), **self.counter.poll_stats()})
 
 
