@@ -151,7 +151,7 @@ def aligner(clip: Path | None, text: str | None, tmp: Path) -> None:
         print(f"aligner: the CLI exited {p.returncode}: {p.stderr.strip()[-300:]}")
     import json
     rep = json.loads((tmp / "aligner.json").read_text())
-    run_wall = rep["host"]["wall_seconds"]
+    run_wall = rep["host"]["wall_s"]
     print(f"{'aligner clip':<33} {seconds:.2f} s audio, {rep['summary']['instructions']:,} "
           f"instructions")
     print(f"{'aligner, whole CLI process':<33} wall {wall:.2f} s ({seconds / wall:.2f}x real "
