@@ -174,10 +174,13 @@ def _run(insns, addrs, s, e, st: _State, p: M7Params, costs, steps, warmed: bool
         earliest = 0
         crit = -1
         crit_adv = 0
+        operands_at = _NEVER_READY      # when the last operand is ready (no floor at 0)
         for r, adv in x.srcs:
             t = ready[r] - adv
             if wload[r] and r in x.wl_srcs:
                 t += wl_pen
+            if t > operands_at:
+                operands_at = t
             if t > earliest:
                 earliest, crit, crit_adv = t, r, adv
         if it_left:
@@ -208,9 +211,7 @@ def _run(insns, addrs, s, e, st: _State, p: M7Params, costs, steps, warmed: bool
                            + (f" (read {crit_adv:+d})" if crit_adv else ""))
         # the rules, not an operand, kept it from pairing: an issue-restriction cycle
         lost_pair = bool(block) and earliest <= cur
-        if pre_issued and window_start and not unit_wait and all(
-                ready[r] - adv + (wl_pen if wload[r] and r in x.wl_srcs else 0) <= frontier - 1
-                for r, adv in x.srcs):
+        if pre_issued and window_start and not unit_wait and operands_at <= frontier - 1:
             # issued with the branch that entered the window, in its younger slot
             t = frontier - 1
             cost = 0
