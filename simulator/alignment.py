@@ -46,8 +46,8 @@ MODEL_DIR = Path(__file__).resolve().parents[1] / "firmware" / "model"
 
 # Compile-time limits of the firmware aligner (al_config.h, protocol.h). Words beyond them are
 # answered NF by the firmware; prepare_transcript() warns about them up front.
-AL_MAX_WORDS = 1024
-AL_MAX_PHONES = 4096
+AL_MAX_WORDS = 2048
+AL_MAX_PHONES = 8192
 AL_PROTO_MAX_IDS = 96          # phone ids per W line
 AL_PROTO_LINE_MAX = 512        # characters per line, '\n' excluded
 SIL_CLASS = 0

@@ -6,10 +6,10 @@
 
 /* Transcript (contract "Bounded memory"). Words/phones beyond these are answered NF. */
 #ifndef AL_MAX_PHONES
-#define AL_MAX_PHONES 4096
+#define AL_MAX_PHONES 8192
 #endif
 #ifndef AL_MAX_WORDS
-#define AL_MAX_WORDS 1024
+#define AL_MAX_WORDS 2048
 #endif
 /* Total HMM states of the transcript graph, incl. optional silences (state ids are uint16). */
 #ifndef AL_MAX_STATES

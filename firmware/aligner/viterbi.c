@@ -55,6 +55,7 @@ void al_vit_reset(al_vit_t *v)
     v->anchor = 0;
     v->lo = v->hi = 0;
     v->cm_unit = 0;
+    v->cm_ord = -1;
     v->cur_word = -1;
     v->w_start = 0;
     v->w_margin = 0.0f;
@@ -73,7 +74,7 @@ static int add_unit(al_vit_t *v, uint32_t cls, uint32_t flags, uint32_t word)
     uint32_t u = v->n_units++;
     v->u_cls[u] = (uint8_t)cls;
     v->u_flags[u] = (uint8_t)flags;
-    v->u_word[u] = (uint16_t)word;
+    if (flags & F_WFIRST) v->pw_index[v->n_placed] = (uint16_t)word;
     v->u_first[u + 1] = (uint16_t)(v->u_first[u] + n);
     return AL_OK;
 }
@@ -224,9 +225,12 @@ static void finish_word(al_vit_t *v, int32_t w, int32_t end_frame, int complete)
 
 static void commit_frame(al_vit_t *v, uint32_t f, uint32_t s)
 {
-    while (v->cm_unit + 1 < v->n_units && s >= v->u_first[v->cm_unit + 1]) v->cm_unit++;
+    while (v->cm_unit + 1 < v->n_units && s >= v->u_first[v->cm_unit + 1]) {
+        v->cm_unit++;
+        if (v->u_flags[v->cm_unit] & F_WFIRST) v->cm_ord++;
+    }
     uint32_t u = v->cm_unit;
-    int32_t w = v->u_word[u] == NO_WORD ? -1 : (int32_t)v->u_word[u];
+    int32_t w = (v->u_flags[u] & F_SIL) || v->cm_ord < 0 ? -1 : (int32_t)v->pw_index[v->cm_ord];
     if (w != v->cur_word) {
         if (v->cur_word >= 0) finish_word(v, v->cur_word, (int32_t)f, 1);
         if (w >= 0) { v->w_start = (int32_t)f; v->w_margin = 0.0f; v->w_frames = 0; }
@@ -464,7 +468,8 @@ void al_vit_finish(al_vit_t *v)
             /* the path ends inside a word: complete only in that word's last state */
             uint32_t u = v->cm_unit;
             int last = (s_end + 1u == v->u_first[u + 1])
-                       && (u + 1u >= v->n_units || v->u_word[u + 1] != v->u_word[u]);
+                       && (u + 1u >= v->n_units
+                           || (v->u_flags[u + 1] & (F_SIL | F_WFIRST)) != 0);
             finish_word(v, v->cur_word, (int32_t)T, last);
             v->cur_word = -1;
         }

@@ -60,8 +60,9 @@ typedef struct {
     /* transcript graph, one entry per unit (phone or silence) */
     uint8_t  u_cls[AL_UNITS_MAX];
     uint8_t  u_flags[AL_UNITS_MAX];
-    uint16_t u_word[AL_UNITS_MAX];
     uint16_t u_first[AL_UNITS_MAX + 1]; /* first state of unit u; u_first[n_units] = n_states */
+    uint16_t pw_index[AL_MAX_WORDS];    /* transcript index of the k-th placed word (a unit's
+                                         * word is found by counting F_WFIRST units: 4 B/unit) */
     uint32_t n_units, n_phones, n_placed;
     uint32_t n_words;                   /* declared by the header */
     int32_t  last_word;                 /* last word index added */
@@ -80,6 +81,7 @@ typedef struct {
     uint16_t path[AL_VIT_LAG];
     /* commit cursor */
     uint32_t cm_unit;
+    int32_t  cm_ord;                    /* placed-word ordinal of cm_unit's word (-1: none yet) */
     int32_t  cur_word;
     int32_t  w_start;
     float    w_margin;
