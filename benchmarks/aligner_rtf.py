@@ -116,7 +116,7 @@ def run_all(elf: Path, clips: list[tuple[str, Path, Path]], work: Path, dcache: 
 def summarize(r: dict) -> dict:
     """The figures the table prints, from one job's report."""
     console = r.get("console", {}).get("USART3", "")
-    out = {"exit": r["batch"]["exit_code"], "wall_s": r["batch"].get("worker_seconds") or 0.0,
+    out = {"exit": r["batch"]["exit_code"], "wall_s": r["batch"].get("worker_s") or 0.0,
            "duration_s": r["audio"]["duration_s"],
            "rtf": r["audio"]["real_time_factor"],
            "busy_s": r["audio"]["cpu_busy_s"],

@@ -60,6 +60,10 @@ class Peak:
     location: str
 
 
+MAX_SAMPLES = 100_000       # samples held during a run (thinned 2:1 when reached)
+TIMELINE_POINTS = 500       # memory.timeline points in the report (evenly sampled)
+
+
 @dataclass
 class MemoryTracker:
     machine: Machine
@@ -68,6 +72,8 @@ class MemoryTracker:
     heap: Area | None = None
     initial_sp: int = 0
     samples: list[Sample] = field(default_factory=list)
+    samples_seen: int = 0         # scans taken; samples keeps every sample_stride-th one
+    sample_stride: int = 1
     stack_peak: Peak | None = None
     heap_peak: Peak | None = None
     live_peak: Peak | None = None
@@ -214,8 +220,14 @@ class MemoryTracker:
         st, hp = self.stack_bytes(), self.heap_bytes()
         pc = m.uc.reg_read(UC_ARM_REG_PC)
         secs = m.now_seconds()
-        if len(self.samples) < 100_000:
+        if self.samples_seen % self.sample_stride == 0:
             self.samples.append(Sample(now, secs, sp, st, hp, pc))
+            if len(self.samples) >= MAX_SAMPLES:
+                # bounded memory over any run length, still covering the whole run: keep every
+                # other sample and take half as many from now on
+                del self.samples[1::2]
+                self.sample_stride *= 2
+        self.samples_seen += 1
         where = m.fw.describe(pc)
         if self.stack_peak is None or st > self.stack_peak.bytes:
             self.stack_peak = Peak(st, now, secs, where)
@@ -446,7 +458,7 @@ class MemoryTracker:
             "live_peak": peak(self.live_peak),
             "overflow": self.overflow,
             "rtos": self._rtos(),
-            "timeline": [s.__dict__ for s in _thin(self.samples, 500)],
+            "timeline": [s.__dict__ for s in _thin(self.samples, TIMELINE_POINTS)],
             "flash_bytes": sum(flash.values()),
             "flash": flash,
         }

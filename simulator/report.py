@@ -17,6 +17,7 @@ REPORT_VERSION = 2
 SCHEMA = "docs/report.schema.json"
 MAX_SEGMENTS = 1000                 # time_segments kept (the last ones)
 MAX_LOG = 2000                      # log lines kept (the first ones)
+ENERGY_POINTS = 1000                # energy.timeline points (neighbouring segments merged)
 
 
 def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | None = None,
@@ -28,7 +29,7 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
         audio_s = len(machine.audio.source.mono) / machine.audio.source.rate
     try:
         power = energy(result.segments, machine.platform.revision, vdd, audio_seconds=audio_s,
-                       data=load(machine.platform.power_data))
+                       data=load(machine.platform.power_data), max_points=ENERGY_POINTS)
     except PowerModelError as exc:
         power = None
         machine.log(f"warning: power model: {exc}")
@@ -91,6 +92,12 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
         "dma": dma_losses(machine),
         "truncated": truncated,
     }
+    # the timelines cover the whole run at a coarser step: say how many points they stand for
+    if power is not None:
+        note_truncated(report, "energy.timeline", len(result.segments), len(power.timeline),
+                       "merged")
+    note_truncated(report, "memory.timeline", getattr(machine.ram, "samples_seen", 0),
+                   len(mem["timeline"]), "sampled")
     if result.interrupted is not None:
         # a signal ended the run: every figure covers only the time simulated until then
         report["incomplete"] = {**result.interrupted,

@@ -48,7 +48,8 @@ def _reports(out):
     got = {}
     for f in sorted((out / "jobs").glob("*.json")):
         r = json.loads(f.read_text())
-        r["batch"].pop("worker_seconds")
+        r["batch"].pop("worker_s")
+        r["batch"].pop("worker_cpu_s")
         got[f.name] = comparable(r)
     return got
 
@@ -89,9 +90,24 @@ def test_dask_local_cluster_gives_the_local_pool_reports(firmware_build, manifes
                 for w in rep["alignment"]["words"]])
     pooled = agg["groups"]["firmware clock"]["accuracy"]
     # errors are rounded to a nanosecond (accuracy.py): at most 5e-7 ms each
-    assert pooled["word_mae_ms"] == pytest.approx(bs.summary()["mae_ms"], abs=1e-6)
+    assert 1000 * pooled["word_mae_s"] == pytest.approx(bs.summary()["mae_ms"], abs=1e-6)
     assert pooled["within_20ms"] == pytest.approx(bs.summary()["within_20ms"], rel=1e-9)
     assert pooled["words"] == 8
+
+    # every stored job report follows the published schema, batch section included; the
+    # format-1 names (a float MHz clock, a '_seconds' key) break the key rule and are refused
+    import jsonschema
+
+    from simulator.report import validate
+    stored = [json.loads(f.read_text()) for f in sorted((dask / "jobs").glob("*.json"))]
+    for rep in stored:
+        validate(rep)
+    assert {rep["batch"]["cpu_freq_hz"] for rep in stored} == {None}
+    for old, new in (("worker_seconds", "worker_s"), ("mhz", "cpu_freq_hz")):
+        bad = json.loads(json.dumps(stored[0]))
+        bad["batch"][old] = bad["batch"].pop(new)
+        with pytest.raises(jsonschema.ValidationError):
+            validate(bad)
 
     # the aggregate page and the pages of the clips it singles out draw in Chromium
     shown = render(html)

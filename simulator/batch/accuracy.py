@@ -12,7 +12,7 @@ words not placed, as misses: boundaries within ``tolerance_ms`` over all referen
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,16 +53,20 @@ class Accuracy:
             setattr(self, k, getattr(self, k) + getattr(other, k))
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.update({"word_mae_ms": self.word_mae_ms, "within_20ms": self.share(self.within_20),
-                  "within_50ms": self.share(self.within_50), "accuracy": self.accuracy})
-        return d
+        """The report's form (docs/formats.md key rule: times in seconds, ``_s``)."""
+        return {"words": self.words, "placed": self.placed, "not_placed": self.not_placed,
+                "boundaries": self.boundaries, "abs_error_s": self.abs_error_ms / 1000.0,
+                "within_20": self.within_20, "within_50": self.within_50,
+                "within_tol": self.within_tol, "tolerance_s": self.tolerance_ms / 1000.0,
+                "word_mae_s": None if self.word_mae_ms is None else self.word_mae_ms / 1000.0,
+                "within_20ms": self.share(self.within_20),
+                "within_50ms": self.share(self.within_50), "accuracy": self.accuracy}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Accuracy:
         return cls(**{k: d[k] for k in ("words", "placed", "not_placed", "boundaries",
-                                        "abs_error_ms", "within_20", "within_50", "within_tol",
-                                        "tolerance_ms")})
+                                        "within_20", "within_50", "within_tol")},
+                   abs_error_ms=d["abs_error_s"] * 1000.0, tolerance_ms=d["tolerance_s"] * 1000.0)
 
 
 def load_reference(path: Path | str) -> list[tuple[str, float | None, float | None]]:

@@ -28,17 +28,18 @@ def stats(values: list[float | None]) -> dict[str, float | int | None]:
             "max": float(v.max())}
 
 
-def group_label(mhz: float | None) -> str:
-    return "firmware clock" if mhz is None else f"{mhz:g} MHz"
+def group_label(hz: int | None) -> str:
+    return "firmware clock" if hz is None else f"{hz / 1e6:g} MHz"
 
 
 def aggregate(results: list[JobResult], meta: dict[str, Any]) -> dict[str, Any]:
     rows = [r.row for r in results]
     done = [r for r in rows if r.get("status") == "done"]
     groups: dict[str, dict[str, Any]] = {}
-    for mhz in dict.fromkeys(r["mhz"] for r in rows):
-        g_rows = [r for r in done if r["mhz"] == mhz]
-        g: dict[str, Any] = {"mhz": mhz, "jobs": sum(1 for r in rows if r["mhz"] == mhz),
+    for hz in dict.fromkeys(r["cpu_freq_hz"] for r in rows):
+        g_rows = [r for r in done if r["cpu_freq_hz"] == hz]
+        g: dict[str, Any] = {"cpu_freq_hz": hz,
+                             "jobs": sum(1 for r in rows if r["cpu_freq_hz"] == hz),
                              "done": len(g_rows)}
         for key, _label, _unit in METRICS:
             g[key] = stats([r.get(key) for r in g_rows])
@@ -52,13 +53,13 @@ def aggregate(results: list[JobResult], meta: dict[str, Any]) -> dict[str, Any]:
         pooled = None
         scored = [r["accuracy"] for r in g_rows if r.get("accuracy")]
         if scored:
-            acc = Accuracy(tolerance_ms=scored[0]["tolerance_ms"])
+            acc = Accuracy(tolerance_ms=1000.0 * scored[0]["tolerance_s"])
             for a in scored:
                 acc.add(Accuracy.from_dict(a))
             pooled = acc.to_dict()
             pooled["clips"] = len(scored)
         g["accuracy"] = pooled
-        groups[group_label(mhz)] = g
+        groups[group_label(hz)] = g
     worst = {
         "slowest": _top(done, lambda r: r.get("rtf") if r.get("rtf") is not None
                         else r.get("busy_s")),
@@ -71,7 +72,7 @@ def aggregate(results: list[JobResult], meta: dict[str, Any]) -> dict[str, Any]:
     gates = [{"job": r["name"], "report": r["report"], "failures": r["gate_failures"]}
              for r in done if r.get("gate_failures")]
     exit_code = max((r.get("exit_code") or 0 for r in rows), default=0)
-    return {"version": 1, **meta, "jobs": len(rows), "done": len(done), "failed": len(failed),
+    return {"version": 2, **meta, "jobs": len(rows), "done": len(done), "failed": len(failed),
             "reused": sum(1 for r in results if r.reused), "exit_code": exit_code,
             "groups": groups, "worst": worst, "failures": failed, "gate_failures": gates,
             "rows": rows}

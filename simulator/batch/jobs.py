@@ -17,6 +17,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+# the stored job report's batch section; a new format reruns stored jobs once (2: key rule of
+# docs/formats.md: cpu_freq_hz, worker_s, accuracy in seconds)
+FORMAT = 2
 # what a job result keeps of a report besides its summary: everything but host-side figures
 HOST_KEYS = ("host",)
 
@@ -56,6 +59,7 @@ class JobSpec:
         d = asdict(self)
         d["audio_sha256"] = file_sha256(self.audio)
         d["h7sim"] = __version__
+        d["format"] = FORMAT
         d.pop("firmware")                 # the hash, not the path, identifies the firmware
         d.pop("audio")
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
@@ -67,6 +71,11 @@ def file_sha256(path: str | Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def freq_hz(mhz: float | None) -> int | None:
+    """A job's --cpu-freq as the reports write clocks: integer hertz (None: the firmware's)."""
+    return None if mhz is None else int(round(mhz * 1e6))
 
 
 def job_name(clip_id: str, mhz: float | None) -> str:
@@ -82,11 +91,12 @@ class JobInputError(JobError):
 
 
 def run_job(spec: JobSpec) -> dict[str, Any]:
-    """Run one job; returns {"report": the JSON report, "exit_code", "worker_seconds"}.
+    """Run one job; returns {"report": the JSON report, "exit_code", "worker_s" (wall time
+    in the worker), "worker_cpu_s" (CPU time of the worker process over the job)}.
     Raises ``JobError`` (one line) when there is no report to give."""
     from ..api import InputError, Options, load_inputs, simulate
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         if file_sha256(spec.firmware) != spec.firmware_sha256:
             raise JobError(f"the worker's {spec.firmware} is not the firmware the batch was "
@@ -110,7 +120,7 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
         from ..profile import build_profile
         run.report["profile"] = build_profile(run.machine, run.result).to_dict(s.profile_top)
     return {"report": run.report, "exit_code": run.exit_code,
-            "worker_seconds": time.perf_counter() - t0}
+            "worker_s": time.perf_counter() - t0, "worker_cpu_s": time.process_time() - c0}
 
 
 def comparable(report: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from typing import Any
 
 from ..api import EXIT_BUDGET, EXIT_FAULT, EXIT_FIRMWARE_FAILED, EXIT_OK, EXIT_USAGE
 from .accuracy import ReferenceError, load_reference, score
-from .jobs import JobError, JobInputError, JobSpec, RunSettings, file_sha256, job_name
+from .jobs import (JobError, JobInputError, JobSpec, RunSettings, file_sha256, freq_hz,
+                   job_name)
 from .manifest import Clip
 from .store import Store
 
@@ -113,11 +114,13 @@ def run_batch(specs: list[JobSpec], clips: dict[str, Clip], engine, store: Store
         err = errors[spec.name]
         code = EXIT_USAGE if err.startswith("input: ") else EXIT_FAULT
         path = store.save_failure(spec.name, {
-            "status": "failed", "job": spec.name, "clip": spec.clip_id, "mhz": spec.mhz,
+            "status": "failed", "job": spec.name, "clip": spec.clip_id,
+            "cpu_freq_hz": freq_hz(spec.mhz),
             "error": err, "attempts": attempts[spec.name], "key": keys[spec.name]})
         r = JobResult(spec, "failed", code, attempts[spec.name], error=err, path=path,
-                      row={"name": spec.name, "clip": spec.clip_id, "mhz": spec.mhz,
-                           "status": "failed", "error": err, "exit_code": code,
+                      row={"name": spec.name, "clip": spec.clip_id,
+                           "cpu_freq_hz": freq_hz(spec.mhz), "status": "failed",
+                           "error": err, "exit_code": code,
                            "report": _rel(path, store)})
         results[spec.name] = r
         if progress:
@@ -148,10 +151,12 @@ def _finish(spec: JobSpec, outcome: dict[str, Any], key: str, attempts: int, ref
                 f"{100 * gates.min_accuracy:g} %")
     if gate_failures and code in (EXIT_OK, EXIT_FIRMWARE_FAILED):
         code = EXIT_BUDGET
-    report["batch"] = {"key": key, "job": spec.name, "clip": spec.clip_id, "mhz": spec.mhz,
+    report["batch"] = {"key": key, "job": spec.name, "clip": spec.clip_id,
+                       "cpu_freq_hz": freq_hz(spec.mhz),
                        "exit_code": code, "attempts": attempts, "accuracy": acc,
                        "gate_failures": gate_failures,
-                       "worker_seconds": outcome.get("worker_seconds")}
+                       "worker_s": outcome.get("worker_s"),
+                       "worker_cpu_s": outcome.get("worker_cpu_s")}
     path = store.save_report(spec.name, report)
     return JobResult(spec, "done", code, attempts, path=path, row=row_of(report, store))
 
@@ -166,7 +171,7 @@ def row_of(report: dict[str, Any], store: Store) -> dict[str, Any]:
     al = report.get("alignment") or {}
     regions = (report.get("memory") or {}).get("regions") or {}
     return {
-        "name": b["job"], "clip": b["clip"], "mhz": b["mhz"], "status": "done",
+        "name": b["job"], "clip": b["clip"], "cpu_freq_hz": b["cpu_freq_hz"], "status": "done",
         "exit_code": b["exit_code"], "exit_reason": s.get("exit_reason"),
         "core_hz": s.get("core_hz"), "simulated_s": s.get("simulated_s"),
         "busy_s": busy_seconds(report),
@@ -180,7 +185,7 @@ def row_of(report: dict[str, Any], store: Store) -> dict[str, Any]:
         "words": len(al.get("words") or []), "words_found": al.get("found"),
         "accuracy": b.get("accuracy"), "gate_failures": b.get("gate_failures") or [],
         "report": _rel(store.report_path(b["job"]), store),
-        "worker_seconds": b.get("worker_seconds"),
+        "worker_s": b.get("worker_s"), "worker_cpu_s": b.get("worker_cpu_s"),
     }
 
 

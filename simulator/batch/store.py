@@ -47,6 +47,8 @@ class Store:
         return doc
 
     def save_report(self, name: str, report: dict[str, Any]) -> Path:
+        from ..report import check
+        check(report)                   # the tests validate every stored job report
         p = self.report_path(name)
         _write_json(p, report)
         self.failure_path(name).unlink(missing_ok=True)

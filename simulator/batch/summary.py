@@ -46,7 +46,7 @@ def print_batch(doc: dict[str, Any], console) -> None:
                     "not placed"):
             a.add_column(col, justify="left" if col == "clock" else "right")
         for label, acc in acc_rows:
-            a.add_row(label, str(acc["clips"]), str(acc["words"]), _ms(acc["word_mae_ms"]),
+            a.add_row(label, str(acc["clips"]), str(acc["words"]), _ms(acc["word_mae_s"]),
                       _pct(acc["within_20ms"]), _pct(acc["within_50ms"]),
                       str(acc["not_placed"]))
         console.print(a)
@@ -74,7 +74,7 @@ def _num(x: float | None) -> str:
 
 
 def _ms(x: float | None) -> str:
-    return "-" if x is None else f"{x:.1f} ms"
+    return "-" if x is None else f"{1000 * x:.1f} ms"
 
 
 def _pct(x: float | None) -> str:

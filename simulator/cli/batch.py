@@ -162,7 +162,7 @@ def main(argv: Sequence[str]) -> int:
             "clips": len(clips), "freqs": freqs, "engine": engine.name,
             "workers": engine.jobs, "out": str(args.out),
             "gates": {"max_ram": args.max_ram, "max_energy": args.max_energy,
-                      "min_accuracy": args.min_accuracy, "tolerance_ms": args.tolerance}}
+                      "min_accuracy": args.min_accuracy, "tolerance_s": args.tolerance / 1000.0}}
     doc = aggregate(results, meta)
     try:
         store.save_aggregate(doc)

@@ -41,8 +41,8 @@ def batch_page(doc: dict[str, Any], links: dict[str, str] | None = None) -> Page
                                   f"median {rtf['median']:.4f}, max {rtf['max']:.4f}",
                                   FAIL if rtf["max"] >= 1 else OK))
         acc = g.get("accuracy")
-        if acc and acc.get("word_mae_ms") is not None:
-            cards.append(Headline(f"word MAE {label}", f"{acc['word_mae_ms']:.1f} ms",
+        if acc and acc.get("word_mae_s") is not None:
+            cards.append(Headline(f"word MAE {label}", f"{1000 * acc['word_mae_s']:.1f} ms",
                                   f"{100 * (acc['within_20ms'] or 0):.1f} % within 20 ms, "
                                   f"{100 * (acc['within_50ms'] or 0):.1f} % within 50 ms, "
                                   f"{acc['not_placed']} words not placed", INFO))
@@ -58,8 +58,8 @@ def batch_page(doc: dict[str, Any], links: dict[str, str] | None = None) -> Page
         for key, label, unit in BOX_METRICS:
             fig = go.Figure()
             for glabel in doc["groups"]:
-                mhz = doc["groups"][glabel]["mhz"]
-                vals = [r for r in done if r["mhz"] == mhz and r.get(key) is not None]
+                hz = doc["groups"][glabel]["cpu_freq_hz"]
+                vals = [r for r in done if r["cpu_freq_hz"] == hz and r.get(key) is not None]
                 if vals:
                     fig.add_box(y=[r[key] * SCALE[unit] for r in vals], name=glabel,
                                 text=[r["name"] for r in vals], boxpoints="all", jitter=0.4,
@@ -102,7 +102,7 @@ def batch_page(doc: dict[str, Any], links: dict[str, str] | None = None) -> Page
                  fmt_seconds(r.get("audio_s")), fmt_seconds(r.get("busy_s")),
                  _num(r.get("rtf")), fmt_bytes(r.get("peak_ram_bytes")),
                  fmt_joules(r.get("energy_j")),
-                 _ms((r.get("accuracy") or {}).get("word_mae_ms")),
+                 _ms((r.get("accuracy") or {}).get("word_mae_s")),
                  _pct((r.get("accuracy") or {}).get("within_50ms")),
                  str((r.get("accuracy") or {}).get("not_placed", "")),
                  link(links.get(r["name"], r["report"]), "report")]
@@ -144,14 +144,14 @@ def _accuracy(page: Page, doc: dict[str, Any], done: list[dict]) -> None:
         a = g.get("accuracy")
         if not a:
             continue
-        rows.append([label, str(a["clips"]), str(a["words"]), _ms(a["word_mae_ms"]),
+        rows.append([label, str(a["clips"]), str(a["words"]), _ms(a["word_mae_s"]),
                      _pct(a["within_20ms"]), _pct(a["within_50ms"]), str(a["not_placed"]),
                      _pct(a["accuracy"])])
-    tol = scored[0]["accuracy"]["tolerance_ms"]
+    tol = 1000 * scored[0]["accuracy"]["tolerance_s"]
     page.table(["clock", "clips", "reference words", "word MAE", "within 20 ms",
                 "within 50 ms", "not placed", f"accuracy (within {tol:g} ms)"], rows)
-    fig = go.Figure(go.Histogram(x=[r["accuracy"]["word_mae_ms"] for r in scored
-                                    if r["accuracy"].get("word_mae_ms") is not None],
+    fig = go.Figure(go.Histogram(x=[1000 * r["accuracy"]["word_mae_s"] for r in scored
+                                    if r["accuracy"].get("word_mae_s") is not None],
                                  marker_color="#0969da", nbinsx=30))
     fig.update_layout(title="word MAE per clip", xaxis_title="ms", yaxis_title="clips")
     page.figure(fig, height=300)
@@ -170,7 +170,7 @@ def _num(x: float | None) -> str:
 
 
 def _ms(x: float | None) -> str:
-    return "-" if x is None else f"{x:.1f} ms"
+    return "-" if x is None else f"{1000 * x:.1f} ms"
 
 
 def _pct(x: float | None) -> str:
