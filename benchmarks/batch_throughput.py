@@ -1,5 +1,6 @@
 """Batch throughput: simulated clip-seconds per wall second for one process, the local process
-pool and a Dask LocalCluster, and each engine's overhead per job.
+pool and a Dask LocalCluster, the CPU time each engine spends per clip-second, and each
+engine's overhead per job.
 
     python benchmarks/batch_throughput.py [--clips 8] [--words 12] [--jobs N]
                                           [--engines one,local,dask] [--elf ...]
@@ -10,10 +11,18 @@ into a fresh folder:
   one    the local engine with one worker (one process, no parallelism)
   local  the local process pool, --jobs workers (default: one per core)
   dask   a Dask LocalCluster of --jobs single-threaded workers, started by the command
-Printed per engine: wall seconds, clip-seconds per wall second, the speed-up over `one`, and the
-overhead per job = (wall x workers - sum of the jobs' own run time inside run_job) / jobs, i.e.
-the time a worker slot spent on anything but simulating: process start, imports and the numba
-cache load in each new worker, pickling, scheduling, idle slots at the end.
+Printed per engine, wall clock (meaningful only on an otherwise idle machine):
+  wall s, clip-seconds per wall second, the speed-up over `one`, and the wall overhead per job
+  = (wall x workers - sum of the jobs' wall time inside run_job) / jobs.
+And CPU time (meaningful under load too: time the engine's processes spent on a core, not
+time spent waiting for one), from the jobs' own process CPU time (run_job's worker_cpu_s) and
+the CPU time of this process and every process it started (getrusage of self + children,
+reaped workers, Dask scheduler, nannies and workers included), all in the same run:
+  CPU s per clip-s   CPU time inside the jobs per simulated clip-second: the simulation's cost
+  engine CPU/job s   (all CPU - CPU inside the jobs) / jobs: worker start (interpreter, imports,
+                     numba cache loads), pickling, scheduling, the engine's own processes
+  est. clip-s/s      audio / ((all CPU) / workers): the throughput the same work would reach on
+                     `workers` idle cores (an estimate: no memory-bandwidth or turbo effects)
 Every engine's job reports are compared with the first engine's (host figures aside): the
 benchmark fails if any differs.
 """
@@ -22,6 +31,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -54,6 +65,13 @@ def make_clips(work: Path, n: int, words: int) -> tuple[Path, float]:
     return manifest, total
 
 
+def cpu_now() -> float:
+    """CPU seconds (user + system) of this process and of its reaped children so far."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def run(engine_name: str, jobs: int, elf: Path, manifest: Path, out: Path) -> dict:
     from simulator.batch.engines import make_engine
     from simulator.batch.jobs import RunSettings
@@ -63,19 +81,22 @@ def run(engine_name: str, jobs: int, elf: Path, manifest: Path, out: Path) -> di
 
     clips = read_manifest(manifest)
     specs = plan(elf, clips, None, RunSettings())
-    t0 = time.perf_counter()
+    load0 = os.getloadavg()[0]
+    t0, c0 = time.perf_counter(), cpu_now()
     eng = make_engine("local" if engine_name == "one" else engine_name,
                       1 if engine_name == "one" else jobs)
     try:
         res = run_batch(specs, {c.id: c for c in clips}, eng, Store(out), fresh=True)
     finally:
         eng.close()
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, cpu_now() - c0
     workers = 1 if engine_name == "one" else jobs
-    inside = sum(r.row.get("worker_seconds") or 0.0 for r in res)
+    inside = sum(r.row.get("worker_s") or 0.0 for r in res)
+    inside_cpu = sum(r.row.get("worker_cpu_s") or 0.0 for r in res)
     failed = [r.spec.name for r in res if r.status != "done"]
-    return {"wall": wall, "workers": workers, "inside": inside, "jobs": len(res),
-            "failed": failed}
+    return {"wall": wall, "workers": workers, "inside": inside, "cpu": cpu,
+            "inside_cpu": inside_cpu, "jobs": len(res), "failed": failed,
+            "load": (load0 + os.getloadavg()[0]) / 2}
 
 
 def same_reports(a: Path, b: Path) -> bool:
@@ -84,7 +105,8 @@ def same_reports(a: Path, b: Path) -> bool:
     for f in sorted((a / "jobs").glob("*.json")):
         x, y = json.loads(f.read_text()), json.loads((b / "jobs" / f.name).read_text())
         for d in (x, y):
-            d["batch"].pop("worker_seconds", None)
+            for k in ("worker_s", "worker_cpu_s"):
+                d["batch"].pop(k, None)
         if comparable(x) != comparable(y):
             return False
     return True
@@ -107,9 +129,12 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     manifest, audio_s = make_clips(work, args.clips, args.words)
     print(f"{args.clips} clips, {audio_s:.1f} s of audio, {args.jobs} workers, "
-          f"firmware {args.elf.name}")
-    print(f"{'engine':>6} {'workers':>7} {'wall s':>8} {'clip-s/s':>9} {'speed-up':>8} "
-          f"{'in jobs s':>9} {'overhead/job s':>14}")
+          f"firmware {args.elf.name}, {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f}")
+    head = (f"{'engine':>6} {'workers':>7} {'wall s':>7} {'clip-s/s':>8} {'speed-up':>8} "
+            f"{'wall ovh/job s':>14} | {'CPU s':>7} {'CPU s/clip-s':>12} "
+            f"{'engine CPU/job s':>16} {'est. clip-s/s':>13} {'load':>5}")
+    print(head)
     first, base = None, None
     ok = True
     for name in args.engines.split(","):
@@ -119,8 +144,11 @@ def main() -> int:
         base = base or r["wall"] if name == "one" else base
         speed = f"{base / r['wall']:.2f}x" if base else "-"
         overhead = (r["wall"] * r["workers"] - r["inside"]) / r["jobs"]
-        print(f"{name:>6} {r['workers']:>7} {r['wall']:8.1f} {rate:9.3f} {speed:>8} "
-              f"{r['inside']:9.1f} {overhead:14.2f}", flush=True)
+        est = audio_s / (r["cpu"] / r["workers"])
+        print(f"{name:>6} {r['workers']:>7} {r['wall']:7.1f} {rate:8.3f} {speed:>8} "
+              f"{overhead:14.2f} | {r['cpu']:7.1f} {r['inside_cpu'] / audio_s:12.2f} "
+              f"{(r['cpu'] - r['inside_cpu']) / r['jobs']:16.2f} {est:13.3f} "
+              f"{r['load']:5.1f}", flush=True)
         if r["failed"]:
             print(f"       failed jobs: {r['failed']}")
             ok = False

@@ -55,3 +55,5 @@ if ! "$PY" -c "import simulator, unicorn, capstone, numba, elftools, soundfile, 
     "$PY" -m pip install -q --disable-pip-version-check -c requirements.lock -e ".[test]"
     touch "$stamp"
 fi
+# speedscope's web app (npm package, pinned + integrity-checked) for the profile import test
+"$PY" scripts/fetch_speedscope.py >/dev/null

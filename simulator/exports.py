@@ -167,8 +167,9 @@ def chrome_trace_doc(p: Profile, name: str = "firmware") -> dict:
         # rounding); timestamps are whole nanoseconds written in microseconds
         start = min(at(t0), limit)
         end = min(at(t0 + node.incl_cycles), limit)
+        ts, dur = _span_us(start, end)
         ev.append({"ph": "X", "pid": 1, "tid": 1, "name": node.name, "cat": "function",
-                   "ts": start / 1000, "dur": (end - start) / 1000,
+                   "ts": ts, "dur": dur,
                    "args": {"inclusive_cycles": round(node.incl_cycles, 1),
                             "self_cycles": round(node.self_cycles, 1)}})
         t = t0
@@ -189,6 +190,22 @@ def chrome_trace_doc(p: Profile, name: str = "firmware") -> dict:
             "otherData": {"total_cycles": p.total_cycles, "core_hz": p.core_hz,
                           "note": "durations are exact per context under the gprof "
                                   "assumption; positions in time are synthetic"}}
+
+
+def _span_us(start_ns: int, end_ns: int) -> tuple[float, float]:
+    """(ts, dur) in microseconds such that ts + dur, added in doubles as readers do
+    (speedscope, Perfetto), is exactly end_ns / 1000: the end of one event and the start of
+    the next then compare equal, and a callee never ends after its caller by a rounding."""
+    import math
+
+    ts, end = start_ns / 1000, end_ns / 1000
+    dur = end - ts
+    for _ in range(8):
+        got = ts + dur
+        if got == end:
+            break
+        dur = math.nextafter(dur, math.inf if got < end else -math.inf)
+    return ts, max(dur, 0.0)
 
 
 def write_chrome_trace(p: Profile, path: Path, name: str = "firmware") -> None:
