@@ -4,6 +4,11 @@ Prefers the C aligner through firmware/aligner/host.py (what the firmware runs);
 the NumPy development aligner (align_np.py) with a loud note.  Prints a markdown table: word
 boundary MAE (starts, ends, overall), share within 10/20/25/50/100 ms, boundary F1 at 20 ms
 (one-to-one matching), NF words.  --clip aligns one wav + transcript.
+
+--firmware ELF runs the FIRMWARE instead, on the simulator: every clip is one job of a
+`simulate batch` (simulator.batch.align.align_clips: local process pool or Dask, each job's
+report stored in --out as it finishes, a rerun with the same --out reuses finished jobs, a
+failed job retried once then reported), scored with the same metrics.
 """
 from __future__ import annotations
 
@@ -81,6 +86,53 @@ def c_aligner(beam: float | None = None, model_c: Path | None = None) -> Aligner
         return None
 
 
+class FirmwareAligner:
+    """The aligner firmware on the simulator: all clips of an evaluation as one batch
+    (simulator.batch), not a loop of runs. ``align_all`` takes (pcm, phones, text) per clip
+    and returns the firmware's word times per clip (None: the job failed, or the firmware's
+    transcript has another word count than the reference)."""
+
+    def __init__(self, elf: Path, out: Path, jobs: int | None, engine: str,
+                 scheduler: str | None, mhz: float | None) -> None:
+        self.elf, self.out, self.jobs, self.engine = elf, out, jobs, engine
+        self.scheduler, self.mhz = scheduler, mhz
+        self.failed = 0
+
+    def name(self) -> str:
+        return (f"firmware {self.elf.name} on the simulator (simulator.batch, engine "
+                f"{self.engine}{f', {self.mhz:g} MHz' if self.mhz else ''}; reports in {self.out})")
+
+    def align_all(self, clips: list[tuple[np.ndarray, list, str]], tag: str
+                  ) -> list[list[tuple[float | None, float | None]] | None]:
+        root = Path(__file__).resolve().parents[2]
+        if str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+        from simulator.batch.align import EvalClip, align_clips
+
+        got = align_clips(self.elf, [EvalClip(f"{tag}_{k:05d}", pcm, text)
+                                     for k, (pcm, _ph, text) in enumerate(clips)],
+                          self.out, jobs=self.jobs, engine=self.engine,
+                          scheduler=self.scheduler, mhz=self.mhz)
+        out: list[list[tuple[float | None, float | None]] | None] = []
+        for g, (_pcm, phones, _text) in zip(got, clips):
+            if g.words is None or (phones is not None and len(g.words) != len(phones)):
+                self.failed += 1
+                print(f"# {g.id}: " + (g.error or f"{len(g.words)} words from the firmware, "
+                                       f"{len(phones)} in the reference: not scored"),
+                      file=sys.stderr)
+                out.append(None)
+            else:
+                out.append(g.words)
+        return out
+
+
+def _align_all(aligner: Aligner | FirmwareAligner, clips: list[tuple[np.ndarray, list, str]],
+               tag: str) -> list[list[tuple[float | None, float | None]] | None]:
+    if isinstance(aligner, FirmwareAligner):
+        return aligner.align_all(clips, tag)
+    return [aligner(pcm, phones) for pcm, phones, _text in clips]
+
+
 def pick_aligner(model: reference.Model, which: str, beam: float | None = None,
                  model_c: Path | None = None) -> tuple[Aligner, str]:
     if which in ("auto", "c"):
@@ -96,8 +148,8 @@ def pick_aligner(model: reference.Model, which: str, beam: float | None = None,
     return numpy_aligner(model), "NumPy development aligner (align_np.py)"
 
 
-def evaluate(root: Path, split: str, aligner: Aligner, limit: int | None, g2p_voice: str | None,
-             ) -> list[tuple[str, dict]]:
+def evaluate(root: Path, split: str, aligner: Aligner | FirmwareAligner, limit: int | None,
+             g2p_voice: str | None) -> list[tuple[str, dict]]:
     utts = load_split(root, split)
     if limit:
         utts = utts[:limit]
@@ -106,12 +158,13 @@ def evaluate(root: Path, split: str, aligner: Aligner, limit: int | None, g2p_vo
                                                 "augmented": metrics.BoundaryStats()}
     per_variant: dict[str, metrics.BoundaryStats] = {}
     t0 = time.time()
-    audio_s = 0.0
-    for u in utts:
+    audio_s = sum(len(u["audio"]) for u in utts) / 16000
+    clips = [(u["audio"], [w.phones for w in g2p.transcript_phones(
+        u["meta"]["text"], g2p_voice or u["meta"]["lang"])], u["meta"]["text"]) for u in utts]
+    for u, hyp in zip(utts, _align_all(aligner, clips, split)):
         m = u["meta"]
-        wp = g2p.transcript_phones(m["text"], g2p_voice or m["lang"])
-        hyp = aligner(u["audio"], [w.phones for w in wp])
-        audio_s += len(u["audio"]) / 16000
+        if hyp is None:                          # firmware job failed: reported above
+            continue
         for key in ("all", "clean" if m["aug"].get("clean") else "augmented"):
             groups[key].add(u["word"], hyp)
         per_variant.setdefault(f"variant {m['variant']}", metrics.BoundaryStats()).add(u["word"], hyp)
@@ -122,14 +175,15 @@ def evaluate(root: Path, split: str, aligner: Aligner, limit: int | None, g2p_vo
            [(k, v.summary()) for k, v in sorted(per_variant.items())]
 
 
-def manifest_clips(path: Path, limit: int | None, concat_s: float = 0.0
-                   ) -> list[tuple[np.ndarray, list[list[int]], np.ndarray]]:
-    """(int16 audio, word phones, reference [W,2] s) per utterance of a realspeech.py manifest;
-    with concat_s > 0, consecutive utterances (with their own leading / trailing pauses) are
-    joined into clips of at least concat_s seconds (the last, shorter remainder is dropped)."""
+def manifest_clips(path: Path, limit: int | None, concat_s: float = 0.0, with_text: bool = False
+                   ) -> list[tuple]:
+    """(int16 audio, word phones, reference [W,2] s) per utterance of a realspeech.py manifest
+    (with_text: and the transcript, 4th); with concat_s > 0, consecutive utterances (with their
+    own leading / trailing pauses) are joined into clips of at least concat_s seconds (the
+    last, shorter remainder is dropped)."""
     import soundfile as sf
     items = realspeech.load_manifest(path)[:limit]
-    clips, cur = [], ([], [], [])
+    clips, cur, texts = [], ([], [], []), []
     dur = 0.0
     for it in items:
         pcm, _ = sf.read(it["wav"], dtype="int16")
@@ -144,22 +198,27 @@ def manifest_clips(path: Path, limit: int | None, concat_s: float = 0.0
         cur[0].append(pcm)
         cur[1].extend(w.phones for w in wp)
         cur[2].append(ref)
+        texts.append(it["text"])
         dur += len(pcm) / 16000
         if dur >= concat_s:
-            clips.append((np.concatenate(cur[0]), cur[1], np.concatenate(cur[2])))
-            cur, dur = ([], [], []), 0.0
+            clips.append((np.concatenate(cur[0]), cur[1], np.concatenate(cur[2]))
+                         + ((" ".join(texts),) if with_text else ()))
+            cur, dur, texts = ([], [], []), 0.0, []
     return clips
 
 
-def evaluate_manifest(path: Path, aligner: Aligner, limit: int | None, concat_s: float = 0.0
-                      ) -> list[tuple[str, dict]]:
+def evaluate_manifest(path: Path, aligner: Aligner | FirmwareAligner, limit: int | None,
+                      concat_s: float = 0.0) -> list[tuple[str, dict]]:
     """Real speech: a manifest written by realspeech.py (wav, transcript, reference words)."""
-    clips = manifest_clips(path, limit, concat_s)
+    clips = manifest_clips(path, limit, concat_s, with_text=True)
     st = metrics.BoundaryStats()
-    t0, audio_s = time.time(), 0.0
-    for pcm, phones, ref in clips:
-        st.add(ref, aligner(pcm, phones))
-        audio_s += len(pcm) / 16000
+    t0 = time.time()
+    audio_s = sum(len(c[0]) for c in clips) / 16000
+    tag = f"{path.parent.name}_c{concat_s:g}"
+    for (_pcm, _phones, ref, _text), hyp in zip(clips, _align_all(
+            aligner, [(c[0], c[1], c[3]) for c in clips], tag)):
+        if hyp is not None:
+            st.add(ref, hyp)
     dt = time.time() - t0
     print(f"# {len(clips)} clips, {audio_s / 60:.1f} min audio, {dt:.0f} s", file=sys.stderr)
     ref_kind = realspeech.load_manifest(path)[0]["ref"]
@@ -193,7 +252,7 @@ def print_targets(rows: list[tuple[str, dict]], kind: str) -> None:
         print(line)
 
 
-def clip_mode(wav: str, text: str, aligner: Aligner, voice: str) -> None:
+def clip_mode(wav: str, text: str, aligner: Aligner | FirmwareAligner, voice: str) -> None:
     import soundfile as sf
     from scipy.signal import resample_poly
     pcm, sr = sf.read(wav, dtype="int16")
@@ -204,7 +263,8 @@ def clip_mode(wav: str, text: str, aligner: Aligner, voice: str) -> None:
         pcm = np.round(resample_poly(pcm.astype(np.float64), 16000 // g, sr // g)).clip(
             -32768, 32767).astype(np.int16)
     wp = g2p.transcript_phones(text, voice)
-    for i, (w, (s, e)) in enumerate(zip(wp, aligner(pcm, [w.phones for w in wp]))):
+    hyp = _align_all(aligner, [(pcm, [w.phones for w in wp], text)], "clip")[0] or []
+    for i, (w, (s, e)) in enumerate(zip(wp, hyp)):
         print(f"{i:3d} {w.token:20s} " + ("NF" if s is None else f"{s:8.3f} {e:8.3f}"))
 
 
@@ -225,13 +285,35 @@ def main() -> None:
     ap.add_argument("--concat", type=float, nargs="*", default=[0.0],
                     help="with --manifest: also join consecutive utterances into clips of at "
                     "least this many seconds (e.g. 0 120 300: short, 2 min, 5 min)")
+    ap.add_argument("--firmware", type=Path, metavar="ELF",
+                    help="evaluate this aligner firmware on the simulator instead of the host "
+                    "library: all clips as one `simulate batch` (simulator.batch)")
+    ap.add_argument("--jobs", type=int, default=None,
+                    help="with --firmware: parallel jobs (default: one per core)")
+    ap.add_argument("--engine", choices=["local", "dask"], default="local",
+                    help="with --firmware: local process pool or Dask distributed")
+    ap.add_argument("--scheduler", default=None,
+                    help="with --firmware --engine dask: a running scheduler (tcp://HOST:8786)")
+    ap.add_argument("--cpu-freq", type=float, default=None, metavar="MHZ",
+                    help="with --firmware: core clock (default: the firmware's own)")
+    ap.add_argument("--out", type=Path, default=Path("eval-batch"),
+                    help="with --firmware: the batch folder (job reports, batch.json); "
+                    "rerunning with the same folder reuses finished jobs")
     ap.add_argument("--json", help="also write the summaries here")
     ap.add_argument("--seed", type=int, default=0, help="unused (evaluation is deterministic)")
     args = ap.parse_args()
-    model = reference.load(args.model)
-    model_c = Path(args.model).with_name("model_data.c")
-    aligner, name = pick_aligner(model, args.aligner, args.beam,
-                                 model_c if model_c.exists() else None)
+    aligner: Aligner | FirmwareAligner
+    if args.firmware is not None:
+        if not args.firmware.is_file():
+            sys.exit(f"--firmware {args.firmware}: no such file")
+        aligner = FirmwareAligner(args.firmware.resolve(), args.out, args.jobs, args.engine,
+                                  args.scheduler, args.cpu_freq)
+        name = aligner.name()
+    else:
+        model = reference.load(args.model)
+        model_c = Path(args.model).with_name("model_data.c")
+        aligner, name = pick_aligner(model, args.aligner, args.beam,
+                                     model_c if model_c.exists() else None)
     if args.clip:
         clip_mode(args.clip[0], args.clip[1], aligner, args.g2p_voice or "en-us")
         return
