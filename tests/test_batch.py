@@ -210,6 +210,24 @@ def test_min_accuracy_gate_and_budget_give_exit_3(three_clips, tmp_path):
     assert doc["exit_code"] == 3 and [g["job"] for g in doc["gate_failures"]] == ["a"]
     assert doc["groups"]["firmware clock"]["accuracy"]["word_mae_s"] == pytest.approx(0.055)
 
+    # a rerun reuses every simulation but applies the gates of this run to every job: a wider
+    # --tolerance passes clip a (both boundaries within 100 ms), a stricter --min-accuracy
+    # fails it again; the stored report follows
+    cmap = {c.id: c for c in clips}
+    again = Aligned({})
+    res = run_batch(plan(fw, clips, None, RunSettings()), cmap, again, store,
+                    Gates(min_accuracy=0.9, tolerance_ms=100))
+    a = next(r for r in res if r.spec.clip_id == "a")
+    assert again.ran == [] and a.reused
+    assert (a.exit_code, a.row["gate_failures"], a.row["accuracy"]["accuracy"]) == (0, [], 1.0)
+    res = run_batch(plan(fw, clips, None, RunSettings()), cmap, again, store,
+                    Gates(min_accuracy=0.9, tolerance_ms=10))
+    a = next(r for r in res if r.spec.clip_id == "a")
+    assert again.ran == [] and a.exit_code == 3 and a.row["accuracy"]["accuracy"] == 0.0
+    stored = json.loads(store.report_path("a").read_text())["batch"]
+    assert (stored["exit_code"], stored["run_exit_code"]) == (3, 0)
+    assert stored["accuracy"]["tolerance_s"] == 0.01
+
 
 def test_aggregate_distributions_are_numpy_percentiles(three_clips):
     from simulator.batch.aggregate import aggregate

@@ -80,6 +80,13 @@ def run_batch(specs: list[JobSpec], clips: dict[str, Clip], engine, store: Store
         doc = None if fresh else store.finished(s.name, keys[s.name])
         if doc is not None:
             b = doc["batch"]
+            # the simulation is reused; the client-side gates (reference, --min-accuracy,
+            # --tolerance) are applied again: they may have changed since it ran
+            judged = _judge(doc, b.get("run_exit_code", b["exit_code"]), refs.get(s.clip_id),
+                            gates)
+            if judged != (b["exit_code"], b["accuracy"], b["gate_failures"]):
+                b["exit_code"], b["accuracy"], b["gate_failures"] = judged
+                store.save_report(s.name, doc)
             r = JobResult(s, "done", b["exit_code"], b.get("attempts", 1), reused=True,
                           path=store.report_path(s.name), row=row_of(doc, store))
             results[s.name] = r
@@ -131,7 +138,21 @@ def run_batch(specs: list[JobSpec], clips: dict[str, Clip], engine, store: Store
 def _finish(spec: JobSpec, outcome: dict[str, Any], key: str, attempts: int, ref,
             gates: Gates, store: Store) -> JobResult:
     report = outcome["report"]
-    code = outcome["exit_code"]
+    code, acc, gate_failures = _judge(report, outcome["exit_code"], ref, gates)
+    report["batch"] = {"key": key, "job": spec.name, "clip": spec.clip_id,
+                       "cpu_freq_hz": freq_hz(spec.mhz),
+                       "exit_code": code, "run_exit_code": outcome["exit_code"],
+                       "attempts": attempts, "accuracy": acc, "gate_failures": gate_failures,
+                       "worker_s": outcome.get("worker_s"),
+                       "worker_cpu_s": outcome.get("worker_cpu_s")}
+    path = store.save_report(spec.name, report)
+    return JobResult(spec, "done", code, attempts, path=path, row=row_of(report, store))
+
+
+def _judge(report: dict[str, Any], code: int, ref, gates: Gates
+           ) -> tuple[int, dict[str, Any] | None, list[str]]:
+    """The job's exit code, accuracy and failed gates from its run's report and exit code,
+    the clip's reference and the batch's gates."""
     gate_failures = list(report.get("budget_failures") or [])
     acc = None
     if ref is not None:
@@ -151,14 +172,7 @@ def _finish(spec: JobSpec, outcome: dict[str, Any], key: str, attempts: int, ref
                 f"{100 * gates.min_accuracy:g} %")
     if gate_failures and code in (EXIT_OK, EXIT_FIRMWARE_FAILED):
         code = EXIT_BUDGET
-    report["batch"] = {"key": key, "job": spec.name, "clip": spec.clip_id,
-                       "cpu_freq_hz": freq_hz(spec.mhz),
-                       "exit_code": code, "attempts": attempts, "accuracy": acc,
-                       "gate_failures": gate_failures,
-                       "worker_s": outcome.get("worker_s"),
-                       "worker_cpu_s": outcome.get("worker_cpu_s")}
-    path = store.save_report(spec.name, report)
-    return JobResult(spec, "done", code, attempts, path=path, row=row_of(report, store))
+    return code, acc, gate_failures
 
 
 def row_of(report: dict[str, Any], store: Store) -> dict[str, Any]:
