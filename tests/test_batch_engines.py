@@ -137,3 +137,6 @@ def test_bad_manifest_and_options_are_one_line_exit_2(firmware_build, tmp_path, 
     assert "between 0 and 1" in capsys.readouterr().err
     assert cli_main(["batch", fw, str(tmp_path / "m.csv"), "--scheduler", "tcp://x:1"]) == 2
     assert "--engine dask" in capsys.readouterr().err
+    assert cli_main(["batch", fw, str(tmp_path / "m.csv"), "--engine", "ray"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Ray is not supported" in err

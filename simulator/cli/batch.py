@@ -40,8 +40,19 @@ engines:
 """
 
 
+def _engine(name: str) -> str:
+    if name == "ray":
+        raise argparse.ArgumentTypeError("Ray is not supported; use --engine dask (Dask "
+                                         "distributed, chosen over Ray: docs/batch.md)")
+    if name not in ("local", "dask"):
+        raise argparse.ArgumentTypeError(f"unknown engine {name!r} (local or dask)")
+    return name
+
+
 def batch_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    from .options import OneLineParser
+
+    p = OneLineParser(
         prog="simulate batch",
         description="Run the firmware on every clip of a manifest (and every --freqs clock) "
                     "and report distributions of busy time, real-time factor, peak RAM, energy "
@@ -54,8 +65,9 @@ def batch_parser() -> argparse.ArgumentParser:
                         "firmware's own clock)")
     p.add_argument("--jobs", "-j", type=int, metavar="N",
                    help="worker processes (default: one per core)")
-    p.add_argument("--engine", choices=["local", "dask"], default="local",
-                   help="local process pool (default) or Dask distributed")
+    p.add_argument("--engine", type=_engine, default="local", metavar="{local,dask}",
+                   help="local process pool (default) or Dask distributed (Ray is not "
+                        "supported: docs/batch.md says why Dask)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address (tcp://host:8786); default: start a "
                         "LocalCluster")
