@@ -128,7 +128,7 @@ class CodeTable:
     halfwords: np.ndarray
     starts: np.ndarray
     costs: np.ndarray
-    kind: str = "tcm"          # platform region kind: tcm | flash | sram
+    kind: str = "tcm"          # fetch path (platform Region.data_kind): tcm|flash|axi|d2|d3
     stall_dep: np.ndarray | None = None     # static stall part: operand / unit waits
     stall_issue: np.ndarray | None = None   # static stall part: issue restrictions
     penalties: np.ndarray | None = None     # per end halfword: mispredict penalty there
@@ -176,7 +176,7 @@ def _build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> li
     for addr, data in fw.code_ranges():
         region = platform.region_at(addr, len(data))
         key = region.name if region else f"{addr:#x}"
-        kinds[key] = (region.kind, region.cached) if region else ("sram", True)
+        kinds[key] = (region.data_kind, region.cached) if region else ("axi", True)
         spans.setdefault(key, []).append((addr, data))
     tables = []
     for key, parts in spans.items():

@@ -586,9 +586,7 @@ class Machine:
             return
         self._fill_key = key
         self.bus.timing_changed()
-        self.counter.set_fill_cycles({
-            "flash": self.dyn.line_fill_cycles("flash", latency, self.core_hz, hclk),
-            "sram": self.dyn.line_fill_cycles("sram", latency, self.core_hz, hclk)})
+        self.counter.set_fill_cycles(self.dyn.fetch_fill_cycles(latency, self.core_hz, hclk))
         if self.dcache is not None:
             self.dcache.set_costs(*self.dyn.data_costs(latency, self.core_hz, hclk))
         if fl is not None and hasattr(fl, "check_latency") and ov is None:
@@ -988,6 +986,9 @@ class Machine:
 
     def _dispatch(self) -> None:
         n = self.engine.preempting()
+        if n is not None and self._exit is None:
+            # the branch that ended the last block resolved to the return address
+            self.counter.branch_before_exception(self.uc.reg_read(UC_ARM_REG_PC))
         while n is not None and self._exit is None:
             try:
                 self.engine.take(n)

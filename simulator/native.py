@@ -78,8 +78,15 @@ def _call_stop(typingctx, fn_addr, uc):
 
 
 @njit(cache=True)
-def _fetch_stall(st, a, size, fill):
-    """Instruction lines of a block: I-cache lookups (2-way, LRU) or uncached fetches."""
+def _fetch_stall(st, a, size, fill, busy):
+    """Instruction lines of a block: I-cache lookups (2-way, LRU) or uncached fetches.
+
+    Uncached, the prefetch unit's 4 x 64-bit queue ([TRM] Cortex-M7 PFU: one 32-byte line)
+    fetches the next sequential line while the core executes the current one: the first line
+    of the block costs its whole fill (a taken branch empties the queue), each further line
+    only what its fetch outlasts the execution of the line before it. With the block's
+    ``busy`` issue cycles spread evenly over its n lines, the block ends at
+    max(fill + busy, n * fill + busy / n)."""
     stall = 0
     shift = st[IC_LINE_SHIFT]
     first = a >> shift
@@ -105,19 +112,16 @@ def _fetch_stall(st, a, size, fill):
     else:
         n = last - first + 1
         st[UNCACHED_FETCHES] += n
-        stall += n * fill
+        stall += max(fill, n * fill - (n - 1) * busy // n)
     st[STALL_ICACHE] += stall
     return stall
 
 
 @njit(cache=True)
-def _branch(st, a):
-    """Dynamic prediction of the branch that ended the previous block: a 2-bit counter and
-    the last target per entry; fall-through is 'not taken'."""
-    prev = st[PREV_END]
-    if prev < 0:
-        st[ENTERED_PAIRED] = 0
-        return 0
+def _predict(st, prev, a):
+    """Look up and train the predictor entry of the branch that ended at ``prev`` with its
+    outcome (the next block starts at ``a``): a 2-bit counter and the last target per entry;
+    fall-through is 'not taken'. True when it was predicted."""
     n = st[BP_ENTRIES]
     bp = carray(_i64_ptr(st[BP_TABLE]), 2 * n)
     i = (prev >> 1) & (n - 1)
@@ -131,6 +135,29 @@ def _branch(st, a):
         bp[2 * i + 1] = a
     elif ctr > 0:
         bp[2 * i] = ctr - 1
+    return ok
+
+
+@njit(cache=True)
+def _mispredicted(st, flags):
+    """Count a mispredict; its penalty: the branch's own (6 or 8) or the default."""
+    st[BR_MISPREDICTED] += 1
+    pen = flags & PENALTY_MASK
+    if pen == 0:
+        pen = st[BP_PENALTY]
+    st[STALL_BRANCH] += pen
+    return pen
+
+
+@njit(cache=True)
+def _branch(st, a):
+    """Dynamic prediction of the branch that ended the previous block (_predict); a
+    predicted branch that issued alone pairs with the first instruction of its path."""
+    prev = st[PREV_END]
+    if prev < 0:
+        st[ENTERED_PAIRED] = 0
+        return 0
+    ok = _predict(st, prev, a)
     flags = _at_end(st, prev, R_PENALTY)
     entered_paired = st[ENTERED_PAIRED]
     st[ENTERED_PAIRED] = 0
@@ -146,12 +173,23 @@ def _branch(st, a):
             st[BR_SAVED] += saved
             return -saved
         return 0
-    st[BR_MISPREDICTED] += 1
-    pen = flags & PENALTY_MASK                     # the branch's own penalty (6 or 8)
-    if pen == 0:
-        pen = st[BP_PENALTY]
-    st[STALL_BRANCH] += pen
-    return pen
+    return _mispredicted(st, flags)
+
+
+@njit(cache=True)
+def _branch_before_exception(st, a):
+    """An interrupt is taken between blocks: the branch that ended the last block resolved
+    to ``a`` (the return address) before the entry; train the predictor with that outcome
+    and charge its mispredict, but nothing pairs with it (the handler comes next)."""
+    prev = st[PREV_END]
+    st[ENTERED_PAIRED] = 0
+    if prev < 0:
+        return 0
+    st[PREV_END] = -1
+    if _predict(st, prev, a):
+        st[BR_PREDICTED] += 1
+        return 0
+    return _mispredicted(st, _at_end(st, prev, R_PENALTY))
 
 
 @njit(cache=True)
@@ -312,7 +350,7 @@ def _account(st, a, size):
             fs = 0
             bp = 0
             if st[DYNAMIC_ON] != 0 and st[o + R_KIND] == KIND_CACHEABLE:
-                fs = _fetch_stall(st, a, size, st[o + R_FILL])
+                fs = _fetch_stall(st, a, size, st[o + R_FILL], c)
             if st[DYNAMIC_ON] != 0:
                 bp = _branch(st, a)
             pre = fs + bp
@@ -793,6 +831,14 @@ class NativeCounter:
         low = int(st[SP_MIN]) if st[SP_LIMIT] and st[SP_MIN] != np.iinfo(np.int64).max else None
         at = int(st[SP_OVERFLOW_AT]) if st[SP_LIMIT] and st[SP_OVERFLOW_AT] >= 0 else None
         return low, at
+
+    def branch_before_exception(self, return_address: int) -> None:
+        """An interrupt is about to be taken between blocks: the branch that ended the last
+        block went to ``return_address``; the predictor learns it (and a mispredict costs)
+        as if the next block had run (exception entry then forgets the previous block)."""
+        if self.state[DYNAMIC_ON]:
+            self.cycles = self.cycles + int(_branch_before_exception(self.state,
+                                                                     return_address & ~1))
 
     def forget_previous_block(self) -> None:
         """The next block does not follow a branch (exception entry or return)."""

@@ -63,6 +63,18 @@ class M7DynamicParams:
             axi = self.sram_access_cycles + self.critical_word_beats + self.axi_interconnect_cycles
         return int(round(axi * ratio))
 
+    def fetch_fill_cycles(self, flash_latency: int, cpu_hz: float,
+                          axi_hz: float) -> dict[str, int]:
+        """CPU cycles an instruction line fill waits for, by fetch path (platform
+        Region.data_kind): flash, AXI SRAM, and D2 / D3 SRAM, which instruction fetches reach
+        through the same AXI-to-AHB bridge as data (RM0433 Figure 1) and so pay its
+        ``d2_d3_bridge_cycles`` too."""
+        ratio = max(cpu_hz / axi_hz, 1.0) if axi_hz else 1.0
+        sram = self.line_fill_cycles("sram", flash_latency, cpu_hz, axi_hz)
+        bridged = sram + int(round(self.d2_d3_bridge_cycles * ratio))
+        return {"flash": self.line_fill_cycles("flash", flash_latency, cpu_hz, axi_hz),
+                "axi": sram, "d2": bridged, "d3": bridged}
+
     def data_costs(self, flash_latency: int, cpu_hz: float, axi_hz: float):
         """CPU cycles of data-side accesses by memory kind (simulator/native_layout.py MEM_*):
         (line fill, uncached read, uncached write, dirty line write-back, unaligned extra).
@@ -74,9 +86,9 @@ class M7DynamicParams:
         waits for its word; D2 / D3 SRAM add the bridge from the AXI matrix."""
         from ..native_layout import MEM_AXI, MEM_D2, MEM_D3, MEM_FLASH
         ratio = max(cpu_hz / axi_hz, 1.0) if axi_hz else 1.0
-        first = {MEM_FLASH: self.line_fill_cycles("flash", flash_latency, cpu_hz, axi_hz),
-                 MEM_AXI: self.line_fill_cycles("sram", flash_latency, cpu_hz, axi_hz)}
-        first[MEM_D2] = first[MEM_D3] = first[MEM_AXI] + int(round(self.d2_d3_bridge_cycles * ratio))
+        by_path = self.fetch_fill_cycles(flash_latency, cpu_hz, axi_hz)
+        first = {MEM_FLASH: by_path["flash"], MEM_AXI: by_path["axi"], MEM_D2: by_path["d2"],
+                 MEM_D3: by_path["d3"]}
         fill = dict(first)
         write = {k: int(round(self.uncached_store_cycles * ratio)) for k in first}
         writeback = int(round(self.line_beats * ratio))
