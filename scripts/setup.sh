@@ -20,6 +20,9 @@ command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
 [ -e /usr/include/espeak-ng/speak_lib.h ] || need_apt+=(libespeak-ng-dev)
 command -v make >/dev/null || need_apt+=(make)
 command -v gcc >/dev/null || need_apt+=(gcc)
+# the host build of the aligner library (tests) needs the C library headers: gcc only recommends
+# libc6-dev, and apt-get below installs no recommends (Debian 13 minimal images lack it)
+[ -e /usr/include/stdint.h ] || need_apt+=(libc6-dev)
 command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
 for extra in ${SETUP_EXTRA_APT:-}; do need_apt+=("$extra"); done

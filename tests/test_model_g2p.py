@@ -33,3 +33,12 @@ def test_inventory():
     cls = phones.classes()
     assert cls[0] == "sil" and 38 <= len(cls) <= 48
     assert phones.map_mnemonic("t#") == "D" and phones.map_mnemonic("_:") == "sil"
+
+
+def test_stress_marks_do_not_change_the_phone():
+    # eSpeak NG 1.52 (Debian 13) reports "'I", ",aI", "%@" where 1.51 (Debian 12) reports
+    # "I", "aI", "@": the stress phonemes of espeak-ng's phsource/phonemes (% %% , ,, ' '' '! =)
+    # in front of the vowel. Same vowel, same class, whichever eSpeak NG is installed.
+    for stress in ("'", "''", "'!", ",", ",,", "%", "%%", "="):
+        for vowel in ("I", "aI", "@", "V", "0"):
+            assert phones.map_mnemonic(stress + vowel) == phones.map_mnemonic(vowel) is not None

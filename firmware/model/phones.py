@@ -8,6 +8,7 @@ from pathlib import Path
 MAP_PATH = Path(__file__).with_name("phone_map.json")
 SIL = 0
 MERGE = "+"
+STRESS_MARKS = "',%=!"
 
 
 @lru_cache(maxsize=1)
@@ -35,7 +36,11 @@ def map_mnemonic(mnemonic: str) -> str | None:
     if mnemonic == "" or mnemonic.startswith("_") or mnemonic in ("|", "||"):
         return "sil"
     table = _load()[1]
-    m = mnemonic
+    # eSpeak NG 1.52 (Debian 13) prefixes a stressed vowel's phoneme-event mnemonic with its
+    # stress phoneme (espeak-ng phsource/phonemes, "Stress Phonemes": % unstressed, %% diminished,
+    # , and ,, secondary, ' and '' primary, '! emphasized, = stress on the previous vowel);
+    # 1.51 (Debian 12) reports the bare vowel. The phone class is the same.
+    m = mnemonic.lstrip(STRESS_MARKS) or mnemonic
     while m:
         if m in table:
             return table[m]
