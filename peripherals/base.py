@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import numpy as np
 
+from .irq_lines import IrqLines
+
 if TYPE_CHECKING:
     from simulator.read_watch import ReadWatch
 
@@ -98,8 +100,9 @@ class PeripheralContext(Protocol):
         chip; core-cycle events (:meth:`schedule`) are frozen while the core domain is
         stopped. Cancel with :meth:`cancel`."""
 
-    def set_irq(self, irq: int, level: bool) -> None:
-        """Drive NVIC interrupt line ``irq`` (a level; a pulse is set then clear)."""
+    def set_irq(self, irq: int, level: bool, source: str = "") -> None:
+        """Drive NVIC interrupt line ``irq`` (a level; a pulse is set then clear). A line that
+        several blocks share is the OR of what each ``source`` (a block name) drives."""
 
     def pend_exception(self, number: int) -> None:
         """Set a system exception pending (e.g. 15 = SysTick, 14 = PendSV)."""
@@ -126,6 +129,9 @@ class PeripheralContext(Protocol):
 
     def mem_write(self, address: int, data: bytes) -> None:
         """Write target memory as a bus master would (DMA)."""
+
+    def peripheral_at(self, address: int) -> Peripheral | None:
+        """The peripheral whose window holds ``address`` (a DMA stream's PAR), or None."""
 
     def watch_reads(self, lo: int, hi: int, segments: int) -> ReadWatch:
         """Per-segment flags set when the CPU loads from [lo, hi) (simulator/read_watch.py:
@@ -425,6 +431,7 @@ class FakeContext:
     peripherals: dict[str, Peripheral] = field(default_factory=dict)
     _events: list[tuple[int, int, Callable[[int], None]]] = field(default_factory=list)
     _next: int = 0
+    _lines: IrqLines = field(default_factory=lambda: IrqLines())
 
     def now(self) -> int:
         return self.cycle
@@ -447,8 +454,8 @@ class FakeContext:
         cycle = max(self.cycle, math.ceil(seconds * self.clocks.get("cpu", 64e6) - 1e-6))
         return self.schedule(cycle, lambda c: callback(seconds))
 
-    def set_irq(self, irq: int, level: bool) -> None:
-        self.irqs[irq] = level
+    def set_irq(self, irq: int, level: bool, source: str = "") -> None:
+        self.irqs[irq] = self._lines.drive(irq, source, level)
 
     def pend_exception(self, number: int) -> None:
         self.pended.append(number)
@@ -481,6 +488,12 @@ class FakeContext:
     def mem_write(self, address: int, data: bytes) -> None:
         for i, b in enumerate(data):
             self.memory[address + i] = b
+
+    def peripheral_at(self, address: int) -> Peripheral | None:
+        for p in self.peripherals.values():
+            if p.base <= address < p.base + p.size:
+                return p
+        return None
 
     watches: list[FakeReadWatch] = field(default_factory=list)
 

@@ -1,20 +1,32 @@
 """DMA1/DMA2 controllers of the STM32H743 (RM0433 Rev 8, section 15): 8 streams each.
 
-Modelled: peripheral-to-memory streams (DIR=00) fed by a request source found through DMAMUX1
-(today the SAI blocks), normal, circular (CIRC) and double-buffer (DBM, CT toggling) modes,
+Two kinds of request source, both found through DMAMUX1 (its ``requests`` table in the
+platform file):
+
+- a *data source* with its own timeline (today the SAI blocks): peripheral-to-memory streams
+  (DIR=00); the source delivers what has arrived in batches, at the stream's next half/complete
+  point (below);
+- a *request line* (:class:`RequestLine`: timer update / capture-compare requests): each request
+  the peripheral raises moves one item, peripheral-to-memory (DIR=00: PAR read, memory written)
+  or memory-to-peripheral (DIR=01: memory read, PAR written through the peripheral's model, so
+  a timer's CCRx or ARR written by DMA behaves as a CPU write would). PSIZE/MSIZE (MSIZE =
+  PSIZE in direct mode), PINC/MINC, normal/circular/double-buffer, NDTR counting down.
+
+Both: normal, circular (CIRC) and double-buffer (DBM, CT toggling) modes,
 half-transfer / transfer-complete / transfer-error flags (LISR/HISR, cleared through
 LIFCR/HIFCR) and the stream interrupt lines (``params["irqs"]``, one per stream, in stream
 order), PSIZE data width with MINC, write protection of an enabled stream's configuration.
 
-Time: a transfer takes no simulated time (the bus is far faster than audio). The source owns
+Time: a transfer takes no simulated time (the bus is far faster than audio). A data source owns
 the timeline; the controller keeps one event, at the earliest next half/complete point of its
 streams, and at that cycle asks the source to deliver what has arrived (in one batch per
 buffer, written with ``ctx.mem_write``). Reads of NDTR or LISR/HISR bring the stream up to the
 exact cycle of the read first. Streams due at the same cycle are served in priority order
 (PL high first, then the lower stream number: RM0433 15.3 arbiter).
 
-Not modelled (logged when used): memory-to-peripheral and memory-to-memory, peripheral flow
-control, bursts and FIFO thresholds (the FIFO is transparent; FEIF/DMEIF are never raised).
+Not modelled (logged when used): memory-to-memory, memory-to-peripheral towards a data source
+(SAI transmit), peripheral flow control, bursts and FIFO thresholds (the FIFO is transparent;
+FEIF/DMEIF are never raised).
 Streams reach no DTCM/ITCM: like silicon (RM0433 2.1, Figure 1: DMA1/DMA2 sit on the D2 AHB
 bus matrix, the TCMs only on the Cortex-M7), such an address raises TEIF and disables the stream.
 """
@@ -82,6 +94,22 @@ def _stream_registers(x: int) -> tuple[Register, ...]:
     )
 
 
+class RequestLine:
+    """A DMA request output of a peripheral (a timer's update or CCx request): the peripheral
+    calls :meth:`request` once per request; the stream DMAMUX1 routes it to moves one item."""
+
+    def __init__(self, owner: str, port: str) -> None:
+        self.owner = owner
+        self.port = port
+        self.stream: Stream | None = None
+        self.requests = 0               # requests raised (served or not)
+
+    def request(self) -> None:
+        self.requests += 1
+        if self.stream is not None:
+            self.stream.serve_request()
+
+
 class Stream:
     """One DMA stream: transfer state and the request source it serves."""
 
@@ -93,6 +121,8 @@ class Stream:
         self.flags = 0
         self.active = False
         self.source = None              # an object with sync / cycle_for_words / attach_sink
+        self.line: RequestLine | None = None   # or a request line (one item per request)
+        self.served = 0                 # items moved on request-line requests
         self.ndtr0 = 0                  # reload value for circular / double-buffer modes
         self.transferred = 0            # items moved since the stream was enabled
         self._irq_level = False
@@ -126,9 +156,9 @@ class Stream:
             d.warn(f"{d.name}: stream {self.index} enabled with event flags still set "
                    "(RM0433 15.3: clear them in LIFCR/HIFCR first)")
         direction = cr >> 6 & 3
-        if direction != 0:
-            d.warn(f"{d.name}: stream {self.index}: DIR={direction} (memory-to-peripheral / "
-                   "memory-to-memory) is not modelled; the stream will not transfer")
+        if direction == 2:
+            d.warn(f"{d.name}: stream {self.index}: DIR=2 (memory-to-memory) is not "
+                   "modelled; the stream will not transfer")
             return
         if cr >> PFCTRL & 1:
             d.warn(f"{d.name}: stream {self.index}: peripheral flow control is not modelled")
@@ -141,16 +171,28 @@ class Stream:
         self.active = True
         self.transferred = 0
         self._completed = [False, False]
-        if cr >> CIRC & 1 and not cr >> DBM & 1 and cr >> MINC & 1 and self.ndtr0 >= 2:
+        src = d.request_source(self.index)
+        if src is None:
+            return
+        if isinstance(src, RequestLine):
+            if src.stream is not None and src.stream is not self:
+                d.warn(f"{d.name}: stream {self.index}: request {src.owner} {src.port} already "
+                       "serves another stream")
+            self.line = src
+            src.stream = self
+            return
+        if direction != 0:
+            d.warn(f"{d.name}: stream {self.index}: memory-to-peripheral towards a streaming "
+                   "source is not modelled; the stream will not transfer")
+            return
+        if cr >> CIRC & 1 and not cr >> DBM & 1 and cr >> MINC & 1 \
+                and self.ndtr0 >= 2:
             msize = 1 << (cr >> 11 & 3)          # direct mode: PSIZE for memory too
             lo = d.values[self.base + M0AR]
             try:
                 self.watch = d.ctx.watch_reads(lo, lo + self.ndtr0 * msize, 2)
             except (ValueError, RuntimeError):
                 self.watch = None
-        src = d.request_source(self.index)
-        if src is None:
-            return
         par = d.values[self.base + PAR]
         if par != src.dr_address:
             d.warn(f"{d.name}: stream {self.index}: PAR={par:#010x} is not the data register "
@@ -173,6 +215,10 @@ class Stream:
             self.dma.closed_watches.append(self.watch)   # alive until Unicorn unlinks it
             self.watch = None
         src, self.source = self.source, None
+        if self.line is not None:
+            if self.line.stream is self:
+                self.line.stream = None
+            self.line = None
         self.dma.values[self.base + CR] &= ~(1 << EN)
         if src is not None:
             src.detach_sink(self)
@@ -220,6 +266,9 @@ class Stream:
         other half (RM0433 15.3.10): that half is lost if its own HT/TC is still pending or,
         with a read watch, the CPU has not read it since it was completed."""
         ie = HTIE if flag == HTIF else TCIE
+        if self.line is not None:         # lost-data accounting is for streaming sources
+            self.flags |= 1 << flag
+            return
         if self.flags >> flag & 1 and self.bit(ie):
             self.lost_events += 1
         if self.bit(CIRC) and not self.bit(DBM):
@@ -236,6 +285,62 @@ class Stream:
             if self.watch is not None:
                 self.watch.clear(done_half)
         self.flags |= 1 << flag
+
+    def serve_request(self) -> None:
+        """One request of the request line: move one item (RM0433 15.3.6/15.3.7: a single
+        transfer per request), count NDTR down, raise HT/TC, reload or stop at the end."""
+        if not self.active:
+            return
+        ndtr = self.ndtr()
+        if ndtr == 0:
+            return
+        d = self.dma
+        cr = self.cr()
+        psize = 1 << (cr >> 11 & 3)
+        msize = psize if not d.values[self.base + FCR] >> 2 & 1 else 1 << (cr >> 13 & 3)
+        if psize > 4 or msize > 4:
+            self._error("PSIZE/MSIZE=11 is reserved")
+            return
+        done = self.ndtr0 - ndtr
+        maddr = d.values[self.base + (M1AR if cr >> CT & 1 else M0AR)]
+        maddr += done * msize if cr >> MINC & 1 else 0
+        paddr = d.values[self.base + PAR] + (done * psize if cr >> PINC & 1 else 0)
+        for lo, hi, name in UNREACHABLE:
+            if maddr < hi and maddr + msize > lo:
+                self._error(f"memory address {maddr:#010x} is in {name}, which DMA1/DMA2 "
+                            "cannot reach (use AXI SRAM or SRAM1-3)")
+                return
+        periph = d.ctx.peripheral_at(paddr)
+        if periph is None:
+            self._error(f"peripheral address {paddr:#010x} (PAR) is in no peripheral")
+            return
+        try:
+            if cr >> 6 & 3 == 1:                  # memory-to-peripheral
+                value = int.from_bytes(d.ctx.mem_read(maddr, msize), "little")
+                periph.write(paddr - periph.base, psize, value & ((1 << 8 * psize) - 1))
+            else:                                 # peripheral-to-memory
+                value = periph.read(paddr - periph.base, psize)
+                d.ctx.mem_write(maddr, (value & ((1 << 8 * msize) - 1)).to_bytes(msize,
+                                                                                "little"))
+        except Exception as exc:   # noqa: BLE001  (a bus error of the target memory)
+            self._error(f"bus error at {maddr:#010x}: {exc}")
+            return
+        self.served += 1
+        self.transferred += 1
+        ndtr -= 1
+        if done + 1 == self.ndtr0 // 2:
+            self._raise(HTIF)
+        if ndtr == 0:
+            self._raise(TCIF)
+            if self.bit(DBM):
+                d.values[self.base + CR] ^= 1 << CT
+                ndtr = self.ndtr0
+            elif self.bit(CIRC):
+                ndtr = self.ndtr0
+        d.values[self.base + NDTR] = ndtr
+        if ndtr == 0:
+            self.disable(by_hardware=True)        # normal mode: EN cleared at the end
+        self.update_irq()
 
     def dma_source_changed(self) -> None:
         self.dma.reschedule()

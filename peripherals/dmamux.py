@@ -2,8 +2,9 @@
 
 Channel ``x`` of DMAMUX1 feeds DMA1 stream ``x`` (x = 0..7) and DMA2 stream ``x - 8``
 (x = 8..15) (RM0433 17.3). A stream asks :meth:`DMAMUX.source_for` which peripheral drives
-its request line; request generators and synchronisation are declared but not modelled (their
-use is logged).
+its request line: the platform parameter ``requests`` maps a request id (RM0433 Table 121) to
+"PERIPHERAL.PORT" (the port a model's ``dma_port`` knows: SAI "A"/"B", timer "UP"/"CC1"...).
+Request generators and synchronisation are declared but not modelled (their use is logged).
 """
 
 from __future__ import annotations
@@ -12,14 +13,6 @@ from .base import RO, WO, Field, Peripheral, Register
 
 N_CHANNELS = 16     # RM0433 17.3: 16 channels, 0-7 to DMA1, 8-15 to DMA2
 N_GENERATORS = 8
-
-#: DMAMUX1 request id -> (peripheral, request port), RM0433 Table 121 "DMAMUX1: assignment of
-#: multiplexer inputs to resources" (same numbers as DMA_REQUEST_SAIx_y in
-#: stm32h7xx_hal_dma.h). Only the requests of modelled sources are listed.
-REQUESTS: dict[int, tuple[str, str]] = {
-    87: ("SAI1", "A"), 88: ("SAI1", "B"),
-    89: ("SAI2", "A"), 90: ("SAI2", "B"),
-}
 
 _CXCR = (
     Field("DMAREQ_ID", 0, 7), Field("SOIE", 8), Field("EGE", 9), Field("SE", 16),
@@ -52,6 +45,11 @@ class DMAMUX(Peripheral):
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         self._warned: set[str] = set()
+        table = params.get("requests") or {}
+        assert isinstance(table, dict)
+        # request id -> (peripheral, port), from the platform file
+        self.requests: dict[int, tuple[str, str]] = {
+            int(k): tuple(str(v).split(".", 1)) for k, v in table.items()}  # type: ignore[misc]
         super().__init__(name, base, size, ctx, **params)
         for x in range(N_CHANNELS):
             self._write_hooks[0x04 * x] = lambda old, new, x=x: self._channel_written(x, new)
@@ -72,7 +70,7 @@ class DMAMUX(Peripheral):
         rid = self.request_id(dma, stream)
         if rid == 0:
             return None
-        src = REQUESTS.get(rid)
+        src = self.requests.get(rid)
         if src is None:
             self._warn(f"{self.name}: request id {rid} routed to {dma} stream {stream} has no "
                        "modelled source; the stream will never be requested")

@@ -12,7 +12,9 @@ firmware reads a register. So a timer costs Python only at its interrupts.
 Modelled: PSC (always preloaded: applied at the UEV), ARR with ARPE preload, up, down and the
 three centre-aligned modes, UDIS/URS, the repetition counter (RCR; TIM1/8, TIM15-17), EGR.UG,
 one-pulse mode, UIF/CCxIF/CCxOF with their interrupts (TIM1/8: separate UP and CC lines), DMA
-requests (counted: ``dma_requests``; the DMA model only moves peripheral-to-memory data),
+requests (``dma_lines``: one :class:`RequestLine` per UP/TRIG/CCx output, served by the DMA
+stream DMAMUX1 routes them to, e.g. a memory-to-peripheral stream rewriting CCRx or ARR each
+period; ``dma_requests`` counts them),
 output compare and PWM levels (``output_level``; GPIO pins in alternate function read them,
 see the platform file's ``af`` tables), input capture from a simulated signal
 (``input_edge``, ``drive_square_wave``) with ICxPSC and both polarities. Stored only: CR2,
@@ -26,6 +28,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from .base import RO, WO, Field, Peripheral, Register
+from .dma import RequestLine
 
 # CR1 bits (RM0433 39.4.1 / 40.4.1 / 42.4.1)
 CEN, UDIS, URS, OPM, DIR, ARPE = 1, 2, 4, 8, 16, 128
@@ -96,6 +99,11 @@ class Timer(Peripheral):
         self._irq_cc = [n for k, n in irqs.items() if k.endswith("_CC")] or \
             ([] if any("_UP" in k for k in irqs) else list(irqs.values())[:1])
         self.dma_requests: Counter[str] = Counter()
+        # DMA request outputs (RM0433 40.3.x): routed by DMAMUX1 (platform ``requests``)
+        self.dma_lines = {port: RequestLine(name, port) for port in
+                          ("UP", "TRIG", *(f"CC{c}" for c in range(1, min(self.channels, 4) + 1)))}
+        self._dma_pending: list[str] = []
+        self._syncing = False
         self._event: int | None = None
         self._event_at = -1
         self._listening = False
@@ -200,10 +208,18 @@ class Timer(Peripheral):
 
     def _sync(self) -> None:
         """Process every update event and compare match up to now (closed form where nothing
-        changes at the update event), then plan the next event that must be scheduled."""
-        if self._running:
-            self._advance(self._now())
-        self._plan()
+        changes at the update event), then plan the next event that must be scheduled; then
+        let DMA serve the requests raised meanwhile."""
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            if self._running:
+                self._advance(self._now())
+            self._plan()
+        finally:
+            self._syncing = False
+        self._flush_dma()
 
     def _advance(self, now: int) -> None:
         while self._running:
@@ -265,8 +281,22 @@ class Timer(Peripheral):
         self.set_reg("SR", self.reg("SR") | UIF)
         dier = self.reg("DIER")
         if dier & UDE:
-            self.dma_requests["update"] += 1
+            self._dma_request("UP")
         self._irqs()
+
+    def _dma_request(self, port: str, n: int = 1) -> None:
+        """A DMA request: counted, and served by the stream DMAMUX1 routes it to once the
+        timer's own bookkeeping is done (the stream may write this timer's registers)."""
+        self.dma_requests[port] += n
+        self._dma_pending.extend([port] * n)
+
+    def dma_port(self, port: str) -> RequestLine:
+        """The request output ``port`` (UP, TRIG, CC1..CC4) for DMAMUX1."""
+        return self.dma_lines[port]
+
+    def _flush_dma(self) -> None:
+        while self._dma_pending and not self._syncing:
+            self.dma_lines[self._dma_pending.pop(0)].request()
 
     def _transfer(self) -> None:
         """Preloaded registers become active at the update event (RM0433 40.3.2)."""
@@ -291,7 +321,7 @@ class Timer(Peripheral):
                 self._toggles[c] += n
                 sr |= 1 << c
                 if self.reg("DIER") >> (8 + c) & 1:
-                    self.dma_requests[f"cc{c}"] += n
+                    self._dma_request(f"CC{c}", n)
         if sr != self.reg("SR"):
             self.set_reg("SR", sr)
             self._irqs()
@@ -302,12 +332,12 @@ class Timer(Peripheral):
         cc = bool(sr & dier & 0x1E)
         if self._irq_up == self._irq_cc:
             for n in self._irq_up:
-                self.ctx.set_irq(n, up or cc)
+                self.ctx.set_irq(n, up or cc, self.name)
             return
         for n in self._irq_up:
-            self.ctx.set_irq(n, up)
+            self.ctx.set_irq(n, up, self.name)
         for n in self._irq_cc:
-            self.ctx.set_irq(n, cc)
+            self.ctx.set_irq(n, cc, self.name)
 
     def _stop(self, value: int) -> None:
         self._running = False
@@ -365,6 +395,7 @@ class Timer(Peripheral):
         self._sync()
         super().write(offset, size, value)
         self._plan()
+        self._flush_dma()
 
     def on_read_CNT(self, value: int) -> int:
         if not self._running:
@@ -553,6 +584,7 @@ class Timer(Peripheral):
         psc = 1 << ((self._ccmr(c) >> 2) & 3)                  # ICxPSC: every 1, 2, 4, 8
         if self._ic_count[c] % psc == 0:
             self._capture(c)
+        self._flush_dma()
 
     def _capture(self, c: int) -> None:
         v = self._value(self._pos_at(self._now())) if self._running else self.reg("CNT")
@@ -563,7 +595,7 @@ class Timer(Peripheral):
             sr |= 1 << (8 + c)                                   # CCxOF: overcapture
         self.set_reg("SR", sr | 1 << c)
         if self.reg("DIER") >> (8 + c) & 1:
-            self.dma_requests[f"cc{c}"] += 1
+            self._dma_request(f"CC{c}")
         self._irqs()
 
     def drive_square_wave(self, c: int, hz: float, until_cycle: int,

@@ -30,6 +30,7 @@ from unicorn.arm_const import (
 
 from peripherals import model_class
 from peripherals.base import Peripheral
+from peripherals.irq_lines import IrqLines
 
 from .attachments import Attachment, Signal
 from .code_map import CostModel, build_code_tables
@@ -182,8 +183,8 @@ class MachineContext:
     def schedule_seconds(self, seconds: float, callback: Callable[[float], None]) -> int:
         return self.m.schedule_seconds(seconds, callback)
 
-    def set_irq(self, irq: int, level: bool) -> None:
-        self.m.engine.set_irq_level(irq, level)
+    def set_irq(self, irq: int, level: bool, source: str = "") -> None:
+        self.m.engine.set_irq_level(irq, self.m.irq_lines.drive(irq, source, level))
         self.m.request_dispatch()
 
     def pend_exception(self, number: int) -> None:
@@ -216,6 +217,9 @@ class MachineContext:
 
     def mem_write(self, address: int, data: bytes) -> None:
         self.m.uc.mem_write(address, data)
+
+    def peripheral_at(self, address: int) -> Peripheral | None:
+        return self.m.bus.window(address)
 
     def watch_reads(self, lo: int, hi: int, segments: int):
         from .read_watch import ReadWatch
@@ -254,6 +258,7 @@ class Machine:
         self.ram.paint()
         self.engine = ExceptionEngine(uc, platform.n_irqs, platform.nvic_priority_bits,
                                       self._charge, self.now)
+        self.irq_lines = IrqLines()        # shared NVIC lines: OR of their sources
         self.ctx = MachineContext(self)
         self.fault_log: list[dict] = []     # every fault raised, as its handler sees it
         self.engine.on_fault.append(self._record_fault)
@@ -1270,6 +1275,7 @@ class Machine:
         e = self.engine
         e.enabled_irq.clear()
         e.irq_level.clear()
+        self.irq_lines = IrqLines()
         e.irq_priority[:] = bytes(len(e.irq_priority))
         e.shpr[:] = bytes(len(e.shpr))
         e.prigroup = 0

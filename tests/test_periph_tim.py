@@ -241,3 +241,23 @@ def test_pwm_level_readable_on_the_pin() -> None:
     assert gpio.read(0x10, 4) & 1 == 0
     ctx.advance(70 * CYCLES_PER_TIMCLK)                      # next period: high again
     assert gpio.read(0x10, 4) & 1 == 1
+
+
+def test_tim8_and_tim13_share_line_44() -> None:
+    """RM0433 Table 145: NVIC line 44 is TIM8_UP_TIM13, the OR of TIM8's update interrupt and
+    TIM13's global interrupt. Clearing TIM8's UIF must not drop TIM13's pending request."""
+    ctx = FakeContext(clocks={"cpu": CPU, "timx_ker": TIMCLK, "timy_ker": TIMCLK})
+    t8 = Timer("TIM8", 0x40010400, 0x400, ctx, kind="advanced",
+               irqs={"TIM8_BRK_TIM12": 43, "TIM8_UP_TIM13": 44, "TIM8_TRG_COM_TIM14": 45,
+                     "TIM8_CC": 46})
+    t13 = Timer("TIM13", 0x40001C00, 0x400, ctx, kind="general", channels=1,
+                irqs={"TIM13": 44})
+    for t in (t8, t13):
+        t.write(DIER, 4, 1)                       # UIE
+    t13.write(EGR, 4, 1)                          # UG: TIM13 UIF -> line 44
+    t8.write(EGR, 4, 1)                           # UG: TIM8 UIF -> line 44
+    assert ctx.irqs[44]
+    t8.write(SR, 4, 0)                            # TIM8's handler clears its UIF
+    assert ctx.irqs[44]                           # TIM13 still requests
+    t13.write(SR, 4, 0)
+    assert not ctx.irqs[44]
