@@ -9,7 +9,15 @@ line of the platform window is the OR of ``CPUPR1 & CPUIMR1`` over the inputs ma
 (platform ``lines`` table: IRQ name -> input numbers).
 
 An input with an event mask bit (CPUEMR1) set also sets the core's event register, so WFE wakes
-on it (RM0433 20.3.3). Not modelled: the D3 domain pending/clear logic (D3PMR, D3PCR: register
+on it (RM0433 20.3.3).
+
+Direct event inputs (RM0433 20.3.1: no edge detection, no pending bit, the source's own flag
+is the pending state) are driven with :meth:`EXTI.set_direct` (LPTIM1 drives input 47, LPTIM2
+48, LPTIM3 50, LPTIM4 52, LPTIM5 53: platform ``exti_line`` of each LPTIM, RM0433 Table 90).
+Leaving Stop needs an EXTI wake-up (RM0433 6.x / 20.3: the D1 domain clocks are off, only the
+EXTI's c_wakeup restarts them): :meth:`EXTI.cpu_wakeup` is true when a configurable input is
+pending and unmasked (CPUPR1 & CPUIMR1) or a direct input is high and unmasked in CPUIMRx or
+CPUEMRx. Not modelled: the D3 domain pending/clear logic (D3PMR, D3PCR: register
 storage only), register sets 2 and 3 (storage only), GPIO inputs 0..15 through SYSCFG_EXTICR
 (no GPIO drives them yet), and direct event inputs 22..87 (their masks are storage only).
 """
@@ -67,11 +75,13 @@ class EXTI(Peripheral):
             self.irq_inputs[int(irqs[irq_name])] = mask
         self.on_event: list = []          # called when an input with CPUEMR1 set fires (WFE)
         self._levels = 0
+        self._direct = 0                  # levels of the direct inputs (bit n = input n)
         self._raised: set[int] = set()    # NVIC lines this block holds high
         super().__init__(name, base, size, ctx, **params)
 
     def reset(self) -> None:
         self._levels = 0
+        self._direct = 0
         super().reset()
         self._update_irqs()      # drops the lines that were raised (none at construction)
 
@@ -87,6 +97,27 @@ class EXTI(Peripheral):
         edge = self.reg("RTSR1") if level else self.reg("FTSR1")
         if edge & bit:
             self._trigger(bit)
+
+    def set_direct(self, line: int, level: bool) -> None:
+        """Direct event input ``line`` (22..87) follows its source's level (RM0433 20.3.1);
+        an unmasked rising level with the event mask set is a WFE event."""
+        bit = 1 << line
+        before = bool(self._direct & bit)
+        self._direct = (self._direct | bit) if level else (self._direct & ~bit)
+        if level and not before and self._masks(0x84, 0x94, 0xA4) & bit:
+            for listener in list(self.on_event):
+                listener()
+
+    def _masks(self, *offsets: int) -> int:
+        """Registers of the three sets (inputs 0-31, 32-63, 64-87) as one integer."""
+        return sum(self.values[o] << (32 * i) for i, o in enumerate(offsets))
+
+    def cpu_wakeup(self) -> bool:
+        """An EXTI wake-up for the CPU: what may end Stop (RM0433 20.3)."""
+        if self.reg("CPUPR1") & self.reg("CPUIMR1"):
+            return True
+        unmasked = self._masks(0x80, 0x90, 0xA0) | self._masks(0x84, 0x94, 0xA4)
+        return bool(self._direct & unmasked)
 
     def _trigger(self, bits: int) -> None:
         self.set_reg("CPUPR1", self.reg("CPUPR1") | bits)

@@ -2,8 +2,9 @@
 
 The counter counts up from 0 to ARR at the kernel clock divided by 2^PRESC (RCC LPTIMxSEL:
 the APB clock, PLL2_P, PLL3_R, LSE, LSI or PER_CK). Clocked from LSE or LSI the timer keeps
-running in Stop: its events are then on the low-speed clock queue (ctx.schedule_seconds), so
-its interrupt wakes the chip from Stop; on any other clock it counts core-domain time and
+running in Stop: its events are then on the low-speed clock queue (ctx.schedule_seconds), and
+its interrupt, which is also its EXTI direct input (platform ``exti_line``), wakes the chip from
+Stop when that input is unmasked in EXTI_CPUIMR2 (or CPUEMR2); on any other clock it counts core-domain time and
 freezes in Stop with the rest of the core domain. As with TIM, the counter is a closed form of
 time, flags whose interrupt is off are caught up when a register is read, and an event is
 scheduled only for an enabled interrupt (ARRM, CMPM) or the end of a single-shot count.
@@ -54,6 +55,9 @@ class LPTIM(Peripheral):
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         irqs = dict(params.get("irqs") or {})
         self._irq = next(iter(irqs.values()), None)
+        line = params.get("exti_line")
+        self._exti_line = int(line) if line is not None else None   # type: ignore[arg-type]
+        self._exti_name = str(params.get("exti", "EXTI"))
         self._event: int | None = None
         self._event_at: Fraction | None = None
         super().__init__(name, base, size, ctx, **params)
@@ -146,8 +150,14 @@ class LPTIM(Peripheral):
         self._irq_update()
 
     def _irq_update(self) -> None:
+        level = bool(self.reg("ISR") & self.reg("IER") & 0x7F)
         if self._irq is not None:
-            self.ctx.set_irq(self._irq, bool(self.reg("ISR") & self.reg("IER") & 0x7F))
+            self.ctx.set_irq(self._irq, level)
+        if self._exti_line is not None:
+            # the interrupt is also the wake-up request on the EXTI's direct input (RM0433
+            # 44.3: "LPTIM interrupts ... can wake up the device from Stop" through the EXTI)
+            exti = self.ctx.peripheral(self._exti_name)
+            exti.set_direct(self._exti_line, level)  # type: ignore[attr-defined]
 
     def _plan(self) -> None:
         target = None

@@ -1228,7 +1228,7 @@ class Machine:
         mode = self._lowpower
         while self._exit is None and interrupt.requested() is None \
                 and not self._reset_requested:
-            if mode == "stop" and self.engine.can_wake():
+            if mode == "stop" and self.engine.can_wake() and self._exti_wakeup():
                 self._set_lowpower(None)
                 self._wake()
                 return
@@ -1245,6 +1245,13 @@ class Machine:
             for when, callback in self.lp_events.pop_due(t):
                 callback(when)
             self._lp_idle_events += 1
+
+    def _exti_wakeup(self) -> bool:
+        """Stop ends only on an EXTI wake-up (RM0433 20.3: the D1 clocks are off, the NVIC
+        alone cannot restart them); a platform without an EXTI model wakes on any interrupt."""
+        exti = self.peripherals.get("EXTI")
+        wakeup = getattr(exti, "cpu_wakeup", None)
+        return True if wakeup is None else bool(wakeup())
 
     def _leave_standby(self) -> None:
         """The exit from Standby is a system reset (RM0433 section 6): the backup domain

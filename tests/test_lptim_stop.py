@@ -1,5 +1,9 @@
 """LPTIM1 on the LSI wakes the chip from Stop: three 0.1 s periods (ARR 3199 at the LSI's
-32 kHz, DS12110 Table 60 typical) pass in Stop, the core only waking for each interrupt."""
+32 kHz, DS12110 Table 60 typical) pass in Stop, the core only waking for each interrupt.
+
+The wake-up goes through the EXTI: LPTIM1 is direct event input 47 (RM0433 Table 90), unmasked
+by EXTI_CPUIMR2 bit 15 (0x5800 0090; reset value 0 per ST's SVD). Masked, the interrupt is
+pending in the NVIC but Stop does not end."""
 
 from __future__ import annotations
 
@@ -52,6 +56,10 @@ reset:
     str r0, [r1, #0x04]       @ ICR
     movs r0, #5
     str r0, [r1, #0x10]       @ CR: ENABLE | CNTSTRT
+    ldr r1, =0x58000090       @ EXTI_CPUIMR2: input 47 (LPTIM1 wake-up) = bit 15
+    ldr r0, [r1]
+    orr r0, r0, #UNMASK
+    str r0, [r1]
     ldr r1, =0xE000E108       @ NVIC_ISER2: IRQ 93 = bit 29
     mov r0, #(1 << 29)
     str r0, [r1]
@@ -81,7 +89,7 @@ count: .space 4
 
 
 def test_lptim_on_lsi_wakes_from_stop_three_times(tmp_path):
-    elf = build_asm(tmp_path, PROGRAM + SEMIHOST_EXIT)
+    elf = build_asm(tmp_path, ".equ UNMASK, 1 << 15\n" + PROGRAM + SEMIHOST_EXIT)
     m = Machine(load_firmware(elf), load_platform(), RunConfig(max_cycles=10**9))
     r = m.run()
     assert r.exit_reason == "exit" and r.exit_code == 0, r.diagnostic
@@ -91,3 +99,11 @@ def test_lptim_on_lsi_wakes_from_stop_three_times(tmp_path):
     stop = sum(s.seconds for s in r.segments if s.state == "stop")
     assert stop > 0.9 * (first + 2 * period)                 # the waits were spent in Stop
     assert r.exceptions_taken.get(16 + 93) == 3
+
+
+def test_masked_exti_line_keeps_the_chip_in_stop(tmp_path):
+    elf = build_asm(tmp_path, ".equ UNMASK, 0\n" + PROGRAM + SEMIHOST_EXIT)
+    m = Machine(load_firmware(elf), load_platform(), RunConfig(max_cycles=10**9))
+    r = m.run()
+    assert r.exit_reason == "idle", r.diagnostic
+    assert not r.exceptions_taken.get(16 + 93)               # never woke for the interrupt
