@@ -17,8 +17,10 @@ stream DMAMUX1 routes them to, e.g. a memory-to-peripheral stream rewriting CCRx
 period; ``dma_requests`` counts them),
 output compare and PWM levels (``output_level``; GPIO pins in alternate function read them,
 see the platform file's ``af`` tables), input capture from a simulated signal
-(``input_edge``, ``drive_square_wave``) with ICxPSC and both polarities. Stored only: CR2,
-SMCR (slave modes, triggers), DCR/DMAR bursts, BDTR except MOE, break, dead time, encoder modes.
+(``input_edge``, ``drive_square_wave``) with ICxPSC and both polarities; master/slave
+synchronisation (CR2.MMS -> TRGO, SMCR reset/gated/trigger/external clock 1 from ITR0-3) and
+the encoder interface: see tim_sync.py. Stored only: DCR/DMAR bursts, BDTR except MOE, break,
+dead time.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from fractions import Fraction
 
 from .base import RO, WO, Field, Peripheral, Register
 from .dma import RequestLine
+from .tim_sync import TIE, TIF, TimerSync
 
 # CR1 bits (RM0433 39.4.1 / 40.4.1 / 42.4.1)
 CEN, UDIS, URS, OPM, DIR, ARPE = 1, 2, 4, 8, 16, 128
@@ -80,7 +83,7 @@ def _registers(kind: str, bits: int, channels: int) -> tuple[Register, ...]:
     return tuple(regs)
 
 
-class Timer(Peripheral):
+class Timer(TimerSync, Peripheral):
     """One TIMx. Platform parameters: ``kind`` (basic | general | advanced), ``channels``,
     ``counter_bits`` (16 | 32), ``repetition`` (has RCR), ``timer_clock`` (the RCC clock
     feeding it: timx_ker on APB1, timy_ker on APB2) and ``irqs`` (a line whose name has ``_UP``
@@ -98,6 +101,9 @@ class Timer(Peripheral):
         self._irq_up = [n for k, n in irqs.items() if "_UP" in k] or list(irqs.values())[:1]
         self._irq_cc = [n for k, n in irqs.items() if k.endswith("_CC")] or \
             ([] if any("_UP" in k for k in irqs) else list(irqs.values())[:1])
+        self._irq_trg = [n for k, n in irqs.items() if "_TRG" in k] or \
+            ([] if any("_UP" in k for k in irqs) else list(irqs.values())[:1])
+        self._sync_init(params)
         self.dma_requests: Counter[str] = Counter()
         # DMA request outputs (RM0433 40.3.x): routed by DMAMUX1 (platform ``requests``)
         self.dma_lines = {port: RequestLine(name, port) for port in
@@ -109,6 +115,8 @@ class Timer(Peripheral):
         self._listening = False
         self._signal_events: list[int] = []
         super().__init__(name, base, size, ctx, **params)
+        if "SMCR" in self._by_name:                       # basic timers have no slave mode
+            self._write_hooks[self._by_name["SMCR"].offset] = self._smcr_written
 
     # --- state -------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -118,6 +126,11 @@ class Timer(Peripheral):
             self.ctx.cancel(h)
         self._signal_events = []
         self._event = None
+        if getattr(self, "_master", None) is not None and self in self._master._slaves:
+            self._master._slaves.remove(self)
+        self._master = None
+        self._trgi_level = self._gate = False
+        self._pulse_value = self._ext_edges = 0
         super().reset()
         self._running = False
         self._arr = self.reg("ARR")          # active (shadow) auto-reload value
@@ -138,6 +151,8 @@ class Timer(Peripheral):
 
     def _ticks_per_cycle_inverse(self) -> Fraction:
         """Core cycles per counter tick: (PSC+1) timer clocks at the kernel clock."""
+        if self._frozen():
+            return Fraction(0)
         core = self.ctx.clock_hz("cpu")
         tim = self.ctx.clock_hz(self.timer_clock)
         if not tim or not core:
@@ -235,7 +250,8 @@ class Timer(Peripheral):
                 self._matches(self._seen, p_now)
                 self._seen = p_now
                 return
-            if self._seen >= 0 and not self._preload_pending() and not self.reg("CR1") & OPM:
+            if self._seen >= 0 and not self._preload_pending() and not self.reg("CR1") & OPM \
+                    and not self._trgo_each_update():
                 # nothing changes at the update events: count them in closed form
                 n = self._count(self._uev_offsets(), self._seen, p_now, L)
                 self._matches(self._seen, p_now)
@@ -275,6 +291,7 @@ class Timer(Peripheral):
             n -= self._rep + 1
             self._rep = rcr - n % (rcr + 1)
         self._update_flags()
+        self._trgo_pulse("update")
         return True
 
     def _update_flags(self) -> None:
@@ -322,6 +339,9 @@ class Timer(Peripheral):
                 sr |= 1 << c
                 if self.reg("DIER") >> (8 + c) & 1:
                     self._dma_request(f"CC{c}", n)
+                if c == 1:
+                    for _ in range(n):
+                        self._trgo_pulse("cc1")
         if sr != self.reg("SR"):
             self.set_reg("SR", sr)
             self._irqs()
@@ -330,29 +350,36 @@ class Timer(Peripheral):
         sr, dier = self.reg("SR"), self.reg("DIER")
         up = bool(sr & dier & UIF)
         cc = bool(sr & dier & 0x1E)
+        trg = bool(sr & TIF and dier & TIE)
         if self._irq_up == self._irq_cc:
             for n in self._irq_up:
-                self.ctx.set_irq(n, up or cc, self.name)
+                self.ctx.set_irq(n, up or cc or trg, self.name)
             return
         for n in self._irq_up:
             self.ctx.set_irq(n, up, self.name)
         for n in self._irq_cc:
             self.ctx.set_irq(n, cc, self.name)
+        for n in self._irq_trg:
+            self.ctx.set_irq(n, trg, self.name)
 
     def _stop(self, value: int) -> None:
         self._running = False
         self.set_reg("CR1", self.reg("CR1") & ~CEN)
         self.set_reg("CNT", value)
         self._anchor_p = self._seen = self._position(value, False)
+        self._trgo_changed()
 
     def _needs_events(self) -> bool:
         dier = self.reg("DIER")
-        return bool(dier & (UIE | UDE) or self.reg("CR1") & OPM or self._preload_pending())
+        return bool(dier & (UIE | UDE) or self.reg("CR1") & OPM or self._preload_pending()
+                    or self._trgo_each_update())
 
     def _cc_watched(self) -> list[int]:
         dier = self.reg("DIER")
+        cc1_trgo = bool(self._slaves) and self._mms() == 3
         return [c for c in range(1, min(self.channels, 4) + 1)
-                if (dier >> c & 1 or dier >> (8 + c) & 1) and not self._ccs(c)]
+                if (dier >> c & 1 or dier >> (8 + c) & 1 or (c == 1 and cc1_trgo))
+                and not self._ccs(c)]
 
     def _plan(self) -> None:
         target = self._target() if self._running and self._tick else None
@@ -397,7 +424,19 @@ class Timer(Peripheral):
         self._plan()
         self._flush_dma()
 
+    def _current_value(self) -> int:
+        if self._pulse_counted():
+            return self._pulse_value
+        if self._running:
+            return self._value(self._pos_at(self._now()))
+        return self.reg("CNT") & ((1 << self.bits) - 1)
+
     def on_read_CNT(self, value: int) -> int:
+        if self._pulse_counted():
+            v = self._pulse_value
+            if self.bits < 32 and self.reg("CR1") & (1 << 11):        # UIFREMAP
+                v |= (self.reg("SR") & UIF) << 31
+            return v
         if not self._running:
             return value
         v = self._value(self._pos_at(self._now()))
@@ -424,6 +463,12 @@ class Timer(Peripheral):
         self._anchor_p = self._seen = self._position(value, down)
 
     def on_write_CR1(self, old: int, new: int) -> None:
+        was = self._running
+        self._cr1_written(old, new)
+        if self._running != was:
+            self._trgo_changed()
+
+    def _cr1_written(self, old: int, new: int) -> None:
         running = bool(new & CEN)
         if running and not self._running:
             self._running = True
@@ -446,6 +491,9 @@ class Timer(Peripheral):
     def on_write_CNT(self, old: int, new: int) -> None:
         v = new & ((1 << self.bits) - 1)
         self.set_reg("CNT", v)
+        if self._pulse_counted():
+            self._pulse_value = v
+            return
         if self._running:
             self._restart_from(v, bool(self.reg("CR1") & DIR))
         else:
@@ -471,19 +519,27 @@ class Timer(Peripheral):
             return lambda old, new: self._ccr_written(c, new)
         raise AttributeError(name)
 
+    def _reinit(self) -> None:
+        """UG or a reset by the slave controller: preloads transferred, counter (and the
+        prescaler) re-initialised; UIF unless URS (RM0433 40.3.2 / 40.4.1)."""
+        self._transfer()
+        down = bool(self.reg("CR1") & DIR) and not self._cms()
+        start = self._arr if down else 0
+        self.set_reg("CNT", start)
+        self._pulse_value = start
+        self._ext_edges = 0
+        if self._running:
+            self._restart_from(start, down)
+        else:
+            self._anchor_p = self._seen = self._position(start, down)
+        if not self.reg("CR1") & URS:
+            self._update_flags()
+
     def on_write_EGR(self, old: int, new: int) -> None:
         self.set_reg("EGR", 0)
         if new & 1:                                      # UG: re-initialise, update event
-            self._transfer()
-            down = bool(self.reg("CR1") & DIR) and not self._cms()
-            start = self._arr if down else 0
-            self.set_reg("CNT", start)
-            if self._running:
-                self._restart_from(start, down)
-            else:
-                self._anchor_p = self._seen = self._position(start, down)
-            if not self.reg("CR1") & URS:
-                self._update_flags()
+            self._reinit()
+            self._trgo_pulse("ug")
         for c in range(1, min(self.channels, 4) + 1):   # CCxG: software capture/compare
             if new >> c & 1:
                 if self._ccs(c):
@@ -543,7 +599,7 @@ class Timer(Peripheral):
         ccmr = self._ccmr(c)
         mode = (ccmr >> 4) & 7 | ((ccmr >> 8) & 1) << 3
         p = self._pos_at(self._now())
-        v = self._value(p) if self._running else self.reg("CNT")
+        v = self._current_value()
         ccr = self._ccr[c]
         if mode in (6, 7):
             if self._cms():
@@ -574,6 +630,8 @@ class Timer(Peripheral):
         if level == self._input[c]:
             return
         self._input[c] = level
+        if self._sms() in (1, 2, 3):
+            self._encoder_edge(c)
         if self._ccs(c) != 1 or not self._ccer(c) & 1:      # TIx mapped on ICx, capture enabled
             return
         pol = (self._ccer(c) >> 1) & 1 | ((self._ccer(c) >> 3) & 1) << 1   # CCxNP:CCxP
@@ -584,10 +642,12 @@ class Timer(Peripheral):
         psc = 1 << ((self._ccmr(c) >> 2) & 3)                  # ICxPSC: every 1, 2, 4, 8
         if self._ic_count[c] % psc == 0:
             self._capture(c)
+            if c == 1:
+                self._trgo_pulse("cc1")
         self._flush_dma()
 
     def _capture(self, c: int) -> None:
-        v = self._value(self._pos_at(self._now())) if self._running else self.reg("CNT")
+        v = self._current_value()
         off = 0x30 + 4 * c
         self.values[off] = v
         sr = self.reg("SR")
