@@ -34,6 +34,7 @@ bus matrix, the TCMs only on the Cortex-M7), such an address raises TEIF and dis
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 
@@ -98,11 +99,25 @@ class RequestLine:
     """A DMA request output of a peripheral (a timer's update or CCx request): the peripheral
     calls :meth:`request` once per request; the stream DMAMUX1 routes it to moves one item."""
 
-    def __init__(self, owner: str, port: str) -> None:
+    def __init__(self, owner: str, port: str,
+                 on_change: Callable[[], None] | None = None) -> None:
         self.owner = owner
         self.port = port
-        self.stream: Stream | None = None
+        self._stream: Stream | None = None
         self.requests = 0               # requests raised (served or not)
+        # told when a stream connects or leaves: a request nobody serves needs no event
+        self.on_change = on_change
+
+    @property
+    def stream(self) -> Stream | None:
+        return self._stream
+
+    @stream.setter
+    def stream(self, s: Stream | None) -> None:
+        changed = s is not self._stream
+        self._stream = s
+        if changed and self.on_change is not None:
+            self.on_change()
 
     def request(self) -> None:
         self.requests += 1

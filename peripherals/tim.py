@@ -106,7 +106,7 @@ class Timer(TimerSync, Peripheral):
         self._sync_init(params)
         self.dma_requests: Counter[str] = Counter()
         # DMA request outputs (RM0433 40.3.x): routed by DMAMUX1 (platform ``requests``)
-        self.dma_lines = {port: RequestLine(name, port) for port in
+        self.dma_lines = {port: RequestLine(name, port, self._dma_line_changed) for port in
                           ("UP", "TRIG", *(f"CC{c}" for c in range(1, min(self.channels, 4) + 1)))}
         self._dma_pending: list[str] = []
         self._syncing = False
@@ -369,16 +369,28 @@ class Timer(TimerSync, Peripheral):
         self._anchor_p = self._seen = self._position(value, False)
         self._trgo_changed()
 
+    def _served(self, port: str) -> bool:
+        """A DMA stream listens to request ``port``: its requests need events on time (a
+        request nobody serves is only counted, in closed form, like a flag)."""
+        line = self.dma_lines.get(port)
+        return line is not None and line.stream is not None
+
+    def _dma_line_changed(self) -> None:
+        if hasattr(self, "_seen"):                   # not during construction
+            self._plan()
+
     def _needs_events(self) -> bool:
         dier = self.reg("DIER")
-        return bool(dier & (UIE | UDE) or self.reg("CR1") & OPM or self._preload_pending()
+        return bool(dier & UIE or (dier & UDE and self._served("UP"))
+                    or self.reg("CR1") & OPM or self._preload_pending()
                     or self._trgo_each_update())
 
     def _cc_watched(self) -> list[int]:
         dier = self.reg("DIER")
         cc1_trgo = bool(self._slaves) and self._mms() == 3
         return [c for c in range(1, min(self.channels, 4) + 1)
-                if (dier >> c & 1 or dier >> (8 + c) & 1 or (c == 1 and cc1_trgo))
+                if (dier >> c & 1 or (dier >> (8 + c) & 1 and self._served(f"CC{c}"))
+                    or (c == 1 and cc1_trgo))
                 and not self._ccs(c)]
 
     def _plan(self) -> None:
