@@ -76,6 +76,18 @@ class IWDG(Peripheral):
         self._event = self.ctx.schedule_seconds(self._reloaded_at + self.timeout_seconds(),
                                                 self._expire)
 
+    def debug_halted(self, seconds: float) -> None:
+        """The core was halted ``seconds`` by a debugger and DBGMCU_APB4FZ1.DBG_IWDG1 is 0:
+        the watchdog kept counting (peripherals/dbgmcu.py); a long halt expires it."""
+        if not self.running:
+            return
+        self._reloaded_at -= seconds
+        if self._event is not None:
+            self.ctx.cancel(self._event)
+        self._event = self.ctx.schedule_seconds(
+            max(self._reloaded_at + self.timeout_seconds(), self.ctx.now_seconds()),
+            self._expire)
+
     def _expire(self, _seconds: float) -> None:
         self._event = None
         self._reset_chip(f"{self.name} watchdog timeout "

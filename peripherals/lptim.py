@@ -6,8 +6,9 @@ running in Stop: its events are then on the low-speed clock queue (ctx.schedule_
 its interrupt, which is also its EXTI direct input (platform ``exti_line``), wakes the chip from
 Stop when that input is unmasked in EXTI_CPUIMR2 (or CPUEMR2); on any other clock it counts
 core-domain time and freezes in Stop with the rest of the core domain. As with TIM, the counter
-is a closed form of time, flags whose interrupt is off are caught up when a register is read, and an event is
-scheduled only for an enabled interrupt (ARRM, CMPM) or the end of a single-shot count.
+is a closed form of time, flags whose interrupt is off are caught up when a register is read,
+and an event is scheduled only for an enabled interrupt (ARRM, CMPM) or the end of a
+single-shot count.
 
 Modelled: ENABLE, SNGSTRT/CNTSTRT, COUNTRST, PRESC, PRELOAD (ARR/CMP applied at the end of the
 period), ARROK/CMPOK (set once a write is taken: the synchronisation delay is not modelled),

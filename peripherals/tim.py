@@ -560,6 +560,16 @@ class Timer(TimerSync, Peripheral):
                     self.set_reg("SR", self.reg("SR") | 1 << c)
                     self._irqs()
 
+    def debug_halted(self, seconds: float) -> None:
+        """The core was halted ``seconds`` by a debugger and this timer's DBGMCU freeze bit is
+        0: it kept counting (peripherals/dbgmcu.py). Its flags, interrupts and DMA requests of
+        that time happen now."""
+        if not self._running or not self._tick:
+            return
+        self._sync()
+        self._anchor -= Fraction(round(seconds * self.ctx.clock_hz("cpu")))
+        self._sync()
+
     # --- clocks --------------------------------------------------------------------------------
     def _listen_clocks(self) -> None:
         if self._listening:

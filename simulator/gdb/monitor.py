@@ -23,6 +23,10 @@ HELP = """monitor commands:
             runs the handler to its return unseen and stops after the stepped instruction;
             'into' stops at the handler's first instruction
   reset     system reset (peripherals and core; RAM keeps its contents); stays halted
+  halt-clock real|frozen|SECONDS
+            how long a halt lasts for the timers and watchdogs whose DBGMCU freeze bit is 0
+            (they keep counting on silicon, e.g. an IWDG expires at a long breakpoint):
+            'real' (default) the halt's wall time, 'frozen' none, or SECONDS per halt
   help      this text
 """
 
@@ -34,6 +38,7 @@ def monitor(server, text: str) -> str:
     cmd = words[0].lower()
     fn = {"cycles": _cycles, "time": _time, "ram": _ram, "energy": _energy,
           "profile": _profile, "reset": _reset, "isr-step": _isr_step,
+          "halt-clock": _halt_clock,
           "help": lambda s, w: HELP}.get(cmd)
     if fn is None:
         return f"unknown monitor command {cmd!r}\n" + HELP
@@ -150,3 +155,19 @@ def _reset(server, _args) -> str:
     server._moved = True
     m.uc.ctl_flush_tb()
     return f"reset: pc {int(m.uc.reg_read(UC_ARM_REG_PC)):#010x}\n"
+
+
+def _halt_clock(server, args) -> str:
+    if args:
+        mode = args[0].lower()
+        if mode in ("real", "frozen"):
+            server.halt_clock = mode
+        else:
+            try:
+                value = float(mode)
+            except ValueError:
+                return "halt-clock: real, frozen or a number of seconds\n"
+            if not value >= 0 or value == float("inf"):
+                return "halt-clock: real, frozen or a number of seconds\n"
+            server.halt_clock = value
+    return f"halt-clock {server.halt_clock}\n"

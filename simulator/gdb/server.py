@@ -98,6 +98,10 @@ class GdbServer(Attachment):
         self.isr_step = "over"
         self._moved = False                     # gdb moved the PC (or reset) while halted
         self.halted_seconds = 0.0
+        # how long a halt lasts for the blocks whose DBGMCU freeze bit is 0 (they keep
+        # counting on silicon): "real" (the halt's wall time), "frozen" (none) or a fixed
+        # number of seconds per halt (monitor halt-clock real|frozen|SECONDS)
+        self.halt_clock: str | float = "real"
         machine.counter.state[native.SKIP_BLOCK] = -1
 
     # --- the attachment interface (simulator/attachments) ----------------------------------
@@ -227,9 +231,20 @@ class GdbServer(Attachment):
                 if action is not None:
                     if action in ("c", "s"):
                         self._resume(action)
+                        self._unfrozen_blocks_ran(time.monotonic() - t0)
                     return
         finally:
             self.halted_seconds += time.monotonic() - t0
+
+    def _unfrozen_blocks_ran(self, wall_s: float) -> None:
+        """Timers and watchdogs whose DBGMCU freeze bit is 0 counted through the halt."""
+        seconds = {"real": wall_s, "frozen": 0.0}.get(self.halt_clock, self.halt_clock)
+        dbg = self.m.peripherals.get("DBGMCU")
+        if seconds and dbg is not None and hasattr(dbg, "halted"):
+            ran = dbg.halted(float(seconds), self.m.peripherals)
+            if ran:
+                self.m.log(f"gdb: halted {float(seconds):.3f} s; not frozen by DBGMCU, "
+                           f"{', '.join(ran)} kept counting")
 
     def _resume(self, action: str) -> None:
         """``action``: "c", "s", "D" (detached), "k" (killed)."""
