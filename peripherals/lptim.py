@@ -164,10 +164,13 @@ class LPTIM(Peripheral):
         target = None
         if self._running and self._tick:
             ier, L = self.reg("IER"), self._arr + 1
+            # an interrupt whose flag is already set changes nothing until ICR clears it (in
+            # Stop with its EXTI line masked, nothing can: the run then ends idle at once)
+            pending = self.reg("ISR")
             wanted = []
-            if ier & ARRM or self._single or self._preload_pending():
+            if ier & ARRM and not pending & ARRM or self._single or self._preload_pending():
                 wanted.append(self._arr)
-            if ier & CMPM and self._cmp <= self._arr:
+            if ier & CMPM and not pending & CMPM and self._cmp <= self._arr:
                 wanted.append(self._cmp)
             if wanted:
                 target = self._at(Timer._next(tuple(wanted), self._seen, L))

@@ -380,16 +380,18 @@ class Timer(TimerSync, Peripheral):
             self._plan()
 
     def _needs_events(self) -> bool:
-        dier = self.reg("DIER")
-        return bool(dier & UIE or (dier & UDE and self._served("UP"))
+        dier, sr = self.reg("DIER"), self.reg("SR")
+        # an interrupt whose flag is already set changes nothing until the flag is cleared
+        return bool(dier & UIE and not sr & UIF or (dier & UDE and self._served("UP"))
                     or self.reg("CR1") & OPM or self._preload_pending()
                     or self._trgo_each_update())
 
     def _cc_watched(self) -> list[int]:
-        dier = self.reg("DIER")
+        dier, sr = self.reg("DIER"), self.reg("SR")
         cc1_trgo = bool(self._slaves) and self._mms() == 3
         return [c for c in range(1, min(self.channels, 4) + 1)
-                if (dier >> c & 1 or (dier >> (8 + c) & 1 and self._served(f"CC{c}"))
+                if (dier >> c & 1 and not sr >> c & 1
+                    or (dier >> (8 + c) & 1 and self._served(f"CC{c}"))
                     or (c == 1 and cc1_trgo))
                 and not self._ccs(c)]
 
