@@ -119,6 +119,16 @@ class LPTIM(Peripheral):
             self._advance(self._now())
         self._plan()
 
+    def debug_halted(self, seconds: float) -> None:
+        """The core was halted ``seconds`` by a debugger and this LPTIM's DBGMCU freeze bit is
+        0: it kept counting (peripherals/dbgmcu.py)."""
+        if not self._running or not self._tick:
+            return
+        self._sync()
+        self._anchor -= Fraction(seconds) if self._slow else \
+            Fraction(round(seconds * self.ctx.clock_hz("cpu")))
+        self._sync()
+
     def _advance(self, now: Fraction) -> None:
         p = self._pos(now)
         if p <= self._seen:

@@ -71,6 +71,29 @@ def test_iwdg_expires_at_a_long_breakpoint_unless_frozen(frozen: bool) -> None:
     assert bool(ctx.resets) is not frozen
 
 
+@pytest.mark.parametrize("frozen", [False, True])
+def test_lptim1_on_lsi_counts_through_a_halt_unless_frozen(frozen: bool) -> None:
+    """LPTIM1 (DBG_LPTIM1 = DBGMCU_APB1LFZ1 bit 9) at 32 kHz, ARR 31999 (1 s), ARRM
+    interrupt: a 1.5 s halt passes its auto-reload match; CNT then reads 0.5 s = 16000."""
+    from peripherals.lptim import LPTIM
+    ctx = FakeContext(clocks={"cpu": CPU, "pclk1": 100e6})
+    dbg = dbgmcu(ctx)
+    lp = LPTIM("LPTIM1", 0x40002400, 0x400, ctx, irqs={"LPTIM1": 93}, kernel_clock="lsi")
+    ctx.clocks["lsi"] = 32000.0
+    lp.write(0x08, 4, 2)                        # IER: ARRMIE
+    lp.write(0x10, 4, 1)                        # CR: ENABLE
+    lp.write(0x18, 4, 31999)                    # ARR
+    lp.write(0x10, 4, 5)                        # CNTSTRT
+    if frozen:
+        dbg.write(APB1LFZ1, 4, 1 << 9)
+    dbg.halted(1.5, {"LPTIM1": lp})
+    if frozen:
+        assert lp.read(0x1C, 4) == 0 and not ctx.irqs.get(93)
+    else:
+        assert ctx.irqs[93] and lp.read(0x00, 4) & 2          # ARRM
+        assert lp.read(0x1C, 4) == 16000
+
+
 # Firmware for the gdb test: starts the IWDG (0.512 s) and reaches `mark`; after a watchdog
 # reset (RCC_RSR.IWDG1RSTF, 0x580244D0 bit 26) it exits 3, else 0. FREEZE 1: it sets
 # DBGMCU_APB4FZ1.DBG_IWDG1 (0x5C001054 bit 18) first.
