@@ -698,6 +698,25 @@ class Timer(TimerSync, Peripheral):
             self._signal_events.append(
                 self.ctx.schedule(cyc, lambda _c, lv=lv: self.input_edge(c, lv)))
 
+    def drive_quadrature(self, hz: float, until_cycle: int, forward: bool = True,
+                         start_cycle: int | None = None) -> None:
+        """An incremental encoder turning at ``hz`` cycles per second on TI1/TI2 (channels 1
+        and 2, 90 degrees apart; ``forward``: TI1 leads), from ``start_cycle`` (default now)
+        to ``until_cycle``: one event per edge, four edges per cycle."""
+        quarter = self.ctx.clock_hz("cpu") / hz / 4
+        t = float(self._now() if start_cycle is None else start_cycle)
+        levels = [self._input[1], self._input[2]]
+        order = (1, 2, 1, 2) if forward else (2, 1, 2, 1)
+        i = 0
+        while t <= until_cycle:
+            ch = order[i % 4]
+            levels[ch - 1] = not levels[ch - 1]
+            lv = levels[ch - 1]
+            self._signal_events.append(self.ctx.schedule(
+                round(t), lambda _c, ch=ch, lv=lv: self.input_edge(ch, lv)))
+            t += quarter
+            i += 1
+
 
 MODEL = Timer
 SignalSource = Callable[[int, bool], None]

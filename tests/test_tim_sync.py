@@ -123,3 +123,22 @@ def test_encoder_x4_counts_quadrature_edges() -> None:
         for lv in reversed([(0, 0)] + forward[:3]):
             step(lv)
     assert t.read(CNT, 4) == 0xFFFF - 3                           # 28 - 32 wraps at ARR
+
+
+def test_encoder_driven_by_a_turning_shaft() -> None:
+    """What HAL_TIM_Encoder_Init(TIM_ENCODERMODE_TI12) + HAL_TIM_Encoder_Start configure,
+    driven by a 1 kHz quadrature signal for 10 ms: 4 counts per cycle, 10 cycles = 40
+    counts forward, then 5 ms backward: 40 - 20 = 20."""
+    ctx = FakeContext(clocks={"cpu": CPU, "timx_ker": TIMCLK})
+    t = Timer("TIM4", 0x40000800, 0x400, ctx, kind="general", irqs={"TIM4": 30})
+    t.write(SMCR, 4, SMS_ENCODER3)
+    t.write(CCMR1, 4, 1 | 1 << 8)
+    t.write(CCER, 4, 1 | 1 << 4)                   # CC1E, CC2E (HAL_TIM_Encoder_Start)
+    t.write(CR1, 4, 1)
+    ms = CPU // 1000
+    t.drive_quadrature(1000.0, until_cycle=10 * ms - 1)
+    ctx.advance(10 * ms)
+    assert t.read(CNT, 4) == 10 * 4 and not t.read(CR1, 4) & 16
+    t.drive_quadrature(1000.0, until_cycle=15 * ms - 1, forward=False)
+    ctx.advance(5 * ms)
+    assert t.read(CNT, 4) == 20 and t.read(CR1, 4) & 16
