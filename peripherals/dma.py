@@ -119,6 +119,11 @@ class RequestLine:
         if changed and self.on_change is not None:
             self.on_change()
 
+    def target_address(self) -> int | None:
+        """The peripheral address (PAR) of the stream serving this line, if any."""
+        s = self._stream
+        return None if s is None else s.dma.values[s.base + PAR]
+
     def request(self) -> None:
         self.requests += 1
         if self.stream is not None:

@@ -19,8 +19,9 @@ output compare and PWM levels (``output_level``; GPIO pins in alternate function
 see the platform file's ``af`` tables), input capture from a simulated signal
 (``input_edge``, ``drive_square_wave``) with ICxPSC and both polarities; master/slave
 synchronisation (CR2.MMS -> TRGO, SMCR reset/gated/trigger/external clock 1 from ITR0-3) and
-the encoder interface: see tim_sync.py. Stored only: DCR/DMAR bursts, BDTR except MOE, break,
-dead time.
+the encoder interface: see tim_sync.py. Stored only: BDTR except MOE, break, dead time.
+DMA bursts: DCR (DBA, DBL) and DMAR; a stream whose PAR is DMAR gets DBL+1 requests per event,
+each access reaching the next register from DBA on (what HAL_TIM_DMABurst_WriteStart uses).
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ class Timer(TimerSync, Peripheral):
         self.dma_lines = {port: RequestLine(name, port, self._dma_line_changed) for port in
                           ("UP", "TRIG", *(f"CC{c}" for c in range(1, min(self.channels, 4) + 1)))}
         self._dma_pending: list[str] = []
+        self._burst_index = 0
         self._syncing = False
         self._event: int | None = None
         self._event_at = -1
@@ -117,6 +119,10 @@ class Timer(TimerSync, Peripheral):
         super().__init__(name, base, size, ctx, **params)
         if "SMCR" in self._by_name:                       # basic timers have no slave mode
             self._write_hooks[self._by_name["SMCR"].offset] = self._smcr_written
+        if "DMAR" in self._by_name:                       # DMA burst (RM0433 40.3.27)
+            self._write_hooks[0x4C] = self._dmar_written
+            self._read_hooks[0x4C] = self._dmar_read
+            self._write_hooks[0x48] = lambda old, new: self._burst_restart()
 
     # --- state -------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -313,7 +319,34 @@ class Timer(TimerSync, Peripheral):
 
     def _flush_dma(self) -> None:
         while self._dma_pending and not self._syncing:
-            self.dma_lines[self._dma_pending.pop(0)].request()
+            line = self.dma_lines[self._dma_pending.pop(0)]
+            # a stream that targets DMAR gets a burst: DBL+1 requests per event
+            burst = self._burst_length() if line.target_address() == self.base + 0x4C else 1
+            for _ in range(burst):
+                line.request()
+
+    # --- DMA burst through DMAR (DCR: DBA = first register / 4, DBL = transfers - 1) -------
+    def _burst_length(self) -> int:
+        return ((self.values.get(0x48, 0) >> 8) & 0x1F) + 1
+
+    def _burst_restart(self) -> None:
+        self._burst_index = 0
+
+    def _burst_target(self) -> int:
+        """The register the next DMAR access reaches: TIMx_CR1 + 4 * (DBA + index)."""
+        offset = 4 * ((self.values.get(0x48, 0) & 0x1F) + self._burst_index)
+        self._burst_index = (self._burst_index + 1) % self._burst_length()
+        return offset
+
+    def _dmar_written(self, old: int, new: int) -> None:
+        self.values[0x4C] = 0
+        target = self._burst_target()
+        if target != 0x4C:
+            self.write(target, 4, new)
+
+    def _dmar_read(self, value: int) -> int:
+        target = self._burst_target()
+        return 0 if target == 0x4C else self.read(target, 4)
 
     def _transfer(self) -> None:
         """Preloaded registers become active at the update event (RM0433 40.3.2)."""

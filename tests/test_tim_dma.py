@@ -112,3 +112,27 @@ def test_half_transfer_after_two_items() -> None:
     ctx.advance(PERIOD + (VALUES[0] - FIRST) * CPT)    # period 1's match (CCR1 = 100): 2 of 4
     assert dma.read(S0NDTR, 4) == 2 and dma.read(LISR, 4) & HTIF0
     assert not dma.read(LISR, 4) & TCIF0
+
+
+def test_burst_through_dmar_updates_two_registers_per_update() -> None:
+    """HAL_TIM_DMABurst_WriteStart(TIM_DMABASE_CCR1, TIM_DMA_UPDATE, buf, 2 transfers): DCR
+    DBA = 13 (CCR1 at 0x34 = 4 x 13), DBL = 1; each update event makes DBL+1 = 2 requests, the
+    DMAR accesses landing in CCR1 then CCR2 (RM0433 40.3.27 "DMA burst mode")."""
+    ctx, tim, dma = make()
+    for i, v in enumerate((111, 222, 333, 444)):
+        ctx.mem_write(BUF + 4 * i, v.to_bytes(4, "little"))
+    ctx.peripherals["DMAMUX1"].write(0x00, 4, TIM3_UP)
+    tim.write(ARR, 4, ARR_VALUE)
+    tim.write(0x48, 4, 13 | 1 << 8)                    # DCR: DBA 13, DBL 1
+    dma.write(S0PAR, 4, TIM3 + 0x4C)                   # DMAR
+    dma.write(S0M0AR, 4, BUF)
+    dma.write(S0NDTR, 4, 4)
+    dma.write(S0CR, 4, M2P | MINC | 2 << 11 | 2 << 13 | EN)   # 32-bit items
+    tim.write(DIER, 4, UDE)
+    tim.write(CR1, 4, 1)
+    ctx.advance(PERIOD)                                # first update event
+    assert (tim.read(CCR1, 4), tim.read(0x38, 4)) == (111, 222)
+    assert dma.read(S0NDTR, 4) == 2
+    ctx.advance(PERIOD)
+    assert (tim.read(CCR1, 4), tim.read(0x38, 4)) == (333, 444)
+    assert dma.read(S0NDTR, 4) == 0
