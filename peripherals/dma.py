@@ -24,7 +24,11 @@ buffer, written with ``ctx.mem_write``). Reads of NDTR or LISR/HISR bring the st
 exact cycle of the read first. Streams due at the same cycle are served in priority order
 (PL high first, then the lower stream number: RM0433 15.3 arbiter).
 
-Not modelled (logged when used): memory-to-memory, memory-to-peripheral towards a data source
+Memory-to-memory (DIR=10): the whole block is copied when the stream is enabled (no simulated
+time), then HT/TC.
+
+Not modelled (logged when used): memory-to-memory with FIFO packing (PSIZE != MSIZE),
+memory-to-peripheral towards a data source
 (SAI transmit), peripheral flow control, bursts and FIFO thresholds (the FIFO is transparent;
 FEIF/DMEIF are never raised).
 Streams reach no DTCM/ITCM: like silicon (RM0433 2.1, Figure 1: DMA1/DMA2 sit on the D2 AHB
@@ -177,8 +181,7 @@ class Stream:
                    "(RM0433 15.3: clear them in LIFCR/HIFCR first)")
         direction = cr >> 6 & 3
         if direction == 2:
-            d.warn(f"{d.name}: stream {self.index}: DIR=2 (memory-to-memory) is not "
-                   "modelled; the stream will not transfer")
+            self._memory_to_memory(cr)
             return
         if cr >> PFCTRL & 1:
             d.warn(f"{d.name}: stream {self.index}: peripheral flow control is not modelled")
@@ -305,6 +308,46 @@ class Stream:
             if self.watch is not None:
                 self.watch.clear(done_half)
         self.flags |= 1 << flag
+
+    def _memory_to_memory(self, cr: int) -> None:
+        """DIR=10: no request, the stream runs as soon as it is enabled (RM0433 15.3.8), from
+        PAR to M0AR, NDTR items of PSIZE; it takes no simulated time here. Then HTIF, TCIF, NDTR
+        0, EN cleared. Circular and double-buffer are not allowed in this mode (15.3.8)."""
+        d = self.dma
+        psize, msize = 1 << (cr >> 11 & 3), 1 << (cr >> 13 & 3)
+        n = self.ndtr()
+        if psize > 4 or msize > 4:
+            self._error("PSIZE/MSIZE=11 is reserved")
+            return
+        if psize != msize:
+            d.warn(f"{d.name}: stream {self.index}: memory-to-memory with PSIZE != MSIZE "
+                   "(FIFO packing) is not modelled; the stream will not transfer")
+            return
+        src, dst = d.values[self.base + PAR], d.values[self.base + M0AR]
+        for address in (src, dst):
+            for lo, hi, name in UNREACHABLE:
+                if address < hi and address + n * psize > lo:
+                    self.active = True
+                    self._error(f"memory address {address:#010x} is in {name}, which "
+                                "DMA1/DMA2 cannot reach (use AXI SRAM or SRAM1-3)")
+                    return
+        try:
+            if cr >> PINC & 1 and cr >> MINC & 1:
+                d.ctx.mem_write(dst, d.ctx.mem_read(src, n * psize))
+            else:
+                for i in range(n):
+                    item = d.ctx.mem_read(src + (i * psize if cr >> PINC & 1 else 0), psize)
+                    d.ctx.mem_write(dst + (i * psize if cr >> MINC & 1 else 0), item)
+        except Exception as exc:   # noqa: BLE001  (a bus error of either memory)
+            self.active = True
+            self._error(f"bus error copying {n * psize} bytes {src:#010x} -> {dst:#010x}: "
+                        f"{exc}")
+            return
+        self.transferred = n
+        self.flags |= (1 << HTIF) | (1 << TCIF) if n else 0
+        d.values[self.base + NDTR] = 0
+        d.values[self.base + CR] &= ~(1 << EN)
+        self.update_irq()
 
     def serve_request(self) -> None:
         """One request of the request line: move one item (RM0433 15.3.6/15.3.7: a single

@@ -136,3 +136,28 @@ def test_burst_through_dmar_updates_two_registers_per_update() -> None:
     ctx.advance(PERIOD)
     assert (tim.read(CCR1, 4), tim.read(0x38, 4)) == (333, 444)
     assert dma.read(S0NDTR, 4) == 0
+
+
+def test_memory_to_memory_copies_the_block_when_enabled() -> None:
+    """DMA_SxCR DIR = 10 (RM0433 15.3.8): no request needed; 16 words from AXI SRAM to SRAM1
+    (0x3000 0000), then HTIF and TCIF, NDTR 0, EN cleared. A DTCM source (0x2000 0000, not
+    on the DMA's bus matrix: RM0433 Figure 1) is a transfer error (TEIF0 = LISR bit 3)."""
+    ctx, _tim, dma = make()
+    words = [0x1000 + i for i in range(16)]
+    for i, w in enumerate(words):
+        ctx.mem_write(BUF + 4 * i, w.to_bytes(4, "little"))
+    dst = 0x30000000
+    dma.write(S0PAR, 4, BUF)
+    dma.write(S0M0AR, 4, dst)
+    dma.write(S0NDTR, 4, 16)
+    dma.write(S0CR, 4, 2 << 6 | 1 << 9 | MINC | 2 << 11 | 2 << 13 | TCIE | EN)
+    got = [int.from_bytes(ctx.mem_read(dst + 4 * i, 4), "little") for i in range(16)]
+    assert got == words
+    assert dma.read(LISR, 4) & (HTIF0 | TCIF0) == HTIF0 | TCIF0
+    assert dma.read(S0NDTR, 4) == 0 and not dma.read(S0CR, 4) & EN
+    assert ctx.irqs[11]
+    dma.write(0x08, 4, 0x3D)                           # LIFCR: clear stream 0's flags
+    dma.write(S0PAR, 4, 0x20000000)
+    dma.write(S0NDTR, 4, 4)
+    dma.write(S0CR, 4, 2 << 6 | 1 << 9 | MINC | 2 << 11 | 2 << 13 | EN)
+    assert dma.read(LISR, 4) & 1 << 3
