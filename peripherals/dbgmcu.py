@@ -5,8 +5,8 @@ Freeze bits (platform ``freeze``: block -> "REGISTER.bit"): while a debugger hol
 halted, the simulated clock does not move, so every block is frozen unless told otherwise.
 :meth:`Dbgmcu.halted` is what the gdb stub calls when the core resumes after a halt of
 ``seconds``: on silicon the blocks whose freeze bit is 0 (the reset state) kept counting, so
-each of them that can (``debug_halted(seconds)``: TIMx, LPTIMx, IWDG) catches up with that time now;
-the frozen ones do not. The core's own SysTick and DWT stop with the core (ARMv7-M C1.6)."""
+each of them that can (``debug_halted(seconds)``: TIMx, LPTIMx, IWDG, WWDG) catches up with
+that time now; the frozen ones do not. The core's own SysTick and DWT stop with the core (ARMv7-M C1.6)."""
 
 from __future__ import annotations
 

@@ -78,6 +78,26 @@ class WWDG(Peripheral):
             self._events.append(self.ctx.schedule(self._anchor + (t - EWI_VALUE) * self._period,
                                                   self._early_warning))
 
+    def debug_halted(self, seconds: float) -> None:
+        """The core was halted ``seconds`` by a debugger and DBGMCU_APB3FZ1.DBG_WWDG1 is 0: the
+        counter kept going down (peripherals/dbgmcu.py); its reset or early warning comes now
+        if the halt passed it."""
+        if not self.active or not self._period or not self._events:
+            return
+        now = self.ctx.now()
+        ewi_pending = self.get_field("CFR", "EWI") and self._anchor_t > EWI_VALUE and \
+            self._anchor + (self._anchor_t - EWI_VALUE) * self._period > now
+        for h in self._events:
+            self.ctx.cancel(h)
+        self._events = []
+        self._anchor -= round(seconds * self.ctx.clock_hz("cpu"))
+        t = self._anchor_t
+        self._events.append(self.ctx.schedule(
+            max(self._anchor + (t - 0x3F) * self._period, now), self._expire))
+        if ewi_pending:
+            self._events.append(self.ctx.schedule(
+                max(self._anchor + (t - EWI_VALUE) * self._period, now), self._early_warning))
+
     def _early_warning(self, _cycle: int) -> None:
         self.set_field("SR", "EWIF", 1)
         if self.irq is not None:

@@ -94,6 +94,22 @@ def test_lptim1_on_lsi_counts_through_a_halt_unless_frozen(frozen: bool) -> None
         assert lp.read(0x1C, 4) == 16000
 
 
+@pytest.mark.parametrize("frozen", [False, True])
+def test_wwdg_expires_during_a_halt_unless_frozen(frozen: bool) -> None:
+    """WWDG1 (DBG_WWDG1 = DBGMCU_APB3FZ1 bit 6) at PCLK 100 MHz, WDGTB 0, T = 0x7F: 64
+    decrements of 4096 clocks (RM0433 46.3) = 2.62144 ms to the reset; a 3 ms halt passes it."""
+    from peripherals.wwdg import WWDG
+    ctx = FakeContext(clocks={"cpu": CPU, "pclk3": 100e6})
+    dbg = dbgmcu(ctx)
+    w = WWDG("WWDG1", 0x50003000, 0x400, ctx, clock="pclk3", reset_flag="WWDG1RSTF")
+    w.write(0x0, 4, 0xFF)                        # WDGA, T = 0x7F
+    if frozen:
+        dbg.write(0x34, 4, 1 << 6)
+    dbg.halted(0.003, {"WWDG1": w})
+    ctx.advance(0)
+    assert bool(ctx.resets) is not frozen
+
+
 # Firmware for the gdb test: starts the IWDG (0.512 s) and reaches `mark`; after a watchdog
 # reset (RCC_RSR.IWDG1RSTF, 0x580244D0 bit 26) it exits 3, else 0. FREEZE 1: it sets
 # DBGMCU_APB4FZ1.DBG_IWDG1 (0x5C001054 bit 18) first.
