@@ -6,7 +6,8 @@ halted, the simulated clock does not move, so every block is frozen unless told 
 :meth:`Dbgmcu.halted` is what the gdb stub calls when the core resumes after a halt of
 ``seconds``: on silicon the blocks whose freeze bit is 0 (the reset state) kept counting, so
 each of them that can (``debug_halted(seconds)``: TIMx, LPTIMx, IWDG, WWDG) catches up with
-that time now; the frozen ones do not. The core's own SysTick and DWT stop with the core (ARMv7-M C1.6)."""
+that time now; the frozen ones do not. The core's own SysTick and DWT stop with the core
+(ARMv7-M C1.6)."""
 
 from __future__ import annotations
 
