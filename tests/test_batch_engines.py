@@ -140,3 +140,33 @@ def test_bad_manifest_and_options_are_one_line_exit_2(firmware_build, tmp_path, 
     assert cli_main(["batch", fw, str(tmp_path / "m.csv"), "--engine", "ray"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Ray is not supported" in err
+
+
+def test_the_evaluation_on_the_firmware_gives_the_host_librarys_words(firmware_build, manifest,
+                                                                      tmp_path):
+    """firmware/model/evaluate.py --firmware: its clips go through simulator.batch
+    (align_clips) and come back as the host build of the same C aligner places them
+    (firmware/aligner/host.py, the evaluation's default aligner), word for word."""
+    import evaluate
+    import g2p
+    import numpy as np
+    import soundfile as sf
+    from scipy.signal import resample_poly
+
+    clips = []
+    for row in map(json.loads, manifest.read_text().splitlines()):
+        pcm, rate = sf.read(manifest.parent / row["audio"], dtype="int16")
+        pcm16 = np.round(resample_poly(pcm.astype(float), 160, rate // 100)).clip(
+            -32768, 32767).astype(np.int16)
+        phones = [w.phones for w in g2p.transcript_phones(row["transcript"], "en-us")]
+        clips.append((pcm16, phones, row["transcript"]))
+    fw = evaluate.FirmwareAligner((firmware_build / "aligner.elf").resolve(), tmp_path / "ev",
+                                  2, "local", None, None)
+    on_firmware = evaluate._align_all(fw, clips, "t")
+    host = evaluate.c_aligner()
+    assert host is not None, "firmware/aligner/host.py unusable"
+    on_host = evaluate._align_all(host, clips, "t")
+    assert fw.failed == 0 and all(w is not None for w in on_firmware)
+    assert on_firmware == on_host
+    assert sum(1 for w in on_firmware for s, _ in w if s is not None) == 8
+    assert len(list((tmp_path / "ev" / "jobs").glob("t_*.json"))) == 3
