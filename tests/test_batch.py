@@ -242,6 +242,29 @@ def test_aggregate_distributions_are_numpy_percentiles(three_clips):
     assert doc["worst"]["hungriest"][0]["value"] == pytest.approx(0.4)
 
 
+def test_throughput_counts_only_the_jobs_this_run_simulated(three_clips):
+    from simulator.batch.aggregate import aggregate
+
+    fw, clips, store = three_clips
+
+    class Timed(FlakyEngine):
+        def run(self, specs):
+            for s, out in super().run(specs):
+                out["report"]["audio"] = {"duration_s": 4.0, "real_time_factor": 0.1}
+                out["worker_cpu_s"] = 2.0
+                yield s, out
+
+    specs = plan(fw, clips, None, RunSettings())
+    res = run_batch(specs, {c.id: c for c in clips}, Timed({}), store)
+    tp = aggregate(res, {"wall_s": 10.0})["throughput"]
+    # 3 clips of 4 s in 10 s of wall time; 2 CPU s per job
+    assert tp == {"jobs_run": 3, "audio_s": 12.0, "wall_s": 10.0, "clip_s_per_wall_s": 1.2,
+                  "jobs_cpu_s": 6.0, "cpu_s_per_clip_s": 0.5}
+    res = run_batch(specs, {c.id: c for c in clips}, Timed({}), store)
+    tp = aggregate(res, {"wall_s": 0.5})["throughput"]
+    assert tp["jobs_run"] == 0 and tp["clip_s_per_wall_s"] is None     # all reused
+
+
 def test_comparable_drops_only_host_figures():
     r = {"summary": {"cycles": 1}, "host": {"wall_s": 3.0}, "memory": {}}
     assert comparable(r) == {"summary": {"cycles": 1}, "memory": {}}

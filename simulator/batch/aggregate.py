@@ -74,8 +74,21 @@ def aggregate(results: list[JobResult], meta: dict[str, Any]) -> dict[str, Any]:
     exit_code = max((r.get("exit_code") or 0 for r in rows), default=0)
     return {"version": 2, **meta, "jobs": len(rows), "done": len(done), "failed": len(failed),
             "reused": sum(1 for r in results if r.reused), "exit_code": exit_code,
+            "throughput": throughput(results, meta.get("wall_s")),
             "groups": groups, "worst": worst, "failures": failed, "gate_failures": gates,
             "rows": rows}
+
+
+def throughput(results: list[JobResult], wall_s: float | None) -> dict[str, Any]:
+    """What this run simulated (reused jobs aside): clip-seconds per wall second of the whole
+    batch, and the host CPU time the jobs took per clip-second (meaningful on a loaded
+    machine too; benchmarks/batch_throughput.py adds the engine's own overhead)."""
+    ran = [r.row for r in results if not r.reused and r.status == "done"]
+    audio = sum(r.get("audio_s") or 0.0 for r in ran)
+    cpu = sum(r.get("worker_cpu_s") or 0.0 for r in ran)
+    return {"jobs_run": len(ran), "audio_s": audio, "wall_s": wall_s,
+            "clip_s_per_wall_s": audio / wall_s if wall_s and audio else None,
+            "jobs_cpu_s": cpu, "cpu_s_per_clip_s": cpu / audio if audio else None}
 
 
 def _top(rows: list[dict], key, lowest: bool = False) -> list[dict[str, Any]]:

@@ -38,6 +38,12 @@ def print_batch(doc: dict[str, Any], console) -> None:
                           fmt_bytes(s["p95"]), fmt_bytes(s["max"]))
         t.add_section()
     console.print(t)
+    tp = doc.get("throughput") or {}
+    if tp.get("jobs_run") and tp.get("clip_s_per_wall_s"):
+        console.print(f"throughput: {tp['jobs_run']} jobs run, {tp['audio_s']:.1f} s of audio "
+                      f"in {tp['wall_s']:.1f} s: {tp['clip_s_per_wall_s']:.3f} clip-s per "
+                      f"wall s; {tp['cpu_s_per_clip_s']:.2f} CPU s per clip-s inside the jobs",
+                      highlight=False)
     acc_rows = [(label, g["accuracy"]) for label, g in doc["groups"].items() if g["accuracy"]]
     if acc_rows:
         a = Table(title="alignment accuracy (pooled over the clips with a reference)",

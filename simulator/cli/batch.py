@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -159,6 +160,7 @@ def main(argv: Sequence[str]) -> int:
     except EngineError as exc:
         return error(str(exc), 4)
     bar, tick = _progress(args, len(specs))
+    t0 = time.perf_counter()
     try:
         with bar:
             results = run_batch(specs, {c.id: c for c in clips}, engine, store,
@@ -173,6 +175,7 @@ def main(argv: Sequence[str]) -> int:
     meta = {"firmware": str(args.firmware), "manifest": str(args.manifest),
             "clips": len(clips), "freqs": freqs, "engine": engine.name,
             "workers": engine.jobs, "out": str(args.out),
+            "wall_s": time.perf_counter() - t0,
             "gates": {"max_ram": args.max_ram, "max_energy": args.max_energy,
                       "min_accuracy": args.min_accuracy, "tolerance_s": args.tolerance / 1000.0}}
     doc = aggregate(results, meta)
