@@ -77,6 +77,9 @@ def test_dask_local_cluster_gives_the_local_pool_reports(firmware_build, manifes
     assert delta["profiles"] and delta["functions"] == []
     agg = json.loads((dask / "batch.json").read_text())
     assert (agg["engine"], agg["workers"], agg["done"], agg["failed"]) == ("dask", 2, 3, 0)
+    tp = agg["throughput"]
+    assert tp["jobs_run"] == 3 and tp["audio_s"] == pytest.approx(
+        sum(r["audio_s"] for r in agg["rows"])) and tp["jobs_cpu_s"] > 0
 
     # accuracy: the aligner evaluation's own metric code on the same words
     import numpy as np
@@ -117,6 +120,7 @@ def test_dask_local_cluster_gives_the_local_pool_reports(firmware_build, manifes
     worst = agg["worst"]["slowest"][0]["job"]
     assert (tmp_path / "html" / f"{worst}.html").is_file()
     assert f'href="html/{worst}.html"' in shown.dom
+    assert "clip-s/s" in shown.dom                          # the throughput card
 
     # a rerun finds every job stored under the same key and runs none
     capsys.readouterr()

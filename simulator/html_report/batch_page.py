@@ -46,6 +46,12 @@ def batch_page(doc: dict[str, Any], links: dict[str, str] | None = None) -> Page
                                   f"{100 * (acc['within_20ms'] or 0):.1f} % within 20 ms, "
                                   f"{100 * (acc['within_50ms'] or 0):.1f} % within 50 ms, "
                                   f"{acc['not_placed']} words not placed", INFO))
+    tp = doc.get("throughput") or {}
+    if tp.get("clip_s_per_wall_s"):
+        cards.append(Headline("throughput", f"{tp['clip_s_per_wall_s']:.3f} clip-s/s",
+                              f"{tp['jobs_run']} jobs run, {tp['audio_s']:.1f} s of audio in "
+                              f"{tp['wall_s']:.1f} s; {tp['cpu_s_per_clip_s']:.2f} CPU s per "
+                              "clip-s inside the jobs", INFO))
     page.cards(cards)
     table = []
     for label, g in doc["groups"].items():
