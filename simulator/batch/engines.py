@@ -86,9 +86,10 @@ class DaskEngine:
             if scheduler:
                 self.client = Client(scheduler, timeout="20s")
             else:
+                # dashboard on a free port: a fixed one (8787) clashes with any other cluster
                 self.cluster = LocalCluster(n_workers=jobs or default_jobs(),
                                             threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=40)
+                                            dashboard_address=":0", silence_logs=40)
                 self.client = Client(self.cluster)
         except (OSError, TimeoutError) as exc:
             self.close()
