@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
+from . import lean_numba  # noqa: F401,I001  (before numba: see lean_numba.py)
 from numba import carray, cfunc, njit, types
 from numba.extending import intrinsic
 

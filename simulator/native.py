@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from llvmlite import ir
+from . import lean_numba  # noqa: F401,I001  (before numba: see lean_numba.py)
 from numba import carray, cfunc, njit, types
 from numba.extending import intrinsic
 from unicorn import UC_HOOK_BLOCK

@@ -14,6 +14,7 @@ import ctypes
 from collections.abc import Callable
 
 import numpy as np
+from . import lean_numba  # noqa: F401,I001  (before numba: see lean_numba.py)
 from numba import carray, cfunc, types
 from unicorn import UC_HOOK_MEM_READ
 from unicorn.unicorn_py3 import unicorn as _ucmod
