@@ -21,6 +21,8 @@ from unicorn.arm_const import (
     UC_ARM_REG_R12, UC_ARM_REG_S0, UC_ARM_REG_XPSR,
 )
 
+from .regbatch import RegBatches
+
 if TYPE_CHECKING:
     from unicorn import Uc
 
@@ -93,6 +95,11 @@ RETURN_CYCLES = 12
 TAILCHAIN_CYCLES = 6
 
 _BASIC = (UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR)
+_S = tuple(UC_ARM_REG_S0 + i for i in range(16))
+# what entry reads, in one batch: PC, CONTROL, the basic frame's registers, xPSR, both stack
+# pointers and the extended frame's (read always: reading has no side effect)
+_ENTRY_READ = (UC_ARM_REG_PC, UC_ARM_REG_CONTROL, *_BASIC, UC_ARM_REG_XPSR, UC_ARM_REG_MSP,
+               UC_ARM_REG_PSP, *_S, UC_ARM_REG_FPSCR)
 INFINITE_LOOP = 0xE7FE   # "b ." : the default handler of every startup file
 
 
@@ -133,6 +140,7 @@ class ExceptionEngine:
     def __init__(self, uc: "Uc", n_irqs: int, priority_bits: int,
                  charge: Callable[[int], None], now: Callable[[], int]) -> None:
         self.uc = uc
+        self._batch = RegBatches(uc)    # register lists moved in one Unicorn call each
         self.n_irqs = n_irqs
         self.priority_mask = (0xFF << (8 - priority_bits)) & 0xFF
         self.charge = charge          # adds cycles (entry/return latency) to the core count
@@ -249,15 +257,16 @@ class ExceptionEngine:
         """Enter exception ``n`` from the current state (PC = the return address unless
         given)."""
         uc = self.uc
+        v = self._batch(_ENTRY_READ).read()
         if return_address is None:
-            return_address = uc.reg_read(UC_ARM_REG_PC)
+            return_address = v[0]
         handler_mode = bool(self.active)
-        control = uc.reg_read(UC_ARM_REG_CONTROL)
+        control = v[1]
         use_psp = (not handler_mode) and bool(control & 2)
         fp_frame = bool(control & 4)
-        regs = [uc.reg_read(r) for r in _BASIC]
-        xpsr = uc.reg_read(UC_ARM_REG_XPSR)
-        sp = uc.reg_read(UC_ARM_REG_PSP if use_psp else UC_ARM_REG_MSP)
+        regs = v[2:8]
+        xpsr = v[8]
+        sp = v[10] if use_psp else v[9]
         size = 0x68 if fp_frame else 0x20
         frame = sp - size
         realign = frame & 4
@@ -267,8 +276,7 @@ class ExceptionEngine:
         stacked_xpsr = (xpsr & ~(1 << 9)) | (1 << 9 if realign else 0)
         data = struct.pack("<8I", *regs, return_address & ~1, stacked_xpsr)
         if fp_frame:
-            s = [uc.reg_read(UC_ARM_REG_S0 + i) for i in range(16)]
-            data += struct.pack("<16I", *s) + struct.pack("<2I", uc.reg_read(UC_ARM_REG_FPSCR), 0)
+            data += struct.pack("<16I", *v[11:27]) + struct.pack("<2I", v[27], 0)
         try:
             uc.mem_write(frame, data)
             stack_ok = True
@@ -277,12 +285,10 @@ class ExceptionEngine:
         if not stack_ok:
             # Stacking fault: the frame cannot be written (ARMv7-M B1.5.6 derived exceptions).
             raise Lockup(f"stack overflow: exception {n} cannot push its frame at {frame:#010x}")
-        if use_psp:
-            uc.reg_write(UC_ARM_REG_PSP, frame)
-            uc.reg_write(UC_ARM_REG_CONTROL, control & ~2 & ~4)   # handler runs on MSP
+        if use_psp:                                  # handler runs on MSP
+            self._batch((UC_ARM_REG_PSP, UC_ARM_REG_CONTROL)).write((frame, control & ~2 & ~4))
         else:
-            uc.reg_write(UC_ARM_REG_CONTROL, control & ~4)
-            uc.reg_write(UC_ARM_REG_MSP, frame)
+            self._batch((UC_ARM_REG_CONTROL, UC_ARM_REG_MSP)).write((control & ~4, frame))
         exc_return = 0xFFFFFFE1 if handler_mode else (0xFFFFFFED if use_psp else 0xFFFFFFE9)
         if not fp_frame:
             exc_return |= 0x10
@@ -311,12 +317,13 @@ class ExceptionEngine:
         self.pending.discard(n)
         self.active.append(n)
         self.stats.taken[n] = self.stats.taken.get(n, 0) + 1
-        uc.reg_write(UC_ARM_REG_LR, exc_return)
-        uc.reg_write(UC_ARM_REG_IPSR, n)
         if not vector & 1:
+            uc.reg_write(UC_ARM_REG_LR, exc_return)
+            uc.reg_write(UC_ARM_REG_IPSR, n)
             raise Lockup(f"vector {n} at {self.vtor + 4 * n:#010x} is {vector:#010x}, "
                          "not a Thumb address (INVSTATE on exception entry)")
-        uc.reg_write(UC_ARM_REG_PC, vector)
+        self._batch((UC_ARM_REG_LR, UC_ARM_REG_IPSR, UC_ARM_REG_PC)).write(
+            (exc_return, n, vector))
         for cb in self.on_enter:
             cb(n, vector, started)
 
@@ -357,38 +364,30 @@ class ExceptionEngine:
             return
         use_psp = bool(exc_return & 4)
         fp_frame = not exc_return & 0x10
-        sp = uc.reg_read(UC_ARM_REG_PSP if use_psp else UC_ARM_REG_MSP)
+        msp, psp, control = self._batch((UC_ARM_REG_MSP, UC_ARM_REG_PSP,
+                                         UC_ARM_REG_CONTROL)).read()
+        sp = psp if use_psp else msp
         size = 0x68 if fp_frame else 0x20
         try:
             raw = bytes(uc.mem_read(sp, size))
         except UcError as exc:
             raise Lockup(f"unstacking from {sp:#010x} failed") from exc
         vals = struct.unpack("<8I", raw[:32])
-        for reg, v in zip(_BASIC, vals[:6]):
-            uc.reg_write(reg, v)
+        ids: tuple[int, ...] = _BASIC
+        out = list(vals[:6])
         pc, xpsr = vals[6], vals[7]
         if fp_frame:
             s = struct.unpack("<18I", raw[32:])
-            for i in range(16):
-                uc.reg_write(UC_ARM_REG_S0 + i, s[i])
-            uc.reg_write(UC_ARM_REG_FPSCR, s[16])
+            ids += (*_S, UC_ARM_REG_FPSCR)
+            out += s[:17]
         new_sp = sp + size + (4 if xpsr & (1 << 9) else 0)
-        control = uc.reg_read(UC_ARM_REG_CONTROL)
         control = (control & ~4) | (4 if fp_frame else 0)
-        if use_psp:
-            uc.reg_write(UC_ARM_REG_PSP, new_sp)
-        else:
-            uc.reg_write(UC_ARM_REG_MSP, new_sp)
-        uc.reg_write(UC_ARM_REG_XPSR, (xpsr & ~(1 << 9)) | (1 << 24))
-        if not to_thread:
-            uc.reg_write(UC_ARM_REG_IPSR, xpsr & 0x1FF)
-        else:
-            uc.reg_write(UC_ARM_REG_IPSR, 0)
-        if use_psp and to_thread:
-            uc.reg_write(UC_ARM_REG_CONTROL, control | 2)
-        else:
-            uc.reg_write(UC_ARM_REG_CONTROL, control)
-        uc.reg_write(UC_ARM_REG_PC, pc | 1)
+        # the order of the single writes this replaces: SP, xPSR, IPSR, CONTROL, PC last
+        ids += (UC_ARM_REG_PSP if use_psp else UC_ARM_REG_MSP, UC_ARM_REG_XPSR, UC_ARM_REG_IPSR,
+                UC_ARM_REG_CONTROL, UC_ARM_REG_PC)
+        out += [new_sp, (xpsr & ~(1 << 9)) | (1 << 24), 0 if to_thread else xpsr & 0x1FF,
+                control | 2 if use_psp and to_thread else control, pc | 1]
+        self._batch(ids).write(out)
         self.charge(RETURN_CYCLES)
         for cb in self.on_returned:
             cb(False)
