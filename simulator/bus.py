@@ -115,6 +115,14 @@ class Bus:
                                         f"be mapped ({exc})") from exc
                 off += n
 
+    def host_address(self, base: int, size: int) -> int | None:
+        """Host address of the storage of [base, base + size) when it lies in one writable
+        memory region (not an alias address): what a remapping of those pages serves from."""
+        for r in self.platform.regions:
+            if r.base <= base and base + size <= r.base + r.size and r.kind != "flash":
+                return self.memory[r.name].ctypes.data + (base - r.base)
+        return None
+
     def load_segments(self, fw: Firmware) -> None:
         for seg in fw.segments:
             if not seg.data:

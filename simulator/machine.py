@@ -223,7 +223,10 @@ class MachineContext:
 
     def watch_reads(self, lo: int, hi: int, segments: int):
         from .read_watch import ReadWatch
-        return ReadWatch(self.m.uc, lo, hi, segments, self.m.defer_hook_change)
+        m = self.m
+        w = ReadWatch(m.uc, lo, hi, segments, m.defer_hook_change, m.bus.host_address)
+        m.read_watches = [x for x in m.read_watches if not x.closed] + [w]
+        return w
 
 
 class Machine:
@@ -370,6 +373,7 @@ class Machine:
         self.sleeping = False
         self._stop_requested = False
         self._hook_changes: list[Callable[[], None]] = []   # defer_hook_change
+        self.read_watches: list = []            # simulator/read_watch.py: told when the CPU runs
         self._exit: tuple[str, int, str | None] | None = None
         self._fault_info: dict | None = None
         self._interrupt_info: dict | None = None      # set when a signal ended the run
@@ -1167,6 +1171,8 @@ class Machine:
         while self._hook_changes:
             self._hook_changes.pop(0)()
         pc = self.uc.reg_read(UC_ARM_REG_PC)
+        for w in self.read_watches:
+            w.set_cpu_running(True)
         try:
             self.uc.emu_start(pc | 1, UNTIL)
             while any([a.cpu_stopped(self) for a in self.attachments]):
@@ -1174,6 +1180,9 @@ class Machine:
         except UcError as err:
             self._fault_from_error(err)
             return
+        finally:
+            for w in self.read_watches:
+                w.set_cpu_running(False)
         if self._exit is not None or self._stop_requested or self.counter.stopped_by_deadline():
             return
         kind = self._stopped_at_wfx()
