@@ -1310,10 +1310,14 @@ class Machine:
         low-power segment left) as time in the open 'wakeup' segment, then run."""
         try:
             from .power import load, wakeup_cost
+            cached = self.__dict__.get("_power_data_loaded")
+            if cached is None or cached[0] is not self.platform:   # resolved and parsed once
+                cached = self._power_data_loaded = (self.platform,
+                                                    load(self.platform.power_data))
+            data = cached[1]
             secs, _ = wakeup_cost(left if left in ("sleep", "stop", "standby") else "sleep",
                                   core_hz=self.core_hz, segment=segment,
-                                  revision=self.platform.revision,
-                                  data=load(self.platform.power_data))
+                                  revision=self.platform.revision, data=data)
         except Exception:          # the power model must never break a run
             secs = 0.0
         self._seg_wake_from = left
