@@ -15,6 +15,10 @@ hal      firmware/build/hal_poll.elf (HAL-style: clock set-up polling ready flag
 aligner  firmware/build/aligner.elf on a ~10 s clip (espeak-ng, or --clip/--text) through
          the CLI in a fresh process, start-up included: clip seconds per host second.
          Target: >= 4x real time.
+dside    the same clip's run (simulator.api.simulate, CPU s, in this process) with the D-cache
+         model off, sampled (default) and measuring every access, and with the DMA buffer's
+         read watch as a Unicorn memory hook (how it was before its pages were remapped:
+         simulator/read_watch.py): what the D-side windows and the watch cost.
 
 Host time is shown two ways: wall clock, and the CPU time of this process (or of the CLI
 child): on a shared machine the CPU time is the one that does not depend on the load.
@@ -126,13 +130,9 @@ def aligner(clip: Path | None, text: str | None, tmp: Path) -> None:
     if not elf.exists():
         print("aligner: firmware/build/aligner.elf missing (make -C firmware)")
         return
+    clip, text = _clip(clip, text, tmp)
     if clip is None:
-        if shutil.which("espeak-ng") is None:
-            print("aligner: no --clip given and espeak-ng is not installed")
-            return
-        clip, text = tmp / "clip10.wav", CLIP_TEXT
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(clip), text],
-                       check=True)
+        return
     import soundfile
     info = soundfile.info(str(clip))
     seconds = info.frames / info.samplerate
@@ -162,6 +162,48 @@ def aligner(clip: Path | None, text: str | None, tmp: Path) -> None:
           f"{seconds / wall:.2f}x)  {verdict(seconds / cpu, 4)}")
 
 
+def _clip(clip: Path | None, text: str | None, tmp: Path) -> tuple[Path | None, str | None]:
+    if clip is not None:
+        return clip, text
+    if shutil.which("espeak-ng") is None:
+        print("aligner: no --clip given and espeak-ng is not installed")
+        return None, None
+    clip = tmp / "clip10.wav"
+    if not clip.exists():
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(clip), CLIP_TEXT],
+                       check=True)
+    return clip, CLIP_TEXT
+
+
+def dside(clip: Path | None, text: str | None, tmp: Path) -> None:
+    """CPU seconds of the aligner's run by D-side variant (see the module docstring)."""
+    from simulator import api
+    from simulator.bus import Bus
+    clip, text = _clip(clip, text, tmp)
+    elf = FIRMWARE / "aligner.elf"
+    if clip is None or not elf.exists():
+        return
+
+    def run(dcache: str) -> tuple[float, int]:
+        inputs = api.load_inputs(elf, audio=clip, text=text)
+        t = time.process_time()
+        r = api.simulate(inputs, api.Options(dcache=dcache)).result
+        return time.process_time() - t, r.cycles
+
+    run("off")                                       # warm-up: caches, numba
+    rows = {mode: run(mode) for mode in ("off", "sampled", "exact")}
+    remap = Bus.host_address
+    Bus.host_address = lambda self, base, size: None   # the watch falls back to a hook
+    try:
+        rows["sampled, read watch as a hook"] = run("sampled")
+    finally:
+        Bus.host_address = remap
+    off = rows["off"][0]
+    for name, (cpu, cycles) in rows.items():
+        print(f"{'aligner run, D-cache ' + name:<45} cpu {cpu:6.2f} s  {cpu / off:5.2f}x the run "
+              f"without the D-cache model  ({cycles:,} cycles)")
+
+
 STARTUP = ("import time; t = time.process_time(); import sys; sys.path.insert(0, {root!r}); "
            "from simulator.elf import load_firmware; from simulator.platform import load_platform; "
            "from simulator.machine import Machine, RunConfig; "
@@ -186,7 +228,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--iterations", type=int, default=400, help="kernel repetitions (400 ~ 190 M instructions)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each; the best is kept")
-    ap.add_argument("--only", default="kernel,hal,startup,aligner",
+    ap.add_argument("--only", default="kernel,hal,startup,aligner,dside",
                     help="comma-separated parts to run")
     ap.add_argument("--clip", type=Path, help="aligner clip (default: a 10.7 s espeak-ng clip)")
     ap.add_argument("--text", help="transcript of --clip")
@@ -199,6 +241,8 @@ def main() -> int:
             startup(Path(tmp))
         if "aligner" in parts:
             aligner(args.clip, args.text, Path(tmp))
+        if "dside" in parts:
+            dside(args.clip, args.text, Path(tmp))
         if "kernel" in parts:
             kernel(args, Path(tmp))
     return 0

@@ -100,6 +100,7 @@ _S = tuple(UC_ARM_REG_S0 + i for i in range(16))
 # pointers and the extended frame's (read always: reading has no side effect)
 _ENTRY_READ = (UC_ARM_REG_PC, UC_ARM_REG_CONTROL, *_BASIC, UC_ARM_REG_XPSR, UC_ARM_REG_MSP,
                UC_ARM_REG_PSP, *_S, UC_ARM_REG_FPSCR)
+_MASKS = (UC_ARM_REG_BASEPRI, UC_ARM_REG_PRIMASK, UC_ARM_REG_FAULTMASK)
 INFINITE_LOOP = 0xE7FE   # "b ." : the default handler of every startup file
 
 
@@ -187,16 +188,16 @@ class ExceptionEngine:
 
     def execution_priority(self) -> int:
         """Current execution priority: active exceptions and the mask registers."""
-        uc = self.uc
         prio = 256
         for n in self.active:
             prio = min(prio, self.group_priority(self.priority(n)))
-        basepri = uc.reg_read(UC_ARM_REG_BASEPRI) & self.priority_mask
+        basepri, primask, faultmask = self._batch(_MASKS).read()
+        basepri &= self.priority_mask
         if basepri:
             prio = min(prio, self.group_priority(basepri))
-        if uc.reg_read(UC_ARM_REG_PRIMASK) & 1:
+        if primask & 1:
             prio = min(prio, 0)
-        if uc.reg_read(UC_ARM_REG_FAULTMASK) & 1:
+        if faultmask & 1:
             prio = min(prio, -1)
         return prio
 

@@ -213,7 +213,17 @@ class MachineContext:
         return self.m.peripherals[name]
 
     def mem_read(self, address: int, size: int) -> bytes:
-        return bytes(self.m.uc.mem_read(address, size))
+        watches = self.m.read_watches
+        if not watches:
+            return bytes(self.m.uc.mem_read(address, size))
+        running = [w.cpu_running for w in watches]      # a DMA read is not the CPU's
+        for w in watches:
+            w.set_cpu_running(False)
+        try:
+            return bytes(self.m.uc.mem_read(address, size))
+        finally:
+            for w, r in zip(watches, running):
+                w.set_cpu_running(r)
 
     def mem_write(self, address: int, data: bytes) -> None:
         self.m.uc.mem_write(address, data)

@@ -12,10 +12,11 @@ serve the CPU's loads and stores from the same host memory the RAM region is map
 (Bus.memory: aliases, RAM scans and the DMA model see one copy), marking a segment when the
 CPU loads from it. Only accesses to those pages leave Unicorn's fast path. When the watch
 closes, the pages are mapped as RAM again onto that memory, with the permissions they had.
-Reads made by the simulator itself between blocks (RAM scans, reports, a debugger) are not
-the CPU's and mark nothing; reads it makes while the CPU runs (semihosting, an emulated
-double-precision load) are the CPU's. If the pages cannot be remapped (not inside one RAM
-region, already remapped by another watch) the watch falls back to a native memory-read hook.
+Reads made by the simulator itself between blocks (RAM scans, reports, a debugger) and DMA
+reads are not the CPU's and mark nothing; reads it makes for the CPU while it runs
+(semihosting, an emulated double-precision load) are the CPU's. If the pages cannot be
+remapped (not inside one RAM region, already remapped by another watch) the watch falls back
+to a native memory-read hook.
 """
 
 from __future__ import annotations
@@ -104,8 +105,13 @@ class ReadWatch:
         defer(self._install)
 
     def set_cpu_running(self, running: bool) -> None:
-        """Machine._execute: loads from the pages are the CPU's only while it runs."""
+        """Machine._execute: loads from the pages are the CPU's only while it runs (and
+        the bus-master reads of the DMA model are not: PeripheralContext.mem_read)."""
         self.state[CPU] = 1 if running else 0
+
+    @property
+    def cpu_running(self) -> bool:
+        return bool(self.state[CPU])
 
     @property
     def remapped(self) -> bool:
