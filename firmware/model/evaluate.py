@@ -309,25 +309,27 @@ def main() -> None:
         aligner = FirmwareAligner(args.firmware.resolve(), args.out, args.jobs, args.engine,
                                   args.scheduler, args.cpu_freq)
         name = aligner.name()
+        model_name = f"the one built into {args.firmware.name}"
     else:
         model = reference.load(args.model)
         model_c = Path(args.model).with_name("model_data.c")
         aligner, name = pick_aligner(model, args.aligner, args.beam,
                                      model_c if model_c.exists() else None)
+        model_name = args.model
     if args.clip:
         clip_mode(args.clip[0], args.clip[1], aligner, args.g2p_voice or "en-us")
         return
     if args.manifest:
         rows = [r for m in args.manifest for c in args.concat
                 for r in evaluate_manifest(m, aligner, args.limit, c)]
-        print(f"Aligner: {name}; model: {args.model}; real speech\n")
+        print(f"Aligner: {name}; model: {model_name}; real speech\n")
         print(metrics.format_table(rows))
         print_targets(rows, "real")
         if args.json:
             Path(args.json).write_text(json.dumps({"aligner": name, "rows": rows}, indent=1))
         return
     rows = evaluate(Path(args.data), args.split, aligner, args.limit, args.g2p_voice)
-    print(f"Aligner: {name}; model: {args.model}; split: {args.split} "
+    print(f"Aligner: {name}; model: {model_name}; split: {args.split} "
           f"(voices with variants never seen in training)\n")
     print(metrics.format_table(rows))
     print_targets(rows[:1], "synthetic")
