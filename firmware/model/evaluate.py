@@ -287,7 +287,9 @@ def main() -> None:
                     "least this many seconds (e.g. 0 120 300: short, 2 min, 5 min)")
     ap.add_argument("--firmware", type=Path, metavar="ELF",
                     help="evaluate this aligner firmware on the simulator instead of the host "
-                    "library: all clips as one `simulate batch` (simulator.batch)")
+                    "library: all clips as one `simulate batch` (simulator.batch); transcripts "
+                    "get the simulator's phones (eSpeak NG en-us, as the device gets them), so "
+                    "compare with the host run with --g2p-voice en-us")
     ap.add_argument("--jobs", type=int, default=None,
                     help="with --firmware: parallel jobs (default: one per core)")
     ap.add_argument("--engine", choices=["local", "dask"], default="local",
