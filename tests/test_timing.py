@@ -65,7 +65,12 @@ def test_two_independent_alu_ops_pair(tmp_path):
 
 
 def test_dependent_alu_ops_do_not_pair(tmp_path):
-    assert costs(tmp_path, "adds r0, #1; adds r0, #1; adds r0, #1") == [1, 1, 1]
+    # a chain fed by a late-ALU result (eors) runs one per cycle ([LLVM] ALU latency 1) ...
+    assert costs(tmp_path, "eors r0, r1; adds r0, #1; adds r0, #1") == [1, 1, 1]
+    # ... but an add whose operands were ready early executes in the early ALU and its
+    # dependent issues with it, consuming it in late ALU ([HW] jnk0le: early ALU results
+    # "can be forwarded to late alu in 0 cycles"); the third waits for the second (late)
+    assert costs(tmp_path, "adds r0, #1; adds r0, #1; adds r0, #1") == [1, 0, 1]
 
 
 def test_32bit_instructions_pair(tmp_path):
@@ -80,9 +85,11 @@ def test_slot0_only_pairs_only_as_the_older(tmp_path):
 
 
 def test_shifted_operand_is_read_a_cycle_early(tmp_path):
-    # unshifted consumer: 1 cycle after the producer; shifted: one more
-    assert costs(tmp_path, "adds r1, #1; add.w r0, r2, r1") == [1, 1]
-    assert costs(tmp_path, "adds r1, #1; add.w r0, r2, r1, lsl #2") == [1, 2]
+    # unshifted consumer: 1 cycle after a late-ALU producer; shifted: one more
+    assert costs(tmp_path, "eors r1, r3; add.w r0, r2, r1") == [1, 1]
+    assert costs(tmp_path, "eors r1, r3; add.w r0, r2, r1, lsl #2") == [1, 2]
+    # [HW] jnk0le: an early-ALU add feeds a shifted operand (early ALU) the next cycle
+    assert costs(tmp_path, "adds r1, #1; add.w r0, r2, r1, lsl #2") == [1, 1]
 
 
 # ---- loads and stores ------------------------------------------------------------------------
@@ -112,9 +119,11 @@ def test_narrow_load_one_more_cycle(tmp_path):
 def test_early_alu_sources_need_one_more_cycle(tmp_path):
     # [HW] jnk0le: sbfx/ubfx/rev "execute in early alu and can't source from late ALU of
     # previous cycle"; [LLVM] M7Read_ISS on their sources
-    assert costs(tmp_path, "adds r0, #1; ubfx r2, r0, #2, #4") == [1, 2]
-    assert costs(tmp_path, "adds r0, #1; rev r2, r0") == [1, 2]
-    assert costs(tmp_path, "adds r0, #1; uxtb r2, r0") == [1, 1]      # uxtb: late ALU
+    assert costs(tmp_path, "eors r0, r1; ubfx r2, r0, #2, #4") == [1, 2]
+    assert costs(tmp_path, "eors r0, r1; rev r2, r0") == [1, 2]
+    assert costs(tmp_path, "eors r0, r1; uxtb r2, r0") == [1, 1]      # uxtb: late ALU
+    # an add that executed in the early ALU feeds them the next cycle ("early alu next cycle")
+    assert costs(tmp_path, "adds r0, #1; ubfx r2, r0, #2, #4") == [1, 1]
 
 
 def test_load_independent_of_alu_pairs(tmp_path):
@@ -159,8 +168,16 @@ def test_ldrd_strd_single_issue(tmp_path):
 
 
 def test_address_register_needed_in_ex1(tmp_path):
-    # ALU result used as an address: one more cycle than as an ALU operand (LLVM M7Read_ISS)
-    assert costs(tmp_path, "adds r1, #4; ldr r0, [r1]") == [1, 2]
+    # late-ALU result used as an address: one more cycle than as an ALU operand (LLVM
+    # M7Read_ISS) ...
+    assert costs(tmp_path, "eors r1, r2; ldr r0, [r1]") == [1, 2]
+    # ... an early-ALU add's is ready for the AGU the next cycle ([HW] jnk0le: "add.w r0, r2
+    # ... ldr.w r4, [r14, r0]" does not stall), unless the add's own source came from a
+    # base write-back the cycle before ("AGU with pre/post increments (result can't be used
+    # by add, sub and non shifting mov in early ALU next cycle)")
+    assert costs(tmp_path, "adds r1, #4; ldr r0, [r1]") == [1, 1]
+    assert costs(tmp_path, "ldr r3, [r1], #4; movs r5, #0; adds r2, r1, #4; ldr r0, [r2]") \
+        == [1, 0, 1, 2]
     # pointer chasing: word load result (next cycle) + early address read = 2 cycles a step
     assert costs(tmp_path, "ldr r1, [r1]; ldr r1, [r1]") == [1, 2]
 

@@ -77,6 +77,7 @@ _DSP1 = {"sadd16", "sadd8", "ssub16", "ssub8", "sasx", "ssax", "uadd16", "uadd8"
 _EARLY_ALL = {"sbfx", "ubfx", "rbit", "rev", "rev16", "revsh"}       # [HW] jnk0le
 _EARLY_LAST = {"bfi", "pkhbt", "pkhtb", "sxtab", "sxtah", "uxtab", "uxtah", "sxtab16",
                "uxtab16"}                                             # [HW] jnk0le
+_EARLY_ALU = {"add", "sub", "mov", "movw"}   # [HW] jnk0le: execute in early ALU (below)
 _LOAD_W = {"ldr", "ldrt", "pld", "pli", "pldw"}
 _LOAD_N = {"ldrb", "ldrh", "ldrsb", "ldrsh", "ldrbt", "ldrht", "ldrsbt", "ldrsht"}
 _STORE_W = {"str", "strt"}
@@ -102,7 +103,7 @@ class Insn:
     __slots__ = ("size", "text", "cls", "dsts", "srcs", "single", "slot0", "issue", "unit",
                  "mem_base", "mem_disp", "mem_index", "narrow_store", "fpdiv", "ends",
                  "target_rel", "it_len", "sets_flags", "base_written", "pair_note",
-                 "word_load", "wl_srcs")
+                 "word_load", "wl_srcs", "early")
 
     def __init__(self, size: int, text: str, cls: str) -> None:
         self.size = size
@@ -128,6 +129,19 @@ class Insn:
         self.word_load = False     # its register results come from a word load (LDR/LDRD/LDM)
         self.wl_srcs: tuple[int, ...] = ()   # sources that wait one more cycle when a word
                                              # load produced them (word_load_early_penalty)
+        self.early = False         # may execute in the early ALU (simple add/sub/mov/movw)
+
+
+def _simple_constant(imm: int, size: int, mnem: str) -> bool:
+    """[HW] jnk0le: add/sub/mov reach the early ALU with "simple and constructed constants
+    (not shifted ones)": an 8-bit value, the 12-bit ADDW/SUBW/16-bit MOVW immediates, or a
+    repeated-byte pattern 0x00XY00XY / 0xXY00XY00 / 0xXYXYXYXY."""
+    v = imm & 0xFFFFFFFF
+    if v <= 0xFF or (size == 4 and mnem.rstrip(".w").endswith("w") and v <= 0xFFFF):
+        return True
+    b = v & 0xFF
+    return v in (b | b << 16, (b | b << 16) << 8, b * 0x01010101) or \
+        (v >> 8 & 0xFF) * 0x01000100 == v
 
 
 def _is_d(name: str) -> bool:
@@ -475,6 +489,10 @@ class Decoder:
             ins.single = True
 
         ins.word_load = cls in (LOAD, LDRD, LDM) or name == "ldrex"
+        ins.early = (p.early_alu and cls == ALU and name in _EARLY_ALU and not cond
+                     and mem is None and not writes_pc
+                     and all(o.type == A.ARM_OP_REG or _simple_constant(o.imm, size, mnem)
+                             for o in ops if o.type in (A.ARM_OP_REG, A.ARM_OP_IMM)))
         if cls in (MUL, MAC):
             # multiplicands (not the accumulator, read late) cannot take a word load's result
             # from the previous cycle

@@ -30,6 +30,14 @@ class M7Params:
                                         # and can't source from late ALU of previous cycle";
                                         # bfi/pkh/sxta/uxta consume the extracted or shifted
                                         # register in early ALU; [LLVM] M7Read_ISS on them
+    early_alu: bool = True              # [HW] jnk0le: "there is an early and late ALU one
+                                        # cycle apart"; add/sub (register or simple constant)
+                                        # and non-shifting mov/movw "can enter early alu from
+                                        # older op only", and an "early alu [result] can be
+                                        # forwarded to late alu in 0 cycles, or early alu next
+                                        # cycle" (AGU included: "add.w r0, r2; eor.w r6, r0,
+                                        # r6, ror #22; ldr.w r4, [r14, r0]" does not stall);
+                                        # flags are still set in late ALU
     dsp_sat_latency: int = 2            # [LLVM] M7WriteSIMD2/ShSIMD2 (QADD, SSAT/USAT, USAD8)
     shift_read_advance: int = -1        # [LLVM] shifted register operand read in EX1
     div_cycles: int = 7                 # [LLVM] WriteDIV latency 7, single issue, "stall for

@@ -90,7 +90,7 @@ class _State:
     """Scoreboard state of one window (cycles are relative to the window start)."""
 
     __slots__ = ("ready", "producer", "frontier", "cur", "first", "first_addr", "store_free",
-                 "fpdiv_free", "it_left", "wload")
+                 "fpdiv_free", "it_left", "wload", "agu_wb")
 
     def __init__(self) -> None:
         self.ready = [_NEVER_READY] * N_REGS
@@ -103,6 +103,7 @@ class _State:
         self.fpdiv_free = 0
         self.it_left = 0
         self.wload = [False] * N_REGS       # last writer of the register was a word load
+        self.agu_wb = [False] * N_REGS      # ... was a load/store base write-back (AGU)
 
 
 def windows(insns: list[Insn], addrs: list[int], reset_before: list[bool]
@@ -165,6 +166,7 @@ def _run(insns, addrs, s, e, st: _State, p: M7Params, costs, steps, warmed: bool
     store_free, fpdiv_free, it_left = st.store_free, st.fpdiv_free, st.it_left
     narrow_iv = p.narrow_store_interval
     wload = st.wload
+    agu_wb = st.agu_wb
     wl_pen = p.word_load_early_penalty
     for i in range(s, e + 1):
         x = insns[i]
@@ -211,11 +213,13 @@ def _run(insns, addrs, s, e, st: _State, p: M7Params, costs, steps, warmed: bool
                            + (f" (read {crit_adv:+d})" if crit_adv else ""))
         # the rules, not an operand, kept it from pairing: an issue-restriction cycle
         lost_pair = bool(block) and earliest <= cur
+        paired_with_branch = False
         if pre_issued and window_start and not unit_wait and operands_at <= frontier - 1:
             # issued with the branch that entered the window, in its younger slot
             t = frontier - 1
             cost = 0
             first = None
+            paired_with_branch = True
             if trace:
                 why = "dual issued with the predicted branch into this block"
         elif paired:
@@ -243,10 +247,19 @@ def _run(insns, addrs, s, e, st: _State, p: M7Params, costs, steps, warmed: bool
         if stalls is not None and not paired:
             stalls[0][i] = cost - x.issue               # waited for operands or a unit
             stalls[1][i] = (x.issue - 1) + (1 if lost_pair else 0)
+        # [HW] early ALU: a simple add/sub/mov issued as the older of its group, with its
+        # operands ready a cycle early, has its register result a cycle early: for a late-ALU
+        # reader in its own cycle (the younger of the pair) and an early reader (address,
+        # shifted operand) the next cycle. Flags still come from the late ALU.
+        # (an AGU write-back "can't be used by add, sub and non shifting mov in early ALU
+        # next cycle": such a source must be ready one cycle earlier still)
+        early = (x.early and not paired and not paired_with_branch
+                 and all(ready[r] + (1 if agu_wb[r] else 0) <= t - 1 for r, _ in x.srcs))
         for r, lat in x.dsts:
-            ready[r] = t + lat
+            ready[r] = t + lat - (1 if early and r != FLAGS else 0)
             producer[r] = i
             wload[r] = x.word_load and not (x.base_written and r == x.mem_base)
+            agu_wb[r] = x.base_written and r == x.mem_base
         if x.unit & U_STORE:
             busy = narrow_iv if x.narrow_store else x.issue
             store_free = t + busy
