@@ -81,8 +81,9 @@ class M7Params:
                                         # times; the first iteration is then charged as a
                                         # later one. Other blocks start from an idle pipe.
     tb_issue_cycles: int = 2            # [LLVM] TBB/TBH take two cycles to issue
-    it_takes_slot: bool = True          # chosen: IT occupies an issue slot like an ALU op
-                                        # (it can still pair); no public figure
+    it_takes_slot: bool = True          # IT occupies an issue slot like an ALU op (it can
+                                        # still pair): [HW] jnk0le "`it` instruction cannot be
+                                        # tripple issued"
     nongp_latency: int = 3              # [LLVM] M7NonGeneralPurpose latency 3 (MRS/MSR,
                                         # barriers, hints, SVC): result latency
     barrier_cycles: int = 3             # chosen: DMB/DSB/ISB hold issue for the LLVM latency
