@@ -228,12 +228,15 @@ class MemoryTracker:
                 del self.samples[1::2]
                 self.sample_stride *= 2
         self.samples_seen += 1
-        where = m.fw.describe(pc)
+        where = None                     # described only for a new peak (a DWARF lookup)
         if self.stack_peak is None or st > self.stack_peak.bytes:
+            where = m.fw.describe(pc)
             self.stack_peak = Peak(st, now, secs, where)
         if self.heap_peak is None or hp > self.heap_peak.bytes:
+            where = where if where is not None else m.fw.describe(pc)
             self.heap_peak = Peak(hp, now, secs, where)
         if self.live_peak is None or st + hp > self.live_peak.bytes:
+            where = where if where is not None else m.fw.describe(pc)
             self.live_peak = Peak(st + hp, now, secs, where)
 
     # --- the report ------------------------------------------------------------------------
