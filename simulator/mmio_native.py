@@ -109,14 +109,9 @@ def _charge_impl(b, lat):
 
 
 @njit(cache=True)
-def _python_runs(b):
-    st = carray(_i64_ptr(b[B_COUNTER]), STATE_SIZE)
-    st[PS_GEN] += 1
-
-
-@cfunc(types.uint64(types.voidptr, types.uint64, types.uint32, types.voidptr),
-       nopython=True, cache=True)
-def _mmio_read(uc, offset, size, user_data):
+def _locate(user_data, offset):
+    """The callbacks' common start: the bus arrays, and the access's offset in the run, bus
+    address, register word index, page access time and register kind."""
     run = carray(user_data, 3, dtype=np.int64)
     b = carray(_i64_ptr(run[0]), B_SIZE)
     off = np.int64(offset)
@@ -125,6 +120,19 @@ def _mmio_read(uc, offset, size, user_data):
     word = (run[2] << 8) + (off >> 2)
     lat = carray(_i64_ptr(b[B_LAT]), page + 1)[page]
     kind = carray(_u8_ptr(b[B_KIND]), word + 1)[word]
+    return b, off, addr, word, lat, kind
+
+
+@njit(cache=True)
+def _python_runs(b):
+    st = carray(_i64_ptr(b[B_COUNTER]), STATE_SIZE)
+    st[PS_GEN] += 1
+
+
+@cfunc(types.uint64(types.voidptr, types.uint64, types.uint32, types.voidptr),
+       nopython=True, cache=True)
+def _mmio_read(uc, offset, size, user_data):
+    b, off, addr, word, lat, kind = _locate(user_data, offset)
     if (kind & 1) == 0 or lat < 0 or (off & 3) + size > 4:
         b[B_PY_CALLS] += 1
         _python_runs(b)
@@ -145,14 +153,7 @@ def _mmio_read(uc, offset, size, user_data):
 @cfunc(types.void(types.voidptr, types.uint64, types.uint32, types.uint64, types.voidptr),
        nopython=True, cache=True)
 def _mmio_write(uc, offset, size, value, user_data):
-    run = carray(user_data, 3, dtype=np.int64)
-    b = carray(_i64_ptr(run[0]), B_SIZE)
-    off = np.int64(offset)
-    addr = run[1] + off
-    page = run[2] + (off >> 10)
-    word = (run[2] << 8) + (off >> 2)
-    lat = carray(_i64_ptr(b[B_LAT]), page + 1)[page]
-    kind = carray(_u8_ptr(b[B_KIND]), word + 1)[word]
+    b, off, addr, word, lat, kind = _locate(user_data, offset)
     if (kind & 2) == 0 or lat < 0 or (off & 3) + size > 4:
         b[B_PY_CALLS] += 1
         _python_runs(b)
