@@ -17,9 +17,11 @@ stored reports in DIR/batch) and prints, from each job's report:
   `--dcache off` times data accesses as TCM, the model before the D-cache).
 The 300 s clip takes several minutes of host time to simulate; "wall s" is each job's own
 host time inside its worker.
-At the end, one table of the issue-12 targets on the simulated H743 at 400 MHz (RTF <= 0.05,
-peak RAM <= 256 KiB at every length, flash <= 1 MiB, every word placed) with the measured
-worst case over the clips; the accuracy targets are printed by firmware/model/evaluate.py.
+At the end, one table of every issue-12 target (firmware/model/targets.py): the simulated
+H743 at 400 MHz (RTF <= 0.05, peak RAM <= 256 KiB at every length, flash <= 1 MiB, every word
+placed) with the worst case over the clips, and the accuracy targets from the JSON files of
+firmware/model/evaluate.py --json given with --accuracy (real speech, synthetic voices, long
+clips). --json FILE writes the clips' figures (evaluate.py --firmware-json reads them).
 """
 
 from __future__ import annotations
@@ -150,6 +152,10 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, help="batch workers (default: one per core)")
     ap.add_argument("--engine", choices=("local", "dask"), default="local",
                     help="simulate batch engine (default: local process pool)")
+    ap.add_argument("--json", type=Path, help="write the clips' figures here")
+    ap.add_argument("--accuracy", type=Path, nargs="*", default=[],
+                    help="firmware/model/evaluate.py --json files: their accuracy figures join "
+                    "the targets table")
     args = ap.parse_args()
     if shutil.which("espeak-ng") is None:
         sys.exit("espeak-ng not found")
@@ -188,27 +194,20 @@ def main() -> int:
             print(f"         {r['vit']}")
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
-    print_targets(results)
+    doc = {"clips": [dict(r, tag=tag) for (tag, _w, _t), r in zip(clips, results)]}
+    if args.json:
+        args.json.write_text(json.dumps(doc, indent=1, default=str))
+    print_targets(doc, args.accuracy)
     return 0
 
 
-TARGETS = (  # issue 12, "Targets": simulated H743 at 400 MHz
-    ("real-time factor", "rtf", 0.05, "{:.4f}"),
-    ("peak RAM (B)", "peak_ram", 256 * 1024, "{:,}"),
-    ("flash (B)", "flash", 1024 * 1024, "{:,}"),
-    ("words not placed", "not_found", 0, "{}"),
-)
-
-
-def print_targets(results: list[dict]) -> None:
-    """One table: target, worst measured value over the clips, met or not."""
-    if not results:
-        return
-    print(f"\n{'target':<18} {'limit':>12} {'worst':>12}  met")
-    for name, key, limit, fmt in TARGETS:
-        worst = max((r.get(key) or 0) for r in results)
-        print(f"{name:<18} {fmt.format(limit):>12} {fmt.format(worst):>12}  "
-              f"{'yes' if worst <= limit else 'NO'}")
+def print_targets(doc: dict, accuracy: list[Path]) -> None:
+    """Every issue-12 target in one table (firmware/model/targets.py)."""
+    sys.path.insert(0, str(ROOT / "firmware" / "model"))
+    import targets
+    vals = targets.accuracy_values(targets.load_json(accuracy))
+    vals.update(targets.firmware_values(doc))
+    print("\n" + targets.format_table(vals))
 
 
 if __name__ == "__main__":

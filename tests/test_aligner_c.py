@@ -242,6 +242,80 @@ def test_running_mean_removes_level_and_microphone_colour(cmn_model):
     assert d_stat.mean() > 10 * d_run.mean()
 
 
+@pytest.fixture(scope="module")
+def gated_model(tmp_path_factory) -> Path:
+    """The test model with the running mean and its speech gate (gate 1.5 nats, rise 0.005)."""
+    d = tmp_path_factory.mktemp("gated_model")
+    src = host.TEST_MODEL.read_text()
+    tags = ("0.0f, 0.0f,   /* cmn_prior, cmn_frames", "0.0f, 0.0f,   /* cmn_gate, cmn_rise")
+    assert all(t in src for t in tags)
+    src = src.replace(tags[0], "20.0f, 100.0f,   /* cmn_prior, cmn_frames")
+    (d / "model_data.c").write_text(src.replace(tags[1], "1.5f, 0.005f,   /* cmn_gate, cmn_rise"))
+    shutil.copy(host.TEST_MODEL.parent / "model_data.h", d / "model_data.h")
+    return d / "model_data.c"
+
+
+def ref_gated_mean(f: np.ndarray, m: dict, prior: float, frames: float, gate: float,
+                   rise: float) -> np.ndarray:
+    """CONTRACT.md speech gate in float64: E = mean band, floor = min(E, floor + rise) from
+    +inf; only frames with E > floor + gate update mu (c counts updates only)."""
+    mu = m["feat_mean"].astype(np.float64).copy()
+    g = np.empty_like(f)
+    floor, k = np.inf, 0
+    for n in range(len(f)):
+        e = f[n].mean()
+        floor = min(e, floor + rise)
+        if e > floor + gate:
+            mu += (f[n] - mu) / (min(prior + k, frames) + 1.0)
+            k += 1
+        g[n] = (f[n] - mu) * m["feat_inv_std"].astype(np.float64)
+    return g
+
+
+def paused(seed: int) -> np.ndarray:
+    """2 s of speechy audio, 6 s of quiet noise (a long pause), 2 s of speechy audio."""
+    rng = np.random.default_rng(seed)
+    s = speechy(2.0, seed=seed).astype(np.float64)
+    pause = 30.0 * rng.standard_normal(6 * 16000)
+    return np.clip(np.concatenate([s, pause, s]), -32768, 32767).astype(np.int16)
+
+
+def test_speech_gate_matches_references(gated_model):
+    """C front end with the speech gate vs an independent float64 reference and the NumPy
+    training path (features.py)."""
+    sys.path.insert(0, str(ROOT / "firmware" / "model"))
+    F = importlib.import_module("features")
+    m = host.model_params(gated_model)
+    assert (m["cmn_gate"], m["cmn_rise"]) == (1.5, np.float32(0.005))
+    s = paused(7)
+    q, g = host.features(s, gated_model, return_float=True)
+    f64 = ref_logmel(s, m)
+    rg = ref_gated_mean(f64, m, 20.0, 100.0, 1.5, float(np.float32(0.005)))
+    assert np.abs(g - rg).max() < 2e-3
+    g_np = F.running_mean_normalise(f64.astype(np.float32), m["feat_mean"], m["feat_inv_std"],
+                                    20.0, 100.0, 1.5, 0.005)
+    assert np.abs(g - g_np).max() < 2e-3
+    d = np.abs(q.astype(int) - F.quantise_input(g_np, float(m["in_scale"])).astype(int))
+    assert d.max() <= 1 and (d > 0).mean() < 0.005
+    assert np.array_equal(host.features(s, gated_model, block=777), q)
+
+
+def test_speech_gate_keeps_the_mean_through_a_long_pause(gated_model, cmn_model):
+    """Without the gate, 6 s of quiet noise pull the running mean down towards the noise floor:
+    the pause looks louder and louder (normalised) and the speech after it is shifted. With the
+    gate the mean stays where speech put it: the pause keeps its level and the speech after the
+    pause looks like the speech before it."""
+    s = paused(8)
+    _, g_gate = host.features(s, gated_model, return_float=True)
+    _, g_all = host.features(s, cmn_model, return_float=True)
+    before, after = slice(100, 180), slice(820, 880)    # speech at 1.0-1.8 s and 8.2-8.8 s
+    p0, p1 = slice(215, 295), slice(700, 780)           # pause at 2.15-2.95 s and 7.0-7.8 s
+    rise = [g[p1].mean() - g[p0].mean() for g in (g_gate, g_all)]
+    shift = [g[after].mean() - g[before].mean() for g in (g_gate, g_all)]
+    assert abs(rise[0]) < 0.1 and rise[1] > 0.8, rise
+    assert abs(shift[0]) < 0.2 and shift[1] > 0.8, shift
+
+
 @pytest.mark.parametrize("block", [1, 160, 1000])
 def test_frontend_streaming_equals_whole(block):
     s = speechy(2.3, seed=2)
@@ -507,7 +581,58 @@ def test_uninformative_stretch_forced_commit_and_band_cut(model):
     for beam in (50.0, 1e9):
         res, st = host.align_logits(z2, words, beam=beam, nf_min_conf=0)
         assert [r.word for r in res] == list(range(n))
-        assert st.n_forced > 0 and st.max_lag <= host.sizes()["lag"]
+        # forced commits, or a re-anchor (recovery) that commits the path first
+        assert st.n_forced + st.n_reanchor > 0 and st.max_lag <= host.sizes()["lag"]
         assert all((r.start_frame, r.end_frame) == b for r, b in zip(res[:29], bounds[:29]))
         if beam > 1e6:
             assert st.n_band_cut > 0 and st.max_band <= host.sizes()["band"]
+
+
+def lost_place(model, kind: str, seed: int = 30, n: int = 200):
+    """Synthetic posteriors of n words where a stretch of about one look-ahead (~8 s, 41 words)
+    carries no usable information: 'flat' (every class equal), 'sil' (confident silence: the
+    audio lacks those words) or 'random' (confident wrong phones). Returns (logits, words,
+    true word frames, index of the last word of the stretch)."""
+    rng = np.random.default_rng(seed)
+    words = random_words(model, n, rng)
+    z, bounds, _ = synth(model, words, rng.random(n) < 0.4, seed=seed)
+    lag = host.sizes()["lag"]
+    k = next(i for i in range(30, n) if bounds[i][1] - bounds[30][0] > lag)
+    s0, e0 = bounds[30][0], bounds[k][1]
+    if kind == "flat":
+        z[s0:e0] = 0
+    elif kind == "sil":
+        z[s0:e0] = -40
+        z[s0:e0, model["sil_class"]] = 50
+    else:
+        z[s0:e0] = rng.integers(-40, 1, size=(e0 - s0, z.shape[1]))
+        z[np.arange(s0, e0), rng.integers(1, z.shape[1], e0 - s0)] = 50
+    return z, words, bounds, k
+
+
+@pytest.mark.parametrize("kind", ["flat", "sil", "random"])
+def test_search_recovers_its_place_after_a_collapse(model, kind):
+    """After ~8 s the network could not read, the band no longer holds the audio's place (the
+    true words are ~40 words / 300 states ahead, beyond the band): before the recovery every
+    later word was lost (0 of 128 exact, 85-108 NF). The collapse (the path explains the frames
+    far worse than the network's best class while the network is sure) re-anchors the band
+    with a forward scan: the words after the stretch are found again."""
+    z, words, bounds, k = lost_place(model, kind)
+    res, st = host.align_logits(z, words, nf_min_conf=0)
+    assert [r.word for r in res] == list(range(len(words)))
+    assert st.n_reanchor >= 1 and st.max_lag <= host.sizes()["lag"]
+    exact = [(r.start_frame, r.end_frame) == b for r, b in zip(res[k + 1:], bounds[k + 1:])]
+    assert sum(exact) >= 0.85 * len(exact), (sum(exact), len(exact))
+    assert all(exact[-60:])                                 # and it stays on track
+    assert all((r.start_frame, r.end_frame) == b for r, b in zip(res[:30], bounds[:30]))
+
+
+def test_no_reanchor_on_clean_posteriors(model):
+    """The recovery never fires while the path is on track (clean and noisy posteriors)."""
+    rng = np.random.default_rng(31)
+    words = random_words(model, 300, rng)
+    z, bounds, _ = synth(model, words, rng.random(300) < 0.4, seed=31, peak=24,
+                         noise=(-30, 20), min_dur=8)
+    res, st = host.align_logits(z, words, nf_min_conf=0)
+    assert st.n_reanchor == 0
+    assert sum((r.start_frame, r.end_frame) == b for r, b in zip(res, bounds)) >= 285

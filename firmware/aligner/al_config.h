@@ -59,6 +59,23 @@
 #define AL_VIT_BEAM 200.0f      /* default beam (nats) below the best state (50 pruned the right
                                   * path on real speech; the band cap bounds the cost anyway) */
 #endif
+/* Recovery (issue 12): when the best path explains the frames much worse than the network's
+ * own best class (EMA of log posterior ratio below -AL_VIT_FIT_LOST nats) while the network is
+ * sure of itself (EMA of the best class's log posterior above -AL_VIT_AUDIO_SURE), for
+ * AL_VIT_COLLAPSE_FRAMES frames in a row, the path is lost: it is committed up to there and the
+ * band is re-seeded on the next window of the transcript (a forward scan; viterbi.c). */
+#ifndef AL_VIT_FIT_LOST
+#define AL_VIT_FIT_LOST 4.0f
+#endif
+#ifndef AL_VIT_AUDIO_SURE
+#define AL_VIT_AUDIO_SURE 1.0f
+#endif
+#ifndef AL_VIT_COLLAPSE_FRAMES
+#define AL_VIT_COLLAPSE_FRAMES 40
+#endif
+#ifndef AL_VIT_SCAN_RATE
+#define AL_VIT_SCAN_RATE 0.5f   /* states per frame: the scan never runs ahead of this pace */
+#endif
 #ifndef AL_NF_MIN_CONF
 #define AL_NF_MIN_CONF 0        /* default: confidence (permille) below this -> NF; 0 = a word
                                   * the path went through is always placed (with its confidence) */

@@ -26,6 +26,8 @@ void al_fe_reset(al_fe_t *fe)
     fe->n_samples = 0;
     fe->n_frames = 0;
     for (int i = 0; i < fe->m->n_mels; i++) fe->mu[i] = fe->m->feat_mean[i];
+    fe->floor = 3.0e38f;
+    fe->n_upd = 0;
 }
 
 static float fe_buf[AL_FFT_LEN + 2];   /* FFT work buffer, in place (2056 B) */
@@ -42,8 +44,8 @@ static void fe_zero_pad(void)
 }
 
 /* fe_buf holds the windowed frame in bit-reversed order (see above) */
-/* mu: running means (updated here) when the model asks for them, else 0; n: frame index */
-static void fe_finish_frame(const al_model_t *m, float *mu, uint32_t n, int8_t *q, float *g_out,
+/* fe: running means (updated here) when the model asks for them, else 0 */
+static void fe_finish_frame(const al_model_t *m, al_fe_t *fe, int8_t *q, float *g_out,
                             float *f_out)
 {
     float *buf = fe_buf;
@@ -95,11 +97,24 @@ static void fe_finish_frame(const al_model_t *m, float *mu, uint32_t n, int8_t *
     for (; i < m->n_mels; i++) lnm[i] = al_logf_inl(mel[i]);
     /* running mean (CONTRACT.md): one reciprocal per frame, then a multiply per band */
     const float *mean = m->feat_mean;
-    if (mu && m->cmn_frames > 0.0f) {
-        float c = m->cmn_prior + (float)n;
-        c = c < m->cmn_frames ? c : m->cmn_frames;
-        const float a = 1.0f / (c + 1.0f);
-        for (i = 0; i < m->n_mels; i++) mu[i] = mu[i] + (lnm[i] - mu[i]) * a;
+    if (fe && m->cmn_frames > 0.0f) {
+        float *mu = fe->mu;
+        int upd = 1;
+        if (m->cmn_gate > 0.0f) {           /* speech gate: skip frames near the noise floor */
+            float e = 0.0f;
+            for (i = 0; i < m->n_mels; i++) e = e + lnm[i];
+            e = e / (float)m->n_mels;
+            float fl = fe->floor + m->cmn_rise;
+            fe->floor = e < fl ? e : fl;
+            upd = e > fe->floor + m->cmn_gate;
+        }
+        if (upd) {
+            float c = m->cmn_prior + (float)fe->n_upd;
+            c = c < m->cmn_frames ? c : m->cmn_frames;
+            const float a = 1.0f / (c + 1.0f);
+            for (i = 0; i < m->n_mels; i++) mu[i] = mu[i] + (lnm[i] - mu[i]) * a;
+            fe->n_upd++;
+        }
         mean = mu;
     }
     /* normalise and divide (the divider is iterative: two bands per step keep it busy) */
@@ -136,7 +151,7 @@ void al_fe_frame(const al_model_t *m, const float *y400, int8_t *q, float *g_out
         d[0] = y400[2 * n] * al_hann400[2 * n];
         d[1] = y400[2 * n + 1] * al_hann400[2 * n + 1];
     }
-    fe_finish_frame(m, 0, 0, q, g_out, f_out);
+    fe_finish_frame(m, 0, q, g_out, f_out);
 }
 
 /* The windowed frame from the ring (oldest sample at r0), into fe_buf in bit-reversed order. pos
@@ -223,7 +238,7 @@ void al_fe_push(al_fe_t *fe, const int16_t *s, uint32_t n, al_fe_cb cb, void *ct
         if (to_next == 0) {
             to_next = AL_FRAME_HOP;
             fe_window(ring, pos);               /* oldest sample = first of the frame */
-            fe_finish_frame(fe->m, fe->mu, fe->n_frames, q, fe->dbg_g, fe->dbg_f);
+            fe_finish_frame(fe->m, fe, q, fe->dbg_g, fe->dbg_f);
             fe->n_frames++;
             if (cb) cb(ctx, q);
         }

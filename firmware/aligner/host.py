@@ -36,7 +36,7 @@ class _Model(C.Structure):
                 ("prior_weight", C.c_float), ("hmm_states", C.POINTER(C.c_uint8)),
                 ("hmm_self_logp", C.POINTER(C.c_float)), ("hmm_next_logp", C.POINTER(C.c_float)),
                 ("frame_offset_s", C.c_float), ("cmn_prior", C.c_float),
-                ("cmn_frames", C.c_float)]
+                ("cmn_frames", C.c_float), ("cmn_gate", C.c_float), ("cmn_rise", C.c_float)]
 
 
 class _Result(C.Structure):
@@ -71,6 +71,7 @@ class ViterbiStats:
     n_band_cut: int     # frames where the band hit its maximum width
     n_overrun: int      # frames processed before the transcript covered them
     n_frames: int
+    n_reanchor: int = 0  # confidence collapses answered by re-anchoring the band
 
 
 _libs: dict[tuple[str, bool], C.CDLL] = {}
@@ -178,7 +179,8 @@ def model_params(model_c: Path | None = None) -> dict:
                 hmm_self_logp=arr(m.hmm_self_logp, (nc,)).copy(),
                 hmm_next_logp=arr(m.hmm_next_logp, (nc,)).copy(),
                 frame_offset_s=float(m.frame_offset_s), cmn_prior=float(m.cmn_prior),
-                cmn_frames=float(m.cmn_frames))
+                cmn_frames=float(m.cmn_frames), cmn_gate=float(m.cmn_gate),
+                cmn_rise=float(m.cmn_rise))
 
 
 def sizes(model_c: Path | None = None, dsp: bool = False) -> dict:
@@ -293,7 +295,7 @@ def last_stats(model_c: Path | None = None) -> ViterbiStats:
     """Statistics of the last align() call."""
     out = np.zeros(8, np.uint32)
     load(model_c).alh_stats(_ptr(out))
-    return ViterbiStats(*[int(v) for v in out[:7]])
+    return ViterbiStats(*[int(v) for v in out[:8]])
 
 
 def align_logits(logits_int8: np.ndarray, words_phone_ids: list[list[int]],
@@ -309,7 +311,7 @@ def align_logits(logits_int8: np.ndarray, words_phone_ids: list[list[int]],
     n = lib.alh_align_logits(_ptr(z), z.shape[0], pre, _ptr(ids), _ptr(lens),
                              len(words_phone_ids), C.addressof(res), len(res), _ptr(st))
     assert n == len(words_phone_ids), (n, len(words_phone_ids))
-    return _results(res, n), ViterbiStats(*[int(v) for v in st[:7]])
+    return _results(res, n), ViterbiStats(*[int(v) for v in st[:8]])
 
 
 def protocol_session(text: str, samples_int16: np.ndarray, model_c: Path | None = None, *,

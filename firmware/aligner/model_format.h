@@ -35,6 +35,12 @@ typedef struct {
      * c = min(cmn_prior + n, cmn_frames), mu += (f - mu) * (1 / (c + 1)), g = (f - mu) * inv_std */
     float cmn_prior;              /* frames the initial feat_mean counts for */
     float cmn_frames;             /* window of the running mean (frames), 0 = off */
+    /* speech gate of the running mean (issue 12; CONTRACT.md): 0 = every frame updates. Else
+     * E = mean of the frame's log-mel bands, floor = min(E, floor + cmn_rise) (floor starts
+     * at +inf), and only frames with E > floor + cmn_gate update mu (and count in n), so long
+     * pauses do not pull the mean down to the noise floor. */
+    float cmn_gate;               /* nats of mean log-mel above the tracked floor */
+    float cmn_rise;               /* nats per frame the floor rises when the level goes up */
 } al_model_t;
 
 extern const al_model_t al_model;   /* defined in model_data.c */

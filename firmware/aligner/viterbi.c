@@ -61,6 +61,15 @@ void al_vit_reset(al_vit_t *v)
     v->w_margin = 0.0f;
     v->w_frames = 0;
     v->next_emit = 0;
+    v->fit_avg = 0.0f;
+    v->aud_avg = 0.0f;
+    v->lse = 0.0f;
+    v->collapse_n = 0;
+    v->scan_next = 0;
+    v->last_reanchor = 0;
+    v->good_s = 0;
+    v->good_t = 0;
+    v->st.n_reanchor = 0;
     v->st.max_band = v->st.max_lag = v->st.n_converged = v->st.n_forced = 0;
     v->st.n_band_cut = v->st.n_overrun = 0;
 }
@@ -169,6 +178,7 @@ static void emissions(al_vit_t *v, const int8_t *q)
     }
     for (; c < C; c++) sum = sum + al_expf(v->em[c]);
     float lse = al_logf(sum);
+    v->lse = lse;
     for (c = 0; c < C; c++) v->em[c] = (v->em[c] - lse) - v->emis_bias[c];
 }
 
@@ -310,6 +320,8 @@ static uint32_t best_state(const al_vit_t *v)
     return bs;
 }
 
+static void recover(al_vit_t *v, uint32_t t, uint32_t best_s);
+
 static void step(al_vit_t *v)
 {
     const al_model_t *m = v->m;
@@ -382,6 +394,9 @@ static void step(al_vit_t *v)
     int conv = prune(v, a, b, best, best_s);
     v->t = t + 1;
     if (t == 0) { v->anchor = 0; return; }
+    uint32_t n_re = v->st.n_reanchor;
+    recover(v, t, best_s);
+    if (v->st.n_reanchor != n_re) return;
     if (conv) {
         commit_path(v, v->anchor, v->org[v->lo & WMASK]);
         v->st.n_converged++;
@@ -400,6 +415,58 @@ static void step(al_vit_t *v)
     }
     uint32_t lag = (uint32_t)((int32_t)t - v->last_commit);
     if (lag > v->st.max_lag) v->st.max_lag = lag;
+}
+
+/* Confidence collapse (al_config.h): fit = out_scale * (q[class of the best state] - max q)
+ * is the best path's log posterior ratio to the network's best class; -lse is the best class's
+ * log posterior. Both are averaged over ~32 frames. A collapse that lasts AL_VIT_COLLAPSE_FRAMES
+ * frames means the band no longer holds the audio's place in the transcript (it fell behind
+ * during audio the network could not read, or the path took a wrong turn). Recovery: commit
+ * the path up to this frame, then re-seed the band on the next window of states after the best
+ * state (all at the same score, their own origins) and let the frames decide; if the collapse
+ * persists, the following window is tried (a forward scan, one band width per
+ * AL_VIT_COLLAPSE_FRAMES frames, much faster than speech). Words the scan jumps over are NF. */
+static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
+{
+    const al_model_t *m = v->m;
+    const int8_t *q = frame_logits(v, t);
+    int qmax = -128;
+    for (int c = 0; c < m->n_classes; c++) qmax = q[c] > qmax ? q[c] : qmax;
+    uint32_t cb = v->u_cls[unit_of(v, best_s)];
+    float fit = m->out_scale * (float)(q[cb] - qmax);
+    v->fit_avg = v->fit_avg + (fit - v->fit_avg) * 0.03125f;
+    v->aud_avg = v->aud_avg + (-v->lse - v->aud_avg) * 0.03125f;
+    if (v->fit_avg < -AL_VIT_FIT_LOST && v->aud_avg > -AL_VIT_AUDIO_SURE) v->collapse_n++;
+    else v->collapse_n = 0;
+    /* on track (and in a word: a pause may hide words the audio lacks): the scan is over */
+    if (v->fit_avg > -1.0f && v->aud_avg > -AL_VIT_AUDIO_SURE && cb != m->sil_class) {
+        v->scan_next = 0;
+        v->good_s = best_s;
+        v->good_t = t;
+    }
+    if (v->collapse_n < (v->scan_next ? AL_VIT_COLLAPSE_FRAMES / 2u : AL_VIT_COLLAPSE_FRAMES)) return;
+    uint32_t S = v->u_first[v->n_units];
+    uint32_t room = AL_VIT_BAND - 1u - v->nsil;
+    uint32_t ws = best_s + 1u;
+    if (v->scan_next > ws) ws = v->scan_next;             /* the scan goes on */
+    /* the audio cannot be further ahead than speech at AL_VIT_SCAN_RATE states per frame
+     * since the last frame that was on track: wait rather than scan past it */
+    float reach = (float)v->good_s + AL_VIT_SCAN_RATE * (float)(t - v->good_t);
+    if (ws >= S || (float)ws > reach) { v->collapse_n = 0; return; }
+    uint32_t we = ws + room;
+    if (we > S) we = S;
+    if (v->tr_state != 2 && we + 1u + v->nsil > S) return; /* transcript not there yet */
+    commit_path(v, t, best_s);
+    for (uint32_t s = v->lo; s < v->hi; s++) v->sc[s & WMASK] = NEG;
+    for (uint32_t s = ws; s < we; s++) { v->sc[s & WMASK] = 0.0f; v->org[s & WMASK] = (uint16_t)s; }
+    v->lo = ws;
+    v->hi = we;
+    v->anchor = t;
+    v->scan_next = we - (we - ws) / 4u;                   /* next window overlaps by a quarter */
+    v->last_reanchor = t;
+    v->collapse_n = 0;
+    v->fit_avg = -AL_VIT_FIT_LOST;   /* the new window must earn a good fit to end the scan */
+    v->st.n_reanchor++;
 }
 
 static int can_step(const al_vit_t *v)

@@ -46,6 +46,7 @@ typedef struct {
     uint32_t n_forced;       /* forced commits at the lag limit */
     uint32_t n_band_cut;     /* frames where the band hit AL_VIT_BAND and was cut */
     uint32_t n_overrun;      /* frames processed before the transcript covered them */
+    uint32_t n_reanchor;     /* confidence collapses answered by a re-anchored band */
 } al_vit_stats_t;
 
 typedef struct {
@@ -87,6 +88,14 @@ typedef struct {
     float    w_margin;
     uint32_t w_frames;
     uint32_t next_emit;
+    /* confidence-collapse recovery (README.md "Recovery") */
+    float    fit_avg;                   /* EMA of the best state's log posterior ratio */
+    float    aud_avg;                   /* EMA of the argmax class's log posterior */
+    float    lse;                       /* log-sum-exp of the current frame (emissions) */
+    uint32_t collapse_n;                /* consecutive frames in collapse */
+    uint32_t scan_next;                 /* next re-anchor window starts here (0: at the best) */
+    uint32_t last_reanchor;             /* frame of the last re-anchor */
+    uint32_t good_s, good_t;            /* best state and frame when last on track */
     al_word_cb cb;
     void *cb_ctx;
     al_vit_stats_t st;

@@ -69,9 +69,40 @@ def band_limit(x: np.ndarray, low_hz: float | None, high_hz: float | None) -> np
     return y.astype(np.float32)
 
 
+def colour(x: np.ndarray, tilt_db: float, peaks: list[tuple[float, float, float]]) -> np.ndarray:
+    """Microphone / channel colour: a first-order spectral tilt of tilt_db between 100 Hz and
+    8 kHz (a shelf around 1 kHz) and peaking EQ sections (centre Hz, gain dB, Q), RBJ biquads."""
+    y = x.astype(np.float64)
+    if tilt_db:
+        # shelf H(s) = (s + w1) / (s + w2): +-tilt_db between the two corner frequencies
+        g = 10 ** (tilt_db / 20)
+        w1, w2 = (2 * np.pi * 1000 / np.sqrt(g), 2 * np.pi * 1000 * np.sqrt(g))
+        b, a = signal.bilinear([1.0, w1], [1.0, w2], SR)
+        y = signal.lfilter(b, a, y)
+        y *= np.sqrt(w2 / w1)     # unit gain at the 1 kHz pivot
+    for f0, gain_db, q in peaks:
+        amp = 10 ** (gain_db / 40)
+        w0 = 2 * np.pi * f0 / SR
+        alpha = np.sin(w0) / (2 * q)
+        b = np.array([1 + alpha * amp, -2 * np.cos(w0), 1 - alpha * amp])
+        a = np.array([1 + alpha / amp, -2 * np.cos(w0), 1 - alpha / amp])
+        y = signal.lfilter(b / a[0], a / a[0], y)
+    return y.astype(np.float32)
+
+
+def random_colour(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, list]:
+    """A random microphone colour: tilt -9..+9 dB, 1-2 peaks of -8..+8 dB at 150-5000 Hz."""
+    tilt = float(rng.uniform(-9, 9))
+    peaks = [(float(np.exp(rng.uniform(np.log(150), np.log(5000)))), float(rng.uniform(-8, 8)),
+              float(rng.uniform(0.7, 3.0))) for _ in range(int(rng.integers(1, 3)))]
+    return colour(x, tilt, peaks), [round(tilt, 1)] + [[round(v, 1) for v in p] for p in peaks]
+
+
 def random_augment(x: np.ndarray, pool: list[np.ndarray], rng: np.random.Generator,
-                   p_clean: float = 0.25) -> tuple[np.ndarray, dict]:
-    """Random chain: [reverb] -> [band limit] -> [noise] -> gain.  Returns audio and a recipe."""
+                   p_clean: float = 0.25, p_colour: float = 0.0) -> tuple[np.ndarray, dict]:
+    """Random chain: [reverb] -> [band limit] -> [colour] -> [noise] -> gain.  Returns audio and
+    a recipe.  p_colour = 0 (the espeak-ng corpus) draws nothing for colour, so corpora made
+    before the colour step existed are reproduced unchanged."""
     info: dict = {}
     if rng.random() < p_clean:
         info["clean"] = True
@@ -86,6 +117,8 @@ def random_augment(x: np.ndarray, pool: list[np.ndarray], rng: np.random.Generat
             lo = float(rng.choice([0.0, 100.0, 200.0, 300.0]))
             x = band_limit(x, lo or None, hi)
             info["band"] = [lo, hi]
+        if p_colour > 0 and rng.random() < p_colour:
+            x, info["colour"] = random_colour(x, rng)
         if rng.random() < 0.7:
             kind = str(rng.choice(["white", "pink", "babble"]))
             snr = float(rng.uniform(5, 30))

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 try:
-    from . import align_np, g2p, metrics, realspeech, reference
+    from . import align_np, g2p, metrics, realspeech, reference, targets
     from .corpus import load_split
 except ImportError:  # pragma: no cover
     import align_np  # type: ignore
@@ -31,6 +31,7 @@ except ImportError:  # pragma: no cover
     import metrics
     import realspeech
     import reference
+    import targets  # type: ignore[no-redef]
     from corpus import load_split  # type: ignore[no-redef]
 
 HERE = Path(__file__).parent
@@ -226,30 +227,13 @@ def evaluate_manifest(path: Path, aligner: Aligner | FirmwareAligner, limit: int
     return [(name, st.summary())]
 
 
-TARGETS = {  # issue 12 "Targets": (MAE ms <=, share within 50 ms >=, NF words <=)
-    "real": (30.0, 0.85, 0),
-    "synthetic": (20.0, 0.90, 0),
-}
-
-
-def print_targets(rows: list[tuple[str, dict]], kind: str) -> None:
-    """The issue's accuracy targets beside the measured figures, one line per row; clips built
-    with --concat are also checked against 1.2x the MAE of their set's short utterances."""
-    mae_t, w50_t, nf_t = TARGETS[kind]
-    print(f"\nTargets ({kind} speech): MAE <= {mae_t:.0f} ms, >= {100 * w50_t:.0f} % within "
-          f"50 ms, NF <= {nf_t}; long clips MAE <= 1.2x short")
-    short = float("nan")
-    for name, s in rows:
-        if "clips >=" not in name:
-            short = s["mae_ms"]                # the same set's short utterances
-        ok = [s["mae_ms"] <= mae_t, s["within_50ms"] >= w50_t, s["nf_words"] <= nf_t]
-        line = (f"  {name}: MAE {s['mae_ms']:.1f} {'met' if ok[0] else 'NOT met'}, "
-                f"<=50 ms {100 * s['within_50ms']:.1f} % {'met' if ok[1] else 'NOT met'}, "
-                f"NF {s['nf_words']} {'met' if ok[2] else 'NOT met'}")
-        if "clips >=" in name:
-            r = s["mae_ms"] / short
-            line += f", {r:.2f}x short {'met' if r <= 1.2 else 'NOT met'}"
-        print(line)
+def print_targets(rows: list[tuple[str, dict]], kind: str, firmware_json: str | None) -> None:
+    """The issue's targets in one table (firmware/model/targets.py); the firmware rows come
+    from benchmarks/aligner_rtf.py --json when given."""
+    vals = targets.accuracy_values([{"kind": kind, "rows": rows}])
+    if firmware_json:
+        vals.update(targets.firmware_values(json.loads(Path(firmware_json).read_text())))
+    print("\n" + targets.format_table(vals))
 
 
 def clip_mode(wav: str, text: str, aligner: Aligner | FirmwareAligner, voice: str) -> None:
@@ -301,7 +285,10 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("eval-batch"),
                     help="with --firmware: the batch folder (job reports, batch.json); "
                     "rerunning with the same folder reuses finished jobs")
-    ap.add_argument("--json", help="also write the summaries here")
+    ap.add_argument("--json", help="also write the summaries here (read by "
+                    "benchmarks/aligner_rtf.py --accuracy for its targets table)")
+    ap.add_argument("--firmware-json", help="figures written by benchmarks/aligner_rtf.py --json: "
+                    "the targets table then shows RTF, RAM and flash beside the accuracy")
     ap.add_argument("--seed", type=int, default=0, help="unused (evaluation is deterministic)")
     args = ap.parse_args()
     aligner: Aligner | FirmwareAligner
@@ -326,17 +313,19 @@ def main() -> None:
                 for r in evaluate_manifest(m, aligner, args.limit, c)]
         print(f"Aligner: {name}; model: {model_name}; real speech\n")
         print(metrics.format_table(rows))
-        print_targets(rows, "real")
+        print_targets(rows, "real", args.firmware_json)
         if args.json:
-            Path(args.json).write_text(json.dumps({"aligner": name, "rows": rows}, indent=1))
+            Path(args.json).write_text(json.dumps({"aligner": name, "kind": "real",
+                                                   "rows": rows}, indent=1))
         return
     rows = evaluate(Path(args.data), args.split, aligner, args.limit, args.g2p_voice)
     print(f"Aligner: {name}; model: {model_name}; split: {args.split} "
           f"(voices with variants never seen in training)\n")
     print(metrics.format_table(rows))
-    print_targets(rows[:1], "synthetic")
+    print_targets(rows[:1], "synthetic", args.firmware_json)
     if args.json:
-        Path(args.json).write_text(json.dumps({"aligner": name, "rows": rows}, indent=1))
+        Path(args.json).write_text(json.dumps({"aligner": name, "kind": "synthetic",
+                                               "rows": rows}, indent=1))
 
 
 if __name__ == "__main__":

@@ -74,6 +74,8 @@ def write_c(d: dict, out: Path, source: str) -> None:
         f"    .frame_offset_s = {c_float(d['frame_offset_s'])},\n"
         f"    .cmn_prior = {c_float(d.get('cmn_prior', 0.0))}, "
         f".cmn_frames = {c_float(d.get('cmn_frames', 0.0))},\n"
+        f"    .cmn_gate = {c_float(d.get('cmn_gate', 0.0))}, "
+        f".cmn_rise = {c_float(d.get('cmn_rise', 0.0))},\n"
         "};\n")
     (out / "model_data.c").write_text("".join(parts))
     (out / "model_data.h").write_text(
@@ -104,11 +106,19 @@ def main() -> None:
     ap.add_argument("--prior-weight", type=float, default=None,
                     help="override the tuned prior_weight (frame_offset_s is ~7.8 ms for all "
                          "weights tried, see the train log)")
+    ap.add_argument("--cmn-gate", type=float, default=None,
+                    help="override the running mean's speech gate (CONTRACT.md; nats, 0 = off)")
+    ap.add_argument("--cmn-rise", type=float, default=None,
+                    help="override the speech gate's floor rise (nats per frame)")
     args = ap.parse_args()
     ck = torch.load(args.ckpt, weights_only=False)
     if args.prior_weight is not None:
         print(f"prior_weight {ck['prior_weight']} -> {args.prior_weight} (override)")
         ck["prior_weight"] = args.prior_weight
+    for key in ("cmn_gate", "cmn_rise"):
+        if getattr(args, key) is not None:
+            print(f"{key} {ck.get(key, 0.0)} -> {getattr(args, key)} (override)")
+            ck[key] = getattr(args, key)
     d = modelfile.model_dict(ck)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

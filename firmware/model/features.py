@@ -100,9 +100,26 @@ def normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray) -> np.ndarra
     return ((f - mean.astype(np.float32)) * inv_std.astype(np.float32)).astype(np.float32)
 
 
+def speech_gate(f: np.ndarray, gate: float, rise: float) -> np.ndarray:
+    """CONTRACT.md speech gate of the running mean: True for the frames that update it.
+    E[n] = (sum of f[n] in band order) / n_mels, floor = min(E, floor + rise) starting at +inf,
+    update when E > floor + gate (float32, as the C code); gate <= 0: every frame."""
+    if gate <= 0:
+        return np.ones(len(f), bool)
+    e = np.cumsum(f.astype(np.float32), axis=1, dtype=np.float32)[:, -1] / np.float32(f.shape[1])
+    g32, r32 = np.float32(gate), np.float32(rise)
+    out = np.zeros(len(f), bool)
+    fl = np.float32(3.0e38)
+    for n, en in enumerate(e.astype(np.float32)):
+        fl = min(en, np.float32(fl + r32))
+        out[n] = en > np.float32(fl + g32)
+    return out
+
+
 def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray, prior: float,
-                           frames: float) -> np.ndarray:
-    """CONTRACT.md running mean: mu starts at mean; at frame n, c = min(prior + n, frames),
+                           frames: float, gate: float = 0.0, rise: float = 0.0) -> np.ndarray:
+    """CONTRACT.md running mean: mu starts at mean; at a frame that passes speech_gate (all
+    frames when gate is 0), c = min(prior + k, frames) with k the updates so far,
     mu += (f[n] - mu) * (1 / (c + 1)); g[n] = (f[n] - mu) * inv_std (float32, as the C code)."""
     if frames <= 0:
         return normalise(f, mean, inv_std)
@@ -110,22 +127,28 @@ def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
     mu = mean.astype(np.float32).copy()
     inv = inv_std.astype(np.float32)
     p, w, one = np.float32(prior), np.float32(frames), np.float32(1.0)
+    upd = speech_gate(f, gate, rise)
     g = np.empty_like(f)
+    k = 0
     for n in range(len(f)):
-        c = min(p + np.float32(n), w)
-        a = one / (c + one)
-        mu = (mu + (f[n] - mu) * a).astype(np.float32)
+        if upd[n]:
+            c = min(p + np.float32(k), w)
+            a = one / (c + one)
+            mu = (mu + (f[n] - mu) * a).astype(np.float32)
+            k += 1
         g[n] = (f[n] - mu) * inv
     return g
 
 
-def running_mean_shift(f: np.ndarray, mean: np.ndarray, prior: float, frames: float) -> np.ndarray:
+def running_mean_shift(f: np.ndarray, mean: np.ndarray, prior: float, frames: float,
+                       gate: float = 0.0, rise: float = 0.0) -> np.ndarray:
     """Training view of the running mean: f - mu_n + mean, so that the usual static
     (x - mean) * inv_std gives the running-mean features (to float rounding)."""
     if frames <= 0:
         return f
     one = np.ones_like(mean, dtype=np.float32)
-    return (running_mean_normalise(f, mean, one, prior, frames) + mean).astype(np.float32)
+    return (running_mean_normalise(f, mean, one, prior, frames, gate, rise)
+            + mean).astype(np.float32)
 
 
 def quantise_input(g: np.ndarray, in_scale: float) -> np.ndarray:

@@ -36,4 +36,6 @@ def model_dict(ck: dict) -> dict:
         "frame_offset_s": float(np.float32(ck["frame_offset_s"])),
         "cmn_prior": float(np.float32(ck.get("cmn_prior", 0.0))),
         "cmn_frames": float(np.float32(ck.get("cmn_frames", 0.0))),
+        "cmn_gate": float(np.float32(ck.get("cmn_gate", 0.0))),
+        "cmn_rise": float(np.float32(ck.get("cmn_rise", 0.0))),
     }

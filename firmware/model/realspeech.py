@@ -24,7 +24,8 @@ transcript token of ``g2p.transcript_phones`` (-1, -1 where the reference has no
 Training labels (``shards``) are the PocketSphinx phone segments (CMUdict pronunciations, our
 ARPAbet classes; its SIL and noise units -> sil).  Each utterance is written ``--copies`` times:
 once clean (random gain only) and otherwise through augment.random_augment (reverb, band limit,
-white / pink / babble noise, gain -20..+3 dB), seeded by (seed, utterance index, copy).
+microphone colour (spectral tilt and peaking EQ, half of the copies), white / pink / babble
+noise, gain -20..+3 dB), seeded by (seed, utterance index, copy).
 """
 from __future__ import annotations
 
@@ -280,11 +281,12 @@ def _ps_item(uid: str, spk: str, pcm: np.ndarray, text: str, out: Path) -> dict 
             "ref": "pocketsphinx", "phones": ps_phone_labels(r[1])}
 
 
-def build_kathleen(root: Path, out: Path, limit: int | None, every: int = 1) -> int:
+def build_kathleen(root: Path, out: Path, limit: int | None, every: int = 1, first: int = 0
+                   ) -> int:
     lines = []
     part = out / "manifest.partial.jsonl"      # grows as it goes (PocketSphinx is slow)
     part.write_text("")
-    for w in sorted((root / "data").glob("*.wav"))[::every][:limit]:
+    for w in sorted((root / "data").glob("*.wav"))[first::every][:limit]:
         t = w.with_suffix(".txt")
         if t.exists():
             item = _ps_item(w.stem, "kathleen", read_pcm16k(w), t.read_text().strip(), out)
@@ -297,23 +299,29 @@ def build_kathleen(root: Path, out: Path, limit: int | None, every: int = 1) -> 
     return len(lines)
 
 
-def build_speechocean(root: Path, out: Path, half: str, limit: int | None) -> int:
+def build_speechocean(root: Path, out: Path, half: str, limit: int | None, first: int = 0
+                      ) -> int:
     def table(name: str) -> dict[str, str]:
         lines = (root / half / name).read_text().splitlines()
         return dict(line.split(None, 1) for line in lines if line.strip())
     text, spk, scp = table("text"), table("utt2spk"), table("wav.scp")
     lines = []
-    for uid in sorted(scp)[:limit]:
+    part = out / "manifest.partial.jsonl"      # grows as it goes (PocketSphinx is slow)
+    part.write_text("")
+    for uid in sorted(scp)[first:][:limit]:
         item = _ps_item(uid, spk[uid].strip(), read_pcm16k(root / scp[uid].strip()),
                         text[uid].strip(), out)
         if item:
             lines.append(item)
+            with part.open("a") as fh:
+                fh.write(json.dumps(item) + "\n")
     _write_manifest(out / "manifest.jsonl", lines)
+    part.unlink()
     return len(lines)
 
 
-def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: int = 250
-                 ) -> int:
+def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: int = 250,
+                 p_colour: float = 0.5) -> int:
     """corpus.py-format shards (audio, phone segments, word times, meta) from a PS manifest."""
     import soundfile as sf
     try:
@@ -335,7 +343,7 @@ def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: 
         word = np.array(words, np.float32).reshape(-1, 2)
         for c in range(copies):
             rng = np.random.default_rng([seed, i, c])
-            y, info = augment.random_augment(x, pool, rng, 1.0 if c == 0 else 0.0)
+            y, info = augment.random_augment(x, pool, rng, 1.0 if c == 0 else 0.0, p_colour)
             pcm = np.round(y * 32768.0).clip(-32768, 32767).astype(np.int16)
             meta = {"text": it["text"], "lang": "en-us", "variant": f"real:{it['speaker']}",
                     "voice": "real", "source": it["id"], "ref": it["ref"], "aug": info}
@@ -370,6 +378,9 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--every", type=int, default=1,
                     help="ps-kathleen: every Nth recording (the corpus has ~3 takes per prompt)")
+    ap.add_argument("--first", type=int, default=0,
+                    help="ps-kathleen / ps-speechocean: start at this recording (0-based, in "
+                    "sorted order; ps-kathleen: before --every), e.g. to label a further slice")
     ap.add_argument("--copies", type=int, default=2, help="shards: copies per utterance")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
@@ -387,9 +398,9 @@ def main() -> int:
     if a.kind == "maus":
         n = build_maus(a.root, a.out, a.limit)
     elif a.kind == "ps-kathleen":
-        n = build_kathleen(a.root, a.out, a.limit, a.every)
+        n = build_kathleen(a.root, a.out, a.limit, a.every, a.first)
     else:
-        n = build_speechocean(a.root, a.out, a.half, a.limit)
+        n = build_speechocean(a.root, a.out, a.half, a.limit, a.first)
     print(f"{n} utterances -> {a.out / 'manifest.jsonl'}")
     return 0 if n else 1
 

@@ -198,6 +198,11 @@ def main() -> None:
                     help="running mean normalisation window in frames (0: static mean; "
                     "CONTRACT.md); the training mean counts as --cmn-prior frames at the start")
     ap.add_argument("--cmn-prior", type=float, default=50.0)
+    ap.add_argument("--cmn-gate", type=float, default=0.0,
+                    help="speech gate of the running mean (CONTRACT.md): only frames whose mean "
+                    "log-mel is this many nats above the tracked floor update it (0: all frames)")
+    ap.add_argument("--cmn-rise", type=float, default=0.005,
+                    help="speech gate: nats per frame the tracked floor may rise")
     ap.add_argument("--init", default=None,
                     help="start from an exported model.json (dequantised int8 weights) instead of "
                     "random weights: fine-tuning, e.g. on real speech")
@@ -225,7 +230,8 @@ def main() -> None:
     mean, inv_std = dataset.feature_stats(train)
     if args.cmn_frames > 0:       # the network sees f - running mean (what the firmware computes)
         for u in utts:
-            u.feats = dataset.F.running_mean_shift(u.feats, mean, args.cmn_prior, args.cmn_frames)
+            u.feats = dataset.F.running_mean_shift(u.feats, mean, args.cmn_prior, args.cmn_frames,
+                                                   args.cmn_gate, args.cmn_rise)
         _, inv_std = dataset.feature_stats(train)
     C = phones.n_classes()
     net = TDNN(specs_from_arch(args.arch, dataset.F.N_MELS, C, args.width))
@@ -252,7 +258,9 @@ def main() -> None:
     extra = {"log_prior": log_prior, "hmm_states": n_states, "hmm_self_logp": self_lp,
              "hmm_next_logp": next_lp, "prior_weight": 0.0, "frame_offset_s": 0.0,
              "cmn_prior": args.cmn_prior if args.cmn_frames > 0 else 0.0,
-             "cmn_frames": args.cmn_frames}
+             "cmn_frames": args.cmn_frames,
+             "cmn_gate": args.cmn_gate if args.cmn_frames > 0 else 0.0,
+             "cmn_rise": args.cmn_rise if args.cmn_frames > 0 and args.cmn_gate > 0 else 0.0}
     ck = checkpoint(net, mean, inv_std, extra)
     model = reference.model_from_dict(modelfile.model_dict(ck))
     pw, off, summ = evaluate_alignment(model, dev, [0.0, 0.3, 0.5, 0.7, 1.0])

@@ -1465,4 +1465,5 @@ const al_model_t al_model = {
     hmm_states, hmm_self_logp, hmm_next_logp,
     0.007499999832361937f,
     0.0f, 0.0f,   /* cmn_prior, cmn_frames: static normalisation */
+    0.0f, 0.0f,   /* cmn_gate, cmn_rise: no speech gate */
 };
