@@ -5900,4 +5900,5 @@ const al_model_t al_model = {
     .hmm_states = hmm_states, .hmm_self_logp = hmm_self_logp, .hmm_next_logp = hmm_next_logp,
     .frame_offset_s = 0.01f,
     .cmn_prior = 100.0f, .cmn_frames = 300.0f,
+    .cmn_gate = 1.5f, .cmn_rise = 0.005f,
 };
