@@ -162,7 +162,11 @@ def test_gdb_session_on_the_aligner(firmware_build, noise_wav, reference, tmp_pa
     # the register set gdb built from target.xml (M-profile + FPv5-D16)
     for name in ("msp", "psp", "primask", "basepri", "faultmask", "control", "fpscr"):
         assert re.search(rf"^{name}\s+0x", out, re.MULTILINE), (name, out)
-    assert re.search(r"^\$\d+ = 0$", out, re.MULTILINE)                    # $d15 / $s31 exist
+    # $s0 / $d15 / $s31 exist: gdb prints a number for each (a register it does not know is
+    # "void"); their values depend on the compiler's register allocation, so are not checked
+    vals = re.findall(r"^\$(\d+) = (.*)$", out, re.MULTILINE)
+    assert "void" not in out and len(vals) >= 6, out
+    assert all(re.fullmatch(r"-?[0-9.e+-]+|\{.*\}", v) for _, v in vals[-5:-1]), vals
     # the memory map from the platform file: 2 MB flash in 128 KB sectors
     assert re.search(r"0x08000000\s+0x08200000\s+flash blocksize 0x20000", out), out
     assert "Breakpoint 1, al_push_audio" in out
