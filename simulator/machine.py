@@ -98,6 +98,19 @@ class RunConfig:
     baud: int = 115_200                      # the host terminal's baud rate (console USART)
 
 
+# the Segment fields power.wakeup_cost reads (the operating point it wakes into)
+_WAKE_KEYS = ("core_hz", "vos", "hclk_hz", "icache", "dcache", "code_cycles", "peripherals_on",
+              "clocks", "plls_on", "svos", "flash_low_power")
+
+
+def _hashable(v):
+    if isinstance(v, dict):
+        return tuple(sorted((k, _hashable(x)) for k, x in v.items()))
+    if isinstance(v, list):
+        return tuple(_hashable(x) for x in v)
+    return v
+
+
 @dataclass
 class Segment:
     """A stretch of simulated time in one power state at one clock setting."""
@@ -1325,9 +1338,22 @@ class Machine:
                 cached = self._power_data_loaded = (self.platform,
                                                     load(self.platform.power_data))
             data = cached[1]
-            secs, _ = wakeup_cost(left if left in ("sleep", "stop", "standby") else "sleep",
-                                  core_hz=self.core_hz, segment=segment,
-                                  revision=self.platform.revision, data=data)
+            # wakeup_cost reads only these of the segment left (and computes an energy the
+            # run loop does not need): memoised on them, failures included
+            key = None if segment is None else (
+                left, self.core_hz, self.platform.revision, id(data),
+                *(_hashable(getattr(segment, k, None)) for k in _WAKE_KEYS))
+            memo = self.__dict__.setdefault("_wake_memo", {})
+            secs = memo.get(key) if key is not None else None
+            if secs is None:
+                try:
+                    secs, _ = wakeup_cost(left if left in ("sleep", "stop", "standby")
+                                          else "sleep", core_hz=self.core_hz, segment=segment,
+                                          revision=self.platform.revision, data=data)
+                except Exception:      # the power model must never break a run
+                    secs = 0.0
+                if key is not None:
+                    memo[key] = secs
         except Exception:          # the power model must never break a run
             secs = 0.0
         self._seg_wake_from = left
