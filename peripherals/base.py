@@ -9,6 +9,7 @@ they may do is through the :class:`PeripheralContext` they are given.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
@@ -16,9 +17,13 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 import numpy as np
 
 from .irq_lines import IrqLines
+from .ports import Signal
 
 if TYPE_CHECKING:
     from simulator.read_watch import ReadWatch
+
+    from .ports import ClockTree, DebugControl, FlashInterface, PowerControl
+    from .wiring import Wiring
 
 # Access kinds of a field (RM0433 1.2 "List of abbreviations for registers").
 RW = "rw"      # read/write
@@ -121,9 +126,6 @@ class PeripheralContext(Protocol):
         """A condition the user must not miss (out-of-spec clocks): the run summary shows it
         and --strict fails the run on it."""
 
-    def peripheral(self, name: str) -> Peripheral:
-        """Another peripheral by platform name (for wired signals such as DMA requests)."""
-
     def mem_read(self, address: int, size: int) -> bytes:
         """Read target memory as a bus master would (DMA)."""
 
@@ -205,6 +207,13 @@ class Access:
 HOOK_PREFIXES = ("on_read_", "on_write_")
 
 
+def _check_inputs(cls: type) -> None:
+    for name in cls.inputs:
+        if not callable(getattr(cls, f"input_{name}", None)):
+            raise TypeError(f"{cls.__name__} declares input {name!r} but has no "
+                            f"input_{name}(index, *values) method")
+
+
 def _check_hooks(cls: type, registers: tuple[Register, ...]) -> None:
     names = {r.name for r in registers}
     for attr in dir(cls):
@@ -227,15 +236,34 @@ class Peripheral:
     #: registers whose reads or writes must reach Python even without an ``on_read_`` /
     #: ``on_write_`` hook (a model that reads them at the moment of access by other means)
     side_effect_registers: ClassVar[frozenset[str]] = frozenset()
+    #: per-block ports this model can be wired to (``links = ["BLOCK.port = OTHER"]`` in the
+    #: platform's [wiring]), port name -> the Protocol the wired block must satisfy (ports.py)
+    ports: ClassVar[dict[str, type]] = {}
+    #: signal outputs: a :class:`Signal` attribute each, unless the class defines the name
+    #: (a request source handed to the input once, e.g. an SAI block for a DMA request line)
+    outputs: ClassVar[tuple[str, ...]] = ()
+    #: signal inputs: an ``input_<name>(index, *values)`` method each
+    inputs: ClassVar[tuple[str, ...]] = ()
+    # chip-wide ports (peripherals/ports.py CHIP_PORTS), set by peripherals/wiring.py;
+    # None when the platform wires nothing there (a block tested alone)
+    clocks: ClockTree | None = None
+    power: PowerControl | None = None
+    flash: FlashInterface | None = None
+    debug: DebugControl | None = None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
-        """A hook named after no declared register would never run: refuse the class."""
+        """A hook named after no declared register would never run, an input without its
+        method could never be driven: refuse the class."""
         super().__init_subclass__(**kwargs)
         if cls.registers:
             _check_hooks(cls, cls.registers)
+        _check_inputs(cls)
 
     def __init__(self, name: str, base: int, size: int, ctx: PeripheralContext,
                  **params: object) -> None:
+        for out in type(self).outputs:
+            if not hasattr(type(self), out):
+                setattr(self, out, Signal(f"{name}.{out}"))
         self.name = name
         self.base = base
         self.size = size
@@ -265,28 +293,61 @@ class Peripheral:
         for r in self.registers:
             self.values[r.offset] = r.reset_value()
 
+    def standby_wakeup(self) -> bool:
+        """An event of this block that ends Standby is pending (the RTC's wake-up timer)."""
+        return False
+
     def system_reset(self) -> None:
         """A system reset (SYSRESETREQ, exit from Standby): like :meth:`reset` (power-on)
         except for state in the backup domain, which blocks that hold some override."""
         self.reset()
 
-    # --- clocks ------------------------------------------------------------------------------
-    def _rcc(self) -> Peripheral | None:
-        try:
-            return self.ctx.peripheral("RCC")
-        except (KeyError, LookupError, AttributeError):
-            return None
+    def connected(self, find: Callable[[str, type], object]) -> None:
+        """Called once every block of the machine is wired (ports set, signals connected).
+        ``find(name, Protocol)`` resolves a block that the model's own platform parameters
+        name (a GPIO's alternate-function table), checked against the Protocol: only here,
+        never during the run."""
 
+    # --- clocks ------------------------------------------------------------------------------
     def kernel_hz(self) -> float:
-        """This block's kernel clock: what the RCC model's kernel clock mux selects for it
-        (RCC.kernel_clock_hz(name)), else the clock its ``kernel_clock`` attribute names."""
-        rcc = self._rcc()
-        if rcc is not None and hasattr(rcc, "kernel_clock_hz"):
+        """This block's kernel clock: what the clock tree's kernel clock mux selects for it
+        (ClockTree.kernel_clock_hz(name)), else the clock its ``kernel_clock`` names."""
+        if self.clocks is not None:
             try:
-                return float(rcc.kernel_clock_hz(self.name))
+                return float(self.clocks.kernel_clock_hz(self.name))
             except KeyError:
                 pass
         return float(self.ctx.clock_hz(self.kernel_clock))
+
+    def clock_enabled(self, block: str | None = None) -> bool:
+        """The clock-enable bit of this block (or ``block``) in the clock tree; True when no
+        clock tree is wired. Models ignore writes to an unclocked block, as silicon does."""
+        return self.clocks is None or bool(self.clocks.block_enabled(block or self.name))
+
+    # --- delays ------------------------------------------------------------------------------
+    def after(self, seconds: float, key: str, action: Callable[[], None],
+              hz: float | None = None) -> None:
+        """Run ``action`` ``seconds`` of simulated time from now, replacing a pending action
+        of the same ``key`` (an oscillator start-up, a regulator settling). The delay is
+        converted to core cycles at the core clock now (``hz``, else ``ctx.clock_hz("cpu")``):
+        a later clock change does not stretch it. Pending actions are in ``self._pending``."""
+        self.cancel_pending(key)
+        rate = hz if hz is not None else self.ctx.clock_hz("cpu")
+
+        def fire(_cycle: int) -> None:
+            self._pending.pop(key, None)
+            action()
+
+        self._pending[key] = self.ctx.schedule(
+            self.ctx.now() + max(1, math.ceil(seconds * rate)), fire)
+
+    def cancel_pending(self, key: str | None = None) -> None:
+        """Cancel the pending :meth:`after` action ``key`` (all of them when None)."""
+        pending: dict[str, int] = self.__dict__.setdefault("_pending", {})
+        for k in ([key] if key is not None else list(pending)):
+            handle = pending.pop(k, None)
+            if handle is not None:
+                self.ctx.cancel(handle)
 
     # --- register access by name (for subclasses and tests) --------------------------------
     def reg(self, name: str) -> int:
@@ -460,10 +521,23 @@ class FakeContext:
     def pend_exception(self, number: int) -> None:
         self.pended.append(number)
 
+    clock_tree: ClockTree | None = None
+
+    def wire(self, wiring: Wiring | None = None) -> None:
+        """Wire :attr:`peripherals` as the platform would (the bundled STM32H743's
+        ``[wiring]`` unless given; wiring to a block not held here is skipped); the clock
+        tree, when wired, then answers :meth:`clock_hz`."""
+        from .wiring import wire
+        if wiring is None:
+            from simulator.platform import load_platform
+            wiring = load_platform("stm32h743").wiring
+        wire(self.peripherals, wiring, partial_set=True)
+        clocks = self.peripherals.get(wiring.ports.get("clocks", ""))
+        self.clock_tree = clocks  # type: ignore[assignment]
+
     def clock_hz(self, name: str) -> float:
-        rcc = self.peripherals.get("RCC")
-        if rcc is not None and hasattr(rcc, "clock_hz"):
-            return rcc.clock_hz(name)  # type: ignore[attr-defined]
+        if self.clock_tree is not None:
+            return self.clock_tree.clock_hz(name)
         return self.clocks.get(name, 64e6)
 
     def log(self, message: str) -> None:
@@ -476,9 +550,6 @@ class FakeContext:
 
     def request_reset(self, cause: str, rsr_flag: str | None = None) -> None:
         self.resets.append((cause, rsr_flag))
-
-    def peripheral(self, name: str) -> Peripheral:
-        return self.peripherals[name]
 
     memory: dict[int, int] = field(default_factory=dict)   # byte address -> value
 

@@ -2,12 +2,12 @@
 
 There is no debugger in the simulation: DHCSR only accepts writes carrying the DBGKEY and the
 halting-debug bits stay off; DEMCR is fully writable and its TRCENA bit gates the DWT cycle
-counter (``demcr_listeners`` tell the DWT when it changes).
+counter (its ``demcr_changed`` signal tells the DWT when it changes; models reach the DCB
+through their ``debug`` port, peripherals/ports.py DebugControl).
 """
 
 from __future__ import annotations
 
-from typing import Callable
 
 from .base import RO, WO, Field, Peripheral, Register
 
@@ -40,10 +40,7 @@ class DCB(Peripheral):
         )),
     )
     bus_clock = "cpu"
-
-    def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
-        self.demcr_listeners: list[Callable[[], None]] = []
-        super().__init__(name, base, size, ctx, **params)
+    outputs = ("demcr_changed",)
 
     @property
     def trcena(self) -> bool:
@@ -66,8 +63,7 @@ class DCB(Peripheral):
 
     def on_write_DEMCR(self, old: int, new: int) -> None:
         if (old ^ new) & (1 << 24):
-            for listener in list(self.demcr_listeners):
-                listener()
+            self.demcr_changed.emit()
 
 
 MODEL = DCB

@@ -43,7 +43,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .base import RO, WO, Field, Peripheral, Register
-from .rcc import block_clock_enabled
+from .ports import RequestRouter
 
 N_STREAMS = 8
 _STREAM_BASE, _STREAM_STRIDE = 0x10, 0x18            # RM0433 15.5: 0x10 + 0x18 * x
@@ -478,6 +478,8 @@ class DMA(Peripheral):
         *(r for x in range(N_STREAMS) for r in _stream_registers(x)),
     )
     bus_clock = "hclk"       # AHB1 (RM0433 Table 8)
+    ports = {"mux": RequestRouter}   # the request multiplexer ([wiring] links: DMA1.mux = ...)
+    mux: RequestRouter | None = None
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         irqs = params.get("irqs") or {}
@@ -486,7 +488,6 @@ class DMA(Peripheral):
             for i, (key, irq) in enumerate(irqs.items()):
                 m = re.search(r"(\d+)$", str(key))
                 by_stream[int(m.group(1)) if m else i] = int(irq)
-        self.dmamux = str(params.get("dmamux", "DMAMUX1"))
         self._warned: set[str] = set()
         self._event: int | None = None
         self._event_cycle: int | None = None
@@ -514,7 +515,7 @@ class DMA(Peripheral):
         super().reset()
 
     def write(self, offset: int, size: int, value: int) -> None:
-        if not block_clock_enabled(self.ctx, self.name):
+        if not self.clock_enabled():
             self.warn(f"{self.name}: write {value:#x} to +{offset:#x} ignored: its RCC clock "
                       "enable bit (AHB1ENR) is 0")
             return
@@ -522,29 +523,13 @@ class DMA(Peripheral):
 
     # --- request routing ---------------------------------------------------------------------
     def request_source(self, stream: int):
-        """The request source (e.g. an SAI block) DMAMUX1 routes to ``stream``, or None."""
-        try:
-            mux = self.ctx.peripheral(self.dmamux)
-        except (KeyError, LookupError, AttributeError):
-            self.warn(f"{self.name}: no {self.dmamux} model: stream requests are not routed")
+        """The request source (e.g. an SAI block) the request multiplexer wired to the
+        ``mux`` port (``links = ["DMA1.mux = DMAMUX1"]``) routes to ``stream``, or None."""
+        if self.mux is None:
+            self.warn(f"{self.name}: no request multiplexer is wired to its mux port: stream "
+                      "requests are not routed")
             return None
-        if not hasattr(mux, "source_for"):
-            self.warn(f"{self.name}: {self.dmamux} is not modelled: stream requests are not "
-                      "routed")
-            return None
-        src = mux.source_for(self.name, stream)
-        if src is None:
-            return None
-        periph_name, port = src
-        try:
-            periph = self.ctx.peripheral(periph_name)
-        except (KeyError, LookupError):
-            periph = None
-        if periph is None or not hasattr(periph, "dma_port"):
-            self.warn(f"{self.name}: stream {stream}: request source {periph_name} is not "
-                      "modelled")
-            return None
-        return periph.dma_port(port)
+        return self.mux.source_for(self.name, stream)
 
     # --- time ----------------------------------------------------------------------------------
     def reschedule(self) -> None:

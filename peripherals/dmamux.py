@@ -1,15 +1,18 @@
 """DMAMUX1 of the STM32H743 (RM0433 Rev 8, section 17): routes DMA request lines to streams.
 
 Channel ``x`` of DMAMUX1 feeds DMA1 stream ``x`` (x = 0..7) and DMA2 stream ``x - 8``
-(x = 8..15) (RM0433 17.3). A stream asks :meth:`DMAMUX.source_for` which peripheral drives
+(x = 8..15) (RM0433 17.3). A stream asks :meth:`DMAMUX.source_for` which request source drives
 its request line: the platform parameter ``requests`` maps a request id (RM0433 Table 121) to
-"PERIPHERAL.PORT" (the port a model's ``dma_port`` knows: SAI "A"/"B", timer "UP"/"CC1"...).
+"PERIPHERAL.PORT" (the port a model's ``dma_port`` knows: SAI "A"/"B", timer "UP"/"CC1"...),
+resolved to the source objects once, when the platform is wired (:meth:`connected`); a
+``[wiring]`` signal ``"BLOCK.output -> DMAMUX1.request@N"`` wires one as well.
 Request generators and synchronisation are declared but not modelled (their use is logged).
 """
 
 from __future__ import annotations
 
 from .base import RO, WO, Field, Peripheral, Register
+from .ports import DmaRequester
 
 N_CHANNELS = 16     # RM0433 17.3: 16 channels, 0-7 to DMA1, 8-15 to DMA2
 N_GENERATORS = 8
@@ -43,6 +46,8 @@ class DMAMUX(Peripheral):
                                        for x in range(N_GENERATORS))),
     )
 
+    inputs = ("request",)     # request line N <- a request source (platform [wiring] signals)
+
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         self._warned: set[str] = set()
         table = params.get("requests") or {}
@@ -50,6 +55,7 @@ class DMAMUX(Peripheral):
         # request id -> (peripheral, port), from the platform file
         self.requests: dict[int, tuple[str, str]] = {
             int(k): tuple(str(v).split(".", 1)) for k, v in table.items()}  # type: ignore[misc]
+        self.sources: dict[int, object] = {}           # request id -> source (wired)
         super().__init__(name, base, size, ctx, **params)
         for x in range(N_CHANNELS):
             self._write_hooks[0x04 * x] = lambda old, new, x=x: self._channel_written(x, new)
@@ -65,12 +71,24 @@ class DMAMUX(Peripheral):
     def request_id(self, dma: str, stream: int) -> int:
         return self.get_field(f"C{self.channel_of(dma, stream)}CR", "DMAREQ_ID")
 
-    def source_for(self, dma: str, stream: int) -> tuple[str, str] | None:
-        """(peripheral, port) whose request drives ``dma`` stream ``stream``, or None."""
+    def connected(self, find) -> None:
+        """Resolve the ``requests`` table: each PERIPHERAL must be a DmaRequester (a model
+        with ``dma_port(port)``), checked once here."""
+        for rid, (block, port) in self.requests.items():
+            source = find(block, DmaRequester)
+            if source is not None:
+                self.sources[rid] = source.dma_port(port)
+
+    def input_request(self, request_id: int, source: object) -> None:
+        """Wire request line ``request_id`` to ``source`` (a block's DMA request output)."""
+        self.sources[request_id] = source
+
+    def source_for(self, dma: str, stream: int) -> object | None:
+        """The request source whose request drives ``dma`` stream ``stream``, or None."""
         rid = self.request_id(dma, stream)
         if rid == 0:
             return None
-        src = self.requests.get(rid)
+        src = self.sources.get(rid)
         if src is None:
             self._warn(f"{self.name}: request id {rid} routed to {dma} stream {stream} has no "
                        "modelled source; the stream will never be requested")

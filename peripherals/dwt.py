@@ -106,12 +106,9 @@ class DWT(Peripheral):
         """Find the DCB and subscribe to DEMCR changes (once). Until the DWT is first touched,
         CYCCNTENA is 0, so TRCENA changes before then cannot matter."""
         if self._dcb is None:
-            try:
-                dcb = self.ctx.peripheral("DCB")
-            except (KeyError, LookupError, AttributeError):
-                dcb = None
-            if dcb is not None and hasattr(dcb, "demcr_listeners"):
-                dcb.demcr_listeners.append(self._resync)
+            dcb = self.debug
+            if dcb is not None:
+                dcb.demcr_changed.connect(self._resync)
                 self._dcb = dcb
         return self._dcb
 

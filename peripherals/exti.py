@@ -59,6 +59,7 @@ class EXTI(Peripheral):
         _lines("CPUIMR3", 0xA0), _lines("CPUEMR3", 0xA4), _lines("CPUPR3", 0xA8),
     )
     bus_clock = "pclk4"   # APB4 (D3)
+    inputs = ("line",)    # event inputs driven by other blocks (index: the EXTI line)
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         irqs = params.get("irqs") or {}
@@ -86,6 +87,10 @@ class EXTI(Peripheral):
         self._update_irqs()      # drops the lines that were raised (none at construction)
 
     # --- inputs from other blocks ------------------------------------------------------------
+    def input_line(self, line: int, level: bool) -> None:
+        """The ``line`` input (``"RTC.wakeup -> EXTI.line@19"`` in the platform file)."""
+        self.set_line(line, level)
+
     def set_line(self, line: int, level: bool) -> None:
         """Drive event input ``line`` to ``level``; an edge selected in RTSR1/FTSR1 sets the
         pending bit (RM0433 20.3.2, configurable event input)."""

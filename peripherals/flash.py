@@ -167,12 +167,8 @@ class FLASH(Peripheral):
 
     # --- register behaviour ----------------------------------------------------------------
     def on_write_ACR(self, old: int, new: int) -> None:
-        try:
-            rcc = self.ctx.peripheral("RCC")
-        except (KeyError, LookupError, AttributeError):
-            rcc = None
-        if rcc is not None and hasattr(rcc, "check_operating_point"):
-            rcc.check_operating_point()
+        if self.clocks is not None:
+            self.clocks.check_operating_point()
 
     def on_write_KEYR1(self, old: int, new: int) -> None:
         self._key(1, new)

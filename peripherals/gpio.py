@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .base import RO, WO, Field, Peripheral, Register
-from .rcc import block_clock_enabled
+from .ports import TimerOutput
 
 PORTS = "ABCDEFGHIJK"
 
@@ -70,6 +70,7 @@ class GPIO(Peripheral):
         self._alternate: dict[tuple[int, int], tuple[str, int]] = {
             (int(pin), int(af)): (str(block), int(ch))
             for pin, af, block, ch in params.get("alternate", ()) or ()}
+        self._alternate_out: dict[tuple[int, int], tuple[TimerOutput, int]] = {}
         self._lock_step = 0
         self._locked = False
         super().__init__(name, base, size, ctx, **params)
@@ -106,19 +107,21 @@ class GPIO(Peripheral):
 
     def _alternate_level(self, pin: int) -> int | None:
         af = (self.reg("AFRL" if pin < 8 else "AFRH") >> (4 * (pin % 8))) & 0xF
-        source = self._alternate.get((pin, af))
+        source = self._alternate_out.get((pin, af))
         if source is None:
             return None
-        try:
-            block = self.ctx.peripheral(source[0])
-        except (KeyError, LookupError):
-            return None
-        output = getattr(block, "output_level", None)
-        return output(source[1]) if output is not None else None
+        return source[0].output_level(source[1])
+
+    def connected(self, find) -> None:
+        """Resolve the alternate-function table: each named block must be a TimerOutput."""
+        for key, (block, channel) in self._alternate.items():
+            out = find(block, TimerOutput)
+            if out is not None:
+                self._alternate_out[key] = (out, channel)
 
     # --- register behaviour --------------------------------------------------------------------
     def write(self, offset: int, size: int, value: int) -> None:
-        if not block_clock_enabled(self.ctx, self.name):
+        if not self.clock_enabled():
             self.ctx.log(f"warning: {self.name}: write {value:#x} to +{offset:#x} ignored: "
                          f"RCC_AHB4ENR.{self.name}EN is 0")
             return

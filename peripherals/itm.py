@@ -49,11 +49,7 @@ class ITM(Peripheral):
         self._host.append(tx)
 
     def _tracing(self, port: int) -> bool:
-        try:
-            dcb = self.ctx.peripheral("DCB")
-            trcena = bool(getattr(dcb, "trcena", True))
-        except (KeyError, LookupError):
-            trcena = True
+        trcena = self.debug is None or self.debug.trcena
         return trcena and bool(self.reg("TCR") & 1) and bool(self.reg("TER") >> port & 1)
 
     def write(self, offset: int, size: int, value: int) -> None:

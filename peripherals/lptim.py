@@ -22,6 +22,7 @@ import math
 from fractions import Fraction
 
 from .base import RO, WO, Field, Peripheral, Register
+from .ports import DirectEventInput
 from .tim import Timer
 
 CMPM, ARRM, CMPOK, ARROK = 1, 2, 8, 16
@@ -59,6 +60,7 @@ class LPTIM(Peripheral):
         line = params.get("exti_line")
         self._exti_line = int(line) if line is not None else None   # type: ignore[arg-type]
         self._exti_name = str(params.get("exti", "EXTI"))
+        self._exti: DirectEventInput | None = None
         self._event: int | None = None
         self._event_at: Fraction | None = None
         super().__init__(name, base, size, ctx, **params)
@@ -81,10 +83,9 @@ class LPTIM(Peripheral):
 
     # --- time ------------------------------------------------------------------------------------
     def _source(self) -> str:
-        rcc = self._rcc()
-        if rcc is not None and hasattr(rcc, "kernel_clock_source"):
+        if self.clocks is not None:
             try:
-                return str(rcc.kernel_clock_source(self.name))
+                return str(self.clocks.kernel_clock_source(self.name))
             except KeyError:
                 pass
         return str(self.params.get("kernel_clock", "pclk1"))
@@ -167,8 +168,13 @@ class LPTIM(Peripheral):
         if self._exti_line is not None:
             # the interrupt is also the wake-up request on the EXTI's direct input (RM0433
             # 44.3: "LPTIM interrupts ... can wake up the device from Stop" through the EXTI)
-            exti = self.ctx.peripheral(self._exti_name)
-            exti.set_direct(self._exti_line, level)  # type: ignore[attr-defined]
+            if self._exti is not None:
+                self._exti.set_direct(self._exti_line, level)
+
+    def connected(self, find) -> None:
+        """The EXTI its wake-up output drives (platform ``exti``), resolved once."""
+        self._exti = find(self._exti_name, DirectEventInput) \
+            if self._exti_line is not None else None
 
     def _plan(self) -> None:
         target = None

@@ -4,13 +4,12 @@ Models the supply configuration lock (CR3.SCUEN), the voltage-scaling handshake 
 polls (D3CR.VOS -> VOSRDY, CSR1.ACTVOS/ACTVOSRDY) and the effective scale :attr:`PWR.vos`,
 including VOS0 = scale 1 plus SYSCFG_PWRCR.ODEN on revision V (RM0433 6.8.4, 6.6.2).
 Transitions complete after a fixed settling time (values below, assumed: the datasheet gives
-no figure for them).
+no figure for them). The model is the platform's power controller (peripherals/ports.py
+PowerControl): it publishes ``vos`` and the ``vos_changed`` signal, and hears SYSCFG_PWRCR.ODEN
+on its ``oden`` input (wired in the platform file).
 """
 
 from __future__ import annotations
-
-import math
-from typing import Callable
 
 from .base import RO, WO, Field, Peripheral, Register
 
@@ -67,20 +66,20 @@ class PWR(Peripheral):
                                    Field("WKUPPUPD", 16, 12))),
     )
     bus_clock = "hclk"   # AHB4
+    outputs = ("vos_changed",)
+    inputs = ("oden",)
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         chip = params.get("chip") or {}
         self.revision = str(params.get("revision", chip.get("revision", "V")))
-        self.vos_listeners: list[Callable[[], None]] = []
-        self._pending: dict[str, int] = {}
         self._vos = 3
+        self._oden_level = False
         super().__init__(name, base, size, ctx, **params)
 
     def reset(self) -> None:
-        for handle in getattr(self, "_pending", {}).values():
-            self.ctx.cancel(handle)
-        self._pending = {}
+        self.cancel_pending()
         self._vos = 3
+        self._oden_level = False        # SYSCFG_PWRCR resets with it (ODEN = 0)
         super().reset()
 
     def system_reset(self) -> None:
@@ -107,6 +106,21 @@ class PWR(Peripheral):
         D2 and D3 may all enter DStandby (PDDS_D1, PDDS_D2, PDDS_D3 set), else Stop."""
         return "standby" if self.reg("CPUCR") & 0b111 == 0b111 else "stop"
 
+    def keeps_backup_sram(self) -> bool:
+        """PWR_CR2.BREN: the backup regulator keeps backup SRAM through Standby (6.8.3)."""
+        return bool(self.get_field("CR2", "BREN"))
+
+    def backup_writable(self) -> bool:
+        """PWR_CR1.DBP: writes to the backup domain are enabled (RM0433 6.8.1)."""
+        return bool(self.get_field("CR1", "DBP"))
+
+    def power_state(self) -> dict[str, object]:
+        """Stop voltage scale (CR1.SVOS 3/2/1 = SVOS3/4/5), flash low-power in Stop (FLPS),
+        the domains' power-down bits (CPUCR.PDDS_D1..D3): RM0433 6.8.1, 6.8.5."""
+        return {"svos": {3: 3, 2: 4, 1: 5}.get(self.get_field("CR1", "SVOS"), 3),
+                "flash_low_power": bool(self.get_field("CR1", "FLPS")),
+                "pdds": self.reg("CPUCR") & 0b111}
+
     @property
     def vos(self) -> int:
         """Effective voltage scale 0..3 (0 = VOS0: scale 1 with ODEN on rev V), as reached by
@@ -132,7 +146,7 @@ class PWR(Peripheral):
             self.ctx.log("warning: PWR: LDOEN and BYPASS both set is not a valid supply "
                          "configuration (RM0433 Table 31)")
         self.set_field("CSR1", "ACTVOSRDY", 0)
-        self._after(SUPPLY_SETTLE_S, "supply", self._supply_ready)
+        self.after(SUPPLY_SETTLE_S, "supply", self._supply_ready)
 
     def on_write_D3CR(self, old: int, new: int) -> None:
         if (old ^ new) & self._by_name["D3CR"].field("VOS").mask:
@@ -149,8 +163,10 @@ class PWR(Peripheral):
         self.set_reg("WKUPFR", self.reg("WKUPFR") & ~new)
         self.set_reg("WKUPCR", 0)
 
-    def oden_changed(self) -> None:
-        """Called by SYSCFG when PWRCR.ODEN changes: the regulator moves to/from VOS0."""
+    def input_oden(self, _index: int | None, level: bool) -> None:
+        """SYSCFG_PWRCR.ODEN changed (the ``SYSCFG.oden -> PWR.oden`` wire): the regulator
+        moves to or from VOS0."""
+        self._oden_level = bool(level)
         if self.revision != "V":
             self.ctx.log("warning: PWR: ODEN has no effect on revision Y (no VOS0)")
             return
@@ -161,11 +177,7 @@ class PWR(Peripheral):
 
     # --- helpers -------------------------------------------------------------------------------
     def _oden(self) -> bool:
-        try:
-            syscfg = self.ctx.peripheral("SYSCFG")
-        except (KeyError, LookupError, AttributeError):
-            return False
-        return bool(syscfg.get_field("PWRCR", "ODEN")) if syscfg is not None else False
+        return self._oden_level
 
     def _target_vos(self) -> int:
         scale = _VOS_SCALE[self.get_field("D3CR", "VOS")]
@@ -176,7 +188,7 @@ class PWR(Peripheral):
     def _start_transition(self) -> None:
         self.set_field("D3CR", "VOSRDY", 0)
         self.set_field("CSR1", "ACTVOSRDY", 0)
-        self._after(VOS_SETTLE_S, "vos", self._vos_ready)
+        self.after(VOS_SETTLE_S, "vos", self._vos_ready)
 
     def _supply_ready(self) -> None:
         self.set_field("CSR1", "ACTVOSRDY", 1)
@@ -190,27 +202,9 @@ class PWR(Peripheral):
             self.set_field("CSR1", "ACTVOSRDY", 1)
         before, self._vos = self._vos, self._target_vos()
         if before != self._vos:
-            try:
-                rcc = self.ctx.peripheral("RCC")
-            except (KeyError, LookupError, AttributeError):
-                rcc = None
-            if rcc is not None and hasattr(rcc, "check_operating_point"):
-                rcc.check_operating_point()
-            for listener in list(self.vos_listeners):
-                listener()
-
-    def _after(self, seconds: float, key: str, action: Callable[[], None]) -> None:
-        handle = self._pending.pop(key, None)
-        if handle is not None:
-            self.ctx.cancel(handle)
-        hz = self.ctx.clock_hz("cpu") or 64e6
-        cycle = self.ctx.now() + max(1, math.ceil(seconds * hz))
-
-        def fire(_cycle: int) -> None:
-            self._pending.pop(key, None)
-            action()
-
-        self._pending[key] = self.ctx.schedule(cycle, fire)
+            if self.clocks is not None:
+                self.clocks.check_operating_point()
+            self.vos_changed.emit()
 
 
 MODEL = PWR

@@ -4,8 +4,10 @@ The clock tree is a pure function of the register values (and the oscillator fre
 platform [chip] table): :meth:`RCC.clock_hz` recomputes any clock on demand, so there is no
 cached state to go stale. Oscillators and PLLs become ready a start-up delay after they are
 enabled (events scheduled with ``ctx.schedule``), the system clock switch (CFGR.SWS) follows
-CFGR.SW once the selected source is ready, and ``clock_listeners`` are called whenever a write
-or an event changes a derived clock (the core uses it to track its frequency).
+CFGR.SW once the selected source is ready, and the ``clock_changed`` signal is emitted whenever
+a write or an event changes a derived clock (the core uses it to track its frequency). The
+model is the platform's clock tree (peripherals/ports.py ClockTree): other blocks reach it
+through their ``clocks`` port, never by name.
 
 Configurations that silicon would accept but that are out of specification (PLL input or VCO
 out of range, core clock above the VOS limit, too few flash wait states) are logged as warnings
@@ -14,7 +16,6 @@ naming the rule; they are not refused.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -294,6 +295,8 @@ class RCC(Peripheral):
 
     registers = tuple(_REGISTERS)
     bus_clock = "hclk"   # AHB4
+    CLOCKS = CLOCKS
+    outputs = ("clock_changed",)
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         # Oscillator frequencies: a key of its own, else the platform [chip] table (passed by the
@@ -313,16 +316,12 @@ class RCC(Peripheral):
         self.i2s_ckin_hz = float(param("i2s_ckin_hz", 0.0))
         self.revision = str(param("revision", "V"))
         self.startup = StartupTimes()
-        self.clock_listeners: list[Callable[[], None]] = []
-        self._pending: dict[str, int] = {}
         self._warned: set[str] = set()
         self._signature: tuple[float, ...] = ()
         super().__init__(name, base, size, ctx, **params)
 
     def reset(self) -> None:
-        for handle in getattr(self, "_pending", {}).values():
-            self.ctx.cancel(handle)
-        self._pending = {}
+        self.cancel_pending()
         super().reset()
         self._signature = self._clock_signature()
 
@@ -338,7 +337,7 @@ class RCC(Peripheral):
         """RCC_BDCR is in the backup domain: a system reset (and the exit from Standby) keeps
         it and a running LSE start-up (RM0433 8.4.3 / 8.7.25)."""
         bdcr = self.reg("BDCR")
-        lse = self._pending.pop("LSERDY", None)
+        lse = self.__dict__.setdefault("_pending", {}).pop("LSERDY", None)
         before = self._signature
         self.reset()
         self.set_reg("BDCR", bdcr)
@@ -496,6 +495,32 @@ class RCC(Peripheral):
         bus, bit = where
         return bool(self.reg(f"{bus}ENR") >> bit & 1)
 
+    # --- what the rest of the chip reads (peripherals/ports.py ClockTree) ------------------------
+    def rtcclk_hz(self) -> float:
+        """RTCCLK per RCC_BDCR.RTCSEL / RTCEN (RM0433 8.7.25), 0 when stopped: LSE, LSI or
+        HSE / CFGR.RTCPRE (8.7.6: RTCPRE 0 or 1 = no clock)."""
+        if not self.get_field("BDCR", "RTCEN"):
+            return 0.0
+        sel = self.get_field("BDCR", "RTCSEL")
+        if sel == 1:
+            return float(self.clock_hz("lse"))
+        if sel == 2:
+            return float(self.clock_hz("lsi"))
+        if sel == 3:
+            pre = self.get_field("CFGR", "RTCPRE")
+            return float(self.clock_hz("hse")) / pre if pre >= 2 else 0.0
+        return 0.0
+
+    def system_clock_from_pll(self) -> bool:
+        """CFGR.SWS = 3: the system clock runs from PLL1 (RM0433 8.7.6)."""
+        return self.get_field("CFGR", "SWS") == 3
+
+    def power_state(self) -> dict[str, object]:
+        """Clocked blocks, the four APB clocks and the locked PLLs (the power model's input)."""
+        return {"peripherals_on": tuple(self.enabled_peripherals()),
+                "clocks": {c: self.clock_hz(c) for c in ("pclk1", "pclk2", "pclk3", "pclk4")},
+                "plls_on": tuple(n for n in (1, 2, 3) if self.get_field("CR", f"PLL{n}RDY"))}
+
     # --- register behaviour --------------------------------------------------------------------
     def on_write_CR(self, old: int, new: int) -> None:
         new = self._protect_running_sources(old, new)
@@ -564,25 +589,17 @@ class RCC(Peripheral):
             self.set_reg("RSR", self.reg("RSR") & self._by_name["RSR"].field("RMVF").mask)
 
     # --- helpers: oscillators, PLLs, switch ----------------------------------------------------
-    def _cycles(self, seconds: float) -> int:
-        hz = self.clock_hz("cpu") or self.hsi_hz
-        return max(1, math.ceil(seconds * hz))
-
     def _after(self, seconds: float, key: str, action: Callable[[], None]) -> None:
-        """Run ``action`` ``seconds`` of simulated time from now (replacing a pending one)."""
-        self._cancel(key)
-
-        def fire(_cycle: int) -> None:
-            self._pending.pop(key, None)
+        """Run ``action`` ``seconds`` from now (Peripheral.after), timed at this tree's own
+        core clock (not a --cpu-freq override), then tell the listeners."""
+        def act() -> None:
             action()
             self._clock_changed()
 
-        self._pending[key] = self.ctx.schedule(self.ctx.now() + self._cycles(seconds), fire)
+        self.after(seconds, key, act, hz=self.clock_hz("cpu") or self.hsi_hz)
 
     def _cancel(self, key: str) -> None:
-        handle = self._pending.pop(key, None)
-        if handle is not None:
-            self.ctx.cancel(handle)
+        self.cancel_pending(key)
 
     def _oscillator(self, on: str, rdy: str, flag: str, reg: str = "CR") -> None:
         enabled, ready = self.get_field(reg, on), self.get_field(reg, rdy)
@@ -717,8 +734,7 @@ class RCC(Peripheral):
             return
         self._signature = sig
         self.check_operating_point()
-        for listener in list(self.clock_listeners):
-            listener()
+        self.clock_changed.emit()
 
     def check_operating_point(self) -> None:
         """Warn when the clocks exceed the limits of the current voltage scale (DS12110 Table 23)
@@ -740,21 +756,13 @@ class RCC(Peripheral):
             if self.clock_hz(p) > max(lim_apb, self.hsi_hz):
                 self._out_of_spec(f"RCC: {p} {self.clock_hz(p) / 1e6:g} MHz above the VOS{vos} "
                                   f"APB limit {lim_apb / 1e6:g} MHz (DS12110 Table 23)")
-        flash = self._other("FLASH_REGS")
-        if flash is not None and hasattr(flash, "check_latency"):
-            msg = flash.check_latency(hclk, vos)
+        if self.flash is not None:
+            msg = self.flash.check_latency(hclk, vos)
             if msg:
                 self._warn(msg)
 
     def _vos(self) -> int | None:
-        pwr = self._other("PWR")
-        return getattr(pwr, "vos", None) if pwr is not None else None
-
-    def _other(self, name: str) -> Peripheral | None:
-        try:
-            return self.ctx.peripheral(name)
-        except (KeyError, LookupError, AttributeError):
-            return None
+        return self.power.vos if self.power is not None else None
 
     def _out_of_spec(self, message: str) -> None:
         """A clock above what the voltage scale allows: a run summary warning (--strict fails)."""
@@ -767,18 +775,6 @@ class RCC(Peripheral):
         if message not in self._warned:
             self._warned.add(message)
             self.ctx.log(f"warning: {message}")
-
-
-def block_clock_enabled(ctx: object, block: str) -> bool:
-    """True unless the machine has an RCC model and ``block``'s clock-enable bit is clear.
-    Models use it to ignore register writes to an unclocked block, as silicon does."""
-    try:
-        rcc = ctx.peripheral("RCC")  # type: ignore[attr-defined]
-    except (KeyError, LookupError, AttributeError):
-        return True
-    if rcc is None or not hasattr(rcc, "block_enabled"):
-        return True
-    return bool(rcc.block_enabled(block))
 
 
 MODEL = RCC

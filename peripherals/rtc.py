@@ -4,14 +4,16 @@ the registers firmware touches to set them up.
 The RTC sits in the backup domain: it keeps counting in Stop and Standby, and a system reset
 (including the one that ends Standby) leaves it alone (:meth:`RTC.system_reset`). Its clock is
 RTCCLK = LSE (32.768 kHz), LSI (32 kHz) or HSE / RTCPRE per RCC_BDCR.RTCSEL, gated by RTCEN,
-read from the RCC model (``clock_hz('lse' | 'lsi' | 'hse')``, zero until the oscillator is
-ready). Time is simulated seconds (``ctx.now_seconds``) and events are scheduled with
-``ctx.schedule_seconds``, so the timer runs while no core cycle passes.
+read from the clock tree the platform wires to the ``clocks`` port (``ClockTree.rtcclk_hz``,
+zero until the oscillator is ready). Time is simulated seconds (``ctx.now_seconds``) and
+events are scheduled with ``ctx.schedule_seconds``, so the timer runs while no core cycle
+passes.
 
 Wakeup timer (46.3.6): with WUTE set it counts ck_wut = RTCCLK / 16, 8, 4, 2 (WUCKSEL 0..3) or
 ck_spre = RTCCLK / ((PREDIV_A + 1) (PREDIV_S + 1)) (WUCKSEL 10x; 11x adds 2^16 to WUT); every
-WUT + 1 ck_wut periods it sets ISR.WUTF. WUTF with WUTIE drives the RTC wakeup output, which is
-EXTI input 19 (RM0433 Table 90; platform ``exti_wakeup_line``) and a Standby wake-up source
+WUT + 1 ck_wut periods it sets ISR.WUTF. WUTF with WUTIE drives the ``wakeup`` output signal,
+which the platform wires to EXTI input 19 (RM0433 Table 90: ``"RTC.wakeup -> EXTI.line@19"``),
+and is a Standby wake-up source
 (:meth:`RTC.standby_wakeup`). WUTWF reads 1 while WUTE is 0 (WUTR writable), 0 while it is set;
 silicon takes up to 2 RTCCLK periods for either change, and the first period after WUTE is set
 starts at the write instead of at a ck_wut edge: both are within one ck_wut period.
@@ -91,13 +93,12 @@ class RTC(Peripheral):
         Register("ALRMBSSR", 0x48, access=RW), Register("OR", 0x4C, access=RW),
     ) + tuple(Register(f"BKP{i}R", 0x50 + 4 * i, access=RW) for i in range(32))  # 46.6.20
     bus_clock = "pclk4"   # APB4 (RTCAPBEN)
+    outputs = ("wakeup",)   # the wakeup timer output level (WUTF and WUTIE)
 
     # Registers writable without the WPR key (46.3.8) -- ISR[13:8] is handled in write().
     _UNPROTECTED = frozenset({0x24, 0x40, 0x4C} | {0x50 + 4 * i for i in range(32)})
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
-        self.exti_name = str(params.get("exti", "EXTI"))
-        self.wakeup_line = int(params.get("exti_wakeup_line", 19))   # RM0433 Table 90
         self._event: int | None = None
         self._rcc_hooked = False
         super().__init__(name, base, size, ctx, **params)
@@ -119,26 +120,13 @@ class RTC(Peripheral):
     # --- clocks ------------------------------------------------------------------------------
     def rtcclk_hz(self) -> float:
         """RTCCLK per RCC_BDCR.RTCSEL / RTCEN (RM0433 8.7.25), 0 when stopped."""
-        try:
-            rcc = self.ctx.peripheral("RCC")
-        except (KeyError, LookupError, AttributeError):
+        rcc = self.clocks
+        if rcc is None:
             return 32768.0
-        if not hasattr(rcc, "clock_hz"):
-            return 32768.0
-        if not self._rcc_hooked and hasattr(rcc, "clock_listeners"):
-            rcc.clock_listeners.append(self._clock_changed)
+        if not self._rcc_hooked:
+            rcc.clock_changed.connect(self._clock_changed)
             self._rcc_hooked = True
-        if not rcc.get_field("BDCR", "RTCEN"):
-            return 0.0
-        sel = rcc.get_field("BDCR", "RTCSEL")
-        if sel == 1:
-            return float(rcc.clock_hz("lse"))
-        if sel == 2:
-            return float(rcc.clock_hz("lsi"))
-        if sel == 3:
-            pre = rcc.get_field("CFGR", "RTCPRE")
-            return float(rcc.clock_hz("hse")) / pre if pre >= 2 else 0.0   # 8.7.6: 0/1 = no clock
-        return 0.0
+        return float(rcc.rtcclk_hz())
 
     def wakeup_clock_hz(self) -> float:
         """ck_wut per RTC_CR.WUCKSEL."""
@@ -219,12 +207,7 @@ class RTC(Peripheral):
         if level == self._wakeup_out:
             return
         self._wakeup_out = level
-        try:
-            exti = self.ctx.peripheral(self.exti_name)
-        except (KeyError, LookupError, AttributeError):
-            return
-        if hasattr(exti, "set_line"):
-            exti.set_line(self.wakeup_line, level)
+        self.wakeup.emit(level)
 
     def standby_wakeup(self) -> bool:
         """True when an RTC event with its interrupt enabled is pending: it ends Standby
@@ -237,11 +220,7 @@ class RTC(Peripheral):
 
     # --- bus side: protection, the ISR write semantics ---------------------------------------
     def _writable(self) -> bool:
-        try:
-            pwr = self.ctx.peripheral("PWR")
-        except (KeyError, LookupError, AttributeError):
-            return True
-        return pwr is None or not hasattr(pwr, "get_field") or bool(pwr.get_field("CR1", "DBP"))
+        return self.power is None or self.power.backup_writable()
 
     def _refuse(self, what: str) -> None:
         self.ctx.log(f"warning: {self.name}: {what}")

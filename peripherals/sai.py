@@ -47,7 +47,6 @@ from typing import Protocol
 import numpy as np
 
 from .base import RO, WO, Field, Peripheral, Register
-from .rcc import block_clock_enabled
 
 FIFO_WORDS = 8                                   # RM0433 51.4: 8-word FIFO per block
 #: SAI_xCR1.DS code -> data size in bits (RM0433 51.6; 000/001 reserved).
@@ -461,6 +460,7 @@ class SAI(Peripheral):
         Register("PDMDLY", 0x48),
     )
     bus_clock = "pclk2"      # SAI1-3 sit on APB2 (RM0433 Table 8)
+    outputs = ("dma_a", "dma_b")   # DMA request sources of blocks A and B
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         irqs = params.get("irqs") or {}
@@ -481,9 +481,6 @@ class SAI(Peripheral):
             self._write_hooks[o + CLRFR] = lambda old, new, b=blk: self._clrfr(b, new)
             self._write_hooks[o + DR] = lambda old, new, b=blk: self._dr_write(b)
             self._write_hooks[o + IM] = lambda old, new, b=blk: b._reschedule()
-        rcc = self._rcc()
-        if rcc is not None and hasattr(rcc, "clock_listeners"):
-            rcc.clock_listeners.append(self._clock_changed)
 
     def reset(self) -> None:
         for blk in getattr(self, "blocks", {}).values():
@@ -492,10 +489,23 @@ class SAI(Peripheral):
             blk.fifo.clear()
         super().reset()
 
+    def connected(self, find) -> None:
+        if self.clocks is not None:
+            self.clocks.clock_changed.connect(self._clock_changed)
+
     # --- public helpers ----------------------------------------------------------------------
     def dma_port(self, port: str) -> SAIBlock:
-        """The request source behind DMAMUX request SAIx_A / SAIx_B."""
+        """The request source behind DMAMUX request SAIx_A / SAIx_B (platform ``requests``)."""
         return self.blocks[port]
+
+    @property
+    def dma_a(self) -> SAIBlock:
+        """The DMA request source of block A (DMAMUX request SAIx_A, wired in the platform)."""
+        return self.blocks["A"]
+
+    @property
+    def dma_b(self) -> SAIBlock:
+        return self.blocks["B"]
 
     def attach_source(self, samples: np.ndarray, port: str = "A",
                       rate_hz: float | None = None) -> None:
@@ -514,7 +524,7 @@ class SAI(Peripheral):
         return value
 
     def write(self, offset: int, size: int, value: int) -> None:
-        if not block_clock_enabled(self.ctx, self.name):
+        if not self.clock_enabled():
             self.warn(f"{self.name}: write {value:#x} to +{offset:#x} ignored: its RCC clock "
                       "enable bit (APB2ENR) is 0")
             return

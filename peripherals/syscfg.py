@@ -8,7 +8,6 @@ block's clock (RCC_APB4ENR.SYSCFGEN) is off.
 from __future__ import annotations
 
 from .base import RO, Field, Peripheral, Register
-from .rcc import block_clock_enabled
 
 
 class SYSCFG(Peripheral):
@@ -55,9 +54,10 @@ class SYSCFG(Peripheral):
         *(Register(f"UR{i}", 0x300 + 4 * i, access=RO, reset=0) for i in range(4, 18)),
     )
     bus_clock = "pclk4"
+    outputs = ("oden",)       # PWRCR.ODEN level, wired to the PWR model's oden input
 
     def write(self, offset: int, size: int, value: int) -> None:
-        if not block_clock_enabled(self.ctx, "SYSCFG"):
+        if not self.clock_enabled("SYSCFG"):
             self.ctx.log(f"warning: {self.name}: write {value:#x} to +{offset:#x} ignored: "
                          f"RCC_APB4ENR.SYSCFGEN is 0")
             return
@@ -68,12 +68,7 @@ class SYSCFG(Peripheral):
 
     def on_write_PWRCR(self, old: int, new: int) -> None:
         if (old ^ new) & 1:
-            try:
-                pwr = self.ctx.peripheral("PWR")
-            except (KeyError, LookupError, AttributeError):
-                pwr = None
-            if pwr is not None and hasattr(pwr, "oden_changed"):
-                pwr.oden_changed()
+            self.oden.emit(bool(new & 1))
 
 
 MODEL = SYSCFG

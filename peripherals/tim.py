@@ -609,10 +609,8 @@ class Timer(TimerSync, Peripheral):
     def _listen_clocks(self) -> None:
         if self._listening:
             return
-        rcc = self._rcc()
-        listeners = getattr(rcc, "clock_listeners", None)
-        if isinstance(listeners, list):
-            listeners.append(self._on_clock_change)
+        if self.clocks is not None:
+            self.clocks.clock_changed.connect(self._on_clock_change)
             self._listening = True
 
     def _on_clock_change(self) -> None:

@@ -37,6 +37,7 @@ class TimerSync:
 
     def _sync_init(self, params: dict) -> None:
         self.itr: list[str] = [str(n) for n in (params.get("itr") or [])]
+        self._itr_blocks: list[TimerSync | None] = []       # resolved by connected()
         self._slaves: list[TimerSync] = []
         self._master: TimerSync | None = None
         self._trgi_level = False
@@ -44,6 +45,10 @@ class TimerSync:
         self._pulse_value = 0
         self._ext_edges = 0
         self._logged: set[str] = set()
+
+    def connected(self, find) -> None:
+        """Resolve the platform's ``itr`` names (ITR0..3 masters) to timers, once."""
+        self._itr_blocks = [find(n, TimerSync) for n in self.itr]  # type: ignore[misc]
 
     # --- fields -------------------------------------------------------------------------------
     def _sms(self) -> int:
@@ -106,7 +111,7 @@ class TimerSync:
         master = None
         if SMS_RESET <= sms <= SMS_RESET_TRIGGER:
             if ts < 4 and ts < len(self.itr):
-                master = self.ctx.peripheral(self.itr[ts])
+                master = self._itr_blocks[ts] if ts < len(self._itr_blocks) else None
             elif ts < 4:
                 self._log_once(f"ITR{ts} has no source in the platform's itr table")
             else:

@@ -22,7 +22,6 @@ from collections import deque
 from typing import Callable
 
 from .base import RO, WO, Field, Peripheral, Register
-from .rcc import block_clock_enabled
 
 FIFO_DEPTH = 16                                             # RM0433 48.4.5
 _PRESC = (1, 2, 4, 6, 8, 10, 12, 16, 32, 64, 128, 256)     # PRESC.PRESCALER (48.7.14)
@@ -176,7 +175,7 @@ class USART(Peripheral):
 
     # --- register behaviour --------------------------------------------------------------------
     def write(self, offset: int, size: int, value: int) -> None:
-        if not block_clock_enabled(self.ctx, self.name):
+        if not self.clock_enabled():
             self.ctx.log(f"warning: {self.name}: write {value:#x} to +{offset:#x} ignored: "
                          f"its RCC clock enable bit is 0")
             return

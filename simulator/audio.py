@@ -318,7 +318,8 @@ def attach_audio(peripherals: dict, source: AudioSource, sai: str = "SAI1", bloc
     size). ``on_end(cycle)`` runs at the cycle of the last frame, e.g. to send an end-of-audio
     line to the firmware over the USART."""
     periph = peripherals.get(sai)
-    if periph is None or not hasattr(periph, "blocks"):
+    from peripherals.sai import SAI
+    if not isinstance(periph, SAI):
         raise AudioError(f"the platform has no SAI model for {sai} (set model = \"sai\" in its "
                          "[[peripheral]] entry)")
     blk = periph.blocks[block]

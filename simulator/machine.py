@@ -31,6 +31,10 @@ from unicorn.arm_const import (
 from peripherals import model_class
 from peripherals.base import Peripheral
 from peripherals.irq_lines import IrqLines
+from peripherals.fpu_cache import FpuCache
+from peripherals.mpu import MPU
+from peripherals.ports import ClockTree, Console, FlashInterface, PowerControl, UartConsole
+from peripherals.wiring import WiringError, wire
 
 from .attachments import Attachment, Signal
 from .code_map import CostModel, build_code_tables
@@ -211,9 +215,9 @@ class MachineContext:
         override = self.m.clock_override()
         if override is not None and name in ("cpu", "hclk"):
             return override.cpu_hz if name == "cpu" else override.axi_hz
-        rcc = self.m.peripherals.get("RCC")
-        if rcc is not None and hasattr(rcc, "clock_hz"):
-            return float(rcc.clock_hz(name))
+        clocks = self.m.clocks
+        if clocks is not None:
+            return float(clocks.clock_hz(name))
         return float(self.m.platform.chip["hsi_hz"])
 
     def log(self, message: str) -> None:
@@ -221,9 +225,6 @@ class MachineContext:
 
     def warn(self, message: str) -> None:
         self.m.warn(message)
-
-    def peripheral(self, name: str) -> Peripheral:
-        return self.m.peripherals[name]
 
     def mem_read(self, address: int, size: int) -> bytes:
         watches = self.m.read_watches
@@ -296,6 +297,14 @@ class Machine:
             self._override = ClockOverride(self.config.cpu_freq_hz, op.axi_hz, op.vos,
                                            op.flash_wait_states)
         self.peripherals: dict[str, Peripheral] = {}
+        # the blocks the platform wires as the chip's clock tree, power controller and flash
+        # interface ([wiring], peripherals/ports.py): the machine reads published values
+        # from them (clocks, voltage scale, low-power state), never register fields
+        self.clocks: ClockTree | None = None
+        self.power_control: PowerControl | None = None
+        self.flash_interface: FlashInterface | None = None
+        self.consoles: dict[str, Console] = {}          # console = true blocks
+        self.uart_consoles: dict[str, UartConsole] = {}  # those the host types into
         from .timing.dynamic import M7DynamicParams, PeripheralLatency
         self.dyn = M7DynamicParams()
         self._periph_latency = PeripheralLatency()
@@ -342,7 +351,7 @@ class Machine:
             if scb is not None:
                 scb.ccr_listeners.append(lambda old, new: self.counter.set_icache(bool(new & (1 << 17))))
             fc = self.peripherals.get("FPU_CACHE")
-            if fc is not None and hasattr(fc, "listeners"):
+            if isinstance(fc, FpuCache):
                 fc.listeners.append(self._on_cache_maintenance)
         self.dcache = None
         if self.config.dynamic_timing and self.config.dcache != "off":
@@ -362,7 +371,7 @@ class Machine:
             scb.ccr_listeners.append(self._on_ccr_traps)
         self.mpu_map = None
         mpu = self.peripherals.get("MPU")
-        if mpu is not None and hasattr(mpu, "regions"):
+        if isinstance(mpu, MPU):
             from .mpu_map import MpuMap
             self.mpu_map = MpuMap(self, mpu)
         self._div_hooks: list = []
@@ -382,9 +391,8 @@ class Machine:
             self._semihost_out, self.now_seconds, self.now, lambda: self.core_hz,
             self.config.semihosting_root, heapinfo=self._heapinfo(), cmdline=firmware.path.name)
         self.time.core_hz = self.ctx.clock_hz("cpu")
-        rcc = self.peripherals.get("RCC")
-        if rcc is not None and hasattr(rcc, "clock_listeners"):
-            rcc.clock_listeners.append(self._on_clock_change)
+        if self.clocks is not None:
+            self.clocks.clock_changed.connect(self._on_clock_change)
         self.segments: list[Segment] = []
         self._seg_start = 0
         self._seg_code: dict[int, int] = {}
@@ -426,6 +434,15 @@ class Machine:
             p = cls(w.name, w.base, w.size, self.ctx, **params)
             self.peripherals[w.name] = p
             windows.append((w.base, w.end, p))
+        from .platform import PlatformError
+        try:
+            wire(self.peripherals, self.platform.wiring)
+        except WiringError as exc:
+            raise PlatformError(f"{self.platform.source}: {exc}") from exc
+        ports = self.platform.wiring.ports
+        self.clocks = self.peripherals.get(ports.get("clocks", ""))  # type: ignore[assignment]
+        self.power_control = self.peripherals.get(ports.get("power", ""))  # type: ignore
+        self.flash_interface = self.peripherals.get(ports.get("flash", ""))  # type: ignore
         for name in ("NVIC", "SCB", "STIR"):
             if name in self.peripherals:
                 self.peripherals[name].engine = self.engine
@@ -433,12 +450,17 @@ class Machine:
         if scb is not None:
             scb.reset_requests.append(self._on_reset_request)
             scb.ccr_listeners.append(lambda old, new: self._close_segment())
-        pwr = self.peripherals.get("PWR")
-        if pwr is not None and hasattr(pwr, "vos_listeners"):
-            pwr.vos_listeners.append(self._close_segment)
+        if self.power_control is not None:
+            self.power_control.vos_changed.connect(self._close_segment)
         for p in self.peripherals.values():
-            if hasattr(p, "attach_host") and p.params.get("console"):
+            if p.params.get("console"):
+                if not isinstance(p, Console):
+                    raise PlatformError(f"{self.platform.source}: {p.name} is marked console "
+                                        f"but its model ({type(p).__name__}) has no host side")
                 p.attach_host(lambda b, name=p.name: self._uart_out(name, b))
+                self.consoles[p.name] = p
+                if isinstance(p, UartConsole):
+                    self.uart_consoles[p.name] = p
                 self.console.setdefault(p.name, bytearray())
         self.bus.map_peripherals(windows)
 
@@ -605,11 +627,11 @@ class Machine:
     def _update_fill_cycles(self) -> None:
         """Instruction line fill costs follow FLASH_ACR.LATENCY and the CPU/AXI clock ratio;
         a latency below the datasheet table is reported (silicon would read garbage)."""
-        fl = self.peripherals.get("FLASH_REGS")
-        latency = int(getattr(fl, "latency", 7))
+        fl = self.flash_interface
+        latency = int(fl.latency) if fl is not None else 7
         hclk = self.ctx.clock_hz("hclk")
-        pwr = self.peripherals.get("PWR")
-        vos = int(getattr(pwr, "vos", 1))
+        pwr = self.power_control
+        vos = int(pwr.vos) if pwr is not None else 1
         ov = self.clock_override()
         if ov is not None:
             latency, vos = ov.flash_wait_states, ov.vos
@@ -621,7 +643,7 @@ class Machine:
         self.counter.set_fill_cycles(self.dyn.fetch_fill_cycles(latency, self.core_hz, hclk))
         if self.dcache is not None:
             self.dcache.set_costs(*self.dyn.data_costs(latency, self.core_hz, hclk))
-        if fl is not None and hasattr(fl, "check_latency") and ov is None:
+        if fl is not None and ov is None:
             warning = fl.check_latency(hclk, vos)
             if warning and warning not in self.warnings:
                 self.warnings.append(warning)
@@ -665,17 +687,18 @@ class Machine:
         """The --cpu-freq override, in force once the system clock runs from PLL1."""
         if self._override is None:
             return None
-        rcc = getattr(self, "peripherals", {}).get("RCC")
-        if rcc is None or rcc.get_field("CFGR", "SWS") != 3:
+        clocks = getattr(self, "clocks", None)
+        if clocks is None or not clocks.system_clock_from_pll():
             return None
         return self._override
 
     def _power_state(self) -> dict:
-        """What the power model needs to know about the chip right now. A function of the
-        RCC, PWR, SCB and FLASH register values, the regulator's VOS and the --cpu-freq
-        override: remembered for the last such state (segments close at every sleep)."""
-        blocks = [self.peripherals.get(n) for n in ("RCC", "PWR", "SCB", "FLASH_REGS")]
-        pwr = blocks[1]
+        """What the power model needs to know about the chip right now: the values the clock
+        tree, power controller, SCB and flash interface publish, a function of their register
+        values, the regulator's VOS and the --cpu-freq override: remembered for the last such
+        state (segments close at every sleep)."""
+        pwr = self.power_control
+        blocks = [self.clocks, pwr, self.peripherals.get("SCB"), self.flash_interface]
         key = (tuple(p.values.words.tobytes() if p is not None else b"" for p in blocks),
                getattr(pwr, "vos", None), self._override)
         memo = self.__dict__.get("_power_memo")
@@ -688,8 +711,8 @@ class Machine:
 
     def _compute_power_state(self) -> dict:
         out: dict = {}
-        pwr = self.peripherals.get("PWR")
-        if pwr is not None and hasattr(pwr, "vos"):
+        pwr = self.power_control
+        if pwr is not None:
             out["vos"] = int(pwr.vos)
         try:
             out["hclk_hz"] = self.ctx.clock_hz("hclk")
@@ -698,22 +721,16 @@ class Machine:
         scb = self.peripherals.get("SCB")
         if scb is not None:
             out["icache"], out["dcache"] = scb.caches
-        fl = self.peripherals.get("FLASH_REGS")
-        if fl is not None and hasattr(fl, "latency"):
+        fl = self.flash_interface
+        if fl is not None:
             out["flash_latency"] = int(fl.latency)
         ov = self.clock_override()
         if ov is not None:
             out["vos"], out["flash_latency"] = ov.vos, ov.flash_wait_states
-        rcc = self.peripherals.get("RCC")
-        if rcc is not None and hasattr(rcc, "enabled_peripherals"):
-            out["peripherals_on"] = tuple(rcc.enabled_peripherals())
-        if rcc is not None and hasattr(rcc, "clock_hz"):
-            out["clocks"] = {c: rcc.clock_hz(c) for c in ("pclk1", "pclk2", "pclk3", "pclk4")}
-            out["plls_on"] = tuple(n for n in (1, 2, 3) if rcc.get_field("CR", f"PLL{n}RDY"))
-        if pwr is not None and hasattr(pwr, "get_field"):
-            out["svos"] = {3: 3, 2: 4, 1: 5}.get(pwr.get_field("CR1", "SVOS"), 3)
-            out["flash_low_power"] = bool(pwr.get_field("CR1", "FLPS"))
-            out["pdds"] = pwr.reg("CPUCR") & 0b111
+        if self.clocks is not None:
+            out.update(self.clocks.power_state())
+        if pwr is not None:
+            out.update(pwr.power_state())
         return out
 
     # --- logging and console ---------------------------------------------------------------
@@ -736,8 +753,8 @@ class Machine:
         """The console's baud rate against the host terminal's (--baud): beyond the receiver
         tolerance a board's terminal shows garbage (RM0433 48.5.8, Table 'Tolerance of the
         USART receiver': 3.75 % with 16x oversampling, 8 data bits, 1 stop bit)."""
-        p = self.peripherals.get(name)
-        baud = float(p.baud()) if p is not None and hasattr(p, "baud") else 0.0
+        p = self.uart_consoles.get(name)
+        baud = float(p.baud()) if p is not None else 0.0
         if not baud or baud == self._console_baud.get(name):
             return
         self._console_baud[name] = baud
@@ -799,9 +816,8 @@ class Machine:
             uc.emu_stop()
 
     def console_usart_feed(self, data: bytes) -> None:
-        for p in self.peripherals.values():
-            if p.params.get("console") and hasattr(p, "feed_rx"):
-                p.feed_rx(data)
+        for p in self.uart_consoles.values():
+            p.feed_rx(data)
 
     def _on_reset_request(self) -> None:
         self.request_reset("AIRCR.SYSRESETREQ", "SFTRSTF")
@@ -1223,8 +1239,8 @@ class Machine:
         self.going_to_sleep.emit()
         scb = self.peripherals.get("SCB")
         deep = scb is not None and bool(scb.reg("SCR") & 4)
-        pwr = self.peripherals.get("PWR")
-        if deep and pwr is not None and hasattr(pwr, "stop_mode"):
+        pwr = self.power_control
+        if deep and pwr is not None:
             self._enter_stop(pwr.stop_mode())
             return
         self.sleeping = True
@@ -1245,11 +1261,10 @@ class Machine:
         self._lp_idle_events = 0
         self._close_segment(mode)
         if mode == "stop":
-            rcc, pwr = self.peripherals.get("RCC"), self.peripherals.get("PWR")
-            if rcc is not None and hasattr(rcc, "enter_stop"):
-                rcc.enter_stop()             # closes a zero-length segment, sets core_hz
-            if pwr is not None and hasattr(pwr, "entered_stop"):
-                pwr.entered_stop()
+            if self.clocks is not None:
+                self.clocks.enter_stop()     # closes a zero-length segment, sets core_hz
+            if self.power_control is not None:
+                self.power_control.entered_stop()
         self.log(f"{mode} entered")
 
     def _stay_stopped(self) -> None:
@@ -1264,8 +1279,7 @@ class Machine:
                 self._set_lowpower(None)
                 self._wake()
                 return
-            if mode == "standby" and any(getattr(p, "standby_wakeup", lambda: False)()
-                                         for p in self.peripherals.values()):
+            if mode == "standby" and any(p.standby_wakeup() for p in self.peripherals.values()):
                 self._leave_standby()
                 return
             t = self.lp_events.next_time()
@@ -1298,10 +1312,10 @@ class Machine:
         self._reset_core_registers()
         self._on_clock_change()          # the reset clock (HSI) is the core clock again
         self._charge_wakeup("standby", None)
-        pwr = self.peripherals.get("PWR")
-        bkpsram = pwr is not None and hasattr(pwr, "get_field") and bool(pwr.get_field("CR2", "BREN"))
+        pwr = self.power_control
+        bkpsram = pwr is not None and pwr.keeps_backup_sram()
         self.ram.power_loss(keep=("BKPSRAM",) if bkpsram else ())
-        if pwr is not None and hasattr(pwr, "left_standby"):
+        if pwr is not None:
             pwr.left_standby()
         self._boot()
 
@@ -1381,9 +1395,8 @@ class Machine:
         self._lowpower = None
         self._reset_chip()
         self._reset_core_registers()
-        rcc = self.peripherals.get("RCC")
-        if last["rsr_flag"] and rcc is not None and hasattr(rcc, "note_reset"):
-            rcc.note_reset(last["rsr_flag"])
+        if last["rsr_flag"] and self.clocks is not None:
+            self.clocks.note_reset(last["rsr_flag"])
         self.sleeping = False
         self._boot()
 

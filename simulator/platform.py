@@ -11,6 +11,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from peripherals.wiring import Wiring, WiringError
+
 
 @dataclass(frozen=True)
 class Region:
@@ -92,6 +94,9 @@ class Platform:
     peripherals: tuple[PeripheralWindow, ...]
     source: str = ""
     irq_names: dict[int, str] = field(default_factory=dict)
+    # how the peripheral models reach each other: chip-wide ports and signal wires
+    # ([wiring], peripherals/wiring.py)
+    wiring: Wiring = field(default_factory=Wiring)
 
     def region_at(self, addr: int, length: int = 1) -> Region | None:
         for r in self.regions:
@@ -270,8 +275,28 @@ def _load_platform(name_or_path: str) -> Platform:
                                     f"outside 0..{n_irqs - 1}")
     irq_names = {n: f"{p.name}:{k}" for p in periphs for k, n in p.irqs.items()}
     _check_overlaps(regions, periphs)
+    table = data.get("wiring", {})
+    if not isinstance(table, dict):
+        raise PlatformError(f"{source}: [wiring] must be a table")
+    try:
+        wiring = Wiring.from_table(table)
+    except WiringError as exc:
+        raise PlatformError(f"{source}: {exc}") from exc
+    names = {p.name for p in periphs}
+    for port, block in wiring.ports.items():
+        if block not in names:
+            raise PlatformError(f"{source}: [wiring] {port} = {block!r}: no such peripheral")
+    for block, port, target in wiring.links:
+        for name in (block, target):
+            if name not in names:
+                raise PlatformError(f"{source}: [wiring] link {block}.{port} = {target}: "
+                                    f"no peripheral {name!r}")
+    for w in wiring.signals:
+        for block in (w.source, w.target):
+            if block not in names:
+                raise PlatformError(f"{source}: [wiring] signal {w}: no peripheral {block!r}")
     return Platform(str(chip["name"]), chip.get("revision", "V"), boot, prio, n_irqs, chip,
-                    regions, aliases, periphs, source, irq_names)
+                    regions, aliases, periphs, source, irq_names, wiring)
 
 
 def _declare_blocks(periphs: tuple[PeripheralWindow, ...],

@@ -16,6 +16,7 @@ def make() -> tuple[FakeContext, DWT, DCB]:
     dcb = DCB("DCB", 0xE000EDF0, 0x10, ctx)
     dwt = DWT("DWT", 0xE0001000, 0x1000, ctx)
     ctx.peripherals.update(DCB=dcb, DWT=dwt)
+    ctx.wire()
     return ctx, dwt, dcb
 
 

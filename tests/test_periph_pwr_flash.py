@@ -15,6 +15,7 @@ def pwr_ctx(revision: str = "V") -> tuple[FakeContext, PWR, SYSCFG]:
     pwr = PWR("PWR", 0x58024800, 0x400, ctx, irqs={"PVD_AVD": 1}, revision=revision)
     syscfg = SYSCFG("SYSCFG", 0x58000400, 0x400, ctx)
     ctx.peripherals.update(PWR=pwr, SYSCFG=syscfg)
+    ctx.wire()               # SYSCFG.oden -> PWR.oden
     return ctx, pwr, syscfg
 
 
@@ -35,7 +36,7 @@ def test_supply_configuration_ready_delay_and_lock() -> None:
 def test_vos_transition_and_effective_scale() -> None:
     ctx, pwr, syscfg = pwr_ctx()
     seen: list[int] = []
-    pwr.vos_listeners.append(lambda: seen.append(pwr.vos))
+    pwr.vos_changed.connect(lambda: seen.append(pwr.vos))
     assert pwr.vos == 3
     pwr.write(0x18, 4, 3 << 14)                      # VOS1
     assert pwr.read(0x18, 4) & 1 << 13 == 0 and pwr.vos == 3

@@ -27,6 +27,7 @@ def build(*names: str, revision: str | None = None, **clocks: float) -> FakeCont
             params["chip"] = chip                    # as simulator/machine.py passes it
             cls = model_class(p.get("model"))
             ctx.peripherals[p["name"]] = cls(p["name"], p["base"], p["size"], ctx, **params)
+    ctx.wire()
     return ctx
 
 
@@ -169,7 +170,7 @@ def test_system_init_400mhz() -> None:
     ctx = build("RCC", "PWR", "FLASH_REGS", "SYSCFG")
     rcc = ctx.peripherals["RCC"]
     seen: list[float] = []
-    rcc.clock_listeners.append(lambda: seen.append(rcc.clock_hz("cpu")))
+    rcc.clock_changed.connect(lambda: seen.append(rcc.clock_hz("cpu")))
     system_init(ctx, 400)
     assert rcc.clock_hz("cpu") == 400e6
     assert rcc.clock_hz("hclk") == 200e6

@@ -23,8 +23,9 @@ def rig():
     pwr = PWR("PWR", 0x58024800, 0x400, ctx)
     exti = EXTI("EXTI", 0x58000000, 0x400, ctx, irqs={"EXTI0": 6, "RTC_WKUP": 3},
                 lines={"EXTI0": 0, "RTC_WKUP": 19})
-    rtc = RTC("RTC", 0x58004000, 0x400, ctx, exti="EXTI", exti_wakeup_line=19)
+    rtc = RTC("RTC", 0x58004000, 0x400, ctx)
     ctx.peripherals.update(RCC=rcc, PWR=pwr, EXTI=exti, RTC=rtc)
+    ctx.wire()               # as the platform file wires them: RTC.wakeup -> EXTI.line@19
     return ctx, rcc, pwr, exti, rtc
 
 

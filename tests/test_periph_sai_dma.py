@@ -57,6 +57,7 @@ def make(kernel_hz: float = 49.152e6) -> tuple[FakeContext, SAI, DMA, DMAMUX]:
     mux = DMAMUX("DMAMUX1", MUX_BASE, 0x400, ctx, irqs={"DMAMUX1_OV": 102},
                  requests=mux_requests())
     ctx.peripherals.update(SAI1=sai, DMA1=dma, DMAMUX1=mux)
+    ctx.wire()               # DMA1.mux = DMAMUX1, SAI1.dma_a -> DMAMUX1.request@87 ...
     return ctx, sai, dma, mux
 
 
@@ -103,6 +104,7 @@ def test_16khz_from_pll3_through_rcc() -> None:
     ctx, sai, _, _ = make()
     rcc = RCC("RCC", 0x58024400, 0x400, ctx, hse_hz=8e6)
     ctx.peripherals["RCC"] = rcc
+    ctx.wire()
     rcc.write(0x00, 4, rcc.read(0x00, 4) | 1 << 16)                    # HSEON
     ctx.advance(400_000)
     assert rcc.get_field("CR", "HSERDY")
@@ -143,6 +145,7 @@ def test_frame_rate_formulas_and_wrong_clock_config() -> None:
 def test_writes_ignored_while_clock_disabled() -> None:
     ctx, sai, dma, _ = make()
     ctx.peripherals["RCC"] = RCC("RCC", 0x58024400, 0x400, ctx)
+    ctx.wire()
     sai.write(ACR1, 4, MODE_MASTER_RX)
     dma.write(S0NDTR, 4, 5)
     assert sai.read(ACR1, 4) == 0x40 and dma.read(S0NDTR, 4) == 0

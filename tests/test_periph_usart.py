@@ -178,6 +178,8 @@ def test_kernel_clock_from_rcc_and_clock_gating() -> None:
     rcc = RCC("RCC", 0x58024400, 0x400, ctx)
     ctx.peripherals["RCC"] = rcc
     u = USART("USART3", 0x40004800, 0x400, ctx, irqs={"USART3": IRQ}, kernel_clock="pclk1")
+    ctx.peripherals["USART3"] = u
+    ctx.wire()                                       # u.clocks = the RCC (its clock tree)
     u.write(BRR, 4, 556)
     assert u.read(BRR, 4) == 0                       # APB1LENR.USART3EN is 0: ignored
     rcc.write(0xE8, 4, 1 << 18)

@@ -42,6 +42,7 @@ def make() -> tuple[FakeContext, Timer, DMA]:
     dma = DMA("DMA1", DMA1, 0x400, ctx, irqs={f"DMA1_STR{i}": 11 + i for i in range(7)})
     mux = DMAMUX("DMAMUX1", MUX, 0x400, ctx, requests=mux_requests())
     ctx.peripherals.update(TIM3=tim, DMA1=dma, DMAMUX1=mux)
+    ctx.wire()                                    # DMA1.mux, DMAMUX1's requests table
     for i, v in enumerate(VALUES):
         ctx.mem_write(BUF + 2 * i, v.to_bytes(2, "little"))
     mux.write(0x00, 4, 0)

@@ -35,6 +35,7 @@ def make() -> tuple[FakeContext, Timer, Timer]:
     tim3 = Timer("TIM3", 0x40000400, 0x400, ctx, kind="general", irqs={"TIM3": 29},
                  itr=itr_of("TIM3"))
     ctx.peripherals.update(TIM2=tim2, TIM3=tim3)
+    ctx.wire()                                    # resolves each timer's itr table
     return ctx, tim2, tim3
 
 

@@ -2,27 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from peripherals.ports import Signal   # one signal type for peripherals and attachments
 
-
-class Signal:
-    """A list of callbacks fired with the same arguments (simavr's IRQ line, without the
-    level): ``connect`` a callback, ``emit`` to call them all in connection order."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._slots: list[Callable[..., None]] = []
-
-    def connect(self, callback: Callable[..., None]) -> None:
-        self._slots.append(callback)
-
-    def emit(self, *args: Any) -> None:
-        for cb in self._slots:
-            cb(*args)
-
-    def __bool__(self) -> bool:
-        return bool(self._slots)
+__all__ = ["Attachment", "Signal"]
 
 
 class Attachment:
