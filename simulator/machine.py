@@ -310,8 +310,9 @@ class Machine:
         self._periph_latency = PeripheralLatency()
         self._fill_key: tuple | None = None
         if self.config.dynamic_timing:
+            buses = platform.peripheral_buses
             self.bus.latency = lambda addr: self._periph_latency.cycles(
-                addr, self.ctx.clock_hz, self.core_hz)
+                addr, self.ctx.clock_hz, self.core_hz, buses)
             self.bus.timing_key = lambda: (self.core_hz, self._fill_key)
         self.bus.after_write = self.request_dispatch
         self.bus.on_python_access = self._check_wall

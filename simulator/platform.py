@@ -97,6 +97,9 @@ class Platform:
     # how the peripheral models reach each other: chip-wide ports and signal wires
     # ([wiring], peripherals/wiring.py)
     wiring: Wiring = field(default_factory=Wiring)
+    # [[peripheral_bus]]: (start, end inclusive, clock name) of each peripheral bus, for the
+    # access time of a peripheral register (simulator/timing/dynamic.py PeripheralLatency)
+    peripheral_buses: tuple[tuple[int, int, str], ...] = ()
 
     def region_at(self, addr: int, length: int = 1) -> Region | None:
         for r in self.regions:
@@ -295,8 +298,10 @@ def _load_platform(name_or_path: str) -> Platform:
         for block in (w.source, w.target):
             if block not in names:
                 raise PlatformError(f"{source}: [wiring] signal {w}: no peripheral {block!r}")
+    buses = tuple((_addr(b, "start"), _addr(b, "end"), str(b["clock"]))
+                  for b in _tables(data, "peripheral_bus"))
     return Platform(str(chip["name"]), chip.get("revision", "V"), boot, prio, n_irqs, chip,
-                    regions, aliases, periphs, source, irq_names, wiring)
+                    regions, aliases, periphs, source, irq_names, wiring, buses)
 
 
 def _declare_blocks(periphs: tuple[PeripheralWindow, ...],

@@ -95,18 +95,9 @@ class M7DynamicParams:
         return fill, dict(first), write, writeback, self.unaligned_penalty
 
 
-# Peripheral buses by address (RM0433 Table 8 / Figure 1): (start, end, bus clock name).
-# The Cortex-M7 private peripheral bus (SCS, DWT at 0xE0000000) runs at the core clock.
-PERIPHERAL_BUSES = (
-    (0x40000000, 0x4000D3FF, "pclk1"),    # APB1 (D2)
-    (0x40010000, 0x40017FFF, "pclk2"),    # APB2 (D2)
-    (0x40020000, 0x4007FFFF, "hclk"),     # AHB1 (D2)
-    (0x48020000, 0x48023FFF, "hclk"),     # AHB2 (D2)
-    (0x50000000, 0x50003FFF, "pclk3"),    # APB3 (D1)
-    (0x51000000, 0x52FFFFFF, "hclk"),     # AHB3 / AXI (D1)
-    (0x58000000, 0x58006FFF, "pclk4"),    # APB4 (D3)
-    (0x58020000, 0x58027FFF, "hclk"),     # AHB4 (D3)
-)
+# Peripheral buses by address, (start, end, bus clock name), are chip data: the platform
+# file's [[peripheral_bus]] rows (Platform.peripheral_buses). The Cortex-M7 private peripheral
+# bus (SCS, DWT at 0xE0000000) runs at the core clock.
 
 
 @dataclass(frozen=True)
@@ -120,11 +111,13 @@ class PeripheralLatency:
     bridge_ahb_cycles: int = 2
     ppb_cycles: int = 1
 
-    def cycles(self, address: int, clock_hz, core_hz: float) -> int:
+    def cycles(self, address: int, clock_hz, core_hz: float,
+               buses: tuple[tuple[int, int, str], ...] = ()) -> int:
+        """``buses``: the platform's peripheral buses (start, end, clock name)."""
         if address >= 0xE0000000:
             return self.ppb_cycles
         hclk = clock_hz("hclk") or core_hz
-        for start, end, bus in PERIPHERAL_BUSES:
+        for start, end, bus in buses:
             if start <= address <= end:
                 f = clock_hz(bus) or hclk
                 return int(-(-self.bus_cycles * core_hz // f) - (-self.bridge_ahb_cycles * core_hz // hclk))
