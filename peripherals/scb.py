@@ -18,6 +18,15 @@ CTR_M7 = 0x8303C003             # 32-byte lines both sides
 CCSIDR_DCACHE_16K = 0xF00FE019  # 16 KB, 4-way, 32-byte lines: 128 sets (Cortex-M7 TRM 4.1.2)
 CCSIDR_ICACHE_16K = 0xF01FE009  # 16 KB, 2-way, 32-byte lines: 256 sets
 
+
+def ccsidr(size_bytes: int, ways: int) -> int:
+    """CCSIDR of an L1 cache of ``size_bytes`` (Cortex-M7 TRM 4.1.2): write-through,
+    write-back, read- and write-allocate, NumSets - 1, Associativity - 1, 32-byte lines
+    (LineSize 1). The M7's caches are 2-way (I) and 4-way (D); the size is the chip's
+    ([chip] icache_bytes / dcache_bytes of the platform file)."""
+    sets = size_bytes // (ways * 32)
+    return 0xF0000000 | (sets - 1) << 13 | (ways - 1) << 3 | 1
+
 CCR_DC = 1 << 16
 CCR_IC = 1 << 17
 
@@ -70,6 +79,9 @@ class Scb(Peripheral):
     def __init__(self, *args, **kwargs) -> None:
         self.ccr_listeners: list[Callable[[int, int], None]] = []
         self.reset_requests: list[Callable[[], None]] = []
+        chip = kwargs.get("chip") or {}
+        self._ccsidr_i = ccsidr(int(chip.get("icache_bytes", 16384)), 2)
+        self._ccsidr_d = ccsidr(int(chip.get("dcache_bytes", 16384)), 4)
         super().__init__(*args, **kwargs)
 
     # --- ICSR -------------------------------------------------------------------------------
@@ -132,7 +144,7 @@ class Scb(Peripheral):
             cb(old, new)
 
     def on_read_CCSIDR(self, value: int) -> int:
-        return CCSIDR_ICACHE_16K if self.reg("CSSELR") & 1 else CCSIDR_DCACHE_16K
+        return self._ccsidr_i if self.reg("CSSELR") & 1 else self._ccsidr_d
 
     # --- system handler priorities, SHCSR --------------------------------------------------
     def _shpr_read(self, first: int) -> int:

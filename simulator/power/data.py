@@ -68,7 +68,18 @@ def _points(rows) -> dict[int, list[tuple[float, float]]]:
 
 
 def load(path: str | Path | None = None) -> PowerData:
-    return _load_cached(str(Path(path) if path else DATA_FILE))
+    """The power data of a chip. A file without a table the model needs (a chip whose
+    datasheet figures are not in it: ``[meta] missing`` says why) is a PowerModelError: the
+    run goes on and reports no energy."""
+    where = str(Path(path) if path else DATA_FILE)
+    try:
+        return _load_cached(where)
+    except KeyError as exc:
+        from .model import PowerModelError
+        with open(where, "rb") as f:
+            why = tomllib.load(f).get("meta", {}).get("missing", "")
+        raise PowerModelError(f"{Path(where).name} has no {exc} table"
+                              + (f": {why}" if why else "")) from exc
 
 
 @lru_cache(maxsize=8)
