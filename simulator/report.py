@@ -33,6 +33,9 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
     except PowerModelError as exc:
         power = None
         machine.log(f"warning: power model: {exc}")
+        no_energy = f"no energy figures: {exc}"
+    else:
+        no_energy = None
     busy_cycles = result.cycles - result.sleep_cycles
     summary = {
         "exit_reason": result.exit_reason,
@@ -68,7 +71,7 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
             "clock_periods": clock_periods(result.segments),
             **_timing_breakdown(result.timing),
         },
-        "warnings": result.warnings,
+        "warnings": result.warnings + ([no_energy] if no_energy else []),
         "memory": _renamed(mem, {"seconds": "time_s"}),
         "diagnostic": result.diagnostic,
         "fault": result.fault,
