@@ -214,6 +214,75 @@ def _check_inputs(cls: type) -> None:
                             f"input_{name}(index, *values) method")
 
 
+#: methods that take a register name (and a field name) as their first argument(s)
+_BY_NAME = {"get_field": 2, "set_field": 2, "reg": 1, "set_reg": 1}
+_checked_sources: set[type] = set()
+
+
+def _code_objects(cls: type) -> list:
+    out = []
+    for value in vars(cls).values():
+        fn = getattr(value, "fget", value)            # properties too
+        code = getattr(fn, "__code__", None)
+        stack = [code] if code is not None else []
+        while stack:
+            c = stack.pop()
+            out.append(c)
+            stack += [k for k in c.co_consts if hasattr(k, "co_code")]   # nested functions
+    return out
+
+
+def _check_field_names(cls: type, registers: tuple[Register, ...]) -> None:
+    """Every ``self.get_field("REG", "FIELD")`` / ``set_field`` / ``reg("REG")`` /
+    ``set_reg("REG")`` with literal names in the class's own methods must name a declared
+    register and field: a misspelling fails when the class is defined, not when the firmware
+    first reaches that line. Read from the bytecode (no source needed, fast); names built at
+    run time (f-strings) are not checked here."""
+    import dis
+
+    if cls in _checked_sources:
+        return
+    fields = {r.name: {f.name for f in r.fields} for r in registers}
+    for code in _code_objects(cls):
+        ins = list(dis.get_instructions(code))
+        for k in range(1, len(ins)):
+            if ins[k].opname not in ("LOAD_METHOD", "LOAD_ATTR") \
+                    or ins[k].argval not in _BY_NAME \
+                    or ins[k - 1].opname != "LOAD_FAST" or ins[k - 1].argval != "self":
+                continue
+            end, depth = None, 0             # this call's PRECALL: skip nested calls
+            for m in range(k + 1, len(ins)):
+                op = ins[m].opname
+                if op in ("LOAD_METHOD", "PUSH_NULL") or (
+                        op == "LOAD_GLOBAL" and ins[m].argrepr.startswith("NULL")):
+                    depth += 1
+                elif op == "PRECALL":
+                    if depth == 0:
+                        end = m
+                        break
+                    depth -= 1
+            if end is None or any(i.opname in ("FORMAT_VALUE", "BUILD_STRING")
+                                  for i in ins[k + 1:end]):
+                continue                     # a name built at run time (f-string)
+            consts = []
+            for nxt in ins[k + 1:k + 3]:
+                if nxt.opname != "LOAD_CONST" or not isinstance(nxt.argval, str):
+                    break
+                consts.append(nxt.argval)
+            if not consts:
+                continue
+            where = f"{code.co_name}, line {ins[k].positions.lineno if ins[k].positions else '?'}"
+            reg = consts[0]
+            if reg not in fields:
+                raise TypeError(f"{cls.__name__}: {ins[k].argval}({reg!r}, ...) names no declared "
+                                f"register (in {where})")
+            if _BY_NAME[ins[k].argval] == 2 and len(consts) > 1 and fields[reg] \
+                    and consts[1] not in fields[reg]:
+                raise TypeError(f"{cls.__name__}: {ins[k].argval}({reg!r}, {consts[1]!r}): {reg} "
+                                f"has no such field (in {where})")
+    _checked_sources.add(cls)
+
+
 def _check_hooks(cls: type, registers: tuple[Register, ...]) -> None:
     names = {r.name for r in registers}
     for attr in dir(cls):
@@ -257,6 +326,7 @@ class Peripheral:
         super().__init_subclass__(**kwargs)
         if cls.registers:
             _check_hooks(cls, cls.registers)
+            _check_field_names(cls, cls.registers)
         _check_inputs(cls)
 
     def __init__(self, name: str, base: int, size: int, ctx: PeripheralContext,
@@ -274,6 +344,8 @@ class Peripheral:
         self._read_hooks: dict[int, Callable[[int], int]] = {}
         self._write_hooks: dict[int, Callable[[int, int], None]] = {}
         _check_hooks(type(self), self.registers)        # registers built per instance too
+        if not type(self).registers:
+            _check_field_names(type(self), self.registers)
         for r in self.registers:
             rh = getattr(self, f"on_read_{r.name}", None)
             if rh is not None:

@@ -42,3 +42,26 @@ def test_registers_built_per_instance_are_checked_when_built():
 
     with pytest.raises(TypeError, match="IDR"):
         PerInstance("P", 0x40000000, 0x400, FakeContext())
+
+
+def test_a_misspelt_register_or_field_name_fails_at_class_definition() -> None:
+    """get_field/set_field/reg/set_reg with literal names are checked against the declared
+    registers when the class is defined (issue 17 item 5), not when the line first runs."""
+    import pytest
+
+    from peripherals.base import Field, Peripheral, Register
+
+    with pytest.raises(TypeError, match=r"get_field\('CR', 'ENABEL'\): CR has no such field"):
+        class Misspelt(Peripheral):
+            registers = (Register("CR", 0x0, (Field("ENABLE", 0),)),)
+
+            def on_write_CR(self, old: int, new: int) -> None:
+                if self.get_field("CR", "ENABEL"):
+                    pass
+
+    with pytest.raises(TypeError, match=r"reg\('SR', \.\.\.\) names no declared register"):
+        class NoRegister(Peripheral):
+            registers = (Register("CR", 0x0, (Field("ENABLE", 0),)),)
+
+            def status(self) -> int:
+                return self.reg("SR")
