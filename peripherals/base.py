@@ -36,13 +36,16 @@ WT = "t"       # toggle on writing 1
 
 @dataclass(frozen=True)
 class Field:
-    """One bit field of a register."""
+    """One bit field of a register. ``modelled=False``: declared and stored, but the model
+    gives it no effect (an MCO output, a voltage detector): a write that changes it is logged
+    once and counted in the report's ``unmodelled_fields``."""
 
     name: str
     lsb: int
     width: int = 1
     access: str = RW
     reset: int = 0
+    modelled: bool = True
 
     @property
     def mask(self) -> int:
@@ -74,6 +77,15 @@ class Register:
         m = 0
         for f in self.fields:
             if f.access in accesses:
+                m |= f.mask
+        return m
+
+    @property
+    def unmodelled_mask(self) -> int:
+        """Bits of the fields declared ``modelled=False``."""
+        m = 0
+        for f in self.fields:
+            if not f.modelled:
                 m |= f.mask
         return m
 
@@ -355,6 +367,10 @@ class Peripheral:
                 self._write_hooks[r.offset] = wh
         # registers the chip declares (from ST's SVD, see simulator/platform.py), by offset
         self.declared: dict[int, object] = {d.offset: d for d in params.get("declared", ()) or ()}
+        # offset -> bits of fields without a modelled effect; writes changing them are counted
+        self._unmodelled_bits = {r.offset: r.unmodelled_mask for r in self.registers
+                                 if r.unmodelled_mask}
+        self.unmodelled_fields: dict[str, int] = {}      # NAME.REG.FIELD -> changing writes
         top = max([size] + [r.offset + 4 for r in self.registers])
         self.values = RegisterValues(np.zeros((top + 3) >> 2, dtype=np.uint32),
                                      tuple(self._by_offset))
@@ -469,6 +485,10 @@ class Peripheral:
             reg = self._by_offset.get(target)
             if reg is None or reg.name in self.side_effect_registers:
                 continue
+            if target in self._unmodelled_bits:      # writes reach Python: fields counted
+                if plain_read and target not in self._read_hooks:
+                    reads.add(offset)
+                continue
             if plain_read and target not in self._read_hooks:
                 reads.add(offset)
             if plain_write and target not in self._write_hooks:
@@ -512,9 +532,22 @@ class Peripheral:
         new ^= value & m
         new &= 0xFFFFFFFF
         self.values[aligned] = new
+        um = self._unmodelled_bits.get(aligned)
+        if um and (old ^ new) & um:
+            self._note_unmodelled(reg, (old ^ new) & um)
         hook = self._write_hooks.get(aligned)
         if hook is not None:
             hook(old, new)
+
+
+    def _note_unmodelled(self, reg: Register, bits: int) -> None:
+        for f in reg.fields:
+            if not f.modelled and bits & f.mask:
+                key = f"{self.name}.{reg.name}.{f.name}"
+                if key not in self.unmodelled_fields:
+                    self.unmodelled_fields[key] = 0
+                    self.ctx.log(f"{key}: written, stored without a modelled effect")
+                self.unmodelled_fields[key] += 1
 
 
 class UnmodelledPeripheral(Peripheral):

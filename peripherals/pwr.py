@@ -26,9 +26,11 @@ class PWR(Peripheral):
     registers = (
         # 6.8.1 PWR_CR1, reset 0xF000 C000 (SVOS = 11: SVOS3; bits 31:28 reserved, read 1).
         Register("CR1", 0x00, (
-            Field("LPDS", 0), Field("PVDE", 4), Field("PLS", 5, 3), Field("DBP", 8),
-            Field("FLPS", 9), Field("SVOS", 14, 2, reset=3), Field("AVDEN", 16),
-            Field("ALS", 17, 2), Field("RES31_28", 28, 4, RO, reset=0xF),
+            # PVD/AVD voltage detectors (PVDE, PLS, AVDEN, ALS): declared, not modelled
+            Field("LPDS", 0), Field("PVDE", 4, modelled=False), Field("PLS", 5, 3, modelled=False),
+            Field("DBP", 8), Field("FLPS", 9), Field("SVOS", 14, 2, reset=3),
+            Field("AVDEN", 16, modelled=False), Field("ALS", 17, 2, modelled=False),
+            Field("RES31_28", 28, 4, RO, reset=0xF),
         )),
         # 6.8.2 PWR_CSR1, reset 0x0000 4000 (ACTVOS = 01: scale 3).
         Register("CSR1", 0x04, (

@@ -24,10 +24,13 @@ class PWR_F7(Peripheral):
     registers = (
         # 4.4.1 PWR_CR1, reset 0x0000 C000 (VOS = 11: scale 1).
         Register("CR1", 0x00, (
-            Field("LPDS", 0), Field("PDDS", 1), Field("CSBF", 3), Field("PVDE", 4),
-            Field("PLS", 5, 3), Field("DBP", 8), Field("FPDS", 9), Field("LPUDS", 10),
-            Field("MRUDS", 11), Field("ADCDC1", 13), Field("VOS", 14, 2, reset=3),
-            Field("ODEN", 16), Field("ODSWEN", 17), Field("UDEN", 18, 2),
+            # PVD (PVDE, PLS), under-drive (LPUDS, MRUDS, UDEN), ADCDC1: declared, not modelled
+            Field("LPDS", 0), Field("PDDS", 1), Field("CSBF", 3),
+            Field("PVDE", 4, modelled=False), Field("PLS", 5, 3, modelled=False),
+            Field("DBP", 8), Field("FPDS", 9), Field("LPUDS", 10, modelled=False),
+            Field("MRUDS", 11, modelled=False), Field("ADCDC1", 13, modelled=False),
+            Field("VOS", 14, 2, reset=3), Field("ODEN", 16), Field("ODSWEN", 17),
+            Field("UDEN", 18, 2, modelled=False),
         )),
         # 4.4.2 PWR_CSR1, reset 0.
         Register("CSR1", 0x04, (

@@ -116,7 +116,7 @@ _REGISTERS: list[Register] = [
         Field("HSI48ON", 12), Field("HSI48RDY", 13, access=RO),
         Field("D1CKRDY", 14, access=RO, reset=1), Field("D2CKRDY", 15, access=RO, reset=1),
         Field("HSEON", 16), Field("HSERDY", 17, access=RO), Field("HSEBYP", 18),
-        Field("HSECSSON", 19),
+        Field("HSECSSON", 19, modelled=False),     # clock security system: not modelled
         Field("PLL1ON", 24), Field("PLL1RDY", 25, access=RO),
         Field("PLL2ON", 26), Field("PLL2RDY", 27, access=RO),
         Field("PLL3ON", 28), Field("PLL3RDY", 29, access=RO),
@@ -131,9 +131,10 @@ _REGISTERS: list[Register] = [
     # 8.7.6 RCC_CFGR, reset 0.
     Register("CFGR", 0x10, (
         Field("SW", 0, 3), Field("SWS", 3, 3, RO), Field("STOPWUCK", 6), Field("STOPKERWUCK", 7),
-        Field("RTCPRE", 8, 6), Field("HRTIMSEL", 14), Field("TIMPRE", 15),
-        Field("MCO1PRE", 18, 4), Field("MCO1SEL", 22, 3), Field("MCO2PRE", 25, 4),
-        Field("MCO2SEL", 29, 3),
+        Field("RTCPRE", 8, 6), Field("HRTIMSEL", 14, modelled=False), Field("TIMPRE", 15),
+        # the MCO1/MCO2 clock outputs on pins are not modelled
+        Field("MCO1PRE", 18, 4, modelled=False), Field("MCO1SEL", 22, 3, modelled=False),
+        Field("MCO2PRE", 25, 4, modelled=False), Field("MCO2SEL", 29, 3, modelled=False),
     )),
     # 8.7.7 RCC_D1CFGR, reset 0.
     Register("D1CFGR", 0x18, (Field("HPRE", 0, 4), Field("D1PPRE", 4, 3), Field("D1CPRE", 8, 4))),

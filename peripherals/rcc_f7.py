@@ -87,7 +87,7 @@ class RCC_F7(Peripheral):
             Field("HSION", 0, reset=1), Field("HSIRDY", 1, access=RO, reset=1),
             Field("HSITRIM", 3, 5, reset=16), Field("HSICAL", 8, 8, RO),
             Field("HSEON", 16), Field("HSERDY", 17, access=RO), Field("HSEBYP", 18),
-            Field("CSSON", 19), Field("PLLON", 24), Field("PLLRDY", 25, access=RO),
+            Field("CSSON", 19, modelled=False), Field("PLLON", 24), Field("PLLRDY", 25, access=RO),
             Field("PLLI2SON", 26), Field("PLLI2SRDY", 27, access=RO),
             Field("PLLSAION", 28), Field("PLLSAIRDY", 29, access=RO),
         )),
@@ -101,9 +101,11 @@ class RCC_F7(Peripheral):
         # 5.3.3 RCC_CFGR, reset 0.
         Register("CFGR", 0x08, (
             Field("SW", 0, 2), Field("SWS", 2, 2, RO), Field("HPRE", 4, 4), Field("PPRE1", 10, 3),
-            Field("PPRE2", 13, 3), Field("RTCPRE", 16, 5), Field("MCO1", 21, 2),
-            Field("I2SSRC", 23), Field("MCO1PRE", 24, 3), Field("MCO2PRE", 27, 3),
-            Field("MCO2", 30, 2),
+            Field("PPRE2", 13, 3), Field("RTCPRE", 16, 5),
+            # MCO1/MCO2 pin outputs and the I2S clock source: declared, not modelled
+            Field("MCO1", 21, 2, modelled=False), Field("I2SSRC", 23, modelled=False),
+            Field("MCO1PRE", 24, 3, modelled=False), Field("MCO2PRE", 27, 3, modelled=False),
+            Field("MCO2", 30, 2, modelled=False),
         )),
         # 5.3.4 RCC_CIR: ready flags (read-only), enables, clear bits (write-only).
         Register("CIR", 0x0C, (

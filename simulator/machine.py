@@ -161,6 +161,8 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     # accesses to blocks without a model, by register name (TIM6.CNT, MPU+0x0...)
     unmodelled_registers: dict[str, int] = field(default_factory=dict)
+    # writes that changed a field the model declares without an effect (BLOCK.REG.FIELD)
+    unmodelled_fields: dict[str, int] = field(default_factory=dict)
     # a signal ended the run early: {signal, pc, where, cycle, seconds}; the figures are partial
     interrupted: dict | None = None
     resets: list[dict] = field(default_factory=list)   # system resets in order, with causes
@@ -1441,6 +1443,9 @@ class Machine:
             warnings=list(self.warnings), interrupted=self._interrupt_info,
             resets=list(self.resets),
             unmodelled_registers=dict(sorted(registers.items(), key=lambda kv: -kv[1])),
+            unmodelled_fields=dict(sorted(
+                ((k, v) for p in self.peripherals.values() for k, v in p.unmodelled_fields.items()),
+                key=lambda kv: -kv[1])),
             host={**self.bus.stats(), **self.counter.poll_stats()})
 
 

@@ -84,6 +84,7 @@ def build_report(machine: Machine, result: RunResult, extra: dict[str, Any] | No
         "double_precision_emulated": result.dp_emulated,
         "unmodelled_peripheral_accesses": result.unmodelled_accesses,
         "unmodelled_registers": getattr(result, "unmodelled_registers", {}),
+        "unmodelled_fields": getattr(result, "unmodelled_fields", {}),
         "time_segments": [_segment(s) for s in
                           _kept(truncated, "time_segments", result.segments, MAX_SEGMENTS,
                                 last=True)],
@@ -375,6 +376,12 @@ def print_summary(report: dict[str, Any], console) -> None:
         more = f" and {len(regs) - 6} more registers" if len(regs) > 6 else ""
         console.print(f"[yellow]warning: {sum(regs.values()):,} accesses to blocks without a "
                       f"model (reads give reset values, writes are dropped): {top}{more}[/]")
+    fields = report.get("unmodelled_fields") or {}
+    if fields:
+        top = ", ".join(f"{k} x{v}" for k, v in list(fields.items())[:6])
+        more = f" and {len(fields) - 6} more" if len(fields) > 6 else ""
+        console.print(f"[yellow]warning: writes to register fields stored without a modelled "
+                      f"effect: {top}{more}[/]")
     for line in report.get("warnings", []):
         console.print(f"[yellow]warning: {line}[/]")
     for line in report.get("strict_failures", []):

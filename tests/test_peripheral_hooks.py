@@ -65,3 +65,20 @@ def test_a_misspelt_register_or_field_name_fails_at_class_definition() -> None:
 
             def status(self) -> int:
                 return self.reg("SR")
+
+
+def test_a_write_to_a_declared_but_unmodelled_field_is_logged_once_and_counted() -> None:
+    """RM0433 8.7.6: RCC_CFGR.MCO1SEL selects the MCO1 pin's clock; the model declares the
+    field but has no MCO output, so changing it is reported (issue 17 item 5)."""
+    from peripherals.base import FakeContext
+    from peripherals.rcc import RCC
+
+    ctx = FakeContext()
+    rcc = RCC("RCC", 0x58024400, 0x400, ctx)
+    rcc.write(0x10, 4, 3 << 22)                      # CFGR.MCO1SEL = 3 (PLL1_Q)
+    rcc.write(0x10, 4, 2 << 22)
+    rcc.write(0x10, 4, 2 << 22)                      # unchanged: not counted
+    assert rcc.unmodelled_fields == {"RCC.CFGR.MCO1SEL": 2}
+    assert sum("RCC.CFGR.MCO1SEL" in m for m in ctx.messages) == 1
+    rcc.write(0x10, 4, 2 << 22 | 3)                  # SW = PLL1: a modelled field
+    assert rcc.unmodelled_fields == {"RCC.CFGR.MCO1SEL": 2}
