@@ -22,7 +22,7 @@ from .ports import Signal
 if TYPE_CHECKING:
     from simulator.read_watch import ReadWatch
 
-    from .ports import ClockTree, DebugControl, FlashInterface, PowerControl
+    from .ports import ClockTree, DebugControl, FlashInterface, PowerControl, WakeupController
     from .wiring import Wiring
 
 # Access kinds of a field (RM0433 1.2 "List of abbreviations for registers").
@@ -331,6 +331,7 @@ class Peripheral:
     power: PowerControl | None = None
     flash: FlashInterface | None = None
     debug: DebugControl | None = None
+    wakeup_controller: WakeupController | None = None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         """A hook named after no declared register would never run, an input without its

@@ -193,10 +193,18 @@ class UartConsole(Console, Protocol):
     def baud(self) -> float: ...
 
 
+@runtime_checkable
+class WakeupController(Protocol):
+    """What ends Stop (the EXTI: an unmasked wake-up event pending for the CPU)."""
+
+    def cpu_wakeup(self) -> bool: ...
+
+
 #: chip-wide ports: the name in ``[wiring]`` and in models (``self.clocks``...) -> its type
 CHIP_PORTS: dict[str, type] = {
     "clocks": ClockTree,
     "power": PowerControl,
     "flash": FlashInterface,
     "debug": DebugControl,
+    "wakeup_controller": WakeupController,
 }

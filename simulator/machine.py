@@ -16,16 +16,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 from unicorn import (
-    UC_ARCH_ARM, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID,
-    UC_ERR_READ_PROT, UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_PROT, UC_ERR_WRITE_UNMAPPED,
-    UC_HOOK_CODE, UC_HOOK_INSN_INVALID, UC_HOOK_INTR, UC_HOOK_MEM_FETCH_PROT,
+    UC_ARCH_ARM, UC_HOOK_CODE, UC_HOOK_INSN_INVALID, UC_HOOK_INTR, UC_HOOK_MEM_FETCH_PROT,
     UC_HOOK_MEM_FETCH_UNMAPPED, UC_HOOK_MEM_READ_PROT, UC_HOOK_MEM_READ_UNMAPPED,
     UC_HOOK_MEM_WRITE_PROT, UC_HOOK_MEM_WRITE_UNMAPPED, UC_MODE_MCLASS, UC_MODE_THUMB,
     Uc, UcError,
 )
 from unicorn.arm_const import (
-    UC_ARM_REG_MSP, UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_SP, UC_ARM_REG_XPSR,
-    UC_CPU_ARM_CORTEX_M7,
+    UC_ARM_REG_MSP, UC_ARM_REG_PC, UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M7,
 )
 
 from peripherals import model_class
@@ -33,50 +30,34 @@ from peripherals.base import Peripheral
 from peripherals.irq_lines import IrqLines
 from peripherals.fpu_cache import FpuCache
 from peripherals.mpu import MPU
-from peripherals.ports import ClockTree, Console, FlashInterface, PowerControl, UartConsole
+from peripherals.ports import (
+    ClockTree, Console, FlashInterface, PowerControl, UartConsole, WakeupController,
+)
 from peripherals.wiring import WiringError, wire
 
 from .attachments import Attachment, Signal
 from .code_map import CostModel, build_code_tables
 from .elf import Firmware, FirmwareError
+from .exits import ExitReason
+from .faults import FaultHandling
+from .lowpower import LowPowerModes
 from .exceptions import (
-    HFSR_DEBUGEVT, IACCVIOL, IBUSERR, IMPRECISERR, INVSTATE, NOCP, PRECISERR,
-    UNALIGNED, UNDEFINSTR, DIVBYZERO, Exc, ExceptionEngine, Lockup, UnhandledFault, CFSR_NAMES,
-    FAULT_CLASS, HFSR_VECTTBL,
+    ExceptionEngine, Lockup, UnhandledFault,
 )
-from .access_sites import AccessLocator, decode_site
+from .access_sites import AccessLocator
 from .bus import Bus
 from .native import NativeCounter
 from .platform import Platform
-from .semihosting import Memory, Semihosting, SemihostingExit
-from . import thumb
+from .semihosting import Memory, Semihosting
 from .timebase import Timebase
 
-MAX_FAULT_LOG = 100             # faults kept in the report (a fault loop must not grow it)
 UNTIL = 0xFFFFFF00            # emu_start's stop address: never a code address on this chip
 WALL_CHECK_CYCLES = 50_000_000  # with --timeout, look at the host clock this often
 # while signal handlers are installed (simulator/interrupt.py), return to Python this often so
 # a Ctrl-C is noticed even in a loop that never touches a peripheral
 INTERRUPT_CHECK_CYCLES = 20_000_000
 PROGRESS_S = 0.25               # host seconds between progress reports
-WFI_T16, WFE_T16 = 0xBF30, 0xBF20
-WFI_T32, WFE_T32 = (0xF3AF, 0x8003), (0xF3AF, 0x8002)
 
-# QEMU exception numbers that Unicorn hands to UC_HOOK_INTR (target/arm/cpu.h)
-EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT = 1, 2, 3, 4
-EXCP_BKPT, EXCP_EXCEPTION_EXIT = 7, 8
-EXCP_NOCP, EXCP_INVSTATE, EXCP_UNALIGNED, EXCP_DIVBYZERO = 17, 18, 22, 23
-
-
-class ExitReason:
-    EXIT = "exit"                # semihosting SYS_EXIT / SYS_EXIT_EXTENDED
-    FAULT = "fault"              # a fault with no handler (default infinite loop)
-    LOCKUP = "lockup"            # a fault the core could not take
-    IDLE = "idle"                # asleep with nothing that can ever wake it
-    MAX_CYCLES = "max-cycles"
-    TIMEOUT = "timeout"
-    RESET_LOOP = "reset-loop"
-    INTERRUPTED = "interrupted"  # SIGINT / SIGTERM (simulator/interrupt.py): a partial run
 
 
 @dataclass
@@ -100,19 +81,6 @@ class RunConfig:
 
     strict: bool = False                     # out-of-spec clocks/VOS/flash wait states: exit 4
     baud: int = 115_200                      # the host terminal's baud rate (console USART)
-
-
-# the Segment fields power.wakeup_cost reads (the operating point it wakes into)
-_WAKE_KEYS = ("core_hz", "vos", "hclk_hz", "icache", "dcache", "code_cycles", "peripherals_on",
-              "clocks", "plls_on", "svos", "flash_low_power")
-
-
-def _hashable(v):
-    if isinstance(v, dict):
-        return tuple(sorted((k, _hashable(x)) for k, x in v.items()))
-    if isinstance(v, list):
-        return tuple(_hashable(x) for x in v)
-    return v
 
 
 @dataclass
@@ -255,7 +223,11 @@ class MachineContext:
         return w
 
 
-class Machine:
+class Machine(FaultHandling, LowPowerModes):
+    """The chip: CPU (Unicorn), bus, peripherals, exception engine, timebase and the run
+    loop. Faults (simulator/faults.py) and Sleep/Stop/Standby (simulator/lowpower.py) are
+    their own modules, mixed in."""
+
     def __init__(self, firmware: Firmware, platform: Platform, config: RunConfig | None = None,
                  attachments: Sequence[Attachment] = ()) -> None:
         self.fw = firmware
@@ -305,6 +277,7 @@ class Machine:
         self.clocks: ClockTree | None = None
         self.power_control: PowerControl | None = None
         self.flash_interface: FlashInterface | None = None
+        self.wakeup_controller: WakeupController | None = None      # what ends Stop (EXTI)
         self.consoles: dict[str, Console] = {}          # console = true blocks
         self.uart_consoles: dict[str, UartConsole] = {}  # those the host types into
         from .timing.dynamic import M7DynamicParams, PeripheralLatency
@@ -446,6 +419,8 @@ class Machine:
         self.clocks = self.peripherals.get(ports.get("clocks", ""))  # type: ignore[assignment]
         self.power_control = self.peripherals.get(ports.get("power", ""))  # type: ignore
         self.flash_interface = self.peripherals.get(ports.get("flash", ""))  # type: ignore
+        self.wakeup_controller = self.peripherals.get(  # type: ignore[assignment]
+            ports.get("wakeup_controller", ""))
         for name in ("NVIC", "SCB", "STIR"):
             if name in self.peripherals:
                 self.peripherals[name].engine = self.engine
@@ -538,11 +513,6 @@ class Machine:
         """An event of a clock that runs in Stop/Standby (see events.TimeQueue)."""
         return self.time.schedule_seconds(seconds, callback)
 
-    def _set_lowpower(self, mode: str | None) -> None:
-        """Enter ("stop" | "standby") or leave (None) a mode where the core domain is off."""
-        self._lowpower = mode
-        self.time.core_domain_on = mode is None
-
     # --- attachments (simulator/attachments) ----------------------------------------------
     def attach(self, attachment: Attachment) -> None:
         """Add an attachment: it subscribes to the machine's signals now."""
@@ -552,71 +522,6 @@ class Machine:
     def _charge(self, cycles: int) -> None:
         self.counter.cycles = self.counter.cycles + cycles
         self.counter.forget_previous_block()
-
-    def _on_ccr_traps(self, old: int, new: int) -> None:
-        """CCR.DIV_0_TRP: Unicorn's own CCR is out of reach, so when the firmware enables the
-        trap, every SDIV/UDIV gets a (Python) code hook that checks the divisor; the
-        translated code is flushed so the hooks take effect."""
-        self._div_hooks = self._set_trap_hooks(self._div_hooks, bool(new & (1 << 4)),
-                                               self._divide_sites, self._on_divide)
-        self._unaligned_hooks = self._set_trap_hooks(self._unaligned_hooks, bool(new & (1 << 3)),
-                                                     self._load_store_sites, self._on_load_store)
-
-    def _set_trap_hooks(self, hooks: list, want: bool, sites, callback) -> list:
-        """Install one code hook per (address, data) of ``sites()`` when a CCR trap turns on,
-        remove them when it turns off; translated code is flushed so the change takes effect."""
-        if want == bool(hooks):
-            return hooks
-        if want:
-            hooks = [self.uc.hook_add(UC_HOOK_CODE, callback, user_data=data, begin=a, end=a)
-                     for a, data in sites()]
-        else:
-            for h in hooks:
-                self.uc.hook_del(h)
-            hooks = []
-        self.uc.ctl_remove_cache(0, 0xFFFFFFFF)
-        return hooks
-
-    def _divide_sites(self):
-        """SDIV / UDIV (T1) instructions, with their divisor register number."""
-        for t in self.code_tables:
-            hw = t.halfwords
-            for i in np.flatnonzero(t.starts):
-                h = int(hw[i])
-                if (h & 0xFFF0) in (0xFB90, 0xFBB0) and i + 1 < len(hw) \
-                        and (int(hw[i + 1]) & 0xF0F0) == 0xF0F0:
-                    yield t.base + 2 * i, int(hw[i + 1]) & 0xF
-
-    def _trap(self, uc, bit: int, address: int) -> None:
-        """Raise a UsageFault (CFSR ``bit``) for the instruction at ``address`` from a code
-        hook, before it executes."""
-        self.counter.undo_rest_of_block(address)
-        try:
-            self.engine.fault(bit, address)
-        except (Lockup, UnhandledFault) as ex:
-            self._on_fatal(ex)
-            uc.emu_stop()
-
-    def _load_store_sites(self):
-        """Halfword and word LDR/STR (CCR.UNALIGN_TRP applies to them; ARMv7-M ARM A3.2.1),
-        each with its access_sites.Site to compute the address."""
-        for t in self.code_tables:
-            data = t.halfwords.astype("<u2").tobytes()
-            for i in np.flatnonzero(t.starts):
-                insn = next(self._locator.disasm(data[2 * i:2 * i + 4], t.base + 2 * i), None)
-                site = decode_site(insn) if insn is not None else None
-                if site is not None and site.nbytes in (2, 4) and not site.multiple \
-                        and not site.exclusive:
-                    yield insn.address, site
-
-    def _on_load_store(self, uc, address: int, size: int, site) -> None:
-        ea = site.address(uc.reg_read)
-        if ea is not None and ea & (site.nbytes - 1):   # literal loads (None) are aligned
-            self._trap(uc, UNALIGNED, address)
-
-    def _on_divide(self, uc, address: int, size: int, rm: int) -> None:
-        if uc.reg_read(UC_ARM_REG_R0 + rm) == 0:
-            self._trap(uc, DIVBYZERO, address)
 
     def _on_cache_maintenance(self, op: str, value: int) -> None:
         # I-cache invalidation by address is modelled as a whole invalidation (documented).
@@ -838,202 +743,9 @@ class Machine:
         self.counter.stop_soon()
 
     # --- CPU exceptions ------------------------------------------------------------------
-    def _on_interrupt(self, uc, intno: int, user_data) -> None:
-        pc = uc.reg_read(UC_ARM_REG_PC)
-        try:
-            if intno == EXCP_EXCEPTION_EXIT:
-                self.engine.exception_return(pc)
-                scb = self.peripherals.get("SCB")
-                if not self.engine.active and scb is not None and scb.reg("SCR") & 2:
-                    self.sleeping = True            # SLEEPONEXIT
-                    self._stop_requested = True
-                    uc.emu_stop()
-            elif intno == EXCP_SWI:
-                self.engine.set_pending(Exc.SVCALL)
-                if self.engine.preempting() == Exc.SVCALL:
-                    self.engine.take(Exc.SVCALL, pc)
-                else:
-                    # SVC with priority not above the current level escalates (B1.5.14)
-                    self.engine.clear_pending(Exc.SVCALL)
-                    self.engine.hard_fault(1 << 30, pc - 2, "SVC at or below current priority")
-            elif intno == EXCP_BKPT:
-                self._on_bkpt(pc)
-            elif intno in (EXCP_UDEF,):
-                self.counter.undo_rest_of_block(pc)
-                self.engine.fault(UNDEFINSTR, pc)
-            elif intno == EXCP_INVSTATE:
-                self.counter.undo_rest_of_block(pc)
-                self.engine.fault(INVSTATE, pc)
-            elif intno == EXCP_NOCP:
-                self.counter.undo_rest_of_block(pc)
-                self.engine.fault(NOCP, pc)
-            elif intno == EXCP_UNALIGNED:
-                self.counter.undo_rest_of_block(pc)
-                self.engine.fault(UNALIGNED, pc)
-            elif intno == EXCP_DIVBYZERO:
-                self.counter.undo_rest_of_block(pc)
-                self.engine.fault(DIVBYZERO, pc)
-            elif intno == EXCP_PREFETCH_ABORT:
-                self.counter.undo_rest_of_block(pc)
-                self.engine.fault(IACCVIOL, pc)
-            elif intno == EXCP_DATA_ABORT:
-                self.counter.undo_rest_of_block(pc)
-                self.engine.fault(PRECISERR, pc)
-            else:
-                self._finish(ExitReason.LOCKUP, 4, f"unexpected CPU exception {intno} at "
-                             f"{self.fw.describe(pc)}")
-                uc.emu_stop()
-        except SemihostingExit as ex:
-            self._finish(ExitReason.EXIT, ex.code, None)
-            uc.emu_stop()
-        except (Lockup, UnhandledFault) as ex:
-            self._on_fatal(ex)
-            uc.emu_stop()
-
-    def _on_bkpt(self, pc: int) -> None:
-        uc = self.uc
-        insn = struct.unpack("<H", uc.mem_read(pc, 2))[0]
-        if insn == 0xBEAB:
-            op = uc.reg_read(UC_ARM_REG_R0)
-            arg = uc.reg_read(UC_ARM_REG_R1)
-            result = self.semihosting.call(op, arg)
-            uc.reg_write(UC_ARM_REG_R0, result & 0xFFFFFFFF)
-            uc.reg_write(UC_ARM_REG_PC, (pc + 2) | 1)
-            return
-        if any([a.breakpoint_instruction(self, pc) for a in self.attachments]):
-            return              # a debugger is attached: BKPT halts the core (ARMv7-M C1.4)
-        # A breakpoint with no debugger attached escalates to HardFault (ARMv7-M C1.4).
-        self.engine.hard_fault(HFSR_DEBUGEVT, pc, f"BKPT {insn & 0xFF:#x}")
-
-    def _on_invalid(self, uc, user_data) -> bool:
-        pc = uc.reg_read(UC_ARM_REG_PC)
-        if self._dp is not None:
-            try:
-                if self._dp.try_execute(uc, pc):
-                    return True
-            except UcError:
-                pass
-        # Unicorn reports an interworking branch to an even address (EPSR.T = 0) here too.
-        thumb = uc.reg_read(UC_ARM_REG_XPSR) & (1 << 24)
-        self._pending_fault = (UNDEFINSTR if thumb else INVSTATE, pc, None)
-        return False
-
-    def _on_mem_invalid(self, uc, access: int, address: int, size: int, value: int, user_data) -> bool:
-        self._mem_fault = (access, address, size)
-        return False
-
-    def _record_fault(self, rec) -> None:
-        """A fault was raised: its class, where (function, source line, call stack) and the
-        fault status registers as the firmware's handler reads them (SCB CFSR 0xE000ED28,
-        HFSR 0xE000ED2C, MMFAR 0xE000ED34, BFAR 0xE000ED38)."""
-        if len(self.fault_log) >= MAX_FAULT_LOG:
-            return
-        from unicorn.arm_const import UC_ARM_REG_LR
-        e = self.engine
-        pc = rec.pc
-        line = self.fw.line_at(pc)
-        func = self.fw.function_at(pc)
-        try:
-            stack = self.ram.call_stack(pc, self.uc.reg_read(UC_ARM_REG_SP),
-                                        self.uc.reg_read(UC_ARM_REG_LR))
-        except Exception:  # noqa: BLE001 - a wild SP must not stop the diagnosis
-            stack = [self.fw.describe(pc)]
-        self.fault_log.append({
-            "class": FAULT_CLASS.get(rec.cfsr_bits, "HardFault") if rec.cfsr_bits else
-            ("HardFault: vector table read (HFSR.VECTTBL)" if e.hfsr & HFSR_VECTTBL
-             else "HardFault"),
-            "handler": {3: "HardFault", 4: "MemManage", 5: "BusFault",
-                        6: "UsageFault"}.get(int(rec.exception), str(rec.exception)),
-            "escalated": rec.escalated, "cycle": rec.cycle, "pc": pc,
-            "address": rec.address, "function": func.name if func else None,
-            "file": line[0] if line else None, "line": line[1] if line else None,
-            "call_stack": stack,
-            "cfsr": e.cfsr, "hfsr": e.hfsr, "mmfar": e.mmfar, "bfar": e.bfar,
-            "cfsr_bits": [name.split(" ")[0] for bit, name in CFSR_NAMES.items()
-                          if e.cfsr & bit]})
-
-    def _on_fatal(self, ex: Exception) -> None:
-        if isinstance(ex, UnhandledFault):
-            bits = [name for bit, name in CFSR_NAMES.items() if ex.cfsr & bit]
-            what = {3: "HardFault", 4: "MemManage", 5: "BusFault", 6: "UsageFault"}.get(ex.exc, str(ex.exc))
-            forced = " (escalated: HFSR.FORCED)" if ex.hfsr & (1 << 30) and ex.exc == 3 else ""
-            addr = f" at address {ex.address:#010x}" if ex.address is not None else ""
-            msg = (f"{what}{forced}: {', '.join(bits) or 'no CFSR bits'}{addr}, "
-                   f"pc {ex.pc:#010x} in {self.fw.describe(ex.pc)}; the firmware has no handler "
-                   f"for it (default infinite loop)")
-            self._fault_info = {"exception": what, "cfsr": ex.cfsr, "hfsr": ex.hfsr,
-                                "cfsr_bits": bits, "address": ex.address, "pc": ex.pc,
-                                "location": self.fw.describe(ex.pc),
-                                **self._last_fault_details()}
-            self._finish(ExitReason.FAULT, 4, msg)
-        else:
-            self._fault_info = {"exception": "lockup", "message": str(ex),
-                                **self._last_fault_details()}
-            self._finish(ExitReason.LOCKUP, 4, f"lockup: {ex}")
-
-    def _last_fault_details(self) -> dict:
-        """Class, function, line, call stack and MMFAR/BFAR of the fault that ended the run."""
-        if not self.fault_log:
-            return {}
-        last = self.fault_log[-1]
-        keys = ("class", "function", "file", "line", "call_stack", "cfsr", "hfsr", "mmfar",
-                "bfar", "pc", "address")
-        return {k: last[k] for k in keys}
-
     def _finish(self, reason: str, code: int, diagnostic: str | None) -> None:
         if self._exit is None:
             self._exit = (reason, code, diagnostic)
-
-    def _fault_from_error(self, err: UcError) -> None:
-        """Turn a Unicorn error (the CPU stopped on a bad access or instruction) into the
-        fault silicon would raise, and take it."""
-        uc = self.uc
-        pc = uc.reg_read(UC_ARM_REG_PC)
-        code = err.errno
-        mem = self._mem_fault
-        self._mem_fault = None
-        if mem is not None and code in (UC_ERR_READ_UNMAPPED, UC_ERR_READ_PROT,
-                                        UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT):
-            # Unicorn may leave the PC at the start of the block: the faulting load/store is
-            # the one whose address is the one that failed
-            at = self._access_pc(mem[1], code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT))
-            if at is not None:
-                pc = at
-        self.counter.undo_rest_of_block(pc)
-        fetch = code in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT)
-        write = code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT)
-        mpu_bit = (self.mpu_map.violation(fetch, write, mem[1] if mem else pc)
-                   if self.mpu_map is not None and code in (UC_ERR_FETCH_PROT, UC_ERR_READ_PROT,
-                                                            UC_ERR_WRITE_PROT) else None)
-        try:
-            if mpu_bit is not None:            # the MPU forbids it: MemManage (ARMv7-M B3.5)
-                target = mem[1] if mem else pc
-                self.engine.fault(mpu_bit, target if fetch else pc,
-                                  None if fetch else target)
-            elif code in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT):
-                target = mem[1] if mem else pc
-                region = self.platform.region_at(target)
-                # Never-execute regions of the default memory map take a MemManage fault;
-                # a fetch from nothing at all is a bus error (ARMv7-M B3.1, B3.5.1).
-                bit = IACCVIOL if (region is None and 0x40000000 <= target < 0x60000000) or \
-                    target >= 0xE0000000 or code == UC_ERR_FETCH_PROT else IBUSERR
-                self.engine.fault(bit, target)
-            elif code in (UC_ERR_READ_UNMAPPED, UC_ERR_READ_PROT):
-                self.engine.fault(PRECISERR, pc, mem[1] if mem else None)
-            elif code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT):
-                # Stores are buffered on the M7: the error comes back after the store retired,
-                # as an imprecise bus fault with no valid BFAR (Cortex-M7 TRM 3.5.3).
-                nxt = pc + thumb.size(struct.unpack("<H", uc.mem_read(pc, 2))[0])
-                self._last_store_fault = mem[1] if mem else None
-                self.engine.fault(IMPRECISERR, pc, mem[1] if mem else None, return_address=nxt)
-            elif code == UC_ERR_INSN_INVALID:
-                bit, fpc, _ = self._pending_fault or (UNDEFINSTR, pc, None)
-                self._pending_fault = None
-                self.engine.fault(bit, fpc)
-            else:
-                self._finish(ExitReason.LOCKUP, 4, f"CPU error {err} at {self.fw.describe(pc)}")
-        except (Lockup, UnhandledFault) as ex:
-            self._on_fatal(ex)
 
     def _dispatch(self) -> None:
         n = self.engine.preempting()
@@ -1047,23 +759,6 @@ class Machine:
                 self._on_fatal(ex)
                 return
             n = self.engine.preempting()
-
-    def _stopped_at_wfx(self) -> str | None:
-        pc = self.uc.reg_read(UC_ARM_REG_PC)
-        try:
-            h1 = struct.unpack("<H", self.uc.mem_read(pc - 2, 2))[0]
-            if h1 == WFI_T16:
-                return "wfi"
-            if h1 == WFE_T16:
-                return "wfe"
-            pair = struct.unpack("<HH", self.uc.mem_read(pc - 4, 4))
-            if pair == WFI_T32:
-                return "wfi"
-            if pair == WFE_T32:
-                return "wfe"
-        except UcError:
-            return None
-        return None
 
     # --- the run loop ---------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -1238,90 +933,7 @@ class Machine:
         self._finish(ExitReason.LOCKUP, 4, f"the CPU stopped unexpectedly at "
                      f"{self.fw.describe(pc)}")
 
-    def _enter_sleep(self) -> None:
-        self.going_to_sleep.emit()
-        scb = self.peripherals.get("SCB")
-        deep = scb is not None and bool(scb.reg("SCR") & 4)
-        pwr = self.power_control
-        if deep and pwr is not None:
-            self._enter_stop(pwr.stop_mode())
-            return
-        self.sleeping = True
-        self._close_segment("stop" if deep else "sleep")
-
     # --- Stop and Standby ----------------------------------------------------------------
-    def _enter_stop(self, mode: str) -> None:
-        """WFI with SLEEPDEEP: the core domain stops (RM0433 section 6, low-power modes).
-        No core cycle passes in Stop or Standby: core-clocked events (SysTick, DMA, SAI,
-        USART, regulator and PLL delays) stay where they are and resume afterwards, shifted
-        by the time spent stopped; only Stop-domain events (lp_events: RTC) advance time.
-        Stop: the RCC stops PLL1..3 and HSE and leaves HSI or CSI as the system clock, the
-        PWR sets STOPF. Standby: D1/D2/D3 lose power; the wake-up is a system reset."""
-        if self.engine.can_wake():
-            return          # a pending interrupt: WFI does not enter the low-power mode
-        self.sleeping = True
-        self._set_lowpower(mode)
-        self._lp_idle_events = 0
-        self._close_segment(mode)
-        if mode == "stop":
-            if self.clocks is not None:
-                self.clocks.enter_stop()     # closes a zero-length segment, sets core_hz
-            if self.power_control is not None:
-                self.power_control.entered_stop()
-        self.log(f"{mode} entered")
-
-    def _stay_stopped(self) -> None:
-        """Jump time from one Stop-domain event to the next until one wakes the chip: an
-        interrupt the NVIC would wake WFI for (Stop), an RTC wake-up event (Standby)."""
-        from . import interrupt
-
-        mode = self._lowpower
-        while self._exit is None and interrupt.requested() is None \
-                and not self._reset_requested:
-            if mode == "stop" and self.engine.can_wake() and self._exti_wakeup():
-                self._set_lowpower(None)
-                self._wake()
-                return
-            if mode == "standby" and any(p.standby_wakeup() for p in self.peripherals.values()):
-                self._leave_standby()
-                return
-            t = self.lp_events.next_time()
-            if t is None or self._lp_idle_events > 100_000:
-                self._finish(ExitReason.IDLE, 0, f"the chip is in {mode.capitalize()} and "
-                             "nothing that runs there can wake it")
-                return
-            self.time.jump_to(t)                     # no core cycle passes
-            for when, callback in self.lp_events.pop_due(t):
-                callback(when)
-            self._lp_idle_events += 1
-
-    def _exti_wakeup(self) -> bool:
-        """Stop ends only on an EXTI wake-up (RM0433 20.3: the D1 clocks are off, the NVIC
-        alone cannot restart them); a platform without an EXTI model wakes on any interrupt."""
-        exti = self.peripherals.get("EXTI")
-        wakeup = getattr(exti, "cpu_wakeup", None)
-        return True if wakeup is None else bool(wakeup())
-
-    def _leave_standby(self) -> None:
-        """The exit from Standby is a system reset (RM0433 section 6): the backup domain
-        (RTC, RCC_BDCR, PWR flags) is kept, SRAM and TCM contents are lost (backup SRAM kept
-        only with PWR_CR2.BREN), the core boots from the reset vector with PWR_CPUCR.SBF set.
-        The standby wake-up time of the power model is charged at the reset clock (HSI)."""
-        self._set_lowpower(None)
-        self.sleeping = False
-        self._close_segment("wakeup")
-        self.log("standby exit: system reset")
-        self._reset_chip()
-        self._reset_core_registers()
-        self._on_clock_change()          # the reset clock (HSI) is the core clock again
-        self._charge_wakeup("standby", None)
-        pwr = self.power_control
-        bkpsram = pwr is not None and pwr.keeps_backup_sram()
-        self.ram.power_loss(keep=("BKPSRAM",) if bkpsram else ())
-        if pwr is not None:
-            pwr.left_standby()
-        self._boot()
-
     def _reset_core_registers(self) -> None:
         """Core state a reset restores that _boot does not write (ARMv7-M B1.5.5)."""
         from unicorn import arm_const as a
@@ -1336,46 +948,6 @@ class Machine:
         e.shpr[:] = bytes(len(e.shpr))
         e.prigroup = 0
         e.event_register = False
-
-    def _wake(self) -> None:
-        """Leaving sleep/stop costs time (DS12110 wake-up latencies: ~10 cycles from sleep,
-        4.4..39 us from stop), spent in its own 'wakeup' segment before the core runs."""
-        self.sleeping = False
-        left = self._seg_state
-        self._close_segment("wakeup")
-        self._charge_wakeup(left, self.segments[-1] if self.segments else None)
-
-    def _charge_wakeup(self, left: str, segment) -> None:
-        """The wake-up latency from state ``left`` (power.wakeup_cost; ``segment`` is the
-        low-power segment left) as time in the open 'wakeup' segment, then run."""
-        try:
-            from .power import load, wakeup_cost
-            cached = self.__dict__.get("_power_data_loaded")
-            if cached is None or cached[0] is not self.platform:   # resolved and parsed once
-                cached = self._power_data_loaded = (self.platform,
-                                                    load(self.platform.power_data))
-            data = cached[1]
-            # wakeup_cost reads only these of the segment left (and computes an energy the
-            # run loop does not need): memoised on them, failures included
-            key = None if segment is None else (
-                left, self.core_hz, self.platform.revision, id(data),
-                *(_hashable(getattr(segment, k, None)) for k in _WAKE_KEYS))
-            memo = self.__dict__.setdefault("_wake_memo", {})
-            secs = memo.get(key) if key is not None else None
-            if secs is None:
-                try:
-                    secs, _ = wakeup_cost(left if left in ("sleep", "stop", "standby")
-                                          else "sleep", core_hz=self.core_hz, segment=segment,
-                                          revision=self.platform.revision, data=data)
-                except Exception:      # the power model must never break a run
-                    secs = 0.0
-                if key is not None:
-                    memo[key] = secs
-        except Exception:          # the power model must never break a run
-            secs = 0.0
-        self._seg_wake_from = left
-        self.time.advance(int(round(secs * self.core_hz)))
-        self._close_segment("run")
 
     def active_cycles(self) -> int:
         """Cycles the core has not spent asleep."""

@@ -1,0 +1,305 @@
+"""Faults: how the machine turns what the CPU model reports into the faults silicon raises.
+
+Unicorn reports a bad access, an undefined instruction, an SVC, a BKPT or an exception return
+through its hooks (UC_HOOK_INTR, UC_HOOK_INSN_INVALID, invalid-memory hooks) or as a UcError
+when it stops; these methods take the matching fault through the exception engine
+(simulator/exceptions.py), record it for the report (class, function, line, call stack,
+CFSR/HFSR/MMFAR/BFAR) and end the run with a diagnostic when the firmware has no handler.
+CCR.DIV_0_TRP / UNALIGN_TRP are enforced with code hooks that exist only while enabled.
+
+A mixin of :class:`simulator.machine.Machine` (the methods use the machine's CPU, engine,
+counter and firmware); the code was moved here verbatim from machine.py.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+from unicorn import (
+    UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID, UC_ERR_READ_PROT,
+    UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_PROT, UC_ERR_WRITE_UNMAPPED, UC_HOOK_CODE, UcError,
+)
+from unicorn.arm_const import (
+    UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_SP, UC_ARM_REG_XPSR,
+)
+
+from . import thumb
+from .access_sites import decode_site
+from .exceptions import (
+    CFSR_NAMES, DIVBYZERO, FAULT_CLASS, HFSR_DEBUGEVT, HFSR_VECTTBL, IACCVIOL, IBUSERR,
+    IMPRECISERR, INVSTATE, NOCP, PRECISERR, UNALIGNED, UNDEFINSTR, Exc, Lockup, UnhandledFault,
+)
+from .exits import ExitReason
+from .semihosting import SemihostingExit
+
+MAX_FAULT_LOG = 100             # faults kept in the report (a fault loop must not grow it)
+
+# QEMU exception numbers that Unicorn hands to UC_HOOK_INTR (target/arm/cpu.h)
+EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT = 1, 2, 3, 4
+EXCP_BKPT, EXCP_EXCEPTION_EXIT = 7, 8
+EXCP_NOCP, EXCP_INVSTATE, EXCP_UNALIGNED, EXCP_DIVBYZERO = 17, 18, 22, 23
+
+
+class FaultHandling:
+    """The fault side of the machine (mixin)."""
+
+    def _on_ccr_traps(self, old: int, new: int) -> None:
+        """CCR.DIV_0_TRP: Unicorn's own CCR is out of reach, so when the firmware enables the
+        trap, every SDIV/UDIV gets a (Python) code hook that checks the divisor; the
+        translated code is flushed so the hooks take effect."""
+        self._div_hooks = self._set_trap_hooks(self._div_hooks, bool(new & (1 << 4)),
+                                               self._divide_sites, self._on_divide)
+        self._unaligned_hooks = self._set_trap_hooks(self._unaligned_hooks, bool(new & (1 << 3)),
+                                                     self._load_store_sites, self._on_load_store)
+
+    def _set_trap_hooks(self, hooks: list, want: bool, sites, callback) -> list:
+        """Install one code hook per (address, data) of ``sites()`` when a CCR trap turns on,
+        remove them when it turns off; translated code is flushed so the change takes effect."""
+        if want == bool(hooks):
+            return hooks
+        if want:
+            hooks = [self.uc.hook_add(UC_HOOK_CODE, callback, user_data=data, begin=a, end=a)
+                     for a, data in sites()]
+        else:
+            for h in hooks:
+                self.uc.hook_del(h)
+            hooks = []
+        self.uc.ctl_remove_cache(0, 0xFFFFFFFF)
+        return hooks
+
+    def _divide_sites(self):
+        """SDIV / UDIV (T1) instructions, with their divisor register number."""
+        for t in self.code_tables:
+            hw = t.halfwords
+            for i in np.flatnonzero(t.starts):
+                h = int(hw[i])
+                if (h & 0xFFF0) in (0xFB90, 0xFBB0) and i + 1 < len(hw) \
+                        and (int(hw[i + 1]) & 0xF0F0) == 0xF0F0:
+                    yield t.base + 2 * i, int(hw[i + 1]) & 0xF
+
+    def _trap(self, uc, bit: int, address: int) -> None:
+        """Raise a UsageFault (CFSR ``bit``) for the instruction at ``address`` from a code
+        hook, before it executes."""
+        self.counter.undo_rest_of_block(address)
+        try:
+            self.engine.fault(bit, address)
+        except (Lockup, UnhandledFault) as ex:
+            self._on_fatal(ex)
+            uc.emu_stop()
+
+    def _load_store_sites(self):
+        """Halfword and word LDR/STR (CCR.UNALIGN_TRP applies to them; ARMv7-M ARM A3.2.1),
+        each with its access_sites.Site to compute the address."""
+        for t in self.code_tables:
+            data = t.halfwords.astype("<u2").tobytes()
+            for i in np.flatnonzero(t.starts):
+                insn = next(self._locator.disasm(data[2 * i:2 * i + 4], t.base + 2 * i), None)
+                site = decode_site(insn) if insn is not None else None
+                if site is not None and site.nbytes in (2, 4) and not site.multiple \
+                        and not site.exclusive:
+                    yield insn.address, site
+
+    def _on_load_store(self, uc, address: int, size: int, site) -> None:
+        ea = site.address(uc.reg_read)
+        if ea is not None and ea & (site.nbytes - 1):   # literal loads (None) are aligned
+            self._trap(uc, UNALIGNED, address)
+
+    def _on_divide(self, uc, address: int, size: int, rm: int) -> None:
+        if uc.reg_read(UC_ARM_REG_R0 + rm) == 0:
+            self._trap(uc, DIVBYZERO, address)
+
+    def _on_interrupt(self, uc, intno: int, user_data) -> None:
+        pc = uc.reg_read(UC_ARM_REG_PC)
+        try:
+            if intno == EXCP_EXCEPTION_EXIT:
+                self.engine.exception_return(pc)
+                scb = self.peripherals.get("SCB")
+                if not self.engine.active and scb is not None and scb.reg("SCR") & 2:
+                    self.sleeping = True            # SLEEPONEXIT
+                    self._stop_requested = True
+                    uc.emu_stop()
+            elif intno == EXCP_SWI:
+                self.engine.set_pending(Exc.SVCALL)
+                if self.engine.preempting() == Exc.SVCALL:
+                    self.engine.take(Exc.SVCALL, pc)
+                else:
+                    # SVC with priority not above the current level escalates (B1.5.14)
+                    self.engine.clear_pending(Exc.SVCALL)
+                    self.engine.hard_fault(1 << 30, pc - 2, "SVC at or below current priority")
+            elif intno == EXCP_BKPT:
+                self._on_bkpt(pc)
+            elif intno in (EXCP_UDEF,):
+                self.counter.undo_rest_of_block(pc)
+                self.engine.fault(UNDEFINSTR, pc)
+            elif intno == EXCP_INVSTATE:
+                self.counter.undo_rest_of_block(pc)
+                self.engine.fault(INVSTATE, pc)
+            elif intno == EXCP_NOCP:
+                self.counter.undo_rest_of_block(pc)
+                self.engine.fault(NOCP, pc)
+            elif intno == EXCP_UNALIGNED:
+                self.counter.undo_rest_of_block(pc)
+                self.engine.fault(UNALIGNED, pc)
+            elif intno == EXCP_DIVBYZERO:
+                self.counter.undo_rest_of_block(pc)
+                self.engine.fault(DIVBYZERO, pc)
+            elif intno == EXCP_PREFETCH_ABORT:
+                self.counter.undo_rest_of_block(pc)
+                self.engine.fault(IACCVIOL, pc)
+            elif intno == EXCP_DATA_ABORT:
+                self.counter.undo_rest_of_block(pc)
+                self.engine.fault(PRECISERR, pc)
+            else:
+                self._finish(ExitReason.LOCKUP, 4, f"unexpected CPU exception {intno} at "
+                             f"{self.fw.describe(pc)}")
+                uc.emu_stop()
+        except SemihostingExit as ex:
+            self._finish(ExitReason.EXIT, ex.code, None)
+            uc.emu_stop()
+        except (Lockup, UnhandledFault) as ex:
+            self._on_fatal(ex)
+            uc.emu_stop()
+
+    def _on_bkpt(self, pc: int) -> None:
+        uc = self.uc
+        insn = struct.unpack("<H", uc.mem_read(pc, 2))[0]
+        if insn == 0xBEAB:
+            op = uc.reg_read(UC_ARM_REG_R0)
+            arg = uc.reg_read(UC_ARM_REG_R1)
+            result = self.semihosting.call(op, arg)
+            uc.reg_write(UC_ARM_REG_R0, result & 0xFFFFFFFF)
+            uc.reg_write(UC_ARM_REG_PC, (pc + 2) | 1)
+            return
+        if any([a.breakpoint_instruction(self, pc) for a in self.attachments]):
+            return              # a debugger is attached: BKPT halts the core (ARMv7-M C1.4)
+        # A breakpoint with no debugger attached escalates to HardFault (ARMv7-M C1.4).
+        self.engine.hard_fault(HFSR_DEBUGEVT, pc, f"BKPT {insn & 0xFF:#x}")
+
+    def _on_invalid(self, uc, user_data) -> bool:
+        pc = uc.reg_read(UC_ARM_REG_PC)
+        if self._dp is not None:
+            try:
+                if self._dp.try_execute(uc, pc):
+                    return True
+            except UcError:
+                pass
+        # Unicorn reports an interworking branch to an even address (EPSR.T = 0) here too.
+        thumb = uc.reg_read(UC_ARM_REG_XPSR) & (1 << 24)
+        self._pending_fault = (UNDEFINSTR if thumb else INVSTATE, pc, None)
+        return False
+
+    def _on_mem_invalid(self, uc, access: int, address: int, size: int, value: int,
+                        user_data) -> bool:
+        self._mem_fault = (access, address, size)
+        return False
+
+    def _record_fault(self, rec) -> None:
+        """A fault was raised: its class, where (function, source line, call stack) and the
+        fault status registers as the firmware's handler reads them (SCB CFSR 0xE000ED28,
+        HFSR 0xE000ED2C, MMFAR 0xE000ED34, BFAR 0xE000ED38)."""
+        if len(self.fault_log) >= MAX_FAULT_LOG:
+            return
+        from unicorn.arm_const import UC_ARM_REG_LR
+        e = self.engine
+        pc = rec.pc
+        line = self.fw.line_at(pc)
+        func = self.fw.function_at(pc)
+        try:
+            stack = self.ram.call_stack(pc, self.uc.reg_read(UC_ARM_REG_SP),
+                                        self.uc.reg_read(UC_ARM_REG_LR))
+        except Exception:  # noqa: BLE001 - a wild SP must not stop the diagnosis
+            stack = [self.fw.describe(pc)]
+        self.fault_log.append({
+            "class": FAULT_CLASS.get(rec.cfsr_bits, "HardFault") if rec.cfsr_bits else
+            ("HardFault: vector table read (HFSR.VECTTBL)" if e.hfsr & HFSR_VECTTBL
+             else "HardFault"),
+            "handler": {3: "HardFault", 4: "MemManage", 5: "BusFault",
+                        6: "UsageFault"}.get(int(rec.exception), str(rec.exception)),
+            "escalated": rec.escalated, "cycle": rec.cycle, "pc": pc,
+            "address": rec.address, "function": func.name if func else None,
+            "file": line[0] if line else None, "line": line[1] if line else None,
+            "call_stack": stack,
+            "cfsr": e.cfsr, "hfsr": e.hfsr, "mmfar": e.mmfar, "bfar": e.bfar,
+            "cfsr_bits": [name.split(" ")[0] for bit, name in CFSR_NAMES.items()
+                          if e.cfsr & bit]})
+
+    def _on_fatal(self, ex: Exception) -> None:
+        if isinstance(ex, UnhandledFault):
+            bits = [name for bit, name in CFSR_NAMES.items() if ex.cfsr & bit]
+            what = {3: "HardFault", 4: "MemManage", 5: "BusFault",
+                    6: "UsageFault"}.get(ex.exc, str(ex.exc))
+            forced = " (escalated: HFSR.FORCED)" if ex.hfsr & (1 << 30) and ex.exc == 3 else ""
+            addr = f" at address {ex.address:#010x}" if ex.address is not None else ""
+            msg = (f"{what}{forced}: {', '.join(bits) or 'no CFSR bits'}{addr}, "
+                   f"pc {ex.pc:#010x} in {self.fw.describe(ex.pc)}; the firmware has no handler "
+                   f"for it (default infinite loop)")
+            self._fault_info = {"exception": what, "cfsr": ex.cfsr, "hfsr": ex.hfsr,
+                                "cfsr_bits": bits, "address": ex.address, "pc": ex.pc,
+                                "location": self.fw.describe(ex.pc),
+                                **self._last_fault_details()}
+            self._finish(ExitReason.FAULT, 4, msg)
+        else:
+            self._fault_info = {"exception": "lockup", "message": str(ex),
+                                **self._last_fault_details()}
+            self._finish(ExitReason.LOCKUP, 4, f"lockup: {ex}")
+
+    def _last_fault_details(self) -> dict:
+        """Class, function, line, call stack and MMFAR/BFAR of the fault that ended the run."""
+        if not self.fault_log:
+            return {}
+        last = self.fault_log[-1]
+        keys = ("class", "function", "file", "line", "call_stack", "cfsr", "hfsr", "mmfar",
+                "bfar", "pc", "address")
+        return {k: last[k] for k in keys}
+
+    def _fault_from_error(self, err: UcError) -> None:
+        """Turn a Unicorn error (the CPU stopped on a bad access or instruction) into the
+        fault silicon would raise, and take it."""
+        uc = self.uc
+        pc = uc.reg_read(UC_ARM_REG_PC)
+        code = err.errno
+        mem = self._mem_fault
+        self._mem_fault = None
+        if mem is not None and code in (UC_ERR_READ_UNMAPPED, UC_ERR_READ_PROT,
+                                        UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT):
+            # Unicorn may leave the PC at the start of the block: the faulting load/store is
+            # the one whose address is the one that failed
+            at = self._access_pc(mem[1], code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT))
+            if at is not None:
+                pc = at
+        self.counter.undo_rest_of_block(pc)
+        fetch = code in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT)
+        write = code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT)
+        mpu_bit = (self.mpu_map.violation(fetch, write, mem[1] if mem else pc)
+                   if self.mpu_map is not None and code in (UC_ERR_FETCH_PROT, UC_ERR_READ_PROT,
+                                                            UC_ERR_WRITE_PROT) else None)
+        try:
+            if mpu_bit is not None:            # the MPU forbids it: MemManage (ARMv7-M B3.5)
+                target = mem[1] if mem else pc
+                self.engine.fault(mpu_bit, target if fetch else pc,
+                                  None if fetch else target)
+            elif code in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT):
+                target = mem[1] if mem else pc
+                region = self.platform.region_at(target)
+                # Never-execute regions of the default memory map take a MemManage fault;
+                # a fetch from nothing at all is a bus error (ARMv7-M B3.1, B3.5.1).
+                bit = IACCVIOL if (region is None and 0x40000000 <= target < 0x60000000) or \
+                    target >= 0xE0000000 or code == UC_ERR_FETCH_PROT else IBUSERR
+                self.engine.fault(bit, target)
+            elif code in (UC_ERR_READ_UNMAPPED, UC_ERR_READ_PROT):
+                self.engine.fault(PRECISERR, pc, mem[1] if mem else None)
+            elif code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT):
+                # Stores are buffered on the M7: the error comes back after the store retired,
+                # as an imprecise bus fault with no valid BFAR (Cortex-M7 TRM 3.5.3).
+                nxt = pc + thumb.size(struct.unpack("<H", uc.mem_read(pc, 2))[0])
+                self._last_store_fault = mem[1] if mem else None
+                self.engine.fault(IMPRECISERR, pc, mem[1] if mem else None, return_address=nxt)
+            elif code == UC_ERR_INSN_INVALID:
+                bit, fpc, _ = self._pending_fault or (UNDEFINSTR, pc, None)
+                self._pending_fault = None
+                self.engine.fault(bit, fpc)
+            else:
+                self._finish(ExitReason.LOCKUP, 4, f"CPU error {err} at {self.fw.describe(pc)}")
+        except (Lockup, UnhandledFault) as ex:
+            self._on_fatal(ex)
