@@ -10,6 +10,7 @@ they may do is through the :class:`PeripheralContext` they are given.
 from __future__ import annotations
 
 import math
+from types import CodeType
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
@@ -240,7 +241,7 @@ def _code_objects(cls: type) -> list:
         while stack:
             c = stack.pop()
             out.append(c)
-            stack += [k for k in c.co_consts if hasattr(k, "co_code")]   # nested functions
+            stack += [k for k in c.co_consts if isinstance(k, CodeType)]  # nested functions
     return out
 
 
