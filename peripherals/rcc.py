@@ -17,9 +17,9 @@ naming the rule; they are not refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
-from .base import RO, RW, WO, Field, Peripheral, Register
+from .base import RO, RW, WO, Field, Register
+from .clock_tree import ClockTreeModel
 
 # Names understood by RCC.clock_hz (PeripheralContext.clock_hz forwards here).
 CLOCKS: tuple[str, ...] = (
@@ -291,13 +291,12 @@ _SW_SOURCES = {0: "HSIRDY", 1: "CSIRDY", 2: "HSERDY", 3: "PLL1RDY"}    # CFGR.SW
 _PLLSRC_READY = {0: "HSIRDY", 1: "CSIRDY", 2: "HSERDY"}                # PLLCKSELR.PLLSRC
 
 
-class RCC(Peripheral):
+class RCC(ClockTreeModel):
     """RCC with a register-derived clock tree, start-up delays and configuration checks."""
 
     registers = tuple(_REGISTERS)
     bus_clock = "hclk"   # AHB4
     CLOCKS = CLOCKS
-    outputs = ("clock_changed",)
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         # Oscillator frequencies: a key of its own, else the platform [chip] table (passed by the
@@ -590,15 +589,6 @@ class RCC(Peripheral):
             self.set_reg("RSR", self.reg("RSR") & self._by_name["RSR"].field("RMVF").mask)
 
     # --- helpers: oscillators, PLLs, switch ----------------------------------------------------
-    def _after(self, seconds: float, key: str, action: Callable[[], None]) -> None:
-        """Run ``action`` ``seconds`` from now (Peripheral.after), timed at this tree's own
-        core clock (not a --cpu-freq override), then tell the listeners."""
-        def act() -> None:
-            action()
-            self._clock_changed()
-
-        self.after(seconds, key, act, hz=self.clock_hz("cpu") or self.hsi_hz)
-
     def _cancel(self, key: str) -> None:
         self.cancel_pending(key)
 
@@ -729,14 +719,6 @@ class RCC(Peripheral):
         # segment (peripherals_on is sampled per segment)
         return tuple(self.clock_hz(c) for c in CLOCKS) + tuple(self.reg(f"{b}ENR") for b in _BUSES)
 
-    def _clock_changed(self) -> None:
-        sig = self._clock_signature()
-        if sig == self._signature:
-            return
-        self._signature = sig
-        self.check_operating_point()
-        self.clock_changed.emit()
-
     def check_operating_point(self) -> None:
         """Warn when the clocks exceed the limits of the current voltage scale (DS12110 Table 23)
         or the flash runs with fewer wait states than required (RM0433 Table 17)."""
@@ -764,18 +746,6 @@ class RCC(Peripheral):
 
     def _vos(self) -> int | None:
         return self.power.vos if self.power is not None else None
-
-    def _out_of_spec(self, message: str) -> None:
-        """A clock above what the voltage scale allows: a run summary warning (--strict fails)."""
-        if message not in self._warned:
-            self._warned.add(message)
-            self.ctx.warn(message)
-
-    def _warn(self, message: str) -> None:
-        """Log a warning once per distinct message (firmware often retries in loops)."""
-        if message not in self._warned:
-            self._warned.add(message)
-            self.ctx.log(f"warning: {message}")
 
 
 MODEL = RCC

@@ -16,10 +16,10 @@ clock security system, MCO outputs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from .base import RO, WO, Field, Peripheral, Register
+from .base import RO, WO, Field, Register
+from .clock_tree import ClockTreeModel
 from .rcc import _AHB_DIV, _APB_DIV, StartupTimes
 
 CLOCKS: tuple[str, ...] = (
@@ -78,7 +78,7 @@ def _enr(bus: str, bits: dict[int, str], reset: int = 0) -> Register:
                                         for bit, blk in sorted(bits.items())))
 
 
-class RCC_F7(Peripheral):
+class RCC_F7(ClockTreeModel):
     """The F7 clock tree: HSI/HSE/LSI/LSE, the main PLL, the switch and the prescalers."""
 
     registers = (
@@ -160,7 +160,6 @@ class RCC_F7(Peripheral):
     )
     bus_clock = "hclk"   # AHB1
     CLOCKS = CLOCKS
-    outputs = ("clock_changed",)
     ports = {"regulator": Regulator}
     regulator: Regulator | None = None
 
@@ -373,13 +372,6 @@ class RCC_F7(Peripheral):
         self.set_reg("CIR", self.reg("CIR") | 1 << flag)
         self._try_switch()
 
-    def _after(self, seconds: float, key: str, action: Callable[[], None]) -> None:
-        def act() -> None:
-            action()
-            self._clock_changed()
-
-        self.after(seconds, key, act, hz=self.clock_hz("cpu") or self.hsi_hz)
-
     def _check_pll(self) -> None:
         """RM0385 5.3.2: PLL input 1-2 MHz (2 MHz advised), VCO 100-432 MHz, PLLN 50-432,
         PLLP output at most 216 MHz."""
@@ -410,24 +402,6 @@ class RCC_F7(Peripheral):
 
     def _clock_signature(self) -> tuple[float, ...]:
         return tuple(self.clock_hz(c) for c in CLOCKS) + tuple(self.reg(r) for r in _ENR.values())
-
-    def _clock_changed(self) -> None:
-        sig = self._clock_signature()
-        if sig == self._signature:
-            return
-        self._signature = sig
-        self.check_operating_point()
-        self.clock_changed.emit()
-
-    def _out_of_spec(self, message: str) -> None:
-        if message not in self._warned:
-            self._warned.add(message)
-            self.ctx.warn(message)
-
-    def _warn(self, message: str) -> None:
-        if message not in self._warned:
-            self._warned.add(message)
-            self.ctx.log(f"warning: {message}")
 
 
 MODEL = RCC_F7

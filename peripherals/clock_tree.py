@@ -1,0 +1,60 @@
+"""What every RCC model shares (peripherals/rcc.py for the H743, rcc_f7.py for the F746):
+the ClockTree's change signal, delays timed at the tree's own core clock, and warnings given
+once per distinct message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from .base import Peripheral
+
+
+class ClockTreeModel(Peripheral):
+    """Base of the RCC models. A subclass sets ``CLOCKS``, ``hsi_hz``, ``_warned`` (a set)
+    and ``_signature`` before ``Peripheral.__init__``, and defines ``clock_hz``,
+    ``_clock_signature`` (every derived clock and clock gate) and ``check_operating_point``."""
+
+    CLOCKS: ClassVar[tuple[str, ...]] = ()
+    outputs = ("clock_changed",)
+    hsi_hz: float
+    _warned: set[str]
+    _signature: tuple[float, ...]
+
+    def clock_hz(self, name: str) -> float:
+        raise NotImplementedError
+
+    def check_operating_point(self) -> None:
+        raise NotImplementedError
+
+    def _clock_signature(self) -> tuple[float, ...]:
+        raise NotImplementedError
+
+    def _after(self, seconds: float, key: str, action: Callable[[], None]) -> None:
+        """Run ``action`` ``seconds`` from now (Peripheral.after), timed at this tree's own
+        core clock (not a --cpu-freq override), then tell the listeners."""
+        def act() -> None:
+            action()
+            self._clock_changed()
+
+        self.after(seconds, key, act, hz=self.clock_hz("cpu") or self.hsi_hz)
+
+    def _clock_changed(self) -> None:
+        sig = self._clock_signature()
+        if sig == self._signature:
+            return
+        self._signature = sig
+        self.check_operating_point()
+        self.clock_changed.emit()
+
+    def _out_of_spec(self, message: str) -> None:
+        """A clock above what the voltage scale allows: a run summary warning (--strict fails)."""
+        if message not in self._warned:
+            self._warned.add(message)
+            self.ctx.warn(message)
+
+    def _warn(self, message: str) -> None:
+        """Log a warning once per distinct message (firmware often retries in loops)."""
+        if message not in self._warned:
+            self._warned.add(message)
+            self.ctx.log(f"warning: {message}")
