@@ -9,7 +9,10 @@ numbers; the line numbers come from the firmware source text, not from the simul
 
 from __future__ import annotations
 
+import struct
+
 import pytest
+from elftools.elf.elffile import ELFFile
 
 from simulator.api import Options, load_inputs, simulate
 
@@ -17,6 +20,8 @@ from .conftest import FIRMWARE
 
 SOURCE = FIRMWARE / "tests/fault_catalogue/catalogue.c"
 HFSR_FORCED = 0x4000_0000
+# ARMv7-M B3.2.15: MMFSR.DACCVIOL = bit 1, MMFSR.MMARVALID = bit 7 (MMFAR holds the address)
+CFSR_DACCVIOL_MMARVALID = 0x0000_0082
 
 # class -> (CFSR as the handler reads it, BFAR, class text, faulting function)
 EXPECTED = {
@@ -95,3 +100,49 @@ def test_stack_overflow_into_bss_without_mpu_guard(firmware_build):
     overflow = r.report["memory"]["overflow"]
     assert overflow is not None and "recurse" in overflow and "catalogue.c" in overflow
     assert r.report["fault"] is None and r.report["faults"] == []
+
+
+def symbol(elf_path, name: str) -> int:
+    """A symbol's address read with pyelftools (not the simulator's ELF loader)."""
+    with open(elf_path, "rb") as f:
+        sym = ELFFile(f).get_section_by_name(".symtab").get_symbol_by_name(name)
+    assert sym, f"{name} not in {elf_path}"
+    return sym[0]["st_value"]
+
+
+def test_memmanage_from_an_mpu_region(firmware_build):
+    """A load from a 4 KB no-access MPU region: MemManage DACCVIOL with MMFAR = the address
+    (escalated to HardFault, MEMFAULTENA being 0)."""
+    r = _run(firmware_build, "mpu")
+    assert r.exit_code == 4 and r.result.exit_reason == "fault"
+    f = r.report["fault"]
+    target = symbol(firmware_build / "fault_cat_mpu.elf", "guarded") + 5 * 4   # &guarded[5]
+    assert f["cfsr"] == CFSR_DACCVIOL_MMARVALID and f["hfsr"] == HFSR_FORCED
+    assert f["mmfar"] == target and f["address"] == target and f["bfar"] == 0
+    assert "MemManage" in f["class"] and "data access violation" in f["class"]
+    assert f["function"] == "trigger" and f["line"] == fault_line("mpu")
+    assert f["file"].endswith("catalogue.c")
+    assert f["call_stack"][0].startswith("trigger+")
+    assert any(s.startswith("run_case+") for s in f["call_stack"])
+    assert any(s.startswith("main+") for s in f["call_stack"])
+
+
+def test_stack_overflow_into_bss_with_an_mpu_guard(firmware_build):
+    """The same recursion as stack_overflow, with a 1 KB no-access MPU region at the bottom of
+    the stack (between the stack and .bss): the first store into the guard is a MemManage
+    DACCVIOL in recurse() with MMFAR inside the guard and within one frame (256 B + saved
+    registers) of its top, and .bss (victim[]) is never touched."""
+    elf = firmware_build / "fault_cat_stack_guard.elf"
+    r = _run(firmware_build, "stack_guard")
+    assert r.exit_code == 4 and r.result.exit_reason == "fault"
+    f = r.report["fault"]
+    guard = symbol(elf, "__stack_start")
+    assert f["cfsr"] == CFSR_DACCVIOL_MMARVALID and f["hfsr"] == HFSR_FORCED
+    assert guard + 1024 - 256 - 32 <= f["mmfar"] < guard + 1024 and f["mmfar"] % 4 == 0
+    assert f["function"] == "recurse" and f["line"] == fault_line("stack_guard")
+    assert f["call_stack"][0].startswith("recurse+")
+    assert sum(s.startswith("recurse+") for s in f["call_stack"]) > 1      # recursion seen
+    victim = symbol(elf, "victim")
+    words = struct.unpack("<256I", bytes(r.machine.uc.mem_read(victim, 1024)))
+    assert set(words) == {0x600DF00D}                   # .bss intact: the guard stopped it
+    assert r.report["memory"]["overflow"] is None

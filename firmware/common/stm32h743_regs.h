@@ -109,6 +109,23 @@ typedef struct {
 #define SCB_SHCSR_MEMFAULTENA   (1UL << 16)
 #define SCB_SHCSR_BUSFAULTENA   (1UL << 17)
 #define SCB_SHCSR_USGFAULTENA   (1UL << 18)
+/* MPU 0xE000ED90 (ARMv7-M B3.5.5-B3.5.9; PM0253 4.6): 16 regions on the H743 */
+typedef struct {
+    __I  uint32_t TYPE;      /* 0x00 */
+    __IO uint32_t CTRL;      /* 0x04 */
+    __IO uint32_t RNR;       /* 0x08 */
+    __IO uint32_t RBAR;      /* 0x0C */
+    __IO uint32_t RASR;      /* 0x10 */
+} MPU_TypeDef;
+#define MPU ((MPU_TypeDef *)0xE000ED90UL)
+#define MPU_CTRL_ENABLE         (1UL << 0)
+#define MPU_CTRL_PRIVDEFENA     (1UL << 2)
+/* RASR: XN 28, AP 26:24, TEX 21:19, S 18, C 17, B 16, SRD 15:8, SIZE 5:1 (2^(SIZE+1)), EN 0 */
+#define MPU_RASR_XN             (1UL << 28)
+#define MPU_RASR_AP(ap)         ((uint32_t)(ap) << 24)
+#define MPU_RASR_SIZE(log2)     ((uint32_t)((log2) - 1) << 1)
+#define MPU_RASR_ENABLE         (1UL << 0)
+
 /* SHPR byte index = exception number - 4 */
 #define SHPR_IDX_MEMMANAGE 0
 #define SHPR_IDX_BUSFAULT  1

@@ -26,6 +26,14 @@
  *                array (no MPU guard), then exit(3)        guard: the victim array is silently
  *                                                          corrupted; the report's
  *                                                          memory.overflow names the function
+ * mpu            MPU region 0 = 4 KB no-access (AP=000)    CFSR 0x00000082 DACCVIOL|MMARVALID,
+ *                over guarded[], then a load from it       MMFAR = &guarded[5] (B3.2.15, B3.2.17)
+ * stack_guard    as stack_overflow, with MPU region 0 =    CFSR 0x00000082 DACCVIOL|MMARVALID,
+ *                1 KB no-access at the bottom of the       MMFAR in the guard, within one frame
+ *                stack (__stack_start): the guard sits     of its top; .bss never reached
+ *                between the stack and .bss
+ * MemManage is not enabled (SHCSR.MEMFAULTENA = 0), so mpu and stack_guard escalate to
+ * HardFault (HFSR.FORCED) like the others; PRIVDEFENA keeps the default map elsewhere.
  * Every class prints "fault_cat_<class>: triggering" over semihosting first.
  */
 #include <stdint.h>
@@ -43,6 +51,8 @@
 #define CASE_runaway        7
 #define CASE_lockup         8
 #define CASE_stack_overflow 9
+#define CASE_mpu            10
+#define CASE_stack_guard    11
 
 #ifndef CASE
 #error "build with -DCASE=CASE_<class>"
@@ -64,14 +74,32 @@ __attribute__((naked)) void HardFault_Handler(void)
 }
 #endif
 
-#if CASE == CASE_stack_overflow
+#if CASE == CASE_mpu
+/* One MPU region exactly over this array (an MPU region is aligned on its size). */
+__attribute__((section(".axisram"), aligned(4096))) uint32_t guarded[1024];
+#endif
+
+#if CASE == CASE_mpu || CASE == CASE_stack_guard
+/* Region 0, privileged no-access (AP = 000, ARMv7-M B3.5.4), execute-never, enabled with the
+ * default memory map elsewhere (PRIVDEFENA), then DSB/ISB as B3.5.3 asks after an MPU change. */
+static void mpu_no_access(uintptr_t base, unsigned size_log2)
+{
+    MPU->RNR = 0;
+    MPU->RBAR = base;
+    MPU->RASR = MPU_RASR_XN | MPU_RASR_AP(0) | MPU_RASR_SIZE(size_log2) | MPU_RASR_ENABLE;
+    MPU->CTRL = MPU_CTRL_ENABLE | MPU_CTRL_PRIVDEFENA;
+    __asm volatile("dsb\n isb" ::: "memory");
+}
+#endif
+
+#if CASE == CASE_stack_overflow || CASE == CASE_stack_guard
 uint32_t victim[256];                 /* .bss, below the stack in DTCM */
 
 __attribute__((noinline)) static uint32_t recurse(uint32_t depth)
 {
     volatile uint32_t frame[64];       /* 256 bytes of stack per call */
     for (int i = 0; i < 64; i++) {
-        frame[i] = 0xBAD0BAD0UL ^ depth;
+        frame[i] = 0xBAD0BAD0UL ^ depth;                        /* FAULT LINE stack_guard */
     }
     if ((uintptr_t)&frame[0] <= (uintptr_t)&victim[128]) {
         return frame[1];               /* the stack has reached the middle of victim[] */
@@ -124,6 +152,17 @@ __attribute__((noinline)) static void trigger(void)
      * own state (stdio's __sf, malloc's, and in newlib 4.5 - Debian 13 - the __atexit list), so
      * newlib must not run again: no printf, no exit(); end through semihosting directly. */
     semihost_exit(corrupted ? 3u : 0u);
+#elif CASE == CASE_mpu
+    mpu_no_access((uintptr_t)guarded, 12);
+    sink = guarded[5];                                          /* FAULT LINE mpu */
+#elif CASE == CASE_stack_guard
+    extern uint32_t __stack_start[];
+    for (int i = 0; i < 256; i++) {
+        victim[i] = 0x600DF00DUL;
+    }
+    mpu_no_access((uintptr_t)__stack_start, 10);                /* 1 KB guard */
+    sink = recurse(0);
+    semihost_exit(3u);                                          /* the guard did not stop it */
 #endif
 }
 
