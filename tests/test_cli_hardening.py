@@ -277,3 +277,40 @@ def test_same_inputs_give_byte_identical_reports_across_processes(firmware_build
         doc.pop("host")
         texts.append(json.dumps(doc, indent=2))
     assert texts[0] == texts[1]
+
+
+def _vm_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmSize in /proc/self/status")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_sweep_keeps_one_machine_at_a_time(firmware_build, monkeypatch, capsys):
+    """A sweep over N clocks holds one machine at a time: when a clock's machine is built,
+    no earlier clock's machine is alive (weak references, no GC forced here), and the
+    address space does not grow with the clocks. The bound: one Unicorn instance alone
+    reserves ~1 GiB (its translation buffer), so a machine per clock kept alive, or not
+    released, grows VmSize by far more than 256 MiB over four clocks."""
+    import weakref
+
+    from simulator import machine as machine_mod
+
+    refs: list[weakref.ref] = []
+    alive_at_build: list[int] = []
+    vm_at_build: list[int] = []
+    init = machine_mod.Machine.__init__
+
+    def counting_init(self, *a, **k):
+        alive_at_build.append(sum(r() is not None for r in refs))
+        init(self, *a, **k)
+        vm_at_build.append(_vm_kib())
+        refs.append(weakref.ref(self))
+
+    monkeypatch.setattr(machine_mod.Machine, "__init__", counting_init)
+    code = main(["sweep", str(firmware_build / "hello.elf"), "--freqs", "100,150,200,250"])
+    assert code == 0
+    assert len(vm_at_build) == 4
+    assert alive_at_build == [0, 0, 0, 0]
+    assert vm_at_build[-1] - vm_at_build[0] < 256 * 1024, vm_at_build
