@@ -22,6 +22,7 @@ Targets:
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -33,6 +34,20 @@ from pathlib import Path
 import numpy as np
 
 from simulator import json_safe
+
+
+@functools.lru_cache(maxsize=1)
+def _platform():
+    """The default platform, parsed once: machines share it (as a sweep's clocks do), and
+    parsing the TOML is most of a small case's cost."""
+    from simulator.platform import load_platform
+    return load_platform()
+
+
+@functools.lru_cache(maxsize=4)
+def _firmware(path: Path, mtime_ns: int):
+    from simulator.elf import load_firmware
+    return load_firmware(path)
 
 
 class Defect(AssertionError):
@@ -75,7 +90,7 @@ def elf_case(data: bytes, workdir: Path, run: bool = False, max_cycles: int = 20
     """Load (and optionally run) ``data`` as a firmware. Returns 'refused', 'loaded' or the
     run's exit reason."""
     from simulator.elf import FirmwareError, load_firmware
-    from simulator.platform import PlatformError, load_platform
+    from simulator.platform import PlatformError
 
     path = workdir / "fuzz.elf"
     path.write_bytes(data)
@@ -94,7 +109,7 @@ def elf_case(data: bytes, workdir: Path, run: bool = False, max_cycles: int = 20
     from simulator.report import build_report
 
     try:
-        m = Machine(fw, load_platform(), RunConfig(max_cycles=max_cycles, timeout_s=20,
+        m = Machine(fw, _platform(), RunConfig(max_cycles=max_cycles, timeout_s=20,
                                                    dcache="off"))
     except (FirmwareError, PlatformError) as exc:
         _one_line(exc, type(exc).__name__)
@@ -245,9 +260,7 @@ def semihosting_case(calls: list[SemihostCall], data: bytes, workdir: Path,
                      elf: Path) -> str:
     """Run ``calls`` from the semihosting firmware ``elf`` with ``data`` in the data area and
     a sandbox in ``workdir``; the run must end with the firmware's own exit (status 0)."""
-    from simulator.elf import load_firmware
     from simulator.machine import Machine, RunConfig
-    from simulator.platform import load_platform
     from simulator.report import build_report
 
     root = workdir / "root"
@@ -256,7 +269,7 @@ def semihosting_case(calls: list[SemihostCall], data: bytes, workdir: Path,
     (root / "dir").mkdir(exist_ok=True)
     if not (root / "fifo").exists():
         os.mkfifo(root / "fifo")
-    m = Machine(load_firmware(elf), load_platform(),
+    m = Machine(_firmware(elf, elf.stat().st_mtime_ns), _platform(),
                 RunConfig(max_cycles=50_000_000, timeout_s=60, semihosting_root=root,
                           dcache="off"))
     calls = calls[:MAX_CASES]
