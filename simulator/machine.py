@@ -7,9 +7,11 @@ WFI/WFE, or a fault. Between events Unicorn runs freely with the native cycle co
 
 from __future__ import annotations
 
+import gc
 import struct
 import sys
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -223,6 +225,15 @@ class MachineContext:
         return w
 
 
+# Machines whose Unicorn instance is still open. A machine lives in reference cycles (its
+# hooks hold it), so one nobody uses any more is freed only when the garbage collector runs;
+# each holds ~1 GiB of address space (Unicorn's translation buffer) until then. A process
+# that builds machine after machine (batch workers, the fuzz campaign, API loops) would grow
+# by that much per run: past MAX_OPEN_MACHINES open ones, building another collects first.
+_OPEN_MACHINES: weakref.WeakSet[Machine] = weakref.WeakSet()
+MAX_OPEN_MACHINES = 2
+
+
 class Machine(FaultHandling, LowPowerModes):
     """The chip: CPU (Unicorn), bus, peripherals, exception engine, timebase and the run
     loop. Faults (simulator/faults.py) and Sleep/Stop/Standby (simulator/lowpower.py) are
@@ -230,6 +241,8 @@ class Machine(FaultHandling, LowPowerModes):
 
     def __init__(self, firmware: Firmware, platform: Platform, config: RunConfig | None = None,
                  attachments: Sequence[Attachment] = ()) -> None:
+        if len(_OPEN_MACHINES) >= MAX_OPEN_MACHINES:
+            gc.collect()
         self.fw = firmware
         self.platform = platform
         self.config = config or RunConfig()
@@ -242,6 +255,7 @@ class Machine(FaultHandling, LowPowerModes):
         self.going_to_sleep = Signal("going_to_sleep")         # WFI/WFE executed
         self.audio = None                  # set by an AudioFeed attachment
         self.uc = uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
+        _OPEN_MACHINES.add(self)
         uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M7)
         # Hooks go in before any code is translated.
         self.counter = NativeCounter(uc)
@@ -781,6 +795,7 @@ class Machine(FaultHandling, LowPowerModes):
         finalizer = getattr(self.uc, "_Uc__finalizer", None)   # unicorn 2.1: weakref.finalize
         if finalizer is not None:
             finalizer()
+        _OPEN_MACHINES.discard(self)
 
     def _on_signal(self) -> None:
         """From the signal handler: only note it; the loop acts between blocks."""

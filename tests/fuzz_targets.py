@@ -114,13 +114,16 @@ def elf_case(data: bytes, workdir: Path, run: bool = False, max_cycles: int = 20
     except (FirmwareError, PlatformError) as exc:
         _one_line(exc, type(exc).__name__)
         return "refused"
-    r = m.run()
-    if r.exit_code not in range(-(1 << 31), 1 << 31):
-        raise Defect(f"exit code {r.exit_code}")
-    if r.diagnostic is not None and "\n" in r.diagnostic:
-        raise Defect(f"multi-line diagnostic: {r.diagnostic!r}")
-    _valid_json(build_report(m, r))
-    return r.exit_reason
+    try:
+        r = m.run()
+        if r.exit_code not in range(-(1 << 31), 1 << 31):
+            raise Defect(f"exit code {r.exit_code}")
+        if r.diagnostic is not None and "\n" in r.diagnostic:
+            raise Defect(f"multi-line diagnostic: {r.diagnostic!r}")
+        _valid_json(build_report(m, r))
+        return r.exit_reason
+    finally:
+        m.release()          # a machine's Unicorn reserves ~1 GiB until the GC finds its cycle
 
 
 # --- audio -----------------------------------------------------------------------------------
@@ -277,13 +280,16 @@ def semihosting_case(calls: list[SemihostCall], data: bytes, workdir: Path,
     for c in calls:
         block = (list(c.block) + [0] * 14)[:14]
         words += [c.op & 0xFFFFFFFF, c.mode, *[w & 0xFFFFFFFF for w in block]]
-    m.uc.mem_write(CASE_TABLE, struct.pack(f"<{len(words)}I", *words))
-    m.uc.mem_write(DATA_AREA, data[:0xF000])
-    r = m.run()
-    if r.exit_reason != "exit" or r.exit_code != 0:
-        raise Defect(f"semihosting calls ended the run: {r.exit_reason} {r.diagnostic}")
-    _valid_json(build_report(m, r))
-    return "ran"
+    try:
+        m.uc.mem_write(CASE_TABLE, struct.pack(f"<{len(words)}I", *words))
+        m.uc.mem_write(DATA_AREA, data[:0xF000])
+        r = m.run()
+        if r.exit_reason != "exit" or r.exit_code != 0:
+            raise Defect(f"semihosting calls ended the run: {r.exit_reason} {r.diagnostic}")
+        _valid_json(build_report(m, r))
+        return "ran"
+    finally:
+        m.release()          # a machine's Unicorn reserves ~1 GiB until the GC finds its cycle
 
 
 # The seed of the boot-and-run ELF target: small (a machine is built per case), with a

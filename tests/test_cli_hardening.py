@@ -314,3 +314,34 @@ def test_sweep_keeps_one_machine_at_a_time(firmware_build, monkeypatch, capsys):
     assert len(vm_at_build) == 4
     assert alive_at_build == [0, 0, 0, 0]
     assert vm_at_build[-1] - vm_at_build[0] < 256 * 1024, vm_at_build
+
+
+def test_runs_nobody_holds_do_not_pile_up_machines(firmware_build, monkeypatch):
+    """A process that runs simulation after simulation and drops each result (batch workers,
+    API loops) must not keep every machine: a machine sits in reference cycles through its
+    Unicorn hooks, so without a collection each dropped run would keep its ~1 GiB of address
+    space. When each new machine is built, at most two dropped ones may still exist."""
+    import weakref
+
+    from simulator import machine as machine_mod
+    from simulator.api import Options, load_inputs, simulate
+
+    refs: list[weakref.ref] = []
+    alive_at_build: list[int] = []
+    init = machine_mod.Machine.__init__
+
+    def counting_init(self, *a, **k):
+        alive_at_build.append(sum(r() is not None for r in refs))
+        init(self, *a, **k)
+        refs.append(weakref.ref(self))
+
+    monkeypatch.setattr(machine_mod.Machine, "__init__", counting_init)
+    inputs = load_inputs(firmware_build / "hello.elf")
+    import gc
+    gc.disable()                 # only the simulator's own bound may free them
+    try:
+        for _ in range(6):
+            assert simulate(inputs, Options(max_cycles=2_000_000)).exit_code == 0
+    finally:
+        gc.enable()
+    assert len(alive_at_build) == 6 and max(alive_at_build) <= 2, alive_at_build
