@@ -345,3 +345,18 @@ def test_runs_nobody_holds_do_not_pile_up_machines(firmware_build, monkeypatch):
     finally:
         gc.enable()
     assert len(alive_at_build) == 6 and max(alive_at_build) <= 2, alive_at_build
+
+
+@pytest.mark.parametrize("opts", [
+    ["--trace", "T", "--trace-range", "5:1"],                 # HI below LO
+    ["--trace", "T", "--trace-range", "0:0x1FFFFFFFF"],       # beyond the 32-bit space
+    ["--trace", "T", "--trace-range", "x:y"],
+    ["--trace-range", "0x08000000:0x08001000"],              # a window with no trace
+    ["--trace-from", "main"],
+    ["--trace-start", "100"],
+])
+def test_profile_trace_window_nonsense_is_a_usage_error(firmware_build, tmp_path, capsys, opts):
+    opts = [str(tmp_path / "t.trace") if o == "T" else o for o in opts]
+    assert main(["profile", str(firmware_build / "hello.elf"), *opts]) == 2
+    err = _stderr_lines(capsys)
+    assert len(err) == 1 and "trace" in err[0]

@@ -77,6 +77,23 @@ def main(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
     if args.top <= 0:
         return error("--top must be positive")
+    window = [f"--{o.replace('_', '-')}" for o in ("trace_from", "trace_range", "trace_function",
+                                                     "trace_cycles")
+              if getattr(args, o) is not None]
+    window += [f"--{o.replace('_', '-')}" for o in ("trace_registers", "trace_memory")
+               if getattr(args, o)]
+    if args.trace_start != 0:
+        window.append("--trace-start")
+    if args.trace is None and window:
+        return error(f"{window[0]} shapes the instruction trace: it needs --trace [FILE]")
+    if args.trace_range is not None:
+        from ..trace import parse_range
+        try:
+            lo, hi = parse_range(args.trace_range)
+        except ValueError as exc:
+            return error(str(exc))
+        if not 0 <= lo <= hi <= 0xFFFFFFFF:
+            return error(f"--trace-range {args.trace_range}: addresses are 0..0xFFFFFFFF")
     if args.trace is not None and str(args.trace) in ("", "."):
         args.trace = Path("traces") / f"{args.firmware.stem}.trace"
         args.trace.parent.mkdir(exist_ok=True)
