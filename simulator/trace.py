@@ -18,7 +18,9 @@ File format (little endian), see docs/profiling.md::
 Cycle of an instruction = the cycle its block started at + the stalls charged on entering
 the block (I-cache line fills, a mispredict, estimated D-side stalls) + the stalls charged
 inside it so far (peripheral bus, measured D-cache misses) + the static cost of the
-instructions before it in the block (NativeCounter.cycle_at).
+instructions before it in the block (NativeCounter.cycle_at), never earlier than the
+instruction before it (in-order issue). A gap the u32 delta cannot hold (a sleep of more than
+2^32 cycles) ends the trace there, marked truncated.
 """
 
 from __future__ import annotations
@@ -169,6 +171,8 @@ class TraceRecorder:
                                  value & 0xFFFFFFFF, size, int(write)))
 
     def _record(self, uc, address: int, size: int, _ud) -> None:
+        if self.truncated and self.pcs:
+            return
         if len(self.pcs) >= self.max:
             if not self.truncated:
                 self.truncated = True
@@ -178,6 +182,16 @@ class TraceRecorder:
         c = self.m.counter.cycle_at(address)
         if self.end is not None and c >= self.end:
             return
+        if self.cyc:
+            # in order: an instruction issues no earlier than the one before it (a block
+            # entered dual-issued with the branch that led to it can start a cycle early)
+            c = max(c, self.cyc[-1])
+            if c - self.cyc[-1] > 0xFFFFFFFF:
+                # the format's u32 delta cannot hold this gap (a sleep of > 2^32 cycles):
+                # the trace ends here, marked truncated
+                self.truncated = True
+                self.m.schedule(self.m.now(), lambda _c: self._off())
+                return
         if self.want_regs:
             # registers now hold what the previous recorded instruction wrote
             regs = [uc.reg_read(r) for r in self._reg_ids]
