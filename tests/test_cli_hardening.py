@@ -354,12 +354,13 @@ def test_runs_nobody_holds_do_not_pile_up_machines(firmware_build, monkeypatch):
     ["--trace-range", "0x08000000:0x08001000"],              # a window with no trace
     ["--trace-from", "main"],
     ["--trace-start", "100"],
+    ["--annotate", "no_such_function"],
 ])
-def test_profile_trace_window_nonsense_is_a_usage_error(firmware_build, tmp_path, capsys, opts):
+def test_profile_option_nonsense_is_a_usage_error(firmware_build, tmp_path, capsys, opts):
     opts = [str(tmp_path / "t.trace") if o == "T" else o for o in opts]
     assert main(["profile", str(firmware_build / "hello.elf"), *opts]) == 2
     err = _stderr_lines(capsys)
-    assert len(err) == 1 and "trace" in err[0]
+    assert len(err) == 1 and ("trace" in err[0] or "--annotate" in err[0])
 
 
 def test_profile_trace_of_a_whole_run(firmware_build, tmp_path, capsys):

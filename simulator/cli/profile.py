@@ -121,6 +121,9 @@ def main(argv: Sequence[str]) -> int:
     echo = None
     try:
         inp = prepare(args)
+        for fn in args.annotate:
+            if inp.firmware.symbol(fn) is None:
+                raise InputError(f"--annotate: {args.firmware.name} has no function named {fn!r}")
         bar, progress = progress_bar(args, inp)
         echo = firmware_echo(args, bar)
         with bar:
