@@ -193,7 +193,16 @@ def read_bounded(path: Path, limit: int, what: str) -> bytes:
         with os.fdopen(fd, "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):   # swapped since the stat
                 raise FirmwareError(f"{what} {_name(path)} is not a regular file")
-            raw = f.read(limit + 1)
+            # in pieces: one read(limit + 1) would allocate the whole limit up front
+            chunks: list[bytes] = []
+            size = 0
+            while size <= limit:
+                chunk = f.read(min(1 << 24, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            raw = b"".join(chunks)
     except OSError as exc:
         raise FirmwareError(f"cannot read {what} {_name(path)}: {exc.strerror or exc}") from exc
     if len(raw) > limit:

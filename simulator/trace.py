@@ -276,22 +276,37 @@ def write_trace(path: Path, t: Trace) -> None:
             fh.write(t.memory.tobytes())
 
 
+MAX_TRACE_BYTES = 1 << 36       # 64 GiB: far beyond any --trace-max a host could record
+
+
 def read_trace(path: Path) -> Trace:
-    data = Path(path).read_bytes()
-    if data[:8] != MAGIC:
+    """Read a trace file; ValueError (one line) for anything that is not one: a FIFO or
+    device is refused unread, a damaged header or a size that does not match it."""
+    from .elf import FirmwareError, read_bounded
+
+    try:
+        data = read_bounded(Path(path), MAX_TRACE_BYTES, "trace")
+    except FirmwareError as exc:
+        raise ValueError(str(exc)) from None
+    if data[:8] != MAGIC or len(data) < 12:
         raise ValueError(f"{path} is not an h7sim instruction trace")
-    (hlen,) = struct.unpack_from("<I", data, 8)
-    header = json.loads(data[12:12 + hlen].decode())
-    n = int(header["count"])
-    nr = int(header.get("register_records", 0))
-    nm = int(header.get("memory_records", 0))
+    try:
+        (hlen,) = struct.unpack_from("<I", data, 8)
+        header = json.loads(data[12:12 + hlen].decode())
+        n = int(header["count"])
+        nr = int(header.get("register_records", 0))
+        nm = int(header.get("memory_records", 0))
+        first = int(header["first_cycle"])
+    except (struct.error, UnicodeDecodeError, ValueError, KeyError, TypeError,
+            AttributeError, OverflowError):
+        raise ValueError(f"{path} is an h7sim trace with a damaged header") from None
     off = 12 + hlen
     want = off + 8 * n + nr * REG_RECORD.itemsize + nm * MEM_RECORD.itemsize
-    if len(data) != want:
+    if min(n, nr, nm) < 0 or len(data) != want:
         raise ValueError(f"{path} is truncated ({len(data)} bytes, expected {want})")
     pcs = np.frombuffer(data, dtype="<u4", count=n, offset=off).astype(np.uint32)
     deltas = np.frombuffer(data, dtype="<u4", count=n, offset=off + 4 * n).astype(np.int64)
-    cycles = header["first_cycle"] + np.cumsum(deltas)
+    cycles = first + np.cumsum(deltas)
     off += 8 * n
     regs = mem = None
     if "register_records" in header:
@@ -319,8 +334,9 @@ def dump_text(t: Trace, fw=None, limit: int | None = None, out=None) -> None:
     extra: dict[int, list[str]] = {}
     if t.registers is not None:
         for rec in t.registers:
-            extra.setdefault(int(rec["insn"]), []).append(
-                f"{REG_NAMES[int(rec['reg'])]}={int(rec['value']):#x}")
+            r = int(rec["reg"])
+            name = REG_NAMES[r] if r < len(REG_NAMES) else f"reg{r}"
+            extra.setdefault(int(rec["insn"]), []).append(f"{name}={int(rec['value']):#x}")
     if t.memory is not None:
         for rec in t.memory:
             arrow = "<-" if rec["write"] else "->"

@@ -355,12 +355,18 @@ def test_runs_nobody_holds_do_not_pile_up_machines(firmware_build, monkeypatch):
     ["--trace-from", "main"],
     ["--trace-start", "100"],
     ["--annotate", "no_such_function"],
+    ["--trace", "DIR"],                                       # a folder: refused before the run
+    ["--callgrind", "DIR"],
 ])
 def test_profile_option_nonsense_is_a_usage_error(firmware_build, tmp_path, capsys, opts):
-    opts = [str(tmp_path / "t.trace") if o == "T" else o for o in opts]
+    opts = [str(tmp_path / "t.trace") if o == "T" else str(tmp_path) if o == "DIR" else o
+            for o in opts]
     assert main(["profile", str(firmware_build / "hello.elf"), *opts]) == 2
-    err = _stderr_lines(capsys)
-    assert len(err) == 1 and ("trace" in err[0] or "--annotate" in err[0])
+    out = capsys.readouterr()
+    err = [line for line in out.err.splitlines() if line.strip()]
+    assert "Traceback" not in out.err and out.out == ""    # refused before the firmware ran
+    assert len(err) == 1 and ("trace" in err[0] or "--annotate" in err[0]
+                              or "callgrind" in err[0])
 
 
 def test_profile_trace_of_a_whole_run(firmware_build, tmp_path, capsys):
@@ -379,3 +385,70 @@ def test_profile_trace_of_a_whole_run(firmware_build, tmp_path, capsys):
     summary = json.loads(rep.read_text())["summary"]
     assert 0 < len(t) <= summary["instructions"] and not t.header["truncated"]
     assert np.all(np.diff(t.cycles) >= 0) and t.cycles[-1] <= summary["cycles"]
+
+
+@pytest.fixture(scope="module")
+def trace_and_report(firmware_build, tmp_path_factory):
+    d = tmp_path_factory.mktemp("products")
+    assert main(["profile", str(firmware_build / "hello.elf"), "-q", "--trace",
+                 str(d / "h.trace"), "--trace-max", "200", "--json", str(d / "r.json")]) == 0
+    return d / "h.trace", d / "r.json"
+
+
+@pytest.mark.parametrize("mode", ["closed", "full"])
+@pytest.mark.parametrize("command", ["version", "diff", "trace-dump"])
+def test_commands_that_print_their_product(firmware_build, trace_and_report, mode, command):
+    """--version, diff and trace-dump print what they make: a reader that goes away
+    (`| head`) ends them quietly with status 0; a full device (`> /dev/full`) is one line on
+    stderr and status 2. Never a traceback (they were: BrokenPipeError from --version, rich's
+    own SystemExit(1) from diff, an internal error from trace-dump)."""
+    trace, report = trace_and_report
+    args = {"version": ["--version"], "diff": ["diff", str(report), str(report)],
+            "trace-dump": ["trace-dump", str(trace), "--elf",
+                           str(firmware_build / "hello.elf")]}[command]
+    if mode == "closed":
+        p = subprocess.Popen([*SIMULATE, *args], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, cwd=ROOT, env=_env())
+        p.stdout.close()
+        code, err = p.wait(timeout=300), p.stderr.read().decode()
+        expected = 0
+    else:
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([*SIMULATE, *args], stdout=full, stderr=subprocess.PIPE,
+                               cwd=ROOT, env=_env(), timeout=300, check=False)
+        code, err = p.returncode, p.stderr.decode()
+        expected = 2
+    assert "Traceback" not in err and "Exception ignored" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == expected, err
+    if mode == "full":
+        assert len(lines) == 1 and "cannot write to standard output" in lines[0]
+    else:
+        assert lines == []
+
+
+def test_trace_dump_of_things_that_are_not_traces(trace_and_report, tmp_path, capsys):
+    """A FIFO or /dev/zero is refused unread (they hung / read forever); a damaged header is
+    one line, exit 2 (it was a KeyError / struct.error traceback)."""
+    trace, _ = trace_and_report
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    raw = trace.read_bytes()
+    hlen = int.from_bytes(raw[8:12], "little")
+    header = json.loads(raw[12:12 + hlen])
+    del header["count"]
+    no_count = json.dumps(header).encode()
+    damaged = {
+        "short": raw[:10],
+        "no_count": raw[:8] + len(no_count).to_bytes(4, "little") + no_count + raw[12 + hlen:],
+        "header_not_json": raw[:12] + b"\xff" * hlen + raw[12 + hlen:],
+        "cut": raw[:-3],
+    }
+    paths = [fifo, Path("/dev/zero")]
+    for name, data in damaged.items():
+        (tmp_path / name).write_bytes(data)
+        paths.append(tmp_path / name)
+    for path in paths:
+        assert main(["trace-dump", str(path)]) == 2, path
+        err = _stderr_lines(capsys)
+        assert len(err) == 1, (path, err)

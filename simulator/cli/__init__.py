@@ -47,8 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--version" in argv or argv[:1] == ["-V"]:
-        print(version_text())
-        return 0
+        from .streams import product_on_stdout
+        status = [0]
+        with product_on_stdout(status):
+            print(version_text())
+        return status[0]
     try:
         with interrupt.handling():
             if argv and argv[0] in SUBCOMMANDS:

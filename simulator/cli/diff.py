@@ -25,10 +25,10 @@ def _pct(p: float | None) -> str:
 
 
 def main(argv: Sequence[str]) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from .options import OneLineParser
+    from .streams import product_on_stdout, stdout_console
 
     ap = OneLineParser(prog="simulate diff",
                                  description="Compare two JSON reports (runs or profiles).")
@@ -53,31 +53,34 @@ def main(argv: Sequence[str]) -> int:
         print(f"simulate: error: {exc}", file=sys.stderr)
         return 2
     d = compare(a, b)
-    con = Console()
-    t = Table(title=f"{args.a.name} -> {args.b.name}", title_justify="left")
-    for col in ("metric", "A", "B", "delta", "%"):
-        t.add_column(col, justify="right" if col != "metric" else "left")
-    for r in d["summary"]:
-        t.add_row(r["metric"], _fmt(r["a"], r["metric"]), _fmt(r["b"], r["metric"]),
-                  _fmt(r["delta"], r["metric"]), _pct(r["percent"]))
-    con.print(t)
-    if d["regions"]:
-        t = Table(title="peak RAM by region", title_justify="left")
-        for col in ("region", "A", "B", "delta", "%"):
-            t.add_column(col, justify="right" if col != "region" else "left")
-        for r in d["regions"]:
-            t.add_row(r["region"], _fmt(r["a"]), _fmt(r["b"]), _fmt(r["delta"]), _pct(r["percent"]))
+    status = [0]
+    with product_on_stdout(status):
+        con = stdout_console()
+        t = Table(title=f"{args.a.name} -> {args.b.name}", title_justify="left")
+        for col in ("metric", "A", "B", "delta", "%"):
+            t.add_column(col, justify="right" if col != "metric" else "left")
+        for r in d["summary"]:
+            t.add_row(r["metric"], _fmt(r["a"], r["metric"]), _fmt(r["b"], r["metric"]),
+                      _fmt(r["delta"], r["metric"]), _pct(r["percent"]))
         con.print(t)
-    if d["profiles"]:
-        t = Table(title="functions by change in self cycles", title_justify="left")
-        for col in ("function", "A", "B", "delta", "%"):
-            t.add_column(col, justify="right" if col != "function" else "left")
-        for r in d["functions"][: args.top]:
-            t.add_row(r["function"], _fmt(r["a"]), _fmt(r["b"]), _fmt(r["delta"]),
-                      _pct(r["percent"]))
-        con.print(t)
-    else:
-        con.print("(per-function deltas need two `simulate profile --json` reports)")
+        if d["regions"]:
+            t = Table(title="peak RAM by region", title_justify="left")
+            for col in ("region", "A", "B", "delta", "%"):
+                t.add_column(col, justify="right" if col != "region" else "left")
+            for r in d["regions"]:
+                t.add_row(r["region"], _fmt(r["a"]), _fmt(r["b"]), _fmt(r["delta"]),
+                          _pct(r["percent"]))
+            con.print(t)
+        if d["profiles"]:
+            t = Table(title="functions by change in self cycles", title_justify="left")
+            for col in ("function", "A", "B", "delta", "%"):
+                t.add_column(col, justify="right" if col != "function" else "left")
+            for r in d["functions"][: args.top]:
+                t.add_row(r["function"], _fmt(r["a"]), _fmt(r["b"]), _fmt(r["delta"]),
+                          _pct(r["percent"]))
+            con.print(t)
+        else:
+            con.print("(per-function deltas need two `simulate profile --json` reports)")
     try:
         if args.json is not None:
             from ..report import write_json_atomic
@@ -90,4 +93,4 @@ def main(argv: Sequence[str]) -> int:
         print(f"simulate: error: cannot write the comparison: {exc.strerror or exc}",
               file=sys.stderr)
         return 2
-    return 0
+    return status[0]

@@ -97,10 +97,12 @@ def main(argv: Sequence[str]) -> int:
     if args.trace is not None and str(args.trace) in ("", "."):
         args.trace = Path("traces") / f"{args.firmware.stem}.trace"
         args.trace.parent.mkdir(exist_ok=True)
+    from ..output import check_writable
     for opt in ("callgrind", "speedscope", "perfetto", "trace"):
         path = getattr(args, opt)
-        if path is not None and not path.parent.resolve().is_dir():
-            return error(f"cannot write --{opt} {path}: folder {path.parent} does not exist")
+        why = check_writable(path) if path is not None else None
+        if why is not None:                     # before the run, not after it
+            return error(f"cannot write --{opt} {path}: {why}")
     recorder = []
 
     def attach_trace(machine) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..trace import dump_text, read_trace
+from .streams import product_on_stdout
 
 
 def main(argv: Sequence[str]) -> int:
@@ -35,12 +36,11 @@ def main(argv: Sequence[str]) -> int:
             print(f"simulate: error: {exc}", file=sys.stderr)
             return 2
     h = t.header
-    print(f"# {h['count']:,} instructions, cycles {h['first_cycle']:,}.."
-          f"{int(t.cycles[-1]) if len(t) else 0:,}, window {h['window']}"
-          + (" (truncated at the instruction limit)" if h.get("truncated") else ""))
-    try:
+    status = [0]
+    with product_on_stdout(status):
+        print(f"# {h['count']:,} instructions, cycles {h['first_cycle']:,}.."
+              f"{int(t.cycles[-1]) if len(t) else 0:,}, window {h.get('window')}"
+              + (" (truncated)" if h.get("truncated") else ""))
         dump_text(t, fw, args.limit)
-    except BrokenPipeError:
-        pass
-    return 0
+    return status[0]
 
