@@ -284,11 +284,18 @@ def _alignment(transcript, result, report_audio) -> tuple[list, dict]:
 def _within(timeout_s: float | None, fn: Callable[..., Any], *args: Any) -> Any:
     """``fn(*args)``, or :class:`InputTimeout` once ``timeout_s`` of host time has passed.
     The work runs in a daemon thread (eSpeak NG is C code that cannot be interrupted); on a
-    timeout the process is about to end with exit 4, and the thread with it."""
-    if timeout_s is None:
-        return fn(*args)
+    timeout the process is about to end with exit 4, and the thread with it. While the
+    CLI's signal handlers are installed it runs there too: eSpeak NG calls back into Python
+    for every word, and a Ctrl-C raised inside a ctypes callback is swallowed ("Exception
+    ignored") and the preparation goes on; here the handler only notes the signal and this
+    thread raises :class:`~simulator.interrupt.Interrupted` within 50 ms."""
     import threading
+    import time as _time
 
+    from . import interrupt
+
+    if timeout_s is None and not interrupt.active():
+        return fn(*args)
     box: dict[str, Any] = {}
 
     def work() -> None:
@@ -298,11 +305,17 @@ def _within(timeout_s: float | None, fn: Callable[..., Any], *args: Any) -> Any:
             box["error"] = exc
 
     t = threading.Thread(target=work, name="prepare-transcript", daemon=True)
-    t.start()
-    t.join(timeout_s)
-    if t.is_alive():
-        raise InputTimeout(f"--timeout {timeout_s:g} s of host time reached while preparing "
-                           "the transcript (text normalisation and eSpeak NG)")
+    deadline = None if timeout_s is None else _time.monotonic() + timeout_s
+    with interrupt.on_signal(lambda: None):
+        t.start()
+        while t.is_alive():
+            t.join(0.05)
+            signum = interrupt.requested()
+            if signum is not None:
+                raise interrupt.Interrupted(signum)
+            if deadline is not None and t.is_alive() and _time.monotonic() >= deadline:
+                raise InputTimeout(f"--timeout {timeout_s:g} s of host time reached while "
+                                   "preparing the transcript (text normalisation and eSpeak NG)")
     if "error" in box:
         raise box["error"]
     return box["value"]

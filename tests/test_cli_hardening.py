@@ -452,3 +452,48 @@ def test_trace_dump_of_things_that_are_not_traces(trace_and_report, tmp_path, ca
         assert main(["trace-dump", str(path)]) == 2, path
         err = _stderr_lines(capsys)
         assert len(err) == 1, (path, err)
+
+
+# eSpeak NG calls back into Python for every word; this stand-in does the same through libc's
+# qsort (a ctypes callback per comparison), so that a signal lands inside a ctypes callback
+SLOW_G2P = r"""
+import ctypes, ctypes.util, sys
+import simulator.alignment as alignment
+from simulator.cli import main
+
+class SlowG2P:
+    @staticmethod
+    def transcript_phones(text, voice="en-us"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        CMP = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_int),
+                               ctypes.POINTER(ctypes.c_int))
+        cmp = CMP(lambda a, b: sum(range(2000)) and (a[0] > b[0]) - (a[0] < b[0]))
+        arr = (ctypes.c_int * 2000)(*range(2000, 0, -1))
+        print("ready", flush=True)
+        for _ in range(400):               # minutes of callbacks: longer than the test waits
+            libc.qsort(arr, len(arr), ctypes.sizeof(ctypes.c_int), cmp)
+            arr[:] = list(range(2000, 0, -1))
+        raise SystemExit(99)               # the signal was swallowed
+
+alignment._g2p = lambda: SlowG2P
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signal_while_the_transcript_is_prepared(firmware_build, tmp_path, signum):
+    """A signal during text-to-phone conversion (eSpeak NG's callbacks) ends the command
+    with 128 + signal; it was swallowed inside the ctypes callback and the preparation went
+    on to the end."""
+    p = subprocess.Popen([sys.executable, "-c", SLOW_G2P, str(firmware_build / "hello.elf"),
+                          "--text", "hello world"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, cwd=ROOT, env=_env())
+    assert p.stdout.readline().strip() == b"ready"
+    p.send_signal(signum)
+    try:
+        code = p.wait(timeout=300)
+    finally:
+        p.kill()
+    err = p.stderr.read().decode()
+    assert code == 128 + signum, err
+    assert "Exception ignored" not in err and "Traceback" not in err
