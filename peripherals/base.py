@@ -10,7 +10,6 @@ they may do is through the :class:`PeripheralContext` they are given.
 from __future__ import annotations
 
 import math
-from types import CodeType
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
@@ -232,68 +231,52 @@ _BY_NAME = {"get_field": 2, "set_field": 2, "reg": 1, "set_reg": 1}
 _checked_sources: set[type] = set()
 
 
-def _code_objects(cls: type) -> list:
-    out = []
-    for value in vars(cls).values():
-        fn = getattr(value, "fget", value)            # properties too
-        code = getattr(fn, "__code__", None)
-        stack = [code] if code is not None else []
-        while stack:
-            c = stack.pop()
-            out.append(c)
-            stack += [k for k in c.co_consts if isinstance(k, CodeType)]  # nested functions
-    return out
-
-
-def _check_field_names(cls: type, registers: tuple[Register, ...]) -> None:
+def _check_field_names(cls: type, registers: tuple[Register, ...],
+                       per_instance: bool = False) -> None:
     """Every ``self.get_field("REG", "FIELD")`` / ``set_field`` / ``reg("REG")`` /
     ``set_reg("REG")`` with literal names in the class's own methods must name a declared
     register and field: a misspelling fails when the class is defined, not when the firmware
-    first reaches that line. Read from the bytecode (no source needed, fast); names built at
-    run time (f-strings) are not checked here."""
-    import dis
+    first reaches that line. Read from the class's source with ``ast`` (the same on every Python
+    version, unlike bytecode); names built at run time (f-strings, variables) are not checked,
+    nor is a class whose source cannot be read. A class that builds its registers per instance
+    (a timer with or without RCR) is checked against its first instance's registers: a field
+    of a register that instance has must exist; a register it lacks may belong to another kind."""
+    import ast
+    import inspect
+    import textwrap
 
     if cls in _checked_sources:
         return
-    fields = {r.name: {f.name for f in r.fields} for r in registers}
-    for code in _code_objects(cls):
-        ins = list(dis.get_instructions(code))
-        for k in range(1, len(ins)):
-            if ins[k].opname not in ("LOAD_METHOD", "LOAD_ATTR") \
-                    or ins[k].argval not in _BY_NAME \
-                    or ins[k - 1].opname != "LOAD_FAST" or ins[k - 1].argval != "self":
-                continue
-            end, depth = None, 0             # this call's PRECALL: skip nested calls
-            for m in range(k + 1, len(ins)):
-                op = ins[m].opname
-                if op in ("LOAD_METHOD", "PUSH_NULL") or (
-                        op == "LOAD_GLOBAL" and ins[m].argrepr.startswith("NULL")):
-                    depth += 1
-                elif op == "PRECALL":
-                    if depth == 0:
-                        end = m
-                        break
-                    depth -= 1
-            if end is None or any(i.opname in ("FORMAT_VALUE", "BUILD_STRING")
-                                  for i in ins[k + 1:end]):
-                continue                     # a name built at run time (f-string)
-            consts = []
-            for nxt in ins[k + 1:k + 3]:
-                if nxt.opname != "LOAD_CONST" or not isinstance(nxt.argval, str):
-                    break
-                consts.append(nxt.argval)
-            if not consts:
-                continue
-            where = f"{code.co_name}, line {ins[k].positions.lineno if ins[k].positions else '?'}"
-            reg = consts[0]
-            if reg not in fields:
-                raise TypeError(f"{cls.__name__}: {ins[k].argval}({reg!r}, ...) names no declared "
-                                f"register (in {where})")
-            if _BY_NAME[ins[k].argval] == 2 and len(consts) > 1 and fields[reg] \
-                    and consts[1] not in fields[reg]:
-                raise TypeError(f"{cls.__name__}: {ins[k].argval}({reg!r}, {consts[1]!r}): {reg} "
-                                f"has no such field (in {where})")
     _checked_sources.add(cls)
+    try:
+        lines, first = inspect.getsourcelines(cls)
+    except (OSError, TypeError):
+        return
+    fields = {r.name: {f.name for f in r.fields} for r in registers}
+    for node in ast.walk(ast.parse(textwrap.dedent("".join(lines)))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _BY_NAME and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "self"):
+            continue
+        consts = []
+        for arg in node.args[:_BY_NAME[node.func.attr]]:
+            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                break
+            consts.append(arg.value)
+        if not consts:
+            continue
+        method, reg = node.func.attr, consts[0]
+        where = f"line {first + node.lineno - 1}"
+        if reg not in fields:
+            if per_instance:
+                continue
+            _checked_sources.discard(cls)
+            raise TypeError(f"{cls.__name__}: {method}({reg!r}, ...) names no declared "
+                            f"register (in {where})")
+        if len(consts) > 1 and fields[reg] and consts[1] not in fields[reg]:
+            _checked_sources.discard(cls)
+            raise TypeError(f"{cls.__name__}: {method}({reg!r}, {consts[1]!r}): {reg} "
+                            f"has no such field (in {where})")
 
 
 def _check_hooks(cls: type, registers: tuple[Register, ...]) -> None:
@@ -359,7 +342,7 @@ class Peripheral:
         self._write_hooks: dict[int, Callable[[int, int], None]] = {}
         _check_hooks(type(self), self.registers)        # registers built per instance too
         if not type(self).registers:
-            _check_field_names(type(self), self.registers)
+            _check_field_names(type(self), self.registers, per_instance=True)
         for r in self.registers:
             rh = getattr(self, f"on_read_{r.name}", None)
             if rh is not None:
