@@ -10,6 +10,11 @@ from typing import ClassVar
 from .base import Peripheral
 
 
+#: how long a clock configuration must hold before it is judged against the voltage scale's
+#: limits (a simulator policy, not a chip fact: transient states of a set-up are not warned)
+SETTLE_S = 10e-6
+
+
 class ClockTreeModel(Peripheral):
     """Base of the RCC models. A subclass sets ``CLOCKS``, ``hsi_hz``, ``_warned`` (a set)
     and ``_signature`` before ``Peripheral.__init__``, and defines ``clock_hz``,
@@ -20,6 +25,7 @@ class ClockTreeModel(Peripheral):
     hsi_hz: float
     _warned: set[str]
     _signature: tuple[float, ...]
+    _confirming = False                  # re-checking an out-of-spec configuration
 
     def clock_hz(self, name: str) -> float:
         raise NotImplementedError
@@ -48,10 +54,25 @@ class ClockTreeModel(Peripheral):
         self.clock_changed.emit()
 
     def _out_of_spec(self, message: str) -> None:
-        """A clock above what the voltage scale allows: a run summary warning (--strict fails)."""
-        if message not in self._warned:
-            self._warned.add(message)
-            self.ctx.warn(message)
+        """A clock above what the voltage scale allows: a run summary warning (--strict fails)
+        once the configuration has held for SETTLE_S. ST's own clock set-up passes through such
+        states for a few instructions: CubeMX's LL SystemClock_Config switches SYSCLK to PLL1
+        and only then divides the APB clocks (240 MHz APB at VOS0 for a moment)."""
+        if self._confirming:
+            if message not in self._warned:
+                self._warned.add(message)
+                self.ctx.warn(message)
+            return
+        if "settle" not in self.__dict__.setdefault("_pending", {}):
+            self.after(SETTLE_S, "settle", self._confirm)
+
+    def _confirm(self) -> None:
+        """SETTLE_S after an out-of-spec clock configuration: judge the one in force now."""
+        self._confirming = True
+        try:
+            self.check_operating_point()
+        finally:
+            self._confirming = False
 
     def _warn(self, message: str) -> None:
         """Log a warning once per distinct message (firmware often retries in loops)."""

@@ -213,7 +213,48 @@ def test_480mhz_without_oden_is_reported() -> None:
     wr(rcc, "D3CFGR", 0b100 << 4)
     wr(rcc, "CFGR", 3)
     assert rcc.clock_hz("cpu") == 480e6
+    ctx.advance(us(ctx, 20))                        # judged once it has held (clock_tree.SETTLE_S)
     assert any("above the VOS1 limit" in m for m in warnings(ctx))
+
+
+def ll_system_clock(ctx: FakeContext, apb_div_later: bool) -> None:
+    """CubeMX's LL SystemClock_Config for 400 MHz at VOS1, register by register: PLL1 locked,
+    'Intermediate AHB prescaler 2', SYSCLK switched to PLL1 while the APB prescalers are still
+    /1 (pclk = hclk = 200 MHz, above the VOS1 APB limit of 100 MHz: DS12110 Table 23), then
+    (``apb_div_later``) the APB prescalers /2 a few instructions later."""
+    pwr, rcc, flash = (ctx.peripherals[n] for n in ("PWR", "RCC", "FLASH_REGS"))
+    wr(flash, "ACR", 0x22)
+    wr(pwr, "CR3", 0x2)
+    wr(pwr, "D3CR", 3 << 14)
+    ctx.advance(us(ctx, 100))
+    wr(rcc, "PLLCKSELR", 0x02020000 | 4 << 4)
+    wr(rcc, "PLLCFGR", 0x01FF0000 | 3 << 2)
+    wr(rcc, "PLL1DIVR", 49 | 1 << 9 | 1 << 16 | 1 << 24)
+    wr(rcc, "CR", rd(rcc, "CR") | 1 << 24)
+    ctx.advance(us(ctx, 60))
+    wr(rcc, "D1CFGR", 0b1000)                       # HPRE /2
+    wr(rcc, "CFGR", 3)                              # SYSCLK = PLL1
+    assert rcc.clock_hz("pclk1") == 200e6
+    ctx.advance(20)
+    if apb_div_later:
+        wr(rcc, "D1CFGR", 0b1000 | 0b100 << 4)      # D1PPRE /2
+        wr(rcc, "D2CFGR", 0b100 << 4 | 0b100 << 8)  # D2PPRE1/2 /2
+        wr(rcc, "D3CFGR", 0b100 << 4)               # D3PPRE /2
+        assert rcc.clock_hz("pclk1") == 100e6
+
+
+def test_a_transient_of_cubemx_ll_clock_setup_is_not_reported() -> None:
+    ctx = build("RCC", "PWR", "FLASH_REGS", "SYSCFG")
+    ll_system_clock(ctx, apb_div_later=True)
+    ctx.advance(us(ctx, 50))
+    assert not [m for m in warnings(ctx) if "above the VOS" in m]
+
+
+def test_an_apb_clock_left_above_the_limit_is_reported() -> None:
+    ctx = build("RCC", "PWR", "FLASH_REGS", "SYSCFG")
+    ll_system_clock(ctx, apb_div_later=False)
+    ctx.advance(us(ctx, 50))
+    assert any("pclk1 200 MHz above the VOS1 APB limit 100 MHz" in m for m in warnings(ctx))
 
 
 def test_too_few_wait_states_are_reported() -> None:
