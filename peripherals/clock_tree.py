@@ -21,6 +21,8 @@ class ClockTreeModel(Peripheral):
     ``_clock_signature`` (every derived clock and clock gate) and ``check_operating_point``."""
 
     CLOCKS: ClassVar[tuple[str, ...]] = ()
+    #: CFGR.SW value -> the CR ready flag of the clock it selects (the chip's RCC chapter)
+    SW_SOURCES: ClassVar[dict[int, str]] = {}
     outputs = ("clock_changed",)
     hsi_hz: float
     _warned: set[str]
@@ -73,6 +75,18 @@ class ClockTreeModel(Peripheral):
             self.check_operating_point()
         finally:
             self._confirming = False
+
+    def _try_switch(self) -> None:
+        """CFGR.SWS follows CFGR.SW once the selected oscillator or PLL is ready."""
+        sw, sws = self.get_field("CFGR", "SW"), self.get_field("CFGR", "SWS")
+        if sw == sws:
+            return
+        rdy = self.SW_SOURCES.get(sw)
+        if rdy is None:
+            self._warn(f"RCC: CFGR.SW={sw} is reserved; system clock unchanged")
+            return
+        if self.get_field("CR", rdy):
+            self.set_field("CFGR", "SWS", sw)
 
     def _warn(self, message: str) -> None:
         """Log a warning once per distinct message (firmware often retries in loops)."""

@@ -297,6 +297,7 @@ class RCC(ClockTreeModel):
     registers = tuple(_REGISTERS)
     bus_clock = "hclk"   # AHB4
     CLOCKS = CLOCKS
+    SW_SOURCES = _SW_SOURCES
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         # Oscillator frequencies: a key of its own, else the platform [chip] table (passed by the
@@ -695,17 +696,6 @@ class RCC(ClockTreeModel):
                 self._warn(f"RCC: CR.{bit} cannot be cleared while it clocks the system")
                 new |= mask
         return new
-
-    def _try_switch(self) -> None:
-        sw, sws = self.get_field("CFGR", "SW"), self.get_field("CFGR", "SWS")
-        if sw == sws:
-            return
-        rdy = _SW_SOURCES.get(sw)
-        if rdy is None:
-            self._warn(f"RCC: CFGR.SW={sw} is reserved; system clock unchanged")
-            return
-        if self.get_field("CR", rdy):
-            self.set_field("CFGR", "SWS", sw)
 
     def _update_irq(self) -> None:
         irqs = self.params.get("irqs") or {}

@@ -160,6 +160,7 @@ class RCC_F7(ClockTreeModel):
     )
     bus_clock = "hclk"   # AHB1
     CLOCKS = CLOCKS
+    SW_SOURCES = _SW_READY
     ports = {"regulator": Regulator}
     regulator: Regulator | None = None
 
@@ -388,17 +389,6 @@ class RCC_F7(ClockTreeModel):
         vco = self.pll_vco_hz()
         if not 100e6 <= vco <= 432e6:
             self._warn(f"RCC: PLL VCO {vco / 1e6:g} MHz outside 100-432 MHz (RM0385 5.3.2)")
-
-    def _try_switch(self) -> None:
-        sw, sws = self.get_field("CFGR", "SW"), self.get_field("CFGR", "SWS")
-        if sw == sws:
-            return
-        rdy = _SW_READY.get(sw)
-        if rdy is None:
-            self._warn(f"RCC: CFGR.SW={sw} is not allowed; system clock unchanged")
-            return
-        if self.get_field("CR", rdy):
-            self.set_field("CFGR", "SWS", sw)
 
     def _clock_signature(self) -> tuple[float, ...]:
         return tuple(self.clock_hz(c) for c in CLOCKS) + tuple(self.reg(r) for r in _ENR.values())
