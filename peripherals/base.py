@@ -331,6 +331,7 @@ class Peripheral:
         for out in type(self).outputs:
             if not hasattr(type(self), out):
                 setattr(self, out, Signal(f"{name}.{out}"))
+        self._warned: set[str] = set()               # messages warn_once has logged
         self.name = name
         self.base = base
         self.size = size
@@ -360,6 +361,13 @@ class Peripheral:
         self.values = RegisterValues(np.zeros((top + 3) >> 2, dtype=np.uint32),
                                      tuple(self._by_offset))
         self.reset()
+
+    def warn_once(self, message: str) -> None:
+        """Log ``warning: message`` the first time this block says it (firmware often retries
+        the same mistake in a loop)."""
+        if message not in self._warned:
+            self._warned.add(message)
+            self.ctx.log(f"warning: {message}")
 
     # --- lifecycle -------------------------------------------------------------------------
     def reset(self) -> None:

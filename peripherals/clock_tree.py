@@ -16,21 +16,30 @@ SETTLE_S = 10e-6
 
 
 class ClockTreeModel(Peripheral):
-    """Base of the RCC models. A subclass sets ``CLOCKS``, ``hsi_hz``, ``_warned`` (a set)
-    and ``_signature`` before ``Peripheral.__init__``, and defines ``clock_hz``,
-    ``_clock_signature`` (every derived clock and clock gate) and ``check_operating_point``."""
+    """Base of the RCC models. A subclass sets ``CLOCKS``, ``SW_SOURCES`` and ``hsi_hz`` (before
+    ``Peripheral.__init__``), and defines ``clock_hz``, ``_clock_signature`` (every derived
+    clock and clock gate) and ``check_operating_point``. Every register write tells the
+    listeners when a clock changed; a reset takes the reset clocks as the ones they know."""
 
     CLOCKS: ClassVar[tuple[str, ...]] = ()
     #: CFGR.SW value -> the CR ready flag of the clock it selects (the chip's RCC chapter)
     SW_SOURCES: ClassVar[dict[int, str]] = {}
     outputs = ("clock_changed",)
     hsi_hz: float
-    _warned: set[str]
-    _signature: tuple[float, ...]
+    _signature: tuple[float, ...] = ()     # the clocks the listeners last heard of
     _confirming = False                  # re-checking an out-of-spec configuration
 
     def clock_hz(self, name: str) -> float:
         raise NotImplementedError
+
+    def reset(self) -> None:
+        self.cancel_pending()
+        super().reset()
+        self._signature = self._clock_signature()
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        super().write(offset, size, value)     # every write may change a clock: listeners hear
+        self._clock_changed()
 
     def check_operating_point(self) -> None:
         raise NotImplementedError
@@ -83,13 +92,8 @@ class ClockTreeModel(Peripheral):
             return
         rdy = self.SW_SOURCES.get(sw)
         if rdy is None:
-            self._warn(f"RCC: CFGR.SW={sw} is reserved; system clock unchanged")
+            self.warn_once(f"RCC: CFGR.SW={sw} is reserved; system clock unchanged")
             return
         if self.get_field("CR", rdy):
             self.set_field("CFGR", "SWS", sw)
 
-    def _warn(self, message: str) -> None:
-        """Log a warning once per distinct message (firmware often retries in loops)."""
-        if message not in self._warned:
-            self._warned.add(message)
-            self.ctx.log(f"warning: {message}")

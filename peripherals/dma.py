@@ -177,20 +177,20 @@ class Stream:
         d = self.dma
         cr = self.cr()
         if self.flags:
-            d.warn(f"{d.name}: stream {self.index} enabled with event flags still set "
-                   "(RM0433 15.3: clear them in LIFCR/HIFCR first)")
+            d.warn_once(f"{d.name}: stream {self.index} enabled with event flags still set "
+                        "(RM0433 15.3: clear them in LIFCR/HIFCR first)")
         direction = cr >> 6 & 3
         if direction == 2:
             self._memory_to_memory(cr)
             return
         if cr >> PFCTRL & 1:
-            d.warn(f"{d.name}: stream {self.index}: peripheral flow control is not modelled")
+            d.warn_once(f"{d.name}: stream {self.index}: peripheral flow control is not modelled")
         if not (d.values[self.base + FCR] >> 2 & 1) and (cr >> 11 & 3) != (cr >> 13 & 3):
-            d.warn(f"{d.name}: stream {self.index}: direct mode uses PSIZE for memory too "
-                   "(MSIZE ignored, RM0433 15.3)")
+            d.warn_once(f"{d.name}: stream {self.index}: direct mode uses PSIZE for memory too "
+                        "(MSIZE ignored, RM0433 15.3)")
         self.ndtr0 = self.ndtr()
         if self.ndtr0 == 0:
-            d.warn(f"{d.name}: stream {self.index} enabled with NDTR=0: nothing to transfer")
+            d.warn_once(f"{d.name}: stream {self.index} enabled with NDTR=0: nothing to transfer")
         self.active = True
         self.transferred = 0
         self._completed = [False, False]
@@ -199,14 +199,14 @@ class Stream:
             return
         if isinstance(src, RequestLine):
             if src.stream is not None and src.stream is not self:
-                d.warn(f"{d.name}: stream {self.index}: request {src.owner} {src.port} already "
-                       "serves another stream")
+                d.warn_once(f"{d.name}: stream {self.index}: request {src.owner} {src.port} "
+                            "already serves another stream")
             self.line = src
             src.stream = self
             return
         if direction != 0:
-            d.warn(f"{d.name}: stream {self.index}: memory-to-peripheral towards a streaming "
-                   "source is not modelled; the stream will not transfer")
+            d.warn_once(f"{d.name}: stream {self.index}: memory-to-peripheral towards a streaming "
+                        "source is not modelled; the stream will not transfer")
             return
         if cr >> CIRC & 1 and not cr >> DBM & 1 and cr >> MINC & 1 \
                 and self.ndtr0 >= 2:
@@ -218,9 +218,9 @@ class Stream:
                 self.watch = None
         par = d.values[self.base + PAR]
         if par != src.dr_address:
-            d.warn(f"{d.name}: stream {self.index}: PAR={par:#010x} is not the data register "
-                   f"of its request source ({src.dr_address:#010x}); data come from the "
-                   "requesting peripheral")
+            d.warn_once(f"{d.name}: stream {self.index}: PAR={par:#010x} is not the data register "
+                        f"of its request source ({src.dr_address:#010x}); data come from the "
+                        "requesting peripheral")
         self.source = src
         src.attach_sink(self)
         d.reschedule()
@@ -320,8 +320,8 @@ class Stream:
             self._error("PSIZE/MSIZE=11 is reserved")
             return
         if psize != msize:
-            d.warn(f"{d.name}: stream {self.index}: memory-to-memory with PSIZE != MSIZE "
-                   "(FIFO packing) is not modelled; the stream will not transfer")
+            d.warn_once(f"{d.name}: stream {self.index}: memory-to-memory with PSIZE != MSIZE "
+                        "(FIFO packing) is not modelled; the stream will not transfer")
             return
         src, dst = d.values[self.base + PAR], d.values[self.base + M0AR]
         for address in (src, dst):
@@ -433,8 +433,8 @@ class Stream:
         return True
 
     def _error(self, why: str) -> None:
-        self.dma.warn(f"{self.dma.name}: stream {self.index}: transfer error: {why}; "
-                      "TEIF set, stream disabled (RM0433 15.3)")
+        self.dma.warn_once(f"{self.dma.name}: stream {self.index}: transfer error: {why}; "
+                           "TEIF set, stream disabled (RM0433 15.3)")
         self.flags |= 1 << TEIF
         self.disable(by_hardware=True)
         self.update_irq()
@@ -488,7 +488,6 @@ class DMA(Peripheral):
             for i, (key, irq) in enumerate(irqs.items()):
                 m = re.search(r"(\d+)$", str(key))
                 by_stream[int(m.group(1)) if m else i] = int(irq)
-        self._warned: set[str] = set()
         self._event: int | None = None
         self._event_cycle: int | None = None
         self.streams = [Stream(self, x, by_stream.get(x)) for x in range(N_STREAMS)]
@@ -516,8 +515,8 @@ class DMA(Peripheral):
 
     def write(self, offset: int, size: int, value: int) -> None:
         if not self.clock_enabled():
-            self.warn(f"{self.name}: write {value:#x} to +{offset:#x} ignored: its RCC clock "
-                      "enable bit (AHB1ENR) is 0")
+            self.warn_once(f"{self.name}: write {value:#x} to +{offset:#x} ignored: its RCC clock "
+                           "enable bit (AHB1ENR) is 0")
             return
         super().write(offset, size, value)
 
@@ -526,8 +525,8 @@ class DMA(Peripheral):
         """The request source (e.g. an SAI block) the request multiplexer wired to the
         ``mux`` port (``links = ["DMA1.mux = DMAMUX1"]``) routes to ``stream``, or None."""
         if self.mux is None:
-            self.warn(f"{self.name}: no request multiplexer is wired to its mux port: stream "
-                      "requests are not routed")
+            self.warn_once(f"{self.name}: no request multiplexer is wired to its mux port: stream "
+                           "requests are not routed")
             return None
         return self.mux.source_for(self.name, stream)
 
@@ -560,7 +559,7 @@ class DMA(Peripheral):
             # nothing can move at this cycle any more: wait for the next register access
             self.ctx.cancel(self._event)     # type: ignore[arg-type]
             self._event, self._event_cycle = None, None
-            self.warn(f"{self.name}: stream deadline did not advance at cycle {cycle}")
+            self.warn_once(f"{self.name}: stream deadline did not advance at cycle {cycle}")
 
     # --- register behaviour --------------------------------------------------------------------
     def _isr(self, first: int) -> int:
@@ -588,8 +587,8 @@ class DMA(Peripheral):
             # fields are protected, CT is then a status bit).
             keep = ~(_IE_BITS | 1) & 0xFFFFFFFF
             if (old ^ new) & keep:
-                self.warn(f"{self.name}: S{s.index}CR configuration written while EN=1: "
-                          "ignored (RM0433 15.5)")
+                self.warn_once(f"{self.name}: S{s.index}CR configuration written while EN=1: "
+                               "ignored (RM0433 15.5)")
             self.values[s.base + CR] = (old & keep) | (new & (_IE_BITS | 1))
             if not new & 1:
                 s.disable(by_hardware=False)
@@ -600,8 +599,8 @@ class DMA(Peripheral):
     def _locked(self, s: Stream, off: int, old: int) -> None:
         if s.active:
             self.values[s.base + off] = old
-            self.warn(f"{self.name}: stream {s.index} register +{off:#x} written while EN=1: "
-                      "ignored (RM0433 15.5)")
+            self.warn_once(f"{self.name}: stream {s.index} register +{off:#x} written while EN=1: "
+                           "ignored (RM0433 15.5)")
 
     def _mar(self, s: Stream, off: int, old: int) -> None:
         if not s.active:
@@ -615,10 +614,6 @@ class DMA(Peripheral):
             self.values[s.base + off] = old
             s._error(f"M{0 if off == M0AR else 1}AR written while it is the current target")
 
-    def warn(self, message: str) -> None:
-        if message not in self._warned:
-            self._warned.add(message)
-            self.ctx.log(f"warning: {message}")
 
 
 MODEL = DMA

@@ -49,7 +49,6 @@ class DMAMUX(Peripheral):
     inputs = ("request",)     # request line N <- a request source (platform [wiring] signals)
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
-        self._warned: set[str] = set()
         table = params.get("requests") or {}
         assert isinstance(table, dict)
         # request id -> (peripheral, port), from the platform file
@@ -90,23 +89,19 @@ class DMAMUX(Peripheral):
             return None
         src = self.sources.get(rid)
         if src is None:
-            self._warn(f"{self.name}: request id {rid} routed to {dma} stream {stream} has no "
-                       "modelled source; the stream will never be requested")
+            self.warn_once(f"{self.name}: request id {rid} routed to {dma} stream {stream} has no "
+                           "modelled source; the stream will never be requested")
         return src
 
     def _channel_written(self, x: int, new: int) -> None:
         if new & ((1 << 16) | (1 << 9)):
-            self._warn(f"{self.name}: C{x}CR synchronisation / event generation (SE/EGE) is "
-                       "not modelled; requests pass straight through")
+            self.warn_once(f"{self.name}: C{x}CR synchronisation / event generation (SE/EGE) is "
+                           "not modelled; requests pass straight through")
 
     def _generator_written(self, x: int, new: int) -> None:
         if new & (1 << 16):
-            self._warn(f"{self.name}: request generator {x} (RG{x}CR.GE) is not modelled")
+            self.warn_once(f"{self.name}: request generator {x} (RG{x}CR.GE) is not modelled")
 
-    def _warn(self, message: str) -> None:
-        if message not in self._warned:
-            self._warned.add(message)
-            self.ctx.log(f"warning: {message}")
 
 
 MODEL = DMAMUX

@@ -317,14 +317,7 @@ class RCC(ClockTreeModel):
         self.i2s_ckin_hz = float(param("i2s_ckin_hz", 0.0))
         self.revision = str(param("revision", "V"))
         self.startup = StartupTimes()
-        self._warned: set[str] = set()
-        self._signature: tuple[float, ...] = ()
         super().__init__(name, base, size, ctx, **params)
-
-    def reset(self) -> None:
-        self.cancel_pending()
-        super().reset()
-        self._signature = self._clock_signature()
 
     def note_reset(self, flag: str) -> None:
         """After a system reset: set the RCC_RSR flag of its source (IWDG1RSTF, WWDG1RSTF,
@@ -373,10 +366,6 @@ class RCC(ClockTreeModel):
         if _C1_ALIAS_BASE <= offset < _C1_ALIAS_END:
             return offset - _C1_ALIAS_DELTA
         return offset
-
-    def write(self, offset: int, size: int, value: int) -> None:
-        super().write(offset, size, value)
-        self._clock_changed()
 
     # --- clock tree ----------------------------------------------------------------------------
     def clock_hz(self, name: str) -> float:
@@ -452,7 +441,7 @@ class RCC(ClockTreeModel):
         if src is None:
             src = default
         if not src:
-            self._warn(f"RCC: {reg}.{fld}={sel} is a reserved selection for {peripheral}")
+            self.warn_once(f"RCC: {reg}.{fld}={sel} is a reserved selection for {peripheral}")
         return src
 
     def kernel_clock_hz(self, peripheral: str) -> float:
@@ -530,8 +519,8 @@ class RCC(ClockTreeModel):
         hsidiv = self._by_name["CR"].field("HSIDIV").mask
         if changed & hsidiv:
             if self._hsi_feeds_running_pll():
-                self._warn("RCC: HSIDIV cannot change while HSI feeds an enabled PLL "
-                           "(RM0433 8.7.2); write ignored")
+                self.warn_once("RCC: HSIDIV cannot change while HSI feeds an enabled PLL "
+                               "(RM0433 8.7.2); write ignored")
                 self.values[0x00] = (new & ~hsidiv) | (old & hsidiv)
             else:
                 self.set_field("CR", "HSIDIVF", 0)
@@ -627,7 +616,7 @@ class RCC(ClockTreeModel):
             return
         src_rdy = _PLLSRC_READY.get(self.get_field("PLLCKSELR", "PLLSRC"))
         if src_rdy is None:
-            self._warn(f"RCC: PLL{n} enabled with PLLSRC=3 (no clock): it will not lock")
+            self.warn_once(f"RCC: PLL{n} enabled with PLLSRC=3 (no clock): it will not lock")
             return
         if not self.get_field("CR", src_rdy):
             return   # locks once its source is ready (re-checked from _became_ready)
@@ -640,32 +629,32 @@ class RCC(ClockTreeModel):
                2: self.hse_hz}[self.get_field("PLLCKSELR", "PLLSRC")]
         divm = self.get_field("PLLCKSELR", f"DIVM{n}")
         if divm == 0:
-            self._warn(f"RCC: PLL{n} enabled with DIVM{n}=0 (prescaler disabled): no output")
+            self.warn_once(f"RCC: PLL{n} enabled with DIVM{n}=0 (prescaler disabled): no output")
             return
         ref = src / divm
         rge = self.get_field("PLLCFGR", f"PLL{n}RGE")
         lo, hi = _PLL_RANGES[rge]
         if not lo <= ref <= hi:
-            self._warn(f"RCC: PLL{n} input {ref / 1e6:g} MHz outside PLL{n}RGE={rge} range "
-                       f"{lo / 1e6:g}-{hi / 1e6:g} MHz (RM0433 8.7.11; ref must be 1-16 MHz)")
+            self.warn_once(f"RCC: PLL{n} input {ref / 1e6:g} MHz outside PLL{n}RGE={rge} range "
+                           f"{lo / 1e6:g}-{hi / 1e6:g} MHz (RM0433 8.7.11; ref must be 1-16 MHz)")
         divn = self.get_field(f"PLL{n}DIVR", f"DIVN{n}") + 1
         if not 4 <= divn <= 512:
-            self._warn(f"RCC: PLL{n} DIVN={divn} outside 4..512 (RM0433 8.7.12)")
+            self.warn_once(f"RCC: PLL{n} DIVN={divn} outside 4..512 (RM0433 8.7.12)")
         vco = self.pll_vco_hz(n)
         medium = self.get_field("PLLCFGR", f"PLL{n}VCOSEL")
         lo, hi = _VCO_MEDIUM if medium else _VCO_WIDE.get(self.revision, _VCO_WIDE["V"])
         if not lo <= vco <= hi:
-            self._warn(f"RCC: PLL{n} VCO {vco / 1e6:g} MHz outside the "
-                       f"{'medium' if medium else 'wide'} VCO range {lo / 1e6:g}-{hi / 1e6:g} MHz "
-                       f"(RM0433 8.5.5)")
+            self.warn_once(f"RCC: PLL{n} VCO {vco / 1e6:g} MHz outside the "
+                           f"{'medium' if medium else 'wide'} VCO range "
+                           f"{lo / 1e6:g}-{hi / 1e6:g} MHz (RM0433 8.5.5)")
         if not medium and rge == 0:
-            self._warn(f"RCC: PLL{n} wide VCO (VCOSEL=0) needs an input of 2-16 MHz, "
-                       f"PLL{n}RGE=0 selects 1-2 MHz (RM0433 8.7.11)")
+            self.warn_once(f"RCC: PLL{n} wide VCO (VCOSEL=0) needs an input of 2-16 MHz, "
+                           f"PLL{n}RGE=0 selects 1-2 MHz (RM0433 8.7.11)")
         if n == 1 and self.get_field("PLLCFGR", "DIVP1EN"):
             divp = self.get_field("PLL1DIVR", "DIVP1") + 1
             if divp % 2:
-                self._warn(f"RCC: PLL1 DIVP={divp}: odd factors are not allowed for PLL1 "
-                           f"(RM0433 8.7.12)")
+                self.warn_once(f"RCC: PLL1 DIVP={divp}: odd factors are not allowed for PLL1 "
+                               f"(RM0433 8.7.12)")
 
     def _protect_divn(self, n: int, old: int, new: int) -> None:
         if self._pll_running(n):
@@ -674,7 +663,7 @@ class RCC(ClockTreeModel):
 
     def _keep_fields(self, reg: str, old: int, new: int, keep: int, what: str) -> None:
         if (old ^ new) & keep:
-            self._warn(f"RCC: {reg} write to {what} ignored while the PLL is enabled")
+            self.warn_once(f"RCC: {reg} write to {what} ignored while the PLL is enabled")
             self.set_reg(reg, (new & ~keep) | (old & keep))
 
     def _hsi_feeds_running_pll(self) -> bool:
@@ -693,7 +682,7 @@ class RCC(ClockTreeModel):
             mask = cr.field(bit).mask
             in_use = sws == code or (pll_on and code < 3 and pllsrc == code and sws == 3)
             if in_use and old & mask and not new & mask:
-                self._warn(f"RCC: CR.{bit} cannot be cleared while it clocks the system")
+                self.warn_once(f"RCC: CR.{bit} cannot be cleared while it clocks the system")
                 new |= mask
         return new
 
@@ -732,7 +721,7 @@ class RCC(ClockTreeModel):
         if self.flash is not None:
             msg = self.flash.check_latency(hclk, vos)
             if msg:
-                self._warn(msg)
+                self.warn_once(msg)
 
     def _vos(self) -> int | None:
         return self.power.vos if self.power is not None else None

@@ -176,14 +176,7 @@ class RCC_F7(ClockTreeModel):
         self.lse_hz = param("lse_hz")
         self.lsi_hz = param("lsi_hz")
         self.startup = StartupTimes()
-        self._warned: set[str] = set()
-        self._signature: tuple[float, ...] = ()
         super().__init__(name, base, size, ctx, **params)
-
-    def reset(self) -> None:
-        self.cancel_pending()
-        super().reset()
-        self._signature = self._clock_signature()
 
     def system_reset(self) -> None:
         """RCC_BDCR is in the backup domain: kept through a system reset (RM0385 5.1.3)."""
@@ -192,10 +185,6 @@ class RCC_F7(ClockTreeModel):
         self.reset()
         self.set_reg("BDCR", bdcr)
         self._signature = before
-        self._clock_changed()
-
-    def write(self, offset: int, size: int, value: int) -> None:
-        super().write(offset, size, value)
         self._clock_changed()
 
     # --- ClockTree --------------------------------------------------------------------------
@@ -328,7 +317,7 @@ class RCC_F7(ClockTreeModel):
         if self.flash is not None:
             msg = self.flash.check_latency(hclk, vos)
             if msg:
-                self._warn(msg)
+                self.warn_once(msg)
 
     # --- register behaviour ---------------------------------------------------------------
     def on_write_CR(self, old: int, new: int) -> None:
@@ -379,16 +368,16 @@ class RCC_F7(ClockTreeModel):
         src = self.hse_hz if self.get_field("PLLCFGR", "PLLSRC") else self.hsi_hz
         m = self.get_field("PLLCFGR", "PLLM")
         if m < 2:
-            self._warn(f"RCC: PLLM={m} is not allowed (2..63, RM0385 5.3.2)")
+            self.warn_once(f"RCC: PLLM={m} is not allowed (2..63, RM0385 5.3.2)")
             return
         if not 1e6 <= src / m <= 2e6:
-            self._warn(f"RCC: PLL input {src / m / 1e6:g} MHz outside 1-2 MHz (RM0385 5.3.2)")
+            self.warn_once(f"RCC: PLL input {src / m / 1e6:g} MHz outside 1-2 MHz (RM0385 5.3.2)")
         n = self.get_field("PLLCFGR", "PLLN")
         if not 50 <= n <= 432:
-            self._warn(f"RCC: PLLN={n} outside 50..432 (RM0385 5.3.2)")
+            self.warn_once(f"RCC: PLLN={n} outside 50..432 (RM0385 5.3.2)")
         vco = self.pll_vco_hz()
         if not 100e6 <= vco <= 432e6:
-            self._warn(f"RCC: PLL VCO {vco / 1e6:g} MHz outside 100-432 MHz (RM0385 5.3.2)")
+            self.warn_once(f"RCC: PLL VCO {vco / 1e6:g} MHz outside 100-432 MHz (RM0385 5.3.2)")
 
     def _clock_signature(self) -> tuple[float, ...]:
         return tuple(self.clock_hz(c) for c in CLOCKS) + tuple(self.reg(r) for r in _ENR.values())

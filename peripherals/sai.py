@@ -205,7 +205,7 @@ class SAIBlock:
         try:
             samples = self._factory(fs, bits)
         except Exception as exc:   # noqa: BLE001  (reported, the run goes on without audio)
-            self.sai.warn(f"{self.sai.name}: block {self.port}: audio source failed: {exc}")
+            self.sai.warn_once(f"{self.sai.name}: block {self.port}: audio source failed: {exc}")
             self._factory = None
             return
         self._factory_key = (round(fs), bits)
@@ -308,8 +308,8 @@ class SAIBlock:
         if self._raw_source is not None:      # the data size may have changed since attach
             self.source = self._format(self._raw_source)
         if self._period <= 0:
-            self.sai.warn(f"{self.sai.name}: block {self.port} enabled without a frame clock "
-                          "(kernel clock 0?): no data will be received")
+            self.sai.warn_once(f"{self.sai.name}: block {self.port} enabled without a frame clock "
+                               "(kernel clock 0?): no data will be received")
         self._reschedule()
 
     def stop(self) -> None:
@@ -468,7 +468,6 @@ class SAI(Peripheral):
             if isinstance(irqs, dict) and irqs else None
         self.kernel_clock = str(params.get("kernel_clock", "pll1_q"))
         self.slave_fs_hz = float(params.get("slave_fs_hz", 16000))   # type: ignore[arg-type]
-        self._warned: set[str] = set()
         self._irq_level = False
         self.blocks = {"A": SAIBlock(self, "A"), "B": SAIBlock(self, "B")}
         super().__init__(name, base, size, ctx, **params)
@@ -525,8 +524,8 @@ class SAI(Peripheral):
 
     def write(self, offset: int, size: int, value: int) -> None:
         if not self.clock_enabled():
-            self.warn(f"{self.name}: write {value:#x} to +{offset:#x} ignored: its RCC clock "
-                      "enable bit (APB2ENR) is 0")
+            self.warn_once(f"{self.name}: write {value:#x} to +{offset:#x} ignored: its RCC clock "
+                           "enable bit (APB2ENR) is 0")
             return
         for blk in self.blocks.values():
             blk.sync()        # frames up to now follow the old configuration
@@ -536,21 +535,21 @@ class SAI(Peripheral):
     def _cr1(self, blk: SAIBlock, old: int, new: int) -> None:
         en, dmaen = 1 << 16, 1 << 17
         if old & en and new & en and (old ^ new) & ~(en | dmaen):
-            self.warn(f"{self.name}: {blk.port}CR1 configuration changed while SAIEN=1 "
-                      "(RM0433 51.6: configure with the block disabled)")
+            self.warn_once(f"{self.name}: {blk.port}CR1 configuration changed while SAIEN=1 "
+                           "(RM0433 51.6: configure with the block disabled)")
         if new & en and not old & en:
             if blk.wrong_clock_config():
                 blk._set_flag(WCKCFG)
                 self.set_reg(blk.r("CR1"), new & ~en)
-                self.warn(f"{self.name}: block {blk.port}: NODIV=0 needs FRL+1 a power of two "
-                          f"in 8..256 (FRL={blk.field('FRCR', 'FRL')}): WCKCFG set, block "
-                          "not enabled (RM0433 51.4.8)")
+                self.warn_once(f"{self.name}: block {blk.port}: NODIV=0 needs FRL+1 a power of two "
+                               f"in 8..256 (FRL={blk.field('FRCR', 'FRL')}): WCKCFG set, block "
+                               "not enabled (RM0433 51.4.8)")
                 return
             if not blk.is_receiver:
-                self.warn(f"{self.name}: block {blk.port} enabled as a transmitter: transmit "
-                          "is not modelled (data written to DR is discarded)")
+                self.warn_once(f"{self.name}: block {blk.port} enabled as a transmitter: transmit "
+                               "is not modelled (data written to DR is discarded)")
             if self.get_field("PDMCR", "PDMEN"):
-                self.warn(f"{self.name}: PDM interface (PDMCR.PDMEN) is not modelled")
+                self.warn_once(f"{self.name}: PDM interface (PDMCR.PDMEN) is not modelled")
             if blk.is_receiver:
                 blk.start()
         elif old & en and not new & en:
@@ -563,7 +562,7 @@ class SAI(Peripheral):
         if new & (1 << 3):
             blk.flush()
         if new >> 14 & 3:
-            self.warn(f"{self.name}: companding (CR2.COMP) is not modelled")
+            self.warn_once(f"{self.name}: companding (CR2.COMP) is not modelled")
         blk._reschedule()
 
     def _clrfr(self, blk: SAIBlock, new: int) -> None:
@@ -574,8 +573,8 @@ class SAI(Peripheral):
 
     def _dr_write(self, blk: SAIBlock) -> None:
         if not blk.is_receiver:
-            self.warn(f"{self.name}: DR write to transmitter block {blk.port} discarded "
-                      "(transmit not modelled)")
+            self.warn_once(f"{self.name}: DR write to transmitter block {blk.port} discarded "
+                           "(transmit not modelled)")
 
     def update_irq(self) -> None:
         if self.irq is None:
@@ -589,10 +588,6 @@ class SAI(Peripheral):
         for blk in self.blocks.values():
             blk.clock_changed()
 
-    def warn(self, message: str) -> None:
-        if message not in self._warned:
-            self._warned.add(message)
-            self.ctx.log(f"warning: {message}")
 
 
 MODEL = SAI
