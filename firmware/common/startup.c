@@ -10,7 +10,10 @@
  * exit(main()).
  *
  * The rdimon crt0 (_start) is not linked: the Makefile uses -nostartfiles. _init/_fini
- * (normally from crti.o/crtn.o) are provided here as empty functions.
+ * (normally from crti.o/crtn.o) are empty functions in cortex_m7_reset.inc.
+ *
+ * The reset code after the vector table is the Cortex-M7 part every chip here shares:
+ * common/cortex_m7_reset.inc.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -365,99 +368,4 @@ const vector_t g_pfnVectors[16 + 150] = {
     WAKEUP_PIN_IRQHandler,           /* 149 */
 };
 
-/* Unhandled exception/interrupt: spin here (a debugger or the simulator reads IPSR and the
- * fault status registers to tell which one). */
-__attribute__((used, noinline)) void Default_Handler(void)
-{
-    for (;;) {
-    }
-}
-
-__attribute__((naked, noreturn, used)) void Reset_Handler(void)
-{
-    __asm volatile(
-        "ldr   r0, =_estack          \n"
-        "mov   sp, r0                \n"   /* in case we were entered without a vector fetch */
-        "ldr   r0, =0xE000ED88       \n"   /* SCB->CPACR */
-        "ldr   r1, [r0]              \n"
-        "orr   r1, r1, #0x00F00000   \n"   /* CP10 and CP11: full access */
-        "str   r1, [r0]              \n"
-        "dsb                         \n"
-        "isb                         \n"
-        "b     reset_continue        \n");
-}
-
-/* CMSIS SCB_EnableICache() */
-static void enable_icache(void)
-{
-    if (SCB->CCR & SCB_CCR_IC) {
-        return;
-    }
-    __DSB();
-    __ISB();
-    SCB->ICIALLU = 0UL;
-    __DSB();
-    __ISB();
-    SCB->CCR |= SCB_CCR_IC;
-    __DSB();
-    __ISB();
-}
-
-/* CMSIS SCB_EnableDCache(): invalidate the whole L1 D-cache by set/way, then enable */
-static void enable_dcache(void)
-{
-    if (SCB->CCR & SCB_CCR_DC) {
-        return;
-    }
-    SCB->CSSELR = 0U;                  /* level 1 data cache */
-    __DSB();
-    const uint32_t ccsidr = SCB->CCSIDR;
-    uint32_t sets = CCSIDR_SETS(ccsidr);
-    do {
-        uint32_t ways = CCSIDR_WAYS(ccsidr);
-        do {
-            SCB->DCISW = ((sets << SCB_DCISW_SET_POS) & SCB_DCISW_SET_MSK) |
-                         ((ways << SCB_DCISW_WAY_POS) & SCB_DCISW_WAY_MSK);
-        } while (ways-- != 0U);
-    } while (sets-- != 0U);
-    __DSB();
-    SCB->CCR |= SCB_CCR_DC;
-    __DSB();
-    __ISB();
-}
-
-/* Plain word loops; keep GCC from turning them into memcpy/memset calls. */
-__attribute__((used, noreturn, optimize("no-tree-loop-distribute-patterns")))
-void reset_continue(void)
-{
-    SCB->VTOR = (uint32_t)(uintptr_t)g_pfnVectors;
-
-    const uint32_t *src = &_sidata;
-    for (uint32_t *dst = &_sdata; dst < &_edata;) {
-        *dst++ = *src++;
-    }
-    for (uint32_t *dst = &_sbss; dst < &_ebss;) {
-        *dst++ = 0;
-    }
-    for (uint32_t *dst = &__axisram_start; dst < &__axisram_end;) {
-        *dst++ = 0;
-    }
-    src = &_siitcm;
-    for (uint32_t *dst = &_sitcm; dst < &_eitcm;) {
-        *dst++ = *src++;
-    }
-    __DSB();
-    __ISB();
-
-    SystemInit();
-    enable_icache();
-    enable_dcache();
-
-    __libc_init_array();
-    initialise_monitor_handles();
-    exit(main());
-}
-
-/* Called by __libc_init_array()/exit paths; crti.o/crtn.o are not linked. */
-void _init(void) {}
-void _fini(void) {}
+#include "cortex_m7_reset.inc"

@@ -10,6 +10,9 @@
  *
  * Vector table: the 16 Cortex-M7 system entries and the F746's 98 interrupt lines (RM0385
  * Table 40); only USART3 (position 39) has a name here, the rest go to Default_Handler.
+ *
+ * The reset code after the vector table is the Cortex-M7 part every chip here shares:
+ * common/cortex_m7_reset.inc.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -69,93 +72,4 @@ const vector_t g_pfnVectors[16 + N_IRQS] = {
 };
 #pragma GCC diagnostic pop
 
-__attribute__((used, noinline)) void Default_Handler(void)
-{
-    for (;;) {
-    }
-}
-
-__attribute__((naked, noreturn, used)) void Reset_Handler(void)
-{
-    __asm volatile(
-        "ldr   r0, =_estack          \n"
-        "mov   sp, r0                \n"
-        "ldr   r0, =0xE000ED88       \n"   /* SCB->CPACR */
-        "ldr   r1, [r0]              \n"
-        "orr   r1, r1, #0x00F00000   \n"   /* CP10 and CP11: full access */
-        "str   r1, [r0]              \n"
-        "dsb                         \n"
-        "isb                         \n"
-        "b     reset_continue        \n");
-}
-
-static void enable_icache(void)
-{
-    if (SCB->CCR & SCB_CCR_IC) {
-        return;
-    }
-    __DSB();
-    __ISB();
-    SCB->ICIALLU = 0UL;
-    __DSB();
-    __ISB();
-    SCB->CCR |= SCB_CCR_IC;
-    __DSB();
-    __ISB();
-}
-
-static void enable_dcache(void)
-{
-    if (SCB->CCR & SCB_CCR_DC) {
-        return;
-    }
-    SCB->CSSELR = 0U;
-    __DSB();
-    const uint32_t ccsidr = SCB->CCSIDR;
-    uint32_t sets = CCSIDR_SETS(ccsidr);
-    do {
-        uint32_t ways = CCSIDR_WAYS(ccsidr);
-        do {
-            SCB->DCISW = ((sets << SCB_DCISW_SET_POS) & SCB_DCISW_SET_MSK) |
-                         ((ways << SCB_DCISW_WAY_POS) & SCB_DCISW_WAY_MSK);
-        } while (ways-- != 0U);
-    } while (sets-- != 0U);
-    __DSB();
-    SCB->CCR |= SCB_CCR_DC;
-    __DSB();
-    __ISB();
-}
-
-__attribute__((used, noreturn, optimize("no-tree-loop-distribute-patterns")))
-void reset_continue(void)
-{
-    SCB->VTOR = (uint32_t)(uintptr_t)g_pfnVectors;
-
-    const uint32_t *src = &_sidata;
-    for (uint32_t *dst = &_sdata; dst < &_edata;) {
-        *dst++ = *src++;
-    }
-    for (uint32_t *dst = &_sbss; dst < &_ebss;) {
-        *dst++ = 0;
-    }
-    for (uint32_t *dst = &__axisram_start; dst < &__axisram_end;) {
-        *dst++ = 0;
-    }
-    src = &_siitcm;
-    for (uint32_t *dst = &_sitcm; dst < &_eitcm;) {
-        *dst++ = *src++;
-    }
-    __DSB();
-    __ISB();
-
-    SystemInit();
-    enable_icache();
-    enable_dcache();
-
-    __libc_init_array();
-    initialise_monitor_handles();
-    exit(main());
-}
-
-void _init(void) {}
-void _fini(void) {}
+#include "cortex_m7_reset.inc"
