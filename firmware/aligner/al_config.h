@@ -76,6 +76,15 @@
 #ifndef AL_VIT_SCAN_RATE
 #define AL_VIT_SCAN_RATE 0.5f   /* states per frame: the scan never runs ahead of this pace */
 #endif
+/* Words the path jumps over (a re-anchor, or a band that never reached the end of the
+ * transcript) get times by proportional sharing by phone count (viterbi.c fill_skipped): in the
+ * gap between their placed neighbours when it holds at least AL_VIT_FILL_MIN_FRAMES frames per
+ * phone (30 ms: a 3-state phone HMM at 10 ms frames, PocketSphinx's shortest phone), else with the
+ * word before them. At the end of the audio only where the frames after the last placed word
+ * are mostly speech to the network (the transcript is longer than the audio: NF). */
+#ifndef AL_VIT_FILL_MIN_FRAMES
+#define AL_VIT_FILL_MIN_FRAMES 3
+#endif
 #ifndef AL_NF_MIN_CONF
 #define AL_NF_MIN_CONF 0        /* default: confidence (permille) below this -> NF; 0 = a word
                                   * the path went through is always placed (with its confidence) */

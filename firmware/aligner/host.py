@@ -72,6 +72,7 @@ class ViterbiStats:
     n_overrun: int      # frames processed before the transcript covered them
     n_frames: int
     n_reanchor: int = 0  # confidence collapses answered by re-anchoring the band
+    n_filled: int = 0    # words jumped over by the path, given interpolated times (conf 0)
 
 
 _libs: dict[tuple[str, bool], C.CDLL] = {}
@@ -293,9 +294,9 @@ def align(samples_int16: np.ndarray, words_phone_ids: list[list[int]],
 
 def last_stats(model_c: Path | None = None) -> ViterbiStats:
     """Statistics of the last align() call."""
-    out = np.zeros(8, np.uint32)
+    out = np.zeros(9, np.uint32)
     load(model_c).alh_stats(_ptr(out))
-    return ViterbiStats(*[int(v) for v in out[:8]])
+    return ViterbiStats(*[int(v) for v in out[:9]])
 
 
 def align_logits(logits_int8: np.ndarray, words_phone_ids: list[list[int]],
@@ -307,11 +308,11 @@ def align_logits(logits_int8: np.ndarray, words_phone_ids: list[list[int]],
     _set_params(lib, beam, nf_min_conf)
     ids, lens = _transcript(words_phone_ids)
     res = (_Result * max(1, len(words_phone_ids)))()
-    st = np.zeros(8, np.uint32)
+    st = np.zeros(9, np.uint32)
     n = lib.alh_align_logits(_ptr(z), z.shape[0], pre, _ptr(ids), _ptr(lens),
                              len(words_phone_ids), C.addressof(res), len(res), _ptr(st))
     assert n == len(words_phone_ids), (n, len(words_phone_ids))
-    return _results(res, n), ViterbiStats(*[int(v) for v in st[:8]])
+    return _results(res, n), ViterbiStats(*[int(v) for v in st[:9]])
 
 
 def protocol_session(text: str, samples_int16: np.ndarray, model_c: Path | None = None, *,

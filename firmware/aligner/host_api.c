@@ -117,7 +117,7 @@ void alh_stats(uint32_t *out)
     const al_vit_stats_t *s = al_stats();
     out[0] = s->max_band; out[1] = s->max_lag; out[2] = s->n_converged;
     out[3] = s->n_forced; out[4] = s->n_band_cut; out[5] = s->n_overrun;
-    out[6] = al_n_frames(); out[7] = s->n_reanchor;
+    out[6] = al_n_frames(); out[7] = s->n_reanchor; out[8] = s->n_filled;
 }
 
 /* Whole pipeline. pre: samples pushed before the transcript is given (audio-first case). */
@@ -164,6 +164,7 @@ int alh_align_logits(const int8_t *logits, int T, int pre, const uint16_t *ids,
         stats[0] = h_vit.st.max_band; stats[1] = h_vit.st.max_lag; stats[2] = h_vit.st.n_converged;
         stats[3] = h_vit.st.n_forced; stats[4] = h_vit.st.n_band_cut; stats[5] = h_vit.st.n_overrun;
         stats[6] = (uint32_t)T; stats[7] = h_vit.st.n_reanchor;
+        stats[8] = h_vit.st.n_filled;
     }
     return rcol.n;
 }

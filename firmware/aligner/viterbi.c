@@ -69,7 +69,12 @@ void al_vit_reset(al_vit_t *v)
     v->last_reanchor = 0;
     v->good_s = 0;
     v->good_t = 0;
+    v->pend_ord = -1;
+    v->cur_ord = -1;
+    v->done_ord = -1;
+    v->last_end = 0;
     v->st.n_reanchor = 0;
+    v->st.n_filled = 0;
     v->st.max_band = v->st.max_lag = v->st.n_converged = v->st.n_forced = 0;
     v->st.n_band_cut = v->st.n_overrun = 0;
 }
@@ -211,6 +216,85 @@ static void emit(al_vit_t *v, const al_word_result_t *r)
     }
     if (v->cb) v->cb(v->cb_ctx, r);
     v->next_emit = (uint32_t)r->word + 1u;
+    if (!r->nf) v->last_end = r->end_frame;
+}
+
+/* Hold a finished word (ordinal ord) until the next word starts; emit what was held before. */
+static void hold(al_vit_t *v, const al_word_result_t *r, int32_t ord)
+{
+    if (v->pend_ord >= 0) emit(v, &v->pend);
+    v->pend = *r;
+    v->pend_ord = ord;
+    if (ord > v->done_ord) v->done_ord = ord;
+    if (!r->nf) v->last_end = r->end_frame;
+}
+
+static void set_frames(al_vit_t *v, al_word_result_t *r, int32_t s, int32_t e)
+{
+    r->start_frame = s;
+    r->end_frame = e;
+    r->start_ms = s * 10 + v->offset_ms;
+    r->end_ms = e * 10 + v->offset_ms;
+}
+
+/* Placed words done_ord+1 .. ord_hi-1 were never on the committed path (a re-anchor jumped
+ * over them, or the band never reached them); u_hi is the first unit after them. They get
+ * times by phone count between x0 (the held word's end, or the last placed word's end) and the
+ * frame x1: in that gap if it holds AL_VIT_FILL_MIN_FRAMES frames per phone, else shared with
+ * the held word from its start (a path that fell behind kept the skipped words' audio in it).
+ * share_ok = 0: gap only, and nothing is placed (NF) if the gap is too short. Confidence 0
+ * marks a time that was interpolated, not aligned. Walks the unit table: no memory. */
+static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1, int share_ok)
+{
+    int32_t first = v->done_ord + 1;
+    if (ord_hi <= first) {                               /* nothing skipped */
+        if (v->pend_ord >= 0) { emit(v, &v->pend); v->pend_ord = -1; }
+        return;
+    }
+    int held = v->pend_ord >= 0 && !v->pend.nf && v->pend_ord == first - 1;
+    int32_t walk = held ? v->pend_ord : first;           /* first ordinal the walk counts */
+    uint32_t u = u_hi, n_skip = 0, n_held = 0;
+    int32_t o = ord_hi;
+    while (o > walk && u > 0) {                         /* back to the first unit of `walk` */
+        u--;
+        if (!(v->u_flags[u] & F_SIL)) { if (o - 1 >= first) n_skip++; else n_held++; }
+        if (v->u_flags[u] & F_WFIRST) o--;
+    }
+    int32_t x0 = held ? v->pend.end_frame : v->last_end;
+    if (x0 > x1) x0 = x1;
+    int32_t span_min = (int32_t)(n_skip * AL_VIT_FILL_MIN_FRAMES);
+    int share = x1 - x0 < span_min;
+    if (share && !(held && share_ok)) {                  /* no room: the audio lacks them */
+        if (v->pend_ord >= 0) { emit(v, &v->pend); v->pend_ord = -1; }
+        return;
+    }
+    uint32_t total = n_skip;
+    if (share) { x0 = v->pend.start_frame; total += n_held; first = walk; }
+    else if (v->pend_ord >= 0) { emit(v, &v->pend); v->pend_ord = -1; }
+    int32_t span = x1 - x0, ord = walk - 1, beg = x0;
+    uint32_t cnt = 0, cum = 0;
+    for (;; u++) {
+        int boundary = u >= u_hi || (v->u_flags[u] & F_WFIRST);
+        if (boundary && ord >= first) {                  /* word `ord` has cnt phones */
+            cum += cnt;
+            int32_t end = x0 + (int32_t)(((int64_t)span * cum) / total);
+            if (ord == v->pend_ord) {                    /* the held word keeps its start */
+                set_frames(v, &v->pend, v->pend.start_frame, end);
+                emit(v, &v->pend);
+                v->pend_ord = -1;
+            } else {
+                al_word_result_t r = {(int32_t)v->pw_index[ord], 0, 0, 0, 0, 0, 0};
+                set_frames(v, &r, beg, end);
+                emit(v, &r);
+                v->st.n_filled++;
+            }
+            beg = end;
+        }
+        if (u >= u_hi) break;
+        if (v->u_flags[u] & F_WFIRST) { ord++; cnt = 0; }
+        if (!(v->u_flags[u] & F_SIL)) cnt++;
+    }
+    v->done_ord = ord_hi - 1;
 }
 
 static void finish_word(al_vit_t *v, int32_t w, int32_t end_frame, int complete)
@@ -224,13 +308,10 @@ static void finish_word(al_vit_t *v, int32_t w, int32_t end_frame, int complete)
         if (conf >= v->nf_min_conf) {
             r.nf = 0;
             r.conf = conf;
-            r.start_frame = v->w_start;
-            r.end_frame = end_frame;
-            r.start_ms = v->w_start * 10 + v->offset_ms;
-            r.end_ms = end_frame * 10 + v->offset_ms;
+            set_frames(v, &r, v->w_start, end_frame);
         }
     }
-    emit(v, &r);
+    hold(v, &r, v->cur_ord);
 }
 
 static void commit_frame(al_vit_t *v, uint32_t f, uint32_t s)
@@ -243,7 +324,15 @@ static void commit_frame(al_vit_t *v, uint32_t f, uint32_t s)
     int32_t w = (v->u_flags[u] & F_SIL) || v->cm_ord < 0 ? -1 : (int32_t)v->pw_index[v->cm_ord];
     if (w != v->cur_word) {
         if (v->cur_word >= 0) finish_word(v, v->cur_word, (int32_t)f, 1);
-        if (w >= 0) { v->w_start = (int32_t)f; v->w_margin = 0.0f; v->w_frames = 0; }
+        if (w >= 0) {
+            /* a new word starts: release the held word, with times for any words jumped over
+             * (the first unit of this word's ordinal is at or before u) */
+            uint32_t u_hi = u;
+            while (!(v->u_flags[u_hi] & F_WFIRST)) u_hi--;
+            fill_skipped(v, v->cm_ord, u_hi, (int32_t)f, 1);
+            v->w_start = (int32_t)f; v->w_margin = 0.0f; v->w_frames = 0;
+            v->cur_ord = v->cm_ord;
+        }
         v->cur_word = w;
     }
     if (w >= 0) {
@@ -425,7 +514,8 @@ static void step(al_vit_t *v)
  * the path up to this frame, then re-seed the band on the next window of states after the best
  * state (all at the same score, their own origins) and let the frames decide; if the collapse
  * persists, the following window is tried (a forward scan, one band width per
- * AL_VIT_COLLAPSE_FRAMES frames, much faster than speech). Words the scan jumps over are NF. */
+ * AL_VIT_COLLAPSE_FRAMES frames, much faster than speech). Words the scan jumps over get
+ * interpolated times when the next word starts (fill_skipped). */
 static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
 {
     const al_model_t *m = v->m;
@@ -511,6 +601,24 @@ void al_vit_push(al_vit_t *v, const int8_t *logits)
     pump(v, 0);
 }
 
+/* More than half of the frames [from, to) that the logit ring still holds have a best class
+ * other than silence (the ring keeps the last ring_cap frames). */
+static int mostly_speech(const al_vit_t *v, int32_t from, int32_t to)
+{
+    int32_t oldest = (int32_t)v->n_arrived - (int32_t)v->ring_cap;
+    if (from < oldest) from = oldest;
+    if (from < 0) from = 0;
+    int32_t n = 0, sp = 0;
+    for (int32_t f = from; f < to; f++) {
+        const int8_t *q = frame_logits(v, (uint32_t)f);
+        int best = 0;
+        for (int c = 1; c < v->m->n_classes; c++) if (q[c] > q[best]) best = c;
+        n++;
+        if (best != v->m->sil_class) sp++;
+    }
+    return n > 0 && 2 * sp > n;
+}
+
 void al_vit_finish(al_vit_t *v)
 {
     if (v->tr_state == 0) al_vit_begin(v, 0);
@@ -540,7 +648,13 @@ void al_vit_finish(al_vit_t *v)
             finish_word(v, v->cur_word, (int32_t)T, last);
             v->cur_word = -1;
         }
+        /* placed words the path never reached: times after the last placed word only if the
+         * network hears speech there (else the transcript is longer than the audio: NF) */
+        int32_t x0 = v->pend_ord >= 0 && !v->pend.nf ? v->pend.end_frame : v->last_end;
+        int speech = mostly_speech(v, x0, (int32_t)T);
+        if (speech) fill_skipped(v, (int32_t)v->n_placed, v->n_units, (int32_t)T, 0);
     }
+    if (v->pend_ord >= 0) { emit(v, &v->pend); v->pend_ord = -1; }
     al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0};
     while (v->next_emit < v->n_words) {
         nf.word = (int32_t)v->next_emit++;

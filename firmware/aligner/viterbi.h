@@ -1,6 +1,6 @@
 /* viterbi.h - streaming forced alignment over the transcript's HMM state chain with bounded
  * memory: a band of at most AL_VIT_BAND active states, 2-bit back-pointers in a ring of
- * AL_VIT_LAG frames, and word results emitted (in word order) as soon as they are final.
+ * AL_VIT_LAG frames, and word results emitted (in word order) as soon as the next word starts.
  *
  * State graph: [sil] w1 [sil] w2 ... wN [sil]. A phone of class c is hmm_states[c]
  * left-to-right states (stay: hmm_self_logp[c], advance: hmm_next_logp[c]); silence units use
@@ -47,6 +47,7 @@ typedef struct {
     uint32_t n_band_cut;     /* frames where the band hit AL_VIT_BAND and was cut */
     uint32_t n_overrun;      /* frames processed before the transcript covered them */
     uint32_t n_reanchor;     /* confidence collapses answered by a re-anchored band */
+    uint32_t n_filled;       /* words the path jumped over, given interpolated times (conf 0) */
 } al_vit_stats_t;
 
 typedef struct {
@@ -96,6 +97,13 @@ typedef struct {
     uint32_t scan_next;                 /* next re-anchor window starts here (0: at the best) */
     uint32_t last_reanchor;             /* frame of the last re-anchor */
     uint32_t good_s, good_t;            /* best state and frame when last on track */
+    /* every word gets a time (README.md "Words the path jumps over"): the last finished word is
+     * held until the next word starts, so the words between them can share the time */
+    al_word_result_t pend;              /* held result (valid when pend_ord >= 0) */
+    int32_t  pend_ord;                  /* placed ordinal of pend (-1: nothing held) */
+    int32_t  cur_ord;                   /* placed ordinal of cur_word */
+    int32_t  done_ord;                  /* highest placed ordinal held or emitted (-1: none) */
+    int32_t  last_end;                  /* end frame of the last placed word emitted or held */
     al_word_cb cb;
     void *cb_ctx;
     al_vit_stats_t st;

@@ -19,6 +19,7 @@ transcript token of ``g2p.transcript_phones`` (-1, -1 where the reference has no
     python realspeech.py maus CORPUS_ROOT OUT_DIR            # voicebuilding_seminar_16 layout
     python realspeech.py ps-kathleen CORPUS_ROOT OUT_DIR     # dataset-voice-kathleen layout
     python realspeech.py ps-speechocean CORPUS_ROOT OUT_DIR --half test
+    python realspeech.py ps-accent CORPUS_ROOT OUT_DIR --half test   # Speech Accent Archive
     python realspeech.py shards MANIFEST OUT_DIR [--copies 2] [--seed 0]   # training shards
 
 Training labels (``shards``) are the PocketSphinx phone segments (CMUdict pronunciations, our
@@ -320,6 +321,55 @@ def build_speechocean(root: Path, out: Path, half: str, limit: int | None, first
     return len(lines)
 
 
+# Speech Accent Archive elicitation paragraph (every speaker reads it; accent.gmu.edu, Weinberger,
+# "The Speech Accent Archive", George Mason University)
+ACCENT_PARAGRAPH = (
+    "Please call Stella. Ask her to bring these things with her from the store: Six spoons of "
+    "fresh snow peas, five thick slabs of blue cheese, and maybe a snack for her brother Bob. "
+    "We also need a small plastic snake and a big toy frog for the kids. She can scoop these "
+    "things into three red bags, and we will go meet her Wednesday at the train station.")
+
+
+def accent_speakers(root: Path) -> list[tuple[Path, dict]]:
+    """(mp3, speakers_all.csv row) of every recording of a Speech Accent Archive copy laid out as
+    gabillogical/whisper_project (mp3 files anywhere below root, metadata in speakers_all.csv)."""
+    import csv
+    with (root / "speakers_all.csv").open(newline="", encoding="utf-8", errors="replace") as fh:
+        rows = {r["filename"]: r for r in csv.DictReader(fh) if r.get("filename")}
+    out = [(f, rows[f.stem]) for f in sorted(root.rglob("*.mp3")) if f.stem in rows]
+    return sorted(out, key=lambda x: x[0].stem)
+
+
+def accent_half(row: dict) -> str:
+    """Speaker split of the Speech Accent Archive: 'test' = native English speakers whose file
+    number is a multiple of 6 (about 1 in 6 native speakers, every country), 'train' = all other
+    speakers.  Each file is one speaker, so the halves share no speaker."""
+    m = re.search(r"(\d+)$", row["filename"])
+    native = row.get("native_language", "").strip().lower() == "english"
+    return "test" if native and m and int(m.group(1)) % 6 == 0 else "train"
+
+
+def build_accent(root: Path, out: Path, half: str, limit: int | None, first: int = 0,
+                 native: str = "all") -> int:
+    lines = []
+    part = out / "manifest.partial.jsonl"      # grows as it goes (PocketSphinx is slow)
+    part.write_text("")
+    def keep(r: dict) -> bool:
+        is_native = r.get("native_language", "").strip().lower() == "english"
+        return native == "all" or (native == "yes") == is_native
+    todo = [(f, r) for f, r in accent_speakers(root) if accent_half(r) == half and keep(r)]
+    for f, r in todo[first:][:limit]:
+        spk = f"saa-{r['filename']}-{r.get('native_language', '')}-{r.get('country', '')}"
+        item = _ps_item(f.stem, spk.replace(" ", "_"), read_pcm16k(f), ACCENT_PARAGRAPH, out)
+        if item:
+            lines.append(item)
+            with part.open("a") as fh:
+                fh.write(json.dumps(item) + "\n")
+    _write_manifest(out / "manifest.jsonl", lines)
+    part.unlink()
+    return len(lines)
+
+
 def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: int = 250,
                  p_colour: float = 0.5) -> int:
     """corpus.py-format shards (audio, phone segments, word times, meta) from a PS manifest."""
@@ -370,11 +420,15 @@ def load_manifest(path: Path) -> list[dict]:
 def main() -> int:
     ap = argparse.ArgumentParser(description="Build a real-speech manifest (wav + transcript + "
                                  "word reference) from a corpus directory.")
-    ap.add_argument("kind", choices=["maus", "ps-kathleen", "ps-speechocean", "shards"])
+    ap.add_argument("kind", choices=["maus", "ps-kathleen", "ps-speechocean", "ps-accent",
+                                     "shards"])
     ap.add_argument("root", type=Path,
                     help="corpus checkout (outside the repository); for shards: a manifest")
     ap.add_argument("out", type=Path, help="output directory (outside the repository)")
-    ap.add_argument("--half", default="test", help="speechocean762 half: train or test")
+    ap.add_argument("--half", default="test",
+                    help="ps-speechocean / ps-accent: train or test half (no shared speaker)")
+    ap.add_argument("--native", choices=["all", "yes", "no"], default="all",
+                    help="ps-accent: all speakers, native English speakers only, or the others")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--every", type=int, default=1,
                     help="ps-kathleen: every Nth recording (the corpus has ~3 takes per prompt)")
@@ -399,6 +453,8 @@ def main() -> int:
         n = build_maus(a.root, a.out, a.limit)
     elif a.kind == "ps-kathleen":
         n = build_kathleen(a.root, a.out, a.limit, a.every, a.first)
+    elif a.kind == "ps-accent":
+        n = build_accent(a.root, a.out, a.half, a.limit, a.first, a.native)
     else:
         n = build_speechocean(a.root, a.out, a.half, a.limit, a.first)
     print(f"{n} utterances -> {a.out / 'manifest.jsonl'}")

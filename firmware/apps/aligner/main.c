@@ -24,7 +24,8 @@
  * Log lines: "# aligner: ...", and at the end
  *   "# stats blocks=<n> samples=<n> busy_cycles=<n> max_block_cycles=<n> overruns=<n>
  *    lost=<n> late=<n> dma_errors=<n>" and "# vit max_band=.. max_lag=.. converged=..
- *    forced=.. band_cut=.. overrun=.. reanchor=.." (reanchor: confidence-collapse recoveries).
+ *    forced=.. band_cut=.. overrun=.. reanchor=.. filled=.." (reanchor: confidence-collapse
+ *    recoveries; filled: words the path jumped over, given interpolated times).
  * Exit code: 0 normally; 2 if the model does not fit al_config.h or capture could not start.
  */
 #include <stdint.h>
@@ -277,10 +278,11 @@ int main(void)
     out(line);
     const al_vit_stats_t *st = al_stats();
     snprintf(line, sizeof line, "# vit max_band=%lu max_lag=%lu converged=%lu forced=%lu "
-             "band_cut=%lu overrun=%lu reanchor=%lu\n", (unsigned long)st->max_band,
+             "band_cut=%lu overrun=%lu reanchor=%lu filled=%lu\n", (unsigned long)st->max_band,
              (unsigned long)st->max_lag, (unsigned long)st->n_converged,
              (unsigned long)st->n_forced, (unsigned long)st->n_band_cut,
-             (unsigned long)st->n_overrun, (unsigned long)st->n_reanchor);
+             (unsigned long)st->n_overrun, (unsigned long)st->n_reanchor,
+             (unsigned long)st->n_filled);
     out(line);
     usart3_flush();
     return 0;
