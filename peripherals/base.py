@@ -10,9 +10,10 @@ they may do is through the :class:`PeripheralContext` they are given.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -577,6 +578,19 @@ class UnmodelledPeripheral(Peripheral):
         self.ctx.log(f"unmodelled {where}: write{size * 8} {value:#x} dropped")
 
 
+def chip_table(params: Mapping[str, object], chip: str) -> Mapping[str, Any]:
+    """The platform's [chip] table a model was given (the machine passes ``chip``), else the
+    bundled ``chip``'s (a model built without a machine, in register-level tests)."""
+    given = params.get("chip")
+    return given if given else _bundled_chip(chip)  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=4)
+def _bundled_chip(chip: str) -> Mapping[str, Any]:
+    from simulator.platform import load_platform
+    return load_platform(chip).chip
+
+
 @dataclass
 class FakeContext:
     """A context for register-level tests without a CPU: time is set by hand, scheduled
@@ -591,6 +605,8 @@ class FakeContext:
     _events: list[tuple[int, int, Callable[[int], None]]] = field(default_factory=list)
     _next: int = 0
     _lines: IrqLines = field(default_factory=lambda: IrqLines())
+    #: the clock a test that sets none runs at: the bundled STM32H743's reset clock (HSI)
+    reset_hz: float = field(default_factory=lambda: float(_bundled_chip("stm32h743")["hsi_hz"]))
 
     def now(self) -> int:
         return self.cycle
@@ -605,12 +621,12 @@ class FakeContext:
         self._events = [e for e in self._events if e[1] != handle]
 
     def now_seconds(self) -> float:
-        return self.cycle / self.clocks.get("cpu", 64e6)
+        return self.cycle / self.clocks.get("cpu", self.reset_hz)
 
     def schedule_seconds(self, seconds: float, callback: Callable[[float], None]) -> int:
-        """Tests: seconds map onto cycles at the fixed ``clocks['cpu']`` (64 MHz default)."""
+        """Tests: seconds map onto cycles at the fixed ``clocks['cpu']`` (``reset_hz`` default)."""
         import math
-        cycle = max(self.cycle, math.ceil(seconds * self.clocks.get("cpu", 64e6) - 1e-6))
+        cycle = max(self.cycle, math.ceil(seconds * self.clocks.get("cpu", self.reset_hz) - 1e-6))
         return self.schedule(cycle, lambda c: callback(seconds))
 
     def set_irq(self, irq: int, level: bool, source: str = "") -> None:
@@ -636,7 +652,7 @@ class FakeContext:
     def clock_hz(self, name: str) -> float:
         if self.clock_tree is not None:
             return self.clock_tree.clock_hz(name)
-        return self.clocks.get(name, 64e6)
+        return self.clocks.get(name, self.reset_hz)
 
     def log(self, message: str) -> None:
         self.messages.append(message)

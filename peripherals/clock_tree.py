@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from .base import Peripheral
+from .operating import OperatingLimits
 
 
 #: how long a clock configuration must hold before it is judged against the voltage scale's
@@ -26,6 +27,7 @@ class ClockTreeModel(Peripheral):
     SW_SOURCES: ClassVar[dict[int, str]] = {}
     outputs = ("clock_changed",)
     hsi_hz: float
+    operating: OperatingLimits | None     # the chip's limits (peripherals/operating.py)
     _signature: tuple[float, ...] = ()     # the clocks the listeners last heard of
     _confirming = False                  # re-checking an out-of-spec configuration
 
@@ -41,8 +43,28 @@ class ClockTreeModel(Peripheral):
         super().write(offset, size, value)     # every write may change a clock: listeners hear
         self._clock_changed()
 
-    def check_operating_point(self) -> None:
+    def operating_scale(self) -> tuple[int, bool] | None:
+        """The voltage scale now, and whether over-drive is on; None when no power block is
+        wired (nothing to judge against)."""
         raise NotImplementedError
+
+    def check_operating_point(self) -> None:
+        """Warn when a clock exceeds the current voltage scale's limit or the flash runs with
+        fewer wait states than the chip's table requires (the [operating] table of its power
+        data: DS12110 Table 23 and RM0433 Table 17 on the H743)."""
+        scale = self.operating_scale()
+        if scale is None or self.operating is None:
+            return
+        vos, overdrive = scale
+        # the reset state is how the silicon starts: an APB clock no faster than the reset HSI
+        # is not flagged
+        for message in self.operating.clock_problems(self.clock_hz, vos, overdrive,
+                                                     reset_hz=self.hsi_hz):
+            self._out_of_spec(message)
+        if self.flash is not None:
+            msg = self.flash.check_latency(self.clock_hz("hclk"), vos)
+            if msg:
+                self.warn_once(msg)
 
     def _clock_signature(self) -> tuple[float, ...]:
         raise NotImplementedError

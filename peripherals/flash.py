@@ -8,33 +8,12 @@ Bank-independent registers appear in both bank windows (0x000 and 0x100 views, R
 
 from __future__ import annotations
 
+from . import operating
 from .base import RO, WO, W1S, Field, Peripheral, Register
 
 # Unlock keys (RM0433 4.5.1 / 4.4.7).
 KEY1, KEY2 = 0x45670123, 0xCDEF89AB
 OPTKEY1, OPTKEY2 = 0x08192A3B, 0x4C5D6E7F
-
-# Flash wait states: (LATENCY, WRHIGHFREQ, max AXI MHz at VOS0, VOS1, VOS2, VOS3); None = not
-# allowed. RM0433 Table 17 / shared/reference/stm32h743.md.
-LATENCY_TABLE: tuple[tuple[int, int, tuple[int | None, ...]], ...] = (
-    (0, 0, (70, 70, 55, 45)),
-    (1, 1, (140, 140, 110, 90)),
-    (2, 1, (185, 185, 165, 135)),
-    (2, 2, (210, 210, None, None)),
-    (3, 2, (225, 225, 224, 180)),
-    (4, 2, (240, None, None, 224)),
-)
-
-
-def required_latency(axi_hz: float, vos: int) -> int | None:
-    """Fewest wait states that RM0433 Table 17 allows at ``axi_hz`` and scale ``vos``
-    (None if no row allows it)."""
-    for ws, _wrhf, limits in LATENCY_TABLE:
-        limit = limits[vos]
-        if limit is not None and axi_hz <= limit * 1e6:
-            return ws
-    return None
-
 
 def _bank_regs(b: int, off: int) -> list[Register]:
     errs = ((16, "EOP"), (17, "WRPERR"), (18, "PGSERR"), (19, "STRBERR"), (21, "INCERR"),
@@ -91,7 +70,7 @@ _ALIASES = {0x100: 0x000, 0x108: 0x008, 0x118: 0x018, 0x11C: 0x01C, 0x120: 0x020
             0x124: 0x024, 0x140: 0x040, 0x144: 0x044, 0x15C: 0x05C}
 
 
-class FLASH(Peripheral):
+class FLASH(operating.WaitStateCheck, Peripheral):
     """Flash interface registers: wait states, lock/unlock state machines."""
 
     registers = (
@@ -125,6 +104,7 @@ class FLASH(Peripheral):
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         self._key_step = {1: 0, 2: 0, "opt": 0}
         self._locked_out = {1: False, 2: False, "opt": False}
+        self.operating = operating.from_params(params, "stm32h743")
         super().__init__(name, base, size, ctx, **params)
 
     def reset(self) -> None:
@@ -148,18 +128,6 @@ class FLASH(Peripheral):
     @property
     def options_locked(self) -> bool:
         return bool(self.get_field("OPTCR", "OPTLOCK"))
-
-    def check_latency(self, axi_hz: float, vos: int) -> str | None:
-        """A warning if LATENCY is below what RM0433 Table 17 requires (silicon would read
-        wrong data), else None."""
-        need = required_latency(axi_hz, vos)
-        if need is None:
-            return (f"FLASH: no wait-state setting supports an AXI clock of {axi_hz / 1e6:g} MHz "
-                    f"at VOS{vos} (RM0433 Table 17)")
-        if self.latency < need:
-            return (f"FLASH: LATENCY={self.latency} too low for AXI {axi_hz / 1e6:g} MHz at "
-                    f"VOS{vos}: needs {need} (RM0433 Table 17); silicon would read garbage")
-        return None
 
     # --- bus side: bank-2 aliases ----------------------------------------------------------
     def alias_of(self, offset: int) -> int:

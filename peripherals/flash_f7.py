@@ -8,22 +8,13 @@ RM0385 Table 5 ("Number of wait states according to CPU clock (HCLK) frequency",
 
 from __future__ import annotations
 
+from . import operating
 from .base import RO, W1C, WO, Field, Peripheral, Register
 
 KEY1, KEY2 = 0x45670123, 0xCDEF89AB          # RM0385 3.7.2 FLASH_KEYR
-# RM0385 Table 5, VDD 2.7-3.6 V: highest HCLK for 0, 1, ... 7 wait states.
-WAIT_STATE_LIMITS_HZ = (30e6, 60e6, 90e6, 120e6, 150e6, 180e6, 210e6, 216e6)
 
 
-def required_latency(hclk_hz: float) -> int | None:
-    """Fewest wait states for ``hclk_hz`` (RM0385 Table 5, 2.7-3.6 V), None above 216 MHz."""
-    for ws, limit in enumerate(WAIT_STATE_LIMITS_HZ):
-        if hclk_hz <= limit:
-            return ws
-    return None
-
-
-class FLASH_F7(Peripheral):
+class FLASH_F7(operating.WaitStateCheck, Peripheral):
     """ACR (latency, ART, prefetch), KEYR/CR lock, SR flags."""
 
     registers = (
@@ -50,6 +41,7 @@ class FLASH_F7(Peripheral):
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         self._key_step = 0
+        self.operating = operating.from_params(params, "stm32f746")
         super().__init__(name, base, size, ctx, **params)
 
     def reset(self) -> None:
@@ -60,16 +52,6 @@ class FLASH_F7(Peripheral):
     def latency(self) -> int:
         """Read wait states (FLASH_ACR.LATENCY), in HCLK cycles."""
         return self.get_field("ACR", "LATENCY")
-
-    def check_latency(self, axi_hz: float, vos: int) -> str | None:
-        need = required_latency(axi_hz)
-        if need is None:
-            return (f"FLASH: no wait-state setting supports HCLK {axi_hz / 1e6:g} MHz "
-                    "(RM0385 Table 5)")
-        if self.latency < need:
-            return (f"FLASH: LATENCY={self.latency} too low for HCLK {axi_hz / 1e6:g} MHz: "
-                    f"needs {need} (RM0385 Table 5); silicon would read garbage")
-        return None
 
     def on_write_ACR(self, old: int, new: int) -> None:
         if self.clocks is not None:

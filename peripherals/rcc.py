@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import RO, RW, WO, Field, Register
+from . import operating
+from .base import RO, RW, WO, Field, Register, chip_table
 from .clock_tree import ClockTreeModel
 
 # Names understood by RCC.clock_hz (PeripheralContext.clock_hz forwards here).
@@ -251,11 +252,6 @@ _PLL_RANGES = ((1e6, 2e6), (2e6, 4e6), (4e6, 8e6), (8e6, 16e6))
 # 960 MHz on rev V (needed for 480 MHz = 960/2); medium VCO: 150-420 MHz.
 _VCO_WIDE = {"V": (192e6, 960e6), "Y": (192e6, 836e6)}
 _VCO_MEDIUM = (150e6, 420e6)
-# Maximum clocks per voltage scale: cpu / AXI-AHB (hclk) / APB, DS12110 Table 23 (rev V) and
-# shared/reference/stm32h743.md "Operating points".
-VOS_LIMITS_HZ = {0: (480e6, 240e6, 120e6), 1: (400e6, 200e6, 100e6),
-                 2: (300e6, 150e6, 75e6), 3: (200e6, 100e6, 50e6)}
-
 # Kernel clock muxes (RM0433 8.7.20/8.7.19/8.7.21): selection value -> clock name.
 _USART_MUX = {0: None, 1: "pll2_q", 2: "pll3_q", 3: "hsi", 4: "csi", 5: "lse"}  # 0 = its APB
 _SAI_MUX = {0: "pll1_q", 1: "pll2_p", 2: "pll3_p", 3: "i2s_ckin", 4: "per_ck"}
@@ -301,22 +297,25 @@ class RCC(ClockTreeModel):
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         # Oscillator frequencies: a key of its own, else the platform [chip] table (passed by the
-        # machine as ``chip``), else the RM0433 defaults.
-        chip = params.get("chip") or {}
-        assert isinstance(chip, dict)
+        # machine as ``chip``; the bundled STM32H743's for a model built without one).
+        chip = chip_table(params, "stm32h743")
 
-        def param(key: str, default: object) -> object:
-            return params.get(key, chip.get(key, default))
+        def param(key: str, default: object = None) -> object:
+            value = params.get(key, chip.get(key, default))
+            if value is None:
+                raise KeyError(f"RCC: the platform's [chip] table has no {key}")
+            return value
 
-        self.hsi_hz = float(param("hsi_hz", 64e6))          # RM0433 8.5.2
-        self.csi_hz = float(param("csi_hz", 4e6))
-        self.hse_hz = float(param("hse_hz", 8e6))
-        self.lse_hz = float(param("lse_hz", 32_768))
-        self.lsi_hz = float(param("lsi_hz", 32e3))          # DS12110: LSI 32 kHz typical
+        self.hsi_hz = float(param("hsi_hz"))                # RM0433 8.5.2
+        self.csi_hz = float(param("csi_hz"))
+        self.hse_hz = float(param("hse_hz"))
+        self.lse_hz = float(param("lse_hz"))
+        self.lsi_hz = float(param("lsi_hz"))
         self.hsi48_hz = 48e6
         self.i2s_ckin_hz = float(param("i2s_ckin_hz", 0.0))
         self.revision = str(param("revision", "V"))
         self.startup = StartupTimes()
+        self.operating = operating.from_params(params, "stm32h743")
         super().__init__(name, base, size, ctx, **params)
 
     def note_reset(self, flag: str) -> None:
@@ -698,33 +697,8 @@ class RCC(ClockTreeModel):
         # segment (peripherals_on is sampled per segment)
         return tuple(self.clock_hz(c) for c in CLOCKS) + tuple(self.reg(f"{b}ENR") for b in _BUSES)
 
-    def check_operating_point(self) -> None:
-        """Warn when the clocks exceed the limits of the current voltage scale (DS12110 Table 23)
-        or the flash runs with fewer wait states than required (RM0433 Table 17)."""
-        vos = self._vos()
-        if vos is None:
-            return
-        cpu, hclk = self.clock_hz("cpu"), self.clock_hz("hclk")
-        lim_cpu, lim_hclk, lim_apb = VOS_LIMITS_HZ[vos]
-        if cpu > lim_cpu:
-            self._out_of_spec(f"RCC: cpu clock {cpu / 1e6:g} MHz above the VOS{vos} limit "
-                              f"{lim_cpu / 1e6:g} MHz (DS12110 Table 23)")
-        if hclk > lim_hclk:
-            self._out_of_spec(f"RCC: AXI/AHB clock {hclk / 1e6:g} MHz above the VOS{vos} limit "
-                              f"{lim_hclk / 1e6:g} MHz (DS12110 Table 23)")
-        for p in ("pclk1", "pclk2", "pclk3", "pclk4"):
-            # the reset state (HSI 64 MHz, no prescaler, VOS3) is how ST's silicon starts:
-            # an APB clock no faster than the reset HSI is not flagged
-            if self.clock_hz(p) > max(lim_apb, self.hsi_hz):
-                self._out_of_spec(f"RCC: {p} {self.clock_hz(p) / 1e6:g} MHz above the VOS{vos} "
-                                  f"APB limit {lim_apb / 1e6:g} MHz (DS12110 Table 23)")
-        if self.flash is not None:
-            msg = self.flash.check_latency(hclk, vos)
-            if msg:
-                self.warn_once(msg)
-
-    def _vos(self) -> int | None:
-        return self.power.vos if self.power is not None else None
+    def operating_scale(self) -> tuple[int, bool] | None:
+        return (self.power.vos, False) if self.power is not None else None
 
 
 MODEL = RCC

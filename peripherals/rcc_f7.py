@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from .base import RO, WO, Field, Register
+from . import operating
+from .base import RO, WO, Field, Register, chip_table
 from .clock_tree import ClockTreeModel
 from .rcc import _AHB_DIV, _APB_DIV, StartupTimes
 
@@ -53,13 +54,6 @@ _UART_SEL = {"USART1": (0, "pclk2"), "USART2": (2, "pclk1"), "USART3": (4, "pclk
 _SW_READY = {0: "HSIRDY", 1: "HSERDY", 2: "PLLRDY"}        # CFGR.SW (RM0385 5.3.3); 3: none
 # RM0385 5.3.2 RCC_PLLCFGR: PLLP 00 /2, 01 /4, 10 /6, 11 /8.
 _PLLP = {0: 2, 1: 4, 2: 6, 3: 8}
-# Voltage scale -> highest HCLK without / with over-drive (RM0385 4.1.4 "Voltage regulator":
-# scale 3 up to 144 MHz, scale 2 up to 168 MHz or 180 MHz with over-drive, scale 1 up to
-# 180 MHz or 216 MHz with over-drive).
-VOS_MAX_HCLK_HZ = {3: (144e6, 144e6), 2: (168e6, 180e6), 1: (180e6, 216e6)}
-# APB limits with over-drive (RM0385 5.2: APB1 54 MHz, APB2 108 MHz at 216 MHz HCLK).
-APB_MAX_HZ = {"pclk1": 54e6, "pclk2": 108e6}
-
 
 @runtime_checkable
 class Regulator(Protocol):
@@ -165,8 +159,7 @@ class RCC_F7(ClockTreeModel):
     regulator: Regulator | None = None
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
-        chip = params.get("chip") or {}
-        assert isinstance(chip, dict)
+        chip = chip_table(params, "stm32f746")
 
         def param(key: str) -> float:
             return float(params.get(key, chip[key]))  # type: ignore[arg-type]
@@ -176,6 +169,7 @@ class RCC_F7(ClockTreeModel):
         self.lse_hz = param("lse_hz")
         self.lsi_hz = param("lsi_hz")
         self.startup = StartupTimes()
+        self.operating = operating.from_params(params, "stm32f746")
         super().__init__(name, base, size, ctx, **params)
 
     def system_reset(self) -> None:
@@ -298,26 +292,10 @@ class RCC_F7(ClockTreeModel):
         except KeyError:
             self.ctx.log(f"RCC: no CSR flag {flag}")
 
-    def check_operating_point(self) -> None:
-        """HCLK above what the voltage scale allows (with or without over-drive), APB clocks
-        above their limits, too few flash wait states (RM0385 4.1.4, 5.2, Table 5)."""
+    def operating_scale(self) -> tuple[int, bool] | None:
         if self.regulator is None:
-            return
-        vos, overdrive = self.regulator.vos, self.regulator.overdrive
-        hclk = self.clock_hz("hclk")
-        limit = VOS_MAX_HCLK_HZ.get(vos, (216e6, 216e6))[1 if overdrive else 0]
-        if hclk > limit:
-            self._out_of_spec(f"RCC: HCLK {hclk / 1e6:g} MHz above the scale {vos} limit "
-                              f"{limit / 1e6:g} MHz{' with' if overdrive else ' without'} "
-                              "over-drive (RM0385 4.1.4)")
-        for p, lim in APB_MAX_HZ.items():
-            if self.clock_hz(p) > max(lim, self.hsi_hz):
-                self._out_of_spec(f"RCC: {p} {self.clock_hz(p) / 1e6:g} MHz above "
-                                  f"{lim / 1e6:g} MHz (RM0385 5.2)")
-        if self.flash is not None:
-            msg = self.flash.check_latency(hclk, vos)
-            if msg:
-                self.warn_once(msg)
+            return None
+        return self.regulator.vos, self.regulator.overdrive
 
     # --- register behaviour ---------------------------------------------------------------
     def on_write_CR(self, old: int, new: int) -> None:

@@ -420,6 +420,7 @@ class Machine(FaultHandling, LowPowerModes):
             if w.irqs:
                 params["irqs"] = w.irqs
             params.setdefault("chip", self.platform.chip)
+            params.setdefault("operating", self.platform.operating)
             params.setdefault("revision", self.platform.revision)
             p = cls(w.name, w.base, w.size, self.ctx, **params)
             self.peripherals[w.name] = p

@@ -11,6 +11,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from peripherals.operating import OperatingLimits
+from peripherals.operating import read as read_operating
 from peripherals.wiring import Wiring, WiringError
 
 
@@ -154,6 +156,15 @@ class Platform:
             p = Path(name)
             return p if p.is_absolute() or not self.source else Path(self.source).parent / p
         return Path(str(resources.files("simulator.power").joinpath(f"{name}.toml")))
+
+    @property
+    def operating(self) -> OperatingLimits | None:
+        """The chip's voltage scales and flash wait states: the [operating] table of its power
+        data file (peripherals/operating.py); None if that file has none."""
+        try:
+            return read_operating(self.power_data)
+        except FileNotFoundError as exc:
+            raise PlatformError(f"{self.source}: power data {exc.filename} not found") from exc
 
     def with_revision(self, revision: str) -> Platform:
         from dataclasses import replace

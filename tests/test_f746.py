@@ -112,14 +112,16 @@ def test_cache_identification_is_4_kbytes() -> None:
 
 
 def test_flash_wait_states_follow_rm0385_table_5() -> None:
-    from peripherals.flash_f7 import required_latency
-
-    # RM0385 Table 5 (2.7-3.6 V): one more wait state per 30 MHz of HCLK, 7 at 210-216 MHz
+    ctx = build("FLASH_REGS")
+    limits = ctx.peripherals["FLASH_REGS"].operating
+    # RM0385 Table 5 (2.7-3.6 V): one more wait state per 30 MHz of HCLK, 7 at 210-216 MHz,
+    # whatever the voltage scale
     table = {30e6: 0, 30.1e6: 1, 60e6: 1, 90e6: 2, 120e6: 3, 150e6: 4, 180e6: 5, 210e6: 6,
              216e6: 7}
-    for hz, ws in table.items():
-        assert required_latency(hz) == ws, hz
-    assert required_latency(217e6) is None
+    for scale in (1, 2, 3):
+        for hz, ws in table.items():
+            assert limits.required_wait_states(hz, scale) == (ws, 0), (hz, scale)
+        assert limits.required_wait_states(217e6, scale) is None
 
 
 def test_216_mhz_needs_over_drive_and_7_wait_states() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from peripherals.base import FakeContext
-from peripherals.flash import FLASH, KEY1, KEY2, OPTKEY1, OPTKEY2, required_latency
+from peripherals.flash import FLASH, KEY1, KEY2, OPTKEY1, OPTKEY2
 from peripherals.pwr import PWR, SUPPLY_SETTLE_S, VOS_SETTLE_S
 from peripherals.syscfg import SYSCFG
 
@@ -118,6 +118,12 @@ def test_acr_fields_and_latency_table() -> None:
     assert (flash.latency, flash.wrhighfreq) == (7, 3)
     flash.write(0x100, 4, 0x24)                      # bank-2 alias of ACR
     assert flash.read(0x000, 4) == 0x24 and (flash.latency, flash.wrhighfreq) == (4, 2)
+
+    def required_latency(hz: float, vos: int) -> int | None:
+        need = flash.operating.required_wait_states(hz, vos)
+        return None if need is None else need[0]
+
+    # RM0433 Table 17
     assert required_latency(200e6, 1) == 2
     assert required_latency(240e6, 0) == 4
     assert required_latency(64e6, 3) == 1            # VOS3: 0 WS only up to 45 MHz

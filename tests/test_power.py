@@ -360,17 +360,29 @@ def test_operating_point_refusals_and_overrides():
     assert operating_point(200, "V", hpre=4).axi_hz == 50e6
 
 
-def test_flash_table_agrees_with_the_flash_model():
-    from peripherals.flash import LATENCY_TABLE, required_latency
-    assert [(ws, wr, tuple(x for x in lim)) for ws, wr, lim in D.flash_ws] == \
-        [(ws, wr, tuple(float(x) if x else None for x in lim)) for ws, wr, lim in LATENCY_TABLE]
-    for mhz in range(10, 481, 10):
+def test_operating_point_wait_states_follow_rm0433_table_17():
+    """The power model picks (LATENCY, WRHIGHFREQ) from the same table the FLASH model checks;
+    RM0433 Table 17 rows, written here: (max AXI MHz at VOS0..VOS3) per (LATENCY, WRHIGHFREQ)."""
+    table17 = {(0, 0): (70, 70, 55, 45), (1, 1): (140, 140, 110, 90),
+               (2, 1): (185, 185, 165, 135), (2, 2): (210, 210, None, None),
+               (3, 2): (225, 225, 224, 180), (4, 2): (240, None, None, 224)}
+
+    def expected(axi_mhz: float, vos: int):
+        for row, limits in table17.items():
+            if limits[vos] is not None and axi_mhz <= limits[vos]:
+                return row
+        return None
+
+    checked = 0
+    for mhz in range(10, 481, 5):
         for vos in range(4):
             try:
                 op = operating_point(mhz, "V", vos=vos)
             except PowerModelError:
                 continue
-            assert op.flash_wait_states == required_latency(op.axi_hz, vos)
+            assert (op.flash_wait_states, op.wrhighfreq) == expected(op.axi_hz / 1e6, vos)
+            checked += 1
+    assert checked > 200
 
 
 # --- whole firmware (the firmware build; the machine's own segments) --------------------------

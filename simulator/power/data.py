@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from peripherals.operating import OperatingLimits
+
 DATA_FILE = Path(__file__).with_name("stm32h743.toml")
 LOCATIONS = ("itcm", "flash_cache", "flash_nocache")
 
@@ -39,7 +41,7 @@ class PowerData:
     standby_ua: dict[str, float] = field(default_factory=dict)
     peripherals: dict[str, PeripheralEntry] = field(default_factory=dict)
     bus_clock: dict[str, str] = field(default_factory=dict)
-    flash_ws: list[tuple[int, int, tuple[float | None, ...]]] = field(default_factory=list)
+    operating: OperatingLimits | None = None    # [operating]: scales, flash wait states
     pll_ma: float = 1.0
     wakeup: dict = field(default_factory=dict)
     assumptions: dict = field(default_factory=dict)
@@ -87,12 +89,15 @@ def _load_cached(path: str) -> PowerData:
     with open(path, "rb") as f:
         raw = tomllib.load(f)
     d = PowerData(raw=raw, source=Path(path), meta=raw["meta"])
-    for k, v in raw["vos"].items():
-        d.vcore[int(k)] = float(v["vcore"])
-        d.max_mhz[int(k)] = tuple(float(x) for x in v["max_mhz"])
     d.scales = {rev: tuple(int(s) for s in v["scales"]) for rev, v in raw["revisions"].items()}
     for rev, locs in raw["run"].items():
         d.run[rev] = {loc: _points(locs[loc]) for loc in LOCATIONS if loc in locs}
+    d.operating = OperatingLimits.from_table(raw["operating"])
+    for k, s in d.operating.scales.items():
+        if s.vcore is None or s.cpu_hz is None:          # a chip without power figures
+            raise KeyError(f"operating.scale.{k} vcore/cpu_mhz")
+        d.vcore[k] = s.vcore
+        d.max_mhz[k] = (s.cpu_hz / 1e6, s.hclk_hz / 1e6, min(s.pclk_hz.values()) / 1e6)
     for rev, locs in raw.get("run_all_peripherals_on", {}).items():
         d.run_all_on[rev] = {loc: _points(locs[loc]) for loc in LOCATIONS if loc in locs}
     for rev, v in raw["sleep"].items():
@@ -108,8 +113,6 @@ def _load_cached(path: str) -> PowerData:
             name, v["clock"], tuple(float(x) for x in v["ua_per_mhz"]),
             bool(v.get("always_on", False)), int(v.get("instances", 1)))
     d.bus_clock = dict(raw["bus_clock"])
-    d.flash_ws = [(int(r[0]), int(r[1]), tuple((float(x) if x else None) for x in r[2:]))
-                  for r in raw["flash"]["wait_states"]]
     d.pll_ma = float(raw["pll"]["ma"])
     d.wakeup = dict(raw["wakeup"])
     d.assumptions = dict(raw["assumptions"])

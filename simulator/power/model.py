@@ -403,13 +403,11 @@ class OperatingPoint(NamedTuple):
 
 
 def required_wait_states(axi_hz: float, vos: int, data: PowerData | None = None) -> tuple[int, int] | None:
-    """(LATENCY, WRHIGHFREQ) of the first RM0433 Table 17 row allowing ``axi_hz`` at ``vos``."""
+    """(LATENCY, WRHIGHFREQ) of the first flash wait-state row allowing ``axi_hz`` at ``vos``
+    (the chip's [operating] table: RM0433 Table 17 on the H743)."""
     d = _data(data)
-    for ws, wrhf, limits in d.flash_ws:
-        lim = limits[vos]
-        if lim is not None and axi_hz <= lim * MHZ + 1e-6:
-            return ws, wrhf
-    return None
+    assert d.operating is not None
+    return d.operating.required_wait_states(axi_hz, vos)
 
 
 def operating_point(freq_mhz: float, revision: str = "V", *, vos: int | None = None,
