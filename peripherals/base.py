@@ -229,7 +229,77 @@ def _check_inputs(cls: type) -> None:
 
 #: methods that take a register name (and a field name) as their first argument(s)
 _BY_NAME = {"get_field": 2, "set_field": 2, "reg": 1, "set_reg": 1}
+_SCAN_FORMAT = 1          # bump when _literal_calls' result changes shape or meaning
 _checked_sources: set[type] = set()
+
+#: (method, literal names, line) of one ``self.<method>("REG"[, "FIELD"])`` call
+LiteralCall = tuple[str, tuple[str, ...], int]
+
+
+def _scan_literal_calls(source: bytes) -> dict[str, list[LiteralCall]]:
+    """{class qualname: its literal-name calls} for every class in a module's source (the
+    first class of a qualname wins, as in ``inspect.getsourcelines``)."""
+    import ast
+
+    found: dict[str, list[LiteralCall]] = {}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                name = prefix + child.name
+                if name not in found:
+                    found[name] = _calls_in(child)
+                visit(child, name + ".")
+            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visit(child, f"{prefix}{child.name}.<locals>.")
+            else:
+                visit(child, prefix)
+
+    def _calls_in(cls_node: ast.ClassDef) -> list[LiteralCall]:
+        calls = []
+        for node in ast.walk(cls_node):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in _BY_NAME and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "self"):
+                continue
+            consts = []
+            for arg in node.args[:_BY_NAME[node.func.attr]]:
+                if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                    break
+                consts.append(arg.value)
+            if consts:
+                calls.append((node.func.attr, tuple(consts), node.lineno))
+        return calls
+
+    visit(ast.parse(source), "")
+    return found
+
+
+_scanned: dict[str, dict[str, list[LiteralCall]]] = {}
+
+
+def _literal_calls(cls: type) -> list[LiteralCall] | None:
+    """The literal-name calls in ``cls``'s source, None when its source cannot be read. Each
+    module file is parsed once per process, and the result is kept in the on-disk cache by
+    the file's content hash (simulator/cache.py): parsing the peripheral models' sources
+    took 0.3 CPU s of every run's start-up."""
+    import hashlib
+    import sys
+
+    path = getattr(sys.modules.get(cls.__module__), "__file__", None)
+    if not path:
+        return None
+    if path not in _scanned:
+        try:
+            with open(path, "rb") as f:
+                source = f.read()
+        except OSError:
+            return None
+        from simulator import cache
+        digest = hashlib.sha256(source).hexdigest()
+        _scanned[path] = cache.cached("field_names", cache.key(_SCAN_FORMAT, digest),
+                                      lambda: _scan_literal_calls(source))
+    return _scanned[path].get(cls.__qualname__)
 
 
 def _check_field_names(cls: type, registers: tuple[Register, ...],
@@ -242,32 +312,16 @@ def _check_field_names(cls: type, registers: tuple[Register, ...],
     nor is a class whose source cannot be read. A class that builds its registers per instance
     (a timer with or without RCR) is checked against its first instance's registers: a field
     of a register that instance has must exist; a register it lacks may belong to another kind."""
-    import ast
-    import inspect
-    import textwrap
-
     if cls in _checked_sources:
         return
     _checked_sources.add(cls)
-    try:
-        lines, first = inspect.getsourcelines(cls)
-    except (OSError, TypeError):
+    calls = _literal_calls(cls)
+    if calls is None:
         return
     fields = {r.name: {f.name for f in r.fields} for r in registers}
-    for node in ast.walk(ast.parse(textwrap.dedent("".join(lines)))):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr in _BY_NAME and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "self"):
-            continue
-        consts = []
-        for arg in node.args[:_BY_NAME[node.func.attr]]:
-            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
-                break
-            consts.append(arg.value)
-        if not consts:
-            continue
-        method, reg = node.func.attr, consts[0]
-        where = f"line {first + node.lineno - 1}"
+    for method, consts, line in calls:
+        reg = consts[0]
+        where = f"line {line}"
         if reg not in fields:
             if per_instance:
                 continue
