@@ -43,8 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     not an error (cli/streams.py), and an exception nothing else caught is a simulator bug:
     EXIT_INTERNAL (5), its traceback only with SIMULATE_DEBUG=1."""
     from .. import interrupt
+    from . import collector
     from .streams import stdout_failed
 
+    owns_process = argv is None           # the `simulate` command or python -m simulator.cli
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--version" in argv or argv[:1] == ["-V"]:
         from .streams import product_on_stdout
@@ -52,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with product_on_stdout(status):
             print(version_text())
         return status[0]
+    if owns_process and not (argv and argv[0] in SUBCOMMANDS):
+        collector.own_process()           # one run in this process (cli/collector.py)
     try:
         with interrupt.handling():
             if argv and argv[0] in SUBCOMMANDS:
@@ -75,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 5
         return _internal_error(exc)
+    finally:
+        collector.process_ends()
 
 
 def _internal_error(exc: BaseException) -> int:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..api import EXIT_FAULT, InputError, simulate
+from . import collector
 from .console import firmware_echo, messages
 from .options import error, one_line, options, prepare, progress_bar, run_parser
 
@@ -27,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
         echo = firmware_echo(args, bar)
         with bar:
             r = simulate(inp, options(args, args.cpu_freq, echo,
-                                      profile=args.html is not None, progress=progress))
+                                      profile=args.html is not None, progress=progress),
+                         before_run=collector.run_starts)
     except InputError as exc:
         return error(str(exc), exc.exit_code)
     finally:
