@@ -46,7 +46,7 @@ class Inputs:
 
     platform: Any                                # simulator.platform.Platform
     firmware: Any                                # simulator.elf.Firmware
-    transcript: Any | None = None                # simulator.alignment.Transcript
+    transcript: Any | None = None                # simulator.apps.aligner.Transcript
     uart_input: bytes = b""                      # bytes the firmware reads from its console
     audio_source: Any | None = None              # simulator.audio.AudioSource
     budget: Any = None                           # simulator.memory.RamBudget (None: no gate)
@@ -98,7 +98,7 @@ def load_inputs(firmware: Path | str, *, platform: str | Path = "stm32h743",
     transcript = None
     uart_input = b""
     if text is not None:
-        from .alignment import G2PUnavailable, encode_transcript, prepare_transcript
+        from .apps.aligner import G2PUnavailable, encode_transcript, prepare_transcript
         try:
             transcript = _within(timeout_s, prepare_transcript, text)
             uart_input = encode_transcript(transcript)
@@ -248,13 +248,13 @@ def _audio_report(machine, result, lat: list[int]) -> dict:
 
 
 def _end_marker(samples: int) -> bytes:
-    from .alignment import end_of_audio_line
+    from .apps.aligner import end_of_audio_line
     return end_of_audio_line(samples)
 
 
 def _alignment(transcript, result, report_audio) -> tuple[list, dict]:
     """Parse the firmware's result lines (USART3 TX) into one Word per transcript word."""
-    from .alignment import ResultParser
+    from .apps.aligner import ResultParser
 
     parser = ResultParser()
     for name, data in result.console.items():

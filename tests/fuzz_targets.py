@@ -164,7 +164,7 @@ def audio_case(data: bytes, suffix: str, workdir: Path) -> str:
 
 # --- transcript and the USART protocol --------------------------------------------------------
 def transcript_case(text: str) -> str:
-    from simulator.alignment import G2PUnavailable, encode_transcript, prepare_transcript
+    from simulator.apps.aligner import G2PUnavailable, encode_transcript, prepare_transcript
 
     try:
         t = prepare_transcript(text)
@@ -178,7 +178,7 @@ def transcript_case(text: str) -> str:
 
 
 def usart_case(stream: bytes, chunk: int, n_words: int) -> str:
-    from simulator.alignment import ResultParser, Transcript, TranscriptWord, render
+    from simulator.apps.aligner import ResultParser, Transcript, TranscriptWord, render
 
     p = ResultParser()
     for i in range(0, len(stream), max(chunk, 1)):

@@ -1,4 +1,4 @@
-"""Host side of the forced aligner (simulator/alignment.py): transcript -> USART lines,
+"""Host side of the forced aligner (simulator/apps/aligner.py): transcript -> USART lines,
 firmware answers -> words, words -> TextGrid / SRT / WebVTT / JSON.
 
 The output files are parsed back here with small independent readers (not the writer's code)."""
@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator import alignment as al
+from simulator.apps import aligner as al
 from simulator import output
-from simulator.alignment import ResultParser, Transcript, TranscriptWord, Word
+from simulator.apps.aligner import ResultParser, Transcript, TranscriptWord, Word
 
 ROOT = Path(__file__).resolve().parents[1]
 ALDIR = ROOT / "firmware" / "aligner"

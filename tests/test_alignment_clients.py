@@ -10,7 +10,7 @@ import io
 import pytest
 from test_alignment import DURATION, WORDS
 
-from simulator import alignment as al
+from simulator.apps import aligner as al
 
 FOUND = [(w.text, w.start_s, w.end_s) for w in WORDS if w.found]
 

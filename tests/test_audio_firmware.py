@@ -8,7 +8,7 @@
 * aligner app: the A/D lines over USART3 must equal the host build of the same library on the
   same samples (needs espeak-ng to make a speech clip).
 
-The end of audio is signalled the way the host does it (simulator/alignment.py): an
+The end of audio is signalled the way the host does it (simulator/apps/aligner.py): an
 ``S <total_samples>`` line on the console USART when the SAI source runs dry
 (AudioFeed's end_marker given as a callable of the delivered sample count).
 """
@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from simulator.alignment import end_of_audio_line
+from simulator.apps.aligner import end_of_audio_line
 from simulator.attachments.audio_feed import AudioFeed
 from simulator.audio import AudioSource
 from simulator.elf import load_firmware

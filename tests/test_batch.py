@@ -289,7 +289,7 @@ def test_a_run_stopped_by_a_signal_is_not_stored_as_finished(three_clips):
 
 def test_textgrid_reference_reads_like_the_json_one(tmp_path):
     """A TextGrid written by our own writer and read back by praatio gives the same words."""
-    from simulator.alignment import Word, render_json, render_textgrid
+    from simulator.apps.aligner import Word, render_json, render_textgrid
 
     words = [Word(0, "the", 0.018, 0.168, 1.0, True), Word(1, "quick", 0.168, 0.528, 0.9, True),
              Word(2, "fox", 0.838, 1.278, 0.98, True)]

@@ -93,7 +93,7 @@ def test_internal_error_is_exit_5_and_one_line(firmware_build, capsys, monkeypat
 def test_timeout_bounds_transcript_preparation(firmware_build, capsys, monkeypatch):
     import threading
 
-    from simulator import alignment
+    from simulator.apps import aligner as alignment
     release = threading.Event()
 
     def slow(text, voice="en-us"):
@@ -110,7 +110,7 @@ def test_timeout_bounds_transcript_preparation(firmware_build, capsys, monkeypat
 
 def test_transcript_far_beyond_the_aligner_is_refused_before_g2p(firmware_build, capsys,
                                                                  monkeypatch):
-    from simulator import alignment
+    from simulator.apps import aligner as alignment
     monkeypatch.setattr(alignment, "_g2p", lambda: pytest.fail("G2P ran"))
     assert main([str(firmware_build / "hello.elf"), "--text", "a" * (1 << 20), "-q"]) == 2
     assert main([str(firmware_build / "hello.elf"), "--text", "word " * 50_000, "-q"]) == 2
@@ -458,7 +458,7 @@ def test_trace_dump_of_things_that_are_not_traces(trace_and_report, tmp_path, ca
 # qsort (a ctypes callback per comparison), so that a signal lands inside a ctypes callback
 SLOW_G2P = r"""
 import ctypes, ctypes.util, sys
-import simulator.alignment as alignment
+import simulator.apps.aligner as alignment
 from simulator.cli import main
 
 class SlowG2P:

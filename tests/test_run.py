@@ -217,8 +217,8 @@ def test_cli_help_documents_exit_codes():
 
 def test_cli_transcript_goes_to_the_firmware_and_missing_answers_are_reported(
         firmware_build, tmp_path):
-    pytest.importorskip("simulator.alignment")
-    from simulator.alignment import g2p_available
+    pytest.importorskip("simulator.apps.aligner")
+    from simulator.apps.aligner import g2p_available
     if not g2p_available():
         pytest.skip("espeak-ng not installed")
     out = tmp_path / "r.json"

@@ -249,7 +249,7 @@ def prepare(args: argparse.Namespace) -> Inputs:
         except UnicodeDecodeError as exc:
             raise InputError(f"--text-file {args.text_file} is not UTF-8 text") from exc
     if getattr(args, "alignment_out", None) is not None:
-        from ..alignment import output_format
+        from ..apps.aligner import output_format
         if text is None:
             raise InputError("--alignment-out needs a transcript (--text or --text-file)")
         try:

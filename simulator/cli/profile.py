@@ -158,7 +158,7 @@ def main(argv: Sequence[str]) -> int:
                            + ")")
         if r.words is not None and args.alignment_out is not None and \
                 report["alignment"]["answered"]:
-            from ..alignment import write_alignment
+            from ..apps.aligner import write_alignment
             write_alignment(r.words, args.alignment_out, report["alignment"]["audio_duration_s"])
             written.append(str(args.alignment_out))
         report["profile"] = prof.to_dict(args.top)

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         return _interrupted(args, r)
     err_console = messages()
     if words is not None and args.alignment_out is not None and report["alignment"]["answered"]:
-        from ..alignment import write_alignment
+        from ..apps.aligner import write_alignment
         try:
             write_alignment(words, args.alignment_out, report["alignment"]["audio_duration_s"])
         except OSError as exc:
@@ -114,7 +114,7 @@ def _interrupted(args: argparse.Namespace, r) -> int:
 
 
 def _print_alignment(words, info, console) -> None:
-    from ..alignment import format_table
+    from ..apps.aligner import format_table
 
     if not info["answered"]:
         console.print("[yellow]alignment: the firmware sent no alignment results[/]")

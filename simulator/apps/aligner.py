@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import json_safe
+from .. import json_safe
 
 #: firmware/model (text normalisation and g2p are imported from there, as the tests do)
-MODEL_DIR = Path(__file__).resolve().parents[1] / "firmware" / "model"
+MODEL_DIR = Path(__file__).resolve().parents[2] / "firmware" / "model"
 
 # Compile-time limits of the firmware aligner (al_config.h, protocol.h). Words beyond them are
 # answered NF by the firmware; prepare_transcript() warns about them up front.
@@ -524,7 +524,7 @@ def render(words: list[Word], fmt: str, audio_duration_s: float | None) -> str:
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) with the common output rules (simulator/output.py): ``-`` is
     stdout, pipes written directly, regular files replaced atomically."""
-    from .output import write_text
+    from ..output import write_text
     write_text(path, text)
 
 
