@@ -46,7 +46,7 @@ from unicorn.unicorn_py3 import unicorn as _ucmod
 from . import native_layout as n
 from .native import _i64_ptr, add_native_hook, uc_handle
 
-_LAYOUT = "ba2fdc1d5d05"       # native_layout.FINGERPRINT this file's compiled hooks were built for
+_LAYOUT = "81de00ee4181"       # native_layout.FINGERPRINT this file's compiled hooks were built for
 n.check(_LAYOUT, __name__)
 
 UC_MEM_WRITE = 17            # uc_mem_type (unicorn.h)
@@ -56,7 +56,7 @@ UC_MEM_WRITE = 17            # uc_mem_type (unicorn.h)
 HOOK_RANGES = ((0x00000000, 0x3FFFFFFF),)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def memory_kind(st, a):
     """Which memory a data address is in (MEM_* from the platform's regions, see
     memory_map), 0 for TCM or nothing we time."""
@@ -79,7 +79,7 @@ def memory_map(platform) -> np.ndarray:
     return np.asarray(rows, dtype=np.int64).reshape(-1, 3)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def mpu_uncached(st, a):
     """True if ``a`` lies in a range the MPU makes non-cacheable (simulator/mpu_map.py)."""
     p = st[n.DC_NC_TABLE]
@@ -93,7 +93,7 @@ def mpu_uncached(st, a):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def access(st, a, kind, write, count):
     """One load or store through the D-cache model: returns its stall in CPU cycles and keeps
     the cache contents (and, with ``count``, the statistics) up to date."""

@@ -29,7 +29,7 @@ from .native_layout import *  # noqa: F403  (the slot names are this layer's voc
 from .timing.model import (BRANCH_ALONE, BRANCH_ALONE_PAIRED_ENTRY, CREDIT_MASK, CREDIT_SHIFT,
                            PENALTY_MASK)
 
-_LAYOUT = "ba2fdc1d5d05"       # native_layout.FINGERPRINT this file's compiled hooks were built for
+_LAYOUT = "81de00ee4181"       # native_layout.FINGERPRINT this file's compiled hooks were built for
 native_layout.check(_LAYOUT, __name__)
 # poll-loop skipping (here, not in the layout: numba's cache of this file compiles them in)
 PS_MAX = 32           # blocks per loop iteration at most
@@ -78,7 +78,7 @@ def _call_stop(typingctx, fn_addr, uc):
     return sig, codegen
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _fetch_stall(st, a, size, fill, busy):
     """Instruction lines of a block: I-cache lookups (2-way, LRU) or uncached fetches.
 
@@ -113,12 +113,15 @@ def _fetch_stall(st, a, size, fill, busy):
     else:
         n = last - first + 1
         st[UNCACHED_FETCHES] += n
-        stall += max(fill, n * fill - (n - 1) * busy // n)
+        if n == 1:                      # the formula below with n = 1, without its division
+            stall += fill
+        else:
+            stall += max(fill, n * fill - (n - 1) * busy // n)
     st[STALL_ICACHE] += stall
     return stall
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _predict(st, prev, a):
     """Look up and train the predictor entry of the branch that ended at ``prev`` with its
     outcome (the next block starts at ``a``): a 2-bit counter and the last target per entry;
@@ -139,7 +142,7 @@ def _predict(st, prev, a):
     return ok
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _mispredicted(st, flags):
     """Count a mispredict; its penalty: the branch's own (6 or 8) or the default."""
     st[BR_MISPREDICTED] += 1
@@ -150,16 +153,18 @@ def _mispredicted(st, flags):
     return pen
 
 
-@njit(cache=True)
-def _branch(st, a):
+@njit(cache=True, inline="always")
+def _branch(st, a, start_entry):
     """Dynamic prediction of the branch that ended the previous block (_predict); a
-    predicted branch that issued alone pairs with the first instruction of its path."""
+    predicted branch that issued alone pairs with the first instruction of its path.
+    ``start_entry``: the penalty-table entry of the instruction at ``a`` (_at_start); the
+    entry of the branch that ended the previous block is PREV_FLAGS."""
     prev = st[PREV_END]
     if prev < 0:
         st[ENTERED_PAIRED] = 0
         return 0
     ok = _predict(st, prev, a)
-    flags = _at_end(st, prev, R_PENALTY)
+    flags = st[PREV_FLAGS]
     entered_paired = st[ENTERED_PAIRED]
     st[ENTERED_PAIRED] = 0
     if ok:
@@ -170,7 +175,7 @@ def _branch(st, a):
             # the free slot; the block costs what its start entry says it saves
             st[ENTERED_PAIRED] = 1
             st[BR_PAIRED] += 1
-            saved = (_at_start(st, a) >> CREDIT_SHIFT) & CREDIT_MASK
+            saved = (start_entry >> CREDIT_SHIFT) & CREDIT_MASK
             st[BR_SAVED] += saved
             return -saved
         return 0
@@ -318,7 +323,82 @@ def _edge(st, a):
     st[EDGE_DROPPED] += 1
 
 
+# --- block memo -----------------------------------------------------------------------------
+# Everything the block hook derives from the static tables for a block [a, a + size) is the
+# same at every execution (the tables never change once the regions are added): its region
+# row, static cost, instruction count, operand and issue stalls, whether it lowers SP or has an
+# impure instruction, and the penalty-table entries at its start and end. The first execution
+# computes them (_memo_fill, the same lookups as before); later ones read one direct-mapped
+# entry (a collision just recomputes it). Dynamic state (I-cache, predictor, D-side estimates,
+# profile counters) is never memoised.
+MEMO_ENTRIES = 4096                 # power of two
+MEMO_WIDTH = 8                      # int64 per entry: one 64-byte line
+M_KEY, M_ROW, M_INDEX, M_COST, M_COUNT, M_DEP, M_ISSUE, M_BITS = range(MEMO_WIDTH)
+MB_SP_LOWER = 1                     # M_BITS: the block lowers SP (R_SP_LOWER differs)
+MB_IMPURE = 2                       # ... has an impure instruction, or no R_IMPURE table
+MB_REGION_SHIFT = 2                 # bits 2..9: region index
+MB_END_SHIFT = 16                   # bits 16..31: _at_end(a + size, R_PENALTY)
+MB_START_SHIFT = 32                 # bits 32..47: _at_start(a)
+MB_ENTRY_MASK = 0xFFFF
+
+
 @njit(cache=True)
+def _memo_fill(st, m, e, a, size):
+    """Compute the memo entry at ``m[e:]`` for the block [a, a + size)."""
+    st[MEMO_FILLS] += 1
+    m[e + M_KEY] = (a << 16) | size
+    m[e + M_ROW] = -1
+    m[e + M_INDEX] = 0
+    m[e + M_COST] = size >> 1       # outside any analysed region (see _account)
+    m[e + M_COUNT] = (size + 2) // 3
+    m[e + M_DEP] = 0
+    m[e + M_ISSUE] = 0
+    bits = MB_IMPURE
+    for r in range(st[N_REGIONS]):
+        o = REGION_TABLE + r * REGION_STRIDE
+        base = st[o + R_BASE]
+        if a >= base and a + size <= base + st[o + R_SIZE]:
+            i0 = (a - base) >> 1
+            i1 = (a + size - base) >> 1
+            cost = carray(_i64_ptr(st[o + R_COST]), i1 + 1)
+            count = carray(_i64_ptr(st[o + R_COUNT]), i1 + 1)
+            m[e + M_ROW] = o
+            m[e + M_INDEX] = i0
+            m[e + M_COST] = cost[i1] - cost[i0]
+            m[e + M_COUNT] = count[i1] - count[i0]
+            if st[o + R_DEP] != 0:
+                dep = carray(_i64_ptr(st[o + R_DEP]), i1 + 1)
+                iss = carray(_i64_ptr(st[o + R_ISSUE]), i1 + 1)
+                m[e + M_DEP] = dep[i1] - dep[i0]
+                m[e + M_ISSUE] = iss[i1] - iss[i0]
+            bits = r << MB_REGION_SHIFT
+            if st[o + R_SP_LOWER] != 0:
+                spd = carray(_i64_ptr(st[o + R_SP_LOWER]), i1 + 1)
+                if spd[i1] != spd[i0]:
+                    bits |= MB_SP_LOWER
+            if st[o + R_IMPURE] == 0:
+                bits |= MB_IMPURE
+            else:
+                imp = carray(_i64_ptr(st[o + R_IMPURE]), i1 + 1)
+                if imp[i1] != imp[i0]:
+                    bits |= MB_IMPURE
+            break
+    bits |= (_at_end(st, a + size, R_PENALTY) & MB_ENTRY_MASK) << MB_END_SHIFT
+    bits |= (_at_start(st, a) & MB_ENTRY_MASK) << MB_START_SHIFT
+    m[e + M_BITS] = bits
+
+
+@njit(cache=True, inline="always")
+def _memo(st, a, size):
+    """The memo table and the offset of the (filled) entry of block [a, a + size)."""
+    m = carray(_i64_ptr(st[MEMO_TABLE]), MEMO_ENTRIES * MEMO_WIDTH)
+    e = ((a >> 1) & (MEMO_ENTRIES - 1)) * MEMO_WIDTH
+    if m[e + M_KEY] != ((a << 16) | size):
+        _memo_fill(st, m, e, a, size)
+    return m, e
+
+
+@njit(cache=True, inline="always")
 def _account(st, a, size):
     """Everything the block hook counts for the block [a, a + size) (no stop decision)."""
     if st[SS_ON] != 0:
@@ -328,83 +408,75 @@ def _account(st, a, size):
     st[BLOCK_CYCLES] = st[CYCLES]
     st[BLOCK_SIZE] = size
     st[BLOCKS] += 1
-    found = False
-    for r in range(st[N_REGIONS]):
-        o = REGION_TABLE + r * REGION_STRIDE
-        base = st[o + R_BASE]
-        if a >= base and a + size <= base + st[o + R_SIZE]:
-            i0 = (a - base) >> 1
-            i1 = (a + size - base) >> 1
-            cost = carray(_i64_ptr(st[o + R_COST]), i1 + 1)
-            count = carray(_i64_ptr(st[o + R_COUNT]), i1 + 1)
-            c = cost[i1] - cost[i0]
-            if st[o + R_DEP] != 0:
-                dep = carray(_i64_ptr(st[o + R_DEP]), i1 + 1)
-                iss = carray(_i64_ptr(st[o + R_ISSUE]), i1 + 1)
-                st[STALL_DEP] += dep[i1] - dep[i0]
-                st[STALL_ISSUE] += iss[i1] - iss[i0]
-            if st[SP_LIMIT] != 0 and st[o + R_SP_LOWER] != 0:
-                spd = carray(_i64_ptr(st[o + R_SP_LOWER]), i1 + 1)
-                if spd[i1] != spd[i0]:
-                    st[SP_CHECK] = 1
-                    st[PREV_BLOCK] = a
-            fs = 0
-            bp = 0
-            if st[DYNAMIC_ON] != 0 and st[o + R_KIND] == KIND_CACHEABLE:
+    m, e = _memo(st, a, size)
+    o = m[e + M_ROW]
+    bits = m[e + M_BITS]
+    dynamic = st[DYNAMIC_ON] != 0
+    if o >= 0:
+        r = (bits >> MB_REGION_SHIFT) & 0xFF
+        i0 = m[e + M_INDEX]
+        c = m[e + M_COST]
+        st[STALL_DEP] += m[e + M_DEP]
+        st[STALL_ISSUE] += m[e + M_ISSUE]
+        if (bits & MB_SP_LOWER) != 0 and st[SP_LIMIT] != 0:
+            st[SP_CHECK] = 1
+            st[PREV_BLOCK] = a
+        fs = 0
+        bp = 0
+        if dynamic:
+            if st[o + R_KIND] == KIND_CACHEABLE:
                 fs = _fetch_stall(st, a, size, st[o + R_FILL], c)
-            if st[DYNAMIC_ON] != 0:
-                bp = _branch(st, a)
-            pre = fs + bp
-            st[CUR_ROW] = o
-            st[CUR_INDEX] = i0
-            mode = st[DC_MODE]
-            if mode == DC_MEASURE:
-                carray(_i64_ptr(st[o + R_WINDOW_EXECS]), i1 + 1)[i0] += 1
-            elif mode != DC_OFF:
-                e = carray(_i64_ptr(st[o + R_DSIDE_EST]), i1 + 1)[i0]
-                if e < 0:                   # never measured: ask for a window now
-                    if mode == DC_ESTIMATE and st[DC_NEW_CODE] == 0:
-                        st[DC_NEW_CODE] = 1
-                        st[DEADLINE] = 0
-                elif e != 0:
-                    f = st[EST_FRAC] + e
-                    st[EST_FRAC] = f & ((1 << EST_SHIFT) - 1)
-                    extra = f >> EST_SHIFT
-                    st[STALL_DEST] += extra
-                    pre += extra
-                    if extra != 0 and st[PROFILE_ON] != 0:
-                        carray(_i64_ptr(st[o + R_DSIDE_PROFILE]), i1 + 1)[i0] += extra
-            st[BLOCK_PRE] = pre
-            st[BLOCK_EXTRA] = 0
-            c += pre
-            st[CYCLES] += c
-            st[REGION_CYCLES + r] += c
-            st[INSNS] += count[i1] - count[i0]
-            if st[PROFILE_ON] != 0:
-                execs = carray(_i64_ptr(st[o + R_EXECS]), i1 + 1)
-                cycles = carray(_i64_ptr(st[o + R_BLOCK_CYCLES]), i1 + 1)
-                execs[i0] += 1
-                cycles[i0] += c
-                if fs != 0:
-                    carray(_i64_ptr(st[o + R_FETCH_STALL]), i1 + 1)[i0] += fs
-                if bp > 0:
-                    carray(_i64_ptr(st[o + R_MISPREDICT]), i1 + 1)[i0] += bp
-            found = True
-            break
-    if st[DYNAMIC_ON] != 0:
-        if not found:
-            st[CYCLES] += _branch(st, a)
+            bp = _branch(st, a, (bits >> MB_START_SHIFT) & MB_ENTRY_MASK)
+        pre = fs + bp
+        st[CUR_ROW] = o
+        st[CUR_INDEX] = i0
+        mode = st[DC_MODE]
+        if mode == DC_MEASURE:
+            carray(_i64_ptr(st[o + R_WINDOW_EXECS]), i0 + 1)[i0] += 1
+        elif mode != DC_OFF:
+            e2 = carray(_i64_ptr(st[o + R_DSIDE_EST]), i0 + 1)[i0]
+            if e2 < 0:                      # never measured: ask for a window now
+                if mode == DC_ESTIMATE and st[DC_NEW_CODE] == 0:
+                    st[DC_NEW_CODE] = 1
+                    st[DEADLINE] = 0
+            elif e2 != 0:
+                f = st[EST_FRAC] + e2
+                st[EST_FRAC] = f & ((1 << EST_SHIFT) - 1)
+                extra = f >> EST_SHIFT
+                st[STALL_DEST] += extra
+                pre += extra
+                if extra != 0 and st[PROFILE_ON] != 0:
+                    carray(_i64_ptr(st[o + R_DSIDE_PROFILE]), i0 + 1)[i0] += extra
+        st[BLOCK_PRE] = pre
+        st[BLOCK_EXTRA] = 0
+        c += pre
+        st[CYCLES] += c
+        st[REGION_CYCLES + r] += c
+        st[INSNS] += m[e + M_COUNT]
+        if st[PROFILE_ON] != 0:
+            execs = carray(_i64_ptr(st[o + R_EXECS]), i0 + 1)
+            cycles = carray(_i64_ptr(st[o + R_BLOCK_CYCLES]), i0 + 1)
+            execs[i0] += 1
+            cycles[i0] += c
+            if fs != 0:
+                carray(_i64_ptr(st[o + R_FETCH_STALL]), i0 + 1)[i0] += fs
+            if bp > 0:
+                carray(_i64_ptr(st[o + R_MISPREDICT]), i0 + 1)[i0] += bp
+    elif dynamic:
+        st[CYCLES] += _branch(st, a, (bits >> MB_START_SHIFT) & MB_ENTRY_MASK)
+    if dynamic:
         st[PREV_END] = a + size
+        st[PREV_FLAGS] = (bits >> MB_END_SHIFT) & MB_ENTRY_MASK
     if st[PROFILE_ON] != 0:
         _edge(st, a)
-    if not found:
+    if o < 0:
         st[CUR_ROW] = -1
         st[BLOCK_PRE] = 0
         st[BLOCK_EXTRA] = 0
         # Code outside any analysed region (e.g. generated at run time): one cycle per
         # halfword, one instruction per 3 bytes on average (documented approximation).
-        st[CYCLES] += size >> 1
-        st[INSNS] += (size + 2) // 3
+        st[CYCLES] += m[e + M_COST]
+        st[INSNS] += m[e + M_COUNT]
         st[UNKNOWN_BYTES] += size
 
 
@@ -439,27 +511,17 @@ def _call_reg_batch(typingctx, fn_addr, uc, ids, vals, count):
     return sig, codegen
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _pure(st, a, size):
     """The block [a, a + size) lies in an analysed region, has no impure instruction and
     does not lower SP (the SP watch reads SP after such blocks)."""
-    for r in range(st[N_REGIONS]):
-        o = REGION_TABLE + r * REGION_STRIDE
-        base = st[o + R_BASE]
-        if a >= base and a + size <= base + st[o + R_SIZE]:
-            if st[o + R_IMPURE] == 0:
-                return False
-            i0 = (a - base) >> 1
-            i1 = (a + size - base) >> 1
-            imp = carray(_i64_ptr(st[o + R_IMPURE]), i1 + 1)
-            if imp[i1] != imp[i0]:
-                return False
-            if st[SP_LIMIT] != 0 and st[o + R_SP_LOWER] != 0:
-                spd = carray(_i64_ptr(st[o + R_SP_LOWER]), i1 + 1)
-                if spd[i1] != spd[i0]:
-                    return False
-            return True
-    return False
+    m, e = _memo(st, a, size)
+    if m[e + M_ROW] < 0:
+        return False
+    bits = m[e + M_BITS]
+    if (bits & MB_IMPURE) != 0:
+        return False
+    return not ((bits & MB_SP_LOWER) != 0 and st[SP_LIMIT] != 0)
 
 
 @njit(cache=True)
@@ -674,10 +736,14 @@ def _block_hook(uc, address, size, user_data):
         _call_stop(st[STOP_FN], uc)
         return
     a = np.int64(address)
-    if st[PS_ON] != 0 and _poll_track(st, uc, a, np.int64(size)):
-        st[STOPPED] = 1                      # the skip reached the deadline at the loop head
-        _call_stop(st[STOP_FN], uc)
-        return
+    if st[PS_ON] != 0:
+        q = st[PS_QUIET]
+        if q > 0:                            # backing off (_poll_track's first test, inline)
+            st[PS_QUIET] = q - 1
+        elif _poll_track(st, uc, a, np.int64(size)):
+            st[STOPPED] = 1                  # the skip reached the deadline at the loop head
+            _call_stop(st[STOP_FN], uc)
+            return
     _account(st, a, np.int64(size))
 
 
@@ -749,6 +815,8 @@ class NativeCounter:
         lib = _ucmod.uclib
         self.state[STOP_FN] = ctypes.cast(lib.uc_emu_stop, ctypes.c_void_p).value
         self._regions: list[CodeRegion] = []
+        self._memo = np.full(MEMO_ENTRIES * MEMO_WIDTH, -1, dtype=np.int64)
+        self.state[MEMO_TABLE] = self._memo.ctypes.data
         self._handle = add_native_hook(uc, UC_HOOK_BLOCK, _block_hook.address,
                                        self.state.ctypes.data)
 
@@ -775,6 +843,7 @@ class NativeCounter:
         if region.impure_prefix is not None:
             self.state[o + R_IMPURE] = region.impure_prefix.ctypes.data
         self.state[N_REGIONS] = len(self._regions)
+        self._memo[:] = -1                  # entries computed without this region
 
     def enable_dynamic(self, icache_sets: int, predictor_entries: int, penalty: int,
                        icache_ways: int = 2, line_bytes: int = 32) -> None:

@@ -94,6 +94,13 @@ BR_PAIRED = _slot("BR_PAIRED", "predicted branches that dual issued with the fir
 BR_SAVED = _slot("BR_SAVED", "cycles those pairings saved")
 ENTERED_PAIRED = _slot("ENTERED_PAIRED", "1: the current block's first instruction issued with "
                        "the branch that entered it")
+PREV_FLAGS = _slot("PREV_FLAGS", "penalty-table entry (R_PENALTY) of the instruction ending at "
+                   "PREV_END")
+
+# --- block memo (native.py _memo): the static accounting of each block, looked up once ------
+MEMO_TABLE = _slot("MEMO_TABLE", "pointer: int64[MEMO_ENTRIES * MEMO_WIDTH], direct mapped by "
+                   "block start address (native.py)")
+MEMO_FILLS = _slot("MEMO_FILLS", "memo entries computed (first execution or eviction)")
 
 # --- stack watch ---------------------------------------------------------------------------
 SP_LIMIT = _slot("SP_LIMIT", "stack area start: SP below it is an overflow (0: not watched)")
