@@ -15,6 +15,8 @@ from peripherals.operating import OperatingLimits
 from peripherals.operating import read as read_operating
 from peripherals.wiring import Wiring, WiringError
 
+from . import cache
+
 
 @dataclass(frozen=True)
 class Region:
@@ -231,7 +233,7 @@ def _load_platform(name_or_path: str) -> Platform:
 
         def sibling(name: str) -> str:
             return resources.files("simulator.platforms").joinpath(name).read_text()
-    data = tomllib.loads(text)
+    data = cache.toml(text)
     chip = data["chip"]
     if not isinstance(chip, dict):
         raise PlatformError(f"platform {name_or_path}: [chip] must be a table")
@@ -263,7 +265,7 @@ def _load_platform(name_or_path: str) -> Platform:
     )
     if chip.get("registers"):
         try:
-            blocks = tomllib.loads(sibling(chip["registers"])).get("block", [])
+            blocks = cache.toml(sibling(chip["registers"])).get("block", [])
         except FileNotFoundError as exc:
             raise PlatformError(f"{source}: register file {chip['registers']!r} not found") from exc
         periphs = _declare_blocks(periphs, blocks)
@@ -324,9 +326,10 @@ def _declare_blocks(periphs: tuple[PeripheralWindow, ...],
     decls: dict[str, list[RegisterDecl]] = {p.name: [] for p in periphs}
     held: dict[str, list[dict[str, Any]]] = {p.name: [] for p in periphs}
     extra: list[PeripheralWindow] = []
+    spans = [(p, p.base, p.end) for p in periphs]
     for b in blocks:
         base, end = b["base"], b["base"] + b["size"]
-        hosts = [p for p in periphs if p.base < end and base < p.end]
+        hosts = [p for p, lo, hi in spans if lo < end and base < hi]
         if not hosts:
             regs = tuple(RegisterDecl(n, off, reset, acc) for n, off, reset, acc in b["registers"])
             extra.append(PeripheralWindow(b["name"], base, b["size"], None, {},
