@@ -220,11 +220,26 @@ def dside(clip: Path | None, text: str | None, tmp: Path) -> None:
     if clip is None or not elf.exists():
         return
 
-    def run(dcache: str) -> tuple[float, int]:
+    inside = [0.0]                                   # CPU s inside Uc.emu_start
+    emu_start = Uc.emu_start
+
+    def timed_emu_start(self, *args, **kwargs):
+        t0 = time.process_time()
+        try:
+            return emu_start(self, *args, **kwargs)
+        finally:
+            inside[0] += time.process_time() - t0
+
+    def run(dcache: str) -> tuple[float, int, float]:
         inputs = api.load_inputs(elf, audio=clip, text=text)
-        t = time.process_time()
-        r = api.simulate(inputs, api.Options(dcache=dcache)).result
-        return time.process_time() - t, r.cycles
+        inside[0] = 0.0
+        Uc.emu_start = timed_emu_start
+        try:
+            t = time.process_time()
+            r = api.simulate(inputs, api.Options(dcache=dcache)).result
+            return time.process_time() - t, r.cycles, inside[0]
+        finally:
+            Uc.emu_start = emu_start
 
     run("off")                                       # warm-up: caches, numba
     rows = {mode: run(mode) for mode in ("off", "sampled", "exact")}
@@ -235,9 +250,10 @@ def dside(clip: Path | None, text: str | None, tmp: Path) -> None:
     finally:
         Bus.host_address = remap
     off = rows["off"][0]
-    for name, (cpu, cycles) in rows.items():
+    for name, (cpu, cycles, emu) in rows.items():
         print(f"{'aligner run, D-cache ' + name:<45} cpu {cpu:6.2f} s  {cpu / off:5.2f}x the run "
-              f"without the D-cache model  ({cycles:,} cycles)")
+              f"without the D-cache model  ({cycles:,} cycles; {emu:.2f} s inside emu_start: "
+              f"Unicorn, the native hooks and the Python callbacks made from inside it)")
 
 
 STARTUP = ("import time; t = time.process_time(); import sys; sys.path.insert(0, {root!r}); "
@@ -245,6 +261,11 @@ STARTUP = ("import time; t = time.process_time(); import sys; sys.path.insert(0,
            "from simulator.machine import Machine, RunConfig; "
            "m = Machine(load_firmware({elf!r}), load_platform(), RunConfig()); "
            "m.fw.describe(m.fw.symbol('main').addr); print(time.process_time() - t)")
+
+
+IMPORTS = ("import time; t = time.process_time(); import sys; sys.path.insert(0, {root!r}); "
+           "import numpy, unicorn; import simulator.native, simulator.dcache, "
+           "simulator.mmio_native; print(time.process_time() - t)")
 
 
 def startup(tmp: Path) -> None:
@@ -257,7 +278,11 @@ def startup(tmp: Path) -> None:
                                 text=True, check=True).stdout)
     warm = float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                                 text=True, check=True).stdout)
+    floor = float(subprocess.run([sys.executable, "-c", IMPORTS.format(root=str(ROOT))], env=env,
+                                 capture_output=True, text=True, check=True).stdout)
     print(f"{'start-up (aligner ELF), cpu':<33} empty cache {cold:.2f} s, warm cache {warm:.2f} s")
+    print(f"{'  of which imports alone':<33} {floor:.2f} s (numpy, numba, unicorn and the cached "
+          "compiled hooks: the floor of any process)")
 
 
 def main() -> int:
