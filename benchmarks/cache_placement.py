@@ -3,10 +3,11 @@ of docs/timing-model.md, "Dynamic part"), and of the uncached-fetch loops.
 
     python benchmarks/cache_placement.py
 
-Builds tests/firmware/cache_kernel.c and tests/firmware/uncached_fetch.c as the tests do
-(arm-none-eabi-gcc -O2, 64 MHz HSI, reset flash latency), runs them with `--dcache exact` and
-prints the DWT CYCCNT figures they record with their ratios. The tests that assert on them:
-tests/test_cache_timing.py, tests/test_uncached_fetch.py.
+Builds tests/firmware/cache_kernel.c, tests/firmware/uncached_fetch.c and
+tests/firmware/flash_buffer.c as the tests do (arm-none-eabi-gcc -O2, 64 MHz HSI, reset flash
+latency), runs them with `--dcache exact` and prints the DWT CYCCNT figures they record with
+their ratios. The tests that assert on them: tests/test_cache_timing.py,
+tests/test_uncached_fetch.py, tests/test_flash_buffer.py.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ KERNEL = ("matmul, flash code, I-cache off, data in DTCM",
 LOOPS = ("4 lines, flash, caches off", "8 lines, flash, caches off", "4 lines, ITCM",
          "8 lines, ITCM", None, "4 lines, AXI SRAM, caches off", "4 lines, SRAM1 (D2), caches off",
          "4 lines, SRAM4 (D3), caches off")
+BUFFER = ("loop inside one flash word, flash", "the same, AXI SRAM",
+          "loop over two flash words, flash", "the same, AXI SRAM",
+          "one-word loop + load from flash bank 1, flash", "the same, AXI SRAM",
+          "one-word loop + load from flash bank 2, flash", "the same, AXI SRAM",
+          "4 lines with a never-taken beq, flash", "the same, ITCM",
+          "4 lines without it, flash", "the same, ITCM")
 
 
 def main() -> int:
@@ -52,6 +59,11 @@ def main() -> int:
     for i, name in enumerate(LOOPS):
         if name:
             print(f"| {name} | {(w[2 * i + 1] - w[2 * i]) / 100:.2f} |")
+    buffered = build_c(out, "flash_buffer.c", linker=TEST_FIRMWARE / "flash_buffer.ld")
+    _m, _r, b = run_results(buffered, 24, max_cycles=10**8, dcache="exact")
+    print("\n| flash read buffer / prefetch queue loop | cycles per iteration |\n|---|---|")
+    for i, name in enumerate(BUFFER):
+        print(f"| {name} | {(b[2 * i + 1] - b[2 * i]) / 100:.2f} |")
     return 0
 
 

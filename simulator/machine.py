@@ -547,6 +547,23 @@ class Machine(FaultHandling, LowPowerModes):
             if cost:
                 self.counter.charge_in_block(cost)
 
+    def _set_flash_buffer(self, hclk: float) -> None:
+        """The flash banks' read data buffers ([chip] flash_read_buffer_bytes, one I-cache line;
+        flash_bank_bytes) over the flash region the banks tile."""
+        chip = self.platform.chip
+        buf = int(chip.get("flash_read_buffer_bytes", 0))
+        bank = int(chip.get("flash_bank_bytes", 0))
+        region = next((r for r in self.platform.regions if r.kind == "flash" and bank
+                       and r.size % bank == 0), None)
+        if not buf or region is None:
+            self.counter.set_flash_buffer(0, 0, 1, 0)
+            return
+        if buf != self.dyn.line_bytes:
+            raise ValueError(f"{chip['name']}: flash_read_buffer_bytes {buf} is not one "
+                             f"{self.dyn.line_bytes}-byte line (the only size modelled)")
+        self.counter.set_flash_buffer(region.base, region.end, bank,
+                                      self.dyn.flash_buffer_hit_cycles(self.core_hz, hclk))
+
     def _update_fill_cycles(self) -> None:
         """Instruction line fill costs follow FLASH_ACR.LATENCY and the CPU/AXI clock ratio;
         a latency below the datasheet table is reported (silicon would read garbage)."""
@@ -564,6 +581,7 @@ class Machine(FaultHandling, LowPowerModes):
         self._fill_key = key
         self.bus.timing_changed()
         self.counter.set_fill_cycles(self.dyn.fetch_fill_cycles(latency, self.core_hz, hclk))
+        self._set_flash_buffer(hclk)
         if self.dcache is not None:
             self.dcache.set_costs(*self.dyn.data_costs(latency, self.core_hz, hclk))
         if fl is not None and ov is None:

@@ -31,7 +31,7 @@ from .native_layout import (
     STATE_SIZE,
 )
 
-_LAYOUT = "81de00ee4181"       # native_layout.FINGERPRINT its compiled callbacks were built for
+_LAYOUT = "c5c09ea796ad"       # native_layout.FINGERPRINT its compiled callbacks were built for
 native_layout.check(_LAYOUT, __name__)
 
 # --- bus state layout (int64 slots) ----------------------------------------------------------

@@ -29,7 +29,7 @@ from .native_layout import *  # noqa: F403  (the slot names are this layer's voc
 from .timing.model import (BRANCH_ALONE, BRANCH_ALONE_PAIRED_ENTRY, CREDIT_MASK, CREDIT_SHIFT,
                            PENALTY_MASK)
 
-_LAYOUT = "81de00ee4181"       # native_layout.FINGERPRINT this file's compiled hooks were built for
+_LAYOUT = "c5c09ea796ad"       # native_layout.FINGERPRINT this file's compiled hooks were built for
 native_layout.check(_LAYOUT, __name__)
 # poll-loop skipping (here, not in the layout: numba's cache of this file compiles them in)
 PS_MAX = 32           # blocks per loop iteration at most
@@ -84,10 +84,15 @@ def _fetch_stall(st, a, size, fill, busy):
 
     Uncached, the prefetch unit's 4 x 64-bit queue ([TRM] Cortex-M7 PFU: one 32-byte line)
     fetches the next sequential line while the core executes the current one: the first line
-    of the block costs its whole fill (a taken branch empties the queue), each further line
-    only what its fetch outlasts the execution of the line before it. With the block's
-    ``busy`` issue cycles spread evenly over its n lines, the block ends at
-    max(fill + busy, n * fill + busy / n)."""
+    of the block costs its whole fetch (a taken branch refills the queue), each further line
+    only what its fetch outlasts the execution of the line before it (the block's ``busy``
+    issue cycles spread evenly over its n lines). Two refinements:
+    - a block that continues sequentially (it starts where the previous one ended, and that
+      block's branch was predicted not taken, so the queue was not redirected) does not
+      refetch the line the previous block already brought in;
+    - flash (RM0433 4.3.8): each bank keeps the 256-bit flash word of its last read in a read
+      data buffer, and a read of that word is served from it without a flash access: such a
+      line costs ``FLASH_BUF_HIT`` instead of the whole fill (wait states)."""
     stall = 0
     shift = st[IC_LINE_SHIFT]
     first = a >> shift
@@ -112,13 +117,43 @@ def _fetch_stall(st, a, size, fill, busy):
                 stall += fill
     else:
         n = last - first + 1
-        st[UNCACHED_FETCHES] += n
-        if n == 1:                      # the formula below with n = 1, without its division
-            stall += fill
-        else:
-            stall += max(fill, n * fill - (n - 1) * busy // n)
+        line = first
+        cont = a == st[PREV_END] and ((a - 1) >> shift) == first and not _predicted_taken(st, a)
+        if cont:
+            line = first + 1                       # already in the prefetch queue
+            st[SEQ_LINES] += 1
+        flash = st[FLASH_BUF_END] != 0 and a >= st[FLASH_BUF_BASE] and a < st[FLASH_BUF_END]
+        over = 0                                   # fetch time beyond execution, x n
+        while line <= last:
+            f = fill
+            if flash:
+                bank = FLASH_BUF_LINE + (((line << shift) - st[FLASH_BUF_BASE])
+                                         >> st[FLASH_BANK_SHIFT])
+                if st[bank] == line:
+                    f = st[FLASH_BUF_HIT]
+                    st[FLASH_BUF_HITS] += 1
+                st[bank] = line
+            st[UNCACHED_FETCHES] += 1
+            if line == first:
+                stall += f
+            elif cont and line == first + 1:
+                # fetched while the shared line executed, in the previous block and this one
+                stall += max(0, f - st[SEQ_PREV_EXEC] - busy // n)
+            elif n * f > busy:
+                over += n * f - busy
+            line += 1
+        stall += -(-over // n)
+        st[SEQ_PREV_EXEC] = busy // n
     st[STALL_ICACHE] += stall
     return stall
+
+
+@njit(cache=True, inline="always")
+def _predicted_taken(st, a):
+    """Did the predictor expect the branch that ended at ``a`` to be taken (read only)?"""
+    n = st[BP_ENTRIES]
+    bp = carray(_i64_ptr(st[BP_TABLE]), 2 * n)
+    return bp[2 * ((a >> 1) & (n - 1))] >= 2
 
 
 @njit(cache=True, inline="always")
@@ -863,11 +898,24 @@ class NativeCounter:
         st[BP_ENTRIES] = predictor_entries
         st[BP_PENALTY] = penalty
         st[PREV_END] = -1
+        st[FLASH_BUF_LINE] = -1
+        st[FLASH_BUF_LINE + 1] = -1
         st[DYNAMIC_ON] = 1
 
     def set_fill_cycles(self, fill_by_kind: dict[str, int]) -> None:
         for i, r in enumerate(self._regions):
             self.state[REGION_TABLE + REGION_STRIDE * i + R_FILL] = fill_by_kind.get(r.kind, 0)
+
+    def set_flash_buffer(self, base: int, end: int, bank_bytes: int, hit_cycles: int) -> None:
+        """Flash banks of ``bank_bytes`` in [base, end), each with a one-line read data buffer
+        whose line a fetch gets in ``hit_cycles`` (end == base: none)."""
+        if end > base and (end - base) > 2 * bank_bytes:
+            raise ValueError("the native flash read buffer model has at most 2 banks")
+        st = self.state
+        st[FLASH_BUF_BASE] = base
+        st[FLASH_BUF_END] = end if end > base else 0
+        st[FLASH_BANK_SHIFT] = max(bank_bytes, 1).bit_length() - 1
+        st[FLASH_BUF_HIT] = hit_cycles
 
     def set_icache(self, enabled: bool) -> None:
         self.state[IC_ENABLED] = 1 if enabled else 0
@@ -1074,6 +1122,8 @@ class NativeCounter:
         st = self.state
         return {"icache_hits": int(st[IC_HITS]), "icache_misses": int(st[IC_MISSES]),
                 "uncached_line_fetches": int(st[UNCACHED_FETCHES]),
+                "flash_buffer_hits": int(st[FLASH_BUF_HITS]),
+                "sequential_lines_not_refetched": int(st[SEQ_LINES]),
                 "stall_icache_cycles": int(st[STALL_ICACHE]),
                 "branches_predicted": int(st[BR_PREDICTED]),
                 "branches_mispredicted": int(st[BR_MISPREDICTED]),

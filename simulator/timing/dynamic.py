@@ -28,6 +28,9 @@ class M7DynamicParams:
     critical_word_beats: int = 1         # [TRM] critical word first: the core restarts after
                                          # the first 64-bit beat of the line
     sram_access_cycles: int = 1          # chosen: AXI SRAM / D2 SRAM read latency, AXI cycles
+    flash_buffer_cycles: int = 1         # chosen: a flash read served by the bank's read data
+                                         # buffer (RM0433 4.3.8: no flash read, so no LATENCY
+                                         # wait states), AXI cycles: the AXI SRAM figure
     # D-cache ([TRM] 16 KB, 4-way, 32-byte lines -> 128 sets; write-back, write-allocate)
     dcache_ways: int = 4
     line_beats: int = 4                  # [TRM] 32-byte line over the 64-bit AXI: 4 beats
@@ -61,6 +64,14 @@ class M7DynamicParams:
             axi = flash_latency + 1 + self.critical_word_beats + self.axi_interconnect_cycles
         else:
             axi = self.sram_access_cycles + self.critical_word_beats + self.axi_interconnect_cycles
+        return int(round(axi * ratio))
+
+    def flash_buffer_hit_cycles(self, cpu_hz: float, axi_hz: float) -> int:
+        """CPU cycles an instruction line fetch waits for when the flash bank's read data buffer
+        already holds its flash word (RM0433 4.3.8): the buffer access, the first beat and the
+        interconnect, without the LATENCY + 1 flash read."""
+        ratio = max(cpu_hz / axi_hz, 1.0) if axi_hz else 1.0
+        axi = self.flash_buffer_cycles + self.critical_word_beats + self.axi_interconnect_cycles
         return int(round(axi * ratio))
 
     def fetch_fill_cycles(self, flash_latency: int, cpu_hz: float,
