@@ -2,7 +2,8 @@
 prefetch queue across a branch predicted not taken (tests/firmware/flash_buffer.c; I- and
 D-cache off, reset clock: HSI 64 MHz, AXI clock = CPU clock, FLASH_ACR.LATENCY 7).
 
-RM0433 4.3.8 "FLASH read operations" (the same text in RM0399 and RM0468): per bank "the read
+RM0433 4.3.8 "FLASH read operations" (text read in RM0399 Rev 4 4.3.8, the STM32H745/747
+manual with the same flash interface; its first sentence also in RM0468): per bank "the read
 commands ... are associated with a 256-bit read data buffer", and "if several consecutive read
 accesses request data that belong to the same flash data word (256 bits), the data are read
 directly from the current data read buffer, without triggering additional flash read

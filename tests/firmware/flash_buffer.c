@@ -2,10 +2,11 @@
  * (tests/test_flash_buffer.py), I- and D-cache off (reset state), reset clock (HSI 64 MHz,
  * FLASH_ACR.LATENCY 7), timed with DWT CYCCNT.
  *
- * RM0433 4.3.8 (the same text in RM0399 and RM0468): per flash bank "the read commands ... are
- * associated with a 256-bit read data buffer"; "if several consecutive read accesses request
- * data that belong to the same flash data word (256 bits), the data are read directly from the
- * current data read buffer, without triggering additional flash read operations".
+ * RM0433 4.3.8 (text read in RM0399 Rev 4 4.3.8, the same H7 flash interface): per flash
+ * bank "the read commands ... are associated with a 256-bit read data buffer"; "if several
+ * consecutive read accesses request data that belong to the same flash data word (256 bits),
+ * the data are read directly from the current data read buffer, without triggering
+ * additional flash read operations".
  * - tight:  a loop inside one 32-byte flash word; each taken branch back refetches that word.
  * - two:    a loop over two flash words; the branch target's word is never the buffered one.
  * - ld1:    tight + a load from another flash word of bank 1 (replaces the buffered word).
