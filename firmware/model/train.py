@@ -206,6 +206,9 @@ def main() -> None:
     ap.add_argument("--init", default=None,
                     help="start from an exported model.json (dequantised int8 weights) instead of "
                     "random weights: fine-tuning, e.g. on real speech")
+    ap.add_argument("--init-norm", action="store_true",
+                    help="with --init: keep that model's feature mean / inverse std (the inputs "
+                    "its weights were trained on) instead of recomputing them on this data")
     ap.add_argument("--real", nargs="*", default=[],
                     help="extra shard directories (realspeech.py shards) added to the training set")
     args = ap.parse_args()
@@ -228,11 +231,16 @@ def main() -> None:
     print(f"train {len(train)} utts {n_frames} frames ({n_frames / 360000:.2f} h), dev {len(dev)}",
           flush=True)
     mean, inv_std = dataset.feature_stats(train)
+    if args.init and args.init_norm:
+        d0 = json.loads(Path(args.init).read_text())
+        mean = np.asarray(d0["feat_mean"], np.float32)
     if args.cmn_frames > 0:       # the network sees f - running mean (what the firmware computes)
         for u in utts:
             u.feats = dataset.F.running_mean_shift(u.feats, mean, args.cmn_prior, args.cmn_frames,
                                                    args.cmn_gate, args.cmn_rise)
         _, inv_std = dataset.feature_stats(train)
+    if args.init and args.init_norm:
+        inv_std = np.asarray(d0["feat_inv_std"], np.float32)
     C = phones.n_classes()
     net = TDNN(specs_from_arch(args.arch, dataset.F.N_MELS, C, args.width))
     print(f"parameters: {net.n_params()}, receptive field +-{net.receptive_half()} frames", flush=True)
