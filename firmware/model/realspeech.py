@@ -194,6 +194,8 @@ def speech_edges(pcm: np.ndarray, floor_db: float = 35.0) -> tuple[float, float]
     e = 10 * np.log10(np.mean(x[:n * 160].reshape(n, 160) ** 2, axis=1) + 1e-12)
     thr = max(e.max() - floor_db, np.percentile(e, 10) + 12.0)   # above the noise floor too
     on = np.nonzero(e > thr)[0]
+    if len(on) == 0:                   # no frame stands out (flat level): keep the whole clip
+        return 0.0, n * 0.01
     return on[0] * 0.01, (on[-1] + 1) * 0.01
 
 
