@@ -8,8 +8,9 @@ flash line fetch) from flash with the caches off and from ITCM (DWT CYCCNT).
 
 A whole-program check of the same rule (not in the repository: a public binary): the
 PY1CX/Cortex-M-FFT STM32H743 firmware (arm_cfft_f32, 1024 points, caches off, code and
-tables in flash) runs 3,155 FFTs per timer period in the simulator against 3,108 measured on
-the board (docs/timing-model.md); without the overlap, 2,482."""
+tables in flash) runs 3,232 FFTs per timer period in the simulator against 3,108 measured on
+the board (docs/timing-model.md; 3,155 before the flash read buffer of
+tests/test_flash_buffer.py); without the overlap, 2,482."""
 
 from __future__ import annotations
 
