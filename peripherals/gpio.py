@@ -1,6 +1,9 @@
-"""GPIO ports A..K of the STM32H743 (RM0433 Rev 8, section 11).
+"""GPIO ports of the STM32H743 (RM0433 Rev 8, section 11) and the STM32F746 (RM0385 Rev 8,
+section 6): the same register layout on both chips.
 
-Registers with the per-port reset values of RM0433 11.4 (ports A and B differ: debug pins),
+Registers with the per-port reset values the platform file gives (``reset = { MODER = ...,
+OSPEEDR = ..., PUPDR = ... }``: ports A and B differ because of the debug pins, and the two chips
+differ: H7 pins reset to analog, F7 pins to input; a register the table leaves out resets to 0),
 BSRR set/reset semantics, the LCKR lock sequence, and an IDR computed from the pin
 configuration: an output reads back its ODR level, an input reads the level the host drives
 (``set_input``) or else its pull resistor, an analog pin reads 0.
@@ -15,10 +18,8 @@ from .ports import TimerOutput
 
 PORTS = "ABCDEFGHIJK"
 
-# Per-port reset values (RM0433 11.4.1 / 11.4.3 / 11.4.4): JTAG/SWD pins PA13..15, PB3..4.
-_MODER_RESET = {"A": 0xABFFFFFF, "B": 0xFFFFFEBF}
-_OSPEEDR_RESET = {"A": 0x0C000000, "B": 0x000000C0}
-_PUPDR_RESET = {"A": 0x64000000, "B": 0x00000100}
+#: registers whose reset value is chip data (the platform's per-port ``reset`` table)
+RESET_BY_PLATFORM = ("MODER", "OSPEEDR", "PUPDR")
 _LOCKABLE = ("MODER", "OTYPER", "OSPEEDR", "PUPDR", "AFRL", "AFRH")
 
 
@@ -29,17 +30,23 @@ def _per_pin(name: str, prefix: str, offset: int, width: int, reset: int, pins=r
               (reset >> (width * (p - pins.start))) & ((1 << width) - 1)) for p in pins))
 
 
-def port_registers(port: str) -> tuple[Register, ...]:
-    """Register map of GPIO port ``port`` ("A".."K")."""
+def port_registers(reset: dict[str, int] | None = None) -> tuple[Register, ...]:
+    """Register map of one GPIO port; ``reset``: the chip's reset values of MODER, OSPEEDR and
+    PUPDR for this port (RM0433 11.4.1/3/4, RM0385 6.4.1/3/4), absent ones 0."""
+    reset = reset or {}
+    unknown = set(reset) - set(RESET_BY_PLATFORM)
+    if unknown:
+        raise ValueError(f"GPIO reset table: {', '.join(sorted(unknown))} not one of "
+                         f"{', '.join(RESET_BY_PLATFORM)}")
     return (
-        # 11.4.1 GPIOx_MODER: A 0xABFF FFFF, B 0xFFFF FEBF, others 0xFFFF FFFF (analog).
-        _per_pin("MODER", "MODE", 0x00, 2, _MODER_RESET.get(port, 0xFFFFFFFF)),
-        # 11.4.2 GPIOx_OTYPER, reset 0 (push-pull).
+        # GPIOx_MODER (RM0433 11.4.1, RM0385 6.4.1): per chip and port.
+        _per_pin("MODER", "MODE", 0x00, 2, int(reset.get("MODER", 0))),
+        # GPIOx_OTYPER, reset 0 (push-pull).
         _per_pin("OTYPER", "OT", 0x04, 1, 0),
-        # 11.4.3 GPIOx_OSPEEDR: A 0x0C00 0000, B 0x0000 00C0, others 0.
-        _per_pin("OSPEEDR", "OSPEED", 0x08, 2, _OSPEEDR_RESET.get(port, 0)),
-        # 11.4.4 GPIOx_PUPDR: A 0x6400 0000, B 0x0000 0100, others 0.
-        _per_pin("PUPDR", "PUPD", 0x0C, 2, _PUPDR_RESET.get(port, 0)),
+        # GPIOx_OSPEEDR (RM0433 11.4.3, RM0385 6.4.3): per chip and port.
+        _per_pin("OSPEEDR", "OSPEED", 0x08, 2, int(reset.get("OSPEEDR", 0))),
+        # GPIOx_PUPDR (RM0433 11.4.4, RM0385 6.4.4): per chip and port.
+        _per_pin("PUPDR", "PUPD", 0x0C, 2, int(reset.get("PUPDR", 0))),
         # 11.4.5 GPIOx_IDR, read-only, reset 0x0000 XXXX (computed on read).
         _per_pin("IDR", "ID", 0x10, 1, 0, access=RO),
         # 11.4.6 GPIOx_ODR, reset 0.
@@ -63,7 +70,9 @@ class GPIO(Peripheral):
         self.port = str(params.get("port", name[-1])).upper()
         if self.port not in PORTS:
             raise ValueError(f"GPIO {name}: cannot tell the port letter (give port=...)")
-        self.registers = port_registers(self.port)  # type: ignore[misc]
+        reset = params.get("reset") or {}
+        assert isinstance(reset, dict)
+        self.registers = port_registers(reset)  # type: ignore[misc]
         self.output_listeners: list[Callable[[str, int], None]] = []
         self._inputs: dict[int, bool] = {}
         # (pin, AF number) -> (block, channel) of a timer output (platform `alternate`)
@@ -123,7 +132,7 @@ class GPIO(Peripheral):
     def write(self, offset: int, size: int, value: int) -> None:
         if not self.clock_enabled():
             self.ctx.log(f"warning: {self.name}: write {value:#x} to +{offset:#x} ignored: "
-                         f"RCC_AHB4ENR.{self.name}EN is 0")
+                         f"its RCC clock enable bit ({self.name}EN) is 0")
             return
         reg = self._by_offset.get(offset & ~3)
         old = self.values.get(offset & ~3, 0)

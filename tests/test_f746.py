@@ -66,6 +66,13 @@ def test_hello_runs_at_216_mhz(firmware_build) -> None:
     assert regions["DTCM"]["size"] == 64 * 1024
     assert regions["SRAM1"]["size"] == 240 * 1024
     assert r.result.warnings == []               # no out-of-spec clock, no flash latency warning
+    # USART3 on PD8/PD9 (UM1974): the GPIO model serves GPIOD (nothing logged as unmodelled);
+    # from the F7 reset value 0 (RM0385 6.4.1: pins reset to input) the driver's
+    # read-modify-write leaves only pins 8 and 9 in alternate function (10), AF7 on both.
+    assert r.report["unmodelled_peripheral_accesses"] == {}
+    gpiod = r.machine.peripherals["GPIOD"]
+    assert reg(gpiod, "MODER") == 0b1010 << 16
+    assert reg(gpiod, "AFRH") & 0xFF == 0x77
 
 
 # Published Cortex-M7 figures (Cortex-M7 TRM / docs/timing-model.md), cycles per body: the F746

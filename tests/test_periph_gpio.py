@@ -1,6 +1,10 @@
-"""GPIO through the bus API: per-port reset values, BSRR, IDR, LCKR."""
+"""GPIO through the bus API: per-port reset values (H743 and F746 platform files), BSRR, IDR,
+LCKR."""
 
 from __future__ import annotations
+
+import pathlib
+import tomllib
 
 import pytest
 
@@ -8,21 +12,28 @@ from peripherals.base import FakeContext
 from peripherals.gpio import GPIO
 
 MODER, OTYPER, OSPEEDR, PUPDR, IDR, ODR, BSRR, LCKR, AFRL, AFRH = range(0, 0x28, 4)
+PLATFORMS = pathlib.Path(__file__).resolve().parents[1] / "simulator" / "platforms"
 
 
-def port(letter: str) -> tuple[FakeContext, GPIO]:
+def port(letter: str, chip: str = "stm32h743") -> tuple[FakeContext, GPIO]:
+    """GPIO port ``letter`` built as the chip's platform file declares it."""
+    table = tomllib.loads((PLATFORMS / f"{chip}.toml").read_text())
+    decl = next(p for p in table["peripheral"] if p["name"] == f"GPIO{letter}")
+    params = {k: v for k, v in decl.items() if k not in ("name", "base", "size", "model")}
     ctx = FakeContext()
-    base = 0x58020000 + 0x400 * (ord(letter) - ord("A"))
-    return ctx, GPIO(f"GPIO{letter}", base, 0x400, ctx)
+    return ctx, GPIO(decl["name"], decl["base"], decl["size"], ctx, **params)
 
 
-@pytest.mark.parametrize("letter,moder,ospeedr,pupdr", [
-    ("A", 0xABFFFFFF, 0x0C000000, 0x64000000),       # RM0433 11.4.1/11.4.3/11.4.4
-    ("B", 0xFFFFFEBF, 0x000000C0, 0x00000100),
-    ("C", 0xFFFFFFFF, 0, 0), ("K", 0xFFFFFFFF, 0, 0),
+@pytest.mark.parametrize("chip,letter,moder,ospeedr,pupdr", [
+    ("stm32h743", "A", 0xABFFFFFF, 0x0C000000, 0x64000000),   # RM0433 11.4.1/11.4.3/11.4.4
+    ("stm32h743", "B", 0xFFFFFEBF, 0x000000C0, 0x00000100),
+    ("stm32h743", "C", 0xFFFFFFFF, 0, 0), ("stm32h743", "K", 0xFFFFFFFF, 0, 0),
+    ("stm32f746", "A", 0xA8000000, 0x0C000000, 0x64000000),   # RM0385 6.4.1/6.4.3/6.4.4
+    ("stm32f746", "B", 0x00000280, 0x000000C0, 0x00000100),
+    ("stm32f746", "C", 0, 0, 0), ("stm32f746", "K", 0, 0, 0),
 ])
-def test_reset_values(letter: str, moder: int, ospeedr: int, pupdr: int) -> None:
-    _, g = port(letter)
+def test_reset_values(chip: str, letter: str, moder: int, ospeedr: int, pupdr: int) -> None:
+    _, g = port(letter, chip)
     assert g.read(MODER, 4) == moder
     assert g.read(OSPEEDR, 4) == ospeedr
     assert g.read(PUPDR, 4) == pupdr
