@@ -20,6 +20,8 @@ pending and unmasked (CPUPR1 & CPUIMR1) or a direct input is high and unmasked i
 CPUEMRx. Not modelled: the D3 domain pending/clear logic (D3PMR, D3PCR: register
 storage only), register sets 2 and 3 (storage only), GPIO inputs 0..15 through SYSCFG_EXTICR
 (no GPIO drives them yet), and direct event inputs 22..87 (their masks are storage only).
+
+The F746's EXTI (one register set, lines 0..23) is exti_f7.py, on the same edge logic.
 """
 
 from __future__ import annotations
@@ -34,8 +36,86 @@ def _lines(name: str, offset: int, access: str = RW, reset: int = 0) -> Register
     return Register(name, offset, (), access, reset)
 
 
-class EXTI(Peripheral):
-    """Edge detection, masks and pending bits of the configurable inputs 0..21."""
+class _ExtiCore(Peripheral):
+    """Edge detection, masks and pending bits of the configurable inputs; a subclass names its
+    registers (``RTSR`` ... ``PR``: register names) and declares them."""
+
+    inputs = ("line",)    # event inputs driven by other blocks (index: the EXTI line)
+    N_CONFIGURABLE = N_CONFIGURABLE
+    RTSR, FTSR, SWIER, IMR, EMR, PR = "RTSR1", "FTSR1", "SWIER1", "CPUIMR1", "CPUEMR1", "CPUPR1"
+
+    def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
+        irqs = params.get("irqs") or {}
+        lines = params.get("lines") or {}
+        assert isinstance(irqs, dict) and isinstance(lines, dict)
+        # NVIC line -> mask of the EXTI inputs that drive it (platform data)
+        self.irq_inputs: dict[int, int] = {}
+        for irq_name, inputs in lines.items():
+            if irq_name not in irqs:
+                raise ValueError(f"EXTI: lines names {irq_name}, which has no IRQ number")
+            mask = 0
+            for i in (inputs if isinstance(inputs, list) else [inputs]):
+                mask |= 1 << int(i)
+            self.irq_inputs[int(irqs[irq_name])] = mask
+        self.on_event: list = []          # called when an input with its event mask set fires (WFE)
+        self._levels = 0
+        self._direct = 0                  # levels of the direct inputs (bit n = input n)
+        self._raised: set[int] = set()    # NVIC lines this block holds high
+        super().__init__(name, base, size, ctx, **params)
+
+    def reset(self) -> None:
+        self._levels = 0
+        self._direct = 0
+        super().reset()
+        self._update_irqs()      # drops the lines that were raised (none at construction)
+
+    # --- inputs from other blocks ------------------------------------------------------------
+    def input_line(self, line: int, level: bool) -> None:
+        """The ``line`` input (``"RTC.wakeup -> EXTI.line@19"`` in the platform file)."""
+        self.set_line(line, level)
+
+    def set_line(self, line: int, level: bool) -> None:
+        """Drive event input ``line`` to ``level``; an edge selected in the rising/falling
+        trigger register sets the pending bit (RM0433 20.3.2, RM0385 10.3.1)."""
+        bit = 1 << line
+        before = bool(self._levels & bit)
+        self._levels = (self._levels | bit) if level else (self._levels & ~bit)
+        if before == level or line >= self.N_CONFIGURABLE:
+            return
+        edge = self.reg(self.RTSR) if level else self.reg(self.FTSR)
+        if edge & bit:
+            self._trigger(bit)
+
+    def cpu_wakeup(self) -> bool:
+        """An EXTI wake-up for the CPU: what may end Stop."""
+        return bool(self.reg(self.PR) & self.reg(self.IMR))
+
+    def _trigger(self, bits: int) -> None:
+        self.set_reg(self.PR, self.reg(self.PR) | bits)
+        if self.reg(self.EMR) & bits:
+            for listener in list(self.on_event):
+                listener()
+        self._update_irqs()
+
+    # --- register behaviour (bound by the subclasses to their register names) ----------------
+    def _pr_written(self, old: int, new: int) -> None:
+        self.set_reg(self.SWIER, self.reg(self.SWIER) & new)   # clearing PR clears SWIER too
+        self._update_irqs()
+
+    def _imr_written(self, old: int, new: int) -> None:
+        self._update_irqs()
+
+    def _update_irqs(self) -> None:
+        active = self.reg(self.PR) & self.reg(self.IMR)
+        for irq, mask in self.irq_inputs.items():
+            level = bool(active & mask)
+            if level != (irq in self._raised):
+                (self._raised.add if level else self._raised.discard)(irq)
+                self.ctx.set_irq(irq, level)
+
+
+class EXTI(_ExtiCore):
+    """The H743's EXTI: configurable inputs 0..21 of register set 1, direct inputs."""
 
     registers = (
         # RM0433 20.6.1..20.6.6: register set 1 (inputs 0..31), reset 0.
@@ -59,49 +139,6 @@ class EXTI(Peripheral):
         _lines("CPUIMR3", 0xA0), _lines("CPUEMR3", 0xA4), _lines("CPUPR3", 0xA8),
     )
     bus_clock = "pclk4"   # APB4 (D3)
-    inputs = ("line",)    # event inputs driven by other blocks (index: the EXTI line)
-
-    def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
-        irqs = params.get("irqs") or {}
-        lines = params.get("lines") or {}
-        assert isinstance(irqs, dict) and isinstance(lines, dict)
-        # NVIC line -> mask of the EXTI inputs that drive it (platform data)
-        self.irq_inputs: dict[int, int] = {}
-        for irq_name, inputs in lines.items():
-            if irq_name not in irqs:
-                raise ValueError(f"EXTI: lines names {irq_name}, which has no IRQ number")
-            mask = 0
-            for i in (inputs if isinstance(inputs, list) else [inputs]):
-                mask |= 1 << int(i)
-            self.irq_inputs[int(irqs[irq_name])] = mask
-        self.on_event: list = []          # called when an input with CPUEMR1 set fires (WFE)
-        self._levels = 0
-        self._direct = 0                  # levels of the direct inputs (bit n = input n)
-        self._raised: set[int] = set()    # NVIC lines this block holds high
-        super().__init__(name, base, size, ctx, **params)
-
-    def reset(self) -> None:
-        self._levels = 0
-        self._direct = 0
-        super().reset()
-        self._update_irqs()      # drops the lines that were raised (none at construction)
-
-    # --- inputs from other blocks ------------------------------------------------------------
-    def input_line(self, line: int, level: bool) -> None:
-        """The ``line`` input (``"RTC.wakeup -> EXTI.line@19"`` in the platform file)."""
-        self.set_line(line, level)
-
-    def set_line(self, line: int, level: bool) -> None:
-        """Drive event input ``line`` to ``level``; an edge selected in RTSR1/FTSR1 sets the
-        pending bit (RM0433 20.3.2, configurable event input)."""
-        bit = 1 << line
-        before = bool(self._levels & bit)
-        self._levels = (self._levels | bit) if level else (self._levels & ~bit)
-        if before == level or line >= N_CONFIGURABLE:
-            return
-        edge = self.reg("RTSR1") if level else self.reg("FTSR1")
-        if edge & bit:
-            self._trigger(bit)
 
     def set_direct(self, line: int, level: bool) -> None:
         """Direct event input ``line`` (22..87) follows its source's level (RM0433 20.3.1);
@@ -124,13 +161,6 @@ class EXTI(Peripheral):
         unmasked = self._masks(0x80, 0x90, 0xA0) | self._masks(0x84, 0x94, 0xA4)
         return bool(self._direct & unmasked)
 
-    def _trigger(self, bits: int) -> None:
-        self.set_reg("CPUPR1", self.reg("CPUPR1") | bits)
-        if self.reg("CPUEMR1") & bits:
-            for listener in list(self.on_event):
-                listener()
-        self._update_irqs()
-
     # --- register behaviour ------------------------------------------------------------------
     def on_write_SWIER1(self, old: int, new: int) -> None:
         # RM0433 20.6.3: writing 1 sets the pending bit (with the rising edge enabled or not on
@@ -141,19 +171,10 @@ class EXTI(Peripheral):
             self._trigger(fired)
 
     def on_write_CPUPR1(self, old: int, new: int) -> None:
-        self.set_reg("SWIER1", self.reg("SWIER1") & new)   # clearing PR clears SWIER too
-        self._update_irqs()
+        self._pr_written(old, new)
 
     def on_write_CPUIMR1(self, old: int, new: int) -> None:
-        self._update_irqs()
-
-    def _update_irqs(self) -> None:
-        active = self.reg("CPUPR1") & self.reg("CPUIMR1")
-        for irq, mask in self.irq_inputs.items():
-            level = bool(active & mask)
-            if level != (irq in self._raised):
-                (self._raised.add if level else self._raised.discard)(irq)
-                self.ctx.set_irq(irq, level)
+        self._imr_written(old, new)
 
 
 MODEL = EXTI

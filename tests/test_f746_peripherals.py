@@ -1,0 +1,139 @@
+"""STM32F746 blocks that reuse the H743's models as platform data (GPIO: test_periph_gpio.py),
+or have an F7 model of their own (EXTI), built from simulator/platforms/stm32f746.toml and wired
+as it says. Expected values come from the F7 reference manual RM0385 (register reset values,
+bit positions, the clock rules), written here, not read from the models."""
+
+from __future__ import annotations
+
+import pathlib
+import tomllib
+
+from peripherals import model_class
+from peripherals.base import FakeContext, Peripheral
+from simulator.platform import load_platform
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PLATFORM = tomllib.loads((ROOT / "simulator/platforms/stm32f746.toml").read_text())
+CPU_HZ = 16e6                  # RM0385 5.2.2: the F7 runs from HSI, 16 MHz, after reset
+
+# RM0385 Table 40 (vector table): the NVIC lines these tests watch
+EXTI9_5_IRQ, RTC_WKUP_IRQ, TIM6_DAC_IRQ = 23, 3, 54
+
+
+def build(*names: str) -> tuple[FakeContext, dict[str, Peripheral]]:
+    """The named F746 blocks as the platform file declares them, wired as it says."""
+    ctx = FakeContext(clocks={"cpu": CPU_HZ})
+    for p in PLATFORM["peripheral"]:
+        if p["name"] in names:
+            params = {k: v for k, v in p.items() if k not in ("name", "base", "size", "model")}
+            params["chip"] = dict(PLATFORM["chip"])
+            cls = model_class(p.get("model"))
+            ctx.peripherals[p["name"]] = cls(p["name"], p["base"], p["size"], ctx, **params)
+    assert set(ctx.peripherals) == set(names)
+    ctx.wire(load_platform("stm32f746").wiring)
+    return ctx, ctx.peripherals
+
+
+# --- EXTI (RM0385 10.3) -----------------------------------------------------------------------
+IMR, EMR, RTSR, FTSR, SWIER, PR = range(0, 0x18, 4)          # RM0385 10.3.7 register map
+
+
+def test_exti_reset_values_and_software_trigger() -> None:
+    ctx, p = build("EXTI")
+    exti = p["EXTI"]
+    assert exti.base == 0x40013C00                           # RM0385 2.2.2 Table 1
+    for offset in (IMR, EMR, RTSR, FTSR, SWIER, PR):
+        assert exti.read(offset, 4) == 0                     # RM0385 10.3.1-10.3.6: reset 0
+    # RM0385 10.3.5: a software interrupt on a line masked in IMR sets no pending bit
+    exti.write(SWIER, 4, 1 << 7)
+    assert exti.read(PR, 4) == 0 and not ctx.irqs.get(EXTI9_5_IRQ)
+    exti.write(SWIER, 4, 0)
+    exti.write(IMR, 4, 1 << 7)
+    exti.write(SWIER, 4, 1 << 7)                             # unmasked: pending, interrupt
+    assert exti.read(PR, 4) == 1 << 7
+    assert ctx.irqs[EXTI9_5_IRQ]                             # lines 5-9 share vector 23
+    exti.write(PR, 4, 1 << 7)                                # rc_w1: cleared by writing 1
+    assert exti.read(PR, 4) == 0 and exti.read(SWIER, 4) == 0
+    assert not ctx.irqs[EXTI9_5_IRQ]
+    exti.write(PR, 4, 1 << 24)                               # lines 0..23 only (RM0385 10.2.5)
+    exti.write(IMR, 4, 0xFFFFFFFF)
+    assert exti.read(IMR, 4) == 0x00FFFFFF
+
+
+# --- RTC through EXTI line 22 (RM0385 sections 29, 10.2.5) -------------------------------------
+RTC_CR, RTC_ISR, RTC_PRER, RTC_WUTR, RTC_WPR = 0x08, 0x0C, 0x10, 0x14, 0x24
+WUTE, WUTIE, WUTF = 1 << 10, 1 << 14, 1 << 10
+RCC_BDCR, RCC_CSR, PWR_CR1 = 0x70, 0x74, 0x00                # RM0385 5.3.20, 5.3.21, 4.4.1
+
+
+def test_rtc_reset_values_and_wakeup_timer_on_exti_line_22() -> None:
+    ctx, p = build("RCC", "PWR", "EXTI", "RTC")
+    rcc, pwr, exti, rtc = p["RCC"], p["PWR"], p["EXTI"], p["RTC"]
+    assert rtc.base == 0x40002800                            # RM0385 2.2.2 Table 1
+    # RM0385 29.6.2 DR 0x0000 2101, 29.6.4 ISR 0x0000 0007, 29.6.5 PRER 0x007F 00FF,
+    # 29.6.6 WUTR 0x0000 FFFF
+    assert rtc.read(0x04, 4) == 0x2101
+    assert rtc.read(RTC_ISR, 4) == 0x7
+    assert rtc.read(RTC_PRER, 4) == 0x007F00FF
+    assert rtc.read(RTC_WUTR, 4) == 0xFFFF
+    rtc.write(RTC_WUTR, 4, 9)
+    assert rtc.read(RTC_WUTR, 4) == 0xFFFF                   # backup domain locked (DBP = 0)
+    rcc.write(RCC_CSR, 4, 1)                                 # LSION
+    ctx.advance(int(1e-3 * CPU_HZ))
+    pwr.write(PWR_CR1, 4, pwr.read(PWR_CR1, 4) | 1 << 8)     # DBP
+    rcc.write(RCC_BDCR, 4, 2 << 8 | 1 << 15)                 # RTCSEL = LSI, RTCEN
+    rtc.write(RTC_WPR, 4, 0xCA)
+    rtc.write(RTC_WPR, 4, 0x53)                              # RM0385 29.3.8 key sequence
+    rtc.write(RTC_WUTR, 4, 9)
+    assert rtc.read(RTC_WUTR, 4) == 9
+    exti.write(RTSR, 4, 1 << 22)
+    exti.write(IMR, 4, 1 << 22)
+    t0 = ctx.cycle
+    rtc.write(RTC_CR, 4, WUTIE | WUTE)                       # WUCKSEL = 0: RTCCLK / 16
+    # 10 periods of LSI / 16: LSI 32 kHz (RM0385 5.2.5) -> 5 ms
+    due = t0 + round(10 * 16 / 32e3 * CPU_HZ)
+    ctx.advance(due - ctx.cycle - 2)
+    assert not rtc.read(RTC_ISR, 4) & WUTF and not ctx.irqs.get(RTC_WKUP_IRQ)
+    ctx.advance(4)
+    assert rtc.read(RTC_ISR, 4) & WUTF
+    assert exti.read(PR, 4) == 1 << 22                       # EXTI line 22 = RTC wakeup
+    assert ctx.irqs[RTC_WKUP_IRQ]                            # vector 3, RTC_WKUP
+    assert exti.cpu_wakeup()                                 # and it ends Stop
+
+
+# --- timers (RM0385 sections 23, 24) ------------------------------------------------------------
+TIM_CR1, TIM_DIER, TIM_SR, TIM_EGR, TIM_PSC, TIM_ARR = 0x00, 0x0C, 0x10, 0x14, 0x28, 0x2C
+RCC_CFGR, RCC_APB1ENR = 0x08, 0x40                           # RM0385 5.3.3, 5.3.13
+
+
+def test_timer_reset_values() -> None:
+    _, p = build("TIM2", "TIM3", "TIM6")
+    assert p["TIM2"].read(TIM_ARR, 4) == 0xFFFFFFFF          # RM0385 23.4.12: 32-bit TIM2
+    assert p["TIM3"].read(TIM_ARR, 4) == 0xFFFF              # RM0385 23.4.12
+    assert p["TIM6"].read(TIM_ARR, 4) == 0xFFFF              # RM0385 24.4.8
+    for t in ("TIM2", "TIM3", "TIM6"):
+        assert p[t].read(TIM_CR1, 4) == 0 and p[t].read(TIM_PSC, 4) == 0
+
+
+def test_apb1_timer_clock_is_twice_pclk1_when_divided() -> None:
+    """RM0385 5.2: with the APB1 prescaler not 1 (TIMPRE = 0) the APB1 timers are clocked at
+    twice PCLK1. From HSI (16 MHz) with PPRE1 = /2: PCLK1 8 MHz, TIM6 at 16 MHz, so PSC 15 and
+    ARR 999 give an update every 16 x 1000 / 16 MHz = 1 ms (2 ms if it counted PCLK1)."""
+    ctx, p = build("RCC", "TIM6")
+    rcc, tim = p["RCC"], p["TIM6"]
+    rcc.write(RCC_CFGR, 4, 0b100 << 10)                      # PPRE1 = /2
+    rcc.write(RCC_APB1ENR, 4, 1 << 4)                        # TIM6EN
+    assert rcc.clock_hz("pclk1") == 8e6
+    tim.write(TIM_PSC, 4, 15)
+    tim.write(TIM_ARR, 4, 999)
+    tim.write(TIM_EGR, 4, 1)                                 # UG: load PSC
+    tim.write(TIM_SR, 4, 0)
+    tim.write(TIM_DIER, 4, 1)                                # UIE
+    t0 = ctx.cycle
+    tim.write(TIM_CR1, 4, 1)                                 # CEN
+    period = round(1e-3 * CPU_HZ)                            # 1 ms in core cycles
+    ctx.advance(t0 + period - ctx.cycle - 2)
+    assert not tim.read(TIM_SR, 4) & 1 and not ctx.irqs.get(TIM6_DAC_IRQ)
+    ctx.advance(4)
+    assert tim.read(TIM_SR, 4) & 1                           # UIF
+    assert ctx.irqs[TIM6_DAC_IRQ]                            # vector 54, TIM6_DAC
