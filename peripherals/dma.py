@@ -31,8 +31,9 @@ Not modelled (logged when used): memory-to-memory with FIFO packing (PSIZE != MS
 memory-to-peripheral towards a data source
 (SAI transmit), peripheral flow control, bursts and FIFO thresholds (the FIFO is transparent;
 FEIF/DMEIF are never raised).
-Streams reach no DTCM/ITCM: like silicon (RM0433 2.1, Figure 1: DMA1/DMA2 sit on the D2 AHB
-bus matrix, the TCMs only on the Cortex-M7), such an address raises TEIF and disables the stream.
+Address ranges the controller cannot reach are platform data (``unreachable = [[lo, hi, name],
+...]``): on the H743 the TCMs (RM0433 2.1, Figure 1: DMA1/DMA2 sit on the D2 AHB bus matrix, the
+TCMs only on the Cortex-M7); such an address raises TEIF and disables the stream.
 """
 
 from __future__ import annotations
@@ -55,8 +56,6 @@ _GROUP_SHIFT = (0, 6, 16, 22)
 # SxCR bits
 EN, DMEIE, TEIE, HTIE, TCIE, PFCTRL = 0, 1, 2, 3, 4, 5
 CIRC, PINC, MINC, DBM, CT = 8, 9, 10, 18, 19
-#: Address ranges a D2 DMA cannot reach (ITCM, DTCM: RM0433 2.1, bus matrix of Figure 1).
-UNREACHABLE = ((0x00000000, 0x00010000, "ITCM"), (0x20000000, 0x20020000, "DTCM"))
 _FOREVER = 1 << 62
 _IE_BITS = (1 << DMEIE) | (1 << TEIE) | (1 << HTIE) | (1 << TCIE)
 
@@ -72,8 +71,11 @@ def _flag_fields(prefix: str, first: int) -> tuple[Field, ...]:
     return tuple(out)
 
 
-def _stream_registers(x: int) -> tuple[Register, ...]:
+def _stream_registers(x: int, chsel: bool = False) -> tuple[Register, ...]:
+    """Registers of stream ``x``; ``chsel``: SxCR selects its request with CHSEL[27:25] (the F7,
+    RM0385 8.5.5, where bit 20 is reserved) instead of TRBUFF (the H7's bit 20)."""
     b = _STREAM_BASE + _STREAM_STRIDE * x
+    select = (Field("CHSEL", 25, 3),) if chsel else (Field("TRBUFF", 20),)
     return (
         # 15.5 DMA_SxCR, reset 0.
         Register(f"S{x}CR", b + CR, (
@@ -81,8 +83,8 @@ def _stream_registers(x: int) -> tuple[Register, ...]:
             Field("TCIE", TCIE), Field("PFCTRL", PFCTRL), Field("DIR", 6, 2),
             Field("CIRC", CIRC), Field("PINC", PINC), Field("MINC", MINC),
             Field("PSIZE", 11, 2), Field("MSIZE", 13, 2), Field("PINCOS", 15),
-            Field("PL", 16, 2), Field("DBM", DBM), Field("CT", CT), Field("TRBUFF", 20),
-            Field("PBURST", 21, 2), Field("MBURST", 23, 2),
+            Field("PL", 16, 2), Field("DBM", DBM), Field("CT", CT),
+            Field("PBURST", 21, 2), Field("MBURST", 23, 2), *select,
         )),
         # 15.5 DMA_SxNDTR, reset 0.
         Register(f"S{x}NDTR", b + NDTR, (Field("NDT", 0, 16),)),
@@ -325,7 +327,7 @@ class Stream:
             return
         src, dst = d.values[self.base + PAR], d.values[self.base + M0AR]
         for address in (src, dst):
-            for lo, hi, name in UNREACHABLE:
+            for lo, hi, name in d.unreachable:
                 if address < hi and address + n * psize > lo:
                     self.active = True
                     self._error(f"memory address {address:#010x} is in {name}, which "
@@ -368,7 +370,7 @@ class Stream:
         maddr = d.values[self.base + (M1AR if cr >> CT & 1 else M0AR)]
         maddr += done * msize if cr >> MINC & 1 else 0
         paddr = d.values[self.base + PAR] + (done * psize if cr >> PINC & 1 else 0)
-        for lo, hi, name in UNREACHABLE:
+        for lo, hi, name in d.unreachable:
             if maddr < hi and maddr + msize > lo:
                 self._error(f"memory address {maddr:#010x} is in {name}, which DMA1/DMA2 "
                             "cannot reach (use AXI SRAM or SRAM1-3)")
@@ -420,7 +422,7 @@ class Stream:
             address, data = base + done * psize, raw.tobytes()
         else:
             address, data = base, raw[-1].tobytes()
-        for lo, hi, name in UNREACHABLE:
+        for lo, hi, name in self.dma.unreachable:
             if address < hi and address + len(data) > lo:
                 self._error(f"memory address {address:#010x} is in {name}, which DMA1/DMA2 "
                             "cannot reach (use AXI SRAM or SRAM1-3)")
@@ -490,6 +492,9 @@ class DMA(Peripheral):
                 by_stream[int(m.group(1)) if m else i] = int(irq)
         self._event: int | None = None
         self._event_cycle: int | None = None
+        #: (lo, hi, name) address ranges this controller cannot reach (platform ``unreachable``)
+        self.unreachable: tuple[tuple[int, int, str], ...] = tuple(
+            (int(lo), int(hi), str(n)) for lo, hi, n in params.get("unreachable", ()) or ())
         self.streams = [Stream(self, x, by_stream.get(x)) for x in range(N_STREAMS)]
         self.closed_watches: list = []
         super().__init__(name, base, size, ctx, **params)

@@ -161,13 +161,13 @@ def test_216_mhz_needs_over_drive_and_7_wait_states() -> None:
 
 
 def test_the_platform_adds_no_core_change_only_data_and_models() -> None:
-    """What the F746 needed: a platform file, a register file, a power data file and four
-    peripheral models of its own (RCC, PWR, flash interface, EXTI: their register maps differ
-    from the H743's); every other block is the H743's model."""
+    """What the F746 needed: a platform file, a register file, a power data file and five
+    peripheral models of its own (RCC, PWR, flash interface, EXTI, DMA request selection:
+    they differ from the H743's); every other block is the H743's model."""
     own = {p.get("model") for p in PLATFORM["peripheral"]} - {None}
     h7 = {p.get("model") for p in tomllib.loads(
         (ROOT / "simulator/platforms/stm32h743.toml").read_text())["peripheral"]}
-    assert own - h7 == {"rcc_f7", "pwr_f7", "flash_f7", "exti_f7"}
+    assert own - h7 == {"rcc_f7", "pwr_f7", "flash_f7", "exti_f7", "dma_f7"}
 
 
 @pytest.mark.parametrize("name", ["hello", "timing"])

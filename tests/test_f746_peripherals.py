@@ -137,3 +137,71 @@ def test_apb1_timer_clock_is_twice_pclk1_when_divided() -> None:
     ctx.advance(4)
     assert tim.read(TIM_SR, 4) & 1                           # UIF
     assert ctx.irqs[TIM6_DAC_IRQ]                            # vector 54, TIM6_DAC
+
+
+# --- DMA (RM0385 section 8): request selection by SxCR.CHSEL, no DMAMUX --------------------------
+TIM3_BASE, BUF = 0x40000400, 0x20010000                      # RM0385 Table 1; SRAM1
+S7 = 0x10 + 0x18 * 7                                  # RM0385 8.5.11: stream x at 0x10 + 0x18 x
+S7CR, S7NDTR, S7PAR, S7M0AR = S7, S7 + 4, S7 + 8, S7 + 0xC
+M2P, MINC, PSIZE32, MSIZE32, TCIE, EN = 1 << 6, 1 << 10, 2 << 11, 2 << 13, 1 << 4, 1
+CHSEL = 25                                                   # RM0385 8.5.5: SxCR[27:25]
+TCIF7 = 1 << 27                                              # RM0385 8.5.2: HISR bit 27
+DMA1_STREAM7_IRQ = 47                                        # RM0385 Table 40
+RCC_AHB1ENR = 0x30                                           # RM0385 5.3.10
+
+
+def test_dma_reset_values_and_chsel() -> None:
+    _, p = build("DMA1")
+    dma = p["DMA1"]
+    assert dma.base == 0x40026000                            # RM0385 2.2.2 Table 1
+    for x in range(8):
+        base = 0x10 + 0x18 * x
+        assert dma.read(base, 4) == 0                        # 8.5.5 SxCR reset 0
+        assert dma.read(base + 0x14, 4) == 0x21              # 8.5.10 SxFCR reset 0x0000 0021
+    dma.write(S7CR, 4, 5 << CHSEL)
+    assert dma.read(S7CR, 4) == 5 << CHSEL                   # CHSEL is stored, read back
+
+
+def _tim3_cc3_dma(channel: int):
+    """ST's NUCLEO-F746ZG TIM_DMA example, register level: TIM3 channel 3 in PWM mode 1 with
+    CCR3 preload; DMA1 stream 7 writes CCR3 from a buffer on each CC3 request (CC3DE), memory
+    to peripheral, 32-bit, normal mode. From HSI with APB1 undivided the timer counts at
+    16 MHz, one core cycle per count."""
+    ctx, p = build("RCC", "TIM3", "DMA1")
+    rcc, tim, dma = p["RCC"], p["TIM3"], p["DMA1"]
+    rcc.write(RCC_AHB1ENR, 4, 1 << 21)                       # DMA1EN
+    rcc.write(RCC_APB1ENR, 4, 1 << 1)                        # TIM3EN
+    for i, v in enumerate((100, 200, 300, 400)):
+        ctx.mem_write(BUF + 4 * i, v.to_bytes(4, "little"))
+    tim.write(TIM_ARR, 4, 999)
+    tim.write(0x1C, 4, 0x68)                                 # CCMR2: OC3M PWM1, OC3PE
+    tim.write(0x20, 4, 1 << 8)                               # CCER: CC3E
+    tim.write(0x3C, 4, 50)                                   # CCR3
+    tim.write(TIM_EGR, 4, 1)
+    tim.write(TIM_SR, 4, 0)
+    dma.write(S7PAR, 4, TIM3_BASE + 0x3C)
+    dma.write(S7M0AR, 4, BUF)
+    dma.write(S7NDTR, 4, 4)
+    cr = channel << CHSEL | M2P | MINC | PSIZE32 | MSIZE32 | TCIE
+    dma.write(S7CR, 4, cr)
+    dma.write(S7CR, 4, cr | EN)
+    tim.write(TIM_DIER, 4, 1 << 11)                          # CC3DE
+    tim.write(TIM_CR1, 4, 1)
+    return ctx, tim, dma
+
+
+def test_dma1_stream7_channel5_serves_tim3_cc3() -> None:
+    ctx, tim, dma = _tim3_cc3_dma(channel=5)                 # RM0385 Table 26: TIM3_CH3
+    ctx.advance(60)                                          # past the CC3 match at 50
+    assert tim.read(0x3C, 4) == 100 and dma.read(S7NDTR, 4) == 3
+    ctx.advance(4 * 1000)                                    # four more periods
+    assert dma.read(S7NDTR, 4) == 0
+    assert dma.read(0x04, 4) & TCIF7 and ctx.irqs[DMA1_STREAM7_IRQ]
+    assert not dma.read(S7CR, 4) & EN                        # normal mode: stream stopped
+
+
+def test_dma_channel_without_the_request_moves_nothing() -> None:
+    ctx, tim, dma = _tim3_cc3_dma(channel=4)                 # not TIM3_CH3's channel
+    ctx.advance(2 * 1000)
+    assert tim.read(0x3C, 4) == 50 and dma.read(S7NDTR, 4) == 4
+    assert any("stream 7 channel 4" in m for m in ctx.messages)

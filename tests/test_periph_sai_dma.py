@@ -49,11 +49,18 @@ def mux_requests() -> dict:
                 if w.name == "DMAMUX1")
 
 
+def dma_unreachable() -> list:
+    """What DMA1 cannot reach, as the platform file declares it (the TCMs: RM0433 Figure 1)."""
+    from simulator.platform import load_platform
+    return next(w.params["unreachable"] for w in load_platform().peripherals
+                if w.name == "DMA1")
+
+
 def make(kernel_hz: float = 49.152e6) -> tuple[FakeContext, SAI, DMA, DMAMUX]:
     """SAI1, DMA1 and DMAMUX1 in a FakeContext without RCC (kernel clock given directly)."""
     ctx = FakeContext(clocks={"cpu": 400e6, "pll1_q": kernel_hz})
     sai = SAI("SAI1", SAI_BASE, 0x400, ctx, irqs={"SAI1": SAI_IRQ})
-    dma = DMA("DMA1", DMA1_BASE, 0x400, ctx, irqs=DMA1_IRQS)
+    dma = DMA("DMA1", DMA1_BASE, 0x400, ctx, irqs=DMA1_IRQS, unreachable=dma_unreachable())
     mux = DMAMUX("DMAMUX1", MUX_BASE, 0x400, ctx, irqs={"DMAMUX1_OV": 102},
                  requests=mux_requests())
     ctx.peripherals.update(SAI1=sai, DMA1=dma, DMAMUX1=mux)

@@ -15,7 +15,7 @@ from peripherals.dma import DMA
 from peripherals.dmamux import DMAMUX
 from peripherals.tim import Timer
 
-from .test_periph_sai_dma import mux_requests
+from .test_periph_sai_dma import dma_unreachable, mux_requests
 
 CPU, TIMCLK = 400_000_000, 200_000_000
 CPT = CPU // TIMCLK                     # core cycles per timer clock (PSC 0)
@@ -39,7 +39,8 @@ VALUES = (100, 200, 300, 400)
 def make() -> tuple[FakeContext, Timer, DMA]:
     ctx = FakeContext(clocks={"cpu": CPU, "timx_ker": TIMCLK})
     tim = Timer("TIM3", TIM3, 0x400, ctx, kind="general", irqs={"TIM3": 29})
-    dma = DMA("DMA1", DMA1, 0x400, ctx, irqs={f"DMA1_STR{i}": 11 + i for i in range(7)})
+    dma = DMA("DMA1", DMA1, 0x400, ctx, irqs={f"DMA1_STR{i}": 11 + i for i in range(7)},
+              unreachable=dma_unreachable())
     mux = DMAMUX("DMAMUX1", MUX, 0x400, ctx, requests=mux_requests())
     ctx.peripherals.update(TIM3=tim, DMA1=dma, DMAMUX1=mux)
     ctx.wire()                                    # DMA1.mux, DMAMUX1's requests table
