@@ -35,7 +35,13 @@ def version_info(platform: Any | None = None) -> dict[str, Any]:
     if source.startswith("simulator/"):            # bundled: inside this package
         path = Path(__file__).resolve().parent.joinpath(*Path(source).parts[1:])
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        data = path.read_bytes()
+        core = (getattr(platform, "chip", None) or {}).get("core")
+        if core:                 # the core's blocks are part of the platform (platform.py)
+            from .platform import core_file
+            data += Path(__file__).resolve().parent.joinpath(
+                "platforms", core_file(str(core))).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
     except OSError:
         digest = None
     return info | {"platform": getattr(platform, "name", None), "platform_file": source,

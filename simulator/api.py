@@ -185,7 +185,7 @@ def simulate(inputs: Inputs, config: Options | None = None,
     result = machine.run()
     if cfg.swo is not None:
         from .output import write_bytes
-        itm = machine.peripherals.get("ITM")
+        itm = machine.core.itm
         write_bytes(cfg.swo, bytes(getattr(itm, "packets", b"")))
     extra: dict = {}
     if machine.audio is not None:

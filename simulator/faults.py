@@ -114,7 +114,7 @@ class FaultHandling:
         try:
             if intno == EXCP_EXCEPTION_EXIT:
                 self.engine.exception_return(pc)
-                scb = self.peripherals.get("SCB")
+                scb = self.core.scb
                 if not self.engine.active and scb is not None and scb.reg("SCR") & 2:
                     self.sleeping = True            # SLEEPONEXIT
                     self._stop_requested = True

@@ -65,7 +65,7 @@ class LowPowerModes:
 
     def _enter_sleep(self) -> None:
         self.going_to_sleep.emit()
-        scb = self.peripherals.get("SCB")
+        scb = self.core.scb
         deep = scb is not None and bool(scb.reg("SCR") & 4)
         pwr = self.power_control
         if deep and pwr is not None:

@@ -30,8 +30,6 @@ from unicorn.arm_const import (
 from peripherals import model_class
 from peripherals.base import Peripheral
 from peripherals.irq_lines import IrqLines
-from peripherals.fpu_cache import FpuCache
-from peripherals.mpu import MPU
 from peripherals.ports import (
     ClockTree, Console, FlashInterface, PowerControl, UartConsole, WakeupController,
 )
@@ -39,6 +37,7 @@ from peripherals.wiring import WiringError, wire
 
 from .attachments import Attachment, Signal
 from .code_map import CostModel, build_code_tables
+from .core_blocks import CoreBlocks
 from .elf import Firmware, FirmwareError
 from .exits import ExitReason
 from .faults import FaultHandling
@@ -337,11 +336,11 @@ class Machine(FaultHandling, LowPowerModes):
             self.counter.enable_dynamic(
                 d.cache_sets(platform.chip["icache_bytes"], d.icache_ways),
                 d.predictor_entries, d.mispredict_penalty, d.icache_ways, d.line_bytes)
-            scb = self.peripherals.get("SCB")
+            scb = self.core.scb
             if scb is not None:
                 scb.ccr_listeners.append(lambda old, new: self.counter.set_icache(bool(new & (1 << 17))))
-            fc = self.peripherals.get("FPU_CACHE")
-            if isinstance(fc, FpuCache):
+            fc = self.core.fpu_cache
+            if fc is not None:
                 fc.listeners.append(self._on_cache_maintenance)
         self.dcache = None
         if self.config.dynamic_timing and self.config.dcache != "off":
@@ -352,16 +351,16 @@ class Machine(FaultHandling, LowPowerModes):
                                     d.dcache_ways, self.config.dcache, d.dcache_sample_period,
                                     d.dcache_sample_window, d.dcache_sample_warmup,
                                     memory_map(platform), d.line_bytes)
-            scb = self.peripherals.get("SCB")
+            scb = self.core.scb
             if scb is not None:
                 scb.ccr_listeners.append(
                     lambda old, new: self.dcache.set_enabled(bool(new & (1 << 16))))
-        scb = self.peripherals.get("SCB")
+        scb = self.core.scb
         if scb is not None:
             scb.ccr_listeners.append(self._on_ccr_traps)
         self.mpu_map = None
-        mpu = self.peripherals.get("MPU")
-        if isinstance(mpu, MPU):
+        mpu = self.core.mpu
+        if mpu is not None:
             from .mpu_map import MpuMap
             self.mpu_map = MpuMap(self, mpu)
         self._div_hooks: list = []
@@ -436,10 +435,12 @@ class Machine(FaultHandling, LowPowerModes):
         self.flash_interface = self.peripherals.get(ports.get("flash", ""))  # type: ignore
         self.wakeup_controller = self.peripherals.get(  # type: ignore[assignment]
             ports.get("wakeup_controller", ""))
-        for name in ("NVIC", "SCB", "STIR"):
-            if name in self.peripherals:
-                self.peripherals[name].engine = self.engine
-        scb = self.peripherals.get("SCB")
+        self.core = CoreBlocks.resolve(self.platform.core_ports, self.peripherals,
+                                       self.platform.source)
+        for block in (self.core.nvic, self.core.scb, self.core.stir):
+            if block is not None:
+                block.engine = self.engine
+        scb = self.core.scb
         if scb is not None:
             scb.reset_requests.append(self._on_reset_request)
             scb.ccr_listeners.append(lambda old, new: self._close_segment())
@@ -639,7 +640,7 @@ class Machine(FaultHandling, LowPowerModes):
         values, the regulator's VOS and the --cpu-freq override: remembered for the last such
         state (segments close at every sleep)."""
         pwr = self.power_control
-        blocks = [self.clocks, pwr, self.peripherals.get("SCB"), self.flash_interface]
+        blocks = [self.clocks, pwr, self.core.scb, self.flash_interface]
         key = (tuple(p.values.words.tobytes() if p is not None else b"" for p in blocks),
                getattr(pwr, "vos", None), self._override)
         memo = self.__dict__.get("_power_memo")
@@ -659,7 +660,7 @@ class Machine(FaultHandling, LowPowerModes):
             out["hclk_hz"] = self.ctx.clock_hz("hclk")
         except Exception:
             pass
-        scb = self.peripherals.get("SCB")
+        scb = self.core.scb
         if scb is not None:
             out["icache"], out["dcache"] = scb.caches
         fl = self.flash_interface

@@ -104,6 +104,9 @@ class Platform:
     # [[peripheral_bus]]: (start, end inclusive, clock name) of each peripheral bus, for the
     # access time of a peripheral register (simulator/timing/dynamic.py PeripheralLatency)
     peripheral_buses: tuple[tuple[int, int, str], ...] = ()
+    # the core's ports (<core>.toml [ports]): port -> the window the machine drives there
+    # (nvic, stir, scb, mpu, fpu_cache, itm: simulator/core_blocks.py)
+    core_ports: dict[str, str] = field(default_factory=dict)
 
     def region_at(self, addr: int, length: int = 1) -> Region | None:
         for r in self.regions:
@@ -240,6 +243,7 @@ def _load_platform(name_or_path: str) -> Platform:
     for key in REQUIRED_CHIP_KEYS:
         if key not in chip:
             raise PlatformError(f"{source}: [chip] has no {key}")
+    data, core_ports = _with_core_blocks(data, chip, source)
     regions = tuple(
         Region(str(r["name"]), _addr(r, "base"), _addr(r, "size"), str(r["kind"]),
                bool(r.get("ram", False)), bool(r.get("exec", False)), _bus(r))
@@ -313,8 +317,47 @@ def _load_platform(name_or_path: str) -> Platform:
                 raise PlatformError(f"{source}: [wiring] signal {w}: no peripheral {block!r}")
     buses = tuple((_addr(b, "start"), _addr(b, "end"), str(b["clock"]))
                   for b in _tables(data, "peripheral_bus"))
+    for port, block in core_ports.items():
+        if block not in names:
+            raise PlatformError(f"{source}: core port {port} = {block!r}: no such peripheral")
     return Platform(str(chip["name"]), chip.get("revision", "V"), boot, prio, n_irqs, chip,
-                    regions, aliases, periphs, source, irq_names, wiring, buses)
+                    regions, aliases, periphs, source, irq_names, wiring, buses, core_ports)
+
+
+def core_file(core: str) -> str:
+    """The bundled file of a core's architectural blocks: ``cortex-m7`` -> cortex_m7.toml."""
+    stem = core.replace("-", "_")
+    if not stem.replace("_", "").isalnum():
+        raise PlatformError(f"[chip] core = {core!r} is not a core name")
+    return f"{stem}.toml"
+
+
+def _with_core_blocks(data: dict[str, Any], chip: dict[str, Any],
+                      source: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Put the core's architectural blocks (simulator/platforms/<core>.toml: SysTick, NVIC,
+    SCB, MPU... at the addresses the architecture fixes) before the chip's own windows, and
+    return the core's ports (which of those windows the machine drives)."""
+    core = chip.get("core")
+    if core is None:
+        return data, {}
+    name = core_file(str(core))
+    try:
+        core_data = tomllib.loads(
+            resources.files("simulator.platforms").joinpath(name).read_text())
+    except (FileNotFoundError, IsADirectoryError) as exc:
+        raise PlatformError(f"{source}: [chip] core = {core!r}: no simulator/platforms/{name}"
+                            ) from exc
+    blocks = _tables(core_data, "peripheral")
+    own = _tables(data, "peripheral")
+    core_names = {b["name"] for b in blocks}
+    for p in own:
+        if p.get("name") in core_names:
+            raise PlatformError(f"{source}: peripheral {p['name']} is a {core} block "
+                                f"(simulator/platforms/{name}): do not declare it again")
+    ports = core_data.get("ports", {})
+    if not isinstance(ports, dict):
+        raise PlatformError(f"simulator/platforms/{name}: [ports] must be a table")
+    return {**data, "peripheral": [*blocks, *own]}, {str(k): str(v) for k, v in ports.items()}
 
 
 def _declare_blocks(periphs: tuple[PeripheralWindow, ...],

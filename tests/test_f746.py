@@ -32,13 +32,12 @@ def run(elf: pathlib.Path):
 def build(*names: str, **clocks: float) -> FakeContext:
     """A FakeContext holding the named F746 platform blocks, wired as the platform says."""
     ctx = FakeContext(clocks=dict(clocks))
-    for p in PLATFORM["peripheral"]:
-        if p["name"] in names:
-            params = {k: v for k, v in p.items() if k not in ("name", "base", "size", "model")}
-            params["chip"] = dict(PLATFORM["chip"])
-            cls = model_class(p.get("model"))
-            ctx.peripherals[p["name"]] = cls(p["name"], p["base"], p["size"], ctx, **params)
-    ctx.wire(load_platform("stm32f746").wiring)
+    platform = load_platform("stm32f746")          # with the Cortex-M7 blocks (cortex_m7.toml)
+    for w in platform.peripherals:
+        if w.name in names:
+            params = {**w.params, "irqs": w.irqs, "chip": dict(platform.chip)}
+            ctx.peripherals[w.name] = model_class(w.model)(w.name, w.base, w.size, ctx, **params)
+    ctx.wire(platform.wiring)
     return ctx
 
 

@@ -5,15 +5,10 @@ bit positions, the clock rules), written here, not read from the models."""
 
 from __future__ import annotations
 
-import pathlib
-import tomllib
-
 from peripherals import model_class
 from peripherals.base import FakeContext, Peripheral
 from simulator.platform import load_platform
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-PLATFORM = tomllib.loads((ROOT / "simulator/platforms/stm32f746.toml").read_text())
 CPU_HZ = 16e6                  # RM0385 5.2.2: the F7 runs from HSI, 16 MHz, after reset
 
 # RM0385 Table 40 (vector table): the NVIC lines these tests watch
@@ -23,14 +18,13 @@ EXTI9_5_IRQ, RTC_WKUP_IRQ, TIM6_DAC_IRQ = 23, 3, 54
 def build(*names: str) -> tuple[FakeContext, dict[str, Peripheral]]:
     """The named F746 blocks as the platform file declares them, wired as it says."""
     ctx = FakeContext(clocks={"cpu": CPU_HZ})
-    for p in PLATFORM["peripheral"]:
-        if p["name"] in names:
-            params = {k: v for k, v in p.items() if k not in ("name", "base", "size", "model")}
-            params["chip"] = dict(PLATFORM["chip"])
-            cls = model_class(p.get("model"))
-            ctx.peripherals[p["name"]] = cls(p["name"], p["base"], p["size"], ctx, **params)
+    platform = load_platform("stm32f746")
+    for w in platform.peripherals:
+        if w.name in names:
+            params = {**w.params, "irqs": w.irqs, "chip": dict(platform.chip)}
+            ctx.peripherals[w.name] = model_class(w.model)(w.name, w.base, w.size, ctx, **params)
     assert set(ctx.peripherals) == set(names)
-    ctx.wire(load_platform("stm32f746").wiring)
+    ctx.wire(platform.wiring)
     return ctx, ctx.peripherals
 
 
