@@ -84,7 +84,9 @@ def _stream_registers(x: int, chsel: bool = False) -> tuple[Register, ...]:
             Field("CIRC", CIRC), Field("PINC", PINC), Field("MINC", MINC),
             Field("PSIZE", 11, 2), Field("MSIZE", 13, 2), Field("PINCOS", 15),
             Field("PL", 16, 2), Field("DBM", DBM), Field("CT", CT),
-            Field("PBURST", 21, 2), Field("MBURST", 23, 2), *select,
+            # bursts are not modelled (single transfers): stored, a change is counted
+            Field("PBURST", 21, 2, modelled=False), Field("MBURST", 23, 2, modelled=False),
+            *select,
         )),
         # 15.5 DMA_SxNDTR, reset 0.
         Register(f"S{x}NDTR", b + NDTR, (Field("NDT", 0, 16),)),
@@ -94,8 +96,9 @@ def _stream_registers(x: int, chsel: bool = False) -> tuple[Register, ...]:
         Register(f"S{x}M1AR", b + M1AR),
         # 15.5 DMA_SxFCR, reset 0x0000 0021 (FTH = 1/2, FS = 100 "FIFO empty").
         Register(f"S{x}FCR", b + FCR, (
-            Field("FTH", 0, 2, reset=1), Field("DMDIS", 2), Field("FS", 3, 3, access=RO,
-                                                                     reset=4),
+            # the FIFO is transparent: its threshold is stored, a change is counted
+            Field("FTH", 0, 2, reset=1, modelled=False), Field("DMDIS", 2),
+            Field("FS", 3, 3, access=RO, reset=4),
             Field("FEIE", 7),
         )),
     )

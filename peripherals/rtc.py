@@ -50,13 +50,21 @@ class RTC(Peripheral):
         # 46.6.2 RTC_DR, reset 0x0000 2101 (Monday 1 January 2000).
         Register("DR", 0x04, (Field("DATE", 0, 24, reset=0x2101),)),
         # 46.6.3 RTC_CR, reset 0.
+        # Only the wakeup timer (WUCKSEL, WUTE, WUTIE) has an effect; the alarm, time-stamp,
+        # calendar-format and output fields are stored (modelled=False: a write changing them
+        # is logged and counted in the report's unmodelled_fields).
         Register("CR", 0x08, (
-            Field("WUCKSEL", 0, 3), Field("TSEDGE", 3), Field("REFCKON", 4),
-            Field("BYPSHAD", 5), Field("FMT", 6), Field("ALRAE", 8), Field("ALRBE", 9),
-            Field("WUTE", 10), Field("TSE", 11), Field("ALRAIE", 12), Field("ALRBIE", 13),
-            Field("WUTIE", 14), Field("TSIE", 15), Field("ADD1H", 16, access=WO),
-            Field("SUB1H", 17, access=WO), Field("BKP", 18), Field("COSEL", 19),
-            Field("POL", 20), Field("OSEL", 21, 2), Field("COE", 23), Field("ITSE", 24),
+            Field("WUCKSEL", 0, 3), Field("TSEDGE", 3, modelled=False),
+            Field("REFCKON", 4, modelled=False), Field("BYPSHAD", 5, modelled=False),
+            Field("FMT", 6, modelled=False), Field("ALRAE", 8, modelled=False),
+            Field("ALRBE", 9, modelled=False), Field("WUTE", 10),
+            Field("TSE", 11, modelled=False), Field("ALRAIE", 12, modelled=False),
+            Field("ALRBIE", 13, modelled=False), Field("WUTIE", 14),
+            Field("TSIE", 15, modelled=False), Field("ADD1H", 16, access=WO, modelled=False),
+            Field("SUB1H", 17, access=WO, modelled=False), Field("BKP", 18, modelled=False),
+            Field("COSEL", 19, modelled=False), Field("POL", 20, modelled=False),
+            Field("OSEL", 21, 2, modelled=False), Field("COE", 23, modelled=False),
+            Field("ITSE", 24, modelled=False),
         )),
         # 46.6.4 RTC_ISR, reset 0x0000 0007 (ALRAWF, ALRBWF, WUTWF). Written by :meth:`write`.
         Register("ISR", 0x0C, (

@@ -77,7 +77,18 @@ def _registers(kind: str, bits: int, channels: int) -> tuple[Register, ...]:
     regs += [Register("SMCR", 0x08), Register("CCMR1", 0x18), Register("CCMR2", 0x1C),
              Register("CCER", 0x20), Register("RCR", 0x30, (Field("REP", 0, 16),)),
              *(Register(f"CCR{c}", 0x30 + 4 * c, (Field(f"CCR{c}", 0, bits),)) for c in ch),
-             Register("BDTR", 0x44), Register("DCR", 0x48), Register("DMAR", 0x4C),
+             # BDTR (RM0433 42.4.18): only MOE gates the outputs; dead time, lock, off states,
+             # break inputs and their filters are stored (modelled=False: changes counted)
+             Register("BDTR", 0x44, (
+                 Field("DTG", 0, 8, modelled=False), Field("LOCK", 8, 2, modelled=False),
+                 Field("OSSI", 10, modelled=False), Field("OSSR", 11, modelled=False),
+                 Field("BKE", 12, modelled=False), Field("BKP", 13, modelled=False),
+                 Field("AOE", 14, modelled=False), Field("MOE", 15),
+                 Field("BKF", 16, 4, modelled=False), Field("BK2F", 20, 4, modelled=False),
+                 Field("BK2E", 24, modelled=False), Field("BK2P", 25, modelled=False),
+                 Field("BKDSRM", 26, modelled=False), Field("BK2DSRM", 27, modelled=False),
+                 Field("BKBID", 28, modelled=False), Field("BK2BID", 29, modelled=False))),
+             Register("DCR", 0x48), Register("DMAR", 0x4C),
              Register("AF1", 0x60), Register("AF2", 0x64), Register("TISEL", 0x68)]
     if kind == "advanced":
         regs += [Register("CCMR3", 0x54), Register("CCR5", 0x58), Register("CCR6", 0x5C)]

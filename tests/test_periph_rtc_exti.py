@@ -112,3 +112,18 @@ def test_rtc_on_lsi_stops_when_a_system_reset_turns_lsi_off():
     assert rtc.rtcclk_hz() == 0
     ctx.advance(int(0.01 * CPU_HZ))
     assert not rtc.read(ISR, 4) & WUTF
+
+
+def test_alarm_and_output_fields_are_counted_as_unmodelled():
+    """The model has the wakeup timer only (alarms, time stamp, RTC_OUT are not modelled): a
+    firmware enabling alarm A and its interrupt (RM0433 46.6.3 RTC_CR ALRAE bit 8, ALRAIE bit
+    12) is told so in the report's unmodelled_fields, once per changing write; the wakeup
+    timer's own bits add nothing."""
+    ctx, rcc, pwr, _exti, rtc = rig()
+    lsi_rtc(ctx, rcc, pwr)
+    unlock(rtc)
+    rtc.write(CR, 4, 1 << 8 | 1 << 12)
+    assert rtc.unmodelled_fields == {"RTC.CR.ALRAE": 1, "RTC.CR.ALRAIE": 1}
+    rtc.write(CR, 4, 1 << 8 | 1 << 12 | WUTIE | WUTE)
+    assert rtc.unmodelled_fields == {"RTC.CR.ALRAE": 1, "RTC.CR.ALRAIE": 1}
+    assert any("RTC.CR.ALRAE" in m for m in ctx.messages)
