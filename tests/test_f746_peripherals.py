@@ -199,3 +199,25 @@ def test_dma_channel_without_the_request_moves_nothing() -> None:
     ctx.advance(2 * 1000)
     assert tim.read(0x3C, 4) == 50 and dma.read(S7NDTR, 4) == 4
     assert any("stream 7 channel 4" in m for m in ctx.messages)
+
+
+def test_tim3_pwm_drives_pb0_in_alternate_function_2() -> None:
+    """PWM mode 1 (RM0385 23.3.10): OC3REF is high while CNT < CCR3. PB0 in alternate function
+    2 carries TIM3_CH3 on the F746 (ST's NUCLEO-F746ZG TIM_PWMOutput example), so its input
+    data register reads that level; from HSI with APB1 undivided, one count per core cycle."""
+    ctx, p = build("RCC", "GPIOB", "TIM3")
+    rcc, gpiob, tim = p["RCC"], p["GPIOB"], p["TIM3"]
+    rcc.write(RCC_AHB1ENR, 4, 1 << 1)                        # GPIOBEN
+    rcc.write(RCC_APB1ENR, 4, 1 << 1)                        # TIM3EN
+    gpiob.write(0x00, 4, (gpiob.read(0x00, 4) & ~3) | 2)     # MODER0 = 10: alternate function
+    gpiob.write(0x20, 4, 2)                                  # AFRL0 = AF2
+    tim.write(TIM_ARR, 4, 999)
+    tim.write(0x1C, 4, 0x68)                                 # CCMR2: OC3M PWM1, OC3PE
+    tim.write(0x20, 4, 1 << 8)                               # CCER: CC3E
+    tim.write(0x3C, 4, 250)                                  # CCR3
+    tim.write(TIM_EGR, 4, 1)
+    tim.write(TIM_CR1, 4, 1)
+    ctx.advance(100)
+    assert gpiob.read(0x10, 4) & 1                           # IDR0: CNT 100 < 250, high
+    ctx.advance(200)
+    assert not gpiob.read(0x10, 4) & 1                       # CNT 300 >= 250, low
