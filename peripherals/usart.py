@@ -24,6 +24,12 @@ from typing import Callable
 from .base import RO, WO, Field, Peripheral, Register
 
 FIFO_DEPTH = 16                                             # RM0433 48.4.5
+
+
+def _stored(name: str, lsb: int, width: int = 1) -> Field:
+    """A field the model stores without an effect (``modelled=False``)."""
+    return Field(name, lsb, width, modelled=False)
+
 _PRESC = (1, 2, 4, 6, 8, 10, 12, 16, 32, 64, 128, 256)     # PRESC.PRESCALER (48.7.14)
 _STOP_BITS = (1.0, 0.5, 2.0, 1.5)                          # CR2.STOP
 _FIFO_THRESHOLD = (1 / 8, 1 / 4, 1 / 2, 3 / 4, 7 / 8, 1.0)  # CR3.RXFTCFG / TXFTCFG
@@ -44,32 +50,37 @@ class USART(Peripheral):
     """USART with TX/RX timing, FIFOs, overrun and interrupt line."""
 
     registers = (
+        # modelled=False (stored, a changing write is logged and counted in unmodelled_fields):
+        # synchronous/LIN/IrDA/smartcard/RS-485 modes, auto baud, inversion, swap, address and
+        # receiver-timeout matching, flow control, one-bit sampling, and DMA requests (DMAR/DMAT:
+        # no DMA request is modelled for the USART).
         # 48.7.1/48.7.2 USART_CR1 (FIFO enabled / disabled views share the bits), reset 0.
         Register("CR1", 0x00, (
-            Field("UE", 0), Field("UESM", 1), Field("RE", 2), Field("TE", 3),
-            Field("IDLEIE", 4), Field("RXNEIE", 5), Field("TCIE", 6), Field("TXEIE", 7),
-            Field("PEIE", 8), Field("PS", 9), Field("PCE", 10), Field("WAKE", 11),
-            Field("M0", 12), Field("MME", 13), Field("CMIE", 14), Field("OVER8", 15),
-            Field("DEDT", 16, 5), Field("DEAT", 21, 5), Field("RTOIE", 26), Field("EOBIE", 27),
-            Field("M1", 28), Field("FIFOEN", 29), Field("TXFEIE", 30), Field("RXFFIE", 31),
+            Field("UE", 0), _stored("UESM", 1), Field("RE", 2), Field("TE", 3), Field("IDLEIE", 4),
+            Field("RXNEIE", 5), Field("TCIE", 6), Field("TXEIE", 7), Field("PEIE", 8),
+            Field("PS", 9), Field("PCE", 10), _stored("WAKE", 11), Field("M0", 12),
+            _stored("MME", 13), Field("CMIE", 14), Field("OVER8", 15), _stored("DEDT", 16, 5),
+            _stored("DEAT", 21, 5), Field("RTOIE", 26), Field("EOBIE", 27), Field("M1", 28),
+            Field("FIFOEN", 29), Field("TXFEIE", 30), Field("RXFFIE", 31),
         )),
         # 48.7.3 USART_CR2, reset 0.
         Register("CR2", 0x04, (
-            Field("SLVEN", 0), Field("DIS_NSS", 3), Field("ADDM7", 4), Field("LBDL", 5),
-            Field("LBDIE", 6), Field("LBCL", 8), Field("CPHA", 9), Field("CPOL", 10),
-            Field("CLKEN", 11), Field("STOP", 12, 2), Field("LINEN", 14), Field("SWAP", 15),
-            Field("RXINV", 16), Field("TXINV", 17), Field("DATAINV", 18), Field("MSBFIRST", 19),
-            Field("ABREN", 20), Field("ABRMOD", 21, 2), Field("RTOEN", 23), Field("ADD", 24, 8),
+            _stored("SLVEN", 0), _stored("DIS_NSS", 3), _stored("ADDM7", 4), _stored("LBDL", 5),
+            Field("LBDIE", 6), _stored("LBCL", 8), _stored("CPHA", 9), _stored("CPOL", 10),
+            _stored("CLKEN", 11), Field("STOP", 12, 2), _stored("LINEN", 14), _stored("SWAP", 15),
+            _stored("RXINV", 16), _stored("TXINV", 17), _stored("DATAINV", 18),
+            _stored("MSBFIRST", 19), _stored("ABREN", 20), _stored("ABRMOD", 21, 2),
+            _stored("RTOEN", 23), _stored("ADD", 24, 8),
         )),
         # 48.7.4 USART_CR3, reset 0.
         Register("CR3", 0x08, (
-            Field("EIE", 0), Field("IREN", 1), Field("IRLP", 2), Field("HDSEL", 3),
-            Field("NACK", 4), Field("SCEN", 5), Field("DMAR", 6), Field("DMAT", 7),
-            Field("RTSE", 8), Field("CTSE", 9), Field("CTSIE", 10), Field("ONEBIT", 11),
-            Field("OVRDIS", 12), Field("DDRE", 13), Field("DEM", 14), Field("DEP", 15),
-            Field("SCARCNT", 17, 3), Field("WUS", 20, 2), Field("WUFIE", 22),
-            Field("TXFTIE", 23), Field("TCBGTIE", 24), Field("RXFTCFG", 25, 3),
-            Field("RXFTIE", 28), Field("TXFTCFG", 29, 3),
+            Field("EIE", 0), _stored("IREN", 1), _stored("IRLP", 2), _stored("HDSEL", 3),
+            _stored("NACK", 4), _stored("SCEN", 5), _stored("DMAR", 6), _stored("DMAT", 7),
+            _stored("RTSE", 8), _stored("CTSE", 9), Field("CTSIE", 10), _stored("ONEBIT", 11),
+            Field("OVRDIS", 12), _stored("DDRE", 13), _stored("DEM", 14), _stored("DEP", 15),
+            _stored("SCARCNT", 17, 3), _stored("WUS", 20, 2), Field("WUFIE", 22),
+            Field("TXFTIE", 23), Field("TCBGTIE", 24), Field("RXFTCFG", 25, 3), Field("RXFTIE", 28),
+            Field("TXFTCFG", 29, 3),
         )),
         # 48.7.5 USART_BRR, reset 0.
         Register("BRR", 0x0C, (Field("BRR", 0, 16),)),

@@ -188,3 +188,13 @@ def test_kernel_clock_from_rcc_and_clock_gating() -> None:
     assert u.char_cycles() == 10 * 556               # core and kernel both at 64 MHz
     rcc.write(0x54, 4, 4)                            # USART234578SEL = CSI (off)
     assert u.char_cycles() is None
+
+
+def test_dma_and_flow_control_enables_are_counted_as_unmodelled() -> None:
+    """No DMA request and no RTS/CTS flow control is modelled for the USART: HAL_UART_Transmit_DMA
+    setting CR3.DMAT (RM0433 48.7.4 bit 7) and hardware flow control (RTSE bit 8, CTSE bit 9)
+    show up in the report's unmodelled_fields; the bits the model uses (OVRDIS) do not."""
+    _, u, _ = make()
+    u.write(0x08, 4, 1 << 7 | 1 << 8 | 1 << 9 | 1 << 12)
+    assert u.unmodelled_fields == {"USART3.CR3.DMAT": 1, "USART3.CR3.RTSE": 1,
+                                   "USART3.CR3.CTSE": 1}
