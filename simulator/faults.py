@@ -7,8 +7,10 @@ when it stops; these methods take the matching fault through the exception engin
 CFSR/HFSR/MMFAR/BFAR) and end the run with a diagnostic when the firmware has no handler.
 CCR.DIV_0_TRP / UNALIGN_TRP are enforced with code hooks that exist only while enabled.
 
-A mixin of :class:`simulator.machine.Machine` (the methods use the machine's CPU, engine,
-counter and firmware); the code was moved here verbatim from machine.py.
+:class:`Faults` is the machine's fault part (``machine.faults``): it owns the fault state
+(the fault pending from an invalid instruction or access, the fault log of the report, the
+fault that ended the run, the CCR trap hooks) and reaches the CPU, the exception engine, the
+counter and the firmware through the machine it belongs to.
 """
 
 from __future__ import annotations
@@ -41,10 +43,22 @@ EXCP_BKPT, EXCP_EXCEPTION_EXIT = 7, 8
 EXCP_NOCP, EXCP_INVSTATE, EXCP_UNALIGNED, EXCP_DIVBYZERO = 17, 18, 22, 23
 
 
-class FaultHandling:
-    """The fault side of the machine (mixin)."""
+class Faults:
+    """The fault side of a machine, with its own state."""
 
-    def _on_ccr_traps(self, old: int, new: int) -> None:
+    def __init__(self, machine) -> None:
+        self.m = machine
+        self.log: list[dict] = []           # every fault raised, as its handler sees it
+        self.info: dict | None = None       # the fault (or lockup) that ended the run
+        # (CFSR bit, pc, address) of a fault an invalid instruction left for the UcError
+        self.pending: tuple[int, int, int | None] | None = None
+        self.mem_fault: tuple[int, int, int] | None = None   # (kind, address, size)
+        self.last_store_fault: int | None = None    # address of the last imprecise store
+        self._div_hooks: list = []                   # CCR.DIV_0_TRP code hooks
+        self._unaligned_hooks: list = []             # CCR.UNALIGN_TRP code hooks
+        machine.engine.on_fault.append(self.record)
+
+    def on_ccr_traps(self, old: int, new: int) -> None:
         """CCR.DIV_0_TRP: Unicorn's own CCR is out of reach, so when the firmware enables the
         trap, every SDIV/UDIV gets a (Python) code hook that checks the divisor; the
         translated code is flushed so the hooks take effect."""
@@ -59,18 +73,18 @@ class FaultHandling:
         if want == bool(hooks):
             return hooks
         if want:
-            hooks = [self.uc.hook_add(UC_HOOK_CODE, callback, user_data=data, begin=a, end=a)
+            hooks = [self.m.uc.hook_add(UC_HOOK_CODE, callback, user_data=data, begin=a, end=a)
                      for a, data in sites()]
         else:
             for h in hooks:
-                self.uc.hook_del(h)
+                self.m.uc.hook_del(h)
             hooks = []
-        self.uc.ctl_remove_cache(0, 0xFFFFFFFF)
+        self.m.uc.ctl_remove_cache(0, 0xFFFFFFFF)
         return hooks
 
     def _divide_sites(self):
         """SDIV / UDIV (T1) instructions, with their divisor register number."""
-        for t in self.code_tables:
+        for t in self.m.code_tables:
             hw = t.halfwords
             for i in np.flatnonzero(t.starts):
                 h = int(hw[i])
@@ -81,20 +95,20 @@ class FaultHandling:
     def _trap(self, uc, bit: int, address: int) -> None:
         """Raise a UsageFault (CFSR ``bit``) for the instruction at ``address`` from a code
         hook, before it executes."""
-        self.counter.undo_rest_of_block(address)
+        self.m.counter.undo_rest_of_block(address)
         try:
-            self.engine.fault(bit, address)
+            self.m.engine.fault(bit, address)
         except (Lockup, UnhandledFault) as ex:
-            self._on_fatal(ex)
+            self.on_fatal(ex)
             uc.emu_stop()
 
     def _load_store_sites(self):
         """Halfword and word LDR/STR (CCR.UNALIGN_TRP applies to them; ARMv7-M ARM A3.2.1),
         each with its access_sites.Site to compute the address."""
-        for t in self.code_tables:
+        for t in self.m.code_tables:
             data = t.halfwords.astype("<u2").tobytes()
             for i in np.flatnonzero(t.starts):
-                insn = next(self._locator.disasm(data[2 * i:2 * i + 4], t.base + 2 * i), None)
+                insn = next(self.m._locator.disasm(data[2 * i:2 * i + 4], t.base + 2 * i), None)
                 site = decode_site(insn) if insn is not None else None
                 if site is not None and site.nbytes in (2, 4) and not site.multiple \
                         and not site.exclusive:
@@ -109,108 +123,108 @@ class FaultHandling:
         if uc.reg_read(UC_ARM_REG_R0 + rm) == 0:
             self._trap(uc, DIVBYZERO, address)
 
-    def _on_interrupt(self, uc, intno: int, user_data) -> None:
+    def on_interrupt(self, uc, intno: int, user_data) -> None:
         pc = uc.reg_read(UC_ARM_REG_PC)
         try:
             if intno == EXCP_EXCEPTION_EXIT:
-                self.engine.exception_return(pc)
-                scb = self.core.scb
-                if not self.engine.active and scb is not None and scb.reg("SCR") & 2:
-                    self.sleeping = True            # SLEEPONEXIT
-                    self._stop_requested = True
+                self.m.engine.exception_return(pc)
+                scb = self.m.core.scb
+                if not self.m.engine.active and scb is not None and scb.reg("SCR") & 2:
+                    self.m.sleeping = True            # SLEEPONEXIT
+                    self.m._stop_requested = True
                     uc.emu_stop()
             elif intno == EXCP_SWI:
-                self.engine.set_pending(Exc.SVCALL)
-                if self.engine.preempting() == Exc.SVCALL:
-                    self.engine.take(Exc.SVCALL, pc)
+                self.m.engine.set_pending(Exc.SVCALL)
+                if self.m.engine.preempting() == Exc.SVCALL:
+                    self.m.engine.take(Exc.SVCALL, pc)
                 else:
                     # SVC with priority not above the current level escalates (B1.5.14)
-                    self.engine.clear_pending(Exc.SVCALL)
-                    self.engine.hard_fault(1 << 30, pc - 2, "SVC at or below current priority")
+                    self.m.engine.clear_pending(Exc.SVCALL)
+                    self.m.engine.hard_fault(1 << 30, pc - 2, "SVC at or below current priority")
             elif intno == EXCP_BKPT:
                 self._on_bkpt(pc)
             elif intno in (EXCP_UDEF,):
-                self.counter.undo_rest_of_block(pc)
-                self.engine.fault(UNDEFINSTR, pc)
+                self.m.counter.undo_rest_of_block(pc)
+                self.m.engine.fault(UNDEFINSTR, pc)
             elif intno == EXCP_INVSTATE:
-                self.counter.undo_rest_of_block(pc)
-                self.engine.fault(INVSTATE, pc)
+                self.m.counter.undo_rest_of_block(pc)
+                self.m.engine.fault(INVSTATE, pc)
             elif intno == EXCP_NOCP:
-                self.counter.undo_rest_of_block(pc)
-                self.engine.fault(NOCP, pc)
+                self.m.counter.undo_rest_of_block(pc)
+                self.m.engine.fault(NOCP, pc)
             elif intno == EXCP_UNALIGNED:
-                self.counter.undo_rest_of_block(pc)
-                self.engine.fault(UNALIGNED, pc)
+                self.m.counter.undo_rest_of_block(pc)
+                self.m.engine.fault(UNALIGNED, pc)
             elif intno == EXCP_DIVBYZERO:
-                self.counter.undo_rest_of_block(pc)
-                self.engine.fault(DIVBYZERO, pc)
+                self.m.counter.undo_rest_of_block(pc)
+                self.m.engine.fault(DIVBYZERO, pc)
             elif intno == EXCP_PREFETCH_ABORT:
-                self.counter.undo_rest_of_block(pc)
-                self.engine.fault(IACCVIOL, pc)
+                self.m.counter.undo_rest_of_block(pc)
+                self.m.engine.fault(IACCVIOL, pc)
             elif intno == EXCP_DATA_ABORT:
-                self.counter.undo_rest_of_block(pc)
-                self.engine.fault(PRECISERR, pc)
+                self.m.counter.undo_rest_of_block(pc)
+                self.m.engine.fault(PRECISERR, pc)
             else:
-                self._finish(ExitReason.LOCKUP, 4, f"unexpected CPU exception {intno} at "
-                             f"{self.fw.describe(pc)}")
+                self.m._finish(ExitReason.LOCKUP, 4, f"unexpected CPU exception {intno} at "
+                             f"{self.m.fw.describe(pc)}")
                 uc.emu_stop()
         except SemihostingExit as ex:
-            self._finish(ExitReason.EXIT, ex.code, None)
+            self.m._finish(ExitReason.EXIT, ex.code, None)
             uc.emu_stop()
         except (Lockup, UnhandledFault) as ex:
-            self._on_fatal(ex)
+            self.on_fatal(ex)
             uc.emu_stop()
 
     def _on_bkpt(self, pc: int) -> None:
-        uc = self.uc
+        uc = self.m.uc
         insn = struct.unpack("<H", uc.mem_read(pc, 2))[0]
         if insn == 0xBEAB:
             op = uc.reg_read(UC_ARM_REG_R0)
             arg = uc.reg_read(UC_ARM_REG_R1)
-            result = self.semihosting.call(op, arg)
+            result = self.m.semihosting.call(op, arg)
             uc.reg_write(UC_ARM_REG_R0, result & 0xFFFFFFFF)
             uc.reg_write(UC_ARM_REG_PC, (pc + 2) | 1)
             return
-        if any([a.breakpoint_instruction(self, pc) for a in self.attachments]):
+        if any([a.breakpoint_instruction(self.m, pc) for a in self.m.attachments]):
             return              # a debugger is attached: BKPT halts the core (ARMv7-M C1.4)
         # A breakpoint with no debugger attached escalates to HardFault (ARMv7-M C1.4).
-        self.engine.hard_fault(HFSR_DEBUGEVT, pc, f"BKPT {insn & 0xFF:#x}")
+        self.m.engine.hard_fault(HFSR_DEBUGEVT, pc, f"BKPT {insn & 0xFF:#x}")
 
-    def _on_invalid(self, uc, user_data) -> bool:
+    def on_invalid(self, uc, user_data) -> bool:
         pc = uc.reg_read(UC_ARM_REG_PC)
-        if self._dp is not None:
+        if self.m._dp is not None:
             try:
-                if self._dp.try_execute(uc, pc):
+                if self.m._dp.try_execute(uc, pc):
                     return True
             except UcError:
                 pass
         # Unicorn reports an interworking branch to an even address (EPSR.T = 0) here too.
         thumb = uc.reg_read(UC_ARM_REG_XPSR) & (1 << 24)
-        self._pending_fault = (UNDEFINSTR if thumb else INVSTATE, pc, None)
+        self.pending = (UNDEFINSTR if thumb else INVSTATE, pc, None)
         return False
 
-    def _on_mem_invalid(self, uc, access: int, address: int, size: int, value: int,
+    def on_mem_invalid(self, uc, access: int, address: int, size: int, value: int,
                         user_data) -> bool:
-        self._mem_fault = (access, address, size)
+        self.mem_fault = (access, address, size)
         return False
 
-    def _record_fault(self, rec) -> None:
+    def record(self, rec) -> None:
         """A fault was raised: its class, where (function, source line, call stack) and the
         fault status registers as the firmware's handler reads them (SCB CFSR 0xE000ED28,
         HFSR 0xE000ED2C, MMFAR 0xE000ED34, BFAR 0xE000ED38)."""
-        if len(self.fault_log) >= MAX_FAULT_LOG:
+        if len(self.log) >= MAX_FAULT_LOG:
             return
         from unicorn.arm_const import UC_ARM_REG_LR
-        e = self.engine
+        e = self.m.engine
         pc = rec.pc
-        line = self.fw.line_at(pc)
-        func = self.fw.function_at(pc)
+        line = self.m.fw.line_at(pc)
+        func = self.m.fw.function_at(pc)
         try:
-            stack = self.ram.call_stack(pc, self.uc.reg_read(UC_ARM_REG_SP),
-                                        self.uc.reg_read(UC_ARM_REG_LR))
+            stack = self.m.ram.call_stack(pc, self.m.uc.reg_read(UC_ARM_REG_SP),
+                                        self.m.uc.reg_read(UC_ARM_REG_LR))
         except Exception:  # noqa: BLE001 - a wild SP must not stop the diagnosis
-            stack = [self.fw.describe(pc)]
-        self.fault_log.append({
+            stack = [self.m.fw.describe(pc)]
+        self.log.append({
             "class": FAULT_CLASS.get(rec.cfsr_bits, "HardFault") if rec.cfsr_bits else
             ("HardFault: vector table read (HFSR.VECTTBL)" if e.hfsr & HFSR_VECTTBL
              else "HardFault"),
@@ -224,7 +238,7 @@ class FaultHandling:
             "cfsr_bits": [name.split(" ")[0] for bit, name in CFSR_NAMES.items()
                           if e.cfsr & bit]})
 
-    def _on_fatal(self, ex: Exception) -> None:
+    def on_fatal(self, ex: Exception) -> None:
         if isinstance(ex, UnhandledFault):
             bits = [name for bit, name in CFSR_NAMES.items() if ex.cfsr & bit]
             what = {3: "HardFault", 4: "MemManage", 5: "BusFault",
@@ -232,74 +246,74 @@ class FaultHandling:
             forced = " (escalated: HFSR.FORCED)" if ex.hfsr & (1 << 30) and ex.exc == 3 else ""
             addr = f" at address {ex.address:#010x}" if ex.address is not None else ""
             msg = (f"{what}{forced}: {', '.join(bits) or 'no CFSR bits'}{addr}, "
-                   f"pc {ex.pc:#010x} in {self.fw.describe(ex.pc)}; the firmware has no handler "
+                   f"pc {ex.pc:#010x} in {self.m.fw.describe(ex.pc)}; the firmware has no handler "
                    f"for it (default infinite loop)")
-            self._fault_info = {"exception": what, "cfsr": ex.cfsr, "hfsr": ex.hfsr,
+            self.info = {"exception": what, "cfsr": ex.cfsr, "hfsr": ex.hfsr,
                                 "cfsr_bits": bits, "address": ex.address, "pc": ex.pc,
-                                "location": self.fw.describe(ex.pc),
+                                "location": self.m.fw.describe(ex.pc),
                                 **self._last_fault_details()}
-            self._finish(ExitReason.FAULT, 4, msg)
+            self.m._finish(ExitReason.FAULT, 4, msg)
         else:
-            self._fault_info = {"exception": "lockup", "message": str(ex),
+            self.info = {"exception": "lockup", "message": str(ex),
                                 **self._last_fault_details()}
-            self._finish(ExitReason.LOCKUP, 4, f"lockup: {ex}")
+            self.m._finish(ExitReason.LOCKUP, 4, f"lockup: {ex}")
 
     def _last_fault_details(self) -> dict:
         """Class, function, line, call stack and MMFAR/BFAR of the fault that ended the run."""
-        if not self.fault_log:
+        if not self.log:
             return {}
-        last = self.fault_log[-1]
+        last = self.log[-1]
         keys = ("class", "function", "file", "line", "call_stack", "cfsr", "hfsr", "mmfar",
                 "bfar", "pc", "address")
         return {k: last[k] for k in keys}
 
-    def _fault_from_error(self, err: UcError) -> None:
+    def from_error(self, err: UcError) -> None:
         """Turn a Unicorn error (the CPU stopped on a bad access or instruction) into the
         fault silicon would raise, and take it."""
-        uc = self.uc
+        uc = self.m.uc
         pc = uc.reg_read(UC_ARM_REG_PC)
         code = err.errno
-        mem = self._mem_fault
-        self._mem_fault = None
+        mem = self.mem_fault
+        self.mem_fault = None
         if mem is not None and code in (UC_ERR_READ_UNMAPPED, UC_ERR_READ_PROT,
                                         UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT):
             # Unicorn may leave the PC at the start of the block: the faulting load/store is
             # the one whose address is the one that failed
-            at = self._access_pc(mem[1], code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT))
+            at = self.m._access_pc(mem[1], code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT))
             if at is not None:
                 pc = at
-        self.counter.undo_rest_of_block(pc)
+        self.m.counter.undo_rest_of_block(pc)
         fetch = code in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT)
         write = code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT)
-        mpu_bit = (self.mpu_map.violation(fetch, write, mem[1] if mem else pc)
-                   if self.mpu_map is not None and code in (UC_ERR_FETCH_PROT, UC_ERR_READ_PROT,
+        mpu_bit = (self.m.mpu_map.violation(fetch, write, mem[1] if mem else pc)
+                   if self.m.mpu_map is not None and code in (UC_ERR_FETCH_PROT, UC_ERR_READ_PROT,
                                                             UC_ERR_WRITE_PROT) else None)
         try:
             if mpu_bit is not None:            # the MPU forbids it: MemManage (ARMv7-M B3.5)
                 target = mem[1] if mem else pc
-                self.engine.fault(mpu_bit, target if fetch else pc,
+                self.m.engine.fault(mpu_bit, target if fetch else pc,
                                   None if fetch else target)
             elif code in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT):
                 target = mem[1] if mem else pc
-                region = self.platform.region_at(target)
+                region = self.m.platform.region_at(target)
                 # Never-execute regions of the default memory map take a MemManage fault;
                 # a fetch from nothing at all is a bus error (ARMv7-M B3.1, B3.5.1).
                 bit = IACCVIOL if (region is None and 0x40000000 <= target < 0x60000000) or \
                     target >= 0xE0000000 or code == UC_ERR_FETCH_PROT else IBUSERR
-                self.engine.fault(bit, target)
+                self.m.engine.fault(bit, target)
             elif code in (UC_ERR_READ_UNMAPPED, UC_ERR_READ_PROT):
-                self.engine.fault(PRECISERR, pc, mem[1] if mem else None)
+                self.m.engine.fault(PRECISERR, pc, mem[1] if mem else None)
             elif code in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT):
                 # Stores are buffered on the M7: the error comes back after the store retired,
                 # as an imprecise bus fault with no valid BFAR (Cortex-M7 TRM 3.5.3).
                 nxt = pc + thumb.size(struct.unpack("<H", uc.mem_read(pc, 2))[0])
-                self._last_store_fault = mem[1] if mem else None
-                self.engine.fault(IMPRECISERR, pc, mem[1] if mem else None, return_address=nxt)
+                self.last_store_fault = mem[1] if mem else None
+                self.m.engine.fault(IMPRECISERR, pc, mem[1] if mem else None, return_address=nxt)
             elif code == UC_ERR_INSN_INVALID:
-                bit, fpc, _ = self._pending_fault or (UNDEFINSTR, pc, None)
-                self._pending_fault = None
-                self.engine.fault(bit, fpc)
+                bit, fpc, _ = self.pending or (UNDEFINSTR, pc, None)
+                self.pending = None
+                self.m.engine.fault(bit, fpc)
             else:
-                self._finish(ExitReason.LOCKUP, 4, f"CPU error {err} at {self.fw.describe(pc)}")
+                self.m._finish(ExitReason.LOCKUP, 4, f"CPU error {err} at {self.m.fw.describe(pc)}")
         except (Lockup, UnhandledFault) as ex:
-            self._on_fatal(ex)
+            self.on_fatal(ex)

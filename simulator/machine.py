@@ -40,8 +40,8 @@ from .code_map import CostModel, build_code_tables
 from .core_blocks import CoreBlocks
 from .elf import Firmware, FirmwareError
 from .exits import ExitReason
-from .faults import FaultHandling
-from .lowpower import LowPowerModes
+from .faults import Faults
+from .lowpower import LowPower
 from .exceptions import (
     ExceptionEngine, Lockup, UnhandledFault,
 )
@@ -233,7 +233,7 @@ _OPEN_MACHINES: weakref.WeakSet[Machine] = weakref.WeakSet()
 MAX_OPEN_MACHINES = 2
 
 
-class Machine(FaultHandling, LowPowerModes):
+class Machine:
     """The chip: CPU (Unicorn), bus, peripherals, exception engine, timebase and the run
     loop. Faults (simulator/faults.py) and Sleep/Stop/Standby (simulator/lowpower.py) are
     their own modules, mixed in."""
@@ -245,7 +245,7 @@ class Machine(FaultHandling, LowPowerModes):
         self.fw = firmware
         self.platform = platform
         self.config = config or RunConfig()
-        self._lowpower: str | None = None  # "stop" | "standby" while the core domain is off
+        self.lowpower = LowPower(self)     # Sleep/Stop/Standby: mode, wake-up costs
         self._log: list[str] = []
         self.console: dict[str, bytearray] = {"semihosting": bytearray()}
         # what attachments subscribe to (simulator/attachments)
@@ -274,8 +274,7 @@ class Machine(FaultHandling, LowPowerModes):
                                       self._charge, self.now)
         self.irq_lines = IrqLines()        # shared NVIC lines: OR of their sources
         self.ctx = MachineContext(self)
-        self.fault_log: list[dict] = []     # every fault raised, as its handler sees it
-        self.engine.on_fault.append(self._record_fault)
+        self.faults = Faults(self)          # fault state, fault log, CCR trap hooks
         self._override: ClockOverride | None = None
         if self.config.cpu_freq_hz is not None:
             from .power import load, operating_point
@@ -357,22 +356,18 @@ class Machine(FaultHandling, LowPowerModes):
                     lambda old, new: self.dcache.set_enabled(bool(new & (1 << 16))))
         scb = self.core.scb
         if scb is not None:
-            scb.ccr_listeners.append(self._on_ccr_traps)
+            scb.ccr_listeners.append(self.faults.on_ccr_traps)
         self.mpu_map = None
         mpu = self.core.mpu
         if mpu is not None:
             from .mpu_map import MpuMap
             self.mpu_map = MpuMap(self, mpu)
-        self._div_hooks: list = []
-        self._unaligned_hooks: list = []
         self._dp = _make_dp_fpu()
-        self._pending_fault: tuple[int, int, int | None] | None = None
-        self._mem_fault: tuple[int, int, int] | None = None   # (kind, address, size)
-        uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
-        uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
+        uc.hook_add(UC_HOOK_INTR, self.faults.on_interrupt)
+        uc.hook_add(UC_HOOK_INSN_INVALID, self.faults.on_invalid)
         uc.hook_add(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED
                     | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_READ_PROT
-                    | UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_FETCH_PROT, self._on_mem_invalid)
+                    | UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_FETCH_PROT, self.faults.on_mem_invalid)
         self._hook_mask_changes()
         self.semihosting = Semihosting(
             Memory(lambda a, n: bytes(uc.mem_read(a, n)), lambda a, d: uc.mem_write(a, d),
@@ -395,7 +390,6 @@ class Machine(FaultHandling, LowPowerModes):
         self._hook_changes: list[Callable[[], None]] = []   # defer_hook_change
         self.read_watches: list = []            # simulator/read_watch.py: told when the CPU runs
         self._exit: tuple[str, int, str | None] | None = None
-        self._fault_info: dict | None = None
         self._interrupt_info: dict | None = None      # set when a signal ended the run
         self.resets: list[dict] = []       # system resets: cause, RSR flag, cycle, where
         self._resets = 0
@@ -405,6 +399,11 @@ class Machine(FaultHandling, LowPowerModes):
         self._boot()
         if self.config.profile:
             self.counter.shadow_push_root(self.uc.reg_read(UC_ARM_REG_PC) & ~1)
+
+    @property
+    def fault_log(self) -> list[dict]:
+        """Every fault raised, as its handler sees it (the report's ``faults``)."""
+        return self.faults.log
 
     # --- construction ------------------------------------------------------------------------
     def _make_peripherals(self) -> None:
@@ -790,7 +789,7 @@ class Machine(FaultHandling, LowPowerModes):
             try:
                 self.engine.take(n)
             except (Lockup, UnhandledFault) as ex:
-                self._on_fatal(ex)
+                self.faults.on_fatal(ex)
                 return
             n = self.engine.preempting()
 
@@ -878,11 +877,11 @@ class Machine(FaultHandling, LowPowerModes):
         """The core sleeps: stay in Stop/Standby, sleep to the next event, or end the run
         when nothing can ever wake it. True when it woke up and runs now."""
         cfg = self.config
-        if self._lowpower is not None:
-            self._stay_stopped()
+        if self.lowpower.mode is not None:
+            self.lowpower.stay_stopped()
             return False
         if self.engine.can_wake():
-            self._wake()
+            self.lowpower.wake()
             return True
         nxt = self.time.next_event_cycle()
         if nxt is None or (cfg.max_cycles is not None and nxt >= cfg.max_cycles):
@@ -950,19 +949,19 @@ class Machine(FaultHandling, LowPowerModes):
             while any([a.cpu_stopped(self) for a in self.attachments]):
                 self.uc.emu_start(self.uc.reg_read(UC_ARM_REG_PC) | 1, UNTIL)
         except UcError as err:
-            self._fault_from_error(err)
+            self.faults.from_error(err)
             return
         finally:
             for w in self.read_watches:
                 w.set_cpu_running(False)
         if self._exit is not None or self._stop_requested or self.counter.stopped_by_deadline():
             return
-        kind = self._stopped_at_wfx()
+        kind = self.lowpower.stopped_at_wfx()
         if kind == "wfe" and self.engine.event_register:
             self.engine.event_register = False
             return
         if kind is not None:
-            self._enter_sleep()
+            self.lowpower.enter_sleep()
             return
         pc = self.uc.reg_read(UC_ARM_REG_PC)
         self._finish(ExitReason.LOCKUP, 4, f"the CPU stopped unexpectedly at "
@@ -1002,7 +1001,7 @@ class Machine(FaultHandling, LowPowerModes):
                          f"times (last: {last['cause']} at {last['where']})")
             return
         self.log(f"system reset: {last['cause']}")
-        self._lowpower = None
+        self.lowpower.mode = None
         self._reset_chip()
         self._reset_core_registers()
         if last["rsr_flag"] and self.clocks is not None:
@@ -1039,7 +1038,7 @@ class Machine(FaultHandling, LowPowerModes):
             instructions=self.counter.instructions, core_hz=self.core_hz,
             seconds=self.now_seconds(), sleep_cycles=self.sleep_cycles,
             console={k: bytes(v) for k, v in self.console.items()}, diagnostic=diag,
-            fault=self._fault_info, segments=self.segments, wall_seconds=wall,
+            fault=self.faults.info, segments=self.segments, wall_seconds=wall,
             exceptions_taken=dict(self.engine.stats.taken),
             dp_emulated=getattr(self._dp, "executed", 0) if self._dp else 0,
             unmodelled_accesses=unmodelled, log=list(self._log),

@@ -148,7 +148,7 @@ def _reset(server, _args) -> str:
     m._reset_chip()
     m._reset_core_registers()
     m.sleeping = False
-    m._lowpower = None
+    m.lowpower.mode = None
     m._boot()
     m.uc.reg_write(UC_ARM_REG_XPSR, 1 << 24)
     m.counter.forget_previous_block()
