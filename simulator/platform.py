@@ -342,8 +342,7 @@ def _with_core_blocks(data: dict[str, Any], chip: dict[str, Any],
         return data, {}
     name = core_file(str(core))
     try:
-        core_data = tomllib.loads(
-            resources.files("simulator.platforms").joinpath(name).read_text())
+        core_data = cache.toml(resources.files("simulator.platforms").joinpath(name).read_text())
     except (FileNotFoundError, IsADirectoryError) as exc:
         raise PlatformError(f"{source}: [chip] core = {core!r}: no simulator/platforms/{name}"
                             ) from exc
