@@ -132,7 +132,9 @@ class Bus:
                 raise FirmwareError(
                     f"{fw.path.name}: segment at {seg.paddr:#010x} ({len(seg.data)} bytes) "
                     f"lies outside the {self.platform.name} memory map")
-            off = seg.paddr - region.base
+            # a segment linked at an alias (code at the F746's flash ITCM address) is stored
+            # in the region the alias shows
+            off = self.platform.physical(seg.paddr) - region.base
             self.memory[region.name][off:off + len(seg.data)] = np.frombuffer(seg.data, np.uint8)
 
     # --- peripheral windows ----------------------------------------------------------------

@@ -117,6 +117,14 @@ class Platform:
                 return self.region_at(a.target + (addr - a.base), length)
         return None
 
+    def physical(self, addr: int) -> int:
+        """``addr`` with an alias resolved to the address it shows (the F746's flash ITCM
+        interface 0x0020 0000 -> 0x0800 0000); other addresses unchanged."""
+        for a in self.aliases:
+            if a.base <= addr < a.base + a.size:
+                return self.physical(a.target + (addr - a.base))
+        return addr
+
     def is_memory(self, addr: int, length: int) -> bool:
         """Whether every byte of [addr, addr + length) is memory (regions, aliases), possibly
         across adjacent regions: what a firmware-given buffer is checked against."""

@@ -178,3 +178,33 @@ def test_f746_builds_link_for_the_f746_memory_map(firmware_build, name) -> None:
     for s in fw.sections:
         if s.alloc and s.size:
             assert p.region_at(s.addr, s.size) is not None, (s.name, hex(s.addr))
+
+
+def test_firmware_linked_at_the_flash_itcm_address_loads_and_runs(tmp_path) -> None:
+    """ST's Flash_ITCM layout (AN4749's X-CUBE-LPDEMO-F7 workspace): everything linked at
+    0x0020 0000, the flash as the ITCM interface shows it (RM0385 2.2.2), which is also the
+    default boot address. The image is stored in flash and the core runs it from there (this
+    was an internal error of the loader)."""
+    from .conftest import SEMIHOST_EXIT, build_asm
+
+    linker = """
+    MEMORY { FLASH (rx) : ORIGIN = 0x00200000, LENGTH = 1M
+             DTCM (rw)  : ORIGIN = 0x20000000, LENGTH = 64K }
+    SECTIONS { .text : { KEEP(*(.vectors)) *(.text*) *(.rodata*) } > FLASH }
+    """
+    elf = build_asm(tmp_path, """
+    .section .vectors, "a"
+    .word 0x20010000
+    .word reset
+    .text
+    .thumb_func
+reset:
+    ldr r1, =0x08000000      @ the same bytes through the AXIM address (RM0385 2.2.2)
+    ldr r2, [r1, #4]         @ the reset vector, as the linker wrote it
+    ldr r3, =reset
+    subs r0, r2, r3          @ 0 when flash holds the image
+    b exit_r0
+    .ltorg
+""" + SEMIHOST_EXIT, linker=linker)
+    r = run(elf)
+    assert (r.result.exit_reason, r.exit_code) == ("exit", 0)
