@@ -77,5 +77,7 @@ def test_version_names_simulator_unicorn_and_platform_file(hello8, capsys):
     assert (sim["version"], sim["unicorn"]) == (version("h7sim"), version("unicorn"))
     assert sim["platform_file"] == "simulator/platforms/stm32h743.toml"
     import hashlib
+    # docs/formats.md: the platform file followed by its core file (core = "cortex-m7")
     assert sim["platform_sha256"] == hashlib.sha256(
-        (ROOT / "simulator/platforms/stm32h743.toml").read_bytes()).hexdigest()
+        (ROOT / "simulator/platforms/stm32h743.toml").read_bytes()
+        + (ROOT / "simulator/platforms/cortex_m7.toml").read_bytes()).hexdigest()
