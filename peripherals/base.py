@@ -229,7 +229,6 @@ def _check_inputs(cls: type) -> None:
 
 #: methods that take a register name (and a field name) as their first argument(s)
 _BY_NAME = {"get_field": 2, "set_field": 2, "reg": 1, "set_reg": 1}
-_SCAN_FORMAT = 1          # bump when _literal_calls' result changes shape or meaning
 _checked_sources: set[type] = set()
 
 #: (method, literal names, line) of one ``self.<method>("REG"[, "FIELD"])`` call
@@ -278,6 +277,14 @@ def _scan_literal_calls(source: bytes) -> dict[str, list[LiteralCall]]:
 _scanned: dict[str, dict[str, list[LiteralCall]]] = {}
 
 
+@lru_cache(maxsize=1)
+def _scanner_version() -> str:
+    """Hash of this file: any change to the scanner above invalidates the cached scans."""
+    import hashlib
+    with open(__file__, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
+
+
 def _literal_calls(cls: type) -> list[LiteralCall] | None:
     """The literal-name calls in ``cls``'s source, None when its source cannot be read. Each
     module file is parsed once per process, and the result is kept in the on-disk cache by
@@ -297,7 +304,7 @@ def _literal_calls(cls: type) -> list[LiteralCall] | None:
             return None
         from simulator import cache
         digest = hashlib.sha256(source).hexdigest()
-        _scanned[path] = cache.cached("field_names", cache.key(_SCAN_FORMAT, digest),
+        _scanned[path] = cache.cached("field_names", cache.key(_scanner_version(), digest),
                                       lambda: _scan_literal_calls(source))
     return _scanned[path].get(cls.__qualname__)
 
