@@ -319,6 +319,11 @@ class Stream:
         PAR to M0AR, NDTR items of PSIZE; it takes no simulated time here. Then HTIF, TCIF, NDTR
         0, EN cleared. Circular and double-buffer are not allowed in this mode (15.3.8)."""
         d = self.dma
+        if not d.memory_to_memory:
+            d.warn_once(f"{d.name}: stream {self.index}: this controller cannot do "
+                        "memory-to-memory transfers (platform memory_to_memory = false); the "
+                        "stream will not transfer")
+            return
         psize, msize = 1 << (cr >> 11 & 3), 1 << (cr >> 13 & 3)
         n = self.ndtr()
         if psize > 4 or msize > 4:
@@ -498,6 +503,8 @@ class DMA(Peripheral):
         #: (lo, hi, name) address ranges this controller cannot reach (platform ``unreachable``)
         self.unreachable: tuple[tuple[int, int, str], ...] = tuple(
             (int(lo), int(hi), str(n)) for lo, hi, n in params.get("unreachable", ()) or ())
+        #: whether DIR=10 (memory to memory) works on this controller (platform data)
+        self.memory_to_memory = bool(params.get("memory_to_memory", True))
         self.streams = [Stream(self, x, by_stream.get(x)) for x in range(N_STREAMS)]
         self.closed_watches: list = []
         super().__init__(name, base, size, ctx, **params)

@@ -221,3 +221,25 @@ def test_tim3_pwm_drives_pb0_in_alternate_function_2() -> None:
     assert gpiob.read(0x10, 4) & 1                           # IDR0: CNT 100 < 250, high
     ctx.advance(200)
     assert not gpiob.read(0x10, 4) & 1                       # CNT 300 >= 250, low
+
+
+def test_only_dma2_does_memory_to_memory() -> None:
+    """ST's NUCLEO-F746ZG DMA_FLASHToRAM example: "only DMA2 streams are capable of Memory to
+    Memory transfers". The same stream set-up (DIR=10, 4 words SRAM1 -> SRAM1) copies on DMA2
+    (TCIF0, LISR bit 5) and moves nothing on DMA1, which says why."""
+    ctx, p = build("RCC", "DMA1", "DMA2")
+    p["RCC"].write(RCC_AHB1ENR, 4, 1 << 21 | 1 << 22)       # DMA1EN, DMA2EN
+    src, dst = BUF, BUF + 0x100
+    for i in range(4):
+        ctx.mem_write(src + 4 * i, (0x11111111 * (i + 1)).to_bytes(4, "little"))
+    for name in ("DMA1", "DMA2"):
+        dma = p[name]
+        dma.write(0x18, 4, src)                              # S0PAR: the source
+        dma.write(0x1C, 4, dst if name == "DMA2" else dst + 0x40)   # S0M0AR
+        dma.write(0x14, 4, 4)                                # S0NDTR
+        dma.write(0x10, 4, 2 << 6 | 1 << 9 | MINC | PSIZE32 | MSIZE32 | EN)   # DIR=10, PINC
+    assert ctx.mem_read(dst, 16) == ctx.mem_read(src, 16)   # DMA2 copied
+    assert p["DMA2"].read(0x00, 4) & 1 << 5                  # TCIF0
+    assert ctx.mem_read(dst + 0x40, 16) == bytes(16)         # DMA1 did not
+    assert not p["DMA1"].read(0x00, 4) & 1 << 5
+    assert any("DMA1" in m and "memory-to-memory" in m for m in ctx.messages)
