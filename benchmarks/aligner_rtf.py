@@ -159,6 +159,9 @@ def main() -> int:
     args = ap.parse_args()
     if shutil.which("espeak-ng") is None:
         sys.exit("espeak-ng not found")
+    missing = [str(a) for a in args.accuracy if not a.is_file()]
+    if missing:            # checked before the (minutes long) simulations, not after them
+        sys.exit(f"error: --accuracy file(s) not found: {', '.join(missing)}")
     if not args.no_build:
         subprocess.run(["make", "-s", "-C", str(ROOT / "firmware"), "build/aligner.elf"],
                        check=True)
