@@ -305,6 +305,7 @@ static void finish_word(al_vit_t *v, int32_t w, int32_t end_frame, int complete)
         float c = 1000.0f * al_expf(mean);
         int32_t conf = (int32_t)(c + 0.5f);
         if (conf > 1000) conf = 1000;
+        if (conf < 1) conf = 1;                 /* 0 is kept for interpolated times */
         if (conf >= v->nf_min_conf) {
             r.nf = 0;
             r.conf = conf;
