@@ -34,6 +34,7 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -284,22 +285,30 @@ def _ps_item(uid: str, spk: str, pcm: np.ndarray, text: str, out: Path) -> dict 
             "ref": "pocketsphinx", "phones": ps_phone_labels(r[1])}
 
 
-def build_kathleen(root: Path, out: Path, limit: int | None, every: int = 1, first: int = 0
-                   ) -> int:
+def _ps_manifest(out: Path, todo: Iterable[tuple[str, str, np.ndarray, str]]) -> int:
+    """Label each (id, speaker, 16 kHz audio, text) with PocketSphinx into out/manifest.jsonl;
+    while it runs, the items labelled so far are in manifest.partial.jsonl (PocketSphinx is
+    slow). Items PocketSphinx cannot align are left out."""
     lines = []
-    part = out / "manifest.partial.jsonl"      # grows as it goes (PocketSphinx is slow)
+    part = out / "manifest.partial.jsonl"
     part.write_text("")
-    for w in sorted((root / "data").glob("*.wav"))[first::every][:limit]:
-        t = w.with_suffix(".txt")
-        if t.exists():
-            item = _ps_item(w.stem, "kathleen", read_pcm16k(w), t.read_text().strip(), out)
-            if item:
-                lines.append(item)
-                with part.open("a") as fh:
-                    fh.write(json.dumps(item) + "\n")
+    for uid, spk, pcm, text in todo:
+        item = _ps_item(uid, spk, pcm, text, out)
+        if item:
+            lines.append(item)
+            with part.open("a") as fh:
+                fh.write(json.dumps(item) + "\n")
     _write_manifest(out / "manifest.jsonl", lines)
     part.unlink()
     return len(lines)
+
+
+def build_kathleen(root: Path, out: Path, limit: int | None, every: int = 1, first: int = 0
+                   ) -> int:
+    wavs = sorted((root / "data").glob("*.wav"))[first::every][:limit]
+    return _ps_manifest(out, ((w.stem, "kathleen", read_pcm16k(w),
+                               w.with_suffix(".txt").read_text().strip())
+                              for w in wavs if w.with_suffix(".txt").exists()))
 
 
 def build_speechocean(root: Path, out: Path, half: str, limit: int | None, first: int = 0
@@ -308,19 +317,8 @@ def build_speechocean(root: Path, out: Path, half: str, limit: int | None, first
         lines = (root / half / name).read_text().splitlines()
         return dict(line.split(None, 1) for line in lines if line.strip())
     text, spk, scp = table("text"), table("utt2spk"), table("wav.scp")
-    lines = []
-    part = out / "manifest.partial.jsonl"      # grows as it goes (PocketSphinx is slow)
-    part.write_text("")
-    for uid in sorted(scp)[first:][:limit]:
-        item = _ps_item(uid, spk[uid].strip(), read_pcm16k(root / scp[uid].strip()),
-                        text[uid].strip(), out)
-        if item:
-            lines.append(item)
-            with part.open("a") as fh:
-                fh.write(json.dumps(item) + "\n")
-    _write_manifest(out / "manifest.jsonl", lines)
-    part.unlink()
-    return len(lines)
+    return _ps_manifest(out, ((uid, spk[uid].strip(), read_pcm16k(root / scp[uid].strip()),
+                               text[uid].strip()) for uid in sorted(scp)[first:][:limit]))
 
 
 # Speech Accent Archive elicitation paragraph (every speaker reads it; accent.gmu.edu, Weinberger,
@@ -353,23 +351,16 @@ def accent_half(row: dict) -> str:
 
 def build_accent(root: Path, out: Path, half: str, limit: int | None, first: int = 0,
                  native: str = "all") -> int:
-    lines = []
-    part = out / "manifest.partial.jsonl"      # grows as it goes (PocketSphinx is slow)
-    part.write_text("")
     def keep(r: dict) -> bool:
         is_native = r.get("native_language", "").strip().lower() == "english"
         return native == "all" or (native == "yes") == is_native
+
+    def speaker(r: dict) -> str:
+        return f"saa-{r['filename']}-{r.get('native_language', '')}-{r.get('country', '')}"
+
     todo = [(f, r) for f, r in accent_speakers(root) if accent_half(r) == half and keep(r)]
-    for f, r in todo[first:][:limit]:
-        spk = f"saa-{r['filename']}-{r.get('native_language', '')}-{r.get('country', '')}"
-        item = _ps_item(f.stem, spk.replace(" ", "_"), read_pcm16k(f), ACCENT_PARAGRAPH, out)
-        if item:
-            lines.append(item)
-            with part.open("a") as fh:
-                fh.write(json.dumps(item) + "\n")
-    _write_manifest(out / "manifest.jsonl", lines)
-    part.unlink()
-    return len(lines)
+    return _ps_manifest(out, ((f.stem, speaker(r).replace(" ", "_"), read_pcm16k(f),
+                               ACCENT_PARAGRAPH) for f, r in todo[first:][:limit]))
 
 
 def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: int = 250,

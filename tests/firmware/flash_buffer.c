@@ -74,15 +74,7 @@ LOOP(itcm_flat, ".itcm.i6", "bank1_word", FLAT)
 
 extern uint32_t __itcm_load, __itcm_start, __itcm_end, __axi_load, __axi_start, __axi_end;
 
-static void copy(volatile uint32_t *s, volatile uint32_t *d, volatile uint32_t *end) {
-    while (d < end) *d++ = *s++;                       /* volatile: not a memcpy call */
-}
-
-/* N and 2N iterations: the difference is N iterations in steady state */
-static void time_loop(uint32_t (*loop)(uint32_t), volatile uint32_t *out) {
-    out[0] = loop(N);
-    out[1] = loop(2 * N);
-}
+#include "loop_timing.h"
 
 void reset(void) {
     copy(&__itcm_load, &__itcm_start, &__itcm_end);
