@@ -652,11 +652,16 @@ class UnmodelledPeripheral(Peripheral):
         self.ctx.log(f"unmodelled {where}: write{size * 8} {value:#x} dropped")
 
 
-def chip_table(params: Mapping[str, object], chip: str) -> Mapping[str, Any]:
-    """The platform's [chip] table a model was given (the machine passes ``chip``), else the
-    bundled ``chip``'s (a model built without a machine, in register-level tests)."""
-    given = params.get("chip")
-    return given if given else _bundled_chip(chip)  # type: ignore[return-value]
+def chip_param(params: Mapping[str, object], chip: str, key: str,
+               default: object = None) -> object:
+    """A model's own ``key`` parameter, else the platform's [chip] table's (the machine passes
+    ``chip``; a model built without a machine, in register-level tests, takes the bundled
+    ``chip``'s), else ``default``; a KeyError naming the key when there is none."""
+    table = params.get("chip") or _bundled_chip(chip)
+    value = params.get(key, table.get(key, default))  # type: ignore[union-attr]
+    if value is None:
+        raise KeyError(f"the platform's [chip] table has no {key}")
+    return value
 
 
 @lru_cache(maxsize=4)

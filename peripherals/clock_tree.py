@@ -66,6 +66,15 @@ class ClockTreeModel(Peripheral):
             if msg:
                 self.warn_once(msg)
 
+    def _timer_clock(self, apb_div: int, pclk: float, timpre: int) -> float:
+        """A timer kernel clock from its APB prescaler, APB clock and RCC TIMPRE bit, the same
+        rule on both chips (RM0433 Table 56, RM0385 5.2 / 5.3.25): TIMPRE = 0: pclk if the
+        prescaler is 1, else 2 x pclk; TIMPRE = 1: hclk if the prescaler is 1, 2 or 4, else
+        4 x pclk."""
+        if timpre:
+            return self.clock_hz("hclk") if apb_div <= 4 else 4 * pclk
+        return pclk if apb_div == 1 else 2 * pclk
+
     def _clock_signature(self) -> tuple[float, ...]:
         raise NotImplementedError
 

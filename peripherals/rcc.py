@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import operating
-from .base import RO, RW, WO, Field, Register, chip_table
+from .base import RO, RW, WO, Field, Register, chip_param
 from .clock_tree import ClockTreeModel
 
 # Names understood by RCC.clock_hz (PeripheralContext.clock_hz forwards here).
@@ -298,13 +298,8 @@ class RCC(ClockTreeModel):
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         # Oscillator frequencies: a key of its own, else the platform [chip] table (passed by the
         # machine as ``chip``; the bundled STM32H743's for a model built without one).
-        chip = chip_table(params, "stm32h743")
-
         def param(key: str, default: object = None) -> object:
-            value = params.get(key, chip.get(key, default))
-            if value is None:
-                raise KeyError(f"RCC: the platform's [chip] table has no {key}")
-            return value
+            return chip_param(params, "stm32h743", key, default)
 
         self.hsi_hz = float(param("hsi_hz"))                # RM0433 8.5.2
         self.csi_hz = float(param("csi_hz"))
@@ -416,15 +411,10 @@ class RCC(ClockTreeModel):
         if name == "per_ck":
             src = {0: "hsi", 1: "csi", 2: "hse"}.get(f("D1CCIPR", "CKPERSEL"))
             return self.clock_hz(src) if src else 0.0
-        if name in ("timx_ker", "timy_ker"):
-            # RM0433 Table 56 (ratio between timer clock and pclk): TIMPRE = 0: pclk if the APB
-            # prescaler is 1, else 2 x pclk; TIMPRE = 1: hclk if the prescaler is 1, 2 or 4,
-            # else 4 x pclk.
+        if name in ("timx_ker", "timy_ker"):            # RM0433 Table 56
             div = _APB_DIV[f("D2CFGR", "D2PPRE1" if name == "timx_ker" else "D2PPRE2")]
             pclk = self.clock_hz("pclk1" if name == "timx_ker" else "pclk2")
-            if f("CFGR", "TIMPRE"):
-                return self.clock_hz("hclk") if div <= 4 else 4 * pclk
-            return pclk if div == 1 else 2 * pclk
+            return self._timer_clock(div, pclk, f("CFGR", "TIMPRE"))
         raise KeyError(f"RCC: unknown clock {name!r} (known: {', '.join(CLOCKS)})")
 
     def kernel_clock_source(self, peripheral: str) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from . import operating
-from .base import RO, WO, Field, Register, chip_table
+from .base import RO, WO, Field, Register, chip_param
 from .clock_tree import ClockTreeModel
 from .rcc import _AHB_DIV, _APB_DIV, StartupTimes
 
@@ -159,10 +159,8 @@ class RCC_F7(ClockTreeModel):
     regulator: Regulator | None = None
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
-        chip = chip_table(params, "stm32f746")
-
-        def param(key: str) -> float:
-            return float(params.get(key, chip[key]))  # type: ignore[arg-type]
+        def param(key: str) -> float:        # own key, else the platform [chip] table
+            return float(chip_param(params, "stm32f746", key))  # type: ignore[arg-type]
 
         self.hsi_hz = param("hsi_hz")        # RM0385 5.2.2: HSI 16 MHz
         self.hse_hz = param("hse_hz")
@@ -209,14 +207,10 @@ class RCC_F7(ClockTreeModel):
             return self.clock_hz("hclk") / _APB_DIV[f("CFGR", "PPRE1")]
         if name == "pclk2":
             return self.clock_hz("hclk") / _APB_DIV[f("CFGR", "PPRE2")]
-        if name in ("timx_ker", "timy_ker"):
-            # RM0385 5.2 / 5.3.25 TIMPRE: 0: pclk if the APB prescaler is 1, else 2 x pclk;
-            # 1: hclk if the prescaler is 1, 2 or 4, else 4 x pclk.
+        if name in ("timx_ker", "timy_ker"):            # RM0385 5.2 / 5.3.25
             div = _APB_DIV[f("CFGR", "PPRE1" if name == "timx_ker" else "PPRE2")]
             pclk = self.clock_hz("pclk1" if name == "timx_ker" else "pclk2")
-            if f("DCKCFGR1", "TIMPRE"):
-                return self.clock_hz("hclk") if div <= 4 else 4 * pclk
-            return pclk if div == 1 else 2 * pclk
+            return self._timer_clock(div, pclk, f("DCKCFGR1", "TIMPRE"))
         raise KeyError(f"RCC: unknown clock {name!r} (known: {', '.join(CLOCKS)})")
 
     def pll_vco_hz(self) -> float:
