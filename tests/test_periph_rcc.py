@@ -419,3 +419,19 @@ def test_revision_y_wide_vco_stops_at_836mhz() -> None:
     wr(rcc, "PLL1DIVR", 59 | 1 << 9 | 1 << 16 | 1 << 24)   # 960 MHz VCO: fine on rev V only
     wr(rcc, "CR", rd(rcc, "CR") | 1 << 24)
     assert any("VCO 960 MHz" in m and "192-836" in m for m in warnings(ctx))
+
+
+@pytest.mark.parametrize("timpre, ppre1, timer_mhz", [
+    # RM0433 Table 56 "Ratio between clock timer and pclk", from the reset clock (HSI 64 MHz,
+    # rcc_hclk3 = 64 MHz): D2PPRE1 0xx /1, 100 /2, 101 /4, 110 /8, 111 /16
+    (0, 0b000, 64), (0, 0b100, 64), (0, 0b101, 32), (0, 0b110, 16), (0, 0b111, 8),
+    (1, 0b000, 64), (1, 0b100, 64), (1, 0b101, 64), (1, 0b110, 32), (1, 0b111, 16),
+])
+def test_timer_kernel_clock_follows_rm0433_table_56(timpre, ppre1, timer_mhz) -> None:
+    ctx = build("RCC")
+    rcc = ctx.peripherals["RCC"]
+    wr(rcc, "D2CFGR", ppre1 << 4 | ppre1 << 8)
+    wr(rcc, "CFGR", rd(rcc, "CFGR") & ~(1 << 15) | timpre << 15)
+    assert rcc.clock_hz("hclk") == 64e6
+    assert rcc.clock_hz("timx_ker") == timer_mhz * 1e6
+    assert rcc.clock_hz("timy_ker") == timer_mhz * 1e6
