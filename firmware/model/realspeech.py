@@ -34,7 +34,7 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -274,6 +274,11 @@ def build_maus(root: Path, out: Path, limit: int | None) -> int:
 
 
 def _ps_item(uid: str, spk: str, pcm: np.ndarray, text: str, out: Path) -> dict | None:
+    if not LABEL["pocketsphinx"]:              # transcript only: labels come from realign.py
+        dst = out / "wav" / (uid + ".wav")
+        write_wav(dst, pcm)
+        return {"id": uid, "speaker": spk, "wav": str(dst), "text": text, "words": [],
+                "ref": "none"}
     r = ps_align(pcm, text)
     if r is None:
         return None
@@ -285,15 +290,24 @@ def _ps_item(uid: str, spk: str, pcm: np.ndarray, text: str, out: Path) -> dict 
             "ref": "pocketsphinx", "phones": ps_phone_labels(r[1])}
 
 
-def _ps_manifest(out: Path, todo: Iterable[tuple[str, str, np.ndarray, str]]) -> int:
-    """Label each (id, speaker, 16 kHz audio, text) with PocketSphinx into out/manifest.jsonl;
-    while it runs, the items labelled so far are in manifest.partial.jsonl (PocketSphinx is
-    slow). Items PocketSphinx cannot align are left out."""
+# builder options set by main(): label with PocketSphinx (else write transcript-only items for
+# realign.py), and ids to leave out (already in another manifest)
+LABEL: dict = {"pocketsphinx": True, "skip": set()}
+
+
+def _ps_manifest(out: Path, todo: Iterable[tuple[str, str, Callable[[], np.ndarray], str]]
+                 ) -> int:
+    """Label each (id, speaker, loader of its 16 kHz audio, text) with PocketSphinx into
+    out/manifest.jsonl; while it runs, the items labelled so far are in manifest.partial.jsonl
+    (PocketSphinx is slow). Items PocketSphinx cannot align are left out; ids in LABEL["skip"]
+    are not even decoded."""
     lines = []
     part = out / "manifest.partial.jsonl"
     part.write_text("")
-    for uid, spk, pcm, text in todo:
-        item = _ps_item(uid, spk, pcm, text, out)
+    for uid, spk, load, text in todo:
+        if uid in LABEL["skip"]:
+            continue
+        item = _ps_item(uid, spk, load(), text, out)
         if item:
             lines.append(item)
             with part.open("a") as fh:
@@ -306,7 +320,7 @@ def _ps_manifest(out: Path, todo: Iterable[tuple[str, str, np.ndarray, str]]) ->
 def build_kathleen(root: Path, out: Path, limit: int | None, every: int = 1, first: int = 0
                    ) -> int:
     wavs = sorted((root / "data").glob("*.wav"))[first::every][:limit]
-    return _ps_manifest(out, ((w.stem, "kathleen", read_pcm16k(w),
+    return _ps_manifest(out, ((w.stem, "kathleen", lambda w=w: read_pcm16k(w),
                                w.with_suffix(".txt").read_text().strip())
                               for w in wavs if w.with_suffix(".txt").exists()))
 
@@ -317,7 +331,8 @@ def build_speechocean(root: Path, out: Path, half: str, limit: int | None, first
         lines = (root / half / name).read_text().splitlines()
         return dict(line.split(None, 1) for line in lines if line.strip())
     text, spk, scp = table("text"), table("utt2spk"), table("wav.scp")
-    return _ps_manifest(out, ((uid, spk[uid].strip(), read_pcm16k(root / scp[uid].strip()),
+    return _ps_manifest(out, ((uid, spk[uid].strip(),
+                               lambda u=uid: read_pcm16k(root / scp[u].strip()),
                                text[uid].strip()) for uid in sorted(scp)[first:][:limit]))
 
 
@@ -359,13 +374,21 @@ def build_accent(root: Path, out: Path, half: str, limit: int | None, first: int
         return f"saa-{r['filename']}-{r.get('native_language', '')}-{r.get('country', '')}"
 
     todo = [(f, r) for f, r in accent_speakers(root) if accent_half(r) == half and keep(r)]
-    return _ps_manifest(out, ((f.stem, speaker(r).replace(" ", "_"), read_pcm16k(f),
+    return _ps_manifest(out, ((f.stem, speaker(r).replace(" ", "_"),
+                               lambda f=f: read_pcm16k(f),
                                ACCENT_PARAGRAPH) for f, r in todo[first:][:limit]))
 
 
 def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: int = 250,
-                 p_colour: float = 0.5) -> int:
-    """corpus.py-format shards (audio, phone segments, word times, meta) from a PS manifest."""
+                 p_colour: float = 0.5, max_fit: float | None = None,
+                 speeds: list[float] | None = None) -> int:
+    """corpus.py-format shards (audio, phone segments, word times, meta) from a labelled
+    manifest (PocketSphinx, or realign.py: items whose ``fit`` exceeds max_fit are left out).
+    speeds[c]: speed perturbation of copy c (Kaldi's: the audio resampled by 1/speed and
+    played at 16 kHz, so tempo, pitch and formants all move; label times scaled by 1/speed)."""
+    from fractions import Fraction
+
+    from scipy.signal import resample_poly
     import soundfile as sf
     try:
         from . import augment
@@ -373,24 +396,35 @@ def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: 
     except ImportError:  # pragma: no cover
         import augment  # type: ignore[no-redef]
         from corpus import write_shard  # type: ignore[no-redef]
-    items = [it for it in load_manifest(manifest) if it.get("phones")]
+    items = [it for it in load_manifest(manifest) if it.get("phones")
+             and (max_fit is None or it.get("fit", 0.0) <= max_fit)]
     pool = [sf.read(it["wav"], dtype="float32")[0] for it in items[:40]]   # babble sources
     out.mkdir(parents=True, exist_ok=True)
     batch: list = []
     shard = n = 0
     for i, it in enumerate(items):
         x, _ = sf.read(it["wav"], dtype="float32")
-        words, phones = fix_ps_edges(np.round(x * 32768).astype(np.int16), it["words"],
-                                     it["phones"])
+        words, phones = it["words"], it["phones"]
+        if it["ref"] == "pocketsphinx":          # realign.py labels keep their own edges
+            words, phones = fix_ps_edges(np.round(x * 32768).astype(np.int16), words, phones)
         seg = np.array(phones, np.float32).reshape(-1, 3)
         word = np.array(words, np.float32).reshape(-1, 2)
         for c in range(copies):
             rng = np.random.default_rng([seed, i, c])
-            y, info = augment.random_augment(x, pool, rng, 1.0 if c == 0 else 0.0, p_colour)
+            sp = speeds[c] if speeds else 1.0
+            xs, seg_c, word_c = x, seg, word
+            if sp != 1.0:
+                f = Fraction(sp).limit_denominator(100)
+                xs = resample_poly(x, f.denominator, f.numerator).astype(np.float32)
+                seg_c = seg.copy()
+                seg_c[:, 1:] /= sp
+                word_c = np.where(word >= 0, word / sp, word).astype(np.float32)
+            y, info = augment.random_augment(xs, pool, rng, 1.0 if c == 0 else 0.0, p_colour)
+            info = {**info, "speed": sp} if sp != 1.0 else info
             pcm = np.round(y * 32768.0).clip(-32768, 32767).astype(np.int16)
             meta = {"text": it["text"], "lang": "en-us", "variant": f"real:{it['speaker']}",
                     "voice": "real", "source": it["id"], "ref": it["ref"], "aug": info}
-            batch.append((pcm, seg, word, meta))
+            batch.append((pcm, seg_c, word_c, meta))
             n += 1
             if len(batch) == shard_size:
                 write_shard(out / f"shard_r{manifest.parent.name}_{shard:03d}.npz", batch)
@@ -428,20 +462,40 @@ def main() -> int:
     ap.add_argument("--first", type=int, default=0,
                     help="ps-kathleen / ps-speechocean: start at this recording (0-based, in "
                     "sorted order; ps-kathleen: before --every), e.g. to label a further slice")
+    ap.add_argument("--labeller", choices=["pocketsphinx", "none"], default="pocketsphinx",
+                    help="label with PocketSphinx, or write transcript-only items (words [], "
+                    "ref 'none') to be labelled by realign.py with our own model")
+    ap.add_argument("--skip", type=Path, nargs="*", default=[],
+                    help="manifests whose ids are left out (e.g. the recordings already labelled)")
     ap.add_argument("--copies", type=int, default=2, help="shards: copies per utterance")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--speeds", type=float, nargs="*", default=None,
+                    help="shards: speed factor of each copy (as many as --copies), e.g. "
+                    "--copies 3 --speeds 1 0.9 1.1 (Kaldi-style speed perturbation)")
+    ap.add_argument("--max-fit", type=float, default=None,
+                    help="shards: leave out realign.py items whose fit (nats per frame below the "
+                    "network's best class) exceeds this")
     a = ap.parse_args()
     if a.kind == "shards":
         if not a.root.is_file():
             print(f"error: {a.root} is not a manifest file", file=sys.stderr)
             return 2
-        n = build_shards(a.root, a.out, a.copies, a.seed)
+        if a.speeds and len(a.speeds) != a.copies:
+            print(f"error: --speeds needs {a.copies} values (one per copy)", file=sys.stderr)
+            return 2
+        n = build_shards(a.root, a.out, a.copies, a.seed, max_fit=a.max_fit, speeds=a.speeds)
         print(f"{n} utterances -> {a.out}")
         return 0 if n else 1
     if not a.root.is_dir():
         print(f"error: {a.root} is not a directory", file=sys.stderr)
         return 2
     (a.out / "wav").mkdir(parents=True, exist_ok=True)
+    LABEL["pocketsphinx"] = a.labeller == "pocketsphinx"
+    for m in a.skip:
+        if not m.is_file():
+            print(f"error: --skip {m} is not a manifest file", file=sys.stderr)
+            return 2
+        LABEL["skip"] |= {x["id"] for x in load_manifest(m)}
     if a.kind == "maus":
         n = build_maus(a.root, a.out, a.limit)
     elif a.kind == "ps-kathleen":
