@@ -12,38 +12,15 @@
  * Table 40); only USART3 (position 39) has a name here, the rest go to Default_Handler.
  *
  * The reset code after the vector table is the Cortex-M7 part every chip here shares:
- * common/cortex_m7_reset.inc.
+ * common/cortex_m7_reset.inc; the declarations before it (linker symbols, system exception
+ * handlers) are common/cortex_m7_startup.h.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include "stm32h743_regs.h"      /* the Cortex-M7 core registers (SCB, cache maintenance) */
 #include "system.h"
+#include "cortex_m7_startup.h"
 
-typedef void (*vector_t)(void);
-
-extern uint32_t _estack;
-extern uint32_t _sidata, _sdata, _edata;
-extern uint32_t _sbss, _ebss;
-extern uint32_t __axisram_start, __axisram_end;
-extern uint32_t _siitcm, _sitcm, _eitcm;
-
-int main(void);
-extern void __libc_init_array(void);
-extern void initialise_monitor_handles(void);
-
-void Reset_Handler(void);
-void reset_continue(void);
-void Default_Handler(void);
-
-void NMI_Handler(void)        __attribute__((weak, alias("Default_Handler")));
-void HardFault_Handler(void)  __attribute__((weak, alias("Default_Handler")));
-void MemManage_Handler(void)  __attribute__((weak, alias("Default_Handler")));
-void BusFault_Handler(void)   __attribute__((weak, alias("Default_Handler")));
-void UsageFault_Handler(void) __attribute__((weak, alias("Default_Handler")));
-void SVC_Handler(void)        __attribute__((weak, alias("Default_Handler")));
-void DebugMon_Handler(void)   __attribute__((weak, alias("Default_Handler")));
-void PendSV_Handler(void)     __attribute__((weak, alias("Default_Handler")));
-void SysTick_Handler(void)    __attribute__((weak, alias("Default_Handler")));
 void USART3_IRQHandler(void)  __attribute__((weak, alias("Default_Handler")));
 
 #define N_IRQS 98
