@@ -25,14 +25,55 @@ class ClockTreeModel(Peripheral):
     CLOCKS: ClassVar[tuple[str, ...]] = ()
     #: CFGR.SW value -> the CR ready flag of the clock it selects (the chip's RCC chapter)
     SW_SOURCES: ClassVar[dict[int, str]] = {}
+    #: bus -> {bit: block} of the RCC_<bus>ENR clock-enable registers (the chip's RCC chapter)
+    ENABLE_BITS: ClassVar[dict[str, dict[int, str]]] = {}
+    _enable_index: ClassVar[dict[str, tuple[str, int]]] = {}
     outputs = ("clock_changed",)
     hsi_hz: float
     operating: OperatingLimits | None     # the chip's limits (peripherals/operating.py)
     _signature: tuple[float, ...] = ()     # the clocks the listeners last heard of
     _confirming = False                  # re-checking an out-of-spec configuration
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._enable_index = {blk: (bus, bit) for bus, bits in cls.ENABLE_BITS.items()
+                             for bit, blk in bits.items()}
+
     def clock_hz(self, name: str) -> float:
         raise NotImplementedError
+
+    def enabled_peripherals(self) -> list[str]:
+        """Names of the blocks whose RCC_<bus>ENR clock-enable bit is set (the power model's
+        input), bus by bus in ``ENABLE_BITS`` order, bit by bit."""
+        names: list[str] = []
+        for bus, bits in self.ENABLE_BITS.items():
+            value = self.reg(f"{bus}ENR")
+            names += [blk for bit, blk in sorted(bits.items()) if value >> bit & 1]
+        return names
+
+    def block_enabled(self, block: str) -> bool:
+        """True if ``block``'s clock-enable bit is set (blocks without one are always on)."""
+        where = self._enable_index.get(block)
+        if where is None:
+            return True
+        bus, bit = where
+        return bool(self.reg(f"{bus}ENR") >> bit & 1)
+
+    def rtcclk_hz(self) -> float:
+        """RTCCLK per RCC_BDCR.RTCEN / RTCSEL, 0 when stopped: 1 = LSE, 2 = LSI, 3 = HSE /
+        CFGR.RTCPRE (RTCPRE 0 or 1 = no clock). The same on both chips: RM0433 8.7.25 and
+        8.7.6, RM0385 5.3.20 and 5.3.3."""
+        if not self.get_field("BDCR", "RTCEN"):
+            return 0.0
+        sel = self.get_field("BDCR", "RTCSEL")
+        if sel == 1:
+            return float(self.clock_hz("lse"))
+        if sel == 2:
+            return float(self.clock_hz("lsi"))
+        if sel == 3:
+            pre = self.get_field("CFGR", "RTCPRE")
+            return float(self.clock_hz("hse")) / pre if pre >= 2 else 0.0
+        return 0.0
 
     def reset(self) -> None:
         self.cancel_pending()

@@ -77,8 +77,6 @@ ENABLE_BITS: dict[str, dict[int, str]] = {
     "APB4": {1: "SYSCFG", 3: "LPUART1", 5: "SPI6", 7: "I2C4", 9: "LPTIM2", 10: "LPTIM3",
              11: "LPTIM4", 12: "LPTIM5", 14: "COMP12", 15: "VREF", 16: "RTCAPB", 21: "SAI4"},
 }
-# Block name -> (bus, bit) of its clock-enable bit.
-_ENABLE_INDEX = {blk: (bus, bit) for bus, bits in ENABLE_BITS.items() for bit, blk in bits.items()}
 # Extra bits present only in the low-power enable registers (RM0433 8.7.47 .. 8.7.55).
 _LP_EXTRA: dict[str, dict[int, str]] = {
     "AHB3": {8: "FLITF", 28: "D1DTCM1", 29: "DTCM2", 30: "ITCM", 31: "AXISRAM"},
@@ -294,6 +292,7 @@ class RCC(ClockTreeModel):
     bus_clock = "hclk"   # AHB4
     CLOCKS = CLOCKS
     SW_SOURCES = _SW_SOURCES
+    ENABLE_BITS = ENABLE_BITS
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         # Oscillator frequencies: a key of its own, else the platform [chip] table (passed by the
@@ -458,38 +457,8 @@ class RCC(ClockTreeModel):
             return 0.0
         return self.pll_vco_hz(n) / (self.get_field(f"PLL{n}DIVR", f"DIV{out}{n}") + 1)
 
-    def enabled_peripherals(self) -> list[str]:
-        """Names of the blocks whose RCC_xxxENR clock-enable bit is set (for the power model)."""
-        names = []
-        for bus in _BUSES:
-            value = self.reg(f"{bus}ENR")
-            names += [blk for bit, blk in sorted(ENABLE_BITS[bus].items()) if value >> bit & 1]
-        return names
-
-    def block_enabled(self, block: str) -> bool:
-        """True if ``block``'s clock-enable bit is set (blocks without one are always on)."""
-        where = _ENABLE_INDEX.get(block)
-        if where is None:
-            return True
-        bus, bit = where
-        return bool(self.reg(f"{bus}ENR") >> bit & 1)
-
-    # --- what the rest of the chip reads (peripherals/ports.py ClockTree) ------------------------
-    def rtcclk_hz(self) -> float:
-        """RTCCLK per RCC_BDCR.RTCSEL / RTCEN (RM0433 8.7.25), 0 when stopped: LSE, LSI or
-        HSE / CFGR.RTCPRE (8.7.6: RTCPRE 0 or 1 = no clock)."""
-        if not self.get_field("BDCR", "RTCEN"):
-            return 0.0
-        sel = self.get_field("BDCR", "RTCSEL")
-        if sel == 1:
-            return float(self.clock_hz("lse"))
-        if sel == 2:
-            return float(self.clock_hz("lsi"))
-        if sel == 3:
-            pre = self.get_field("CFGR", "RTCPRE")
-            return float(self.clock_hz("hse")) / pre if pre >= 2 else 0.0
-        return 0.0
-
+    # --- what the rest of the chip reads (peripherals/ports.py ClockTree; enabled_peripherals,
+    # block_enabled and rtcclk_hz are ClockTreeModel's) ----------------------------------------
     def system_clock_from_pll(self) -> bool:
         """CFGR.SWS = 3: the system clock runs from PLL1 (RM0433 8.7.6)."""
         return self.get_field("CFGR", "SWS") == 3

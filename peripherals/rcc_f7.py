@@ -44,7 +44,6 @@ ENABLE_BITS: dict[str, dict[int, str]] = {
              11: "SDMMC1", 12: "SPI1", 13: "SPI4", 14: "SYSCFG", 16: "TIM9", 17: "TIM10",
              18: "TIM11", 20: "SPI5", 21: "SPI6", 22: "SAI1", 23: "SAI2", 26: "LTDC"},
 }
-_ENABLE_INDEX = {blk: (bus, bit) for bus, bits in ENABLE_BITS.items() for bit, blk in bits.items()}
 _ENR = {"AHB1": "AHB1ENR", "AHB2": "AHB2ENR", "AHB3": "AHB3ENR", "APB1": "APB1ENR",
         "APB2": "APB2ENR"}
 # RCC_DCKCFGR2 UARTxSEL fields (RM0385 5.3.26): 00 APB clock, 01 SYSCLK, 10 HSI, 11 LSE.
@@ -155,6 +154,7 @@ class RCC_F7(ClockTreeModel):
     bus_clock = "hclk"   # AHB1
     CLOCKS = CLOCKS
     SW_SOURCES = _SW_READY
+    ENABLE_BITS = ENABLE_BITS
     ports = {"regulator": Regulator}
     regulator: Regulator | None = None
 
@@ -228,34 +228,6 @@ class RCC_F7(ClockTreeModel):
 
     def kernel_clock_hz(self, block: str) -> float:
         return self.clock_hz(self.kernel_clock_source(block))
-
-    def rtcclk_hz(self) -> float:
-        """RTCCLK per RCC_BDCR.RTCSEL / RTCEN (RM0385 5.3.20): LSE, LSI or HSE / RTCPRE."""
-        if not self.get_field("BDCR", "RTCEN"):
-            return 0.0
-        sel = self.get_field("BDCR", "RTCSEL")
-        if sel == 1:
-            return self.clock_hz("lse")
-        if sel == 2:
-            return self.clock_hz("lsi")
-        if sel == 3:
-            pre = self.get_field("CFGR", "RTCPRE")
-            return self.clock_hz("hse") / pre if pre >= 2 else 0.0
-        return 0.0
-
-    def enabled_peripherals(self) -> list[str]:
-        names: list[str] = []
-        for bus, bits in ENABLE_BITS.items():
-            value = self.reg(_ENR[bus])
-            names += [blk for bit, blk in sorted(bits.items()) if value >> bit & 1]
-        return names
-
-    def block_enabled(self, block: str) -> bool:
-        where = _ENABLE_INDEX.get(block)
-        if where is None:
-            return True
-        bus, bit = where
-        return bool(self.reg(_ENR[bus]) >> bit & 1)
 
     def system_clock_from_pll(self) -> bool:
         """CFGR.SWS = 2: the system clock runs from the PLL (RM0385 5.3.3)."""
