@@ -69,6 +69,17 @@ def cached(kind: str, entry_key: str, compute: Callable[[], T]) -> T:
             with contextlib.suppress(OSError):
                 path.unlink(missing_ok=True)
     value = compute()
+    store(kind, entry_key, value)
+    return value
+
+
+def store(kind: str, entry_key: str, value: object) -> None:
+    """Write ``value`` under (kind, key), atomically; nothing when caching is off or the
+    folder cannot be written."""
+    folder = directory()
+    if folder is None:
+        return
+    path = folder / kind / f"{entry_key}.pickle"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
@@ -81,7 +92,6 @@ def cached(kind: str, entry_key: str, compute: Callable[[], T]) -> T:
                 os.unlink(tmp)
     except OSError:
         pass                    # read-only home, full disk: run without the cache
-    return value
 
 
 def toml(text: str) -> dict:

@@ -38,8 +38,7 @@ from __future__ import annotations
 import ctypes
 
 import numpy as np
-from . import lean_numba  # noqa: F401,I001  (before numba: see lean_numba.py)
-from numba import carray, cfunc, njit, types
+from .jit import carray, cfunc, njit, types  # numba's, or the cache's (jit.py)
 from unicorn import UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE
 from unicorn.unicorn_py3 import unicorn as _ucmod
 

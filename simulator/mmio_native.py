@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from . import lean_numba  # noqa: F401,I001  (before numba: see lean_numba.py)
-from numba import carray, cfunc, njit, types
-from numba.extending import intrinsic
+from .jit import carray, cfunc, intrinsic, njit, types  # numba's, or the cache's (jit.py)
 
 from . import native_layout
 from .native import NativeCounter, _i64_ptr

@@ -18,9 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from llvmlite import ir
-from . import lean_numba  # noqa: F401,I001  (before numba: see lean_numba.py)
-from numba import carray, cfunc, njit, types
-from numba.extending import intrinsic
+from .jit import carray, cfunc, intrinsic, njit, types  # numba's, or the cache's (jit.py)
 from unicorn import UC_HOOK_BLOCK
 from unicorn.unicorn_py3 import unicorn as _ucmod
 
@@ -739,6 +737,15 @@ def _poll_track(st, uc, a, size):
     return stop
 
 
+@cfunc(types.int64(types.voidptr, types.int64), nopython=True, cache=True)
+def _branch_before_exception_c(state, a):
+    """_branch_before_exception for Python (through ctypes: see jit.py)."""
+    return _branch_before_exception(carray(state, STATE_SIZE, dtype=np.int64), a)
+
+
+_BRANCH_BEFORE_EXCEPTION = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64)
+
+
 @cfunc(types.void(types.voidptr, types.uint64, types.uint32, types.voidptr),
        nopython=True, cache=True)
 def _block_hook(uc, address, size, user_data):
@@ -854,6 +861,8 @@ class NativeCounter:
         self.state[MEMO_TABLE] = self._memo.ctypes.data
         self._handle = add_native_hook(uc, UC_HOOK_BLOCK, _block_hook.address,
                                        self.state.ctypes.data)
+        self._branch_before_exception = _BRANCH_BEFORE_EXCEPTION(
+            _branch_before_exception_c.address)
 
     def add_region(self, region: CodeRegion) -> None:
         if len(self._regions) >= MAX_REGIONS:
@@ -955,8 +964,8 @@ class NativeCounter:
         block went to ``return_address``; the predictor learns it (and a mispredict costs)
         as if the next block had run (exception entry then forgets the previous block)."""
         if self.state[DYNAMIC_ON]:
-            self.cycles = self.cycles + int(_branch_before_exception(self.state,
-                                                                     return_address & ~1))
+            self.cycles = self.cycles + int(self._branch_before_exception(
+                self.state.ctypes.data, return_address & ~1))
 
     def forget_previous_block(self) -> None:
         """The next block does not follow a branch (exception entry or return)."""

@@ -26,8 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import lean_numba  # noqa: F401,I001  (before numba: see lean_numba.py)
-from numba import carray, cfunc, types
+from .jit import carray, cfunc, types  # numba's, or the cache's (jit.py)
 from unicorn import UC_HOOK_MEM_READ
 from unicorn.unicorn_py3 import unicorn as _ucmod
 
