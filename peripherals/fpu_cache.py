@@ -1,7 +1,9 @@
 """FPU context control and L1 cache maintenance (0xE000EF30..0xE000EF7F).
 
 Cortex-M7 TRM 3.3 / 4.1 and ARMv7-M ARM B3.2.19-B3.2.25. Writes to the maintenance
-operations are forwarded to listeners (the cache model); FPCCR drives lazy stacking.
+operations are forwarded to listeners (the cache model); FPCCR drives lazy stacking. A machine
+whose only listener is its own D-cache model serves DCIMVAC natively (Machine.
+_native_cache_maintenance): those writes reach neither this class nor ``operations``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ class FpuCache(Peripheral):
         self.listeners: list[Callable[[str, int], None]] = []
         self.operations: dict[str, int] = {}
         super().__init__(*args, **kwargs)
+
+    def operation_address(self, name: str) -> int:
+        """Bus address of a maintenance operation's register (``MAINTENANCE``)."""
+        return self.base + next(off for off, op in MAINTENANCE.items() if op == name)
 
     def write(self, offset: int, size: int, value: int) -> None:
         name = MAINTENANCE.get(offset & ~3)

@@ -202,6 +202,16 @@ class Bus:
                 raise UcError(err)
         self._page_slot = page_slot
 
+    def serve_natively(self, addr: int, kind: int) -> bool:
+        """Writes to the word at ``addr`` are served by the native callback as ``kind``
+        (mmio_native.WRITE_DCIMVAC); False when this bus has no native path there."""
+        page = addr & ~(PAGE - 1)
+        if self._native is None or page not in self._page_slot:
+            return False
+        self._native.kind[self._page_slot[page] * WORDS_PER_PAGE + ((addr & (PAGE - 1)) >> 2)] \
+            = kind
+        return True
+
     def window(self, addr: int) -> Peripheral | None:
         i = bisect.bisect_right(self._window_starts, addr) - 1
         if i >= 0:

@@ -23,6 +23,11 @@ from .native_layout import (
     CUR_INDEX,
     CUR_ROW,
     CYCLES,
+    DC_DIRTY,
+    DC_LINE_SHIFT,
+    DC_SETS,
+    DC_TAGS,
+    DC_WAYS,
     PROFILE_ON,
     PS_GEN,
     R_BLOCK_CYCLES,
@@ -41,15 +46,19 @@ B_MRW = 4         # uint32[words]: bits a write stores (rw, w)
 B_MW1C = 5        # uint32[words]: bits a written 1 clears
 B_MW1S = 6        # uint32[words]: bits a written 1 sets
 B_MWT = 7         # uint32[words]: bits a written 1 toggles
-B_KIND = 8        # uint8[words]: 1 read is plain, 2 write is plain
+B_KIND = 8        # uint8[words]: 1 read is plain, 2 write is plain, 4 write is DCIMVAC
 B_LAT = 9         # int64[pages]: access time in core cycles (-1: ask Python)
 B_PY_READ = 10    # address of the Python read callback (absolute address, size)
 B_PY_WRITE = 11   # address of the Python write callback
-B_TOTAL = 12      # (unused: the cycles charged natively are the counter's BUS_CYCLES)
+B_DCIMVAC = 12    # DCIMVAC writes served natively (also counted in B_WRITES)
 B_READS = 13      # native reads served
 B_WRITES = 14     # native writes served
 B_PY_CALLS = 15   # accesses handed to Python
 B_SIZE = 16
+
+# a word whose write is "invalidate the D-cache line holding this address" (DCIMVAC, ARMv7-M
+# ARM B2.2.7): served here on the D-cache model's tag arrays (Machine wires it: bus.py kinds)
+WRITE_DCIMVAC = 4
 
 def _ptr(typ):
     @intrinsic
@@ -127,6 +136,25 @@ def _python_runs(b):
     st[PS_GEN] += 1
 
 
+@njit(cache=True)
+def _dcimvac(b, value):
+    """dcache.DataCache.maintain("DCIMVAC", value): the line holding ``value`` leaves the
+    cache, dirty or not (no write-back: invalidation only)."""
+    st = carray(_i64_ptr(b[B_COUNTER]), STATE_SIZE)
+    if st[DC_TAGS] == 0:
+        return
+    ways = st[DC_WAYS]
+    n = st[DC_SETS] * ways
+    tags = carray(_i64_ptr(st[DC_TAGS]), n)
+    dirty = carray(_i64_ptr(st[DC_DIRTY]), n)
+    line = np.int64(value) >> st[DC_LINE_SHIFT]
+    base = (line & (st[DC_SETS] - 1)) * ways
+    for w in range(base, base + ways):
+        if tags[w] == line:
+            tags[w] = -1
+            dirty[w] = 0
+
+
 @cfunc(types.uint64(types.voidptr, types.uint64, types.uint32, types.voidptr),
        nopython=True, cache=True)
 def _mmio_read(uc, offset, size, user_data):
@@ -152,6 +180,13 @@ def _mmio_read(uc, offset, size, user_data):
        nopython=True, cache=True)
 def _mmio_write(uc, offset, size, value, user_data):
     b, off, addr, word, lat, kind = _locate(user_data, offset)
+    if (kind & WRITE_DCIMVAC) != 0 and lat >= 0 and size == 4 and (off & 3) == 0:
+        _charge_impl(b, lat)
+        b[B_WRITES] += 1
+        b[B_DCIMVAC] += 1
+        _python_runs(b)                 # as the Python path's counter.touch()
+        _dcimvac(b, value)
+        return
     if (kind & 2) == 0 or lat < 0 or (off & 3) + size > 4:
         b[B_PY_CALLS] += 1
         _python_runs(b)
@@ -232,3 +267,7 @@ class NativeMmio:
     @property
     def python_calls(self) -> int:
         return int(self.state[B_PY_CALLS])
+
+    @property
+    def dcimvac_writes(self) -> int:
+        return int(self.state[B_DCIMVAC])
