@@ -13,7 +13,8 @@ hal      firmware/build/hal_poll.elf (HAL-style: clock set-up polling ready flag
          printf polling TXE, SysTick delays): simulated instructions per host second of the
          run, with poll-loop skipping on (default) and off. Target: >= 20 M/s.
 aligner  firmware/build/aligner.elf on a ~10 s clip (espeak-ng, or --clip/--text) through
-         the CLI in a fresh process, start-up included: clip seconds per host second.
+         the CLI in a fresh process, start-up included: clip seconds per host second
+         (the best of --repeat runs, after one that warms the caches).
          Target: >= 4x real time.
 dside    the same clip's run (simulator.api.simulate, CPU s, in this process) with the D-cache
          model off, sampled (default) and measuring every access, and with the DMA buffer's
@@ -160,8 +161,9 @@ def hal(repeat: int) -> None:
           f"(cpu; wall {r.instructions / wall / 1e6:.1f} M)  {verdict(r.instructions / cpu, 20e6)}")
 
 
-def aligner(clip: Path | None, text: str | None, tmp: Path) -> None:
-    """The aligner on a ~10 s clip through the CLI, start-up included."""
+def aligner(clip: Path | None, text: str | None, tmp: Path, repeat: int = 1) -> None:
+    """The aligner on a ~10 s clip through the CLI, start-up included (the run of least CPU
+    time of ``repeat``, after one that warms the caches)."""
     elf = FIRMWARE / "aligner.elf"
     if not elf.exists():
         print("aligner: firmware/build/aligner.elf missing (make -C firmware)")
@@ -177,20 +179,26 @@ def aligner(clip: Path | None, text: str | None, tmp: Path) -> None:
     if text:
         cmd += ["--text", text]
     subprocess.run(cmd, cwd=ROOT, check=False, capture_output=True)      # warm the caches
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    w0 = time.perf_counter()
-    p = subprocess.run(cmd, cwd=ROOT, check=False, capture_output=True, text=True)
-    wall = time.perf_counter() - w0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    if p.returncode != 0:
-        print(f"aligner: the CLI exited {p.returncode}: {p.stderr.strip()[-300:]}")
     import json
-    rep = json.loads((tmp / "aligner.json").read_text())
+    cpu = wall = float("inf")
+    rep: dict = {}
+    for _ in range(max(repeat, 1)):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        w0 = time.perf_counter()
+        p = subprocess.run(cmd, cwd=ROOT, check=False, capture_output=True, text=True)
+        w = time.perf_counter() - w0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        c = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        if p.returncode != 0:
+            print(f"aligner: the CLI exited {p.returncode}: {p.stderr.strip()[-300:]}")
+        if c < cpu and (tmp / "aligner.json").exists():
+            cpu, wall = c, w
+            rep = json.loads((tmp / "aligner.json").read_text())
     run_wall = rep["host"]["wall_s"]
     print(f"{'aligner clip':<33} {seconds:.2f} s audio, {rep['summary']['instructions']:,} "
           f"instructions")
-    print(f"{'aligner, whole CLI process':<33} wall {wall:.2f} s ({seconds / wall:.2f}x real "
+    print(f"{'aligner, whole CLI process':<33} best of {max(repeat, 1)}: "
+          f"wall {wall:.2f} s ({seconds / wall:.2f}x real "
           f"time)   cpu {cpu:.2f} s ({seconds / cpu:.2f}x real time)")
     print(f"{'  of which the run':<33} wall {run_wall:.2f} s; start-up and report "
           f"{wall - run_wall:.2f} s")
@@ -281,8 +289,8 @@ def startup(tmp: Path) -> None:
     floor = float(subprocess.run([sys.executable, "-c", IMPORTS.format(root=str(ROOT))], env=env,
                                  capture_output=True, text=True, check=True).stdout)
     print(f"{'start-up (aligner ELF), cpu':<33} empty cache {cold:.2f} s, warm cache {warm:.2f} s")
-    print(f"{'  of which imports alone':<33} {floor:.2f} s (numpy, numba, unicorn and the cached "
-          "compiled hooks: the floor of any process)")
+    print(f"{'  of which imports alone':<33} {floor:.2f} s (numpy, unicorn and the compiled "
+          "hooks from the cache, simulator/jit.py: the floor of any process)")
 
 
 def main() -> int:
@@ -301,7 +309,7 @@ def main() -> int:
         if "startup" in parts:
             startup(Path(tmp))
         if "aligner" in parts:
-            aligner(args.clip, args.text, Path(tmp))
+            aligner(args.clip, args.text, Path(tmp), args.repeat)
         if "dside" in parts:
             dside(args.clip, args.text, Path(tmp))
         if "kernel" in parts:

@@ -38,7 +38,6 @@ def run(args: argparse.Namespace) -> int:
     report, words, code = r.report, r.words, r.exit_code
     if r.result.interrupted is not None:
         return _interrupted(args, r)
-    err_console = messages()
     if words is not None and args.alignment_out is not None and report["alignment"]["answered"]:
         from ..apps.aligner import write_alignment
         try:
@@ -57,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
             return error(f"cannot write --html {args.html}: {exc.strerror or exc}")
     failures = report.get("budget_failures", [])
     if not args.quiet:
+        err_console = messages()            # rich is imported only to print (-q: ~0.03 s)
         print_summary(report, err_console)
         if words is not None:
             _print_alignment(words, report["alignment"], err_console)
