@@ -87,6 +87,30 @@
 #ifndef AL_VIT_FILL_MIN_FRAMES
 #define AL_VIT_FILL_MIN_FRAMES 3
 #endif
+/* Second pass between anchors (viterbi.c second_pass): when the committed path re-enters the
+ * transcript past words it never visited (a re-anchor), those words and the held word before
+ * them are re-aligned by a Viterbi over the buffered logits from the held word's start to the
+ * new word's start, constrained to start and end there. It runs only when the span is in the
+ * logit ring (AL_VIT_LAG + 8 frames back, the ring's guaranteed depth), has at most
+ * AL_VIT_BAND states and AL_VIT_PASS2_WORDS words, and its 2-bit back-pointers fit the rows of
+ * the back-pointer ring that hold no live frame (at least AL_VIT_LAG/2 rows); else the words
+ * get interpolated times (above). */
+#ifndef AL_VIT_HOLD
+#define AL_VIT_HOLD 32          /* finished words held back for a second pass (ring depth) */
+#endif
+#ifndef AL_VIT_PASS2_STATES
+#define AL_VIT_PASS2_STATES 512 /* states a second pass spans (its score column) */
+#endif
+#ifndef AL_VIT_PASS2_BACK
+#define AL_VIT_PASS2_BACK 300   /* frames: the pass starts at the newest held word that started
+                                  * this long before the last frame on track (3 s; 0, 0.5 and
+                                  * 1.5 s re-aligned less: damage_eval.py 4 s 29.6 / 28.1 /
+                                  * 27.8 ms vs 27.7 ms outside the stretch, 8 s 99.8 / 99.5 /
+                                  * 95.5 vs 94.6 ms) */
+#endif
+#ifndef AL_VIT_PASS2_WORDS
+#define AL_VIT_PASS2_WORDS 96   /* words a second pass spans */
+#endif
 #ifndef AL_NF_MIN_CONF
 #define AL_NF_MIN_CONF 0        /* default: confidence (permille) below this -> NF; 0 = a word
                                   * the path went through is always placed (with its confidence) */

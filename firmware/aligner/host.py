@@ -42,7 +42,10 @@ class _Model(C.Structure):
 class _Result(C.Structure):
     _fields_ = [("word", C.c_int32), ("nf", C.c_int32), ("start_ms", C.c_int32),
                 ("end_ms", C.c_int32), ("conf", C.c_int32), ("start_frame", C.c_int32),
-                ("end_frame", C.c_int32)]
+                ("end_frame", C.c_int32), ("src", C.c_int32)]
+
+
+SRC_PATH, SRC_SECOND, SRC_FILLED = 0, 1, 2   # = AL_SRC_* in viterbi.h
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class WordResult:
     confidence: int | None = None      # permille
     start_frame: int | None = None     # boundary before this frame
     end_frame: int | None = None
+    source: int = 0                    # SRC_PATH, SRC_SECOND or SRC_FILLED (viterbi.h AL_SRC_*)
 
     def line(self) -> str:
         if self.nf:
@@ -73,6 +77,7 @@ class ViterbiStats:
     n_frames: int
     n_reanchor: int = 0  # confidence collapses answered by re-anchoring the band
     n_filled: int = 0    # words jumped over by the path, given interpolated times (conf 0)
+    n_second: int = 0    # words placed by the second pass between anchors
 
 
 _libs: dict[tuple[str, bool], C.CDLL] = {}
@@ -262,7 +267,7 @@ def _results(res, n: int) -> list[WordResult]:
             out.append(WordResult(int(r.word), True))
         else:
             out.append(WordResult(int(r.word), False, int(r.start_ms), int(r.end_ms), int(r.conf),
-                                  int(r.start_frame), int(r.end_frame)))
+                                  int(r.start_frame), int(r.end_frame), int(r.src)))
     return out
 
 
@@ -294,9 +299,9 @@ def align(samples_int16: np.ndarray, words_phone_ids: list[list[int]],
 
 def last_stats(model_c: Path | None = None) -> ViterbiStats:
     """Statistics of the last align() call."""
-    out = np.zeros(9, np.uint32)
+    out = np.zeros(10, np.uint32)
     load(model_c).alh_stats(_ptr(out))
-    return ViterbiStats(*[int(v) for v in out[:9]])
+    return ViterbiStats(*[int(v) for v in out[:10]])
 
 
 def align_logits(logits_int8: np.ndarray, words_phone_ids: list[list[int]],
@@ -308,11 +313,11 @@ def align_logits(logits_int8: np.ndarray, words_phone_ids: list[list[int]],
     _set_params(lib, beam, nf_min_conf)
     ids, lens = _transcript(words_phone_ids)
     res = (_Result * max(1, len(words_phone_ids)))()
-    st = np.zeros(9, np.uint32)
+    st = np.zeros(10, np.uint32)
     n = lib.alh_align_logits(_ptr(z), z.shape[0], pre, _ptr(ids), _ptr(lens),
                              len(words_phone_ids), C.addressof(res), len(res), _ptr(st))
     assert n == len(words_phone_ids), (n, len(words_phone_ids))
-    return _results(res, n), ViterbiStats(*[int(v) for v in st[:9]])
+    return _results(res, n), ViterbiStats(*[int(v) for v in st[:10]])
 
 
 def protocol_session(text: str, samples_int16: np.ndarray, model_c: Path | None = None, *,

@@ -69,12 +69,16 @@ void al_vit_reset(al_vit_t *v)
     v->last_reanchor = 0;
     v->good_s = 0;
     v->good_t = 0;
+    v->lost_t = -1;
     v->pend_ord = -1;
+    v->hq_head = v->hq_n = 0;
     v->cur_ord = -1;
     v->done_ord = -1;
     v->last_end = 0;
     v->st.n_reanchor = 0;
     v->st.n_filled = 0;
+    v->st.n_second = 0;
+    v->cm_upto = 0;
     v->st.max_band = v->st.max_lag = v->st.n_converged = v->st.n_forced = 0;
     v->st.n_band_cut = v->st.n_overrun = 0;
 }
@@ -209,7 +213,7 @@ static uint32_t pred_state(const al_vit_t *v, uint32_t s, uint32_t code)
 
 static void emit(al_vit_t *v, const al_word_result_t *r)
 {
-    al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0};
+    al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0, 0};
     while (v->next_emit < (uint32_t)r->word) {
         nf.word = (int32_t)v->next_emit++;
         if (v->cb) v->cb(v->cb_ctx, &nf);
@@ -219,10 +223,38 @@ static void emit(al_vit_t *v, const al_word_result_t *r)
     if (!r->nf) v->last_end = r->end_frame;
 }
 
-/* Hold a finished word (ordinal ord) until the next word starts; emit what was held before. */
+/* Emit the oldest word of the hold queue (it is older than the held word: last_end stays). */
+static void hq_pop(al_vit_t *v)
+{
+    int32_t le = v->last_end;
+    emit(v, &v->hq[v->hq_head]);
+    v->last_end = le;
+    v->hq_head = (v->hq_head + 1u) % AL_VIT_HOLD;
+    v->hq_n--;
+}
+
+/* Emit the held word and the queue before it. */
+static void emit_pend(al_vit_t *v)
+{
+    while (v->hq_n) hq_pop(v);
+    if (v->pend_ord >= 0) { emit(v, &v->pend); v->pend_ord = -1; }
+}
+
+/* Hold a finished word (ordinal ord) until the next word starts. The word held before it goes
+ * to the hold queue (README.md "Second pass"): a second pass may re-align it as long as its
+ * start is in the logit ring; older words are emitted. (Emitting the words before the newest
+ * one that started AL_VIT_PASS2_BACK frames before the last frame on track cut the latency but
+ * lost the fallback to older anchors: damage_eval.py 8 s 94.6 -> 168 ms outside the stretch.) */
 static void hold(al_vit_t *v, const al_word_result_t *r, int32_t ord)
 {
-    if (v->pend_ord >= 0) emit(v, &v->pend);
+    if (v->pend_ord >= 0) {
+        if (v->hq_n == AL_VIT_HOLD) hq_pop(v);
+        v->hq[(v->hq_head + v->hq_n) % AL_VIT_HOLD] = v->pend;
+        v->hq_n++;
+    }
+    int32_t oldest = (int32_t)v->n_arrived - (int32_t)(AL_VIT_LAG + 8u);
+    while (v->hq_n && (v->hq[v->hq_head].nf || v->hq[v->hq_head].start_frame < oldest))
+        hq_pop(v);
     v->pend = *r;
     v->pend_ord = ord;
     if (ord > v->done_ord) v->done_ord = ord;
@@ -237,6 +269,183 @@ static void set_frames(al_vit_t *v, al_word_result_t *r, int32_t s, int32_t e)
     r->end_ms = e * 10 + v->offset_ms;
 }
 
+/* 2-bit back-pointer `cell` of the second pass: cells run through the rows of bp[] after the
+ * live ones (frames cm_upto+1 .. t-1), row0 = t % AL_VIT_LAG, AL_VIT_BAND cells a row. */
+static inline void p2_set(al_vit_t *v, uint32_t row0, uint32_t cell, uint32_t code)
+{
+    uint8_t *b = &v->bp[(row0 + cell / AL_VIT_BAND) % AL_VIT_LAG][(cell & WMASK) >> 2];
+    uint32_t sh = (cell & 3u) * 2u;
+    *b = (uint8_t)((*b & ~(3u << sh)) | (code << sh));
+}
+
+static inline uint32_t p2_get(const al_vit_t *v, uint32_t row0, uint32_t cell)
+{
+    return (v->bp[(row0 + cell / AL_VIT_BAND) % AL_VIT_LAG][(cell & WMASK) >> 2]
+            >> ((cell & 3u) * 2u)) & 3u;
+}
+
+/* Second pass between anchors (README.md "Second pass"): placed words ord0 .. ord_hi-1 (units
+ * u0 .. u_hi-1; u0 may be the optional silence before word ord0) are aligned by a Viterbi over
+ * the buffered frames [xs, x1): the path starts at frame xs in the first state of u0 (or of
+ * u0+1 when u0 is a silence) and is in the last state of u_hi-1 (or, when that is the optional
+ * silence, of the word before it) at frame x1-1, where the committed path enters the next word.
+ * Emits the words (AL_SRC_SECOND, confidence from this path) and returns 1; returns 0 without
+ * emitting when the span is not buffered or does not fit (the caller interpolates). */
+static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, uint32_t u_hi,
+                       int32_t xs, int32_t x1)
+{
+    const al_model_t *m = v->m;
+    uint32_t s0 = v->u_first[u0], s1 = v->u_first[u_hi], S = s1 - s0;
+    int32_t K = ord_hi - ord0, N = x1 - xs;
+    int32_t oldest = (int32_t)v->n_arrived - (int32_t)(AL_VIT_LAG + 8u);
+    uint32_t n_free = AL_VIT_LAG - (v->t - 1u - v->cm_upto);   /* rows holding no live frame */
+    if (K <= 0 || K > AL_VIT_PASS2_WORDS || S == 0 || S > AL_VIT_PASS2_STATES || N <= 0
+        || xs < 0 || xs < oldest || (uint32_t)N * S > n_free * AL_VIT_BAND)
+        return 0;
+    const float *selfp = m->hmm_self_logp, *nextp = m->hmm_next_logp;
+    float *sc = v->p2_sc, lse = v->lse;
+    uint32_t row0 = v->t % AL_VIT_LAG;
+    for (uint32_t i = 0; i < S; i++) sc[i] = NEG;
+    for (int32_t k = 0; k < N; k++) {
+        emissions(v, frame_logits(v, (uint32_t)(xs + k)));
+        uint32_t cell = (uint32_t)k * S;
+        if (k == 0) {
+            sc[0] = v->em[v->u_cls[u0]];
+            if ((v->u_flags[u0] & F_SIL) && u0 + 1u < u_hi)
+                sc[v->u_first[u0 + 1] - s0] = v->em[v->u_cls[u0 + 1]];
+            continue;
+        }
+        uint32_t u = u_hi - 1u;
+        for (uint32_t s = s1; s-- > s0; ) {           /* descending, in place (as step()) */
+            while (s < v->u_first[u]) u--;
+            uint32_t c = v->u_cls[u], j = s - v->u_first[u], code = 0;
+            float bs = sc[s - s0] > NEG_HALF ? sc[s - s0] + selfp[c] : NEG;
+            if (s > s0 && sc[s - 1u - s0] > NEG_HALF) {
+                float cand = sc[s - 1u - s0] + nextp[j ? c : v->u_cls[u - 1]];
+                if (cand > bs) { bs = cand; code = 1; }
+            }
+            if (j == 0 && (v->u_flags[u] & F_SKIP)) {
+                uint32_t q = (uint32_t)v->u_first[u - 1] - 1u;
+                if (q >= s0 && sc[q - s0] > NEG_HALF) {
+                    float cand = sc[q - s0] + nextp[v->u_cls[u - 2]];
+                    if (cand > bs) { bs = cand; code = 2; }
+                }
+            }
+            sc[s - s0] = bs > NEG_HALF ? bs + v->em[c] : NEG;
+            p2_set(v, row0, cell + (s - s0), code);
+        }
+    }
+    v->lse = lse;
+    /* end: the state the committed path leaves for the next word at x1 */
+    uint32_t ue = u_hi - 1u, e = s1 - 1u;
+    float best = sc[e - s0] + nextp[v->u_cls[ue]];
+    if ((v->u_flags[ue] & F_SIL) && ue > u0 && !(v->u_flags[ue - 1] & F_SIL)) {
+        uint32_t e2 = (uint32_t)v->u_first[ue] - 1u;
+        float b2 = sc[e2 - s0] + nextp[v->u_cls[ue - 1]];
+        if (b2 > best) { best = b2; e = e2; ue--; }
+    }
+    if (!(best > NEG_HALF)) return 0;
+    /* trace back: first and last frame and margin of each word */
+    for (int32_t w = 0; w < K; w++) { v->p2_end[w] = -1; v->p2_margin[w] = 0.0f; }
+    int32_t ord = ord_hi - 1;
+    uint32_t s = e, u = ue;
+    for (int32_t k = N - 1; k >= 0; k--) {
+        if (!(v->u_flags[u] & F_SIL)) {
+            int32_t w = ord - ord0, f = xs + k;
+            if (v->p2_end[w] < 0) v->p2_end[w] = f + 1;
+            v->p2_start[w] = f;
+            const int8_t *q = frame_logits(v, (uint32_t)f);
+            int qmax = -128;
+            for (int c = 0; c < m->n_classes; c++) qmax = q[c] > qmax ? q[c] : qmax;
+            v->p2_margin[w] += m->out_scale * (float)(q[v->u_cls[u]] - qmax);
+        }
+        if (k == 0) break;
+        uint32_t code = p2_get(v, row0, (uint32_t)k * S + (s - s0));
+        s = code == 0 ? s : code == 1 ? s - 1u : (uint32_t)v->u_first[u - 1] - 1u;
+        while (s < v->u_first[u]) { if (v->u_flags[u] & F_WFIRST) ord--; u--; }
+    }
+    for (int32_t w = 0; w < K; w++) if (v->p2_end[w] < 0) return 0;   /* cannot happen */
+    int32_t q0 = v->pend_ord - (int32_t)v->hq_n;     /* ordinal of the oldest queued word */
+    while (v->hq_n && q0 < ord0) { hq_pop(v); q0++; }  /* words before the span: as they are */
+    v->hq_n = 0;                                       /* the rest is re-aligned here */
+    for (int32_t w = 0; w < K; w++) {
+        al_word_result_t r = {(int32_t)v->pw_index[ord0 + w], 1, 0, 0, 0, 0, 0, 0};
+        int32_t nfr = v->p2_end[w] - v->p2_start[w];
+        float c = 1000.0f * al_expf(v->p2_margin[w] / (float)nfr);
+        int32_t conf = (int32_t)(c + 0.5f);
+        if (conf > 1000) conf = 1000;
+        if (conf < 1) conf = 1;
+        if (conf >= v->nf_min_conf) {
+            r.nf = 0;
+            r.conf = conf;
+            r.src = AL_SRC_SECOND;
+            set_frames(v, &r, v->p2_start[w], v->p2_end[w]);
+            v->st.n_second++;
+        }
+        if (ord0 + w == v->pend_ord) v->pend_ord = -1;   /* the held word, re-aligned */
+        emit(v, &r);
+    }
+    return 1;
+}
+
+/* Pick the span of the second pass. It starts at the last confident anchor: the newest held
+ * word (the held word, then the queue) that started AL_VIT_PASS2_BACK frames or more before
+ * lost_t, the last frame the path was on track before the scan (recover()). A held word
+ * qualifies when its start is still in the ring, its span fits the scratch and has at least
+ * one frame per state that is not an optional silence; if none started early enough, the
+ * oldest that qualifies. With no held word: from the end of the last placed word (in the
+ * silence before the first skipped word, ordinal first). */
+static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi, uint32_t u_hi,
+                           int32_t x1)
+{
+    int32_t oldest = (int32_t)v->n_arrived - (int32_t)(AL_VIT_LAG + 8u);
+    uint32_t n_free = AL_VIT_LAG - (v->t - 1u - v->cm_upto);
+    uint32_t S = 0, need = 0, u = u_hi, u0 = 0;
+    int32_t ord = ord_hi, ord0 = -1, xs = 0;
+    while (ord > first && u > 0) {                       /* the skipped words */
+        u--;
+        uint32_t n = (uint32_t)v->u_first[u + 1] - v->u_first[u];
+        S += n;
+        if (!(v->u_flags[u] & F_SIL)) need += n;
+        if (v->u_flags[u] & F_WFIRST) ord--;
+    }
+    uint32_t u_first_skip = u;
+    if (!held) {                                         /* from the last placed word's end */
+        if (v->pend_ord >= 0) emit_pend(v);
+        u0 = u_first_skip > 0 && (v->u_flags[u_first_skip - 1] & F_SIL) ? u_first_skip - 1 : u;
+        S += (uint32_t)v->u_first[u_first_skip] - v->u_first[u0];
+        xs = v->last_end;
+        if (x1 - xs < (int32_t)need || xs < oldest || S > AL_VIT_PASS2_STATES
+            || (uint32_t)(x1 - xs) * S > n_free * AL_VIT_BAND)
+            return 0;
+        return second_pass(v, first, u0, ord_hi, u_hi, xs, x1);
+    }
+    /* held words, newest first: pend, then the queue from its newest end */
+    int32_t n_held = 1 + (int32_t)v->hq_n;
+    for (int32_t i = 0; i < n_held && ord > 0; i++) {
+        const al_word_result_t *r = i == 0 ? &v->pend
+            : &v->hq[(v->hq_head + v->hq_n - (uint32_t)i) % AL_VIT_HOLD];
+        while (u > 0) {                                  /* the units of word ord-1 */
+            u--;
+            uint32_t n = (uint32_t)v->u_first[u + 1] - v->u_first[u];
+            S += n;
+            if (!(v->u_flags[u] & F_SIL)) need += n;
+            if (v->u_flags[u] & F_WFIRST) break;
+        }
+        ord--;
+        if (S > AL_VIT_PASS2_STATES || ord_hi - ord > AL_VIT_PASS2_WORDS) break;
+        if (r->nf) continue;
+        int32_t n_fr = x1 - r->start_frame;
+        if (r->start_frame < oldest || (uint32_t)n_fr * S > n_free * AL_VIT_BAND) break;
+        if (n_fr >= (int32_t)need) {
+            ord0 = ord; u0 = u; xs = r->start_frame;
+            if (xs <= v->lost_t - AL_VIT_PASS2_BACK) break;   /* on track then: the anchor */
+        }
+    }
+    if (ord0 < 0) return 0;
+    return second_pass(v, ord0, u0, ord_hi, u_hi, xs, x1);
+}
+
 /* Placed words done_ord+1 .. ord_hi-1 were never on the committed path (a re-anchor jumped
  * over them, or the band never reached them); u_hi is the first unit after them. They get
  * times by phone count between x0 (the held word's end, or the last placed word's end) and the
@@ -247,10 +456,7 @@ static void set_frames(al_vit_t *v, al_word_result_t *r, int32_t s, int32_t e)
 static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1, int share_ok)
 {
     int32_t first = v->done_ord + 1;
-    if (ord_hi <= first) {                               /* nothing skipped */
-        if (v->pend_ord >= 0) { emit(v, &v->pend); v->pend_ord = -1; }
-        return;
-    }
+    if (ord_hi <= first) return;                         /* nothing skipped: keep holding */
     int held = v->pend_ord >= 0 && !v->pend.nf && v->pend_ord == first - 1;
     int32_t walk = held ? v->pend_ord : first;           /* first ordinal the walk counts */
     uint32_t u = u_hi, n_skip = 0, n_held = 0;
@@ -260,6 +466,11 @@ static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1,
         if (!(v->u_flags[u] & F_SIL)) { if (o - 1 >= first) n_skip++; else n_held++; }
         if (v->u_flags[u] & F_WFIRST) o--;
     }
+    if (share_ok && try_second_pass(v, held, first, ord_hi, u_hi, x1)) {
+        v->done_ord = ord_hi - 1;
+        return;
+    }
+    while (v->hq_n) hq_pop(v);                           /* interpolation: queue out first */
     int32_t x0 = held ? v->pend.end_frame : v->last_end;
     if (x0 > x1) x0 = x1;
     int32_t span_min = (int32_t)(n_skip * AL_VIT_FILL_MIN_FRAMES);
@@ -283,7 +494,7 @@ static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1,
                 emit(v, &v->pend);
                 v->pend_ord = -1;
             } else {
-                al_word_result_t r = {(int32_t)v->pw_index[ord], 0, 0, 0, 0, 0, 0};
+                al_word_result_t r = {(int32_t)v->pw_index[ord], 0, 0, 0, 0, 0, 0, AL_SRC_FILLED};
                 set_frames(v, &r, beg, end);
                 emit(v, &r);
                 v->st.n_filled++;
@@ -299,7 +510,7 @@ static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1,
 
 static void finish_word(al_vit_t *v, int32_t w, int32_t end_frame, int complete)
 {
-    al_word_result_t r = {w, 1, 0, 0, 0, 0, 0};
+    al_word_result_t r = {w, 1, 0, 0, 0, 0, 0, 0};
     if (complete && v->w_frames > 0) {
         float mean = v->w_margin / (float)v->w_frames;          /* <= 0 */
         float c = 1000.0f * al_expf(mean);
@@ -351,6 +562,7 @@ static void commit_path(al_vit_t *v, uint32_t upto, uint32_t s)
     uint32_t first = (uint32_t)(v->last_commit + 1);
     if (upto < first) return;
     uint32_t n = upto - first + 1;             /* <= AL_VIT_LAG by the forced-commit rule */
+    v->cm_upto = upto;                         /* bp rows of frames <= upto are free after this */
     for (uint32_t i = n; i-- > 0; ) {
         v->path[i] = (uint16_t)s;
         if (i) s = pred_state(v, s, bp_get(v, first + i, s));
@@ -553,6 +765,7 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
     v->lo = ws;
     v->hi = we;
     v->anchor = t;
+    if (!v->scan_next) v->lost_t = (int32_t)v->good_t;   /* a scan starts: last frame on track */
     v->scan_next = we - (we - ws) / 4u;                   /* next window overlaps by a quarter */
     v->last_reanchor = t;
     v->collapse_n = 0;
@@ -603,10 +816,11 @@ void al_vit_push(al_vit_t *v, const int8_t *logits)
 }
 
 /* More than half of the frames [from, to) that the logit ring still holds have a best class
- * other than silence (the ring keeps the last ring_cap frames). */
+ * other than silence (the ring keeps at least the last AL_VIT_LAG + 8 frames: only those are
+ * read, so a build with a larger pool answers the same). */
 static int mostly_speech(const al_vit_t *v, int32_t from, int32_t to)
 {
-    int32_t oldest = (int32_t)v->n_arrived - (int32_t)v->ring_cap;
+    int32_t oldest = (int32_t)v->n_arrived - (int32_t)(AL_VIT_LAG + 8u);
     if (from < oldest) from = oldest;
     if (from < 0) from = 0;
     int32_t n = 0, sp = 0;
@@ -655,8 +869,8 @@ void al_vit_finish(al_vit_t *v)
         int speech = mostly_speech(v, x0, (int32_t)T);
         if (speech) fill_skipped(v, (int32_t)v->n_placed, v->n_units, (int32_t)T, 0);
     }
-    if (v->pend_ord >= 0) { emit(v, &v->pend); v->pend_ord = -1; }
-    al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0};
+    emit_pend(v);
+    al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0, 0};
     while (v->next_emit < v->n_words) {
         nf.word = (int32_t)v->next_emit++;
         if (v->cb) v->cb(v->cb_ctx, &nf);

@@ -35,7 +35,15 @@ typedef struct {
     int32_t start_ms, end_ms;
     int32_t conf;          /* permille, 0..1000 */
     int32_t start_frame, end_frame;  /* boundary frames: start before start_frame, end before end_frame */
+    int32_t src;           /* which search placed it: AL_SRC_PATH / AL_SRC_SECOND / AL_SRC_FILLED */
 } al_word_result_t;
+
+/* al_word_result_t.src (CONTRACT.md "Confidence"): the streaming path (confidence >= 1), the
+ * second pass between anchors after a re-anchor (confidence >= 1, from its own path), or an
+ * interpolated time (confidence 0: the buffer no longer held the span). NF results: 0. */
+#define AL_SRC_PATH   0
+#define AL_SRC_SECOND 1
+#define AL_SRC_FILLED 2
 
 typedef void (*al_word_cb)(void *ctx, const al_word_result_t *r);
 
@@ -48,6 +56,7 @@ typedef struct {
     uint32_t n_overrun;      /* frames processed before the transcript covered them */
     uint32_t n_reanchor;     /* confidence collapses answered by a re-anchored band */
     uint32_t n_filled;       /* words the path jumped over, given interpolated times (conf 0) */
+    uint32_t n_second;       /* words placed by the second pass between anchors (AL_SRC_SECOND) */
 } al_vit_stats_t;
 
 typedef struct {
@@ -97,6 +106,7 @@ typedef struct {
     uint32_t scan_next;                 /* next re-anchor window starts here (0: at the best) */
     uint32_t last_reanchor;             /* frame of the last re-anchor */
     uint32_t good_s, good_t;            /* best state and frame when last on track */
+    int32_t  lost_t;                    /* good_t when the last scan started (-1: none) */
     /* every word gets a time (README.md "Words the path jumps over"): the last finished word is
      * held until the next word starts, so the words between them can share the time */
     al_word_result_t pend;              /* held result (valid when pend_ord >= 0) */
@@ -104,6 +114,14 @@ typedef struct {
     int32_t  cur_ord;                   /* placed ordinal of cur_word */
     int32_t  done_ord;                  /* highest placed ordinal held or emitted (-1: none) */
     int32_t  last_end;                  /* end frame of the last placed word emitted or held */
+    /* second pass between anchors (README.md "Second pass"): its back-pointers go to the rows
+     * of bp[] that hold no live frame (frames after cm_upto are live), its scores here */
+    uint32_t cm_upto;                   /* frame commit_path() is committing up to */
+    float    p2_sc[AL_VIT_PASS2_STATES];
+    al_word_result_t hq[AL_VIT_HOLD];   /* words held before pend (oldest at hq_head) */
+    uint32_t hq_head, hq_n;
+    int32_t  p2_start[AL_VIT_PASS2_WORDS], p2_end[AL_VIT_PASS2_WORDS];
+    float    p2_margin[AL_VIT_PASS2_WORDS];
     al_word_cb cb;
     void *cb_ctx;
     al_vit_stats_t st;
