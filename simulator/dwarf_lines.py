@@ -21,7 +21,6 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from elftools.elf.elffile import ELFFile
 
 
 @dataclass
@@ -66,6 +65,8 @@ def read_line_table(elf_bytes: bytes, code: Iterable[tuple[int, int]],
                     symbol_at: SymbolAt) -> LineTable | None:
     """Build the table. ``code``: [start, end) run-address ranges of executable sections;
     ``symbol_at(addr)``: the sized function symbol that starts at ``addr``, if any."""
+    from elftools.elf.elffile import ELFFile
+
     elf = ELFFile(io.BytesIO(elf_bytes))
     if not elf.has_dwarf_info():
         return None

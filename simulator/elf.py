@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from elftools.common.exceptions import ELFError
-from elftools.elf.constants import SH_FLAGS
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
+from typing import TYPE_CHECKING
 
-from .dwarf_lines import LineTable, read_line_table
+if TYPE_CHECKING:
+    from elftools.elf.elffile import ELFFile
+
+    from .dwarf_lines import LineTable
 
 EM_ARM = "EM_ARM"
 #: The largest firmware file read. The loadable bytes of a firmware can be no more than the
@@ -133,6 +133,7 @@ class Firmware:
             return None
 
         def build() -> LineTable | None:
+            from .dwarf_lines import read_line_table
             try:
                 return read_line_table(self._elf_bytes, code, symbol_at)
             except Exception:  # malformed debug info must never break a run
@@ -223,7 +224,27 @@ def load_firmware(path: str | Path) -> Firmware:
     shown = _name(path)
     if raw[:4] != b"\x7fELF":
         raise FirmwareError(f"{shown} is not an ELF file")
+    import hashlib
+
+    from . import cache
+    digest = hashlib.sha256(raw).hexdigest()
+    # parsed once per ELF content (the symbol table alone took ~0.05 CPU s through
+    # pyelftools, and importing it ~0.03 s more): simulator/cache.py
+    entry, segments, sections, symbols, functions, mapping = cache.cached(
+        "elf", cache.key(digest, cache.source_hash("elf.py")), lambda: _parse(raw, shown))
+    fw = Firmware(path, entry, segments, sections, symbols, functions, mapping, raw)
+    fw.__dict__["sha256"] = digest              # the cached_property, already known
+    return fw
+
+
+def _parse(raw: bytes, shown: str) -> tuple:
+    """(entry, segments, sections, symbols, functions, mapping) of an ELF image."""
     import io
+
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.constants import SH_FLAGS
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
 
     try:
         elf = ELFFile(io.BytesIO(raw))
@@ -281,10 +302,11 @@ def load_firmware(path: str | Path) -> Firmware:
         raise FirmwareError(f"{shown} has no loadable segments")
     functions.sort(key=lambda f: (f.addr, -f.size))
     mapping.sort()
-    return Firmware(path, elf["e_entry"], segments, sections, symbols, functions, mapping, raw)
+    return elf["e_entry"], segments, sections, symbols, functions, mapping
 
 
 def _in_code(elf: ELFFile, shndx) -> bool:
+    from elftools.elf.constants import SH_FLAGS
     if not isinstance(shndx, int):
         return False
     try:
