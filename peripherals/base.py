@@ -341,13 +341,19 @@ def _check_field_names(cls: type, registers: tuple[Register, ...],
                             f"has no such field (in {where})")
 
 
+_HOOKS_CHECKED: set[tuple[type, frozenset[str]]] = set()   # (class, register names) passed
+
+
 def _check_hooks(cls: type, registers: tuple[Register, ...]) -> None:
-    names = {r.name for r in registers}
+    names = frozenset(r.name for r in registers)
+    if (cls, names) in _HOOKS_CHECKED:        # every instance of a class checks the same
+        return
     for attr in dir(cls):
         for prefix in HOOK_PREFIXES:
             if attr.startswith(prefix) and attr[len(prefix):] not in names:
                 raise TypeError(f"{cls.__name__}.{attr}: no register {attr[len(prefix):]!r} "
                                 f"is declared, so this hook would never run")
+    _HOOKS_CHECKED.add((cls, names))
 
 
 class Peripheral:

@@ -409,6 +409,7 @@ class Machine:
     # --- construction ------------------------------------------------------------------------
     def _make_peripherals(self) -> None:
         windows: list[tuple[int, int, Peripheral]] = []
+        operating = self.platform.operating          # one file lookup, not one per block
         for w in self.platform.peripherals:
             try:
                 cls = model_class(w.model)
@@ -419,7 +420,7 @@ class Machine:
             if w.irqs:
                 params["irqs"] = w.irqs
             params.setdefault("chip", self.platform.chip)
-            params.setdefault("operating", self.platform.operating)
+            params.setdefault("operating", operating)
             params.setdefault("revision", self.platform.revision)
             p = cls(w.name, w.base, w.size, self.ctx, **params)
             self.peripherals[w.name] = p
