@@ -325,15 +325,20 @@ def build_kathleen(root: Path, out: Path, limit: int | None, every: int = 1, fir
                               for w in wavs if w.with_suffix(".txt").exists()))
 
 
-def build_speechocean(root: Path, out: Path, half: str, limit: int | None, first: int = 0
-                      ) -> int:
+def build_speechocean(root: Path, out: Path, half: str, limit: int | None, first: int = 0,
+                      ages: tuple[int, int] | None = None) -> int:
+    """ages: keep only speakers whose age (the corpus' spk2age) is in [min, max]."""
     def table(name: str) -> dict[str, str]:
         lines = (root / half / name).read_text().splitlines()
         return dict(line.split(None, 1) for line in lines if line.strip())
     text, spk, scp = table("text"), table("utt2spk"), table("wav.scp")
+    uids = sorted(scp)
+    if ages is not None:
+        age = {k: int(v) for k, v in table("spk2age").items()}
+        uids = [u for u in uids if ages[0] <= age.get(spk[u].strip(), -1) <= ages[1]]
     return _ps_manifest(out, ((uid, spk[uid].strip(),
                                lambda u=uid: read_pcm16k(root / scp[u].strip()),
-                               text[uid].strip()) for uid in sorted(scp)[first:][:limit]))
+                               text[uid].strip()) for uid in uids[first:][:limit]))
 
 
 # Speech Accent Archive elicitation paragraph (every speaker reads it; accent.gmu.edu, Weinberger,
@@ -462,6 +467,8 @@ def main() -> int:
     ap.add_argument("--first", type=int, default=0,
                     help="ps-kathleen / ps-speechocean: start at this recording (0-based, in "
                     "sorted order; ps-kathleen: before --every), e.g. to label a further slice")
+    ap.add_argument("--age", type=int, nargs=2, metavar=("MIN", "MAX"), default=None,
+                    help="ps-speechocean: only speakers of this age range (spk2age), e.g. 16 99")
     ap.add_argument("--labeller", choices=["pocketsphinx", "none"], default="pocketsphinx",
                     help="label with PocketSphinx, or write transcript-only items (words [], "
                     "ref 'none') to be labelled by realign.py with our own model")
@@ -503,7 +510,8 @@ def main() -> int:
     elif a.kind == "ps-accent":
         n = build_accent(a.root, a.out, a.half, a.limit, a.first, a.native)
     else:
-        n = build_speechocean(a.root, a.out, a.half, a.limit, a.first)
+        n = build_speechocean(a.root, a.out, a.half, a.limit, a.first,
+                              tuple(a.age) if a.age else None)
     print(f"{n} utterances -> {a.out / 'manifest.jsonl'}")
     return 0 if n else 1
 
