@@ -77,7 +77,7 @@ def _call_stop(typingctx, fn_addr, uc):
 
 
 @njit(cache=True, inline="always")
-def _fetch_stall(st, a, size, fill, busy):
+def _fetch_stall(st, m, e, a, size, fill, busy):
     """Instruction lines of a block: I-cache lookups (2-way, LRU) or uncached fetches.
 
     Uncached, the prefetch unit's 4 x 64-bit queue ([TRM] Cortex-M7 PFU: one 32-byte line)
@@ -90,7 +90,9 @@ def _fetch_stall(st, a, size, fill, busy):
       refetch the line the previous block already brought in;
     - flash (RM0433 4.3.8): each bank keeps the 256-bit flash word of its last read in a read
       data buffer, and a read of that word is served from it without a flash access: such a
-      line costs ``FLASH_BUF_HIT`` instead of the whole fill (wait states)."""
+      line costs ``FLASH_BUF_HIT`` instead of the whole fill (wait states).
+    The uncached case is _fetch_lines; its per-block constants come from the block's memo
+    entry ``m[e:]`` (_uncached_fetch)."""
     stall = 0
     shift = st[IC_LINE_SHIFT]
     first = a >> shift
@@ -114,35 +116,104 @@ def _fetch_stall(st, a, size, fill, busy):
                 st[IC_MISSES] += 1
                 stall += fill
     else:
-        n = last - first + 1
-        line = first
-        cont = a == st[PREV_END] and ((a - 1) >> shift) == first and not _predicted_taken(st, a)
-        if cont:
-            line = first + 1                       # already in the prefetch queue
-            st[SEQ_LINES] += 1
-        flash = st[FLASH_BUF_END] != 0 and a >= st[FLASH_BUF_BASE] and a < st[FLASH_BUF_END]
-        over = 0                                   # fetch time beyond execution, x n
-        while line <= last:
-            f = fill
-            if flash:
-                bank = FLASH_BUF_LINE + (((line << shift) - st[FLASH_BUF_BASE])
-                                         >> st[FLASH_BANK_SHIFT])
-                if st[bank] == line:
-                    f = st[FLASH_BUF_HIT]
-                    st[FLASH_BUF_HITS] += 1
-                st[bank] = line
-            st[UNCACHED_FETCHES] += 1
-            if line == first:
-                stall += f
-            elif cont and line == first + 1:
-                # fetched while the shared line executed, in the previous block and this one
-                stall += max(0, f - st[SEQ_PREV_EXEC] - busy // n)
-            elif n * f > busy:
-                over += n * f - busy
-            line += 1
-        stall += -(-over // n)
-        st[SEQ_PREV_EXEC] = busy // n
+        stall = _uncached_fetch(st, m, e, a, first, last, fill, busy)
     st[STALL_ICACHE] += stall
+    return stall
+
+
+@njit(cache=True)
+def _fetch_lines(st, a, first, last, fill, busy):
+    """The uncached fetch of the lines first..last of the block at ``a``, line by line (the
+    definition _uncached_fetch's closed form must equal; used where it does not apply)."""
+    shift = st[IC_LINE_SHIFT]
+    stall = 0
+    n = last - first + 1
+    line = first
+    cont = a == st[PREV_END] and ((a - 1) >> shift) == first and not _predicted_taken(st, a)
+    if cont:
+        line = first + 1                       # already in the prefetch queue
+        st[SEQ_LINES] += 1
+    flash = st[FLASH_BUF_END] != 0 and a >= st[FLASH_BUF_BASE] and a < st[FLASH_BUF_END]
+    over = 0                                   # fetch time beyond execution, x n
+    while line <= last:
+        f = fill
+        if flash:
+            bank = FLASH_BUF_LINE + (((line << shift) - st[FLASH_BUF_BASE])
+                                     >> st[FLASH_BANK_SHIFT])
+            if st[bank] == line:
+                f = st[FLASH_BUF_HIT]
+                st[FLASH_BUF_HITS] += 1
+            st[bank] = line
+        st[UNCACHED_FETCHES] += 1
+        if line == first:
+            stall += f
+        elif cont and line == first + 1:
+            # fetched while the shared line executed, in the previous block and this one
+            stall += max(0, f - st[SEQ_PREV_EXEC] - busy // n)
+        elif n * f > busy:
+            over += n * f - busy
+        line += 1
+    stall += -(-over // n)
+    st[SEQ_PREV_EXEC] = busy // n
+    return stall
+
+
+@njit(cache=True)
+def _uncached_memo_fill(st, m, e, a, first, last, fill, busy):
+    """The per-block constants of _uncached_fetch for this ``fill``: the issue cycles per line,
+    the rounded-up fetch time beyond execution of the lines after the first fetched one (the
+    first line fetched, or the second when the first is shared with the previous block), and
+    the flash bank's buffer slot (0: not flash; -1: the lines are not all in one bank, so
+    _fetch_lines runs)."""
+    shift = st[IC_LINE_SHIFT]
+    n = last - first + 1
+    x = max(0, n * fill - busy)
+    m[e + M_FILL] = fill
+    m[e + M_BUSYN] = busy // n
+    m[e + M_OVER] = -(-((n - 1) * x) // n)
+    m[e + M_OVER_SEQ] = -(-(max(0, n - 2) * x) // n)
+    bank = 0
+    if st[FLASH_BUF_END] != 0 and a >= st[FLASH_BUF_BASE] and a < st[FLASH_BUF_END]:
+        b0 = ((first << shift) - st[FLASH_BUF_BASE]) >> st[FLASH_BANK_SHIFT]
+        b1 = ((last << shift) - st[FLASH_BUF_BASE]) >> st[FLASH_BANK_SHIFT]
+        end_bank = (st[FLASH_BUF_END] - 1 - st[FLASH_BUF_BASE]) >> st[FLASH_BANK_SHIFT]
+        bank = FLASH_BUF_LINE + b0 if b0 == b1 and b1 <= end_bank and b0 <= 1 else -1
+    m[e + M_BANK] = bank
+
+
+@njit(cache=True, inline="always")
+def _uncached_fetch(st, m, e, a, first, last, fill, busy):
+    """_fetch_lines in closed form: within one bank only the first line fetched can be in the
+    bank's read buffer (each fetch leaves its own line there), every later line costs the
+    fill, so the block's stall is the first line's (whole, or beyond the shared line's
+    execution) plus a per-block constant (_uncached_memo_fill)."""
+    if m[e + M_FILL] != fill:
+        _uncached_memo_fill(st, m, e, a, first, last, fill, busy)
+    bank = m[e + M_BANK]
+    if bank < 0:
+        return _fetch_lines(st, a, first, last, fill, busy)
+    line = first
+    cont = (a == st[PREV_END] and ((a - 1) >> st[IC_LINE_SHIFT]) == first
+            and not _predicted_taken(st, a))
+    if cont:
+        line = first + 1                       # already in the prefetch queue
+        st[SEQ_LINES] += 1
+    stall = 0
+    busy_n = m[e + M_BUSYN]
+    if line <= last:
+        f = fill
+        if bank > 0:
+            if st[bank] == line:
+                f = st[FLASH_BUF_HIT]
+                st[FLASH_BUF_HITS] += 1
+            st[bank] = last
+        st[UNCACHED_FETCHES] += last - line + 1
+        if cont:
+            # fetched while the shared line executed, in the previous block and this one
+            stall = max(0, f - st[SEQ_PREV_EXEC] - busy_n) + m[e + M_OVER_SEQ]
+        else:
+            stall = f + m[e + M_OVER]
+    st[SEQ_PREV_EXEC] = busy_n
     return stall
 
 
@@ -365,8 +436,11 @@ def _edge(st, a):
 # entry (a collision just recomputes it). Dynamic state (I-cache, predictor, D-side estimates,
 # profile counters) is never memoised.
 MEMO_ENTRIES = 4096                 # power of two
-MEMO_WIDTH = 8                      # int64 per entry: one 64-byte line
-M_KEY, M_ROW, M_INDEX, M_COST, M_COUNT, M_DEP, M_ISSUE, M_BITS = range(MEMO_WIDTH)
+MEMO_WIDTH = 16                     # int64 per entry: two 64-byte lines
+(M_KEY, M_ROW, M_INDEX, M_COST, M_COUNT, M_DEP, M_ISSUE, M_BITS,
+ M_FILL, M_BUSYN, M_OVER, M_OVER_SEQ, M_BANK) = range(13)
+# M_FILL..M_BANK: the uncached fetch's constants for the fill cycles in M_FILL (-1: none yet;
+# _uncached_memo_fill; recomputed when the region's fill changes or the flash buffer moves)
 MB_SP_LOWER = 1                     # M_BITS: the block lowers SP (R_SP_LOWER differs)
 MB_IMPURE = 2                       # ... has an impure instruction, or no R_IMPURE table
 MB_REGION_SHIFT = 2                 # bits 2..9: region index
@@ -419,6 +493,7 @@ def _memo_fill(st, m, e, a, size):
     bits |= (_at_end(st, a + size, R_PENALTY) & MB_ENTRY_MASK) << MB_END_SHIFT
     bits |= (_at_start(st, a) & MB_ENTRY_MASK) << MB_START_SHIFT
     m[e + M_BITS] = bits
+    m[e + M_FILL] = -1
 
 
 @njit(cache=True, inline="always")
@@ -458,7 +533,7 @@ def _account(st, a, size):
         bp = 0
         if dynamic:
             if st[o + R_KIND] == KIND_CACHEABLE:
-                fs = _fetch_stall(st, a, size, st[o + R_FILL], c)
+                fs = _fetch_stall(st, m, e, a, size, st[o + R_FILL], c)
             bp = _branch(st, a, (bits >> MB_START_SHIFT) & MB_ENTRY_MASK)
         pre = fs + bp
         st[CUR_ROW] = o
@@ -914,6 +989,7 @@ class NativeCounter:
     def set_fill_cycles(self, fill_by_kind: dict[str, int]) -> None:
         for i, r in enumerate(self._regions):
             self.state[REGION_TABLE + REGION_STRIDE * i + R_FILL] = fill_by_kind.get(r.kind, 0)
+        # (the memo's uncached-fetch constants are keyed by the fill: _uncached_fetch)
 
     def set_flash_buffer(self, base: int, end: int, bank_bytes: int, hit_cycles: int) -> None:
         """Flash banks of ``bank_bytes`` in [base, end), each with a one-line read data buffer
@@ -925,6 +1001,7 @@ class NativeCounter:
         st[FLASH_BUF_END] = end if end > base else 0
         st[FLASH_BANK_SHIFT] = max(bank_bytes, 1).bit_length() - 1
         st[FLASH_BUF_HIT] = hit_cycles
+        self._memo[M_FILL::MEMO_WIDTH] = -1     # the memoised flash banks may have moved
 
     def set_icache(self, enabled: bool) -> None:
         self.state[IC_ENABLED] = 1 if enabled else 0
