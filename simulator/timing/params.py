@@ -1,6 +1,6 @@
 """Every number of the static Cortex-M7 cost model, with where it comes from.
 
-Sources (see /work/shared/reference/cortex-m7-timing.md and docs/timing-model.md):
+Sources (docs/timing-model.md describes them and how they combine):
   [LLVM]  llvm-project llvm/lib/Target/ARM/ARMScheduleM7.td (the Cortex-M7 scheduling model)
   [HW]    hardware measurements: jnk0le/random "pipeline cycle test/doc/cortex_m7.md"
           (STM32H743) and quinapalus.com cm7cycles (STM32H730)
