@@ -55,15 +55,41 @@ UC_MEM_WRITE = 17            # uc_mem_type (unicorn.h)
 HOOK_RANGES = ((0x00000000, 0x3FFFFFFF),)
 
 
+# A page table in front of the rows: the kind of each 64 KB page of the hooked range, or -1
+# where a page holds more than one kind (then the rows are searched). Most accesses are TCM
+# (stack, .bss): without it each one scanned every row.
+KIND_PAGE_SHIFT = 16
+KIND_PAGES = (HOOK_RANGES[-1][1] + 1) >> KIND_PAGE_SHIFT
+
+
 @njit(cache=True, inline="always")
 def memory_kind(st, a):
     """Which memory a data address is in (MEM_* from the platform's regions, see
     memory_map), 0 for TCM or nothing we time."""
-    rows = carray(_i64_ptr(st[n.MEM_MAP]), 3 * st[n.MEM_MAP_N])
-    for i in range(st[n.MEM_MAP_N]):
+    nrows = st[n.MEM_MAP_N]
+    rows = carray(_i64_ptr(st[n.MEM_MAP]), 3 * nrows + KIND_PAGES)
+    page = a >> KIND_PAGE_SHIFT
+    if page < KIND_PAGES:
+        k = rows[3 * nrows + page]
+        if k >= 0:
+            return k
+    for i in range(nrows):
         if a >= rows[3 * i] and a < rows[3 * i + 1]:
             return rows[3 * i + 2]
     return 0
+
+
+def kind_pages(rows: np.ndarray) -> np.ndarray:
+    """memory_kind's page table for these (start, end, kind) rows: a page's kind when every
+    address in it has that kind (0 where no row covers it), else -1."""
+    pages = np.zeros(KIND_PAGES, dtype=np.int64)
+    size = 1 << KIND_PAGE_SHIFT
+    for start, end, kind in rows:
+        first, last = int(start) >> KIND_PAGE_SHIFT, (int(end) - 1) >> KIND_PAGE_SHIFT
+        for p in range(first, min(last, KIND_PAGES - 1) + 1):
+            whole = start <= p * size and end >= (p + 1) * size
+            pages[p] = kind if whole and pages[p] == 0 else -1
+    return pages
 
 
 def memory_map(platform) -> np.ndarray:
@@ -227,10 +253,12 @@ class DataCache:
         st[n.DC_WAYS] = ways
         self.line_shift = line_bytes.bit_length() - 1
         st[n.DC_LINE_SHIFT] = self.line_shift
-        self.memories = np.ascontiguousarray(
+        rows = np.ascontiguousarray(
             memories if memories is not None else np.zeros((0, 3)), dtype=np.int64)
+        # the rows, then memory_kind's page table
+        self.memories = np.concatenate([rows.reshape(-1), kind_pages(rows)])
         st[n.MEM_MAP] = self.memories.ctypes.data
-        st[n.MEM_MAP_N] = len(self.memories)
+        st[n.MEM_MAP_N] = len(rows)
         # per region: (estimate, window stall, window executions, total stall, total executions)
         self._blocks: list[tuple[np.ndarray, ...]] = []
         for i, r in enumerate(counter._regions):

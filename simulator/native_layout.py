@@ -185,7 +185,8 @@ DC_UNALIGNED_N = _slot("DC_UNALIGNED_N", "measured unaligned accesses")
 DC_NC_TABLE = _slot("DC_NC_TABLE", "pointer: int64[1 + 2n]: n, then [start, end) pairs the MPU "
                     "makes non-cacheable (0: none)")
 MEM_MAP = _slot("MEM_MAP", "pointer: int64[MEM_MAP_N * 3] (start, end, MEM_* kind) of the "
-                "platform's non-TCM memories, from Region.data_kind")
+                "platform's non-TCM memories, from Region.data_kind, then the kind of each "
+                "64 KB page (-1: mixed; dcache.kind_pages)")
 MEM_MAP_N = _slot("MEM_MAP_N", "rows in MEM_MAP")
 
 # --- peripheral bus (simulator/mmio_native.py) ----------------------------------------------

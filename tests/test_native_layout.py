@@ -69,3 +69,37 @@ def test_data_side_memory_kinds_come_from_the_platform_regions():
     assert rows[(0x38000000, 0x38010000)] == MEM_D3             # SRAM4
     assert rows[(0x38800000, 0x38801000)] == MEM_D3             # backup SRAM
     assert not any(b < 0x00010000 or 0x20000000 <= b < 0x20020000 for b, _ in rows)
+
+
+@pytest.mark.parametrize("chip", ["stm32h743", "stm32f746"])
+def test_the_memory_kind_page_table_answers_what_the_rows_answer(chip):
+    """dcache.memory_kind looks a 64 KB page's kind up before searching the rows: a page
+    holding two kinds (e.g. the H743's 4 KB backup SRAM at 0x38800000, RM0433 Table 7, next
+    to unmapped space) must send the lookup to the rows, so that both ways agree at every row
+    boundary (checked here the way memory_kind reads the table)."""
+    from simulator.dcache import KIND_PAGE_SHIFT, KIND_PAGES, kind_pages, memory_map
+    from simulator.native_layout import MEM_AXI
+    from simulator.platform import load_platform
+
+    rows = memory_map(load_platform(chip))
+    pages = kind_pages(rows)
+
+    def by_rows(a: int) -> int:
+        return next((int(k) for b, e, k in rows if b <= a < e), 0)
+
+    def by_table(a: int) -> int:
+        p = a >> KIND_PAGE_SHIFT
+        return int(pages[p]) if p < KIND_PAGES and pages[p] >= 0 else by_rows(a)
+
+    probes = {0x20000000, 0x2001FFFC}       # DTCM: never cached, not in the rows (kind 0)
+    for b, e, _ in rows:
+        for edge in (int(b), int(e)):
+            probes.update(edge + d for d in (-4, -1, 0, 1, 4))
+            page = edge >> KIND_PAGE_SHIFT << KIND_PAGE_SHIFT
+            probes.update((page, page + (1 << KIND_PAGE_SHIFT) - 1))
+    probes = {a for a in probes if 0 <= a < KIND_PAGES << KIND_PAGE_SHIFT}
+    assert [a for a in sorted(probes) if by_table(a) != by_rows(a)] == []
+    assert by_table(0x20000000) == 0
+    if chip == "stm32h743":
+        assert pages[0x38800000 >> KIND_PAGE_SHIFT] == -1          # backup SRAM: mixed page
+        assert pages[0x24000000 >> KIND_PAGE_SHIFT] == MEM_AXI     # AXI SRAM: whole pages
