@@ -23,7 +23,37 @@ static uint32_t crc32(const uint8_t *p, uint32_t n, uint32_t crc) {
 }
 
 
+#ifdef CACHES_ON
+/* I-cache and D-cache on, as CMSIS SCB_EnableICache()/SCB_EnableDCache() do at start-up
+ * (ICIALLU, then D-cache invalidate by set/way, then CCR.IC/DC; ARMv7-M ARM B2.2.7) */
+#define SCB_CCR (*(volatile uint32_t *)0xE000ED14u)
+#define SCB_CSSELR (*(volatile uint32_t *)0xE000ED84u)
+#define SCB_CCSIDR (*(volatile uint32_t *)0xE000ED80u)
+#define SCB_ICIALLU (*(volatile uint32_t *)0xE000EF50u)
+#define SCB_DCISW (*(volatile uint32_t *)0xE000EF60u)
+static void caches_on(void) {
+    __asm__ volatile("dsb\n isb" ::: "memory");
+    SCB_ICIALLU = 0;
+    __asm__ volatile("dsb\n isb" ::: "memory");
+    SCB_CCR |= 1u << 17;                                 /* IC */
+    SCB_CSSELR = 0;
+    __asm__ volatile("dsb" ::: "memory");
+    uint32_t ccsidr = SCB_CCSIDR;
+    uint32_t sets = (ccsidr >> 13) & 0x7FFFu, ways0 = (ccsidr >> 3) & 0x3FFu;
+    do {
+        uint32_t ways = ways0;
+        do { SCB_DCISW = ((sets << 5) & 0x3FE0u) | ((ways << 30) & 0xC0000000u); } while (ways-- != 0u);
+    } while (sets-- != 0u);
+    __asm__ volatile("dsb" ::: "memory");
+    SCB_CCR |= 1u << 16;                                 /* DC */
+    __asm__ volatile("dsb\n isb" ::: "memory");
+}
+#endif
+
 void reset(void) {
+#ifdef CACHES_ON
+    caches_on();
+#endif
     for (int i = 0; i < 32; i++)
         for (int j = 0; j < 32; j++) { a[i][j] = i + j; b[i][j] = i - j; }
     uint32_t crc = 0;
