@@ -408,6 +408,7 @@ class Peripheral:
         self._by_offset: dict[int, Register] = {r.offset: r for r in self.registers}
         self._by_name: dict[str, Register] = {r.name: r for r in self.registers}
         self._field_specs: dict[tuple[str, str], tuple[int, int, int]] = {}   # see _field_spec
+        self._access_masks: dict[int, tuple[int, int, int, int, int]] = {}   # see _access_mask_set
         self._read_hooks: dict[int, Callable[[int], int]] = {}
         self._write_hooks: dict[int, Callable[[int, int], None]] = {}
         _check_hooks(type(self), self.registers)        # registers built per instance too
@@ -569,6 +570,16 @@ class Peripheral:
                 writes.add(offset)
         return reads, writes
 
+    def _access_mask_set(self, aligned: int, reg: Register) -> tuple[int, int, int, int, int]:
+        """(stored by a write, written 1 clears, written 1 sets, written 1 toggles, readable)
+        bits of the register at ``aligned``: fixed per register, computed on first access."""
+        m = self._access_masks.get(aligned)
+        if m is None:
+            m = self._access_masks[aligned] = (
+                reg.mask_of(RW, WO), reg.mask_of(W1C), reg.mask_of(W1S), reg.mask_of(WT),
+                ~reg.mask_of(WO) & 0xFFFFFFFF)
+        return m
+
     def read(self, offset: int, size: int) -> int:
         offset = self.alias_of(offset & ~3) | (offset & 3)
         aligned = offset & ~3
@@ -580,7 +591,7 @@ class Peripheral:
         hook = self._read_hooks.get(aligned)
         if hook is not None:
             value = hook(value) & 0xFFFFFFFF
-        value &= ~reg.mask_of(WO) & 0xFFFFFFFF
+        value &= self._access_mask_set(aligned, reg)[4]
         shift = (offset & 3) * 8
         return (value >> shift) & ((1 << (8 * size)) - 1)
 
@@ -596,13 +607,14 @@ class Peripheral:
         value = (value << shift) & lane
         old = self.values[aligned]
         new = old
-        m = reg.mask_of(RW, WO) & lane
+        m_rw, m_w1c, m_w1s, m_wt, _ = self._access_mask_set(aligned, reg)
+        m = m_rw & lane
         new = (new & ~m) | (value & m)
-        m = reg.mask_of(W1C) & lane
+        m = m_w1c & lane
         new &= ~(value & m)
-        m = reg.mask_of(W1S) & lane
+        m = m_w1s & lane
         new |= value & m
-        m = reg.mask_of(WT) & lane
+        m = m_wt & lane
         new ^= value & m
         new &= 0xFFFFFFFF
         self.values[aligned] = new
