@@ -78,6 +78,50 @@
 #ifndef AL_VIT_SCAN_RATE
 #define AL_VIT_SCAN_RATE 0.5f   /* states per frame: the scan never runs ahead of this pace */
 #endif
+/* Locate (viterbi.c locate(), issue 12): while the average fit is below -AL_VIT_LOCATE_FIT
+ * with a sure network, every AL_VIT_LOCATE_EVERY frames the last AL_VIT_LOCATE_FRAMES frames are
+ * aligned with a free start over the transcript from AL_VIT_LOCATE_BACK states behind the best
+ * state to AL_VIT_PASS2_STATES states on. The band is re-anchored at the best end state when it
+ * is at least AL_VIT_LOCATE_JUMP states ahead, beats every path ending at the best state by
+ * AL_VIT_LOCATE_GAIN nats per frame and is within AL_VIT_LOCATE_DEFICIT nats per frame of the
+ * network's own best classes (emissions incl. the prior; transitions cost the rest). Chosen on
+ * firmware/model/damage_eval.py (saa_test, maus filler; docs/alignment-results.md): deficit
+ * 1.0-1.5 and gain 1.0-1.5 give 49-53 ms outside an 8 s stretch, deficit 2.0 or no deficit
+ * test 165-169 ms (relocations inside the other speech), gain 2.0 leaves 19 NF. */
+/* Reach from the last confident word (a committed word with confidence >= AL_VIT_ANCHOR_CONF
+ * permille): neither a re-anchor window nor a located place may lie further ahead of it than
+ * AL_VIT_ANCHOR_RATE states per frame since its end (other speech can look like later words of
+ * the transcript: a scan window that reached 25 words ahead during 8 s of another speaker's
+ * speech put the rest of a clip 3-8 s off; real read speech runs at ~0.3-0.45 states per frame,
+ * the synthetic test posteriors faster: 0.5 cut the words after a stretch there). The cap is
+ * applied only when it leaves at least W/8 states of the window. */
+#ifndef AL_VIT_ANCHOR_CONF
+#define AL_VIT_ANCHOR_CONF 500
+#endif
+#ifndef AL_VIT_ANCHOR_RATE
+#define AL_VIT_ANCHOR_RATE 0.8f
+#endif
+#ifndef AL_VIT_LOCATE_FRAMES
+#define AL_VIT_LOCATE_FRAMES 150u
+#endif
+#ifndef AL_VIT_LOCATE_EVERY
+#define AL_VIT_LOCATE_EVERY 25u
+#endif
+#ifndef AL_VIT_LOCATE_FIT
+#define AL_VIT_LOCATE_FIT 1.5f
+#endif
+#ifndef AL_VIT_LOCATE_BACK
+#define AL_VIT_LOCATE_BACK 128u
+#endif
+#ifndef AL_VIT_LOCATE_JUMP
+#define AL_VIT_LOCATE_JUMP 10u
+#endif
+#ifndef AL_VIT_LOCATE_GAIN
+#define AL_VIT_LOCATE_GAIN 1.5f
+#endif
+#ifndef AL_VIT_LOCATE_DEFICIT
+#define AL_VIT_LOCATE_DEFICIT 1.25f
+#endif
 /* Words the path jumps over (a re-anchor, or a band that never reached the end of the
  * transcript) get times by proportional sharing by phone count (viterbi.c fill_skipped): in the
  * gap between their placed neighbours when it holds at least AL_VIT_FILL_MIN_FRAMES frames per

@@ -67,6 +67,8 @@ void al_vit_reset(al_vit_t *v)
     v->collapse_n = 0;
     v->scan_next = 0;
     v->last_reanchor = 0;
+    v->last_locate = 0;
+    v->conf_s = v->conf_t = 0;
     v->good_s = 0;
     v->good_t = 0;
     v->lost_t = -1;
@@ -522,6 +524,10 @@ static void finish_word(al_vit_t *v, int32_t w, int32_t end_frame, int complete)
             r.conf = conf;
             set_frames(v, &r, v->w_start, end_frame);
         }
+        if (conf >= AL_VIT_ANCHOR_CONF) {                /* a confident anchor (locate) */
+            v->conf_t = (uint32_t)end_frame;
+            v->conf_s = v->u_first[v->cm_unit];
+        }
     }
     hold(v, &r, v->cur_ord);
 }
@@ -719,6 +725,86 @@ static void step(al_vit_t *v)
     if (lag > v->st.max_lag) v->st.max_lag = lag;
 }
 
+/* Locate (README.md "Recovery: locate"): where in the next AL_VIT_PASS2_STATES states of the
+ * transcript after the best state does the audio of the last AL_VIT_LOCATE_FRAMES frames fit
+ * best? A Viterbi over the buffered logits with a free start (every state of the range may
+ * begin the path). If a place at least AL_VIT_LOCATE_JUMP states ahead explains those frames by
+ * AL_VIT_LOCATE_GAIN nats per frame better than any path ending at the best state, the path is
+ * committed up to t and the band is re-seeded around that place with the located scores (a
+ * re-anchor). Scratch: the second pass's score column. Returns 1 if it re-anchored. */
+static int locate(al_vit_t *v, uint32_t t, uint32_t best_s)
+{
+    const al_model_t *m = v->m;
+    uint32_t S = v->u_first[v->n_units], L = AL_VIT_LOCATE_FRAMES;
+    uint32_t r0 = best_s > AL_VIT_LOCATE_BACK ? best_s - AL_VIT_LOCATE_BACK : 0u;
+    uint32_t r1 = r0 + AL_VIT_PASS2_STATES;
+    uint32_t room = AL_VIT_BAND - 1u - v->nsil;
+    if (r1 > S) r1 = S;
+    if (v->tr_state != 2) {                              /* transcript not all there yet */
+        if (S < 2u + v->nsil + r0) return 0;
+        if (r1 > S - 1u - v->nsil) r1 = S - 1u - v->nsil;
+    }
+    if (r1 <= best_s + AL_VIT_LOCATE_JUMP || t + 1u < L) return 0;
+    const float *selfp = m->hmm_self_logp, *nextp = m->hmm_next_logp;
+    float *sc = v->p2_sc, lse = v->lse, ideal = 0.0f;
+    uint32_t f0 = t + 1u - L, u_top = unit_of(v, r1 - 1u);
+    for (uint32_t k = 0; k < L; k++) {
+        emissions(v, frame_logits(v, f0 + k));
+        float emax = NEG;
+        for (int c = 0; c < m->n_classes; c++) emax = v->em[c] > emax ? v->em[c] : emax;
+        ideal += emax;
+        uint32_t u = u_top;
+        for (uint32_t s = r1; s-- > r0; ) {
+            while (s < v->u_first[u]) u--;
+            uint32_t c = v->u_cls[u], j = s - v->u_first[u];
+            if (k == 0) { sc[s - r0] = v->em[c]; continue; }       /* free start */
+            float bs = sc[s - r0] + selfp[c];
+            if (s > r0) {
+                float cand = sc[s - 1u - r0] + nextp[j ? c : v->u_cls[u - 1]];
+                if (cand > bs) bs = cand;
+            }
+            if (j == 0 && (v->u_flags[u] & F_SKIP)) {
+                uint32_t q = (uint32_t)v->u_first[u - 1] - 1u;
+                if (q >= r0) {
+                    float cand = sc[q - r0] + nextp[v->u_cls[u - 2]];
+                    if (cand > bs) bs = cand;
+                }
+            }
+            sc[s - r0] = bs + v->em[c];
+        }
+    }
+    v->lse = lse;
+    /* not further ahead than AL_VIT_ANCHOR_RATE since the end of the last confident word
+     * (other speech can look like later words) */
+    float reach = (float)v->conf_s + AL_VIT_ANCHOR_RATE * (float)(t - v->conf_t);
+    uint32_t sb = r0;
+    for (uint32_t s = r0; s < r1 && (float)s <= reach; s++) if (sc[s - r0] > sc[sb - r0]) sb = s;
+    if (sb < best_s + AL_VIT_LOCATE_JUMP
+        || sc[sb - r0] - sc[best_s - r0] < AL_VIT_LOCATE_GAIN * (float)L
+        || sc[sb - r0] < ideal - AL_VIT_LOCATE_DEFICIT * (float)L)
+        return 0;
+    commit_path(v, t, best_s);
+    uint32_t lo = sb > best_s + 1u + room / 2u ? sb - room / 2u : best_s + 1u, hi = lo + room;
+    if (hi > r1) hi = r1;
+    for (uint32_t s = v->lo; s < v->hi; s++) v->sc[s & WMASK] = NEG;
+    float top = sc[sb - r0];
+    for (uint32_t s = lo; s < hi; s++) {
+        float x = sc[s - r0] - top;
+        v->sc[s & WMASK] = x < -v->beam ? NEG : x;
+        v->org[s & WMASK] = (uint16_t)s;
+    }
+    v->lo = lo;
+    v->hi = hi;
+    v->anchor = t;
+    if (!v->scan_next) v->lost_t = (int32_t)v->good_t;
+    v->scan_next = 0;
+    v->last_reanchor = t;
+    v->collapse_n = 0;
+    v->fit_avg = -1.0f;
+    v->st.n_reanchor++;
+    return 1;
+}
+
 /* Confidence collapse (al_config.h): fit = out_scale * (q[class of the best state] - max q)
  * is the best path's log posterior ratio to the network's best class; -lse is the best class's
  * log posterior. Both are averaged over ~32 frames. A collapse that lasts AL_VIT_COLLAPSE_FRAMES
@@ -747,6 +833,12 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
         v->good_s = best_s;
         v->good_t = t;
     }
+    if (v->fit_avg < -AL_VIT_LOCATE_FIT && v->aud_avg > -AL_VIT_AUDIO_SURE
+        && t - v->last_locate >= AL_VIT_LOCATE_EVERY
+        && t - v->last_reanchor >= AL_VIT_LOCATE_FRAMES) {
+        v->last_locate = t;
+        if (locate(v, t, best_s)) return;
+    }
     if (v->collapse_n < (v->scan_next ? AL_VIT_COLLAPSE_FRAMES / 2u : AL_VIT_COLLAPSE_FRAMES)) return;
     uint32_t S = v->u_first[v->n_units];
     uint32_t room = AL_VIT_BAND - 1u - v->nsil;
@@ -758,6 +850,10 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
     if (ws >= S || (float)ws > reach) { v->collapse_n = 0; return; }
     uint32_t we = ws + room;
     if (we > S) we = S;
+    /* nor beyond AL_VIT_ANCHOR_RATE since the end of the last confident word */
+    float reach_c = (float)v->conf_s + AL_VIT_ANCHOR_RATE * (float)(t - v->conf_t);
+    if ((float)we > reach_c + 1.0f && reach_c >= (float)(ws + room / 8u))
+        we = (uint32_t)reach_c + 1u;
     if (v->tr_state != 2 && we + 1u + v->nsil > S) return; /* transcript not there yet */
     commit_path(v, t, best_s);
     for (uint32_t s = v->lo; s < v->hi; s++) v->sc[s & WMASK] = NEG;

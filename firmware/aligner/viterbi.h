@@ -105,6 +105,8 @@ typedef struct {
     uint32_t collapse_n;                /* consecutive frames in collapse */
     uint32_t scan_next;                 /* next re-anchor window starts here (0: at the best) */
     uint32_t last_reanchor;             /* frame of the last re-anchor */
+    uint32_t last_locate;               /* frame of the last locate() */
+    uint32_t conf_s, conf_t;            /* state after / end frame of the last confident word */
     uint32_t good_s, good_t;            /* best state and frame when last on track */
     int32_t  lost_t;                    /* good_t when the last scan started (-1: none) */
     /* every word gets a time (README.md "Words the path jumps over"): the last finished word is
