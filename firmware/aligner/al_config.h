@@ -105,7 +105,7 @@
 #define AL_VIT_LOCATE_FRAMES 150u
 #endif
 #ifndef AL_VIT_LOCATE_EVERY
-#define AL_VIT_LOCATE_EVERY 25u
+#define AL_VIT_LOCATE_EVERY 50u
 #endif
 #ifndef AL_VIT_LOCATE_FIT
 #define AL_VIT_LOCATE_FIT 1.5f
@@ -151,6 +151,11 @@
                                   * 1.5 s re-aligned less: damage_eval.py 4 s 29.6 / 28.1 /
                                   * 27.8 ms vs 27.7 ms outside the stretch, 8 s 99.8 / 99.5 /
                                   * 95.5 vs 94.6 ms) */
+#endif
+#ifndef AL_VIT_PASS2_CELLS
+#define AL_VIT_PASS2_CELLS 65536 /* frames x states of one pass: ~65 M7 cycles each, so <= ~4.5 M
+                                  * cycles, inside one 20 ms audio block (8 M at 400 MHz) with the
+                                  * block's own work (166,704 cells took 13.5 M: a late block) */
 #endif
 #ifndef AL_VIT_PASS2_WORDS
 #define AL_VIT_PASS2_WORDS 96   /* words a second pass spans */

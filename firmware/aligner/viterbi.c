@@ -272,12 +272,14 @@ static void set_frames(al_vit_t *v, al_word_result_t *r, int32_t s, int32_t e)
 }
 
 /* 2-bit back-pointer `cell` of the second pass: cells run through the rows of bp[] after the
- * live ones (frames cm_upto+1 .. t-1), row0 = t % AL_VIT_LAG, AL_VIT_BAND cells a row. */
-static inline void p2_set(al_vit_t *v, uint32_t row0, uint32_t cell, uint32_t code)
+ * live ones (frames cm_upto+1 .. t-1), row0 = t % AL_VIT_LAG, AL_VIT_BAND cells a row. A frame's
+ * S <= AL_VIT_PASS2_STATES cells start at k*S and span at most P2_ROWS rows (p2_rows). */
+#define P2_ROWS (AL_VIT_PASS2_STATES / AL_VIT_BAND + 2)
+
+static void p2_rows(al_vit_t *v, uint32_t row0, uint32_t cell0, uint8_t **rp)
 {
-    uint8_t *b = &v->bp[(row0 + cell / AL_VIT_BAND) % AL_VIT_LAG][(cell & WMASK) >> 2];
-    uint32_t sh = (cell & 3u) * 2u;
-    *b = (uint8_t)((*b & ~(3u << sh)) | (code << sh));
+    uint32_t r = (row0 + cell0 / AL_VIT_BAND) % AL_VIT_LAG;
+    for (uint32_t i = 0; i < P2_ROWS; i++) rp[i] = v->bp[(r + i) % AL_VIT_LAG];
 }
 
 static inline uint32_t p2_get(const al_vit_t *v, uint32_t row0, uint32_t cell)
@@ -301,8 +303,9 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
     int32_t K = ord_hi - ord0, N = x1 - xs;
     int32_t oldest = (int32_t)v->n_arrived - (int32_t)(AL_VIT_LAG + 8u);
     uint32_t n_free = AL_VIT_LAG - (v->t - 1u - v->cm_upto);   /* rows holding no live frame */
+    uint32_t cap = n_free * AL_VIT_BAND < AL_VIT_PASS2_CELLS ? n_free * AL_VIT_BAND : AL_VIT_PASS2_CELLS;
     if (K <= 0 || K > AL_VIT_PASS2_WORDS || S == 0 || S > AL_VIT_PASS2_STATES || N <= 0
-        || xs < 0 || xs < oldest || (uint32_t)N * S > n_free * AL_VIT_BAND)
+        || xs < 0 || xs < oldest || (uint32_t)N * S > cap)
         return 0;
     const float *selfp = m->hmm_self_logp, *nextp = m->hmm_next_logp;
     float *sc = v->p2_sc, lse = v->lse;
@@ -310,31 +313,40 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
     for (uint32_t i = 0; i < S; i++) sc[i] = NEG;
     for (int32_t k = 0; k < N; k++) {
         emissions(v, frame_logits(v, (uint32_t)(xs + k)));
-        uint32_t cell = (uint32_t)k * S;
+        uint32_t cell = (uint32_t)k * S, off = cell & WMASK;
+        uint8_t *rp[P2_ROWS];
         if (k == 0) {
             sc[0] = v->em[v->u_cls[u0]];
             if ((v->u_flags[u0] & F_SIL) && u0 + 1u < u_hi)
                 sc[v->u_first[u0 + 1] - s0] = v->em[v->u_cls[u0 + 1]];
             continue;
         }
-        uint32_t u = u_hi - 1u;
-        for (uint32_t s = s1; s-- > s0; ) {           /* descending, in place (as step()) */
-            while (s < v->u_first[u]) u--;
-            uint32_t c = v->u_cls[u], j = s - v->u_first[u], code = 0;
-            float bs = sc[s - s0] > NEG_HALF ? sc[s - s0] + selfp[c] : NEG;
-            if (s > s0 && sc[s - 1u - s0] > NEG_HALF) {
-                float cand = sc[s - 1u - s0] + nextp[j ? c : v->u_cls[u - 1]];
-                if (cand > bs) { bs = cand; code = 1; }
-            }
-            if (j == 0 && (v->u_flags[u] & F_SKIP)) {
-                uint32_t q = (uint32_t)v->u_first[u - 1] - 1u;
-                if (q >= s0 && sc[q - s0] > NEG_HALF) {
-                    float cand = sc[q - s0] + nextp[v->u_cls[u - 2]];
-                    if (cand > bs) { bs = cand; code = 2; }
+        p2_rows(v, row0, cell, rp);
+        for (uint32_t u = u_hi; u-- > u0; ) {          /* descending, in place (as step()) */
+            uint32_t a = v->u_first[u], c = v->u_cls[u];
+            float self = selfp[c], adv = nextp[c], em = v->em[c];
+            for (uint32_t s = v->u_first[u + 1]; s-- > a; ) {
+                uint32_t code = 0;
+                float o = sc[s - s0], bs = o > NEG_HALF ? o + self : NEG;
+                if (s > s0) {
+                    float p = sc[s - 1u - s0];
+                    if (p > NEG_HALF) {
+                        float cand = p + (s > a ? adv : nextp[v->u_cls[u - 1]]);
+                        if (cand > bs) { bs = cand; code = 1; }
+                    }
                 }
+                if (s == a && (v->u_flags[u] & F_SKIP)) {
+                    uint32_t q = (uint32_t)v->u_first[u - 1] - 1u;
+                    if (q >= s0 && sc[q - s0] > NEG_HALF) {
+                        float cand = sc[q - s0] + nextp[v->u_cls[u - 2]];
+                        if (cand > bs) { bs = cand; code = 2; }
+                    }
+                }
+                sc[s - s0] = bs > NEG_HALF ? bs + em : NEG;
+                uint32_t i = off + (s - s0), sh = (i & 3u) * 2u;
+                uint8_t *b = &rp[i / AL_VIT_BAND][(i & WMASK) >> 2];
+                *b = (uint8_t)((*b & ~(3u << sh)) | (code << sh));
             }
-            sc[s - s0] = bs > NEG_HALF ? bs + v->em[c] : NEG;
-            p2_set(v, row0, cell + (s - s0), code);
         }
     }
     v->lse = lse;
@@ -402,6 +414,7 @@ static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi,
 {
     int32_t oldest = (int32_t)v->n_arrived - (int32_t)(AL_VIT_LAG + 8u);
     uint32_t n_free = AL_VIT_LAG - (v->t - 1u - v->cm_upto);
+    uint32_t cap = n_free * AL_VIT_BAND < AL_VIT_PASS2_CELLS ? n_free * AL_VIT_BAND : AL_VIT_PASS2_CELLS;
     uint32_t S = 0, need = 0, u = u_hi, u0 = 0;
     int32_t ord = ord_hi, ord0 = -1, xs = 0;
     while (ord > first && u > 0) {                       /* the skipped words */
@@ -418,7 +431,7 @@ static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi,
         S += (uint32_t)v->u_first[u_first_skip] - v->u_first[u0];
         xs = v->last_end;
         if (x1 - xs < (int32_t)need || xs < oldest || S > AL_VIT_PASS2_STATES
-            || (uint32_t)(x1 - xs) * S > n_free * AL_VIT_BAND)
+            || (uint32_t)(x1 - xs) * S > cap)
             return 0;
         return second_pass(v, first, u0, ord_hi, u_hi, xs, x1);
     }
@@ -438,7 +451,7 @@ static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi,
         if (S > AL_VIT_PASS2_STATES || ord_hi - ord > AL_VIT_PASS2_WORDS) break;
         if (r->nf) continue;
         int32_t n_fr = x1 - r->start_frame;
-        if (r->start_frame < oldest || (uint32_t)n_fr * S > n_free * AL_VIT_BAND) break;
+        if (r->start_frame < oldest || (uint32_t)n_fr * S > cap) break;
         if (n_fr >= (int32_t)need) {
             ord0 = ord; u0 = u; xs = r->start_frame;
             if (xs <= v->lost_t - AL_VIT_PASS2_BACK) break;   /* on track then: the anchor */

@@ -24,8 +24,9 @@
  * Log lines: "# aligner: ...", and at the end
  *   "# stats blocks=<n> samples=<n> busy_cycles=<n> max_block_cycles=<n> overruns=<n>
  *    lost=<n> late=<n> dma_errors=<n>" and "# vit max_band=.. max_lag=.. converged=..
- *    forced=.. band_cut=.. overrun=.. reanchor=.. filled=.." (reanchor: confidence-collapse
- *    recoveries; filled: words the path jumped over, given interpolated times).
+ *    forced=.. band_cut=.. overrun=.. reanchor=.. second=.. filled=.." (reanchor: confidence-
+ *    collapse recoveries; second: words re-aligned by the second pass between anchors; filled:
+ *    words the path jumped over, given interpolated times).
  * Exit code: 0 normally; 2 if the model does not fit al_config.h or capture could not start.
  */
 #include <stdint.h>
