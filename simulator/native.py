@@ -857,6 +857,9 @@ def _block_hook(uc, address, size, user_data):
         q = st[PS_QUIET]
         if q > 0:                            # backing off (_poll_track's first test, inline)
             st[PS_QUIET] = q - 1
+        elif st[PS_HEAD] < 0 and (st[PROFILE_ON] != 0 or st[SS_ON] != 0
+                                  or st[DC_MODE] > DC_ESTIMATE):
+            pass                             # nothing recorded, nothing to record (inline)
         elif _poll_track(st, uc, a, np.int64(size)):
             st[STOPPED] = 1                  # the skip reached the deadline at the loop head
             _call_stop(st[STOP_FN], uc)
