@@ -8,11 +8,9 @@
  * stalls). Self-contained. */
 #include <stdint.h>
 #include "semihost_exit.h"
+#include "dwt.h"
 
-#define DWT_CTRL   (*(volatile uint32_t *)0xE0001000)
 #define DWT_CYCCNT (*(volatile uint32_t *)0xE0001004)
-#define DWT_LAR    (*(volatile uint32_t *)0xE0001FB0)
-#define DEMCR      (*(volatile uint32_t *)0xE000EDFC)
 #define N 200
 
 volatile uint32_t results[8];
@@ -49,9 +47,7 @@ extern uint32_t __itcm_load, __itcm_start, __itcm_end;
 void reset(void) {
     volatile uint32_t *s = &__itcm_load, *d = &__itcm_start;
     while (d < &__itcm_end) *d++ = *s++;
-    DEMCR |= 1u << 24;
-    DWT_LAR = 0xC5ACCE55;
-    DWT_CTRL |= 1;
+    dwt_init();
     results[0] = even20(N);
     results[1] = even20(2 * N);
     results[2] = odd21(N);

@@ -3,10 +3,8 @@
  * on AHB4, one on APB1, and uncached AXI, D2 and D3 SRAM (tests/test_bus_latency.py). */
 #include <stdint.h>
 #include "semihost_exit.h"
+#include "dwt.h"
 
-#define DWT_CTRL   (*(volatile uint32_t *)0xE0001000)
-#define DWT_LAR    (*(volatile uint32_t *)0xE0001FB0)
-#define DEMCR      (*(volatile uint32_t *)0xE000EDFC)
 #define RCC_AHB4ENR  (*(volatile uint32_t *)0x580244E0)
 #define RCC_APB1LENR (*(volatile uint32_t *)0x580244E8)
 
@@ -24,9 +22,7 @@ __attribute__((noinline)) uint32_t eight_loads(uint32_t addr) {
 }
 
 void reset(void) {
-    DEMCR |= 1u << 24;
-    DWT_LAR = 0xC5ACCE55;
-    DWT_CTRL |= 1;
+    dwt_init();
     RCC_AHB4ENR |= 1u << 3;                         /* GPIODEN */
     RCC_APB1LENR |= 1u << 18;                       /* USART3EN */
     (void)eight_loads((uint32_t)&dtcm_word);        /* warm: the same code, translated */

@@ -4,11 +4,9 @@
  * clock setup (runs at the 64 MHz HSI reset clock with the reset flash latency). */
 #include <stdint.h>
 #include "semihost_exit.h"
+#include "dwt.h"
 
-#define DWT_CTRL   (*(volatile uint32_t *)0xE0001000)
 #define DWT_CYCCNT (*(volatile uint32_t *)0xE0001004)
-#define DWT_LAR    (*(volatile uint32_t *)0xE0001FB0)
-#define DEMCR      (*(volatile uint32_t *)0xE000EDFC)
 #define SCB_CCR    (*(volatile uint32_t *)0xE000ED14)
 #define ICIALLU    (*(volatile uint32_t *)0xE000EF50)
 #define DCISW      (*(volatile uint32_t *)0xE000EF60)
@@ -96,10 +94,7 @@ void reset(void) {
         float t = cr * c1 - ci * s1; ci = cr * s1 + ci * c1; cr = t;
     }
     for (int k = 0; k < 2 * FN; k++) fx[k] = (float)((k * 37) % 17) - 8.0f;
-    DEMCR |= 1u << 24;
-    DWT_LAR = 0xC5ACCE55;
-    DWT_CYCCNT = 0;
-    DWT_CTRL |= 1;
+    dwt_init();
     results[0] = timed(kernel_flash, a, b, c);      /* caches off, data in DTCM */
     results[6] = timed(kernel_flash, xa, xb, xc);   /* caches off, data in AXI SRAM */
     results[3] = timed(kernel_itcm, xa, xb, xc);    /* ITCM code, AXI data, D-cache off */

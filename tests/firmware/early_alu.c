@@ -9,11 +9,9 @@
  * DWT CYCCNT; each runs N and 2N iterations. Code in ITCM. Self-contained. */
 #include <stdint.h>
 #include "semihost_exit.h"
+#include "dwt.h"
 
-#define DWT_CTRL   (*(volatile uint32_t *)0xE0001000)
 #define DWT_CYCCNT (*(volatile uint32_t *)0xE0001004)
-#define DWT_LAR    (*(volatile uint32_t *)0xE0001FB0)
-#define DEMCR      (*(volatile uint32_t *)0xE000EDFC)
 #define N 200
 
 volatile uint32_t results[8];
@@ -58,9 +56,7 @@ static void time_loop(uint32_t (*loop)(uint32_t, uint32_t *), volatile uint32_t 
 void reset(void) {
     volatile uint32_t *s = &__itcm_load, *d = &__itcm_start;
     while (d < &__itcm_end) *d++ = *s++;
-    DEMCR |= 1u << 24;
-    DWT_LAR = 0xC5ACCE55;
-    DWT_CTRL |= 1;
+    dwt_init();
     time_loop(add_led, &results[0]);
     time_loop(eor_led, &results[2]);
     results[7] = 1;

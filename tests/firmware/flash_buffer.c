@@ -20,10 +20,8 @@
  * Self-contained. */
 #include <stdint.h>
 #include "semihost_exit.h"
+#include "dwt.h"
 
-#define DWT_CTRL   (*(volatile uint32_t *)0xE0001000)
-#define DWT_LAR    (*(volatile uint32_t *)0xE0001FB0)
-#define DEMCR      (*(volatile uint32_t *)0xE000EDFC)
 #define N 100
 
 volatile uint32_t results[24];
@@ -79,9 +77,7 @@ extern uint32_t __itcm_load, __itcm_start, __itcm_end, __axi_load, __axi_start, 
 void reset(void) {
     copy(&__itcm_load, &__itcm_start, &__itcm_end);
     copy(&__axi_load, &__axi_start, &__axi_end);
-    DEMCR |= 1u << 24;
-    DWT_LAR = 0xC5ACCE55;
-    DWT_CTRL |= 1;
+    dwt_init();
     time_loop(flash_tight, &results[0]);
     time_loop(axi_tight, &results[2]);
     time_loop(flash_two, &results[4]);

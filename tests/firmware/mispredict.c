@@ -8,11 +8,9 @@
  * stalls). Self-contained. */
 #include <stdint.h>
 #include "semihost_exit.h"
+#include "dwt.h"
 
-#define DWT_CTRL   (*(volatile uint32_t *)0xE0001000)
 #define DWT_CYCCNT (*(volatile uint32_t *)0xE0001004)
-#define DWT_LAR    (*(volatile uint32_t *)0xE0001FB0)
-#define DEMCR      (*(volatile uint32_t *)0xE000EDFC)
 #define ITERS 256
 
 volatile uint32_t results[8];
@@ -48,9 +46,7 @@ extern uint32_t __itcm_load, __itcm_start, __itcm_end;
 void reset(void) {
     volatile uint32_t *s = &__itcm_load, *d = &__itcm_start;  /* code in ITCM: no fetch stalls */
     while (d < &__itcm_end) *d++ = *s++;
-    DEMCR |= 1u << 24;
-    DWT_LAR = 0xC5ACCE55;
-    DWT_CTRL |= 1;
+    dwt_init();
     results[0] = late_counter(ITERS, 0);
     results[1] = late_value(ITERS, 0);        /* always taken */
     results[2] = late_value(ITERS, 1);        /* never taken */

@@ -11,11 +11,9 @@
  * Self-contained. */
 #include <stdint.h>
 #include "semihost_exit.h"
+#include "dwt.h"
 
-#define DWT_CTRL   (*(volatile uint32_t *)0xE0001000)
 #define DWT_CYCCNT (*(volatile uint32_t *)0xE0001004)
-#define DWT_LAR    (*(volatile uint32_t *)0xE0001FB0)
-#define DEMCR      (*(volatile uint32_t *)0xE000EDFC)
 #define N 100
 
 volatile uint32_t results[16];
@@ -54,14 +52,11 @@ extern uint32_t __axi_load, __axi_start, __axi_end, __sram1_load, __sram1_start,
 #include "loop_timing.h"
 
 void reset(void) {
-    volatile uint32_t *s = &__itcm_load, *d = &__itcm_start;
-    while (d < &__itcm_end) *d++ = *s++;
+    copy(&__itcm_load, &__itcm_start, &__itcm_end);
     copy(&__axi_load, &__axi_start, &__axi_end);
     copy(&__sram1_load, &__sram1_start, &__sram1_end);
     copy(&__sram4_load, &__sram4_start, &__sram4_end);
-    DEMCR |= 1u << 24;
-    DWT_LAR = 0xC5ACCE55;
-    DWT_CTRL |= 1;
+    dwt_init();
     time_loop(flash4, &results[0]);
     time_loop(flash8, &results[2]);
     time_loop(itcm4, &results[4]);
