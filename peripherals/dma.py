@@ -476,17 +476,23 @@ class Stream:
             self.dma.ctx.set_irq(self.irq, level)
 
 
-class DMA(Peripheral):
-    """DMA1 or DMA2: flag registers, 8 streams and the event that drives them."""
-
-    registers = (
-        # 15.5 DMA_LISR / HISR (read-only), DMA_LIFCR / HIFCR (write 1 to clear).
+def _dma_registers(chsel: bool = False) -> tuple[Register, ...]:
+    """The register file: DMA_LISR / HISR (read-only) and DMA_LIFCR / HIFCR (write 1 to
+    clear), RM0433 15.5 = RM0385 8.5.1-8.5.4, then the 8 streams (``chsel``: see
+    _stream_registers)."""
+    return (
         Register("LISR", 0x00, _flag_fields("", 0)),
         Register("HISR", 0x04, _flag_fields("", 4)),
         Register("LIFCR", 0x08, _flag_fields("C", 0)),
         Register("HIFCR", 0x0C, _flag_fields("C", 4)),
-        *(r for x in range(N_STREAMS) for r in _stream_registers(x)),
+        *(r for x in range(N_STREAMS) for r in _stream_registers(x, chsel)),
     )
+
+
+class DMA(Peripheral):
+    """DMA1 or DMA2: flag registers, 8 streams and the event that drives them."""
+
+    registers = _dma_registers()
     bus_clock = "hclk"       # AHB1 (RM0433 Table 8)
     ports = {"mux": RequestRouter}   # the request multiplexer ([wiring] links: DMA1.mux = ...)
     mux: RequestRouter | None = None

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .base import Register
-from .dma import CR, DMA, N_STREAMS, _flag_fields, _stream_registers
+from .dma import CR, DMA, _dma_registers
 from .ports import DmaRequester
 
 _KEY = re.compile(r"S([0-7])C([0-7])$")
@@ -22,15 +21,8 @@ _KEY = re.compile(r"S([0-7])C([0-7])$")
 class DMA_F7(DMA):
     """DMA1 or DMA2 of the F7: streams select their request by CHSEL."""
 
-    registers = (
-        # RM0385 8.5.1-8.5.4 DMA_LISR / HISR (read-only), DMA_LIFCR / HIFCR (write 1 to clear).
-        Register("LISR", 0x00, _flag_fields("", 0)),
-        Register("HISR", 0x04, _flag_fields("", 4)),
-        Register("LIFCR", 0x08, _flag_fields("C", 0)),
-        Register("HIFCR", 0x0C, _flag_fields("C", 4)),
-        # RM0385 8.5.5-8.5.10: SxCR (with CHSEL), SxNDTR, SxPAR, SxM0AR, SxM1AR, SxFCR.
-        *(r for x in range(N_STREAMS) for r in _stream_registers(x, chsel=True)),
-    )
+    # RM0385 8.5: the H7's layout; SxCR selects the request with CHSEL (8.5.5)
+    registers = _dma_registers(chsel=True)
 
     def __init__(self, name: str, base: int, size: int, ctx, **params: object) -> None:
         table = params.get("requests") or {}
