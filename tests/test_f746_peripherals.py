@@ -156,6 +156,16 @@ def test_dma_reset_values_and_chsel() -> None:
     assert dma.read(S7CR, 4) == 5 << CHSEL                   # CHSEL is stored, read back
 
 
+def _tim3_pwm_ch3(tim, ccr3: int) -> None:
+    """TIM3 channel 3 in PWM mode 1 with CCR3 preload, period 1000 counts, the preload loaded by
+    an update event (ST's TIM_PWMOutput / TIM_DMA examples, register level)."""
+    tim.write(TIM_ARR, 4, 999)
+    tim.write(0x1C, 4, 0x68)                                 # CCMR2: OC3M PWM1, OC3PE
+    tim.write(0x20, 4, 1 << 8)                               # CCER: CC3E
+    tim.write(0x3C, 4, ccr3)                                 # CCR3
+    tim.write(TIM_EGR, 4, 1)                                 # UG
+
+
 def _tim3_cc3_dma(channel: int):
     """ST's NUCLEO-F746ZG TIM_DMA example, register level: TIM3 channel 3 in PWM mode 1 with
     CCR3 preload; DMA1 stream 7 writes CCR3 from a buffer on each CC3 request (CC3DE), memory
@@ -167,11 +177,7 @@ def _tim3_cc3_dma(channel: int):
     rcc.write(RCC_APB1ENR, 4, 1 << 1)                        # TIM3EN
     for i, v in enumerate((100, 200, 300, 400)):
         ctx.mem_write(BUF + 4 * i, v.to_bytes(4, "little"))
-    tim.write(TIM_ARR, 4, 999)
-    tim.write(0x1C, 4, 0x68)                                 # CCMR2: OC3M PWM1, OC3PE
-    tim.write(0x20, 4, 1 << 8)                               # CCER: CC3E
-    tim.write(0x3C, 4, 50)                                   # CCR3
-    tim.write(TIM_EGR, 4, 1)
+    _tim3_pwm_ch3(tim, ccr3=50)
     tim.write(TIM_SR, 4, 0)
     dma.write(S7PAR, 4, TIM3_BASE + 0x3C)
     dma.write(S7M0AR, 4, BUF)
@@ -211,11 +217,7 @@ def test_tim3_pwm_drives_pb0_in_alternate_function_2() -> None:
     rcc.write(RCC_APB1ENR, 4, 1 << 1)                        # TIM3EN
     gpiob.write(0x00, 4, (gpiob.read(0x00, 4) & ~3) | 2)     # MODER0 = 10: alternate function
     gpiob.write(0x20, 4, 2)                                  # AFRL0 = AF2
-    tim.write(TIM_ARR, 4, 999)
-    tim.write(0x1C, 4, 0x68)                                 # CCMR2: OC3M PWM1, OC3PE
-    tim.write(0x20, 4, 1 << 8)                               # CCER: CC3E
-    tim.write(0x3C, 4, 250)                                  # CCR3
-    tim.write(TIM_EGR, 4, 1)
+    _tim3_pwm_ch3(tim, ccr3=250)
     tim.write(TIM_CR1, 4, 1)
     ctx.advance(100)
     assert gpiob.read(0x10, 4) & 1                           # IDR0: CNT 100 < 250, high
