@@ -24,6 +24,12 @@ class HmmParams:
     frame_offset_s: float
     sil_class: int = 0
 
+    @classmethod
+    def of(cls, model) -> HmmParams:
+        """The HMM of an exported model (reference.Model), with its prior weight."""
+        return cls(model.hmm_states, model.hmm_self_logp, model.hmm_next_logp, model.log_prior,
+                   model.prior_weight, model.frame_offset_s, model.sil_class)
+
 
 @dataclass
 class WordResult:
@@ -35,20 +41,24 @@ class WordResult:
 def build_graph(word_phones: list[list[int]], hp: HmmParams
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """States of the chain: class per state, word index per state (-1 for sil), optional flag,
-    and whether the state is the last state of its phone (advance leaves the phone)."""
-    cls, word, opt = [hp.sil_class], [-1], [True]
+    and the phone instance each state belongs to (0, 1, 2, ... along the chain: the sils and
+    every phone of every word count, so a path's phone segments are where it changes)."""
+    cls, word, opt, inst = [hp.sil_class], [-1], [True], [0]
     for wi, phs in enumerate(word_phones):
         if not phs:
             continue
         for c in phs:
+            k = inst[-1] + 1
             for _ in range(int(hp.n_states[c])):
                 cls.append(c)
                 word.append(wi)
                 opt.append(False)
+                inst.append(k)
         cls.append(hp.sil_class)
         word.append(-1)
         opt.append(True)
-    return np.array(cls), np.array(word), np.array(opt), np.zeros(0)
+        inst.append(inst[-1] + 1)
+    return np.array(cls), np.array(word), np.array(opt), np.array(inst)
 
 
 def viterbi(emis: np.ndarray, cls: np.ndarray, opt: np.ndarray, hp: HmmParams) -> np.ndarray:

@@ -41,9 +41,7 @@ Aligner = Callable[[np.ndarray, list[list[int]]], list[tuple[float | None, float
 
 
 def numpy_aligner(model: reference.Model) -> Aligner:
-    hp = align_np.HmmParams(model.hmm_states, model.hmm_self_logp, model.hmm_next_logp,
-                            model.log_prior, model.prior_weight, model.frame_offset_s,
-                            model.sil_class)
+    hp = align_np.HmmParams.of(model)
 
     def run(pcm: np.ndarray, word_phones: list[list[int]]) -> list[tuple[float | None, float | None]]:
         lp = reference.log_posteriors(model, pcm)

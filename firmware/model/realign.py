@@ -44,37 +44,17 @@ FRAME_S = 0.010
 _MODEL: reference.Model | None = None
 
 
-def hmm_params(model: reference.Model) -> align_np.HmmParams:
-    return align_np.HmmParams(model.hmm_states, model.hmm_self_logp, model.hmm_next_logp,
-                              model.log_prior, model.prior_weight, model.frame_offset_s,
-                              model.sil_class)
-
-
-def phone_instances(word_phones: list[list[int]], hp: align_np.HmmParams) -> np.ndarray:
-    """Per state of align_np.build_graph's chain: the index of the phone (or sil) it belongs to."""
-    inst, k = [0], 0
-    for phs in word_phones:
-        if not phs:
-            continue
-        for c in phs:
-            k += 1
-            inst += [k] * int(hp.n_states[c])
-        k += 1
-        inst.append(k)
-    return np.array(inst)
-
-
 def force_align(lp: np.ndarray, word_phones: list[list[int]], hp: align_np.HmmParams
                 ) -> tuple[list[list[float]], list[list[float]], float] | None:
     """(phone segments [[class, start, end]], word times [[start, end]] per word (-1 = none),
     fit: mean nats per frame by which the path's class is below the network's best class)."""
     if not any(word_phones):
         return None
-    cls, word, opt, _ = align_np.build_graph(word_phones, hp)
+    cls, word, opt, phone = align_np.build_graph(word_phones, hp)
     if lp.shape[0] < int((~opt).sum()):
         return None
     path = align_np.viterbi(lp - hp.prior_weight * hp.log_prior[None, :], cls, opt, hp)
-    inst = phone_instances(word_phones, hp)[path]
+    inst = phone[path]
     fit = float(np.mean(lp.max(axis=1) - lp[np.arange(len(path)), cls[path]]))
     t_of = lambda t: round(t * FRAME_S + hp.frame_offset_s, 4)  # noqa: E731
     change = np.nonzero(np.diff(inst))[0] + 1
@@ -110,7 +90,7 @@ def relabel(item: dict) -> dict | None:
     if pcm.ndim > 1:
         pcm = pcm[:, 0]
     toks = g2p.transcript_phones(item["text"], "en-us")
-    hp = hmm_params(_MODEL)
+    hp = align_np.HmmParams.of(_MODEL)
     r = force_align(reference.log_posteriors(_MODEL, pcm), [t.phones for t in toks], hp)
     if r is None:
         return None
