@@ -84,37 +84,35 @@ def _init(model_path: str) -> None:
 
 def relabel(item: dict) -> dict | None:
     """The item with our model's labels (None: it cannot be aligned)."""
-    import soundfile as sf
     assert _MODEL is not None
-    pcm, sr = sf.read(item["wav"], dtype="int16")
-    if pcm.ndim > 1:
-        pcm = pcm[:, 0]
+    pcm = realspeech.read_pcm16k(item["wav"])
     toks = g2p.transcript_phones(item["text"], "en-us")
     hp = align_np.HmmParams.of(_MODEL)
     r = force_align(reference.log_posteriors(_MODEL, pcm), [t.phones for t in toks], hp)
     if r is None:
         return None
+    return _relabelled(item, r[0], r[1], "realign", fit=round(r[2], 4))
+
+
+def _relabelled(item: dict, phones: list | None, words: list, ref: str, **extra: object
+                ) -> dict:
+    """A copy of the manifest item with new labels; the labels it had stay as prev_*."""
     out = dict(item)
     out["prev_ref"], out["prev_words"] = item.get("ref"), item.get("words")
-    out["phones"], out["words"], out["ref"], out["fit"] = r[0], r[1], "realign", round(r[2], 4)
+    out["phones"], out["words"], out["ref"] = phones, words, ref
+    out.update(extra)
     return out
 
 
 def relabel_pocketsphinx(item: dict) -> dict | None:
     """The item with PocketSphinx labels, edges clipped as for training (realspeech.py)."""
-    import soundfile as sf
-    pcm, _ = sf.read(item["wav"], dtype="int16")
-    if pcm.ndim > 1:
-        pcm = pcm[:, 0]
+    pcm = realspeech.read_pcm16k(item["wav"])
     r = realspeech.ps_align(pcm, item["text"])
     if r is None:
         return None
     words = realspeech.ps_word_refs(r[0], g2p.transcript_phones(item["text"], "en-us"))
     words, phones = realspeech.fix_ps_edges(pcm, words, realspeech.ps_phone_labels(r[1]))
-    out = dict(item)
-    out["prev_ref"], out["prev_words"] = item.get("ref"), item.get("words")
-    out["phones"], out["words"], out["ref"] = phones, words, "pocketsphinx"
-    return out
+    return _relabelled(item, phones, words, "pocketsphinx")
 
 
 def compare(a: list[dict], b: list[dict]) -> dict:
