@@ -57,19 +57,32 @@ def key(*parts: object) -> str:
     return h.hexdigest()[:32]
 
 
-def cached(kind: str, entry_key: str, compute: Callable[[], T]) -> T:
-    """``compute()``, or the value stored under (kind, key) by an earlier call."""
+_MISSING = object()
+
+
+def load(kind: str, entry_key: str, default: object = None) -> object:
+    """The value stored under (kind, key), else ``default`` (no cache, no entry, or a damaged
+    entry, which is removed so that the next store rewrites it)."""
     folder = directory()
     if folder is None:
-        return compute()
+        return default
     path = folder / kind / f"{entry_key}.pickle"
-    if path.is_file():
-        try:
-            with path.open("rb") as f:
-                return pickle.load(f)
-        except Exception:  # noqa: BLE001  a damaged entry is recomputed and overwritten
-            with contextlib.suppress(OSError):
-                path.unlink(missing_ok=True)
+    if not path.is_file():
+        return default
+    try:
+        with path.open("rb") as f:
+            return pickle.load(f)
+    except Exception:  # noqa: BLE001  a damaged entry is recomputed and overwritten
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        return default
+
+
+def cached(kind: str, entry_key: str, compute: Callable[[], T]) -> T:
+    """``compute()``, or the value stored under (kind, key) by an earlier call."""
+    value = load(kind, entry_key, _MISSING)
+    if value is not _MISSING:
+        return value  # type: ignore[return-value]
     value = compute()
     store(kind, entry_key, value)
     return value

@@ -174,19 +174,9 @@ def _load(entry: dict) -> dict[tuple[str, str], int] | None:
 
 
 def _read_entry(key: str) -> dict | None:
-    folder = cache.directory()
-    if folder is None:
-        return None
-    path = folder / _KIND / f"{key}.pickle"
-    if not path.is_file():
-        return None
-    import pickle
-    try:
-        with path.open("rb") as f:
-            entry = pickle.load(f)
-        return entry if isinstance(entry, dict) and entry else None
-    except Exception:  # noqa: BLE001  a damaged entry: compile with numba and rewrite it
-        return None
+    """The cached entry (a damaged one is removed: numba compiles and rewrites it)."""
+    entry = cache.load(_KIND, key)
+    return entry if isinstance(entry, dict) and entry else None
 
 
 _KEY = _entry_key()
