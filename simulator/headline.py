@@ -50,6 +50,20 @@ def fmt_joules(j: float | None) -> str:
     return f"{j * 1e6:.3f} µJ"
 
 
+def fmt_ratio(x: float | None) -> str:
+    return "-" if x is None else f"{x:.4f}"
+
+
+def fmt_ms(x: float | None) -> str:
+    """Seconds shown in milliseconds (word timing errors)."""
+    return "-" if x is None else f"{1000 * x:.1f} ms"
+
+
+def fmt_percent(x: float | None) -> str:
+    """A share (0..1) shown in percent."""
+    return "-" if x is None else f"{100 * x:.1f} %"
+
+
 def busy_seconds(report: dict[str, Any]) -> float | None:
     """Seconds the core ran (not asleep) at the clocks it ran at."""
     au = report.get("audio") or {}

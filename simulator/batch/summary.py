@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..headline import fmt_bytes, fmt_joules, fmt_seconds
+from ..headline import fmt_bytes, fmt_joules, fmt_ms, fmt_percent, fmt_ratio, fmt_seconds
 
 
 def print_batch(doc: dict[str, Any], console) -> None:
@@ -20,7 +20,7 @@ def print_batch(doc: dict[str, Any], console) -> None:
               title_justify="left")
     for col in ("clock", "jobs", "audio", "", "median", "p95", "max"):
         t.add_column(col, justify="left" if col in ("clock", "") else "right")
-    fmts = {"busy_s": ("busy", fmt_seconds), "rtf": ("RTF", _num),
+    fmts = {"busy_s": ("busy", fmt_seconds), "rtf": ("RTF", fmt_ratio),
             "peak_ram_bytes": ("peak RAM", fmt_bytes), "energy_j": ("energy", fmt_joules)}
     for label, g in doc["groups"].items():
         first = True
@@ -52,13 +52,13 @@ def print_batch(doc: dict[str, Any], console) -> None:
                     "not placed"):
             a.add_column(col, justify="left" if col == "clock" else "right")
         for label, acc in acc_rows:
-            a.add_row(label, str(acc["clips"]), str(acc["words"]), _ms(acc["word_mae_s"]),
-                      _pct(acc["within_20ms"]), _pct(acc["within_50ms"]),
+            a.add_row(label, str(acc["clips"]), str(acc["words"]), fmt_ms(acc["word_mae_s"]),
+                      fmt_percent(acc["within_20ms"]), fmt_percent(acc["within_50ms"]),
                       str(acc["not_placed"]))
         console.print(a)
-    names = {"slowest": ("slowest", _num), "hungriest": ("most energy", fmt_joules),
+    names = {"slowest": ("slowest", fmt_ratio), "hungriest": ("most energy", fmt_joules),
              "most_ram": ("most RAM", fmt_bytes),
-             "least_accurate": ("least accurate", _pct)}
+             "least_accurate": ("least accurate", fmt_percent)}
     out = doc.get("out")
     for key, (title, f) in names.items():
         items = doc["worst"].get(key) or []
@@ -74,14 +74,3 @@ def print_batch(doc: dict[str, Any], console) -> None:
                       f"{escape('; '.join(g['failures']))}[/]")
     console.print(f"aggregate: {escape(str(doc.get('out', '.')))}/batch.json", highlight=False)
 
-
-def _num(x: float | None) -> str:
-    return "-" if x is None else f"{x:.4f}"
-
-
-def _ms(x: float | None) -> str:
-    return "-" if x is None else f"{1000 * x:.1f} ms"
-
-
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f} %"

@@ -8,7 +8,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from ..headline import FAIL, INFO, OK, Headline, fmt_bytes, fmt_joules, fmt_seconds
+from ..headline import (FAIL, INFO, OK, Headline, fmt_bytes, fmt_joules, fmt_ms, fmt_percent,
+                        fmt_ratio, fmt_seconds)
 from .page import Page, link
 
 BOX_METRICS = (("busy_s", "CPU busy per clip", "s"), ("rtf", "real-time factor", ""),
@@ -77,10 +78,11 @@ def batch_page(doc: dict[str, Any], links: dict[str, str] | None = None) -> Page
         _regions(page, doc, done)
     _accuracy(page, doc, done)
     page.section("Worst clips", "worst")
-    titles = {"slowest": ("slowest (real-time factor, else busy time)", _num),
+    titles = {"slowest": ("slowest (real-time factor, else busy time)", fmt_ratio),
               "hungriest": ("most energy per clip", fmt_joules),
               "most_ram": ("most peak RAM", fmt_bytes),
-              "least_accurate": ("least accurate (share of boundaries within tolerance)", _pct)}
+              "least_accurate": ("least accurate (share of boundaries within tolerance)",
+                                 fmt_percent)}
     for key, (title, f) in titles.items():
         items = (doc.get("worst") or {}).get(key) or []
         if not items:
@@ -106,10 +108,10 @@ def batch_page(doc: dict[str, Any], links: dict[str, str] | None = None) -> Page
                 "within 50 ms", "not placed", "report"],
                [[r["name"], str(r.get("exit_code")),
                  fmt_seconds(r.get("audio_s")), fmt_seconds(r.get("busy_s")),
-                 _num(r.get("rtf")), fmt_bytes(r.get("peak_ram_bytes")),
+                 fmt_ratio(r.get("rtf")), fmt_bytes(r.get("peak_ram_bytes")),
                  fmt_joules(r.get("energy_j")),
-                 _ms((r.get("accuracy") or {}).get("word_mae_s")),
-                 _pct((r.get("accuracy") or {}).get("within_50ms")),
+                 fmt_ms((r.get("accuracy") or {}).get("word_mae_s")),
+                 fmt_percent((r.get("accuracy") or {}).get("within_50ms")),
                  str((r.get("accuracy") or {}).get("not_placed", "")),
                  link(links.get(r["name"], r["report"]), "report")]
                 if r.get("status") == "done" else
@@ -150,9 +152,9 @@ def _accuracy(page: Page, doc: dict[str, Any], done: list[dict]) -> None:
         a = g.get("accuracy")
         if not a:
             continue
-        rows.append([label, str(a["clips"]), str(a["words"]), _ms(a["word_mae_s"]),
-                     _pct(a["within_20ms"]), _pct(a["within_50ms"]), str(a["not_placed"]),
-                     _pct(a["accuracy"])])
+        rows.append([label, str(a["clips"]), str(a["words"]), fmt_ms(a["word_mae_s"]),
+                     fmt_percent(a["within_20ms"]), fmt_percent(a["within_50ms"]),
+                     str(a["not_placed"]), fmt_percent(a["accuracy"])])
     tol = 1000 * scored[0]["accuracy"]["tolerance_s"]
     page.table(["clock", "clips", "reference words", "word MAE", "within 20 ms",
                 "within 50 ms", "not placed", f"accuracy (within {tol:g} ms)"], rows)
@@ -166,18 +168,7 @@ def _accuracy(page: Page, doc: dict[str, Any], done: list[dict]) -> None:
 def _dist(s: dict[str, Any], unit: str) -> str:
     if not s["n"]:
         return "-"
-    f = {"s": fmt_seconds, "": _num, "mJ": lambda x: fmt_joules(x),
+    f = {"s": fmt_seconds, "": fmt_ratio, "mJ": lambda x: fmt_joules(x),
          "KiB": lambda x: fmt_bytes(x)}[unit]
     return f"{f(s['median'])} / {f(s['p95'])} / {f(s['max'])}"
 
-
-def _num(x: float | None) -> str:
-    return "-" if x is None else f"{x:.4f}"
-
-
-def _ms(x: float | None) -> str:
-    return "-" if x is None else f"{1000 * x:.1f} ms"
-
-
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f} %"
