@@ -58,6 +58,47 @@ def reverb(x: np.ndarray, rt60: float, rng: np.random.Generator, direct_ratio_db
     return (y * np.sqrt(np.sum(x ** 2) / (np.sum(y ** 2) + 1e-12))).astype(np.float32)
 
 
+def time_stretch(x: np.ndarray, factor: float, nfft: int = 512, hop: int = 128) -> np.ndarray:
+    """Phase-vocoder time stretch (Flanagan & Golden; the algorithm of librosa's phase_vocoder):
+    the result lasts `factor` times as long, every frequency kept. STFT frames are centred, so
+    time t of the input is at factor * t in the output."""
+    _, _, D = signal.stft(x.astype(np.float64), fs=SR, window="hann", nperseg=nfft,
+                          noverlap=nfft - hop)
+    steps = np.arange(0, D.shape[1] - 1, 1.0 / factor)
+    i = steps.astype(int)
+    frac = (steps - i)[None, :]
+    D = np.concatenate([D, np.zeros((D.shape[0], 1), D.dtype)], axis=1)
+    c0, c1 = D[:, i], D[:, i + 1]
+    mag = (1 - frac) * np.abs(c0) + frac * np.abs(c1)
+    advance = (2 * np.pi * hop * np.arange(D.shape[0]) / nfft)[:, None]
+    dph = np.angle(c1) - np.angle(c0) - advance
+    dph -= 2 * np.pi * np.round(dph / (2 * np.pi))
+    step = advance + dph
+    phase = np.angle(D[:, :1]) + np.concatenate(
+        [np.zeros((D.shape[0], 1)), np.cumsum(step[:, :-1], axis=1)], axis=1)
+    _, y = signal.istft(mag * np.exp(1j * phase), fs=SR, window="hann", nperseg=nfft,
+                        noverlap=nfft - hop)
+    return y
+
+
+def vtlp(x: np.ndarray, alpha: float) -> np.ndarray:
+    """Resample-based vocal-tract-length perturbation: the audio resampled by 1/alpha (played
+    at 16 kHz, every frequency, formants and F0 alike, moves by alpha: alpha > 1 is a shorter
+    vocal tract, e.g. a child's voice from an adult's), then phase-vocoder time-stretched by
+    alpha back to its length, so tempo and timing (the labels) stay. Same level; alpha == 1
+    returns x."""
+    if alpha == 1.0:
+        return x
+    from fractions import Fraction
+    f = Fraction(alpha).limit_denominator(100)
+    fast = signal.resample_poly(x.astype(np.float64), f.denominator, f.numerator)
+    y = time_stretch(fast, len(x) / len(fast))[:len(x)]
+    if len(y) < len(x):
+        y = np.pad(y, (0, len(x) - len(y)))
+    return (y * np.sqrt(np.sum(x.astype(np.float64) ** 2) / (np.sum(y ** 2) + 1e-12))
+            ).astype(np.float32)
+
+
 def band_limit(x: np.ndarray, low_hz: float | None, high_hz: float | None) -> np.ndarray:
     y = x
     if high_hz:

@@ -386,11 +386,13 @@ def build_accent(root: Path, out: Path, half: str, limit: int | None, first: int
 
 def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: int = 250,
                  p_colour: float = 0.5, max_fit: float | None = None,
-                 speeds: list[float] | None = None) -> int:
+                 speeds: list[float] | None = None, warps: list[float] | None = None) -> int:
     """corpus.py-format shards (audio, phone segments, word times, meta) from a labelled
     manifest (PocketSphinx, or realign.py: items whose ``fit`` exceeds max_fit are left out).
     speeds[c]: speed perturbation of copy c (Kaldi's: the audio resampled by 1/speed and
-    played at 16 kHz, so tempo, pitch and formants all move; label times scaled by 1/speed)."""
+    played at 16 kHz, so tempo, pitch and formants all move; label times scaled by 1/speed).
+    warps[c]: vocal-tract-length perturbation of copy c (augment.vtlp: pitch and formants times
+    warp, tempo and labels kept; > 1 sounds like a shorter vocal tract, e.g. a child's)."""
     from fractions import Fraction
 
     from scipy.signal import resample_poly
@@ -418,6 +420,9 @@ def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: 
             rng = np.random.default_rng([seed, i, c])
             sp = speeds[c] if speeds else 1.0
             xs, seg_c, word_c = x, seg, word
+            wp = warps[c] if warps else 1.0
+            if wp != 1.0:
+                xs = augment.vtlp(xs, wp)
             if sp != 1.0:
                 f = Fraction(sp).limit_denominator(100)
                 xs = resample_poly(x, f.denominator, f.numerator).astype(np.float32)
@@ -426,6 +431,7 @@ def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: 
                 word_c = np.where(word >= 0, word / sp, word).astype(np.float32)
             y, info = augment.random_augment(xs, pool, rng, 1.0 if c == 0 else 0.0, p_colour)
             info = {**info, "speed": sp} if sp != 1.0 else info
+            info = {**info, "warp": wp} if wp != 1.0 else info
             pcm = np.round(y * 32768.0).clip(-32768, 32767).astype(np.int16)
             meta = {"text": it["text"], "lang": "en-us", "variant": f"real:{it['speaker']}",
                     "voice": "real", "source": it["id"], "ref": it["ref"], "aug": info}
@@ -479,6 +485,9 @@ def main() -> int:
     ap.add_argument("--speeds", type=float, nargs="*", default=None,
                     help="shards: speed factor of each copy (as many as --copies), e.g. "
                     "--copies 3 --speeds 1 0.9 1.1 (Kaldi-style speed perturbation)")
+    ap.add_argument("--warps", type=float, nargs="*", default=None,
+                    help="shards: vocal-tract-length warp of each copy (as many as --copies), "
+                    "e.g. --copies 2 --warps 1 1.25 (pitch and formants x1.25, timing kept)")
     ap.add_argument("--max-fit", type=float, default=None,
                     help="shards: leave out realign.py items whose fit (nats per frame below the "
                     "network's best class) exceeds this")
@@ -490,7 +499,11 @@ def main() -> int:
         if a.speeds and len(a.speeds) != a.copies:
             print(f"error: --speeds needs {a.copies} values (one per copy)", file=sys.stderr)
             return 2
-        n = build_shards(a.root, a.out, a.copies, a.seed, max_fit=a.max_fit, speeds=a.speeds)
+        if a.warps and len(a.warps) != a.copies:
+            print(f"error: --warps needs {a.copies} values (one per copy)", file=sys.stderr)
+            return 2
+        n = build_shards(a.root, a.out, a.copies, a.seed, max_fit=a.max_fit, speeds=a.speeds,
+                         warps=a.warps)
         print(f"{n} utterances -> {a.out}")
         return 0 if n else 1
     if not a.root.is_dir():

@@ -125,16 +125,37 @@ def calibrate(net: TDNN, utts: list[dataset.Utt], mean: np.ndarray, inv_std: np.
 
 
 def init_from_export(net: TDNN, path: Path) -> None:
-    """Float weights from an exported int8 model: w * w_scale[c], bias * in_scale * w_scale[c]."""
+    """Float weights from an exported int8 model: w * w_scale[c], bias * in_scale * w_scale[c].
+
+    A deeper network than the export (same width) starts as the same function: the export's
+    hidden layers fill the first hidden layers, every extra hidden layer (before the output layer)
+    is an identity (centre tap = I, bias 0; its input is a ReLU output, so relu(x) = x), and the
+    export's output layer becomes the output layer."""
     d = json.loads(path.read_text())
+    src = d["layers"]
+    n_extra = len(net.convs) - len(src)
+    if n_extra < 0:
+        raise SystemExit(f"error: {path} has {len(src)} layers, the network only "
+                         f"{len(net.convs)}")
+    pairs = list(zip(net.convs[:len(src) - 1], src[:-1])) + [(net.convs[-1], src[-1])]
     with torch.no_grad():
-        for conv, L in zip(net.convs, d["layers"], strict=True):
+        for conv, L in pairs:
+            if tuple(conv.weight.shape) != (L["cout"], L["cin"], L["k"]):
+                raise SystemExit(f"error: layer shape {tuple(conv.weight.shape)} != export's "
+                                 f"{(L['cout'], L['cin'], L['k'])}")
             w = reference.decode_array(L["w"], "int8").reshape(L["cout"], L["k"], L["cin"])
             ws = np.asarray(L["w_scale"], np.float64)
             b = reference.decode_array(L["bias"], "int32").astype(np.float64)
             conv.weight.copy_(torch.tensor(w.transpose(0, 2, 1) * ws[:, None, None]))
             conv.bias.copy_(torch.tensor(b * float(L["in_scale"]) * ws))
-    print(f"initialised from {path}", flush=True)
+        for conv, spec in zip(net.convs[len(src) - 1:-1], net.specs[len(src) - 1:-1]):
+            if spec.cin != spec.cout:
+                raise SystemExit("error: an extra layer must keep the width (cin == cout)")
+            conv.weight.zero_()
+            conv.weight[:, :, (spec.k - 1) // 2] = torch.eye(spec.cout)
+            conv.bias.zero_()
+    extra = f" (+{n_extra} identity layers before the output)" if n_extra else ""
+    print(f"initialised from {path}{extra}", flush=True)
 
 
 def checkpoint(net: TDNN, mean: np.ndarray, inv_std: np.ndarray, extra: dict) -> dict:
