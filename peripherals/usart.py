@@ -351,54 +351,83 @@ class USART(Peripheral):
 
     def _update(self) -> None:
         """Recompute the state flags of ISR and drive the interrupt line."""
-        ue = self.get_field("CR1", "UE")
-        fifo = self._fifo()
-        depth = self._depth()
-        isr = self.reg("ISR") & ~_DERIVED
-        if len(self._tx) < depth:
+        spec = self.__dict__.get("_update_spec")
+        if spec is None:
+            spec = self._update_spec = self._make_update_spec()
+        i_cr1, i_cr3, o_isr, m_ue, m_te, m_re, m_fifo, rxft, txft = spec
+        mv = self.values._mv
+        cr1, cr3 = mv[i_cr1], mv[i_cr3]
+        ue = cr1 & m_ue
+        ntx, nrx = len(self._tx), len(self._rx)
+        isr = mv[o_isr >> 2] & ~_DERIVED
+        if ntx < (FIFO_DEPTH if cr1 & m_fifo else 1):
             isr |= 1 << TXE
-        if self._rx:
+        if nrx:
             isr |= 1 << RXNE
         if "rx" in self._events:
             isr |= 1 << BUSY
-        if ue and self.get_field("CR1", "TE"):
+        if ue and cr1 & m_te:
             isr |= 1 << TEACK
-        if ue and self.get_field("CR1", "RE"):
+        if ue and cr1 & m_re:
             isr |= 1 << REACK
-        if fifo:
-            if not self._tx:
+        if cr1 & m_fifo:
+            if not ntx:
                 isr |= 1 << TXFE
-            if len(self._rx) >= FIFO_DEPTH:
+            if nrx >= FIFO_DEPTH:
                 isr |= 1 << RXFF
-            rxt = _FIFO_THRESHOLD[min(self.get_field("CR3", "RXFTCFG"), 5)] * FIFO_DEPTH
-            txt = _FIFO_THRESHOLD[min(self.get_field("CR3", "TXFTCFG"), 5)] * FIFO_DEPTH
-            if len(self._rx) >= rxt:
+            if nrx >= _FIFO_THRESHOLD[min((cr3 & rxft[0]) >> rxft[1], 5)] * FIFO_DEPTH:
                 isr |= 1 << RXFT
-            if FIFO_DEPTH - len(self._tx) >= txt:
+            if FIFO_DEPTH - ntx >= _FIFO_THRESHOLD[min((cr3 & txft[0]) >> txft[1], 5)] \
+                    * FIFO_DEPTH:
                 isr |= 1 << TXFT
-        self.set_reg("ISR", isr)
-        cr1, cr3 = self.reg("CR1"), self.reg("CR3")
-
-        def on(reg: int, bit: int) -> bool:
-            return bool(reg >> bit & 1)
-
-        def flag(bit: int) -> bool:
-            return bool(isr >> bit & 1)
-
-        level = (
-            (on(cr1, 7) and flag(TXE)) or (on(cr1, 6) and flag(TC))
-            or (on(cr1, 5) and (flag(RXNE) or flag(ORE))) or (on(cr1, 4) and flag(IDLE))
-            or (on(cr1, 8) and flag(PE)) or (on(cr1, 14) and flag(CMF))
-            or (on(cr1, 26) and flag(RTOF)) or (on(cr1, 27) and flag(EOBF))
-            or (on(cr1, 30) and flag(TXFE)) or (on(cr1, 31) and flag(RXFF))
-            or (on(cr3, 0) and (flag(FE) or flag(NE) or flag(ORE)))
-            or (on(cr3, 10) and flag(CTSIF)) or (on(cr3, 22) and flag(WUF))
-            or (on(cr3, 23) and flag(TXFT)) or (on(cr3, 24) and flag(TCBGT))
-            or (on(cr3, 28) and flag(RXFT))
-        )
+        self.values[o_isr] = isr
+        level = bool(isr & _irq_flags(cr1, cr3))
         if level != self._irq_level and self.irq is not None:
             self.ctx.set_irq(self.irq, level)
         self._irq_level = level
+
+    def _make_update_spec(self) -> tuple:
+        """Word indices of CR1/CR3, the ISR offset and the field masks _update reads (from the
+        register definitions above), looked up once."""
+        def mask(reg: str, fld: str) -> int:
+            return self._field_spec(reg, fld)[1]
+
+        def shifted(reg: str, fld: str) -> tuple[int, int]:
+            _, m, lsb = self._field_spec(reg, fld)
+            return m, lsb
+        by = self._by_name
+        return (by["CR1"].offset >> 2, by["CR3"].offset >> 2, by["ISR"].offset,
+                mask("CR1", "UE"), mask("CR1", "TE"), mask("CR1", "RE"), mask("CR1", "FIFOEN"),
+                shifted("CR3", "RXFTCFG"), shifted("CR3", "TXFTCFG"))
+
+
+# The interrupt sources: (CR1 or CR3 enable bit, the ISR flags it passes to the line)
+# (RM0433 48.6 "USART interrupts", Table "USART interrupt requests").
+_CR1_IRQ = ((7, 1 << TXE), (6, 1 << TC), (5, 1 << RXNE | 1 << ORE), (4, 1 << IDLE),
+            (8, 1 << PE), (14, 1 << CMF), (26, 1 << RTOF), (27, 1 << EOBF), (30, 1 << TXFE),
+            (31, 1 << RXFF))
+_CR3_IRQ = ((0, 1 << FE | 1 << NE | 1 << ORE), (10, 1 << CTSIF), (22, 1 << WUF), (23, 1 << TXFT),
+            (24, 1 << TCBGT), (28, 1 << RXFT))
+_CR1_EN = sum(1 << b for b, _ in _CR1_IRQ)
+_CR3_EN = sum(1 << b for b, _ in _CR3_IRQ)
+_IRQ_FLAGS: dict[tuple[int, int], int] = {}
+
+
+def _irq_flags(cr1: int, cr3: int) -> int:
+    """The ISR flags that drive the interrupt line under these enable bits (memoised: a
+    firmware uses a handful of enable combinations)."""
+    key = (cr1 & _CR1_EN, cr3 & _CR3_EN)
+    flags = _IRQ_FLAGS.get(key)
+    if flags is None:
+        flags = 0
+        for bit, f in _CR1_IRQ:
+            if key[0] >> bit & 1:
+                flags |= f
+        for bit, f in _CR3_IRQ:
+            if key[1] >> bit & 1:
+                flags |= f
+        flags = _IRQ_FLAGS[key] = flags
+    return flags
 
 
 MODEL = USART

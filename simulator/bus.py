@@ -34,6 +34,7 @@ from peripherals.base import RW, W1C, W1S, WO, WT, Peripheral
 
 from .elf import Firmware, FirmwareError
 from .native import NativeCounter, uc_handle
+from .regbatch import RegReader
 
 if TYPE_CHECKING:
     from .access_sites import AccessLocator
@@ -55,6 +56,7 @@ class Bus:
     def __init__(self, uc, platform: Platform, counter: NativeCounter, *,
                  log: Callable[[str], None], fast: bool = True) -> None:
         self.uc = uc
+        self._reg = RegReader(uc)
         self.platform = platform
         self.counter = counter
         self.log = log
@@ -310,4 +312,4 @@ class Bus:
         if self.locator is None:
             return None
         start, size, blocks = self.counter.current_block()
-        return self.locator.locate(self.uc.reg_read, start, size, blocks, address, write)
+        return self.locator.locate(self._reg, start, size, blocks, address, write)

@@ -21,7 +21,7 @@ from unicorn.arm_const import (
     UC_ARM_REG_R12, UC_ARM_REG_S0, UC_ARM_REG_XPSR,
 )
 
-from .regbatch import RegBatches
+from .regbatch import RegBatches, RegReader
 
 if TYPE_CHECKING:
     from unicorn import Uc
@@ -141,6 +141,7 @@ class ExceptionEngine:
     def __init__(self, uc: "Uc", n_irqs: int, priority_bits: int,
                  charge: Callable[[int], None], now: Callable[[], int]) -> None:
         self.uc = uc
+        self._reg = RegReader(uc)
         self._batch = RegBatches(uc)    # register lists moved in one Unicorn call each
         self.n_irqs = n_irqs
         self.priority_mask = (0xFF << (8 - priority_bits)) & 0xFF
@@ -234,7 +235,7 @@ class ExceptionEngine:
         prio = 256
         for a in self.active:
             prio = min(prio, self.group_priority(self.priority(a)))
-        basepri = self.uc.reg_read(UC_ARM_REG_BASEPRI) & self.priority_mask
+        basepri = self._reg(UC_ARM_REG_BASEPRI) & self.priority_mask
         if basepri:
             prio = min(prio, self.group_priority(basepri))
         return self.group_priority(self.priority(n)) < prio

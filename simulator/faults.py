@@ -124,7 +124,7 @@ class Faults:
             self._trap(uc, DIVBYZERO, address)
 
     def on_interrupt(self, uc, intno: int, user_data) -> None:
-        pc = uc.reg_read(UC_ARM_REG_PC)
+        pc = self.m.reg(UC_ARM_REG_PC)
         try:
             if intno == EXCP_EXCEPTION_EXIT:
                 self.m.engine.exception_return(pc)

@@ -27,6 +27,10 @@ _WAKE_KEYS = ("core_hz", "vos", "hclk_hz", "icache", "dcache", "code_cycles", "p
               "clocks", "plls_on", "svos", "flash_low_power")
 
 
+def _wake_fields(segment) -> tuple:
+    return tuple(getattr(segment, k, None) for k in _WAKE_KEYS)
+
+
 def _hashable(v):
     if isinstance(v, dict):
         return tuple(sorted((k, _hashable(x)) for k, x in v.items()))
@@ -55,21 +59,20 @@ class LowPower:
         self.m.time.core_domain_on = mode is None
 
     def stopped_at_wfx(self) -> str | None:
-        pc = self.m.uc.reg_read(UC_ARM_REG_PC)
+        """"wfi" / "wfe" when the instruction before PC is WFI / WFE (T1 or T2 encoding)."""
+        pc = self.m.reg(UC_ARM_REG_PC)
         try:
-            h1 = struct.unpack("<H", self.m.uc.mem_read(pc - 2, 2))[0]
-            if h1 == WFI_T16:
-                return "wfi"
-            if h1 == WFE_T16:
-                return "wfe"
-            pair = struct.unpack("<HH", self.m.uc.mem_read(pc - 4, 4))
-            if pair == WFI_T32:
-                return "wfi"
-            if pair == WFE_T32:
-                return "wfe"
-        except UcError:
-            return None
-        return None
+            pair = struct.unpack("<HH", self.m.uc.mem_read(pc - 4, 4))   # both encodings
+        except UcError:             # PC at the start of memory: only a 16-bit one fits
+            try:
+                pair = (None, struct.unpack("<H", self.m.uc.mem_read(pc - 2, 2))[0])
+            except UcError:
+                return None
+        if pair[1] == WFI_T16:
+            return "wfi"
+        if pair[1] == WFE_T16:
+            return "wfe"
+        return "wfi" if pair == WFI_T32 else "wfe" if pair == WFE_T32 else None
 
     def enter_sleep(self) -> None:
         self.m.going_to_sleep.emit()
@@ -166,16 +169,17 @@ class LowPower:
         """The wake-up latency from state ``left`` (power.wakeup_cost; ``segment`` is the
         low-power segment left) as time in the open 'wakeup' segment, then run."""
         try:
-            from .power import load, wakeup_cost
             cached = self._power_data
             if cached is None or cached[0] is not self.m.platform:   # resolved and parsed once
-                cached = self._power_data = (self.m.platform, load(self.m.platform.power_data))
-            data = cached[1]
+                from .power import load, wakeup_cost
+                cached = self._power_data = (self.m.platform, load(self.m.platform.power_data),
+                                             wakeup_cost)
+            data, wakeup_cost = cached[1], cached[2]
             # wakeup_cost reads only these of the segment left (and computes an energy the
             # run loop does not need): memoised on them, failures included
             key = None if segment is None else (
                 left, self.m.core_hz, self.m.platform.revision, id(data),
-                *(_hashable(getattr(segment, k, None)) for k in _WAKE_KEYS))
+                *map(_hashable, _wake_fields(segment)))
             memo = self._wake_memo
             secs = memo.get(key) if key is not None else None
             if secs is None:

@@ -58,6 +58,14 @@ class Peak:
     cycle: int
     seconds: float
     location: str
+    # the PC the location is described from (a DWARF line lookup, ~0.4 ms) when the report
+    # asks: most peaks of a run are overtaken before then
+    pc: int | None = None
+
+    def where(self, describe) -> str:
+        if self.pc is not None:
+            self.location, self.pc = describe(self.pc), None
+        return self.location
 
 
 MAX_SAMPLES = 100_000       # samples held during a run (thinned 2:1 when reached)
@@ -202,15 +210,15 @@ class MemoryTracker:
         m = self.machine
         from unicorn.arm_const import UC_ARM_REG_MSP, UC_ARM_REG_PC, UC_ARM_REG_PSP
 
-        sp = m.uc.reg_read(UC_ARM_REG_MSP)
-        psp = m.uc.reg_read(UC_ARM_REG_PSP)
+        sp = m.reg(UC_ARM_REG_MSP)
+        psp = m.reg(UC_ARM_REG_PSP)
         if psp and (self.min_psp is None or psp < self.min_psp):
             self.min_psp = psp
         now = m.now()
         if sp < self.min_sp:
             self.min_sp = sp
             if self.stack is not None and sp < self.stack.start and self.overflow is None:
-                pc = m.uc.reg_read(UC_ARM_REG_PC)
+                pc = m.reg(UC_ARM_REG_PC)
                 self.overflow = (f"stack overflow: SP {sp:#010x} is below the stack area "
                                  f"{self.stack.start:#010x}..{self.stack.end:#010x} at "
                                  f"{m.fw.describe(pc)}, cycle {now}")
@@ -218,7 +226,7 @@ class MemoryTracker:
             return
         self._last_scan = now
         st, hp = self.stack_bytes(), self.heap_bytes()
-        pc = m.uc.reg_read(UC_ARM_REG_PC)
+        pc = m.reg(UC_ARM_REG_PC)
         secs = m.now_seconds()
         if self.samples_seen % self.sample_stride == 0:
             self.samples.append(Sample(now, secs, sp, st, hp, pc))
@@ -228,16 +236,13 @@ class MemoryTracker:
                 del self.samples[1::2]
                 self.sample_stride *= 2
         self.samples_seen += 1
-        where = None                     # described only for a new peak (a DWARF lookup)
+        # a new peak keeps the PC; its location is described when the report is built
         if self.stack_peak is None or st > self.stack_peak.bytes:
-            where = m.fw.describe(pc)
-            self.stack_peak = Peak(st, now, secs, where)
+            self.stack_peak = Peak(st, now, secs, "", pc)
         if self.heap_peak is None or hp > self.heap_peak.bytes:
-            where = where if where is not None else m.fw.describe(pc)
-            self.heap_peak = Peak(hp, now, secs, where)
+            self.heap_peak = Peak(hp, now, secs, "", pc)
         if self.live_peak is None or st + hp > self.live_peak.bytes:
-            where = where if where is not None else m.fw.describe(pc)
-            self.live_peak = Peak(st + hp, now, secs, where)
+            self.live_peak = Peak(st + hp, now, secs, "", pc)
 
     # --- the report ------------------------------------------------------------------------
     def on_new_stack_minimum(self) -> None:
@@ -247,14 +252,14 @@ class MemoryTracker:
         from unicorn.arm_const import UC_ARM_REG_LR, UC_ARM_REG_MSP, UC_ARM_REG_PC
 
         m = self.machine
-        sp = m.uc.reg_read(UC_ARM_REG_MSP)
+        sp = m.reg(UC_ARM_REG_MSP)
         if self.stack is None or sp < 0:
             return
         block = m.counter.stack_minimum_block       # the block that lowered SP
-        frames = self.call_stack(block, sp, m.uc.reg_read(UC_ARM_REG_LR))
+        frames = self.call_stack(block, sp, m.reg(UC_ARM_REG_LR))
         self.deepest = {"sp": sp, "bytes": self.stack.end - sp, "cycle": m.now(),
                         "seconds": m.now_seconds(), "where": frames[0],
-                        "pc": m.uc.reg_read(UC_ARM_REG_PC), "call_stack": frames}
+                        "pc": m.reg(UC_ARM_REG_PC), "call_stack": frames}
         self._live(self.stack.end - sp, self.heap_bytes(), frames[0])
 
     def _live(self, stack: int, heap: int, where: str) -> None:
@@ -440,7 +445,8 @@ class MemoryTracker:
 
         def peak(p: Peak | None) -> dict[str, Any] | None:
             return None if p is None else {"bytes": p.bytes, "cycle": p.cycle,
-                                           "seconds": p.seconds, "observed_at": p.location}
+                                           "seconds": p.seconds,
+                                           "observed_at": p.where(self.machine.fw.describe)}
         return {
             "method": "RAM painted before boot; written words found by scanning "
                       "(sampled at events, final scan at the end)",

@@ -46,6 +46,25 @@ class RegBatch:
             raise UcError(err)
 
 
+class RegReader:
+    """``uc_reg_read`` of one 32-bit core register (R0-R12, SP, LR, PC, MSP, PSP, xPSR, the
+    mask registers, CONTROL) in one ctypes call into a preallocated buffer: ~0.8 us instead of
+    the ~3 us of ``Uc.reg_read`` (register class lookup and a new ctypes object per call). The
+    run loop reads PC, MSP and PSP at every stop. Not for the 64/128-bit FP registers."""
+
+    def __init__(self, uc) -> None:
+        self._uch = uc._uch
+        self._buf = ctypes.c_uint32(0)
+        self._ref = ctypes.byref(self._buf)
+        self._fn = _ucmod.uclib.uc_reg_read
+
+    def __call__(self, regid: int) -> int:
+        err = self._fn(self._uch, regid, self._ref)
+        if err:
+            raise UcError(err)
+        return self._buf.value
+
+
 class RegBatches:
     """Batches by register list, made once per Unicorn instance and list."""
 

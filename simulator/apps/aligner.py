@@ -131,9 +131,8 @@ def prepare_transcript(text: str, voice: str = "en-us") -> Transcript:
     if not text.strip():
         raise ValueError("the transcript is empty")
     _check_size(text)
-    g2p = _g2p()
     try:
-        wps = g2p.transcript_phones(text, voice=voice)
+        wps = _transcript_phones(text, voice)
     except OSError as e:
         raise G2PUnavailable(f"eSpeak NG is not available ({e}); install espeak-ng") from e
     except RuntimeError as e:
@@ -142,10 +141,55 @@ def prepare_transcript(text: str, voice: str = "en-us") -> Transcript:
         raise G2PUnavailable(f"eSpeak NG produced a phone the model does not know: {e}") from e
     if not wps:
         raise ValueError("the transcript has no words (only punctuation or symbols)")
-    t = Transcript([TranscriptWord(i, w.token, list(w.spoken), [int(c) for c in w.phones])
-                    for i, w in enumerate(wps)])
+    t = Transcript([TranscriptWord(i, token, list(spoken), list(phones))
+                    for i, (token, spoken, phones) in enumerate(wps)])
     t.warnings = limit_warnings(t)
     return t
+
+
+#: the modules of firmware/model that turn a transcript into phone classes
+FRONT_END = ("g2p.py", "espeak.py", "text_norm.py", "phones.py", "phone_map.json")
+
+
+def _transcript_phones(text: str, voice: str) -> list[tuple[str, list[str], list[int]]]:
+    """(token, spoken words, phone classes) of every token of ``text``: g2p.transcript_phones,
+    kept in the on-disk cache (simulator/cache.py, kind ``transcript``) by the text, the voice,
+    the eSpeak NG version and data path setting, and the bytes of the front end's files
+    (FRONT_END): starting eSpeak NG (its voice data) cost ~0.1 CPU s of every aligner run."""
+    from .. import cache
+
+    def compute() -> list[tuple[str, list[str], list[int]]]:
+        return [(w.token, list(w.spoken), [int(c) for c in w.phones])
+                for w in _g2p().transcript_phones(text, voice=voice)]
+
+    ident = _front_end_identity()
+    if ident is None:          # no cache, or eSpeak NG / the model's files missing: compute
+        return compute()       # (which says what is missing)
+    return cache.cached("transcript", cache.key(text, voice, ident), compute)
+
+
+def _front_end_identity() -> tuple | None:
+    """What the phones of a transcript depend on besides its text and voice: the eSpeak NG
+    library's version (espeak_Info, which needs no initialisation), ESPEAK_DATA_PATH, and a
+    hash of the front end's files; None when caching is off or one cannot be read."""
+    import ctypes
+    import hashlib
+    import os
+
+    from .. import cache
+    if cache.directory() is None:
+        return None
+    try:
+        lib = ctypes.CDLL("libespeak-ng.so.1")
+        lib.espeak_Info.restype = ctypes.c_char_p
+        lib.espeak_Info.argtypes = [ctypes.c_void_p]
+        version = lib.espeak_Info(None)
+        h = hashlib.sha256()
+        for name in FRONT_END:
+            h.update((MODEL_DIR / name).read_bytes())
+    except (OSError, AttributeError):
+        return None
+    return (version, os.environ.get("ESPEAK_DATA_PATH"), h.hexdigest())
 
 
 #: Host-side bounds of a transcript, checked before eSpeak NG sees it (a 1 MB line made its

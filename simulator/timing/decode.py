@@ -12,8 +12,7 @@ Register numbering: 0-12 r0-r12, 13 sp, 14 lr, 15 pc, 16-47 s0-s31 (d<n> = s<2n>
 
 from __future__ import annotations
 
-from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
-from capstone import arm as A
+from typing import Any
 
 from .params import M7Params
 
@@ -94,7 +93,24 @@ _FP_LDM = {"vldmia", "vldmdb", "vpop"}
 _FP_STM = {"vstmia", "vstmdb", "vpush"}
 
 _RD, _WR = 1, 2        # capstone operand access bits
-_IMM_SHIFTS = {A.ARM_SFT_ASR, A.ARM_SFT_LSL, A.ARM_SFT_LSR, A.ARM_SFT_ROR, A.ARM_SFT_RRX}
+# capstone is imported by the first decode, not with this module: a run whose code tables
+# come from the on-disk cache (simulator/code_map.py) decodes nothing (~25 ms of imports)
+A: Any = None                               # capstone.arm, bound by _capstone()
+_IMM_SHIFTS: frozenset[int] = frozenset()   # shifts by an immediate, bound by _capstone()
+
+
+def _capstone() -> Any:
+    """A Thumb/M-class capstone disassembler with operand details; binds ``A`` and
+    ``_IMM_SHIFTS`` on the first call."""
+    global A, _IMM_SHIFTS
+    from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
+    from capstone import arm
+    A = arm
+    _IMM_SHIFTS = frozenset({arm.ARM_SFT_ASR, arm.ARM_SFT_LSL, arm.ARM_SFT_LSR, arm.ARM_SFT_ROR,
+                             arm.ARM_SFT_RRX})
+    md = Cs(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS)
+    md.detail = True
+    return md
 
 
 class Insn:
@@ -155,9 +171,14 @@ def _is_s(name: str) -> bool:
 class Decoder:
     def __init__(self, params: M7Params) -> None:
         self.p = params
-        self.md = Cs(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS)
-        self.md.detail = True
+        self._md: Any = None
         self.cache: dict[int, Insn] = {}
+
+    @property
+    def md(self) -> Any:
+        if self._md is None:
+            self._md = _capstone()
+        return self._md
 
     def get(self, key: int, size: int) -> Insn:
         """Insn for the encoding ``key`` (first halfword in the low 16 bits)."""
