@@ -2,6 +2,8 @@
  * plus a fixed handful of float ops per active state (<= AL_VIT_BAND). */
 #include "viterbi.h"
 #include "al_math.h"
+#include <math.h>
+#include <string.h>
 
 #define NEG       (-1.0e30f)
 #define NEG_HALF  (-0.5e30f)
@@ -193,6 +195,16 @@ static void emissions(al_vit_t *v, const int8_t *q)
     for (c = 0; c < C; c++) v->em[c] = (v->em[c] - lse) - v->emis_bias[c];
 }
 
+/* Emissions up to a constant of the frame: out_scale * q - prior term, without the
+ * log-softmax (n_classes exps and a log, ~2,700 M7 cycles a frame). Where paths are compared
+ * only within a frame (second pass, locate) the constant cancels out. */
+static void emissions_raw(al_vit_t *v, const int8_t *q)
+{
+    const al_model_t *m = v->m;
+    for (int c = 0; c < m->n_classes; c++)
+        v->em[c] = m->out_scale * (float)q[c] - v->emis_bias[c];
+}
+
 static inline void bp_set(uint8_t *row, uint32_t s, uint32_t code)
 {
     uint32_t slot = s & WMASK, sh = (slot & 3u) * 2u;
@@ -272,20 +284,131 @@ static void set_frames(al_vit_t *v, al_word_result_t *r, int32_t s, int32_t e)
 }
 
 /* 2-bit back-pointer `cell` of the second pass: cells run through the rows of bp[] after the
- * live ones (frames cm_upto+1 .. t-1), row0 = t % AL_VIT_LAG, AL_VIT_BAND cells a row. A frame's
- * S <= AL_VIT_PASS2_STATES cells start at k*S and span at most P2_ROWS rows (p2_rows). */
+ * live ones (frames cm_upto+1 .. t-1), row0 = t % AL_VIT_LAG, AL_VIT_BAND cells a row. Frame k's
+ * S states take the cells k*P .. k*P+S-1, P = p2_pitch(S) (a multiple of 16: a frame's codes
+ * fill whole 32-bit words, written once each), and span at most P2_ROWS rows. */
 #define P2_ROWS (AL_VIT_PASS2_STATES / AL_VIT_BAND + 2)
 
-static void p2_rows(al_vit_t *v, uint32_t row0, uint32_t cell0, uint8_t **rp)
+static uint32_t p2_pitch(uint32_t S) { return (S + 15u) & ~15u; }
+
+/* Does a second pass over N frames x S states fit? Its cost (N*S cells, AL_VIT_PASS2_CELLS)
+ * and its back-pointers (N frames at the pitch) in the rows of bp[] that hold no live frame. */
+static int p2_fits(const al_vit_t *v, uint32_t N, uint32_t S)
 {
-    uint32_t r = (row0 + cell0 / AL_VIT_BAND) % AL_VIT_LAG;
-    for (uint32_t i = 0; i < P2_ROWS; i++) rp[i] = v->bp[(r + i) % AL_VIT_LAG];
+    uint32_t n_free = AL_VIT_LAG - (v->t - 1u - v->cm_upto);
+    return N * S <= AL_VIT_PASS2_CELLS && N * p2_pitch(S) <= n_free * AL_VIT_BAND;
 }
 
 static inline uint32_t p2_get(const al_vit_t *v, uint32_t row0, uint32_t cell)
 {
     return (v->bp[(row0 + cell / AL_VIT_BAND) % AL_VIT_LAG][(cell & WMASK) >> 2]
             >> ((cell & 3u) * 2u)) & 3u;
+}
+
+/* The class of every state of [r0, r1) (r1 - r0 <= AL_VIT_PASS2_STATES) in p2_cls[], and in the
+ * bitmap p2_skip[] the first states of words that follow an optional silence (they may also be
+ * entered over it). The column kernel below walks states, not units: a unit has 1-3 states, and
+ * per-unit set-up cost more than the states themselves (~64 M7 cycles a cell with a unit loop). */
+static void p2_classes(al_vit_t *v, uint32_t r0, uint32_t r1)
+{
+    uint32_t u = unit_of(v, r0), s = r0;
+    for (uint32_t i = 0; i < AL_VIT_PASS2_STATES / 32u; i++) v->p2_skip[i] = 0;
+    while (s < r1) {
+        uint32_t e = v->u_first[u + 1] < r1 ? v->u_first[u + 1] : r1;
+        uint8_t c = v->u_cls[u];
+        if (s == v->u_first[u] && (v->u_flags[u] & F_SKIP))
+            v->p2_skip[(s - r0) >> 5] |= 1u << ((s - r0) & 31u);
+        while (s < e) v->p2_cls[s++ - r0] = c;
+        u++;
+    }
+}
+
+/* The highest state <= i marked in p2_skip[], or -1. */
+static inline int32_t p2_next_skip(const al_vit_t *v, int32_t i)
+{
+    int32_t w = i >> 5;
+    uint32_t m = v->p2_skip[w] & (0xffffffffu >> (31 - (i & 31)));
+    while (!m) {
+        if (--w < 0) return -1;
+        m = v->p2_skip[w];
+    }
+    return w * 32 + 31 - __builtin_clz(m);
+}
+
+/* One frame of the Viterbi recurrence over the n states of p2_cls[] (column col[], in place,
+ * descending): state i comes from itself (self-loop of its class), from i-1 (leaving i-1's
+ * class) or, when marked in p2_skip[], from i-1-nsil over the optional silence (leaving that
+ * state's class); the first state of the column has only its self-loop. Unreachable states
+ * hold NEG (-1e30): adding a score (|x| < 1e20) leaves it exactly NEG, so no test is needed and
+ * the result is the same as a recurrence that skips them. With bp, the 2-bit codes (0 self,
+ * 1 from i-1, 2 skip; ties keep the lower code) of cells base .. base+n-1 (base a multiple of
+ * 16) are written a 32-bit word at a time to rp[(cell >> 8) - (base >> 8)] (this frame's rows).
+ * The runs between marked states take the two-way loop. */
+static inline __attribute__((always_inline))
+void p2_column(const al_vit_t *v, float *col, uint32_t n, int bp, uint8_t *const *rp,
+               uint32_t base)
+{
+    const float *selfp = v->m->hmm_self_logp, *nextp = v->m->hmm_next_logp, *em = v->em;
+    const uint8_t *cls = v->p2_cls;
+    uint32_t back = 1u + v->nsil, c = cls[n - 1u], i = n - 1u;
+    int32_t sk = p2_next_skip(v, (int32_t)i);
+    float o = col[n - 1u];
+    while (i > 0) {
+        uint32_t lo = bp ? i & ~15u : 1u, acc = 0;       /* bp: one 32-bit word of codes */
+        if (lo == 0) lo = 1;
+        while (i >= lo) {
+            uint32_t stop = (int32_t)lo > sk ? lo : (uint32_t)sk + 1u;
+            for (; i >= stop + 1u; i -= 2) {             /* two ways, two states a turn */
+                uint32_t c1 = cls[i - 1u], c2 = cls[i - 2u];
+                float q1 = col[i - 1u], q2 = col[i - 2u];
+                float bs1 = o + selfp[c], cd1 = q1 + nextp[c1];
+                float bs2 = q1 + selfp[c1], cd2 = q2 + nextp[c2];
+                acc = (acc << 4) | ((uint32_t)(cd1 > bs1) << 2) | (uint32_t)(cd2 > bs2);
+                col[i] = fmaxf(bs1, cd1) + em[c];        /* (equal: the same value) */
+                col[i - 1u] = fmaxf(bs2, cd2) + em[c1];
+                o = q2;
+                c = c2;
+            }
+            if (i >= stop) {
+                uint32_t cp = cls[i - 1u];
+                float q = col[i - 1u];
+                float bs = o + selfp[c], cand = q + nextp[cp];
+                acc = (acc << 2) | (uint32_t)(cand > bs);
+                col[i] = fmaxf(bs, cand) + em[c];
+                o = q;
+                c = cp;
+                i--;
+            }
+            if (i >= lo) {                               /* i == sk: three ways */
+                uint32_t cp = cls[i - 1u], code = 0;
+                float q = col[i - 1u];
+                float bs = o + selfp[c], cand = q + nextp[cp];
+                if (cand > bs) { bs = cand; code = 1; }
+                if (i >= back) {
+                    float cs = col[i - back] + nextp[cls[i - back]];
+                    if (cs > bs) { bs = cs; code = 2; }
+                }
+                col[i] = bs + em[c];
+                acc = (acc << 2) | code;
+                o = q;
+                c = cp;
+                i--;
+                sk = i > 0 ? p2_next_skip(v, (int32_t)i) : -1;
+            }
+        }
+        if (bp && (lo & 15u) == 0) {                     /* lo > 0: the word of cells lo.. */
+            uint32_t cell = base + lo;
+            memcpy(rp[(cell >> 8) - (base >> 8)] + ((cell & WMASK) >> 2), &acc, 4);
+        } else if (bp) {                                  /* cells 1 .. 15 and then cell 0 */
+            acc <<= 2;
+            memcpy(rp[0] + ((base & WMASK) >> 2), &acc, 4);
+        }
+    }
+    col[0] = o + selfp[c] + em[c];
+    if (bp && n == 1u) {
+        uint32_t acc = 0;
+        memcpy(rp[0] + ((base & WMASK) >> 2), &acc, 4);
+    }
 }
 
 /* Second pass between anchors (README.md "Second pass"): placed words ord0 .. ord_hi-1 (units
@@ -299,57 +422,30 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
                        int32_t xs, int32_t x1)
 {
     const al_model_t *m = v->m;
-    uint32_t s0 = v->u_first[u0], s1 = v->u_first[u_hi], S = s1 - s0;
+    uint32_t s0 = v->u_first[u0], s1 = v->u_first[u_hi], S = s1 - s0, P = p2_pitch(S);
     int32_t K = ord_hi - ord0, N = x1 - xs;
     int32_t oldest = (int32_t)v->n_arrived - (int32_t)(AL_VIT_LAG + 8u);
-    uint32_t n_free = AL_VIT_LAG - (v->t - 1u - v->cm_upto);   /* rows holding no live frame */
-    uint32_t cap = n_free * AL_VIT_BAND < AL_VIT_PASS2_CELLS ? n_free * AL_VIT_BAND : AL_VIT_PASS2_CELLS;
     if (K <= 0 || K > AL_VIT_PASS2_WORDS || S == 0 || S > AL_VIT_PASS2_STATES || N <= 0
-        || xs < 0 || xs < oldest || (uint32_t)N * S > cap)
+        || xs < 0 || xs < oldest || !p2_fits(v, (uint32_t)N, S))
         return 0;
-    const float *selfp = m->hmm_self_logp, *nextp = m->hmm_next_logp;
-    float *sc = v->p2_sc, lse = v->lse;
+    const float *nextp = m->hmm_next_logp;
+    float *sc = v->p2_sc;
     uint32_t row0 = v->t % AL_VIT_LAG;
+    p2_classes(v, s0, s1);
     for (uint32_t i = 0; i < S; i++) sc[i] = NEG;
     for (int32_t k = 0; k < N; k++) {
-        emissions(v, frame_logits(v, (uint32_t)(xs + k)));
-        uint32_t cell = (uint32_t)k * S, off = cell & WMASK;
-        uint8_t *rp[P2_ROWS];
+        emissions_raw(v, frame_logits(v, (uint32_t)(xs + k)));
         if (k == 0) {
             sc[0] = v->em[v->u_cls[u0]];
             if ((v->u_flags[u0] & F_SIL) && u0 + 1u < u_hi)
                 sc[v->u_first[u0 + 1] - s0] = v->em[v->u_cls[u0 + 1]];
             continue;
         }
-        p2_rows(v, row0, cell, rp);
-        for (uint32_t u = u_hi; u-- > u0; ) {          /* descending, in place (as step()) */
-            uint32_t a = v->u_first[u], c = v->u_cls[u];
-            float self = selfp[c], adv = nextp[c], em = v->em[c];
-            for (uint32_t s = v->u_first[u + 1]; s-- > a; ) {
-                uint32_t code = 0;
-                float o = sc[s - s0], bs = o > NEG_HALF ? o + self : NEG;
-                if (s > s0) {
-                    float p = sc[s - 1u - s0];
-                    if (p > NEG_HALF) {
-                        float cand = p + (s > a ? adv : nextp[v->u_cls[u - 1]]);
-                        if (cand > bs) { bs = cand; code = 1; }
-                    }
-                }
-                if (s == a && (v->u_flags[u] & F_SKIP)) {
-                    uint32_t q = (uint32_t)v->u_first[u - 1] - 1u;
-                    if (q >= s0 && sc[q - s0] > NEG_HALF) {
-                        float cand = sc[q - s0] + nextp[v->u_cls[u - 2]];
-                        if (cand > bs) { bs = cand; code = 2; }
-                    }
-                }
-                sc[s - s0] = bs > NEG_HALF ? bs + em : NEG;
-                uint32_t i = off + (s - s0), sh = (i & 3u) * 2u;
-                uint8_t *b = &rp[i / AL_VIT_BAND][(i & WMASK) >> 2];
-                *b = (uint8_t)((*b & ~(3u << sh)) | (code << sh));
-            }
-        }
+        uint32_t base = (uint32_t)k * P, r = (row0 + base / AL_VIT_BAND) % AL_VIT_LAG;
+        uint8_t *rp[P2_ROWS];
+        for (uint32_t i = 0; i < P2_ROWS; i++) rp[i] = v->bp[(r + i) % AL_VIT_LAG];
+        p2_column(v, sc, S, 1, rp, base);
     }
-    v->lse = lse;
     /* end: the state the committed path leaves for the next word at x1 */
     uint32_t ue = u_hi - 1u, e = s1 - 1u;
     float best = sc[e - s0] + nextp[v->u_cls[ue]];
@@ -374,7 +470,7 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
             v->p2_margin[w] += m->out_scale * (float)(q[v->u_cls[u]] - qmax);
         }
         if (k == 0) break;
-        uint32_t code = p2_get(v, row0, (uint32_t)k * S + (s - s0));
+        uint32_t code = p2_get(v, row0, (uint32_t)k * P + (s - s0));
         s = code == 0 ? s : code == 1 ? s - 1u : (uint32_t)v->u_first[u - 1] - 1u;
         while (s < v->u_first[u]) { if (v->u_flags[u] & F_WFIRST) ord--; u--; }
     }
@@ -413,8 +509,6 @@ static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi,
                            int32_t x1)
 {
     int32_t oldest = (int32_t)v->n_arrived - (int32_t)(AL_VIT_LAG + 8u);
-    uint32_t n_free = AL_VIT_LAG - (v->t - 1u - v->cm_upto);
-    uint32_t cap = n_free * AL_VIT_BAND < AL_VIT_PASS2_CELLS ? n_free * AL_VIT_BAND : AL_VIT_PASS2_CELLS;
     uint32_t S = 0, need = 0, u = u_hi, u0 = 0;
     int32_t ord = ord_hi, ord0 = -1, xs = 0;
     while (ord > first && u > 0) {                       /* the skipped words */
@@ -431,7 +525,7 @@ static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi,
         S += (uint32_t)v->u_first[u_first_skip] - v->u_first[u0];
         xs = v->last_end;
         if (x1 - xs < (int32_t)need || xs < oldest || S > AL_VIT_PASS2_STATES
-            || (uint32_t)(x1 - xs) * S > cap)
+            || !p2_fits(v, (uint32_t)(x1 - xs), S))
             return 0;
         return second_pass(v, first, u0, ord_hi, u_hi, xs, x1);
     }
@@ -451,7 +545,7 @@ static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi,
         if (S > AL_VIT_PASS2_STATES || ord_hi - ord > AL_VIT_PASS2_WORDS) break;
         if (r->nf) continue;
         int32_t n_fr = x1 - r->start_frame;
-        if (r->start_frame < oldest || (uint32_t)n_fr * S > cap) break;
+        if (r->start_frame < oldest || !p2_fits(v, (uint32_t)n_fr, S)) break;
         if (n_fr >= (int32_t)need) {
             ord0 = ord; u0 = u; xs = r->start_frame;
             if (xs <= v->lost_t - AL_VIT_PASS2_BACK) break;   /* on track then: the anchor */
@@ -758,35 +852,20 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s)
         if (r1 > S - 1u - v->nsil) r1 = S - 1u - v->nsil;
     }
     if (r1 <= best_s + AL_VIT_LOCATE_JUMP || t + 1u < L) return 0;
-    const float *selfp = m->hmm_self_logp, *nextp = m->hmm_next_logp;
-    float *sc = v->p2_sc, lse = v->lse, ideal = 0.0f;
-    uint32_t f0 = t + 1u - L, u_top = unit_of(v, r1 - 1u);
+    float *sc = v->p2_sc, ideal = 0.0f;
+    uint32_t f0 = t + 1u - L, n = r1 - r0;
+    p2_classes(v, r0, r1);
     for (uint32_t k = 0; k < L; k++) {
-        emissions(v, frame_logits(v, f0 + k));
+        emissions_raw(v, frame_logits(v, f0 + k));
         float emax = NEG;
         for (int c = 0; c < m->n_classes; c++) emax = v->em[c] > emax ? v->em[c] : emax;
         ideal += emax;
-        uint32_t u = u_top;
-        for (uint32_t s = r1; s-- > r0; ) {
-            while (s < v->u_first[u]) u--;
-            uint32_t c = v->u_cls[u], j = s - v->u_first[u];
-            if (k == 0) { sc[s - r0] = v->em[c]; continue; }       /* free start */
-            float bs = sc[s - r0] + selfp[c];
-            if (s > r0) {
-                float cand = sc[s - 1u - r0] + nextp[j ? c : v->u_cls[u - 1]];
-                if (cand > bs) bs = cand;
-            }
-            if (j == 0 && (v->u_flags[u] & F_SKIP)) {
-                uint32_t q = (uint32_t)v->u_first[u - 1] - 1u;
-                if (q >= r0) {
-                    float cand = sc[q - r0] + nextp[v->u_cls[u - 2]];
-                    if (cand > bs) bs = cand;
-                }
-            }
-            sc[s - r0] = bs + v->em[c];
+        if (k == 0) {                                              /* free start */
+            for (uint32_t i = 0; i < n; i++) sc[i] = v->em[v->p2_cls[i]];
+            continue;
         }
+        p2_column(v, sc, n, 0, 0, 0);
     }
-    v->lse = lse;
     /* not further ahead than AL_VIT_ANCHOR_RATE since the end of the last confident word
      * (other speech can look like later words) */
     float reach = (float)v->conf_s + AL_VIT_ANCHOR_RATE * (float)(t - v->conf_t);

@@ -120,6 +120,8 @@ typedef struct {
      * of bp[] that hold no live frame (frames after cm_upto are live), its scores here */
     uint32_t cm_upto;                   /* frame commit_path() is committing up to */
     float    p2_sc[AL_VIT_PASS2_STATES];
+    uint8_t  p2_cls[AL_VIT_PASS2_STATES];         /* class of each state (viterbi.c p2_classes) */
+    uint32_t p2_skip[AL_VIT_PASS2_STATES / 32];   /* states that may skip the silence */
     al_word_result_t hq[AL_VIT_HOLD];   /* words held before pend (oldest at hq_head) */
     uint32_t hq_head, hq_n;
     int32_t  p2_start[AL_VIT_PASS2_WORDS], p2_end[AL_VIT_PASS2_WORDS];
