@@ -153,9 +153,12 @@
                                   * 95.5 vs 94.6 ms) */
 #endif
 #ifndef AL_VIT_PASS2_CELLS
-#define AL_VIT_PASS2_CELLS 65536 /* frames x states of one pass: ~65 M7 cycles each, so <= ~4.5 M
-                                  * cycles, inside one 20 ms audio block (8 M at 400 MHz) with the
-                                  * block's own work (166,704 cells took 13.5 M: a late block) */
+#define AL_VIT_PASS2_CELLS 131072 /* frames x states of one pass: ~34 M7 cycles each (viterbi.c
+                                  * p2_column; 65,536 at ~65 cycles before), so <= ~4.5 M cycles,
+                                  * inside one 20 ms audio block (8 M at 400 MHz) with the block's
+                                  * own work (an unbounded pass of 166,704 cells took 13.5 M with
+                                  * the old kernel: a late block). The pass also needs its 2-bit
+                                  * back-pointers in the free rows of bp[] (>= 98,304 cells). */
 #endif
 #ifndef AL_VIT_PASS2_WORDS
 #define AL_VIT_PASS2_WORDS 96   /* words a second pass spans */
