@@ -252,6 +252,7 @@ class Machine:
         self.console: dict[str, bytearray] = {"semihosting": bytearray()}
         # what attachments subscribe to (simulator/attachments)
         self.attachments: list[Attachment] = []
+        self._exec_hooks: tuple[int, list, list] = (0, [], [])   # see _execute_hooks
         self.exception_entered = Signal("exception_entered")   # (number, cycle it began | None)
         self.going_to_sleep = Signal("going_to_sleep")         # WFI/WFE executed
         self.audio = None                  # set by an AudioFeed attachment
@@ -986,12 +987,11 @@ class Machine:
     def _execute_hooks(self) -> tuple[list[Attachment], list[Attachment]]:
         """The attachments whose before_execute / cpu_stopped do something (not the base
         class's no-ops): found again whenever the attachment list changed."""
-        key = tuple(map(id, self.attachments))
-        got = self.__dict__.get("_exec_hooks")
-        if got is None or got[0] != key:
-            got = self._exec_hooks = (key, [a for a in self.attachments
-                                            if _overrides(a, "before_execute")],
-                                      [a for a in self.attachments if _overrides(a, "cpu_stopped")])
+        got = self._exec_hooks
+        if got[0] != len(self.attachments):      # attach() only appends
+            got = self._exec_hooks = (len(self.attachments), [
+                a for a in self.attachments if _overrides(a, "before_execute")],
+                [a for a in self.attachments if _overrides(a, "cpu_stopped")])
         return got[1], got[2]
 
     # --- Stop and Standby ----------------------------------------------------------------

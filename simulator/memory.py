@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from unicorn.arm_const import UC_ARM_REG_MSP, UC_ARM_REG_PC, UC_ARM_REG_PSP
 
 from .thumb import is_32bit, is_call
 
@@ -208,8 +209,6 @@ class MemoryTracker:
     def sample(self, force: bool = False) -> None:
         """Cheap: SP every call; a NumPy scan of stack and heap when enough time passed."""
         m = self.machine
-        from unicorn.arm_const import UC_ARM_REG_MSP, UC_ARM_REG_PC, UC_ARM_REG_PSP
-
         sp = m.reg(UC_ARM_REG_MSP)
         psp = m.reg(UC_ARM_REG_PSP)
         if psp and (self.min_psp is None or psp < self.min_psp):
