@@ -140,3 +140,10 @@ def test_bad_arguments(tmp_path: Path) -> None:
         load_clip(path, 16_000, "int12")
     with pytest.raises(AudioError, match="target sample rate"):
         load_clip(path, 500_000)
+
+
+def test_resampling_cache_key_has_scipys_own_version():
+    """The resampled clip is cached under scipy's version, read from its installed metadata
+    without importing scipy: it must be the version scipy itself reports."""
+    import scipy
+    assert audio._scipy_version() == scipy.__version__
