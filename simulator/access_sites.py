@@ -8,21 +8,32 @@ they are at the access: the instruction whose address matches, in program order 
 last one found in this execution of the block, is the one. This gives peripherals the cycle
 of the access inside the block (NativeCounter.cycle_at) rather than the block's end.
 
-Decoding is capstone's, once per block, cached.
+Decoding is capstone's, once per block; the sites of the blocks a run decoded are kept in the
+on-disk cache by the ELF's hash (simulator/cache.py, kind ``sites``), so a later run of the
+same firmware neither decodes nor imports capstone (~25 ms of start-up).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
-from capstone import arm as csarm
 from unicorn import arm_const as ucarm
 
-_CS_TO_UC = {getattr(csarm, f"ARM_REG_R{i}"): getattr(ucarm, f"UC_ARM_REG_R{i}") for i in range(13)}
-_CS_TO_UC[csarm.ARM_REG_SP] = ucarm.UC_ARM_REG_SP
-_CS_TO_UC[csarm.ARM_REG_LR] = ucarm.UC_ARM_REG_LR
+NO_REG = -1          # a base or index register whose value cannot be read (PC: a literal)
+_CS_TO_UC: dict[int, int] = {}   # capstone register id -> unicorn's, bound by _capstone()
+
+
+def _capstone() -> Any:
+    """capstone's ARM module, imported on the first decode (not with this module)."""
+    from capstone import arm as csarm
+    if not _CS_TO_UC:
+        _CS_TO_UC.update({getattr(csarm, f"ARM_REG_R{i}"): getattr(ucarm, f"UC_ARM_REG_R{i}")
+                          for i in range(13)})
+        _CS_TO_UC[csarm.ARM_REG_SP] = ucarm.UC_ARM_REG_SP
+        _CS_TO_UC[csarm.ARM_REG_LR] = ucarm.UC_ARM_REG_LR
+    return csarm
 
 _CONDS = ("eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le",
           "hs", "lo")
@@ -45,8 +56,8 @@ class Site:
     pc: int
     write: bool
     nbytes: int          # bytes accessed (all registers of a multiple transfer)
-    base: int            # capstone register id (ARM_REG_PC: literal)
-    index: int = 0       # capstone register id of a register offset, 0: none
+    base: int            # unicorn register id; NO_REG: PC (a literal) or not a core register
+    index: int = 0       # unicorn register id of a register offset, 0: none, NO_REG: unreadable
     subtract: bool = False
     shift: int = 0
     disp: int = 0
@@ -57,23 +68,28 @@ class Site:
 
     def address(self, read_reg) -> int | None:
         """Lowest address accessed, given a function reading a unicorn register."""
-        if self.base == csarm.ARM_REG_PC or self.base not in _CS_TO_UC:
+        if self.base == NO_REG:
             return None
-        ea = read_reg(_CS_TO_UC[self.base])
+        ea = read_reg(self.base)
         if self.descending:
             return (ea - self.nbytes) & 0xFFFFFFFF
         if not self.post_indexed:
             if self.index:
-                if self.index not in _CS_TO_UC:
+                if self.index == NO_REG:
                     return None
-                off = read_reg(_CS_TO_UC[self.index]) << self.shift
+                off = read_reg(self.index) << self.shift
                 ea += -off if self.subtract else off
             ea += self.disp
         return ea & 0xFFFFFFFF
 
 
+def _uc_reg(cs_reg: int) -> int:
+    return _CS_TO_UC.get(cs_reg, NO_REG)
+
+
 def decode_site(insn) -> Site | None:
     """The Site of a capstone instruction (detail on), or None if it is no load/store."""
+    csarm = _capstone()
     name = insn.mnemonic.split(".")[0]
     if name not in _LOAD_SIZES and name not in _STORE_SIZES and name not in _MULTIPLE \
             and name[-2:] in _CONDS:
@@ -86,7 +102,7 @@ def decode_site(insn) -> Site | None:
         else:
             base, regs = ops[0].reg, len(ops) - 1
         width = 8 if name.startswith("v") and insn.reg_name(ops[-1].reg).startswith("d") else 4
-        return Site(insn.address, write, regs * width, base, descending=not ascending,
+        return Site(insn.address, write, regs * width, _uc_reg(base), descending=not ascending,
                     multiple=True)
     if name in _LOAD_SIZES or name in _STORE_SIZES:
         write = name in _STORE_SIZES
@@ -100,23 +116,36 @@ def decode_site(insn) -> Site | None:
         shift = m.lshift or (mem[0].shift.value if mem[0].shift.type else 0)
         post = bool(insn.writeback) and mem[0] is not insn.operands[-1]
         subtract = m.scale < 0 or bool(getattr(mem[0], "subtracted", False))
-        return Site(insn.address, write, nbytes, m.base, m.index, subtract, shift, m.disp, post,
-                    exclusive="ex" in name)
+        index = _uc_reg(m.index) if m.index else 0
+        return Site(insn.address, write, nbytes, _uc_reg(m.base), index, subtract, shift, m.disp,
+                    post, exclusive="ex" in name)
     return None
 
 
 class AccessLocator:
     """Finds the instruction of the current block that made an MMIO access."""
 
-    def __init__(self, code_tables) -> None:
+    def __init__(self, code_tables, cache_key: str | None = None) -> None:
+        """``cache_key``: the on-disk cache entry of the firmware's decoded blocks (None:
+        decode every block this run)."""
         self.tables = code_tables
-        self._md = Cs(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS)
-        self._md.detail = True
-        self._blocks: dict[tuple[int, int], list[Site]] = {}
+        self._md: Any = None
+        self._cache_key = cache_key
+        stored = None
+        if cache_key is not None:
+            from . import cache
+            stored = cache.load("sites", cache_key)
+        self._blocks: dict[tuple[int, int], list[Site]] = \
+            dict(stored) if isinstance(stored, dict) else {}
+        self._stored = len(self._blocks)
         self._last: tuple[int, int] = (-1, -1)      # (block execution, pc found last)
 
     def disasm(self, data: bytes, address: int):
         """Capstone instructions (detail on) of ``data`` at ``address``."""
+        if self._md is None:
+            from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
+            self._md = Cs(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS)
+            self._md.detail = True
         return self._md.disasm(data, address)
 
     def sites(self, start: int, size: int) -> list[Site]:
@@ -126,12 +155,19 @@ class AccessLocator:
             got = []
             data = self._code(start, size)
             if data is not None:
-                for insn in self._md.disasm(data, start):
+                for insn in self.disasm(data, start):
                     s = decode_site(insn)
                     if s is not None:
                         got.append(s)
             self._blocks[key] = got
         return got
+
+    def save(self) -> None:
+        """Store the decoded blocks when this run decoded new ones (see the module doc)."""
+        if self._cache_key is not None and len(self._blocks) > self._stored:
+            from . import cache
+            cache.store("sites", self._cache_key, self._blocks)
+            self._stored = len(self._blocks)
 
     def _code(self, start: int, size: int) -> bytes | None:
         for t in self.tables:

@@ -313,7 +313,9 @@ class Machine:
         for attachment in attachments:
             self.attach(attachment)
         self.code_tables = build_code_tables(firmware, platform, self.config.cost_model)
-        self._locator = AccessLocator(self.code_tables)
+        from . import cache
+        self._locator = AccessLocator(self.code_tables, cache.key(
+            firmware.sha256, cache.source_hash("access_sites.py"), "sites"))
         self.bus.locator = self._locator
         for t in self.code_tables:
             self.counter.add_region(t.region())
@@ -1045,6 +1047,7 @@ class Machine:
             self.dcache.reset()
 
     def _result(self, wall: float) -> RunResult:
+        self._locator.save()
         self._close_segment()
         if self.dcache is not None:
             self.dcache.finish(self.active_cycles())
