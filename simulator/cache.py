@@ -1,7 +1,9 @@
 """An on-disk cache for what a run derives from its inputs alone: the parsed ELF, the static
-code tables of a firmware (instruction starts, costs, stalls), its DWARF line table, a
-resampled audio clip, the platform's TOML files, and the machine code of the compiled hooks
-(simulator/jit.py: loaded without importing numba).
+code tables of a firmware (instruction starts, costs, stalls), its DWARF line table, the
+load/store sites of its blocks (simulator/access_sites.py), a resampled audio clip, the
+phone classes of a transcript (simulator/apps/aligner.py: eSpeak NG is not started), the
+platform's TOML files, and the machine code of the compiled hooks (simulator/jit.py: loaded
+without importing numba).
 
 Each entry is keyed by a hash of the input bytes (the ELF file, the clip's samples) and of the
 source of the code that computes it (so a change to the timing model or the DWARF reader
