@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Callable
 
 from unicorn import UcError
 from unicorn.arm_const import (
-    UC_ARM_REG_BASEPRI, UC_ARM_REG_CONTROL, UC_ARM_REG_FAULTMASK, UC_ARM_REG_FPSCR,
+    UC_ARM_REG_BASEPRI, UC_ARM_REG_CONTROL, UC_ARM_REG_EPSR, UC_ARM_REG_FAULTMASK, UC_ARM_REG_FPSCR,
     UC_ARM_REG_IPSR, UC_ARM_REG_LR, UC_ARM_REG_MSP, UC_ARM_REG_PC, UC_ARM_REG_PRIMASK,
     UC_ARM_REG_PSP, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
-    UC_ARM_REG_R12, UC_ARM_REG_S0, UC_ARM_REG_XPSR,
+    UC_ARM_REG_R12, UC_ARM_REG_S0, UC_ARM_REG_XPSR, UC_ARM_REG_XPSR_NZCVQG,
 )
 
 from .regbatch import RegBatches, RegReader
@@ -101,6 +101,7 @@ _S = tuple(UC_ARM_REG_S0 + i for i in range(16))
 _ENTRY_READ = (UC_ARM_REG_PC, UC_ARM_REG_CONTROL, *_BASIC, UC_ARM_REG_XPSR, UC_ARM_REG_MSP,
                UC_ARM_REG_PSP, *_S, UC_ARM_REG_FPSCR)
 _MASKS = (UC_ARM_REG_BASEPRI, UC_ARM_REG_PRIMASK, UC_ARM_REG_FAULTMASK)
+EPSR_T = 1 << 24        # the Thumb bit; with IT bits [26:25] and [15:10] zero
 INFINITE_LOOP = 0xE7FE   # "b ." : the default handler of every startup file
 
 
@@ -324,8 +325,10 @@ class ExceptionEngine:
             uc.reg_write(UC_ARM_REG_IPSR, n)
             raise Lockup(f"vector {n} at {self.vtor + 4 * n:#010x} is {vector:#010x}, "
                          "not a Thumb address (INVSTATE on exception entry)")
-        self._batch((UC_ARM_REG_LR, UC_ARM_REG_IPSR, UC_ARM_REG_PC)).write(
-            (exc_return, n, vector))
+        # EPSR.IT = 0 (ARMv7-M B1.5.6 ExceptionTaken): a handler entered from inside an IT
+        # block runs unconditionally; the interrupted IT state is in the stacked xPSR
+        self._batch((UC_ARM_REG_LR, UC_ARM_REG_IPSR, UC_ARM_REG_EPSR, UC_ARM_REG_PC)).write(
+            (exc_return, n, EPSR_T, vector))
         for cb in self.on_enter:
             cb(n, vector, started)
 
@@ -385,9 +388,11 @@ class ExceptionEngine:
         new_sp = sp + size + (4 if xpsr & (1 << 9) else 0)
         control = (control & ~4) | (4 if fp_frame else 0)
         # the order of the single writes this replaces: SP, xPSR, IPSR, CONTROL, PC last
-        ids += (UC_ARM_REG_PSP if use_psp else UC_ARM_REG_MSP, UC_ARM_REG_XPSR, UC_ARM_REG_IPSR,
-                UC_ARM_REG_CONTROL, UC_ARM_REG_PC)
-        out += [new_sp, (xpsr & ~(1 << 9)) | (1 << 24), 0 if to_thread else xpsr & 0x1FF,
+        # xPSR with the GE bits (B1.5.8 PopStack restores APSR<19:16> on a core with the DSP
+        # extension; Unicorn's plain XPSR write leaves them as the handler left them)
+        ids += (UC_ARM_REG_PSP if use_psp else UC_ARM_REG_MSP, UC_ARM_REG_XPSR_NZCVQG,
+                UC_ARM_REG_IPSR, UC_ARM_REG_CONTROL, UC_ARM_REG_PC)
+        out += [new_sp, (xpsr & ~(1 << 9)) | EPSR_T, 0 if to_thread else xpsr & 0x1FF,
                 control | 2 if use_psp and to_thread else control, pc | 1]
         self._batch(ids).write(out)
         self.charge(RETURN_CYCLES)

@@ -41,7 +41,7 @@ from unicorn import (
     UC_HOOK_MEM_WRITE,
     UcError,
 )
-from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_XPSR
+from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_XPSR, UC_ARM_REG_XPSR_NZCVQG
 
 from .. import native
 from ..attachments import Attachment
@@ -395,7 +395,8 @@ class GdbServer(Attachment):
             value &= ~1
             if value != self._pc():
                 self._moved = True
-        self.m.uc.reg_write(r.uc, value)
+        # xPSR with its GE bits (Unicorn's plain XPSR write leaves APSR<19:16> alone)
+        self.m.uc.reg_write(UC_ARM_REG_XPSR_NZCVQG if r.uc == UC_ARM_REG_XPSR else r.uc, value)
 
     def _write_all_registers(self, data: bytes) -> None:
         off = 0
