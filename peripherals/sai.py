@@ -146,10 +146,15 @@ class SAIBlock:
         self._anchor_frame = 0
         self._period = Fraction(0)                 # core cycles per frame
         self._event: int | None = None
+        self._names: dict[str, str] = {}           # register -> this block's name of it
+        self._wpf: dict[tuple[int, int], int] = {}   # words_per_frame by (SLOTR, CR1)
 
     # --- names -------------------------------------------------------------------------------
     def r(self, reg: str) -> str:
-        return f"{self.port}{reg}"
+        name = self._names.get(reg)
+        if name is None:
+            name = self._names[reg] = f"{self.port}{reg}"
+        return name
 
     def field(self, reg: str, fld: str) -> int:
         return self.sai.get_field(self.r(reg), fld)
@@ -236,7 +241,18 @@ class SAIBlock:
             self._reschedule()
 
     def words_per_frame(self) -> int:
-        """Data words a frame brings into the FIFO (RM0433 51.4 slots; MONO keeps slot 0)."""
+        """Data words a frame brings into the FIFO (RM0433 51.4 slots; MONO keeps slot 0):
+        a function of SLOTR and CR1 alone, remembered by their values (asked at every DMA
+        deadline)."""
+        key = (self.sai.reg(self.r("SLOTR")), self.sai.reg(self.r("CR1")))
+        n = self._wpf.get(key)
+        if n is None:
+            if len(self._wpf) > 64:
+                self._wpf.clear()
+            n = self._wpf[key] = self._words_per_frame()
+        return n
+
+    def _words_per_frame(self) -> int:
         nslots = self.field("SLOTR", "NBSLOT") + 1
         enabled = (self.field("SLOTR", "SLOTEN") & ((1 << nslots) - 1)).bit_count()
         if self.field("CR1", "MONO") and nslots == 2:
@@ -245,7 +261,7 @@ class SAIBlock:
 
     def cycle_for_words(self, n: int) -> int | None:
         """Cycle at which ``n`` more data words will have arrived (None: never)."""
-        if not self._running or self._period <= 0:
+        if not self._running or self._period.numerator <= 0:
             return None
         n = max(n - len(self.fifo), 0)
         k = self.words_per_frame()
@@ -335,7 +351,7 @@ class SAIBlock:
 
     def sync(self) -> None:
         """Bring the FIFO / DMA up to the current cycle."""
-        if not self._running or self._period <= 0:
+        if not self._running or self._period.numerator <= 0:
             return
         total = self.frames_at(self.sai.ctx.now())
         new = total - self.frames
@@ -413,7 +429,7 @@ class SAIBlock:
         if self._event is not None:
             ctx.cancel(self._event)
             self._event = None
-        if not self._running or self._period <= 0 or self.remaining() <= 0:
+        if not self._running or self._period.numerator <= 0 or self.remaining() <= 0:
             return
         k = self.words_per_frame()
         candidates = [self.cycle_of(self.frames + self.remaining())]   # end of the source
