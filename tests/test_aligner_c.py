@@ -702,6 +702,41 @@ def other_speech(model, seed: int, length: int, peak: int = 50, noise=(-40, 0)):
     return z, words, bounds, k
 
 
+def restarted_reading(model, seed: int, m: int):
+    """150 synthetic words where the speaker reads words 30..30+m-1, stops and reads again from
+    word 30: the audio holds those words twice, the transcript once. Returns (logits, words,
+    true word frames: the second reading, index of the last repeated word)."""
+    rng = np.random.default_rng(seed)
+    n = 150
+    words = random_words(model, n, rng)
+    z, bounds, _ = synth(model, words, rng.random(n) < 0.4, seed=seed)
+    a, b = bounds[30][0], bounds[30 + m][0]
+    z = np.concatenate([z[:b], z[a:]])
+    truth = [f if i < 30 else (f[0] + b - a, f[1] + b - a) for i, f in enumerate(bounds)]
+    return z, words, truth, 30 + m - 1
+
+
+def test_search_goes_back_when_the_audio_is_behind_the_path(model):
+    """A reading restarted 10 words back: the path has gone through those words already and is
+    ahead of the audio. locate() finds the audio behind the path and re-anchors there, taking
+    the words it has not emitted back from the hold queue (n_back); without that the search
+    only scans forward: 612 of the 1,100 words after the repeated ones exact over these ten
+    clips (viterbi.c with the backward branch of locate() removed), with it 743. Oracle: the
+    synthetic frames of the second reading; every word placed, in order."""
+    exact = back = 0
+    for seed in range(30, 40):
+        z, words, truth, k = restarted_reading(model, seed, 10)
+        res, st = host.align_logits(z, words, nf_min_conf=0)
+        assert [r.word for r in res] == list(range(len(words))) and not any(r.nf for r in res)
+        fr = [(r.start_frame, r.end_frame) for r in res]
+        assert all(fr[i][1] <= fr[i + 1][0] for i in range(len(fr) - 1))
+        assert fr[:30] == truth[:30], seed
+        exact += sum(f == b for f, b in zip(fr[k + 1:], truth[k + 1:]))
+        back += st.n_back
+    assert back >= 3, back
+    assert exact >= 700, exact
+
+
 @pytest.mark.parametrize("peak,noise,need", [(50, (-40, 0), 100), (8, (-8, 8), 62)])
 def test_search_finds_its_place_after_untranscribed_speech(model, peak, noise, need):
     """3-7 s of other words where the transcript's words should be (the audio lacks them). Clear

@@ -84,7 +84,10 @@
  * state to AL_VIT_PASS2_STATES states on. The band is re-anchored at the best end state when it
  * is at least AL_VIT_LOCATE_JUMP states ahead, beats every path ending at the best state by
  * AL_VIT_LOCATE_GAIN nats per frame and is within AL_VIT_LOCATE_DEFICIT nats per frame of the
- * network's own best classes (emissions incl. the prior; transitions cost the rest). Chosen on
+ * network's own best classes (emissions incl. the prior; transitions cost the rest); a place at
+ * least AL_VIT_LOCATE_JUMP states BEHIND the best state with the same margins re-anchors back
+ * there (viterbi.c relocate_back: the path had run ahead; words not yet emitted are taken back
+ * from the hold queue). Chosen on
  * firmware/model/damage_eval.py (saa_test, maus filler; docs/alignment-results.md): deficit
  * 1.0-1.5 and gain 1.0-1.5 give 49-53 ms outside an 8 s stretch, deficit 2.0 or no deficit
  * test 165-169 ms (relocations inside the other speech), gain 2.0 leaves 19 NF. */

@@ -78,6 +78,7 @@ class ViterbiStats:
     n_reanchor: int = 0  # confidence collapses answered by re-anchoring the band
     n_filled: int = 0    # words jumped over by the path, given interpolated times (conf 0)
     n_second: int = 0    # words placed by the second pass between anchors
+    n_back: int = 0      # re-anchors behind the path (locate found it had run ahead)
 
 
 _libs: dict[tuple[str, bool], C.CDLL] = {}
@@ -299,9 +300,9 @@ def align(samples_int16: np.ndarray, words_phone_ids: list[list[int]],
 
 def last_stats(model_c: Path | None = None) -> ViterbiStats:
     """Statistics of the last align() call."""
-    out = np.zeros(10, np.uint32)
+    out = np.zeros(11, np.uint32)
     load(model_c).alh_stats(_ptr(out))
-    return ViterbiStats(*[int(v) for v in out[:10]])
+    return ViterbiStats(*[int(v) for v in out[:11]])
 
 
 def align_logits(logits_int8: np.ndarray, words_phone_ids: list[list[int]],
@@ -313,11 +314,11 @@ def align_logits(logits_int8: np.ndarray, words_phone_ids: list[list[int]],
     _set_params(lib, beam, nf_min_conf)
     ids, lens = _transcript(words_phone_ids)
     res = (_Result * max(1, len(words_phone_ids)))()
-    st = np.zeros(10, np.uint32)
+    st = np.zeros(11, np.uint32)
     n = lib.alh_align_logits(_ptr(z), z.shape[0], pre, _ptr(ids), _ptr(lens),
                              len(words_phone_ids), C.addressof(res), len(res), _ptr(st))
     assert n == len(words_phone_ids), (n, len(words_phone_ids))
-    return _results(res, n), ViterbiStats(*[int(v) for v in st[:10]])
+    return _results(res, n), ViterbiStats(*[int(v) for v in st[:11]])
 
 
 def protocol_session(text: str, samples_int16: np.ndarray, model_c: Path | None = None, *,

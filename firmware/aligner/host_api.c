@@ -118,7 +118,7 @@ void alh_stats(uint32_t *out)
     out[0] = s->max_band; out[1] = s->max_lag; out[2] = s->n_converged;
     out[3] = s->n_forced; out[4] = s->n_band_cut; out[5] = s->n_overrun;
     out[6] = al_n_frames(); out[7] = s->n_reanchor; out[8] = s->n_filled;
-    out[9] = s->n_second;
+    out[9] = s->n_second; out[10] = s->n_back;
 }
 
 /* Whole pipeline. pre: samples pushed before the transcript is given (audio-first case). */
@@ -167,6 +167,7 @@ int alh_align_logits(const int8_t *logits, int T, int pre, const uint16_t *ids,
         stats[6] = (uint32_t)T; stats[7] = h_vit.st.n_reanchor;
         stats[8] = h_vit.st.n_filled;
         stats[9] = h_vit.st.n_second;
+        stats[10] = h_vit.st.n_back;
     }
     return rcol.n;
 }

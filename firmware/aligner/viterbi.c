@@ -82,6 +82,7 @@ void al_vit_reset(al_vit_t *v)
     v->st.n_reanchor = 0;
     v->st.n_filled = 0;
     v->st.n_second = 0;
+    v->st.n_back = 0;
     v->cm_upto = 0;
     v->st.max_band = v->st.max_lag = v->st.n_converged = v->st.n_forced = 0;
     v->st.n_band_cut = v->st.n_overrun = 0;
@@ -832,6 +833,89 @@ static void step(al_vit_t *v)
     if (lag > v->st.max_lag) v->st.max_lag = lag;
 }
 
+/* Re-seed the band on states [lo, hi) at frame t with the located scores lsc[s] (indexed by
+ * state) relative to the best place sb; every state its own origin. */
+static void reseed(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32_t hi,
+                   const float *lsc)
+{
+    for (uint32_t s = v->lo; s < v->hi; s++) v->sc[s & WMASK] = NEG;
+    float top = lsc[sb];
+    for (uint32_t s = lo; s < hi; s++) {
+        float x = lsc[s] - top;
+        v->sc[s & WMASK] = x < -v->beam ? NEG : x;
+        v->org[s & WMASK] = (uint16_t)s;
+    }
+    v->lo = lo;
+    v->hi = hi;
+    v->anchor = t;
+    v->last_reanchor = t;
+    v->collapse_n = 0;
+    v->fit_avg = -1.0f;
+}
+
+/* Placed ordinal of the word whose first unit is the latest at or before unit u (-1: none). */
+static int32_t ord_at(const al_vit_t *v, uint32_t u)
+{
+    int32_t o = v->cm_ord;
+    for (uint32_t k = v->cm_unit; k > u; k--) if (v->u_flags[k] & F_WFIRST) o--;
+    for (uint32_t k = v->cm_unit + 1u; k <= u; k++) if (v->u_flags[k] & F_WFIRST) o++;
+    return o;
+}
+
+/* locate() found the audio BEHIND the path (README.md "Recovery: locate"): the path ran ahead
+ * (e.g. a scan window latched onto another speaker's look-alike words). The path is committed
+ * up to t, then the words from the band's new first state on, and those the path started after
+ * it was last on track (good_t), are taken back from the hold queue (none of them emitted yet:
+ * else nothing is done) and the commit cursor goes back before them; the band is re-seeded
+ * around sb. Words the new path then skips over go through the second pass like after any
+ * re-anchor. Returns 1 if it re-anchored. */
+static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, uint32_t r0,
+                         uint32_t r1, const float *sc)
+{
+    uint32_t room = AL_VIT_BAND - 1u - v->nsil;
+    uint32_t lo = sb > r0 + room / 8u ? sb - room / 8u : r0, hi = lo + room;
+    if (hi > r1) hi = r1;
+    commit_path(v, t, best_s);
+    uint32_t u = unit_of(v, lo);
+    int32_t keep = ord_at(v, u) - ((v->u_flags[u] & F_SIL) ? 0 : 1);
+    int32_t q0 = v->pend_ord - (int32_t)v->hq_n;       /* oldest held ordinal */
+    for (int32_t o = keep < v->pend_ord ? keep : v->pend_ord; o > q0; o--) {   /* newest first */
+        const al_word_result_t *r = o == v->pend_ord ? &v->pend
+            : &v->hq[(v->hq_head + (uint32_t)(o - q0)) % AL_VIT_HOLD];
+        if (!r->nf && r->start_frame <= (int32_t)v->good_t) break;
+        keep = o - 1;
+    }
+    if (v->pend_ord < 0 || keep < q0 || keep > v->pend_ord
+        || (v->cur_word >= 0 && v->cur_ord <= keep)) {
+        reseed(v, t, best_s, best_s - (best_s - r0 < room / 8u ? best_s - r0 : room / 8u),
+               best_s + room / 2u < r1 ? best_s + room / 2u : r1, sc - r0);   /* stay */
+        return 0;
+    }
+    v->cur_word = -1;
+    while (v->pend_ord > keep) {                         /* take back the newer held words */
+        v->hq_n--;
+        v->pend = v->hq[(v->hq_head + v->hq_n) % AL_VIT_HOLD];
+        v->pend_ord--;
+    }
+    v->done_ord = keep;
+    if (!v->pend.nf) v->last_end = v->pend.end_frame;
+    uint32_t uf = u;                                     /* first unit of word keep + 1 */
+    if (v->u_flags[u] & F_SIL) uf = u + 1u;
+    else while (!(v->u_flags[uf] & F_WFIRST)) uf--;
+    while (uf > 0 && ord_at(v, uf) > keep + 1) { uf--; while (!(v->u_flags[uf] & F_WFIRST)) uf--; }
+    v->cm_unit = uf - 1u;
+    v->cm_ord = keep;
+    if (!v->scan_next) v->lost_t = (int32_t)v->good_t;
+    v->scan_next = 0;
+    v->good_s = sb;
+    v->good_t = t;
+    if (v->conf_s > sb) { v->conf_s = sb; v->conf_t = t; }
+    reseed(v, t, sb, lo, hi, sc - r0);
+    v->st.n_reanchor++;
+    v->st.n_back++;
+    return 1;
+}
+
 /* Locate (README.md "Recovery: locate"): where in the next AL_VIT_PASS2_STATES states of the
  * transcript after the best state does the audio of the last AL_VIT_LOCATE_FRAMES frames fit
  * best? A Viterbi over the buffered logits with a free start (every state of the range may
@@ -871,28 +955,18 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s)
     float reach = (float)v->conf_s + AL_VIT_ANCHOR_RATE * (float)(t - v->conf_t);
     uint32_t sb = r0;
     for (uint32_t s = r0; s < r1 && (float)s <= reach; s++) if (sc[s - r0] > sc[sb - r0]) sb = s;
-    if (sb < best_s + AL_VIT_LOCATE_JUMP
-        || sc[sb - r0] - sc[best_s - r0] < AL_VIT_LOCATE_GAIN * (float)L
-        || sc[sb - r0] < ideal - AL_VIT_LOCATE_DEFICIT * (float)L)
+    float gain = sc[sb - r0] - sc[best_s - r0], deficit = ideal - sc[sb - r0];
+    if (sb < best_s + AL_VIT_LOCATE_JUMP && sb + AL_VIT_LOCATE_JUMP > best_s)
+        return 0;                                        /* about where the path is */
+    if (gain < AL_VIT_LOCATE_GAIN * (float)L || deficit > AL_VIT_LOCATE_DEFICIT * (float)L)
         return 0;
+    if (sb < best_s) return relocate_back(v, t, best_s, sb, r0, r1, sc);
     commit_path(v, t, best_s);
     uint32_t lo = sb > best_s + 1u + room / 2u ? sb - room / 2u : best_s + 1u, hi = lo + room;
     if (hi > r1) hi = r1;
-    for (uint32_t s = v->lo; s < v->hi; s++) v->sc[s & WMASK] = NEG;
-    float top = sc[sb - r0];
-    for (uint32_t s = lo; s < hi; s++) {
-        float x = sc[s - r0] - top;
-        v->sc[s & WMASK] = x < -v->beam ? NEG : x;
-        v->org[s & WMASK] = (uint16_t)s;
-    }
-    v->lo = lo;
-    v->hi = hi;
-    v->anchor = t;
+    reseed(v, t, sb, lo, hi, sc - r0);
     if (!v->scan_next) v->lost_t = (int32_t)v->good_t;
     v->scan_next = 0;
-    v->last_reanchor = t;
-    v->collapse_n = 0;
-    v->fit_avg = -1.0f;
     v->st.n_reanchor++;
     return 1;
 }

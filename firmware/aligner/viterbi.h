@@ -57,6 +57,7 @@ typedef struct {
     uint32_t n_reanchor;     /* confidence collapses answered by a re-anchored band */
     uint32_t n_filled;       /* words the path jumped over, given interpolated times (conf 0) */
     uint32_t n_second;       /* words placed by the second pass between anchors (AL_SRC_SECOND) */
+    uint32_t n_back;         /* re-anchors behind the path (locate: the path had run ahead) */
 } al_vit_stats_t;
 
 typedef struct {

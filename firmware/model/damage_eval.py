@@ -2,8 +2,9 @@
 
 Every clip of MANIFEST gets SECONDS of its middle replaced by speech from FILLER (another
 speaker reading another text, which the transcript does not cover), then the C aligner (host
-build, the firmware's code) aligns it with its own transcript. Prints re-anchors, words placed
-by the second pass between anchors, interpolated words (confidence 0), words not placed, and the
+build, the firmware's code) aligns it with its own transcript. Prints re-anchors (and those
+behind the path), words placed by the second pass between anchors, interpolated words
+(confidence 0), words not placed, and the
 word MAE inside and outside the stretch against
 the manifest's reference. A search that keeps its place is as good outside the stretch as on
 the undamaged clips (``--seconds 0``).
@@ -46,7 +47,8 @@ def main() -> int:
     src = np.concatenate([sf.read(i["wav"], dtype="int16")[0]
                           for i in realspeech.load_manifest(a.filler)[:60]])
     n = int(a.seconds * realspeech.SR)
-    tot = {"clips": 0, "words": 0, "nf": 0, "second_pass": 0, "interpolated": 0, "reanchor": 0}
+    tot = {"clips": 0, "words": 0, "nf": 0, "second_pass": 0, "interpolated": 0, "reanchor": 0,
+           "back": 0}
     e_in: list[float] = []
     e_out: list[float] = []
     for k, it in enumerate(items):
@@ -65,6 +67,7 @@ def main() -> int:
         tot["second_pass"] += st.n_second
         tot["interpolated"] += st.n_filled
         tot["reanchor"] += st.n_reanchor
+        tot["back"] += st.n_back
         for r, (s0, e0) in zip(res, ref):
             if r.nf or s0 < 0:
                 continue

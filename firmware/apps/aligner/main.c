@@ -279,12 +279,13 @@ int main(void)
     out(line);
     const al_vit_stats_t *st = al_stats();
     snprintf(line, sizeof line, "# vit max_band=%lu max_lag=%lu converged=%lu forced=%lu "
-             "band_cut=%lu overrun=%lu reanchor=%lu second=%lu filled=%lu\n",
+             "band_cut=%lu overrun=%lu reanchor=%lu second=%lu filled=%lu back=%lu\n",
              (unsigned long)st->max_band,
              (unsigned long)st->max_lag, (unsigned long)st->n_converged,
              (unsigned long)st->n_forced, (unsigned long)st->n_band_cut,
              (unsigned long)st->n_overrun, (unsigned long)st->n_reanchor,
-             (unsigned long)st->n_second, (unsigned long)st->n_filled);
+             (unsigned long)st->n_second, (unsigned long)st->n_filled,
+             (unsigned long)st->n_back);
     out(line);
     usart3_flush();
     return 0;
