@@ -48,6 +48,7 @@ from .exceptions import (
 from .access_sites import AccessLocator
 from .bus import Bus
 from .native import NativeCounter
+from . import uc_mapping
 from .platform import Platform
 from .regbatch import RegReader
 from .semihosting import Memory, Semihosting
@@ -269,6 +270,7 @@ class Machine:
             self.counter.enable_poll_skip(uc)
         self.bus = Bus(uc, platform, self.counter, log=self.log, fast=self.config.fast_mmio)
         self.bus.map_memory()
+        uc_mapping.install(uc)             # Unicorn's region lookup, cached per page
         self.memory = self.bus.memory
         self.bus.load_segments(firmware)
         from .memory import MemoryTracker
@@ -823,6 +825,7 @@ class Machine:
         is noted by its handler and acted on at the top of the loop, between blocks."""
         from . import interrupt
 
+        uc_mapping.claim(self.uc)          # the engine that runs is served by the cache
         with interrupt.on_signal(self._on_signal):
             return self._run_loop(interrupt)
 
