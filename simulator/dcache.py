@@ -372,7 +372,9 @@ class DataCache:
         if self._restart and self.mode == "sampled":
             self._restart = False
             if self._phase == "measure":
-                self._end_measure(active)
+                # the open window ends and a new one starts at once: the hooks stay (removing
+                # and installing them would retranslate all code twice for nothing)
+                self._close_window(active)
             for arrs in self._blocks:
                 for a in arrs:
                     a[:] = 0
