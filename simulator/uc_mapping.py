@@ -190,9 +190,11 @@ class _Cache:
         changing_the_map._h7sim_mapping = True  # type: ignore[attr-defined]
         setattr(lib, name, changing_the_map)
 
-    def claim(self, engine: int) -> None:
-        """From now on the cache serves ``engine`` (the others ask the original function)."""
-        if self.view[_OWNER] != engine or self.view[_GEN] == 0:
+    def claim(self, engine: int, new: bool = False) -> None:
+        """From now on the cache serves ``engine`` (the others ask the original function).
+        ``new``: the engine was just created, maybe where a closed one was (Machine.release
+        closes an engine before its Python object goes): its entries are never kept."""
+        if new or self.view[_OWNER] != engine or self.view[_GEN] == 0:
             self._reset(engine)
 
     def release(self, engine: int) -> None:
@@ -237,7 +239,7 @@ def install(uc) -> bool:
     engine = uc_handle(uc)
     words[field] = _lookup.address
     weakref.finalize(uc, _CACHE.release, engine)
-    _CACHE.claim(engine)
+    _CACHE.claim(engine, new=True)
     return True
 
 
