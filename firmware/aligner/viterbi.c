@@ -923,19 +923,21 @@ static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, 
  * AL_VIT_LOCATE_GAIN nats per frame better than any path ending at the best state, the path is
  * committed up to t and the band is re-seeded around that place with the located scores (a
  * re-anchor). Scratch: the second pass's score column. Returns 1 if it re-anchored. */
-static int locate(al_vit_t *v, uint32_t t, uint32_t best_s)
+static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back_only)
 {
     const al_model_t *m = v->m;
-    uint32_t S = v->u_first[v->n_units], L = AL_VIT_LOCATE_FRAMES;
-    uint32_t r0 = best_s > AL_VIT_LOCATE_BACK ? best_s - AL_VIT_LOCATE_BACK : 0u;
-    uint32_t r1 = r0 + AL_VIT_PASS2_STATES;
+    uint32_t S = v->u_first[v->n_units];
+    uint32_t back = back_only ? AL_VIT_COLLAPSE_BACK_STATES : AL_VIT_LOCATE_BACK;
+    uint32_t r0 = best_s > back ? best_s - back : 0u;
+    uint32_t r1 = back_only ? best_s + 1u : r0 + AL_VIT_PASS2_STATES;
     uint32_t room = AL_VIT_BAND - 1u - v->nsil;
     if (r1 > S) r1 = S;
     if (v->tr_state != 2) {                              /* transcript not all there yet */
         if (S < 2u + v->nsil + r0) return 0;
         if (r1 > S - 1u - v->nsil) r1 = S - 1u - v->nsil;
     }
-    if (r1 <= best_s + AL_VIT_LOCATE_JUMP || t + 1u < L) return 0;
+    if (t + 1u < L || (back_only ? best_s < r0 + AL_VIT_COLLAPSE_BACK_JUMP
+                                  : r1 <= best_s + AL_VIT_LOCATE_JUMP)) return 0;
     float *sc = v->p2_sc, ideal = 0.0f;
     uint32_t f0 = t + 1u - L, n = r1 - r0;
     p2_classes(v, r0, r1);
@@ -954,7 +956,8 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s)
      * (other speech can look like later words) */
     float reach = (float)v->conf_s + AL_VIT_ANCHOR_RATE * (float)(t - v->conf_t);
     uint32_t sb = r0;
-    for (uint32_t s = r0; s < r1 && (float)s <= reach; s++) if (sc[s - r0] > sc[sb - r0]) sb = s;
+    uint32_t s_end = back_only ? best_s + 1u - AL_VIT_COLLAPSE_BACK_JUMP : r1;
+    for (uint32_t s = r0; s < s_end && (float)s <= reach; s++) if (sc[s - r0] > sc[sb - r0]) sb = s;
     float gain = sc[sb - r0] - sc[best_s - r0], deficit = ideal - sc[sb - r0];
     if (sb < best_s + AL_VIT_LOCATE_JUMP && sb + AL_VIT_LOCATE_JUMP > best_s)
         return 0;                                        /* about where the path is */
@@ -1003,9 +1006,12 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
         && t - v->last_locate >= AL_VIT_LOCATE_EVERY
         && t - v->last_reanchor >= AL_VIT_LOCATE_FRAMES) {
         v->last_locate = t;
-        if (locate(v, t, best_s)) return;
+        if (locate(v, t, best_s, AL_VIT_LOCATE_FRAMES, 0)) return;
     }
     if (v->collapse_n < (v->scan_next ? AL_VIT_COLLAPSE_FRAMES / 2u : AL_VIT_COLLAPSE_FRAMES)) return;
+    /* before a scan forward: is the audio behind the path (it ran ahead: a restarted reading)? */
+    if (!v->scan_next && AL_VIT_COLLAPSE_BACK > 0u
+        && locate(v, t, best_s, AL_VIT_COLLAPSE_BACK, 1)) return;
     uint32_t S = v->u_first[v->n_units];
     uint32_t room = AL_VIT_BAND - 1u - v->nsil;
     uint32_t ws = best_s + 1u;
