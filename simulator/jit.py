@@ -32,7 +32,7 @@ from typing import Any
 from . import cache
 
 # the modules whose hooks are cached; their source (and this file's) keys the entry
-COMPILED = ("native", "dcache", "mmio_native", "read_watch", "uc_mapping")
+COMPILED = ("native", "dcache", "mmio_native", "read_watch")
 _SOURCES = (*(f"{m}.py" for m in COMPILED), "native_layout.py", "jit.py")
 _KIND = "hooks"
 

@@ -8,36 +8,38 @@ access while a D-side window's memory hook is installed (simulator/dcache.py) an
 to executable RAM always: 35 M lookups on an aligner run, ~6 % of its CPU time (perf,
 docs/speed.md round 5).
 
-:func:`install` puts :func:`_lookup` in that function pointer: a direct-mapped cache of 4,096
-(page, region) entries per engine in front of the original function, which answers every miss.
-The answer only changes when the memory map does, so the cache is emptied, and turned off
-for the duration, around every libunicorn call that maps, unmaps or re-protects memory
-(:data:`MAP_CALLS`, wrapped once per process on ``uclib``: Unicorn's own methods and the
-simulator's direct ``uclib`` calls both go through it). Regions start and end on target pages
-(uc_mem_map refuses anything else; Arm's smallest target page is 1 KB), so one entry per
-1 KB page is exact. NULL (unmapped) answers are never cached.
+`install` puts a compiled lookup (:func:`_module`, LLVM IR compiled by llvmlite's MCJIT,
+its object code kept in the on-disk cache) in that function pointer: a direct-mapped table of
+4,096 (page, region) entries in front of the original function, which answers every miss.
+The answer only changes when the memory map does, so the table is emptied, and not used while
+the call runs (Unicorn asks for regions in the middle of a change), around every libunicorn
+call that maps, unmaps or re-protects memory (:data:`MAP_CALLS`, wrapped once per process on
+``uclib``: Unicorn's own methods and the simulator's direct ``uclib`` calls both go through
+it). Regions start and end on target pages (uc_mem_map refuses anything else; Arm's smallest
+target page is 1 KB), so one entry per 1 KB page is exact. NULL (unmapped) answers are never
+kept. One table per process, used by the engine that last claimed it (``Machine.run``
+claims it; the others ask the original function); every entry carries the generation it
+was filled under, so an engine never reads entries filled for another.
 
 The pointer is found by value: the one word of the engine's ``uc_struct`` holding the address
 of libunicorn's exported ``find_memory_mapping_arm``. Anything unexpected (no such symbol,
-zero or several such words, a full registry, ``H7SIM_MAPPING_CACHE=0``) leaves the engine as
-it was: the cache changes how fast Unicorn finds a region, never what it finds.
-
-The compiled lookup finds an engine's cache through a registry: a process-wide table of
-(engine, cache) pairs whose address the lookup keeps in a word of its own compiled code
-(:func:`_registry_word`), set once by calling the lookup with a NULL engine.
+zero or several such words, no MCJIT, ``H7SIM_MAPPING_CACHE=0``) leaves the engine as it was:
+the cache changes how fast Unicorn finds a region, never what it finds.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import sys
 import weakref
+from typing import Any
 
 import numpy as np
 from llvmlite import ir
 from unicorn.unicorn_py3 import unicorn as _ucmod
 
-from .jit import carray, cfunc, intrinsic, types  # numba's, or the cache's (jit.py)
+from . import cache
 from .native import uc_handle
 
 PAGE_SHIFT = 10                  # Arm's smallest target page (qemu target/arm/cpu-param.h)
@@ -52,103 +54,126 @@ _WORDS = _FIRST + ENTRIES
 _GEN_BITS, _HI_BITS, _PTR_BITS = 10, 10, 44
 _SCAN_WORDS = 1024               # words of uc_struct searched for the pointer (~13 KB struct)
 _MIX = 0x9E5                     # spreads the memories' pages (page >> 12) over the index
+_LOOKUP, _WORDS_FN = "h7sim_memory_mapping", "h7sim_memory_mapping_words"
+_KIND = "uc_mapping"             # on-disk cache kind of the compiled lookup (object code)
 
 #: libunicorn calls after which the region of an address may differ
 MAP_CALLS = ("uc_mem_map", "uc_mem_map_ptr", "uc_mmio_map", "uc_mem_unmap", "uc_mem_protect",
              "uc_context_restore")
 
 
-@intrinsic
-def _cache_words(typingctx):
-    """The cache: an array in the compiled lookup's own data (one per process), so the
-    lookup reaches it without following a pointer."""
-    sig = types.CPointer(types.int64)()
+def _module() -> ir.Module:
+    """The lookup in LLVM IR (written by hand: a numba ``cfunc`` adds a C wrapper that calls
+    the body, ~1.6 ns of ~20 per slow-path access; scratch micro-benchmark, docs/speed.md).
 
-    def codegen(context, builder, signature, args):
-        module = builder.module
-        name = "h7sim_uc_mapping_cache"
-        try:
-            gv = module.get_global(name)
-        except KeyError:
-            ty = ir.ArrayType(ir.IntType(64), _WORDS)
-            gv = ir.GlobalVariable(module, ty, name)
-            gv.linkage = "internal"
-            gv.initializer = ir.Constant(ty, None)
-            gv.align = 64
-        return builder.bitcast(gv, ir.IntType(64).as_pointer())
+    ``i8* h7sim_memory_mapping(i8* uc, i64 addr)``: the cached region of ``addr`` when the
+    cache is on (generation != 0, read first, with acquire ordering), ``uc`` owns it and the
+    page's entry carries this generation; else the original function's answer, kept when it
+    is a region (not NULL) whose pointer fits an entry. ``i64 h7sim_memory_mapping_words()``:
+    where the cache is (it lives in the compiled code's own data)."""
+    i64, i32, i8p = ir.IntType(64), ir.IntType(32), ir.IntType(8).as_pointer()
+    mod = ir.Module(name="h7sim_uc_mapping")
+    arr = ir.ArrayType(i64, _WORDS)
+    words = ir.GlobalVariable(mod, arr, "h7sim_uc_mapping_cache")
+    words.linkage = "internal"
+    words.initializer = ir.Constant(arr, None)
+    words.align = 64
+    fnty = ir.FunctionType(i8p, [i8p, i64])
+    fn = ir.Function(mod, fnty, _LOOKUP)
+    uc, addr = fn.args
 
-    return sig, codegen
+    def c(v: int) -> ir.Constant:
+        return ir.Constant(i64, v)
+
+    def word(b: ir.IRBuilder, k: int) -> Any:
+        return b.gep(words, [ir.Constant(i32, 0), ir.Constant(i32, k)])
+
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    gen = b.load_atomic(word(b, _GEN), "acquire", 8)
+    owner = b.load(word(b, _OWNER))
+    use = b.and_(b.and_(b.icmp_unsigned("!=", gen, c(0)),
+                        b.icmp_unsigned("==", owner, b.ptrtoint(uc, i64))),
+                 b.icmp_unsigned("==", b.lshr(addr, c(32)), c(0)))
+    look, ask, hit, miss, keep, done = (fn.append_basic_block(n) for n in
+                                        ("look", "ask", "hit", "miss", "keep", "done"))
+    b.cbranch(use, look, ask)
+
+    b.position_at_end(ask)                       # not ours to answer: the original function
+    b.ret(b.call(b.inttoptr(b.load(word(b, _ORIG)), fnty.as_pointer()), [uc, addr], tail=True))
+
+    b.position_at_end(look)
+    page = b.lshr(addr, c(PAGE_SHIFT))
+    hi = b.lshr(page, c(_INDEX_BITS))
+    index = b.and_(b.xor(page, b.mul(hi, c(_MIX))), c(ENTRIES - 1))
+    key = b.or_(b.shl(gen, c(_HI_BITS)), hi)
+    slot = b.gep(words, [c(0), b.add(index, c(_FIRST))])
+    entry = b.load(slot)
+    b.cbranch(b.icmp_unsigned("==", b.lshr(entry, c(_PTR_BITS)), key), hit, miss)
+
+    b.position_at_end(hit)
+    b.ret(b.inttoptr(b.shl(b.and_(entry, c((1 << _PTR_BITS) - 1)), c(3)), i8p))
+
+    b.position_at_end(miss)
+    region = b.call(b.inttoptr(b.load(word(b, _ORIG)), fnty.as_pointer()), [uc, addr])
+    r = b.ptrtoint(region, i64)
+    fits = b.icmp_unsigned("==", b.and_(r, c(-(1 << (_PTR_BITS + 3)) | 7)), c(0))
+    b.cbranch(b.and_(b.icmp_unsigned("!=", r, c(0)), fits), keep, done)
+
+    b.position_at_end(keep)
+    b.store(b.or_(b.shl(key, c(_PTR_BITS)), b.lshr(r, c(3))), slot)
+    b.branch(done)
+
+    b.position_at_end(done)
+    b.ret(region)
+
+    where = ir.Function(mod, ir.FunctionType(i64, []), _WORDS_FN)
+    wb = ir.IRBuilder(where.append_basic_block("entry"))
+    wb.ret(wb.ptrtoint(words, i64))
+    return mod
 
 
-@intrinsic
-def _load_acquire(typingctx, ptr, index):
-    """``ptr[index]`` as an acquire load: neither the compiler nor the CPU moves the loads
-    after it before it (the generation is read before the owner)."""
-    sig = types.int64(ptr, index)
-
-    def codegen(context, builder, signature, args):
-        return builder.load_atomic(builder.gep(args[0], [args[1]]), "acquire", 8)
-
-    return sig, codegen
+_ENGINES: list = []                 # the MCJIT engine: the compiled code lives as long as it
 
 
-@intrinsic
-def _call_mapping(typingctx, fn, uc, addr):
-    """Call ``MemoryRegion *memory_mapping(struct uc_struct *, hwaddr)`` through its address."""
-    sig = types.int64(types.int64, types.voidptr, types.uint64)
-
-    def codegen(context, builder, signature, args):
-        i8p = ir.IntType(8).as_pointer()
-        fnty = ir.FunctionType(i8p, [i8p, ir.IntType(64)])
-        f = builder.inttoptr(args[0], fnty.as_pointer())
-        return builder.ptrtoint(builder.call(f, [args[1], args[2]]), ir.IntType(64))
-
-    return sig, codegen
-
-
-@intrinsic
-def _address_of(typingctx, ptr):
-    """A pointer as an int64."""
-    sig = types.int64(ptr)
-
-    def codegen(context, builder, signature, args):
-        return builder.ptrtoint(args[0], ir.IntType(64))
-
-    return sig, codegen
-
-
-@cfunc(types.int64(types.voidptr, types.uint64), nopython=True, cache=True)
-def _lookup(uc, addr):
-    words = _cache_words()
-    tab = carray(words, _WORDS)
-    engine = _address_of(uc)
-    gen = _load_acquire(words, _GEN)
-    if gen == 0 or tab[_OWNER] != engine or (addr >> np.uint64(32)) != 0:
-        if engine == 0:                 # set-up call from Python: where the cache is
-            return _address_of(words)
-        return _call_mapping(tab[_ORIG], uc, addr)
-    page = addr >> np.uint64(PAGE_SHIFT)
-    hi = page >> np.uint64(_INDEX_BITS)
-    i = _FIRST + np.int64((page ^ (hi * np.uint64(_MIX))) & np.uint64(ENTRIES - 1))
-    key = (np.uint64(gen) << np.uint64(_HI_BITS)) | hi
-    e = np.uint64(tab[i])
-    if (e >> np.uint64(_PTR_BITS)) == key:
-        return np.int64((e & np.uint64((1 << _PTR_BITS) - 1)) << np.uint64(3))
-    region = _call_mapping(tab[_ORIG], uc, addr)
-    r = np.uint64(region)
-    if region != 0 and (r & np.uint64(7)) == 0 and (r >> np.uint64(_PTR_BITS + 3)) == 0:
-        tab[i] = np.int64((key << np.uint64(_PTR_BITS)) | (r >> np.uint64(3)))
-    return region
+def _compile() -> tuple[int, int] | None:
+    """(lookup, cache words) addresses: the object code from the on-disk cache (~ms), else
+    compiled now (~30 ms) and stored; None when llvmlite cannot give them."""
+    import llvmlite
+    import llvmlite.binding as ll
+    ll.initialize_native_target()
+    ll.initialize_native_asmprinter()
+    cpu, features = ll.get_host_cpu_name(), ll.get_host_cpu_features().flatten()
+    tm = ll.Target.from_default_triple().create_target_machine(
+        cpu=cpu, features=features, opt=2, jit=True, codemodel="jitdefault")
+    entry_key = None
+    if cache.directory() is not None:
+        entry_key = cache.key(_KIND, cache.source_hash("uc_mapping.py"), llvmlite.__version__,
+                              sys.version, cpu, features)
+    obj = cache.load(_KIND, entry_key) if entry_key is not None else None
+    if not isinstance(obj, bytes):
+        mod = ll.parse_assembly(str(_module()))
+        mod.verify()
+        obj = tm.emit_object(mod)
+        if entry_key is not None:
+            cache.store(_KIND, entry_key, obj)
+    engine = ll.create_mcjit_compiler(ll.parse_assembly(""), tm)
+    engine.add_object_file(ll.ObjectFileRef.from_data(obj))
+    engine.finalize_object()
+    lookup = engine.get_function_address(_LOOKUP)
+    where = engine.get_function_address(_WORDS_FN)
+    if not lookup or not where:
+        return None
+    _ENGINES.append(engine)
+    return lookup, ctypes.CFUNCTYPE(ctypes.c_int64)(where)()
 
 
 class _Cache:
     """The process's one cache (used by one engine at a time: the last to claim it) and the
     wrapped calls that change a memory map."""
 
-    def __init__(self, original: int) -> None:
-        setup = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p, ctypes.c_uint64)(
-            _lookup.address)
-        self.words = (ctypes.c_int64 * _WORDS).from_address(setup(None, 0))
+    def __init__(self, original: int, lookup: int, words: int) -> None:
+        self.lookup = lookup
+        self.words = (ctypes.c_int64 * _WORDS).from_address(words)
         self.view = np.frombuffer(self.words, dtype=np.int64)
         self.view[_ORIG] = original
         self.gen = 0
@@ -234,10 +259,16 @@ def install(uc) -> bool:
             return False
         field = found[0]
     if _CACHE is None:
-        _CACHE = _Cache(original)
+        try:
+            compiled = _compile()
+        except Exception:  # noqa: BLE001  e.g. an llvmlite without MCJIT: Unicorn's own lookup
+            compiled = None
+        if compiled is None:
+            return False
+        _CACHE = _Cache(original, *compiled)
     _CACHE.field = field
     engine = uc_handle(uc)
-    words[field] = _lookup.address
+    words[field] = _CACHE.lookup
     weakref.finalize(uc, _CACHE.release, engine)
     _CACHE.claim(engine, new=True)
     return True

@@ -100,7 +100,7 @@ def _run(elf, cached: bool, monkeypatch) -> tuple:
     monkeypatch.setenv("H7SIM_MAPPING_CACHE", "1" if cached else "0")
     m = Machine(load_firmware(elf), load_platform())
     installed = (ctypes.c_uint64 * (uc_mapping._CACHE.field + 1)).from_address(
-        uc_handle(m.uc))[uc_mapping._CACHE.field] == uc_mapping._lookup.address
+        uc_handle(m.uc))[uc_mapping._CACHE.field] == uc_mapping._CACHE.lookup
     r = m.run()
     out = (r.exit_reason, r.exit_code, r.cycles, r.instructions, r.sleep_cycles, r.console,
            r.fault, r.exceptions_taken)
