@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/fuzz.py --target all --cases 10000 --seed 1
     .venv/bin/python scripts/fuzz.py --target elf --cases 10000 --elf firmware/build/hello.elf
+    .venv/bin/python scripts/fuzz.py --target irq --cases 3000 --seed 1
 
 Targets and what a defect is: tests/fuzz_targets.py (the CI runs a seeded few hundred of the
 same cases: tests/test_fuzz.py). Each case is bounded in host time (--case-timeout, SIGALRM:
@@ -170,11 +171,20 @@ def campaign_semihosting(n: int, s: int, work: Path, timeout: float) -> Campaign
     return c
 
 
+def campaign_irq(n: int, s: int, work: Path, timeout: float) -> Campaign:
+    """Programs s * 1,000,000 + i for i < n: a defect names its seed, which
+    ``tests.fuzz_targets.irq_program(seed)`` rebuilds (its files stay in the work folder)."""
+    c = Campaign("irq", timeout)
+    for i in range(n):
+        c.run(ft.irq_case, s * 1_000_000 + i, work)
+    return c
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--target", default="all",
                     choices=["all", "elf", "elf-run", "audio", "transcript", "usart",
-                             "semihosting"])
+                             "semihosting", "irq"])
     ap.add_argument("--cases", type=int, default=10_000,
                     help="cases per target (semihosting: firmware runs of 1-200 calls each; "
                          "elf-run: see --run-cases)")
@@ -197,7 +207,7 @@ def main() -> int:
     signal.signal(signal.SIGALRM, alarm)
     work = ft.scratch()
     targets = [args.target] if args.target != "all" else \
-        ["usart", "transcript", "audio", "elf", "semihosting", "elf-run"]
+        ["usart", "transcript", "audio", "elf", "semihosting", "elf-run", "irq"]
     results = []
     for t in targets:
         if t == "elf":
@@ -213,6 +223,8 @@ def main() -> int:
             c = campaign_transcript(args.cases, args.seed, args.case_timeout)
         elif t == "usart":
             c = campaign_usart(args.cases, args.seed, args.case_timeout)
+        elif t == "irq":
+            c = campaign_irq(args.cases, args.seed, work, args.case_timeout)
         else:
             c = campaign_semihosting(args.cases, args.seed, work, args.case_timeout)
         print(c.summary(), flush=True)

@@ -18,6 +18,10 @@ Targets:
 - ``semihosting``: a firmware that issues semihosting calls whose operation and parameter
   block come from the fuzzer (``SemihostingFirmware``), with a sandbox holding a file, a
   folder and a FIFO.
+- ``irq``: interrupt transparency (ARMv7-M B1.5.6-B1.5.8): a generated Thumb-2 program (IT
+  blocks across 1 KB pages, NZCV/Q/GE, LDREX/STREX, VFP with extended frames, odd SP,
+  BASEPRI/PRIMASK) run without and with SysTick (+ PendSV: tail-chaining, nesting) must end
+  with the same registers, flags, FP state and memory.
 """
 
 from __future__ import annotations
@@ -346,3 +350,411 @@ def build_small_elf(workdir: Path) -> Path:
 
 def scratch() -> Path:
     return Path(tempfile.mkdtemp(prefix="h7fuzz-"))
+
+
+# --- interrupt transparency --------------------------------------------------------------------
+# The oracle is the architecture (ARMv7-M B1.5.6-B1.5.8): a handler that saves and restores
+# what it uses must leave the interrupted program's registers, flags (NZCV, Q, GE), FP state and
+# memory as they would be without the interrupt, whatever instruction it lands on. A generated
+# program runs twice: SysTick off, then SysTick at a seeded period (its handler optionally
+# pending PendSV: tail-chaining, or nesting when PendSV has the higher priority); the programs'
+# final registers and data must be equal. IRQ_CFG (two words, written before the run) selects:
+# the SysTick reload (0 = off) and whether the SysTick handler pends PendSV.
+IRQ_CFG = 0x2001F000
+IRQ_DATA = 0x2001E000             # 256 B of program data, then SHARED, the loop counter
+IRQ_SHARED = IRQ_DATA + 256       # incremented by the program (LDREX/STREX) and the handlers
+IRQ_STATS = 0x2001F100            # SysTick entries, PendSV entries, OR of SP & 7 at entry
+IRQ_RESULT = 0x2001F200           # r0-r10, r12, APSR, FPSCR, SP, s0-s31
+_RESULT_NAMES = ([f"r{i}" for i in range(11)] + ["r12", "APSR", "FPSCR", "SP"]
+                 + [f"s{i}" for i in range(32)])
+_REGS = [f"r{i}" for i in range(11)] + ["r12"]
+_LOW = [f"r{i}" for i in range(8)]
+_CONDS = ["eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le"]
+_INVERSE = {"eq": "ne", "ne": "eq", "cs": "cc", "cc": "cs", "mi": "pl", "pl": "mi", "vs": "vc",
+            "vc": "vs", "hi": "ls", "ls": "hi", "ge": "lt", "lt": "ge", "gt": "le", "le": "gt"}
+
+IRQ_HANDLERS = f"""
+    .thumb_func
+systick:
+    mov r0, sp                 @ r0-r3, r12 are in the frame: free for the handler
+    and r0, r0, #7
+    ldr r1, ={IRQ_STATS:#x}
+    ldr r2, [r1, #8]
+    orr r2, r2, r0             @ SP must be 8-byte aligned at entry (B1.5.6, CCR.STKALIGN)
+    str r2, [r1, #8]
+    ldr r2, [r1]
+    adds r2, r2, #1
+    str r2, [r1]
+    ldr r3, ={IRQ_SHARED:#x}   @ a plain read-modify-write of what the program updates
+    ldr r0, [r3]               @ with LDREX/STREX: its STREX must then fail and retry
+    adds r0, r0, #1
+    str r0, [r3]
+    push {{r4-r7, lr}}         @ AAPCS: the callee-saved registers it uses
+    vpush {{s16-s17}}
+    mrs r4, basepri
+    movs r5, #0x20
+    msr basepri, r5
+    ldr r0, =0x7ffffff0
+    qadd r0, r0, r0            @ Q = 1
+    sadd8 r0, r0, r2           @ GE
+    adds r0, r0, r0            @ NZCV
+    ldr r0, =0x00C00000        @ FPSCR.RMode = round towards zero, flags cleared
+    vmsr fpscr, r0
+    vmov s0, r2
+    vcvt.f32.u32 s0, s0
+    vmov.f32 s1, #0.5
+    vdiv.f32 s2, s1, s0
+    vmov s16, r2
+    vadd.f32 s17, s16, s16
+    vmov s14, s15, r0, r2
+    mov r5, #0x5a5a5a5a
+    mov r6, r5
+    mov r7, r5
+    ldr r0, ={IRQ_CFG:#x}
+    ldr r0, [r0, #4]
+    cbz r0, 1f
+    ands r0, r2, #1            @ every other entry pends PendSV
+    beq 1f
+    ldr r0, =0xE000ED04        @ ICSR.PENDSVSET
+    mov r1, #0x10000000
+    str r1, [r0]
+1:
+    msr basepri, r4
+    vpop {{s16-s17}}
+    pop {{r4-r7, pc}}
+    .thumb_func
+pendsv:
+    mov r0, sp
+    and r0, r0, #7
+    ldr r1, ={IRQ_STATS:#x}
+    ldr r2, [r1, #8]
+    orr r2, r2, r0
+    str r2, [r1, #8]
+    ldr r2, [r1, #4]
+    adds r2, r2, #1
+    str r2, [r1, #4]
+    ldr r3, ={IRQ_SHARED:#x}
+    ldr r0, [r3]
+    adds r0, r0, #1
+    str r0, [r3]
+    push {{r4, lr}}
+    mov r4, #0xFFFFFFFF
+    ldr r0, =0x80000000
+    qsub r0, r0, r4            @ Q = 1
+    usub8 r0, r4, r0           @ GE
+    cmn r0, r0
+    ldr r0, =0x03400000        @ FPSCR: DN, FZ, RMode = towards +inf
+    vmsr fpscr, r0
+    vmov s3, s4, r0, r4
+    vsqrt.f32 s5, s3
+    pop {{r4, pc}}
+    .ltorg
+"""
+
+
+@dataclass
+class IrqProgram:
+    source: str
+    period: int            # SysTick reload of the interrupted run
+    pendsv: bool           # the SysTick handler pends PendSV
+    n_chunks: int          # chunks of the body before ``drop``
+
+
+def _irq_body(rng, n_chunks: int) -> list[str]:
+    """Random chunks of state-carrying Thumb-2 (r11 = the data area, SP the stack), each
+    one assembly text: a minimiser drops whole chunks."""
+    out: list[str] = []
+    label = iter(range(1_000_000))
+
+    def reg(avoid=()) -> str:
+        return rng.choice([r for r in _REGS if r not in avoid])
+
+    def off() -> int:
+        return 4 * rng.randrange(64)
+
+    def tb_break() -> None:        # a branch ends Unicorn's translation block
+        if rng.random() < 0.5:
+            n = next(label)
+            out.append(f"    b.n Lb{n}\nLb{n}:")
+
+    def straddle() -> None:        # the next few instructions cross a 1 KB page boundary
+        n = next(label)
+        k = rng.choice([2, 4, 6, 8])
+        out.append(f"    b.w Ls{n}\n    .p2align 10\n    .space {1024 - k}\nLs{n}:")
+
+    def alu(cond: str = "") -> str:
+        a, b, c = reg(), reg(), reg()
+        op = rng.choice(["add", "sub", "eor", "orr", "and", "mul", "bic"])
+        if op == "mul" and cond:
+            op = "add"
+        return f"    {op}{cond} {a}, {b}, {c}"
+
+    chunks: list[str] = []
+    for _ in range(n_chunks):
+        if out:
+            chunks.append("\n".join(out))
+            out.clear()
+        kind = rng.randrange(11)
+        if kind == 0:                                  # flags, then an IT block using them
+            if rng.random() < 0.3:
+                straddle()
+            out.append(f"    {rng.choice(['adds', 'subs', 'adcs', 'sbcs', 'eors'])} "
+                       f"{reg()}, {reg()}, {reg()}")
+            tb_break()
+            cond = rng.choice(_CONDS)
+            pattern = "".join(rng.choice("te") for _ in range(rng.randrange(4)))
+            if rng.random() < 0.4:
+                straddle()
+            out.append(f"    it{pattern} {cond}")
+            for p in "t" + pattern:
+                cc = cond if p == "t" else _INVERSE[cond]
+                r = rng.random()
+                if r < 0.6:
+                    out.append(alu(cc))
+                elif r < 0.8:
+                    out.append(f"    str{cc} {reg()}, [r11, #{off()}]")
+                else:
+                    out.append(f"    ldr{cc} {reg()}, [r11, #{off()}]")
+        elif kind == 1:                                # Q: saturating ops, read back
+            a, b = reg(), reg()
+            out.append(f"    {rng.choice(['qadd', 'qsub', 'qdadd'])} {a}, {b}, {reg()}")
+            out.append(f"    usat {reg()}, #{rng.randrange(32)}, {reg()}")
+            out.append(f"    ssat {reg()}, #{rng.randrange(1, 33)}, {reg()}")
+            tb_break()
+            out.append(f"    mrs {a}, apsr")
+            out.append(f"    str {a}, [r11, #{off()}]")
+            if rng.random() < 0.3:
+                out.append(f"    msr APSR_nzcvq, {b}")
+        elif kind == 2:                                # GE: SADD8 ... SEL
+            out.append(f"    {rng.choice(['sadd8', 'uadd8', 'ssub8', 'usub16', 'sasx'])} "
+                       f"{reg()}, {reg()}, {reg()}")
+            tb_break()
+            if rng.random() < 0.3:
+                straddle()
+            out.append(f"    sel {reg()}, {reg()}, {reg()}")
+        elif kind == 3:                                # LDREX/STREX retry loop
+            n = next(label)
+            a = reg()
+            s = reg((a,))
+            out.append(f"    add r11, r11, #256\nLx{n}:\n    ldrex {a}, [r11]")
+            tb_break()
+            out.append(f"    add {a}, {a}, #1")
+            tb_break()
+            out.append(f"    strex {s}, {a}, [r11]\n    cmp {s}, #0\n    bne Lx{n}\n"
+                       "    sub r11, r11, #256")
+            # the value read counts the handlers' increments: not part of the compared state
+            out.append(f"    movw {a}, #{rng.randrange(65536)}")
+        elif kind == 4:                                # VFP
+            sa, sb, sc = (f"s{rng.randrange(32)}" for _ in range(3))
+            op = rng.choice(["vadd.f32", "vmul.f32", "vsub.f32", "vdiv.f32", "vfma.f32"])
+            out.append(f"    vmov {sb}, {reg()}\n    {op} {sa}, {sb}, {sc}")
+            tb_break()
+            out.append(f"    vcmp.f32 {sa}, {sc}\n    vmrs APSR_nzcv, fpscr")
+            if rng.random() < 0.5:
+                straddle()
+            cond = rng.choice(_CONDS)
+            out.append(f"    ite {cond}\n    vmov{cond} {reg()}, {sa}\n"
+                       f"    vmov{_INVERSE[cond]} {reg()}, {sc}")
+            if rng.random() < 0.3:
+                out.append(f"    vmrs {reg()}, fpscr")
+        elif kind == 5:                                # odd stack: frames need realignment
+            a = reg()
+            out.append(f"    sub sp, sp, #4\n    str {a}, [sp]")
+            for _ in range(rng.randrange(1, 4)):
+                out.append(alu())
+                tb_break()
+            out.append(f"    ldr {reg()}, [sp]\n    add sp, sp, #4")
+        elif kind == 6:                                # masking
+            r = reg()
+            if rng.random() < 0.5:
+                out.append(f"    movs {r}, #{rng.choice([0x20, 0x40, 0x60, 0x80, 0xC0])}\n"
+                           f"    msr basepri, {r}")
+                out.append(alu())
+                tb_break()
+                out.append(f"    movs {r}, #0\n    msr basepri, {r}")
+            else:
+                out.append("    cpsid i")
+                out.append(alu())
+                tb_break()
+                out.append("    cpsie i")
+        elif kind == 7:                                # a counted loop
+            n = next(label)
+            c = reg()
+            out.append(f"    movs {c}, #{rng.randrange(2, 20)}\nLl{n}:")
+            for _ in range(rng.randrange(1, 4)):
+                a, b, d = reg((c,)), reg(), reg()
+                out.append(f"    {rng.choice(['add', 'eor', 'sub'])} {a}, {b}, {d}")
+            out.append(f"    subs {c}, {c}, #1\n    bne Ll{n}")
+        elif kind == 8:                                # memory
+            a, b = reg(), reg()
+            o = 8 * rng.randrange(31)
+            out.append(rng.choice([f"    strd {a}, {b}, [r11, #{o}]",
+                                   f"    ldrd {a}, {b}, [r11, #{o}]" if a != b else alu(),
+                                   f"    ldrb {a}, [r11, #{rng.randrange(256)}]",
+                                   f"    strh {a}, [r11, #{2 * rng.randrange(128)}]"]))
+        elif kind == 9:                                # multiply-accumulate, divide
+            a, b = reg(), reg()
+            b = b if b != a else reg((a,))
+            out.append(rng.choice([f"    umull {a}, {b}, {reg()}, {reg()}",
+                                   f"    smlal {a}, {b}, {reg()}, {reg()}",
+                                   f"    udiv {a}, {reg()}, {reg()}",
+                                   f"    sdiv {a}, {reg()}, {reg()}"]))
+        else:
+            out.append(alu())
+            tb_break()
+    chunks.append("\n".join(out))
+    return chunks
+
+
+def irq_program(seed: int, drop: frozenset[int] = frozenset()) -> IrqProgram:
+    """The program of case ``seed``: its assembly source and the interrupted run's SysTick;
+    ``drop``: chunks of the body left out (minimising a defect)."""
+    import random
+
+    rng = random.Random(seed)
+    systick_prio, pendsv_prio = rng.choice([(0x40, 0x80), (0x80, 0x40), (0x60, 0x60)])
+    init = [f"    ldr {r}, ={rng.getrandbits(32):#x}" for r in _REGS]
+    init += [f"    vmov s{i}, s{i + 1}, r{i % 8}, r{(i + 3) % 8}" for i in range(0, 32, 2)]
+    chunks = _irq_body(rng, rng.randrange(40, 120))
+    body = [c for i, c in enumerate(chunks) if i not in drop]
+    reps = rng.randrange(3, 12)
+    src = f"""
+    .section .vectors, "a"
+    .word 0x20020000
+    .word reset
+    .rept 12
+    .word hang
+    .endr
+    .word pendsv
+    .word systick
+    .text
+    .thumb_func
+hang:
+    b hang
+    .thumb_func
+reset:
+    ldr r0, =0xE000ED88         @ CPACR: CP10/CP11 full access
+    ldr r1, [r0]
+    orr r1, r1, #0x00F00000
+    str r1, [r0]
+    dsb
+    isb
+    ldr r0, =0xE000ED20         @ SHPR3: SysTick [31:24], PendSV [23:16]
+    ldr r1, ={(systick_prio << 24) | (pendsv_prio << 16):#x}
+    str r1, [r0]
+    ldr r11, ={IRQ_DATA:#x}
+    movs r0, #0
+    movs r1, #0
+Lz:
+    str r0, [r11, r1]           @ the data area, SHARED and the loop counter
+    adds r1, r1, #4
+    cmp r1, #264
+    bne Lz
+    ldr r0, ={IRQ_STATS:#x}
+    movs r1, #0
+    str r1, [r0]
+    str r1, [r0, #4]
+    str r1, [r0, #8]
+    movs r0, #{reps}
+    str r0, [r11, #260]
+    ldr r0, ={IRQ_CFG:#x}
+    ldr r1, [r0]
+    cbz r1, Lgo
+    ldr r0, =0xE000E010         @ SYST_CSR
+    str r1, [r0, #4]            @ SYST_RVR
+    movs r1, #0
+    str r1, [r0, #8]            @ SYST_CVR
+    movs r1, #7                 @ ENABLE | TICKINT | core clock
+    str r1, [r0]
+    b Lgo
+    .ltorg
+Lgo:
+{chr(10).join(init)}
+    vmov.f32 s0, s0             @ an FP instruction: CONTROL.FPCA = 1 from here on
+    b Ltop
+    .ltorg
+Ltop:
+{chr(10).join(body)}
+    ldr r0, [r11, #260]
+    subs r0, r0, #1
+    str r0, [r11, #260]
+    bne.w Ltop
+    ldr r11, ={IRQ_RESULT:#x}
+    stmia r11!, {{r0-r10, r12}}
+    mrs r0, apsr
+    vmrs r1, fpscr
+    mov r2, sp
+    stmia r11!, {{r0-r2}}
+    vstmia r11!, {{s0-s31}}
+    ldr r0, =0xE000E010
+    movs r1, #0
+    str r1, [r0]                @ SysTick off
+    movs r0, #0
+    b exit_r0
+    .ltorg
+""" + IRQ_HANDLERS
+    return IrqProgram(src, rng.randrange(200, 800), rng.random() < 0.6, len(chunks))
+
+
+def build_irq_firmware(workdir: Path, program: IrqProgram, name: str = "irq") -> Path:
+    from .conftest import SEMIHOST_EXIT
+    return _assemble(workdir, program.source + SEMIHOST_EXIT, name)
+
+
+@dataclass
+class IrqRun:
+    result: dict[str, int]
+    data: bytes
+    shared: int
+    systick: int
+    pendsv: int
+    sp_misaligned: int
+
+
+def _irq_run(elf: Path, period: int, pendsv: bool, max_cycles: int) -> IrqRun:
+    from simulator.machine import Machine, RunConfig
+
+    m = Machine(_firmware(elf, elf.stat().st_mtime_ns), _platform(),
+                RunConfig(max_cycles=max_cycles, timeout_s=60, dcache="off"))
+    try:
+        m.uc.mem_write(IRQ_CFG, struct.pack("<2I", period, int(pendsv)))
+        r = m.run()
+        if r.exit_reason != "exit" or r.exit_code != 0:
+            raise Defect(f"irq run (SysTick reload {period}) ended with {r.exit_reason} "
+                         f"{r.exit_code}: {r.diagnostic}")
+        vals = struct.unpack(f"<{len(_RESULT_NAMES)}I",
+                             m.uc.mem_read(IRQ_RESULT, 4 * len(_RESULT_NAMES)))
+        data = bytes(m.uc.mem_read(IRQ_DATA, 260))
+        st, pv, mis = struct.unpack("<3I", m.uc.mem_read(IRQ_STATS, 12))
+        return IrqRun(dict(zip(_RESULT_NAMES, vals)), data[:256],
+                      struct.unpack("<I", data[256:])[0], st, pv, mis)
+    finally:
+        m.release()
+
+
+def irq_case(seed: int, workdir: Path, max_cycles: int = 5_000_000,
+             drop: frozenset[int] = frozenset()) -> str:
+    """Case ``seed``: the program without and with interrupts. Returns 'same' (or
+    'no interrupt' when none landed); a difference or a fault is a :class:`Defect`."""
+    prog = irq_program(seed, drop)
+    elf = build_irq_firmware(workdir, prog, f"irq{seed}-{len(drop)}-{hash(drop) & 0xFFFF}")
+    ref = _irq_run(elf, 0, False, max_cycles)
+    got = _irq_run(elf, prog.period, prog.pendsv, max_cycles)
+    where = f"seed {seed} (SysTick reload {prog.period}, PendSV {prog.pendsv})"
+    if got.sp_misaligned:
+        raise Defect(f"{where}: a handler was entered with SP & 7 = {got.sp_misaligned}")
+    diff = [k for k in _RESULT_NAMES if ref.result[k] != got.result[k]]
+    if diff:
+        k = diff[0]
+        raise Defect(f"{where}: {', '.join(diff)} differ ({k} {ref.result[k]:#010x} without "
+                     f"interrupts, {got.result[k]:#010x} with {got.systick} SysTick and "
+                     f"{got.pendsv} PendSV entries)")
+    if ref.data != got.data:
+        i = next(i for i in range(256) if ref.data[i] != got.data[i])
+        raise Defect(f"{where}: data byte {i} differs ({ref.data[i]:#04x} vs {got.data[i]:#04x})")
+    if got.shared - ref.shared != got.systick + got.pendsv:
+        raise Defect(f"{where}: LDREX/STREX count {got.shared} != {ref.shared} + "
+                     f"{got.systick + got.pendsv} handler increments (a lost update)")
+    for ext in ("s", "o", "ld", "elf"):     # a defect's files stay for its repro
+        elf.with_suffix(f".{ext}").unlink(missing_ok=True)
+    return "same" if got.systick else "no interrupt"
