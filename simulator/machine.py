@@ -338,6 +338,7 @@ class Machine:
         self.warnings: list[str] = []
         self._console_baud: dict[str, float] = {}
         self._fill_key: tuple | None = None
+        self._fill_pre: tuple | None = None       # see _update_fill_cycles
         if self.config.dynamic_timing:
             d = self.dyn
             self.counter.enable_dynamic(
@@ -587,8 +588,16 @@ class Machine:
 
     def _update_fill_cycles(self) -> None:
         """Instruction line fill costs follow FLASH_ACR.LATENCY and the CPU/AXI clock ratio;
-        a latency below the datasheet table is reported (silicon would read garbage)."""
+        a latency below the datasheet table is reported (silicon would read garbage).
+        Nothing is recomputed while the wait states, the clock tree's registers (when every
+        write to them reaches Python, its ``values.version`` counts them), the regulator's VOS
+        and the core clock are as at the last call (this runs at every stop)."""
         fl = self.flash_interface
+        pre = (int(fl.latency) if fl is not None else None, _version(self.clocks),
+               self.power_control.vos if self.power_control is not None else None, self.core_hz)
+        if None not in pre[:2] and pre == self._fill_pre:
+            return
+        self._fill_pre = pre
         latency = int(fl.latency) if fl is not None else 7
         hclk = self.ctx.clock_hz("hclk")
         pwr = self.power_control
@@ -1086,6 +1095,15 @@ class Machine:
                 ((k, v) for p in self.peripherals.values() for k, v in p.unmodelled_fields.items()),
                 key=lambda kv: -kv[1])),
             host={**self.bus.stats(), **self.counter.poll_stats()})
+
+
+def _version(block: object) -> int | None:
+    """The register version of a peripheral whose every register write reaches Python (its
+    class overrides ``write``, so the bus serves none of its writes natively: the clock
+    trees), else None."""
+    if not isinstance(block, Peripheral) or type(block).write is Peripheral.write:
+        return None
+    return block.values.version
 
 
 def _overrides(attachment: Attachment, name: str) -> bool:
