@@ -36,12 +36,15 @@ cached.
 from __future__ import annotations
 
 import ctypes
+import os
 
 import numpy as np
+from llvmlite import ir
 from .jit import carray, cfunc, njit, types  # numba's, or the cache's (jit.py)
 from unicorn import UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE
 from unicorn.unicorn_py3 import unicorn as _ucmod
 
+from . import llvm_ir
 from . import native_layout as n
 from .native import _i64_ptr, add_native_hook, uc_handle
 
@@ -221,6 +224,81 @@ def _mem_hook(uc, typ, address, size, value, user_data):
         if st[n.PROFILE_ON] != 0:
             carray(_i64_ptr(st[o + n.R_BLOCK_CYCLES]), i0 + 1)[i0] += stall
             carray(_i64_ptr(st[o + n.R_DSIDE_PROFILE]), i0 + 1)[i0] += stall
+
+
+_FRONT, _FRONT_WORD = "h7sim_mem_hook_front", "h7sim_mem_hook_front_word"
+
+
+def _front_module() -> ir.Module:
+    """``void h7sim_mem_hook_front(uc, type, address, size, value, user_data)``, in LLVM IR
+    by hand: what :func:`_mem_hook` does for an aligned access to TCM (or to nothing timed)
+    while the hooks are in, i.e. nothing, without numba's C wrapper and the hook's prologue;
+    every other access (unaligned, a cacheable memory, a page of mixed kinds, a phase that
+    does not measure) goes on to :func:`_mem_hook`, whose address is the word
+    ``h7sim_mem_hook_front_word()`` returns the address of."""
+    i64, i32, i8p = ir.IntType(64), ir.IntType(32), ir.IntType(8).as_pointer()
+    mod = ir.Module(name="h7sim_mem_hook_front")
+    hook_word = ir.GlobalVariable(mod, i64, "h7sim_mem_hook_address")
+    hook_word.linkage = "internal"
+    hook_word.initializer = ir.Constant(i64, 0)
+    fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i64, i32, i64, i8p])
+    fn = ir.Function(mod, fnty, _FRONT)
+    uc, typ, address, size, value, user = fn.args
+
+    def c(v: int) -> ir.Constant:
+        return ir.Constant(i64, v)
+
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    st = b.bitcast(user, i64.as_pointer())
+    done, aligned, look, full = (fn.append_basic_block(x) for x in
+                                 ("done", "aligned", "look", "full"))
+    mode = b.load(b.gep(st, [c(n.DC_MODE)]))
+    active = b.icmp_signed(">=", mode, c(n.DC_WARM))
+    sz = b.sext(size, i64)
+    wide = b.icmp_signed(">", sz, c(1))
+    mask = b.sub(b.select(b.icmp_signed("<", sz, c(4)), sz, c(4)), c(1))
+    odd = b.and_(wide, b.icmp_unsigned("!=", b.and_(address, mask), c(0)))
+    b.cbranch(active, aligned, done)
+    b.position_at_end(aligned)
+    page = b.lshr(address, c(KIND_PAGE_SHIFT))
+    b.cbranch(b.or_(odd, b.icmp_unsigned(">=", page, c(KIND_PAGES))), full, look)
+    b.position_at_end(look)
+    rows = b.inttoptr(b.load(b.gep(st, [c(n.MEM_MAP)])), i64.as_pointer())
+    nrows = b.load(b.gep(st, [c(n.MEM_MAP_N)]))
+    kind = b.load(b.gep(rows, [b.add(b.mul(nrows, c(3)), page)]))
+    b.cbranch(b.icmp_signed("==", kind, c(0)), done, full)
+    b.position_at_end(full)
+    hook = b.inttoptr(b.load(hook_word), fnty.as_pointer())
+    b.call(hook, fn.args, tail=True)
+    b.ret_void()
+    b.position_at_end(done)
+    b.ret_void()
+    where = ir.Function(mod, ir.FunctionType(i64, []), _FRONT_WORD)
+    wb = ir.IRBuilder(where.append_basic_block("entry"))
+    wb.ret(wb.ptrtoint(hook_word, i64))
+    return mod
+
+
+_HOOK_ADDRESS: list[int] = []
+
+
+def hook_address() -> int:
+    """The memory hook to install: the IR front of :func:`_mem_hook` (once per process), or
+    :func:`_mem_hook` itself when llvmlite cannot compile it or ``H7SIM_HOOK_FRONT=0``."""
+    if not _HOOK_ADDRESS:
+        address = _mem_hook.address
+        if os.environ.get("H7SIM_HOOK_FRONT", "1") != "0":
+            try:
+                out = llvm_ir.compile_functions(
+                    "mem_hook_front", ("dcache.py", "native_layout.py", "llvm_ir.py"),
+                    _front_module, (_FRONT, _FRONT_WORD))
+            except Exception:  # noqa: BLE001  e.g. an llvmlite without MCJIT
+                out = None
+            if out is not None:
+                ctypes.c_int64.from_address(llvm_ir.call_i64(out[_FRONT_WORD])).value = address
+                address = out[_FRONT]
+        _HOOK_ADDRESS.append(address)
+    return _HOOK_ADDRESS[0]
 
 
 class DataCache:
@@ -442,7 +520,7 @@ class DataCache:
             return
         for begin, end in HOOK_RANGES:
             self._hooks.append(add_native_hook(self.uc, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
-                                               _mem_hook.address,
+                                               hook_address(),
                                                self.counter.state.ctypes.data, begin, end))
         self.uc.ctl_flush_tb()           # retranslate: loads and stores now take the hook path
 

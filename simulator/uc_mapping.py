@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import sys
 import weakref
 from typing import Any
 
@@ -39,7 +38,7 @@ import numpy as np
 from llvmlite import ir
 from unicorn.unicorn_py3 import unicorn as _ucmod
 
-from . import cache
+from . import llvm_ir
 from .native import uc_handle
 
 PAGE_SHIFT = 10                  # Arm's smallest target page (qemu target/arm/cpu-param.h)
@@ -132,39 +131,11 @@ def _module() -> ir.Module:
     return mod
 
 
-_ENGINES: list = []                 # the MCJIT engine: the compiled code lives as long as it
-
-
 def _compile() -> tuple[int, int] | None:
-    """(lookup, cache words) addresses: the object code from the on-disk cache (~ms), else
-    compiled now (~30 ms) and stored; None when llvmlite cannot give them."""
-    import llvmlite
-    import llvmlite.binding as ll
-    ll.initialize_native_target()
-    ll.initialize_native_asmprinter()
-    cpu, features = ll.get_host_cpu_name(), ll.get_host_cpu_features().flatten()
-    tm = ll.Target.from_default_triple().create_target_machine(
-        cpu=cpu, features=features, opt=2, jit=True, codemodel="jitdefault")
-    entry_key = None
-    if cache.directory() is not None:
-        entry_key = cache.key(_KIND, cache.source_hash("uc_mapping.py"), llvmlite.__version__,
-                              sys.version, cpu, features)
-    obj = cache.load(_KIND, entry_key) if entry_key is not None else None
-    if not isinstance(obj, bytes):
-        mod = ll.parse_assembly(str(_module()))
-        mod.verify()
-        obj = tm.emit_object(mod)
-        if entry_key is not None:
-            cache.store(_KIND, entry_key, obj)
-    engine = ll.create_mcjit_compiler(ll.parse_assembly(""), tm)
-    engine.add_object_file(ll.ObjectFileRef.from_data(obj))
-    engine.finalize_object()
-    lookup = engine.get_function_address(_LOOKUP)
-    where = engine.get_function_address(_WORDS_FN)
-    if not lookup or not where:
-        return None
-    _ENGINES.append(engine)
-    return lookup, ctypes.CFUNCTYPE(ctypes.c_int64)(where)()
+    """(lookup, cache words) addresses (simulator/llvm_ir.py: cached object code)."""
+    out = llvm_ir.compile_functions(_KIND, ("uc_mapping.py", "llvm_ir.py"), _module,
+                                    (_LOOKUP, _WORDS_FN))
+    return None if out is None else (out[_LOOKUP], llvm_ir.call_i64(out[_WORDS_FN]))
 
 
 class _Cache:
