@@ -21,6 +21,7 @@ from unicorn.arm_const import (
     UC_ARM_REG_R12, UC_ARM_REG_S0, UC_ARM_REG_XPSR, UC_ARM_REG_XPSR_NZCVQG,
 )
 
+from .exclusive_monitor import ExclusiveMonitor
 from .regbatch import RegBatches, RegReader
 
 if TYPE_CHECKING:
@@ -144,6 +145,7 @@ class ExceptionEngine:
         self.uc = uc
         self._reg = RegReader(uc)
         self._batch = RegBatches(uc)    # register lists moved in one Unicorn call each
+        self.monitor = ExclusiveMonitor(uc)
         self.n_irqs = n_irqs
         self.priority_mask = (0xFF << (8 - priority_bits)) & 0xFF
         self.charge = charge          # adds cycles (entry/return latency) to the core count
@@ -295,6 +297,7 @@ class ExceptionEngine:
         exc_return = 0xFFFFFFE1 if handler_mode else (0xFFFFFFED if use_psp else 0xFFFFFFE9)
         if not fp_frame:
             exc_return |= 0x10
+        self.monitor.clear()             # B1.5.6 ExceptionTaken: ClearExclusiveLocal()
         started = self.now()
         self.charge(ENTRY_CYCLES)        # before _enter: the handler's time starts after it
         self._enter(n, exc_return, started)
@@ -352,6 +355,7 @@ class ExceptionEngine:
         if not self.active or exc_return & 0x0FFFFFE0 != 0x0FFFFFE0 or (exc_return & 0xF) not in (1, 9, 0xD):
             raise Lockup(f"invalid EXC_RETURN {exc_return:#010x}")
         n = self.active.pop()
+        self.monitor.clear()             # B1.5.8 ExceptionReturn: ClearExclusiveLocal()
         if n >= 16 and self.irq_level.get(n - 16):
             self.pending.add(n)      # level-sensitive line still asserted: pend again
         for cb in self.on_return:

@@ -363,8 +363,9 @@ def scratch() -> Path:
 IRQ_CFG = 0x2001F000
 IRQ_DATA = 0x2001E000             # 256 B of program data, then SHARED, the loop counter
 IRQ_SHARED = IRQ_DATA + 256       # incremented by the program (LDREX/STREX) and the handlers
-IRQ_STATS = 0x2001F100            # SysTick entries, PendSV entries, OR of SP & 7 at entry
+IRQ_STATS = 0x2001F100            # SysTick, PendSV entries, OR of SP & 7 at entry, SVC entries
 IRQ_RESULT = 0x2001F200           # r0-r10, r12, APSR, FPSCR, SP, s0-s31
+IRQ_PSP = 0x2001D000              # the process stack's top (the main stack: 0x20020000)
 _RESULT_NAMES = ([f"r{i}" for i in range(11)] + ["r12", "APSR", "FPSCR", "SP"]
                  + [f"s{i}" for i in range(32)])
 _REGS = [f"r{i}" for i in range(11)] + ["r12"]
@@ -422,6 +423,23 @@ systick:
     msr basepri, r4
     vpop {{s16-s17}}
     pop {{r4-r7, pc}}
+    .thumb_func
+svc:                           @ clobbers what AAPCS lets it, counts its entries
+    mov r0, sp
+    and r0, r0, #7
+    ldr r1, ={IRQ_STATS:#x}
+    ldr r2, [r1, #8]
+    orr r2, r2, r0
+    str r2, [r1, #8]
+    ldr r2, [r1, #12]
+    adds r2, r2, #1
+    str r2, [r1, #12]
+    ldr r3, =0x80000000
+    qadd r12, r3, r3
+    uadd8 r0, r3, r3
+    vmov s0, s1, r3, r12
+    vmul.f32 s2, s0, s1
+    bx lr
     .thumb_func
 pendsv:
     mov r0, sp
@@ -494,7 +512,7 @@ def _irq_body(rng, n_chunks: int) -> list[str]:
         if out:
             chunks.append("\n".join(out))
             out.clear()
-        kind = rng.randrange(11)
+        kind = rng.randrange(12)
         if kind == 0:                                  # flags, then an IT block using them
             if rng.random() < 0.3:
                 straddle()
@@ -599,6 +617,8 @@ def _irq_body(rng, n_chunks: int) -> list[str]:
                                    f"    smlal {a}, {b}, {reg()}, {reg()}",
                                    f"    udiv {a}, {reg()}, {reg()}",
                                    f"    sdiv {a}, {reg()}, {reg()}"]))
+        elif kind == 10:                               # a synchronous exception
+            out.append(f"    svc #{rng.randrange(256)}")
         else:
             out.append(alu())
             tb_break()
@@ -613,6 +633,14 @@ def irq_program(seed: int, drop: frozenset[int] = frozenset()) -> IrqProgram:
 
     rng = random.Random(seed)
     systick_prio, pendsv_prio = rng.choice([(0x40, 0x80), (0x80, 0x40), (0x60, 0x60)])
+    # half the programs run on the process stack (CONTROL.SPSEL, as an RTOS's tasks do):
+    # frames go to PSP, handlers run on MSP
+    psp = "" if rng.random() < 0.5 else f"""
+    ldr r0, ={IRQ_PSP:#x}
+    msr psp, r0
+    movs r0, #2                 @ CONTROL.SPSEL = 1: thread mode on PSP
+    msr control, r0
+    isb"""
     init = [f"    ldr {r}, ={rng.getrandbits(32):#x}" for r in _REGS]
     init += [f"    vmov s{i}, s{i + 1}, r{i % 8}, r{(i + 3) % 8}" for i in range(0, 32, 2)]
     chunks = _irq_body(rng, rng.randrange(40, 120))
@@ -622,9 +650,12 @@ def irq_program(seed: int, drop: frozenset[int] = frozenset()) -> IrqProgram:
     .section .vectors, "a"
     .word 0x20020000
     .word reset
-    .rept 12
+    .rept 9
     .word hang
     .endr
+    .word svc
+    .word hang
+    .word hang
     .word pendsv
     .word systick
     .text
@@ -632,7 +663,7 @@ def irq_program(seed: int, drop: frozenset[int] = frozenset()) -> IrqProgram:
 hang:
     b hang
     .thumb_func
-reset:
+reset:{psp}
     ldr r0, =0xE000ED88         @ CPACR: CP10/CP11 full access
     ldr r1, [r0]
     orr r1, r1, #0x00F00000
@@ -655,6 +686,7 @@ Lz:
     str r1, [r0]
     str r1, [r0, #4]
     str r1, [r0, #8]
+    str r1, [r0, #12]
     movs r0, #{reps}
     str r0, [r11, #260]
     ldr r0, ={IRQ_CFG:#x}
@@ -709,6 +741,7 @@ class IrqRun:
     systick: int
     pendsv: int
     sp_misaligned: int
+    svc: int
 
 
 def _irq_run(elf: Path, period: int, pendsv: bool, max_cycles: int) -> IrqRun:
@@ -725,9 +758,9 @@ def _irq_run(elf: Path, period: int, pendsv: bool, max_cycles: int) -> IrqRun:
         vals = struct.unpack(f"<{len(_RESULT_NAMES)}I",
                              m.uc.mem_read(IRQ_RESULT, 4 * len(_RESULT_NAMES)))
         data = bytes(m.uc.mem_read(IRQ_DATA, 260))
-        st, pv, mis = struct.unpack("<3I", m.uc.mem_read(IRQ_STATS, 12))
+        st, pv, mis, svc = struct.unpack("<4I", m.uc.mem_read(IRQ_STATS, 16))
         return IrqRun(dict(zip(_RESULT_NAMES, vals)), data[:256],
-                      struct.unpack("<I", data[256:])[0], st, pv, mis)
+                      struct.unpack("<I", data[256:])[0], st, pv, mis, svc)
     finally:
         m.release()
 
@@ -743,6 +776,10 @@ def irq_case(seed: int, workdir: Path, max_cycles: int = 5_000_000,
     where = f"seed {seed} (SysTick reload {prog.period}, PendSV {prog.pendsv})"
     if got.sp_misaligned:
         raise Defect(f"{where}: a handler was entered with SP & 7 = {got.sp_misaligned}")
+    if ref.sp_misaligned:
+        raise Defect(f"{where}: SVC entered with SP & 7 = {ref.sp_misaligned}")
+    if got.svc != ref.svc:
+        raise Defect(f"{where}: {got.svc} SVC entries with interrupts, {ref.svc} without")
     diff = [k for k in _RESULT_NAMES if ref.result[k] != got.result[k]]
     if diff:
         k = diff[0]
