@@ -298,6 +298,7 @@ class ExceptionEngine:
         if not fp_frame:
             exc_return |= 0x10
         self.monitor.clear()             # B1.5.6 ExceptionTaken: ClearExclusiveLocal()
+        self.event_register = True       # and SetEventRegister() (a WFE after it goes on)
         started = self.now()
         self.charge(ENTRY_CYCLES)        # before _enter: the handler's time starts after it
         self._enter(n, exc_return, started)
@@ -356,6 +357,7 @@ class ExceptionEngine:
             raise Lockup(f"invalid EXC_RETURN {exc_return:#010x}")
         n = self.active.pop()
         self.monitor.clear()             # B1.5.8 ExceptionReturn: ClearExclusiveLocal()
+        self.event_register = True       # B1.5.18: an exception return sets the event register
         if n >= 16 and self.irq_level.get(n - 16):
             self.pending.add(n)      # level-sensitive line still asserted: pend again
         for cb in self.on_return:

@@ -198,10 +198,27 @@ class Faults:
                     return True
             except UcError:
                 pass
+        if self._after_wfe(uc, pc):
+            # QEMU ends WFE with EXCP_YIELD, which Unicorn reports as an invalid instruction
+            # (PC already after the WFE): stop there, and the run loop does what WFE does
+            # (the event register, or sleep: Machine._execute)
+            uc.emu_stop()
+            return True
         # Unicorn reports an interworking branch to an even address (EPSR.T = 0) here too.
         thumb = uc.reg_read(UC_ARM_REG_XPSR) & (1 << 24)
         self.pending = (UNDEFINSTR if thumb else INVSTATE, pc, None)
         return False
+
+    def _after_wfe(self, uc, pc: int) -> bool:
+        """PC follows a WFE and holds a valid instruction (a genuinely undefined instruction
+        right after a WFE is still a fault)."""
+        if self.m.lowpower.stopped_at_wfx() != "wfe":
+            return False
+        try:
+            code = bytes(uc.mem_read(pc, 4))
+        except UcError:
+            return False
+        return next(self.m._locator.disasm(code, pc), None) is not None
 
     def on_mem_invalid(self, uc, access: int, address: int, size: int, value: int,
                         user_data) -> bool:

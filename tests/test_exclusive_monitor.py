@@ -77,3 +77,4 @@ def test_exception_return_clears_the_monitor(tmp_path):
     assert m.uc.reg_read(UC_ARM_REG_R4) == 1
     assert m.uc.reg_read(UC_ARM_REG_R6) == 5
     assert struct.unpack("<I", m.uc.mem_read(0x20000100, 4))[0] == 5
+

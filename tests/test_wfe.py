@@ -1,0 +1,75 @@
+"""WFE: the event register, and sleep until an interrupt.
+
+Oracle: ARMv7-M Architecture Reference Manual (DDI 0403E) B1.5.18 "Wait For Event and Send
+Event": "any WFE wakeup event, or the execution of an exception return instruction, sets the
+Event Register"; WFE with the register set clears it and goes on, otherwise the core sleeps
+until a wakeup event (an interrupt that would preempt is one). Unicorn reports QEMU's WFE
+(EXCP_YIELD) as an invalid instruction; the simulator took that for UNDEFINSTR, so every WFE
+HardFaulted (found while building the interrupt-transparency fuzz target).
+"""
+
+from __future__ import annotations
+
+from unicorn.arm_const import UC_ARM_REG_R4
+
+from simulator.elf import load_firmware
+from simulator.machine import Machine, RunConfig
+from simulator.platform import load_platform
+
+from .conftest import SEMIHOST_EXIT, build_asm
+
+VECTORS = """
+    .section .vectors, "a"
+    .word 0x20020000
+    .word reset
+    .rept 9
+    .word hang
+    .endr
+    .word svc
+    .word hang
+    .word hang
+    .word hang
+    .word systick
+    .text
+    .thumb_func
+hang:
+    b hang
+    .thumb_func
+svc:
+    bx lr
+"""
+
+
+def _run(tmp_path, body: str, systick: str = "    bx lr") -> Machine:
+    src = (VECTORS + "    .thumb_func\nsystick:\n" + systick + "\n    .thumb_func\nreset:\n"
+           + body + "\n    movs r4, #1\n    movs r0, #0\n    b exit_r0\n" + SEMIHOST_EXIT)
+    m = Machine(load_firmware(build_asm(tmp_path, src)), load_platform(),
+                RunConfig(max_cycles=1_000_000))
+    r = m.run()
+    assert (r.exit_reason, r.exit_code) == ("exit", 0), r.diagnostic
+    assert m.uc.reg_read(UC_ARM_REG_R4) == 1
+    return m
+
+
+def test_wfe_after_an_exception_return_goes_on(tmp_path):
+    """No interrupt is enabled: without the event the SVC's return set, this WFE would
+    never wake."""
+    for wfe in ("wfe", "wfe.w"):
+        m = _run(tmp_path, f"    svc #0\n    {wfe}")
+        assert m.counter.sleep_cycles == 0
+
+
+def test_wfe_sleeps_until_an_interrupt(tmp_path):
+    """SysTick (reload 9999: 10,000 core cycles) wakes the core from WFE; until then it sleeps."""
+    m = _run(tmp_path, """
+    ldr r0, =0xE000E010      @ SYST_CSR
+    ldr r1, =9999
+    str r1, [r0, #4]
+    movs r1, #7              @ ENABLE | TICKINT | core clock
+    str r1, [r0]
+    wfe
+    movs r1, #0
+    str r1, [r0]
+""")
+    assert m.engine.stats.taken.get(15) == 1
+    assert m.counter.sleep_cycles > 5_000
