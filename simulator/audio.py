@@ -406,21 +406,5 @@ def _resample(x: np.ndarray, up: int, down: int) -> np.ndarray:
         return resample_poly(x, up, down)
 
     digest = hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest()
-    return cache.cached("resample", cache.key(digest, len(x), up, down, _scipy_version()),
-                        compute)
-
-
-def _scipy_version() -> str:
-    """scipy's version for the resampling cache key, from its installed metadata folder
-    (``scipy-X.Y.Z.dist-info`` beside the package) rather than by importing scipy (~10 ms
-    of every run whose clip is resampled from the cache); by importing it when that folder is
-    not found."""
-    import importlib.util
-    spec = importlib.util.find_spec("scipy")
-    if spec is not None and spec.origin:
-        site = Path(spec.origin).parent.parent
-        found = sorted(site.glob("scipy-*.dist-info"))
-        if len(found) == 1:
-            return found[0].name[len("scipy-"):-len(".dist-info")]
-    import scipy
-    return str(scipy.__version__)
+    entry = cache.key(digest, len(x), up, down, cache.dist_version("scipy"))
+    return cache.cached("resample", entry, compute)

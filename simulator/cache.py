@@ -54,6 +54,23 @@ def source_hash(*relative: str) -> str:
     return h.hexdigest()[:16]
 
 
+@cache
+def dist_version(package: str) -> str:
+    """An installed package's version for a cache key, from its metadata folder
+    (``NAME-X.Y.Z.dist-info`` beside the package) rather than by importing it (capstone and
+    scipy cost milliseconds that a cached run does not otherwise pay); by importing it when
+    that folder is not found."""
+    import importlib.util
+    spec = importlib.util.find_spec(package)
+    if spec is not None and spec.origin:
+        site = Path(spec.origin).parent.parent
+        found = sorted(site.glob(f"{package}-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name[len(package) + 1:-len(".dist-info")]
+    import importlib
+    return str(importlib.import_module(package).__version__)
+
+
 def key(*parts: object) -> str:
     h = hashlib.sha256(repr((FORMAT, *parts)).encode())
     return h.hexdigest()[:32]

@@ -166,7 +166,8 @@ def build_code_tables(fw: Firmware, platform: Platform, model: CostModel) -> lis
     entry = cache.key(fw.sha256, regions, getattr(model, "name", type(model).__name__),
                       type(model).__module__, type(model).__qualname__,
                       repr(getattr(model, "params", None)),
-                      cache.source_hash("code_map.py", "timing"))
+                      cache.source_hash("code_map.py", "timing"),
+                      cache.dist_version("capstone"))
     return cache.cached("code", entry, lambda: _build_code_tables(fw, platform, model))
 
 

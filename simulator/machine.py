@@ -317,7 +317,8 @@ class Machine:
         self.code_tables = build_code_tables(firmware, platform, self.config.cost_model)
         from . import cache
         self._locator = AccessLocator(self.code_tables, cache.key(
-            firmware.sha256, cache.source_hash("access_sites.py"), "sites"))
+            firmware.sha256, cache.source_hash("access_sites.py"), cache.dist_version("capstone"),
+            "sites"))
         self.bus.locator = self._locator
         for t in self.code_tables:
             self.counter.add_region(t.region())

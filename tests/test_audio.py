@@ -142,8 +142,16 @@ def test_bad_arguments(tmp_path: Path) -> None:
         load_clip(path, 500_000)
 
 
-def test_resampling_cache_key_has_scipys_own_version():
-    """The resampled clip is cached under scipy's version, read from its installed metadata
-    without importing scipy: it must be the version scipy itself reports."""
+def test_cache_keys_carry_the_versions_the_packages_report():
+    """The resampled clip is cached under scipy's version and the decoded code tables and
+    access sites under capstone's, read from their installed metadata folders: each must be
+    what importlib.metadata reads for the installed distribution (capstone 5.0.9's own
+    ``__version__`` still says 5.0.7, so the distribution's is the one that changes with an
+    upgrade)."""
+    from importlib.metadata import version
+
     import scipy
-    assert audio._scipy_version() == scipy.__version__
+
+    from simulator import cache
+    assert cache.dist_version("scipy") == version("scipy") == scipy.__version__
+    assert cache.dist_version("capstone") == version("capstone")
