@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import struct
 
-from unicorn import UcError
+import numpy as np
+from unicorn import UC_HOOK_CODE, UcError
 from unicorn.arm_const import UC_ARM_REG_PC
 
 from .exits import ExitReason
@@ -41,6 +42,7 @@ def _hashable(v):
 
 WFI_T16, WFE_T16 = 0xBF30, 0xBF20
 WFI_T32, WFE_T32 = (0xF3AF, 0x8003), (0xF3AF, 0x8002)
+SEV_T16, SEV_T32 = 0xBF40, (0xF3AF, 0x8004)
 
 
 class LowPower:
@@ -52,6 +54,23 @@ class LowPower:
         self.idle_events = 0               # Stop-domain events run without a wake-up
         self._power_data: tuple | None = None   # (platform, parsed power data), loaded once
         self._wake_memo: dict = {}         # wake-up time by the segment fields it reads
+
+    def hook_sev(self) -> None:
+        """SEV sets the event register (ARMv7-M B1.5.18) a later WFE finds; Unicorn runs SEV
+        as a NOP, so each SEV of the code gets a code hook (a firmware has a few, if any;
+        none costs nothing; Unicorn calls the hook of a conditional SEV only when its
+        condition passes)."""
+        for t in self.m.code_tables:
+            hw = t.halfwords
+            for i in np.flatnonzero(t.starts):
+                h = int(hw[i])
+                if h == SEV_T16 or (h == SEV_T32[0] and i + 1 < len(hw)
+                                    and int(hw[i + 1]) == SEV_T32[1]):
+                    a = t.base + 2 * int(i)
+                    self.m.uc.hook_add(UC_HOOK_CODE, self._on_sev, begin=a, end=a)
+
+    def _on_sev(self, uc, address: int, size: int, user_data) -> None:
+        self.m.engine.event_register = True
 
     def set_mode(self, mode: str | None) -> None:
         """Enter ("stop" | "standby") or leave (None) a mode where the core domain is off."""

@@ -374,6 +374,7 @@ class Machine:
             from .mpu_map import MpuMap
             self.mpu_map = MpuMap(self, mpu)
         self._dp = _make_dp_fpu()
+        self.lowpower.hook_sev()
         uc.hook_add(UC_HOOK_INTR, self.faults.on_interrupt)
         uc.hook_add(UC_HOOK_INSN_INVALID, self.faults.on_invalid)
         uc.hook_add(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED

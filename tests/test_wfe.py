@@ -5,7 +5,8 @@ Event": "any WFE wakeup event, or the execution of an exception return instructi
 Event Register"; WFE with the register set clears it and goes on, otherwise the core sleeps
 until a wakeup event (an interrupt that would preempt is one). Unicorn reports QEMU's WFE
 (EXCP_YIELD) as an invalid instruction; the simulator took that for UNDEFINSTR, so every WFE
-HardFaulted (found while building the interrupt-transparency fuzz target).
+HardFaulted (found while building the interrupt-transparency fuzz target). SEV sets the event
+register too; Unicorn runs it as a NOP, so the simulator hooks each SEV of the code.
 """
 
 from __future__ import annotations
@@ -73,3 +74,29 @@ def test_wfe_sleeps_until_an_interrupt(tmp_path):
 """)
     assert m.engine.stats.taken.get(15) == 1
     assert m.counter.sleep_cycles > 5_000
+
+
+def test_sev_sets_the_event_register(tmp_path):
+    """SEV sets the event register (B1.5.18): the WFE after it clears it and goes on."""
+    for sev in ("sev", "sev.w"):
+        m = _run(tmp_path, f"    {sev}\n    wfe")
+        assert m.counter.sleep_cycles == 0
+
+
+def test_hal_sleep_entry_sev_wfe_wfe_sleeps_once(tmp_path):
+    """HAL_PWR_EnterSLEEPMode(..., PWR_SLEEPENTRY_WFE) does SEV; WFE; WFE: the first WFE
+    clears the event register SEV set, the second sleeps until the interrupt."""
+    m = _run(tmp_path, """
+    ldr r0, =0xE000E010      @ SYST_CSR
+    ldr r1, =9999
+    str r1, [r0, #4]
+    movs r1, #7
+    str r1, [r0]
+    sev
+    wfe
+    wfe
+    movs r1, #0
+    str r1, [r0]
+""")
+    assert m.engine.stats.taken.get(15) == 1
+    assert 5_000 < m.counter.sleep_cycles < 10_000
