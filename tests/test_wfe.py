@@ -85,7 +85,9 @@ def test_sev_sets_the_event_register(tmp_path):
 
 def test_hal_sleep_entry_sev_wfe_wfe_sleeps_once(tmp_path):
     """HAL_PWR_EnterSLEEPMode(..., PWR_SLEEPENTRY_WFE) does SEV; WFE; WFE: the first WFE
-    clears the event register SEV set, the second sleeps until the interrupt."""
+    clears the event register SEV set, the second sleeps until the interrupt (whose return
+    sets it again; the core sleeps once either way, so this pins the sequence's outcome, and
+    test_sev_sets_the_event_register the SEV)."""
     m = _run(tmp_path, """
     ldr r0, =0xE000E010      @ SYST_CSR
     ldr r1, =9999
