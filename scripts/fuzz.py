@@ -4,6 +4,7 @@
     .venv/bin/python scripts/fuzz.py --target all --cases 10000 --seed 1
     .venv/bin/python scripts/fuzz.py --target elf --cases 10000 --elf firmware/build/hello.elf
     .venv/bin/python scripts/fuzz.py --target irq --cases 3000 --seed 1
+    .venv/bin/python scripts/fuzz.py --minimise 1000042 > min.s     # shrink an irq defect
 
 Targets and what a defect is: tests/fuzz_targets.py (the CI runs a seeded few hundred of the
 same cases: tests/test_fuzz.py). Each case is bounded in host time (--case-timeout, SIGALRM:
@@ -198,7 +199,19 @@ def main() -> int:
     ap.add_argument("--case-timeout", type=float, default=120.0, metavar="SECONDS")
     ap.add_argument("--max-gib", type=float, default=8.0,
                     help="address-space limit of this process (RLIMIT_AS)")
+    ap.add_argument("--minimise", type=int, default=None, metavar="SEED",
+                    help="irq target: shrink program SEED (a defect's seed) to the fewest "
+                         "chunks that still show its defect and print that program")
     args = ap.parse_args()
+    if args.minimise is not None:
+        try:
+            prog, msg = ft.irq_minimise(args.minimise, ft.scratch())
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(prog.source)
+        print(f"@ {msg}", file=sys.stderr)
+        return 1
     limit = int(args.max_gib * (1 << 30))
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 

@@ -617,8 +617,12 @@ def _irq_body(rng, n_chunks: int) -> list[str]:
                                    f"    smlal {a}, {b}, {reg()}, {reg()}",
                                    f"    udiv {a}, {reg()}, {reg()}",
                                    f"    sdiv {a}, {reg()}, {reg()}"]))
-        elif kind == 10:                               # a synchronous exception
-            out.append(f"    svc #{rng.randrange(256)}")
+        elif kind == 10:                               # a synchronous exception, events
+            r = rng.random()
+            if r < 0.6:
+                out.append(f"    svc #{rng.randrange(256)}")
+            if r >= 0.3:           # the event register is set (SVC return, SEV): WFE goes on
+                out.append("    sev\n    wfe" if r >= 0.6 else "    wfe")
         else:
             out.append(alu())
             tb_break()
@@ -763,6 +767,39 @@ def _irq_run(elf: Path, period: int, pendsv: bool, max_cycles: int) -> IrqRun:
                       struct.unpack("<I", data[256:])[0], st, pv, mis, svc)
     finally:
         m.release()
+
+
+_IRQ_KINDS = ("ended with", "SP & 7", "SVC entries", "differ", "LDREX")
+
+
+def irq_minimise(seed: int, workdir: Path) -> tuple[IrqProgram, str]:
+    """The smallest program (greedy: halves, quarters ... of the body's chunks left out) of
+    case ``seed`` that still shows its defect's kind; returns it and its defect message."""
+    def defect(drop: frozenset[int]) -> str | None:
+        try:
+            irq_case(seed, workdir, drop=drop)
+        except Defect as exc:
+            return str(exc)
+        return None
+
+    first = defect(frozenset())
+    if first is None:
+        raise ValueError(f"case {seed} shows no defect")
+    kind = next((k for k in _IRQ_KINDS if k in first), first)
+    n = irq_program(seed).n_chunks
+    drop: frozenset[int] = frozenset()
+    last = first
+    step = max(n // 2, 1)
+    while True:
+        for i in range(0, n, step):
+            cand = drop | frozenset(range(i, min(n, i + step)))
+            msg = defect(cand) if cand != drop else None
+            if msg is not None and kind in msg:
+                drop, last = cand, msg
+        if step == 1:
+            break
+        step //= 2
+    return irq_program(seed, drop), last
 
 
 def irq_case(seed: int, workdir: Path, max_cycles: int = 5_000_000,
