@@ -357,13 +357,14 @@ def scratch() -> Path:
 # what it uses must leave the interrupted program's registers, flags (NZCV, Q, GE), FP state and
 # memory as they would be without the interrupt, whatever instruction it lands on. A generated
 # program runs twice: SysTick off, then SysTick at a seeded period (its handler optionally
-# pending PendSV: tail-chaining, or nesting when PendSV has the higher priority); the programs'
-# final registers and data must be equal. IRQ_CFG (two words, written before the run) selects:
-# the SysTick reload (0 = off) and whether the SysTick handler pends PendSV.
+# pending PendSV: tail-chaining, or nesting when PendSV has the higher priority, and NVIC IRQ 0);
+# the programs' final registers and data must be equal. IRQ_CFG (two words, written before the
+# run) selects: the SysTick reload (0 = off) and what the SysTick handler pends (bit 0 PendSV,
+# bit 1 IRQ 0).
 IRQ_CFG = 0x2001F000
 IRQ_DATA = 0x2001E000             # 256 B of program data, then SHARED, the loop counter
 IRQ_SHARED = IRQ_DATA + 256       # incremented by the program (LDREX/STREX) and the handlers
-IRQ_STATS = 0x2001F100            # SysTick, PendSV entries, OR of SP & 7 at entry, SVC entries
+IRQ_STATS = 0x2001F100            # SysTick, PendSV entries, OR of SP & 7 at entry, SVC, IRQ 0
 IRQ_RESULT = 0x2001F200           # r0-r10, r12, APSR, FPSCR, SP, s0-s31
 IRQ_PSP = 0x2001D000              # the process stack's top (the main stack: 0x20020000)
 _RESULT_NAMES = ([f"r{i}" for i in range(11)] + ["r12", "APSR", "FPSCR", "SP"]
@@ -411,15 +412,24 @@ systick:
     mov r5, #0x5a5a5a5a
     mov r6, r5
     mov r7, r5
-    ldr r0, ={IRQ_CFG:#x}
-    ldr r0, [r0, #4]
-    cbz r0, 1f
+    ldr r3, ={IRQ_CFG:#x}
+    ldr r3, [r3, #4]           @ bit 0: pend PendSV, bit 1: pend IRQ 0
+    tst r3, #1
+    beq 1f
     ands r0, r2, #1            @ every other entry pends PendSV
     beq 1f
     ldr r0, =0xE000ED04        @ ICSR.PENDSVSET
     mov r1, #0x10000000
     str r1, [r0]
 1:
+    tst r3, #2
+    beq 2f
+    tst r2, #2                 @ two entries in four pend IRQ 0 (NVIC_ISPR0)
+    beq 2f
+    ldr r0, =0xE000E200
+    movs r1, #1
+    str r1, [r0]
+2:
     msr basepri, r4
     vpop {{s16-s17}}
     pop {{r4-r7, pc}}
@@ -441,16 +451,24 @@ svc:                           @ clobbers what AAPCS lets it, counts its entries
     vmul.f32 s2, s0, s1
     bx lr
     .thumb_func
-pendsv:
-    mov r0, sp
-    and r0, r0, #7
+irq0:                          @ an NVIC interrupt: counts, then as PendSV
     ldr r1, ={IRQ_STATS:#x}
-    ldr r2, [r1, #8]
-    orr r2, r2, r0
-    str r2, [r1, #8]
+    ldr r2, [r1, #16]
+    adds r2, r2, #1
+    str r2, [r1, #16]
+    b pendsv_body
+    .thumb_func
+pendsv:
+    ldr r1, ={IRQ_STATS:#x}
     ldr r2, [r1, #4]
     adds r2, r2, #1
     str r2, [r1, #4]
+pendsv_body:
+    mov r0, sp
+    and r0, r0, #7
+    ldr r2, [r1, #8]
+    orr r2, r2, r0
+    str r2, [r1, #8]
     ldr r3, ={IRQ_SHARED:#x}
     ldr r0, [r3]
     adds r0, r0, #1
@@ -474,7 +492,7 @@ pendsv:
 class IrqProgram:
     source: str
     period: int            # SysTick reload of the interrupted run
-    pendsv: bool           # the SysTick handler pends PendSV
+    pendsv: int            # the SysTick handler pends PendSV (bit 0) and IRQ 0 (bit 1)
     n_chunks: int          # chunks of the body before ``drop``
 
 
@@ -637,6 +655,7 @@ def irq_program(seed: int, drop: frozenset[int] = frozenset()) -> IrqProgram:
 
     rng = random.Random(seed)
     systick_prio, pendsv_prio = rng.choice([(0x40, 0x80), (0x80, 0x40), (0x60, 0x60)])
+    irq0_prio = rng.choice([0x20, 0x50, 0x60, 0x90])
     # half the programs run on the process stack (CONTROL.SPSEL, as an RTOS's tasks do):
     # frames go to PSP, handlers run on MSP
     psp = "" if rng.random() < 0.5 else f"""
@@ -662,6 +681,7 @@ def irq_program(seed: int, drop: frozenset[int] = frozenset()) -> IrqProgram:
     .word hang
     .word pendsv
     .word systick
+    .word irq0
     .text
     .thumb_func
 hang:
@@ -677,6 +697,12 @@ reset:{psp}
     ldr r0, =0xE000ED20         @ SHPR3: SysTick [31:24], PendSV [23:16]
     ldr r1, ={(systick_prio << 24) | (pendsv_prio << 16):#x}
     str r1, [r0]
+    ldr r0, =0xE000E400         @ NVIC_IPR0: IRQ 0's priority
+    movs r1, #{irq0_prio:#x}
+    str r1, [r0]
+    ldr r0, =0xE000E100         @ NVIC_ISER0: IRQ 0 enabled
+    movs r1, #1
+    str r1, [r0]
     ldr r11, ={IRQ_DATA:#x}
     movs r0, #0
     movs r1, #0
@@ -691,6 +717,7 @@ Lz:
     str r1, [r0, #4]
     str r1, [r0, #8]
     str r1, [r0, #12]
+    str r1, [r0, #16]
     movs r0, #{reps}
     str r0, [r11, #260]
     ldr r0, ={IRQ_CFG:#x}
@@ -729,7 +756,8 @@ Ltop:
     b exit_r0
     .ltorg
 """ + IRQ_HANDLERS
-    return IrqProgram(src, rng.randrange(200, 800), rng.random() < 0.6, len(chunks))
+    pend = int(rng.random() < 0.6) | (2 if rng.random() < 0.5 else 0)
+    return IrqProgram(src, rng.randrange(200, 800), pend, len(chunks))
 
 
 def build_irq_firmware(workdir: Path, program: IrqProgram, name: str = "irq") -> Path:
@@ -746,9 +774,10 @@ class IrqRun:
     pendsv: int
     sp_misaligned: int
     svc: int
+    irq0: int
 
 
-def _irq_run(elf: Path, period: int, pendsv: bool, max_cycles: int) -> IrqRun:
+def _irq_run(elf: Path, period: int, pendsv: int, max_cycles: int) -> IrqRun:
     from simulator.machine import Machine, RunConfig
 
     m = Machine(_firmware(elf, elf.stat().st_mtime_ns), _platform(),
@@ -762,9 +791,9 @@ def _irq_run(elf: Path, period: int, pendsv: bool, max_cycles: int) -> IrqRun:
         vals = struct.unpack(f"<{len(_RESULT_NAMES)}I",
                              m.uc.mem_read(IRQ_RESULT, 4 * len(_RESULT_NAMES)))
         data = bytes(m.uc.mem_read(IRQ_DATA, 260))
-        st, pv, mis, svc = struct.unpack("<4I", m.uc.mem_read(IRQ_STATS, 16))
+        st, pv, mis, svc, irq0 = struct.unpack("<5I", m.uc.mem_read(IRQ_STATS, 20))
         return IrqRun(dict(zip(_RESULT_NAMES, vals)), data[:256],
-                      struct.unpack("<I", data[256:])[0], st, pv, mis, svc)
+                      struct.unpack("<I", data[256:])[0], st, pv, mis, svc, irq0)
     finally:
         m.release()
 
@@ -810,7 +839,7 @@ def irq_case(seed: int, workdir: Path, max_cycles: int = 5_000_000,
     elf = build_irq_firmware(workdir, prog, f"irq{seed}-{len(drop)}-{hash(drop) & 0xFFFF}")
     ref = _irq_run(elf, 0, False, max_cycles)
     got = _irq_run(elf, prog.period, prog.pendsv, max_cycles)
-    where = f"seed {seed} (SysTick reload {prog.period}, PendSV {prog.pendsv})"
+    where = f"seed {seed} (SysTick reload {prog.period}, pends {prog.pendsv})"
     if got.sp_misaligned:
         raise Defect(f"{where}: a handler was entered with SP & 7 = {got.sp_misaligned}")
     if ref.sp_misaligned:
@@ -822,13 +851,15 @@ def irq_case(seed: int, workdir: Path, max_cycles: int = 5_000_000,
         k = diff[0]
         raise Defect(f"{where}: {', '.join(diff)} differ ({k} {ref.result[k]:#010x} without "
                      f"interrupts, {got.result[k]:#010x} with {got.systick} SysTick and "
-                     f"{got.pendsv} PendSV entries)")
+                     f"{got.pendsv} PendSV, {got.irq0} IRQ 0 entries)")
     if ref.data != got.data:
         i = next(i for i in range(256) if ref.data[i] != got.data[i])
         raise Defect(f"{where}: data byte {i} differs ({ref.data[i]:#04x} vs {got.data[i]:#04x})")
-    if got.shared - ref.shared != got.systick + got.pendsv:
+    if got.shared - ref.shared != got.systick + got.pendsv + got.irq0:
         raise Defect(f"{where}: LDREX/STREX count {got.shared} != {ref.shared} + "
-                     f"{got.systick + got.pendsv} handler increments (a lost update)")
+                     f"{got.systick + got.pendsv + got.irq0} handler increments (a lost update)")
+    if (prog.pendsv & 2) and got.systick >= 4 and not got.irq0:
+        raise Defect(f"{where}: IRQ 0 pended by NVIC_ISPR0 {got.systick // 2} times, never taken")
     for ext in ("s", "o", "ld", "elf"):     # a defect's files stay for its repro
         elf.with_suffix(f".{ext}").unlink(missing_ok=True)
     return "same" if got.systick else "no interrupt"
