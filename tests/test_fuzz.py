@@ -139,7 +139,7 @@ def test_fuzz_firmware_driven_semihosting(workdir):
 def test_fuzz_interrupt_transparency(workdir):
     """Interrupts must not change what a program computes (ARMv7-M B1.5.6-B1.5.8): eight
     fixed programs, each run without and with SysTick (and PendSV) interrupts. With the
-    ITSTATE or GE bug that tests/test_exception_psr.py pins put back, 6 and 12 of the first
+    ITSTATE or GE bug that tests/test_exception_psr.py pins put back, 10 and 11 of the first
     12 seeds report a defect."""
     outcomes = [ft.irq_case(seed, workdir) for seed in range(8)]
     assert outcomes == ["same"] * 8        # every program was interrupted, results equal
