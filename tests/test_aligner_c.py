@@ -716,21 +716,18 @@ def restarted_reading(model, seed: int, m: int):
     return z, words, truth, 30 + m - 1
 
 
-@pytest.mark.parametrize("m,need,need_back", [(20, 950, 8), (34, 700, 7)])
-def test_search_goes_back_when_the_audio_is_behind_the_path(model, m, need, need_back):
-    """A reading restarted m words back: the path has gone through those words already and is
+def test_search_goes_back_when_the_audio_is_behind_the_path(model):
+    """A reading restarted 20 words back: the path has gone through those words already and is
     ahead of the audio. When the fit collapses, locate() first looks behind the path (the last
     60 frames over 384 states) and re-anchors there, taking the words it has not emitted back
-    from the hold queue (n_back); before session 7 the search only scanned forward. 20 words
-    back, over these ten clips: 1,000 of the 1,000 words after the repeated ones exact; 82 without
-    the look behind at a collapse (-DAL_VIT_COLLAPSE_BACK=0: n_back 0, the test fails), the same
-    without the backward branch of the periodic locate() too. 34 words back the first repeated
-    words have left the 32-word hold queue (emitted): the band then starts after the last emitted
-    word, 774 of 860 exact; 86 when such a re-anchor is refused instead. Oracle: the synthetic
-    frames of the second reading; every word placed, in order."""
+    from the hold queue (n_back); before session 7 the search only scanned forward. Over these
+    ten clips 1,000 of the 1,000 words after the repeated ones are exact; 82 without the look
+    behind at a collapse (-DAL_VIT_COLLAPSE_BACK=0: n_back 0, the test fails), the same without
+    the backward branch of the periodic locate() too. Oracle: the synthetic frames of the second
+    reading; every word placed, in order."""
     exact = back = 0
     for seed in range(30, 40):
-        z, words, truth, k = restarted_reading(model, seed, m)
+        z, words, truth, k = restarted_reading(model, seed, 20)
         res, st = host.align_logits(z, words, nf_min_conf=0)
         assert [r.word for r in res] == list(range(len(words))) and not any(r.nf for r in res)
         fr = [(r.start_frame, r.end_frame) for r in res]
@@ -738,8 +735,8 @@ def test_search_goes_back_when_the_audio_is_behind_the_path(model, m, need, need
         assert fr[:30] == truth[:30], seed
         exact += sum(f == b for f, b in zip(fr[k + 1:], truth[k + 1:]))
         back += st.n_back
-    assert back >= need_back, back
-    assert exact >= need, exact
+    assert back >= 8, back
+    assert exact >= 950, exact
 
 
 @pytest.mark.parametrize("peak,noise,need", [(50, (-40, 0), 100), (8, (-8, 8), 62)])
