@@ -79,7 +79,6 @@ void al_vit_reset(al_vit_t *v)
     v->cur_ord = -1;
     v->done_ord = -1;
     v->last_end = 0;
-    v->emit_end = 0;
     v->st.n_reanchor = 0;
     v->st.n_filled = 0;
     v->st.n_second = 0;
@@ -236,7 +235,7 @@ static void emit(al_vit_t *v, const al_word_result_t *r)
     }
     if (v->cb) v->cb(v->cb_ctx, r);
     v->next_emit = (uint32_t)r->word + 1u;
-    if (!r->nf) v->last_end = v->emit_end = r->end_frame;
+    if (!r->nf) v->last_end = r->end_frame;
 }
 
 /* Emit the oldest word of the hold queue (it is older than the held word: last_end stays). */
@@ -879,41 +878,31 @@ static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, 
     commit_path(v, t, best_s);
     uint32_t u = unit_of(v, lo);
     int32_t keep = ord_at(v, u) - ((v->u_flags[u] & F_SIL) ? 0 : 1);
-    int32_t newest = v->pend_ord >= 0 ? v->pend_ord : v->done_ord;     /* held or emitted */
-    int32_t q0 = v->pend_ord >= 0 ? v->pend_ord - (int32_t)v->hq_n : v->done_ord + 1;
-    for (int32_t o = keep < newest ? keep : newest; o > q0; o--) {   /* held, newest first */
+    int32_t q0 = v->pend_ord - (int32_t)v->hq_n;       /* oldest held ordinal */
+    for (int32_t o = keep < v->pend_ord ? keep : v->pend_ord; o > q0; o--) {   /* newest first */
         const al_word_result_t *r = o == v->pend_ord ? &v->pend
             : &v->hq[(v->hq_head + (uint32_t)(o - q0)) % AL_VIT_HOLD];
         if (!r->nf && r->start_frame <= (int32_t)v->good_t) break;
         keep = o - 1;
     }
-    if (keep < q0 - 1) keep = q0 - 1;                 /* an emitted word stays as it is */
-    uint32_t uf = u;                                  /* first unit of word keep + 1 */
-    int32_t o = ord_at(v, u);
-    while (o > keep + 1 || (o == keep + 1 && !(v->u_flags[uf] & F_WFIRST))) {
-        if (v->u_flags[uf] & F_WFIRST) o--;
-        uf--;
-    }
-    while (o < keep + 1 || !(v->u_flags[uf] & F_WFIRST)) {
-        uf++;
-        if (v->u_flags[uf] & F_WFIRST) o++;
-    }
-    if (lo < v->u_first[uf]) lo = v->u_first[uf];    /* the band starts after the kept words */
-    hi = lo + room < r1 ? lo + room : r1;
-    if (keep > newest || lo >= hi || (v->cur_word >= 0 && v->cur_ord <= keep)) {
+    if (v->pend_ord < 0 || keep < q0 || keep > v->pend_ord
+        || (v->cur_word >= 0 && v->cur_ord <= keep)) {
         reseed(v, t, best_s, best_s - (best_s - r0 < room / 8u ? best_s - r0 : room / 8u),
                best_s + room / 2u < r1 ? best_s + room / 2u : r1, sc - r0);   /* stay */
         return 0;
     }
     v->cur_word = -1;
     while (v->pend_ord > keep) {                         /* take back the newer held words */
-        if (!v->hq_n) { v->pend_ord = -1; break; }
         v->hq_n--;
         v->pend = v->hq[(v->hq_head + v->hq_n) % AL_VIT_HOLD];
         v->pend_ord--;
     }
     v->done_ord = keep;
-    v->last_end = v->pend_ord >= 0 && !v->pend.nf ? v->pend.end_frame : v->emit_end;
+    if (!v->pend.nf) v->last_end = v->pend.end_frame;
+    uint32_t uf = u;                                     /* first unit of word keep + 1 */
+    if (v->u_flags[u] & F_SIL) uf = u + 1u;
+    else while (!(v->u_flags[uf] & F_WFIRST)) uf--;
+    while (uf > 0 && ord_at(v, uf) > keep + 1) { uf--; while (!(v->u_flags[uf] & F_WFIRST)) uf--; }
     v->cm_unit = uf - 1u;
     v->cm_ord = keep;
     if (!v->scan_next) v->lost_t = (int32_t)v->good_t;
