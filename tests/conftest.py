@@ -57,19 +57,35 @@ ASM_PRELUDE = """
 """
 
 
-def build_asm(tmp_path: Path, source: str, name: str = "t", linker: str = LINKER) -> Path:
-    """Assemble and link a small Thumb program (vector table in `.vectors`) into an ELF."""
-    if shutil.which("arm-none-eabi-as") is None:
-        pytest.skip("arm-none-eabi binutils not installed")
-    asm = tmp_path / f"{name}.s"
-    asm.write_text(ASM_PRELUDE + textwrap.dedent(source))
-    obj = tmp_path / f"{name}.o"
-    ld = tmp_path / f"{name}.ld"
+def assemble(workdir: Path, source: str, name: str = "t", linker: str = LINKER) -> Path:
+    """Assemble and link a small Thumb program (vector table in `.vectors`) into an ELF with
+    arm-none-eabi binutils (no pytest: tests/fuzz_targets.py and scripts/fuzz.py use it too)."""
+    asm = workdir / f"{name}.s"
+    asm.write_text(ASM_PRELUDE + source)
+    obj = workdir / f"{name}.o"
+    ld = workdir / f"{name}.ld"
     ld.write_text(linker)
-    elf = tmp_path / f"{name}.elf"
+    elf = workdir / f"{name}.elf"
     subprocess.run(["arm-none-eabi-as", "-g", "-o", str(obj), str(asm)], check=True)
     subprocess.run(["arm-none-eabi-ld", "-T", str(ld), "-o", str(elf), str(obj)], check=True)
     return elf
+
+
+def build_asm(tmp_path: Path, source: str, name: str = "t", linker: str = LINKER) -> Path:
+    """:func:`assemble` for a test (skipped without binutils), the source dedented."""
+    if shutil.which("arm-none-eabi-as") is None:
+        pytest.skip("arm-none-eabi binutils not installed")
+    return assemble(tmp_path, textwrap.dedent(source), name, linker)
+
+
+def vector_table(handlers: dict[int, str], sp: int = 0x20020000) -> str:
+    """A `.vectors` section: the initial SP, `reset`, then exceptions 2 up to the highest in
+    ``handlers`` (exception number -> handler label; 16 is IRQ 0), the others at `hang`, a
+    `b .` loop defined here; ends in `.text`."""
+    words = "".join(f"    .word {handlers.get(n, 'hang')}\n"
+                    for n in range(2, max(handlers, default=1) + 1))
+    return (f'\n    .section .vectors, "a"\n    .word {sp:#x}\n    .word reset\n{words}'
+            "    .text\n    .thumb_func\nhang:\n    b hang\n")
 
 
 # Semihosting exit with status r0 (SYS_EXIT_EXTENDED, ADP_Stopped_ApplicationExit).

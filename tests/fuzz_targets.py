@@ -325,19 +325,8 @@ hardfault:
 
 
 def _assemble(workdir: Path, source: str, name: str) -> Path:
-    """Assemble and link with arm-none-eabi binutils (the layout of tests/conftest.py)."""
-    import subprocess
-
-    from .conftest import ASM_PRELUDE, LINKER
-
-    src = workdir / f"{name}.s"
-    src.write_text(ASM_PRELUDE + source)
-    (workdir / f"{name}.ld").write_text(LINKER)
-    subprocess.run(["arm-none-eabi-as", "-g", "-o", str(workdir / f"{name}.o"), str(src)],
-                   check=True)
-    subprocess.run(["arm-none-eabi-ld", "-T", str(workdir / f"{name}.ld"), "-o",
-                    str(workdir / f"{name}.elf"), str(workdir / f"{name}.o")], check=True)
-    return workdir / f"{name}.elf"
+    from .conftest import assemble
+    return assemble(workdir, source, name)
 
 
 def build_semihost_firmware(workdir: Path) -> Path:
@@ -669,23 +658,8 @@ def irq_program(seed: int, drop: frozenset[int] = frozenset()) -> IrqProgram:
     chunks = _irq_body(rng, rng.randrange(40, 120))
     body = [c for i, c in enumerate(chunks) if i not in drop]
     reps = rng.randrange(3, 12)
-    src = f"""
-    .section .vectors, "a"
-    .word 0x20020000
-    .word reset
-    .rept 9
-    .word hang
-    .endr
-    .word svc
-    .word hang
-    .word hang
-    .word pendsv
-    .word systick
-    .word irq0
-    .text
-    .thumb_func
-hang:
-    b hang
+    from .conftest import vector_table
+    src = vector_table({11: "svc", 14: "pendsv", 15: "systick", 16: "irq0"}) + f"""
     .thumb_func
 reset:{psp}
     ldr r0, =0xE000ED88         @ CPACR: CP10/CP11 full access

@@ -28,22 +28,9 @@ from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
 
-from .conftest import SEMIHOST_EXIT, build_asm
+from .conftest import SEMIHOST_EXIT, build_asm, vector_table
 
-# the vector table up to PendSV (exception 14)
-VECTORS = """
-    .section .vectors, "a"
-    .word 0x20020000
-    .word reset
-    .rept 12
-    .word hang
-    .endr
-    .word pendsv
-    .text
-    .thumb_func
-hang:
-    b hang
-"""
+VECTORS = vector_table({14: "pendsv"})
 
 PEND_PENDSV = """
     ldr r0, =0xE000ED04      @ ICSR
@@ -74,7 +61,7 @@ def test_interrupts_inside_it_blocks_leave_both_handler_and_block_intact(tmp_pat
     all run on every entry (with kept ITSTATE the first three run under the interrupted
     block's conditions), and the loop's sums must be what the architecture gives without
     interrupts (the return restores ITSTATE)."""
-    src = VECTORS.replace("    .word pendsv\n", "    .word pendsv\n    .word systick\n") + f"""
+    src = vector_table({14: "pendsv", 15: "systick"}) + f"""
     .thumb_func
 reset:
     movs r3, #0

@@ -20,21 +20,9 @@ from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
 
-from .conftest import SEMIHOST_EXIT, build_asm
+from .conftest import SEMIHOST_EXIT, build_asm, vector_table
 
-VECTORS = """
-    .section .vectors, "a"
-    .word 0x20020000
-    .word reset
-    .rept 9
-    .word hang
-    .endr
-    .word svc
-    .text
-    .thumb_func
-hang:
-    b hang
-"""
+VECTORS = vector_table({11: "svc"})
 
 
 def _run(tmp_path, body: str, svc: str) -> Machine:

@@ -17,24 +17,9 @@ from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
 
-from .conftest import SEMIHOST_EXIT, build_asm
+from .conftest import SEMIHOST_EXIT, build_asm, vector_table
 
-VECTORS = """
-    .section .vectors, "a"
-    .word 0x20020000
-    .word reset
-    .rept 9
-    .word hang
-    .endr
-    .word svc
-    .word hang
-    .word hang
-    .word hang
-    .word systick
-    .text
-    .thumb_func
-hang:
-    b hang
+VECTORS = vector_table({11: "svc", 15: "systick"}) + """
     .thumb_func
 svc:
     bx lr
