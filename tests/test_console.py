@@ -61,11 +61,13 @@ def test_progress_bar_never_overwrites_firmware_lines(firmware_build, clip, tmp_
     cols, rows = 200, 400
     screen = pyte.Screen(cols, rows)
     stream = pyte.ByteStream(screen)
-    pid, fd = pty.fork()
-    if pid == 0:                                     # child: stdout and stderr on the pty
-        os.chdir(ROOT)
-        env = dict(os.environ, COLUMNS=str(cols), LINES=str(rows), TERM="xterm-256color")
-        os.execve(sys.executable, _cmd(firmware_build, clip, "--json", str(js)), env)
+    # the pty from openpty and the child from subprocess (not pty.fork: forking a
+    # multi-threaded pytest process may deadlock the child; Python 3.12+ warns about it)
+    fd, slave = pty.openpty()
+    env = dict(os.environ, COLUMNS=str(cols), LINES=str(rows), TERM="xterm-256color")
+    proc = subprocess.Popen(_cmd(firmware_build, clip, "--json", str(js)), cwd=ROOT, env=env,
+                            stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
     raw = b""
     while True:
         ready, _, _ = select.select([fd], [], [], 120)
@@ -78,8 +80,8 @@ def test_progress_bar_never_overwrites_firmware_lines(firmware_build, clip, tmp_
         if not chunk:
             break
         raw += chunk
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    os.close(fd)
+    assert proc.wait(timeout=120) == 0
     stream.feed(raw)
     shown = [line.rstrip() for line in screen.display]
     console = json.loads(js.read_text())["console"]["USART3"]
