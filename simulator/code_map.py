@@ -8,6 +8,7 @@ sums. Which cost each instruction gets is the job of a :class:`CostModel`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 import numpy as np
@@ -50,6 +51,21 @@ def lowers_sp(halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:
     m |= (h & 0xFFEF) == 0xEBAD                                   # SUB.W SP, SP, Rm
     m |= (h & 0xFFBF) == 0xED2D                                   # VPUSH
     return m & starts
+
+
+def instruction_sites(tables: Iterable[CodeTable],
+                      match: Callable[[np.ndarray, np.ndarray], np.ndarray]
+                      ) -> Iterator[tuple[CodeTable, int]]:
+    """(table, halfword index) of every instruction start where ``match(h, nxt)`` holds,
+    ``h`` the halfwords and ``nxt`` the halfword after each (0 past the end): one vectorised
+    test per table instead of Python per instruction (the hooks a machine puts on a few
+    instruction kinds are found at every start-up)."""
+    for t in tables:
+        h = t.halfwords
+        nxt = np.zeros_like(h)
+        nxt[:-1] = h[1:]
+        for i in np.flatnonzero(t.starts & match(h, nxt)):
+            yield t, int(i)
 
 
 def impure(halfwords: np.ndarray, starts: np.ndarray) -> np.ndarray:

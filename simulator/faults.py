@@ -28,6 +28,7 @@ from unicorn.arm_const import (
 
 from . import thumb
 from .access_sites import decode_site
+from .code_map import instruction_sites
 from .exceptions import (
     CFSR_NAMES, DIVBYZERO, FAULT_CLASS, HFSR_DEBUGEVT, HFSR_VECTTBL, IACCVIOL, IBUSERR,
     IMPRECISERR, INVSTATE, NOCP, PRECISERR, UNALIGNED, UNDEFINSTR, Exc, Lockup, UnhandledFault,
@@ -84,13 +85,11 @@ class Faults:
 
     def _divide_sites(self):
         """SDIV / UDIV (T1) instructions, with their divisor register number."""
-        for t in self.m.code_tables:
-            hw = t.halfwords
-            for i in np.flatnonzero(t.starts):
-                h = int(hw[i])
-                if (h & 0xFFF0) in (0xFB90, 0xFBB0) and i + 1 < len(hw) \
-                        and (int(hw[i + 1]) & 0xF0F0) == 0xF0F0:
-                    yield t.base + 2 * i, int(hw[i + 1]) & 0xF
+        def divide(h: np.ndarray, nxt: np.ndarray) -> np.ndarray:
+            return np.isin(h & 0xFFF0, (0xFB90, 0xFBB0)) & ((nxt & 0xF0F0) == 0xF0F0)
+
+        for t, i in instruction_sites(self.m.code_tables, divide):
+            yield t.base + 2 * i, int(t.halfwords[i + 1]) & 0xF
 
     def _trap(self, uc, bit: int, address: int) -> None:
         """Raise a UsageFault (CFSR ``bit``) for the instruction at ``address`` from a code

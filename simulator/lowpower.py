@@ -21,6 +21,7 @@ import numpy as np
 from unicorn import UC_HOOK_CODE, UcError
 from unicorn.arm_const import UC_ARM_REG_PC
 
+from .code_map import instruction_sites
 from .exits import ExitReason
 
 # the Segment fields power.wakeup_cost reads (the operating point it wakes into)
@@ -60,14 +61,12 @@ class LowPower:
         as a NOP, so each SEV of the code gets a code hook (a firmware has a few, if any;
         none costs nothing; Unicorn calls the hook of a conditional SEV only when its
         condition passes)."""
-        for t in self.m.code_tables:
-            hw = t.halfwords
-            for i in np.flatnonzero(t.starts):
-                h = int(hw[i])
-                if h == SEV_T16 or (h == SEV_T32[0] and i + 1 < len(hw)
-                                    and int(hw[i + 1]) == SEV_T32[1]):
-                    a = t.base + 2 * int(i)
-                    self.m.uc.hook_add(UC_HOOK_CODE, self._on_sev, begin=a, end=a)
+        def sev(h: np.ndarray, nxt: np.ndarray) -> np.ndarray:
+            return (h == SEV_T16) | ((h == SEV_T32[0]) & (nxt == SEV_T32[1]))
+
+        for t, i in instruction_sites(self.m.code_tables, sev):
+            a = t.base + 2 * i
+            self.m.uc.hook_add(UC_HOOK_CODE, self._on_sev, begin=a, end=a)
 
     def _on_sev(self, uc, address: int, size: int, user_data) -> None:
         self.m.engine.event_register = True

@@ -36,7 +36,7 @@ from peripherals.ports import (
 from peripherals.wiring import WiringError, wire
 
 from .attachments import Attachment, Signal
-from .code_map import CostModel, build_code_tables
+from .code_map import CostModel, build_code_tables, instruction_sites
 from .core_blocks import CoreBlocks
 from .elf import Firmware, FirmwareError
 from .exits import ExitReason
@@ -48,7 +48,7 @@ from .exceptions import (
 from .access_sites import AccessLocator
 from .bus import Bus
 from .native import NativeCounter
-from . import uc_mapping
+from . import thumb, uc_mapping
 from .platform import Platform
 from .regbatch import RegReader
 from .semihosting import Memory, Semihosting
@@ -475,19 +475,15 @@ class Machine:
         MSR to PRIMASK/BASEPRI/FAULTMASK), so that an interrupt that became pending while
         masked is taken right after the mask drops, as on silicon. The hook sits on the
         *next* instruction: stopping there leaves the mask change executed."""
-        for t in self.code_tables:
-            hw = t.halfwords
-            for i in np.flatnonzero(t.starts):
-                h = int(hw[i])
-                if h in (0xB662, 0xB661, 0xB663):            # CPSIE i / f / if
-                    after = t.base + 2 * i + 2
-                elif (h & 0xFFF0) == 0xF380 and i + 1 < len(hw) \
-                        and (int(hw[i + 1]) & 0xFF00) == 0x8800 \
-                        and (int(hw[i + 1]) & 0xFF) in (16, 17, 18, 19):   # MSR PRIMASK..FAULTMASK
-                    after = t.base + 2 * i + 4
-                else:
-                    continue
-                self.uc.hook_add(UC_HOOK_CODE, self._on_mask_lowered, begin=after, end=after)
+        def lowers_mask(h: np.ndarray, nxt: np.ndarray) -> np.ndarray:
+            cpsie = np.isin(h, (0xB662, 0xB661, 0xB663))            # CPSIE i / f / if
+            msr = ((h & 0xFFF0) == 0xF380) & ((nxt & 0xFF00) == 0x8800) \
+                & np.isin(nxt & 0xFF, (16, 17, 18, 19))            # MSR PRIMASK..FAULTMASK
+            return cpsie | msr
+
+        for t, i in instruction_sites(self.code_tables, lowers_mask):
+            after = t.base + 2 * i + thumb.size(int(t.halfwords[i]))
+            self.uc.hook_add(UC_HOOK_CODE, self._on_mask_lowered, begin=after, end=after)
 
     def _heapinfo(self) -> tuple[int, int, int, int]:
         def sym(*names: str) -> int:
