@@ -67,7 +67,6 @@ def dist_version(package: str) -> str:
         found = sorted(site.glob(f"{package}-*.dist-info"))
         if len(found) == 1:
             return found[0].name[len(package) + 1:-len(".dist-info")]
-    import importlib
     return str(importlib.import_module(package).__version__)
 
 
