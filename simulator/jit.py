@@ -139,14 +139,12 @@ def _symbol_address(table: dict[str, int], name: str) -> int | None:
         return None
 
 
-_ENGINES: list = []                 # MCJIT engines: the loaded code lives as long as they do
-
-
 def _load(entry: dict) -> dict[tuple[str, str], int] | None:
     """The addresses of the cached C callbacks, or None when they cannot all be loaded."""
     import llvmlite.binding as ll
-    ll.initialize_native_target()
-    ll.initialize_native_asmprinter()
+
+    from .llvm_ir import host_target_machine, load_object
+    tm = host_target_machine()
     table = _symbol_table()
     symbols: dict[str, int] = {}
     for name in sorted({s for item in entry.values() for s in item["undefined"]}):
@@ -156,20 +154,12 @@ def _load(entry: dict) -> dict[tuple[str, str], int] | None:
         symbols[name] = addr
     for name, addr in symbols.items():
         ll.add_symbol(name, addr)
-    target = ll.Target.from_default_triple()
     out: dict[tuple[str, str], int] = {}
     for key, item in entry.items():
-        tm = target.create_target_machine(cpu=ll.get_host_cpu_name(),
-                                          features=ll.get_host_cpu_features().flatten(),
-                                          jit=True, codemodel="jitdefault")
-        engine = ll.create_mcjit_compiler(ll.parse_assembly(""), tm)
-        engine.add_object_file(ll.ObjectFileRef.from_data(item["object"]))
-        engine.finalize_object()
-        addr = engine.get_function_address(item["symbol"])
-        if not addr:
+        got = load_object(item["object"], tm, (item["symbol"],))
+        if got is None:
             return None
-        _ENGINES.append(engine)
-        out[key] = addr
+        out[key] = got[item["symbol"]]
     return out
 
 

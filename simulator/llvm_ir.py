@@ -28,11 +28,8 @@ def compile_functions(kind: str, sources: Sequence[str], build: Callable[[], ir.
     the host CPU) or compiled now and stored; None when llvmlite cannot give them all."""
     import llvmlite
     import llvmlite.binding as ll
-    ll.initialize_native_target()
-    ll.initialize_native_asmprinter()
+    tm = host_target_machine()
     cpu, features = ll.get_host_cpu_name(), ll.get_host_cpu_features().flatten()
-    tm = ll.Target.from_default_triple().create_target_machine(
-        cpu=cpu, features=features, opt=2, jit=True, codemodel="jitdefault")
     entry_key = None
     if cache.directory() is not None:
         entry_key = cache.key(kind, cache.source_hash(*sources), llvmlite.__version__,
@@ -44,6 +41,23 @@ def compile_functions(kind: str, sources: Sequence[str], build: Callable[[], ir.
         obj = tm.emit_object(mod)
         if entry_key is not None:
             cache.store(kind, entry_key, obj)
+    return load_object(obj, tm, names)
+
+
+def host_target_machine():
+    """An llvmlite target machine for this host's CPU and features, for MCJIT."""
+    import llvmlite.binding as ll
+    ll.initialize_native_target()
+    ll.initialize_native_asmprinter()
+    return ll.Target.from_default_triple().create_target_machine(
+        cpu=ll.get_host_cpu_name(), features=ll.get_host_cpu_features().flatten(), opt=2,
+        jit=True, codemodel="jitdefault")
+
+
+def load_object(obj: bytes, tm, names: Sequence[str]) -> dict[str, int] | None:
+    """The addresses of the functions ``names`` in the object code ``obj``, loaded with MCJIT
+    (its engine kept for the life of the process); None when one is missing."""
+    import llvmlite.binding as ll
     engine = ll.create_mcjit_compiler(ll.parse_assembly(""), tm)
     engine.add_object_file(ll.ObjectFileRef.from_data(obj))
     engine.finalize_object()
