@@ -147,8 +147,21 @@ def pick_aligner(model: reference.Model, which: str, beam: float | None = None,
     return numpy_aligner(model), "NumPy development aligner (align_np.py)"
 
 
+def clip_record(set_name: str, clip: str, group: str, ref: np.ndarray,
+                hyp: list[tuple[float | None, float | None]]) -> dict:
+    """One clip's boundary errors for --per-utt (read by paired.py): per-boundary |ref - hyp|
+    in ms (starts, ends), words not placed, and the 20 ms matches for F1."""
+    st = metrics.BoundaryStats()
+    st.add(ref, hyp)
+    return {"set": set_name, "clip": clip, "group": group,
+            "start_err": [round(x, 3) for x in st.start_err],
+            "end_err": [round(x, 3) for x in st.end_err], "nf": st.nf_words,
+            "matched": st.matched, "n_ref": st.n_ref, "n_hyp": st.n_hyp}
+
+
 def evaluate(root: Path, split: str, aligner: Aligner | FirmwareAligner, limit: int | None,
-             g2p_voice: str | None) -> list[tuple[str, dict]]:
+             g2p_voice: str | None, per_utt: list[dict] | None = None
+             ) -> list[tuple[str, dict]]:
     utts = load_split(root, split)
     if limit:
         utts = utts[:limit]
@@ -160,10 +173,13 @@ def evaluate(root: Path, split: str, aligner: Aligner | FirmwareAligner, limit: 
     audio_s = sum(len(u["audio"]) for u in utts) / 16000
     clips = [(u["audio"], [w.phones for w in g2p.transcript_phones(
         u["meta"]["text"], g2p_voice or u["meta"]["lang"])], u["meta"]["text"]) for u in utts]
-    for u, hyp in zip(utts, _align_all(aligner, clips, split)):
+    for k, (u, hyp) in enumerate(zip(utts, _align_all(aligner, clips, split))):
         m = u["meta"]
         if hyp is None:                          # firmware job failed: reported above
             continue
+        if per_utt is not None:
+            per_utt.append(clip_record("all", f"{split}_{k:05d}", f"{m['voice']}/{m['variant']}",
+                                       u["word"], hyp))
         for key in ("all", "clean" if m["aug"].get("clean") else "augmented"):
             groups[key].add(u["word"], hyp)
         per_variant.setdefault(f"variant {m['variant']}", metrics.BoundaryStats()).add(u["word"], hyp)
@@ -177,12 +193,13 @@ def evaluate(root: Path, split: str, aligner: Aligner | FirmwareAligner, limit: 
 def manifest_clips(path: Path, limit: int | None, concat_s: float = 0.0, with_text: bool = False
                    ) -> list[tuple]:
     """(int16 audio, word phones, reference [W,2] s) per utterance of a realspeech.py manifest
-    (with_text: and the transcript, 4th); with concat_s > 0, consecutive utterances (with their
-    own leading / trailing pauses) are joined into clips of at least concat_s seconds (the
-    last, shorter remainder is dropped)."""
+    (with_text: and the transcript, 4th, the clip's first utterance id, 5th, and its speakers,
+    6th); with concat_s > 0, consecutive utterances (with their own leading / trailing pauses)
+    are joined into clips of at least concat_s seconds (the last, shorter remainder is
+    dropped)."""
     import soundfile as sf
     items = realspeech.load_manifest(path)[:limit]
-    clips, cur, texts = [], ([], [], []), []
+    clips, cur, texts, ids, spk = [], ([], [], []), [], [], []
     dur = 0.0
     for it in items:
         pcm, _ = sf.read(it["wav"], dtype="int16")
@@ -198,30 +215,37 @@ def manifest_clips(path: Path, limit: int | None, concat_s: float = 0.0, with_te
         cur[1].extend(w.phones for w in wp)
         cur[2].append(ref)
         texts.append(it["text"])
+        ids.append(str(it.get("id", len(clips))))
+        if it.get("speaker", "?") not in spk:
+            spk.append(it.get("speaker", "?"))
         dur += len(pcm) / 16000
         if dur >= concat_s:
             clips.append((np.concatenate(cur[0]), cur[1], np.concatenate(cur[2]))
-                         + ((" ".join(texts),) if with_text else ()))
-            cur, dur, texts = ([], [], []), 0.0, []
+                         + ((" ".join(texts), ids[0], "+".join(spk)) if with_text else ()))
+            cur, dur, texts, ids, spk = ([], [], []), 0.0, [], [], []
     return clips
 
 
 def evaluate_manifest(path: Path, aligner: Aligner | FirmwareAligner, limit: int | None,
-                      concat_s: float = 0.0) -> list[tuple[str, dict]]:
-    """Real speech: a manifest written by realspeech.py (wav, transcript, reference words)."""
+                      concat_s: float = 0.0, per_utt: list[dict] | None = None
+                      ) -> list[tuple[str, dict]]:
+    """Real speech: a manifest written by realspeech.py (wav, transcript, reference words).
+    per_utt: gets one clip_record per clip (the clip's first utterance id, its speakers)."""
     clips = manifest_clips(path, limit, concat_s, with_text=True)
     st = metrics.BoundaryStats()
     t0 = time.time()
     audio_s = sum(len(c[0]) for c in clips) / 16000
     tag = f"{path.parent.name}_c{concat_s:g}"
-    for (_pcm, _phones, ref, _text), hyp in zip(clips, _align_all(
+    ref_kind = realspeech.load_manifest(path)[0]["ref"]
+    name = f"{path.parent.name} ({ref_kind})" + (f", clips >= {concat_s:.0f} s" if concat_s else "")
+    for (_pcm, _phones, ref, _text, cid, spk), hyp in zip(clips, _align_all(
             aligner, [(c[0], c[1], c[3]) for c in clips], tag)):
         if hyp is not None:
             st.add(ref, hyp)
+            if per_utt is not None:
+                per_utt.append(clip_record(name, cid, spk, ref, hyp))
     dt = time.time() - t0
     print(f"# {len(clips)} clips, {audio_s / 60:.1f} min audio, {dt:.0f} s", file=sys.stderr)
-    ref_kind = realspeech.load_manifest(path)[0]["ref"]
-    name = f"{path.parent.name} ({ref_kind})" + (f", clips >= {concat_s:.0f} s" if concat_s else "")
     return [(name, st.summary())]
 
 
@@ -248,6 +272,13 @@ def clip_mode(wav: str, text: str, aligner: Aligner | FirmwareAligner, voice: st
     hyp = _align_all(aligner, [(pcm, [w.phones for w in wp], text)], "clip")[0] or []
     for i, (w, (s, e)) in enumerate(zip(wp, hyp)):
         print(f"{i:3d} {w.token:20s} " + ("NF" if s is None else f"{s:8.3f} {e:8.3f}"))
+
+
+def write_per_utt(path: Path | None, recs: list[dict] | None) -> None:
+    if path is not None and recs is not None:
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_text("".join(json.dumps(r) + "\n" for r in recs))
+        tmp.replace(path)                   # never a half-written file
 
 
 def main() -> None:
@@ -287,6 +318,10 @@ def main() -> None:
                     "benchmarks/aligner_rtf.py --accuracy for its targets table)")
     ap.add_argument("--firmware-json", help="figures written by benchmarks/aligner_rtf.py --json: "
                     "the targets table then shows RTF, RAM and flash beside the accuracy")
+    ap.add_argument("--per-utt", type=Path, metavar="JSONL",
+                    help="also write every clip's boundary errors here, one JSON line per clip "
+                    "(set, clip id, speaker group, errors): paired.py compares two such files "
+                    "(paired bootstrap + sign test: is a difference between two models noise?)")
     ap.add_argument("--seed", type=int, default=0, help="unused (evaluation is deterministic)")
     args = ap.parse_args()
     aligner: Aligner | FirmwareAligner
@@ -306,17 +341,19 @@ def main() -> None:
     if args.clip:
         clip_mode(args.clip[0], args.clip[1], aligner, args.g2p_voice or "en-us")
         return
+    per_utt: list[dict] | None = [] if args.per_utt else None
     if args.manifest:
         rows = [r for m in args.manifest for c in args.concat
-                for r in evaluate_manifest(m, aligner, args.limit, c)]
+                for r in evaluate_manifest(m, aligner, args.limit, c, per_utt)]
         print(f"Aligner: {name}; model: {model_name}; real speech\n")
         print(metrics.format_table(rows))
         print_targets(rows, "real", args.firmware_json)
         if args.json:
             Path(args.json).write_text(json.dumps({"aligner": name, "kind": "real",
                                                    "rows": rows}, indent=1))
+        write_per_utt(args.per_utt, per_utt)
         return
-    rows = evaluate(Path(args.data), args.split, aligner, args.limit, args.g2p_voice)
+    rows = evaluate(Path(args.data), args.split, aligner, args.limit, args.g2p_voice, per_utt)
     print(f"Aligner: {name}; model: {model_name}; split: {args.split} "
           f"(voices with variants never seen in training)\n")
     print(metrics.format_table(rows))
@@ -324,6 +361,7 @@ def main() -> None:
     if args.json:
         Path(args.json).write_text(json.dumps({"aligner": name, "kind": "synthetic",
                                                "rows": rows}, indent=1))
+    write_per_utt(args.per_utt, per_utt)
 
 
 if __name__ == "__main__":
