@@ -206,6 +206,14 @@ class ExceptionEngine:
             prio = min(prio, -1)
         return prio
 
+    def mask_basepri(self) -> None:
+        """Drop the BASEPRI bits below the implemented priority bits (after an MSR BASEPRI or
+        BASEPRI_MAX): like the priority fields, BASEPRI implements bits [7:8-n] only, the
+        others read as zero and ignore writes (PM0253 / Cortex-M7 Generic User Guide 2.1.3)."""
+        value = self._reg(UC_ARM_REG_BASEPRI)
+        if value & ~self.priority_mask:
+            self.uc.reg_write(UC_ARM_REG_BASEPRI, value & self.priority_mask)
+
     def _is_enabled(self, n: int) -> bool:
         if n >= 16:
             return (n - 16) in self.enabled_irq

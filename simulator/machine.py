@@ -474,7 +474,8 @@ class Machine:
         """Python hooks just after the few instructions that lower the interrupt masks (CPSIE,
         MSR to PRIMASK/BASEPRI/FAULTMASK), so that an interrupt that became pending while
         masked is taken right after the mask drops, as on silicon. The hook sits on the
-        *next* instruction: stopping there leaves the mask change executed."""
+        *next* instruction: stopping there leaves the mask change executed. After MSR BASEPRI
+        and BASEPRI_MAX it also drops the unimplemented BASEPRI bits."""
         def lowers_mask(h: np.ndarray, nxt: np.ndarray) -> np.ndarray:
             cpsie = np.isin(h, (0xB662, 0xB661, 0xB663))            # CPSIE i / f / if
             msr = ((h & 0xFFF0) == 0xF380) & ((nxt & 0xFF00) == 0x8800) \
@@ -483,7 +484,12 @@ class Machine:
 
         for t, i in instruction_sites(self.code_tables, lowers_mask):
             after = t.base + 2 * i + thumb.size(int(t.halfwords[i]))
-            self.uc.hook_add(UC_HOOK_CODE, self._on_mask_lowered, begin=after, end=after)
+            # MSR BASEPRI / BASEPRI_MAX: QEMU keeps all 8 bits written; silicon implements the
+            # priority bits only (the others read as zero and ignore writes)
+            h = int(t.halfwords[i])
+            basepri = h & 0xFFF0 == 0xF380 and int(t.halfwords[i + 1]) & 0xFF in (17, 18)
+            self.uc.hook_add(UC_HOOK_CODE, self._on_mask_lowered, user_data=basepri,
+                             begin=after, end=after)
 
     def _heapinfo(self) -> tuple[int, int, int, int]:
         def sym(*names: str) -> int:
@@ -779,7 +785,9 @@ class Machine:
             self._stop_requested = True
             self.counter.stop_soon()
 
-    def _on_mask_lowered(self, uc, address: int, size: int, user_data) -> None:
+    def _on_mask_lowered(self, uc, address: int, size: int, basepri: bool) -> None:
+        if basepri:
+            self.engine.mask_basepri()
         if self.engine.pending and self.engine.preempting() is not None:
             self._stop_requested = True
             uc.emu_stop()
