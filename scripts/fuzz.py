@@ -4,6 +4,7 @@
     .venv/bin/python scripts/fuzz.py --target all --cases 10000 --seed 1
     .venv/bin/python scripts/fuzz.py --target elf --cases 10000 --elf firmware/build/hello.elf
     .venv/bin/python scripts/fuzz.py --target irq --cases 3000 --seed 1
+    .venv/bin/python scripts/fuzz.py --target prio --cases 3000 --seed 1  # exception order
     .venv/bin/python scripts/fuzz.py --minimise 1000042 > min.s     # shrink an irq defect
 
 Targets and what a defect is: tests/fuzz_targets.py (the CI runs a seeded few hundred of the
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402 - after sys.path
 from hypothesis import strategies as st  # noqa: E402 - after sys.path
 
+from tests import fuzz_priority as fp  # noqa: E402 - after sys.path
 from tests import fuzz_targets as ft  # noqa: E402 - after sys.path
 from tests import test_fuzz as strategies  # noqa: E402 - after sys.path
 
@@ -181,11 +183,19 @@ def campaign_irq(n: int, s: int, work: Path, timeout: float) -> Campaign:
     return c
 
 
+def campaign_prio(n: int, s: int, work: Path, timeout: float) -> Campaign:
+    """Exception order programs s * 1,000,000 + i (tests/fuzz_priority.py)."""
+    c = Campaign("prio", timeout)
+    for i in range(n):
+        c.run(fp.prio_case, s * 1_000_000 + i, work)
+    return c
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--target", default="all",
                     choices=["all", "elf", "elf-run", "audio", "transcript", "usart",
-                             "semihosting", "irq"])
+                             "semihosting", "irq", "prio"])
     ap.add_argument("--cases", type=int, default=10_000,
                     help="cases per target (semihosting: firmware runs of 1-200 calls each; "
                          "elf-run: see --run-cases)")
@@ -220,7 +230,7 @@ def main() -> int:
     signal.signal(signal.SIGALRM, alarm)
     work = ft.scratch()
     targets = [args.target] if args.target != "all" else \
-        ["usart", "transcript", "audio", "elf", "semihosting", "elf-run", "irq"]
+        ["usart", "transcript", "audio", "elf", "semihosting", "elf-run", "irq", "prio"]
     results = []
     for t in targets:
         if t == "elf":
@@ -238,6 +248,8 @@ def main() -> int:
             c = campaign_usart(args.cases, args.seed, args.case_timeout)
         elif t == "irq":
             c = campaign_irq(args.cases, args.seed, work, args.case_timeout)
+        elif t == "prio":
+            c = campaign_prio(args.cases, args.seed, work, args.case_timeout)
         else:
             c = campaign_semihosting(args.cases, args.seed, work, args.case_timeout)
         print(c.summary(), flush=True)

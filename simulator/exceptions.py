@@ -164,6 +164,8 @@ class ExceptionEngine:
         self.hfsr = 0
         self.mmfar = 0
         self.bfar = 0
+        # a pended asynchronous fault: (exception, address, pc of the store) until taken
+        self.async_fault: tuple[int, int | None, int] | None = None
         # called with each FaultRecord once CFSR/HFSR/MMFAR/BFAR hold what the handler reads
         self.on_fault: list[Callable[[FaultRecord], None]] = []
         self.stats = ExceptionStats()
@@ -432,6 +434,9 @@ class ExceptionEngine:
         escalated = False
         target = exc
         enabled = bool(self.shcsr & (1 << SHCSR_ENABLE_BIT[exc]))
+        if bit == IMPRECISERR:
+            self._asynchronous_fault(enabled, pc, address, return_address)
+            return
         if not enabled or self.group_priority(self.priority(exc)) >= self.execution_priority():
             target = Exc.HARDFAULT
             escalated = True
@@ -446,6 +451,40 @@ class ExceptionEngine:
         if self.handler_address(target) == 0 or self._is_infinite_loop(self.handler_address(target)):
             raise UnhandledFault(target, self.cfsr, self.hfsr, address, pc)
         self.take(target, return_address if return_address is not None else pc)
+
+    def _asynchronous_fault(self, enabled: bool, pc: int, address: int | None,
+                            return_address: int | None) -> None:
+        """An imprecise BusFault (a buffered store's bus error) is asynchronous: it is pended,
+        or HardFault (HFSR.FORCED) is pended instead when BusFault is disabled; never
+        escalated for priority and never a lockup (Cortex-M7 Devices Generic User Guide 2.4.3;
+        BFSR.IMPRECISERR: "the BusFault becomes pending and becomes active only when the
+        processor returns from all higher priority processes"). The program goes on after
+        the store until the pended exception can preempt."""
+        target = Exc.BUSFAULT if enabled else Exc.HARDFAULT
+        if not enabled:
+            self.hfsr |= HFSR_FORCED
+        self.stats.faults.append(FaultRecord(target, IMPRECISERR, pc, address, not enabled,
+                                             self.now()))
+        self._notify_fault()
+        if self.group_priority(self.priority(target)) < self.execution_priority():
+            if self._is_infinite_loop(self.handler_address(target)):
+                raise UnhandledFault(target, self.cfsr, self.hfsr, address, pc)
+            self.take(target, return_address if return_address is not None else pc)
+            return
+        self.set_pending(target)
+        self.async_fault = (target, address, pc)
+        if return_address is not None:
+            self.uc.reg_write(UC_ARM_REG_PC, return_address | 1)
+
+    def check_async_handler(self, n: int) -> None:
+        """Before taking a pended asynchronous fault: a default `b .` handler ends the run
+        with the fault's diagnostic (as for synchronous faults)."""
+        if self.async_fault is None or self.async_fault[0] != n:
+            return
+        _, address, pc = self.async_fault
+        self.async_fault = None
+        if self._is_infinite_loop(self.handler_address(n)):
+            raise UnhandledFault(n, self.cfsr, self.hfsr, address, pc)
 
     def _notify_fault(self) -> None:
         for cb in self.on_fault:

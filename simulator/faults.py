@@ -113,6 +113,21 @@ class Faults:
                         and not site.exclusive:
                     yield insn.address, site
 
+    def _unaligned_exclusive(self, pc: int) -> bool:
+        """The instruction at ``pc`` is an LDREX/STREX(H) at an unaligned address: QEMU
+        checks their alignment (whatever CCR.UNALIGN_TRP says, as ARMv7-M A3.2.1 requires)
+        but reports it as a data abort; on silicon it is a UsageFault (UNALIGNED)."""
+        try:
+            code = bytes(self.m.uc.mem_read(pc, 4))
+        except UcError:
+            return False
+        insn = next(self.m._locator.disasm(code, pc), None)
+        site = decode_site(insn) if insn is not None else None
+        if site is None or not site.exclusive:
+            return False
+        ea = site.address(self.m.uc.reg_read)
+        return ea is not None and bool(ea % site.nbytes)
+
     def _on_load_store(self, uc, address: int, size: int, site) -> None:
         ea = site.address(uc.reg_read)
         if ea is not None and ea & (site.nbytes - 1):   # literal loads (None) are aligned
@@ -162,7 +177,7 @@ class Faults:
                 self.m.engine.fault(IACCVIOL, pc)
             elif intno == EXCP_DATA_ABORT:
                 self.m.counter.undo_rest_of_block(pc)
-                self.m.engine.fault(PRECISERR, pc)
+                self.m.engine.fault(UNALIGNED if self._unaligned_exclusive(pc) else PRECISERR, pc)
             else:
                 self.m._finish(ExitReason.LOCKUP, 4, f"unexpected CPU exception {intno} at "
                              f"{self.m.fw.describe(pc)}")

@@ -823,6 +823,7 @@ class Machine:
             self.counter.branch_before_exception(self.reg(UC_ARM_REG_PC))
         while n is not None and self._exit is None:
             try:
+                self.engine.check_async_handler(n)
                 self.engine.take(n)
             except (Lockup, UnhandledFault) as ex:
                 self.faults.on_fatal(ex)
@@ -1029,6 +1030,7 @@ class Machine:
         e.shpr[:] = bytes(len(e.shpr))
         e.prigroup = 0
         e.event_register = False
+        e.async_fault = None
 
     def active_cycles(self) -> int:
         """Cycles the core has not spent asleep."""
