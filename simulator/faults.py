@@ -16,11 +16,14 @@ counter and the firmware through the machine it belongs to.
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 
 import numpy as np
 from unicorn import (
     UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID, UC_ERR_READ_PROT,
-    UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_PROT, UC_ERR_WRITE_UNMAPPED, UC_HOOK_CODE, UcError,
+    UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_PROT, UC_ERR_WRITE_UNMAPPED, UC_HOOK_CODE,
+    UC_HOOK_MEM_FETCH_PROT, UC_HOOK_MEM_FETCH_UNMAPPED, UC_HOOK_MEM_READ_PROT,
+    UC_HOOK_MEM_READ_UNMAPPED, UC_HOOK_MEM_WRITE_PROT, UC_HOOK_MEM_WRITE_UNMAPPED, UcError,
 )
 from unicorn.arm_const import (
     UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_SP, UC_ARM_REG_XPSR,
@@ -35,6 +38,7 @@ from .exceptions import (
 )
 from .exits import ExitReason
 from .semihosting import SemihostingExit
+from .tlb_fill import never_execute
 
 MAX_FAULT_LOG = 100             # faults kept in the report (a fault loop must not grow it)
 
@@ -57,7 +61,34 @@ class Faults:
         self.last_store_fault: int | None = None    # address of the last imprecise store
         self._div_hooks: list = []                   # CCR.DIV_0_TRP code hooks
         self._unaligned_hooks: list = []             # CCR.UNALIGN_TRP code hooks
+        self.left_out: tuple[tuple[int, int], ...] = ()   # see hook_invalid
         machine.engine.on_fault.append(self.record)
+
+    def hook_invalid(self, left_out: Sequence[tuple[int, int]] = ()) -> None:
+        """Hook :meth:`on_mem_invalid` (the address of an access Unicorn refuses) over the whole
+        address space but the inclusive ranges ``left_out``: RAM no code runs from, whose
+        stores can leave Unicorn's slow path only while no memory hook covers them
+        (simulator/tlb_fill.py). Nothing there is refused while the MPU leaves it alone:
+        :meth:`cover_left_out` hooks them too when it does not."""
+        self.left_out = tuple(sorted(left_out))
+        start = 0
+        for first, last in (*self.left_out, (1 << 32, 1 << 32)):
+            if first > start:
+                self._hook_invalid_range(start, first - 1)
+            start = max(start, last + 1)
+
+    def cover_left_out(self) -> None:
+        """From now on the hook covers the ranges :meth:`hook_invalid` left out (the MPU is
+        about to restrict a page there; called between blocks)."""
+        for first, last in self.left_out:
+            self._hook_invalid_range(first, last)
+        self.left_out = ()
+
+    def _hook_invalid_range(self, first: int, last: int) -> None:
+        self.m.uc.hook_add(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED
+                           | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_READ_PROT
+                           | UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_FETCH_PROT,
+                           self.on_mem_invalid, None, first, last)
 
     def on_ccr_traps(self, old: int, new: int) -> None:
         """CCR.DIV_0_TRP: Unicorn's own CCR is out of reach, so when the firmware enables the
@@ -326,11 +357,10 @@ class Faults:
                                   None if fetch else target)
             elif code in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT):
                 target = mem[1] if mem else pc
-                region = self.m.platform.region_at(target)
                 # Never-execute regions of the default memory map take a MemManage fault;
                 # a fetch from nothing at all is a bus error (ARMv7-M B3.1, B3.5.1).
-                bit = IACCVIOL if (region is None and 0x40000000 <= target < 0x60000000) or \
-                    target >= 0xE0000000 or code == UC_ERR_FETCH_PROT else IBUSERR
+                bit = IACCVIOL if never_execute(target) or code == UC_ERR_FETCH_PROT \
+                    else IBUSERR
                 self.m.engine.fault(bit, target)
             elif code in (UC_ERR_READ_UNMAPPED, UC_ERR_READ_PROT):
                 self.m.engine.fault(PRECISERR, pc, mem[1] if mem else None)

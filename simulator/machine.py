@@ -18,9 +18,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 from unicorn import (
-    UC_ARCH_ARM, UC_HOOK_CODE, UC_HOOK_INSN_INVALID, UC_HOOK_INTR, UC_HOOK_MEM_FETCH_PROT,
-    UC_HOOK_MEM_FETCH_UNMAPPED, UC_HOOK_MEM_READ_PROT, UC_HOOK_MEM_READ_UNMAPPED,
-    UC_HOOK_MEM_WRITE_PROT, UC_HOOK_MEM_WRITE_UNMAPPED, UC_MODE_MCLASS, UC_MODE_THUMB,
+    UC_ARCH_ARM, UC_HOOK_CODE, UC_HOOK_INSN_INVALID, UC_HOOK_INTR, UC_MODE_MCLASS, UC_MODE_THUMB,
     Uc, UcError,
 )
 from unicorn.arm_const import (
@@ -48,7 +46,7 @@ from .exceptions import (
 from .access_sites import AccessLocator
 from .bus import Bus
 from .native import NativeCounter
-from . import thumb, uc_mapping
+from . import thumb, tlb_fill, uc_mapping
 from .platform import Platform
 from .regbatch import RegReader
 from .semihosting import Memory, Semihosting
@@ -271,6 +269,9 @@ class Machine:
         self.bus = Bus(uc, platform, self.counter, log=self.log, fast=self.config.fast_mmio)
         self.bus.map_memory()
         uc_mapping.install(uc)             # Unicorn's region lookup, cached per page
+        # RAM no code runs from gets non-executable TLB entries: its stores leave Unicorn's
+        # slow path (simulator/tlb_fill.py)
+        self.tlb = tlb_fill.install(uc, platform.data_only_ranges())
         self.memory = self.bus.memory
         self.bus.load_segments(firmware)
         from .memory import MemoryTracker
@@ -377,9 +378,7 @@ class Machine:
         self.lowpower.hook_sev()
         uc.hook_add(UC_HOOK_INTR, self.faults.on_interrupt)
         uc.hook_add(UC_HOOK_INSN_INVALID, self.faults.on_invalid)
-        uc.hook_add(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED
-                    | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_READ_PROT
-                    | UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_FETCH_PROT, self.faults.on_mem_invalid)
+        self.faults.hook_invalid(self.tlb.data_only if self.tlb is not None else ())
         self._hook_mask_changes()
         self.semihosting = Semihosting(
             Memory(lambda a, n: bytes(uc.mem_read(a, n)), lambda a, d: uc.mem_write(a, d),

@@ -100,6 +100,10 @@ class MpuMap:
                 if self._applied.get(page, default) != perms:
                     changes.append((page, perms))
                     self._applied[page] = perms
+        left_out = self.m.faults.left_out       # RAM the fault hook leaves out (tlb_fill.py)
+        if left_out and any(first <= page <= last for page, _ in changes
+                            for first, last in left_out):
+            self.m.defer_hook_change(self.m.faults.cover_left_out)
         run: tuple[int, int, int] | None = None           # merge contiguous equal pages
         for page, perms in changes + [(-1, -1)]:
             if run is not None and page == run[1] and perms == run[2]:

@@ -117,6 +117,14 @@ class Platform:
                 return self.region_at(a.target + (addr - a.base), length)
         return None
 
+    def data_only_ranges(self) -> list[tuple[int, int]]:
+        """(first, last) byte of each writable region that no code can run from: not
+        executable and not the target of an alias (aliases are mapped executable)."""
+        return [(r.base, r.end - 1) for r in self.regions
+                if r.kind != "flash" and not r.exec
+                and not any(a.target < r.end and r.base < a.target + a.size
+                            for a in self.aliases)]
+
     def physical(self, addr: int) -> int:
         """``addr`` with an alias resolved to the address it shows (the F746's flash ITCM
         interface 0x0020 0000 -> 0x0800 0000); other addresses unchanged."""

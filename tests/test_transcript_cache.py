@@ -1,7 +1,7 @@
 """The transcript's phones kept in the on-disk cache (simulator/apps/aligner.py,
 _transcript_phones): a later run gets exactly what eSpeak NG and the model's front end
 (firmware/model/g2p.py, called directly here as the oracle) give, without starting eSpeak NG;
-a different text, voice or front end is never served another's phones."""
+a different text, voice, front end or eSpeak NG data file is never served another's phones."""
 from __future__ import annotations
 
 import shutil
@@ -70,3 +70,25 @@ def test_no_cache_no_entry(tmp_path, monkeypatch):
     monkeypatch.setenv("H7SIM_CACHE", "0")
     t = al.prepare_transcript(TEXT)
     assert _words(t) == _oracle(TEXT) and not (tmp_path / "cache").exists()
+
+
+def test_an_edited_espeak_data_file_changes_the_key(cache_dir, tmp_path, monkeypatch):
+    """eSpeak NG reads its dictionaries and voices from its data directory (ESPEAK_DATA_PATH,
+    else its built-in path): phones cached before a dictionary changed must not be served
+    after, although the library's version string stays the same."""
+    import ctypes
+
+    lib = ctypes.CDLL("libespeak-ng.so.1")
+    lib.espeak_ng_InitializePath(None)
+    lib.espeak_Info.restype = ctypes.c_char_p
+    lib.espeak_Info.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
+    path = ctypes.c_char_p()
+    lib.espeak_Info(ctypes.byref(path))
+    data = tmp_path / "espeak" / "espeak-ng-data"
+    shutil.copytree(path.value.decode(), data)
+    monkeypatch.setenv("ESPEAK_DATA_PATH", str(data.parent))
+    before = al._front_end_identity()
+    assert before is not None and before == al._front_end_identity()
+    with open(data / "en_dict", "ab") as f:
+        f.write(b"\0")
+    assert al._front_end_identity() != before

@@ -1,0 +1,131 @@
+"""The virtual TLB (simulator/tlb_fill.py) changes which of Unicorn's paths a store takes, never
+what the program sees: code written to executable RAM runs as written (ARMv7-M A3.5.4: after
+DSB/ISB the new instructions execute), a fetch from the default memory map's Device region
+is a MemManage IACCVIOL (ARMv7-M B3.1 Table B3-1: Device is Execute Never; B3.5.1), and an MPU
+no-access region over DTCM - RAM the fault hook leaves out while nothing restricts it - raises
+DACCVIOL with MMFAR = the address (B3.5.8), even after stores there left the slow path."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.elf import load_firmware
+from simulator.machine import Machine, RunConfig
+from simulator.platform import load_platform
+
+from .conftest import SEMIHOST_EXIT, build_asm
+
+HEAD = """
+    .section .vectors, "a"
+    .word 0x20010000
+    .word reset
+    .word 0, 0
+    .word memmanage
+    .text
+    .thumb_func
+reset:
+    ldr r1, =0xE000ED24       @ SHCSR: MEMFAULTENA
+    mov r0, #(1 << 16)
+    str r0, [r1]
+"""
+
+# movs r0, #N ; bx lr  (Thumb: 0x2000 | N, 0x4770)
+SELF_MODIFYING = HEAD + """
+    ldr r4, ={code}
+    ldr r0, =0x47702001       @ movs r0, #1; bx lr
+    str r0, [r4]
+    dsb
+    isb
+    orr r5, r4, #1
+    blx r5                    @ r0 = 1
+    mov r6, r0
+    ldr r0, =0x47702002       @ movs r0, #2; bx lr
+    str r0, [r4]
+    dsb
+    isb
+    blx r5                    @ r0 = 2: the new code
+    lsl r6, r6, #4
+    orr r0, r0, r6            @ 0x12 when both calls ran what was written
+    b exit_r0
+    .thumb_func
+memmanage:
+    movs r0, #0xEE
+    b exit_r0
+"""
+
+DEVICE_FETCH = HEAD + """
+    ldr r0, =0xC0000001
+    blx r0                    @ Device region: Execute Never
+    movs r0, #0xEE
+    b exit_r0
+    .thumb_func
+memmanage:
+    ldr r1, =0xE000ED28       @ CFSR
+    ldr r0, [r1]
+    and r0, r0, #0xFF         @ MMFSR: IACCVIOL = 0x01
+    b exit_r0
+"""
+
+# RASR: XN 28, AP 26:24 (000 = no access), SIZE 5:1 (2^(SIZE+1) bytes), ENABLE 0
+DTCM_NO_ACCESS = HEAD + """
+    ldr r2, =0x20000100
+    ldr r3, =2000
+1:  str r3, [r2]              @ stores to DTCM first (their TLB entry leaves the slow path)
+    subs r3, #1
+    bne 1b
+    ldr r1, =0xE000ED98       @ MPU_RNR = 0
+    movs r0, #0
+    str r0, [r1]
+    ldr r1, =0xE000ED9C       @ MPU_RBAR = 0x20000000
+    ldr r0, =0x20000000
+    str r0, [r1]
+    ldr r1, =0xE000EDA0       @ MPU_RASR: 32 KB, no access, XN
+    ldr r0, =((1 << 28) | (14 << 1) | 1)
+    str r0, [r1]
+    ldr r1, =0xE000ED94       @ MPU_CTRL: ENABLE | PRIVDEFENA
+    movs r0, #5
+    str r0, [r1]
+    dsb
+    isb
+    str r3, [r2]              @ no access: MemManage
+    movs r0, #0xEE
+    b exit_r0
+    .thumb_func
+memmanage:
+    ldr r1, =0xE000ED28       @ CFSR
+    ldr r0, [r1]
+    and r0, r0, #0xFF         @ MMFSR
+    cmp r0, #0x82             @ MMARVALID | DACCVIOL
+    bne 1f
+    ldr r1, =0xE000ED34       @ MMFAR
+    ldr r0, [r1]
+    ldr r1, =0x20000100
+    subs r0, r0, r1           @ 0 when MMFAR is the address
+    b exit_r0
+1:  movs r0, #0xDD
+    b exit_r0
+"""
+
+
+def run(tmp_path, src: str) -> tuple[Machine, object]:
+    m = Machine(load_firmware(build_asm(tmp_path, src + SEMIHOST_EXIT)), load_platform(),
+                RunConfig(max_cycles=10_000_000))
+    return m, m.run()
+
+
+@pytest.mark.parametrize("code", [0x24000000, 0x00000400])     # AXI SRAM, ITCM
+def test_code_written_to_executable_ram_runs_as_written(tmp_path, code):
+    m, r = run(tmp_path, SELF_MODIFYING.replace("{code}", hex(code)))
+    assert m.tlb is not None                       # the virtual TLB is what runs here
+    assert (r.exit_reason, r.exit_code) == ("exit", 0x12), r.diagnostic
+
+
+def test_fetch_from_the_device_region_is_a_memmanage_iaccviol(tmp_path):
+    _, r = run(tmp_path, DEVICE_FETCH)
+    assert (r.exit_reason, r.exit_code) == ("exit", 0x01), r.diagnostic
+
+
+def test_mpu_no_access_over_dtcm_gives_mmfar(tmp_path):
+    m, r = run(tmp_path, DTCM_NO_ACCESS)
+    assert m.tlb is not None and (0x20000000, 0x2001FFFF) in m.tlb.data_only
+    assert (r.exit_reason, r.exit_code) == ("exit", 0), r.diagnostic
