@@ -22,6 +22,7 @@ from unicorn.arm_const import (
     UC_ARM_REG_R12, UC_ARM_REG_S0, UC_ARM_REG_XPSR, UC_ARM_REG_XPSR_NZCVQG,
 )
 
+from . import privilege
 from .exclusive_monitor import ExclusiveMonitor
 from .regbatch import RegBatches, RegReader
 
@@ -102,7 +103,7 @@ _S = tuple(UC_ARM_REG_S0 + i for i in range(16))
 # pointers and the extended frame's (read always: reading has no side effect)
 _ENTRY_READ = (UC_ARM_REG_PC, UC_ARM_REG_CONTROL, *_BASIC, UC_ARM_REG_XPSR, UC_ARM_REG_MSP,
                UC_ARM_REG_PSP, *_S, UC_ARM_REG_FPSCR)
-_MASKS = (UC_ARM_REG_BASEPRI, UC_ARM_REG_PRIMASK, UC_ARM_REG_FAULTMASK)
+_MASKS = (UC_ARM_REG_BASEPRI, UC_ARM_REG_PRIMASK, UC_ARM_REG_FAULTMASK, UC_ARM_REG_CONTROL)
 EPSR_T = 1 << 24        # the Thumb bit; with IT bits [26:25] and [15:10] zero
 INFINITE_LOOP = 0xE7FE   # "b ." : the default handler of every startup file
 
@@ -198,7 +199,7 @@ class ExceptionEngine:
         prio = 256
         for n in self.active:
             prio = min(prio, self.group_priority(self.priority(n)))
-        basepri, primask, faultmask = self._batch(_MASKS).read()
+        basepri, primask, faultmask = self.masks()
         basepri &= self.priority_mask
         if basepri:
             prio = min(prio, self.group_priority(basepri))
@@ -207,6 +208,15 @@ class ExceptionEngine:
         if faultmask & 1:
             prio = min(prio, -1)
         return prio
+
+    def masks(self) -> tuple[int, int, int]:
+        """BASEPRI, PRIMASK, FAULTMASK (an unprivileged thread reads them as 0 through
+        Unicorn: simulator/privilege.py)."""
+        basepri, primask, faultmask, control = self._batch(_MASKS).read()
+        if control & privilege.NPRIV and not self.active:
+            with privilege.lift(self.uc, control):
+                basepri, primask, faultmask, _ = self._batch(_MASKS).read()
+        return basepri, primask, faultmask
 
     def mask_basepri(self) -> None:
         """Drop the BASEPRI bits below the implemented priority bits (after an MSR BASEPRI or
@@ -249,7 +259,7 @@ class ExceptionEngine:
         prio = 256
         for a in self.active:
             prio = min(prio, self.group_priority(self.priority(a)))
-        basepri = self._reg(UC_ARM_REG_BASEPRI) & self.priority_mask
+        basepri = self.masks()[0] & self.priority_mask
         if basepri:
             prio = min(prio, self.group_priority(basepri))
         return self.group_priority(self.priority(n)) < prio
@@ -274,6 +284,12 @@ class ExceptionEngine:
         given)."""
         uc = self.uc
         v = self._batch(_ENTRY_READ).read()
+        if v[1] & privilege.NPRIV and not self.active:
+            # an unprivileged thread: Unicorn would read its MSP/PSP as 0 and ignore the
+            # writes below; CONTROL.nPRIV is set again once in Handler mode
+            with privilege.lift(uc, v[1]):
+                self.take(n, return_address)
+            return
         if return_address is None:
             return_address = v[0]
         handler_mode = bool(self.active)
@@ -411,7 +427,13 @@ class ExceptionEngine:
                 UC_ARM_REG_IPSR, UC_ARM_REG_CONTROL, UC_ARM_REG_PC)
         out += [new_sp, (xpsr & ~(1 << 9)) | EPSR_T, 0 if to_thread else xpsr & 0x1FF,
                 control | 2 if use_psp and to_thread else control, pc | 1]
-        self._batch(ids).write(out)
+        if to_thread and control & privilege.NPRIV:
+            # back to an unprivileged thread: the CONTROL write after IPSR = 0 must still be
+            # privileged (it restores SPSEL and FPCA, and nPRIV with them)
+            with privilege.lift(uc, control):
+                self._batch(ids).write(out)
+        else:
+            self._batch(ids).write(out)
         self.charge(RETURN_CYCLES)
         for cb in self.on_returned:
             cb(False)

@@ -1018,6 +1018,9 @@ class Machine:
     def _reset_core_registers(self) -> None:
         """Core state a reset restores that _boot does not write (ARMv7-M B1.5.5)."""
         from unicorn import arm_const as a
+
+        from . import privilege
+        privilege.make_privileged(self.uc)     # a reset from an unprivileged thread
         for reg in (a.UC_ARM_REG_PRIMASK, a.UC_ARM_REG_FAULTMASK, a.UC_ARM_REG_BASEPRI,
                     a.UC_ARM_REG_CONTROL):
             self.uc.reg_write(reg, 0)

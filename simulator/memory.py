@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from unicorn.arm_const import UC_ARM_REG_MSP, UC_ARM_REG_PC, UC_ARM_REG_PSP
 
+from . import privilege
 from .thumb import is_32bit, is_call
 
 if TYPE_CHECKING:
@@ -211,6 +212,9 @@ class MemoryTracker:
         m = self.machine
         sp = m.reg(UC_ARM_REG_MSP)
         psp = m.reg(UC_ARM_REG_PSP)
+        if not sp:          # an unprivileged thread reads them as 0 (simulator/privilege.py)
+            with privilege.lift(m.uc):
+                sp, psp = m.reg(UC_ARM_REG_MSP), m.reg(UC_ARM_REG_PSP)
         if psp and (self.min_psp is None or psp < self.min_psp):
             self.min_psp = psp
         now = m.now()
@@ -252,6 +256,9 @@ class MemoryTracker:
 
         m = self.machine
         sp = m.reg(UC_ARM_REG_MSP)
+        if not sp:
+            with privilege.lift(m.uc):
+                sp = m.reg(UC_ARM_REG_MSP)
         if self.stack is None or sp < 0:
             return
         block = m.counter.stack_minimum_block       # the block that lowered SP

@@ -36,6 +36,8 @@ PS_BK_MAX = 16        # a loop head whose registers differed n times waits 2**mi
 PS_QUIET_IMPURE = 64  # blocks left unrecorded after an impure block
 UC_SP = 115         # UC_ARM_REG_MSP (a Unicorn register id, not a slot): the main stack
                     # only; RTOS task stacks (PSP) must not count as main-stack overflows
+UC_CONTROL = 117    # UC_ARM_REG_CONTROL (readable unprivileged)
+UC_R13 = 12         # UC_ARM_REG_SP: the current SP (not privilege-checked)
 
 
 @intrinsic
@@ -836,6 +838,16 @@ def _block_hook(uc, address, size, user_data):
         st[SP_VALUE] = 0
         _call_reg_read(st[REG_READ_FN], uc, UC_SP, st[SP_VALUE_PTR])
         sp = st[SP_VALUE]
+        if sp == 0:
+            # Unicorn reads MSP as 0 in an unprivileged thread (simulator/privilege.py): on
+            # the main stack (CONTROL.SPSEL = 0) it is the current SP; on PSP it did not move
+            _call_reg_read(st[REG_READ_FN], uc, UC_CONTROL, st[SP_VALUE_PTR])
+            if st[SP_VALUE] & 2:
+                sp = st[SP_MIN]
+            else:
+                st[SP_VALUE] = 0
+                _call_reg_read(st[REG_READ_FN], uc, UC_R13, st[SP_VALUE_PTR])
+                sp = st[SP_VALUE]
         if sp < st[SP_MIN]:
             st[SP_MIN] = sp
             st[SP_MIN_AT] = st[PREV_BLOCK]
