@@ -60,12 +60,12 @@ def test_a_small_consistent_gain_under_large_spread_is_found():
     ra = _records("set", mae, n)
     rb = _records("set", mae - 1.0 + rng.uniform(-0.3, 0.3, 300), n)
     [r] = paired.compare(paired.load_records(ra), paired.load_records(rb), resamples=4000)
-    assert r.verdict == "B better"
+    assert r.verdict.startswith("B better") and r.mae_move == -1
     assert r.ci[0] < -1.0 + 0.1 and r.ci[1] > -1.0 - 0.1 and r.ci[1] < -0.5
     assert (r.better, r.worse) == (300, 0)
     assert r.p_sign < 1e-80
     [w] = paired.compare(paired.load_records(rb), paired.load_records(ra), resamples=4000)
-    assert w.verdict == "B worse"
+    assert w.verdict.startswith("B worse") and w.mae_move == 1
 
 
 def test_pure_noise_is_called_noise():
@@ -98,7 +98,7 @@ def test_cli_on_files_and_fail_worse(tmp_path, capsys):
     fa.write_text("".join(json.dumps(r) + "\n" for r in _records("s (x)", mae, n)))
     fb.write_text("".join(json.dumps(r) + "\n" for r in _records("s (x)", mae + 2.0, n)))
     assert paired.main([str(fa), str(fb), "--resamples", "500"]) == 0
-    assert "B worse" in capsys.readouterr().out
+    assert "| B worse (MAE" in capsys.readouterr().out
     assert paired.main([str(fa), str(fb), "--resamples", "500", "--fail-worse"]) == 1
     assert paired.main([str(fb), str(fa), "--resamples", "500", "--fail-worse"]) == 0
     assert paired.main([str(fa), str(tmp_path / "missing.jsonl")]) == 2
@@ -111,3 +111,20 @@ def test_evaluate_per_clip_record_is_the_boundary_errors():
     assert (r["set"], r["clip"], r["group"]) == ("s", "c7", "spk")
     assert r["start_err"] == pytest.approx([20.0]) and r["end_err"] == pytest.approx([0.0])
     assert r["nf"] == 1
+
+
+def test_share_within_50_ms_worse_under_equal_mae_is_worse():
+    # B moves every clip's boundaries from 45/45 ms to 30/60 ms: the same MAE, but half of
+    # them now outside 50 ms -> worse beyond noise although the MAE does not move
+    rng = np.random.default_rng(2)
+    ra, rb = [], []
+    for k in range(120):
+        h = int(rng.integers(2, 10))
+        ra.append({"set": "s", "clip": f"c{k}", "group": "g", "start_err": [45.0] * h,
+                   "end_err": [45.0] * h, "nf": 0})
+        rb.append({"set": "s", "clip": f"c{k}", "group": "g", "start_err": [30.0] * h,
+                   "end_err": [60.0] * h, "nf": 0})
+    [r] = paired.compare(paired.load_records(ra), paired.load_records(rb), resamples=2000)
+    assert r.mae_move == 0 and r.w50_move == -1
+    assert r.verdict == "B worse (<=50 ms)"
+    assert r.w50_a == 1.0 and r.w50_b == 0.5

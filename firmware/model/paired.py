@@ -9,8 +9,11 @@ clip on the SAME clips:
   within 50 ms); the 2.5 / 97.5 percentiles of B - A are the 95 % interval;
 - sign test: clusters where B's MAE is lower vs higher than A's (ties dropped), exact two-sided
   binomial p.
-Verdict per set: "B better" when the whole MAE interval is below 0, "B worse" when above 0,
-otherwise "noise" (the data cannot tell the two apart).
+Verdict per set: "B better" when the whole MAE interval is below 0 or the whole within-50-ms
+interval above 0 and the other measure does not move the other way beyond noise; "B worse" the
+same the other way round; "mixed" when they move against each other; otherwise "noise" (the data
+cannot tell the two apart). The sign test is reported beside it, not part of the verdict (many
+clips a little worse can hide under one clip much better: it says which).
 
     python paired.py A.pu.jsonl B.pu.jsonl [--by clip|group] [--resamples 10000] [--fail-worse]
 """
@@ -56,11 +59,27 @@ class SetComparison:
     nf_b: int
 
     @property
+    def mae_move(self) -> int:
+        """-1: B's MAE lower beyond noise, +1: higher beyond noise, 0: noise."""
+        return -1 if self.ci[1] < 0 else (1 if self.ci[0] > 0 else 0)
+
+    @property
+    def w50_move(self) -> int:
+        """+1: B's share within 50 ms higher beyond noise, -1: lower, 0: noise."""
+        return 1 if self.w50_ci[0] > 0 else (-1 if self.w50_ci[1] < 0 else 0)
+
+    @property
     def verdict(self) -> str:
-        if self.ci[1] < 0:
-            return "B better"
-        if self.ci[0] > 0:
-            return "B worse"
+        """B better / B worse when one measure moves beyond noise and the other does not move
+        against it; mixed when they move against each other; else noise."""
+        better = [n for n, m in (("MAE", -self.mae_move), ("<=50 ms", self.w50_move)) if m > 0]
+        worse = [n for n, m in (("MAE", -self.mae_move), ("<=50 ms", self.w50_move)) if m < 0]
+        if better and worse:
+            return f"mixed ({' '.join(better)} better, {' '.join(worse)} worse)"
+        if worse:
+            return f"B worse ({', '.join(worse)})"
+        if better:
+            return f"B better ({', '.join(better)})"
         return "noise"
 
 
@@ -176,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="bootstrap seed (results repeat)")
     ap.add_argument("--json", type=Path, help="also write the comparison here")
     ap.add_argument("--fail-worse", action="store_true",
-                    help="exit 1 when B is worse than A beyond noise on any set")
+                    help="exit 1 when B is worse than A beyond noise on any set (MAE or "
+                    "within 50 ms; a mixed verdict counts)")
     args = ap.parse_args(argv)
     try:
         ra, rb = load(args.a), load(args.b)
@@ -195,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps([dict(vars(r), verdict=r.verdict) for r in rows],
                                         indent=1))
-    return 1 if args.fail_worse and any(r.verdict == "B worse" for r in rows) else 0
+    return 1 if args.fail_worse and any("worse" in r.verdict for r in rows) else 0
 
 
 if __name__ == "__main__":
