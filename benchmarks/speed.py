@@ -66,20 +66,32 @@ def build(iterations: int, out: Path, data_in_axi: bool = False, caches_on: bool
 
 
 def _counting_hook() -> int:
-    """Address of the least a native block hook can do: count the block (a numba cfunc,
-    like the simulator's own hook). Raw Unicorn plus this hook is the ceiling of any
-    simulator that accounts time per block through a Unicorn block hook."""
-    import numpy as np
+    """Address of the least a native block hook can do: count the block. Written in LLVM IR
+    by hand (simulator/llvm_ir.py), like the simulator's own block hook (block_front.py), so
+    no numba C wrapper is measured: raw Unicorn plus this hook is the ceiling of any simulator
+    that accounts time per block through a Unicorn block hook."""
+    from llvmlite import ir
 
-    from simulator import lean_numba  # noqa: F401  (before numba, as the simulator does)
-    from numba import carray, cfunc, types
+    from simulator import llvm_ir
 
-    @cfunc(types.void(types.voidptr, types.uint64, types.uint32, types.voidptr), nopython=True)
-    def count(uc, address, size, user_data):
-        carray(user_data, 1, dtype=np.int64)[0] += 1
+    def module() -> ir.Module:
+        i64, i8p = ir.IntType(64), ir.IntType(8).as_pointer()
+        mod = ir.Module(name="h7sim_counting_hook")
+        fn = ir.Function(mod, ir.FunctionType(ir.VoidType(), [i8p, i64, ir.IntType(32), i8p]),
+                         "h7sim_count_block")
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        count = b.bitcast(fn.args[3], i64.as_pointer())
+        b.store(b.add(b.load(count), ir.Constant(i64, 1)), count)
+        b.ret_void()
+        return mod
 
-    _KEEP.append(count)
-    return count.address
+    import llvmlite.binding as ll
+    tm = llvm_ir.host_target_machine()             # compiled each time (~10 ms): not cached
+    out = llvm_ir.load_object(tm.emit_object(ll.parse_assembly(str(module()))), tm,
+                              ("h7sim_count_block",))
+    assert out is not None, "llvmlite cannot compile the counting hook"
+    _KEEP.append(out["h7sim_count_block"])
+    return out["h7sim_count_block"]
 
 
 _KEEP: list = []                        # compiled hooks stay alive while Unicorn may call them
@@ -106,7 +118,7 @@ def raw_unicorn(elf: Path, counting_hook: bool = False) -> float:
         from unicorn import UC_HOOK_BLOCK
 
         from simulator.native import add_native_hook
-        address = _KEEP[-1].address if _KEEP else _counting_hook()
+        address = _KEEP[-1] if _KEEP else _counting_hook()
         add_native_hook(uc, UC_HOOK_BLOCK, address, blocks.ctypes.data)
     t = time.process_time()
     uc.emu_start(pc, 0xFFFFFF00)

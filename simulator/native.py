@@ -949,7 +949,8 @@ class NativeCounter:
         self._regions: list[CodeRegion] = []
         self._memo = np.full(MEMO_ENTRIES * MEMO_WIDTH, -1, dtype=np.int64)
         self.state[MEMO_TABLE] = self._memo.ctypes.data
-        self._handle = add_native_hook(uc, UC_HOOK_BLOCK, _block_hook.address,
+        from .block_front import hook_address     # (imports this module)
+        self._handle = add_native_hook(uc, UC_HOOK_BLOCK, hook_address(_block_hook.address),
                                        self.state.ctypes.data)
         self._branch_before_exception = _BRANCH_BEFORE_EXCEPTION(
             _branch_before_exception_c.address)
