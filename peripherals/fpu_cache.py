@@ -35,8 +35,20 @@ class FpuCache(Peripheral):
 
     def __init__(self, *args, **kwargs) -> None:
         self.listeners: list[Callable[[str, int], None]] = []
+        # called with (FPCCR, FPDSCR) after a write to either: a new FP context's defaults
+        self.default_listeners: list[Callable[[int, int], None]] = []
         self.operations: dict[str, int] = {}
         super().__init__(*args, **kwargs)
+
+    def on_write_FPCCR(self, old: int, new: int) -> None:
+        self._defaults_written()
+
+    def on_write_FPDSCR(self, old: int, new: int) -> None:
+        self._defaults_written()
+
+    def _defaults_written(self) -> None:
+        for cb in self.default_listeners:
+            cb(self.reg("FPCCR"), self.reg("FPDSCR"))
 
     def operation_address(self, name: str) -> int:
         """Bus address of a maintenance operation's register (``MAINTENANCE``)."""

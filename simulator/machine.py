@@ -380,6 +380,9 @@ class Machine:
         uc.hook_add(UC_HOOK_INSN_INVALID, self.faults.on_invalid)
         self.faults.hook_invalid(self.tlb.data_only if self.tlb is not None else ())
         self._hook_mask_changes()
+        self._fp_defaults = None            # fp_context.FpContextDefaults, at the first write
+        if self.core.fpu_cache is not None:
+            self.core.fpu_cache.default_listeners.append(self._on_fp_defaults)
         self.semihosting = Semihosting(
             Memory(lambda a, n: bytes(uc.mem_read(a, n)), lambda a, d: uc.mem_write(a, d),
                    platform.is_memory),
@@ -784,6 +787,16 @@ class Machine:
             self._stop_requested = True
             self.counter.stop_soon()
 
+    def _on_fp_defaults(self, fpccr: int, fpdscr: int) -> None:
+        """The firmware wrote FPCCR or FPDSCR: between blocks, into the CPU model's own copy
+        (simulator/fp_context.py), which gives a handler's first FP instruction its FPSCR."""
+        def apply() -> None:
+            if self._fp_defaults is None:
+                from .fp_context import FpContextDefaults
+                self._fp_defaults = FpContextDefaults(self.uc)
+            self._fp_defaults.set(fpccr, fpdscr)
+        self.defer_hook_change(apply)
+
     def _on_mask_lowered(self, uc, address: int, size: int, basepri: bool) -> None:
         if basepri:
             self.engine.mask_basepri()
@@ -1033,6 +1046,9 @@ class Machine:
         e.prigroup = 0
         e.event_register = False
         e.async_fault = None
+        if self._fp_defaults is not None:       # FPCCR, FPDSCR reset values (B3.2.20/22)
+            from .fp_context import ASPEN, LSPEN
+            self._fp_defaults.set(ASPEN | LSPEN, 0)
 
     def active_cycles(self) -> int:
         """Cycles the core has not spent asleep."""

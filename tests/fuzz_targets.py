@@ -353,9 +353,11 @@ def scratch() -> Path:
 IRQ_CFG = 0x2001F000
 IRQ_DATA = 0x2001E000             # 256 B of program data, then SHARED, the loop counter
 IRQ_SHARED = IRQ_DATA + 256       # incremented by the program (LDREX/STREX) and the handlers
-IRQ_STATS = 0x2001F100            # SysTick, PendSV entries, OR of SP & 7 at entry, SVC, IRQ 0
+IRQ_STATS = 0x2001F100            # SysTick, PendSV entries, OR of SP & 7 at entry, SVC, IRQ 0,
+#                                   TIM6 entries, DMA1 stream 0 entries, DMA transfers started
 IRQ_RESULT = 0x2001F200           # r0-r10, r12, APSR, FPSCR, SP, s0-s31
 IRQ_PSP = 0x2001D000              # the process stack's top (the main stack: 0x20020000)
+IRQ_DMA_SRC = 0x24000000          # AXI SRAM (DMA1 cannot reach DTCM): 64 B copied to +64
 _RESULT_NAMES = ([f"r{i}" for i in range(11)] + ["r12", "APSR", "FPSCR", "SP"]
                  + [f"s{i}" for i in range(32)])
 _REGS = [f"r{i}" for i in range(11)] + ["r12"]
@@ -447,6 +449,40 @@ irq0:                          @ an NVIC interrupt: counts, then as PendSV
     str r2, [r1, #16]
     b pendsv_body
     .thumb_func
+tim6:                          @ TIM6 update (level: UIF & UIE), every other entry a DMA copy
+    ldr r1, ={IRQ_STATS:#x}
+    ldr r2, [r1, #20]
+    adds r2, r2, #1
+    str r2, [r1, #20]
+    ldr r0, =0x40001000
+    movs r3, #0
+    str r3, [r0, #0x10]        @ TIM6_SR: UIF = 0 (the line drops)
+    tst r2, #1
+    beq pendsv_body
+    ldr r2, [r1, #28]
+    adds r2, r2, #1
+    str r2, [r1, #28]
+    ldr r0, =0x40020010        @ DMA1 stream 0: memory to memory, 16 words, TCIE
+    ldr r3, ={IRQ_DMA_SRC:#x}
+    str r3, [r0, #8]           @ S0PAR: source
+    ldr r3, ={IRQ_DMA_SRC + 64:#x}
+    str r3, [r0, #12]          @ S0M0AR: destination
+    movs r3, #16
+    str r3, [r0, #4]           @ S0NDTR
+    ldr r3, =0x00005691        @ MSIZE=PSIZE=word, MINC, PINC, DIR=10, TCIE, EN
+    str r3, [r0]
+    b pendsv_body
+    .thumb_func
+dma0:                          @ DMA1 stream 0 transfer complete
+    ldr r1, ={IRQ_STATS:#x}
+    ldr r2, [r1, #24]
+    adds r2, r2, #1
+    str r2, [r1, #24]
+    ldr r0, =0x40020008        @ DMA1_LIFCR: stream 0 flags
+    movs r3, #0x3D
+    str r3, [r0]
+    b pendsv_body
+    .thumb_func
 pendsv:
     ldr r1, ={IRQ_STATS:#x}
     ldr r2, [r1, #4]
@@ -483,6 +519,9 @@ class IrqProgram:
     period: int            # SysTick reload of the interrupted run
     pendsv: int            # the SysTick handler pends PendSV (bit 0) and IRQ 0 (bit 1)
     n_chunks: int          # chunks of the body before ``drop``
+    tim6: int = 0          # TIM6 auto-reload of the interrupted run (0: off), its handler
+    #                        starting a DMA1 stream 0 memory-to-memory copy every other entry
+    unprivileged: bool = False   # the program runs with CONTROL.nPRIV = 1
 
 
 def _irq_body(rng, n_chunks: int) -> list[str]:
@@ -659,7 +698,24 @@ def irq_program(seed: int, drop: frozenset[int] = frozenset()) -> IrqProgram:
     body = [c for i, c in enumerate(chunks) if i not in drop]
     reps = rng.randrange(3, 12)
     from .conftest import vector_table
-    src = vector_table({11: "svc", 14: "pendsv", 15: "systick", 16: "irq0"}) + f"""
+    # drawn from their own generator: the programs of the seeds before these sources came
+    # (their body, periods, priorities) stay as they were
+    more = random.Random(seed * 7919 + 17)
+    tim6 = more.randrange(700, 2500) if more.random() < 0.5 else 0
+    tim6_prio, dma_prio = more.choice([0x30, 0x50, 0x70]), more.choice([0x10, 0x50, 0xA0])
+    unprivileged = more.random() < 1 / 3
+    drop_priv = """
+    mrs r0, control
+    orr r0, r0, #1              @ CONTROL.nPRIV: the program runs unprivileged
+    msr control, r0
+    isb""" if unprivileged else ""
+    # unprivileged code cannot reach SysTick (a BusFault on silicon): it is left running
+    systick_off = "" if unprivileged else """
+    ldr r0, =0xE000E010
+    movs r1, #0
+    str r1, [r0]                @ SysTick off"""
+    src = vector_table({11: "svc", 14: "pendsv", 15: "systick", 16: "irq0", 16 + 11: "dma0",
+                        16 + 54: "tim6"}) + f"""
     .thumb_func
 reset:{psp}
     ldr r0, =0xE000ED88         @ CPACR: CP10/CP11 full access
@@ -692,9 +748,40 @@ Lz:
     str r1, [r0, #8]
     str r1, [r0, #12]
     str r1, [r0, #16]
+    str r1, [r0, #20]
+    str r1, [r0, #24]
+    str r1, [r0, #28]
     movs r0, #{reps}
     str r0, [r11, #260]
     ldr r0, ={IRQ_CFG:#x}
+    ldr r1, [r0, #8]            @ TIM6 ARR (0: off)
+    cbz r1, Lnotim
+    ldr r2, =0x580244E8         @ RCC_APB1LENR: TIM6EN
+    ldr r3, [r2]
+    orr r3, r3, #0x10
+    str r3, [r2]
+    ldr r2, =0x580244D8         @ RCC_AHB1ENR: DMA1EN
+    ldr r3, [r2]
+    orr r3, r3, #1
+    str r3, [r2]
+    ldr r2, =0xE000E400         @ NVIC_IPR: DMA1 stream 0 (IRQ 11), TIM6 (IRQ 54)
+    movs r3, #{dma_prio:#x}
+    strb r3, [r2, #11]
+    movs r3, #{tim6_prio:#x}
+    strb r3, [r2, #54]
+    ldr r2, =0xE000E100
+    mov r3, #(1 << 11)
+    str r3, [r2]                @ ISER0: IRQ 11
+    mov r3, #(1 << 22)
+    str r3, [r2, #4]            @ ISER1: IRQ 54
+    ldr r2, =0x40001000         @ TIM6: PSC 0, ARR, UIE, CEN
+    movs r3, #0
+    str r3, [r2, #0x28]
+    str r1, [r2, #0x2C]
+    movs r3, #1
+    str r3, [r2, #0x0C]
+    str r3, [r2]
+Lnotim:
     ldr r1, [r0]
     cbz r1, Lgo
     ldr r0, =0xE000E010         @ SYST_CSR
@@ -705,7 +792,7 @@ Lz:
     str r1, [r0]
     b Lgo
     .ltorg
-Lgo:
+Lgo:{drop_priv}
 {chr(10).join(init)}
     vmov.f32 s0, s0             @ an FP instruction: CONTROL.FPCA = 1 from here on
     b Ltop
@@ -722,10 +809,7 @@ Ltop:
     vmrs r1, fpscr
     mov r2, sp
     stmia r11!, {{r0-r2}}
-    vstmia r11!, {{s0-s31}}
-    ldr r0, =0xE000E010
-    movs r1, #0
-    str r1, [r0]                @ SysTick off
+    vstmia r11!, {{s0-s31}}{systick_off}
     movs r0, #0
     b exit_r0
     .ltorg
@@ -734,7 +818,7 @@ Ltop:
     # the handlers cost about 205 cycles per tick on average when SysTick pends both PendSV and
     # IRQ 0: a shorter period starves the program (a livelock, as on silicon: campaign seed
     # 3000577 with reload 204 never left its first chunk), so ticks come at least 300 apart
-    return IrqProgram(src, rng.randrange(300, 900), pend, len(chunks))
+    return IrqProgram(src, rng.randrange(300, 900), pend, len(chunks), tim6, unprivileged)
 
 
 def build_irq_firmware(workdir: Path, program: IrqProgram, name: str = "irq") -> Path:
@@ -752,15 +836,18 @@ class IrqRun:
     sp_misaligned: int
     svc: int
     irq0: int
+    tim6: int = 0
+    dma: int = 0
+    dma_started: int = 0
 
 
-def _irq_run(elf: Path, period: int, pendsv: int, max_cycles: int) -> IrqRun:
+def _irq_run(elf: Path, period: int, pendsv: int, max_cycles: int, tim6: int = 0) -> IrqRun:
     from simulator.machine import Machine, RunConfig
 
     m = Machine(_firmware(elf, elf.stat().st_mtime_ns), _platform(),
                 RunConfig(max_cycles=max_cycles, timeout_s=60, dcache="off"))
     try:
-        m.uc.mem_write(IRQ_CFG, struct.pack("<2I", period, int(pendsv)))
+        m.uc.mem_write(IRQ_CFG, struct.pack("<3I", period, int(pendsv), tim6))
         r = m.run()
         if r.exit_reason != "exit" or r.exit_code != 0:
             raise Defect(f"irq run (SysTick reload {period}) ended with {r.exit_reason} "
@@ -768,9 +855,11 @@ def _irq_run(elf: Path, period: int, pendsv: int, max_cycles: int) -> IrqRun:
         vals = struct.unpack(f"<{len(_RESULT_NAMES)}I",
                              m.uc.mem_read(IRQ_RESULT, 4 * len(_RESULT_NAMES)))
         data = bytes(m.uc.mem_read(IRQ_DATA, 260))
-        st, pv, mis, svc, irq0 = struct.unpack("<5I", m.uc.mem_read(IRQ_STATS, 20))
+        st, pv, mis, svc, irq0, t6, dma, started = struct.unpack(
+            "<8I", m.uc.mem_read(IRQ_STATS, 32))
         return IrqRun(dict(zip(_RESULT_NAMES, vals)), data[:256],
-                      struct.unpack("<I", data[256:])[0], st, pv, mis, svc, irq0)
+                      struct.unpack("<I", data[256:])[0], st, pv, mis, svc, irq0, t6, dma,
+                      started)
     finally:
         m.release()
 
@@ -815,8 +904,9 @@ def irq_case(seed: int, workdir: Path, max_cycles: int = 5_000_000,
     prog = irq_program(seed, drop)
     elf = build_irq_firmware(workdir, prog, f"irq{seed}-{len(drop)}-{hash(drop) & 0xFFFF}")
     ref = _irq_run(elf, 0, False, max_cycles)
-    got = _irq_run(elf, prog.period, prog.pendsv, max_cycles)
-    where = f"seed {seed} (SysTick reload {prog.period}, pends {prog.pendsv})"
+    got = _irq_run(elf, prog.period, prog.pendsv, max_cycles, prog.tim6)
+    where = (f"seed {seed} (SysTick reload {prog.period}, pends {prog.pendsv}, TIM6 ARR "
+             f"{prog.tim6}{', unprivileged' if prog.unprivileged else ''})")
     if got.sp_misaligned:
         raise Defect(f"{where}: a handler was entered with SP & 7 = {got.sp_misaligned}")
     if ref.sp_misaligned:
@@ -832,9 +922,16 @@ def irq_case(seed: int, workdir: Path, max_cycles: int = 5_000_000,
     if ref.data != got.data:
         i = next(i for i in range(256) if ref.data[i] != got.data[i])
         raise Defect(f"{where}: data byte {i} differs ({ref.data[i]:#04x} vs {got.data[i]:#04x})")
-    if got.shared - ref.shared != got.systick + got.pendsv + got.irq0:
+    handlers = got.systick + got.pendsv + got.irq0 + got.tim6 + got.dma
+    if got.shared - ref.shared != handlers:
         raise Defect(f"{where}: LDREX/STREX count {got.shared} != {ref.shared} + "
-                     f"{got.systick + got.pendsv + got.irq0} handler increments (a lost update)")
+                     f"{handlers} handler increments (a lost update)")
+    if prog.tim6 and got.systick * prog.period > 4 * (prog.tim6 + 1) and not got.tim6:
+        raise Defect(f"{where}: TIM6 updated about {got.systick * prog.period // prog.tim6} "
+                     "times with UIE set, its interrupt never taken")
+    if got.dma != got.dma_started:
+        raise Defect(f"{where}: {got.dma_started} DMA transfers started by the TIM6 handler, "
+                     f"{got.dma} transfer-complete interrupts taken")
     if (prog.pendsv & 2) and got.systick >= 4 and not got.irq0:
         raise Defect(f"{where}: IRQ 0 pended by NVIC_ISPR0 {got.systick // 2} times, never taken")
     for ext in ("s", "o", "ld", "elf"):     # a defect's files stay for its repro
