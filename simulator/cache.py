@@ -2,8 +2,9 @@
 code tables of a firmware (instruction starts, costs, stalls), its DWARF line table, the
 load/store sites of its blocks (simulator/access_sites.py), a resampled audio clip, the
 phone classes of a transcript (simulator/apps/aligner.py: eSpeak NG is not started), the
-platform's TOML files, and the machine code of the compiled hooks (simulator/jit.py: loaded
-without importing numba).
+platform's TOML files, the machine code of the compiled hooks (simulator/jit.py: loaded
+without importing numba; simulator/llvm_ir.py), and where libunicorn keeps the exclusive
+monitor in a CPU context (simulator/exclusive_monitor.py, keyed by the library file).
 
 Each entry is keyed by a hash of the input bytes (the ELF file, the clip's samples) and of the
 source of the code that computes it (so a change to the timing model or the DWARF reader

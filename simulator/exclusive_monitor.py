@@ -28,7 +28,36 @@ _OPEN = -1             # QEMU's exclusive_addr when no address is held
 
 @functools.lru_cache(maxsize=1)
 def context_offset() -> int:
-    """Byte offset of ``exclusive_addr`` in a Unicorn 2 ARM CPU context."""
+    """Byte offset of ``exclusive_addr`` in a Unicorn 2 ARM CPU context: found by a probe
+    (:func:`_probe`, ~20 ms of CPU: a scratch engine's first run initialises QEMU's code
+    generator) once per libunicorn build, kept in the on-disk cache (kind ``uc_layout``,
+    keyed by the library file's path, size and time and this file's source)."""
+    import os
+
+    from unicorn.unicorn_py3 import unicorn as _ucmod
+
+    from . import cache
+    entry_key = None
+    if cache.directory() is not None:
+        try:
+            lib = str(_ucmod.uclib._name)
+            st = os.stat(lib)
+            entry_key = cache.key(lib, st.st_size, st.st_mtime_ns,
+                                  cache.source_hash("exclusive_monitor.py"))
+        except (OSError, AttributeError, TypeError):
+            entry_key = None
+    if entry_key is not None:
+        found = cache.load("uc_layout", entry_key)
+        if isinstance(found, int):
+            return found
+    offset = _probe()
+    if entry_key is not None:
+        cache.store("uc_layout", entry_key, offset)
+    return offset
+
+
+def _probe() -> int:
+    """Run one LDREX on a scratch engine and find the context word that took its address."""
     from unicorn import UC_ARCH_ARM, UC_MODE_MCLASS, UC_MODE_THUMB, Uc
     from unicorn.arm_const import UC_ARM_REG_R1
 
@@ -56,8 +85,10 @@ class ExclusiveMonitor:
     def __init__(self, uc: Uc) -> None:
         self.uc = uc
         self._ctx = uc.context_save()
-        self._field = ctypes.c_int64.from_address(
-            ctypes.cast(self._ctx.context, ctypes.c_void_p).value + context_offset())
+        base = ctypes.cast(self._ctx.context, ctypes.c_void_p).value
+        self._field = ctypes.c_int64.from_address(base + context_offset())
+        if self._field.value != _OPEN:        # a new engine's monitor is open: not that word
+            self._field = ctypes.c_int64.from_address(base + _probe())
 
     def clear(self) -> None:
         uc = self.uc
