@@ -14,10 +14,16 @@ options live in :mod:`simulator.cli.options`.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
-from ..api import (  # noqa: F401
+# Before NumPy loads OpenBLAS: one BLAS thread unless the user chose. The simulator does no
+# BLAS work, and each extra OpenBLAS worker busy-waits for work for a while after it starts
+# (~30 ms of CPU per `simulate` process on this machine: docs/speed.md round 6).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from ..api import (  # noqa: E402, F401
     EXIT_BUDGET,
     EXIT_FAULT,
     EXIT_FIRMWARE_FAILED,
@@ -25,7 +31,7 @@ from ..api import (  # noqa: F401
     EXIT_OK,
     EXIT_USAGE,
 )
-from .options import run_parser, whole_number  # noqa: F401
+from .options import run_parser, whole_number  # noqa: E402, F401
 
 # subcommand name -> module (imported only when used, so `simulate --help` stays fast)
 SUBCOMMANDS: dict[str, str] = {
