@@ -218,6 +218,9 @@ class ExceptionEngine:
                 basepri, primask, faultmask, _ = self._batch(_MASKS).read()
         return basepri, primask, faultmask
 
+    def read_control(self) -> int:
+        return self._reg(UC_ARM_REG_CONTROL)
+
     def mask_basepri(self) -> None:
         """Drop the BASEPRI bits below the implemented priority bits (after an MSR BASEPRI or
         BASEPRI_MAX): like the priority fields, BASEPRI implements bits [7:8-n] only, the

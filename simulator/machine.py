@@ -22,7 +22,7 @@ from unicorn import (
     Uc, UcError,
 )
 from unicorn.arm_const import (
-    UC_ARM_REG_MSP, UC_ARM_REG_PC, UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M7,
+    UC_ARM_REG_CONTROL, UC_ARM_REG_MSP, UC_ARM_REG_PC, UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M7,
 )
 
 from peripherals import model_class
@@ -380,6 +380,7 @@ class Machine:
         uc.hook_add(UC_HOOK_INSN_INVALID, self.faults.on_invalid)
         self.faults.hook_invalid(self.tlb.data_only if self.tlb is not None else ())
         self._hook_mask_changes()
+        self._hook_control_reads()
         self._fp_defaults = None            # fp_context.FpContextDefaults, at the first write
         if self.core.fpu_cache is not None:
             self.core.fpu_cache.default_listeners.append(self._on_fp_defaults)
@@ -492,6 +493,23 @@ class Machine:
             basepri = h & 0xFFF0 == 0xF380 and int(t.halfwords[i + 1]) & 0xFF in (17, 18)
             self.uc.hook_add(UC_HOOK_CODE, self._on_mask_lowered, user_data=basepri,
                              begin=after, end=after)
+
+    def _hook_control_reads(self) -> None:
+        """A code hook on each `MRS Rd, CONTROL`: QEMU's CONTROL has a bit 3 (ARMv8-M SFPA),
+        which this M7 model sets with FPCA at a new FP context and which MRS returns; on
+        ARMv7-M CONTROL[31:3] read as zero (B1.4.4). The hook clears it before the MRS
+        executes (writable at any privilege), so the program reads 0, 4 for FPCA."""
+        def mrs_control(h: np.ndarray, nxt: np.ndarray) -> np.ndarray:
+            return (h == 0xF3EF) & ((nxt & 0xF0FF) == 0x8014)      # MRS Rd, CONTROL (SYSm 20)
+
+        for t, i in instruction_sites(self.code_tables, mrs_control):
+            at = t.base + 2 * i
+            self.uc.hook_add(UC_HOOK_CODE, self._on_control_read, begin=at, end=at)
+
+    def _on_control_read(self, uc, address: int, size: int, user_data) -> None:
+        control = self.engine.read_control()
+        if control & 8:
+            uc.reg_write(UC_ARM_REG_CONTROL, control & ~8)
 
     def _heapinfo(self) -> tuple[int, int, int, int]:
         def sym(*names: str) -> int:

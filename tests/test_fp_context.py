@@ -128,3 +128,43 @@ res: .space 8
     finally:
         m.release()
     assert lr == exc_return and control & 4 == fpca
+
+
+@pytest.mark.parametrize("thread_fp,control", [(True, 4), (False, 0)])
+def test_control_reads_back_armv7m_bits_only(tmp_path, thread_fp, control):
+    """B1.4.4: CONTROL[31:3] read as zero on ARMv7-M. QEMU's model also keeps ARMv8-M's SFPA
+    (bit 3), set with FPCA at a new FP context - by the thread's own FP instruction or by a
+    handler's, after which a thread that never used FP read CONTROL = 8."""
+    thread = "    vmov.f32 s0, #1.0\n" if thread_fp else ""
+    src = vector_table({11: "svc"}) + f"""
+    .thumb_func
+reset:
+{thread}    svc #0
+    mrs r4, control
+    ldr r0, =res
+    str r4, [r0]
+    movs r0, #0
+    b exit_r0
+    .thumb_func
+svc:
+    vmov.f32 s1, #2.0            @ the handler's FP instruction: a new FP context
+    mrs r0, control
+    ldr r1, =res
+    str r0, [r1, #4]
+    bx lr
+    .ltorg
+""" + SEMIHOST_EXIT + """
+    .bss
+    .align 2
+res: .space 8
+"""
+    fw = load_firmware(build_asm(tmp_path, src))
+    m = Machine(fw, load_platform(), RunConfig(max_cycles=1_000_000))
+    try:
+        r = m.run()
+        assert (r.exit_reason, r.exit_code) == ("exit", 0), r.diagnostic
+        thread_control, handler_control = struct.unpack(
+            "<2I", m.uc.mem_read(fw.symbol("res").addr, 8))
+    finally:
+        m.release()
+    assert (thread_control, handler_control) == (control, 4)
