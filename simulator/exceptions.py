@@ -165,8 +165,11 @@ class ExceptionEngine:
         self.hfsr = 0
         self.mmfar = 0
         self.bfar = 0
-        # a pended asynchronous fault: (exception, address, pc of the store) until taken
+        # a pended asynchronous or derived fault: (exception, address, pc) until taken
         self.async_fault: tuple[int, int | None, int] | None = None
+        # (frame address, size) -> MSTKERR when the MPU forbids writing the frame, else None
+        self.stack_guard: Callable[[int, int], int | None] | None = None
+        self.request_dispatch: Callable[[], None] | None = None    # something was pended
         # called with each FaultRecord once CFSR/HFSR/MMFAR/BFAR hold what the handler reads
         self.on_fault: list[Callable[[FaultRecord], None]] = []
         self.stats = ExceptionStats()
@@ -312,14 +315,16 @@ class ExceptionEngine:
         data = struct.pack("<8I", *regs, return_address & ~1, stacked_xpsr)
         if fp_frame:
             data += struct.pack("<16I", *v[11:27]) + struct.pack("<2I", v[27], 0)
-        try:
-            uc.mem_write(frame, data)
-            stack_ok = True
-        except UcError:
-            stack_ok = False
-        if not stack_ok:
-            # Stacking fault: the frame cannot be written (ARMv7-M B1.5.6 derived exceptions).
-            raise Lockup(f"stack overflow: exception {n} cannot push its frame at {frame:#010x}")
+        # a stacking fault (the MPU forbids the frame, or no memory there) is a derived
+        # exception: entry goes on with SP moved as if the frame had been pushed
+        stacking = self.stack_guard(frame, size) if self.stack_guard is not None else None
+        if stacking is None:
+            try:
+                uc.mem_write(frame, data)
+            except UcError:
+                stacking = STKERR
+        derived = None if stacking is None else self._stacking_fault(n, stacking, frame,
+                                                                    return_address)
         if use_psp:                                  # handler runs on MSP
             self._batch((UC_ARM_REG_PSP, UC_ARM_REG_CONTROL)).write((frame, control & ~2 & ~4))
         else:
@@ -332,6 +337,10 @@ class ExceptionEngine:
         started = self.now()
         self.charge(ENTRY_CYCLES)        # before _enter: the handler's time starts after it
         self._enter(n, exc_return, started)
+        if derived is not None:
+            self.set_pending(derived)    # taken next if it preempts n (late arrival), else after
+            if self.request_dispatch is not None:
+                self.request_dispatch()
 
     def _enter(self, n: int, exc_return: int, started: int | None = None) -> None:
         uc = self.uc
@@ -500,6 +509,31 @@ class ExceptionEngine:
         self.async_fault = (target, address, pc)
         if return_address is not None:
             self.uc.reg_write(UC_ARM_REG_PC, return_address | 1)
+
+    def _stacking_fault(self, n: int, bit: int, frame: int, pc: int) -> int | None:
+        """The frame of exception ``n`` could not be pushed (MSTKERR: the MPU forbids it;
+        STKERR: no memory there): CFSR records it (no MMFAR/BFAR: B3.2.15) and the derived
+        MemManage/BusFault is returned to be pended, or HardFault (HFSR.FORCED) when it is
+        disabled or cannot preempt the context being left (B1.5.6 DerivedLateArrival, B1.5.15).
+        None when ``n`` is that fault itself ("a BusFault on stacking when entering a BusFault
+        handler does not escalate": Cortex-M7 DGUG 2.4.2) or HardFault/NMI: the handler runs
+        with the stack as it is."""
+        self.cfsr |= bit
+        target = Exc.MEMMANAGE if bit == MSTKERR else Exc.BUSFAULT
+        derived: int | None = target
+        escalated = False
+        if n in (target, Exc.HARDFAULT, Exc.NMI):
+            derived = None
+        elif not self.shcsr & (1 << SHCSR_ENABLE_BIT[target]) or \
+                self.group_priority(self.priority(target)) >= self.execution_priority():
+            derived, escalated = Exc.HARDFAULT, True
+            self.hfsr |= HFSR_FORCED
+        self.stats.faults.append(FaultRecord(derived or n, bit, pc, frame, escalated,
+                                             self.now()))
+        self._notify_fault()
+        if derived is not None:
+            self.async_fault = (derived, frame, pc)
+        return derived
 
     def check_async_handler(self, n: int) -> None:
         """Before taking a pended asynchronous fault: a default `b .` handler ends the run

@@ -41,7 +41,7 @@ from .exits import ExitReason
 from .faults import Faults
 from .lowpower import LowPower
 from .exceptions import (
-    ExceptionEngine, Lockup, UnhandledFault,
+    MSTKERR, ExceptionEngine, Lockup, UnhandledFault,
 )
 from .access_sites import AccessLocator
 from .bus import Bus
@@ -381,6 +381,9 @@ class Machine:
         self.faults.hook_invalid(self.tlb.data_only if self.tlb is not None else ())
         self._hook_mask_changes()
         self._hook_control_reads()
+        if self.mpu_map is not None:
+            self.engine.stack_guard = self._stack_guard
+        self.engine.request_dispatch = self.request_dispatch
         self._fp_defaults = None            # fp_context.FpContextDefaults, at the first write
         if self.core.fpu_cache is not None:
             self.core.fpu_cache.default_listeners.append(self._on_fp_defaults)
@@ -804,6 +807,17 @@ class Machine:
         if self._reset_requested or (self.engine.pending and self.engine.preempting() is not None):
             self._stop_requested = True
             self.counter.stop_soon()
+
+    def _stack_guard(self, frame: int, size: int) -> int | None:
+        """MSTKERR when the MPU forbids writing any part of an exception frame (regions are
+        at least 32 bytes: one check per 32 bytes and the last word)."""
+        mpu = self.mpu_map
+        if mpu is None or not mpu.mpu.enabled:
+            return None
+        for a in (*range(frame, frame + size, 32), frame + size - 4):
+            if mpu.violation(False, True, a) is not None:
+                return MSTKERR
+        return None
 
     def _on_fp_defaults(self, fpccr: int, fpdscr: int) -> None:
         """The firmware wrote FPCCR or FPDSCR: between blocks, into the CPU model's own copy

@@ -347,3 +347,105 @@ reset:
         m.release()
     assert (r.exit_reason, r.exit_code) == ("fault", 4), r.diagnostic
     assert "BusFault" in r.diagnostic and "IMPRECISERR" in r.diagnostic
+
+
+
+STACK_GUARD = vector_table({3: "stk_fault", 4: "stk_fault", 11: "svc_handler"}) + """
+    .thumb_func
+reset:
+    ldr r0, =logp
+    ldr r1, =log
+    str r1, [r0]
+    ldr r0, =0xE000ED18         @ SHPR1: MemManage's priority
+    ldr r1, ={mm_prio:#x}
+    str r1, [r0]
+    ldr r0, =0xE000ED1C         @ SHPR2: SVCall at 0x80
+    ldr r1, =0x80000000
+    str r1, [r0]
+    ldr r0, =0xE000ED24         @ SHCSR enables
+    ldr r1, ={shcsr:#x}
+    str r1, [r0]
+    ldr r1, =0xE000ED98         @ MPU_RNR = 0
+    movs r0, #0
+    str r0, [r1]
+    ldr r1, =0xE000ED9C         @ MPU_RBAR: a 1 KB guard at 0x2001F000
+    ldr r0, =0x2001F000
+    str r0, [r1]
+    ldr r1, =0xE000EDA0         @ MPU_RASR: 1 KB, AP = 0 (no access), XN, enabled
+    ldr r0, =0x10000013
+    str r0, [r1]
+    ldr r1, =0xE000ED94         @ MPU_CTRL: ENABLE | PRIVDEFENA
+    movs r0, #5
+    str r0, [r1]
+    dsb
+    isb
+    ldr r0, =0x2001F410         @ SP 16 bytes above the guard: the SVC's frame reaches into it
+    mov sp, r0
+    svc #0
+    movs r0, #1                 @ never here: both handlers end the run
+    b exit_r0
+    .ltorg
+    .macro LOGW reg
+    ldr r12, =logp
+    ldr r3, [r12]
+    str \\reg, [r3], #4
+    str r3, [r12]
+    .endm
+    .thumb_func
+stk_fault:                      @ the frame is not readable (the guard): log and end the run
+    ldr r0, =0x20020000
+    mov sp, r0
+    mrs r1, ipsr
+    LOGW r1
+    ldr r2, =0xE000ED28
+    ldr r1, [r2]                @ CFSR
+    LOGW r1
+    ldr r1, [r2, #4]            @ HFSR
+    LOGW r1
+    movs r0, #0
+    b exit_r0
+    .thumb_func
+svc_handler:
+    ldr r0, =0x20020000
+    mov sp, r0
+    ldr r1, =0x5FC
+    LOGW r1
+    movs r0, #0
+    b exit_r0
+    .ltorg
+""" + SEMIHOST_EXIT + """
+    .bss
+    .align 2
+logp: .space 4
+log: .space 64
+"""
+
+
+@pytest.mark.parametrize("shcsr,mm_prio,first,hfsr", [
+    (SHCSR_ALL, 0x00, 4, 0),          # MemManage (0x00) above SVCall (0x80): taken first
+    (SHCSR_ALL, 0xC0, 0x5FC, 0),      # below SVCall: the SVC handler runs first
+    (0, 0x00, 3, FORCED),             # MemManage disabled: HardFault
+])
+def test_stacking_into_an_mpu_guard_is_a_derived_memmanage(tmp_path, shcsr, mm_prio, first,
+                                                           hfsr):
+    """B1.5.6 (derived exceptions), B3.2.15 MSTKERR ("the processor has not written a fault
+    address to the MMFAR"): an SVC whose frame reaches into a no-access MPU region. Entry goes
+    on (SP moved, the frame not written), CFSR.MSTKERR is set and MemManage is pended: taken
+    before the SVC handler runs when its priority is higher, escalated to HardFault
+    (HFSR.FORCED) when disabled. Before, the frame was written through the MPU."""
+    src = STACK_GUARD.replace("{mm_prio:#x}", f"{mm_prio:#x}").replace(
+        "{shcsr:#x}", f"{shcsr:#x}")
+    fw = load_firmware(build_asm(tmp_path, src))
+    m = Machine(fw, load_platform(), RunConfig(max_cycles=1_000_000))
+    try:
+        r = m.run()
+        assert (r.exit_reason, r.exit_code) == ("exit", 0), r.diagnostic
+        start = fw.symbol("log").addr
+        end = struct.unpack("<I", m.uc.mem_read(fw.symbol("logp").addr, 4))[0]
+        words = struct.unpack(f"<{(end - start) // 4}I", m.uc.mem_read(start, end - start))
+    finally:
+        m.release()
+    assert words[0] == first
+    if first != 0x5FC:
+        assert words[1] & 0xFF == 1 << 4          # MSTKERR; MMARVALID clear
+        assert words[2] == hfsr
