@@ -4,7 +4,8 @@ load/store sites of its blocks (simulator/access_sites.py), a resampled audio cl
 phone classes of a transcript (simulator/apps/aligner.py: eSpeak NG is not started), the
 platform's TOML files, the machine code of the compiled hooks (simulator/jit.py: loaded
 without importing numba; simulator/llvm_ir.py), and where libunicorn keeps the exclusive
-monitor in a CPU context (simulator/exclusive_monitor.py, keyed by the library file).
+monitor and the CPU state (simulator/exclusive_monitor.py, env_layout.py: keyed by the library
+file).
 
 Each entry is keyed by a hash of the input bytes (the ELF file, the clip's samples) and of the
 source of the code that computes it (so a change to the timing model or the DWARF reader

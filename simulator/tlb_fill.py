@@ -30,17 +30,21 @@ the firmware's MPU restricts a page there (then the hook covers them again, so t
 address is known). Cycle counts do not depend on any of this: it only decides which of
 Unicorn's paths a store takes.
 
-OFF BY DEFAULT (``H7SIM_VIRTUAL_TLB=1`` turns it on): Unicorn 2.1.3's virtual-TLB fill
-(qemu/softmmu/unicorn_vtlb.c) calls ``cpu_restore_state(cs, retaddr, false)`` on every miss,
-which writes the IT state of the missing load or store into ``env->condexec_bits`` in the middle
-of a translated block; QEMU's Arm translator keeps that field zero inside a block and does not
-write it back when the block ends after its IT block, so the next block is translated as if it
-were inside an IT block and its first instructions may be skipped
-(tests/test_tlb_fill.py::test_a_tlb_miss_inside_an_it_block_leaves_no_it_state, run with the
-virtual TLB on: r5/r6 stay 0). Until that is fixed (patch the fill so the field is reset, or a
-Unicorn without the call), QEMU's own fill is used. Also not installed when llvmlite cannot
-compile the callback, or when the platform maps executable memory inside a range the default
-memory map makes never-execute (QEMU's fill would refuse fetches there; this one would not).
+The IT state. Unicorn 2.1.3's virtual-TLB fill (qemu/softmmu/unicorn_vtlb.c) calls
+``cpu_restore_state(cs, retaddr, false)`` on every miss: in the middle of a translated block
+that writes the IT state of the load or store that missed into ``env->condexec_bits``, which
+QEMU's Arm translator keeps 0 inside a block (translate.c ``arm_tr_tb_start``) and does not
+write back when the block ends after its IT block, so the next block would be translated as
+if inside an IT block (session 8's first version: tests/test_tlb_fill.py's IT program left
+r5/r6 at 0). A data fill therefore writes that 0 back (the callback's user data holds the
+address of this engine's ``condexec_bits``: simulator/env_layout.py); a fetch fill restores
+nothing and writes nothing. The same restore leaves the PC of a refused access at that
+instruction rather than at its block's first (reports name the instruction itself).
+
+Not installed (QEMU's fill kept) when ``H7SIM_VIRTUAL_TLB=0``, when llvmlite cannot compile
+the callback, when env_layout cannot find and check the CPU state, or when the platform maps
+executable memory inside a range the default memory map makes never-execute (QEMU's fill
+would refuse fetches there; this one would not).
 """
 
 from __future__ import annotations
@@ -54,12 +58,13 @@ from llvmlite import ir
 from unicorn import UC_HOOK_TLB_FILL, UC_MEM_FETCH, UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE
 from unicorn import UC_TLB_VIRTUAL
 
-from . import llvm_ir
+from . import env_layout, llvm_ir
 from .native import add_native_hook
 
 _KIND = "tlb_fill"
 _FILL = "h7sim_tlb_fill"
 MAX_RANGES = 16
+_CONDEXEC = 1 + 2 * MAX_RANGES          # ranges[]: the address of env->condexec_bits
 RW = UC_PROT_READ | UC_PROT_WRITE
 RWX = RW | UC_PROT_EXEC
 # ARMv7-M ARM (DDI 0403E) B3.1, Table B3-1 "The default memory map": the Peripheral, Device
@@ -75,7 +80,8 @@ def never_execute(address: int) -> bool:
 def _module() -> ir.Module:
     """``i1 h7sim_tlb_fill(i8* uc, i64 vaddr, i32 type, {i64, i32}* entry, i64* ranges)``:
     ``entry`` = (vaddr, RWX), or RW for a data access to a page inside one of the ranges
-    (``ranges[0]`` = n, then n inclusive (first, last) pairs); always true (filled)."""
+    (``ranges[0]`` = n, then n inclusive (first, last) pairs); a data fill first writes 0 to
+    the address in ``ranges[_CONDEXEC]`` when there is one; always true (filled)."""
     i1, i32, i64, i8p = ir.IntType(1), ir.IntType(32), ir.IntType(64), ir.IntType(8).as_pointer()
     entry_t = ir.LiteralStructType([i64, i32])
     mod = ir.Module(name="h7sim_tlb_fill")
@@ -86,13 +92,32 @@ def _module() -> ir.Module:
                                           ("start", "scan", "step", "data_only", "fill"))
     b = ir.IRBuilder(start)
     b.store(vaddr, b.gep(entry, [ir.Constant(i32, 0), ir.Constant(i32, 0)]))
+    perms = b.gep(entry, [ir.Constant(i32, 0), ir.Constant(i32, 1)])
     n = b.load(ranges)
     fetch = b.icmp_unsigned("==", kind, ir.Constant(i32, UC_MEM_FETCH))
-    b.cbranch(b.or_(fetch, b.icmp_unsigned("==", n, ir.Constant(i64, 0))), fill, scan)
+    fetch_fill, data = fn.append_basic_block("fetch_fill"), fn.append_basic_block("data")
+    b.cbranch(fetch, fetch_fill, data)
+
+    b.position_at_end(fetch_fill)                   # no state was restored: nothing to undo
+    b.store(ir.Constant(i32, RWX), perms)
+    b.ret(ir.Constant(i1, 1))
+
+    # a data access missed in the middle of a translated block: Unicorn has just written that
+    # instruction's IT state into env->condexec_bits (cpu_restore_state), which QEMU keeps 0
+    # inside a block: put the 0 back (ranges[_CONDEXEC]: its address, 0 = unknown)
+    b.position_at_end(data)
+    cx = b.load(b.gep(ranges, [ir.Constant(i64, _CONDEXEC)]))
+    reset, ranged = fn.append_basic_block("reset"), fn.append_basic_block("ranged")
+    b.cbranch(b.icmp_unsigned("!=", cx, ir.Constant(i64, 0)), reset, ranged)
+    b.position_at_end(reset)
+    b.store(ir.Constant(i32, 0), b.inttoptr(cx, i32.as_pointer()))
+    b.branch(ranged)
+    b.position_at_end(ranged)
+    b.cbranch(b.icmp_unsigned("==", n, ir.Constant(i64, 0)), fill, scan)
 
     b.position_at_end(scan)
     i = b.phi(i64)
-    i.add_incoming(ir.Constant(i64, 0), start)
+    i.add_incoming(ir.Constant(i64, 0), ranged)
     first = b.load(b.gep(ranges, [b.add(b.shl(i, ir.Constant(i64, 1)), ir.Constant(i64, 1))]))
     last = b.load(b.gep(ranges, [b.add(b.shl(i, ir.Constant(i64, 1)), ir.Constant(i64, 2))]))
     inside = b.and_(b.icmp_unsigned(">=", vaddr, first), b.icmp_unsigned("<=", vaddr, last))
@@ -104,11 +129,11 @@ def _module() -> ir.Module:
     b.cbranch(b.icmp_unsigned("<", nxt, n), scan, fill)
 
     b.position_at_end(data_only)
-    b.store(ir.Constant(i32, RW), b.gep(entry, [ir.Constant(i32, 0), ir.Constant(i32, 1)]))
+    b.store(ir.Constant(i32, RW), perms)
     b.ret(ir.Constant(i1, 1))
 
     b.position_at_end(fill)
-    b.store(ir.Constant(i32, RWX), b.gep(entry, [ir.Constant(i32, 0), ir.Constant(i32, 1)]))
+    b.store(ir.Constant(i32, RWX), perms)
     b.ret(ir.Constant(i1, 1))
     return mod
 
@@ -132,12 +157,13 @@ class TlbFill:
     """The virtual TLB of one engine (kept alive by its machine: the ranges are the
     callback's user data)."""
 
-    def __init__(self, uc, data_only: Sequence[tuple[int, int]]) -> None:
+    def __init__(self, uc, data_only: Sequence[tuple[int, int]], condexec: int) -> None:
         self.data_only = tuple(data_only)
-        self.ranges = np.zeros(1 + 2 * MAX_RANGES, dtype=np.int64)
+        self.ranges = np.zeros(2 + 2 * MAX_RANGES, dtype=np.int64)
         self.ranges[0] = len(self.data_only)
         for k, (first, last) in enumerate(self.data_only):
             self.ranges[1 + 2 * k], self.ranges[2 + 2 * k] = first, last
+        self.ranges[_CONDEXEC] = condexec
         uc.ctl_set_tlb_mode(UC_TLB_VIRTUAL)
         self.handle = add_native_hook(uc, UC_HOOK_TLB_FILL, _fill_address(),
                                       self.ranges.ctypes.data_as(ctypes.c_void_p).value)
@@ -147,11 +173,14 @@ def install(uc, data_only: Sequence[tuple[int, int]]) -> TlbFill | None:
     """The virtual TLB on this engine (before anything runs on it), with ``data_only``
     (inclusive (first, last) page-aligned ranges) filled without execute permission for
     data accesses; None and nothing changed when it cannot or should not be used."""
-    if os.environ.get("H7SIM_VIRTUAL_TLB", "0") != "1" or len(data_only) > MAX_RANGES:
+    if os.environ.get("H7SIM_VIRTUAL_TLB", "1") == "0" or len(data_only) > MAX_RANGES:
         return None
     for first, last, perms in uc.mem_regions():
         if perms & UC_PROT_EXEC and any(first <= hi and last >= lo for lo, hi in NEVER_EXECUTE):
             return None
     if not _fill_address():
         return None
-    return TlbFill(uc, data_only)
+    condexec = env_layout.condexec_address(uc)
+    if condexec is None:
+        return None
+    return TlbFill(uc, data_only, condexec)

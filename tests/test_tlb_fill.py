@@ -1,13 +1,13 @@
-"""The virtual TLB (simulator/tlb_fill.py, off unless H7SIM_VIRTUAL_TLB=1) must change which of
-Unicorn's paths a store takes, never what the program sees. Each test runs with QEMU's own TLB
-fill (the default) and with the virtual TLB: code written to executable RAM runs as written
-(ARMv7-M A3.5.4: after DSB/ISB the new instructions execute), a fetch from the default memory
-map's Device region is a MemManage IACCVIOL (B3.1 Table B3-1: Device is Execute Never;
-B3.5.1), an MPU no-access region over DTCM - RAM the fault hook leaves out while nothing
-restricts it - raises DACCVIOL with MMFAR = the address (B3.5.8), and the instructions after
-an IT block run unconditionally (A7.3.3) even when a load inside the block missed the TLB:
-the virtual TLB FAILS that one (Unicorn's fill restores the IT state in the middle of a block:
-tlb_fill.py), which is why it is off; the test is a strict xfail there, so fixing it shows."""
+"""The virtual TLB (simulator/tlb_fill.py; H7SIM_VIRTUAL_TLB=0 turns it off) must change which
+of Unicorn's paths a store takes, never what the program sees. Each test runs with QEMU's own
+TLB fill and with the virtual TLB: code written to executable RAM runs as written (ARMv7-M
+A3.5.4: after DSB/ISB the new instructions execute), a fetch from the default memory map's
+Device region is a MemManage IACCVIOL (B3.1 Table B3-1: Device is Execute Never; B3.5.1), an
+MPU no-access region over DTCM - RAM the fault hook leaves out while nothing restricts it -
+raises DACCVIOL with MMFAR = the address (B3.5.8), and the instructions after an IT block run
+unconditionally (A7.3.3) even when a load inside the block missed the TLB (Unicorn's fill
+restores the IT state in the middle of a block; the callback puts QEMU's 0 back: the test
+fails without that)."""
 
 from __future__ import annotations
 
@@ -157,23 +157,19 @@ def test_mpu_no_access_over_dtcm_gives_mmfar(tmp_path, tlb_mode):
 IT_PROGRAM = bytes.fromhex("0022002a04bf0868013301 34ffe70525062607 2700be".replace(" ", ""))
 
 
-@pytest.mark.parametrize("mode", [
-    "qemu",
-    pytest.param("virtual", marks=pytest.mark.xfail(
-        strict=True, reason="Unicorn 2.1.3's virtual-TLB fill restores the IT state mid-block "
-                            "(simulator/tlb_fill.py): why it is off by default")),
-])
-def test_a_tlb_miss_inside_an_it_block_leaves_no_it_state(mode):
+@pytest.mark.parametrize("mode", MODES)
+def test_a_tlb_miss_inside_an_it_block_leaves_no_it_state(mode, monkeypatch):
     uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
     uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M7)
     uc.mem_map(0x08000000, 0x10000, 5)
     uc.mem_map(0x20000000, 0x10000, 3)
     uc.mem_write(0x08000000, IT_PROGRAM)
     uc.mem_write(0x20000400, (42).to_bytes(4, "little"))
-    keep = tlb_fill.TlbFill(uc, [(0x20000000, 0x2000FFFF)]) if mode == "virtual" else None
+    monkeypatch.setenv("H7SIM_VIRTUAL_TLB", "1" if mode == "virtual" else "0")
+    keep = tlb_fill.install(uc, [(0x20000000, 0x2000FFFF)])
     uc.reg_write(UC_ARM_REG_R1, 0x20000400)
     uc.emu_start(0x08000001, 0x08000000 + len(IT_PROGRAM) - 2)
-    assert keep is not None or mode == "qemu"
+    assert (keep is not None) == (mode == "virtual")
     got = [uc.reg_read(r) for r in (UC_ARM_REG_R0, UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5,
                                     UC_ARM_REG_R6, UC_ARM_REG_R7)]
     assert got == [42, 1, 1, 5, 6, 7] and uc.reg_read(UC_ARM_REG_PC) == 0x08000014
