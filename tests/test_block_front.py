@@ -124,14 +124,15 @@ def _random_counter(front: bool, monkeypatch, seed: int):
 
 def test_random_blocks_count_the_same(monkeypatch) -> None:
     """Differential: the same random block sequence (blocks 4 KB apart share I-cache sets and
-    predictor entries, sequential continuations, I-cache switched on and off, every D-side
-    phase, deadlines) through the front and through the numba hook leaves the same state
-    array, I-cache, predictor and memo (the I-cache LRU and replacement included)."""
+    predictor entries, sequential continuations, one-block loops, blocks entered part-way
+    (another block with the same end), I-cache switched on and off, every D-side phase,
+    deadlines) through the front and through the numba hook leaves the same state array,
+    I-cache, predictor and memo (the I-cache LRU and replacement included)."""
     import ctypes
 
     import numpy as np
 
-    from unicorn.arm_const import UC_ARM_REG_MSP
+    from unicorn.arm_const import UC_ARM_REG_MSP, UC_ARM_REG_R0
 
     from simulator import native_layout as n
     from simulator.native import uc_handle
@@ -148,12 +149,33 @@ def test_random_blocks_count_the_same(monkeypatch) -> None:
     fixed = [s.copy() for s in (c.state for _, c, _, _ in sides)]
     same = fixed[0] == fixed[1]                 # pointers differ between the two counters
     prev_end, sizes = None, {}
+    # first, scripted: a one-block loop on the tail of a block, an exception (the previous
+    # block forgotten), the whole block, then its tail again: the tail follows another block
+    # that ended where it ends, the predictor entry still saturated on the tail
+    whole = int(starts[1])
+    sizes[whole], sizes[whole + 8] = 40, 32
+    script = [whole + 8] * 4 + [-1, whole, whole + 8, whole + 8]
     passed = block_front.passed_on()
     for k in range(6000):
-        if prev_end is not None and rng.random() < 0.3:
+        step = rng.random()
+        for _, counter, _, _ in sides:          # no poll tracking during the script
+            counter.state[n.PS_ON] = int(k >= len(script))
+        if k < len(script):
+            if script[k] < 0:
+                for _, counter, _, _ in sides:
+                    counter.forget_previous_block()
+                continue
+            a = script[k]
+        elif prev_end is not None and step < 0.3:
             a = prev_end
+        elif prev_end is not None and step < 0.6:
+            pass                                # the same block again: a loop of one block
         else:
             a = int(rng.choice(starts))
+            if sizes.get(a, 0) > 2 and step > 0.9:  # entered part-way: another block, same end
+                end = a + sizes[a]
+                a += 2 * int(rng.integers(1, sizes[a] // 2))
+                sizes.setdefault(a, end - a)
         if a not in sizes:                      # a block's size is the same every time
             sizes[a] = 2 * int(rng.integers(1, 40))
         size = sizes[a]
@@ -164,12 +186,15 @@ def test_random_blocks_count_the_same(monkeypatch) -> None:
             st = counter.state
             if r < 0.05:                        # the stack grows: a new lowest SP to see
                 uc.reg_write(UC_ARM_REG_MSP, 0x20009000 - 8 * k)
+            uc.reg_write(UC_ARM_REG_R0, k)      # no loop repeats exactly (no poll skip)
             if k % 500 == 0:
                 counter.set_icache(bool((k // 500) % 2))
                 st[n.DC_MODE] = (k // 500) % 4
             st[n.DEADLINE] = st[n.CYCLES] - 1 if r < 0.002 else 1 << 60
             hook(uc_handle(uc), a, size, st.ctypes.data)
         prev_end = a + size
+        if k == len(script) - 1:                # (SEQ_PREV_EXEC: later blocks overwrite it)
+            assert np.array_equal(sides[0][1].state[same], sides[1][1].state[same])
     passed = block_front.passed_on() - passed
     (_, c0, d0, _), (_, c1, d1, _) = sides
     assert passed < 6000 // 2, passed
