@@ -167,8 +167,8 @@ class ExceptionEngine:
         self.bfar = 0
         # a pended asynchronous or derived fault: (exception, address, pc) until taken
         self.async_fault: tuple[int, int | None, int] | None = None
-        # (frame address, size) -> MSTKERR when the MPU forbids writing the frame, else None
-        self.stack_guard: Callable[[int, int], int | None] | None = None
+        # (frame address, size, write) -> whether the MPU forbids pushing / popping the frame
+        self.stack_guard: Callable[[int, int, bool], bool] | None = None
         self.request_dispatch: Callable[[], None] | None = None    # something was pended
         # called with each FaultRecord once CFSR/HFSR/MMFAR/BFAR hold what the handler reads
         self.on_fault: list[Callable[[FaultRecord], None]] = []
@@ -317,7 +317,8 @@ class ExceptionEngine:
             data += struct.pack("<16I", *v[11:27]) + struct.pack("<2I", v[27], 0)
         # a stacking fault (the MPU forbids the frame, or no memory there) is a derived
         # exception: entry goes on with SP moved as if the frame had been pushed
-        stacking = self.stack_guard(frame, size) if self.stack_guard is not None else None
+        stacking = MSTKERR if self.stack_guard is not None and \
+            self.stack_guard(frame, size, True) else None
         if stacking is None:
             try:
                 uc.mem_write(frame, data)
@@ -418,10 +419,16 @@ class ExceptionEngine:
                                          UC_ARM_REG_CONTROL)).read()
         sp = psp if use_psp else msp
         size = 0x68 if fp_frame else 0x20
-        try:
-            raw = bytes(uc.mem_read(sp, size))
-        except UcError as exc:
-            raise Lockup(f"unstacking from {sp:#010x} failed") from exc
+        forbidden = self.stack_guard is not None and self.stack_guard(sp, size, False)
+        raw = None
+        if not forbidden:
+            try:
+                raw = bytes(uc.mem_read(sp, size))
+            except UcError:
+                pass
+        if raw is None:
+            self._unstacking_fault(MUNSTKERR if forbidden else UNSTKERR, sp, exc_return)
+            return
         vals = struct.unpack("<8I", raw[:32])
         ids: tuple[int, ...] = _BASIC
         out = list(vals[:6])
@@ -534,6 +541,35 @@ class ExceptionEngine:
         if derived is not None:
             self.async_fault = (derived, frame, pc)
         return derived
+
+    def _unstacking_fault(self, bit: int, sp: int, exc_return: int) -> None:
+        """The frame to return to cannot be read (MUNSTKERR: the MPU forbids it; UNSTKERR: no
+        memory there). B3.2.15: "this fault is chained to the handler": the MemManage/BusFault
+        handler is entered as by tail-chaining, SP not adjusted and the frame left where it
+        is; HardFault (HFSR.FORCED) when that fault is disabled or cannot preempt the context
+        being returned to, a lockup when that is HardFault or NMI."""
+        self.cfsr |= bit
+        target = Exc.MEMMANAGE if bit == MUNSTKERR else Exc.BUSFAULT
+        escalated = False
+        if not self.shcsr & (1 << SHCSR_ENABLE_BIT[target]) or \
+                self.group_priority(self.priority(target)) >= self.execution_priority():
+            target, escalated = Exc.HARDFAULT, True
+        self.stats.faults.append(FaultRecord(target, bit, exc_return, sp, escalated,
+                                             self.now()))
+        if target == Exc.HARDFAULT:
+            if self.execution_priority() <= -1:
+                self._notify_fault()
+                raise Lockup(f"{CFSR_NAMES[bit]} returning to a frame at {sp:#010x} while "
+                             "in HardFault/NMI: the core locks up")
+            self.hfsr |= HFSR_FORCED
+        self._notify_fault()
+        if self._is_infinite_loop(self.handler_address(target)):
+            raise UnhandledFault(target, self.cfsr, self.hfsr, sp, exc_return)
+        self.stats.tail_chains += 1
+        self.charge(TAILCHAIN_CYCLES)
+        self._enter(target, exc_return)
+        for cb in self.on_returned:
+            cb(True)
 
     def check_async_handler(self, n: int) -> None:
         """Before taking a pended asynchronous fault: a default `b .` handler ends the run

@@ -41,7 +41,7 @@ from .exits import ExitReason
 from .faults import Faults
 from .lowpower import LowPower
 from .exceptions import (
-    MSTKERR, ExceptionEngine, Lockup, UnhandledFault,
+    ExceptionEngine, Lockup, UnhandledFault,
 )
 from .access_sites import AccessLocator
 from .bus import Bus
@@ -808,16 +808,14 @@ class Machine:
             self._stop_requested = True
             self.counter.stop_soon()
 
-    def _stack_guard(self, frame: int, size: int) -> int | None:
-        """MSTKERR when the MPU forbids writing any part of an exception frame (regions are
-        at least 32 bytes: one check per 32 bytes and the last word)."""
+    def _stack_guard(self, frame: int, size: int, write: bool) -> bool:
+        """Whether the MPU forbids pushing (``write``) or popping any part of an exception
+        frame (regions are at least 32 bytes: one check per 32 bytes and the last word)."""
         mpu = self.mpu_map
         if mpu is None or not mpu.mpu.enabled:
-            return None
-        for a in (*range(frame, frame + size, 32), frame + size - 4):
-            if mpu.violation(False, True, a) is not None:
-                return MSTKERR
-        return None
+            return False
+        return any(mpu.violation(False, write, a) is not None
+                   for a in (*range(frame, frame + size, 32), frame + size - 4))
 
     def _on_fp_defaults(self, fpccr: int, fpdscr: int) -> None:
         """The firmware wrote FPCCR or FPDSCR: between blocks, into the CPU model's own copy

@@ -449,3 +449,91 @@ def test_stacking_into_an_mpu_guard_is_a_derived_memmanage(tmp_path, shcsr, mm_p
     if first != 0x5FC:
         assert words[1] & 0xFF == 1 << 4          # MSTKERR; MMARVALID clear
         assert words[2] == hfsr
+
+
+UNSTACK = vector_table({3: "ustk_fault", 4: "ustk_fault", 5: "ustk_fault",
+                        11: "svc_handler"}) + """
+    .thumb_func
+reset:
+    ldr r0, =logp
+    ldr r1, =log
+    str r1, [r0]
+    ldr r0, =0xE000ED24         @ SHCSR enables
+    ldr r1, ={shcsr:#x}
+    str r1, [r0]
+    ldr r1, =0xE000ED98         @ MPU: a 1 KB no-access region at 0x2001C000
+    movs r0, #0
+    str r0, [r1]
+    ldr r1, =0xE000ED9C
+    ldr r0, =0x2001C000
+    str r0, [r1]
+    ldr r1, =0xE000EDA0
+    ldr r0, =0x10000013
+    str r0, [r1]
+    ldr r1, =0xE000ED94
+    movs r0, #5
+    str r0, [r1]
+    ldr r0, =0x2001D000         @ thread mode on PSP
+    msr psp, r0
+    movs r0, #2
+    msr control, r0
+    isb
+    svc #0
+    movs r0, #1                 @ never here
+    b exit_r0
+    .ltorg
+    .macro LOGW reg
+    ldr r12, =logp
+    ldr r3, [r12]
+    str \\reg, [r3], #4
+    str r3, [r12]
+    .endm
+    .thumb_func
+svc_handler:                    @ returns to a frame it moved to {target:#x}
+    ldr r0, ={target:#x}
+    msr psp, r0
+    bx lr
+    .thumb_func
+ustk_fault:
+    mrs r1, ipsr
+    LOGW r1
+    ldr r2, =0xE000ED28
+    ldr r1, [r2]                @ CFSR
+    LOGW r1
+    ldr r1, [r2, #4]            @ HFSR
+    LOGW r1
+    mrs r1, psp                 @ not adjusted: the frame is still "there"
+    LOGW r1
+    movs r0, #0
+    b exit_r0
+    .ltorg
+""" + SEMIHOST_EXIT + """
+    .bss
+    .align 2
+logp: .space 4
+log: .space 64
+"""
+
+
+@pytest.mark.parametrize("target,shcsr,want_exc,want_cfsr,want_hfsr", [
+    (0x2001C100, SHCSR_ALL, 4, 1 << 3, 0),          # MPU no access: MemManage MUNSTKERR
+    (0x60000000, SHCSR_ALL, 5, 1 << 11, 0),         # no memory: BusFault UNSTKERR
+    (0x60000000, 0, 3, 1 << 11, FORCED),            # BusFault disabled: HardFault
+])
+def test_unstacking_fault_chains_to_the_fault_handler(tmp_path, target, shcsr, want_exc,
+                                                      want_cfsr, want_hfsr):
+    """B3.2.15 MUNSTKERR / UNSTKERR: an exception return whose frame cannot be read is
+    "chained to the handler": the fault handler is entered as by tail-chaining, SP not
+    adjusted, no MMFAR/BFAR. Before, an unreadable frame was a lockup and one in an MPU
+    no-access region was read anyway."""
+    src = UNSTACK.replace("{shcsr:#x}", f"{shcsr:#x}").replace("{target:#x}", f"{target:#x}")
+    fw = load_firmware(build_asm(tmp_path, src))
+    m = Machine(fw, load_platform(), RunConfig(max_cycles=1_000_000))
+    try:
+        r = m.run()
+        assert (r.exit_reason, r.exit_code) == ("exit", 0), r.diagnostic
+        start = fw.symbol("log").addr
+        words = struct.unpack("<4I", m.uc.mem_read(start, 16))
+    finally:
+        m.release()
+    assert words == (want_exc, want_cfsr, want_hfsr, target)
