@@ -129,7 +129,10 @@ def condexec_address(uc) -> int | None:
             if cpu and _check(uc, cpu + env_offset, cx):
                 return cpu + env_offset + cx
         if attempt == 0:
-            layout = _probe(uc)
+            try:
+                layout = _probe(uc)
+            except Exception:  # noqa: BLE001  no /proc/self/maps, an unexpected layout...
+                return None
             if layout is not None and key is not None:
                 cache.store("uc_layout", key, layout)
     return None
