@@ -173,3 +173,37 @@ def test_a_tlb_miss_inside_an_it_block_leaves_no_it_state(mode, monkeypatch):
     got = [uc.reg_read(r) for r in (UC_ARM_REG_R0, UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5,
                                     UC_ARM_REG_R6, UC_ARM_REG_R7)]
     assert got == [42, 1, 1, 5, 6, 7] and uc.reg_read(UC_ARM_REG_PC) == 0x08000014
+
+
+# The irq fuzz campaign's minimised case (session 8, seed 5000386): an unprivileged thread has
+# its own MMU index, so its first load from a page misses the TLB even where privileged code
+# ran; here the miss is inside an IT block. With the IT state left behind, the next block ran
+# as if inside that IT block (the campaign saw lost stores, SP off by 4 and an UNDEFINSTR on a
+# plain BNE). ARMv7-M A7.3.3: after the IT block every instruction runs: r0 = 5 + 6.
+UNPRIVILEGED_IT = HEAD + """
+    movs r0, #1
+    msr control, r0           @ CONTROL.nPRIV: the thread runs unprivileged
+    isb
+    mov r11, #0               @ ITCM page 0
+    movs r4, #0
+    cmp r4, #0                @ V = 0: VC holds
+    itett vc
+    ldrvc r12, [r11, #16]     @ the unprivileged index's first access to the page: a TLB miss
+    eorvs r0, r4, r5
+    bicvc r4, r5, r5
+    ldrvc r4, [r11, #80]
+    b 1f
+1:  movs r5, #5               @ a new block, outside any IT block
+    movs r6, #6
+    adds r0, r5, r6
+    b exit_r0
+    .thumb_func
+memmanage:
+    movs r0, #0xEE
+    b exit_r0
+"""
+
+
+def test_an_unprivileged_tlb_miss_inside_an_it_block_leaves_no_it_state(tmp_path, tlb_mode):
+    _, r = run(tmp_path, UNPRIVILEGED_IT)
+    assert (r.exit_reason, r.exit_code) == ("exit", 11), r.diagnostic
