@@ -4,7 +4,10 @@ A generated firmware sets a random AIRCR.PRIGROUP and random 4-bit priorities fo
 0-5 and PendSV, leaves some IRQs disabled, and from thread code pends sets of them with PRIMASK
 and BASEPRI raised, lowered, and IRQs enabled later; each handler logs its entry and, on its
 first entry only, pends further sets (DSB + ISB after each write, so the pended exception is
-recognised before the next instruction), logging after each. The log of entries and steps is
+recognised before the next instruction; the NVIC_ISPR0 and ICSR writes of one set are two
+steps: an IRQ may be taken between them), or executes UDF (UsageFault at a random level,
+enabled or not: taken when its group priority preempts, else escalated to HardFault, B1.5.15;
+both handlers skip the UDF and return), logging after each. The log of entries and steps is
 compared with :func:`expected_log`, a model of ARMv7-M ARM (DDI 0403E.e) B1.5.4 written here
 from its pseudocode, independent of simulator/exceptions.py:
 
@@ -28,8 +31,11 @@ from .fuzz_targets import Defect, _assemble, _firmware, _platform
 
 N_IRQ = 6
 PENDSV = 14
+UDF = -1                                  # a step that executes UDF instead of pending
+HARDFAULT, USAGEFAULT = 3, 6
 AIRCR, ICSR, SHPR3, ISER0, ISPR0, IPR0 = (0xE000ED0C, 0xE000ED04, 0xE000ED20, 0xE000E100,
                                           0xE000E200, 0xE000E400)
+SHPR1, SHCSR = 0xE000ED18, 0xE000ED24
 LOG_MACRO = """
     .macro LOG v
     ldr r0, =logp
@@ -50,9 +56,13 @@ class PrioProgram:
     steps: dict[int, list[int]] = field(default_factory=dict)  # handler -> sets it pends
     primask: bool = False                 # the thread starts with CPSID i
     basepri: int = 0                      # ... and this BASEPRI
+    usage: int = 0                        # UsageFault's priority byte (SHPR1)
+    usage_enabled: bool = False           # SHCSR.USGFAULTENA
 
 
 def entry_mark(n: int) -> int:
+    if n in (HARDFAULT, USAGEFAULT):
+        return ord("H" if n == HARDFAULT else "U")
     return ord("A") + (n - 16 if n >= 16 else N_IRQ)
 
 
@@ -82,23 +92,41 @@ def prio_program(seed: int) -> PrioProgram:
             thread.append((kind, some() if kind == "pend" else 0))
     thread += [("basepri", 0), ("cpsie", 0)]
     steps = {n: [some() for _ in range(rng.randrange(3))] for n in numbers}
-    return PrioProgram(prigroup, prio, enabled, thread, steps, rng.random() < 0.5,
-                       rng.choice([0, rng.randrange(1, 16) << 4]))
+    p = PrioProgram(prigroup, prio, enabled, thread, steps, rng.random() < 0.5,
+                    rng.choice([0, rng.randrange(1, 16) << 4]))
+    # faults, from their own generator (the programs above stay as they were): UDF in the
+    # thread and in handlers, UsageFault at one of the levels, enabled or not
+    more = random.Random(seed * 7919 + 29)
+    p.usage = more.choice(levels) << 4
+    p.usage_enabled = more.random() < 0.7
+    if more.random() < 0.5:
+        p.thread.insert(more.randrange(len(p.thread) + 1), ("udf", 0))
+    for n in numbers:
+        if more.random() < 0.3:
+            p.steps[n].insert(more.randrange(len(p.steps[n]) + 1), UDF)
+    return p
 
 
 def _pend(mask: int) -> list[str]:
+    if mask == UDF:
+        return ["    udf #0"]
+    # two stores are two moments: an IRQ pended by the first may be taken before the second
+    # (nothing makes them one), so each is followed by DSB + ISB and the model pends in order
     out = []
     if mask & 0x3F:
-        out += [f"    ldr r0, ={ISPR0:#x}", f"    ldr r1, ={mask & 0x3F:#x}", "    str r1, [r0]"]
+        out += [f"    ldr r0, ={ISPR0:#x}", f"    ldr r1, ={mask & 0x3F:#x}", "    str r1, [r0]",
+                "    dsb", "    isb"]
     if mask >> 31:
-        out += [f"    ldr r0, ={ICSR:#x}", "    ldr r1, =0x10000000", "    str r1, [r0]"]
-    return out + ["    dsb", "    isb"]
+        out += [f"    ldr r0, ={ICSR:#x}", "    ldr r1, =0x10000000", "    str r1, [r0]",
+                "    dsb", "    isb"]
+    return out or ["    dsb", "    isb"]
 
 
 def prio_source(p: PrioProgram) -> str:
     from .conftest import vector_table
     numbers = sorted(p.prio)
-    src = LOG_MACRO + vector_table({n: f"h{n}" for n in numbers}) + "    .thumb_func\nreset:\n"
+    src = LOG_MACRO + vector_table({HARDFAULT: "hfault", USAGEFAULT: "ufault",
+                                    **{n: f"h{n}" for n in numbers}}) + "    .thumb_func\nreset:\n"
     lines = ["    ldr r0, =logp", "    ldr r1, =log", "    str r1, [r0]",
              "    ldr r0, =count", "    movs r1, #0"]
     lines += [f"    str r1, [r0, #{4 * i}]" for i in range(8)]
@@ -108,7 +136,9 @@ def prio_source(p: PrioProgram) -> str:
         if n >= 16:
             lines += [f"    movs r1, #{p.prio[n]:#x}", f"    strb r1, [r0, #{n - 16}]"]
     lines += [f"    ldr r0, ={SHPR3:#x}", f"    ldr r1, ={p.prio[PENDSV] << 16:#x}",
-              "    str r1, [r0]"]
+              "    str r1, [r0]", f"    ldr r0, ={SHPR1:#x}", f"    ldr r1, ={p.usage << 16:#x}",
+              "    str r1, [r0]", f"    ldr r0, ={SHCSR:#x}",
+              f"    ldr r1, ={(1 << 18) if p.usage_enabled else 0:#x}", "    str r1, [r0]"]
     if p.primask:
         lines.append("    cpsid i")
     lines += [f"    movs r0, #{p.basepri:#x}", "    msr basepri, r0"]
@@ -122,6 +152,8 @@ def prio_source(p: PrioProgram) -> str:
             lines += [f"    movs r0, #{arg:#x}", "    msr basepri, r0", "    isb"]
         elif kind == "cpsie":
             lines += ["    cpsie i", "    isb"]
+        elif kind == "udf":
+            lines += ["    udf #0"]
         else:
             lines += [f"    ldr r0, ={ISER0:#x}", f"    ldr r1, ={1 << arg:#x}", "    str r1, [r0]",
                       "    dsb", "    isb"]
@@ -135,6 +167,31 @@ def prio_source(p: PrioProgram) -> str:
             body += _pend(mask) + [f"    LOG {step_mark(n)}"]
         src += (f"    .thumb_func\nh{n}:\n" + "\n".join(body) + f"\nh{n}_end:\n    bx lr\n"
                 "    .ltorg\n")
+    # the fault handlers log, skip the UDF (stacked PC + 2; the thread runs on MSP) and clear
+    # CFSR/HFSR (write one to clear)
+    src += f"""    .thumb_func
+hfault:
+    LOG {ord("H")}
+    b fskip
+    .thumb_func
+ufault:
+    LOG {ord("U")}
+fskip:
+    tst lr, #4
+    ite eq
+    mrseq r0, msp
+    mrsne r0, psp
+    ldr r1, [r0, #24]
+    adds r1, r1, #2
+    str r1, [r0, #24]
+    ldr r2, =0xE000ED28
+    ldr r1, [r2]
+    str r1, [r2]
+    ldr r1, [r2, #4]
+    str r1, [r2, #4]
+    bx lr
+    .ltorg
+"""
     from .conftest import SEMIHOST_EXIT
     return (src + SEMIHOST_EXIT
             + "\n    .bss\n    .align 2\nlogp: .space 4\ncount: .space 32\nlog: .space 1024\n")
@@ -163,6 +220,18 @@ def expected_log(p: PrioProgram) -> str:
             boosted = 0
         return min(highest, boosted)
 
+    def fault() -> None:
+        """UDF: a synchronous UsageFault, taken when enabled and its group priority preempts,
+        else escalated to HardFault (B1.5.15); its handler returns at once."""
+        if p.usage_enabled and group(p.usage) < execution_priority():
+            n = USAGEFAULT
+        else:
+            n = HARDFAULT
+        active.append(n)
+        log.append(chr(entry_mark(n)))
+        active.pop()
+        check()
+
     def check() -> None:
         while True:
             cands = [n for n in pending if n in enabled]
@@ -177,15 +246,20 @@ def expected_log(p: PrioProgram) -> str:
             count[n] = count.get(n, 0) + 1
             if count[n] == 1:
                 for mask in p.steps[n]:
-                    pend(mask)
+                    if mask == UDF:
+                        fault()
+                    else:
+                        pend(mask)
                     log.append(chr(step_mark(n)))
             active.pop()
 
     def pend(mask: int) -> None:
-        pending.update(16 + i for i in range(N_IRQ) if mask >> i & 1)
+        if mask & 0x3F:
+            pending.update(16 + i for i in range(N_IRQ) if mask >> i & 1)
+            check()
         if mask >> 31:
             pending.add(PENDSV)
-        check()
+            check()
 
     check()
     for k, (kind, arg) in enumerate(p.thread):
@@ -197,6 +271,8 @@ def expected_log(p: PrioProgram) -> str:
         elif kind == "cpsie":
             st["primask"] = False
             check()
+        elif kind == "udf":
+            fault()
         else:
             enabled.add(16 + arg)
             check()
