@@ -8,6 +8,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 THRESHOLDS_MS = (10, 20, 25, 50, 100)
+# Boundary errors are rounded to 1e-6 ms before any comparison with a threshold: reference and
+# aligner times often lie on the same 10 ms grid, and |1.25 - 1.23| * 1000 is 20.000000000000018
+# in floats; an error of exactly 20 ms is within 20 ms (float noise must not decide).
+ERR_DECIMALS_MS = 6
+
+
+def boundary_error_ms(ref_s: float, hyp_s: float) -> float:
+    """|ref - hyp| in ms, rounded to 1e-6 ms."""
+    return round(abs(float(ref_s) - float(hyp_s)) * 1000.0, ERR_DECIMALS_MS)
 
 
 @dataclass
@@ -37,8 +46,8 @@ class BoundaryStats:
                 self.nf_words += 1
                 continue
             hb += [hs, he]
-            self.start_err.append(abs(float(rs) - hs) * 1000)
-            self.end_err.append(abs(float(re_) - he) * 1000)
+            self.start_err.append(boundary_error_ms(rs, hs))
+            self.end_err.append(boundary_error_ms(re_, he))
         self.n_ref += len(rb)
         self.n_hyp += len(hb)
         self.matched += match_count(rb, hb, 0.020)
@@ -65,8 +74,8 @@ def match_count(ref: list[float], hyp: list[float], tol: float) -> int:
         return 0
     r = np.array(ref)[:, None]
     h = np.array(hyp)[None, :]
-    d = np.abs(r - h)
-    pairs = np.argwhere(d <= tol)
+    d = np.round(np.abs(r - h), ERR_DECIMALS_MS + 3)       # seconds, rounded to 1e-6 ms
+    pairs = np.argwhere(d <= round(tol, ERR_DECIMALS_MS + 3))
     if len(pairs) == 0:
         return 0
     order = np.argsort(d[pairs[:, 0], pairs[:, 1]], kind="stable")

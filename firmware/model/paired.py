@@ -102,7 +102,7 @@ def clusters(recs: dict[tuple[str, str], dict], keys: list[tuple[str, str]], by:
         errs = list(r["start_err"]) + list(r["end_err"])
         c.abs_err += float(sum(errs))
         c.n += len(errs)
-        c.within += sum(1 for e in errs if e <= WITHIN_MS)
+        c.within += sum(1 for e in errs if round(e, 6) <= WITHIN_MS)   # as metrics.py
         c.nf += int(r["nf"])
     return out
 
