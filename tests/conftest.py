@@ -88,6 +88,31 @@ def vector_table(handlers: dict[int, str], sp: int = 0x20020000) -> str:
             "    .text\n    .thumb_func\nhang:\n    b hang\n")
 
 
+def mpu_region(base: int | str, rasr: int | str, note: str = "") -> str:
+    """Assembly that programs MPU region 0 (RBAR = ``base``, RASR = ``rasr``), enables the MPU
+    with PRIVDEFENA (MPU_CTRL = 5: the default map for privileged accesses elsewhere; ARMv7-M
+    B3.5.7-B3.5.9) and ends with DSB; ISB. Uses r0, r1. ``base``/``rasr`` may be assembler
+    expressions or `str.format` fields; ``note`` says what the region is (an assembly comment)."""
+    base = f"{base:#x}" if isinstance(base, int) else base
+    rasr = f"{rasr:#x}" if isinstance(rasr, int) else rasr
+    return f"""
+    ldr r1, =0xE000ED98         @ MPU_RNR = 0
+    movs r0, #0
+    str r0, [r1]
+    ldr r1, =0xE000ED9C         @ MPU_RBAR{": " + note if note else ""}
+    ldr r0, ={base}
+    str r0, [r1]
+    ldr r1, =0xE000EDA0         @ MPU_RASR
+    ldr r0, ={rasr}
+    str r0, [r1]
+    ldr r1, =0xE000ED94         @ MPU_CTRL: ENABLE | PRIVDEFENA
+    movs r0, #5
+    str r0, [r1]
+    dsb
+    isb
+"""
+
+
 # Semihosting exit with status r0 (SYS_EXIT_EXTENDED, ADP_Stopped_ApplicationExit).
 SEMIHOST_EXIT = """
     .thumb_func

@@ -33,7 +33,7 @@ from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
 
-from .conftest import SEMIHOST_EXIT, build_asm, vector_table
+from .conftest import SEMIHOST_EXIT, build_asm, mpu_region, vector_table
 
 UNDEFINSTR, UNALIGNED, DIVBYZERO = 1 << 16, 1 << 24, 1 << 25
 PRECISERR, IMPRECISERR, BFARVALID = 1 << 9, 1 << 10, 1 << 15
@@ -227,20 +227,8 @@ def test_imprecise_bus_fault_returns_after_the_store(tmp_path):
 
 def test_mpu_no_access_is_memmanage_with_mmfar(tmp_path):
     body = """
-    ldr r1, =0xE000ED98         @ MPU_RNR = 0
-    movs r0, #0
-    str r0, [r1]
-    ldr r1, =0xE000ED9C         @ MPU_RBAR: AXI SRAM 0x24000000
-    ldr r0, =0x24000000
-    str r0, [r1]
-    ldr r1, =0xE000EDA0         @ MPU_RASR: 32 KB, AP = 0 (no access), XN, enabled
-    ldr r0, =0x1000001D
-    str r0, [r1]
-    ldr r1, =0xE000ED94         @ MPU_CTRL: ENABLE | PRIVDEFENA
-    movs r0, #5
-    str r0, [r1]
-    dsb
-    isb
+""" + mpu_region(0x24000000, 0x1000001D,
+                       "AXI SRAM, 32 KB, AP = 0 (no access), XN, enabled") + """
     ldr r1, =0x24000104
     movs r0, #6
 fault_at:
@@ -365,20 +353,8 @@ reset:
     ldr r0, =0xE000ED24         @ SHCSR enables
     ldr r1, ={shcsr:#x}
     str r1, [r0]
-    ldr r1, =0xE000ED98         @ MPU_RNR = 0
-    movs r0, #0
-    str r0, [r1]
-    ldr r1, =0xE000ED9C         @ MPU_RBAR: a 1 KB guard at 0x2001F000
-    ldr r0, =0x2001F000
-    str r0, [r1]
-    ldr r1, =0xE000EDA0         @ MPU_RASR: 1 KB, AP = 0 (no access), XN, enabled
-    ldr r0, =0x10000013
-    str r0, [r1]
-    ldr r1, =0xE000ED94         @ MPU_CTRL: ENABLE | PRIVDEFENA
-    movs r0, #5
-    str r0, [r1]
-    dsb
-    isb
+""" + mpu_region(0x2001F000, 0x10000013,
+                       "a 1 KB guard, AP = 0 (no access), XN, enabled") + """
     ldr r0, =0x2001F410         @ SP 16 bytes above the guard: the SVC's frame reaches into it
     mov sp, r0
     svc #0
@@ -461,18 +437,7 @@ reset:
     ldr r0, =0xE000ED24         @ SHCSR enables
     ldr r1, ={shcsr:#x}
     str r1, [r0]
-    ldr r1, =0xE000ED98         @ MPU: a 1 KB no-access region at 0x2001C000
-    movs r0, #0
-    str r0, [r1]
-    ldr r1, =0xE000ED9C
-    ldr r0, =0x2001C000
-    str r0, [r1]
-    ldr r1, =0xE000EDA0
-    ldr r0, =0x10000013
-    str r0, [r1]
-    ldr r1, =0xE000ED94
-    movs r0, #5
-    str r0, [r1]
+""" + mpu_region(0x2001C000, 0x10000013, "a 1 KB no-access region") + """
     ldr r0, =0x2001D000         @ thread mode on PSP
     msr psp, r0
     movs r0, #2

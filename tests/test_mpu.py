@@ -9,7 +9,7 @@ from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
 
-from .conftest import SEMIHOST_EXIT, build_asm
+from .conftest import SEMIHOST_EXIT, build_asm, mpu_region
 
 
 # RASR: XN 28, AP 26:24, TEX 21:19, S 18, C 17, B 16, SIZE 5:1, ENABLE 0
@@ -26,20 +26,7 @@ SETUP = """
     .text
     .thumb_func
 reset:
-    ldr r1, =0xE000ED98       @ MPU_RNR
-    movs r0, #0
-    str r0, [r1]
-    ldr r1, =0xE000ED9C       @ MPU_RBAR
-    ldr r0, ={base}
-    str r0, [r1]
-    ldr r1, =0xE000EDA0       @ MPU_RASR
-    ldr r0, ={rasr}
-    str r0, [r1]
-    ldr r1, =0xE000ED94       @ MPU_CTRL: ENABLE | PRIVDEFENA
-    movs r0, #5
-    str r0, [r1]
-    dsb
-    isb
+""" + mpu_region("{base}", "{rasr}") + """
     ldr r1, =0xE000ED24       @ SHCSR: MEMFAULTENA
     mov r0, #(1 << 16)
     str r0, [r1]

@@ -23,7 +23,7 @@ from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
 
-from .conftest import SEMIHOST_EXIT, build_asm
+from .conftest import SEMIHOST_EXIT, build_asm, mpu_region
 
 HEAD = """
     .section .vectors, "a"
@@ -83,20 +83,7 @@ DTCM_NO_ACCESS = HEAD + """
 1:  str r3, [r2]              @ stores to DTCM first (their TLB entry leaves the slow path)
     subs r3, #1
     bne 1b
-    ldr r1, =0xE000ED98       @ MPU_RNR = 0
-    movs r0, #0
-    str r0, [r1]
-    ldr r1, =0xE000ED9C       @ MPU_RBAR = 0x20000000
-    ldr r0, =0x20000000
-    str r0, [r1]
-    ldr r1, =0xE000EDA0       @ MPU_RASR: 32 KB, no access, XN
-    ldr r0, =((1 << 28) | (14 << 1) | 1)
-    str r0, [r1]
-    ldr r1, =0xE000ED94       @ MPU_CTRL: ENABLE | PRIVDEFENA
-    movs r0, #5
-    str r0, [r1]
-    dsb
-    isb
+""" + mpu_region("0x20000000", "((1 << 28) | (14 << 1) | 1)", "DTCM, 32 KB, no access, XN") + """
     str r3, [r2]              @ no access: MemManage
     movs r0, #0xEE
     b exit_r0
