@@ -23,15 +23,9 @@ from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
 
 from .conftest import SEMIHOST_EXIT, build_asm, vector_table
+from .fuzz_priority import LOG_MACRO as FUZZ_LOG_MACRO
 
-LOG_MACRO = """
-    .macro LOG v
-    ldr r0, =logp
-    ldr r1, [r0]
-    movs r2, #\\v
-    strb r2, [r1], #1
-    str r1, [r0]
-    .endm
+LOG_MACRO = FUZZ_LOG_MACRO + """
     .macro PEND mask                @ NVIC_ISPR0, then DSB + ISB: taken before what follows
     ldr r0, =0xE000E200
     ldr r1, =\\mask

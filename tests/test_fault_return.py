@@ -40,13 +40,16 @@ PRECISERR, IMPRECISERR, BFARVALID = 1 << 9, 1 << 10, 1 << 15
 DACCVIOL, MMARVALID = 1 << 1, 1 << 7
 FORCED = 1 << 30
 
-HANDLER = """
+LOGW_MACRO = """
     .macro LOGW reg
     ldr r12, =logp
     ldr r3, [r12]
     str \\reg, [r3], #4
     str r3, [r12]
     .endm
+"""
+
+HANDLER = LOGW_MACRO + """
     .thumb_func
 fault:                          @ every fault vector: log, clear, skip, return
     tst lr, #4
@@ -361,13 +364,7 @@ reset:
     movs r0, #1                 @ never here: both handlers end the run
     b exit_r0
     .ltorg
-    .macro LOGW reg
-    ldr r12, =logp
-    ldr r3, [r12]
-    str \\reg, [r3], #4
-    str r3, [r12]
-    .endm
-    .thumb_func
+""" + LOGW_MACRO + """    .thumb_func
 stk_fault:                      @ the frame is not readable (the guard): log and end the run
     ldr r0, =0x20020000
     mov sp, r0
@@ -447,13 +444,7 @@ reset:
     movs r0, #1                 @ never here
     b exit_r0
     .ltorg
-    .macro LOGW reg
-    ldr r12, =logp
-    ldr r3, [r12]
-    str \\reg, [r3], #4
-    str r3, [r12]
-    .endm
-    .thumb_func
+""" + LOGW_MACRO + """    .thumb_func
 svc_handler:                    @ returns to a frame it moved to {target:#x}
     ldr r0, ={target:#x}
     msr psp, r0
