@@ -72,6 +72,21 @@ def dist_version(package: str) -> str:
     return str(importlib.import_module(package).__version__)
 
 
+def unicorn_layout_key(source: str) -> str | None:
+    """Key for facts found by probing Unicorn's internal layout (kind ``uc_layout``): the
+    libunicorn file (path, size, time) and the probing module's source; None when there is
+    no cache directory or the library file cannot be found."""
+    if directory() is None:
+        return None
+    try:
+        from unicorn.unicorn_py3 import unicorn as _ucmod
+        lib = str(_ucmod.uclib._name)
+        st = os.stat(lib)
+    except (OSError, AttributeError, TypeError, ImportError):
+        return None
+    return key(source, lib, st.st_size, st.st_mtime_ns, source_hash(source))
+
+
 def key(*parts: object) -> str:
     h = hashlib.sha256(repr((FORMAT, *parts)).encode())
     return h.hexdigest()[:32]

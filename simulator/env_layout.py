@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import os
 import struct
 
 from unicorn.arm_const import UC_ARM_REG_R0, UC_ARM_REG_XPSR
@@ -103,18 +102,8 @@ def _probe(uc) -> tuple[int, int, int] | None:
 
 @functools.lru_cache(maxsize=1)
 def _cached_layout_key() -> str | None:
-    from unicorn.unicorn_py3 import unicorn as _ucmod
-
     from . import cache
-    if cache.directory() is None:
-        return None
-    try:
-        lib = str(_ucmod.uclib._name)
-        st = os.stat(lib)
-    except (OSError, AttributeError, TypeError):
-        return None
-    return cache.key("env_layout", lib, st.st_size, st.st_mtime_ns,
-                     cache.source_hash("env_layout.py"))
+    return cache.unicorn_layout_key("env_layout.py")
 
 
 def condexec_address(uc) -> int | None:

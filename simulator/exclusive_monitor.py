@@ -32,20 +32,8 @@ def context_offset() -> int:
     (:func:`_probe`, ~20 ms of CPU: a scratch engine's first run initialises QEMU's code
     generator) once per libunicorn build, kept in the on-disk cache (kind ``uc_layout``,
     keyed by the library file's path, size and time and this file's source)."""
-    import os
-
-    from unicorn.unicorn_py3 import unicorn as _ucmod
-
     from . import cache
-    entry_key = None
-    if cache.directory() is not None:
-        try:
-            lib = str(_ucmod.uclib._name)
-            st = os.stat(lib)
-            entry_key = cache.key(lib, st.st_size, st.st_mtime_ns,
-                                  cache.source_hash("exclusive_monitor.py"))
-        except (OSError, AttributeError, TypeError):
-            entry_key = None
+    entry_key = cache.unicorn_layout_key("exclusive_monitor.py")
     if entry_key is not None:
         found = cache.load("uc_layout", entry_key)
         if isinstance(found, int):
