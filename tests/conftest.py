@@ -113,6 +113,28 @@ def mpu_region(base: int | str, rasr: int | str, note: str = "") -> str:
 """
 
 
+def mmfar_handler(address: int, otherwise: int) -> str:
+    """A `memmanage` handler that exits with MMFAR - ``address`` (0 when the fault was a data
+    access violation at ``address``: MMFSR = MMARVALID | DACCVIOL, ARMv7-M B3.2.15/B3.2.17),
+    or with ``otherwise`` when MMFSR says anything else."""
+    return f"""
+    .thumb_func
+memmanage:
+    ldr r1, =0xE000ED28       @ CFSR
+    ldr r0, [r1]
+    and r0, r0, #0xFF         @ MMFSR
+    cmp r0, #0x82             @ MMARVALID | DACCVIOL
+    bne 1f
+    ldr r1, =0xE000ED34       @ MMFAR
+    ldr r0, [r1]
+    ldr r1, ={address:#x}
+    subs r0, r0, r1           @ 0 when MMFAR is the address
+    b exit_r0
+1:  movs r0, #{otherwise:#x}
+    b exit_r0
+"""
+
+
 # Semihosting exit with status r0 (SYS_EXIT_EXTENDED, ADP_Stopped_ApplicationExit).
 SEMIHOST_EXIT = """
     .thumb_func
@@ -145,6 +167,24 @@ def build_c(out_dir: Path, source: str, *defines: str, linker: Path | None = Non
                     "-T", str(linker or TEST_FIRMWARE / "cache_kernel.ld"), str(src),
                     "-o", str(elf)], check=True)
     return elf
+
+
+def run_log(elf: Path, **config):
+    """Run ELF to a clean exit; return (the machine, released, and the bytes the firmware
+    logged: from its `log` array up to the address its `logp` word holds)."""
+    from simulator.elf import load_firmware
+    from simulator.machine import Machine, RunConfig
+    from simulator.platform import load_platform
+    fw = load_firmware(elf)
+    m = Machine(fw, load_platform(), RunConfig(**config))
+    try:
+        r = m.run()
+        assert (r.exit_reason, r.exit_code) == ("exit", 0), r.diagnostic
+        start = fw.symbol("log").addr
+        end = int.from_bytes(m.uc.mem_read(fw.symbol("logp").addr, 4), "little")
+        return m, bytes(m.uc.mem_read(start, end - start))
+    finally:
+        m.release()
 
 
 def run_results(elf: Path, words: int, **config):

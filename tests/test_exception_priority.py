@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.elf import load_firmware
-from simulator.machine import Machine, RunConfig
-from simulator.platform import load_platform
-
 from .conftest import SEMIHOST_EXIT, build_asm, vector_table
+from .conftest import run_log as run_elf_log
 from .fuzz_priority import LOG_MACRO as FUZZ_LOG_MACRO
 
 LOG_MACRO = FUZZ_LOG_MACRO + """
@@ -58,16 +55,8 @@ def run_log(tmp_path, thread: str, handlers: dict[int, str]) -> str:
     for n, body in handlers.items():
         src += f"    .thumb_func\nh{n}:\n{body}\n    bx lr\n    .ltorg\n"
     src += SEMIHOST_EXIT + "\n    .bss\n    .align 2\nlogp: .space 4\nlog: .space 64\n"
-    fw = load_firmware(build_asm(tmp_path, src))
-    m = Machine(fw, load_platform(), RunConfig(max_cycles=2_000_000))
-    try:
-        r = m.run()
-        assert (r.exit_reason, r.exit_code) == ("exit", 0), r.diagnostic
-        start = fw.symbol("log").addr
-        end = int.from_bytes(m.uc.mem_read(fw.symbol("logp").addr, 4), "little")
-        return bytes(m.uc.mem_read(start, end - start)).decode("latin-1")
-    finally:
-        m.release()
+    _, logged = run_elf_log(build_asm(tmp_path, src), max_cycles=2_000_000)
+    return logged.decode("latin-1")
 
 
 def log(letter: str) -> str:

@@ -33,7 +33,7 @@ from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
 
-from .conftest import SEMIHOST_EXIT, build_asm, mpu_region, vector_table
+from .conftest import SEMIHOST_EXIT, build_asm, mpu_region, run_log, vector_table
 
 UNDEFINSTR, UNALIGNED, DIVBYZERO = 1 << 16, 1 << 24, 1 << 25
 PRECISERR, IMPRECISERR, BFARVALID = 1 << 9, 1 << 10, 1 << 15
@@ -133,17 +133,9 @@ logp: .space 4
 skip_from: .space 4
 log: .space 256
 """
-    fw = load_firmware(build_asm(tmp_path, src))
-    m = Machine(fw, load_platform(), RunConfig(max_cycles=2_000_000))
-    try:
-        r = m.run()
-        assert (r.exit_reason, r.exit_code) == ("exit", 0), r.diagnostic
-        start = fw.symbol("log").addr
-        end = struct.unpack("<I", m.uc.mem_read(fw.symbol("logp").addr, 4))[0]
-        words = list(struct.unpack(f"<{(end - start) // 4}I", m.uc.mem_read(start, end - start)))
-        return words, fw.symbol("fault_at").addr, fw.symbol("after_fault").addr, m
-    finally:
-        m.release()
+    m, log = run_log(build_asm(tmp_path, src), max_cycles=2_000_000)
+    words = list(struct.unpack(f"<{len(log) // 4}I", log))
+    return words, m.fw.symbol("fault_at").addr, m.fw.symbol("after_fault").addr, m
 
 
 def entry(exc: int, cfsr: int, hfsr: int = 0, mmfar: int | None = None,
@@ -408,16 +400,8 @@ def test_stacking_into_an_mpu_guard_is_a_derived_memmanage(tmp_path, shcsr, mm_p
     (HFSR.FORCED) when disabled. Before, the frame was written through the MPU."""
     src = STACK_GUARD.replace("{mm_prio:#x}", f"{mm_prio:#x}").replace(
         "{shcsr:#x}", f"{shcsr:#x}")
-    fw = load_firmware(build_asm(tmp_path, src))
-    m = Machine(fw, load_platform(), RunConfig(max_cycles=1_000_000))
-    try:
-        r = m.run()
-        assert (r.exit_reason, r.exit_code) == ("exit", 0), r.diagnostic
-        start = fw.symbol("log").addr
-        end = struct.unpack("<I", m.uc.mem_read(fw.symbol("logp").addr, 4))[0]
-        words = struct.unpack(f"<{(end - start) // 4}I", m.uc.mem_read(start, end - start))
-    finally:
-        m.release()
+    _, log = run_log(build_asm(tmp_path, src), max_cycles=1_000_000)
+    words = struct.unpack(f"<{len(log) // 4}I", log)
     assert words[0] == first
     if first != 0x5FC:
         assert words[1] & 0xFF == 1 << 4          # MSTKERR; MMARVALID clear
@@ -483,13 +467,6 @@ def test_unstacking_fault_chains_to_the_fault_handler(tmp_path, target, shcsr, w
     adjusted, no MMFAR/BFAR. Before, an unreadable frame was a lockup and one in an MPU
     no-access region was read anyway."""
     src = UNSTACK.replace("{shcsr:#x}", f"{shcsr:#x}").replace("{target:#x}", f"{target:#x}")
-    fw = load_firmware(build_asm(tmp_path, src))
-    m = Machine(fw, load_platform(), RunConfig(max_cycles=1_000_000))
-    try:
-        r = m.run()
-        assert (r.exit_reason, r.exit_code) == ("exit", 0), r.diagnostic
-        start = fw.symbol("log").addr
-        words = struct.unpack("<4I", m.uc.mem_read(start, 16))
-    finally:
-        m.release()
+    _, log = run_log(build_asm(tmp_path, src), max_cycles=1_000_000)
+    words = struct.unpack_from("<4I", log)
     assert words == (want_exc, want_cfsr, want_hfsr, target)

@@ -9,7 +9,7 @@ from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
 
-from .conftest import SEMIHOST_EXIT, build_asm, mpu_region
+from .conftest import SEMIHOST_EXIT, build_asm, mmfar_handler, mpu_region
 
 
 # RASR: XN 28, AP 26:24, TEX 21:19, S 18, C 17, B 16, SIZE 5:1, ENABLE 0
@@ -37,21 +37,7 @@ FAULT = SETUP + """
     ldr r0, [r2]              @ no access: MemManage
     movs r0, #1
     b exit_r0
-    .thumb_func
-memmanage:
-    ldr r1, =0xE000ED28       @ CFSR
-    ldr r0, [r1]
-    and r0, r0, #0xFF         @ MMFSR
-    cmp r0, #0x82             @ MMARVALID | DACCVIOL
-    bne 1f
-    ldr r1, =0xE000ED34       @ MMFAR
-    ldr r0, [r1]
-    ldr r1, =0x24000100
-    subs r0, r0, r1           @ 0 when MMFAR is the address
-    b exit_r0
-1:  movs r0, #2
-    b exit_r0
-"""
+""" + mmfar_handler(0x24000100, 2)
 
 CACHE = SETUP + """
     ldr r1, =0xE000ED14       @ CCR: DC

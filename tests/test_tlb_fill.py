@@ -23,7 +23,7 @@ from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
 
-from .conftest import SEMIHOST_EXIT, build_asm, mpu_region
+from .conftest import SEMIHOST_EXIT, build_asm, mmfar_handler, mpu_region
 
 HEAD = """
     .section .vectors, "a"
@@ -87,21 +87,7 @@ DTCM_NO_ACCESS = HEAD + """
     str r3, [r2]              @ no access: MemManage
     movs r0, #0xEE
     b exit_r0
-    .thumb_func
-memmanage:
-    ldr r1, =0xE000ED28       @ CFSR
-    ldr r0, [r1]
-    and r0, r0, #0xFF         @ MMFSR
-    cmp r0, #0x82             @ MMARVALID | DACCVIOL
-    bne 1f
-    ldr r1, =0xE000ED34       @ MMFAR
-    ldr r0, [r1]
-    ldr r1, =0x20000100
-    subs r0, r0, r1           @ 0 when MMFAR is the address
-    b exit_r0
-1:  movs r0, #0xDD
-    b exit_r0
-"""
+""" + mmfar_handler(0x20000100, 0xDD)
 
 
 MODES = ["qemu", "virtual"]
