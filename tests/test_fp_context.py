@@ -63,18 +63,22 @@ res: .space 12
 """
 
 
-@pytest.mark.parametrize("fpdscr,thread_fp", [(0, True), (0x00C00000, True),
-                                              (0x00C00000, False), (RZ_FZ | 1 << 26, True)])
-def test_handler_fpscr_comes_from_fpdscr(tmp_path, fpdscr, thread_fp):
-    fw = load_firmware(build_asm(tmp_path, program(fpdscr, thread_fp)))
+def run_res(tmp_path, src: str, words: int) -> tuple[int, ...]:
+    """Build and run to a clean exit; the first ``words`` words of the program's `res`."""
+    fw = load_firmware(build_asm(tmp_path, src))
     m = Machine(fw, load_platform(), RunConfig(max_cycles=1_000_000))
     try:
         r = m.run()
         assert (r.exit_reason, r.exit_code) == ("exit", 0), r.diagnostic
-        handler_fpscr, third, thread_after = struct.unpack(
-            "<3I", m.uc.mem_read(fw.symbol("res").addr, 12))
+        return struct.unpack(f"<{words}I", m.uc.mem_read(fw.symbol("res").addr, 4 * words))
     finally:
         m.release()
+
+
+@pytest.mark.parametrize("fpdscr,thread_fp", [(0, True), (0x00C00000, True),
+                                              (0x00C00000, False), (RZ_FZ | 1 << 26, True)])
+def test_handler_fpscr_comes_from_fpdscr(tmp_path, fpdscr, thread_fp):
+    handler_fpscr, third, thread_after = run_res(tmp_path, program(fpdscr, thread_fp), 3)
     assert handler_fpscr & (0x1F << 22) == fpdscr & (0x1F << 22)
     rz = (fpdscr >> 22) & 3 == 3
     assert third == (THIRD_RZ if rz else THIRD_RN)
@@ -119,14 +123,7 @@ svc:
     .align 2
 res: .space 8
 """
-    fw = load_firmware(build_asm(tmp_path, src))
-    m = Machine(fw, load_platform(), RunConfig(max_cycles=1_000_000))
-    try:
-        r = m.run()
-        assert (r.exit_reason, r.exit_code) == ("exit", 0), r.diagnostic
-        lr, control = struct.unpack("<2I", m.uc.mem_read(fw.symbol("res").addr, 8))
-    finally:
-        m.release()
+    lr, control = run_res(tmp_path, src, 2)
     assert lr == exc_return and control & 4 == fpca
 
 
@@ -158,13 +155,5 @@ svc:
     .align 2
 res: .space 8
 """
-    fw = load_firmware(build_asm(tmp_path, src))
-    m = Machine(fw, load_platform(), RunConfig(max_cycles=1_000_000))
-    try:
-        r = m.run()
-        assert (r.exit_reason, r.exit_code) == ("exit", 0), r.diagnostic
-        thread_control, handler_control = struct.unpack(
-            "<2I", m.uc.mem_read(fw.symbol("res").addr, 8))
-    finally:
-        m.release()
+    thread_control, handler_control = run_res(tmp_path, src, 2)
     assert (thread_control, handler_control) == (control, 4)
