@@ -10,11 +10,21 @@ the manifest's reference. A search that keeps its place is as good outside the s
 the undamaged clips (``--seconds 0``).
 
     python damage_eval.py SETS/saa_test/manifest.jsonl SETS/maus/manifest.jsonl --seconds 4
+
+Clip by clip (the shipping rule's damage check, docs/alignment-results.md): ``--per-clip F``
+writes one JSON line per clip (words outside the stretch, their MAE and largest error,
+re-anchors...), ``--max-clip-ms 500`` exits 1 and names the clips whose words outside the
+stretch are off by more than that on average (the search re-anchored at a wrong place and
+stayed there, or found its place again only seconds later). ``--check F...`` applies that limit
+to per-clip files already written; ``--baseline B...`` (the same runs with the committed model)
+counts only the clips the committed model keeps within it.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,21 +38,145 @@ except ImportError:  # pragma: no cover
     import realspeech  # type: ignore[no-redef]
 
 
+@dataclass
+class ClipDamage:
+    """One damaged clip's alignment, scored on the words outside the stretch."""
+    id: str
+    seconds: float          # length of the replaced stretch
+    words: int              # words of the transcript
+    words_outside: int      # placed words with a reference wholly outside the stretch
+    mae_outside_ms: float   # mean word error (mean of |start| and |end| error) of those words
+    max_outside_ms: float   # the largest of those word errors
+    nf: int = 0
+    reanchor: int = 0
+    back: int = 0
+    second_pass: int = 0
+    interpolated: int = 0
+
+
+def word_errors(ref: np.ndarray, hyp: list[tuple[float, float] | None], lo_s: float,
+                hi_s: float) -> tuple[list[float], list[float]]:
+    """Word errors in ms (mean of the start and end error) of the words inside and outside the
+    stretch [lo_s, hi_s). ref [n, 2] in s (start < 0: no reference); hyp per word (start, end)
+    in s, or None when not placed. A word is inside when its reference overlaps the stretch."""
+    e_in: list[float] = []
+    e_out: list[float] = []
+    for h, (s0, e0) in zip(hyp, ref):
+        if h is None or s0 < 0:
+            continue
+        err = (abs(h[0] - s0) + abs(h[1] - e0)) / 2 * 1000
+        (e_in if (e0 > lo_s and s0 < hi_s) else e_out).append(err)
+    return e_in, e_out
+
+
+def clip_damage(clip_id: str, seconds: float, ref: np.ndarray,
+                hyp: list[tuple[float, float] | None], lo_s: float, hi_s: float,
+                **counts: int) -> tuple[ClipDamage, list[float], list[float]]:
+    """The clip's record (counts: nf, reanchor, back, second_pass, interpolated) and its
+    inside / outside word errors."""
+    e_in, e_out = word_errors(ref, hyp, lo_s, hi_s)
+    rec = ClipDamage(clip_id, seconds, len(hyp), len(e_out),
+                     round(float(np.mean(e_out)), 3) if e_out else 0.0,
+                     round(float(np.max(e_out)), 3) if e_out else 0.0, **counts)
+    return rec, e_in, e_out
+
+
+def wrong_place(clips: list[ClipDamage], max_clip_ms: float,
+                baseline: list[ClipDamage] | None = None) -> list[ClipDamage]:
+    """Clips whose words outside the stretch are off by more than max_clip_ms on average; with
+    a baseline (the same run with the committed model), only those the baseline keeps within
+    the limit (a clip the baseline also misplaces is not new)."""
+    excused = set() if baseline is None else {
+        (c.id, c.seconds) for c in baseline if c.mae_outside_ms > max_clip_ms}
+    return [c for c in clips
+            if c.mae_outside_ms > max_clip_ms and (c.id, c.seconds) not in excused]
+
+
+def load_clips(path: Path) -> list[ClipDamage]:
+    return [ClipDamage(**json.loads(line)) for line in Path(path).read_text().splitlines()
+            if line.strip()]
+
+
+def report_wrong_place(clips: list[ClipDamage], max_clip_ms: float, where: str,
+                       baseline: list[ClipDamage] | None = None) -> int:
+    """Print the verdict; 1 when a clip is over the limit (and not over it in the baseline)."""
+    bad = wrong_place(clips, max_clip_ms, baseline)
+    over = wrong_place(clips, max_clip_ms)
+    worst = max(clips, key=lambda c: c.mae_outside_ms, default=None)
+    if worst is not None:
+        print(f"{where}: {len(clips)} clips, worst clip {worst.id} {worst.mae_outside_ms:.1f} ms "
+              f"outside the stretch; over {max_clip_ms:g} ms: {len(over)}"
+              + ("" if baseline is None else f", of them not over it in the baseline: {len(bad)}"))
+    for c in bad:
+        print(f"  WRONG PLACE {c.id} ({c.seconds:g} s): {c.words_outside} words outside the "
+              f"stretch, MAE {c.mae_outside_ms:.1f} ms, max {c.max_outside_ms:.1f} ms, "
+              f"re-anchors {c.reanchor} (behind {c.back})")
+    return 1 if bad else 0
+
+
+def check(paths: list[Path], max_clip_ms: float, baselines: list[Path] | None = None) -> int:
+    """Apply the limit to per-clip files (each against the baseline file at the same position,
+    if given); 0 pass, 1 a clip over the limit, 2 a missing or malformed file."""
+    if baselines is not None and len(baselines) != len(paths):
+        print(f"error: {len(paths)} per-clip files but {len(baselines)} baselines",
+              file=sys.stderr)
+        return 2
+    loaded: list[list[ClipDamage]] = []
+    for p in paths + (baselines or []):
+        if not p.is_file():
+            print(f"error: {p} is not a per-clip file", file=sys.stderr)
+            return 2
+        try:
+            loaded.append(load_clips(p))
+        except (ValueError, TypeError) as e:
+            print(f"error: {p} is not a damage_eval.py --per-clip file ({e})", file=sys.stderr)
+            return 2
+    status = 0
+    for i, p in enumerate(paths):
+        base = loaded[len(paths) + i] if baselines else None
+        status |= report_wrong_place(loaded[i], max_clip_ms, str(p), base)
+    return status
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description="Align real clips with a stretch replaced by other "
                                  "speech; report how the search keeps its place.")
-    ap.add_argument("manifest", type=Path, help="realspeech.py manifest of the clips")
-    ap.add_argument("filler", type=Path, help="manifest whose audio replaces the stretch")
+    ap.add_argument("manifest", type=Path, nargs="?", help="realspeech.py manifest of the clips")
+    ap.add_argument("filler", type=Path, nargs="?",
+                    help="manifest whose audio replaces the stretch")
     ap.add_argument("--seconds", type=float, default=4.0, help="length of the stretch")
     ap.add_argument("--limit", type=int, default=None, help="first N clips only")
+    ap.add_argument("--model", type=Path, default=None,
+                    help="model_data.c of the model to use (default: the committed export)")
+    ap.add_argument("--per-clip", type=Path, default=None,
+                    help="write one JSON line per clip (words outside the stretch, their MAE "
+                    "and largest error, re-anchors, ...)")
+    ap.add_argument("--max-clip-ms", type=float, default=None,
+                    help="exit 1 when a clip's words outside the stretch are off by more than "
+                    "this on average (the shipping rule: 500)")
+    ap.add_argument("--check", type=Path, nargs="+", default=None, metavar="PER_CLIP",
+                    help="only apply --max-clip-ms (default 500) to per-clip files already "
+                    "written; no alignment")
+    ap.add_argument("--baseline", type=Path, nargs="+", default=None, metavar="PER_CLIP",
+                    help="with --check: the same runs with the committed model, one per checked "
+                    "file in the same order; a clip it also puts over the limit is not counted")
     a = ap.parse_args()
+    if a.check:
+        return check(a.check, 500.0 if a.max_clip_ms is None else a.max_clip_ms, a.baseline)
+    if a.baseline:
+        ap.error("--baseline goes with --check")
+    if a.manifest is None or a.filler is None:
+        ap.error("MANIFEST and FILLER are required (or --check PER_CLIP...)")
     for p in (a.manifest, a.filler):
         if not p.is_file():
             print(f"error: {p} is not a manifest file", file=sys.stderr)
             return 2
+    if a.model is not None and not a.model.is_file():
+        print(f"error: {a.model} is not a model_data.c file", file=sys.stderr)
+        return 2
     import host
     import soundfile as sf
-    host.set_default_model(host.REAL_MODEL)
+    host.set_default_model(a.model if a.model is not None else host.REAL_MODEL)
     items = realspeech.load_manifest(a.manifest)[:a.limit]
     src = np.concatenate([sf.read(i["wav"], dtype="int16")[0]
                           for i in realspeech.load_manifest(a.filler)[:60]])
@@ -51,6 +185,7 @@ def main() -> int:
            "back": 0}
     e_in: list[float] = []
     e_out: list[float] = []
+    clips: list[ClipDamage] = []
     for k, it in enumerate(items):
         pcm, _ = sf.read(it["wav"], dtype="int16")
         lo = max(0, len(pcm) // 2 - n // 2)
@@ -61,22 +196,27 @@ def main() -> int:
         words = g2p.transcript_phones(it["text"], "en-us")
         ref = np.array(it["words"], float).reshape(-1, 2)
         res, st = host.align_logits(host.logits(host.features(x)), [w.phones for w in words])
+        counts = {"nf": sum(r.nf for r in res), "reanchor": st.n_reanchor, "back": st.n_back,
+                  "second_pass": st.n_second, "interpolated": st.n_filled}
         tot["clips"] += 1
         tot["words"] += len(res)
-        tot["nf"] += sum(r.nf for r in res)
-        tot["second_pass"] += st.n_second
-        tot["interpolated"] += st.n_filled
-        tot["reanchor"] += st.n_reanchor
-        tot["back"] += st.n_back
-        for r, (s0, e0) in zip(res, ref):
-            if r.nf or s0 < 0:
-                continue
-            err = (abs(r.start_ms / 1000 - s0) + abs(r.end_ms / 1000 - e0)) / 2 * 1000
-            inside = e0 > lo / realspeech.SR and s0 < hi / realspeech.SR
-            (e_in if inside else e_out).append(err)
+        for key, v in counts.items():
+            tot[key] += v
+        hyp = [None if r.nf else (r.start_ms / 1000, r.end_ms / 1000) for r in res]
+        rec, ci, co = clip_damage(str(it.get("id", k)), a.seconds, ref, hyp,
+                                  lo / realspeech.SR, hi / realspeech.SR, **counts)
+        clips.append(rec)
+        e_in += ci
+        e_out += co
     print(f"stretch {a.seconds:g} s: {tot}")
     print(f"words inside the stretch: {len(e_in)}, MAE {np.mean(e_in) if e_in else 0:.1f} ms; "
           f"outside: {len(e_out)}, MAE {np.mean(e_out) if e_out else 0:.1f} ms")
+    if a.per_clip is not None:
+        tmp = a.per_clip.with_name(a.per_clip.name + ".tmp")
+        tmp.write_text("".join(json.dumps(asdict(c)) + "\n" for c in clips))
+        tmp.replace(a.per_clip)
+    if a.max_clip_ms is not None:
+        return report_wrong_place(clips, a.max_clip_ms, str(a.manifest))
     return 0
 
 
