@@ -234,6 +234,8 @@ static void emit(al_vit_t *v, const al_word_result_t *r)
         if (v->cb) v->cb(v->cb_ctx, &nf);
     }
     if (v->cb) v->cb(v->cb_ctx, r);
+    if (!r->nf && r->src == AL_SRC_SECOND) v->st.n_second++;   /* counted as they go out: a */
+    if (!r->nf && r->src == AL_SRC_FILLED) v->st.n_filled++;   /* queued word may be redone */
     v->next_emit = (uint32_t)r->word + 1u;
     if (!r->nf) v->last_end = r->end_frame;
 }
@@ -253,6 +255,24 @@ static void emit_pend(al_vit_t *v)
 {
     while (v->hq_n) hq_pop(v);
     if (v->pend_ord >= 0) { emit(v, &v->pend); v->pend_ord = -1; }
+}
+
+/* Queue a word placed by the second pass or by interpolation after the held words (the held
+ * word, if any, must be older: pend_to_queue() first). Like a finished word it can still be
+ * taken back by relocate_back() while it waits there (the queue is full or its start leaves the
+ * ring: emitted). A jump to a wrong place is often seen only later, when locate() finds the
+ * audio behind the path; the words the jump placed must then not be out yet. */
+static void enqueue(al_vit_t *v, const al_word_result_t *r)
+{
+    if (v->hq_n == AL_VIT_HOLD) hq_pop(v);
+    v->hq[(v->hq_head + v->hq_n) % AL_VIT_HOLD] = *r;
+    v->hq_n++;
+    if (!r->nf) v->last_end = r->end_frame;
+}
+
+static void pend_to_queue(al_vit_t *v)
+{
+    if (v->pend_ord >= 0) { enqueue(v, &v->pend); v->pend_ord = -1; }
 }
 
 /* Hold a finished word (ordinal ord) until the next word starts. The word held before it goes
@@ -417,8 +437,9 @@ void p2_column(const al_vit_t *v, float *col, uint32_t n, int bp, uint8_t *const
  * the buffered frames [xs, x1): the path starts at frame xs in the first state of u0 (or of
  * u0+1 when u0 is a silence) and is in the last state of u_hi-1 (or, when that is the optional
  * silence, of the word before it) at frame x1-1, where the committed path enters the next word.
- * Emits the words (AL_SRC_SECOND, confidence from this path) and returns 1; returns 0 without
- * emitting when the span is not buffered or does not fit (the caller interpolates). */
+ * Queues the words after the held ones (AL_SRC_SECOND, confidence from this path: enqueue())
+ * and returns 1; returns 0 without a change when the span is not buffered or does not fit (the
+ * caller interpolates). */
 static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, uint32_t u_hi,
                        int32_t xs, int32_t x1)
 {
@@ -477,8 +498,9 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
     }
     for (int32_t w = 0; w < K; w++) if (v->p2_end[w] < 0) return 0;   /* cannot happen */
     int32_t q0 = v->pend_ord - (int32_t)v->hq_n;     /* ordinal of the oldest queued word */
-    while (v->hq_n && q0 < ord0) { hq_pop(v); q0++; }  /* words before the span: as they are */
-    v->hq_n = 0;                                       /* the rest is re-aligned here */
+    if (v->pend_ord >= 0)                              /* words before the span stay queued, */
+        v->hq_n = q0 < ord0 ? (uint32_t)(ord0 - q0) : 0u;   /* the rest is re-aligned here */
+    v->pend_ord = -1;
     for (int32_t w = 0; w < K; w++) {
         al_word_result_t r = {(int32_t)v->pw_index[ord0 + w], 1, 0, 0, 0, 0, 0, 0};
         int32_t nfr = v->p2_end[w] - v->p2_start[w];
@@ -491,10 +513,8 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
             r.conf = conf;
             r.src = AL_SRC_SECOND;
             set_frames(v, &r, v->p2_start[w], v->p2_end[w]);
-            v->st.n_second++;
         }
-        if (ord0 + w == v->pend_ord) v->pend_ord = -1;   /* the held word, re-aligned */
-        emit(v, &r);
+        enqueue(v, &r);                                  /* out when the queue moves on */
     }
     return 1;
 }
@@ -521,7 +541,7 @@ static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi,
     }
     uint32_t u_first_skip = u;
     if (!held) {                                         /* from the last placed word's end */
-        if (v->pend_ord >= 0) emit_pend(v);
+        emit_pend(v);
         u0 = u_first_skip > 0 && (v->u_flags[u_first_skip - 1] & F_SIL) ? u_first_skip - 1 : u;
         S += (uint32_t)v->u_first[u_first_skip] - v->u_first[u0];
         xs = v->last_end;
@@ -562,7 +582,9 @@ static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi,
  * frame x1: in that gap if it holds AL_VIT_FILL_MIN_FRAMES frames per phone, else shared with
  * the held word from its start (a path that fell behind kept the skipped words' audio in it).
  * share_ok = 0: gap only, and nothing is placed (NF) if the gap is too short. Confidence 0
- * marks a time that was interpolated, not aligned. Walks the unit table: no memory. */
+ * marks a time that was interpolated, not aligned. The words (and the held word, when it was
+ * held) join the hold queue: a later relocate_back() may take them back. Walks the unit table:
+ * no memory. */
 static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1, int share_ok)
 {
     int32_t first = v->done_ord + 1;
@@ -580,17 +602,18 @@ static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1,
         v->done_ord = ord_hi - 1;
         return;
     }
-    while (v->hq_n) hq_pop(v);                           /* interpolation: queue out first */
+    if (!held) while (v->hq_n) hq_pop(v);               /* ordinals in the queue: no gap */
     int32_t x0 = held ? v->pend.end_frame : v->last_end;
     if (x0 > x1) x0 = x1;
     int32_t span_min = (int32_t)(n_skip * AL_VIT_FILL_MIN_FRAMES);
     int share = x1 - x0 < span_min;
     if (share && !(held && share_ok)) {                  /* no room: the audio lacks them */
-        if (v->pend_ord >= 0) { emit(v, &v->pend); v->pend_ord = -1; }
+        emit_pend(v);
         return;
     }
     uint32_t total = n_skip;
     if (share) { x0 = v->pend.start_frame; total += n_held; first = walk; }
+    else if (held) pend_to_queue(v);
     else if (v->pend_ord >= 0) { emit(v, &v->pend); v->pend_ord = -1; }
     int32_t span = x1 - x0, ord = walk - 1, beg = x0;
     uint32_t cnt = 0, cum = 0;
@@ -601,13 +624,11 @@ static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1,
             int32_t end = x0 + (int32_t)(((int64_t)span * cum) / total);
             if (ord == v->pend_ord) {                    /* the held word keeps its start */
                 set_frames(v, &v->pend, v->pend.start_frame, end);
-                emit(v, &v->pend);
-                v->pend_ord = -1;
+                pend_to_queue(v);
             } else {
                 al_word_result_t r = {(int32_t)v->pw_index[ord], 0, 0, 0, 0, 0, 0, AL_SRC_FILLED};
                 set_frames(v, &r, beg, end);
-                emit(v, &r);
-                v->st.n_filled++;
+                enqueue(v, &r);
             }
             beg = end;
         }
@@ -878,20 +899,29 @@ static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, 
     commit_path(v, t, best_s);
     uint32_t u = unit_of(v, lo);
     int32_t keep = ord_at(v, u) - ((v->u_flags[u] & F_SIL) ? 0 : 1);
-    int32_t q0 = v->pend_ord - (int32_t)v->hq_n;       /* oldest held ordinal */
-    for (int32_t o = keep < v->pend_ord ? keep : v->pend_ord; o > q0; o--) {   /* newest first */
+    /* held words: the queue, then pend; right after a second pass or an interpolation only
+     * the queue (its newest word is done_ord) */
+    int32_t n_h = (int32_t)v->hq_n + (v->pend_ord >= 0 ? 1 : 0);
+    int32_t newest = v->pend_ord >= 0 ? v->pend_ord : v->done_ord;
+    int32_t q0 = newest - n_h + 1;                       /* oldest held ordinal */
+    for (int32_t o = keep < newest ? keep : newest; o > q0; o--) {   /* newest first */
         const al_word_result_t *r = o == v->pend_ord ? &v->pend
             : &v->hq[(v->hq_head + (uint32_t)(o - q0)) % AL_VIT_HOLD];
         if (!r->nf && r->start_frame <= (int32_t)v->good_t) break;
         keep = o - 1;
     }
-    if (v->pend_ord < 0 || keep < q0 || keep > v->pend_ord
+    if (n_h == 0 || keep < q0 || keep > newest
         || (v->cur_word >= 0 && v->cur_ord <= keep)) {
         reseed(v, t, best_s, best_s - (best_s - r0 < room / 8u ? best_s - r0 : room / 8u),
                best_s + room / 2u < r1 ? best_s + room / 2u : r1, sc - r0);   /* stay */
         return 0;
     }
     v->cur_word = -1;
+    if (v->pend_ord < 0) {                               /* the newest queued word is held */
+        v->hq_n--;
+        v->pend = v->hq[(v->hq_head + v->hq_n) % AL_VIT_HOLD];
+        v->pend_ord = newest;
+    }
     while (v->pend_ord > keep) {                         /* take back the newer held words */
         v->hq_n--;
         v->pend = v->hq[(v->hq_head + v->hq_n) % AL_VIT_HOLD];

@@ -55,7 +55,8 @@ typedef struct {
     uint32_t n_band_cut;     /* frames where the band hit AL_VIT_BAND and was cut */
     uint32_t n_overrun;      /* frames processed before the transcript covered them */
     uint32_t n_reanchor;     /* confidence collapses answered by a re-anchored band */
-    uint32_t n_filled;       /* words the path jumped over, given interpolated times (conf 0) */
+    uint32_t n_filled;       /* words the path jumped over, given interpolated times (conf 0);
+                              * counted as they are emitted, like n_second */
     uint32_t n_second;       /* words placed by the second pass between anchors (AL_SRC_SECOND) */
     uint32_t n_back;         /* re-anchors behind the path (locate: the path had run ahead) */
 } al_vit_stats_t;
