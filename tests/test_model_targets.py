@@ -38,3 +38,21 @@ def test_worst_case_and_long_clip_ratio():
     text = targets.format_table({**v, **fw})
     assert "NO" in text.splitlines()[2] and "not measured here" in text   # synthetic missing
     assert "benchmarks/aligner_rtf.py" not in text                        # firmware given
+
+
+def test_synthetic_split_counts_all_but_synthetic_manifests_count_every_voice():
+    # espeak-ng split (evaluate.py without --manifest): "clean" / "augmented" / variants are
+    # subsets of "all", only "all" is judged
+    split = {"kind": "synthetic", "rows": [["all", row(17.4, 0.935, 0)],
+                                           ["augmented", row(19.9, 0.91, 0)],
+                                           ["variant klatt4", row(25.0, 0.88, 1)]]}
+    v = targets.accuracy_values([split])
+    assert v[targets.SYN_MAE] == (17.4, "all") and v[targets.SYN_NF][0] == 0
+    # evaluate.py --manifest --synthetic: every manifest is another voice, the worst one counts,
+    # and the real-speech targets are not touched
+    pico = {"kind": "synthetic", "rows": [["pico_us (pico)", row(19.2, 0.935, 0)],
+                                          ["pico_gb (pico)", row(20.6, 0.916, 0)]]}
+    v = targets.accuracy_values([pico])
+    assert v[targets.SYN_MAE] == (20.6, "pico_gb (pico)") and not targets.SYN_MAE.met(20.6)
+    assert abs(v[targets.SYN_W50][0] - 91.6) < 1e-9 and targets.SYN_W50.met(91.6)
+    assert targets.REAL_MAE not in v and targets.REAL_W50 not in v
