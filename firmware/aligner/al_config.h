@@ -131,7 +131,11 @@
  * restarted some words back: the path is ahead and a forward scan only makes it worse; tests/
  * test_aligner_c.py restarted readings 6-26 words back all placed again instead of 0-98 %;
  * no change on damage_eval.py or the clean real-speech sets; a 10-state minimum jump
- * re-anchored inside other speech there). 0 turns it off. */
+ * re-anchored inside other speech there). Since session 9 before every window of a scan, not
+ * only the first (a scan that started inside other speech went on forward while the reading
+ * had resumed behind it: test_a_scan_that_ran_ahead_looks_behind_again). Near the end of the
+ * transcript, where the periodic locate() has no room ahead, its column reaches up to
+ * AL_VIT_COLLAPSE_BACK_STATES back instead of AL_VIT_LOCATE_BACK. 0 turns it off. */
 #ifndef AL_VIT_COLLAPSE_BACK
 #define AL_VIT_COLLAPSE_BACK 60u
 #endif

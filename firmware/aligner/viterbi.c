@@ -539,19 +539,9 @@ static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi,
         if (!(v->u_flags[u] & F_SIL)) need += n;
         if (v->u_flags[u] & F_WFIRST) ord--;
     }
-    uint32_t u_first_skip = u;
-    if (!held) {                                         /* from the last placed word's end */
-        emit_pend(v);
-        u0 = u_first_skip > 0 && (v->u_flags[u_first_skip - 1] & F_SIL) ? u_first_skip - 1 : u;
-        S += (uint32_t)v->u_first[u_first_skip] - v->u_first[u0];
-        xs = v->last_end;
-        if (x1 - xs < (int32_t)need || xs < oldest || S > AL_VIT_PASS2_STATES
-            || !p2_fits(v, (uint32_t)(x1 - xs), S))
-            return 0;
-        return second_pass(v, first, u0, ord_hi, u_hi, xs, x1);
-    }
+    uint32_t u_first_skip = u, S_skip = S, need_skip = need;
     /* held words, newest first: pend, then the queue from its newest end */
-    int32_t n_held = 1 + (int32_t)v->hq_n;
+    int32_t n_held = held ? 1 + (int32_t)v->hq_n : 0;
     for (int32_t i = 0; i < n_held && ord > 0; i++) {
         const al_word_result_t *r = i == 0 ? &v->pend
             : &v->hq[(v->hq_head + v->hq_n - (uint32_t)i) % AL_VIT_HOLD];
@@ -572,8 +562,22 @@ static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi,
             if (xs <= v->lost_t - AL_VIT_PASS2_BACK) break;   /* on track then: the anchor */
         }
     }
-    if (ord0 < 0) return 0;
-    return second_pass(v, ord0, u0, ord_hi, u_hi, xs, x1);
+    if (ord0 >= 0) return second_pass(v, ord0, u0, ord_hi, u_hi, xs, x1);
+    /* No held word (or none whose start the ring still holds: a late commit after a long
+     * re-anchor): the skipped words only, from the last placed word's end or the oldest frame
+     * the ring holds, whichever is later, in the optional silence before the first of them
+     * (it takes the frames before their audio). The held word keeps its times. */
+    if (!held) emit_pend(v);
+    u0 = u_first_skip > 0 && (v->u_flags[u_first_skip - 1] & F_SIL) ? u_first_skip - 1
+                                                                     : u_first_skip;
+    S = S_skip + (uint32_t)v->u_first[u_first_skip] - v->u_first[u0];
+    xs = v->last_end > oldest ? v->last_end : oldest;
+    if (xs < 0 || x1 - xs < (int32_t)need_skip || S > AL_VIT_PASS2_STATES
+        || ord_hi - first > AL_VIT_PASS2_WORDS || !p2_fits(v, (uint32_t)(x1 - xs), S))
+        return 0;
+    /* second_pass() cannot fail now (x1 - xs >= the words' states: the end is reachable) */
+    pend_to_queue(v);
+    return second_pass(v, first, u0, ord_hi, u_hi, xs, x1);
 }
 
 /* Placed words done_ord+1 .. ord_hi-1 were never on the committed path (a re-anchor jumped
@@ -891,13 +895,17 @@ static int32_t ord_at(const al_vit_t *v, uint32_t u)
  * around sb. Words the new path then skips over go through the second pass like after any
  * re-anchor. Returns 1 if it re-anchored. */
 static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, uint32_t r0,
-                         uint32_t r1, const float *sc)
+                         uint32_t r1, const float *sc, uint32_t L)
 {
     uint32_t room = AL_VIT_BAND - 1u - v->nsil;
     uint32_t lo = sb > r0 + room / 8u ? sb - room / 8u : r0, hi = lo + room;
     if (hi > r1) hi = r1;
     commit_path(v, t, best_s);
-    uint32_t u = unit_of(v, lo);
+    /* the located path's L frames cover at most AL_VIT_SCAN_RATE states a frame before sb:
+     * the words from there on are taken back (the second pass re-aligns them) */
+    uint32_t kb = (uint32_t)(AL_VIT_SCAN_RATE * (float)L);
+    if (kb < room / 8u) kb = room / 8u;
+    uint32_t u = unit_of(v, sb > r0 + kb ? sb - kb : r0);
     int32_t keep = ord_at(v, u) - ((v->u_flags[u] & F_SIL) ? 0 : 1);
     /* held words: the queue, then pend; right after a second pass or an interpolation only
      * the queue (its newest word is done_ord) */
@@ -966,8 +974,15 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back
         if (S < 2u + v->nsil + r0) return 0;
         if (r1 > S - 1u - v->nsil) r1 = S - 1u - v->nsil;
     }
+    if (!back_only && r1 < r0 + AL_VIT_PASS2_STATES) {   /* near the end of the transcript the */
+        uint32_t lo_b = best_s > AL_VIT_COLLAPSE_BACK_STATES   /* column reaches further back */
+                        ? best_s - AL_VIT_COLLAPSE_BACK_STATES : 0u;
+        uint32_t w = r1 > AL_VIT_PASS2_STATES ? r1 - AL_VIT_PASS2_STATES : 0u;
+        r0 = w > lo_b ? w : lo_b;                        /* (<= best_s - back: r1 is close) */
+    }
     if (t + 1u < L || (back_only ? best_s < r0 + AL_VIT_COLLAPSE_BACK_JUMP
-                                  : r1 <= best_s + AL_VIT_LOCATE_JUMP)) return 0;
+                                  : r1 <= best_s + AL_VIT_LOCATE_JUMP
+                                    && best_s < r0 + AL_VIT_LOCATE_JUMP)) return 0;
     float *sc = v->p2_sc, ideal = 0.0f;
     uint32_t f0 = t + 1u - L, n = r1 - r0;
     p2_classes(v, r0, r1);
@@ -993,7 +1008,7 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back
         return 0;                                        /* about where the path is */
     if (gain < AL_VIT_LOCATE_GAIN * (float)L || deficit > AL_VIT_LOCATE_DEFICIT * (float)L)
         return 0;
-    if (sb < best_s) return relocate_back(v, t, best_s, sb, r0, r1, sc);
+    if (sb < best_s) return relocate_back(v, t, best_s, sb, r0, r1, sc, L);
     commit_path(v, t, best_s);
     uint32_t lo = sb > best_s + 1u + room / 2u ? sb - room / 2u : best_s + 1u, hi = lo + room;
     if (hi > r1) hi = r1;
@@ -1040,7 +1055,7 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
     }
     if (v->collapse_n < (v->scan_next ? AL_VIT_COLLAPSE_FRAMES / 2u : AL_VIT_COLLAPSE_FRAMES)) return;
     /* before a scan forward: is the audio behind the path (it ran ahead: a restarted reading)? */
-    if (!v->scan_next && AL_VIT_COLLAPSE_BACK > 0u
+    if (AL_VIT_COLLAPSE_BACK > 0u
         && locate(v, t, best_s, AL_VIT_COLLAPSE_BACK, 1)) return;
     uint32_t S = v->u_first[v->n_units];
     uint32_t room = AL_VIT_BAND - 1u - v->nsil;
