@@ -61,3 +61,19 @@ def test_htk_units_and_bad_input(tmp_path):
     r = subprocess.run([sys.executable, labelled_set.__file__, str(tmp_path / "nope"),
                         str(tmp_path / "o")], capture_output=True, text=True)
     assert r.returncode == 2 and "is not a directory" in r.stderr
+
+
+def test_manifest_transcript_phones_follow_the_chosen_voice(tmp_path):
+    # evaluate.py --manifest --g2p-voice: "better" is B EH D ER in eSpeak's American English
+    # (flap, r-coloured) and B EH T AH in its British RP voice; the default stays en-us
+    import phones as ph
+    src = tmp_path / "v"
+    src.mkdir()
+    _wav(src / "a.wav", 0.6)
+    (src / "a.lab").write_text("0.1 0.5 better\n")
+    labelled_set.build(src, tmp_path / "set", "v", "x")
+    man = tmp_path / "set" / "manifest.jsonl"
+    names = ph.classes()
+    us = [names[c] for c in evaluate.manifest_clips(man, None)[0][1][0]]
+    gb = [names[c] for c in evaluate.manifest_clips(man, None, voice="en-gb-x-rp")[0][1][0]]
+    assert us == ["B", "EH", "D", "ER"] and gb == ["B", "EH", "T", "AH"]

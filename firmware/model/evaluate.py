@@ -191,20 +191,20 @@ def evaluate(root: Path, split: str, aligner: Aligner | FirmwareAligner, limit: 
            [(k, v.summary()) for k, v in sorted(per_variant.items())]
 
 
-def manifest_clips(path: Path, limit: int | None, concat_s: float = 0.0, with_text: bool = False
-                   ) -> list[tuple]:
+def manifest_clips(path: Path, limit: int | None, concat_s: float = 0.0, with_text: bool = False,
+                   voice: str = "en-us") -> list[tuple]:
     """(int16 audio, word phones, reference [W,2] s) per utterance of a realspeech.py manifest
     (with_text: and the transcript, 4th, the clip's first utterance id, 5th, and its speakers,
     6th); with concat_s > 0, consecutive utterances (with their own leading / trailing pauses)
     are joined into clips of at least concat_s seconds (the last, shorter remainder is
-    dropped)."""
+    dropped); voice: the eSpeak voice of the transcript phones (en-us: what the device is sent)."""
     import soundfile as sf
     items = realspeech.load_manifest(path)[:limit]
     clips, cur, texts, ids, spk = [], ([], [], []), [], [], []
     dur = 0.0
     for it in items:
         pcm, _ = sf.read(it["wav"], dtype="int16")
-        wp = g2p.transcript_phones(it["text"], "en-us")
+        wp = g2p.transcript_phones(it["text"], voice)
         words = it["words"]
         if it["ref"] == "pocketsphinx":
             words, _ = realspeech.fix_ps_edges(pcm, words, None)
@@ -228,11 +228,11 @@ def manifest_clips(path: Path, limit: int | None, concat_s: float = 0.0, with_te
 
 
 def evaluate_manifest(path: Path, aligner: Aligner | FirmwareAligner, limit: int | None,
-                      concat_s: float = 0.0, per_utt: list[dict] | None = None
-                      ) -> list[tuple[str, dict]]:
+                      concat_s: float = 0.0, per_utt: list[dict] | None = None,
+                      voice: str = "en-us") -> list[tuple[str, dict]]:
     """Real speech: a manifest written by realspeech.py (wav, transcript, reference words).
     per_utt: gets one clip_record per clip (the clip's first utterance id, its speakers)."""
-    clips = manifest_clips(path, limit, concat_s, with_text=True)
+    clips = manifest_clips(path, limit, concat_s, with_text=True, voice=voice)
     st = metrics.BoundaryStats()
     t0 = time.time()
     audio_s = sum(len(c[0]) for c in clips) / 16000
@@ -292,7 +292,8 @@ def main() -> None:
     ap.add_argument("--beam", type=float, default=None,
                     help="C aligner Viterbi beam (default: the library's own default)")
     ap.add_argument("--g2p-voice", default=None,
-                    help="eSpeak voice for transcript phones (default: the clip's language)")
+                    help="eSpeak voice for transcript phones (default: the clip's language; with "
+                    "--manifest: en-us, what the device is sent; --firmware always gets en-us)")
     ap.add_argument("--clip", nargs=2, metavar=("WAV", "TEXT"), help="align one wav + text")
     ap.add_argument("--manifest", type=Path, nargs="*",
                     help="real-speech manifests (realspeech.py) to score instead of --data")
@@ -349,10 +350,12 @@ def main() -> None:
     per_utt: list[dict] | None = [] if args.per_utt else None
     if args.manifest:
         rows = [r for m in args.manifest for c in args.concat
-                for r in evaluate_manifest(m, aligner, args.limit, c, per_utt)]
+                for r in evaluate_manifest(m, aligner, args.limit, c, per_utt,
+                                           args.g2p_voice or "en-us")]
         kind = "synthetic" if args.synthetic else "real"
         print(f"Aligner: {name}; model: {model_name}; "
-              f"{'synthetic voices' if args.synthetic else 'real speech'}\n")
+              f"{'synthetic voices' if args.synthetic else 'real speech'}"
+              f"{'; transcript phones ' + args.g2p_voice if args.g2p_voice else ''}\n")
         print(metrics.format_table(rows))
         print_targets(rows, kind, args.firmware_json)
         if args.json:
