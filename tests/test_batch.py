@@ -374,3 +374,20 @@ def test_align_clips_runs_arrays_as_a_resumable_batch(tmp_path, partial_reports)
     assert third.ran == ["u1"] and all(g.words is not None for g in got)
     with pytest.raises(ValueError, match="unique names"):
         align_clips(fw, [EvalClip("a/b", pcm["u1"], "a b")], out, engine=third)
+
+
+def test_align_clips_with_a_relative_out_folder(tmp_path, monkeypatch, partial_reports):
+    # evaluate.py's default --out is the relative "eval-batch": the manifest written there must
+    # name audio the manifest reader finds (it resolves relative paths from the manifest's folder)
+    import numpy as np
+
+    from simulator.batch.align import EvalClip, align_clips
+
+    fw = tmp_path / "fw.elf"
+    fw.write_bytes(b"\x7fELF fake")
+    monkeypatch.chdir(tmp_path)
+    pcm = np.random.default_rng(2).integers(-3000, 3000, 3200, dtype=np.int16)
+    got = align_clips(fw, [EvalClip("u1", pcm, "a b", np.array([[0.0, 0.3], [0.5, 0.8]]))],
+                      "eval-batch", engine=AligningEngine())
+    assert got[0].error is None and got[0].words == [(0.0, 0.3), (0.5, 0.8)]
+    assert (tmp_path / "eval-batch" / "clips" / "u1.wav").is_file()

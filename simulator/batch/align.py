@@ -62,7 +62,7 @@ def align_clips(firmware: Path | str, clips: Sequence[EvalClip], out: Path | str
     engine object (``run(specs)``/``close()``, as in :mod:`simulator.batch.engines`)."""
     from .aggregate import aggregate
 
-    out = Path(out)
+    out = Path(out).resolve()   # the manifest's paths are read relative to its own folder
     manifest = write_manifest(clips, out)
     specs = plan(Path(firmware).resolve(), read_manifest(manifest),
                  None if mhz is None else [mhz], settings or RunSettings(profile_top=0))
