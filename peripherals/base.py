@@ -631,11 +631,17 @@ class Peripheral:
     def _note_unmodelled(self, reg: Register, bits: int) -> None:
         for f in reg.fields:
             if not f.modelled and bits & f.mask:
-                key = f"{self.name}.{reg.name}.{f.name}"
-                if key not in self.unmodelled_fields:
-                    self.unmodelled_fields[key] = 0
-                    self.ctx.log(f"{key}: written, stored without a modelled effect")
-                self.unmodelled_fields[key] += 1
+                self.note_unmodelled(f"{reg.name}.{f.name}")
+
+    def note_unmodelled(self, field: str) -> None:
+        """Count one use of ``REG.FIELD`` whose effect the model does not give (logged the
+        first time). Write-time counting (``Field(modelled=False)``) calls it; a model whose
+        field matters only in some modes calls it itself when that mode is used."""
+        key = f"{self.name}.{field}"
+        if key not in self.unmodelled_fields:
+            self.unmodelled_fields[key] = 0
+            self.ctx.log(f"{key}: written, stored without a modelled effect")
+        self.unmodelled_fields[key] += 1
 
 
 class UnmodelledPeripheral(Peripheral):

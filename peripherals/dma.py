@@ -29,7 +29,8 @@ time), then HT/TC.
 
 Not modelled (logged when used): memory-to-memory with FIFO packing (PSIZE != MSIZE),
 memory-to-peripheral towards a data source
-(SAI transmit), peripheral flow control, bursts and FIFO thresholds (the FIFO is transparent;
+(SAI transmit), peripheral flow control, and in FIFO mode bursts and FIFO thresholds (counted
+in the report's unmodelled_fields when a FIFO-mode stream is enabled; the FIFO is transparent;
 FEIF/DMEIF are never raised).
 Address ranges the controller cannot reach are platform data (``unreachable = [[lo, hi, name],
 ...]``): on the H743 the TCMs (RM0433 2.1, Figure 1: DMA1/DMA2 sit on the D2 AHB bus matrix, the
@@ -84,8 +85,9 @@ def _stream_registers(x: int, chsel: bool = False) -> tuple[Register, ...]:
             Field("CIRC", CIRC), Field("PINC", PINC), Field("MINC", MINC),
             Field("PSIZE", 11, 2), Field("MSIZE", 13, 2), Field("PINCOS", 15),
             Field("PL", 16, 2), Field("DBM", DBM), Field("CT", CT),
-            # bursts are not modelled (single transfers): stored, a change is counted
-            Field("PBURST", 21, 2, modelled=False), Field("MBURST", 23, 2, modelled=False),
+            # bursts: used in FIFO mode only (RM0433 15.5.5: forced to 00 in direct mode);
+            # the model makes single transfers, so FIFO-mode streams count them (enable())
+            Field("PBURST", 21, 2), Field("MBURST", 23, 2),
             *select,
         )),
         # 15.5 DMA_SxNDTR, reset 0.
@@ -96,8 +98,9 @@ def _stream_registers(x: int, chsel: bool = False) -> tuple[Register, ...]:
         Register(f"S{x}M1AR", b + M1AR),
         # 15.5 DMA_SxFCR, reset 0x0000 0021 (FTH = 1/2, FS = 100 "FIFO empty").
         Register(f"S{x}FCR", b + FCR, (
-            # the FIFO is transparent: its threshold is stored, a change is counted
-            Field("FTH", 0, 2, reset=1, modelled=False), Field("DMDIS", 2),
+            # FTH is "not used in direct mode" (RM0433 15.5.10; ST's HAL_DMA_Init clears it
+            # there); the model's FIFO is transparent, so FIFO-mode streams count it (enable())
+            Field("FTH", 0, 2, reset=1), Field("DMDIS", 2),
             Field("FS", 3, 3, access=RO, reset=4),
             Field("FEIE", 7),
         )),
@@ -190,7 +193,14 @@ class Stream:
             return
         if cr >> PFCTRL & 1:
             d.warn_once(f"{d.name}: stream {self.index}: peripheral flow control is not modelled")
-        if not (d.values[self.base + FCR] >> 2 & 1) and (cr >> 11 & 3) != (cr >> 13 & 3):
+        fifo_mode = bool(d.values[self.base + FCR] >> 2 & 1)
+        if fifo_mode:
+            # the FIFO is transparent and transfers are single: its threshold and the bursts
+            # take effect on the chip only in FIFO mode, so only such a stream is counted
+            d.note_unmodelled(f"S{self.index}FCR.FTH")
+            if cr >> 21 & 0xF:
+                d.note_unmodelled(f"S{self.index}CR.PBURST/MBURST")
+        if not fifo_mode and (cr >> 11 & 3) != (cr >> 13 & 3):
             d.warn_once(f"{d.name}: stream {self.index}: direct mode uses PSIZE for memory too "
                         "(MSIZE ignored, RM0433 15.3)")
         self.ndtr0 = self.ndtr()

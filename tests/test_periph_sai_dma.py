@@ -105,6 +105,22 @@ def test_reset_values() -> None:
     assert all(mux.read(4 * x, 4) == 0 for x in range(16))
 
 
+def test_fifo_threshold_and_bursts_count_only_in_fifo_mode() -> None:
+    """RM0433 15.5.10 DMA_SxFCR.FTH: "not used in the direct mode" (ST's HAL_DMA_Init clears
+    it there, as our sai_dma.c does); 15.5.5 SxCR.PBURST/MBURST are forced to 00 in direct mode.
+    So a direct-mode stream that rewrites them is exact as modelled; a FIFO-mode stream is not
+    (the model's FIFO is transparent, its transfers single) and is counted."""
+    ctx, sai, dma, mux = make()
+    sai.attach_source(np.arange(1, 2_000, dtype=np.int16))
+    dma.write(0x24, 4, 0)                                  # S0FCR: direct mode, FTH 1/2 -> 1/4
+    dma_stream0(ctx, dma, mux, 64, CIRC | MINC | PSIZE16 | MSIZE16 | 1 << 23)   # MBURST=INCR4
+    assert dma.unmodelled_fields == {}
+    dma.write(S0CR, 4, 0)
+    dma.write(0x24, 4, 1 << 2 | 3)                         # FIFO mode, FTH = full
+    dma_stream0(ctx, dma, mux, 64, CIRC | MINC | PSIZE16 | MSIZE16 | 1 << 23)
+    assert dma.unmodelled_fields == {"DMA1.S0FCR.FTH": 1, "DMA1.S0CR.PBURST/MBURST": 1}
+
+
 def test_16khz_from_pll3_through_rcc() -> None:
     """HSE 8 MHz / M3=5 * N3=128 = 204.8 MHz VCO, / P3=25 = 8.192 MHz on SAI1SEL=pll3_p;
     MCKDIV=2, OSR=0: fs = 8.192 MHz / (2 * 256) = 16 kHz (RM0433 51.4.8)."""
