@@ -890,8 +890,9 @@ static int32_t ord_at(const al_vit_t *v, uint32_t u)
 /* locate() found the audio BEHIND the path (README.md "Recovery: locate"): the path ran ahead
  * (e.g. a scan window latched onto another speaker's look-alike words). The path is committed
  * up to t, then the words from the band's new first state on, and those the path started after
- * it was last on track (good_t), are taken back from the hold queue (none of them emitted yet:
- * else nothing is done) and the commit cursor goes back before them; the band is re-seeded
+ * it was last on track (good_t), are taken back from the hold queue (when some of them are
+ * out already, only the held ones after the oldest held word, if sb lies after them; else
+ * nothing is done) and the commit cursor goes back before them; the band is re-seeded
  * around sb. Words the new path then skips over go through the second pass like after any
  * re-anchor. Returns 1 if it re-anchored. */
 static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, uint32_t r0,
@@ -917,6 +918,13 @@ static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, 
             : &v->hq[(v->hq_head + (uint32_t)(o - q0)) % AL_VIT_HOLD];
         if (!r->nf && r->start_frame <= (int32_t)v->good_t) break;
         keep = o - 1;
+    }
+    /* some of those words are out already (the path stayed ahead longer than the hold queue
+     * or the logit ring reaches): take back the ones still held when sb lies after them; the
+     * oldest held word stays, as the second pass's anchor (the words out stay as they went) */
+    if (n_h > 0 && keep < q0 && ord_at(v, unit_of(v, sb)) > q0 + 1) {
+        keep = q0;
+        while (u < v->n_units && !((v->u_flags[u] & F_WFIRST) && ord_at(v, u) == keep + 1)) u++;
     }
     if (n_h == 0 || keep < q0 || keep > newest
         || (v->cur_word >= 0 && v->cur_ord <= keep)) {
