@@ -122,6 +122,16 @@
 #ifndef AL_VIT_LOCATE_GAIN
 #define AL_VIT_LOCATE_GAIN 1.5f
 #endif
+/* A place BEHIND the path that is not behind the last confident word needs only
+ * AL_VIT_LOCATE_GAIN_BACK nats per frame (session 9): the path ran ahead after that word (a
+ * scan into other speech), and a free-start path ending at the best state can race through
+ * the words it skipped, so backward gains read low (1.0: damage_eval.py so_test 8 s V3 40.3 ->
+ * 29.8 ms; english12 at maus 8 s came back while its words were still held; clean sets
+ * unchanged). Further back, behind a confident word, the full gain (1.0 or 1.2 there took a
+ * maus 8 s clip 12 words back into the other speech). */
+#ifndef AL_VIT_LOCATE_GAIN_BACK
+#define AL_VIT_LOCATE_GAIN_BACK 1.0f
+#endif
 #ifndef AL_VIT_LOCATE_DEFICIT
 #define AL_VIT_LOCATE_DEFICIT 1.25f
 #endif

@@ -922,7 +922,7 @@ static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, 
     /* some of those words are out already (the path stayed ahead longer than the hold queue
      * or the logit ring reaches): take back the ones still held when sb lies after them; the
      * oldest held word stays, as the second pass's anchor (the words out stay as they went) */
-    if (n_h > 0 && keep < q0 && ord_at(v, unit_of(v, sb)) > q0 + 1) {
+    if (n_h > 0 && q0 > 0 && keep < q0 && ord_at(v, unit_of(v, sb)) > q0 + 1) {
         keep = q0;
         while (u < v->n_units && !((v->u_flags[u] & F_WFIRST) && ord_at(v, u) == keep + 1)) u++;
     }
@@ -1014,7 +1014,8 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back
     float gain = sc[sb - r0] - sc[best_s - r0], deficit = ideal - sc[sb - r0];
     if (sb < best_s + AL_VIT_LOCATE_JUMP && sb + AL_VIT_LOCATE_JUMP > best_s)
         return 0;                                        /* about where the path is */
-    if (gain < AL_VIT_LOCATE_GAIN * (float)L || deficit > AL_VIT_LOCATE_DEFICIT * (float)L)
+    if (gain < (sb < best_s && sb >= v->conf_s ? AL_VIT_LOCATE_GAIN_BACK : AL_VIT_LOCATE_GAIN)
+               * (float)L || deficit > AL_VIT_LOCATE_DEFICIT * (float)L)
         return 0;
     if (sb < best_s) return relocate_back(v, t, best_s, sb, r0, r1, sc, L);
     commit_path(v, t, best_s);
