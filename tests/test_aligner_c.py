@@ -702,6 +702,15 @@ def other_speech(model, seed: int, length: int, peak: int = 50, noise=(-40, 0)):
     return z, words, bounds, k
 
 
+def placed_in_order(res, n: int) -> list[tuple[int, int]]:
+    """The invariant of every recovery test: all n words placed (none NF), in transcript order,
+    none overlapping the next. Returns their (start, end) frames."""
+    assert [r.word for r in res] == list(range(n)) and not any(r.nf for r in res)
+    fr = [(r.start_frame, r.end_frame) for r in res]
+    assert all(fr[i][1] <= fr[i + 1][0] for i in range(n - 1))
+    return fr
+
+
 def restarted_reading(model, seed: int, m: int):
     """150 synthetic words where the speaker reads words 30..30+m-1, stops and reads again from
     word 30: the audio holds those words twice, the transcript once. Returns (logits, words,
@@ -729,9 +738,7 @@ def test_search_goes_back_when_the_audio_is_behind_the_path(model):
     for seed in range(30, 40):
         z, words, truth, k = restarted_reading(model, seed, 20)
         res, st = host.align_logits(z, words, nf_min_conf=0)
-        assert [r.word for r in res] == list(range(len(words))) and not any(r.nf for r in res)
-        fr = [(r.start_frame, r.end_frame) for r in res]
-        assert all(fr[i][1] <= fr[i + 1][0] for i in range(len(fr) - 1))
+        fr = placed_in_order(res, len(words))
         assert fr[:30] == truth[:30], seed
         exact += sum(f == b for f, b in zip(fr[k + 1:], truth[k + 1:]))
         back += st.n_back
@@ -771,9 +778,7 @@ def test_a_jump_to_a_look_alike_place_can_be_taken_back(model):
     for seed in range(30, 40):
         z, words, truth, k = lookalike_speech(model, seed, 14, 5)
         res, st = host.align_logits(z, words, nf_min_conf=0)
-        assert [r.word for r in res] == list(range(len(words))) and not any(r.nf for r in res)
-        fr = [(r.start_frame, r.end_frame) for r in res]
-        assert all(fr[i][1] <= fr[i + 1][0] for i in range(len(fr) - 1))
+        fr = placed_in_order(res, len(words))
         assert fr[:20] == truth[:20], seed     # (the second pass may move the last words
         #                                        before the other speech by a frame)
         exact += sum(f == b for f, b in zip(fr[k + 1:], truth[k + 1:]))
@@ -793,9 +798,7 @@ def test_a_scan_that_ran_ahead_looks_behind_again(model):
     for seed in range(30, 40):
         z, words, truth, k = lookalike_speech(model, seed, 14, 7)
         res, st = host.align_logits(z, words, nf_min_conf=0)
-        assert [r.word for r in res] == list(range(len(words))) and not any(r.nf for r in res)
-        fr = [(r.start_frame, r.end_frame) for r in res]
-        assert all(fr[i][1] <= fr[i + 1][0] for i in range(len(fr) - 1))
+        fr = placed_in_order(res, len(words))
         assert fr[:20] == truth[:20], seed
         exact += sum(f == b for f, b in zip(fr[k + 1:], truth[k + 1:]))
         back += st.n_back
@@ -817,9 +820,7 @@ def test_words_after_long_look_alike_speech_are_aligned_not_interpolated(model):
         for seed in range(30, 36):
             z, words, truth, _ = lookalike_speech(model, seed, 30, ahead, n=90, at=20)
             res, st = host.align_logits(z, words, nf_min_conf=0)
-            assert [r.word for r in res] == list(range(len(words))) and not any(r.nf for r in res)
-            fr = [(r.start_frame, r.end_frame) for r in res]
-            assert all(fr[i][1] <= fr[i + 1][0] for i in range(len(fr) - 1))
+            fr = placed_in_order(res, len(words))
             exact += sum(f == b for f, b in zip(fr[20:], truth[20:]))
             filled += st.n_filled
     assert filled <= 10, filled
@@ -840,9 +841,7 @@ def test_a_path_far_ahead_takes_back_the_words_it_still_holds(model):
         for seed in range(30, 36):
             z, words, truth, _ = lookalike_speech(model, seed, 30, ahead, n=90, at=20)
             res, st = host.align_logits(z, words, nf_min_conf=0)
-            assert [r.word for r in res] == list(range(len(words))) and not any(r.nf for r in res)
-            fr = [(r.start_frame, r.end_frame) for r in res]
-            assert all(fr[i][1] <= fr[i + 1][0] for i in range(len(fr) - 1))
+            fr = placed_in_order(res, len(words))
             assert fr[:15] == truth[:15], (ahead, seed)   # (the second pass may move the
             #                                          last words before the other speech)
             exact += sum(f == b for f, b in zip(fr[20:], truth[20:]))
@@ -893,9 +892,7 @@ def test_a_place_behind_the_path_after_unsure_speech_needs_less_gain(model):
     for seed in range(30, 38):
         z, words, truth = repeated_phrase(model, seed)
         res, st = host.align_logits(z, words, nf_min_conf=0)
-        assert [r.word for r in res] == list(range(len(words))) and not any(r.nf for r in res)
-        fr = [(r.start_frame, r.end_frame) for r in res]
-        assert all(fr[i][1] <= fr[i + 1][0] for i in range(len(fr) - 1))
+        fr = placed_in_order(res, len(words))
         exact += sum(f == b for f, b in zip(fr[30:], truth[30:]))
     assert exact >= 860, exact
 
@@ -918,9 +915,7 @@ def test_a_path_that_ran_to_the_end_of_a_short_transcript_comes_back(model):
             for seed in range(30, 36):
                 z, words, truth, _ = lookalike_speech(model, seed, m, ahead, n=45, at=15)
                 res, st = host.align_logits(z, words, nf_min_conf=0)
-                assert [r.word for r in res] == list(range(45)) and not any(r.nf for r in res)
-                fr = [(r.start_frame, r.end_frame) for r in res]
-                assert all(fr[i][1] <= fr[i + 1][0] for i in range(len(fr) - 1))
+                fr = placed_in_order(res, 45)
                 exact += sum(f == b for f, b in zip(fr[15:], truth[15:]))
     assert exact >= 1425, exact
 
@@ -939,10 +934,7 @@ def test_search_finds_its_place_after_untranscribed_speech(model, peak, noise, n
         for seed in (30, 31, 32, 33):
             z, words, bounds, k = other_speech(model, seed, length, peak, noise)
             res, st = host.align_logits(z, words, nf_min_conf=0)
-            assert [r.word for r in res] == list(range(len(words)))
-            assert not any(r.nf for r in res)
-            fr = [(r.start_frame, r.end_frame) for r in res]
-            assert all(fr[i][1] <= fr[i + 1][0] for i in range(len(fr) - 1))
+            fr = placed_in_order(res, len(words))
             assert fr[:30] == bounds[:30], (length, seed)
             first10 += sum(f == b for f, b in zip(fr[k + 1:k + 11], bounds[k + 1:k + 11]))
     assert first10 >= need, first10
