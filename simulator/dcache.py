@@ -14,6 +14,10 @@ installed only for measurement windows, and the translated code is flushed at ea
 * **estimate** — no hook; every block execution is charged the mean D-side stall that block
   had over all measured windows so far (fixed point, the fraction carried over). A block never
   measured (new code: a new phase of the program) stops the CPU and a window starts at once.
+  If that window measures no block for the first time (the block ran just before it opened,
+  as the first block of a rarely called function does, and not again inside it), blocks never
+  measured are charged nothing, without stopping the CPU, until the next scheduled window:
+  otherwise each call of such a function would open a whole window.
 * **warm** — the hook keeps the cache contents current but charges nothing; blocks are
   charged estimates. Used at the start of each window but the first, so a window does not
   start from the stale contents the cache had when the previous window ended.
@@ -354,6 +358,8 @@ class DataCache:
         self._restart = False       # a cost change is waiting for the CPU to stop
         self._costs: tuple | None = None
         self.windows = 0            # measurement windows completed or open
+        self._triggered = False     # the open window was started by code never measured
+        self._backoff = False       # new code waits for the next scheduled window (poll)
         self.measured_cycles = 0    # active cycles inside measurement windows
         self._measure_from: int | None = None
         self._begin_measure(0)
@@ -460,12 +466,13 @@ class DataCache:
             self._start = active
             self._begin_measure(active)
         st = self.counter.state
-        if st[n.DC_NEW_CODE]:
+        if st[n.DC_NEW_CODE] and not self._backoff:
             st[n.DC_NEW_CODE] = 0
             if self.mode == "sampled" and self._phase == "estimate":
                 # new code: measure it now (no warm-up, so a short phase is not missed)
                 self._start = active
                 self._begin_measure(active)
+                self._triggered = True
         while self.mode == "sampled":
             end = self.next_switch(active)
             if end is None or active < end:
@@ -480,6 +487,9 @@ class DataCache:
                 self._end_measure(active)
 
     def _begin_measure(self, active: int) -> None:
+        self.counter.state[n.DC_NEW_CODE] = 0
+        self._backoff = False
+        self._triggered = False
         self._install_hooks()
         self._phase = "measure"
         self.counter.state[n.DC_MODE] = n.DC_MEASURE
@@ -487,10 +497,18 @@ class DataCache:
         self.windows += 1
 
     def _end_measure(self, active: int) -> None:
-        self._close_window(active)
+        fresh = self._close_window(active)
         self._remove_hooks()
         self._phase = "estimate"
         self.counter.state[n.DC_MODE] = n.DC_ESTIMATE
+        if self._triggered and fresh == 0:
+            # The block that asked for this window ran before it opened and not again inside
+            # it (a rarely called function): it would ask again at its next call, every call
+            # a whole window. Blocks never measured are charged nothing, without stopping the
+            # CPU, until the next scheduled window (the flag stays set: the hooks only set it).
+            self.counter.state[n.DC_NEW_CODE] = 1
+            self._backoff = True
+        self._triggered = False
         self._start += self.period
         if self._start <= active:      # a long phase skipped whole windows
             self._start += -(-(active - self._start) // self.period) * self.period
@@ -500,20 +518,24 @@ class DataCache:
         if self._phase == "measure":
             self._close_window(active)
 
-    def _close_window(self, active: int) -> None:
-        """Fold the open window's per-block sums into the estimates and count its cycles."""
+    def _close_window(self, active: int) -> int:
+        """Fold the open window's per-block sums into the estimates and count its cycles;
+        returns how many blocks this window measured for the first time."""
         if self._measure_from is None:
-            return
+            return 0
+        fresh = 0
         self.measured_cycles += active - self._measure_from
         self._measure_from = None
         for est, wsum, wexec, tsum, texec in self._blocks:
             hit = np.flatnonzero(wexec)
             if len(hit):
+                fresh += int(np.count_nonzero(texec[hit] == 0))
                 tsum[hit] += wsum[hit]
                 texec[hit] += wexec[hit]
                 est[hit] = (tsum[hit] << n.EST_SHIFT) // texec[hit]
                 wsum[hit] = 0
                 wexec[hit] = 0
+        return fresh
 
     def _install_hooks(self) -> None:
         if self._hooks:

@@ -132,3 +132,21 @@ def test_memory_hook_keeps_it_blocks_intact(tmp_path):
     assert a[1] == b[1] == 1
     assert a[0] == b[0] != 0
     assert exact.instructions == off.instructions
+
+
+def test_a_rarely_called_function_does_not_open_a_window_at_every_call(tmp_path):
+    """rare_call.c calls a small function 30 times, ~8 M cycles apart (longer than a sampling
+    window): its first block runs before the window its novelty opens and never inside one.
+    Opening a window at each call measured a quarter of the run (31 windows, the hooks'
+    slow path and two retranslations of all code each: the aligner ran 3.2x real time instead
+    of 4x). The windows a run needs are the scheduled ones plus new code: fewer than one per
+    call. Oracle for the cycles: the same program with every access measured (exact)."""
+    elf = build_c(tmp_path, "rare_call.c")
+    fw = load_firmware(elf)
+    runs = {mode: Machine(fw, load_platform(), RunConfig(dcache=mode)).run()
+            for mode in ("exact", "sampled")}
+    assert all(r.exit_reason == "exit" for r in runs.values())
+    calls = 240 // 8                                          # ITERATIONS / RARE_EVERY
+    d = runs["sampled"].timing["dcache"]
+    assert 3 <= d["windows"] < calls // 2, d
+    assert runs["sampled"].cycles == pytest.approx(runs["exact"].cycles, rel=0.005)
