@@ -13,6 +13,18 @@ __attribute__((section(".axi_bss")))
 static int32_t a[32][32], b[32][32], c[32][32];
 volatile uint32_t sink;
 
+#ifdef RARE_EVERY
+/* A small function called only every RARE_EVERY iterations, a few million cycles apart (longer
+ * than a D-cache sampling window): the shape of a firmware's rarely run code
+ * (tests/test_cache_timing.py; the benchmark builds without it). */
+static int32_t hist[64];
+volatile uint32_t rare_calls;
+__attribute__((noinline)) static void rare(int32_t v) {
+    rare_calls++;
+    for (int i = 0; i < 64; i++) hist[i] += (v >> (i & 7)) & 0xFF;
+}
+#endif
+
 static uint32_t crc32(const uint8_t *p, uint32_t n, uint32_t crc) {
     crc = ~crc;
     while (n--) {
@@ -65,6 +77,9 @@ void reset(void) {
                 c[i][j] = s + it;
             }
         crc = crc32((const uint8_t *)c, 256, crc);
+#ifdef RARE_EVERY
+        if (it % RARE_EVERY == RARE_EVERY - 1) rare(c[it & 31][3]);
+#endif
     }
     sink = crc;
     semihost_exit(0);

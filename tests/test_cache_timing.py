@@ -135,13 +135,15 @@ def test_memory_hook_keeps_it_blocks_intact(tmp_path):
 
 
 def test_a_rarely_called_function_does_not_open_a_window_at_every_call(tmp_path):
-    """rare_call.c calls a small function 30 times, ~8 M cycles apart (longer than a sampling
-    window): its first block runs before the window its novelty opens and never inside one.
+    """The benchmark kernel with RARE_EVERY calls a small function 30 times, millions of cycles
+    apart (longer than a sampling window): its first block runs before the window its novelty
+    opens and never inside one.
     Opening a window at each call measured a quarter of the run (31 windows, the hooks'
     slow path and two retranslations of all code each: the aligner ran 3.2x real time instead
     of 4x). The windows a run needs are the scheduled ones plus new code: fewer than one per
     call. Oracle for the cycles: the same program with every access measured (exact)."""
-    elf = build_c(tmp_path, "rare_call.c")
+    elf = build_c(tmp_path, ROOT / "benchmarks" / "workload.c", "DATA_IN_AXI_SRAM",
+                  "ITERATIONS=240", "RARE_EVERY=8", linker=ROOT / "benchmarks" / "workload.ld")
     fw = load_firmware(elf)
     runs = {mode: Machine(fw, load_platform(), RunConfig(dcache=mode)).run()
             for mode in ("exact", "sampled")}
