@@ -149,6 +149,15 @@ exit_r0:
     b .
 """
 
+# SEMIHOST_EXIT followed by a 64-byte log: `logp` (the next free byte) and `log`, where
+# LOG_MACRO's LOGW writes and run_log reads.
+SEMIHOST_EXIT_AND_LOG = SEMIHOST_EXIT + """
+    .bss
+    .align 2
+logp: .space 4
+log: .space 64
+"""
+
 
 TEST_FIRMWARE = Path(__file__).resolve().parent / "firmware"
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import SEMIHOST_EXIT, build_asm, vector_table
+from .conftest import SEMIHOST_EXIT_AND_LOG, build_asm, vector_table
 from .conftest import run_log as run_elf_log
 from .fuzz_priority import LOG_MACRO as FUZZ_LOG_MACRO
 
@@ -54,7 +54,7 @@ def run_log(tmp_path, thread: str, handlers: dict[int, str]) -> str:
            + thread + "\n    movs r0, #0\n    b exit_r0\n    .ltorg\n")
     for n, body in handlers.items():
         src += f"    .thumb_func\nh{n}:\n{body}\n    bx lr\n    .ltorg\n"
-    src += SEMIHOST_EXIT + "\n    .bss\n    .align 2\nlogp: .space 4\nlog: .space 64\n"
+    src += SEMIHOST_EXIT_AND_LOG
     _, logged = run_elf_log(build_asm(tmp_path, src), max_cycles=2_000_000)
     return logged.decode("latin-1")
 

@@ -33,7 +33,8 @@ from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
 
-from .conftest import SEMIHOST_EXIT, build_asm, mpu_region, run_log, vector_table
+from .conftest import (SEMIHOST_EXIT, SEMIHOST_EXIT_AND_LOG, build_asm, mpu_region, run_log,
+                       vector_table)
 
 UNDEFINSTR, UNALIGNED, DIVBYZERO = 1 << 16, 1 << 24, 1 << 25
 PRECISERR, IMPRECISERR, BFARVALID = 1 << 9, 1 << 10, 1 << 15
@@ -378,12 +379,7 @@ svc_handler:
     movs r0, #0
     b exit_r0
     .ltorg
-""" + SEMIHOST_EXIT + """
-    .bss
-    .align 2
-logp: .space 4
-log: .space 64
-"""
+""" + SEMIHOST_EXIT_AND_LOG
 
 
 @pytest.mark.parametrize("shcsr,mm_prio,first,hfsr", [
@@ -447,12 +443,7 @@ ustk_fault:
     movs r0, #0
     b exit_r0
     .ltorg
-""" + SEMIHOST_EXIT + """
-    .bss
-    .align 2
-logp: .space 4
-log: .space 64
-"""
+""" + SEMIHOST_EXIT_AND_LOG
 
 
 @pytest.mark.parametrize("target,shcsr,want_exc,want_cfsr,want_hfsr", [
