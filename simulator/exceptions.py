@@ -478,17 +478,11 @@ class ExceptionEngine:
         if bit == IMPRECISERR:
             self._asynchronous_fault(enabled, pc, address, return_address)
             return
-        if not enabled or self.group_priority(self.priority(exc)) >= self.execution_priority():
+        if self._escalates(exc):
             target = Exc.HARDFAULT
             escalated = True
-        self.stats.faults.append(FaultRecord(target, bit, pc, address, escalated, self.now()))
-        if target == Exc.HARDFAULT:
-            if self.execution_priority() <= -1:
-                self._notify_fault()
-                raise Lockup(f"{CFSR_NAMES.get(bit, hex(bit))} at {pc:#010x} while in "
-                             "HardFault/NMI: the core locks up")
-            self.hfsr |= HFSR_FORCED
-        self._notify_fault()
+        self._record_fault(FaultRecord(target, bit, pc, address, escalated, self.now()),
+                           f"{CFSR_NAMES.get(bit, hex(bit))} at {pc:#010x}")
         if self.handler_address(target) == 0 or self._is_infinite_loop(self.handler_address(target)):
             raise UnhandledFault(target, self.cfsr, self.hfsr, address, pc)
         self.take(target, return_address if return_address is not None else pc)
@@ -531,8 +525,7 @@ class ExceptionEngine:
         escalated = False
         if n in (target, Exc.HARDFAULT, Exc.NMI):
             derived = None
-        elif not self.shcsr & (1 << SHCSR_ENABLE_BIT[target]) or \
-                self.group_priority(self.priority(target)) >= self.execution_priority():
+        elif self._escalates(target):
             derived, escalated = Exc.HARDFAULT, True
             self.hfsr |= HFSR_FORCED
         self.stats.faults.append(FaultRecord(derived or n, bit, pc, frame, escalated,
@@ -551,18 +544,10 @@ class ExceptionEngine:
         self.cfsr |= bit
         target = Exc.MEMMANAGE if bit == MUNSTKERR else Exc.BUSFAULT
         escalated = False
-        if not self.shcsr & (1 << SHCSR_ENABLE_BIT[target]) or \
-                self.group_priority(self.priority(target)) >= self.execution_priority():
+        if self._escalates(target):
             target, escalated = Exc.HARDFAULT, True
-        self.stats.faults.append(FaultRecord(target, bit, exc_return, sp, escalated,
-                                             self.now()))
-        if target == Exc.HARDFAULT:
-            if self.execution_priority() <= -1:
-                self._notify_fault()
-                raise Lockup(f"{CFSR_NAMES[bit]} returning to a frame at {sp:#010x} while "
-                             "in HardFault/NMI: the core locks up")
-            self.hfsr |= HFSR_FORCED
-        self._notify_fault()
+        self._record_fault(FaultRecord(target, bit, exc_return, sp, escalated, self.now()),
+                           f"{CFSR_NAMES[bit]} returning to a frame at {sp:#010x}")
         if self._is_infinite_loop(self.handler_address(target)):
             raise UnhandledFault(target, self.cfsr, self.hfsr, sp, exc_return)
         self.stats.tail_chains += 1
@@ -580,6 +565,24 @@ class ExceptionEngine:
         self.async_fault = None
         if self._is_infinite_loop(self.handler_address(n)):
             raise UnhandledFault(n, self.cfsr, self.hfsr, address, pc)
+
+    def _escalates(self, exc: int) -> bool:
+        """A configurable fault is taken as HardFault (HFSR.FORCED) when it is disabled in
+        SHCSR or cannot preempt the current execution priority (ARMv7-M ARM B1.5.15)."""
+        return (not self.shcsr & (1 << SHCSR_ENABLE_BIT[exc])
+                or self.group_priority(self.priority(exc)) >= self.execution_priority())
+
+    def _record_fault(self, record: FaultRecord, what: str) -> None:
+        """Log a fault about to be taken and tell the listeners. Taken as HardFault it sets
+        HFSR.FORCED, or locks the core up when HardFault or NMI is running (``what`` starts the
+        lockup message)."""
+        self.stats.faults.append(record)
+        if record.exception == Exc.HARDFAULT:
+            if self.execution_priority() <= -1:
+                self._notify_fault()
+                raise Lockup(f"{what} while in HardFault/NMI: the core locks up")
+            self.hfsr |= HFSR_FORCED
+        self._notify_fault()
 
     def _notify_fault(self) -> None:
         for cb in self.on_fault:
