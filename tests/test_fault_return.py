@@ -50,6 +50,17 @@ LOGW_MACRO = """
     .endm
 """
 
+# A handler's log of what it was entered for: IPSR, CFSR, HFSR (three words).
+LOG_FAULT_STATE = """
+    mrs r1, ipsr
+    LOGW r1
+    ldr r2, =0xE000ED28
+    ldr r1, [r2]                @ CFSR
+    LOGW r1
+    ldr r1, [r2, #4]            @ HFSR
+    LOGW r1
+"""
+
 HANDLER = LOGW_MACRO + """
     .thumb_func
 fault:                          @ every fault vector: log, clear, skip, return
@@ -361,14 +372,7 @@ reset:
 stk_fault:                      @ the frame is not readable (the guard): log and end the run
     ldr r0, =0x20020000
     mov sp, r0
-    mrs r1, ipsr
-    LOGW r1
-    ldr r2, =0xE000ED28
-    ldr r1, [r2]                @ CFSR
-    LOGW r1
-    ldr r1, [r2, #4]            @ HFSR
-    LOGW r1
-    movs r0, #0
+""" + LOG_FAULT_STATE + """    movs r0, #0
     b exit_r0
     .thumb_func
 svc_handler:
@@ -431,14 +435,7 @@ svc_handler:                    @ returns to a frame it moved to {target:#x}
     bx lr
     .thumb_func
 ustk_fault:
-    mrs r1, ipsr
-    LOGW r1
-    ldr r2, =0xE000ED28
-    ldr r1, [r2]                @ CFSR
-    LOGW r1
-    ldr r1, [r2, #4]            @ HFSR
-    LOGW r1
-    mrs r1, psp                 @ not adjusted: the frame is still "there"
+""" + LOG_FAULT_STATE + """    mrs r1, psp         @ not adjusted: the frame is still "there"
     LOGW r1
     movs r0, #0
     b exit_r0
