@@ -151,14 +151,16 @@ def write_wav(path: Path, pcm: np.ndarray) -> None:
 _PS = None
 
 
-def ps_align(pcm: np.ndarray, text: str) -> tuple[list[tuple[str, float, float]],
-                                                    list[tuple[str, float, float]]] | None:
-    """PocketSphinx 5 forced alignment: (words, phones) as (label, start s, end s), or None."""
+def ps_align(pcm: np.ndarray, text: str, dec: object | None = None
+             ) -> tuple[list[tuple[str, float, float]], list[tuple[str, float, float]]] | None:
+    """PocketSphinx 5 forced alignment: (words, phones) as (label, start s, end s), or None.
+    dec: a pocketsphinx.Decoder (e.g. speaker-adapted, ps_adapt.py); default: the en-us model."""
     global _PS
-    from pocketsphinx import Decoder
-    if _PS is None:
-        _PS = Decoder(lm=None, loglevel="FATAL")
-    dec = _PS
+    if dec is None:
+        from pocketsphinx import Decoder
+        if _PS is None:
+            _PS = Decoder(lm=None, loglevel="FATAL")
+        dec = _PS
     words = re.sub(r"[^a-z' ]", " ", text.lower()).split()
     if not words:
         return None
