@@ -91,3 +91,27 @@ def test_a_baseline_excuses_only_the_clips_it_also_misplaces(tmp_path, capsys):
     assert damage_eval.check([files["new"]], 500, [files["base"]]) == 1
     assert damage_eval.check([files["same"], files["new"]], 500, [files["base"]]) == 2
     assert "WRONG PLACE english78" in capsys.readouterr().out
+
+
+def test_a_restarted_reading_repeats_the_words_and_shifts_the_rest():
+    # 20 words of 0.4 s every 0.5 s at 100 samples a second (audio = sample index): back 3 words
+    # after word 6 (j = 3 + 4 = 7): the audio of words 4-6, cut half-way in the pauses (0.45 s
+    # before word 4 -> 1.95 s, word 6 -> 7 at 3.45 s), is heard again before word 7
+    ref = np.array([[0.5 * i, 0.5 * i + 0.4] for i in range(20)])
+    pcm = np.arange(1000, dtype=np.int16)
+    case = damage_eval.restart_case(pcm, ref, 3, 4, sr=100)
+    assert (case.lo_word, case.hi_word) == (4, 7)
+    assert case.seconds == 1.5                             # 1.95 s .. 3.45 s
+    assert len(case.pcm) == 1150
+    assert list(case.pcm[340:350]) == list(range(340, 345)) + list(range(195, 200))
+    assert list(case.pcm[490:500]) == list(range(340, 350))     # the second reading goes on
+    assert case.ref[6].tolist() == ref[6].tolist()         # first reading of the repeated words
+    assert case.ref[7].tolist() == [5.0, 5.4]              # 3.5 / 3.9 s + 1.5 s
+    # scored: the repeated words (4-6) are inside whichever reading is placed
+    hyp = [tuple(r) for r in case.ref]
+    hyp[5] = (case.ref[5, 0] + 1.5, case.ref[5, 1] + 1.5)    # word 5 on its second reading
+    rec, e_in, e_out = damage_eval.clip_damage("rs", case.seconds, case.ref, hyp, 0.0, 0.0,
+                                               restart=(case.lo_word, case.hi_word))
+    assert np.allclose(e_in, [0.0, 1500.0, 0.0])
+    assert rec.words_outside == 17 and rec.mae_outside_ms == 0.0
+    assert damage_eval.restart_case(pcm, ref, 10, 4, sr=100) is None   # needs j + 8 words

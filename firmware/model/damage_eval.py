@@ -18,6 +18,16 @@ stretch are off by more than that on average (the search re-anchored at a wrong 
 stayed there, or found its place again only seconds later). ``--check F...`` applies that limit
 to per-clip files already written; ``--baseline B...`` (the same runs with the committed model)
 counts only the clips the committed model keeps within it.
+
+A restarted reading (``--restart K``): instead of other speech, the reader goes back K words and
+reads them again (the audio of words j-K .. j-1 is inserted again before word j, j = K + lead;
+the transcript is unchanged). Scored like the damage above on the words outside the repeated
+ones (before j-K: the first reading; from j on: shifted by the inserted audio); the repeated
+words count as inside. ``--concat S`` joins consecutive utterances into clips of at least S
+seconds first (evaluate.py --concat), so that far restarts fit in a clip:
+
+    python damage_eval.py SETS/saa_test/manifest.jsonl --restart 40 --per-clip F --max-clip-ms 500
+    python damage_eval.py SETS/maus/manifest.jsonl --restart 80 --concat 120 --max-clip-ms 500
 """
 from __future__ import annotations
 
@@ -69,12 +79,62 @@ def word_errors(ref: np.ndarray, hyp: list[tuple[float, float] | None], lo_s: fl
     return e_in, e_out
 
 
+@dataclass
+class Restart:
+    """A restarted reading built from a clip: audio, reference in the new timeline, the
+    repeated words [lo_word, hi_word) and the inserted seconds."""
+    pcm: np.ndarray
+    ref: np.ndarray
+    lo_word: int
+    hi_word: int
+    seconds: float
+
+
+def restart_case(pcm: np.ndarray, ref: np.ndarray, k: int, lead: int,
+                 sr: int = 16000) -> Restart | None:
+    """The reader reads words 0 .. j-1 (j = k + lead), goes back and reads words j-k .. j-1
+    again, then goes on with word j: the audio from the pause before word j-k to the pause
+    before word j (each cut half-way between the two words' reference edges, at most 50 ms
+    before word j-k) is inserted again before word j; the reference of words j.. moves by its
+    length. None when the clip has too few words (j + 8 words needed) or no reference there."""
+    j = k + lead
+    if k < 1 or j + 8 > len(ref) or min(ref[j - k, 0], ref[j - 1, 1], ref[j, 0]) < 0:
+        return None
+    cut = int(round((ref[j - 1, 1] + ref[j, 0]) / 2 * sr))
+    b = ref[j - k, 0] - 0.05
+    if j - k > 0 and ref[j - k - 1, 1] >= 0:
+        b = max(b, (ref[j - k - 1, 1] + ref[j - k, 0]) / 2)
+    beg = int(round(max(b, 0.0) * sr))
+    ins = pcm[beg:cut]
+    shift = len(ins) / sr
+    ref2 = ref.copy()
+    ref2[j:] = np.where(ref[j:] >= 0, ref[j:] + shift, -1.0)
+    return Restart(np.concatenate([pcm[:cut], ins, pcm[cut:]]), ref2, j - k, j, shift)
+
+
+def restart_errors(ref: np.ndarray, hyp: list[tuple[float, float] | None], lo_word: int,
+                   hi_word: int) -> tuple[list[float], list[float]]:
+    """Word errors in ms (as word_errors) of the repeated words [lo_word, hi_word) (inside:
+    either reading may be the one placed) and of the others (outside)."""
+    e_in: list[float] = []
+    e_out: list[float] = []
+    for i, (h, (s0, e0)) in enumerate(zip(hyp, ref)):
+        if h is None or s0 < 0:
+            continue
+        err = (abs(h[0] - s0) + abs(h[1] - e0)) / 2 * 1000
+        (e_in if lo_word <= i < hi_word else e_out).append(err)
+    return e_in, e_out
+
+
 def clip_damage(clip_id: str, seconds: float, ref: np.ndarray,
                 hyp: list[tuple[float, float] | None], lo_s: float, hi_s: float,
+                restart: tuple[int, int] | None = None,
                 **counts: int) -> tuple[ClipDamage, list[float], list[float]]:
     """The clip's record (counts: nf, reanchor, back, second_pass, interpolated) and its
-    inside / outside word errors."""
-    e_in, e_out = word_errors(ref, hyp, lo_s, hi_s)
+    inside / outside word errors; restart: the repeated words [lo, hi) of a restarted reading
+    are the inside ones (lo_s / hi_s unused)."""
+    e_in, e_out = (word_errors(ref, hyp, lo_s, hi_s) if restart is None
+                   else restart_errors(ref, hyp, *restart))
     rec = ClipDamage(clip_id, seconds, len(hyp), len(e_out),
                      round(float(np.mean(e_out)), 3) if e_out else 0.0,
                      round(float(np.max(e_out)), 3) if e_out else 0.0, **counts)
@@ -160,14 +220,25 @@ def main() -> int:
     ap.add_argument("--baseline", type=Path, nargs="+", default=None, metavar="PER_CLIP",
                     help="with --check: the same runs with the committed model, one per checked "
                     "file in the same order; a clip it also puts over the limit is not counted")
+    ap.add_argument("--restart", type=int, default=None, metavar="K",
+                    help="a restarted reading instead of other speech: the reader goes back K "
+                    "words and reads them again (no FILLER)")
+    ap.add_argument("--lead", type=int, default=10,
+                    help="with --restart: words read before the first repeated one (10)")
+    ap.add_argument("--concat", type=float, default=0.0, metavar="S",
+                    help="with --restart: join consecutive utterances into clips of at least S "
+                    "seconds first (evaluate.py --concat; clips too short for K are left out)")
     a = ap.parse_args()
     if a.check:
         return check(a.check, 500.0 if a.max_clip_ms is None else a.max_clip_ms, a.baseline)
     if a.baseline:
         ap.error("--baseline goes with --check")
-    if a.manifest is None or a.filler is None:
-        ap.error("MANIFEST and FILLER are required (or --check PER_CLIP...)")
-    for p in (a.manifest, a.filler):
+    if a.manifest is None or (a.filler is None and a.restart is None):
+        ap.error("MANIFEST and FILLER are required (or --check PER_CLIP..., or MANIFEST "
+                 "--restart K)")
+    if a.restart is not None and (a.restart < 1 or a.lead < 0):
+        ap.error("--restart needs K >= 1 and --lead >= 0")
+    for p in (a.manifest,) + ((a.filler,) if a.restart is None else ()):
         if not p.is_file():
             print(f"error: {p} is not a manifest file", file=sys.stderr)
             return 2
@@ -177,6 +248,8 @@ def main() -> int:
     import host
     import soundfile as sf
     host.set_default_model(a.model if a.model is not None else host.REAL_MODEL)
+    if a.restart is not None:
+        return restart_main(a, host)
     items = realspeech.load_manifest(a.manifest)[:a.limit]
     src = np.concatenate([sf.read(i["wav"], dtype="int16")[0]
                           for i in realspeech.load_manifest(a.filler)[:60]])
@@ -211,6 +284,50 @@ def main() -> int:
     print(f"stretch {a.seconds:g} s: {tot}")
     print(f"words inside the stretch: {len(e_in)}, MAE {np.mean(e_in) if e_in else 0:.1f} ms; "
           f"outside: {len(e_out)}, MAE {np.mean(e_out) if e_out else 0:.1f} ms")
+    return finish(a, clips)
+
+
+def restart_main(a: argparse.Namespace, host) -> int:
+    """--restart K: every clip (of --concat S joined utterances) with K words read again."""
+    try:
+        from . import evaluate
+    except ImportError:  # pragma: no cover
+        import evaluate  # type: ignore[no-redef]
+    tot = {"clips": 0, "words": 0, "nf": 0, "second_pass": 0, "interpolated": 0, "reanchor": 0,
+           "back": 0}
+    e_in: list[float] = []
+    e_out: list[float] = []
+    clips: list[ClipDamage] = []
+    for pcm, phones, ref, _text, cid, _spk in evaluate.manifest_clips(
+            a.manifest, a.limit, a.concat, with_text=True):
+        case = restart_case(pcm, ref, a.restart, a.lead)
+        if case is None:
+            continue
+        res, st = host.align_logits(host.logits(host.features(case.pcm)), phones)
+        counts = {"nf": sum(r.nf for r in res), "reanchor": st.n_reanchor, "back": st.n_back,
+                  "second_pass": st.n_second, "interpolated": st.n_filled}
+        tot["clips"] += 1
+        tot["words"] += len(res)
+        for key, v in counts.items():
+            tot[key] += v
+        hyp = [None if r.nf else (r.start_ms / 1000, r.end_ms / 1000) for r in res]
+        rec, ci, co = clip_damage(str(cid), round(case.seconds, 3), case.ref, hyp, 0.0, 0.0,
+                                  restart=(case.lo_word, case.hi_word), **counts)
+        clips.append(rec)
+        e_in += ci
+        e_out += co
+    if not clips:
+        print(f"error: no clip of {a.manifest} has {a.restart + a.lead + 8} words (--concat?)",
+              file=sys.stderr)
+        return 2
+    print(f"restart {a.restart} words back: {tot}")
+    print(f"repeated words: {len(e_in)}, MAE {np.mean(e_in) if e_in else 0:.1f} ms; "
+          f"others: {len(e_out)}, MAE {np.mean(e_out) if e_out else 0:.1f} ms")
+    return finish(a, clips)
+
+
+def finish(a: argparse.Namespace, clips: list[ClipDamage]) -> int:
+    """--per-clip and --max-clip-ms."""
     if a.per_clip is not None:
         tmp = a.per_clip.with_name(a.per_clip.name + ".tmp")
         tmp.write_text("".join(json.dumps(asdict(c)) + "\n" for c in clips))
