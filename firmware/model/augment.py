@@ -99,6 +99,19 @@ def vtlp(x: np.ndarray, alpha: float) -> np.ndarray:
             ).astype(np.float32)
 
 
+def tempo(x: np.ndarray, rate: float) -> np.ndarray:
+    """Pitch-keeping tempo change: phase-vocoder time stretch by 1/rate (rate 0.6 = speech at
+    60 % of its speed, 1/0.6 times as long; every frequency, pitch and formants kept; a label
+    at time t moves to t / rate). Same level (RMS); rate == 1 returns x."""
+    if rate == 1.0:
+        return x
+    n = int(round(len(x) / rate))
+    y = time_stretch(x, 1.0 / rate)[:n]
+    y = np.pad(y, (0, n - len(y)))
+    return (y * np.sqrt(np.mean(x.astype(np.float64) ** 2) / (np.mean(y ** 2) + 1e-12))
+            ).astype(np.float32)
+
+
 def band_limit(x: np.ndarray, low_hz: float | None, high_hz: float | None) -> np.ndarray:
     y = x
     if high_hz:

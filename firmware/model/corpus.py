@@ -53,8 +53,12 @@ SR_IN, SR_OUT = es.SAMPLE_RATE, 16000
 
 
 def make_utterance(idx: int, split: str, seed: int, pool: list[np.ndarray],
-                   augment_p_clean: float = 0.25) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict, np.ndarray]:
-    """Returns (int16 audio 16 kHz, segs [S,3], token times [W,2], meta, clean float audio)."""
+                   augment_p_clean: float = 0.25, rate: int | None = None,
+                   lang: str | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict, np.ndarray]:
+    """Returns (int16 audio 16 kHz, segs [S,3], token times [W,2], meta, clean float audio).
+    rate / lang: replace the drawn speaking rate (words per minute) / language (every random
+    draw is still made, so the rest of the utterance is the same as without them)."""
     rng = np.random.default_rng([seed, SPLITS[split], idx])
     r = random.Random(int(rng.integers(2 ** 62)))
     while True:
@@ -64,11 +68,13 @@ def make_utterance(idx: int, split: str, seed: int, pool: list[np.ndarray],
         if words:
             break
     owner = [i for i, t in enumerate(tokens) for _ in t.spoken]
-    lang = LANGS[int(rng.integers(len(LANGS)))]
+    drawn_lang = LANGS[int(rng.integers(len(LANGS)))]
+    lang = drawn_lang if lang is None else lang
     variants = TEST_VARIANTS if split == "test" else TRAIN_VARIANTS
     variant = variants[int(rng.integers(len(variants)))]
     voice = lang + ("+" + variant if variant else "")
-    rate = int(rng.integers(120, 221))
+    drawn_rate = int(rng.integers(120, 221))
+    rate = drawn_rate if rate is None else rate
     pitch = int(rng.integers(25, 76))
     prange = int(rng.integers(20, 81))
     word_gap = int(rng.integers(1, 9)) if rng.random() < 0.15 else 0

@@ -388,13 +388,16 @@ def build_accent(root: Path, out: Path, half: str, limit: int | None, first: int
 
 def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: int = 250,
                  p_colour: float = 0.5, max_fit: float | None = None,
-                 speeds: list[float] | None = None, warps: list[float] | None = None) -> int:
+                 speeds: list[float] | None = None, warps: list[float] | None = None,
+                 tempos: list[float] | None = None) -> int:
     """corpus.py-format shards (audio, phone segments, word times, meta) from a labelled
     manifest (PocketSphinx, or realign.py: items whose ``fit`` exceeds max_fit are left out).
     speeds[c]: speed perturbation of copy c (Kaldi's: the audio resampled by 1/speed and
     played at 16 kHz, so tempo, pitch and formants all move; label times scaled by 1/speed).
     warps[c]: vocal-tract-length perturbation of copy c (augment.vtlp: pitch and formants times
-    warp, tempo and labels kept; > 1 sounds like a shorter vocal tract, e.g. a child's)."""
+    warp, tempo and labels kept; > 1 sounds like a shorter vocal tract, e.g. a child's).
+    tempos[c]: tempo of copy c (augment.tempo: pitch-keeping time stretch by 1/tempo, e.g. 0.7 =
+    slow speech; label times scaled by 1/tempo)."""
     from fractions import Fraction
 
     from scipy.signal import resample_poly
@@ -425,6 +428,12 @@ def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: 
             wp = warps[c] if warps else 1.0
             if wp != 1.0:
                 xs = augment.vtlp(xs, wp)
+            tp = tempos[c] if tempos else 1.0
+            if tp != 1.0:
+                xs = augment.tempo(xs, tp)
+                seg_c = seg.copy()
+                seg_c[:, 1:] /= tp
+                word_c = np.where(word >= 0, word / tp, word).astype(np.float32)
             if sp != 1.0:
                 f = Fraction(sp).limit_denominator(100)
                 xs = resample_poly(x, f.denominator, f.numerator).astype(np.float32)
@@ -434,6 +443,7 @@ def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: 
             y, info = augment.random_augment(xs, pool, rng, 1.0 if c == 0 else 0.0, p_colour)
             info = {**info, "speed": sp} if sp != 1.0 else info
             info = {**info, "warp": wp} if wp != 1.0 else info
+            info = {**info, "tempo": tp} if tp != 1.0 else info
             pcm = np.round(y * 32768.0).clip(-32768, 32767).astype(np.int16)
             meta = {"text": it["text"], "lang": "en-us", "variant": f"real:{it['speaker']}",
                     "voice": "real", "source": it["id"], "ref": it["ref"], "aug": info}
@@ -490,6 +500,9 @@ def main() -> int:
     ap.add_argument("--warps", type=float, nargs="*", default=None,
                     help="shards: vocal-tract-length warp of each copy (as many as --copies), "
                     "e.g. --copies 2 --warps 1 1.25 (pitch and formants x1.25, timing kept)")
+    ap.add_argument("--tempos", type=float, nargs="*", default=None,
+                    help="shards: tempo of each copy (as many as --copies), e.g. --copies 2 "
+                    "--tempos 1 0.7 (pitch-keeping time stretch: slow speech, labels scaled)")
     ap.add_argument("--max-fit", type=float, default=None,
                     help="shards: leave out realign.py items whose fit (nats per frame below the "
                     "network's best class) exceeds this")
@@ -504,8 +517,14 @@ def main() -> int:
         if a.warps and len(a.warps) != a.copies:
             print(f"error: --warps needs {a.copies} values (one per copy)", file=sys.stderr)
             return 2
+        if a.tempos and len(a.tempos) != a.copies:
+            print(f"error: --tempos needs {a.copies} values (one per copy)", file=sys.stderr)
+            return 2
+        if a.tempos and a.speeds:
+            print("error: --tempos and --speeds cannot be combined", file=sys.stderr)
+            return 2
         n = build_shards(a.root, a.out, a.copies, a.seed, max_fit=a.max_fit, speeds=a.speeds,
-                         warps=a.warps)
+                         warps=a.warps, tempos=a.tempos)
         print(f"{n} utterances -> {a.out}")
         return 0 if n else 1
     if not a.root.is_dir():
