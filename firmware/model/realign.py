@@ -15,6 +15,9 @@ disagree, e.g. a misread word; a filter for training).  Times are frame boundari
     python realign.py IN OUT --labeller pocketsphinx    # PocketSphinx 5 labels instead
     python realign.py --compare A_MANIFEST B_MANIFEST     # word agreement of two labellings
 
+A PocketSphinx reference adapted to each speaker (VTLN warp, MLLR; for L2 and child speakers) is
+made by the sibling module ps_adapt.py (Debian sphinxtrain tools).
+
 Items with no phone for any word get no labels and are left out.  The output is written
 atomically (a .tmp file renamed at the end); nothing is written inside the repository unless
 you ask for it.
