@@ -746,6 +746,28 @@ def test_search_goes_back_when_the_audio_is_behind_the_path(model):
     assert exact >= 950, exact
 
 
+def test_a_reading_restarted_further_back_than_the_held_words_is_replayed(model):
+    """A reading restarted 40, 50 or 60 words back: those words are out (the hold queue keeps
+    32), so the path cannot take them back. Half a period after each periodic locate() the
+    search looks behind the path, in turn further back (AL_VIT_FAR_CHUNKS columns); a place
+    found there twice, lined up at speech pace, is replayed: the path re-anchors there and
+    passes the words that are out again without results, then places the rest. Of the 1,260
+    words after the repeated ones (3 distances x 6 clips) 1,039 are exact; 539 without the
+    replay (-DAL_VIT_REPLAY=0) or without the confirmation (-DAL_VIT_REPLAY_CONFIRM=0), 714
+    without the columns further back (-DAL_VIT_FAR_CHUNKS=0; 50 and 60 words back lost):
+    checked, each fails the test. Oracle: the synthetic frames of the second reading; every
+    word placed, in order (the repeated words keep their first reading)."""
+    exact = 0
+    for m in (40, 50, 60):
+        for seed in range(30, 36):
+            z, words, truth, k = restarted_reading(model, seed, m)
+            res, st = host.align_logits(z, words, nf_min_conf=0)
+            fr = placed_in_order(res, len(words))
+            assert fr[:30] == truth[:30], (m, seed)
+            exact += sum(f == b for f, b in zip(fr[k + 1:], truth[k + 1:]))
+    assert exact >= 1000, exact
+
+
 def lookalike_speech(model, seed: int, m: int, ahead: int, n: int = 150, at: int = 30):
     """n synthetic words; after word at-1 another speaker says m words that look exactly like
     words at+ahead .. at+ahead+m-1 of the transcript (a copy of their posteriors; the last m

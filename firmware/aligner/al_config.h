@@ -152,6 +152,47 @@
 #ifndef AL_VIT_COLLAPSE_BACK_STATES
 #define AL_VIT_COLLAPSE_BACK_STATES 384u
 #endif
+/* Replay: a reading restarted further back than the words still held (README.md "Recovery:
+ * replay", session 10). While the fit is poor, half a period after each periodic locate() the
+ * search looks behind the path: the look-behind column (AL_VIT_COLLAPSE_BACK frames, a place
+ * there needs AL_VIT_PERIODIC_BACK_GAIN nats per frame), or in turn one of AL_VIT_FAR_CHUNKS
+ * columns of AL_VIT_COLLAPSE_BACK_STATES states ending AL_VIT_FAR_STEP, 2x, 3x states further
+ * back (against the best free-start path ending at the best state). A place behind that gains
+ * AL_VIT_REPLAY_NOTE nats per frame is noted; it is confirmed when the next one, at most
+ * AL_VIT_REPLAY_CONFIRM frames later, lies after it at no more than AL_VIT_ANCHOR_RATE states a
+ * frame (the next look goes where the noted place would be by then). A confirmed place in
+ * words already out with AL_VIT_REPLAY_GAIN nats per frame re-anchors there: the held words
+ * are taken back and the path passes the words out again without results. damage_eval.py
+ * --restart (docs/alignment-results.md): on the 42 Speech Accent Archive clips restarted 20 / 30
+ * / 40 / 50 words back 8 / 29 / 21 / 4 clips over 500 ms -> 1 / 5 / 1 / 0; 2-minute WebMAUS clips
+ * 40-100 words back 29 of 29 -> 14-20. The confirmation keeps the damage and clean runs word
+ * for word as before (without it a spurious place 35 words back put a so_test 8 s clip 553 ms
+ * off); 200 or 300 frames to confirm helped the restarts more but replayed a clean espeak-ng
+ * clip (test_00216, 27 -> 446 ms). */
+#ifndef AL_VIT_REPLAY
+#define AL_VIT_REPLAY 1
+#endif
+#ifndef AL_VIT_REPLAY_GAIN
+#define AL_VIT_REPLAY_GAIN 1.5f
+#endif
+#ifndef AL_VIT_REPLAY_NOTE
+#define AL_VIT_REPLAY_NOTE 1.0f
+#endif
+#ifndef AL_VIT_REPLAY_CONFIRM
+#define AL_VIT_REPLAY_CONFIRM 100u
+#endif
+#ifndef AL_VIT_PERIODIC_BACK
+#define AL_VIT_PERIODIC_BACK 1
+#endif
+#ifndef AL_VIT_PERIODIC_BACK_GAIN
+#define AL_VIT_PERIODIC_BACK_GAIN 2.0f
+#endif
+#ifndef AL_VIT_FAR_CHUNKS
+#define AL_VIT_FAR_CHUNKS 3
+#endif
+#ifndef AL_VIT_FAR_STEP
+#define AL_VIT_FAR_STEP 320u
+#endif
 #ifndef AL_VIT_COLLAPSE_BACK_JUMP
 #define AL_VIT_COLLAPSE_BACK_JUMP 32u
 #endif

@@ -79,6 +79,10 @@ void al_vit_reset(al_vit_t *v)
     v->cur_ord = -1;
     v->done_ord = -1;
     v->last_end = 0;
+    v->mute_ord = -1;
+    v->far_k = 0;
+    v->rp_sb = 0;
+    v->rp_t = 0;
     v->st.n_reanchor = 0;
     v->st.n_filled = 0;
     v->st.n_second = 0;
@@ -662,6 +666,7 @@ static void finish_word(al_vit_t *v, int32_t w, int32_t end_frame, int complete)
             v->conf_s = v->u_first[v->cm_unit];
         }
     }
+    if (v->cur_ord <= v->mute_ord) return;              /* replayed: placed before */
     hold(v, &r, v->cur_ord);
 }
 
@@ -895,8 +900,11 @@ static int32_t ord_at(const al_vit_t *v, uint32_t u)
  * nothing is done) and the commit cursor goes back before them; the band is re-seeded
  * around sb. Words the new path then skips over go through the second pass like after any
  * re-anchor. Returns 1 if it re-anchored. */
+static int replay_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32_t hi,
+                       uint32_t r0, const float *sc, int32_t q0);
+
 static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, uint32_t r0,
-                         uint32_t r1, const float *sc, uint32_t L)
+                         uint32_t r1, const float *sc, uint32_t L, float gain)
 {
     uint32_t room = AL_VIT_BAND - 1u - v->nsil;
     uint32_t lo = sb > r0 + room / 8u ? sb - room / 8u : r0, hi = lo + room;
@@ -926,6 +934,9 @@ static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, 
         keep = q0;
         while (u < v->n_units && !((v->u_flags[u] & F_WFIRST) && ord_at(v, u) == keep + 1)) u++;
     }
+    if (AL_VIT_REPLAY && n_h > 0 && q0 > 0 && keep < q0 && gain >= AL_VIT_REPLAY_GAIN * (float)L
+        && replay_back(v, t, sb, lo, hi, r0, sc, q0))
+        return 1;
     if (n_h == 0 || keep < q0 || keep > newest
         || (v->cur_word >= 0 && v->cur_ord <= keep)) {
         reseed(v, t, best_s, best_s - (best_s - r0 < room / 8u ? best_s - r0 : room / 8u),
@@ -960,6 +971,52 @@ static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, 
     v->st.n_reanchor++;
     v->st.n_back++;
     return 1;
+}
+
+/* A restarted reading (README.md "Recovery: replay"): the reader went back to words that are
+ * out already (sb lies before the oldest held word q0; the place was found twice, lined up at
+ * speech pace: confirmed()). Every held word is taken back (placed while the path ran ahead
+ * through the repeated audio, or read before the restart: either reading is right for those);
+ * the band is re-seeded around sb and the path passes the words that are out again without
+ * results (mute_ord = q0 - 1); from word q0 on it places words as usual. Refused (0, no
+ * change) when the band's first word is not out or the path is still in words that are. */
+static int replay_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32_t hi,
+                       uint32_t r0, const float *sc, int32_t q0)
+{
+    uint32_t ul = unit_of(v, lo);
+    int32_t ord_l = ul > 0 ? ord_at(v, ul - 1u) : -1;
+    if (ord_l >= q0 || (v->cur_word >= 0 && v->cur_ord < q0)) return 0;
+    int32_t first = v->hq_n ? v->hq[v->hq_head].start_frame : v->pend.start_frame;
+    v->hq_n = 0;
+    v->pend_ord = -1;
+    v->done_ord = q0 - 1;
+    v->mute_ord = q0 - 1;
+    v->last_end = first;                                 /* the words out end before it */
+    v->cur_word = -1;
+    v->cm_unit = ul > 0 ? ul - 1u : 0u;
+    v->cm_ord = ord_l;
+    if (!v->scan_next) v->lost_t = (int32_t)v->good_t;
+    v->scan_next = 0;
+    v->good_s = sb;
+    v->good_t = t;
+    if (v->conf_s > sb) { v->conf_s = sb; v->conf_t = t; }
+    reseed(v, t, sb, lo, hi, sc - r0);
+    v->st.n_reanchor++;
+    v->st.n_back++;
+    return 1;
+}
+
+/* A place found behind the path is confirmed when the previous one, at most
+ * AL_VIT_REPLAY_CONFIRM frames ago, lies before it at no more than speech pace
+ * (AL_VIT_ANCHOR_RATE states a frame, +-16 states): a reader going back moves on through the
+ * words again; a look-alike elsewhere does not line up. Records the place for the next one. */
+static int confirmed(al_vit_t *v, uint32_t t, uint32_t sb)
+{
+    int ok = v->rp_t > 0u && t - v->rp_t <= AL_VIT_REPLAY_CONFIRM && sb + 16u >= v->rp_sb
+             && (float)sb <= (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)(t - v->rp_t) + 16.0f;
+    v->rp_sb = sb;
+    v->rp_t = t;
+    return ok;
 }
 
 /* Locate (README.md "Recovery: locate"): where in the next AL_VIT_PASS2_STATES states of the
@@ -1014,10 +1071,18 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back
     float gain = sc[sb - r0] - sc[best_s - r0], deficit = ideal - sc[sb - r0];
     if (sb < best_s + AL_VIT_LOCATE_JUMP && sb + AL_VIT_LOCATE_JUMP > best_s)
         return 0;                                        /* about where the path is */
-    if (gain < (sb < best_s && sb >= v->conf_s ? AL_VIT_LOCATE_GAIN_BACK : AL_VIT_LOCATE_GAIN)
+    int ok = 0;                                          /* a place behind: recorded to confirm */
+    if (sb < best_s && gain >= AL_VIT_REPLAY_NOTE * (float)L
+        && deficit <= AL_VIT_LOCATE_DEFICIT * (float)L)
+        ok = confirmed(v, t, sb);
+    if (gain < (back_only == 2 ? AL_VIT_PERIODIC_BACK_GAIN
+                : sb < best_s && sb >= v->conf_s ? AL_VIT_LOCATE_GAIN_BACK : AL_VIT_LOCATE_GAIN)
                * (float)L || deficit > AL_VIT_LOCATE_DEFICIT * (float)L)
         return 0;
-    if (sb < best_s) return relocate_back(v, t, best_s, sb, r0, r1, sc, L);
+    if (sb < best_s) {
+        if (back_only == 2 && !ok) return 0;             /* periodic look-behind: confirmed only */
+        return relocate_back(v, t, best_s, sb, r0, r1, sc, L, ok ? gain : 0.0f);
+    }
     commit_path(v, t, best_s);
     uint32_t lo = sb > best_s + 1u + room / 2u ? sb - room / 2u : best_s + 1u, hi = lo + room;
     if (hi > r1) hi = r1;
@@ -1026,6 +1091,80 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back
     v->scan_next = 0;
     v->st.n_reanchor++;
     return 1;
+}
+
+/* Free-start Viterbi of frames f0 .. f0+L-1 over states [r0, r1) into p2_sc (locate()'s
+ * column); *ideal: the sum of the frames' best emissions. */
+static void loc_column(al_vit_t *v, uint32_t r0, uint32_t r1, uint32_t f0, uint32_t L,
+                       float *ideal)
+{
+    const al_model_t *m = v->m;
+    float *sc = v->p2_sc, id = 0.0f;
+    uint32_t n = r1 - r0;
+    p2_classes(v, r0, r1);
+    for (uint32_t k = 0; k < L; k++) {
+        emissions_raw(v, frame_logits(v, f0 + k));
+        float emax = NEG;
+        for (int c = 0; c < m->n_classes; c++) emax = v->em[c] > emax ? v->em[c] : emax;
+        id += emax;
+        if (k == 0) {
+            for (uint32_t i = 0; i < n; i++) sc[i] = v->em[v->p2_cls[i]];
+            continue;
+        }
+        p2_column(v, sc, n, 0, 0, 0);
+    }
+    *ideal = id;
+}
+
+/* Far look-behind (README.md "Recovery: replay"): a reading restarted further back than the
+ * look-behind column reaches. The last L frames over the AL_VIT_COLLAPSE_BACK_STATES states
+ * that end `far` states before the best state, against the best free-start path ending at the
+ * best state (its last AL_VIT_LOCATE_BACK states); a place there that gains
+ * AL_VIT_REPLAY_GAIN nats per frame (deficit as locate()) lies in words that are out already:
+ * the path replays from there (replay_back) if a held word was started on track and the place
+ * is before it. Returns 1 if it re-anchored. */
+static int locate_far(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, uint32_t far)
+{
+    if (best_s <= far + AL_VIT_LOCATE_JUMP || t + 1u < L) return 0;
+    if (v->pend_ord < 0 && v->hq_n == 0) return 0;       /* nothing held: no replay */
+    uint32_t f0 = t + 1u - L, room = AL_VIT_BAND - 1u - v->nsil;
+    float ideal, *sc = v->p2_sc;
+    uint32_t a0 = best_s > AL_VIT_LOCATE_BACK ? best_s - AL_VIT_LOCATE_BACK : 0u;
+    loc_column(v, a0, best_s + 1u, f0, L, &ideal);
+    float ref = sc[best_s - a0];
+    uint32_t top = best_s - far;
+    uint32_t r0 = top > AL_VIT_COLLAPSE_BACK_STATES ? top - AL_VIT_COLLAPSE_BACK_STATES : 0u;
+    uint32_t r1 = top + 1u;
+    loc_column(v, r0, r1, f0, L, &ideal);
+    uint32_t sb = r0;
+    for (uint32_t s = r0; s < r1; s++) if (sc[s - r0] > sc[sb - r0]) sb = s;
+    float gain = sc[sb - r0] - ref, deficit = ideal - sc[sb - r0];
+    if (gain < AL_VIT_REPLAY_NOTE * (float)L || deficit > AL_VIT_LOCATE_DEFICIT * (float)L)
+        return 0;
+    int ok = confirmed(v, t, sb);
+    if (gain < AL_VIT_REPLAY_GAIN * (float)L) return 0;
+    /* the place must lie in words that are out (before the oldest held word) */
+    int32_t n_h = (int32_t)v->hq_n + (v->pend_ord >= 0 ? 1 : 0);
+    int32_t newest = v->pend_ord >= 0 ? v->pend_ord : v->done_ord, q0 = newest - n_h + 1;
+    if (!ok || !AL_VIT_REPLAY || q0 <= 0 || ord_at(v, unit_of(v, sb)) >= q0) return 0;
+    commit_path(v, t, best_s);
+    n_h = (int32_t)v->hq_n + (v->pend_ord >= 0 ? 1 : 0);
+    newest = v->pend_ord >= 0 ? v->pend_ord : v->done_ord;
+    q0 = newest - n_h + 1;
+    uint32_t lo = sb > r0 + room / 8u ? sb - room / 8u : r0, hi = lo + room;
+    if (hi > r1) hi = r1;
+    if (n_h > 0 && q0 > 0 && replay_back(v, t, sb, lo, hi, r0, sc, q0)) return 1;
+    /* refused after the commit (the path's own words reached back to sb): the band again
+     * around the best state, flat, as a scan window */
+    uint32_t S = v->u_first[v->n_units];
+    lo = best_s > room / 8u ? best_s - room / 8u : 0u;
+    hi = best_s + room / 2u < S ? best_s + room / 2u : S;
+    for (uint32_t s = v->lo; s < v->hi; s++) v->sc[s & WMASK] = NEG;
+    for (uint32_t s = lo; s < hi; s++) { v->sc[s & WMASK] = 0.0f; v->org[s & WMASK] = (uint16_t)s; }
+    v->lo = lo;
+    v->hi = hi;
+    v->anchor = t;
+    return 0;
 }
 
 /* Confidence collapse (al_config.h): fit = out_scale * (q[class of the best state] - max q)
@@ -1061,6 +1200,24 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
         && t - v->last_reanchor >= AL_VIT_LOCATE_FRAMES) {
         v->last_locate = t;
         if (locate(v, t, best_s, AL_VIT_LOCATE_FRAMES, 0)) return;
+    } else if (AL_VIT_COLLAPSE_BACK > 0u && AL_VIT_PERIODIC_BACK
+               && v->fit_avg < -AL_VIT_LOCATE_FIT && v->aud_avg > -AL_VIT_AUDIO_SURE
+               && v->last_locate > 0u && t - v->last_locate == AL_VIT_LOCATE_EVERY / 2u
+               && t - v->last_reanchor >= AL_VIT_LOCATE_FRAMES) {
+        /* half a period after a periodic locate, the fit still poor: is the audio further
+         * behind than its column reaches (a restarted reading that the path follows loosely
+         * without a collapse)? Not in the same frame as the periodic locate (block budget). */
+        uint32_t k = v->far_k, far = k * AL_VIT_FAR_STEP;
+        v->far_k = (uint8_t)(k + 1u > AL_VIT_FAR_CHUNKS ? 0u : k + 1u);
+        if (v->rp_t > 0u && t - v->rp_t <= AL_VIT_REPLAY_CONFIRM && v->rp_sb < best_s) {
+            /* a place was found behind lately: look where it would be now (to confirm it) */
+            float top = (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)(t - v->rp_t) + 16.0f;
+            far = top + (float)AL_VIT_COLLAPSE_BACK_JUMP >= (float)best_s ? 0u
+                  : best_s - (uint32_t)top;
+        }
+        if (far == 0u ? locate(v, t, best_s, AL_VIT_COLLAPSE_BACK, 2)
+                      : locate_far(v, t, best_s, AL_VIT_COLLAPSE_BACK, far))
+            return;
     }
     if (v->collapse_n < (v->scan_next ? AL_VIT_COLLAPSE_FRAMES / 2u : AL_VIT_COLLAPSE_FRAMES)) return;
     /* before a scan forward: is the audio behind the path (it ran ahead: a restarted reading)? */

@@ -118,6 +118,12 @@ typedef struct {
     int32_t  cur_ord;                   /* placed ordinal of cur_word */
     int32_t  done_ord;                  /* highest placed ordinal held or emitted (-1: none) */
     int32_t  last_end;                  /* end frame of the last placed word emitted or held */
+    int32_t  mute_ord;                  /* replay (a restarted reading, viterbi.c replay_back):
+                                         * the path passes words up to this ordinal again
+                                         * without results (-1: none) */
+    uint8_t  far_k;                     /* next look-behind column (viterbi.c recover()) */
+    uint32_t rp_sb, rp_t;               /* last place noted behind the path, its frame
+                                         * (viterbi.c confirmed()) */
     /* second pass between anchors (README.md "Second pass"): its back-pointers go to the rows
      * of bp[] that hold no live frame (frames after cm_upto are live), its scores here */
     uint32_t cm_upto;                   /* frame commit_path() is committing up to */
