@@ -903,6 +903,24 @@ static int32_t ord_at(const al_vit_t *v, uint32_t u)
 static int replay_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32_t hi,
                        uint32_t r0, const float *sc, int32_t q0);
 
+/* The end of every re-anchor behind the path (relocate_back, replay_back): sb becomes the
+ * good place, the band is re-seeded over [lo, hi) around it (sc0: the column's scores indexed
+ * by state) and the re-anchor is counted as one going back. Returns 1. */
+static int reseed_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32_t hi,
+                       const float *sc0)
+{
+    if (!v->scan_next) v->lost_t = (int32_t)v->good_t;
+    v->scan_next = 0;
+    v->good_s = sb;
+    v->good_t = t;
+    if (v->conf_s > sb) { v->conf_s = sb; v->conf_t = t; }
+    reseed(v, t, sb, lo, hi, sc0);
+    v->st.n_reanchor++;
+    v->st.n_back++;
+    return 1;
+}
+
+
 static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, uint32_t r0,
                          uint32_t r1, const float *sc, uint32_t L, float gain)
 {
@@ -962,15 +980,7 @@ static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, 
     while (uf > 0 && ord_at(v, uf) > keep + 1) { uf--; while (!(v->u_flags[uf] & F_WFIRST)) uf--; }
     v->cm_unit = uf - 1u;
     v->cm_ord = keep;
-    if (!v->scan_next) v->lost_t = (int32_t)v->good_t;
-    v->scan_next = 0;
-    v->good_s = sb;
-    v->good_t = t;
-    if (v->conf_s > sb) { v->conf_s = sb; v->conf_t = t; }
-    reseed(v, t, sb, lo, hi, sc - r0);
-    v->st.n_reanchor++;
-    v->st.n_back++;
-    return 1;
+    return reseed_back(v, t, sb, lo, hi, sc - r0);
 }
 
 /* A restarted reading (README.md "Recovery: replay"): the reader went back to words that are
@@ -995,15 +1005,7 @@ static int replay_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32
     v->cur_word = -1;
     v->cm_unit = ul > 0 ? ul - 1u : 0u;
     v->cm_ord = ord_l;
-    if (!v->scan_next) v->lost_t = (int32_t)v->good_t;
-    v->scan_next = 0;
-    v->good_s = sb;
-    v->good_t = t;
-    if (v->conf_s > sb) { v->conf_s = sb; v->conf_t = t; }
-    reseed(v, t, sb, lo, hi, sc - r0);
-    v->st.n_reanchor++;
-    v->st.n_back++;
-    return 1;
+    return reseed_back(v, t, sb, lo, hi, sc - r0);
 }
 
 /* A place found behind the path is confirmed when the previous one, at most

@@ -198,6 +198,27 @@ def check(paths: list[Path], max_clip_ms: float, baselines: list[Path] | None = 
     return status
 
 
+def new_totals() -> dict[str, int]:
+    """The run's counters, summed over clips by align_counted()."""
+    return {"clips": 0, "words": 0, "nf": 0, "second_pass": 0, "interpolated": 0, "reanchor": 0,
+            "back": 0}
+
+
+def align_counted(host, pcm: np.ndarray, phones: list, tot: dict[str, int]
+                  ) -> tuple[list[tuple[float, float] | None], dict[str, int]]:
+    """Aligns one damaged clip with the host build of the firmware's aligner: its word times in
+    seconds (None = not found) and its counters (words not found, re-anchors, of them backwards,
+    second passes, interpolated words), which are added to tot with the clip and its words."""
+    res, st = host.align_logits(host.logits(host.features(pcm)), phones)
+    counts = {"nf": sum(r.nf for r in res), "reanchor": st.n_reanchor, "back": st.n_back,
+              "second_pass": st.n_second, "interpolated": st.n_filled}
+    tot["clips"] += 1
+    tot["words"] += len(res)
+    for key, v in counts.items():
+        tot[key] += v
+    return [None if r.nf else (r.start_ms / 1000, r.end_ms / 1000) for r in res], counts
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description="Align real clips with a stretch replaced by other "
                                  "speech; report how the search keeps its place.")
@@ -254,8 +275,7 @@ def main() -> int:
     src = np.concatenate([sf.read(i["wav"], dtype="int16")[0]
                           for i in realspeech.load_manifest(a.filler)[:60]])
     n = int(a.seconds * realspeech.SR)
-    tot = {"clips": 0, "words": 0, "nf": 0, "second_pass": 0, "interpolated": 0, "reanchor": 0,
-           "back": 0}
+    tot = new_totals()
     e_in: list[float] = []
     e_out: list[float] = []
     clips: list[ClipDamage] = []
@@ -268,14 +288,7 @@ def main() -> int:
         x[lo:hi] = src[off:off + hi - lo]
         words = g2p.transcript_phones(it["text"], "en-us")
         ref = np.array(it["words"], float).reshape(-1, 2)
-        res, st = host.align_logits(host.logits(host.features(x)), [w.phones for w in words])
-        counts = {"nf": sum(r.nf for r in res), "reanchor": st.n_reanchor, "back": st.n_back,
-                  "second_pass": st.n_second, "interpolated": st.n_filled}
-        tot["clips"] += 1
-        tot["words"] += len(res)
-        for key, v in counts.items():
-            tot[key] += v
-        hyp = [None if r.nf else (r.start_ms / 1000, r.end_ms / 1000) for r in res]
+        hyp, counts = align_counted(host, x, [w.phones for w in words], tot)
         rec, ci, co = clip_damage(str(it.get("id", k)), a.seconds, ref, hyp,
                                   lo / realspeech.SR, hi / realspeech.SR, **counts)
         clips.append(rec)
@@ -293,8 +306,7 @@ def restart_main(a: argparse.Namespace, host) -> int:
         from . import evaluate
     except ImportError:  # pragma: no cover
         import evaluate  # type: ignore[no-redef]
-    tot = {"clips": 0, "words": 0, "nf": 0, "second_pass": 0, "interpolated": 0, "reanchor": 0,
-           "back": 0}
+    tot = new_totals()
     e_in: list[float] = []
     e_out: list[float] = []
     clips: list[ClipDamage] = []
@@ -303,14 +315,7 @@ def restart_main(a: argparse.Namespace, host) -> int:
         case = restart_case(pcm, ref, a.restart, a.lead)
         if case is None:
             continue
-        res, st = host.align_logits(host.logits(host.features(case.pcm)), phones)
-        counts = {"nf": sum(r.nf for r in res), "reanchor": st.n_reanchor, "back": st.n_back,
-                  "second_pass": st.n_second, "interpolated": st.n_filled}
-        tot["clips"] += 1
-        tot["words"] += len(res)
-        for key, v in counts.items():
-            tot[key] += v
-        hyp = [None if r.nf else (r.start_ms / 1000, r.end_ms / 1000) for r in res]
+        hyp, counts = align_counted(host, case.pcm, phones, tot)
         rec, ci, co = clip_damage(str(cid), round(case.seconds, 3), case.ref, hyp, 0.0, 0.0,
                                   restart=(case.lo_word, case.hi_word), **counts)
         clips.append(rec)
