@@ -120,3 +120,14 @@ def test_missing_debian_tools_give_a_one_line_error(tmp_path, monkeypatch, capsy
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not found" in err[0] and "apt-get install sphinxtrain" in err[0]
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_work_folder_keeps_logs_and_transforms_but_not_features(tmp_path):
+    for sub in ("raw", "mfc_1", "mfc_1.4", "acc_adapt", "acc_w1", "map"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "f").write_bytes(b"x")
+    for f in ("bw_adapt.log", "mllr_matrix", "lsn", "dict", "ctl"):
+        (tmp_path / f).write_text("x")
+    ps_adapt.clean_work(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bw_adapt.log", "ctl", "dict", "lsn", "map", "mllr_matrix"]

@@ -339,7 +339,8 @@ def adapt_speaker(name: str, items: list[dict], work: Path, recipe: Recipe, hmm:
     (d / "dict").write_text("".join(x + "\n" for x in dictionary_for(lsn, lexicon, fillers)))
     if recipe.vtln:
         for a in recipe.warps:
-            _, log = run_bw(d, model, hmm, make_features(d, uids, hmm, a), f"w{a:g}")
+            acc, log = run_bw(d, model, hmm, make_features(d, uids, hmm, a), f"w{a:g}")
+            shutil.rmtree(acc)          # only the likelihood is needed (accumulators: ~8 MB)
             ll, frames = parse_bw_loglik(log)
             if frames:
                 sp.loglik[a] = ll
@@ -354,7 +355,16 @@ def adapt_speaker(name: str, items: list[dict], work: Path, recipe: Recipe, hmm:
              d / "mllr.log")
     if recipe.map:
         sp.hmm = _map_model(d, model, hmm, acc)
+    clean_work(d)
     return sp
+
+
+def clean_work(d: Path) -> None:
+    """Delete what can be rebuilt and takes the space (audio copies, features, accumulators: about
+    10 MB per warp and speaker); the logs, bw inputs, transforms and MAP models stay."""
+    for sub in d.iterdir():
+        if sub.is_dir() and (sub.name == "raw" or sub.name.startswith(("mfc_", "acc_"))):
+            shutil.rmtree(sub)
 
 
 def _map_model(d: Path, model: Path, hmm: Path, acc: Path) -> Path:
