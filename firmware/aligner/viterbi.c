@@ -1021,6 +1021,29 @@ static int confirmed(al_vit_t *v, uint32_t t, uint32_t sb)
     return ok;
 }
 
+/* Free-start Viterbi of frames f0 .. f0+L-1 over states [r0, r1) into p2_sc (locate()'s
+ * column); *ideal: the sum of the frames' best emissions. */
+static void loc_column(al_vit_t *v, uint32_t r0, uint32_t r1, uint32_t f0, uint32_t L,
+                       float *ideal)
+{
+    const al_model_t *m = v->m;
+    float *sc = v->p2_sc, id = 0.0f;
+    uint32_t n = r1 - r0;
+    p2_classes(v, r0, r1);
+    for (uint32_t k = 0; k < L; k++) {
+        emissions_raw(v, frame_logits(v, f0 + k));
+        float emax = NEG;
+        for (int c = 0; c < m->n_classes; c++) emax = v->em[c] > emax ? v->em[c] : emax;
+        id += emax;
+        if (k == 0) {
+            for (uint32_t i = 0; i < n; i++) sc[i] = v->em[v->p2_cls[i]];
+            continue;
+        }
+        p2_column(v, sc, n, 0, 0, 0);
+    }
+    *ideal = id;
+}
+
 /* Locate (README.md "Recovery: locate"): where in the next AL_VIT_PASS2_STATES states of the
  * transcript after the best state does the audio of the last AL_VIT_LOCATE_FRAMES frames fit
  * best? A Viterbi over the buffered logits with a free start (every state of the range may
@@ -1030,7 +1053,6 @@ static int confirmed(al_vit_t *v, uint32_t t, uint32_t sb)
  * re-anchor). Scratch: the second pass's score column. Returns 1 if it re-anchored. */
 static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back_only)
 {
-    const al_model_t *m = v->m;
     uint32_t S = v->u_first[v->n_units];
     uint32_t back = back_only ? AL_VIT_COLLAPSE_BACK_STATES : AL_VIT_LOCATE_BACK;
     uint32_t r0 = best_s > back ? best_s - back : 0u;
@@ -1050,20 +1072,8 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back
     if (t + 1u < L || (back_only ? best_s < r0 + AL_VIT_COLLAPSE_BACK_JUMP
                                   : r1 <= best_s + AL_VIT_LOCATE_JUMP
                                     && best_s < r0 + AL_VIT_LOCATE_JUMP)) return 0;
-    float *sc = v->p2_sc, ideal = 0.0f;
-    uint32_t f0 = t + 1u - L, n = r1 - r0;
-    p2_classes(v, r0, r1);
-    for (uint32_t k = 0; k < L; k++) {
-        emissions_raw(v, frame_logits(v, f0 + k));
-        float emax = NEG;
-        for (int c = 0; c < m->n_classes; c++) emax = v->em[c] > emax ? v->em[c] : emax;
-        ideal += emax;
-        if (k == 0) {                                              /* free start */
-            for (uint32_t i = 0; i < n; i++) sc[i] = v->em[v->p2_cls[i]];
-            continue;
-        }
-        p2_column(v, sc, n, 0, 0, 0);
-    }
+    float *sc = v->p2_sc, ideal;
+    loc_column(v, r0, r1, t + 1u - L, L, &ideal);
     /* not further ahead than AL_VIT_ANCHOR_RATE since the end of the last confident word
      * (other speech can look like later words) */
     float reach = (float)v->conf_s + AL_VIT_ANCHOR_RATE * (float)(t - v->conf_t);
@@ -1093,29 +1103,6 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back
     v->scan_next = 0;
     v->st.n_reanchor++;
     return 1;
-}
-
-/* Free-start Viterbi of frames f0 .. f0+L-1 over states [r0, r1) into p2_sc (locate()'s
- * column); *ideal: the sum of the frames' best emissions. */
-static void loc_column(al_vit_t *v, uint32_t r0, uint32_t r1, uint32_t f0, uint32_t L,
-                       float *ideal)
-{
-    const al_model_t *m = v->m;
-    float *sc = v->p2_sc, id = 0.0f;
-    uint32_t n = r1 - r0;
-    p2_classes(v, r0, r1);
-    for (uint32_t k = 0; k < L; k++) {
-        emissions_raw(v, frame_logits(v, f0 + k));
-        float emax = NEG;
-        for (int c = 0; c < m->n_classes; c++) emax = v->em[c] > emax ? v->em[c] : emax;
-        id += emax;
-        if (k == 0) {
-            for (uint32_t i = 0; i < n; i++) sc[i] = v->em[v->p2_cls[i]];
-            continue;
-        }
-        p2_column(v, sc, n, 0, 0, 0);
-    }
-    *ideal = id;
 }
 
 /* Far look-behind (README.md "Recovery: replay"): a reading restarted further back than the
