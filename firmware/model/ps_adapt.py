@@ -47,12 +47,12 @@ from pathlib import Path
 import numpy as np
 
 try:
-    from . import g2p, realspeech
+    from . import realign, realspeech
 except ImportError:  # pragma: no cover
-    import g2p  # type: ignore[no-redef]
+    import realign  # type: ignore[no-redef]
     import realspeech  # type: ignore[no-redef]
 
-SR = 16000
+SR = realspeech.SR
 SENSCR_SHIFT = 10          # pocketsphinx hmm.h: senone scores are log_1.0001 values >> 10
 LOG_BASE = 1.0001          # pocketsphinx's log base (acmod: -logbase default)
 TOOL_DIRS = ("/usr/lib/sphinxtrain",)   # Debian installs the sphinxtrain programs here
@@ -387,17 +387,8 @@ def _map_model(d: Path, model: Path, hmm: Path, acc: Path) -> Path:
 
 def label(item: dict, dec: object, sp: Speaker, recipe: Recipe) -> dict | None:
     """The item with the adapted aligner's words and phones (None: not aligned)."""
-    pcm = realspeech.read_pcm16k(item["wav"])
-    r = realspeech.ps_align(pcm, item["text"], dec)
-    if r is None:
-        return None
-    words = realspeech.ps_word_refs(r[0], g2p.transcript_phones(item["text"], "en-us"))
-    words, phones = realspeech.fix_ps_edges(pcm, words, realspeech.ps_phone_labels(r[1]))
-    out = dict(item)
-    out["prev_ref"], out["prev_words"] = item.get("ref"), item.get("words")
-    out |= {"words": words, "phones": phones, "ref": "pocketsphinx-adapted",
-            "adapt": recipe.name, "warp": sp.warp, "adapt_group": sp.name}
-    return out
+    return realign.relabel_pocketsphinx(item, dec, "pocketsphinx-adapted", adapt=recipe.name,
+                                        warp=sp.warp, adapt_group=sp.name)
 
 
 def relabel_group(args: tuple[str, list[dict], Path, Recipe]) -> tuple[Speaker, list[dict]]:
@@ -458,9 +449,7 @@ def main() -> int:
         return 1
     order = {str(it["id"]): k for k, it in enumerate(items)}
     lines = sorted((x for _, got in done for x in got), key=lambda x: order[str(x["id"])])
-    tmp = a.out.with_suffix(".tmp")
-    tmp.write_text("".join(json.dumps(x) + "\n" for x in lines))
-    tmp.replace(a.out)
+    realspeech._write_manifest(a.out, lines)
     if a.summary:
         a.summary.write_text(json.dumps({sp.name: {"warp": sp.warp, "used": sp.used,
                                                    "loglik": sp.loglik} for sp, _ in done},

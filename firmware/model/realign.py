@@ -107,15 +107,18 @@ def _relabelled(item: dict, phones: list | None, words: list, ref: str, **extra:
     return out
 
 
-def relabel_pocketsphinx(item: dict) -> dict | None:
-    """The item with PocketSphinx labels, edges clipped as for training (realspeech.py)."""
+def relabel_pocketsphinx(item: dict, dec: object | None = None, ref: str = "pocketsphinx",
+                         **extra: object) -> dict | None:
+    """The item with PocketSphinx labels, edges clipped as for training (realspeech.py).
+    dec: a pocketsphinx.Decoder (default: the en-us model; ps_adapt.py passes an adapted one);
+    ref and extra: the labels' name and further fields of the new item."""
     pcm = realspeech.read_pcm16k(item["wav"])
-    r = realspeech.ps_align(pcm, item["text"])
+    r = realspeech.ps_align(pcm, item["text"], dec)
     if r is None:
         return None
     words = realspeech.ps_word_refs(r[0], g2p.transcript_phones(item["text"], "en-us"))
     words, phones = realspeech.fix_ps_edges(pcm, words, realspeech.ps_phone_labels(r[1]))
-    return _relabelled(item, phones, words, "pocketsphinx")
+    return _relabelled(item, phones, words, ref, **extra)
 
 
 def compare(a: list[dict], b: list[dict]) -> dict:
@@ -163,9 +166,7 @@ def main() -> int:
         fn = relabel if a.labeller == "own" else relabel_pocketsphinx
         got = list(ex.map(fn, items, chunksize=4))
     lines = [g for g in got if g is not None]
-    tmp = a.out.with_suffix(".tmp")
-    tmp.write_text("".join(json.dumps(x) + "\n" for x in lines))
-    tmp.replace(a.out)
+    realspeech._write_manifest(a.out, lines)
     print(f"{len(lines)} of {len(items)} items relabelled -> {a.out}")
     return 0 if lines else 1
 

@@ -139,6 +139,11 @@ def read_pcm16k(path: Path) -> np.ndarray:
     if sr != SR:
         g = int(np.gcd(int(sr), SR))
         x = resample_poly(x, SR // g, int(sr) // g)
+    return to_pcm16(x)
+
+
+def to_pcm16(x: np.ndarray) -> np.ndarray:
+    """Float audio (full scale 1.0) as int16 samples, rounded and clipped."""
     return np.round(x * 32768.0).clip(-32768, 32767).astype(np.int16)
 
 
@@ -431,20 +436,16 @@ def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: 
             tp = tempos[c] if tempos else 1.0
             if tp != 1.0:
                 xs = augment.tempo(xs, tp)
-                seg_c = seg.copy()
-                seg_c[:, 1:] /= tp
-                word_c = np.where(word >= 0, word / tp, word).astype(np.float32)
+                seg_c, word_c = _labels_at_rate(seg, word, tp)
             if sp != 1.0:
                 f = Fraction(sp).limit_denominator(100)
                 xs = resample_poly(x, f.denominator, f.numerator).astype(np.float32)
-                seg_c = seg.copy()
-                seg_c[:, 1:] /= sp
-                word_c = np.where(word >= 0, word / sp, word).astype(np.float32)
+                seg_c, word_c = _labels_at_rate(seg, word, sp)
             y, info = augment.random_augment(xs, pool, rng, 1.0 if c == 0 else 0.0, p_colour)
             info = {**info, "speed": sp} if sp != 1.0 else info
             info = {**info, "warp": wp} if wp != 1.0 else info
             info = {**info, "tempo": tp} if tp != 1.0 else info
-            pcm = np.round(y * 32768.0).clip(-32768, 32767).astype(np.int16)
+            pcm = to_pcm16(y)
             meta = {"text": it["text"], "lang": "en-us", "variant": f"real:{it['speaker']}",
                     "voice": "real", "source": it["id"], "ref": it["ref"], "aug": info}
             batch.append((pcm, seg_c, word_c, meta))
@@ -455,6 +456,15 @@ def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: 
     if batch:
         write_shard(out / f"shard_r{manifest.parent.name}_{shard:03d}.npz", batch)
     return n
+
+
+def _labels_at_rate(seg: np.ndarray, word: np.ndarray, rate: float
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Phone segments [S, 3] and word times [W, 2] (-1 = none) of audio played at ``rate``
+    (speed or tempo): every time divided by it."""
+    seg_c = seg.copy()
+    seg_c[:, 1:] /= rate
+    return seg_c, np.where(word >= 0, word / rate, word).astype(np.float32)
 
 
 def _write_manifest(path: Path, lines: list[dict]) -> None:

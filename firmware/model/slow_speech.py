@@ -68,7 +68,7 @@ def stretch_manifest(src: Path, out: Path, rates: list[float], limit: int | None
             words, phones = scale_times(words, phones, rate)
             y = augment.tempo(x, rate)
             wav = d / "wav" / f"{it['id']}.wav"
-            realspeech.write_wav(wav, np.round(y * 32768).clip(-32768, 32767).astype(np.int16))
+            realspeech.write_wav(wav, realspeech.to_pcm16(y))
             lines.append({**it, "wav": str(wav), "words": words, "rate": rate,
                           "ref": f"{it['ref']}+tempo", **({"phones": phones} if phones else {})})
         realspeech._write_manifest(d / "manifest.jsonl", lines)
@@ -92,7 +92,7 @@ def espeak_set(out: Path, rates: list[float], n: int, first: int, wpm: int, seed
             _pcm, seg, tok, meta, clean = make_utterance(
                 i, "train", seed, [], rate=max(80, int(round(wpm * rate))), lang="en-us")
             wav = d / "wav" / f"es{i}.wav"
-            realspeech.write_wav(wav, np.round(clean * 32768).clip(-32768, 32767).astype(np.int16))
+            realspeech.write_wav(wav, realspeech.to_pcm16(clean))
             lines.append({"id": f"es{i}", "speaker": meta["voice"], "wav": str(wav),
                           "text": meta["text"], "ref": "espeak", "rate": rate,
                           "wpm": meta["rate"], "words": tok.tolist(),
