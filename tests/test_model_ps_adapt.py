@@ -131,3 +131,62 @@ def test_work_folder_keeps_logs_and_transforms_but_not_features(tmp_path):
     ps_adapt.clean_work(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "bw_adapt.log", "ctl", "dict", "lsn", "map", "mllr_matrix"]
+
+
+def _sphinx_piecewise_unwarped_to_warped(f: float, a: float, brk: float, nyq: float) -> float:
+    """sphinxbase fe_warp_piecewise_linear_unwarped_to_warped, transcribed: a f below the
+    breakpoint, else the line final_piece[0] f + final_piece[1] through (brk, a brk), (nyq, nyq)."""
+    if f < brk:
+        return a * f
+    p0 = (nyq - a * brk) / (nyq - brk)
+    p1 = nyq * brk * (a - 1.0) / (nyq - brk)
+    return p0 * f + p1
+
+
+@pytest.mark.parametrize("warp", [0.82, 0.88, 1.0, 1.15, 1.3, 1.58])
+def test_piecewise_band_edges_are_what_sphinx_warps_onto_the_model_band(warp):
+    lo, hi = ps_adapt.band_edges(130.0, 6800.0, warp)
+    back = [_sphinx_piecewise_unwarped_to_warped(f, 1.0 / warp, 6800.0, 8000.0) for f in (lo, hi)]
+    assert back == pytest.approx([130.0, 6800.0], abs=1e-6)
+    assert lo < hi <= 8000.0
+
+
+def test_piecewise_band_edges_by_hand():
+    # below the breakpoint the edge is just scaled: 130 Hz x 1.15
+    assert ps_adapt.band_edges(130.0, 6800.0, 1.15)[0] == pytest.approx(149.5)
+    # A = 1.4: a F = 4857.1 < 6800, so 6800 lies on the line from (6800, 4857.1) to (8000, 8000)
+    # of slope 3142.9 / 1200 = 2.6190: f = 6800 + (6800 - 4857.1) / 2.6190 = 7541.8
+    assert ps_adapt.band_edges(130.0, 6800.0, 1.4)[1] == pytest.approx(7541.8, abs=0.1)
+    assert ps_adapt.band_edges(130.0, 6800.0, 1.0) == (130.0, 6800.0)
+
+
+def _model(tmp_path):
+    hmm = tmp_path / "hmm"
+    hmm.mkdir()
+    (hmm / "feat.params").write_text("-lowerf 130\n-upperf 6800\n-nfilt 25\n-feat 1s_c_d_dd\n")
+    (hmm / "means").write_bytes(b"m")
+    return hmm
+
+
+def test_warped_model_moves_the_band_and_keeps_the_rest(tmp_path):
+    hmm = _model(tmp_path)
+    assert ps_adapt.warped_model(hmm, tmp_path / "w1", 1.0, "piecewise_linear") == hmm
+    d = ps_adapt.warped_model(hmm, tmp_path / "w", 1.4, "piecewise_linear")
+    assert (d / "means").is_symlink() and (d / "means").read_bytes() == b"m"
+    opts = ps_adapt.feat_params(d)
+    got = dict(zip(opts[::2], opts[1::2]))
+    assert got["-warp_type"] == "piecewise_linear"
+    assert got["-warp_params"] == "0.714286 6800"           # a = 1 / 1.4, one argument
+    assert float(got["-lowerf"]) == pytest.approx(182.0)
+    assert float(got["-upperf"]) == pytest.approx(7541.8, abs=0.1)
+    assert got["-nfilt"] == "25" and "-feat" not in got     # feature options stay out of sphinx_fe
+    assert "-feat 1s_c_d_dd" in (d / "feat.params").read_text()
+
+
+def test_inverse_linear_warped_model_keeps_the_band(tmp_path):
+    d = ps_adapt.warped_model(_model(tmp_path), tmp_path / "w", 1.2, "inverse_linear")
+    got = dict(zip(*[iter(ps_adapt.feat_params(d))] * 2))
+    assert (got["-lowerf"], got["-upperf"]) == ("130", "6800")
+    assert (got["-warp_type"], got["-warp_params"]) == ("inverse_linear", "1.2")
+    with pytest.raises(ValueError):
+        ps_adapt.warped_model(tmp_path / "hmm", tmp_path / "v", 1.2, "bilinear")

@@ -12,7 +12,10 @@ pocketsphinx_mdef_convert):
    ``-warp_type inverse_linear -warp_params A``: frequencies divided by A, A > 1 moves a child's
    higher formants down to the adult model's); bw's total log likelihood of the speaker's
    utterances under the unadapted model picks the warp (the classic maximum-likelihood warp
-   selection; ties -> nearest 1.0).
+   selection; ties -> nearest 1.0). ``--warp-type`` (warped_model): ``piecewise_linear`` moves
+   the filterbank's band edges with the warp, a real frequency scaling, and the likelihood
+   peaks inside the grid; ``inverse_linear`` (session 10) only bends the mel scale inside the
+   same band, and the likelihood rises with A up to any grid's top.
 3. MLLR (``--mllr``): bw accumulates the speaker's statistics at the chosen warp, mllr_solve
    estimates one global mean transform; PocketSphinx then aligns with ``-mllr`` (and the warp).
    MAP (``--map``): map_adapt re-estimates the model (means, variances, mixture weights, with
@@ -36,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import shutil
 import struct
 import subprocess
@@ -58,6 +62,8 @@ LOG_BASE = 1.0001          # pocketsphinx's log base (acmod: -logbase default)
 TOOL_DIRS = ("/usr/lib/sphinxtrain",)   # Debian installs the sphinxtrain programs here
 APT_HINT = "apt-get install sphinxtrain sphinxbase-utils pocketsphinx"
 DEFAULT_WARPS = "0.88:1.24:0.04"
+WARP_TYPES = ("inverse_linear", "piecewise_linear")
+PIECEWISE_BREAK = 0.85     # piecewise_linear breakpoint / Nyquist (sphinxbase's intended default)
 
 
 class ToolMissing(RuntimeError):
@@ -155,9 +161,10 @@ def training_model(work: Path, hmm: Path) -> Path:
 
 def feat_params(hmm: Path) -> list[str]:
     """The model's front-end options from feat.params, for sphinx_fe (feature ones dropped)."""
-    toks = (hmm / "feat.params").read_text().split()
+    toks = shlex.split((hmm / "feat.params").read_text())
     keep = {"-lowerf", "-upperf", "-nfilt", "-transform", "-lifter", "-remove_noise",
-            "-remove_dc", "-dither", "-alpha", "-wlen", "-frate", "-nfft", "-ncep"}
+            "-remove_dc", "-dither", "-alpha", "-wlen", "-frate", "-nfft", "-ncep",
+            "-warp_type", "-warp_params"}
     out = []
     for k, v in zip(toks[::2], toks[1::2]):
         if k in keep:
@@ -249,6 +256,7 @@ class Recipe:
     mllr: bool = False
     map: bool = False
     warps: list[float] = field(default_factory=lambda: parse_warps(DEFAULT_WARPS))
+    warp_type: str = "inverse_linear"
 
     @property
     def name(self) -> str:
@@ -266,15 +274,59 @@ class Speaker:
     loglik: dict[float, float] = field(default_factory=dict)
 
 
-def decoder(hmm: Path | None = None, mllr: Path | None = None, warp: float = 1.0) -> object:
+def band_edges(lowerf: float, upperf: float, warp: float) -> tuple[float, float]:
+    """The unwarped frequencies that the piecewise-linear warp A maps onto the model's filter
+    band edges (sphinxbase fe_warp_piecewise_linear.c with a = 1 / A and breakpoint
+    F = PIECEWISE_BREAK x Nyquist: w = a f below F, then the straight line through (F, a F)
+    and (Nyquist, Nyquist)): with them the warped filterbank is the model's filterbank moved
+    to A times its frequencies (up to the breakpoint)."""
+    nyq = SR / 2
+    a, f = 1.0 / warp, PIECEWISE_BREAK * nyq
+    slope = (nyq - a * f) / (nyq - f)
+    offset = nyq * f * (a - 1.0) / (nyq - f)
+
+    def unwarp(w: float) -> float:
+        return w / a if w < a * f else (w - offset) / slope
+    return unwarp(lowerf), unwarp(upperf)
+
+
+def warped_model(hmm: Path, dest: Path, warp: float, warp_type: str) -> Path:
+    """The model as read with the warp A (frequencies divided by A): hmm itself for A = 1,
+    else dest with links to hmm's files and a feat.params with the warp (sphinx_fe and
+    PocketSphinx both read it; PocketSphinx ignores front-end options given beside it).
+    inverse_linear (session 10): sphinx's warp option alone - sphinxbase places the mel filters
+    between the UNWARPED -lowerf / -upperf (fe_build_melfilters), so this only bends the mel
+    scale (break frequency 700 A Hz) inside the same band and moves no formant to the model's;
+    piecewise_linear: the warp plus band edges moved by band_edges(), a frequency scaling."""
+    if warp == 1.0:
+        return hmm
+    if warp_type not in WARP_TYPES:
+        raise ValueError(f"unknown warp type {warp_type!r}")
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in hmm.iterdir():
+        if f.name != "feat.params" and not (dest / f.name).exists():
+            (dest / f.name).symlink_to(f.resolve())
+    opts = dict(zip(*[iter(shlex.split((hmm / "feat.params").read_text()))] * 2))
+    if warp_type == "inverse_linear":
+        opts |= {"-warp_type": warp_type, "-warp_params": f"{warp:g}"}
+    else:
+        lo, hi = band_edges(float(opts["-lowerf"]), float(opts["-upperf"]), warp)
+        opts |= {"-warp_type": warp_type,
+                 "-warp_params": f"{1.0 / warp:.6g} {PIECEWISE_BREAK * SR / 2:g}",
+                 "-lowerf": f"{lo:.2f}", "-upperf": f"{hi:.2f}"}
+    (dest / "feat.params").write_text("".join(f'{k} "{v}"\n' if " " in v else f"{k} {v}\n"
+                                              for k, v in opts.items()))
+    return dest
+
+
+def decoder(hmm: Path | None = None, mllr: Path | None = None) -> object:
+    """A PocketSphinx aligner (hmm: a model folder, e.g. warped_model's; mllr: a transform)."""
     from pocketsphinx import Decoder
     kw: dict = {"lm": None, "loglevel": "FATAL"}
     if hmm is not None:
         kw["hmm"] = str(hmm)
     if mllr is not None:
         kw["mllr"] = str(mllr)
-    if warp != 1.0:
-        kw |= {"warp_type": "inverse_linear", "warp_params": f"{warp:g}"}
     return Decoder(**kw)
 
 
@@ -287,6 +339,7 @@ def _run(cmd: list[str], log: Path) -> str:
 
 
 def make_features(d: Path, uids: list[str], hmm: Path, warp: float) -> Path:
+    """Features of the utterances with the front end of hmm (a warped_model folder) -> folder."""
     out = d / f"mfc_{warp:g}"
     if out.is_dir() and all((out / f"{u}.mfc").is_file() for u in uids):
         return out
@@ -294,8 +347,6 @@ def make_features(d: Path, uids: list[str], hmm: Path, warp: float) -> Path:
     cmd = [tool("sphinx_fe"), "-c", str(d / "ctl"), "-di", str(d / "raw"), "-ei", "raw",
            "-do", str(out), "-eo", "mfc", "-raw", "yes", "-input_endian", "little",
            "-samprate", str(SR), "-remove_silence", "no", *feat_params(hmm)]
-    if warp != 1.0:
-        cmd += ["-warp_type", "inverse_linear", "-warp_params", f"{warp:g}"]
     _run(cmd, d / f"fe_{warp:g}.log")
     return out
 
@@ -339,13 +390,20 @@ def adapt_speaker(name: str, items: list[dict], work: Path, recipe: Recipe, hmm:
     (d / "dict").write_text("".join(x + "\n" for x in dictionary_for(lsn, lexicon, fillers)))
     if recipe.vtln:
         for a in recipe.warps:
-            acc, log = run_bw(d, model, hmm, make_features(d, uids, hmm, a), f"w{a:g}")
+            fe = warped_model(hmm, d / f"hmm_{a:g}", a, recipe.warp_type)
+            mfc_a = make_features(d, uids, fe, a)
+            acc, log = run_bw(d, model, hmm, mfc_a, f"w{a:g}")
             shutil.rmtree(acc)          # only the likelihood is needed (accumulators: ~8 MB)
             ll, frames = parse_bw_loglik(log)
             if frames:
                 sp.loglik[a] = ll
+            if a != 1.0:                # only the chosen warp's features are needed again
+                shutil.rmtree(mfc_a)
+                shutil.rmtree(fe)
         sp.warp = choose_warp(sp.loglik)
-    mfc = make_features(d, uids, hmm, sp.warp)
+    fe = warped_model(hmm, d / "hmm_warped", sp.warp, recipe.warp_type)
+    sp.hmm = fe if fe != hmm else None
+    mfc = make_features(d, uids, fe, sp.warp)
     if recipe.mllr or recipe.map:
         acc, _ = run_bw(d, model, hmm, mfc, "adapt")
     if recipe.mllr:
@@ -354,7 +412,7 @@ def adapt_speaker(name: str, items: list[dict], work: Path, recipe: Recipe, hmm:
               str(model / "variances"), "-outmllrfn", str(sp.mllr), "-accumdir", str(acc)],
              d / "mllr.log")
     if recipe.map:
-        sp.hmm = _map_model(d, model, hmm, acc)
+        sp.hmm = _map_model(d, model, fe, acc)
     clean_work(d)
     return sp
 
@@ -395,7 +453,7 @@ def relabel_group(args: tuple[str, list[dict], Path, Recipe]) -> tuple[Speaker, 
     name, items, work, recipe = args
     hmm = base_hmm()
     sp = adapt_speaker(name, items, work, recipe, hmm, read_dictionary(base_dict()))
-    dec = decoder(sp.hmm, sp.mllr, sp.warp)
+    dec = decoder(sp.hmm, sp.mllr)
     got = [label(it, dec, sp, recipe) for it in items]
     return sp, [g for g in got if g is not None]
 
@@ -414,6 +472,8 @@ def main() -> int:
     ap.add_argument("--map", action="store_true", help="MAP re-estimation per speaker")
     ap.add_argument("--warps", default=DEFAULT_WARPS, help="warp grid start:stop:step or a,b,c "
                     f"(default {DEFAULT_WARPS})")
+    ap.add_argument("--warp-type", choices=WARP_TYPES, default="inverse_linear",
+                    help="how the warp is made (see warped_model)")
     ap.add_argument("--group-size", type=int, default=None,
                     help="split each speaker into groups of N utterances (validation)")
     ap.add_argument("--jobs", type=int, default=1, help="speakers adapted in parallel")
@@ -424,7 +484,7 @@ def main() -> int:
         print(f"error: {a.inp} is not a manifest file", file=sys.stderr)
         return 2
     try:
-        recipe = Recipe(a.vtln, a.mllr, a.map, parse_warps(a.warps))
+        recipe = Recipe(a.vtln, a.mllr, a.map, parse_warps(a.warps), a.warp_type)
         if recipe.name != "none":
             for t in ("sphinx_fe", "bw", "pocketsphinx_mdef_convert") + (
                     ("mllr_solve",) if a.mllr else ()) + (
