@@ -25,6 +25,18 @@ class Utt:
     word: np.ndarray     # [W,2] token start/end (s), -1 when none
     meta: dict
     audio: np.ndarray | None = None
+    ignore: np.ndarray | None = None   # bool [T]: frames left out of the training loss
+
+
+def edge_frames(labels: np.ndarray, n: int) -> np.ndarray:
+    """Frames within n frames of a change of class (bool [T]): for a change between frames
+    i-1 and i, frames i-n .. i+n-1, n on each side of the boundary."""
+    near = np.zeros(len(labels), bool)
+    if n <= 0:
+        return near
+    for i in np.flatnonzero(labels[1:] != labels[:-1]) + 1:
+        near[max(0, i - n):i + n] = True
+    return near
 
 
 def frame_labels(seg: np.ndarray, n: int) -> np.ndarray:

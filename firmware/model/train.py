@@ -52,6 +52,8 @@ def collate(utts: list[dataset.Utt], idx: list[int], mean: np.ndarray, inv_std: 
         n = len(u.labels)
         x[j, :, :n] = ((u.feats - mean) * inv_std).T
         y[j, :n] = u.labels
+        if u.ignore is not None:
+            y[j, :n][u.ignore] = -100
         m[j, 0, :n] = 1.0
     return torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(m)
 
@@ -232,6 +234,10 @@ def main() -> None:
                     "its weights were trained on) instead of recomputing them on this data")
     ap.add_argument("--real", nargs="*", default=[],
                     help="extra shard directories (realspeech.py shards) added to the training set")
+    ap.add_argument("--real-edge-ignore", type=int, default=0, metavar="N",
+                    help="leave the N frames on each side of every phone boundary of the "
+                    "teacher-labelled real speech (shards whose voice is 'real') out of the loss "
+                    "(teacher boundaries are +-20-30 ms noisy); eSpeak NG frames keep every target")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -248,7 +254,13 @@ def main() -> None:
     train = [u for u in utts if id(u) not in dev_ids]
     for u in train:
         u.audio = None  # only the dev subset needs audio (alignment tuning)
+        if args.real_edge_ignore > 0 and u.meta.get("voice") == "real":
+            u.ignore = dataset.edge_frames(u.labels, args.real_edge_ignore)
     n_frames = sum(len(u.labels) for u in train)
+    if args.real_edge_ignore > 0:
+        n_ign = sum(int(u.ignore.sum()) for u in train if u.ignore is not None)
+        print(f"real-edge-ignore {args.real_edge_ignore}: {n_ign} of {n_frames} frames out of "
+              "the loss", flush=True)
     print(f"train {len(train)} utts {n_frames} frames ({n_frames / 360000:.2f} h), dev {len(dev)}",
           flush=True)
     mean, inv_std = dataset.feature_stats(train)
