@@ -503,7 +503,8 @@ def test_no_heap_and_fixed_static_memory():
                           text=True, check=True).stdout
     bss = {Path(l.split()[-1]).stem: int(l.split()[2]) for l in size.splitlines()[1:]}
     sz = host.sizes()
-    assert bss["aligner"] >= sz["nnet"] + sz["viterbi"]   # the one static instance
+    # the one static instance (the search's stack and switch state are sized per build)
+    assert bss["aligner"] >= sz["nnet"] + sz["viterbi"] - sz["coro"]
     nm = subprocess.run(["arm-none-eabi-nm", "-u", *map(str, objs)], capture_output=True,
                         text=True).stdout
     assert not re.search(r"\b(malloc|calloc|realloc|free)\b", nm)
@@ -682,6 +683,35 @@ def test_second_pass_between_anchors_places_the_words_after_the_stretch(model):
             exact10 += sum(exact[k + 1:k + 11])
             assert sum(exact[k + 1:]) >= 0.9 * (n - k - 1), (length, seed)
     assert exact10 >= 50, exact10
+
+
+def test_block_budget_bounds_the_work_of_an_audio_block(model):
+    """README.md "Block budget": a collapse's locate() columns and the second pass it starts
+    (up to AL_VIT_PASS2_CELLS = 131,072 cells, ~4.5 M M7 cycles) used to run inside the audio
+    block whose frame started them; now the search stops when the block's credit of work units
+    (AL_VIT_BLOCK_CELLS) is spent, on its own stack, and goes on in the next blocks while the
+    frames queue. Oracle: the same search with no budget (every frame searched as it comes, all
+    its work in that block), which puts up to 2.3x the credit into one block on these clips;
+    with the budget no block does more than the credit plus one column (the charge that spends
+    it), and every word result is the same, also with a credit so small (2,000) that frames
+    queue by hundreds and the full ring makes the search catch up at once."""
+    sz = host.sizes()
+    credit = sz["block_cells"]
+    assert credit > 0
+    cases = [lost_place(model, "random")[:2], restarted_reading(model, 30, 40)[:2],
+             restarted_reading(model, 31, 20)[:2]]
+    unbounded = 0
+    for z, words in cases:
+        free, st0 = host.align_logits(z, words, nf_min_conf=0, budget=0)
+        res, st = host.align_logits(z, words, nf_min_conf=0)
+        assert res == free
+        assert st.max_block_work <= credit + sz["pass2_states"], st
+        assert (st.n_reanchor, st.n_second, st.n_back) == (st0.n_reanchor, st0.n_second,
+                                                           st0.n_back)
+        small, st2 = host.align_logits(z, words, nf_min_conf=0, budget=2000)
+        assert small == free and st2.max_backlog > 100
+        unbounded = max(unbounded, st0.max_block_work)
+    assert unbounded > 2 * credit, unbounded
 
 
 def other_speech(model, seed: int, length: int, peak: int = 50, noise=(-40, 0)):

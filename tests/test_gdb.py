@@ -146,7 +146,7 @@ def test_gdb_session_on_the_aligner(firmware_build, noise_wav, reference, tmp_pa
         "info mem",
         "break al_push_audio", "continue",
         "print n",                                  # a local (argument) of the aligner
-        "next", "next", "next",                     # the last one steps over al_fe_push()
+        "next", "next", "next", "next",             # the last one steps over al_fe_push()
         "x/wx 0x4000480c",                          # USART3 BRR, through the USART model
         "delete",
         "watch n_blocks", "continue", "print n_blocks",

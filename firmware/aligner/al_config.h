@@ -231,11 +231,13 @@
 #endif
 #ifndef AL_VIT_PASS2_CELLS
 #define AL_VIT_PASS2_CELLS 131072 /* frames x states of one pass: ~34 M7 cycles each (viterbi.c
-                                  * p2_column; 65,536 at ~65 cycles before), so <= ~4.5 M cycles,
-                                  * inside one 20 ms audio block (8 M at 400 MHz) with the block's
-                                  * own work (an unbounded pass of 166,704 cells took 13.5 M with
-                                  * the old kernel: a late block). The pass also needs its 2-bit
-                                  * back-pointers in the free rows of bp[] (>= 98,304 cells). */
+                                  * p2_column; 65,536 at ~65 cycles before), so <= ~4.5 M cycles
+                                  * (until session 11 inside one 20 ms audio block of 8 M with the
+                                  * block's own work; now spread by AL_VIT_BLOCK_CELLS below). An
+                                  * unbounded pass of 166,704 cells took 13.5 M with the old kernel.
+                                  * The pass also needs its 2-bit back-pointers in the free rows of
+                                  * bp[] (>= 98,304 cells). Part of the search's decisions: changing
+                                  * it changes results. */
 #endif
 #ifndef AL_VIT_PASS2_WORDS
 #define AL_VIT_PASS2_WORDS 96   /* words a second pass spans */
@@ -243,6 +245,25 @@
 #ifndef AL_NF_MIN_CONF
 #define AL_NF_MIN_CONF 0        /* default: confidence (permille) below this -> NF; 0 = a word
                                   * the path went through is always placed (with its confidence) */
+#endif
+
+/* Block budget (viterbi.c, README.md "Block budget"): the search does at most
+ * AL_VIT_BLOCK_CELLS work units (one state in one frame: a cell of the band, of a second pass or
+ * of a locate() column) per audio block (al_push_audio call) and goes on in the next block where
+ * it stopped, on a stack of its own (AL_VIT_CO_STACK bytes; al_coro.h), while the frames queue
+ * in the logit ring: one second pass (<= 131,072 cells, ~4.5 M M7 cycles) or a locate() no
+ * longer lands in one 20 ms block on top of the network. The ring holds AL_VIT_LAG + 8 frames
+ * plus the queue; a queue that would outgrow it is searched at once (late, not lost). The word
+ * results do not depend on the budget. 0 turns it off. */
+#ifndef AL_VIT_BLOCK_CELLS
+#define AL_VIT_BLOCK_CELLS 65536
+#endif
+#ifndef AL_VIT_CO_STACK
+#if defined(__ARM_ARCH_7EM__)
+#define AL_VIT_CO_STACK 2048
+#else
+#define AL_VIT_CO_STACK 65536
+#endif
 #endif
 
 #define AL_UNITS_MAX (AL_MAX_PHONES + AL_MAX_WORDS + 1)

@@ -88,6 +88,7 @@ void al_push_audio(const int16_t *s, uint32_t n)
 {
     if (!g_al.m) return;
     new_utterance_if_done();
+    al_vit_block(&g_vit);                          /* a new block: the search's credit */
     al_fe_push(&g_al.fe, s, n, on_feature, 0);
 }
 

@@ -79,7 +79,11 @@ class ViterbiStats:
     n_filled: int = 0    # words jumped over by the path, given interpolated times (conf 0)
     n_second: int = 0    # words placed by the second pass between anchors
     n_back: int = 0      # re-anchors behind the path (locate found it had run ahead)
+    max_block_work: int = 0  # most work units (state x frame cells) in one block (README.md
+    max_backlog: int = 0     # "Block budget"); most frames waiting at a block's start
 
+
+N_STATS = 13    # ViterbiStats fields = what alh_stats / alh_align_logits write
 
 _libs: dict[tuple[str, bool], C.CDLL] = {}
 
@@ -151,6 +155,7 @@ def load(model_c: Path | None = None, dsp: bool = False) -> C.CDLL:
     lib.alh_align.restype = i32
     lib.alh_align_logits.argtypes = [P, i32, i32, P, P, i32, P, i32, P]
     lib.alh_align_logits.restype = i32
+    lib.alh_set_budget.argtypes = [C.c_uint32, C.c_uint32]
     lib.alh_protocol.argtypes = [C.c_char_p, i32, P, i32, i32, i32, P, i32]
     lib.alh_protocol.restype = i32
     _libs[key] = lib
@@ -191,10 +196,13 @@ def model_params(model_c: Path | None = None) -> dict:
 
 
 def sizes(model_c: Path | None = None, dsp: bool = False) -> dict:
-    out = np.zeros(8, np.uint32)
+    out = np.zeros(10, np.uint32)
     load(model_c, dsp).alh_sizes(_ptr(out))
     return dict(frontend=int(out[0]), nnet=int(out[1]), viterbi=int(out[2]), protocol=int(out[3]),
-                band=int(out[4]), lag=int(out[5]), dsp_layout=bool(out[6]))
+                band=int(out[4]), lag=int(out[5]), dsp_layout=bool(out[6]),
+                coro=int(out[7]),   # the search's own stack and switch state, in viterbi
+                block_cells=int(out[8]),   # AL_VIT_BLOCK_CELLS (0: no budget on this build)
+                pass2_states=int(out[9]))  # AL_VIT_PASS2_STATES
 
 
 def rfft512(x: np.ndarray, model_c: Path | None = None) -> np.ndarray:
@@ -300,25 +308,29 @@ def align(samples_int16: np.ndarray, words_phone_ids: list[list[int]],
 
 def last_stats(model_c: Path | None = None) -> ViterbiStats:
     """Statistics of the last align() call."""
-    out = np.zeros(11, np.uint32)
+    out = np.zeros(N_STATS, np.uint32)
     load(model_c).alh_stats(_ptr(out))
-    return ViterbiStats(*[int(v) for v in out[:11]])
+    return ViterbiStats(*[int(v) for v in out])
 
 
 def align_logits(logits_int8: np.ndarray, words_phone_ids: list[list[int]],
                  model_c: Path | None = None, *, pre: int = 0, beam: float | None = None,
-                 nf_min_conf: int | None = None) -> tuple[list[WordResult], ViterbiStats]:
-    """The Viterbi stage alone on int8 logits [T, n_classes] (e.g. synthetic posteriors)."""
+                 nf_min_conf: int | None = None, budget: int | None = None,
+                 block_frames: int = 2) -> tuple[list[WordResult], ViterbiStats]:
+    """The Viterbi stage alone on int8 logits [T, n_classes] (e.g. synthetic posteriors).
+    budget: work units per block of block_frames frames (None: the firmware's, AL_VIT_BLOCK_CELLS
+    per 20 ms; 0: every frame searched as it comes; README.md "Block budget")."""
     z = np.ascontiguousarray(logits_int8, np.int8)
     lib = load(model_c)
     _set_params(lib, beam, nf_min_conf)
+    lib.alh_set_budget(sizes(model_c)["block_cells"] if budget is None else budget, block_frames)
     ids, lens = _transcript(words_phone_ids)
     res = (_Result * max(1, len(words_phone_ids)))()
-    st = np.zeros(11, np.uint32)
+    st = np.zeros(N_STATS, np.uint32)
     n = lib.alh_align_logits(_ptr(z), z.shape[0], pre, _ptr(ids), _ptr(lens),
                              len(words_phone_ids), C.addressof(res), len(res), _ptr(st))
     assert n == len(words_phone_ids), (n, len(words_phone_ids))
-    return _results(res, n), ViterbiStats(*[int(v) for v in st[:11]])
+    return _results(res, n), ViterbiStats(*[int(v) for v in st])
 
 
 def protocol_session(text: str, samples_int16: np.ndarray, model_c: Path | None = None, *,

@@ -30,6 +30,9 @@ void alh_sizes(uint32_t *out)
     out[4] = AL_VIT_BAND;
     out[5] = AL_VIT_LAG;
     out[6] = AL_NN_DSP;
+    out[7] = (uint32_t)(sizeof(al_coro_t) + AL_VIT_CO_STACK);   /* per build (al_config.h) */
+    out[8] = AL_CORO ? AL_VIT_BLOCK_CELLS : 0u;                   /* the firmware's budget */
+    out[9] = AL_VIT_PASS2_STATES;   /* the most one column of a pass charges at once */
 }
 
 /* ---- features --------------------------------------------------------------------------- */
@@ -119,6 +122,7 @@ void alh_stats(uint32_t *out)
     out[3] = s->n_forced; out[4] = s->n_band_cut; out[5] = s->n_overrun;
     out[6] = al_n_frames(); out[7] = s->n_reanchor; out[8] = s->n_filled;
     out[9] = s->n_second; out[10] = s->n_back;
+    out[11] = s->max_block_work; out[12] = s->max_backlog;
 }
 
 /* Whole pipeline. pre: samples pushed before the transcript is given (audio-first case). */
@@ -142,6 +146,16 @@ int alh_align(const int16_t *s, int n, int block, int pre, const uint16_t *ids,
     return rcol.n;
 }
 
+/* Block budget of align_logits (README.md "Block budget"): `cells` work units per block of
+ * `block_frames` frames (0 cells: no budget, every frame searched as it comes). Default: the
+ * firmware's, 2 frames (20 ms) a block. */
+static uint32_t g_cells = AL_CORO ? AL_VIT_BLOCK_CELLS : 0u, g_block_frames = 2;
+void alh_set_budget(uint32_t cells, uint32_t block_frames)
+{
+    g_cells = cells;
+    g_block_frames = block_frames ? block_frames : 1u;
+}
+
 /* Viterbi alone on given int8 logits [T][n_classes] (synthetic posteriors). */
 static al_vit_t h_vit;
 int alh_align_logits(const int8_t *logits, int T, int pre, const uint16_t *ids,
@@ -151,6 +165,7 @@ int alh_align_logits(const int8_t *logits, int T, int pre, const uint16_t *ids,
     if (al_vit_init(&h_vit, &al_model) != AL_OK) return -1;
     al_vit_set_params(&h_vit, g_beam, g_nf);
     al_vit_set_callback(&h_vit, on_word, 0);
+    al_vit_set_budget(&h_vit, g_cells);
     rcol.res = res; rcol.n = 0; rcol.max = max_res;
     int C = al_model.n_classes;
     if (pre < 0) pre = 0;
@@ -159,7 +174,10 @@ int alh_align_logits(const int8_t *logits, int T, int pre, const uint16_t *ids,
     al_vit_begin(&h_vit, (uint32_t)n_words);
     for (int i = 0; i < n_words; i++) { al_vit_add_word(&h_vit, (uint32_t)i, ids, lens[i]); ids += lens[i]; }
     al_vit_end(&h_vit);
-    for (int t = pre; t < T; t++) al_vit_push(&h_vit, logits + (size_t)t * C);
+    for (int t = pre; t < T; t++) {
+        if ((uint32_t)(t - pre) % g_block_frames == 0) al_vit_block(&h_vit);
+        al_vit_push(&h_vit, logits + (size_t)t * C);
+    }
     al_vit_finish(&h_vit);
     if (stats) {
         stats[0] = h_vit.st.max_band; stats[1] = h_vit.st.max_lag; stats[2] = h_vit.st.n_converged;
@@ -168,6 +186,8 @@ int alh_align_logits(const int8_t *logits, int T, int pre, const uint16_t *ids,
         stats[8] = h_vit.st.n_filled;
         stats[9] = h_vit.st.n_second;
         stats[10] = h_vit.st.n_back;
+        stats[11] = h_vit.st.max_block_work;
+        stats[12] = h_vit.st.max_backlog;
     }
     return rcol.n;
 }

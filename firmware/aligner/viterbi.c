@@ -13,6 +13,8 @@
 #define F_SKIP    4u   /* first phone of a word that follows an optional silence */
 #define WMASK     (AL_VIT_BAND - 1u)
 
+static void co_restart(al_vit_t *v);
+
 int al_vit_init(al_vit_t *v, const al_model_t *m)
 {
     if (m->n_classes == 0 || m->n_classes > AL_MAX_CLASSES || m->n_classes > 255) return AL_E_MODEL;
@@ -32,6 +34,7 @@ int al_vit_init(al_vit_t *v, const al_model_t *m)
     v->nf_min_conf = AL_NF_MIN_CONF;
     v->cb = 0;
     v->cb_ctx = 0;
+    v->block_cells = AL_CORO ? AL_VIT_BLOCK_CELLS : 0u;
     al_vit_reset(v);
     return AL_OK;
 }
@@ -52,7 +55,7 @@ void al_vit_reset(al_vit_t *v)
     v->last_word = -1;
     v->tr_state = 0;
     v->implicit = 0;
-    v->n_arrived = v->t = 0;
+    v->n_arrived = v->t = v->clk = 0;
     v->last_commit = -1;
     v->anchor = 0;
     v->lo = v->hi = 0;
@@ -90,6 +93,11 @@ void al_vit_reset(al_vit_t *v)
     v->cm_upto = 0;
     v->st.max_band = v->st.max_lag = v->st.n_converged = v->st.n_forced = 0;
     v->st.n_band_cut = v->st.n_overrun = 0;
+    v->st.max_block_work = v->st.max_backlog = 0;
+    v->credit = (int32_t)v->block_cells;
+    v->block_work = 0;
+    v->in_co = v->co_busy = 0;
+    co_restart(v);
 }
 
 /* ---- transcript graph -------------------------------------------------------------------- */
@@ -210,6 +218,20 @@ static void emissions_raw(al_vit_t *v, const int8_t *q)
         v->em[c] = m->out_scale * (float)q[c] - v->emis_bias[c];
 }
 
+/* Block budget (README.md "Block budget"): `cells` work units done; when the block's credit is
+ * spent and the search runs on its own stack, it stops here until the next block. */
+static void work(al_vit_t *v, uint32_t cells)
+{
+    v->credit -= (int32_t)cells;
+    v->block_work += cells;
+    if (v->block_work > v->st.max_block_work) v->st.max_block_work = v->block_work;
+    if (v->credit <= 0 && v->in_co) {
+        v->co_busy = 1;
+        al_coro_yield(&v->co);
+        v->co_busy = 0;
+    }
+}
+
 static inline void bp_set(uint8_t *row, uint32_t s, uint32_t code)
 {
     uint32_t slot = s & WMASK, sh = (slot & 3u) * 2u;
@@ -291,7 +313,7 @@ static void hold(al_vit_t *v, const al_word_result_t *r, int32_t ord)
         v->hq[(v->hq_head + v->hq_n) % AL_VIT_HOLD] = v->pend;
         v->hq_n++;
     }
-    int32_t oldest = (int32_t)v->n_arrived - (int32_t)(AL_VIT_LAG + 8u);
+    int32_t oldest = (int32_t)v->clk - (int32_t)(AL_VIT_LAG + 8u);
     while (v->hq_n && (v->hq[v->hq_head].nf || v->hq[v->hq_head].start_frame < oldest))
         hq_pop(v);
     v->pend = *r;
@@ -450,7 +472,7 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
     const al_model_t *m = v->m;
     uint32_t s0 = v->u_first[u0], s1 = v->u_first[u_hi], S = s1 - s0, P = p2_pitch(S);
     int32_t K = ord_hi - ord0, N = x1 - xs;
-    int32_t oldest = (int32_t)v->n_arrived - (int32_t)(AL_VIT_LAG + 8u);
+    int32_t oldest = (int32_t)v->clk - (int32_t)(AL_VIT_LAG + 8u);
     if (K <= 0 || K > AL_VIT_PASS2_WORDS || S == 0 || S > AL_VIT_PASS2_STATES || N <= 0
         || xs < 0 || xs < oldest || !p2_fits(v, (uint32_t)N, S))
         return 0;
@@ -471,6 +493,7 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
         uint8_t *rp[P2_ROWS];
         for (uint32_t i = 0; i < P2_ROWS; i++) rp[i] = v->bp[(r + i) % AL_VIT_LAG];
         p2_column(v, sc, S, 1, rp, base);
+        work(v, S);
     }
     /* end: the state the committed path leaves for the next word at x1 */
     uint32_t ue = u_hi - 1u, e = s1 - 1u;
@@ -533,7 +556,7 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
 static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi, uint32_t u_hi,
                            int32_t x1)
 {
-    int32_t oldest = (int32_t)v->n_arrived - (int32_t)(AL_VIT_LAG + 8u);
+    int32_t oldest = (int32_t)v->clk - (int32_t)(AL_VIT_LAG + 8u);
     uint32_t S = 0, need = 0, u = u_hi, u0 = 0;
     int32_t ord = ord_hi, ord0 = -1, xs = 0;
     while (ord > first && u > 0) {                       /* the skipped words */
@@ -839,6 +862,7 @@ static void step(al_vit_t *v)
     }
     int conv = prune(v, a, b, best, best_s);
     v->t = t + 1;
+    work(v, b - a);
     if (t == 0) { v->anchor = 0; return; }
     uint32_t n_re = v->st.n_reanchor;
     recover(v, t, best_s);
@@ -1040,6 +1064,7 @@ static void loc_column(al_vit_t *v, uint32_t r0, uint32_t r1, uint32_t f0, uint3
             continue;
         }
         p2_column(v, sc, n, 0, 0, 0);
+        work(v, n);
     }
     *ideal = id;
 }
@@ -1248,9 +1273,15 @@ static int can_step(const al_vit_t *v)
     return need <= v->u_first[v->n_units];
 }
 
+/* Search the frames that wait. On the search's own stack (README.md "Block budget": in_co) only
+ * while the block's credit lasts, each frame with the clock it would have had when it came
+ * (clk = its index + 1: the transcript is complete, so without the budget every frame was
+ * searched on arrival); else at once, as the frames come. */
 static void pump(al_vit_t *v, int force)
 {
     while (v->t < v->n_arrived) {
+        if (v->in_co && v->credit <= 0) return;       /* the next block goes on */
+        v->clk = v->in_co ? v->t + 1u : v->n_arrived;
         if (v->tr_state == 2 && v->n_placed == 0) {   /* nothing to align: just count */
             v->t++;
             v->last_commit = (int32_t)v->t - 1;
@@ -1266,8 +1297,73 @@ static void pump(al_vit_t *v, int force)
     }
 }
 
+/* ---- block budget (README.md "Block budget") ------------------------------------------------ */
+/* The search's own stack: frames as the credit allows (pump), then back to the caller until the
+ * next call. */
+static void co_main(void *arg)
+{
+    al_vit_t *v = (al_vit_t *)arg;
+    for (;;) {
+        pump(v, 0);
+        al_coro_yield(&v->co);
+    }
+}
+
+static void co_restart(al_vit_t *v)
+{
+    al_coro_start(&v->co, co_main, v, v->co_stack, (uint32_t)sizeof v->co_stack);
+}
+
+/* On the budget: a budget is set and the transcript is complete (or a frame's search stopped
+ * halfway). While it is open, frames are searched at once as before. */
+static int budgeted(const al_vit_t *v)
+{
+    return v->co_busy || (v->block_cells > 0u && v->tr_state == 2);
+}
+
+/* Search the frames that wait: on the budget on the search's own stack, else at once. */
+static void run(al_vit_t *v)
+{
+    if (!budgeted(v)) { pump(v, 0); return; }
+    if (v->credit <= 0 || (!v->co_busy && v->t >= v->n_arrived)) return;   /* next block */
+    v->in_co = 1;
+    al_coro_resume(&v->co);
+    v->in_co = 0;
+}
+
+/* Everything that waits, whatever the credit (the ring is full, or the end of the audio). */
+static void catch_up(al_vit_t *v)
+{
+    int32_t left = v->credit;
+    v->credit = INT32_MAX;
+    run(v);
+    v->credit = left < 0 ? left : 0;
+}
+
+void al_vit_set_budget(al_vit_t *v, uint32_t cells)
+{
+    if (v->co_busy || v->t < v->n_arrived) catch_up(v);
+    v->block_cells = AL_CORO ? cells : 0u;
+    v->credit = (int32_t)v->block_cells;
+}
+
+void al_vit_block(al_vit_t *v)
+{
+    uint32_t wait = v->n_arrived - v->t;
+    if (wait > v->st.max_backlog) v->st.max_backlog = wait;
+    v->credit = (int32_t)v->block_cells;
+    v->block_work = 0;
+    run(v);
+}
+
 void al_vit_push(al_vit_t *v, const int8_t *logits)
 {
+    /* on the budget, frames t .. n_arrived-1 wait and the search still reads frames from
+     * clk - (AL_VIT_LAG + 8) on (clk <= t + 1): the queue may not grow past the rest of the
+     * ring (with no room to spare the search keeps up at once, as without a budget) */
+    while (budgeted(v) && (v->co_busy || v->t < v->n_arrived)
+           && v->n_arrived - v->t + (AL_VIT_LAG + 8u) >= v->ring_cap)
+        catch_up(v);
     /* the ring holds frames last_commit+1 .. n_arrived-1; make room if the transcript lags */
     while (v->n_arrived - (uint32_t)(v->last_commit + 1) >= v->ring_cap) {
         if (v->tr_state == 0) {                       /* no header yet: start an open transcript */
@@ -1280,7 +1376,7 @@ void al_vit_push(al_vit_t *v, const int8_t *logits)
     int8_t *dst = v->ring + (v->n_arrived % v->ring_cap) * v->m->n_classes;
     for (int c = 0; c < v->m->n_classes; c++) dst[c] = logits[c];
     v->n_arrived++;
-    pump(v, 0);
+    run(v);
 }
 
 /* More than half of the frames [from, to) that the logit ring still holds have a best class
@@ -1288,7 +1384,7 @@ void al_vit_push(al_vit_t *v, const int8_t *logits)
  * read, so a build with a larger pool answers the same). */
 static int mostly_speech(const al_vit_t *v, int32_t from, int32_t to)
 {
-    int32_t oldest = (int32_t)v->n_arrived - (int32_t)(AL_VIT_LAG + 8u);
+    int32_t oldest = (int32_t)v->clk - (int32_t)(AL_VIT_LAG + 8u);
     if (from < oldest) from = oldest;
     if (from < 0) from = 0;
     int32_t n = 0, sp = 0;
@@ -1304,10 +1400,13 @@ static int mostly_speech(const al_vit_t *v, int32_t from, int32_t to)
 
 void al_vit_finish(al_vit_t *v)
 {
+    uint32_t most = v->st.max_block_work;            /* the end of the audio is no block */
+    if (budgeted(v)) catch_up(v);                    /* the frames that wait, then as before */
     if (v->tr_state == 0) al_vit_begin(v, 0);
     if (v->implicit) { v->n_words = (uint32_t)(v->last_word + 1); v->implicit = 0; }
     if (v->tr_state == 1) al_vit_end(v);
     pump(v, 0);
+    v->clk = v->n_arrived;
     uint32_t T = v->t;
     if (v->n_placed > 0 && T > 0) {
         uint32_t S = v->u_first[v->n_units];
@@ -1343,4 +1442,5 @@ void al_vit_finish(al_vit_t *v)
         nf.word = (int32_t)v->next_emit++;
         if (v->cb) v->cb(v->cb_ctx, &nf);
     }
+    v->st.max_block_work = most;
 }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include "al_config.h"
 #include "model_format.h"
+#include "al_coro.h"
 
 #if (AL_VIT_BAND & (AL_VIT_BAND - 1)) != 0 || AL_VIT_BAND < 16
 #error "AL_VIT_BAND must be a power of two >= 16"
@@ -59,6 +60,9 @@ typedef struct {
                               * counted as they are emitted, like n_second */
     uint32_t n_second;       /* words placed by the second pass between anchors (AL_SRC_SECOND) */
     uint32_t n_back;         /* re-anchors behind the path (locate: the path had run ahead) */
+    uint32_t max_block_work; /* most work units (state x frame cells) done in one audio block
+                              * (al_vit_block; README.md "Block budget") */
+    uint32_t max_backlog;    /* most frames waiting for the search at a block's start */
 } al_vit_stats_t;
 
 typedef struct {
@@ -137,6 +141,18 @@ typedef struct {
     al_word_cb cb;
     void *cb_ctx;
     al_vit_stats_t st;
+    /* block budget (README.md "Block budget"): with block_cells > 0 and the transcript complete,
+     * the search runs on its own stack (co) and stops when a block's credit of work units is
+     * spent, inside a long pass too; it goes on in the next block (al_vit_block) while frames
+     * queue in the ring. It reads the ring as if each frame had been searched when it came
+     * (clk): the results do not depend on the budget. */
+    uint32_t clk;                       /* frames arrived when the frame being searched came */
+    uint32_t block_cells;               /* work units per audio block (0: no budget) */
+    int32_t  credit;                    /* work units left in this block */
+    uint32_t block_work;                /* work units done in this block */
+    uint8_t  in_co, co_busy;            /* running on co / stopped inside a frame's search */
+    al_coro_t co;
+    uint64_t co_stack[AL_VIT_CO_STACK / 8];
     int8_t ring[AL_VIT_LOGIT_POOL];
 } al_vit_t;
 
@@ -149,5 +165,9 @@ int  al_vit_add_word(al_vit_t *v, uint32_t index, const uint16_t *ids, uint32_t 
 int  al_vit_end(al_vit_t *v);
 void al_vit_push(al_vit_t *v, const int8_t *logits);
 void al_vit_finish(al_vit_t *v);                      /* emits every outstanding word */
+/* Block budget: at most `cells` work units per audio block (0: search every frame at once, as it
+ * comes). al_vit_block() starts a block: the credit is renewed and the search goes on. */
+void al_vit_set_budget(al_vit_t *v, uint32_t cells);
+void al_vit_block(al_vit_t *v);
 
 #endif

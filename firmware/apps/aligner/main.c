@@ -26,7 +26,9 @@
  *    lost=<n> late=<n> dma_errors=<n>" and "# vit max_band=.. max_lag=.. converged=..
  *    forced=.. band_cut=.. overrun=.. reanchor=.. second=.. filled=.." (reanchor: confidence-
  *    collapse recoveries; second: words re-aligned by the second pass between anchors; filled:
- *    words the path jumped over, given interpolated times).
+ *    words the path jumped over, given interpolated times; block_work / backlog: most work
+ *    units of the search in one block and most frames waiting for it, aligner/README.md
+ *    "Block budget").
  * Exit code: 0 normally; 2 if the model does not fit al_config.h or capture could not start.
  */
 #include <stdint.h>
@@ -192,7 +194,7 @@ static void push(const int16_t *s, uint32_t n)
 
 int main(void)
 {
-    char line[160];
+    char line[200];
     dwt_init();
     usart3_init(115200);
     usart3_set_tx_async(1);     /* printing must not busy-wait for the UART (87 us/byte) */
@@ -279,13 +281,15 @@ int main(void)
     out(line);
     const al_vit_stats_t *st = al_stats();
     snprintf(line, sizeof line, "# vit max_band=%lu max_lag=%lu converged=%lu forced=%lu "
-             "band_cut=%lu overrun=%lu reanchor=%lu second=%lu filled=%lu back=%lu\n",
+             "band_cut=%lu overrun=%lu reanchor=%lu second=%lu filled=%lu back=%lu "
+             "block_work=%lu backlog=%lu\n",
              (unsigned long)st->max_band,
              (unsigned long)st->max_lag, (unsigned long)st->n_converged,
              (unsigned long)st->n_forced, (unsigned long)st->n_band_cut,
              (unsigned long)st->n_overrun, (unsigned long)st->n_reanchor,
              (unsigned long)st->n_second, (unsigned long)st->n_filled,
-             (unsigned long)st->n_back);
+             (unsigned long)st->n_back, (unsigned long)st->max_block_work,
+             (unsigned long)st->max_backlog);
     out(line);
     usart3_flush();
     return 0;

@@ -1,0 +1,106 @@
+/* al_coro.c - see al_coro.h. */
+#include "al_coro.h"
+
+#if AL_CORO && defined(__ARM_ARCH_7EM__)
+/* Saved per side: r3-r11, lr (r3 keeps the frame a multiple of 8 bytes) and s16-s31. */
+#define FRAME_WORDS 26u
+
+static al_coro_t *co_now;               /* the coroutine being entered (its first entry) */
+
+/* main (MSP) -> coroutine: push the caller's registers on MSP, continue on PSP = to */
+__attribute__((naked, noinline)) static void co_enter(void *to __attribute__((unused)))
+{
+    __asm volatile(
+        "push   {r3-r11, lr}      \n"
+        "vpush  {s16-s31}         \n"
+        "msr    psp, r0           \n"
+        "mrs    r2, control       \n"
+        "orr    r2, r2, #2        \n"   /* SPSEL: thread mode uses PSP (FPCA kept) */
+        "msr    control, r2       \n"
+        "isb                      \n"
+        "vpop   {s16-s31}         \n"
+        "pop    {r3-r11, pc}      \n");
+}
+
+/* coroutine (PSP) -> main: push the coroutine's registers on PSP, save PSP in *save, return
+ * from co_enter on MSP */
+__attribute__((naked, noinline)) static void co_leave(void **save __attribute__((unused)))
+{
+    __asm volatile(
+        "push   {r3-r11, lr}      \n"
+        "vpush  {s16-s31}         \n"
+        "mrs    r1, psp           \n"
+        "str    r1, [r0]          \n"
+        "mrs    r2, control       \n"
+        "bic    r2, r2, #2        \n"
+        "msr    control, r2       \n"
+        "isb                      \n"
+        "vpop   {s16-s31}         \n"
+        "pop    {r3-r11, pc}      \n");
+}
+
+static void co_entry(void)
+{
+    al_coro_t *c = co_now;
+    c->fn(c->arg);
+    for (;;) al_coro_yield(c);          /* fn must not return; if it does, stay parked */
+}
+
+void al_coro_start(al_coro_t *c, void (*fn)(void *), void *arg, void *stack, uint32_t bytes)
+{
+    uint32_t *top = (uint32_t *)(((uintptr_t)stack + bytes) & ~(uintptr_t)7u);
+    uint32_t *f = top - FRAME_WORDS;
+    for (uint32_t i = 0; i < FRAME_WORDS; i++) f[i] = 0;
+    f[FRAME_WORDS - 1u] = (uint32_t)(uintptr_t)co_entry;   /* popped into pc (Thumb bit set) */
+    c->sp = f;
+    c->fn = fn;
+    c->arg = arg;
+}
+
+void al_coro_resume(al_coro_t *c)
+{
+    co_now = c;
+    co_enter(c->sp);
+}
+
+void al_coro_yield(al_coro_t *c) { co_leave(&c->sp); }
+
+#elif AL_CORO
+static al_coro_t *co_now;
+
+static void co_entry(void)
+{
+    al_coro_t *c = co_now;
+    c->fn(c->arg);
+    for (;;) al_coro_yield(c);
+}
+
+void al_coro_start(al_coro_t *c, void (*fn)(void *), void *arg, void *stack, uint32_t bytes)
+{
+    getcontext(&c->co);
+    c->co.uc_stack.ss_sp = stack;
+    c->co.uc_stack.ss_size = bytes;
+    c->co.uc_link = 0;
+    makecontext(&c->co, co_entry, 0);
+    c->fn = fn;
+    c->arg = arg;
+}
+
+void al_coro_resume(al_coro_t *c)
+{
+    co_now = c;
+    swapcontext(&c->caller, &c->co);
+}
+
+void al_coro_yield(al_coro_t *c) { swapcontext(&c->co, &c->caller); }
+
+#else
+void al_coro_start(al_coro_t *c, void (*fn)(void *), void *arg, void *stack, uint32_t bytes)
+{
+    (void)stack; (void)bytes;
+    c->fn = fn;
+    c->arg = arg;
+}
+void al_coro_resume(al_coro_t *c) { (void)c; }
+void al_coro_yield(al_coro_t *c) { (void)c; }
+#endif
