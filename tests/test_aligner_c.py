@@ -706,6 +706,7 @@ def test_block_budget_bounds_the_work_of_an_audio_block(model):
         res, st = host.align_logits(z, words, nf_min_conf=0)
         assert res == free
         assert st.max_block_work <= credit + sz["pass2_states"], st
+        assert 0 < st.co_stack_used < sz["coro"]
         assert (st.n_reanchor, st.n_second, st.n_back) == (st0.n_reanchor, st0.n_second,
                                                            st0.n_back)
         small, st2 = host.align_logits(z, words, nf_min_conf=0, budget=2000)

@@ -1,6 +1,22 @@
 /* al_coro.c - see al_coro.h. */
 #include "al_coro.h"
 
+#define PAINT 0xC0C0A5A5u               /* an unused stack word */
+
+static void paint(void *stack, uint32_t bytes)
+{
+    uint32_t *w = (uint32_t *)stack;
+    for (uint32_t i = 0; i < bytes / 4u; i++) w[i] = PAINT;
+}
+
+uint32_t al_coro_used(const void *stack, uint32_t bytes)
+{
+    const uint32_t *w = (const uint32_t *)stack;
+    uint32_t i = 0;
+    while (i < bytes / 4u && w[i] == PAINT) i++;
+    return bytes - 4u * i;
+}
+
 #if AL_CORO && defined(__ARM_ARCH_7EM__)
 /* Saved per side: r3-r11, lr (r3 keeps the frame a multiple of 8 bytes) and s16-s31. */
 #define FRAME_WORDS 26u
@@ -50,6 +66,7 @@ void al_coro_start(al_coro_t *c, void (*fn)(void *), void *arg, void *stack, uin
 {
     uint32_t *top = (uint32_t *)(((uintptr_t)stack + bytes) & ~(uintptr_t)7u);
     uint32_t *f = top - FRAME_WORDS;
+    paint(stack, bytes);
     for (uint32_t i = 0; i < FRAME_WORDS; i++) f[i] = 0;
     f[FRAME_WORDS - 1u] = (uint32_t)(uintptr_t)co_entry;   /* popped into pc (Thumb bit set) */
     c->sp = f;
@@ -77,6 +94,7 @@ static void co_entry(void)
 
 void al_coro_start(al_coro_t *c, void (*fn)(void *), void *arg, void *stack, uint32_t bytes)
 {
+    paint(stack, bytes);
     getcontext(&c->co);
     c->co.uc_stack.ss_sp = stack;
     c->co.uc_stack.ss_size = bytes;
@@ -97,7 +115,7 @@ void al_coro_yield(al_coro_t *c) { swapcontext(&c->co, &c->caller); }
 #else
 void al_coro_start(al_coro_t *c, void (*fn)(void *), void *arg, void *stack, uint32_t bytes)
 {
-    (void)stack; (void)bytes;
+    paint(stack, bytes);
     c->fn = fn;
     c->arg = arg;
 }

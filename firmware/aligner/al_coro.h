@@ -37,6 +37,9 @@ typedef struct { void (*fn)(void *); void *arg; } al_coro_t;
  * must never return (it yields instead). Starting again drops a coroutine that was stopped. */
 void al_coro_start(al_coro_t *c, void (*fn)(void *), void *arg, void *stack, uint32_t bytes);
 void al_coro_resume(al_coro_t *c);     /* caller: run the coroutine until it yields */
+/* Bytes of stack[0 .. bytes) the coroutine has used since al_coro_start (which paints it):
+ * from the lowest word that no longer holds the paint to the top. */
+uint32_t al_coro_used(const void *stack, uint32_t bytes);
 void al_coro_yield(al_coro_t *c);      /* coroutine: back to the caller of al_coro_resume */
 
 #endif

@@ -81,9 +81,10 @@ class ViterbiStats:
     n_back: int = 0      # re-anchors behind the path (locate found it had run ahead)
     max_block_work: int = 0  # most work units (state x frame cells) in one block (README.md
     max_backlog: int = 0     # "Block budget"); most frames waiting at a block's start
+    co_stack_used: int = 0   # bytes of the search's own stack used (of AL_VIT_CO_STACK)
 
 
-N_STATS = 13    # ViterbiStats fields = what alh_stats / alh_align_logits write
+N_STATS = 14    # ViterbiStats fields = what alh_stats / alh_align_logits write
 
 _libs: dict[tuple[str, bool], C.CDLL] = {}
 

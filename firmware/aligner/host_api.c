@@ -122,7 +122,7 @@ void alh_stats(uint32_t *out)
     out[3] = s->n_forced; out[4] = s->n_band_cut; out[5] = s->n_overrun;
     out[6] = al_n_frames(); out[7] = s->n_reanchor; out[8] = s->n_filled;
     out[9] = s->n_second; out[10] = s->n_back;
-    out[11] = s->max_block_work; out[12] = s->max_backlog;
+    out[11] = s->max_block_work; out[12] = s->max_backlog; out[13] = s->co_stack_used;
 }
 
 /* Whole pipeline. pre: samples pushed before the transcript is given (audio-first case). */
@@ -188,6 +188,7 @@ int alh_align_logits(const int8_t *logits, int T, int pre, const uint16_t *ids,
         stats[10] = h_vit.st.n_back;
         stats[11] = h_vit.st.max_block_work;
         stats[12] = h_vit.st.max_backlog;
+        stats[13] = h_vit.st.co_stack_used;
     }
     return rcol.n;
 }

@@ -93,7 +93,7 @@ void al_vit_reset(al_vit_t *v)
     v->cm_upto = 0;
     v->st.max_band = v->st.max_lag = v->st.n_converged = v->st.n_forced = 0;
     v->st.n_band_cut = v->st.n_overrun = 0;
-    v->st.max_block_work = v->st.max_backlog = 0;
+    v->st.max_block_work = v->st.max_backlog = v->st.co_stack_used = 0;
     v->credit = (int32_t)v->block_cells;
     v->block_work = 0;
     v->in_co = v->co_busy = 0;
@@ -1443,4 +1443,5 @@ void al_vit_finish(al_vit_t *v)
         if (v->cb) v->cb(v->cb_ctx, &nf);
     }
     v->st.max_block_work = most;
+    v->st.co_stack_used = al_coro_used(v->co_stack, (uint32_t)sizeof v->co_stack);
 }

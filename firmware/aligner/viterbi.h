@@ -63,6 +63,8 @@ typedef struct {
     uint32_t max_block_work; /* most work units (state x frame cells) done in one audio block
                               * (al_vit_block; README.md "Block budget") */
     uint32_t max_backlog;    /* most frames waiting for the search at a block's start */
+    uint32_t co_stack_used;  /* bytes of the search's own stack used (of AL_VIT_CO_STACK; set by
+                              * al_vit_finish) */
 } al_vit_stats_t;
 
 typedef struct {

@@ -26,9 +26,9 @@
  *    lost=<n> late=<n> dma_errors=<n>" and "# vit max_band=.. max_lag=.. converged=..
  *    forced=.. band_cut=.. overrun=.. reanchor=.. second=.. filled=.." (reanchor: confidence-
  *    collapse recoveries; second: words re-aligned by the second pass between anchors; filled:
- *    words the path jumped over, given interpolated times; block_work / backlog: most work
- *    units of the search in one block and most frames waiting for it, aligner/README.md
- *    "Block budget").
+ *    words the path jumped over, given interpolated times; block_work / backlog / stack: most
+ *    work units of the search in one block, most frames waiting for it, bytes of its own stack
+ *    used / its size, aligner/README.md "Block budget").
  * Exit code: 0 normally; 2 if the model does not fit al_config.h or capture could not start.
  */
 #include <stdint.h>
@@ -282,14 +282,15 @@ int main(void)
     const al_vit_stats_t *st = al_stats();
     snprintf(line, sizeof line, "# vit max_band=%lu max_lag=%lu converged=%lu forced=%lu "
              "band_cut=%lu overrun=%lu reanchor=%lu second=%lu filled=%lu back=%lu "
-             "block_work=%lu backlog=%lu\n",
+             "block_work=%lu backlog=%lu stack=%lu/%lu\n",
              (unsigned long)st->max_band,
              (unsigned long)st->max_lag, (unsigned long)st->n_converged,
              (unsigned long)st->n_forced, (unsigned long)st->n_band_cut,
              (unsigned long)st->n_overrun, (unsigned long)st->n_reanchor,
              (unsigned long)st->n_second, (unsigned long)st->n_filled,
              (unsigned long)st->n_back, (unsigned long)st->max_block_work,
-             (unsigned long)st->max_backlog);
+             (unsigned long)st->max_backlog, (unsigned long)st->co_stack_used,
+             (unsigned long)AL_VIT_CO_STACK);
     out(line);
     usart3_flush();
     return 0;
