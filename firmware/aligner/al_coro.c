@@ -23,34 +23,57 @@ uint32_t al_coro_used(const void *stack, uint32_t bytes)
 
 static al_coro_t *co_now;               /* the coroutine being entered (its first entry) */
 
-/* main (MSP) -> coroutine: push the caller's registers on MSP, continue on PSP = to */
-__attribute__((naked, noinline)) static void co_enter(void *to __attribute__((unused)))
+/* caller -> coroutine: push the caller's registers on its stack, then (al_coro.h)
+ *  - thread mode on MSP, privileged: PSP = c->sp, CONTROL.SPSEL = 1; c->caller_sp = 0;
+ *  - else (on PSP already: an RTOS task, privileged or not; handler mode; unprivileged on MSP):
+ *    c->caller_sp = sp, sp = c->sp (the stack pointer in use takes the coroutine's value). */
+__attribute__((naked, noinline)) static void co_enter(al_coro_t *c __attribute__((unused)))
 {
     __asm volatile(
         "push   {r3-r11, lr}      \n"
         "vpush  {s16-s31}         \n"
-        "msr    psp, r0           \n"
+        "ldr    r1, [r0]          \n"   /* c->sp */
+        "mrs    r2, ipsr          \n"
+        "cbnz   r2, 1f            \n"   /* handler mode: swap */
         "mrs    r2, control       \n"
+        "tst    r2, #3            \n"   /* SPSEL (on PSP) or nPRIV (cannot write CONTROL) */
+        "bne    1f                \n"
+        "movs   r3, #0            \n"
+        "str    r3, [r0, #4]      \n"   /* c->caller_sp = 0: the caller stays on MSP */
+        "msr    psp, r1           \n"
         "orr    r2, r2, #2        \n"   /* SPSEL: thread mode uses PSP (FPCA kept) */
         "msr    control, r2       \n"
         "isb                      \n"
+        "b      2f                \n"
+        "1:                       \n"
+        "mov    r3, sp            \n"
+        "str    r3, [r0, #4]      \n"   /* c->caller_sp */
+        "mov    sp, r1            \n"
+        "2:                       \n"
         "vpop   {s16-s31}         \n"
         "pop    {r3-r11, pc}      \n");
 }
 
-/* coroutine (PSP) -> main: push the coroutine's registers on PSP, save PSP in *save, return
- * from co_enter on MSP */
-__attribute__((naked, noinline)) static void co_leave(void **save __attribute__((unused)))
+/* coroutine -> caller: push the coroutine's registers on its stack, c->sp = sp, then back to
+ * the caller's stack (SPSEL = 0 if c->caller_sp is 0, else sp = c->caller_sp) and return from
+ * co_enter */
+__attribute__((naked, noinline)) static void co_leave(al_coro_t *c __attribute__((unused)))
 {
     __asm volatile(
         "push   {r3-r11, lr}      \n"
         "vpush  {s16-s31}         \n"
-        "mrs    r1, psp           \n"
-        "str    r1, [r0]          \n"
+        "mov    r1, sp            \n"
+        "str    r1, [r0]          \n"   /* c->sp */
+        "ldr    r1, [r0, #4]      \n"
+        "cbz    r1, 1f            \n"
+        "mov    sp, r1            \n"   /* the caller's stack pointer value */
+        "b      2f                \n"
+        "1:                       \n"
         "mrs    r2, control       \n"
-        "bic    r2, r2, #2        \n"
+        "bic    r2, r2, #2        \n"   /* back to MSP */
         "msr    control, r2       \n"
         "isb                      \n"
+        "2:                       \n"
         "vpop   {s16-s31}         \n"
         "pop    {r3-r11, pc}      \n");
 }
@@ -70,6 +93,7 @@ void al_coro_start(al_coro_t *c, void (*fn)(void *), void *arg, void *stack, uin
     for (uint32_t i = 0; i < FRAME_WORDS; i++) f[i] = 0;
     f[FRAME_WORDS - 1u] = (uint32_t)(uintptr_t)co_entry;   /* popped into pc (Thumb bit set) */
     c->sp = f;
+    c->caller_sp = 0;
     c->fn = fn;
     c->arg = arg;
 }
@@ -77,10 +101,10 @@ void al_coro_start(al_coro_t *c, void (*fn)(void *), void *arg, void *stack, uin
 void al_coro_resume(al_coro_t *c)
 {
     co_now = c;
-    co_enter(c->sp);
+    co_enter(c);
 }
 
-void al_coro_yield(al_coro_t *c) { co_leave(&c->sp); }
+void al_coro_yield(al_coro_t *c) { co_leave(c); }
 
 #elif AL_CORO
 static al_coro_t *co_now;

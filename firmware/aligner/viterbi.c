@@ -1314,17 +1314,24 @@ static void co_restart(al_vit_t *v)
     al_coro_start(&v->co, co_main, v, v->co_stack, (uint32_t)sizeof v->co_stack);
 }
 
-/* On the budget: a budget is set and the transcript is complete (or a frame's search stopped
- * halfway). While it is open, frames are searched at once as before. */
+/* On the budget: a budget is set, the transcript is complete and the caller's context lets the
+ * search stop (al_coro_can_yield: not in handler mode), or a frame's search stopped halfway.
+ * While the transcript is open, frames are searched at once as before. */
 static int budgeted(const al_vit_t *v)
 {
-    return v->co_busy || (v->block_cells > 0u && v->tr_state == 2);
+    return v->co_busy || (v->block_cells > 0u && v->tr_state == 2 && al_coro_can_yield());
 }
+
+static void catch_up(al_vit_t *v);
 
 /* Search the frames that wait: on the budget on the search's own stack, else at once. */
 static void run(al_vit_t *v)
 {
     if (!budgeted(v)) { pump(v, 0); return; }
+    if (v->credit != INT32_MAX && !al_coro_can_yield()) {
+        catch_up(v);            /* handler mode: end what a thread-mode call left, no stop */
+        return;
+    }
     if (v->credit <= 0 || (!v->co_busy && v->t >= v->n_arrived)) return;   /* next block */
     v->in_co = 1;
     al_coro_resume(&v->co);

@@ -1,0 +1,236 @@
+/*
+ * coro - the aligner's coroutine (firmware/aligner/al_coro.c) from every context the library
+ * may be called in: bare-metal thread mode on MSP, an RTOS task (thread mode on PSP,
+ * CONTROL.SPSEL = 1, privileged), handler mode (an SVC handler), and an unprivileged RTOS task
+ * (CONTROL.nPRIV = 1 on PSP). al_coro.h says what each does.
+ *
+ * Each phase starts a coroutine with al_coro_start and resumes it STEPS times. The coroutine
+ * computes x <- x * 1664525 + 1013904223 (mod 2^32) from the phase's seed, then sleeps (WFI)
+ * until SysTick (10 kHz) has interrupted it, publishes x and yields. Around every resume (caller)
+ * and every yield (coroutine) the callee-saved registers r4-r11 and s16-s31 hold a pattern that
+ * must come back (AAPCS), and so must the stack pointer; the caller keeps a canary in its own
+ * stack frame. The SysTick handler counts where the interrupted context stacked its frame.
+ *
+ * Expected observable behaviour (simulator):
+ *   Semihosting stdout, one line per phase (msp, psp, handler, psp_unpriv):
+ *     "coro: <phase> can_yield=<0|1> values <x1> ... <x6> regs=<bad words> canary=<ok|BAD>
+ *      ticks_on_co=<n> handler_on_co=<n>"
+ *   then "coro: PASS" (or "coro: FAIL"). Exit status 0 on success, 1 otherwise; a broken
+ *   switch faults (exit reason "fault").
+ *   can_yield: 1 in thread mode (msp, psp, psp_unpriv), 0 in handler mode.
+ *   ticks_on_co: SysTick frames stacked on the coroutine's stack (>= STEPS).
+ *   handler_on_co: SysTick handlers that ran on the coroutine's stack: 0 in thread mode (they run
+ *   on MSP, the coroutine on PSP); in handler mode the coroutine's stack is MSP (>= STEPS).
+ */
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include "stm32h743_regs.h"
+#include "system.h"
+#include "al_coro.h"
+
+#define STEPS 6u
+#define N_PHASES 4u
+
+enum { PH_MSP, PH_PSP, PH_HANDLER, PH_PSP_UNPRIV };
+static const char *const phase_name[N_PHASES] = {"msp", "psp", "handler", "psp_unpriv"};
+static const uint32_t seed[N_PHASES] = {1u, 0x12345678u, 0xCAFEF00Du, 0xDEADBEEFu};
+
+static al_coro_t co;
+static uint64_t co_stack[256];                 /* 2 KB, as AL_VIT_CO_STACK */
+static uint64_t task_stack[256];               /* the RTOS task's own stack (PSP) */
+
+/* 8 core words (r4-r11) then 16 FP words (s16-s31) */
+static const uint32_t pat_caller[24] = {
+    0x40404040u, 0x50505050u, 0x60606060u, 0x70707070u, 0x80808080u, 0x90909090u,
+    0xA0A0A0A0u, 0xB0B0B0B0u, 0x3F800000u, 0x40000000u, 0x40400000u, 0x40800000u,
+    0x40A00000u, 0x40C00000u, 0x40E00000u, 0x41000000u, 0x41100000u, 0x41200000u,
+    0x41300000u, 0x41400000u, 0x41500000u, 0x41600000u, 0x41700000u, 0x41800000u};
+static const uint32_t pat_co[24] = {
+    0x04C0C004u, 0x05C0C005u, 0x06C0C006u, 0x07C0C007u, 0x08C0C008u, 0x09C0C009u,
+    0x0AC0C00Au, 0x0BC0C00Bu, 0xBF800000u, 0xC0000000u, 0xC0400000u, 0xC0800000u,
+    0xC0A00000u, 0xC0C00000u, 0xC0E00000u, 0xC1000000u, 0xC1100000u, 0xC1200000u,
+    0xC1300000u, 0xC1400000u, 0xC1500000u, 0xC1600000u, 0xC1700000u, 0xC1800000u};
+
+static volatile uint32_t ticks;
+static volatile uint32_t ticks_on_co, handler_on_co;
+static volatile uint32_t value;                /* what the coroutine published last */
+static volatile uint32_t co_errors;            /* coroutine side: registers that did not survive */
+static uint32_t phase;
+static uint32_t values[N_PHASES][STEPS];
+static uint32_t caller_errors[N_PHASES];
+static uint32_t can_yield[N_PHASES];
+static uint32_t canary_ok[N_PHASES];
+static uint32_t on_co[N_PHASES], handler_co[N_PHASES];
+
+static int in_co_stack(uint32_t a)
+{
+    return a >= (uint32_t)(uintptr_t)co_stack && a < (uint32_t)(uintptr_t)(co_stack + 256);
+}
+
+/* ---- SysTick: where did the interrupted context stack its frame, where does it run ---- */
+__attribute__((used)) void systick_c(uint32_t exc_return, uint32_t msp, uint32_t psp)
+{
+    ticks++;
+    if (in_co_stack((exc_return & 4u) ? psp : msp)) ticks_on_co++;
+    if (in_co_stack(msp)) handler_on_co++;
+}
+
+__attribute__((naked)) void SysTick_Handler(void)
+{
+    __asm volatile("mov r0, lr      \n"
+                   "mrs r1, msp     \n"
+                   "mrs r2, psp     \n"
+                   "b   systick_c   \n");
+}
+
+/* Load r4-r11 and s16-s31 from pat, call fn(arg), then count the registers (and the stack
+ * pointer: +0x100) that did not come back; 0 = AAPCS kept. */
+__attribute__((naked, noinline)) static uint32_t call_keeping(
+    void (*fn)(void *) __attribute__((unused)), void *arg __attribute__((unused)),
+    const uint32_t *pat __attribute__((unused)))
+{
+    __asm volatile(
+        "push   {r3-r11, lr}          \n"
+        "vpush  {s16-s31}             \n"
+        "mov    r3, sp                \n"
+        "push   {r2, r3}              \n"   /* pat, sp */
+        "ldm    r2, {r4-r11}          \n"
+        "add    r2, r2, #32           \n"
+        "vldm   r2, {s16-s31}         \n"
+        "mov    r2, r0                \n"
+        "mov    r0, r1                \n"
+        "blx    r2                    \n"
+        "pop    {r2, r3}              \n"
+        "movs   r0, #0                \n"
+        "mov    r1, sp                \n"
+        "cmp    r1, r3                \n"
+        "it     ne                    \n"
+        "addne  r0, r0, #0x100        \n"
+        ".irp   r, r4, r5, r6, r7, r8, r9, r10, r11\n"
+        "ldr    r1, [r2], #4          \n"
+        "cmp    r1, \\r               \n"
+        "it     ne                    \n"
+        "addne  r0, r0, #1            \n"
+        ".endr                        \n"
+        ".irp   s, s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29, s30, s31\n"
+        "ldr    r1, [r2], #4          \n"
+        "vmov   r3, \\s               \n"
+        "cmp    r1, r3                \n"
+        "it     ne                    \n"
+        "addne  r0, r0, #1            \n"
+        ".endr                        \n"
+        "vpop   {s16-s31}             \n"
+        "pop    {r3-r11, pc}          \n");
+}
+
+static void resume_fn(void *c) { al_coro_resume((al_coro_t *)c); }
+static void yield_fn(void *c) { al_coro_yield((al_coro_t *)c); }
+
+static void co_body(void *arg)
+{
+    uint32_t x = *(const uint32_t *)arg;
+    for (;;) {
+        x = x * 1664525u + 1013904223u;
+        uint32_t t0 = ticks;
+        while (ticks == t0) __WFI();           /* SysTick interrupts the coroutine */
+        value = x;
+        co_errors += call_keeping(yield_fn, &co, pat_co);
+    }
+}
+
+/* One phase, from whatever context calls it. */
+static void run_phase(void)
+{
+    volatile uint32_t canary[8];
+    for (uint32_t i = 0; i < 8u; i++) canary[i] = 0x5AFE0000u + i;
+    can_yield[phase] = (uint32_t)al_coro_can_yield();
+    ticks_on_co = 0;
+    handler_on_co = 0;
+    al_coro_start(&co, co_body, (void *)&seed[phase], co_stack, sizeof co_stack);
+    for (uint32_t k = 0; k < STEPS; k++) {
+        value = 0;
+        caller_errors[phase] += call_keeping(resume_fn, &co, pat_caller);
+        values[phase][k] = value;
+    }
+    uint32_t ok = 1;
+    for (uint32_t i = 0; i < 8u; i++)
+        if (canary[i] != 0x5AFE0000u + i) ok = 0;
+    canary_ok[phase] = ok;
+    on_co[phase] = ticks_on_co;
+    handler_co[phase] = handler_on_co;
+}
+
+void SVC_Handler(void) { run_phase(); }
+
+/* Thread mode on PSP = top, as an RTOS task: CONTROL |= bits (SPSEL, nPRIV), fn(), back to MSP
+ * (only if still privileged). */
+__attribute__((naked, noinline)) static void call_as_task(
+    void (*fn)(void) __attribute__((unused)), void *top __attribute__((unused)),
+    uint32_t bits __attribute__((unused)))
+{
+    __asm volatile(
+        "push   {r4, lr}              \n"
+        "msr    psp, r1               \n"
+        "mrs    r4, control           \n"
+        "orr    r1, r4, r2            \n"
+        "msr    control, r1           \n"
+        "isb                          \n"
+        "blx    r0                    \n"
+        "msr    control, r4           \n"
+        "isb                          \n"
+        "pop    {r4, pc}              \n");
+}
+
+static int report(void)
+{
+    int ok = 1;
+    for (uint32_t p = 0; p < N_PHASES; p++) {
+        uint32_t x = seed[p];
+        printf("coro: %s can_yield=%lu values", phase_name[p], (unsigned long)can_yield[p]);
+        for (uint32_t k = 0; k < STEPS; k++) {
+            x = x * 1664525u + 1013904223u;
+            printf(" %lu", (unsigned long)values[p][k]);
+            if (values[p][k] != x) ok = 0;
+        }
+        printf(" regs=%lu canary=%s ticks_on_co=%lu handler_on_co=%lu\n",
+               (unsigned long)caller_errors[p], canary_ok[p] ? "ok" : "BAD",
+               (unsigned long)on_co[p], (unsigned long)handler_co[p]);
+        const int handler = p == PH_HANDLER;
+        if (caller_errors[p] != 0u || !canary_ok[p] || on_co[p] < STEPS
+            || can_yield[p] != (handler ? 0u : 1u)
+            || (handler ? handler_co[p] < STEPS : handler_co[p] != 0u))
+            ok = 0;
+    }
+    printf("coro: co_errors=%lu\n", (unsigned long)co_errors);
+    if (co_errors != 0u) ok = 0;
+    printf("coro: %s\n", ok ? "PASS" : "FAIL");
+    return ok;
+}
+
+static void last_task(void)                    /* unprivileged: cannot go back to MSP */
+{
+    phase = PH_PSP_UNPRIV;
+    run_phase();
+    SysTick->CTRL = 0;
+    exit(report() ? 0 : 1);
+}
+
+int main(void)
+{
+    SCB->SHPR[SHPR_IDX_SYSTICK] = 0x40;        /* SysTick preempts the SVC handler */
+    SCB->SHPR[SHPR_IDX_SVCALL] = 0x80;
+    SysTick->LOAD = system_core_clock_hz() / 10000u - 1u;
+    SysTick->VAL = 0;
+    SysTick->CTRL = SysTick_CTRL_CLKSOURCE | SysTick_CTRL_TICKINT | SysTick_CTRL_ENABLE;
+
+    phase = PH_MSP;                            /* bare metal: thread mode on MSP */
+    run_phase();
+    phase = PH_PSP;                            /* an RTOS task: PSP, SPSEL = 1, privileged */
+    call_as_task(run_phase, task_stack + 256, 2u);
+    phase = PH_HANDLER;                        /* handler mode (must not yield) */
+    __asm volatile("svc #0" ::: "memory");
+    phase = PH_PSP_UNPRIV;                     /* an unprivileged task: nPRIV = 1 as well */
+    call_as_task(last_task, task_stack + 256, 3u);
+    return 1;                                  /* not reached */
+}

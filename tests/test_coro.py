@@ -1,0 +1,76 @@
+"""The aligner's coroutine (firmware/aligner/al_coro.c, the search's own stack for the block
+budget) from every context the library may be called in: firmware/tests/coro/coro.c runs one
+coroutine per phase - bare-metal thread mode on MSP, an RTOS task (thread mode on PSP,
+CONTROL.SPSEL = 1), an SVC handler, an unprivileged RTOS task (CONTROL.nPRIV = 1) - resumes it
+six times while SysTick interrupts it, and prints what it computed and what survived.
+
+Oracles: the values are a fixed LCG from each phase's seed (computed here); AAPCS: the caller's
+r4-r11 / s16-s31, its stack pointer and a canary in its frame come back from every resume, the
+coroutine's from every yield; the architecture's stacking rules (ARMv7-M B1.5.6): in thread mode
+the coroutine runs on PSP, so SysTick stacks its frame on the coroutine's stack and runs on MSP,
+off that stack; in handler mode the stack in use is MSP, so the handler runs on it too."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from simulator.elf import load_firmware
+from simulator.machine import Machine, RunConfig
+from simulator.platform import load_platform
+
+SEEDS = {"msp": 1, "psp": 0x12345678, "handler": 0xCAFEF00D, "psp_unpriv": 0xDEADBEEF}
+STEPS = 6
+
+
+def lcg(seed: int, n: int) -> list[int]:
+    out, x = [], seed
+    for _ in range(n):
+        x = (x * 1664525 + 1013904223) & 0xFFFFFFFF
+        out.append(x)
+    return out
+
+
+@pytest.fixture(scope="module")
+def coro_run(firmware_build):
+    m = Machine(load_firmware(firmware_build / "coro.elf"), load_platform(),
+                RunConfig(max_cycles=10**8))
+    r = m.run()
+    return r, r.console["semihosting"].decode()
+
+
+def phases(out: str) -> dict[str, dict[str, object]]:
+    pat = re.compile(r"coro: (\w+) can_yield=(\d) values ((?:\d+ ?)+) regs=(\d+) canary=(\w+) "
+                     r"ticks_on_co=(\d+) handler_on_co=(\d+)")
+    return {m[1]: {"can_yield": int(m[2]), "values": [int(v) for v in m[3].split()],
+                   "regs": int(m[4]), "canary": m[5], "ticks_on_co": int(m[6]),
+                   "handler_on_co": int(m[7])} for m in pat.finditer(out)}
+
+
+def test_coroutine_runs_from_msp_psp_handler_and_unprivileged_task(coro_run):
+    r, out = coro_run
+    # main's al_coro.c (SPSEL toggled whatever the caller): the RTOS-task phase faults in
+    # co_leave, popping the caller's frame from MSP
+    assert r.exit_reason == "exit" and r.exit_code == 0, (r.diagnostic, out[-800:])
+    got = phases(out)
+    assert set(got) == set(SEEDS)
+    for name, seed in SEEDS.items():
+        p = got[name]
+        assert p["values"] == lcg(seed, STEPS), name
+        assert p["regs"] == 0 and p["canary"] == "ok", name      # caller: AAPCS kept
+        assert p["ticks_on_co"] >= STEPS, name                   # SysTick taken inside each slice
+    assert "coro: co_errors=0" in out                            # coroutine: AAPCS kept
+    assert "coro: PASS" in out
+
+
+def test_only_thread_mode_lets_the_search_stop(coro_run):
+    _, out = coro_run
+    got = phases(out)
+    for name in ("msp", "psp", "psp_unpriv"):
+        assert got[name]["can_yield"] == 1, name
+        assert got[name]["handler_on_co"] == 0, name             # handlers ran on MSP
+    # handler mode: the coroutine's stack is MSP, preempting handlers run on it; the library
+    # does not stop the search there (al_coro_can_yield() = 0)
+    assert got["handler"]["can_yield"] == 0
+    assert got["handler"]["handler_on_co"] >= STEPS
