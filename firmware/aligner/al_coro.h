@@ -12,8 +12,9 @@
  *  - thread mode on PSP (an RTOS task, e.g. FreeRTOS / CubeMX; privileged or not): the caller's
  *    PSP value is kept in the coroutine and PSP takes the coroutine's value (no CONTROL write;
  *    an unprivileged task cannot write it). Interrupts as above: frame on the coroutine's stack,
- *    handler on MSP. The RTOS may switch tasks while the coroutine runs (PendSV saves PSP as
- *    usual); al_coro_resume and al_coro_yield of one coroutine must run in the same task.
+ *    handler on MSP. The RTOS may switch tasks while the coroutine runs (PendSV saves PSP and
+ *    the task's registers there, ~0.2 KB with FP); resume and yield of one coroutine must run
+ *    in the same task.
  *  - handler mode, or unprivileged thread mode on MSP: the stack pointer in use (MSP) takes the
  *    coroutine's value, so interrupts that preempt it stack and run on the coroutine's 2 KB
  *    stack too. al_coro_can_yield() returns 0 there: the library does not put the search on the
