@@ -1,14 +1,16 @@
 """The aligner's coroutine (firmware/aligner/al_coro.c, the search's own stack for the block
 budget) from every context the library may be called in: firmware/tests/coro/coro.c runs one
 coroutine per phase - bare-metal thread mode on MSP, an RTOS task (thread mode on PSP,
-CONTROL.SPSEL = 1), an SVC handler, an unprivileged RTOS task (CONTROL.nPRIV = 1) - resumes it
+CONTROL.SPSEL = 1), an SVC handler, an unprivileged thread on MSP and an unprivileged RTOS task
+(CONTROL.nPRIV = 1) - resumes it
 six times while SysTick interrupts it, and prints what it computed and what survived.
 
 Oracles: the values are a fixed LCG from each phase's seed (computed here); AAPCS: the caller's
 r4-r11 / s16-s31, its stack pointer and a canary in its frame come back from every resume, the
 coroutine's from every yield; the architecture's stacking rules (ARMv7-M B1.5.6): in thread mode
 the coroutine runs on PSP, so SysTick stacks its frame on the coroutine's stack and runs on MSP,
-off that stack; in handler mode the stack in use is MSP, so the handler runs on it too."""
+off that stack; in handler mode (and unprivileged on MSP) the stack in use is MSP, so the
+handler runs on it too."""
 
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
 
-SEEDS = {"msp": 1, "psp": 0x12345678, "handler": 0xCAFEF00D, "psp_unpriv": 0xDEADBEEF}
+SEEDS = {"msp": 1, "psp": 0x12345678, "handler": 0xCAFEF00D, "msp_unpriv": 0x0BADCAFE,
+         "psp_unpriv": 0xDEADBEEF}
 STEPS = 6
 
 
@@ -70,7 +73,8 @@ def test_only_thread_mode_lets_the_search_stop(coro_run):
     for name in ("msp", "psp", "psp_unpriv"):
         assert got[name]["can_yield"] == 1, name
         assert got[name]["handler_on_co"] == 0, name             # handlers ran on MSP
-    # handler mode: the coroutine's stack is MSP, preempting handlers run on it; the library
-    # does not stop the search there (al_coro_can_yield() = 0)
-    assert got["handler"]["can_yield"] == 0
-    assert got["handler"]["handler_on_co"] >= STEPS
+    # handler mode / unprivileged on MSP: the coroutine's stack is MSP, preempting handlers run
+    # on it; the library does not stop the search there (al_coro_can_yield() = 0)
+    for name in ("handler", "msp_unpriv"):
+        assert got[name]["can_yield"] == 0, name
+        assert got[name]["handler_on_co"] >= STEPS, name

@@ -1,8 +1,9 @@
 /*
  * coro - the aligner's coroutine (firmware/aligner/al_coro.c) from every context the library
  * may be called in: bare-metal thread mode on MSP, an RTOS task (thread mode on PSP,
- * CONTROL.SPSEL = 1, privileged), handler mode (an SVC handler), and an unprivileged RTOS task
- * (CONTROL.nPRIV = 1 on PSP). al_coro.h says what each does.
+ * CONTROL.SPSEL = 1, privileged), handler mode (an SVC handler), an unprivileged thread on MSP
+ * (CONTROL.nPRIV = 1; an SVC gives the privilege back after it) and an unprivileged RTOS task
+ * (nPRIV = 1 on PSP). al_coro.h says what each does.
  *
  * Each phase starts a coroutine with al_coro_start and resumes it STEPS times. The coroutine
  * computes x <- x * 1664525 + 1013904223 (mod 2^32) from the phase's seed, then sleeps (WFI)
@@ -12,15 +13,17 @@
  * stack frame. The SysTick handler counts where the interrupted context stacked its frame.
  *
  * Expected observable behaviour (simulator):
- *   Semihosting stdout, one line per phase (msp, psp, handler, psp_unpriv):
+ *   Semihosting stdout, one line per phase (msp, psp, handler, msp_unpriv, psp_unpriv):
  *     "coro: <phase> can_yield=<0|1> values <x1> ... <x6> regs=<bad words> canary=<ok|BAD>
  *      ticks_on_co=<n> handler_on_co=<n>"
  *   then "coro: PASS" (or "coro: FAIL"). Exit status 0 on success, 1 otherwise; a broken
  *   switch faults (exit reason "fault").
- *   can_yield: 1 in thread mode (msp, psp, psp_unpriv), 0 in handler mode.
+ *   can_yield: 1 in thread mode (msp, psp, psp_unpriv), 0 in handler mode and unprivileged on
+ *   MSP (msp_unpriv).
  *   ticks_on_co: SysTick frames stacked on the coroutine's stack (>= STEPS).
  *   handler_on_co: SysTick handlers that ran on the coroutine's stack: 0 in thread mode (they run
- *   on MSP, the coroutine on PSP); in handler mode the coroutine's stack is MSP (>= STEPS).
+ *   on MSP, the coroutine on PSP); in handler mode and msp_unpriv the coroutine's stack is MSP
+ *   (>= STEPS).
  */
 #include <stdio.h>
 #include <stdint.h>
@@ -30,11 +33,13 @@
 #include "al_coro.h"
 
 #define STEPS 6u
-#define N_PHASES 4u
+#define N_PHASES 5u
 
-enum { PH_MSP, PH_PSP, PH_HANDLER, PH_PSP_UNPRIV };
-static const char *const phase_name[N_PHASES] = {"msp", "psp", "handler", "psp_unpriv"};
-static const uint32_t seed[N_PHASES] = {1u, 0x12345678u, 0xCAFEF00Du, 0xDEADBEEFu};
+enum { PH_MSP, PH_PSP, PH_HANDLER, PH_MSP_UNPRIV, PH_PSP_UNPRIV };
+static const char *const phase_name[N_PHASES] = {"msp", "psp", "handler", "msp_unpriv",
+                                                   "psp_unpriv"};
+static const uint32_t seed[N_PHASES] = {1u, 0x12345678u, 0xCAFEF00Du, 0x0BADCAFEu,
+                                              0xDEADBEEFu};
 
 static al_coro_t co;
 static uint64_t co_stack[256];                 /* 2 KB, as AL_VIT_CO_STACK */
@@ -161,7 +166,14 @@ static void run_phase(void)
     handler_co[phase] = handler_on_co;
 }
 
-void SVC_Handler(void) { run_phase(); }
+void SVC_Handler(void)
+{
+    if (phase == PH_MSP_UNPRIV) {               /* end of msp_unpriv: privileged again */
+        __asm volatile("mrs r0, control \n bic r0, r0, #1 \n msr control, r0" ::: "r0");
+        return;
+    }
+    run_phase();
+}
 
 /* Thread mode on PSP = top, as an RTOS task: CONTROL |= bits (SPSEL, nPRIV), fn(), back to MSP
  * (only if still privileged). */
@@ -196,7 +208,7 @@ static int report(void)
         printf(" regs=%lu canary=%s ticks_on_co=%lu handler_on_co=%lu\n",
                (unsigned long)caller_errors[p], canary_ok[p] ? "ok" : "BAD",
                (unsigned long)on_co[p], (unsigned long)handler_co[p]);
-        const int handler = p == PH_HANDLER;
+        const int handler = p == PH_HANDLER || p == PH_MSP_UNPRIV;   /* MSP moves */
         if (caller_errors[p] != 0u || !canary_ok[p] || on_co[p] < STEPS
             || can_yield[p] != (handler ? 0u : 1u)
             || (handler ? handler_co[p] < STEPS : handler_co[p] != 0u))
@@ -230,6 +242,11 @@ int main(void)
     call_as_task(run_phase, task_stack + 256, 2u);
     phase = PH_HANDLER;                        /* handler mode (must not yield) */
     __asm volatile("svc #0" ::: "memory");
+    phase = PH_MSP_UNPRIV;                     /* unprivileged on MSP (must not yield) */
+    __asm volatile("mrs r0, control \n orr r0, r0, #1 \n msr control, r0 \n isb"
+                   ::: "r0", "memory");
+    run_phase();
+    __asm volatile("svc #0" ::: "memory");     /* privileged again */
     phase = PH_PSP_UNPRIV;                     /* an unprivileged task: nPRIV = 1 as well */
     call_as_task(last_task, task_stack + 256, 3u);
     return 1;                                  /* not reached */
