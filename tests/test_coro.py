@@ -15,6 +15,7 @@ handler runs on it too."""
 from __future__ import annotations
 
 import re
+import struct
 
 import pytest
 
@@ -78,3 +79,23 @@ def test_only_thread_mode_lets_the_search_stop(coro_run):
     for name in ("handler", "msp_unpriv"):
         assert got[name]["can_yield"] == 0, name
         assert got[name]["handler_on_co"] >= STEPS, name
+
+
+RTOS_SEED = 0x600D5EED
+
+
+def test_coroutine_in_an_rtos_task_while_the_rtos_switches_tasks(firmware_build):
+    """firmware/tests/coro/coro_rtos.c on tests/cubemx_rtos's kernel (FreeRTOS's PendSV port,
+    a task switch at every tick): the coroutine waits inside each slice until the other task has
+    run, so every slice is switched away from and back to with PSP on the coroutine's stack."""
+    fw = load_firmware(firmware_build / "coro_rtos.elf")
+    m = Machine(fw, load_platform(), RunConfig(max_cycles=64_000_000))
+    r = m.run()
+    w = struct.unpack("<16I", bytes(m.uc.mem_read(fw.symbol("results").addr, 64)))
+    assert w[15] == 0x600DC0DE, r.diagnostic
+    assert r.exit_reason == "idle"
+    assert list(w[:STEPS]) == lcg(RTOS_SEED, STEPS)
+    assert w[8] == 0 and w[9] == 0 and w[11] == 0      # AAPCS: caller, coroutine, other task
+    assert w[12] == 1                                   # the caller's canary
+    assert w[13] == 1                                   # a task may let the search stop
+    assert w[10] == STEPS                               # a task switch inside every slice

@@ -1,0 +1,10 @@
+/* call_keeping.h - an AAPCS check for the coroutine tests (coro.c, coro_rtos.c): load r4-r11
+ * and s16-s31 from pat[0..24), call fn(arg), then count the registers (and the stack pointer:
+ * +0x100) that did not come back; 0 = the callee-saved state survived the call. */
+#ifndef CALL_KEEPING_H
+#define CALL_KEEPING_H
+#include <stdint.h>
+
+uint32_t call_keeping(void (*fn)(void *), void *arg, const uint32_t *pat);
+
+#endif
