@@ -205,19 +205,7 @@ def test_aligner_app_keeps_every_audio_block_short_through_a_collapse(firmware_b
     units a block) while the frames queue: no block may take more than 5/8 of its real time
     (>= 37 % headroom). The budget is the firmware's own clock and block length (its start-up
     log line) over 16 kHz; the words must equal the host build's (no budget) word for word."""
-    parts = []
-    for i, (voice, text) in enumerate((("en-us", WIND[0]), ("en-gb-scotland", OTHER),
-                                       ("en-us", WIND[1]))):
-        wav = tmp_path / f"part{i}.wav"
-        subprocess.run(["espeak-ng", "-v", voice, "-w", str(wav), text], check=True)
-        x, sr = sf.read(str(wav), dtype="int16")
-        parts.append(x[:4 * sr] if i == 1 else x)
-    clip = tmp_path / "collapse.wav"
-    sf.write(str(clip), np.concatenate(parts), sr, subtype="PCM_16")
-    from simulator.apps.aligner import encode_transcript, prepare_transcript
-    tr = prepare_transcript(" ".join(WIND))
-    m, r = run_with_audio(firmware_build / "aligner.elf", clip,
-                          uart_input=encode_transcript(tr), max_cycles=20_000_000_000)
+    m, r, tr = run_collapse_clip(firmware_build / "aligner.elf", tmp_path)
     out = r.console["USART3"].decode()
     assert r.exit_reason == "exit" and r.exit_code == 0, out[-1500:]
     hz, block = map(int, re.search(r"# aligner: core (\d+) Hz.* block (\d+) samples", out).groups())
@@ -230,10 +218,51 @@ def test_aligner_app_keeps_every_audio_block_short_through_a_collapse(firmware_b
     real_time = hz * block // 16_000                                  # cycles of one block
     assert int(st.group(1)) <= real_time * 5 // 8, (st.group(1), real_time)
 
+    assert a_lines(out) == host_lines(m, tr)
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
+def test_aligner_called_from_an_interrupt_handler_gives_the_same_words(firmware_build: Path,
+                                                                       tmp_path: Path) -> None:
+    """The library called in handler mode (aligner_svc.elf: every third block pushed from an
+    SVC handler) cannot let the search stop there (al_coro_can_yield() = 0: preempting
+    interrupts would run on the search's stack); it searches those blocks at once and ends a
+    pass a thread-mode block left stopped. Same clip as above: the words must equal the host
+    build's word for word, nothing late or lost."""
+    m, r, tr = run_collapse_clip(firmware_build / "aligner_svc.elf", tmp_path)
+    out = r.console["USART3"].decode()
+    assert r.exit_reason == "exit" and r.exit_code == 0, out[-1500:]
+    blocks = int(re.search(r"# stats blocks=(\d+)", out).group(1))
+    assert re.search(r"# stats .*overruns=0 lost=0 late=0", out), out[-1500:]
+    assert int(re.search(r"# svc blocks=(\d+)", out).group(1)) == (blocks + 2) // 3
+    assert a_lines(out) == host_lines(m, tr)
+
+
+def run_collapse_clip(elf: Path, tmp_path: Path):
+    """espeak-ng North Wind with 4 s of another voice reading another text in the middle."""
+    parts = []
+    for i, (voice, text) in enumerate((("en-us", WIND[0]), ("en-gb-scotland", OTHER),
+                                       ("en-us", WIND[1]))):
+        wav = tmp_path / f"part{i}.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-w", str(wav), text], check=True)
+        x, sr = sf.read(str(wav), dtype="int16")
+        parts.append(x[:4 * sr] if i == 1 else x)
+    clip = tmp_path / "collapse.wav"
+    sf.write(str(clip), np.concatenate(parts), sr, subtype="PCM_16")
+    from simulator.apps.aligner import encode_transcript, prepare_transcript
+    tr = prepare_transcript(" ".join(WIND))
+    m, r = run_with_audio(elf, clip, uart_input=encode_transcript(tr), max_cycles=20_000_000_000)
+    return m, r, tr
+
+
+def a_lines(out: str) -> list[str]:
+    return [ln.rstrip("\r") for ln in out.split("\n") if ln.startswith("A ")]
+
+
+def host_lines(m, tr) -> list[str]:
+    """The host build's words for the audio the firmware was given."""
     sys.path.insert(0, str(ROOT / "firmware" / "aligner"))
     import host   # noqa: E402
 
-    got = [ln.rstrip("\r") for ln in out.split("\n") if ln.startswith("A ")]
     samples = m.audio.rendered[-1].samples
-    ref = [w.line() for w in host.align(samples, [w.phones for w in tr.words])]
-    assert got == ref
+    return [w.line() for w in host.align(samples, [w.phones for w in tr.words])]

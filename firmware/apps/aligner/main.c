@@ -180,9 +180,35 @@ static const char *u64_str(char *buf, size_t size, uint64_t v)
     return buf;
 }
 
+/* AL_APP_SVC_EVERY = k (the aligner_svc test build, tests/test_audio_firmware.py): every k-th
+ * block is pushed from an SVC handler, as an app that calls the library from an interrupt
+ * would (handler mode: no block budget there; a pass a thread-mode block left stopped ends
+ * there, aligner/README.md "Block budget"). */
+#ifndef AL_APP_SVC_EVERY
+#define AL_APP_SVC_EVERY 0
+#endif
+#if AL_APP_SVC_EVERY
+static const int16_t *volatile svc_s;
+static volatile uint32_t svc_n, svc_blocks;
+
+void SVC_Handler(void)
+{
+    al_push_audio(svc_s, svc_n);
+    svc_blocks++;
+}
+#endif
+
 static void push(const int16_t *s, uint32_t n)
 {
     const uint32_t t0 = dwt_cycles();
+#if AL_APP_SVC_EVERY
+    if (n_blocks % AL_APP_SVC_EVERY == 0U) {
+        svc_s = s;
+        svc_n = n;
+        SCB->SHPR[SHPR_IDX_SVCALL] = 0xF0;     /* lowest: DMA and USART interrupts preempt it */
+        __asm volatile("svc #0" ::: "memory");
+    } else
+#endif
     al_push_audio(s, n);
     const uint32_t dt = dwt_cycles() - t0;
     busy_cycles += dt;
@@ -279,6 +305,10 @@ int main(void)
              (unsigned long)audio_in_lost_blocks(), (unsigned long)audio_in_late_blocks(),
              (unsigned long)audio_in_dma_errors());
     out(line);
+#if AL_APP_SVC_EVERY
+    snprintf(line, sizeof line, "# svc blocks=%lu\n", (unsigned long)svc_blocks);
+    out(line);
+#endif
     const al_vit_stats_t *st = al_stats();
     snprintf(line, sizeof line, "# vit max_band=%lu max_lag=%lu converged=%lu forced=%lu "
              "band_cut=%lu overrun=%lu reanchor=%lu second=%lu filled=%lu back=%lu "
