@@ -15,7 +15,10 @@ handler runs on it too."""
 from __future__ import annotations
 
 import re
+import shutil
 import struct
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +26,7 @@ from simulator.elf import load_firmware
 from simulator.machine import Machine, RunConfig
 from simulator.platform import load_platform
 
+ROOT = Path(__file__).resolve().parent.parent
 SEEDS = {"msp": 1, "psp": 0x12345678, "handler": 0xCAFEF00D, "msp_unpriv": 0x0BADCAFE,
          "psp_unpriv": 0xDEADBEEF}
 STEPS = 6
@@ -99,3 +103,18 @@ def test_coroutine_in_an_rtos_task_while_the_rtos_switches_tasks(firmware_build)
     assert w[12] == 1                                   # the caller's canary
     assert w[13] == 1                                   # a task may let the search stop
     assert w[10] == STEPS                               # a task switch inside every slice
+
+
+@pytest.mark.parametrize("abi", [["-mcpu=cortex-m4", "-mfloat-abi=soft"],
+                                 ["-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
+                                 ["-mcpu=cortex-m7", "-mfloat-abi=softfp", "-mfpu=fpv5-d16"]])
+def test_library_builds_for_other_cortex_m_float_abis(tmp_path, abi):
+    """The switch saves s16-s31 (vpush), which a soft-float build has not: there AL_CORO is 0
+    (the search runs at once, no block budget) instead of an assembler error."""
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed")
+    lib = ROOT / "firmware" / "aligner"
+    for src in ("al_coro.c", "viterbi.c"):
+        subprocess.run(["arm-none-eabi-gcc", "-mthumb", *abi, "-O2", "-std=c99", "-Wall",
+                        "-Wextra", "-Werror", f"-I{lib}", f"-I{lib / 'testdata'}", "-c",
+                        str(lib / src), "-o", str(tmp_path / f"{src}.o")], check=True)

@@ -2,7 +2,8 @@
  * runs on it and can stop after any column of a long pass (al_coro_yield) and go on where it
  * stopped in the next audio block (al_coro_resume), while new frames queue in the logit ring.
  * One switch saves and restores the callee-saved registers only (a function call for both
- * sides). Linux / macOS host build: ucontext. Elsewhere AL_CORO is 0 and the search runs at once.
+ * sides). Linux / macOS host build: ucontext. Elsewhere (also a soft-float Cortex-M build, which
+ * has no s16-s31 to save) AL_CORO is 0 and the search runs at once.
  *
  * Cortex-M7: what al_coro_resume does depends on the context it is called from (read at each
  * call: IPSR, CONTROL.SPSEL, CONTROL.nPRIV):
@@ -26,7 +27,7 @@
 
 #include <stdint.h>
 
-#if defined(__ARM_ARCH_7EM__) && defined(__thumb2__)
+#if defined(__ARM_ARCH_7EM__) && defined(__thumb2__) && defined(__ARM_FP)   /* M7 / M4F */
 #define AL_CORO 1
 typedef struct {
     void *sp;                   /* the coroutine's stack pointer while it is not running */
