@@ -1,5 +1,19 @@
 /* call_keeping.c - see call_keeping.h. */
 #include "call_keeping.h"
+#include <string.h>
+#include "al_coro.h"
+
+void keeping_pattern(uint32_t pat[24], uint32_t core, float fp0, float fp_step)
+{
+    for (uint32_t i = 0; i < 8u; i++) pat[i] = core + i * 0x01010101u;
+    for (uint32_t i = 0; i < 16u; i++) {
+        float f = fp0 + (float)i * fp_step;
+        memcpy(&pat[8u + i], &f, sizeof f);
+    }
+}
+
+void resume_fn(void *coro) { al_coro_resume((al_coro_t *)coro); }
+void yield_fn(void *coro) { al_coro_yield((al_coro_t *)coro); }
 
 __attribute__((naked, noinline)) uint32_t call_keeping(
     void (*fn)(void *) __attribute__((unused)), void *arg __attribute__((unused)),

@@ -47,16 +47,8 @@ static uint64_t co_stack[256];                 /* 2 KB, as AL_VIT_CO_STACK */
 static uint64_t task_stack[256];               /* the RTOS task's own stack (PSP) */
 
 /* 8 core words (r4-r11) then 16 FP words (s16-s31) */
-static const uint32_t pat_caller[24] = {
-    0x40404040u, 0x50505050u, 0x60606060u, 0x70707070u, 0x80808080u, 0x90909090u,
-    0xA0A0A0A0u, 0xB0B0B0B0u, 0x3F800000u, 0x40000000u, 0x40400000u, 0x40800000u,
-    0x40A00000u, 0x40C00000u, 0x40E00000u, 0x41000000u, 0x41100000u, 0x41200000u,
-    0x41300000u, 0x41400000u, 0x41500000u, 0x41600000u, 0x41700000u, 0x41800000u};
-static const uint32_t pat_co[24] = {
-    0x04C0C004u, 0x05C0C005u, 0x06C0C006u, 0x07C0C007u, 0x08C0C008u, 0x09C0C009u,
-    0x0AC0C00Au, 0x0BC0C00Bu, 0xBF800000u, 0xC0000000u, 0xC0400000u, 0xC0800000u,
-    0xC0A00000u, 0xC0C00000u, 0xC0E00000u, 0xC1000000u, 0xC1100000u, 0xC1200000u,
-    0xC1300000u, 0xC1400000u, 0xC1500000u, 0xC1600000u, 0xC1700000u, 0xC1800000u};
+static uint32_t pat_caller[24];
+static uint32_t pat_co[24];
 
 static volatile uint32_t ticks;
 static volatile uint32_t ticks_on_co, handler_on_co;
@@ -90,8 +82,6 @@ __attribute__((naked)) void SysTick_Handler(void)
                    "b   systick_c   \n");
 }
 
-static void resume_fn(void *c) { al_coro_resume((al_coro_t *)c); }
-static void yield_fn(void *c) { al_coro_yield((al_coro_t *)c); }
 
 static void co_body(void *arg)
 {
@@ -191,6 +181,8 @@ static void last_task(void)                    /* unprivileged: cannot go back t
 
 int main(void)
 {
+    keeping_pattern(pat_caller, 0x40404040u, 1.0f, 1.0f);
+    keeping_pattern(pat_co, 0x04C0C004u, -1.0f, -1.0f);
     SCB->SHPR[SHPR_IDX_SYSTICK] = 0x40;        /* SysTick preempts the SVC handler */
     SCB->SHPR[SHPR_IDX_SVCALL] = 0x80;
     SysTick->LOAD = system_core_clock_hz() / 10000u - 1u;

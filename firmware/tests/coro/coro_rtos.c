@@ -33,24 +33,10 @@ static uint64_t co_stack[256];                 /* 2 KB, as AL_VIT_CO_STACK */
 static volatile uint32_t other_runs, value, co_errors, switches_inside;
 static const uint32_t seed = SEED;
 
-static const uint32_t pat_caller[24] = {
-    0x14141414u, 0x15151515u, 0x16161616u, 0x17171717u, 0x18181818u, 0x19191919u,
-    0x1A1A1A1Au, 0x1B1B1B1Bu, 0x3F800000u, 0x40000000u, 0x40400000u, 0x40800000u,
-    0x40A00000u, 0x40C00000u, 0x40E00000u, 0x41000000u, 0x41100000u, 0x41200000u,
-    0x41300000u, 0x41400000u, 0x41500000u, 0x41600000u, 0x41700000u, 0x41800000u};
-static const uint32_t pat_co[24] = {
-    0x24C0C024u, 0x25C0C025u, 0x26C0C026u, 0x27C0C027u, 0x28C0C028u, 0x29C0C029u,
-    0x2AC0C02Au, 0x2BC0C02Bu, 0xBF800000u, 0xC0000000u, 0xC0400000u, 0xC0800000u,
-    0xC0A00000u, 0xC0C00000u, 0xC0E00000u, 0xC1000000u, 0xC1100000u, 0xC1200000u,
-    0xC1300000u, 0xC1400000u, 0xC1500000u, 0xC1600000u, 0xC1700000u, 0xC1800000u};
-static const uint32_t pat_other[24] = {
-    0x34343434u, 0x35353535u, 0x36363636u, 0x37373737u, 0x38383838u, 0x39393939u,
-    0x3A3A3A3Au, 0x3B3B3B3Bu, 0x42C80000u, 0x42CA0000u, 0x42CC0000u, 0x42CE0000u,
-    0x42D00000u, 0x42D20000u, 0x42D40000u, 0x42D60000u, 0x42D80000u, 0x42DA0000u,
-    0x42DC0000u, 0x42DE0000u, 0x42E00000u, 0x42E20000u, 0x42E40000u, 0x42E60000u};
+static uint32_t pat_caller[24];
+static uint32_t pat_co[24];
+static uint32_t pat_other[24];
 
-static void resume_fn(void *c) { al_coro_resume((al_coro_t *)c); }
-static void yield_fn(void *c) { al_coro_yield((al_coro_t *)c); }
 
 static void co_body(void *arg)
 {
@@ -110,6 +96,9 @@ static void aligner_task(void *arg)
 
 int main(void)
 {
+    keeping_pattern(pat_caller, 0x14141414u, 1.0f, 1.0f);
+    keeping_pattern(pat_co, 0x24C0C024u, -1.0f, -1.0f);
+    keeping_pattern(pat_other, 0x34343434u, 100.0f, 1.0f);
     rtos_create_task(aligner_task, "aligner", 512u, 0);
     rtos_create_task(other_task, "other", 256u, 0);
     rtos_start(SystemCoreClock / 1000u);       /* never returns */
