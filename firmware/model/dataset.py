@@ -39,6 +39,28 @@ def edge_frames(labels: np.ndarray, n: int) -> np.ndarray:
     return near
 
 
+IGNORE = -100                              # target of a frame outside the loss (torch's default)
+
+
+def batch_arrays(utts: list[Utt], idx: list[int], mean: np.ndarray, inv_std: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One padded batch: normalised features [B, 40, T], targets [B, T] (IGNORE for padding
+    and for an utterance's `ignore` frames), frame mask [B, 1, T]."""
+    T = max(len(utts[i].labels) for i in idx)
+    x = np.zeros((len(idx), F.N_MELS, T), np.float32)
+    y = np.full((len(idx), T), IGNORE, np.int64)
+    m = np.zeros((len(idx), 1, T), np.float32)
+    for j, i in enumerate(idx):
+        u = utts[i]
+        n = len(u.labels)
+        x[j, :, :n] = ((u.feats - mean) * inv_std).T
+        y[j, :n] = u.labels
+        if u.ignore is not None:
+            y[j, :n][u.ignore] = IGNORE
+        m[j, 0, :n] = 1.0
+    return x, y, m
+
+
 def frame_labels(seg: np.ndarray, n: int) -> np.ndarray:
     """Class of the phone covering each frame centre t*0.010 + 0.0125 (sil if none)."""
     lab = np.zeros(n, np.int64)

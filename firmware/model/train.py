@@ -43,18 +43,7 @@ def make_batches(utts: list[dataset.Utt], max_frames: int, rng: random.Random) -
 
 def collate(utts: list[dataset.Utt], idx: list[int], mean: np.ndarray, inv_std: np.ndarray
             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    T = max(len(utts[i].labels) for i in idx)
-    x = np.zeros((len(idx), dataset.F.N_MELS, T), np.float32)
-    y = np.full((len(idx), T), -100, np.int64)
-    m = np.zeros((len(idx), 1, T), np.float32)
-    for j, i in enumerate(idx):
-        u = utts[i]
-        n = len(u.labels)
-        x[j, :, :n] = ((u.feats - mean) * inv_std).T
-        y[j, :n] = u.labels
-        if u.ignore is not None:
-            y[j, :n][u.ignore] = -100
-        m[j, 0, :n] = 1.0
+    x, y, m = dataset.batch_arrays(utts, idx, mean, inv_std)
     return torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(m)
 
 
@@ -72,13 +61,13 @@ def run_epochs(net: TDNN, utts: list[dataset.Utt], mean: np.ndarray, inv_std: np
         for b in make_batches(utts, max_frames, rng):
             x, y, m = collate(utts, b, mean, inv_std)
             logits = net(x, m)
-            loss = Fn.cross_entropy(logits, y, ignore_index=-100, label_smoothing=smoothing)
+            loss = Fn.cross_entropy(logits, y, ignore_index=dataset.IGNORE, label_smoothing=smoothing)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
             opt.step()
             sched.step()
-            valid = y != -100
+            valid = y != dataset.IGNORE
             k = int(valid.sum())
             tot += float(loss.detach()) * k
             n += k
@@ -96,7 +85,7 @@ def frame_accuracy(net: TDNN, utts: list[dataset.Utt], mean: np.ndarray, inv_std
     for b in make_batches(utts, 20000, random.Random(0)):
         x, y, m = collate(utts, b, mean, inv_std)
         pred = net(x, m).argmax(1)
-        valid = y != -100
+        valid = y != dataset.IGNORE
         c += int((pred == y)[valid].sum())
         n += int(valid.sum())
     return c / max(n, 1)
