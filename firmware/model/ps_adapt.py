@@ -159,24 +159,25 @@ def training_model(work: Path, hmm: Path) -> Path:
     return d
 
 
+def read_feat_params(hmm: Path) -> dict[str, str]:
+    """The model folder's feat.params as option -> value, in file order (values may be quoted:
+    warped_model writes `-warp_params "a F"`)."""
+    toks = shlex.split((hmm / "feat.params").read_text())
+    return dict(zip(toks[::2], toks[1::2]))
+
+
 def feat_params(hmm: Path) -> list[str]:
     """The model's front-end options from feat.params, for sphinx_fe (feature ones dropped)."""
-    toks = shlex.split((hmm / "feat.params").read_text())
     keep = {"-lowerf", "-upperf", "-nfilt", "-transform", "-lifter", "-remove_noise",
             "-remove_dc", "-dither", "-alpha", "-wlen", "-frate", "-nfft", "-ncep",
             "-warp_type", "-warp_params"}
-    out = []
-    for k, v in zip(toks[::2], toks[1::2]):
-        if k in keep:
-            out += [k, v]
-    return out
+    return [x for k, v in read_feat_params(hmm).items() if k in keep for x in (k, v)]
 
 
 def bw_params(hmm: Path) -> list[str]:
     """The model's feature options (-feat, -svspec, -cmn, -agc, -varnorm) for bw."""
-    toks = (hmm / "feat.params").read_text().split()
     want = {"-feat", "-svspec", "-cmn", "-agc", "-varnorm"}
-    return [x for k, v in zip(toks[::2], toks[1::2]) if k in want for x in (k, v)]
+    return [x for k, v in read_feat_params(hmm).items() if k in want for x in (k, v)]
 
 
 # ---- training files (our code; tests/test_model_ps_adapt.py) -----------------------------------
@@ -306,7 +307,7 @@ def warped_model(hmm: Path, dest: Path, warp: float, warp_type: str) -> Path:
     for f in hmm.iterdir():
         if f.name != "feat.params" and not (dest / f.name).exists():
             (dest / f.name).symlink_to(f.resolve())
-    opts = dict(zip(*[iter(shlex.split((hmm / "feat.params").read_text()))] * 2))
+    opts = read_feat_params(hmm)
     if warp_type == "inverse_linear":
         opts |= {"-warp_type": warp_type, "-warp_params": f"{warp:g}"}
     else:
