@@ -17,11 +17,21 @@ uint32_t al_coro_used(const void *stack, uint32_t bytes)
     return bytes - 4u * i;
 }
 
+#if AL_CORO
+static al_coro_t *co_now;               /* the coroutine being entered (its first entry) */
+
+/* Where a coroutine starts (both switches below enter it here the first time). */
+static void co_entry(void)
+{
+    al_coro_t *c = co_now;
+    c->fn(c->arg);
+    for (;;) al_coro_yield(c);          /* fn must not return; if it does, stay parked */
+}
+#endif
+
 #if AL_CORO && defined(__ARM_ARCH_7EM__)
 /* Saved per side: r3-r11, lr (r3 keeps the frame a multiple of 8 bytes) and s16-s31. */
 #define FRAME_WORDS 26u
-
-static al_coro_t *co_now;               /* the coroutine being entered (its first entry) */
 
 /* caller -> coroutine: push the caller's registers on its stack, then (al_coro.h)
  *  - thread mode on MSP, privileged: PSP = c->sp, CONTROL.SPSEL = 1; c->caller_sp = 0;
@@ -78,13 +88,6 @@ __attribute__((naked, noinline)) static void co_leave(al_coro_t *c __attribute__
         "pop    {r3-r11, pc}      \n");
 }
 
-static void co_entry(void)
-{
-    al_coro_t *c = co_now;
-    c->fn(c->arg);
-    for (;;) al_coro_yield(c);          /* fn must not return; if it does, stay parked */
-}
-
 void al_coro_start(al_coro_t *c, void (*fn)(void *), void *arg, void *stack, uint32_t bytes)
 {
     uint32_t *top = (uint32_t *)(((uintptr_t)stack + bytes) & ~(uintptr_t)7u);
@@ -107,15 +110,6 @@ void al_coro_resume(al_coro_t *c)
 void al_coro_yield(al_coro_t *c) { co_leave(c); }
 
 #elif AL_CORO
-static al_coro_t *co_now;
-
-static void co_entry(void)
-{
-    al_coro_t *c = co_now;
-    c->fn(c->arg);
-    for (;;) al_coro_yield(c);
-}
-
 void al_coro_start(al_coro_t *c, void (*fn)(void *), void *arg, void *stack, uint32_t bytes)
 {
     paint(stack, bytes);

@@ -301,6 +301,22 @@ static void pend_to_queue(al_vit_t *v)
     if (v->pend_ord >= 0) { enqueue(v, &v->pend); v->pend_ord = -1; }
 }
 
+/* The oldest frame the logit ring is sure to hold for the frame being searched (clk: README.md
+ * "Block budget"): AL_VIT_LAG + 8 frames back. */
+static int32_t ring_oldest(const al_vit_t *v)
+{
+    return (int32_t)v->clk - (int32_t)(AL_VIT_LAG + 8u);
+}
+
+/* The words held (the queue, then pend; right after a second pass or an interpolation only the
+ * queue, whose newest word is done_ord): their number; *newest: the newest one's ordinal, so
+ * the oldest held ordinal is *newest - n + 1. */
+static int32_t held_words(const al_vit_t *v, int32_t *newest)
+{
+    *newest = v->pend_ord >= 0 ? v->pend_ord : v->done_ord;
+    return (int32_t)v->hq_n + (v->pend_ord >= 0 ? 1 : 0);
+}
+
 /* Hold a finished word (ordinal ord) until the next word starts. The word held before it goes
  * to the hold queue (README.md "Second pass"): a second pass may re-align it as long as its
  * start is in the logit ring; older words are emitted. (Emitting the words before the newest
@@ -313,7 +329,7 @@ static void hold(al_vit_t *v, const al_word_result_t *r, int32_t ord)
         v->hq[(v->hq_head + v->hq_n) % AL_VIT_HOLD] = v->pend;
         v->hq_n++;
     }
-    int32_t oldest = (int32_t)v->clk - (int32_t)(AL_VIT_LAG + 8u);
+    int32_t oldest = ring_oldest(v);
     while (v->hq_n && (v->hq[v->hq_head].nf || v->hq[v->hq_head].start_frame < oldest))
         hq_pop(v);
     v->pend = *r;
@@ -472,7 +488,7 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
     const al_model_t *m = v->m;
     uint32_t s0 = v->u_first[u0], s1 = v->u_first[u_hi], S = s1 - s0, P = p2_pitch(S);
     int32_t K = ord_hi - ord0, N = x1 - xs;
-    int32_t oldest = (int32_t)v->clk - (int32_t)(AL_VIT_LAG + 8u);
+    int32_t oldest = ring_oldest(v);
     if (K <= 0 || K > AL_VIT_PASS2_WORDS || S == 0 || S > AL_VIT_PASS2_STATES || N <= 0
         || xs < 0 || xs < oldest || !p2_fits(v, (uint32_t)N, S))
         return 0;
@@ -556,7 +572,7 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
 static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi, uint32_t u_hi,
                            int32_t x1)
 {
-    int32_t oldest = (int32_t)v->clk - (int32_t)(AL_VIT_LAG + 8u);
+    int32_t oldest = ring_oldest(v);
     uint32_t S = 0, need = 0, u = u_hi, u0 = 0;
     int32_t ord = ord_hi, ord0 = -1, xs = 0;
     while (ord > first && u > 0) {                       /* the skipped words */
@@ -887,6 +903,17 @@ static void step(al_vit_t *v)
     if (lag > v->st.max_lag) v->st.max_lag = lag;
 }
 
+/* The band on states [lo, hi) at frame t, every state at score 0 and its own origin: a scan
+ * window (the audio may be anywhere in it). */
+static void flat_band(al_vit_t *v, uint32_t t, uint32_t lo, uint32_t hi)
+{
+    for (uint32_t s = v->lo; s < v->hi; s++) v->sc[s & WMASK] = NEG;
+    for (uint32_t s = lo; s < hi; s++) { v->sc[s & WMASK] = 0.0f; v->org[s & WMASK] = (uint16_t)s; }
+    v->lo = lo;
+    v->hi = hi;
+    v->anchor = t;
+}
+
 /* Re-seed the band on states [lo, hi) at frame t with the located scores lsc[s] (indexed by
  * state) relative to the best place sb; every state its own origin. */
 static void reseed(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32_t hi,
@@ -958,10 +985,7 @@ static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, 
     if (kb < room / 8u) kb = room / 8u;
     uint32_t u = unit_of(v, sb > r0 + kb ? sb - kb : r0);
     int32_t keep = ord_at(v, u) - ((v->u_flags[u] & F_SIL) ? 0 : 1);
-    /* held words: the queue, then pend; right after a second pass or an interpolation only
-     * the queue (its newest word is done_ord) */
-    int32_t n_h = (int32_t)v->hq_n + (v->pend_ord >= 0 ? 1 : 0);
-    int32_t newest = v->pend_ord >= 0 ? v->pend_ord : v->done_ord;
+    int32_t newest, n_h = held_words(v, &newest);
     int32_t q0 = newest - n_h + 1;                       /* oldest held ordinal */
     for (int32_t o = keep < newest ? keep : newest; o > q0; o--) {   /* newest first */
         const al_word_result_t *r = o == v->pend_ord ? &v->pend
@@ -1158,12 +1182,10 @@ static int locate_far(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, uint
     int ok = confirmed(v, t, sb);
     if (gain < AL_VIT_REPLAY_GAIN * (float)L) return 0;
     /* the place must lie in words that are out (before the oldest held word) */
-    int32_t n_h = (int32_t)v->hq_n + (v->pend_ord >= 0 ? 1 : 0);
-    int32_t newest = v->pend_ord >= 0 ? v->pend_ord : v->done_ord, q0 = newest - n_h + 1;
+    int32_t newest, n_h = held_words(v, &newest), q0 = newest - n_h + 1;
     if (!ok || !AL_VIT_REPLAY || q0 <= 0 || ord_at(v, unit_of(v, sb)) >= q0) return 0;
-    commit_path(v, t, best_s);
-    n_h = (int32_t)v->hq_n + (v->pend_ord >= 0 ? 1 : 0);
-    newest = v->pend_ord >= 0 ? v->pend_ord : v->done_ord;
+    commit_path(v, t, best_s);                           /* it may emit or hold words: again */
+    n_h = held_words(v, &newest);
     q0 = newest - n_h + 1;
     uint32_t lo = sb > r0 + room / 8u ? sb - room / 8u : r0, hi = lo + room;
     if (hi > r1) hi = r1;
@@ -1173,11 +1195,7 @@ static int locate_far(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, uint
     uint32_t S = v->u_first[v->n_units];
     lo = best_s > room / 8u ? best_s - room / 8u : 0u;
     hi = best_s + room / 2u < S ? best_s + room / 2u : S;
-    for (uint32_t s = v->lo; s < v->hi; s++) v->sc[s & WMASK] = NEG;
-    for (uint32_t s = lo; s < hi; s++) { v->sc[s & WMASK] = 0.0f; v->org[s & WMASK] = (uint16_t)s; }
-    v->lo = lo;
-    v->hi = hi;
-    v->anchor = t;
+    flat_band(v, t, lo, hi);
     return 0;
 }
 
@@ -1253,11 +1271,7 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
         we = (uint32_t)reach_c + 1u;
     if (v->tr_state != 2 && we + 1u + v->nsil > S) return; /* transcript not there yet */
     commit_path(v, t, best_s);
-    for (uint32_t s = v->lo; s < v->hi; s++) v->sc[s & WMASK] = NEG;
-    for (uint32_t s = ws; s < we; s++) { v->sc[s & WMASK] = 0.0f; v->org[s & WMASK] = (uint16_t)s; }
-    v->lo = ws;
-    v->hi = we;
-    v->anchor = t;
+    flat_band(v, t, ws, we);
     if (!v->scan_next) v->lost_t = (int32_t)v->good_t;   /* a scan starts: last frame on track */
     v->scan_next = we - (we - ws) / 4u;                   /* next window overlaps by a quarter */
     v->last_reanchor = t;
@@ -1391,7 +1405,7 @@ void al_vit_push(al_vit_t *v, const int8_t *logits)
  * read, so a build with a larger pool answers the same). */
 static int mostly_speech(const al_vit_t *v, int32_t from, int32_t to)
 {
-    int32_t oldest = (int32_t)v->clk - (int32_t)(AL_VIT_LAG + 8u);
+    int32_t oldest = ring_oldest(v);
     if (from < oldest) from = oldest;
     if (from < 0) from = 0;
     int32_t n = 0, sp = 0;
