@@ -123,6 +123,21 @@ def band_limit(x: np.ndarray, low_hz: float | None, high_hz: float | None) -> np
     return y.astype(np.float32)
 
 
+def narrowband(x: np.ndarray, rate: int = 8000) -> np.ndarray:
+    """What a source recorded or synthesised at ``rate`` Hz (e.g. 8 kHz: telephone audio, 8 kHz
+    diphone voices) looks like once resampled to 16 kHz, as the simulator's audio path does
+    (polyphase, scipy.signal.resample_poly): the audio taken down to ``rate`` and back, so
+    nothing is left above rate / 2.  Same length and dtype (int16 is rounded and clipped)."""
+    from fractions import Fraction
+    f = Fraction(rate, SR)
+    y = signal.resample_poly(signal.resample_poly(x.astype(np.float64), f.numerator,
+                                                  f.denominator), f.denominator, f.numerator)
+    y = np.pad(y[:len(x)], (0, max(0, len(x) - len(y))))
+    if x.dtype == np.int16:
+        return np.clip(np.round(y), -32768, 32767).astype(np.int16)
+    return y.astype(x.dtype)
+
+
 def colour(x: np.ndarray, tilt_db: float, peaks: list[tuple[float, float, float]]) -> np.ndarray:
     """Microphone / channel colour: a first-order spectral tilt of tilt_db between 100 Hz and
     8 kHz (a shelf around 1 kHz) and peaking EQ sections (centre Hz, gain dB, Q), RBJ biquads."""

@@ -84,6 +84,26 @@ def load_utts(root: Path, split: str, keep_audio: bool = False, limit: int | Non
     return out
 
 
+def narrowband_copies(utts: list[Utt], share: float, seed: int, rate: int = 8000) -> list[Utt]:
+    """Narrowband copies (augment.narrowband at ``rate`` Hz) of a share of the utterances (each
+    drawn with probability ``share`` from ``seed``); the utterances need their audio.  Labels
+    and loss mask are the original's; meta gets ``narrowband: rate``."""
+    try:
+        from . import augment
+    except ImportError:  # pragma: no cover
+        import augment  # type: ignore[no-redef]
+    rng = np.random.default_rng(seed)
+    out: list[Utt] = []
+    for u in utts:
+        if rng.random() >= share:
+            continue
+        assert u.audio is not None, "narrowband copies need the utterances' audio"
+        f = F.log_mel(augment.narrowband(u.audio, rate))
+        out.append(Utt(f, u.labels, u.seg, u.word, {**u.meta, "narrowband": rate}, None,
+                       u.ignore))
+    return out
+
+
 def feature_stats(utts: list[Utt]) -> tuple[np.ndarray, np.ndarray]:
     allf = np.concatenate([u.feats for u in utts]).astype(np.float64)
     mean = allf.mean(0)

@@ -85,6 +85,15 @@ def c_aligner(beam: float | None = None, model_c: Path | None = None) -> Aligner
         return None
 
 
+def through_band(aligner: Aligner, rate: int) -> Aligner:
+    """The aligner, fed every clip after a trip through ``rate`` Hz (augment.narrowband)."""
+    try:
+        from . import augment
+    except ImportError:  # pragma: no cover
+        import augment  # type: ignore[no-redef]
+    return lambda pcm, word_phones: aligner(augment.narrowband(pcm, rate), word_phones)
+
+
 class FirmwareAligner:
     """The aligner firmware on the simulator: all clips of an evaluation as one batch
     (simulator.batch), not a loop of runs. ``align_all`` takes (pcm, phones, text) per clip
@@ -328,12 +337,17 @@ def main() -> None:
                     help="also write every clip's boundary errors here, one JSON line per clip "
                     "(set, clip id, speaker group, errors): paired.py compares two such files "
                     "(paired bootstrap + sign test: is a difference between two models noise?)")
+    ap.add_argument("--narrowband", type=int, default=None, metavar="HZ",
+                    help="score every clip after a trip through HZ Hz and back (augment."
+                    "narrowband: what an 8 kHz recording or voice gives once resampled to 16 kHz)")
     ap.add_argument("--seed", type=int, default=0, help="unused (evaluation is deterministic)")
     args = ap.parse_args()
     aligner: Aligner | FirmwareAligner
     if args.firmware is not None:
         if not args.firmware.is_file():
             sys.exit(f"--firmware {args.firmware}: no such file")
+        if args.narrowband:
+            sys.exit("--narrowband: host aligners only (give the firmware an 8 kHz wav instead)")
         aligner = FirmwareAligner(args.firmware.resolve(), args.out, args.jobs, args.engine,
                                   args.scheduler, args.cpu_freq)
         name = aligner.name()
@@ -344,6 +358,9 @@ def main() -> None:
         aligner, name = pick_aligner(model, args.aligner, args.beam,
                                      model_c if model_c.exists() else None)
         model_name = args.model
+        if args.narrowband:
+            aligner = through_band(aligner, args.narrowband)
+            name += f", audio through {args.narrowband} Hz"
     if args.clip:
         clip_mode(args.clip[0], args.clip[1], aligner, args.g2p_voice or "en-us")
         return

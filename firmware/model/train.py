@@ -227,6 +227,10 @@ def main() -> None:
                     help="leave the N frames on each side of every phone boundary of the "
                     "teacher-labelled real speech (shards whose voice is 'real') out of the loss "
                     "(teacher boundaries are +-20-30 ms noisy); eSpeak NG frames keep every target")
+    ap.add_argument("--narrowband", type=float, default=0.0, metavar="P",
+                    help="add a narrowband copy (augment.narrowband: through 8 kHz and back, "
+                    "nothing above 4 kHz, like telephone audio or an 8 kHz voice) of a share P "
+                    "of the training utterances, drawn with --seed")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -241,6 +245,10 @@ def main() -> None:
     dev = utts[::max(1, len(utts) // args.dev_utts)][:args.dev_utts]
     dev_ids = {id(u) for u in dev}
     train = [u for u in utts if id(u) not in dev_ids]
+    if args.narrowband > 0:
+        train += dataset.narrowband_copies(train, args.narrowband, args.seed)
+        print(f"narrowband: {sum(u.meta.get('narrowband', 0) > 0 for u in train)} copies",
+              flush=True)
     for u in train:
         u.audio = None  # only the dev subset needs audio (alignment tuning)
         if args.real_edge_ignore > 0 and u.meta.get("voice") == "real":
