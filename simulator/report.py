@@ -318,8 +318,8 @@ def print_summary(report: dict[str, Any], console) -> None:
     if au and au.get("delivered"):
         rtf = au.get("real_time_factor")
         lat = au.get("worst_block_latency_s")
-        t.add_row("audio", f"{au.get('duration_s', 0):.3f} s at {au.get('rate_hz')} Hz, "
-                  f"CPU busy {au['cpu_busy_s']:.4f} s"
+        t.add_row("audio", f"{au.get('duration_s', 0):.3f} s at {au.get('rate_hz')} Hz"
+                  + _source_rate(au) + f", CPU busy {au['cpu_busy_s']:.4f} s"
                   + (f", real-time factor {rtf:.4f}" if rtf is not None else "")
                   + (f", worst block {lat * 1e3:.2f} ms" if lat is not None else "")
                   + f", overruns {au.get('overrun_words', 0)}")
@@ -388,6 +388,17 @@ def print_summary(report: dict[str, Any], console) -> None:
         console.print(f"[bold red]{line}[/]")
     for line in report.get("budget_failures", []):
         console.print(f"[bold red]budget: {line}[/]")
+
+
+def _source_rate(au: dict[str, Any]) -> str:
+    """' (file at 8000 Hz, resampled 2/1: nothing above 4000 Hz)' when the clip was resampled:
+    a file at a lower rate than the microphone's carries nothing above its own Nyquist
+    frequency, which speech models notice (docs/alignment-results.md "8 kHz sources")."""
+    src, rate = au.get("source_rate_hz"), au.get("rate_hz")
+    if not src or not rate or src == rate:
+        return ""
+    empty = f": nothing above {src // 2} Hz" if src < rate else ""
+    return f" (file at {src} Hz, resampled {au.get('resample', '?')}{empty})"
 
 
 def print_headlines(report: dict[str, Any], console) -> None:

@@ -181,6 +181,27 @@ def test_cli_reports_real_time_figures(firmware_build, tmp_path):
     assert 0 < au["real_time_factor"] < 1
 
 
+def test_summary_says_when_the_file_was_resampled(firmware_build, tmp_path, capsys):
+    """An 8 kHz file reaches the 16 kHz microphone resampled, with nothing above 4 kHz (the
+    sampling theorem); the summary says so, and says nothing for a 16 kHz file."""
+    import soundfile as sf
+
+    from simulator.cli import main as cli_main
+
+    for rate, expect in ((8000, "(file at 8000 Hz, resampled 2/1: nothing above 4000 Hz)"),
+                         (16000, None)):
+        wav = tmp_path / f"tone{rate}.wav"
+        sf.write(wav, 0.3 * np.sin(2 * np.pi * 440 * np.arange(rate // 2) / rate), rate)
+        assert cli_main([str(firmware_build / "audio_loopback.elf"), "--audio", str(wav)]) == 0
+        cap = capsys.readouterr()
+        text = " ".join((cap.out + cap.err).split())
+        assert "at 16000 Hz" in text
+        if expect:
+            assert expect in text
+        else:
+            assert "(file at" not in text
+
+
 # The North Wind and the Sun (transcript) with 4 s of another voice reading another text in the
 # middle: the search loses its place there and re-anchors, and the words around the stretch go
 # through the second pass (firmware/aligner/README.md "Block budget").
