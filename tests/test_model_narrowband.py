@@ -82,3 +82,33 @@ def test_evaluate_refuses_narrowband_with_firmware(tmp_path):
                        capture_output=True, text=True, cwd=MODEL)
     assert r.returncode != 0 and "--narrowband" in r.stderr and "Traceback" not in r.stderr
 
+
+
+def test_training_view_of_every_copy_is_what_the_firmware_computes():
+    """train.py's features (dataset.prepare) for the originals AND the narrowband copies are the
+    firmware front end's running-mean-normalised features of that audio (features.
+    running_mean_normalise, the NumPy twin of the C front end): the copies must not skip the
+    running mean (session 12's first runs did)."""
+    rng = np.random.default_rng(3)
+    utts, pcms = [], []
+    for i in range(12):
+        env = np.repeat(rng.uniform(0.05, 1.0, 20), 400)          # level changes: the gate works
+        pcm = np.round(rng.normal(0, 4000, 8000) * env).astype(np.int16)
+        f = dataset.F.log_mel(pcm)
+        utts.append(dataset.Utt(f, np.zeros(len(f), np.int64), np.zeros((0, 3)),
+                                np.zeros((0, 2)), {"i": i, "voice": "real"}, pcm))
+        pcms.append(pcm)
+    mean = np.full(dataset.F.N_MELS, 8.0, np.float32)
+    inv = np.full(dataset.F.N_MELS, 0.5, np.float32)
+    cmn = dataset.Cmn(prior=100.0, frames=300.0, gate=1.5, rise=0.005)
+    dev, train, m, s = dataset.prepare(utts, 3, 1.0, 0, 0, cmn, (mean, inv))
+    assert np.array_equal(m, mean) and np.array_equal(s, inv)
+    copies = [u for u in train if u.meta.get("narrowband")]
+    assert len(dev) == 3 and len(copies) == len(train) - len(copies) == 9
+    for u in dev + train:
+        pcm = pcms[u.meta["i"]]
+        if u.meta.get("narrowband"):
+            pcm = augment.narrowband(pcm, 8000)
+        want = dataset.F.running_mean_normalise(dataset.F.log_mel(pcm), mean, inv, cmn.prior,
+                                                cmn.frames, cmn.gate, cmn.rise)
+        assert np.max(np.abs((u.feats - m) * s - want)) < 1e-4, u.meta

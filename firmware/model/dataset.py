@@ -104,6 +104,47 @@ def narrowband_copies(utts: list[Utt], share: float, seed: int, rate: int = 8000
     return out
 
 
+@dataclass(frozen=True)
+class Cmn:
+    """The firmware's speech-gated running mean (CONTRACT.md; train.py --cmn-*)."""
+    prior: float
+    frames: float
+    gate: float
+    rise: float
+
+
+def prepare(utts: list[Utt], dev_utts: int, narrowband: float, seed: int, edge_ignore: int,
+            cmn: Cmn | None, init_stats: tuple[np.ndarray, np.ndarray] | None = None
+            ) -> tuple[list[Utt], list[Utt], np.ndarray, np.ndarray]:
+    """The training view of a loaded corpus: (dev, train, mean, inv_std).  dev = every k-th
+    utterance (dev_utts of them; they keep their audio); train = the rest plus their narrowband
+    copies (share ``narrowband``); ``edge_ignore`` frames a side of the real-speech phone
+    boundaries out of the loss; with ``cmn``, every utterance the network sees - dev, train and
+    the copies alike - gets the running-mean view (features.running_mean_shift), so that
+    (feats - mean) * inv_std is what the firmware's front end computes.  init_stats: the
+    (mean, inv_std) of the model fine-tuned (train.py --init-norm)."""
+    dev = utts[::max(1, len(utts) // dev_utts)][:dev_utts]
+    dev_ids = {id(u) for u in dev}
+    train = [u for u in utts if id(u) not in dev_ids]
+    if narrowband > 0:
+        train += narrowband_copies(train, narrowband, seed)
+    for u in train:
+        u.audio = None  # only the dev subset needs audio (alignment tuning)
+        if edge_ignore > 0 and u.meta.get("voice") == "real":
+            u.ignore = edge_frames(u.labels, edge_ignore)
+    mean, inv_std = feature_stats(train)
+    if init_stats is not None:
+        mean = init_stats[0]
+    if cmn is not None and cmn.frames > 0:
+        for u in dev + train:
+            u.feats = F.running_mean_shift(u.feats, mean, cmn.prior, cmn.frames, cmn.gate,
+                                           cmn.rise)
+        _, inv_std = feature_stats(train)
+    if init_stats is not None:
+        inv_std = init_stats[1]
+    return dev, train, mean, inv_std
+
+
 def feature_stats(utts: list[Utt]) -> tuple[np.ndarray, np.ndarray]:
     allf = np.concatenate([u.feats for u in utts]).astype(np.float64)
     mean = allf.mean(0)

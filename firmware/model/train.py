@@ -242,17 +242,18 @@ def main() -> None:
     utts = dataset.load_utts(Path(args.data), "train", keep_audio=True, limit=args.limit)
     for d in args.real:
         utts += dataset.load_utts(Path(d).parent, Path(d).name, keep_audio=True)
-    dev = utts[::max(1, len(utts) // args.dev_utts)][:args.dev_utts]
-    dev_ids = {id(u) for u in dev}
-    train = [u for u in utts if id(u) not in dev_ids]
+    init_stats = None
+    if args.init and args.init_norm:
+        d0 = json.loads(Path(args.init).read_text())
+        init_stats = (np.asarray(d0["feat_mean"], np.float32),
+                      np.asarray(d0["feat_inv_std"], np.float32))
+    cmn = (dataset.Cmn(args.cmn_prior, args.cmn_frames, args.cmn_gate, args.cmn_rise)
+           if args.cmn_frames > 0 else None)
+    dev, train, mean, inv_std = dataset.prepare(utts, args.dev_utts, args.narrowband, args.seed,
+                                                args.real_edge_ignore, cmn, init_stats)
     if args.narrowband > 0:
-        train += dataset.narrowband_copies(train, args.narrowband, args.seed)
         print(f"narrowband: {sum(u.meta.get('narrowband', 0) > 0 for u in train)} copies",
               flush=True)
-    for u in train:
-        u.audio = None  # only the dev subset needs audio (alignment tuning)
-        if args.real_edge_ignore > 0 and u.meta.get("voice") == "real":
-            u.ignore = dataset.edge_frames(u.labels, args.real_edge_ignore)
     n_frames = sum(len(u.labels) for u in train)
     if args.real_edge_ignore > 0:
         n_ign = sum(int(u.ignore.sum()) for u in train if u.ignore is not None)
@@ -260,17 +261,6 @@ def main() -> None:
               "the loss", flush=True)
     print(f"train {len(train)} utts {n_frames} frames ({n_frames / 360000:.2f} h), dev {len(dev)}",
           flush=True)
-    mean, inv_std = dataset.feature_stats(train)
-    if args.init and args.init_norm:
-        d0 = json.loads(Path(args.init).read_text())
-        mean = np.asarray(d0["feat_mean"], np.float32)
-    if args.cmn_frames > 0:       # the network sees f - running mean (what the firmware computes)
-        for u in utts:
-            u.feats = dataset.F.running_mean_shift(u.feats, mean, args.cmn_prior, args.cmn_frames,
-                                                   args.cmn_gate, args.cmn_rise)
-        _, inv_std = dataset.feature_stats(train)
-    if args.init and args.init_norm:
-        inv_std = np.asarray(d0["feat_inv_std"], np.float32)
     C = phones.n_classes()
     net = TDNN(specs_from_arch(args.arch, dataset.F.N_MELS, C, args.width))
     print(f"parameters: {net.n_params()}, receptive field +-{net.receptive_half()} frames", flush=True)
