@@ -126,22 +126,22 @@ def prepare(utts: list[Utt], dev_utts: int, narrowband: float, seed: int, edge_i
     dev = utts[::max(1, len(utts) // dev_utts)][:dev_utts]
     dev_ids = {id(u) for u in dev}
     train = [u for u in utts if id(u) not in dev_ids]
+    if edge_ignore > 0:
+        for u in train:
+            if u.meta.get("voice") == "real":
+                u.ignore = edge_frames(u.labels, edge_ignore)
     if narrowband > 0:
-        train += narrowband_copies(train, narrowband, seed)
+        train += narrowband_copies(train, narrowband, seed)   # they keep the original's mask
     for u in train:
         u.audio = None  # only the dev subset needs audio (alignment tuning)
-        if edge_ignore > 0 and u.meta.get("voice") == "real":
-            u.ignore = edge_frames(u.labels, edge_ignore)
-    mean, inv_std = feature_stats(train)
-    if init_stats is not None:
-        mean = init_stats[0]
+    # the statistics (a float64 copy of every feature) only when they are not given
+    mean, inv_std = init_stats if init_stats is not None else feature_stats(train)
     if cmn is not None and cmn.frames > 0:
         for u in dev + train:
             u.feats = F.running_mean_shift(u.feats, mean, cmn.prior, cmn.frames, cmn.gate,
                                            cmn.rise)
-        _, inv_std = feature_stats(train)
-    if init_stats is not None:
-        inv_std = init_stats[1]
+        if init_stats is None:
+            _, inv_std = feature_stats(train)
     return dev, train, mean, inv_std
 
 
