@@ -200,3 +200,90 @@ def random_augment(x: np.ndarray, pool: list[np.ndarray], rng: np.random.Generat
     g = 10 ** (gain_db / 20) * 0.7 / peak
     info["gain_db"] = round(gain_db, 1)
     return np.clip(x * g, -1.0, 32767 / 32768).astype(np.float32), info
+
+
+def _levinson(r: np.ndarray, order: int) -> np.ndarray:
+    """LPC coefficients a (a[:, 0] = 1) from autocorrelations r (frames x lags), Levinson-Durbin
+    across all frames at once."""
+    n = len(r)
+    a = np.zeros((n, order + 1))
+    a[:, 0] = 1.0
+    err = r[:, 0].copy()
+    for i in range(1, order + 1):
+        acc = r[:, i] + np.einsum("fj,fj->f", a[:, 1:i], r[:, i - 1:0:-1])
+        k = -acc / np.maximum(err, 1e-12)
+        a[:, 1:i] = a[:, 1:i] + k[:, None] * a[:, i - 1:0:-1]
+        a[:, i] = k
+        err = err * (1.0 - k * k)
+    return a
+
+
+def vocode(x: np.ndarray, rng: np.random.Generator, hop: int = 160) -> np.ndarray:
+    """Speech resynthesised by a source-filter (LPC) vocoder, like a parametric synthesiser's
+    voice (HMM / statistical parametric TTS such as SVOX Pico or clustergen voices): per 10 ms
+    frame an all-pole envelope (order 14-22, averaged over 1-5 frames, drawn from rng) and a voiced / unvoiced decision with
+    a pitch (normalised autocorrelation peak at 60-400 Hz); voiced frames are excited by a pulse
+    train at that pitch (continuous phase) plus some noise, unvoiced frames by noise; every frame
+    keeps the original's level. Same length and timing (labels stay); int16 in, int16 out, else
+    float32."""
+    dtype = x.dtype
+    x = np.asarray(x, np.float64)
+    n = len(x)
+    nf = max(1, int(np.ceil(n / hop)))
+    order = int(rng.integers(14, 23))
+    win, pwin = 400, 640
+    pad = np.pad(x, (pwin, pwin + nf * hop - n))
+    centres = pwin + np.arange(nf) * hop + hop // 2
+    idx = centres[:, None] + np.arange(-pwin // 2, pwin // 2)[None, :]
+    seg = pad[idx]                                                # frames x 640
+    lw = seg[:, (pwin - win) // 2:(pwin + win) // 2] * np.hanning(win)
+    spec = np.fft.rfft(lw, 1024)
+    r = np.fft.irfft(np.abs(spec) ** 2, 1024)[:, :order + 1]
+    smooth = int(rng.integers(1, 6))          # envelope averaged over 1-5 frames: the smeared
+    if smooth > 1:                            # transitions of a statistical parametric voice
+        k = np.hanning(smooth + 2)[1:-1]
+        r = signal.convolve(r, (k / k.sum())[:, None], mode="same")
+    r[:, 0] *= 1.0 + 1e-6                                          # white-noise correction
+    r[:, 0] += 1e-9
+    a = _levinson(r, order)
+    # pitch: normalised autocorrelation of the 40 ms frame
+    ps = seg * np.hanning(pwin)
+    pr = np.fft.irfft(np.abs(np.fft.rfft(ps, 2048)) ** 2, 2048)
+    wr = np.fft.irfft(np.abs(np.fft.rfft(np.hanning(pwin), 2048)) ** 2, 2048)
+    lo, hi = SR // 400, SR // 60
+    nr = pr[:, lo:hi + 1] / np.maximum(pr[:, :1], 1e-12) / (wr[lo:hi + 1] / wr[0])
+    # the shortest lag at a local maximum within 85 % of the best one (no subharmonics)
+    best = nr.max(axis=1, keepdims=True)
+    local = np.zeros_like(nr, bool)
+    local[:, 1:-1] = (nr[:, 1:-1] >= nr[:, :-2]) & (nr[:, 1:-1] >= nr[:, 2:])
+    cand = local & (nr >= 0.85 * best)
+    lag = lo + np.where(cand.any(axis=1), np.argmax(cand, axis=1), np.argmax(nr, axis=1))
+    peak = nr[np.arange(nf), lag - lo]
+    level = np.sqrt(np.mean(seg[:, (pwin - hop) // 2:(pwin + hop) // 2] ** 2, axis=1))
+    voiced = (peak > 0.45) & (level > 1e-3 * max(level.max(), 1e-12))
+    f0 = np.where(voiced, SR / lag, 0.0)
+    # excitation, sample by sample from per-frame values
+    fs = np.repeat(f0, hop)[:n]
+    vs = np.repeat(voiced, hop)[:n]
+    phase = np.cumsum(np.where(vs, fs / SR, 0.0))
+    pulses = np.diff(np.floor(phase), prepend=0.0) > 0
+    period = np.where(vs & (fs > 0), SR / np.maximum(fs, 1.0), 1.0)
+    noise = rng.standard_normal(n)
+    mix = float(rng.uniform(0.05, 0.3))
+    exc = np.where(vs, pulses * np.sqrt(period) + mix * noise, noise)
+    y = np.zeros(n)
+    zi = np.zeros(order)
+    for f in range(nf):
+        s, e = f * hop, min(n, (f + 1) * hop)
+        if s >= e:
+            break
+        y[s:e], zi = signal.lfilter([1.0], a[f], exc[s:e], zi=zi)
+    # every frame at the original's level (gain interpolated between frame centres)
+    ylev = np.sqrt(np.mean(np.pad(y, (0, nf * hop - n)).reshape(nf, hop) ** 2, axis=1))
+    xlev = np.sqrt(np.mean(np.pad(x, (0, nf * hop - n)).reshape(nf, hop) ** 2, axis=1))
+    g = xlev / np.maximum(ylev, 1e-9)
+    g = np.interp(np.arange(n), np.arange(nf) * hop + hop / 2, g)
+    y = np.nan_to_num(y * g)
+    if dtype == np.int16:
+        return np.clip(np.round(y), -32768, 32767).astype(np.int16)
+    return y.astype(np.float32)

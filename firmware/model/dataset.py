@@ -84,24 +84,43 @@ def load_utts(root: Path, split: str, keep_audio: bool = False, limit: int | Non
     return out
 
 
-def narrowband_copies(utts: list[Utt], share: float, seed: int, rate: int = 8000) -> list[Utt]:
-    """Narrowband copies (augment.narrowband at ``rate`` Hz) of a share of the utterances (each
-    drawn with probability ``share`` from ``seed``); the utterances need their audio.  Labels
-    and loss mask are the original's; meta gets ``narrowband: rate``."""
-    try:
-        from . import augment
-    except ImportError:  # pragma: no cover
-        import augment  # type: ignore[no-redef]
+def copies(utts: list[Utt], share: float, seed, transform, tag: dict) -> list[Utt]:
+    """Processed copies (``transform(audio, rng)``) of a share of the utterances (each drawn with
+    probability ``share`` from ``seed``); the utterances need their audio.  Labels and loss mask
+    are the original's (the transforms keep timing); meta gets ``tag``."""
     rng = np.random.default_rng(seed)
     out: list[Utt] = []
     for u in utts:
         if rng.random() >= share:
             continue
-        assert u.audio is not None, "narrowband copies need the utterances' audio"
-        f = F.log_mel(augment.narrowband(u.audio, rate))
-        out.append(Utt(f, u.labels, u.seg, u.word, {**u.meta, "narrowband": rate}, None,
-                       u.ignore))
+        assert u.audio is not None, "copies need the utterances' audio"
+        f = F.log_mel(transform(u.audio, rng))
+        out.append(Utt(f, u.labels, u.seg, u.word, {**u.meta, **tag}, None, u.ignore))
     return out
+
+
+def _augment():
+    try:
+        from . import augment
+    except ImportError:  # pragma: no cover
+        import augment  # type: ignore[no-redef]
+    return augment
+
+
+def narrowband_copies(utts: list[Utt], share: float, seed: int, rate: int = 8000) -> list[Utt]:
+    """Narrowband copies (augment.narrowband at ``rate`` Hz) of a share of the utterances (each
+    drawn with probability ``share`` from ``seed``); the utterances need their audio.  Labels
+    and loss mask are the original's; meta gets ``narrowband: rate``."""
+    aug = _augment()
+    return copies(utts, share, seed, lambda a, _rng: aug.narrowband(a, rate),
+                  {"narrowband": rate})
+
+
+def vocoded_copies(utts: list[Utt], share: float, seed: int) -> list[Utt]:
+    """LPC-vocoded copies (augment.vocode: a parametric synthesiser's sound) of a share of the
+    utterances, drawn from their own stream of ``seed``; meta gets ``vocoded: 1``."""
+    aug = _augment()
+    return copies(utts, share, [seed, 1], aug.vocode, {"vocoded": 1})
 
 
 @dataclass(frozen=True)
@@ -114,11 +133,12 @@ class Cmn:
 
 
 def prepare(utts: list[Utt], dev_utts: int, narrowband: float, seed: int, edge_ignore: int,
-            cmn: Cmn | None, init_stats: tuple[np.ndarray, np.ndarray] | None = None
-            ) -> tuple[list[Utt], list[Utt], np.ndarray, np.ndarray]:
+            cmn: Cmn | None, init_stats: tuple[np.ndarray, np.ndarray] | None = None,
+            vocoded: float = 0.0) -> tuple[list[Utt], list[Utt], np.ndarray, np.ndarray]:
     """The training view of a loaded corpus: (dev, train, mean, inv_std).  dev = every k-th
     utterance (dev_utts of them; they keep their audio); train = the rest plus their narrowband
-    copies (share ``narrowband``); ``edge_ignore`` frames a side of the real-speech phone
+    copies (share ``narrowband``) and vocoded copies (share ``vocoded``, drawn from the
+    originals); ``edge_ignore`` frames a side of the real-speech phone
     boundaries out of the loss; with ``cmn``, every utterance the network sees - dev, train and
     the copies alike - gets the running-mean view (features.running_mean_shift), so that
     (feats - mean) * inv_std is what the firmware's front end computes.  init_stats: the
@@ -130,8 +150,11 @@ def prepare(utts: list[Utt], dev_utts: int, narrowband: float, seed: int, edge_i
         for u in train:
             if u.meta.get("voice") == "real":
                 u.ignore = edge_frames(u.labels, edge_ignore)
+    originals = list(train)
     if narrowband > 0:
-        train += narrowband_copies(train, narrowband, seed)   # they keep the original's mask
+        train += narrowband_copies(originals, narrowband, seed)  # they keep the original's mask
+    if vocoded > 0:
+        train += vocoded_copies(originals, vocoded, seed)
     for u in train:
         u.audio = None  # only the dev subset needs audio (alignment tuning)
     # the statistics (a float64 copy of every feature) only when they are not given

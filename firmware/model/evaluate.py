@@ -94,6 +94,17 @@ def through_band(aligner: Aligner, rate: int) -> Aligner:
     return lambda pcm, word_phones: aligner(augment.narrowband(pcm, rate), word_phones)
 
 
+def through_vocoder(aligner: Aligner, seed: int) -> Aligner:
+    """The aligner, fed every clip resynthesised by the LPC vocoder (augment.vocode; each clip's
+    draws from its own generator seeded with ``seed`` and its length: deterministic)."""
+    try:
+        from . import augment
+    except ImportError:  # pragma: no cover
+        import augment  # type: ignore[no-redef]
+    return lambda pcm, word_phones: aligner(
+        augment.vocode(pcm, np.random.default_rng([seed, len(pcm)])), word_phones)
+
+
 class FirmwareAligner:
     """The aligner firmware on the simulator: all clips of an evaluation as one batch
     (simulator.batch), not a loop of runs. ``align_all`` takes (pcm, phones, text) per clip
@@ -340,14 +351,19 @@ def main() -> None:
     ap.add_argument("--narrowband", type=int, default=None, metavar="HZ",
                     help="score every clip after a trip through HZ Hz and back (augment."
                     "narrowband: what an 8 kHz recording or voice gives once resampled to 16 kHz)")
-    ap.add_argument("--seed", type=int, default=0, help="unused (evaluation is deterministic)")
+    ap.add_argument("--vocode", action="store_true",
+                    help="score every clip resynthesised by an LPC vocoder (augment.vocode: how "
+                    "a parametric synthesiser's voice sounds), draws seeded by --seed")
+    ap.add_argument("--seed", type=int, default=0,
+                    help="seed of --vocode's draws (evaluation is otherwise deterministic)")
     args = ap.parse_args()
     aligner: Aligner | FirmwareAligner
     if args.firmware is not None:
         if not args.firmware.is_file():
             sys.exit(f"--firmware {args.firmware}: no such file")
-        if args.narrowband:
-            sys.exit("--narrowband: host aligners only (give the firmware an 8 kHz wav instead)")
+        if args.narrowband or args.vocode:
+            sys.exit("--narrowband / --vocode: host aligners only (give the firmware the "
+                     "processed wav instead)")
         aligner = FirmwareAligner(args.firmware.resolve(), args.out, args.jobs, args.engine,
                                   args.scheduler, args.cpu_freq)
         name = aligner.name()
@@ -361,6 +377,9 @@ def main() -> None:
         if args.narrowband:
             aligner = through_band(aligner, args.narrowband)
             name += f", audio through {args.narrowband} Hz"
+        if args.vocode:
+            aligner = through_vocoder(aligner, args.seed)
+            name += ", audio through an LPC vocoder"
     if args.clip:
         clip_mode(args.clip[0], args.clip[1], aligner, args.g2p_voice or "en-us")
         return

@@ -231,6 +231,9 @@ def main() -> None:
                     help="add a narrowband copy (augment.narrowband: through 8 kHz and back, "
                     "nothing above 4 kHz, like telephone audio or an 8 kHz voice) of a share P "
                     "of the training utterances, drawn with --seed")
+    ap.add_argument("--vocoded", type=float, default=0.0, metavar="P",
+                    help="add an LPC-vocoded copy (augment.vocode: the sound of a parametric "
+                    "synthesiser, timing kept) of a share P of the training utterances")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -250,10 +253,13 @@ def main() -> None:
     cmn = (dataset.Cmn(args.cmn_prior, args.cmn_frames, args.cmn_gate, args.cmn_rise)
            if args.cmn_frames > 0 else None)
     dev, train, mean, inv_std = dataset.prepare(utts, args.dev_utts, args.narrowband, args.seed,
-                                                args.real_edge_ignore, cmn, init_stats)
+                                                args.real_edge_ignore, cmn, init_stats,
+                                                args.vocoded)
     if args.narrowband > 0:
         print(f"narrowband: {sum(u.meta.get('narrowband', 0) > 0 for u in train)} copies",
               flush=True)
+    if args.vocoded > 0:
+        print(f"vocoded: {sum(u.meta.get('vocoded', 0) > 0 for u in train)} copies", flush=True)
     n_frames = sum(len(u.labels) for u in train)
     if args.real_edge_ignore > 0:
         n_ign = sum(int(u.ignore.sum()) for u in train if u.ignore is not None)
