@@ -211,7 +211,7 @@ def _levinson(r: np.ndarray, order: int) -> np.ndarray:
     err = r[:, 0].copy()
     for i in range(1, order + 1):
         acc = r[:, i] + np.einsum("fj,fj->f", a[:, 1:i], r[:, i - 1:0:-1])
-        k = -acc / np.maximum(err, 1e-12)
+        k = np.clip(-acc / np.maximum(err, 1e-12), -0.999, 0.999)   # |k| < 1: a stable filter
         a[:, 1:i] = a[:, 1:i] + k[:, None] * a[:, i - 1:0:-1]
         a[:, i] = k
         err = err * (1.0 - k * k)
@@ -242,10 +242,15 @@ def vocode(x: np.ndarray, rng: np.random.Generator, hop: int = 160) -> np.ndarra
     smooth = int(rng.integers(1, 6))          # envelope averaged over 1-5 frames: the smeared
     if smooth > 1:                            # transitions of a statistical parametric voice
         k = np.hanning(smooth + 2)[1:-1]
-        r = signal.convolve(r, (k / k.sum())[:, None], mode="same")
-    r[:, 0] *= 1.0 + 1e-6                                          # white-noise correction
-    r[:, 0] += 1e-9
-    a = _levinson(r, order)
+        k /= k.sum()                          # exact sums (an FFT convolution's rounding
+        rp = np.pad(r, ((smooth // 2, smooth - 1 - smooth // 2), (0, 0)))   # breaks quiet frames)
+        r = sum(w * rp[j:j + nf] for j, w in enumerate(k))
+    # conditioning as in speech codecs (ITU-T G.729 3.2.1): a 60 Hz Gaussian lag window,
+    # 40 dB white-noise correction, then 60 Hz bandwidth expansion of the poles
+    lags = np.arange(order + 1)
+    r = r * np.exp(-0.5 * (2 * np.pi * 60.0 * lags / SR) ** 2)
+    r[:, 0] = r[:, 0] * 1.0001 + 1e-9
+    a = _levinson(r, order) * np.exp(-np.pi * 60.0 / SR) ** lags
     # pitch: normalised autocorrelation of the 40 ms frame
     ps = seg * np.hanning(pwin)
     pr = np.fft.irfft(np.abs(np.fft.rfft(ps, 2048)) ** 2, 2048)
@@ -285,5 +290,7 @@ def vocode(x: np.ndarray, rng: np.random.Generator, hop: int = 160) -> np.ndarra
     g = np.interp(np.arange(n), np.arange(nf) * hop + hop / 2, g)
     y = np.nan_to_num(y * g)
     if dtype == np.int16:
+        peak = np.abs(y).max(initial=0.0)       # pulses are peakier than speech: no clipping
+        y = y * (32767.0 / peak) if peak > 32767.0 else y
         return np.clip(np.round(y), -32768, 32767).astype(np.int16)
     return y.astype(np.float32)
