@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 import _model_path  # noqa: F401
+from _noise_utts import noise_utts
 import augment
 import dataset
 
@@ -52,14 +53,7 @@ def test_int16_audio_stays_int16_and_matches_the_simulators_resampler():
 
 
 def test_copies_keep_labels_and_are_drawn_with_the_seed():
-    rng = np.random.default_rng(1)
-    utts = []
-    for i in range(40):
-        pcm = np.round(rng.normal(0, 3000, 4000)).astype(np.int16)
-        f = dataset.F.log_mel(pcm)
-        lab = np.zeros(len(f), np.int64)
-        lab[10:20] = 5
-        utts.append(dataset.Utt(f, lab, np.zeros((0, 3)), np.zeros((0, 2)), {"i": i}, pcm))
+    utts = noise_utts()
     a = dataset.narrowband_copies(utts, 0.25, seed=7)
     b = dataset.narrowband_copies(utts, 0.25, seed=7)
     assert [u.meta["i"] for u in a] == [u.meta["i"] for u in b]

@@ -11,6 +11,7 @@ import numpy as np
 from scipy import signal
 
 import _model_path  # noqa: F401
+from _noise_utts import noise_utts
 import augment
 import dataset
 
@@ -83,14 +84,7 @@ def test_a_vowel_burst_keeps_its_onset_and_offset():
 
 
 def test_vocoded_copies_keep_labels_and_are_their_own_draw():
-    rng = np.random.default_rng(1)
-    utts = []
-    for i in range(40):
-        pcm = np.round(rng.normal(0, 3000, 4000)).astype(np.int16)
-        f = dataset.F.log_mel(pcm)
-        lab = np.zeros(len(f), np.int64)
-        lab[10:20] = 5
-        utts.append(dataset.Utt(f, lab, np.zeros((0, 3)), np.zeros((0, 2)), {"i": i}, pcm))
+    utts = noise_utts()
     a = dataset.vocoded_copies(utts, 0.25, seed=7)
     b = dataset.vocoded_copies(utts, 0.25, seed=7)
     nb = dataset.narrowband_copies(utts, 0.25, seed=7)
