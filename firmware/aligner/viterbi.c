@@ -1241,6 +1241,8 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
          * without a collapse)? Not in the same frame as the periodic locate (block budget). */
         uint32_t k = v->far_k, far = k * AL_VIT_FAR_STEP;
         v->far_k = (uint8_t)(k + 1u > AL_VIT_FAR_CHUNKS ? 0u : k + 1u);
+        /* a chunk before the transcript's start is no look: the nearest one that is there */
+        while (far > 0u && best_s <= far + AL_VIT_LOCATE_JUMP) far -= AL_VIT_FAR_STEP;
         if (v->rp_t > 0u && t - v->rp_t <= AL_VIT_REPLAY_CONFIRM && v->rp_sb < best_s) {
             /* a place was found behind lately: look where it would be now (to confirm it) */
             float top = (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)(t - v->rp_t) + 16.0f;
@@ -1255,6 +1257,27 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
     /* before a scan forward: is the audio behind the path (it ran ahead: a restarted reading)? */
     if (AL_VIT_COLLAPSE_BACK > 0u
         && locate(v, t, best_s, AL_VIT_COLLAPSE_BACK, 1)) return;
+    /* ... or further behind than that column reaches (a reading restarted far back): where a
+     * place noted lately would be now (to confirm it), else the far chunks in turn; a place
+     * noted there holds the scan for one collapse period, so that the next collapse can
+     * confirm it instead of a scan carrying the path further ahead (a runaway) */
+    if (AL_VIT_COLLAPSE_BACK > 0u && AL_VIT_REPLAY) {
+        int recent = v->rp_t > 0u && t - v->rp_t <= AL_VIT_REPLAY_CONFIRM && v->rp_sb < best_s;
+        if (recent && t - v->rp_t >= AL_VIT_LOCATE_EVERY / 2u) {  /* a later look, not this
+                                                                  * frame's look-behind again */
+            float top = (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)(t - v->rp_t) + 16.0f;
+            if (top + (float)AL_VIT_COLLAPSE_BACK_JUMP < (float)best_s
+                && locate_far(v, t, best_s, AL_VIT_COLLAPSE_BACK, best_s - (uint32_t)top))
+                return;
+        } else if (!recent) {
+            for (uint32_t k = 1u; k <= AL_VIT_FAR_CHUNKS; k++) {
+                uint32_t far = k * AL_VIT_FAR_STEP;
+                if (best_s <= far + AL_VIT_LOCATE_JUMP) break;
+                if (locate_far(v, t, best_s, AL_VIT_COLLAPSE_BACK, far)) return;
+                if (v->rp_t == t) { v->collapse_n = 0; return; }
+            }
+        }
+    }
     uint32_t S = v->u_first[v->n_units];
     uint32_t room = AL_VIT_BAND - 1u - v->nsil;
     uint32_t ws = best_s + 1u;
