@@ -86,6 +86,8 @@ void al_vit_reset(al_vit_t *v)
     v->far_k = 0;
     v->rp_sb = 0;
     v->rp_t = 0;
+    v->rp_gain = 0.0f;
+    v->rp_prev = 0.0f;
     v->st.n_reanchor = 0;
     v->st.n_filled = 0;
     v->st.n_second = 0;
@@ -1060,12 +1062,14 @@ static int replay_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32
  * AL_VIT_REPLAY_CONFIRM frames ago, lies before it at no more than speech pace
  * (AL_VIT_ANCHOR_RATE states a frame, +-16 states): a reader going back moves on through the
  * words again; a look-alike elsewhere does not line up. Records the place for the next one. */
-static int confirmed(al_vit_t *v, uint32_t t, uint32_t sb)
+static int confirmed(al_vit_t *v, uint32_t t, uint32_t sb, float gain_pf)
 {
     int ok = v->rp_t > 0u && t - v->rp_t <= AL_VIT_REPLAY_CONFIRM && sb + 16u >= v->rp_sb
              && (float)sb <= (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)(t - v->rp_t) + 16.0f;
+    v->rp_prev = ok ? v->rp_gain : 0.0f;
     v->rp_sb = sb;
     v->rp_t = t;
+    v->rp_gain = gain_pf;
     return ok;
 }
 
@@ -1135,7 +1139,7 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back
     int ok = 0;                                          /* a place behind: recorded to confirm */
     if (sb < best_s && gain >= AL_VIT_REPLAY_NOTE * (float)L
         && deficit <= AL_VIT_LOCATE_DEFICIT * (float)L)
-        ok = confirmed(v, t, sb);
+        ok = confirmed(v, t, sb, gain / (float)L);
     if (gain < (back_only == 2 ? AL_VIT_PERIODIC_BACK_GAIN
                 : sb < best_s && sb >= v->conf_s ? AL_VIT_LOCATE_GAIN_BACK : AL_VIT_LOCATE_GAIN)
                * (float)L || deficit > AL_VIT_LOCATE_DEFICIT * (float)L)
@@ -1179,8 +1183,10 @@ static int locate_far(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, uint
     float gain = sc[sb - r0] - ref, deficit = ideal - sc[sb - r0];
     if (gain < AL_VIT_REPLAY_NOTE * (float)L || deficit > AL_VIT_LOCATE_DEFICIT * (float)L)
         return 0;
-    int ok = confirmed(v, t, sb);
-    if (gain < AL_VIT_REPLAY_GAIN * (float)L) return 0;
+    int ok = confirmed(v, t, sb, gain / (float)L);
+    /* a replay needs AL_VIT_REPLAY_GAIN from this place or from the one it confirms */
+    if (gain < AL_VIT_REPLAY_GAIN * (float)L && !(ok && v->rp_prev >= AL_VIT_REPLAY_GAIN))
+        return 0;
     /* the place must lie in words that are out (before the oldest held word) */
     int32_t newest, n_h = held_words(v, &newest), q0 = newest - n_h + 1;
     if (!ok || !AL_VIT_REPLAY || q0 <= 0 || ord_at(v, unit_of(v, sb)) >= q0) return 0;

@@ -130,6 +130,8 @@ typedef struct {
     uint8_t  far_k;                     /* next look-behind column (viterbi.c recover()) */
     uint32_t rp_sb, rp_t;               /* last place noted behind the path, its frame
                                          * (viterbi.c confirmed()) */
+    float    rp_gain, rp_prev;          /* its gain (nats a frame); the gain of the place a
+                                         * confirmation lined up with (0: none) */
     /* second pass between anchors (README.md "Second pass"): its back-pointers go to the rows
      * of bp[] that hold no live frame (frames after cm_upto are live), its scores here */
     uint32_t cm_upto;                   /* frame commit_path() is committing up to */
