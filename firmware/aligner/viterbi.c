@@ -1205,6 +1205,21 @@ static int locate_far(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, uint
     return 0;
 }
 
+/* A place was noted behind the path lately (confirmed() records it; AL_VIT_REPLAY_CONFIRM
+ * frames) and still lies behind the best state. */
+static int noted_lately(const al_vit_t *v, uint32_t t, uint32_t best_s)
+{
+    return v->rp_t > 0u && t - v->rp_t <= AL_VIT_REPLAY_CONFIRM && v->rp_sb < best_s;
+}
+
+/* How far behind the best state that place would be now, read on at speech pace
+ * (AL_VIT_ANCHOR_RATE states a frame, +16: confirmed()'s bound); 0: about where the path is. */
+static uint32_t noted_far(const al_vit_t *v, uint32_t t, uint32_t best_s)
+{
+    float top = (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)(t - v->rp_t) + 16.0f;
+    return top + (float)AL_VIT_COLLAPSE_BACK_JUMP >= (float)best_s ? 0u : best_s - (uint32_t)top;
+}
+
 /* Confidence collapse (al_config.h): fit = out_scale * (q[class of the best state] - max q)
  * is the best path's log posterior ratio to the network's best class; -lse is the best class's
  * log posterior. Both are averaged over ~32 frames. A collapse that lasts AL_VIT_COLLAPSE_FRAMES
@@ -1249,12 +1264,8 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
         v->far_k = (uint8_t)(k + 1u > AL_VIT_FAR_CHUNKS ? 0u : k + 1u);
         /* a chunk before the transcript's start is no look: the nearest one that is there */
         while (far > 0u && best_s <= far + AL_VIT_LOCATE_JUMP) far -= AL_VIT_FAR_STEP;
-        if (v->rp_t > 0u && t - v->rp_t <= AL_VIT_REPLAY_CONFIRM && v->rp_sb < best_s) {
-            /* a place was found behind lately: look where it would be now (to confirm it) */
-            float top = (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)(t - v->rp_t) + 16.0f;
-            far = top + (float)AL_VIT_COLLAPSE_BACK_JUMP >= (float)best_s ? 0u
-                  : best_s - (uint32_t)top;
-        }
+        if (noted_lately(v, t, best_s))   /* look where it would be now (to confirm it) */
+            far = noted_far(v, t, best_s);
         if (far == 0u ? locate(v, t, best_s, AL_VIT_COLLAPSE_BACK, 2)
                       : locate_far(v, t, best_s, AL_VIT_COLLAPSE_BACK, far))
             return;
@@ -1268,13 +1279,11 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
      * noted there holds the scan for one collapse period, so that the next collapse can
      * confirm it instead of a scan carrying the path further ahead (a runaway) */
     if (AL_VIT_COLLAPSE_BACK > 0u && AL_VIT_REPLAY) {
-        int recent = v->rp_t > 0u && t - v->rp_t <= AL_VIT_REPLAY_CONFIRM && v->rp_sb < best_s;
+        int recent = noted_lately(v, t, best_s);
         if (recent && t - v->rp_t >= AL_VIT_LOCATE_EVERY / 2u) {  /* a later look, not this
                                                                   * frame's look-behind again */
-            float top = (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)(t - v->rp_t) + 16.0f;
-            if (top + (float)AL_VIT_COLLAPSE_BACK_JUMP < (float)best_s
-                && locate_far(v, t, best_s, AL_VIT_COLLAPSE_BACK, best_s - (uint32_t)top))
-                return;
+            uint32_t far = noted_far(v, t, best_s);
+            if (far > 0u && locate_far(v, t, best_s, AL_VIT_COLLAPSE_BACK, far)) return;
         } else if (!recent) {
             for (uint32_t k = 1u; k <= AL_VIT_FAR_CHUNKS; k++) {
                 uint32_t far = k * AL_VIT_FAR_STEP;

@@ -221,8 +221,8 @@ def _levinson(r: np.ndarray, order: int) -> np.ndarray:
 def vocode(x: np.ndarray, rng: np.random.Generator, hop: int = 160) -> np.ndarray:
     """Speech resynthesised by a source-filter (LPC) vocoder, like a parametric synthesiser's
     voice (HMM / statistical parametric TTS such as SVOX Pico or clustergen voices): per 10 ms
-    frame an all-pole envelope (order 14-22, averaged over 1-5 frames, drawn from rng) and a voiced / unvoiced decision with
-    a pitch (normalised autocorrelation peak at 60-400 Hz); voiced frames are excited by a pulse
+    frame an all-pole envelope (order 14-22, averaged over 1-5 frames, drawn from rng) and a
+    voiced / unvoiced decision with a pitch (normalised autocorrelation peak at 60-400 Hz); voiced frames are excited by a pulse
     train at that pitch (continuous phase) plus some noise, unvoiced frames by noise; every frame
     keeps the original's level. Same length and timing (labels stay); int16 in, int16 out, else
     float32."""
@@ -272,7 +272,7 @@ def vocode(x: np.ndarray, rng: np.random.Generator, hop: int = 160) -> np.ndarra
     vs = np.repeat(voiced, hop)[:n]
     phase = np.cumsum(np.where(vs, fs / SR, 0.0))
     pulses = np.diff(np.floor(phase), prepend=0.0) > 0
-    period = np.where(vs & (fs > 0), SR / np.maximum(fs, 1.0), 1.0)
+    period = np.where(vs, SR / np.maximum(fs, 1.0), 1.0)        # voiced: f0 = SR / lag > 0
     noise = rng.standard_normal(n)
     mix = float(rng.uniform(0.05, 0.3))
     exc = np.where(vs, pulses * np.sqrt(period) + mix * noise, noise)
@@ -283,10 +283,10 @@ def vocode(x: np.ndarray, rng: np.random.Generator, hop: int = 160) -> np.ndarra
         if s >= e:
             break
         y[s:e], zi = signal.lfilter([1.0], a[f], exc[s:e], zi=zi)
-    # every frame at the original's level (gain interpolated between frame centres)
+    # every frame at the original's level (`level`: the RMS of the frame's own hop of samples;
+    # the gain interpolated between frame centres)
     ylev = np.sqrt(np.mean(np.pad(y, (0, nf * hop - n)).reshape(nf, hop) ** 2, axis=1))
-    xlev = np.sqrt(np.mean(np.pad(x, (0, nf * hop - n)).reshape(nf, hop) ** 2, axis=1))
-    g = xlev / np.maximum(ylev, 1e-9)
+    g = level / np.maximum(ylev, 1e-9)
     g = np.interp(np.arange(n), np.arange(nf) * hop + hop / 2, g)
     y = np.nan_to_num(y * g)
     if dtype == np.int16:

@@ -1,6 +1,7 @@
 """Corpus -> features and frame labels for training."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +85,9 @@ def load_utts(root: Path, split: str, keep_audio: bool = False, limit: int | Non
     return out
 
 
-def copies(utts: list[Utt], share: float, seed, transform, tag: dict) -> list[Utt]:
+def copies(utts: list[Utt], share: float, seed: int | list[int],
+           transform: Callable[[np.ndarray, np.random.Generator], np.ndarray],
+           tag: dict) -> list[Utt]:
     """Processed copies (``transform(audio, rng)``) of a share of the utterances (each drawn with
     probability ``share`` from ``seed``); the utterances need their audio.  Labels and loss mask
     are the original's (the transforms keep timing); meta gets ``tag``."""

@@ -85,24 +85,9 @@ def c_aligner(beam: float | None = None, model_c: Path | None = None) -> Aligner
         return None
 
 
-def through_band(aligner: Aligner, rate: int) -> Aligner:
-    """The aligner, fed every clip after a trip through ``rate`` Hz (augment.narrowband)."""
-    try:
-        from . import augment
-    except ImportError:  # pragma: no cover
-        import augment  # type: ignore[no-redef]
-    return lambda pcm, word_phones: aligner(augment.narrowband(pcm, rate), word_phones)
-
-
-def through_vocoder(aligner: Aligner, seed: int) -> Aligner:
-    """The aligner, fed every clip resynthesised by the LPC vocoder (augment.vocode; each clip's
-    draws from its own generator seeded with ``seed`` and its length: deterministic)."""
-    try:
-        from . import augment
-    except ImportError:  # pragma: no cover
-        import augment  # type: ignore[no-redef]
-    return lambda pcm, word_phones: aligner(
-        augment.vocode(pcm, np.random.default_rng([seed, len(pcm)])), word_phones)
+def through(aligner: Aligner, process: Callable[[np.ndarray], np.ndarray]) -> Aligner:
+    """The aligner, fed every clip after ``process`` (--narrowband, --vocode)."""
+    return lambda pcm, word_phones: aligner(process(pcm), word_phones)
 
 
 class FirmwareAligner:
@@ -374,11 +359,19 @@ def main() -> None:
         aligner, name = pick_aligner(model, args.aligner, args.beam,
                                      model_c if model_c.exists() else None)
         model_name = args.model
-        if args.narrowband:
-            aligner = through_band(aligner, args.narrowband)
-            name += f", audio through {args.narrowband} Hz"
-        if args.vocode:
-            aligner = through_vocoder(aligner, args.seed)
+        if args.narrowband or args.vocode:
+            try:
+                from . import augment
+            except ImportError:  # pragma: no cover
+                import augment  # type: ignore[no-redef]
+        if args.narrowband:   # what an 8 kHz recording or voice gives once resampled to 16 kHz
+            rate = args.narrowband
+            aligner = through(aligner, lambda pcm: augment.narrowband(pcm, rate))
+            name += f", audio through {rate} Hz"
+        if args.vocode:       # each clip's draws seeded with --seed and its length: deterministic
+            seed = args.seed
+            aligner = through(aligner, lambda pcm: augment.vocode(
+                pcm, np.random.default_rng([seed, len(pcm)])))
             name += ", audio through an LPC vocoder"
     if args.clip:
         clip_mode(args.clip[0], args.clip[1], aligner, args.g2p_voice or "en-us")
