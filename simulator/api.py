@@ -274,6 +274,7 @@ def _alignment(transcript, result, report_audio) -> tuple[list, dict]:
                    "confidence": w.confidence, "found": w.found} for w in words],
         "found": sum(w.found for w in words),
         "not_found": sum(not w.found for w in words),
+        "revised": parser.n_revised,
         "errors": parser.errors[:MAX_ALIGNMENT_ERRORS],
         "error_count": len(parser.errors),
         "warnings": list(getattr(transcript, "warnings", [])),

@@ -742,12 +742,11 @@ def placed_in_order(res, n: int) -> list[tuple[int, int]]:
     return fr
 
 
-def restarted_reading(model, seed: int, m: int):
-    """150 synthetic words where the speaker reads words 30..30+m-1, stops and reads again from
+def restarted_reading(model, seed: int, m: int, n: int = 150):
+    """n synthetic words where the speaker reads words 30..30+m-1, stops and reads again from
     word 30: the audio holds those words twice, the transcript once. Returns (logits, words,
     true word frames: the second reading, index of the last repeated word)."""
     rng = np.random.default_rng(seed)
-    n = 150
     words = random_words(model, n, rng)
     z, bounds, _ = synth(model, words, rng.random(n) < 0.4, seed=seed)
     a, b = bounds[30][0], bounds[30 + m][0]
@@ -782,7 +781,7 @@ def test_a_reading_restarted_further_back_than_the_held_words_is_replayed(model)
     32), so the path cannot take them back. Half a period after each periodic locate() the
     search looks behind the path, in turn further back (AL_VIT_FAR_CHUNKS columns); a place
     found there twice, lined up at speech pace, is replayed: the path re-anchors there and
-    passes the words that are out again without results, then places the rest. A collapse
+    passes the words that are out again (answering them again: R lines), then places the rest. A collapse
     looks behind too before it scans forward (session 13): where a place noted lately would be
     now, else the far columns in turn, and a place noted there holds the scan for one collapse
     period so that the next collapse can confirm it. Of the 1,500 words after the repeated ones
@@ -791,7 +790,7 @@ def test_a_reading_restarted_further_back_than_the_held_words_is_replayed(model)
     240: checked, the test fails), and in session 10 539 of 1,260 without the replay
     (-DAL_VIT_REPLAY=0) or without the confirmation (-DAL_VIT_REPLAY_CONFIRM=0). Oracle: the synthetic frames of
     the second reading; every word placed, in order (the repeated words keep their first
-    reading)."""
+    reading or, answered again, take the second)."""
     exact = total = 0
     for m in (40, 50, 60, 80):
         for seed in range(30, 36):
@@ -802,6 +801,30 @@ def test_a_reading_restarted_further_back_than_the_held_words_is_replayed(model)
             exact += sum(f == b for f, b in zip(fr[k + 1:], truth[k + 1:]))
             total += len(truth) - k - 1
     assert total == 1500 and exact == total, (exact, total)
+
+
+def test_words_answered_before_a_replay_are_answered_again(model):
+    """A reading of 300 words restarted 120 or 160 words back: the path goes on through the
+    transcript over the repeated audio and its words go out (the logit ring holds 7.7 s) before
+    the replay brings it back. Those words are answered again when the path places them
+    (CONTRACT.md: an R line, the last answer counts; viterbi.c emit), so every word after the
+    repeated ones ends at its true frames: 2,600 of 2,600 here; 1,587 when the replay passed
+    the words out without answers (the session-13 search: checked, the test fails). Oracle: the
+    synthetic frames of the second reading; every word placed, in order, and a revised answer
+    never for a word that had none."""
+    exact = total = revised = 0
+    for m in (120, 160):
+        for seed in range(30, 40):
+            z, words, truth, k = restarted_reading(model, seed, m, n=300)
+            res, st = host.align_logits(z, words, nf_min_conf=0)
+            fr = placed_in_order(res, len(words))
+            assert fr[:30] == truth[:30], (m, seed)
+            exact += sum(f == b for f, b in zip(fr[k + 1:], truth[k + 1:]))
+            total += len(truth) - k - 1
+            assert st.n_revised >= sum(r.revised for r in res)
+            revised += sum(r.revised for r in res)
+    assert total == 2600 and exact == total, (exact, total)
+    assert revised > 0
 
 
 def lookalike_speech(model, seed: int, m: int, ahead: int, n: int = 150, at: int = 30):

@@ -107,11 +107,12 @@ def test_a_restarted_reading_repeats_the_words_and_shifts_the_rest():
     assert list(case.pcm[490:500]) == list(range(340, 350))     # the second reading goes on
     assert case.ref[6].tolist() == ref[6].tolist()         # first reading of the repeated words
     assert case.ref[7].tolist() == [5.0, 5.4]              # 3.5 / 3.9 s + 1.5 s
-    # scored: the repeated words (4-6) are inside whichever reading is placed
+    # scored: the repeated words (4-6) are inside, against whichever reading is nearer
     hyp = [tuple(r) for r in case.ref]
     hyp[5] = (case.ref[5, 0] + 1.5, case.ref[5, 1] + 1.5)    # word 5 on its second reading
+    hyp[6] = (case.ref[6, 0] + 0.75, case.ref[6, 1] + 0.75)  # word 6 half-way between them
     rec, e_in, e_out = damage_eval.clip_damage("rs", case.seconds, case.ref, hyp, 0.0, 0.0,
-                                               restart=(case.lo_word, case.hi_word))
-    assert np.allclose(e_in, [0.0, 1500.0, 0.0])
+                                               restart=(case.lo_word, case.hi_word, case.seconds))
+    assert np.allclose(e_in, [0.0, 0.0, 750.0])
     assert rec.words_outside == 17 and rec.mae_outside_ms == 0.0
     assert damage_eval.restart_case(pcm, ref, 10, 4, sr=100) is None   # needs j + 8 words

@@ -162,7 +162,8 @@
  * AL_VIT_REPLAY_CONFIRM frames later, lies after it at no more than AL_VIT_ANCHOR_RATE states a
  * frame (the next look goes where the noted place would be by then). A confirmed place in
  * words already out with AL_VIT_REPLAY_GAIN nats per frame re-anchors there: the held words
- * are taken back and the path passes the words out again without results. damage_eval.py
+ * are taken back and the path passes the words out again, answering each it places again (an
+ * R line, CONTRACT.md; since session 14, before without results). damage_eval.py
  * --restart (docs/alignment-results.md): on the 42 Speech Accent Archive clips restarted 20 / 30
  * / 40 / 50 words back 8 / 29 / 21 / 4 clips over 500 ms -> 1 / 5 / 1 / 0; 2-minute WebMAUS clips
  * 40-100 words back 29 of 29 -> 14-20. The confirmation keeps the damage and clean runs word

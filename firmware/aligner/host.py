@@ -42,7 +42,7 @@ class _Model(C.Structure):
 class _Result(C.Structure):
     _fields_ = [("word", C.c_int32), ("nf", C.c_int32), ("start_ms", C.c_int32),
                 ("end_ms", C.c_int32), ("conf", C.c_int32), ("start_frame", C.c_int32),
-                ("end_frame", C.c_int32), ("src", C.c_int32)]
+                ("end_frame", C.c_int32), ("src", C.c_int32), ("revised", C.c_int32)]
 
 
 SRC_PATH, SRC_SECOND, SRC_FILLED = 0, 1, 2   # = AL_SRC_* in viterbi.h
@@ -59,6 +59,8 @@ class WordResult:
     start_frame: int | None = None     # boundary before this frame
     end_frame: int | None = None
     source: int = 0                    # SRC_PATH, SRC_SECOND or SRC_FILLED (viterbi.h AL_SRC_*)
+    revised: bool = False              # answered again after a replay (an `R` line): this
+                                       # answer replaced the first (CONTRACT.md)
 
     def line(self) -> str:
         if self.nf:
@@ -82,9 +84,10 @@ class ViterbiStats:
     max_block_work: int = 0  # most work units (state x frame cells) in one block (README.md
     max_backlog: int = 0     # "Block budget"); most frames waiting at a block's start
     co_stack_used: int = 0   # bytes of the search's own stack used (of AL_VIT_CO_STACK)
+    n_revised: int = 0       # answers sent again (R lines) for words answered before a replay
 
 
-N_STATS = 14    # ViterbiStats fields = what alh_stats / alh_align_logits write
+N_STATS = 15    # ViterbiStats fields = what alh_stats / alh_align_logits write
 
 _libs: dict[tuple[str, bool], C.CDLL] = {}
 
@@ -277,7 +280,8 @@ def _results(res, n: int) -> list[WordResult]:
             out.append(WordResult(int(r.word), True))
         else:
             out.append(WordResult(int(r.word), False, int(r.start_ms), int(r.end_ms), int(r.conf),
-                                  int(r.start_frame), int(r.end_frame), int(r.src)))
+                                  int(r.start_frame), int(r.end_frame), int(r.src),
+                                  bool(r.revised)))
     return out
 
 
@@ -343,7 +347,12 @@ def protocol_session(text: str, samples_int16: np.ndarray, model_c: Path | None 
     lib = load(model_c)
     _set_params(lib, beam, nf_min_conf)
     raw = text.encode("ascii")
-    cap = 64 * (text.count("\n") + 4) + 4096
-    out = C.create_string_buffer(cap)
-    n = lib.alh_protocol(raw, len(raw), _ptr(s), len(s), block, pre, C.addressof(out), cap)
-    return out.raw[:n].decode("ascii")
+    # one A line per word, an R line per word answered again after a replay (a word can be
+    # revised more than once): grow the buffer until the lines fit
+    cap = 64 * (2 * text.count("\n") + 4) + 4096
+    while True:
+        out = C.create_string_buffer(cap)
+        n = lib.alh_protocol(raw, len(raw), _ptr(s), len(s), block, pre, C.addressof(out), cap)
+        if n < cap:
+            return out.raw[:n].decode("ascii")
+        cap *= 4

@@ -107,6 +107,10 @@ static struct { al_word_result_t *res; int n, max; } rcol;
 static void on_word(void *ctx, const al_word_result_t *r)
 {
     (void)ctx;
+    if (r->revised) {                  /* a word answered before: the last answer counts */
+        if (r->word >= 0 && r->word < rcol.n && r->word < rcol.max) rcol.res[r->word] = *r;
+        return;
+    }
     if (rcol.n < rcol.max) rcol.res[rcol.n] = *r;
     rcol.n++;
 }
@@ -123,6 +127,7 @@ void alh_stats(uint32_t *out)
     out[6] = al_n_frames(); out[7] = s->n_reanchor; out[8] = s->n_filled;
     out[9] = s->n_second; out[10] = s->n_back;
     out[11] = s->max_block_work; out[12] = s->max_backlog; out[13] = s->co_stack_used;
+    out[14] = s->n_revised;
 }
 
 /* Whole pipeline. pre: samples pushed before the transcript is given (audio-first case). */
@@ -189,6 +194,7 @@ int alh_align_logits(const int8_t *logits, int T, int pre, const uint16_t *ids,
         stats[11] = h_vit.st.max_block_work;
         stats[12] = h_vit.st.max_backlog;
         stats[13] = h_vit.st.co_stack_used;
+        stats[14] = h_vit.st.n_revised;
     }
     return rcol.n;
 }

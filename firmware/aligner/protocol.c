@@ -121,7 +121,7 @@ static size_t put_str(char *b, size_t i, size_t cap, const char *s)
 
 size_t al_fmt_result(char *b, size_t cap, const al_word_result_t *r)
 {
-    size_t i = put_str(b, 0, cap, "A ");
+    size_t i = put_str(b, 0, cap, r->revised ? "R " : "A ");
     if (i <= cap) i = put_int(b, i, cap, r->word);
     if (r->nf) {
         if (i <= cap) i = put_str(b, i, cap, " NF\n");

@@ -82,7 +82,6 @@ void al_vit_reset(al_vit_t *v)
     v->cur_ord = -1;
     v->done_ord = -1;
     v->last_end = 0;
-    v->mute_ord = -1;
     v->far_k = 0;
     v->rp_sb = 0;
     v->rp_t = 0;
@@ -92,6 +91,7 @@ void al_vit_reset(al_vit_t *v)
     v->st.n_filled = 0;
     v->st.n_second = 0;
     v->st.n_back = 0;
+    v->st.n_revised = 0;
     v->cm_upto = 0;
     v->st.max_band = v->st.max_lag = v->st.n_converged = v->st.n_forced = 0;
     v->st.n_band_cut = v->st.n_overrun = 0;
@@ -254,9 +254,21 @@ static uint32_t pred_state(const al_vit_t *v, uint32_t s, uint32_t code)
     return (uint32_t)v->u_first[u - 1] - 1u;
 }
 
+/* Send a word's result; the words before it that were never placed go out first as NF. A word
+ * answered before (only after a replay: the path went back to words out already, replay_back)
+ * is answered again as a revision when it is placed (CONTRACT.md: the last answer counts), so a
+ * word placed over the repeated audio while the path ran ahead gets the time it is read at. */
 static void emit(al_vit_t *v, const al_word_result_t *r)
 {
-    al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0, 0};
+    al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0, 0, 0};
+    if ((uint32_t)r->word < v->next_emit) {
+        if (r->nf) return;                               /* an answer is never taken back */
+        al_word_result_t rv = *r;
+        rv.revised = 1;
+        if (v->cb) v->cb(v->cb_ctx, &rv);
+        v->st.n_revised++;
+        return;
+    }
     while (v->next_emit < (uint32_t)r->word) {
         nf.word = (int32_t)v->next_emit++;
         if (v->cb) v->cb(v->cb_ctx, &nf);
@@ -547,7 +559,7 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
         v->hq_n = q0 < ord0 ? (uint32_t)(ord0 - q0) : 0u;   /* the rest is re-aligned here */
     v->pend_ord = -1;
     for (int32_t w = 0; w < K; w++) {
-        al_word_result_t r = {(int32_t)v->pw_index[ord0 + w], 1, 0, 0, 0, 0, 0, 0};
+        al_word_result_t r = {(int32_t)v->pw_index[ord0 + w], 1, 0, 0, 0, 0, 0, 0, 0};
         int32_t nfr = v->p2_end[w] - v->p2_start[w];
         float c = 1000.0f * al_expf(v->p2_margin[w] / (float)nfr);
         int32_t conf = (int32_t)(c + 0.5f);
@@ -675,7 +687,7 @@ static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1,
                 set_frames(v, &v->pend, v->pend.start_frame, end);
                 pend_to_queue(v);
             } else {
-                al_word_result_t r = {(int32_t)v->pw_index[ord], 0, 0, 0, 0, 0, 0, AL_SRC_FILLED};
+                al_word_result_t r = {(int32_t)v->pw_index[ord], 0, 0, 0, 0, 0, 0, AL_SRC_FILLED, 0};
                 set_frames(v, &r, beg, end);
                 enqueue(v, &r);
             }
@@ -690,7 +702,7 @@ static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1,
 
 static void finish_word(al_vit_t *v, int32_t w, int32_t end_frame, int complete)
 {
-    al_word_result_t r = {w, 1, 0, 0, 0, 0, 0, 0};
+    al_word_result_t r = {w, 1, 0, 0, 0, 0, 0, 0, 0};
     if (complete && v->w_frames > 0) {
         float mean = v->w_margin / (float)v->w_frames;          /* <= 0 */
         float c = 1000.0f * al_expf(mean);
@@ -707,7 +719,6 @@ static void finish_word(al_vit_t *v, int32_t w, int32_t end_frame, int complete)
             v->conf_s = v->u_first[v->cm_unit];
         }
     }
-    if (v->cur_ord <= v->mute_ord) return;              /* replayed: placed before */
     hold(v, &r, v->cur_ord);
 }
 
@@ -1037,9 +1048,10 @@ static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, 
  * out already (sb lies before the oldest held word q0; the place was found twice, lined up at
  * speech pace: confirmed()). Every held word is taken back (placed while the path ran ahead
  * through the repeated audio, or read before the restart: either reading is right for those);
- * the band is re-seeded around sb and the path passes the words that are out again without
- * results (mute_ord = q0 - 1); from word q0 on it places words as usual. Refused (0, no
- * change) when the band's first word is not out or the path is still in words that are. */
+ * the band is re-seeded around sb and the path places the words from there on as usual: those
+ * out already are answered again (emit: a revision; the words the path placed over the repeated
+ * audio before the replay get the time they are read at). Refused (0, no change) when the
+ * band's first word is not out or the path is still in words that are. */
 static int replay_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32_t hi,
                        uint32_t r0, const float *sc, int32_t q0)
 {
@@ -1050,7 +1062,6 @@ static int replay_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32
     v->hq_n = 0;
     v->pend_ord = -1;
     v->done_ord = q0 - 1;
-    v->mute_ord = q0 - 1;
     v->last_end = first;                                 /* the words out end before it */
     v->cur_word = -1;
     v->cm_unit = ul > 0 ? ul - 1u : 0u;
@@ -1496,7 +1507,7 @@ void al_vit_finish(al_vit_t *v)
         if (speech) fill_skipped(v, (int32_t)v->n_placed, v->n_units, (int32_t)T, 0);
     }
     emit_pend(v);
-    al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0, 0};
+    al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0, 0, 0};
     while (v->next_emit < v->n_words) {
         nf.word = (int32_t)v->next_emit++;
         if (v->cb) v->cb(v->cb_ctx, &nf);

@@ -37,6 +37,8 @@ typedef struct {
     int32_t conf;          /* permille, 0..1000 */
     int32_t start_frame, end_frame;  /* boundary frames: start before start_frame, end before end_frame */
     int32_t src;           /* which search placed it: AL_SRC_PATH / AL_SRC_SECOND / AL_SRC_FILLED */
+    int32_t revised;       /* 1: the word was answered before and this answer replaces it (a
+                            * restarted reading: CONTRACT.md, viterbi.c emit); never NF */
 } al_word_result_t;
 
 /* al_word_result_t.src (CONTRACT.md "Confidence"): the streaming path (confidence >= 1), the
@@ -60,6 +62,8 @@ typedef struct {
                               * counted as they are emitted, like n_second */
     uint32_t n_second;       /* words placed by the second pass between anchors (AL_SRC_SECOND) */
     uint32_t n_back;         /* re-anchors behind the path (locate: the path had run ahead) */
+    uint32_t n_revised;      /* answers sent again for words answered before (al_word_result_t.
+                              * revised: the path replayed a restarted reading) */
     uint32_t max_block_work; /* most work units (state x frame cells) done in one audio block
                               * (al_vit_block; README.md "Block budget") */
     uint32_t max_backlog;    /* most frames waiting for the search at a block's start */
@@ -124,9 +128,6 @@ typedef struct {
     int32_t  cur_ord;                   /* placed ordinal of cur_word */
     int32_t  done_ord;                  /* highest placed ordinal held or emitted (-1: none) */
     int32_t  last_end;                  /* end frame of the last placed word emitted or held */
-    int32_t  mute_ord;                  /* replay (a restarted reading, viterbi.c replay_back):
-                                         * the path passes words up to this ordinal again
-                                         * without results (-1: none) */
     uint8_t  far_k;                     /* next look-behind column (viterbi.c recover()) */
     uint32_t rp_sb, rp_t;               /* last place noted behind the path, its frame
                                          * (viterbi.c confirmed()) */

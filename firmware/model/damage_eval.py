@@ -113,26 +113,31 @@ def restart_case(pcm: np.ndarray, ref: np.ndarray, k: int, lead: int,
 
 
 def restart_errors(ref: np.ndarray, hyp: list[tuple[float, float] | None], lo_word: int,
-                   hi_word: int) -> tuple[list[float], list[float]]:
+                   hi_word: int, shift: float = 0.0) -> tuple[list[float], list[float]]:
     """Word errors in ms (as word_errors) of the repeated words [lo_word, hi_word) (inside:
-    either reading may be the one placed) and of the others (outside)."""
+    either reading may be the one placed: the error to the nearer one; the second reading lies
+    `shift` seconds after the first) and of the others (outside)."""
     e_in: list[float] = []
     e_out: list[float] = []
     for i, (h, (s0, e0)) in enumerate(zip(hyp, ref)):
         if h is None or s0 < 0:
             continue
         err = (abs(h[0] - s0) + abs(h[1] - e0)) / 2 * 1000
-        (e_in if lo_word <= i < hi_word else e_out).append(err)
+        if lo_word <= i < hi_word:
+            e_in.append(min(err, (abs(h[0] - s0 - shift) + abs(h[1] - e0 - shift)) / 2 * 1000))
+        else:
+            e_out.append(err)
     return e_in, e_out
 
 
 def clip_damage(clip_id: str, seconds: float, ref: np.ndarray,
                 hyp: list[tuple[float, float] | None], lo_s: float, hi_s: float,
-                restart: tuple[int, int] | None = None,
+                restart: tuple[int, int, float] | None = None,
                 **counts: int) -> tuple[ClipDamage, list[float], list[float]]:
     """The clip's record (counts: nf, reanchor, back, second_pass, interpolated) and its
     inside / outside word errors; restart: the repeated words [lo, hi) of a restarted reading
-    are the inside ones (lo_s / hi_s unused)."""
+    are the inside ones, the second reading `shift` seconds after the first (lo_s / hi_s
+    unused)."""
     e_in, e_out = (word_errors(ref, hyp, lo_s, hi_s) if restart is None
                    else restart_errors(ref, hyp, *restart))
     rec = ClipDamage(clip_id, seconds, len(hyp), len(e_out),
@@ -317,7 +322,8 @@ def restart_main(a: argparse.Namespace, host) -> int:
             continue
         hyp, counts = align_counted(host, case.pcm, phones, tot)
         rec, ci, co = clip_damage(str(cid), round(case.seconds, 3), case.ref, hyp, 0.0, 0.0,
-                                  restart=(case.lo_word, case.hi_word), **counts)
+                                  restart=(case.lo_word, case.hi_word, case.seconds),
+                                  **counts)
         clips.append(rec)
         e_in += ci
         e_out += co

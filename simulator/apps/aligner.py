@@ -6,6 +6,8 @@ The line protocol is fixed by ``firmware/aligner/CONTRACT.md``:
 * host -> firmware: ``T <n_words>``, one ``W <index> <id> ...`` per word, ``E``; after the audio,
   ``S <total_samples>`` (end of audio, read by the firmware app, not by ``protocol.c``);
 * firmware -> host: ``A <index> <start_ms> <end_ms> <confidence_permille>``, ``A <index> NF``,
+  ``R <index> <start_ms> <end_ms> <confidence_permille>`` (a revision: the reader went back to
+  words answered before and the word is answered again; the last answer counts),
   ``D <n_frames> <n_words>``; any other firmware line starts with ``#`` and is a log line.
 
 Words.  A transcript *word* is a whitespace-separated token that contains a letter or digit
@@ -312,10 +314,11 @@ class _Answer:
 
 
 class ResultParser:
-    """Incremental parser of the firmware's USART3 TX stream (``A`` / ``D`` / ``#`` lines).
+    """Incremental parser of the firmware's USART3 TX stream (``A`` / ``R`` / ``D`` / ``#`` lines).
 
     Bytes may arrive in any chunks; lines end with '\\n' ('\\r' is ignored).  Anything that is
-    not a valid ``A``/``D``/``#`` line is recorded in ``errors`` and otherwise ignored."""
+    not a valid ``A``/``R``/``D``/``#`` line is recorded in ``errors`` and otherwise ignored.
+    An ``R`` line replaces the answer of a word answered before (``n_revised`` counts them)."""
 
     def __init__(self) -> None:
         self._buf = bytearray()
@@ -324,6 +327,7 @@ class ResultParser:
         self.done = False
         self.n_frames: int | None = None
         self.n_words: int | None = None         # as reported by the D line
+        self.n_revised = 0                      # R lines that replaced an answer
         self.log_lines: list[str] = []
         self.errors: list[str] = []
 
@@ -370,7 +374,7 @@ class ResultParser:
                 self.log_lines.append(line[1:].strip())
             return
         f = line.split()
-        if f[0] == "A" and len(f) in (3, 5) and _INT.match(f[1]):
+        if f[0] in ("A", "R") and len(f) in (3, 5) and _INT.match(f[1]):
             self._answer(line, f)
         elif f[0] == "D" and len(f) == 3 and all(_INT.match(x) for x in f[1:]):
             if self.done:
@@ -406,6 +410,16 @@ class ResultParser:
                 ans = _Answer(True)
             else:
                 ans = _Answer(False, s, e, c)
+        if f[0] == "R":
+            if ans.nf:
+                self._error(f"revision without a time ignored: {line!r}")
+                return
+            if idx not in self._answers:
+                self._error(f"revision of a word not answered before ignored: {line!r}")
+                return
+            self._answers[idx] = ans
+            self.n_revised += 1
+            return
         if idx in self._answers:
             self._error(f"word {idx} answered twice, first answer kept: {line!r}")
             return
