@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .apps.aligner import DEFAULT_ACCENT
+
 EXIT_OK = 0
 EXIT_FIRMWARE_FAILED = 1
 EXIT_USAGE = 2
@@ -86,9 +88,11 @@ class Run:
 
 def load_inputs(firmware: Path | str, *, platform: str | Path = "stm32h743",
                 revision: str | None = None, audio: Path | None = None,
-                text: str | None = None, max_ram: list[str] | tuple[str, ...] = (),
+                text: str | None = None, accent: str = DEFAULT_ACCENT,
+                max_ram: list[str] | tuple[str, ...] = (),
                 budget_file: Path | None = None, timeout_s: float | None = None) -> Inputs:
     """Read and check the firmware, platform, audio clip, transcript and RAM budget.
+    ``accent``: the eSpeak NG voice whose pronunciations the transcript is sent with.
     ``timeout_s`` bounds the host time of the transcript's preparation (eSpeak NG): past
     it, :class:`InputTimeout`."""
     from .elf import FirmwareError, load_firmware
@@ -100,7 +104,7 @@ def load_inputs(firmware: Path | str, *, platform: str | Path = "stm32h743",
     if text is not None:
         from .apps.aligner import G2PUnavailable, encode_transcript, prepare_transcript
         try:
-            transcript = _within(timeout_s, prepare_transcript, text)
+            transcript = _within(timeout_s, prepare_transcript, text, accent)
             uart_input = encode_transcript(transcript)
         except (ValueError, G2PUnavailable) as exc:
             raise InputError(f"transcript: {str(exc).splitlines()[0]}") from exc

@@ -490,6 +490,30 @@ def test_numbers_keep_the_users_words():
 
 
 @needs_g2p
+def test_accent_chooses_the_pronunciations():
+    """--accent: the transcript's phones come from the named eSpeak NG voice. Oracle: how the
+    two accents say "water" and "better": General American flaps the t and colours the last
+    vowel with r ([ˈwɔɾɚ], [ˈbɛɾɚ]: D ER in ARPAbet), Received Pronunciation keeps the t and
+    ends in a schwa ([ˈwɔːtə], [ˈbetə]: T AH)."""
+    import phones  # flat import from firmware/model (put on sys.path by prepare_transcript)
+    cls = phones.classes()
+
+    def names(voice):
+        t = al.prepare_transcript("water better", voice)
+        return [[cls[c] for c in w.phones] for w in t.words]
+
+    us, rp = names("en-us"), names("en-gb-x-rp")
+    assert [w[-2:] for w in us] == [["D", "ER"], ["D", "ER"]]
+    assert [w[-2:] for w in rp] == [["T", "AH"], ["T", "AH"]]
+    assert names(al.DEFAULT_ACCENT) == us
+    for bad, needle in (("de", "not an English eSpeak NG voice"),
+                        ("en-xx-nowhere", "unknown eSpeak voice")):
+        with pytest.raises(ValueError) as e:
+            al.prepare_transcript("car", bad)
+        assert needle in str(e.value) and "\n" not in str(e.value)
+
+
+@needs_g2p
 def test_prepare_transcript_keeps_every_word():
     t = al.prepare_transcript("\ufeffHello, world -- Mr. Smith & 日本 $5 café!")
     assert [w.text for w in t.words] == ["Hello,", "world", "Mr.", "Smith", "&", "日本", "$5",

@@ -117,6 +117,16 @@ def test_transcript_far_beyond_the_aligner_is_refused_before_g2p(firmware_build,
     assert len(_stderr_lines(capsys)) == 2
 
 
+def test_an_accent_that_is_not_an_english_voice_is_refused_before_g2p(firmware_build, capsys,
+                                                                     monkeypatch):
+    from simulator.apps import aligner as alignment
+    monkeypatch.setattr(alignment, "_g2p", lambda: pytest.fail("G2P ran"))
+    assert main([str(firmware_build / "hello.elf"), "--text", "hello", "--accent", "de",
+                 "-q"]) == 2
+    (line,) = _stderr_lines(capsys)
+    assert "accent 'de' is not an English eSpeak NG voice" in line
+
+
 def test_diff_of_json_that_is_not_a_report(tmp_path, capsys):
     a = tmp_path / "a.json"
     b = tmp_path / "b.json"

@@ -61,6 +61,10 @@ MAX_PARSER_MESSAGES = 1_000    # errors / log lines kept from the firmware's res
 
 FORMATS = {".json": "json", ".srt": "srt", ".vtt": "vtt", ".textgrid": "textgrid"}
 
+#: eSpeak NG voice whose pronunciations a transcript is sent with unless the user names one
+#: (--accent): the model's training phones are eSpeak NG's American ones
+DEFAULT_ACCENT = "en-us"
+
 
 class G2PUnavailable(RuntimeError):
     """eSpeak NG (or firmware/model) cannot be used; the message is one line for the user."""
@@ -124,11 +128,22 @@ def g2p_available() -> bool:
     return True
 
 
-def prepare_transcript(text: str, voice: str = "en-us") -> Transcript:
-    """Normalise ``text``, split it into words and look up each word's phone classes.
+def check_accent(voice: str) -> None:
+    """ValueError (one line) unless ``voice`` names an English eSpeak NG voice (``en``,
+    ``en-...``): the model knows English phones only. Whether eSpeak NG has it is seen when
+    the transcript is prepared."""
+    if not (voice == "en" or voice.startswith("en-")):
+        raise ValueError(f"accent {voice!r} is not an English eSpeak NG voice (the model "
+                         f"knows English phones only; espeak-ng --voices=en lists them)")
 
-    Raises ValueError (one line) if there is no word at all, G2PUnavailable if eSpeak NG
-    cannot be loaded."""
+
+def prepare_transcript(text: str, voice: str = DEFAULT_ACCENT) -> Transcript:
+    """Normalise ``text``, split it into words and look up each word's phone classes with the
+    eSpeak NG voice ``voice`` (an English one: the model knows English phones only).
+
+    Raises ValueError (one line) if there is no word at all or the voice is not an English
+    eSpeak NG voice, G2PUnavailable if eSpeak NG cannot be loaded."""
+    check_accent(voice)
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise ValueError("the transcript is empty")
@@ -139,6 +154,8 @@ def prepare_transcript(text: str, voice: str = "en-us") -> Transcript:
         raise G2PUnavailable(f"eSpeak NG is not available ({e}); install espeak-ng") from e
     except RuntimeError as e:
         raise G2PUnavailable(f"eSpeak NG failed: {e}") from e
+    except ValueError as e:         # an unknown voice
+        raise ValueError(f"accent: {e} (espeak-ng --voices=en lists the English ones)") from e
     except KeyError as e:
         raise G2PUnavailable(f"eSpeak NG produced a phone the model does not know: {e}") from e
     if not wps:

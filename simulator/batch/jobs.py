@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..apps.aligner import DEFAULT_ACCENT
+
 # the stored job report's batch section; a new format reruns stored jobs once (2: key rule of
 # docs/formats.md: cpu_freq_hz, worker_s, accuracy in seconds)
 FORMAT = 2
@@ -40,6 +42,7 @@ class RunSettings:
     max_energy: float | None = None
     strict: bool = False
     profile_top: int = 15          # functions and loops kept in each job's report (0: none)
+    accent: str = DEFAULT_ACCENT   # eSpeak NG voice of the transcripts' pronunciations
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,8 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
     s = spec.settings
     try:
         inputs = load_inputs(spec.firmware, platform=s.platform, revision=s.revision,
-                             audio=Path(spec.audio), text=spec.transcript, max_ram=s.max_ram,
+                             audio=Path(spec.audio), text=spec.transcript, accent=s.accent,
+                             max_ram=s.max_ram,
                              budget_file=Path(s.budget_file) if s.budget_file else None)
         run = simulate(inputs, Options(max_cycles=s.max_cycles, timeout_s=s.timeout_s,
                                        strict=s.strict, audio_mode=s.audio_mode,

@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..apps.aligner import DEFAULT_ACCENT
 from .options import _cycles, _seconds, error
 
 EPILOG = """\
@@ -93,6 +94,9 @@ def batch_parser() -> argparse.ArgumentParser:
     r.add_argument("--platform", default="stm32h743", metavar="NAME|FILE.toml")
     r.add_argument("--revision", choices=["V", "Y"])
     r.add_argument("--audio-mode", choices=["stream", "buffered"], default="stream")
+    r.add_argument("--accent", default=DEFAULT_ACCENT, metavar="VOICE",
+                   help="eSpeak NG voice of the transcripts' pronunciations (default en-us; "
+                        "en-gb-x-rp for British speech)")
     r.add_argument("--dcache", choices=["sampled", "exact", "off"], default="sampled")
     r.add_argument("--max-cycles", type=_cycles, metavar="N")
     r.add_argument("--timeout", type=_seconds, metavar="SECONDS",
@@ -147,7 +151,8 @@ def main(argv: Sequence[str]) -> int:
                            max_cycles=args.max_cycles, timeout_s=args.timeout, vdd=args.vdd,
                            max_ram=tuple(args.max_ram),
                            budget_file=str(args.budget.resolve()) if args.budget else None,
-                           max_energy=args.max_energy, strict=args.strict)
+                           max_energy=args.max_energy, strict=args.strict,
+                           accent=args.accent)
     specs = plan(args.firmware.resolve(), clips, freqs, settings)
     store = Store(args.out)
     try:
@@ -211,6 +216,8 @@ def _check_inputs(args: argparse.Namespace) -> None:
         raise ValueError(str(exc)) from None
     if args.vdd is not None and not 1.62 <= args.vdd <= 3.6:
         raise ValueError(f"--vdd {args.vdd:g} V is outside 1.62..3.6 V")
+    from ..apps.aligner import check_accent
+    check_accent(args.accent)
 
 
 def _progress(args: argparse.Namespace, total: int):
