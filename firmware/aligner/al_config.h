@@ -217,6 +217,18 @@
 #ifndef AL_VIT_HOLD
 #define AL_VIT_HOLD 32          /* finished words held back for a second pass (ring depth) */
 #endif
+/* Answers (viterbi.c tell(), CONTRACT.md): a word is answered as soon as it is held (its path is
+ * committed and the next word has started) and every placed word before it is answered; when it
+ * leaves the hold queue with another time (the second pass, a re-anchor behind the path or a
+ * replay moved it) it is answered again (an R line). The last AL_VIT_SENT answers are kept to
+ * tell (a power of two; it must cover the held words, AL_VIT_HOLD + 1: an older word's answer
+ * that is not kept is sent again whether it changed or not). */
+#ifndef AL_VIT_SENT
+#define AL_VIT_SENT 64u
+#endif
+#if (AL_VIT_SENT & (AL_VIT_SENT - 1u)) || AL_VIT_SENT < AL_VIT_HOLD + 1
+#error "AL_VIT_SENT must be a power of two of at least AL_VIT_HOLD + 1"
+#endif
 #ifndef AL_VIT_PASS2_STATES
 #define AL_VIT_PASS2_STATES 512 /* states a second pass spans (its score column) */
 #endif

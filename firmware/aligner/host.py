@@ -50,7 +50,8 @@ SRC_PATH, SRC_SECOND, SRC_FILLED = 0, 1, 2   # = AL_SRC_* in viterbi.h
 
 @dataclass(frozen=True)
 class WordResult:
-    """One line of the contract's results: `A i start end conf` or `A i NF`."""
+    """One answer of the contract's results: `A i start end conf` or `A i NF` (`R ...`: a
+    revision of an earlier answer)."""
     word: int
     nf: bool
     start_ms: int | None = None
@@ -63,9 +64,11 @@ class WordResult:
                                        # answer replaced the first (CONTRACT.md)
 
     def line(self) -> str:
+        """The contract's line that carries this answer (R: a revision)."""
+        tag = "R" if self.revised else "A"
         if self.nf:
-            return f"A {self.word} NF"
-        return f"A {self.word} {self.start_ms} {self.end_ms} {self.confidence}"
+            return f"{tag} {self.word} NF"
+        return f"{tag} {self.word} {self.start_ms} {self.end_ms} {self.confidence}"
 
 
 @dataclass(frozen=True)
@@ -84,10 +87,13 @@ class ViterbiStats:
     max_block_work: int = 0  # most work units (state x frame cells) in one block (README.md
     max_backlog: int = 0     # "Block budget"); most frames waiting at a block's start
     co_stack_used: int = 0   # bytes of the search's own stack used (of AL_VIT_CO_STACK)
-    n_revised: int = 0       # answers sent again (R lines) for words answered before a replay
+    n_revised: int = 0       # answers sent again with another time (R lines)
+    n_answered: int = 0      # first answers of placed words (A lines with a time)
+    sum_answer_lag: int = 0  # frames from those words' ends to their answers, summed
+    max_answer_lag: int = 0  # the largest (frames arrived when it was sent - its end frame)
 
 
-N_STATS = 15    # ViterbiStats fields = what alh_stats / alh_align_logits write
+N_STATS = 18    # ViterbiStats fields = what alh_stats / alh_align_logits write
 
 _libs: dict[tuple[str, bool], C.CDLL] = {}
 
@@ -162,6 +168,8 @@ def load(model_c: Path | None = None, dsp: bool = False) -> C.CDLL:
     lib.alh_set_budget.argtypes = [C.c_uint32, C.c_uint32]
     lib.alh_protocol.argtypes = [C.c_char_p, i32, P, i32, i32, i32, P, i32]
     lib.alh_protocol.restype = i32
+    lib.alh_answers.argtypes = [P, i32]
+    lib.alh_answers.restype = i32
     _libs[key] = lib
     return lib
 
@@ -277,7 +285,7 @@ def _results(res, n: int) -> list[WordResult]:
     out = []
     for r in res[:n]:
         if r.nf:
-            out.append(WordResult(int(r.word), True))
+            out.append(WordResult(int(r.word), True, revised=bool(r.revised)))
         else:
             out.append(WordResult(int(r.word), False, int(r.start_ms), int(r.end_ms), int(r.conf),
                                   int(r.start_frame), int(r.end_frame), int(r.src),
@@ -336,6 +344,17 @@ def align_logits(logits_int8: np.ndarray, words_phone_ids: list[list[int]],
                              len(words_phone_ids), C.addressof(res), len(res), _ptr(st))
     assert n == len(words_phone_ids), (n, len(words_phone_ids))
     return _results(res, n), ViterbiStats(*[int(v) for v in st])
+
+
+def answers(model_c: Path | None = None) -> list[WordResult]:
+    """Every answer of the last align() / align_logits() call in the order the library sent
+    them: one per word (the A lines), and the revisions (R lines, ``revised``) where a later
+    pass moved a word (CONTRACT.md). align() returns each word's last answer."""
+    lib = load(model_c)
+    n = lib.alh_answers(None, 0)
+    buf = (_Result * max(1, n))()
+    lib.alh_answers(C.addressof(buf), n)
+    return _results(buf, n)
 
 
 def protocol_session(text: str, samples_int16: np.ndarray, model_c: Path | None = None, *,

@@ -104,9 +104,21 @@ int32_t alh_dot(const int8_t *w, const int8_t *x, int n, int32_t acc)
 /* ---- alignment -------------------------------------------------------------------------- */
 static struct { al_word_result_t *res; int n, max; } rcol;
 
+/* Every answer of the last alignment in the order the library sent them (A and R lines). */
+#define ALH_LOG_MAX 16384
+static struct { al_word_result_t r[ALH_LOG_MAX]; int n; } alog;
+
+int alh_answers(al_word_result_t *out, int max)
+{
+    for (int i = 0; i < alog.n && i < max && i < ALH_LOG_MAX; i++) out[i] = alog.r[i];
+    return alog.n;
+}
+
 static void on_word(void *ctx, const al_word_result_t *r)
 {
     (void)ctx;
+    if (alog.n < ALH_LOG_MAX) alog.r[alog.n] = *r;
+    alog.n++;
     if (r->revised) {                  /* a word answered before: the last answer counts */
         if (r->word >= 0 && r->word < rcol.n && r->word < rcol.max) rcol.res[r->word] = *r;
         return;
@@ -119,16 +131,19 @@ static float g_beam = AL_VIT_BEAM;
 static int32_t g_nf = AL_NF_MIN_CONF;
 void alh_set_params(float beam, int32_t nf_min_conf) { g_beam = beam; g_nf = nf_min_conf; }
 
-void alh_stats(uint32_t *out)
+/* The statistics in ViterbiStats order (host.py); n_frames: frames searched. */
+static void put_stats(const al_vit_stats_t *s, uint32_t n_frames, uint32_t *out)
 {
-    const al_vit_stats_t *s = al_stats();
     out[0] = s->max_band; out[1] = s->max_lag; out[2] = s->n_converged;
     out[3] = s->n_forced; out[4] = s->n_band_cut; out[5] = s->n_overrun;
-    out[6] = al_n_frames(); out[7] = s->n_reanchor; out[8] = s->n_filled;
+    out[6] = n_frames; out[7] = s->n_reanchor; out[8] = s->n_filled;
     out[9] = s->n_second; out[10] = s->n_back;
     out[11] = s->max_block_work; out[12] = s->max_backlog; out[13] = s->co_stack_used;
-    out[14] = s->n_revised;
+    out[14] = s->n_revised; out[15] = s->n_answered; out[16] = s->sum_answer_lag;
+    out[17] = s->max_answer_lag;
 }
+
+void alh_stats(uint32_t *out) { put_stats(al_stats(), al_n_frames(), out); }
 
 /* Whole pipeline. pre: samples pushed before the transcript is given (audio-first case). */
 int alh_align(const int16_t *s, int n, int block, int pre, const uint16_t *ids,
@@ -139,6 +154,7 @@ int alh_align(const int16_t *s, int n, int block, int pre, const uint16_t *ids,
     al_set_params(g_beam, g_nf);
     al_set_word_callback(on_word, 0);
     rcol.res = res; rcol.n = 0; rcol.max = max_res;
+    alog.n = 0;
     if (block <= 0) block = n > 0 ? n : 1;
     if (pre < 0) pre = 0;
     if (pre > n) pre = n;
@@ -172,6 +188,7 @@ int alh_align_logits(const int8_t *logits, int T, int pre, const uint16_t *ids,
     al_vit_set_callback(&h_vit, on_word, 0);
     al_vit_set_budget(&h_vit, g_cells);
     rcol.res = res; rcol.n = 0; rcol.max = max_res;
+    alog.n = 0;
     int C = al_model.n_classes;
     if (pre < 0) pre = 0;
     if (pre > T) pre = T;
@@ -184,18 +201,7 @@ int alh_align_logits(const int8_t *logits, int T, int pre, const uint16_t *ids,
         al_vit_push(&h_vit, logits + (size_t)t * C);
     }
     al_vit_finish(&h_vit);
-    if (stats) {
-        stats[0] = h_vit.st.max_band; stats[1] = h_vit.st.max_lag; stats[2] = h_vit.st.n_converged;
-        stats[3] = h_vit.st.n_forced; stats[4] = h_vit.st.n_band_cut; stats[5] = h_vit.st.n_overrun;
-        stats[6] = (uint32_t)T; stats[7] = h_vit.st.n_reanchor;
-        stats[8] = h_vit.st.n_filled;
-        stats[9] = h_vit.st.n_second;
-        stats[10] = h_vit.st.n_back;
-        stats[11] = h_vit.st.max_block_work;
-        stats[12] = h_vit.st.max_backlog;
-        stats[13] = h_vit.st.co_stack_used;
-        stats[14] = h_vit.st.n_revised;
-    }
+    if (stats) put_stats(&h_vit.st, (uint32_t)T, stats);
     return rcol.n;
 }
 

@@ -66,6 +66,8 @@ void al_vit_reset(al_vit_t *v)
     v->w_margin = 0.0f;
     v->w_frames = 0;
     v->next_emit = 0;
+    v->next_told = 0;
+    for (uint32_t i = 0; i < AL_VIT_SENT; i++) v->sent[i].word = -1;
     v->fit_avg = 0.0f;
     v->aud_avg = 0.0f;
     v->lse = 0.0f;
@@ -92,6 +94,7 @@ void al_vit_reset(al_vit_t *v)
     v->st.n_second = 0;
     v->st.n_back = 0;
     v->st.n_revised = 0;
+    v->st.n_answered = v->st.sum_answer_lag = v->st.max_answer_lag = 0;
     v->cm_upto = 0;
     v->st.max_band = v->st.max_lag = v->st.n_converged = v->st.n_forced = 0;
     v->st.n_band_cut = v->st.n_overrun = 0;
@@ -254,30 +257,89 @@ static uint32_t pred_state(const al_vit_t *v, uint32_t s, uint32_t code)
     return (uint32_t)v->u_first[u - 1] - 1u;
 }
 
-/* Send a word's result; the words before it that were never placed go out first as NF. A word
- * answered before (only after a replay: the path went back to words out already, replay_back)
- * is answered again as a revision when it is placed (CONTRACT.md: the last answer counts), so a
- * word placed over the repeated audio while the path ran ahead gets the time it is read at. */
-static void emit(al_vit_t *v, const al_word_result_t *r)
+/* Answer a word (CONTRACT.md): its first answer is an A line, with NF first for the words before
+ * it that have none (words with no phones; at a settle, words never placed); a later answer with
+ * another time (or NF) is an R line: the last answer counts. */
+static int sent_same(al_vit_t *v, const al_word_result_t *r, int keep)
 {
-    al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0, 0, 0};
-    if ((uint32_t)r->word < v->next_emit) {
-        if (r->nf) return;                               /* an answer is never taken back */
+    al_sent_t *k = &v->sent[(uint32_t)r->word % AL_VIT_SENT];
+    al_sent_t a = {r->word, r->start_frame, r->end_frame, r->nf ? -1 : r->conf, r->src};
+    int same = k->word == a.word && k->start_frame == a.start_frame
+               && k->end_frame == a.end_frame && k->conf == a.conf && k->src == a.src;
+    if (keep) *k = a;
+    return same;
+}
+
+static void answer(al_vit_t *v, const al_word_result_t *r)
+{
+    if ((uint32_t)r->word < v->next_told) {
+        if (sent_same(v, r, 1)) return;                  /* the same answer */
         al_word_result_t rv = *r;
         rv.revised = 1;
         if (v->cb) v->cb(v->cb_ctx, &rv);
         v->st.n_revised++;
         return;
     }
-    while (v->next_emit < (uint32_t)r->word) {
-        nf.word = (int32_t)v->next_emit++;
+    al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0, 0, 0};
+    while (v->next_told < (uint32_t)r->word) {
+        nf.word = (int32_t)v->next_told++;
         if (v->cb) v->cb(v->cb_ctx, &nf);
+        sent_same(v, &nf, 1);
     }
     if (v->cb) v->cb(v->cb_ctx, r);
+    sent_same(v, r, 1);
+    v->next_told = (uint32_t)r->word + 1u;
+    if (!r->nf) {
+        uint32_t lag = v->n_arrived > (uint32_t)r->end_frame
+                       ? v->n_arrived - (uint32_t)r->end_frame : 0u;
+        v->st.n_answered++;
+        v->st.sum_answer_lag += lag;
+        if (lag > v->st.max_answer_lag) v->st.max_answer_lag = lag;
+    }
+}
+
+/* A word leaves the hold queue (its time is final unless a replay takes the path back to it):
+ * answered again if it changed since it was told (tell()), or answered now; the words before
+ * it that never left the queue were never placed: NF. A word that left before (only after a
+ * replay: the path went back to words out already, replay_back) is answered again when it is
+ * placed with another time, so a word placed over the repeated audio while the path ran ahead
+ * gets the time it is read at. */
+static void emit(al_vit_t *v, const al_word_result_t *r)
+{
+    if ((uint32_t)r->word < v->next_emit) {
+        if (!r->nf) answer(v, r);                        /* a replay never takes an answer back */
+        return;
+    }
+    al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0, 0, 0};
+    while (v->next_emit < (uint32_t)r->word) {
+        nf.word = (int32_t)v->next_emit++;
+        answer(v, &nf);
+    }
+    answer(v, r);
     if (!r->nf && r->src == AL_SRC_SECOND) v->st.n_second++;   /* counted as they go out: a */
     if (!r->nf && r->src == AL_SRC_FILLED) v->st.n_filled++;   /* queued word may be redone */
     v->next_emit = (uint32_t)r->word + 1u;
     if (!r->nf) v->last_end = r->end_frame;
+}
+
+/* Answer the held words that can be answered now, oldest first (the queue, then the held
+ * word): a placed word as soon as every placed word before it is answered (one after a gap of
+ * words not placed yet waits: the second pass or the interpolation may still place them). NF
+ * results wait for their settle (emit). The search does not look at the answers. */
+static int32_t held_words(const al_vit_t *v, int32_t *newest);
+
+static void tell(al_vit_t *v)
+{
+    int32_t newest, n = held_words(v, &newest);
+    int32_t q0 = newest - n + 1;
+    for (int32_t i = 0; i < n; i++) {
+        const al_word_result_t *r = i == (int32_t)v->hq_n ? &v->pend
+            : &v->hq[(v->hq_head + (uint32_t)i) % AL_VIT_HOLD];
+        if ((uint32_t)r->word < v->next_told) continue;          /* answered */
+        int32_t o = q0 + i;
+        if (r->nf || (o > 0 && (uint32_t)v->pw_index[o - 1] >= v->next_told)) break;
+        answer(v, r);
+    }
 }
 
 /* Emit the oldest word of the hold queue (it is older than the held word: last_end stays). */
@@ -350,6 +412,7 @@ static void hold(al_vit_t *v, const al_word_result_t *r, int32_t ord)
     v->pend_ord = ord;
     if (ord > v->done_ord) v->done_ord = ord;
     if (!r->nf) v->last_end = r->end_frame;
+    tell(v);
 }
 
 static void set_frames(al_vit_t *v, al_word_result_t *r, int32_t s, int32_t e)
@@ -661,6 +724,7 @@ static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1,
     }
     if (share_ok && try_second_pass(v, held, first, ord_hi, u_hi, x1)) {
         v->done_ord = ord_hi - 1;
+        tell(v);
         return;
     }
     if (!held) while (v->hq_n) hq_pop(v);               /* ordinals in the queue: no gap */
@@ -698,6 +762,7 @@ static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1,
         if (!(v->u_flags[u] & F_SIL)) cnt++;
     }
     v->done_ord = ord_hi - 1;
+    tell(v);
 }
 
 static void finish_word(al_vit_t *v, int32_t w, int32_t end_frame, int complete)
@@ -1508,9 +1573,9 @@ void al_vit_finish(al_vit_t *v)
     }
     emit_pend(v);
     al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0, 0, 0};
-    while (v->next_emit < v->n_words) {
+    while (v->next_emit < v->n_words) {                 /* never placed (or taken back) */
         nf.word = (int32_t)v->next_emit++;
-        if (v->cb) v->cb(v->cb_ctx, &nf);
+        answer(v, &nf);
     }
     v->st.max_block_work = most;
     v->st.co_stack_used = al_coro_used(v->co_stack, (uint32_t)sizeof v->co_stack);

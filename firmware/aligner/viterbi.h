@@ -37,9 +37,17 @@ typedef struct {
     int32_t conf;          /* permille, 0..1000 */
     int32_t start_frame, end_frame;  /* boundary frames: start before start_frame, end before end_frame */
     int32_t src;           /* which search placed it: AL_SRC_PATH / AL_SRC_SECOND / AL_SRC_FILLED */
-    int32_t revised;       /* 1: the word was answered before and this answer replaces it (a
-                            * restarted reading: CONTRACT.md, viterbi.c emit); never NF */
+    int32_t revised;       /* 1: the word was answered before and this answer replaces it
+                            * (CONTRACT.md: an R line; viterbi.c answer()) */
 } al_word_result_t;
+
+/* An answer sent (viterbi.c answer()): what a later answer of the same word is compared with. */
+typedef struct {
+    int32_t word;          /* -1: none */
+    int32_t start_frame, end_frame;
+    int32_t conf;          /* -1: NF */
+    int32_t src;
+} al_sent_t;
 
 /* al_word_result_t.src (CONTRACT.md "Confidence"): the streaming path (confidence >= 1), the
  * second pass between anchors after a re-anchor (confidence >= 1, from its own path), or an
@@ -62,8 +70,12 @@ typedef struct {
                               * counted as they are emitted, like n_second */
     uint32_t n_second;       /* words placed by the second pass between anchors (AL_SRC_SECOND) */
     uint32_t n_back;         /* re-anchors behind the path (locate: the path had run ahead) */
-    uint32_t n_revised;      /* answers sent again for words answered before (al_word_result_t.
-                              * revised: the path replayed a restarted reading) */
+    uint32_t n_revised;      /* answers sent again for words answered before with another time
+                              * (R lines, al_word_result_t.revised) */
+    uint32_t n_answered;     /* first answers of placed words (A lines with a time) */
+    uint32_t sum_answer_lag; /* their frames from the word's end to the answer (frames arrived
+                              * then - end frame), summed */
+    uint32_t max_answer_lag; /* the largest */
     uint32_t max_block_work; /* most work units (state x frame cells) done in one audio block
                               * (al_vit_block; README.md "Block budget") */
     uint32_t max_backlog;    /* most frames waiting for the search at a block's start */
@@ -109,7 +121,10 @@ typedef struct {
     int32_t  w_start;
     float    w_margin;
     uint32_t w_frames;
-    uint32_t next_emit;
+    uint32_t next_emit;                 /* words below it left the hold queue (or were never
+                                         * placed: NF) */
+    uint32_t next_told;                 /* words below it have an answer (A line) */
+    al_sent_t sent[AL_VIT_SENT];        /* the last answers, by word index % AL_VIT_SENT */
     /* confidence-collapse recovery (README.md "Recovery") */
     float    fit_avg;                   /* EMA of the best state's log posterior ratio */
     float    aud_avg;                   /* EMA of the argmax class's log posterior */

@@ -6,8 +6,8 @@ The line protocol is fixed by ``firmware/aligner/CONTRACT.md``:
 * host -> firmware: ``T <n_words>``, one ``W <index> <id> ...`` per word, ``E``; after the audio,
   ``S <total_samples>`` (end of audio, read by the firmware app, not by ``protocol.c``);
 * firmware -> host: ``A <index> <start_ms> <end_ms> <confidence_permille>``, ``A <index> NF``,
-  ``R <index> <start_ms> <end_ms> <confidence_permille>`` (a revision: the reader went back to
-  words answered before and the word is answered again; the last answer counts),
+  ``R <index> <start_ms> <end_ms> <confidence_permille>`` or ``R <index> NF`` (a revision: a
+  later pass of the search moved a word answered before; the last answer counts),
   ``D <n_frames> <n_words>``; any other firmware line starts with ``#`` and is a log line.
 
 Words.  A transcript *word* is a whitespace-separated token that contains a letter or digit
@@ -428,9 +428,6 @@ class ResultParser:
             else:
                 ans = _Answer(False, s, e, c)
         if f[0] == "R":
-            if ans.nf:
-                self._error(f"revision without a time ignored: {line!r}")
-                return
             if idx not in self._answers:
                 self._error(f"revision of a word not answered before ignored: {line!r}")
                 return

@@ -7,8 +7,8 @@
  *   USART3 RX interrupt -> 256-byte ring (common/usart.c) -> main loop line router:
  *     "S <total>" lines (host: end of audio, total samples sent) are handled here; every other
  *     byte goes to the aligner protocol parser (firmware/aligner/protocol.h: T / W / E).
- *   Results: "A ..." lines from the word callback as they become final ("R ..." answers a word
- *   again after the reader went back to words answered before), "D <frames> <words>"
+ *   Results: "A ..." lines from the word callback as soon as the search has placed a word ("R ..."
+ *   answers it again when a later pass moves it), "D <frames> <words>"
  *   after "S <total>" (tail block pushed, al_finish), then exit(0) through semihosting.
  *   Between blocks the core sleeps in WFI (checked with PRIMASK set).
  * Everything else it prints starts with '#' (CONTRACT.md). TX is interrupt-driven
@@ -27,8 +27,9 @@
  *    lost=<n> late=<n> dma_errors=<n>" and "# vit max_band=.. max_lag=.. converged=..
  *    forced=.. band_cut=.. overrun=.. reanchor=.. second=.. filled=.." (reanchor: confidence-
  *    collapse recoveries; second: words re-aligned by the second pass between anchors; filled:
- *    words the path jumped over, given interpolated times; revised: words answered again after
- *    a restarted reading; block_work / backlog / stack: most
+ *    words the path jumped over, given interpolated times; revised: words answered again with
+ *    another time; answer_lag: frames from a word's end to its first answer, mean / max;
+ *    block_work / backlog / stack: most
  *    work units of the search in one block, most frames waiting for it, bytes of its own stack
  *    used / its size, aligner/README.md "Block budget").
  * Exit code: 0 normally; 2 if the model does not fit al_config.h or capture could not start.
@@ -222,7 +223,7 @@ static void push(const int16_t *s, uint32_t n)
 
 int main(void)
 {
-    char line[200];
+    char line[256];
     dwt_init();
     usart3_init(115200);
     usart3_set_tx_async(1);     /* printing must not busy-wait for the UART (87 us/byte) */
@@ -314,13 +315,15 @@ int main(void)
     const al_vit_stats_t *st = al_stats();
     snprintf(line, sizeof line, "# vit max_band=%lu max_lag=%lu converged=%lu forced=%lu "
              "band_cut=%lu overrun=%lu reanchor=%lu second=%lu filled=%lu back=%lu "
-             "revised=%lu block_work=%lu backlog=%lu stack=%lu/%lu\n",
+             "revised=%lu answer_lag=%lu/%lu block_work=%lu backlog=%lu stack=%lu/%lu\n",
              (unsigned long)st->max_band,
              (unsigned long)st->max_lag, (unsigned long)st->n_converged,
              (unsigned long)st->n_forced, (unsigned long)st->n_band_cut,
              (unsigned long)st->n_overrun, (unsigned long)st->n_reanchor,
              (unsigned long)st->n_second, (unsigned long)st->n_filled,
              (unsigned long)st->n_back, (unsigned long)st->n_revised,
+             (unsigned long)(st->n_answered ? st->sum_answer_lag / st->n_answered : 0u),
+             (unsigned long)st->max_answer_lag,
              (unsigned long)st->max_block_work,
              (unsigned long)st->max_backlog, (unsigned long)st->co_stack_used,
              (unsigned long)AL_VIT_CO_STACK);
