@@ -222,7 +222,7 @@
  * leaves the hold queue with another time (the second pass, a re-anchor behind the path or a
  * replay moved it) it is answered again (an R line). The last AL_VIT_SENT answers are kept to
  * tell (a power of two; it must cover the held words, AL_VIT_HOLD + 1: an older word's answer
- * that is not kept is sent again whether it changed or not). */
+ * that is not kept is sent again whether it changed or not): 12 bytes each. */
 #ifndef AL_VIT_SENT
 #define AL_VIT_SENT 64u
 #endif

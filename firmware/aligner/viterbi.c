@@ -67,7 +67,7 @@ void al_vit_reset(al_vit_t *v)
     v->w_frames = 0;
     v->next_emit = 0;
     v->next_told = 0;
-    for (uint32_t i = 0; i < AL_VIT_SENT; i++) v->sent[i].word = -1;
+    for (uint32_t i = 0; i < AL_VIT_SENT; i++) v->sent[i].word = 0xFFFFu;
     v->fit_avg = 0.0f;
     v->aud_avg = 0.0f;
     v->lse = 0.0f;
@@ -263,9 +263,10 @@ static uint32_t pred_state(const al_vit_t *v, uint32_t s, uint32_t code)
 static int sent_same(al_vit_t *v, const al_word_result_t *r, int keep)
 {
     al_sent_t *k = &v->sent[(uint32_t)r->word % AL_VIT_SENT];
-    al_sent_t a = {r->word, r->start_frame, r->end_frame, r->nf ? -1 : r->conf, r->src};
+    al_sent_t a = {r->start_frame, r->end_frame, (uint16_t)r->word,
+                   (int16_t)(r->nf ? -1 : r->conf * 4 + r->src)};
     int same = k->word == a.word && k->start_frame == a.start_frame
-               && k->end_frame == a.end_frame && k->conf == a.conf && k->src == a.src;
+               && k->end_frame == a.end_frame && k->code == a.code;
     if (keep) *k = a;
     return same;
 }

@@ -41,13 +41,16 @@ typedef struct {
                             * (CONTRACT.md: an R line; viterbi.c answer()) */
 } al_word_result_t;
 
-/* An answer sent (viterbi.c answer()): what a later answer of the same word is compared with. */
+/* An answer sent (viterbi.c answer()): what a later answer of the same word is compared with
+ * (12 bytes: the aligner's AXI SRAM budget, firmware/apps/aligner/budget.toml). */
 typedef struct {
-    int32_t word;          /* -1: none */
     int32_t start_frame, end_frame;
-    int32_t conf;          /* -1: NF */
-    int32_t src;
+    uint16_t word;         /* 0xFFFF: none (AL_MAX_WORDS < 0xFFFF) */
+    int16_t code;          /* -1: NF, else confidence * 4 + src */
 } al_sent_t;
+#if AL_MAX_WORDS >= 0xFFFF
+#error "al_sent_t.word is 16 bits"
+#endif
 
 /* al_word_result_t.src (CONTRACT.md "Confidence"): the streaming path (confidence >= 1), the
  * second pass between anchors after a re-anchor (confidence >= 1, from its own path), or an
