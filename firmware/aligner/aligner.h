@@ -3,7 +3,8 @@
  *   al_init(&al_model); al_set_word_callback(cb, ctx);
  *   per utterance: transcript lines via protocol.c (or al_begin/add/end_transcript),
  *   al_push_audio() for every DMA block, al_finish() at the end; cb() receives every word
- *   exactly once, in word order, as soon as its result is final.
+ *   once in word order as soon as the search has placed it, and again (r->revised = 1) when
+ *   a later pass moves it: the last answer of a word counts (CONTRACT.md).
  * Audio may start before the transcript is complete (frames wait in a bounded logits ring).
  * After al_finish(), the next transcript header or audio block starts a new utterance. */
 #ifndef AL_ALIGNER_H
