@@ -257,9 +257,7 @@ static uint32_t pred_state(const al_vit_t *v, uint32_t s, uint32_t code)
     return (uint32_t)v->u_first[u - 1] - 1u;
 }
 
-/* Answer a word (CONTRACT.md): its first answer is an A line, with NF first for the words before
- * it that have none (words with no phones; at a settle, words never placed); a later answer with
- * another time (or NF) is an R line: the last answer counts. */
+/* Is r the answer last sent for its word (sent[])? keep: remember r as sent. */
 static int sent_same(al_vit_t *v, const al_word_result_t *r, int keep)
 {
     al_sent_t *k = &v->sent[(uint32_t)r->word % AL_VIT_SENT];
@@ -271,6 +269,9 @@ static int sent_same(al_vit_t *v, const al_word_result_t *r, int keep)
     return same;
 }
 
+/* Answer a word (CONTRACT.md): its first answer is an A line, with NF first for the words before
+ * it that have none (words with no phones; at a settle, words never placed); a later answer with
+ * another time (or NF) is an R line: the last answer counts. */
 static void answer(al_vit_t *v, const al_word_result_t *r)
 {
     if ((uint32_t)r->word < v->next_told) {
@@ -323,12 +324,12 @@ static void emit(al_vit_t *v, const al_word_result_t *r)
     if (!r->nf) v->last_end = r->end_frame;
 }
 
+static int32_t held_words(const al_vit_t *v, int32_t *newest);
+
 /* Answer the held words that can be answered now, oldest first (the queue, then the held
  * word): a placed word as soon as every placed word before it is answered (one after a gap of
  * words not placed yet waits: the second pass or the interpolation may still place them). NF
  * results wait for their settle (emit). The search does not look at the answers. */
-static int32_t held_words(const al_vit_t *v, int32_t *newest);
-
 static void tell(al_vit_t *v)
 {
     int32_t newest, n = held_words(v, &newest);
