@@ -60,8 +60,8 @@ class WordResult:
     start_frame: int | None = None     # boundary before this frame
     end_frame: int | None = None
     source: int = 0                    # SRC_PATH, SRC_SECOND or SRC_FILLED (viterbi.h AL_SRC_*)
-    revised: bool = False              # answered again after a replay (an `R` line): this
-                                       # answer replaced the first (CONTRACT.md)
+    revised: bool = False              # an `R` line: a later pass moved the word, this answer
+                                       # replaced the one before (CONTRACT.md)
 
     def line(self) -> str:
         """The contract's line that carries this answer (R: a revision)."""
@@ -352,6 +352,8 @@ def answers(model_c: Path | None = None) -> list[WordResult]:
     pass moved a word (CONTRACT.md). align() returns each word's last answer."""
     lib = load(model_c)
     n = lib.alh_answers(None, 0)
+    if n < 0:
+        raise RuntimeError("more answers than the host library's log keeps (ALH_LOG_MAX)")
     buf = (_Result * max(1, n))()
     lib.alh_answers(C.addressof(buf), n)
     return _results(buf, n)
@@ -366,8 +368,8 @@ def protocol_session(text: str, samples_int16: np.ndarray, model_c: Path | None 
     lib = load(model_c)
     _set_params(lib, beam, nf_min_conf)
     raw = text.encode("ascii")
-    # one A line per word, an R line per word answered again after a replay (a word can be
-    # revised more than once): grow the buffer until the lines fit
+    # one A line per word, an R line each time a later pass moves a word answered before (a
+    # word can be revised more than once): grow the buffer until the lines fit
     cap = 64 * (2 * text.count("\n") + 4) + 4096
     while True:
         out = C.create_string_buffer(cap)

@@ -108,9 +108,11 @@ static struct { al_word_result_t *res; int n, max; } rcol;
 #define ALH_LOG_MAX 16384
 static struct { al_word_result_t r[ALH_LOG_MAX]; int n; } alog;
 
+/* Copies up to max answers; returns their number, -1 if there were more than the log holds. */
 int alh_answers(al_word_result_t *out, int max)
 {
-    for (int i = 0; i < alog.n && i < max && i < ALH_LOG_MAX; i++) out[i] = alog.r[i];
+    if (alog.n > ALH_LOG_MAX) return -1;
+    for (int i = 0; i < alog.n && i < max; i++) out[i] = alog.r[i];
     return alog.n;
 }
 

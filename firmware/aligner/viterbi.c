@@ -324,7 +324,20 @@ static void emit(al_vit_t *v, const al_word_result_t *r)
     if (!r->nf) v->last_end = r->end_frame;
 }
 
-static int32_t held_words(const al_vit_t *v, int32_t *newest);
+/* The words held (the queue, then pend; right after a second pass or an interpolation only the
+ * queue, whose newest word is done_ord): their number; *newest: the newest one's ordinal, so
+ * the oldest held ordinal is *newest - n + 1. */
+static int32_t held_words(const al_vit_t *v, int32_t *newest)
+{
+    *newest = v->pend_ord >= 0 ? v->pend_ord : v->done_ord;
+    return (int32_t)v->hq_n + (v->pend_ord >= 0 ? 1 : 0);
+}
+
+/* The i-th held word from the oldest (0 <= i < held_words()): the queue, then pend. */
+static const al_word_result_t *held_word(const al_vit_t *v, int32_t i)
+{
+    return i == (int32_t)v->hq_n ? &v->pend : &v->hq[(v->hq_head + (uint32_t)i) % AL_VIT_HOLD];
+}
 
 /* Answer the held words that can be answered now, oldest first (the queue, then the held
  * word): a placed word as soon as every placed word before it is answered (one after a gap of
@@ -335,8 +348,7 @@ static void tell(al_vit_t *v)
     int32_t newest, n = held_words(v, &newest);
     int32_t q0 = newest - n + 1;
     for (int32_t i = 0; i < n; i++) {
-        const al_word_result_t *r = i == (int32_t)v->hq_n ? &v->pend
-            : &v->hq[(v->hq_head + (uint32_t)i) % AL_VIT_HOLD];
+        const al_word_result_t *r = held_word(v, i);
         if ((uint32_t)r->word < v->next_told) continue;          /* answered */
         int32_t o = q0 + i;
         if (r->nf || (o > 0 && (uint32_t)v->pw_index[o - 1] >= v->next_told)) break;
@@ -384,15 +396,6 @@ static void pend_to_queue(al_vit_t *v)
 static int32_t ring_oldest(const al_vit_t *v)
 {
     return (int32_t)v->clk - (int32_t)(AL_VIT_LAG + 8u);
-}
-
-/* The words held (the queue, then pend; right after a second pass or an interpolation only the
- * queue, whose newest word is done_ord): their number; *newest: the newest one's ordinal, so
- * the oldest held ordinal is *newest - n + 1. */
-static int32_t held_words(const al_vit_t *v, int32_t *newest)
-{
-    *newest = v->pend_ord >= 0 ? v->pend_ord : v->done_ord;
-    return (int32_t)v->hq_n + (v->pend_ord >= 0 ? 1 : 0);
 }
 
 /* Hold a finished word (ordinal ord) until the next word starts. The word held before it goes
@@ -665,8 +668,7 @@ static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi,
     /* held words, newest first: pend, then the queue from its newest end */
     int32_t n_held = held ? 1 + (int32_t)v->hq_n : 0;
     for (int32_t i = 0; i < n_held && ord > 0; i++) {
-        const al_word_result_t *r = i == 0 ? &v->pend
-            : &v->hq[(v->hq_head + v->hq_n - (uint32_t)i) % AL_VIT_HOLD];
+        const al_word_result_t *r = held_word(v, (int32_t)v->hq_n - i);
         while (u > 0) {                                  /* the units of word ord-1 */
             u--;
             uint32_t n = (uint32_t)v->u_first[u + 1] - v->u_first[u];
@@ -1068,8 +1070,7 @@ static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, 
     int32_t newest, n_h = held_words(v, &newest);
     int32_t q0 = newest - n_h + 1;                       /* oldest held ordinal */
     for (int32_t o = keep < newest ? keep : newest; o > q0; o--) {   /* newest first */
-        const al_word_result_t *r = o == v->pend_ord ? &v->pend
-            : &v->hq[(v->hq_head + (uint32_t)(o - q0)) % AL_VIT_HOLD];
+        const al_word_result_t *r = held_word(v, o - q0);
         if (!r->nf && r->start_frame <= (int32_t)v->good_t) break;
         keep = o - 1;
     }

@@ -64,6 +64,10 @@ FORMATS = {".json": "json", ".srt": "srt", ".vtt": "vtt", ".textgrid": "textgrid
 #: eSpeak NG voice whose pronunciations a transcript is sent with unless the user names one
 #: (--accent): the model's training phones are eSpeak NG's American ones
 DEFAULT_ACCENT = "en-us"
+#: --help of --accent (simulate, sweep, profile, batch)
+ACCENT_HELP = ("eSpeak NG voice whose pronunciations the transcript's words are sent with "
+               "(default en-us, the model's training phones); en-gb-x-rp for British speech, "
+               "or any English voice `espeak-ng --voices=en` lists (en-gb-scotland, en-029, ...)")
 
 
 class G2PUnavailable(RuntimeError):

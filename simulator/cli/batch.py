@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..apps.aligner import DEFAULT_ACCENT
+from ..apps.aligner import ACCENT_HELP, DEFAULT_ACCENT, check_accent
 from .options import _cycles, _seconds, error
 
 EPILOG = """\
@@ -94,9 +94,7 @@ def batch_parser() -> argparse.ArgumentParser:
     r.add_argument("--platform", default="stm32h743", metavar="NAME|FILE.toml")
     r.add_argument("--revision", choices=["V", "Y"])
     r.add_argument("--audio-mode", choices=["stream", "buffered"], default="stream")
-    r.add_argument("--accent", default=DEFAULT_ACCENT, metavar="VOICE",
-                   help="eSpeak NG voice of the transcripts' pronunciations (default en-us; "
-                        "en-gb-x-rp for British speech)")
+    r.add_argument("--accent", default=DEFAULT_ACCENT, metavar="VOICE", help=ACCENT_HELP)
     r.add_argument("--dcache", choices=["sampled", "exact", "off"], default="sampled")
     r.add_argument("--max-cycles", type=_cycles, metavar="N")
     r.add_argument("--timeout", type=_seconds, metavar="SECONDS",
@@ -216,7 +214,6 @@ def _check_inputs(args: argparse.Namespace) -> None:
         raise ValueError(str(exc)) from None
     if args.vdd is not None and not 1.62 <= args.vdd <= 3.6:
         raise ValueError(f"--vdd {args.vdd:g} V is outside 1.62..3.6 V")
-    from ..apps.aligner import check_accent
     check_accent(args.accent)
 
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ..api import EXIT_USAGE, InputError, Inputs, Options, load_inputs
-from ..apps.aligner import DEFAULT_ACCENT
+from ..apps.aligner import ACCENT_HELP, DEFAULT_ACCENT
 
 EPILOG = """\
 exit codes:
@@ -129,11 +129,7 @@ def run_parser(prog: str = "simulate", sweep: bool = False) -> argparse.Argument
     text = p.add_mutually_exclusive_group()
     text.add_argument("--text", metavar="TEXT", help="transcript sent to the firmware over USART3")
     text.add_argument("--text-file", type=Path, metavar="FILE", help="transcript file (UTF-8)")
-    p.add_argument("--accent", default=DEFAULT_ACCENT, metavar="VOICE",
-                   help="eSpeak NG voice whose pronunciations the transcript's words are sent with "
-                        "(default en-us, the model's training phones); en-gb-x-rp for British "
-                        "speech, or any English voice `espeak-ng --voices=en` lists "
-                        "(en-gb-scotland, en-029, ...)")
+    p.add_argument("--accent", default=DEFAULT_ACCENT, metavar="VOICE", help=ACCENT_HELP)
     p.add_argument("--json", type=Path, metavar="PATH", help="write the full report as JSON")
     p.add_argument("--html", type=Path, metavar="FILE",
                    help="write a self-contained HTML report with plots (RAM, power and clocks, "
