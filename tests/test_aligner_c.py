@@ -827,6 +827,28 @@ def test_words_answered_before_a_replay_are_answered_again(model):
     assert revised > 0
 
 
+def test_words_read_before_a_late_replay_are_answered_where_they_were_read(model):
+    """A reading of 400 words restarted 200 words back: further back than the look-behind
+    reaches (AL_VIT_FAR_CHUNKS x AL_VIT_FAR_STEP + AL_VIT_COLLAPSE_BACK_STATES states), so the
+    path scans on over the repeated audio and answers the words after the repeat there; the
+    replay comes only when the reading reaches them again, tens of words after the first of
+    them. The back pass at the replay (viterbi.c back_pass) aligns the words before the replay's
+    place once more in the audio the logit ring still holds and answers them again (R lines):
+    1,479 of the 1,700 words after the repeat end exact here, 1,170 without it
+    (-DAL_VIT_BACK_PASS=0: checked, the test fails); the rest were read before the ring's
+    oldest frame. Oracle: the synthetic frames of the reading; every word placed, in order."""
+    exact = total = 0
+    for seed in range(30, 40):
+        z, words, truth, k = restarted_reading(model, seed, 200, n=400)
+        res, st = host.align_logits(z, words, nf_min_conf=0)
+        assert st.n_back >= 1, seed
+        assert folded(host.answers(), len(words)) == res, seed
+        fr = placed_in_order(res, len(words))
+        exact += sum(f == b for f, b in zip(fr[k + 1:], truth[k + 1:]))
+        total += len(truth) - k - 1
+    assert total == 1700 and exact >= 1450, (exact, total)
+
+
 def lookalike_speech(model, seed: int, m: int, ahead: int, n: int = 150, at: int = 30):
     """n synthetic words; after word at-1 another speaker says m words that look exactly like
     words at+ahead .. at+ahead+m-1 of the transcript (a copy of their posteriors; the last m

@@ -255,6 +255,42 @@
 #ifndef AL_VIT_PASS2_WORDS
 #define AL_VIT_PASS2_WORDS 96   /* words a second pass spans */
 #endif
+/* Back pass after a replay (viterbi.c back_passes, README.md "Recovery: a back pass after a
+ * replay", session 15): the words just before the place a replay re-anchors at were read there,
+ * in audio the logit ring still holds, while the path, ahead then, placed them over the
+ * repeated audio (their answers are out). Right after the replay they are aligned once more
+ * over the last AL_VIT_BACK_FRAMES frames with the end fixed at the replay's place and a free
+ * start (a local alignment: any of them may begin the path at any frame; a frame before the
+ * path counts AL_VIT_BACK_BONUS nats less than its best class, the deficit a fitting frame
+ * stays within: AL_VIT_LOCATE_DEFICIT). From the newest back, each word on the path with a
+ * confidence of at least AL_VIT_BACK_MIN_CONF and higher than its last answer's is answered
+ * again (an R line), if those words span AL_VIT_BACK_MIN_FRAMES; never the path's first word;
+ * once the path has started its first word after the replay, and only if it went on from the
+ * replay's place (else the answers would leave word order). Up to AL_VIT_BACK_PASSES passes,
+ * each next one ending where the last one's words begin. Restarts
+ * (damage_eval.py --restart, docs/alignment-results.md): 7 -> 2 of 280 clip runs over 500 ms;
+ * without the confidence rules the pass went on over the first reading's end into words read
+ * before the restart (SAA 40 words back 0 -> 7 clips over). */
+#ifndef AL_VIT_BACK_PASS
+#define AL_VIT_BACK_PASS 1
+#endif
+#ifndef AL_VIT_BACK_PASSES
+#define AL_VIT_BACK_PASSES 4u   /* passes one after another, each ending where the last began */
+#endif
+#ifndef AL_VIT_BACK_MIN_CONF
+#define AL_VIT_BACK_MIN_CONF 50 /* permille: a word the pass fits worse ends the words it answers
+                                  * again (the path crossed where the reader went back) */
+#endif
+#ifndef AL_VIT_BACK_MIN_FRAMES
+#define AL_VIT_BACK_MIN_FRAMES AL_VIT_COLLAPSE_BACK   /* the words a pass answers again span
+                                                       * this many frames at least */
+#endif
+#ifndef AL_VIT_BACK_FRAMES
+#define AL_VIT_BACK_FRAMES 500u
+#endif
+#ifndef AL_VIT_BACK_BONUS
+#define AL_VIT_BACK_BONUS AL_VIT_LOCATE_DEFICIT
+#endif
 #ifndef AL_NF_MIN_CONF
 #define AL_NF_MIN_CONF 0        /* default: confidence (permille) below this -> NF; 0 = a word
                                   * the path went through is always placed (with its confidence) */

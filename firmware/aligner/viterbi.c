@@ -79,6 +79,7 @@ void al_vit_reset(al_vit_t *v)
     v->good_s = 0;
     v->good_t = 0;
     v->lost_t = -1;
+    v->bk_n = 0;
     v->pend_ord = -1;
     v->hq_head = v->hq_n = 0;
     v->cur_ord = -1;
@@ -267,6 +268,21 @@ static int sent_same(al_vit_t *v, const al_word_result_t *r, int keep)
                && k->end_frame == a.end_frame && k->code == a.code;
     if (keep) *k = a;
     return same;
+}
+
+/* The confidence the word was last answered with: 0 for NF, -1 when sent[] no longer holds
+ * it. */
+static int32_t sent_conf(const al_vit_t *v, int32_t word)
+{
+    const al_sent_t *k = &v->sent[(uint32_t)word % AL_VIT_SENT];
+    return k->word != (uint16_t)word ? -1 : k->code < 0 ? 0 : k->code / 4;
+}
+
+/* The end frame of the word's last answer: -1 for NF or when sent[] no longer holds it. */
+static int32_t sent_end(const al_vit_t *v, int32_t word)
+{
+    const al_sent_t *k = &v->sent[(uint32_t)word % AL_VIT_SENT];
+    return k->word != (uint16_t)word || k->code < 0 ? -1 : k->end_frame;
 }
 
 /* Answer a word (CONTRACT.md): its first answer is an A line, with NF first for the words before
@@ -769,6 +785,193 @@ static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1,
     tell(v);
 }
 
+/* Mark cell `cell` of a pass (p2_get) as a path's start: code 3. */
+static inline void p2_mark(al_vit_t *v, uint32_t row0, uint32_t cell)
+{
+    v->bp[(row0 + cell / AL_VIT_BAND) % AL_VIT_LAG][(cell & WMASK) >> 2]
+        |= (uint8_t)(3u << ((cell & 3u) * 2u));
+}
+
+/* The first unit of placed word ord <= ou, walking back from u, a unit of word ou. */
+static uint32_t word_unit(const al_vit_t *v, uint32_t u, int32_t ou, int32_t ord)
+{
+    while (u > 0 && !(v->u_flags[u] & F_WFIRST)) u--;
+    while (ou > ord && u > 0) { u--; if (v->u_flags[u] & F_WFIRST) ou--; }
+    return u;
+}
+
+/* Back pass (al_config.h AL_VIT_BACK_PASS): the placed words before ord_hi (their units end
+ * before u_hi), as many as fit the second pass's column, aligned over the frames [x1 -
+ * AL_VIT_BACK_FRAMES, x1) the ring holds, with a free start and a fixed end: in state s_end
+ * at frame x1 - 1 (the word of s_end's unit, unless it is a silence, is then not finished:
+ * not answered), or with s_end < 0 leaving the last state of word ord_hi-1 or of the optional
+ * silence after it at x1. Free start: at every frame the first state of any of the words may
+ * begin the path; the frames before it count the frame's best class less AL_VIT_BACK_BONUS,
+ * so paths that begin at different frames compare (a start, code 3 in the back-pointers, ends
+ * the trace). The run to answer again: the finished words on the path, from the newest back as
+ * long as each one's confidence (as second_pass) is at least AL_VIT_BACK_MIN_CONF and higher
+ * than the one it was answered with (when sent[] still holds it), in order with the answer of
+ * the word before them, spanning AL_VIT_BACK_MIN_FRAMES; never the path's first word (the free
+ * start may glue a look-alike on, or begin before the window). Their times and confidences are
+ * left in p2_start / p2_end / p2_margin (index: ordinal - *ord0); returns the run's first index
+ * (its last is the returned *n - 1), or -1 when there is no run. *more: more words may lie
+ * before it (the path began with the pass's first word or at the window's first frame, and
+ * every word on it but the first is in the run). */
+static int32_t back_align(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t s_end, int32_t x1,
+                          int32_t *ord0_out, int32_t *n, int *more)
+{
+    const al_model_t *m = v->m;
+    int32_t xs = ring_oldest(v);
+    if (xs < 0) xs = 0;
+    if (x1 - xs > (int32_t)AL_VIT_BACK_FRAMES) xs = x1 - (int32_t)AL_VIT_BACK_FRAMES;
+    int32_t N = x1 - xs;
+    if (N < 2) return -1;
+    uint32_t s1 = s_end >= 0 ? (uint32_t)s_end + 1u : v->u_first[u_hi], u0 = u_hi, S = 0;
+    int32_t ord0 = ord_hi;
+    while (u0 > 0 && ord_hi - ord0 < AL_VIT_PASS2_WORDS) {   /* words back while they fit */
+        uint32_t uw = u0;
+        do uw--; while (uw > 0 && !(v->u_flags[uw] & F_WFIRST));
+        uint32_t Sw = s1 - v->u_first[uw];
+        if (!(v->u_flags[uw] & F_WFIRST) || Sw > AL_VIT_PASS2_STATES
+            || !p2_fits(v, (uint32_t)N, Sw))
+            break;
+        u0 = uw; S = Sw; ord0--;
+    }
+    int32_t K = ord_hi - ord0;
+    int32_t K_done = s_end >= 0 && !(v->u_flags[u_hi - 1u] & F_SIL) ? K - 1 : K;
+    if (K_done <= 0) return -1;
+    uint32_t s0 = v->u_first[u0], P = p2_pitch(S);
+    uint32_t row0 = v->t % AL_VIT_LAG;
+    const float *nextp = m->hmm_next_logp;
+    float *sc = v->p2_sc, pre = 0.0f;                    /* pre: the frames before, counted */
+    int32_t *first = v->p2_start;                        /* the words' first states (the pass) */
+    for (uint32_t u = u0, w = 0; u < u_hi; u++)
+        if (v->u_flags[u] & F_WFIRST) first[w++] = (int32_t)(v->u_first[u] - s0);
+    p2_classes(v, s0, s1);
+    for (uint32_t i = 0; i < S; i++) sc[i] = NEG;
+    for (int32_t k = 0; k < N; k++) {
+        emissions_raw(v, frame_logits(v, (uint32_t)(xs + k)));
+        float emax = NEG;
+        for (int c = 0; c < m->n_classes; c++) emax = v->em[c] > emax ? v->em[c] : emax;
+        uint32_t base = (uint32_t)k * P;
+        if (k > 0) {
+            uint32_t r = (row0 + base / AL_VIT_BAND) % AL_VIT_LAG;
+            uint8_t *rp[P2_ROWS];
+            for (uint32_t i = 0; i < P2_ROWS; i++) rp[i] = v->bp[(r + i) % AL_VIT_LAG];
+            p2_column(v, sc, S, 1, rp, base);
+            work(v, S);
+        }
+        for (int32_t w = 0; w < K; w++) {                /* a word may begin the path here */
+            uint32_t i = (uint32_t)first[w];
+            float e = pre + v->em[v->p2_cls[i]];
+            if (e > sc[i]) { sc[i] = e; if (k > 0) p2_mark(v, row0, base + i); }
+        }
+        pre += emax - AL_VIT_BACK_BONUS;
+    }
+    uint32_t ue = u_hi - 1u, e = s1 - 1u;
+    float best = sc[e - s0];
+    if (s_end < 0) {                                     /* leaving the word or the silence */
+        best += nextp[v->u_cls[ue]];
+        if ((v->u_flags[ue] & F_SIL) && ue > u0 && !(v->u_flags[ue - 1] & F_SIL)) {
+            uint32_t e2 = (uint32_t)v->u_first[ue] - 1u;
+            float b2 = sc[e2 - s0] + nextp[v->u_cls[ue - 1]];
+            if (b2 > best) { best = b2; e = e2; ue--; }
+        }
+    } else {
+        while (e < v->u_first[ue]) ue--;                 /* (s_end's unit) */
+    }
+    if (!(best > pre)) return -1;                        /* no better than no path */
+    for (int32_t w = 0; w < K; w++) { v->p2_end[w] = -1; v->p2_margin[w] = 0.0f; }
+    int32_t ord = ord_hi - 1, k0 = 0;
+    uint32_t s = e, u = ue;
+    for (int32_t k = N - 1; k >= 0; k--) {
+        if (!(v->u_flags[u] & F_SIL)) {
+            int32_t w = ord - ord0, f = xs + k;
+            if (v->p2_end[w] < 0) v->p2_end[w] = f + 1;
+            v->p2_start[w] = f;
+            const int8_t *q = frame_logits(v, (uint32_t)f);
+            int qmax = -128;
+            for (int c = 0; c < m->n_classes; c++) qmax = q[c] > qmax ? q[c] : qmax;
+            v->p2_margin[w] += m->out_scale * (float)(q[v->u_cls[u]] - qmax);
+        }
+        if (k == 0) break;
+        uint32_t code = p2_get(v, row0, (uint32_t)k * P + (s - s0));
+        if (code == 3) { k0 = k; break; }
+        s = code == 0 ? s : code == 1 ? s - 1u : (uint32_t)v->u_first[u - 1] - 1u;
+        while (s < v->u_first[u]) { if (v->u_flags[u] & F_WFIRST) ord--; u--; }
+    }
+    int32_t w0 = K_done;                                 /* the run, from the newest back */
+    while (w0 > ord - ord0 + 1) {
+        int32_t w = w0 - 1, nfr = v->p2_end[w] - v->p2_start[w];
+        if (nfr <= 0) break;                             /* cannot happen */
+        float c = 1000.0f * al_expf(v->p2_margin[w] / (float)nfr);
+        int32_t conf = (int32_t)(c + 0.5f);
+        if (conf > 1000) conf = 1000;
+        if (conf < 1) conf = 1;
+        if (conf < v->nf_min_conf || conf < AL_VIT_BACK_MIN_CONF
+            || conf <= sent_conf(v, (int32_t)v->pw_index[ord0 + w]))
+            break;
+        v->p2_margin[w] = (float)conf;                   /* (now its confidence) */
+        w0 = w;
+    }
+    *more = w0 == ord - ord0 + 1 && !(ord > ord0 && k0 > 0);
+    while (w0 < K_done && w0 > 0
+           && sent_end(v, (int32_t)v->pw_index[ord0 + w0 - 1]) > v->p2_start[w0])
+        w0++;                                            /* in order with the word before */
+    if (w0 >= K_done || v->p2_end[K_done - 1] - v->p2_start[w0] < (int32_t)AL_VIT_BACK_MIN_FRAMES)
+        return -1;                                       /* too little to tell */
+    *ord0_out = ord0;
+    *n = K_done;
+    return w0;
+}
+
+/* Answer the run of back_align() (indexes w0 .. n-1 from ordinal ord0) again; returns how many
+ * answers changed. */
+static uint32_t back_answer(al_vit_t *v, int32_t ord0, int32_t w0, int32_t n)
+{
+    uint32_t n_rev = v->st.n_revised;
+    for (int32_t w = w0; w < n; w++) {
+        al_word_result_t r = {(int32_t)v->pw_index[ord0 + w], 0, 0, 0, (int32_t)v->p2_margin[w],
+                              0, 0, AL_SRC_SECOND, 0};
+        set_frames(v, &r, v->p2_start[w], v->p2_end[w]);
+        answer(v, &r);
+    }
+    return v->st.n_revised - n_rev;
+}
+
+/* Back passes ending where the run before began (its first word, ordinal ord, starts at frame
+ * x1; u_hi: that word's first unit), answered as they come, up to n_left of them. */
+static void back_chain(al_vit_t *v, int32_t ord, uint32_t u_hi, int32_t x1, uint32_t n_left)
+{
+    for (; n_left > 0 && ord > 0; n_left--) {
+        int32_t ord0, n, w0;
+        int more;
+        w0 = back_align(v, ord, u_hi, -1, x1, &ord0, &n, &more);
+        if (w0 < 0 || !back_answer(v, ord0, w0, n) || !more) return;
+        u_hi = word_unit(v, u_hi, ord, ord0 + w0);
+        ord = ord0 + w0;
+        x1 = v->p2_start[w0];
+    }
+}
+
+/* The path started its first word after a replay (ordinal cm_ord, first unit u_hi; a frame after
+ * the replay's, so after the run's words):
+ * the back pass's run (back_passes) is answered if the path went on from the replay's place,
+ * or from a word of the run (those from it on the path places again, after f): the run's words
+ * before cm_ord; else (the path jumped past the words after the run, whose answers then stay
+ * as they were) the run is dropped, so that the answers stay in order. More passes then go
+ * further back from the run's first word. */
+static void back_settle(al_vit_t *v, uint32_t u_hi)
+{
+    int32_t ord0 = v->bk_ord0, w0 = v->bk_w0, n = v->bk_n;
+    v->bk_n = 0;
+    if (v->cm_ord > ord0 + n || v->cm_ord <= ord0 + w0) return;
+    int32_t upto = v->cm_ord - ord0;                     /* the run's words before cm_ord */
+    if (!back_answer(v, ord0, w0, upto) || upto < n || !v->bk_more) return;
+    back_chain(v, ord0 + w0, word_unit(v, u_hi, v->cm_ord, ord0 + w0), v->p2_start[w0],
+               AL_VIT_BACK_PASSES - 1u);
+}
+
 static void finish_word(al_vit_t *v, int32_t w, int32_t end_frame, int complete)
 {
     al_word_result_t r = {w, 1, 0, 0, 0, 0, 0, 0, 0};
@@ -806,6 +1009,7 @@ static void commit_frame(al_vit_t *v, uint32_t f, uint32_t s)
              * (the first unit of this word's ordinal is at or before u) */
             uint32_t u_hi = u;
             while (!(v->u_flags[u_hi] & F_WFIRST)) u_hi--;
+            if (v->bk_n) back_settle(v, u_hi);     /* (first: p2_* hold its run) */
             fill_skipped(v, v->cm_ord, u_hi, (int32_t)f, 1);
             v->w_start = (int32_t)f; v->w_margin = 0.0f; v->w_frames = 0;
             v->cur_ord = v->cm_ord;
@@ -1025,6 +1229,25 @@ static int32_t ord_at(const al_vit_t *v, uint32_t u)
     return o;
 }
 
+/* After a replay re-seeded the band around sb at frame t: the words before sb's word (their
+ * answers are out) were read in the audio before it, where the path, ahead then, did not place
+ * them. A back pass (back_align()) ending in sb at frame t finds them; its run is answered when
+ * the path has started its first word after the replay (back_settle()). */
+static void back_passes(al_vit_t *v, uint32_t t, uint32_t sb)
+{
+    uint32_t u = unit_of(v, sb);
+    int32_t ord0, n;
+    int more;
+    int32_t w0 = back_align(v, ord_at(v, u) + 1, u + 1u, (int32_t)sb, (int32_t)t + 1, &ord0, &n,
+                            &more);
+    v->bk_n = 0;
+    if (w0 < 0) return;
+    v->bk_ord0 = ord0;
+    v->bk_w0 = (uint8_t)w0;
+    v->bk_n = (uint8_t)n;
+    v->bk_more = (uint8_t)more;
+}
+
 /* locate() found the audio BEHIND the path (README.md "Recovery: locate"): the path ran ahead
  * (e.g. a scan window latched onto another speaker's look-alike words). The path is committed
  * up to t, then the words from the band's new first state on, and those the path started after
@@ -1134,7 +1357,9 @@ static int replay_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32
     v->cur_word = -1;
     v->cm_unit = ul > 0 ? ul - 1u : 0u;
     v->cm_ord = ord_l;
-    return reseed_back(v, t, sb, lo, hi, sc - r0);
+    reseed_back(v, t, sb, lo, hi, sc - r0);
+    if (AL_VIT_BACK_PASS) back_passes(v, t, sb);
+    return 1;
 }
 
 /* A place found behind the path is confirmed when the previous one, at most

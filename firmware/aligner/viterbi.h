@@ -139,6 +139,10 @@ typedef struct {
     uint32_t conf_s, conf_t;            /* state after / end frame of the last confident word */
     uint32_t good_s, good_t;            /* best state and frame when last on track */
     int32_t  lost_t;                    /* good_t when the last scan started (-1: none) */
+    int32_t  bk_ord0;                   /* a back pass's run waiting for the path (viterbi.c
+                                         * back_settle): words bk_ord0 + bk_w0 .. + bk_n - 1, */
+    uint8_t  bk_w0, bk_n, bk_more;      /* their times in p2_start / p2_end, confidences in
+                                         * p2_margin; bk_n 0: none */
     /* every word gets a time (README.md "Words the path jumps over"): the last finished word is
      * held until the next word starts, so the words between them can share the time */
     al_word_result_t pend;              /* held result (valid when pend_ord >= 0) */
