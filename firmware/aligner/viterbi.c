@@ -572,56 +572,59 @@ void p2_column(const al_vit_t *v, float *col, uint32_t n, int bp, uint8_t *const
     }
 }
 
-/* Second pass between anchors (README.md "Second pass"): placed words ord0 .. ord_hi-1 (units
- * u0 .. u_hi-1; u0 may be the optional silence before word ord0) are aligned by a Viterbi over
- * the buffered frames [xs, x1): the path starts at frame xs in the first state of u0 (or of
- * u0+1 when u0 is a silence) and is in the last state of u_hi-1 (or, when that is the optional
- * silence, of the word before it) at frame x1-1, where the committed path enters the next word.
- * Queues the words after the held ones (AL_SRC_SECOND, confidence from this path: enqueue())
- * and returns 1; returns 0 without a change when the span is not buffered or does not fit (the
- * caller interpolates). */
-static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, uint32_t u_hi,
-                       int32_t xs, int32_t x1)
+/* A word's confidence (permille, 1..1000; 0 is kept for interpolated times) from its summed
+ * log posterior ratio to the best class over its nfr frames. */
+static int32_t word_conf(float margin, int32_t nfr)
+{
+    float c = 1000.0f * al_expf(margin / (float)nfr);
+    int32_t conf = (int32_t)(c + 0.5f);
+    return conf > 1000 ? 1000 : conf < 1 ? 1 : conf;
+}
+
+/* Frame k (> 0) of a pass over the S states of p2_cls[]: the column, its back-pointers in the
+ * free rows of bp[] from row0 (p2_get), the work counted. */
+static void p2_step(al_vit_t *v, float *sc, uint32_t S, uint32_t row0, int32_t k)
+{
+    uint32_t base = (uint32_t)k * p2_pitch(S), r = (row0 + base / AL_VIT_BAND) % AL_VIT_LAG;
+    uint8_t *rp[P2_ROWS];
+    for (uint32_t i = 0; i < P2_ROWS; i++) rp[i] = v->bp[(r + i) % AL_VIT_LAG];
+    p2_column(v, sc, S, 1, rp, base);
+    work(v, S);
+}
+
+/* The end of a pass over units u0 .. u_hi-1 (states from s0; score column sc): the path leaves
+ * the last state of unit u_hi-1 for the next word, or, when that unit is the optional silence,
+ * the last state of the word before it if that scores better. *e / *ue: the end state and its
+ * unit. Returns the score. */
+static float p2_leave(const al_vit_t *v, const float *sc, uint32_t s0, uint32_t u0, uint32_t u_hi,
+                      uint32_t *e, uint32_t *ue)
+{
+    const float *nextp = v->m->hmm_next_logp;
+    *ue = u_hi - 1u;
+    *e = (uint32_t)v->u_first[u_hi] - 1u;
+    float best = sc[*e - s0] + nextp[v->u_cls[*ue]];
+    if ((v->u_flags[*ue] & F_SIL) && *ue > u0 && !(v->u_flags[*ue - 1] & F_SIL)) {
+        uint32_t e2 = (uint32_t)v->u_first[*ue] - 1u;
+        float b2 = sc[e2 - s0] + nextp[v->u_cls[*ue - 1]];
+        if (b2 > best) { best = b2; *e = e2; (*ue)--; }
+    }
+    return best;
+}
+
+/* Trace a pass back from state e (unit ue, word ordinal ord_hi-1 or its silence) at its last
+ * frame (frames xs .. xs+N-1, states from s0, back-pointers from row0): the first and last
+ * frame (p2_start, p2_end: -1 when the path misses the word) and the summed log posterior
+ * ratio (p2_margin) of each word ord0 .. ord_hi-1, indexed from ord0. The trace ends at the
+ * pass's first frame or at a start (code 3: back_align()); *k0: that frame's index. Returns the
+ * ordinal of the path's first word. */
+static int32_t p2_trace(al_vit_t *v, uint32_t row0, uint32_t s0, uint32_t S, int32_t xs, int32_t N,
+                        uint32_t e, uint32_t ue, int32_t ord0, int32_t ord_hi, int32_t *k0)
 {
     const al_model_t *m = v->m;
-    uint32_t s0 = v->u_first[u0], s1 = v->u_first[u_hi], S = s1 - s0, P = p2_pitch(S);
-    int32_t K = ord_hi - ord0, N = x1 - xs;
-    int32_t oldest = ring_oldest(v);
-    if (K <= 0 || K > AL_VIT_PASS2_WORDS || S == 0 || S > AL_VIT_PASS2_STATES || N <= 0
-        || xs < 0 || xs < oldest || !p2_fits(v, (uint32_t)N, S))
-        return 0;
-    const float *nextp = m->hmm_next_logp;
-    float *sc = v->p2_sc;
-    uint32_t row0 = v->t % AL_VIT_LAG;
-    p2_classes(v, s0, s1);
-    for (uint32_t i = 0; i < S; i++) sc[i] = NEG;
-    for (int32_t k = 0; k < N; k++) {
-        emissions_raw(v, frame_logits(v, (uint32_t)(xs + k)));
-        if (k == 0) {
-            sc[0] = v->em[v->u_cls[u0]];
-            if ((v->u_flags[u0] & F_SIL) && u0 + 1u < u_hi)
-                sc[v->u_first[u0 + 1] - s0] = v->em[v->u_cls[u0 + 1]];
-            continue;
-        }
-        uint32_t base = (uint32_t)k * P, r = (row0 + base / AL_VIT_BAND) % AL_VIT_LAG;
-        uint8_t *rp[P2_ROWS];
-        for (uint32_t i = 0; i < P2_ROWS; i++) rp[i] = v->bp[(r + i) % AL_VIT_LAG];
-        p2_column(v, sc, S, 1, rp, base);
-        work(v, S);
-    }
-    /* end: the state the committed path leaves for the next word at x1 */
-    uint32_t ue = u_hi - 1u, e = s1 - 1u;
-    float best = sc[e - s0] + nextp[v->u_cls[ue]];
-    if ((v->u_flags[ue] & F_SIL) && ue > u0 && !(v->u_flags[ue - 1] & F_SIL)) {
-        uint32_t e2 = (uint32_t)v->u_first[ue] - 1u;
-        float b2 = sc[e2 - s0] + nextp[v->u_cls[ue - 1]];
-        if (b2 > best) { best = b2; e = e2; ue--; }
-    }
-    if (!(best > NEG_HALF)) return 0;
-    /* trace back: first and last frame and margin of each word */
-    for (int32_t w = 0; w < K; w++) { v->p2_end[w] = -1; v->p2_margin[w] = 0.0f; }
+    uint32_t P = p2_pitch(S), s = e, u = ue;
     int32_t ord = ord_hi - 1;
-    uint32_t s = e, u = ue;
+    for (int32_t w = 0; w < ord_hi - ord0; w++) { v->p2_end[w] = -1; v->p2_margin[w] = 0.0f; }
+    *k0 = 0;
     for (int32_t k = N - 1; k >= 0; k--) {
         if (!(v->u_flags[u] & F_SIL)) {
             int32_t w = ord - ord0, f = xs + k;
@@ -634,9 +637,49 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
         }
         if (k == 0) break;
         uint32_t code = p2_get(v, row0, (uint32_t)k * P + (s - s0));
+        if (code == 3) { *k0 = k; break; }
         s = code == 0 ? s : code == 1 ? s - 1u : (uint32_t)v->u_first[u - 1] - 1u;
         while (s < v->u_first[u]) { if (v->u_flags[u] & F_WFIRST) ord--; u--; }
     }
+    return ord;
+}
+
+/* Second pass between anchors (README.md "Second pass"): placed words ord0 .. ord_hi-1 (units
+ * u0 .. u_hi-1; u0 may be the optional silence before word ord0) are aligned by a Viterbi over
+ * the buffered frames [xs, x1): the path starts at frame xs in the first state of u0 (or of
+ * u0+1 when u0 is a silence) and is in the last state of u_hi-1 (or, when that is the optional
+ * silence, of the word before it) at frame x1-1, where the committed path enters the next word.
+ * Queues the words after the held ones (AL_SRC_SECOND, confidence from this path: enqueue())
+ * and returns 1; returns 0 without a change when the span is not buffered or does not fit (the
+ * caller interpolates). */
+static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, uint32_t u_hi,
+                       int32_t xs, int32_t x1)
+{
+    uint32_t s0 = v->u_first[u0], s1 = v->u_first[u_hi], S = s1 - s0;
+    int32_t K = ord_hi - ord0, N = x1 - xs;
+    int32_t oldest = ring_oldest(v);
+    if (K <= 0 || K > AL_VIT_PASS2_WORDS || S == 0 || S > AL_VIT_PASS2_STATES || N <= 0
+        || xs < 0 || xs < oldest || !p2_fits(v, (uint32_t)N, S))
+        return 0;
+    float *sc = v->p2_sc;
+    uint32_t row0 = v->t % AL_VIT_LAG;
+    p2_classes(v, s0, s1);
+    for (uint32_t i = 0; i < S; i++) sc[i] = NEG;
+    for (int32_t k = 0; k < N; k++) {
+        emissions_raw(v, frame_logits(v, (uint32_t)(xs + k)));
+        if (k == 0) {
+            sc[0] = v->em[v->u_cls[u0]];
+            if ((v->u_flags[u0] & F_SIL) && u0 + 1u < u_hi)
+                sc[v->u_first[u0 + 1] - s0] = v->em[v->u_cls[u0 + 1]];
+            continue;
+        }
+        p2_step(v, sc, S, row0, k);
+    }
+    /* end: the state the committed path leaves for the next word at x1 */
+    uint32_t e, ue;
+    if (!(p2_leave(v, sc, s0, u0, u_hi, &e, &ue) > NEG_HALF)) return 0;
+    int32_t k0;
+    p2_trace(v, row0, s0, S, xs, N, e, ue, ord0, ord_hi, &k0);
     for (int32_t w = 0; w < K; w++) if (v->p2_end[w] < 0) return 0;   /* cannot happen */
     int32_t q0 = v->pend_ord - (int32_t)v->hq_n;     /* ordinal of the oldest queued word */
     if (v->pend_ord >= 0)                              /* words before the span stay queued, */
@@ -644,11 +687,7 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
     v->pend_ord = -1;
     for (int32_t w = 0; w < K; w++) {
         al_word_result_t r = {(int32_t)v->pw_index[ord0 + w], 1, 0, 0, 0, 0, 0, 0, 0};
-        int32_t nfr = v->p2_end[w] - v->p2_start[w];
-        float c = 1000.0f * al_expf(v->p2_margin[w] / (float)nfr);
-        int32_t conf = (int32_t)(c + 0.5f);
-        if (conf > 1000) conf = 1000;
-        if (conf < 1) conf = 1;
+        int32_t conf = word_conf(v->p2_margin[w], v->p2_end[w] - v->p2_start[w]);
         if (conf >= v->nf_min_conf) {
             r.nf = 0;
             r.conf = conf;
@@ -842,7 +881,6 @@ static int32_t back_align(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t s_
     if (K_done <= 0) return -1;
     uint32_t s0 = v->u_first[u0], P = p2_pitch(S);
     uint32_t row0 = v->t % AL_VIT_LAG;
-    const float *nextp = m->hmm_next_logp;
     float *sc = v->p2_sc, pre = 0.0f;                    /* pre: the frames before, counted */
     int32_t *first = v->p2_start;                        /* the words' first states (the pass) */
     for (uint32_t u = u0, w = 0; u < u_hi; u++)
@@ -853,61 +891,26 @@ static int32_t back_align(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t s_
         emissions_raw(v, frame_logits(v, (uint32_t)(xs + k)));
         float emax = NEG;
         for (int c = 0; c < m->n_classes; c++) emax = v->em[c] > emax ? v->em[c] : emax;
-        uint32_t base = (uint32_t)k * P;
-        if (k > 0) {
-            uint32_t r = (row0 + base / AL_VIT_BAND) % AL_VIT_LAG;
-            uint8_t *rp[P2_ROWS];
-            for (uint32_t i = 0; i < P2_ROWS; i++) rp[i] = v->bp[(r + i) % AL_VIT_LAG];
-            p2_column(v, sc, S, 1, rp, base);
-            work(v, S);
-        }
+        if (k > 0) p2_step(v, sc, S, row0, k);
         for (int32_t w = 0; w < K; w++) {                /* a word may begin the path here */
             uint32_t i = (uint32_t)first[w];
             float e = pre + v->em[v->p2_cls[i]];
-            if (e > sc[i]) { sc[i] = e; if (k > 0) p2_mark(v, row0, base + i); }
+            if (e > sc[i]) { sc[i] = e; if (k > 0) p2_mark(v, row0, (uint32_t)k * P + i); }
         }
         pre += emax - AL_VIT_BACK_BONUS;
     }
-    uint32_t ue = u_hi - 1u, e = s1 - 1u;
+    uint32_t e = s1 - 1u, ue = u_hi - 1u;
     float best = sc[e - s0];
-    if (s_end < 0) {                                     /* leaving the word or the silence */
-        best += nextp[v->u_cls[ue]];
-        if ((v->u_flags[ue] & F_SIL) && ue > u0 && !(v->u_flags[ue - 1] & F_SIL)) {
-            uint32_t e2 = (uint32_t)v->u_first[ue] - 1u;
-            float b2 = sc[e2 - s0] + nextp[v->u_cls[ue - 1]];
-            if (b2 > best) { best = b2; e = e2; ue--; }
-        }
-    } else {
-        while (e < v->u_first[ue]) ue--;                 /* (s_end's unit) */
-    }
+    if (s_end < 0) best = p2_leave(v, sc, s0, u0, u_hi, &e, &ue);  /* leaving the word or the
+                                                                     * silence after it */
+    else while (e < v->u_first[ue]) ue--;                /* (s_end's unit) */
     if (!(best > pre)) return -1;                        /* no better than no path */
-    for (int32_t w = 0; w < K; w++) { v->p2_end[w] = -1; v->p2_margin[w] = 0.0f; }
-    int32_t ord = ord_hi - 1, k0 = 0;
-    uint32_t s = e, u = ue;
-    for (int32_t k = N - 1; k >= 0; k--) {
-        if (!(v->u_flags[u] & F_SIL)) {
-            int32_t w = ord - ord0, f = xs + k;
-            if (v->p2_end[w] < 0) v->p2_end[w] = f + 1;
-            v->p2_start[w] = f;
-            const int8_t *q = frame_logits(v, (uint32_t)f);
-            int qmax = -128;
-            for (int c = 0; c < m->n_classes; c++) qmax = q[c] > qmax ? q[c] : qmax;
-            v->p2_margin[w] += m->out_scale * (float)(q[v->u_cls[u]] - qmax);
-        }
-        if (k == 0) break;
-        uint32_t code = p2_get(v, row0, (uint32_t)k * P + (s - s0));
-        if (code == 3) { k0 = k; break; }
-        s = code == 0 ? s : code == 1 ? s - 1u : (uint32_t)v->u_first[u - 1] - 1u;
-        while (s < v->u_first[u]) { if (v->u_flags[u] & F_WFIRST) ord--; u--; }
-    }
+    int32_t k0, ord = p2_trace(v, row0, s0, S, xs, N, e, ue, ord0, ord_hi, &k0);
     int32_t w0 = K_done;                                 /* the run, from the newest back */
     while (w0 > ord - ord0 + 1) {
         int32_t w = w0 - 1, nfr = v->p2_end[w] - v->p2_start[w];
         if (nfr <= 0) break;                             /* cannot happen */
-        float c = 1000.0f * al_expf(v->p2_margin[w] / (float)nfr);
-        int32_t conf = (int32_t)(c + 0.5f);
-        if (conf > 1000) conf = 1000;
-        if (conf < 1) conf = 1;
+        int32_t conf = word_conf(v->p2_margin[w], nfr);
         if (conf < v->nf_min_conf || conf < AL_VIT_BACK_MIN_CONF
             || conf <= sent_conf(v, (int32_t)v->pw_index[ord0 + w]))
             break;
@@ -976,11 +979,7 @@ static void finish_word(al_vit_t *v, int32_t w, int32_t end_frame, int complete)
 {
     al_word_result_t r = {w, 1, 0, 0, 0, 0, 0, 0, 0};
     if (complete && v->w_frames > 0) {
-        float mean = v->w_margin / (float)v->w_frames;          /* <= 0 */
-        float c = 1000.0f * al_expf(mean);
-        int32_t conf = (int32_t)(c + 0.5f);
-        if (conf > 1000) conf = 1000;
-        if (conf < 1) conf = 1;                 /* 0 is kept for interpolated times */
+        int32_t conf = word_conf(v->w_margin, (int32_t)v->w_frames);
         if (conf >= v->nf_min_conf) {
             r.nf = 0;
             r.conf = conf;

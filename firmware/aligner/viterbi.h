@@ -51,6 +51,9 @@ typedef struct {
 #if AL_MAX_WORDS >= 0xFFFF
 #error "al_sent_t.word is 16 bits"
 #endif
+#if AL_VIT_PASS2_WORDS > 255
+#error "al_vit_t.bk_w0 / bk_n are 8 bits"
+#endif
 
 /* al_word_result_t.src (CONTRACT.md "Confidence"): the streaming path (confidence >= 1), the
  * second pass between anchors after a re-anchor (confidence >= 1, from its own path), or an
