@@ -182,6 +182,20 @@
 #ifndef AL_VIT_REPLAY_CONFIRM
 #define AL_VIT_REPLAY_CONFIRM 100u
 #endif
+/* Follow-up of a strong note (session 15, viterbi.c recover()): a place noted behind the path
+ * with AL_VIT_REPLAY_GAIN nats per frame is looked at again AL_VIT_FOLLOW_AFTER frames later
+ * (inside AL_VIT_REPLAY_CONFIRM, at least AL_VIT_COLLAPSE_BACK frames after the last
+ * re-anchor), where it would be by then, whatever the path's fit: before, only a poor fit or a
+ * collapse looked, and a path that followed the repeated audio loosely left the note
+ * unconfirmed for 15-25 s (WebMAUS arctic_a0001 40 words back: noted at word 25 at frame
+ * 2,906, confirmed at frame 5,418). Restarts (damage_eval.py --restart): 2 -> 0 of 280 clip
+ * runs over 500 ms; every clean set and the six damage runs word for word unchanged. */
+#ifndef AL_VIT_NOTE_FOLLOW
+#define AL_VIT_NOTE_FOLLOW 1
+#endif
+#ifndef AL_VIT_FOLLOW_AFTER
+#define AL_VIT_FOLLOW_AFTER 75u
+#endif
 #ifndef AL_VIT_PERIODIC_BACK
 #define AL_VIT_PERIODIC_BACK 1
 #endif

@@ -1572,6 +1572,16 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
         if (far == 0u ? locate(v, t, best_s, AL_VIT_COLLAPSE_BACK, 2)
                       : locate_far(v, t, best_s, AL_VIT_COLLAPSE_BACK, far))
             return;
+    } else if (AL_VIT_COLLAPSE_BACK > 0u && AL_VIT_REPLAY && AL_VIT_NOTE_FOLLOW
+               && noted_lately(v, t, best_s) && v->rp_gain >= AL_VIT_REPLAY_GAIN
+               && t - v->rp_t == AL_VIT_FOLLOW_AFTER
+               && t - v->last_reanchor >= AL_VIT_COLLAPSE_BACK) {
+        /* a strong place noted behind the path is looked at again where it would be now, even
+         * when the path's fit is not poor (it may follow the repeated audio loosely) */
+        uint32_t far = noted_far(v, t, best_s);
+        if (far == 0u ? locate(v, t, best_s, AL_VIT_COLLAPSE_BACK, 2)
+                      : locate_far(v, t, best_s, AL_VIT_COLLAPSE_BACK, far))
+            return;
     }
     if (v->collapse_n < (v->scan_next ? AL_VIT_COLLAPSE_FRAMES / 2u : AL_VIT_COLLAPSE_FRAMES)) return;
     /* before a scan forward: is the audio behind the path (it ran ahead: a restarted reading)? */
