@@ -742,6 +742,15 @@ def placed_in_order(res, n: int) -> list[tuple[int, int]]:
     return fr
 
 
+def reread_from_30(z, bounds, m: int):
+    """The logits z of a reading with words 30..30+m-1 read again after word 30+m-1 (the
+    speaker stops and goes back to word 30). Returns (logits, true word frames: the second
+    reading)."""
+    a, b = bounds[30][0], bounds[30 + m][0]
+    truth = [f if i < 30 else (f[0] + b - a, f[1] + b - a) for i, f in enumerate(bounds)]
+    return np.concatenate([z[:b], z[a:]]), truth
+
+
 def restarted_reading(model, seed: int, m: int, n: int = 150):
     """n synthetic words where the speaker reads words 30..30+m-1, stops and reads again from
     word 30: the audio holds those words twice, the transcript once. Returns (logits, words,
@@ -749,9 +758,7 @@ def restarted_reading(model, seed: int, m: int, n: int = 150):
     rng = np.random.default_rng(seed)
     words = random_words(model, n, rng)
     z, bounds, _ = synth(model, words, rng.random(n) < 0.4, seed=seed)
-    a, b = bounds[30][0], bounds[30 + m][0]
-    z = np.concatenate([z[:b], z[a:]])
-    truth = [f if i < 30 else (f[0] + b - a, f[1] + b - a) for i, f in enumerate(bounds)]
+    z, truth = reread_from_30(z, bounds, m)
     return z, words, truth, 30 + m - 1
 
 
@@ -867,9 +874,7 @@ def resembling_restart(model, seed: int, m: int, frac: float, n: int):
             while words[i][j] == prev or words[i][j] == sil:
                 words[i][j] = int(rng.integers(0, C))
     z, bounds, _ = synth(model, words, rng.random(n) < 0.4, seed=seed)
-    a, b = bounds[30][0], bounds[30 + m][0]
-    z = np.concatenate([z[:b], z[a:]])
-    truth = [f if i < 30 + m else (f[0] + b - a, f[1] + b - a) for i, f in enumerate(bounds)]
+    z, truth = reread_from_30(z, bounds, m)
     return z, words, truth, 30 + m - 1
 
 

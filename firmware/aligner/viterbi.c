@@ -224,6 +224,14 @@ static void emissions_raw(al_vit_t *v, const int8_t *q)
         v->em[c] = m->out_scale * (float)q[c] - v->emis_bias[c];
 }
 
+/* The best class's emission of the current frame (em[]). */
+static float em_best(const al_vit_t *v)
+{
+    float b = NEG;
+    for (int c = 0; c < v->m->n_classes; c++) b = v->em[c] > b ? v->em[c] : b;
+    return b;
+}
+
 /* Block budget (README.md "Block budget"): `cells` work units done; when the block's credit is
  * spent and the search runs on its own stack, it stops here until the next block. */
 static void work(al_vit_t *v, uint32_t cells)
@@ -270,19 +278,26 @@ static int sent_same(al_vit_t *v, const al_word_result_t *r, int keep)
     return same;
 }
 
+/* The word's last answer, or 0 when sent[] no longer holds it. */
+static const al_sent_t *sent_of(const al_vit_t *v, int32_t word)
+{
+    const al_sent_t *k = &v->sent[(uint32_t)word % AL_VIT_SENT];
+    return k->word == (uint16_t)word ? k : 0;
+}
+
 /* The confidence the word was last answered with: 0 for NF, -1 when sent[] no longer holds
  * it. */
 static int32_t sent_conf(const al_vit_t *v, int32_t word)
 {
-    const al_sent_t *k = &v->sent[(uint32_t)word % AL_VIT_SENT];
-    return k->word != (uint16_t)word ? -1 : k->code < 0 ? 0 : k->code / 4;
+    const al_sent_t *k = sent_of(v, word);
+    return !k ? -1 : k->code < 0 ? 0 : k->code / 4;
 }
 
 /* The end frame of the word's last answer: -1 for NF or when sent[] no longer holds it. */
 static int32_t sent_end(const al_vit_t *v, int32_t word)
 {
-    const al_sent_t *k = &v->sent[(uint32_t)word % AL_VIT_SENT];
-    return k->word != (uint16_t)word || k->code < 0 ? -1 : k->end_frame;
+    const al_sent_t *k = sent_of(v, word);
+    return !k || k->code < 0 ? -1 : k->end_frame;
 }
 
 /* Answer a word (CONTRACT.md): its first answer is an A line, with NF first for the words before
@@ -859,7 +874,6 @@ static uint32_t word_unit(const al_vit_t *v, uint32_t u, int32_t ou, int32_t ord
 static int32_t back_align(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t s_end, int32_t x1,
                           int32_t *ord0_out, int32_t *n, int *more)
 {
-    const al_model_t *m = v->m;
     int32_t xs = ring_oldest(v);
     if (xs < 0) xs = 0;
     if (x1 - xs > (int32_t)AL_VIT_BACK_FRAMES) xs = x1 - (int32_t)AL_VIT_BACK_FRAMES;
@@ -889,8 +903,7 @@ static int32_t back_align(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t s_
     for (uint32_t i = 0; i < S; i++) sc[i] = NEG;
     for (int32_t k = 0; k < N; k++) {
         emissions_raw(v, frame_logits(v, (uint32_t)(xs + k)));
-        float emax = NEG;
-        for (int c = 0; c < m->n_classes; c++) emax = v->em[c] > emax ? v->em[c] : emax;
+        float emax = em_best(v);
         if (k > 0) p2_step(v, sc, S, row0, k);
         for (int32_t w = 0; w < K; w++) {                /* a word may begin the path here */
             uint32_t i = (uint32_t)first[w];
@@ -960,8 +973,8 @@ static void back_chain(al_vit_t *v, int32_t ord, uint32_t u_hi, int32_t x1, uint
 /* The path started its first word after a replay (ordinal cm_ord, first unit u_hi; a frame after
  * the replay's, so after the run's words):
  * the back pass's run (back_passes) is answered if the path went on from the replay's place,
- * or from a word of the run (those from it on the path places again, after f): the run's words
- * before cm_ord; else (the path jumped past the words after the run, whose answers then stay
+ * or from a word of the run (those from it on the path places again, after the run): the run's
+ * words before cm_ord; else (the path jumped past the words after the run, whose answers then stay
  * as they were) the run is dropped, so that the answers stay in order. More passes then go
  * further back from the run's first word. */
 static void back_settle(al_vit_t *v, uint32_t u_hi)
@@ -1381,15 +1394,12 @@ static int confirmed(al_vit_t *v, uint32_t t, uint32_t sb, float gain_pf)
 static void loc_column(al_vit_t *v, uint32_t r0, uint32_t r1, uint32_t f0, uint32_t L,
                        float *ideal)
 {
-    const al_model_t *m = v->m;
     float *sc = v->p2_sc, id = 0.0f;
     uint32_t n = r1 - r0;
     p2_classes(v, r0, r1);
     for (uint32_t k = 0; k < L; k++) {
         emissions_raw(v, frame_logits(v, f0 + k));
-        float emax = NEG;
-        for (int c = 0; c < m->n_classes; c++) emax = v->em[c] > emax ? v->em[c] : emax;
-        id += emax;
+        id += em_best(v);
         if (k == 0) {
             for (uint32_t i = 0; i < n; i++) sc[i] = v->em[v->p2_cls[i]];
             continue;
@@ -1523,6 +1533,15 @@ static uint32_t noted_far(const al_vit_t *v, uint32_t t, uint32_t best_s)
     return top + (float)AL_VIT_COLLAPSE_BACK_JUMP >= (float)best_s ? 0u : best_s - (uint32_t)top;
 }
 
+/* A look behind the path over the last AL_VIT_COLLAPSE_BACK frames: far states back
+ * (locate_far), or with far 0 the look-behind column (locate, a periodic look: confirmed places
+ * only). Returns 1 if it re-anchored. */
+static int look_behind(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t far)
+{
+    return far == 0u ? locate(v, t, best_s, AL_VIT_COLLAPSE_BACK, 2)
+                     : locate_far(v, t, best_s, AL_VIT_COLLAPSE_BACK, far);
+}
+
 /* Confidence collapse (al_config.h): fit = out_scale * (q[class of the best state] - max q)
  * is the best path's log posterior ratio to the network's best class; -lse is the best class's
  * log posterior. Both are averaged over ~32 frames. A collapse that lasts AL_VIT_COLLAPSE_FRAMES
@@ -1569,19 +1588,14 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
         while (far > 0u && best_s <= far + AL_VIT_LOCATE_JUMP) far -= AL_VIT_FAR_STEP;
         if (noted_lately(v, t, best_s))   /* look where it would be now (to confirm it) */
             far = noted_far(v, t, best_s);
-        if (far == 0u ? locate(v, t, best_s, AL_VIT_COLLAPSE_BACK, 2)
-                      : locate_far(v, t, best_s, AL_VIT_COLLAPSE_BACK, far))
-            return;
+        if (look_behind(v, t, best_s, far)) return;
     } else if (AL_VIT_COLLAPSE_BACK > 0u && AL_VIT_REPLAY && AL_VIT_NOTE_FOLLOW
                && noted_lately(v, t, best_s) && v->rp_gain >= AL_VIT_REPLAY_GAIN
                && t - v->rp_t == AL_VIT_FOLLOW_AFTER
                && t - v->last_reanchor >= AL_VIT_COLLAPSE_BACK) {
         /* a strong place noted behind the path is looked at again where it would be now, even
          * when the path's fit is not poor (it may follow the repeated audio loosely) */
-        uint32_t far = noted_far(v, t, best_s);
-        if (far == 0u ? locate(v, t, best_s, AL_VIT_COLLAPSE_BACK, 2)
-                      : locate_far(v, t, best_s, AL_VIT_COLLAPSE_BACK, far))
-            return;
+        if (look_behind(v, t, best_s, noted_far(v, t, best_s))) return;
     }
     if (v->collapse_n < (v->scan_next ? AL_VIT_COLLAPSE_FRAMES / 2u : AL_VIT_COLLAPSE_FRAMES)) return;
     /* before a scan forward: is the audio behind the path (it ran ahead: a restarted reading)? */
