@@ -27,6 +27,7 @@ class Utt:
     meta: dict
     audio: np.ndarray | None = None
     ignore: np.ndarray | None = None   # bool [T]: frames left out of the training loss
+    edge_soft: float = 0.0             # share of the neighbouring phone in an edge frame's target
 
 
 def edge_frames(labels: np.ndarray, n: int) -> np.ndarray:
@@ -43,23 +44,44 @@ def edge_frames(labels: np.ndarray, n: int) -> np.ndarray:
 IGNORE = -100                              # target of a frame outside the loss (torch's default)
 
 
+def edge_neighbours(labels: np.ndarray) -> np.ndarray:
+    """For each frame next to a change of class, the class on the other side of that change
+    (int64 [T]; a frame's own class elsewhere): for a change between frames i-1 and i, frame i-1
+    gets labels[i] and frame i gets labels[i-1] (a one-frame phone: its right neighbour)."""
+    other = labels.copy()
+    ch = np.flatnonzero(labels[1:] != labels[:-1]) + 1
+    other[ch] = labels[ch - 1]
+    other[ch - 1] = labels[ch]
+    return other
+
+
 def batch_arrays(utts: list[Utt], idx: list[int], mean: np.ndarray, inv_std: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One padded batch: normalised features [B, 40, T], targets [B, T] (IGNORE for padding
-    and for an utterance's `ignore` frames), frame mask [B, 1, T]."""
+    and for an utterance's `ignore` frames), frame mask [B, 1, T], and the soft edge targets:
+    the second class [B, T] and its share [B, T] (0 where a frame's target is its own class
+    only; an utterance's ``edge_soft`` on the frames next to a change of class)."""
     T = max(len(utts[i].labels) for i in idx)
     x = np.zeros((len(idx), F.N_MELS, T), np.float32)
     y = np.full((len(idx), T), IGNORE, np.int64)
     m = np.zeros((len(idx), 1, T), np.float32)
+    y2 = np.full((len(idx), T), IGNORE, np.int64)
+    w2 = np.zeros((len(idx), T), np.float32)
     for j, i in enumerate(idx):
         u = utts[i]
         n = len(u.labels)
         x[j, :, :n] = ((u.feats - mean) * inv_std).T
         y[j, :n] = u.labels
+        y2[j, :n] = u.labels
+        if u.edge_soft > 0:
+            other = edge_neighbours(u.labels)
+            y2[j, :n] = other
+            w2[j, :n] = np.where(other != u.labels, u.edge_soft, 0.0)
         if u.ignore is not None:
             y[j, :n][u.ignore] = IGNORE
+            y2[j, :n][u.ignore] = IGNORE
         m[j, 0, :n] = 1.0
-    return x, y, m
+    return x, y, m, y2, w2
 
 
 def frame_labels(seg: np.ndarray, n: int) -> np.ndarray:
@@ -98,7 +120,8 @@ def copies(utts: list[Utt], share: float, seed: int | list[int],
             continue
         assert u.audio is not None, "copies need the utterances' audio"
         f = F.log_mel(transform(u.audio, rng))
-        out.append(Utt(f, u.labels, u.seg, u.word, {**u.meta, **tag}, None, u.ignore))
+        out.append(Utt(f, u.labels, u.seg, u.word, {**u.meta, **tag}, None, u.ignore,
+                       u.edge_soft))
     return out
 
 
@@ -137,22 +160,25 @@ class Cmn:
 
 def prepare(utts: list[Utt], dev_utts: int, narrowband: float, seed: int, edge_ignore: int,
             cmn: Cmn | None, init_stats: tuple[np.ndarray, np.ndarray] | None = None,
-            vocoded: float = 0.0) -> tuple[list[Utt], list[Utt], np.ndarray, np.ndarray]:
+            vocoded: float = 0.0, edge_soft: float = 0.0
+            ) -> tuple[list[Utt], list[Utt], np.ndarray, np.ndarray]:
     """The training view of a loaded corpus: (dev, train, mean, inv_std).  dev = every k-th
     utterance (dev_utts of them; they keep their audio); train = the rest plus their narrowband
     copies (share ``narrowband``) and vocoded copies (share ``vocoded``, drawn from the
     originals); ``edge_ignore`` frames a side of the real-speech phone
-    boundaries out of the loss; with ``cmn``, every utterance the network sees - dev, train and
+    boundaries out of the loss; ``edge_soft``: the real-speech frames next to a phone boundary
+    get that share of the other side's phone in their target (soft targets; the copies too); with ``cmn``, every utterance the network sees - dev, train and
     the copies alike - gets the running-mean view (features.running_mean_shift), so that
     (feats - mean) * inv_std is what the firmware's front end computes.  init_stats: the
     (mean, inv_std) of the model fine-tuned (train.py --init-norm)."""
     dev = utts[::max(1, len(utts) // dev_utts)][:dev_utts]
     dev_ids = {id(u) for u in dev}
     train = [u for u in utts if id(u) not in dev_ids]
-    if edge_ignore > 0:
-        for u in train:
-            if u.meta.get("voice") == "real":
+    for u in train:
+        if u.meta.get("voice") == "real":
+            if edge_ignore > 0:
                 u.ignore = edge_frames(u.labels, edge_ignore)
+            u.edge_soft = edge_soft
     originals = list(train)
     if narrowband > 0:
         train += narrowband_copies(originals, narrowband, seed)  # they keep the original's mask

@@ -42,9 +42,22 @@ def make_batches(utts: list[dataset.Utt], max_frames: int, rng: random.Random) -
 
 
 def collate(utts: list[dataset.Utt], idx: list[int], mean: np.ndarray, inv_std: np.ndarray
-            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    x, y, m = dataset.batch_arrays(utts, idx, mean, inv_std)
-    return torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(m)
+            ) -> tuple[torch.Tensor, ...]:
+    """Features, targets, frame mask, second targets and their shares (dataset.batch_arrays)."""
+    return tuple(torch.from_numpy(a) for a in dataset.batch_arrays(utts, idx, mean, inv_std))
+
+
+def frame_loss(logits: torch.Tensor, y: torch.Tensor, y2: torch.Tensor, w2: torch.Tensor,
+               smoothing: float) -> torch.Tensor:
+    """Mean cross-entropy over the frames in the loss; a frame with a second target y2 of share
+    w2 (soft edge targets) is scored against the mix (1 - w2) * y + w2 * y2."""
+    own = Fn.cross_entropy(logits, y, ignore_index=dataset.IGNORE, label_smoothing=smoothing,
+                           reduction="none")
+    if float(w2.max()) > 0:
+        other = Fn.cross_entropy(logits, y2, ignore_index=dataset.IGNORE,
+                                 label_smoothing=smoothing, reduction="none")
+        own = (1 - w2) * own + w2 * other
+    return own.sum() / (y != dataset.IGNORE).sum().clamp(min=1)
 
 
 def run_epochs(net: TDNN, utts: list[dataset.Utt], mean: np.ndarray, inv_std: np.ndarray,
@@ -59,9 +72,9 @@ def run_epochs(net: TDNN, utts: list[dataset.Utt], mean: np.ndarray, inv_std: np
         net.train()
         tot, n, correct = 0.0, 0, 0
         for b in make_batches(utts, max_frames, rng):
-            x, y, m = collate(utts, b, mean, inv_std)
+            x, y, m, y2, w2 = collate(utts, b, mean, inv_std)
             logits = net(x, m)
-            loss = Fn.cross_entropy(logits, y, ignore_index=dataset.IGNORE, label_smoothing=smoothing)
+            loss = frame_loss(logits, y, y2, w2, smoothing)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
@@ -83,7 +96,7 @@ def frame_accuracy(net: TDNN, utts: list[dataset.Utt], mean: np.ndarray, inv_std
     net.eval()
     c = n = 0
     for b in make_batches(utts, 20000, random.Random(0)):
-        x, y, m = collate(utts, b, mean, inv_std)
+        x, y, m = collate(utts, b, mean, inv_std)[:3]
         pred = net(x, m).argmax(1)
         valid = y != dataset.IGNORE
         c += int((pred == y)[valid].sum())
@@ -99,7 +112,7 @@ def calibrate(net: TDNN, utts: list[dataset.Utt], mean: np.ndarray, inv_std: np.
     net.quant = False
     acts: list[list[np.ndarray]] = [[] for _ in range(len(net.specs) + 1)]
     for b in make_batches(utts, 20000, random.Random(1))[:20]:
-        x, _, m = collate(utts, b, mean, inv_std)
+        x, _, m = collate(utts, b, mean, inv_std)[:3]
         coll: list[torch.Tensor] = []
         net(x, m, collect=coll)
         valid = m[:, 0, :].bool()
@@ -227,6 +240,11 @@ def main() -> None:
                     help="leave the N frames on each side of every phone boundary of the "
                     "teacher-labelled real speech (shards whose voice is 'real') out of the loss "
                     "(teacher boundaries are +-20-30 ms noisy); eSpeak NG frames keep every target")
+    ap.add_argument("--real-edge-soft", type=float, default=0.0, metavar="A",
+                    help="soft targets at the teacher-labelled real speech's phone boundaries: "
+                    "the frame on each side of a boundary is trained towards (1 - A) of its own "
+                    "phone and A of the phone across the boundary (instead of leaving it out, "
+                    "--real-edge-ignore)")
     ap.add_argument("--narrowband", type=float, default=0.0, metavar="P",
                     help="add a narrowband copy (augment.narrowband: through 8 kHz and back, "
                     "nothing above 4 kHz, like telephone audio or an 8 kHz voice) of a share P "
@@ -254,7 +272,7 @@ def main() -> None:
            if args.cmn_frames > 0 else None)
     dev, train, mean, inv_std = dataset.prepare(utts, args.dev_utts, args.narrowband, args.seed,
                                                 args.real_edge_ignore, cmn, init_stats,
-                                                args.vocoded)
+                                                args.vocoded, args.real_edge_soft)
     if args.narrowband > 0:
         print(f"narrowband: {sum(u.meta.get('narrowband', 0) > 0 for u in train)} copies",
               flush=True)
