@@ -66,6 +66,8 @@ void al_vit_reset(al_vit_t *v)
     v->w_margin = 0.0f;
     v->w_frames = 0;
     v->next_emit = 0;
+    v->rv_word = -1;
+    v->rv_end = 0;
     v->next_told = 0;
     for (uint32_t i = 0; i < AL_VIT_SENT; i++) v->sent[i].word = 0xFFFFu;
     v->fit_avg = 0.0f;
@@ -300,12 +302,57 @@ static int32_t sent_end(const al_vit_t *v, int32_t word)
     return !k || k->code < 0 ? -1 : k->end_frame;
 }
 
+static void answer(al_vit_t *v, const al_word_result_t *r);
+
+static void set_frames(al_vit_t *v, al_word_result_t *r, int32_t s, int32_t e)
+{
+    r->start_frame = s;
+    r->end_frame = e;
+    r->start_ms = s * 10 + v->offset_ms;
+    r->end_ms = e * 10 + v->offset_ms;
+}
+
+/* Answers stay in word order (CONTRACT.md: the last answers of the words are in order). After a
+ * replay the words the path places again are answered again (R lines), but a re-anchor can jump
+ * over some of them and leave no room for their audio: they are not placed again, and their
+ * earlier answers (the first reading's, or the path's while it ran ahead) lie before the words
+ * answered again around them. Before word r->word is answered again, the words since the last
+ * one answered again (rv_word, ending at rv_end) are answered again between rv_end and r's
+ * start if one of their last answers is not there: by even shares with confidence 0 (an
+ * interpolated time), or NF when the gap has less than a frame for each. Nothing changes when
+ * sent[] no longer holds one of them (an old revision: rv_word is never reset). */
+static void mend_order(al_vit_t *v, const al_word_result_t *r)
+{
+    int32_t w0 = v->rv_word + 1, n = r->word - w0, x0 = v->rv_end, x1 = r->start_frame;
+    int stale = 0;
+    if (n > (int32_t)AL_VIT_SENT) return;
+    for (int32_t w = w0; w < r->word; w++) {
+        const al_sent_t *k = sent_of(v, w);
+        if (!k) return;                                  /* not known: left as they are */
+        if (k->code >= 0 && (k->start_frame < x0 || k->end_frame > x1)) stale = 1;
+    }
+    if (!stale) return;
+    for (int32_t i = 0; i < n; i++) {
+        al_word_result_t m = {w0 + i, 1, 0, 0, 0, 0, 0, AL_SRC_FILLED, 0};
+        if (x1 - x0 >= n) {
+            m.nf = 0;
+            set_frames(v, &m, x0 + (int32_t)(((int64_t)(x1 - x0) * i) / n),
+                       x0 + (int32_t)(((int64_t)(x1 - x0) * (i + 1)) / n));
+        }
+        answer(v, &m);
+    }
+}
+
 /* Answer a word (CONTRACT.md): its first answer is an A line, with NF first for the words before
  * it that have none (words with no phones; at a settle, words never placed); a later answer with
  * another time (or NF) is an R line: the last answer counts. */
 static void answer(al_vit_t *v, const al_word_result_t *r)
 {
     if ((uint32_t)r->word < v->next_told) {
+        if (AL_VIT_MEND_ORDER && !r->nf && v->rv_word >= 0 && r->word > v->rv_word + 1
+            && r->start_frame >= v->rv_end)
+            mend_order(v, r);
+        if (!r->nf) { v->rv_word = r->word; v->rv_end = r->end_frame; }
         if (sent_same(v, r, 1)) return;                  /* the same answer */
         al_word_result_t rv = *r;
         rv.revised = 1;
@@ -449,14 +496,6 @@ static void hold(al_vit_t *v, const al_word_result_t *r, int32_t ord)
     if (ord > v->done_ord) v->done_ord = ord;
     if (!r->nf) v->last_end = r->end_frame;
     tell(v);
-}
-
-static void set_frames(al_vit_t *v, al_word_result_t *r, int32_t s, int32_t e)
-{
-    r->start_frame = s;
-    r->end_frame = e;
-    r->start_ms = s * 10 + v->offset_ms;
-    r->end_ms = e * 10 + v->offset_ms;
 }
 
 /* 2-bit back-pointer `cell` of the second pass: cells run through the rows of bp[] after the
@@ -766,6 +805,8 @@ static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi,
                                                                      : u_first_skip;
     S = S_skip + (uint32_t)v->u_first[u_first_skip] - v->u_first[u0];
     xs = v->last_end > oldest ? v->last_end : oldest;
+    int32_t pe = first > 0 ? sent_end(v, v->pw_index[first - 1]) : -1;
+    if (AL_VIT_MEND_ORDER && pe > xs) xs = pe;          /* after the word before's answer */
     if (xs < 0 || x1 - xs < (int32_t)need_skip || S > AL_VIT_PASS2_STATES
         || ord_hi - first > AL_VIT_PASS2_WORDS || !p2_fits(v, (uint32_t)(x1 - xs), S))
         return 0;
@@ -803,6 +844,8 @@ static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1,
     }
     if (!held) while (v->hq_n) hq_pop(v);               /* ordinals in the queue: no gap */
     int32_t x0 = held ? v->pend.end_frame : v->last_end;
+    int32_t pe = first > 0 ? sent_end(v, v->pw_index[first - 1]) : -1;
+    if (AL_VIT_MEND_ORDER && pe > x0) x0 = pe;          /* (a back pass may have moved it) */
     if (x0 > x1) x0 = x1;
     int32_t span_min = (int32_t)(n_skip * AL_VIT_FILL_MIN_FRAMES);
     int share = x1 - x0 < span_min;
@@ -1374,6 +1417,18 @@ static int replay_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32
     return 1;
 }
 
+/* Is a place behind the path that explains the last L frames `gain` nats better than the path
+ * and `deficit` nats worse than their best classes worth noting for a replay? It needs
+ * AL_VIT_REPLAY_NOTE nats per frame and locate()'s deficit, or AL_VIT_REPLAY_GAIN nats per frame
+ * and AL_VIT_REPLAY_LOOSE_DEFICIT (al_config.h). */
+static int notable(float gain, float deficit, uint32_t L)
+{
+    float l = (float)L;
+    return gain >= AL_VIT_REPLAY_NOTE * l
+           && (deficit <= AL_VIT_LOCATE_DEFICIT * l
+               || (gain >= AL_VIT_REPLAY_GAIN * l && deficit <= AL_VIT_REPLAY_LOOSE_DEFICIT * l));
+}
+
 /* A place found behind the path is confirmed when the previous one, at most
  * AL_VIT_REPLAY_CONFIRM frames ago, lies before it at no more than speech pace
  * (AL_VIT_ANCHOR_RATE states a frame, +-16 states): a reader going back moves on through the
@@ -1450,8 +1505,7 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back
     if (sb < best_s + AL_VIT_LOCATE_JUMP && sb + AL_VIT_LOCATE_JUMP > best_s)
         return 0;                                        /* about where the path is */
     int ok = 0;                                          /* a place behind: recorded to confirm */
-    if (sb < best_s && gain >= AL_VIT_REPLAY_NOTE * (float)L
-        && deficit <= AL_VIT_LOCATE_DEFICIT * (float)L)
+    if (sb < best_s && notable(gain, deficit, L))
         ok = confirmed(v, t, sb, gain / (float)L);
     if (gain < (back_only == 2 ? AL_VIT_PERIODIC_BACK_GAIN
                 : sb < best_s && sb >= v->conf_s ? AL_VIT_LOCATE_GAIN_BACK : AL_VIT_LOCATE_GAIN)
@@ -1494,8 +1548,7 @@ static int locate_far(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, uint
     uint32_t sb = r0;
     for (uint32_t s = r0; s < r1; s++) if (sc[s - r0] > sc[sb - r0]) sb = s;
     float gain = sc[sb - r0] - ref, deficit = ideal - sc[sb - r0];
-    if (gain < AL_VIT_REPLAY_NOTE * (float)L || deficit > AL_VIT_LOCATE_DEFICIT * (float)L)
-        return 0;
+    if (!notable(gain, deficit, L)) return 0;
     int ok = confirmed(v, t, sb, gain / (float)L);
     /* a replay needs AL_VIT_REPLAY_GAIN from this place or from the one it confirms */
     if (gain < AL_VIT_REPLAY_GAIN * (float)L && !(ok && v->rp_prev >= AL_VIT_REPLAY_GAIN))

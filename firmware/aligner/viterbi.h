@@ -130,6 +130,8 @@ typedef struct {
     uint32_t next_emit;                 /* words below it left the hold queue (or were never
                                          * placed: NF) */
     uint32_t next_told;                 /* words below it have an answer (A line) */
+    int32_t  rv_word, rv_end;           /* the word last answered again (R line) and its end
+                                         * frame; rv_word -1: none (viterbi.c mend_order) */
     al_sent_t sent[AL_VIT_SENT];        /* the last answers, by word index % AL_VIT_SENT */
     /* confidence-collapse recovery (README.md "Recovery") */
     float    fit_avg;                   /* EMA of the best state's log posterior ratio */
