@@ -193,7 +193,9 @@
  * clips over 500 ms (4 of 284 clips moved by less than 20 ms). Without the
  * gain condition (a looser deficit for a far look's place that lines up with a note, session
  * 15) a wrong place was confirmed at the end of WebMAUS arctic_a0537 100 words back (44 ms ->
- * 3.8 s). AL_VIT_LOCATE_DEFICIT turns it off. */
+ * 3.8 s). A look that lines up with a note of AL_VIT_REPLAY_GAIN may lack as much whatever its
+ * own gain (the path may fit resembling words fairly): 30 words back 2 -> 1 of 29 (arctic_a0026
+ * 1.0 s -> 28 ms). AL_VIT_LOCATE_DEFICIT turns it off. */
 #ifndef AL_VIT_REPLAY_LOOSE_DEFICIT
 #define AL_VIT_REPLAY_LOOSE_DEFICIT 1.5f
 #endif

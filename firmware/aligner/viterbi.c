@@ -1421,12 +1421,23 @@ static int replay_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32
  * and `deficit` nats worse than their best classes worth noting for a replay? It needs
  * AL_VIT_REPLAY_NOTE nats per frame and locate()'s deficit, or AL_VIT_REPLAY_GAIN nats per frame
  * and AL_VIT_REPLAY_LOOSE_DEFICIT (al_config.h). */
-static int notable(float gain, float deficit, uint32_t L)
+/* Does place sb at frame t line up with the place noted last (at most AL_VIT_REPLAY_CONFIRM
+ * frames ago, after it at no more than speech pace, +-16 states)? */
+static int lines_up(const al_vit_t *v, uint32_t t, uint32_t sb)
+{
+    return v->rp_t > 0u && t - v->rp_t <= AL_VIT_REPLAY_CONFIRM && sb + 16u >= v->rp_sb
+           && (float)sb <= (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)(t - v->rp_t) + 16.0f;
+}
+
+static int notable(const al_vit_t *v, uint32_t t, uint32_t sb, float gain, float deficit,
+                   uint32_t L)
 {
     float l = (float)L;
+    int strong = gain >= AL_VIT_REPLAY_GAIN * l
+                 || (v->rp_gain >= AL_VIT_REPLAY_GAIN && lines_up(v, t, sb));
     return gain >= AL_VIT_REPLAY_NOTE * l
            && (deficit <= AL_VIT_LOCATE_DEFICIT * l
-               || (gain >= AL_VIT_REPLAY_GAIN * l && deficit <= AL_VIT_REPLAY_LOOSE_DEFICIT * l));
+               || (strong && deficit <= AL_VIT_REPLAY_LOOSE_DEFICIT * l));
 }
 
 /* A place found behind the path is confirmed when the previous one, at most
@@ -1435,8 +1446,7 @@ static int notable(float gain, float deficit, uint32_t L)
  * words again; a look-alike elsewhere does not line up. Records the place for the next one. */
 static int confirmed(al_vit_t *v, uint32_t t, uint32_t sb, float gain_pf)
 {
-    int ok = v->rp_t > 0u && t - v->rp_t <= AL_VIT_REPLAY_CONFIRM && sb + 16u >= v->rp_sb
-             && (float)sb <= (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)(t - v->rp_t) + 16.0f;
+    int ok = lines_up(v, t, sb);
     v->rp_prev = ok ? v->rp_gain : 0.0f;
     v->rp_sb = sb;
     v->rp_t = t;
@@ -1505,7 +1515,7 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back
     if (sb < best_s + AL_VIT_LOCATE_JUMP && sb + AL_VIT_LOCATE_JUMP > best_s)
         return 0;                                        /* about where the path is */
     int ok = 0;                                          /* a place behind: recorded to confirm */
-    if (sb < best_s && notable(gain, deficit, L))
+    if (sb < best_s && notable(v, t, sb, gain, deficit, L))
         ok = confirmed(v, t, sb, gain / (float)L);
     if (gain < (back_only == 2 ? AL_VIT_PERIODIC_BACK_GAIN
                 : sb < best_s && sb >= v->conf_s ? AL_VIT_LOCATE_GAIN_BACK : AL_VIT_LOCATE_GAIN)
@@ -1548,7 +1558,7 @@ static int locate_far(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, uint
     uint32_t sb = r0;
     for (uint32_t s = r0; s < r1; s++) if (sc[s - r0] > sc[sb - r0]) sb = s;
     float gain = sc[sb - r0] - ref, deficit = ideal - sc[sb - r0];
-    if (!notable(gain, deficit, L)) return 0;
+    if (!notable(v, t, sb, gain, deficit, L)) return 0;
     int ok = confirmed(v, t, sb, gain / (float)L);
     /* a replay needs AL_VIT_REPLAY_GAIN from this place or from the one it confirms */
     if (gain < AL_VIT_REPLAY_GAIN * (float)L && !(ok && v->rp_prev >= AL_VIT_REPLAY_GAIN))
