@@ -910,14 +910,30 @@ def noisy_restart(model, seed: int, m: int, share: float, lift: int = 40, n: int
     z, truth = reread_from_30(z, bounds, m)
     a, b = bounds[30][0], bounds[30 + m][0]
     labels = np.concatenate([labels[:b], labels[a:]])
+    z = lifted(z, b, share, seed, model["n_classes"], lift, labels)
+    return z, words, truth, 30 + m - 1
+
+
+def lifted(z, t0: int, share: float, seed: int, n_classes: int, lift: int = 40, labels=None):
+    """The logits z with, from frame t0 on, a share of the frames (drawn from seed + 1000) given
+    a random class `lift` logit steps above synth()'s peak (50): a speaker or microphone the
+    model fits worse. With labels, a frame's own class is left as it is."""
     z = z.astype(np.int16)
     noise = np.random.default_rng(seed + 1000)
-    for t in range(b, len(z)):
+    for t in range(t0, len(z)):
         if noise.random() < share:
-            c = int(noise.integers(0, model["n_classes"]))
-            if c != labels[t]:
-                z[t, c] = 50 + lift                      # synth()'s peak is 50
-    return np.clip(z, -128, 127).astype(np.int8), words, truth, 30 + m - 1
+            c = int(noise.integers(0, n_classes))
+            if labels is None or c != labels[t]:
+                z[t, c] = 50 + lift
+    return np.clip(z, -128, 127).astype(np.int8)
+
+
+def near_after(res, n: int, truth, k: int, frames: int = 3) -> int:
+    """Words after word k whose start and end are within `frames` of the truth (every word
+    placed, in order: placed_in_order)."""
+    fr = placed_in_order(res, n)
+    return sum(abs(f[0] - b[0]) <= frames and abs(f[1] - b[1]) <= frames
+               for f, b in zip(fr[k + 1:], truth[k + 1:]))
 
 
 def test_a_reader_whose_place_fits_worse_is_still_found(model):
@@ -933,11 +949,9 @@ def test_a_reader_whose_place_fits_worse_is_still_found(model):
     for seed in range(30, 40):
         z, words, truth, k = noisy_restart(model, seed, 40, 0.2)
         res, _ = host.align_logits(z, words, nf_min_conf=0)
-        fr = placed_in_order(res, len(words))
-        near += sum(abs(f[0] - b[0]) <= 3 and abs(f[1] - b[1]) <= 3
-                    for f, b in zip(fr[k + 1:], truth[k + 1:]))
+        near += near_after(res, len(words), truth, k)
         total += len(truth) - k - 1
-    assert total == 800 and near >= 730, (near, total)
+    assert total == 800 and near >= 730, (near, total)  # 743
 
 
 def test_a_strong_note_is_confirmed_where_the_reader_fits_worse(model):
@@ -954,17 +968,11 @@ def test_a_strong_note_is_confirmed_where_the_reader_fits_worse(model):
     near = total = 0
     for seed in range(30, 50):
         z, words, truth, k = resembling_restart(model, seed, 40, 0.5, 150)
-        z = z.astype(np.int16)
-        noise = np.random.default_rng(seed + 1000)
-        for t in range(truth[30][0] + 80, len(z)):
-            if noise.random() < 0.2:
-                z[t, int(noise.integers(0, model["n_classes"]))] = 50 + 40
-        res, _ = host.align_logits(np.clip(z, -128, 127).astype(np.int8), words, nf_min_conf=0)
-        fr = placed_in_order(res, len(words))
-        near += sum(abs(f[0] - b[0]) <= 3 and abs(f[1] - b[1]) <= 3
-                    for f, b in zip(fr[k + 1:], truth[k + 1:]))
+        z = lifted(z, truth[30][0] + 80, 0.2, seed, model["n_classes"])
+        res, _ = host.align_logits(z, words, nf_min_conf=0)
+        near += near_after(res, len(words), truth, k)
         total += len(truth) - k - 1
-    assert total == 1600 and near >= 1415, (near, total)
+    assert total == 1600 and near >= 1415, (near, total)  # 1,429
 
 
 def test_the_last_answers_stay_in_word_order_after_a_back_pass(model):
