@@ -753,6 +753,15 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
     return 1;
 }
 
+/* Frame x, or the end of the last answer of the word before placed word `first` if that is later
+ * (AL_VIT_MEND_ORDER: a back pass may have answered it again after x): where the skipped words
+ * from `first` on may start, so that the answers stay in word order. */
+static int32_t after_answer(const al_vit_t *v, int32_t first, int32_t x)
+{
+    int32_t pe = AL_VIT_MEND_ORDER && first > 0 ? sent_end(v, v->pw_index[first - 1]) : -1;
+    return pe > x ? pe : x;
+}
+
 /* Pick the span of the second pass. It starts at the last confident anchor: the newest held
  * word (the held word, then the queue) that started AL_VIT_PASS2_BACK frames or more before
  * lost_t, the last frame the path was on track before the scan (recover()). A held word
@@ -805,8 +814,7 @@ static int try_second_pass(al_vit_t *v, int held, int32_t first, int32_t ord_hi,
                                                                      : u_first_skip;
     S = S_skip + (uint32_t)v->u_first[u_first_skip] - v->u_first[u0];
     xs = v->last_end > oldest ? v->last_end : oldest;
-    int32_t pe = first > 0 ? sent_end(v, v->pw_index[first - 1]) : -1;
-    if (AL_VIT_MEND_ORDER && pe > xs) xs = pe;          /* after the word before's answer */
+    xs = after_answer(v, first, xs);
     if (xs < 0 || x1 - xs < (int32_t)need_skip || S > AL_VIT_PASS2_STATES
         || ord_hi - first > AL_VIT_PASS2_WORDS || !p2_fits(v, (uint32_t)(x1 - xs), S))
         return 0;
@@ -844,8 +852,7 @@ static void fill_skipped(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t x1,
     }
     if (!held) while (v->hq_n) hq_pop(v);               /* ordinals in the queue: no gap */
     int32_t x0 = held ? v->pend.end_frame : v->last_end;
-    int32_t pe = first > 0 ? sent_end(v, v->pw_index[first - 1]) : -1;
-    if (AL_VIT_MEND_ORDER && pe > x0) x0 = pe;          /* (a back pass may have moved it) */
+    x0 = after_answer(v, first, x0);
     if (x0 > x1) x0 = x1;
     int32_t span_min = (int32_t)(n_skip * AL_VIT_FILL_MIN_FRAMES);
     int share = x1 - x0 < span_min;
@@ -1417,10 +1424,6 @@ static int replay_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32
     return 1;
 }
 
-/* Is a place behind the path that explains the last L frames `gain` nats better than the path
- * and `deficit` nats worse than their best classes worth noting for a replay? It needs
- * AL_VIT_REPLAY_NOTE nats per frame and locate()'s deficit, or AL_VIT_REPLAY_GAIN nats per frame
- * and AL_VIT_REPLAY_LOOSE_DEFICIT (al_config.h). */
 /* Does place sb at frame t line up with the place noted last (at most AL_VIT_REPLAY_CONFIRM
  * frames ago, after it at no more than speech pace, +-16 states)? */
 static int lines_up(const al_vit_t *v, uint32_t t, uint32_t sb)
@@ -1429,6 +1432,11 @@ static int lines_up(const al_vit_t *v, uint32_t t, uint32_t sb)
            && (float)sb <= (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)(t - v->rp_t) + 16.0f;
 }
 
+/* Is place sb at frame t, which explains the last L frames `gain` nats better than the path and
+ * `deficit` nats worse than their best classes, worth noting for a replay? It needs
+ * AL_VIT_REPLAY_NOTE nats per frame and locate()'s deficit, or AL_VIT_REPLAY_LOOSE_DEFICIT when
+ * it gains AL_VIT_REPLAY_GAIN nats per frame or lines up with a place noted with that gain
+ * (al_config.h). */
 static int notable(const al_vit_t *v, uint32_t t, uint32_t sb, float gain, float deficit,
                    uint32_t L)
 {
