@@ -167,8 +167,9 @@ def prepare(utts: list[Utt], dev_utts: int, narrowband: float, seed: int, edge_i
     copies (share ``narrowband``) and vocoded copies (share ``vocoded``, drawn from the
     originals); ``edge_ignore`` frames a side of the real-speech phone
     boundaries out of the loss; ``edge_soft``: the real-speech frames next to a phone boundary
-    get that share of the other side's phone in their target (soft targets; the copies too); with ``cmn``, every utterance the network sees - dev, train and
-    the copies alike - gets the running-mean view (features.running_mean_shift), so that
+    get that share of the other side's phone in their target (soft targets; the copies too);
+    with ``cmn``, every utterance the network sees - dev, train and the copies alike - gets the
+    running-mean view (features.running_mean_shift), so that
     (feats - mean) * inv_std is what the firmware's front end computes.  init_stats: the
     (mean, inv_std) of the model fine-tuned (train.py --init-norm)."""
     dev = utts[::max(1, len(utts) // dev_utts)][:dev_utts]
