@@ -81,6 +81,7 @@ void al_vit_reset(al_vit_t *v)
     v->good_s = 0;
     v->good_t = 0;
     v->lost_t = -1;
+    v->went_back = 0;
     v->bk_n = 0;
     v->pend_ord = -1;
     v->hq_head = v->hq_n = 0;
@@ -703,9 +704,10 @@ static int32_t p2_trace(al_vit_t *v, uint32_t row0, uint32_t s0, uint32_t S, int
  * the buffered frames [xs, x1): the path starts at frame xs in the first state of u0 (or of
  * u0+1 when u0 is a silence) and is in the last state of u_hi-1 (or, when that is the optional
  * silence, of the word before it) at frame x1-1, where the committed path enters the next word.
- * Queues the words after the held ones (AL_SRC_SECOND, confidence from this path: enqueue())
- * and returns 1; returns 0 without a change when the span is not buffered or does not fit (the
- * caller interpolates). */
+ * After a re-anchor behind the path (went_back) the silences also take speech none of the
+ * words fits (AL_VIT_PASS2_FILLER: the span may hold words twice). Queues the words after the
+ * held ones (AL_SRC_SECOND, confidence from this path: enqueue()) and returns 1; returns 0
+ * without a change when the span is not buffered or does not fit (the caller interpolates). */
 static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, uint32_t u_hi,
                        int32_t xs, int32_t x1)
 {
@@ -721,6 +723,11 @@ static int second_pass(al_vit_t *v, int32_t ord0, uint32_t u0, int32_t ord_hi, u
     for (uint32_t i = 0; i < S; i++) sc[i] = NEG;
     for (int32_t k = 0; k < N; k++) {
         emissions_raw(v, frame_logits(v, (uint32_t)(xs + k)));
+        if (AL_VIT_PASS2_FILLER > 0.0f && v->went_back) {   /* the silences take speech too */
+            float fill = em_best(v) - AL_VIT_PASS2_FILLER;
+            uint16_t cs = v->m->sil_class;
+            if (fill > v->em[cs]) v->em[cs] = fill;
+        }
         if (k == 0) {
             sc[0] = v->em[v->u_cls[u0]];
             if ((v->u_flags[u0] & F_SIL) && u0 + 1u < u_hi)
@@ -1333,6 +1340,7 @@ static int reseed_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32
     v->good_t = t;
     if (v->conf_s > sb) { v->conf_s = sb; v->conf_t = t; }
     reseed(v, t, sb, lo, hi, sc0);
+    v->went_back = 1;
     v->st.n_reanchor++;
     v->st.n_back++;
     return 1;
@@ -1539,6 +1547,7 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back
     reseed(v, t, sb, lo, hi, sc - r0);
     if (!v->scan_next) v->lost_t = (int32_t)v->good_t;
     v->scan_next = 0;
+    v->went_back = 0;
     v->st.n_reanchor++;
     return 1;
 }
@@ -1713,6 +1722,7 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
     v->last_reanchor = t;
     v->collapse_n = 0;
     v->fit_avg = -AL_VIT_FIT_LOST;   /* the new window must earn a good fit to end the scan */
+    v->went_back = 0;
     v->st.n_reanchor++;
 }
 

@@ -109,6 +109,8 @@ typedef struct {
     int32_t  last_word;                 /* last word index added */
     uint8_t  tr_state;                  /* 0 none, 1 open, 2 complete */
     uint8_t  implicit;                  /* opened by a full frame ring before the header came */
+    uint8_t  went_back;                 /* the last re-anchor went behind the path (viterbi.c
+                                         * second_pass: the filler) */
     /* frames */
     uint32_t ring_cap;                  /* logit frames the ring holds */
     uint32_t n_arrived, t;              /* frames pushed / processed */
