@@ -84,6 +84,20 @@ def batch_arrays(utts: list[Utt], idx: list[int], mean: np.ndarray, inv_std: np.
     return x, y, m, y2, w2
 
 
+def freq_masks(x: np.ndarray, max_width: int, n_masks: int, rng: np.random.Generator) -> None:
+    """Frequency masking (SpecAugment, Park et al. 2019, section 2) of a batch of normalised
+    features x [B, mels, T], in place: per utterance n_masks bands of width 0..max_width mel
+    channels at a random place are set to 0, the training set's mean of the channel (padding
+    frames are 0 already). The network cannot rely on a few channels, e.g. where one speaker's
+    formants lie."""
+    n_mels = x.shape[1]
+    for j in range(x.shape[0]):
+        for _ in range(n_masks):
+            w = int(rng.integers(0, max_width + 1))
+            f0 = int(rng.integers(0, n_mels - w + 1))
+            x[j, f0:f0 + w, :] = 0.0
+
+
 def frame_labels(seg: np.ndarray, n: int) -> np.ndarray:
     """Class of the phone covering each frame centre t*0.010 + 0.0125 (sil if none)."""
     lab = np.zeros(n, np.int64)

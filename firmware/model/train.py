@@ -41,10 +41,14 @@ def make_batches(utts: list[dataset.Utt], max_frames: int, rng: random.Random) -
     return batches
 
 
-def collate(utts: list[dataset.Utt], idx: list[int], mean: np.ndarray, inv_std: np.ndarray
-            ) -> tuple[torch.Tensor, ...]:
-    """Features, targets, frame mask, second targets and their shares (dataset.batch_arrays)."""
-    return tuple(torch.from_numpy(a) for a in dataset.batch_arrays(utts, idx, mean, inv_std))
+def collate(utts: list[dataset.Utt], idx: list[int], mean: np.ndarray, inv_std: np.ndarray,
+            mask: tuple[int, int, np.random.Generator] | None = None) -> tuple[torch.Tensor, ...]:
+    """Features, targets, frame mask, second targets and their shares (dataset.batch_arrays);
+    mask = (max width, masks, rng): frequency masks on the features (dataset.freq_masks)."""
+    arrays = dataset.batch_arrays(utts, idx, mean, inv_std)
+    if mask is not None and mask[0] > 0:
+        dataset.freq_masks(arrays[0], *mask)
+    return tuple(torch.from_numpy(a) for a in arrays)
 
 
 def frame_loss(logits: torch.Tensor, y: torch.Tensor, y2: torch.Tensor, w2: torch.Tensor,
@@ -62,8 +66,9 @@ def frame_loss(logits: torch.Tensor, y: torch.Tensor, y2: torch.Tensor, w2: torc
 
 def run_epochs(net: TDNN, utts: list[dataset.Utt], mean: np.ndarray, inv_std: np.ndarray,
                epochs: int, lr: float, max_frames: int, smoothing: float, seed: int,
-               log: list, tag: str) -> None:
+               log: list, tag: str, freq_mask: tuple[int, int] = (0, 0)) -> None:
     rng = random.Random(seed)
+    mask = (freq_mask[0], freq_mask[1], np.random.default_rng(seed + 7))
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     steps = epochs * len(make_batches(utts, max_frames, random.Random(0)))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
@@ -72,7 +77,7 @@ def run_epochs(net: TDNN, utts: list[dataset.Utt], mean: np.ndarray, inv_std: np
         net.train()
         tot, n, correct = 0.0, 0, 0
         for b in make_batches(utts, max_frames, rng):
-            x, y, m, y2, w2 = collate(utts, b, mean, inv_std)
+            x, y, m, y2, w2 = collate(utts, b, mean, inv_std, mask)
             logits = net(x, m)
             loss = frame_loss(logits, y, y2, w2, smoothing)
             opt.zero_grad()
@@ -245,6 +250,11 @@ def main() -> None:
                     "the frame on each side of a boundary is trained towards (1 - A) of its own "
                     "phone and A of the phone across the boundary (instead of leaving it out, "
                     "--real-edge-ignore)")
+    ap.add_argument("--freq-mask", type=int, default=0, metavar="W",
+                    help="frequency masking (SpecAugment): per training utterance and step, "
+                         "--freq-masks bands of 0..W mel channels set to the mean (0: off)")
+    ap.add_argument("--freq-masks", type=int, default=2, metavar="N",
+                    help="bands masked per utterance with --freq-mask (default 2)")
     ap.add_argument("--narrowband", type=float, default=0.0, metavar="P",
                     help="add a narrowband copy (augment.narrowband: through 8 kHz and back, "
                     "nothing above 4 kHz, like telephone audio or an 8 kHz voice) of a share P "
@@ -291,8 +301,9 @@ def main() -> None:
     if args.init:
         init_from_export(net, Path(args.init))
     log: list = []
+    masks = (args.freq_mask, args.freq_masks)
     run_epochs(net, train, mean, inv_std, args.epochs, args.lr, args.max_frames, args.smoothing,
-               args.seed, log, "float")
+               args.seed, log, "float", masks)
     acc_float = frame_accuracy(net, dev, mean, inv_std)
     calibrate(net, train, mean, inv_std)
     net.quant = True
@@ -300,7 +311,7 @@ def main() -> None:
     print(f"dev frame acc float {acc_float:.4f}, fake-quant before QAT {acc_ptq:.4f}", flush=True)
     if args.qat_epochs:
         run_epochs(net, train, mean, inv_std, args.qat_epochs, args.lr / 10, args.max_frames,
-                   args.smoothing, args.seed + 1, log, "qat")
+                   args.smoothing, args.seed + 1, log, "qat", masks)
     acc_qat = frame_accuracy(net, dev, mean, inv_std)
     print(f"dev frame acc after QAT {acc_qat:.4f}", flush=True)
 
