@@ -213,6 +213,16 @@
 #ifndef AL_VIT_FOLLOW_AFTER
 #define AL_VIT_FOLLOW_AFTER 75u
 #endif
+/* A far look's confirmed place in words still held (session 17, viterbi.c locate_far): taken
+ * back as locate() does (relocate_back: AL_VIT_LOCATE_GAIN_BACK, AL_VIT_LOCATE_DEFICIT) if the
+ * note it lines up with is in words, not the leading silence; before, a far look only replayed
+ * into words that are out, and a reader restarted 15-20 words back (still held) was left to the
+ * near look-behind, which needs AL_VIT_PERIODIC_BACK_GAIN. WebMAUS >= 2 min restarted 15 / 20
+ * words back (damage_eval.py --restart K --concat 120 --lead 20): 11 / 5 -> 6 / 3 of 29 clips
+ * more than 500 ms off. 0: off. */
+#ifndef AL_VIT_FAR_HELD
+#define AL_VIT_FAR_HELD 1
+#endif
 #ifndef AL_VIT_PERIODIC_BACK
 #define AL_VIT_PERIODIC_BACK 1
 #endif

@@ -1346,9 +1346,13 @@ static int reseed_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32
     return 1;
 }
 
-
+/* Go back to place sb behind the path (locate(); locate_far(): a confirmed place in held words;
+ * column scores sc from r0): the held words from the located path's reach on are taken back
+ * and the band is re-seeded at sb (reseed_back), or, with the words there out, replayed
+ * (replay_back). Refused (0): with `stay` the band is re-seeded around the best state from the
+ * column (locate()'s column holds it), else left as it is. */
 static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, uint32_t r0,
-                         uint32_t r1, const float *sc, uint32_t L, float gain)
+                         uint32_t r1, const float *sc, uint32_t L, float gain, int stay)
 {
     uint32_t room = AL_VIT_BAND - 1u - v->nsil;
     uint32_t lo = sb > r0 + room / 8u ? sb - room / 8u : r0, hi = lo + room;
@@ -1379,7 +1383,7 @@ static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, 
         return 1;
     if (n_h == 0 || keep < q0 || keep > newest
         || (v->cur_word >= 0 && v->cur_ord <= keep)) {
-        reseed(v, t, best_s, best_s - (best_s - r0 < room / 8u ? best_s - r0 : room / 8u),
+        if (stay) reseed(v, t, best_s, best_s - (best_s - r0 < room / 8u ? best_s - r0 : room / 8u),
                best_s + room / 2u < r1 ? best_s + room / 2u : r1, sc - r0);   /* stay */
         return 0;
     }
@@ -1539,7 +1543,7 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back
         return 0;
     if (sb < best_s) {
         if (back_only == 2 && !ok) return 0;             /* periodic look-behind: confirmed only */
-        return relocate_back(v, t, best_s, sb, r0, r1, sc, L, ok ? gain : 0.0f);
+        return relocate_back(v, t, best_s, sb, r0, r1, sc, L, ok ? gain : 0.0f, 1);
     }
     commit_path(v, t, best_s);
     uint32_t lo = sb > best_s + 1u + room / 2u ? sb - room / 2u : best_s + 1u, hi = lo + room;
@@ -1558,7 +1562,8 @@ static int locate(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, int back
  * best state (its last AL_VIT_LOCATE_BACK states); a place there that gains
  * AL_VIT_REPLAY_GAIN nats per frame (deficit as locate()) lies in words that are out already:
  * the path replays from there (replay_back) if a held word was started on track and the place
- * is before it. Returns 1 if it re-anchored. */
+ * is before it; a confirmed place in held words is taken back (relocate_back, AL_VIT_FAR_HELD).
+ * Returns 1 if it re-anchored. */
 static int locate_far(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, uint32_t far)
 {
     if (best_s <= far + AL_VIT_LOCATE_JUMP || t + 1u < L) return 0;
@@ -1576,7 +1581,17 @@ static int locate_far(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, uint
     for (uint32_t s = r0; s < r1; s++) if (sc[s - r0] > sc[sb - r0]) sb = s;
     float gain = sc[sb - r0] - ref, deficit = ideal - sc[sb - r0];
     if (!notable(v, t, sb, gain, deficit, L)) return 0;
+    uint32_t prev_sb = v->rp_sb;
     int ok = confirmed(v, t, sb, gain / (float)L);
+    /* a place in words still held, confirmed by a place in words (not the leading silence,
+     * which fits any pause): taken back as locate() would (relocate_back) */
+    if (AL_VIT_FAR_HELD && ok && prev_sb >= v->u_first[1]) {
+        int32_t nw, nh = held_words(v, &nw);
+        if (nh > 0 && ord_at(v, unit_of(v, sb)) >= nw - nh + 1
+            && gain >= AL_VIT_LOCATE_GAIN_BACK * (float)L
+            && deficit <= AL_VIT_LOCATE_DEFICIT * (float)L)
+            return relocate_back(v, t, best_s, sb, r0, r1, sc, L, gain, 0);
+    }
     /* a replay needs AL_VIT_REPLAY_GAIN from this place or from the one it confirms */
     if (gain < AL_VIT_REPLAY_GAIN * (float)L && !(ok && v->rp_prev >= AL_VIT_REPLAY_GAIN))
         return 0;
