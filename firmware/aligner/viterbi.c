@@ -1383,8 +1383,9 @@ static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, 
         return 1;
     if (n_h == 0 || keep < q0 || keep > newest
         || (v->cur_word >= 0 && v->cur_ord <= keep)) {
-        if (stay) reseed(v, t, best_s, best_s - (best_s - r0 < room / 8u ? best_s - r0 : room / 8u),
-               best_s + room / 2u < r1 ? best_s + room / 2u : r1, sc - r0);   /* stay */
+        if (stay)                                        /* stay */
+            reseed(v, t, best_s, best_s - (best_s - r0 < room / 8u ? best_s - r0 : room / 8u),
+                   best_s + room / 2u < r1 ? best_s + room / 2u : r1, sc - r0);
         return 0;
     }
     v->cur_word = -1;
