@@ -1584,21 +1584,19 @@ static int locate_far(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, uint
     if (!notable(v, t, sb, gain, deficit, L)) return 0;
     uint32_t prev_sb = v->rp_sb;
     int ok = confirmed(v, t, sb, gain / (float)L);
+    int32_t newest, n_h = held_words(v, &newest), q0 = newest - n_h + 1;  /* q0: oldest held */
+    int32_t sb_ord = ord_at(v, unit_of(v, sb));
     /* a place in words still held, confirmed by a place in words (not the leading silence,
      * which fits any pause): taken back as locate() would (relocate_back) */
-    if (AL_VIT_FAR_HELD && ok && prev_sb >= v->u_first[1]) {
-        int32_t nw, nh = held_words(v, &nw);
-        if (nh > 0 && ord_at(v, unit_of(v, sb)) >= nw - nh + 1
-            && gain >= AL_VIT_LOCATE_GAIN_BACK * (float)L
-            && deficit <= AL_VIT_LOCATE_DEFICIT * (float)L)
-            return relocate_back(v, t, best_s, sb, r0, r1, sc, L, gain, 0);
-    }
+    if (AL_VIT_FAR_HELD && ok && prev_sb >= v->u_first[1] && n_h > 0 && sb_ord >= q0
+        && gain >= AL_VIT_LOCATE_GAIN_BACK * (float)L
+        && deficit <= AL_VIT_LOCATE_DEFICIT * (float)L)
+        return relocate_back(v, t, best_s, sb, r0, r1, sc, L, gain, 0);
     /* a replay needs AL_VIT_REPLAY_GAIN from this place or from the one it confirms */
     if (gain < AL_VIT_REPLAY_GAIN * (float)L && !(ok && v->rp_prev >= AL_VIT_REPLAY_GAIN))
         return 0;
     /* the place must lie in words that are out (before the oldest held word) */
-    int32_t newest, n_h = held_words(v, &newest), q0 = newest - n_h + 1;
-    if (!ok || !AL_VIT_REPLAY || q0 <= 0 || ord_at(v, unit_of(v, sb)) >= q0) return 0;
+    if (!ok || !AL_VIT_REPLAY || q0 <= 0 || sb_ord >= q0) return 0;
     commit_path(v, t, best_s);                           /* it may emit or hold words: again */
     n_h = held_words(v, &newest);
     q0 = newest - n_h + 1;
