@@ -42,3 +42,36 @@ def test_stress_marks_do_not_change_the_phone():
     for stress in ("'", "''", "'!", ",", ",,", "%", "%%", "="):
         for vowel in ("I", "aI", "@", "V", "0"):
             assert phones.map_mnemonic(stress + vowel) == phones.map_mnemonic(vowel) is not None
+
+
+def test_a_coda_l_that_espeak_gives_no_duration_stays_in_the_word():
+    """eSpeak NG gives a post-vocalic l no duration in its own audio (the vowel takes the time;
+    46 of 2,751 words of the WebMAUS prompts) and the transcript's phones came from its phoneme
+    events with zero-length phones dropped: "always" was AO W EY Z. A speaker says the l, so a
+    transcript keeps it (g2p.map_segments keep_zero). Oracle: the CMU Pronouncing Dictionary
+    (cmudict-0.7b) entries, stress marks removed: ALWAYS AO1 L W EY2 Z, ALMOST AO1 L M OW2 S T,
+    ELSE EH1 L S, BALLS B AO1 L Z, ALREADY AO0 L R EH1 D IY0, RAILROAD R EY1 L R OW2 D."""
+    a = names("Phil has always spelled it almost the same, and nobody else did.")
+    assert a[2] == ["AO", "L", "W", "EY", "Z"]
+    assert a[5] == ["AO", "L", "M", "OW", "S", "T"]
+    assert a[10] == ["EH", "L", "S"]
+    b = names("The steel balls were already on the railroad.")
+    assert b[2] == ["B", "AO", "L", "Z"]
+    assert b[4] == ["AO", "L", "R", "EH", "D", "IY"]
+    assert b[7] == ["R", "EY", "L", "R", "OW", "D"]
+
+
+def test_corpus_labels_still_leave_out_phones_without_duration():
+    """The corpus labels are frames of eSpeak's own audio: a phone it gives no duration has no
+    frame there (corpus.py reads g2p.word_segments with its default, keep_zero=False). Oracle:
+    eSpeak's phoneme events themselves (every label segment lasts >= 1 ms)."""
+    import espeak as es
+    words = ["always", "almost"]
+    joined, spans = es.word_spans(words)
+    syn = es.get_engine().synthesize(joined, "en-us")
+    segs = g2p.word_segments(words, syn, "en-us", spans)
+    assert all(s.end - s.start >= g2p.MIN_PHONE_S for w in segs for s in w)
+    cls = phones.classes()
+    kept = g2p.word_segments(words, syn, "en-us", spans, keep_zero=True)
+    assert [[cls[s.cls] for s in w] for w in kept] == [["AO", "L", "W", "EY", "Z"],
+                                                        ["AO", "L", "M", "OW", "S", "T"]]

@@ -1,9 +1,12 @@
 """Transcript -> per-word phone classes, using eSpeak NG (the same procedure as the training corpus).
 
 The phones of a word are taken from the phoneme events of eSpeak's synthesis of the whole
-normalised transcript (so they are in sentence context, exactly as the corpus ground truth), then
-mapped to the reduced inventory of phone_map.json.  Pause phones and zero-length phones are
-dropped; mnemonics mapped to '+' are merged into the preceding phone.  eSpeak occasionally
+normalised transcript (so they are in sentence context, as the corpus ground truth), then
+mapped to the reduced inventory of phone_map.json.  Pause phones are dropped; mnemonics mapped
+to '+' are merged into the preceding phone.  Zero-length phones are kept in a transcript's
+phones (eSpeak gives a post-vocalic l no duration in its own audio, its vowel takes the time:
+"always" AO W EY Z; a speaker says the l: AO L W EY Z, the CMU dictionary's entry) and dropped
+from the corpus labels (corpus.py: eSpeak's audio holds no frame of them).  eSpeak occasionally
 pronounces two words as one ("of the", "on the"): the phones then all arrive with the first word,
 and are split using the isolated pronunciation length of the first word.
 
@@ -47,8 +50,9 @@ class WordPhones:
     mnemonics: list[str] = field(default_factory=list)
 
 
-def map_segments(phones: list[es.Phone]) -> list[Seg]:
-    """eSpeak phones of one word -> class segments (pauses and zero-length phones dropped)."""
+def map_segments(phones: list[es.Phone], keep_zero: bool = False) -> list[Seg]:
+    """eSpeak phones of one word -> class segments (pauses dropped; zero-length phones dropped
+    unless keep_zero)."""
     out: list[Seg] = []
     for p in phones:
         name = ph.map_mnemonic(p.name)
@@ -61,20 +65,21 @@ def map_segments(phones: list[es.Phone]) -> list[Seg]:
         if name == "sil":
             continue
         out.append(Seg(ph.class_id(name), p.start, p.end, p.name))
-    return [s for s in out if s.end - s.start >= MIN_PHONE_S]
+    return [s for s in out if keep_zero or s.end - s.start >= MIN_PHONE_S]
 
 
 @lru_cache(maxsize=20000)
-def isolated_count(word: str, voice: str) -> int:
+def isolated_count(word: str, voice: str, keep_zero: bool = False) -> int:
     syn = es.get_engine().synthesize(word, voice)
-    return len(map_segments(es.word_timings([word], syn)[0].phones))
+    return len(map_segments(es.word_timings([word], syn)[0].phones, keep_zero))
 
 
 def word_segments(words: list[str], syn: es.Synthesis, voice: str,
-                  spans: list[tuple[int, int]] | None = None) -> list[list[Seg]]:
+                  spans: list[tuple[int, int]] | None = None,
+                  keep_zero: bool = False) -> list[list[Seg]]:
     """Class segments of every spoken word of a synthesis (handles eSpeak's merged words)."""
     timings = es.word_timings(words, syn, spans)
-    segs = [map_segments(t.phones) for t in timings]
+    segs = [map_segments(t.phones, keep_zero) for t in timings]
     i = 0
     while i < len(words):
         # a run of words without phones right after a word that has phones: merged by eSpeak
@@ -83,7 +88,7 @@ def word_segments(words: list[str], syn: es.Synthesis, voice: str,
             while j < len(words) and not timings[j].phones:
                 j += 1
             group = segs[i]
-            counts = [isolated_count(w, voice) for w in words[i:j]]
+            counts = [isolated_count(w, voice, keep_zero) for w in words[i:j]]
             if sum(counts) == len(group) or len(group) >= j - i:
                 pos = 0
                 for k, c in enumerate(counts):
@@ -107,7 +112,7 @@ def transcript_phones(text: str, voice: str = "en-us", rate: int = 175) -> list[
         return result
     joined, spans = es.word_spans(words)
     syn = es.get_engine().synthesize(joined, voice, rate=rate)
-    for k, segs in enumerate(word_segments(words, syn, voice, spans)):
+    for k, segs in enumerate(word_segments(words, syn, voice, spans, keep_zero=True)):
         result[owner[k]].phones += [s.cls for s in segs]
         result[owner[k]].mnemonics += [s.mnemonic for s in segs]
     return result
