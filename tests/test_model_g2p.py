@@ -75,3 +75,29 @@ def test_corpus_labels_still_leave_out_phones_without_duration():
     kept = g2p.word_segments(words, syn, "en-us", spans, keep_zero=True)
     assert [[cls[s.cls] for s in w] for w in kept] == [["AO", "L", "W", "EY", "Z"],
                                                         ["AO", "L", "M", "OW", "S", "T"]]
+
+
+def test_an_american_transcript_says_the_r_of_its_r_coloured_vowels():
+    """eSpeak NG's en-us r-coloured vowels carry no r phone of their own (A@ in "parked", o@ in
+    "door", e@ in "there", i@3 in "near", aI3 in "fire"): "parked" was sent as P AA K T. The
+    model's real-speech labels (PocketSphinx, CMU phones) have the r, and an American speaker says
+    it, so an en-us transcript adds it (g2p.with_r), once: a linking r eSpeak already gives ("car
+    is": k A@ r-) is not doubled. Oracle: the CMU Pronouncing Dictionary (cmudict-0.7b), stress
+    marks removed: PARKED P AA1 R K T, DOOR D AO1 R, THERE DH EH1 R, NEAR N IH1 R, FIRE F AY1 ER0,
+    FAR F AA1 R, OR AO1 R, CAR K AA1 R."""
+    a = names("The car is parked near the fire, far from our door, or there.")
+    assert a[1] == ["K", "AA", "R"]
+    assert a[3] == ["P", "AA", "R", "K", "T"]
+    assert a[4] == ["N", "IH", "R"]
+    assert a[6] == ["F", "AY", "ER"]
+    assert a[7] == ["F", "AA", "R"]
+    assert a[10] == ["D", "AO", "R"]
+    assert a[11] == ["AO", "R"]
+    assert a[12] == ["DH", "EH", "R"]
+
+
+def test_a_british_transcript_keeps_its_vowels_without_r():
+    """The RP voice (`--accent en-gb-x-rp`) is not rhotic: "far" and "door" end in their vowel
+    there (Wells 1982, Accents of English: RP drops non-prevocalic r), so no r is added."""
+    a = names("far from our door", "en-gb-x-rp")
+    assert a[0][-1] != "R" and a[3][-1] != "R"

@@ -6,7 +6,9 @@ mapped to the reduced inventory of phone_map.json.  Pause phones are dropped; mn
 to '+' are merged into the preceding phone.  Zero-length phones are kept in a transcript's
 phones (eSpeak gives a post-vocalic l no duration in its own audio, its vowel takes the time:
 "always" AO W EY Z; a speaker says the l: AO L W EY Z, the CMU dictionary's entry) and dropped
-from the corpus labels (corpus.py: eSpeak's audio holds no frame of them).  eSpeak occasionally
+from the corpus labels (corpus.py: eSpeak's audio holds no frame of them).  An en-us transcript
+also gets the r of eSpeak's r-coloured vowels, which carry it in the vowel ("parked" p A@ k t ->
+P AA R K T: with_r); the corpus labels keep eSpeak's own phones.  eSpeak occasionally
 pronounces two words as one ("of the", "on the"): the phones then all arrive with the first word,
 and are split using the isolated pronunciation length of the first word.
 
@@ -112,10 +114,33 @@ def transcript_phones(text: str, voice: str = "en-us", rate: int = 175) -> list[
         return result
     joined, spans = es.word_spans(words)
     syn = es.get_engine().synthesize(joined, voice, rate=rate)
+    rhotic = voice.startswith("en-us")
     for k, segs in enumerate(word_segments(words, syn, voice, spans, keep_zero=True)):
+        if rhotic:
+            segs = with_r(segs)
         result[owner[k]].phones += [s.cls for s in segs]
         result[owner[k]].mnemonics += [s.mnemonic for s in segs]
     return result
+
+
+# eSpeak NG en-us r-coloured vowels whose r is no phone of its own (A@ 'start', O@ / o@ 'north',
+# e@ 'square', i@ 'near', U@ 'cure', aI3 'fire'): the class the r adds after the vowel
+R_AFTER = {"A@": "R", "O@": "R", "o@": "R", "e@": "R", "i@": "R", "i@3": "R", "U@": "R",
+           "aI3": "ER", "aI@": "ER"}
+
+
+def with_r(segs: list[Seg]) -> list[Seg]:
+    """An en-us word's segments with the r of its r-coloured vowels (R_AFTER) as a phone of its
+    own after the vowel, unless the next phone is already an r (eSpeak's linking r)."""
+    out: list[Seg] = []
+    r_cls = ph.class_id("R")
+    for i, s in enumerate(segs):
+        out.append(s)
+        add = R_AFTER.get(s.mnemonic.lstrip(ph.STRESS_MARKS))
+        nxt = segs[i + 1].cls if i + 1 < len(segs) else None
+        if add and nxt not in (r_cls, ph.class_id("ER")):
+            out.append(Seg(ph.class_id(add), s.end, s.end, "r*"))
+    return out
 
 
 def main() -> None:
