@@ -101,3 +101,16 @@ def test_a_british_transcript_keeps_its_vowels_without_r():
     there (Wells 1982, Accents of English: RP drops non-prevocalic r), so no r is added."""
     a = names("far from our door", "en-gb-x-rp")
     assert a[0][-1] != "R" and a[3][-1] != "R"
+
+
+def test_an_american_transcript_writes_flaps_and_syllabic_ls_as_the_dictionary_does():
+    """eSpeak NG's en-us flap (t#, "letter") was sent as D and its syllabic l (@L, "table") as a
+    bare L; the model's real-speech labels (PocketSphinx with the CMU dictionary) have T and AH L
+    there, and the corpus labels keep eSpeak's own. Oracle: the CMU Pronouncing Dictionary
+    (cmudict-0.7b), stress marks removed: LETTER L EH1 T ER0, LITTLE L IH1 T AH0 L, TABLE T EY1
+    B AH0 L, BETTER B EH1 T ER0."""
+    a = names("a little letter by the table is better")
+    assert a[1] == ["L", "IH", "T", "AH", "L"]
+    assert a[2] == ["L", "EH", "T", "ER"]
+    assert a[5] == ["T", "EY", "B", "AH", "L"]
+    assert a[7] == ["B", "EH", "T", "ER"]

@@ -8,7 +8,8 @@ phones (eSpeak gives a post-vocalic l no duration in its own audio, its vowel ta
 "always" AO W EY Z; a speaker says the l: AO L W EY Z, the CMU dictionary's entry) and dropped
 from the corpus labels (corpus.py: eSpeak's audio holds no frame of them).  An en-us transcript
 also gets the r of eSpeak's r-coloured vowels, which carry it in the vowel ("parked" p A@ k t ->
-P AA R K T: with_r); the corpus labels keep eSpeak's own phones.  eSpeak occasionally
+P AA R K T: with_r), its flap as T and its syllabic l as AH L (as_said), as the CMU dictionary
+(the model's real-speech labels) has them; the corpus labels keep eSpeak's own phones.  eSpeak occasionally
 pronounces two words as one ("of the", "on the"): the phones then all arrive with the first word,
 and are split using the isolated pronunciation length of the first word.
 
@@ -114,10 +115,10 @@ def transcript_phones(text: str, voice: str = "en-us", rate: int = 175) -> list[
         return result
     joined, spans = es.word_spans(words)
     syn = es.get_engine().synthesize(joined, voice, rate=rate)
-    rhotic = voice.startswith("en-us")
+    american = voice.startswith("en-us")
     for k, segs in enumerate(word_segments(words, syn, voice, spans, keep_zero=True)):
-        if rhotic:
-            segs = with_r(segs)
+        if american:
+            segs = as_said(with_r(segs))
         result[owner[k]].phones += [s.cls for s in segs]
         result[owner[k]].mnemonics += [s.mnemonic for s in segs]
     return result
@@ -127,6 +128,22 @@ def transcript_phones(text: str, voice: str = "en-us", rate: int = 175) -> list[
 # e@ 'square', i@ 'near', U@ 'cure', aI3 'fire'): the class the r adds after the vowel
 R_AFTER = {"A@": "R", "O@": "R", "o@": "R", "e@": "R", "i@": "R", "i@3": "R", "U@": "R",
            "aI3": "ER", "aI@": "ER"}
+
+
+def as_said(segs: list[Seg]) -> list[Seg]:
+    """An en-us word's segments with eSpeak's flap (t#, mapped to D in its corpus labels) as T and
+    its syllabic l (@L) as AH L: as the CMU dictionary writes them ("letter" L EH T ER, "table" T
+    EY B AH L), the phones the model's real-speech labels have there."""
+    out: list[Seg] = []
+    for s in segs:
+        m = s.mnemonic.lstrip(ph.STRESS_MARKS)
+        if m == "t#":
+            out.append(Seg(ph.class_id("T"), s.start, s.end, s.mnemonic))
+            continue
+        if m == "@L":
+            out.append(Seg(ph.class_id("AH"), s.start, s.start, "@"))
+        out.append(s)
+    return out
 
 
 def with_r(segs: list[Seg]) -> list[Seg]:
