@@ -495,7 +495,7 @@ def test_accent_chooses_the_pronunciations():
     """--accent: the transcript's phones come from the named eSpeak NG voice. Oracle: how the
     two accents say "water" and "better": General American colours the last vowel with r
     ([ˈwɔɾɚ], [ˈbɛɾɚ]: ER; its flapped t is written T, as the CMU dictionary and the model's
-    real-speech labels write it, g2p.as_said), Received Pronunciation ends in a schwa
+    real-speech labels write it, g2p.as_written), Received Pronunciation ends in a schwa
     ([ˈwɔːtə], [ˈbetə]: T AH)."""
     import phones  # flat import from firmware/model (put on sys.path by prepare_transcript)
     cls = phones.classes()

@@ -81,10 +81,10 @@ def test_an_american_transcript_says_the_r_of_its_r_coloured_vowels():
     """eSpeak NG's en-us r-coloured vowels carry no r phone of their own (A@ in "parked", o@ in
     "door", e@ in "there", i@3 in "near", aI3 in "fire"): "parked" was sent as P AA K T. The
     model's real-speech labels (PocketSphinx, CMU phones) have the r, and an American speaker says
-    it, so an en-us transcript adds it (g2p.with_r), once: a linking r eSpeak already gives ("car
-    is": k A@ r-) is not doubled. Oracle: the CMU Pronouncing Dictionary (cmudict-0.7b), stress
-    marks removed: PARKED P AA1 R K T, DOOR D AO1 R, THERE DH EH1 R, NEAR N IH1 R, FIRE F AY1 ER0,
-    FAR F AA1 R, OR AO1 R, CAR K AA1 R."""
+    it, so an en-us transcript adds it (g2p.as_written), once: a linking r eSpeak already gives
+    ("car is": k A@ r-) is not doubled. Oracle: the CMU Pronouncing Dictionary (cmudict-0.7b),
+    stress marks removed: PARKED P AA1 R K T, DOOR D AO1 R, THERE DH EH1 R, NEAR N IH1 R,
+    FIRE F AY1 ER0, FAR F AA1 R, OR AO1 R, CAR K AA1 R."""
     a = names("The car is parked near the fire, far from our door, or there.")
     assert a[1] == ["K", "AA", "R"]
     assert a[3] == ["P", "AA", "R", "K", "T"]

@@ -65,7 +65,7 @@ def test_htk_units_and_bad_input(tmp_path):
 
 def test_manifest_transcript_phones_follow_the_chosen_voice(tmp_path):
     # evaluate.py --manifest --g2p-voice: "better" is B EH T ER in American English (r-coloured;
-    # the flap written T as the CMU dictionary writes it, g2p.as_said) and B EH T AH in eSpeak's
+    # the flap written T as the CMU dictionary writes it, g2p.as_written) and B EH T AH in eSpeak's
     # British RP voice; the default stays en-us
     import phones as ph
     src = tmp_path / "v"

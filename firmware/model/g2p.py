@@ -8,8 +8,9 @@ phones (eSpeak gives a post-vocalic l no duration in its own audio, its vowel ta
 "always" AO W EY Z; a speaker says the l: AO L W EY Z, the CMU dictionary's entry) and dropped
 from the corpus labels (corpus.py: eSpeak's audio holds no frame of them).  An en-us transcript
 also gets the r of eSpeak's r-coloured vowels, which carry it in the vowel ("parked" p A@ k t ->
-P AA R K T: with_r), its flap as T and its syllabic l as AH L (as_said), as the CMU dictionary
-(the model's real-speech labels) has them; the corpus labels keep eSpeak's own phones.  eSpeak occasionally
+P AA R K T), its flap as T and its syllabic l as AH L, as the CMU dictionary (the model's
+real-speech labels) has them (as_written; the table is phone_map.json "en_us_transcript"); the
+corpus labels keep eSpeak's own phones.  eSpeak occasionally
 pronounces two words as one ("of the", "on the"): the phones then all arrive with the first word,
 and are split using the isolated pronunciation length of the first word.
 
@@ -118,45 +119,32 @@ def transcript_phones(text: str, voice: str = "en-us", rate: int = 175) -> list[
     american = voice.startswith("en-us")
     for k, segs in enumerate(word_segments(words, syn, voice, spans, keep_zero=True)):
         if american:
-            segs = as_said(with_r(segs))
+            segs = as_written(segs)
         result[owner[k]].phones += [s.cls for s in segs]
         result[owner[k]].mnemonics += [s.mnemonic for s in segs]
     return result
 
 
-# eSpeak NG en-us r-coloured vowels whose r is no phone of its own (A@ 'start', O@ / o@ 'north',
-# e@ 'square', i@ 'near', U@ 'cure', aI3 'fire'): the class the r adds after the vowel
-R_AFTER = {"A@": "R", "O@": "R", "o@": "R", "e@": "R", "i@": "R", "i@3": "R", "U@": "R",
-           "aI3": "ER", "aI@": "ER"}
-
-
-def as_said(segs: list[Seg]) -> list[Seg]:
-    """An en-us word's segments with eSpeak's flap (t#, mapped to D in its corpus labels) as T and
-    its syllabic l (@L) as AH L: as the CMU dictionary writes them ("letter" L EH T ER, "table" T
-    EY B AH L), the phones the model's real-speech labels have there."""
+def as_written(segs: list[Seg]) -> list[Seg]:
+    """An en-us word's segments with the phones of phone_map.json "en_us_transcript" (the r of
+    eSpeak's r-coloured vowels, its flap as T, its syllabic l as AH L, as the CMU dictionary and
+    the model's real-speech labels write them): the first class takes the phone's place, the rest
+    follow it without duration; an added R or ER is left out when the next phone is one already
+    (eSpeak's linking r: "car is" k A@ r-)."""
+    rules = ph.en_us_transcript()
+    rhotic = {ph.class_id("R"), ph.class_id("ER")}
     out: list[Seg] = []
-    for s in segs:
-        m = s.mnemonic.lstrip(ph.STRESS_MARKS)
-        if m == "t#":
-            out.append(Seg(ph.class_id("T"), s.start, s.end, s.mnemonic))
-            continue
-        if m == "@L":
-            out.append(Seg(ph.class_id("AH"), s.start, s.start, "@"))
-        out.append(s)
-    return out
-
-
-def with_r(segs: list[Seg]) -> list[Seg]:
-    """An en-us word's segments with the r of its r-coloured vowels (R_AFTER) as a phone of its
-    own after the vowel, unless the next phone is already an r (eSpeak's linking r)."""
-    out: list[Seg] = []
-    r_cls = ph.class_id("R")
     for i, s in enumerate(segs):
-        out.append(s)
-        add = R_AFTER.get(s.mnemonic.lstrip(ph.STRESS_MARKS))
+        written = rules.get(s.mnemonic.lstrip(ph.STRESS_MARKS))
+        if not written:
+            out.append(s)
+            continue
         nxt = segs[i + 1].cls if i + 1 < len(segs) else None
-        if add and nxt not in (r_cls, ph.class_id("ER")):
-            out.append(Seg(ph.class_id(add), s.end, s.end, "r*"))
+        out.append(Seg(ph.class_id(written[0]), s.start, s.end, s.mnemonic))
+        for name in written[1:]:
+            c = ph.class_id(name)
+            if not (c in rhotic and nxt in rhotic):
+                out.append(Seg(c, s.end, s.end, "+" + name))
     return out
 
 

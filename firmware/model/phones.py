@@ -17,6 +17,14 @@ def _load() -> tuple[list[str], dict[str, str]]:
     return list(doc["classes"]), dict(doc["map"])
 
 
+@lru_cache(maxsize=1)
+def en_us_transcript() -> dict[str, list[str]]:
+    """eSpeak mnemonic -> the classes an en-us transcript writes for it (phone_map.json
+    "en_us_transcript": as the CMU dictionary writes them; the corpus labels do not use it)."""
+    doc = json.loads(MAP_PATH.read_text())
+    return {k: list(v) for k, v in doc["en_us_transcript"].items() if k != "_doc"}
+
+
 def classes() -> list[str]:
     """Class names; index = class id."""
     return _load()[0]
