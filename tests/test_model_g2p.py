@@ -114,3 +114,13 @@ def test_an_american_transcript_writes_flaps_and_syllabic_ls_as_the_dictionary_d
     assert a[2] == ["L", "EH", "T", "ER"]
     assert a[5] == ["T", "EY", "B", "AH", "L"]
     assert a[7] == ["B", "EH", "T", "ER"]
+
+
+def test_the_unstressed_ia_of_idea_gets_no_r():
+    """eSpeak NG's en-us i@ is the unstressed [iə] of "idea", "area", "various" (its r-coloured
+    near vowel is i@3: "near" n i@3): no r is added after it. Oracle: the CMU Pronouncing
+    Dictionary has none there: IDEA AY0 D IY1 AH0, AREA EH1 R IY0 AH0 (one R), VARIOUS V EH1 R IY0
+    AH0 S (one R)."""
+    idea, area, various = names("idea area various")
+    assert "R" not in idea
+    assert area.count("R") == 1 and various.count("R") == 1
