@@ -12,8 +12,14 @@ STRESS_MARKS = "',%=!"
 
 
 @lru_cache(maxsize=1)
+def _doc() -> dict:
+    """phone_map.json, read once."""
+    return json.loads(MAP_PATH.read_text())
+
+
+@lru_cache(maxsize=1)
 def _load() -> tuple[list[str], dict[str, str]]:
-    doc = json.loads(MAP_PATH.read_text())
+    doc = _doc()
     return list(doc["classes"]), dict(doc["map"])
 
 
@@ -21,8 +27,7 @@ def _load() -> tuple[list[str], dict[str, str]]:
 def en_us_transcript() -> dict[str, list[str]]:
     """eSpeak mnemonic -> the classes an en-us transcript writes for it (phone_map.json
     "en_us_transcript": as the CMU dictionary writes them; the corpus labels do not use it)."""
-    doc = json.loads(MAP_PATH.read_text())
-    return {k: list(v) for k, v in doc["en_us_transcript"].items() if k != "_doc"}
+    return {k: list(v) for k, v in _doc()["en_us_transcript"].items() if k != "_doc"}
 
 
 def classes() -> list[str]:
