@@ -316,6 +316,106 @@ def test_speech_gate_keeps_the_mean_through_a_long_pause(gated_model, cmn_model)
     assert abs(shift[0]) < 0.2 and shift[1] > 0.8, shift
 
 
+def level_model(d: Path, floor: str) -> Path:
+    """The gated test model with the running mean's level floor (10 speech frames, ``floor``,
+    bands 5-28)."""
+    src = host.TEST_MODEL.read_text()
+    tags = ("0.0f, 0.0f,   /* cmn_prior, cmn_frames", "0.0f, 0.0f,   /* cmn_gate, cmn_rise",
+            "0, 0.0f, 0, 0,   /* cmn_level_frames, cmn_level_floor")
+    assert all(t in src for t in tags)
+    src = src.replace(tags[0], "20.0f, 100.0f,   /* cmn_prior, cmn_frames")
+    src = src.replace(tags[1], "1.5f, 0.005f,   /* cmn_gate, cmn_rise")
+    (d / "model_data.c").write_text(src.replace(tags[2], f"10, {floor}, 5, 29,   /* cmn_level_frames, cmn_level_floor"))
+    shutil.copy(host.TEST_MODEL.parent / "model_data.h", d / "model_data.h")
+    return d / "model_data.c"
+
+
+def ref_level_floor(f: np.ndarray, m: dict, prior: float, frames: float, gate: float,
+                    rise: float, k_level: int, floor: float) -> np.ndarray:
+    """CONTRACT.md level floor in float64, on top of ref_gated_mean: the first k_level updating
+    frames' levels (mean of bands 5-28) are averaged; at the k_level-th, if that level L < floor, mu += (L - floor) * r,
+    r the share of feat_mean left in mu (the product of 1 - a over those updates)."""
+    mu = m["feat_mean"].astype(np.float64).copy()
+    g = np.empty_like(f)
+    fl, k, lsum, rem = np.inf, 0, 0.0, 1.0
+    for n in range(len(f)):
+        e = f[n].mean()
+        fl = min(e, fl + rise)
+        if e > fl + gate:
+            a = 1.0 / (min(prior + k, frames) + 1.0)
+            mu += (f[n] - mu) * a
+            k += 1
+            if k <= k_level:
+                lsum += f[n][5:29].mean()
+                rem *= 1.0 - a
+                if k == k_level and lsum / k_level < floor:
+                    mu += (lsum / k_level - floor) * rem
+        g[n] = (f[n] - mu) * m["feat_inv_std"].astype(np.float64)
+    return g
+
+
+def test_level_floor_matches_references(tmp_path):
+    """C front end with the level floor vs an independent float64 reference and the NumPy
+    training path (features.py), on a recording 30 dB quieter than the test signal (below a
+    floor of -9 nats) and on the signal itself (above it: the floor changes nothing)."""
+    sys.path.insert(0, str(ROOT / "firmware" / "model"))
+    F = importlib.import_module("features")
+    lm = level_model(tmp_path, "-4.0f")
+    m = host.model_params(lm)
+    assert (m["cmn_level_frames"], m["cmn_level_floor"], m["cmn_level_b0"],
+            m["cmn_level_b1"]) == (10, -4.0, 5, 29)
+    loud = paused(9)
+    quiet = np.round(loud * 10 ** (-30 / 20)).astype(np.int16)
+    shifted = []
+    for s in (loud, quiet):
+        q, g = host.features(s, lm, return_float=True)
+        f64 = ref_logmel(s, m)
+        rg = ref_level_floor(f64, m, 20.0, 100.0, 1.5, float(np.float32(0.005)), 10, -4.0)
+        assert np.abs(g - rg).max() < 2e-3
+        g_np = F.running_mean_normalise(f64.astype(np.float32), m["feat_mean"], m["feat_inv_std"],
+                                        20.0, 100.0, 1.5, 0.005, 10, -4.0, (5, 29))
+        assert np.abs(g - g_np).max() < 2e-3
+        d = np.abs(q.astype(int) - F.quantise_input(g_np, float(m["in_scale"])).astype(int))
+        assert d.max() <= 1 and (d > 0).mean() < 0.005
+        assert np.array_equal(host.features(s, lm, block=777), q)
+        g_gate = F.running_mean_normalise(f64.astype(np.float32), m["feat_mean"],
+                                          m["feat_inv_std"], 20.0, 100.0, 1.5, 0.005)
+        shifted.append(float(np.abs(g_np - g_gate).max()))
+    assert shifted[0] == 0.0 and shifted[1] > 0.5, shifted   # only the quiet one is moved
+
+
+def test_level_floor_makes_a_quiet_recording_look_like_a_loud_one(tmp_path):
+    """A gain is a constant in every log-mel band (ln 10^(dB/10)); with a floor above both
+    recordings' levels, the running mean moves to each recording's own level after 10 speech
+    frames, so a recording 20 dB quieter gets the loud one's features from there on (to the
+    int16 rounding of the quiet one). Without the floor the quiet one stays 20 dB low for most
+    of the first seconds (the training mean counts for 20 frames and follows slowly)."""
+    lm = level_model(tmp_path, "20.0f")
+    loud = speechy(4.0, seed=11)
+    quiet = np.round(loud.astype(np.float64) * 0.1).astype(np.int16)
+    _, g_loud = host.features(loud, lm, return_float=True)
+    _, g_quiet = host.features(quiet, lm, return_float=True)
+    src = host.TEST_MODEL.read_text()
+    gated = tmp_path / "gated"
+    gated.mkdir()
+    tags = ("0.0f, 0.0f,   /* cmn_prior, cmn_frames", "0.0f, 0.0f,   /* cmn_gate, cmn_rise")
+    src = src.replace(tags[0], "20.0f, 100.0f,   /* cmn_prior, cmn_frames")
+    (gated / "model_data.c").write_text(src.replace(tags[1], "1.5f, 0.005f,   /* cmn_gate, cmn_rise"))
+    shutil.copy(host.TEST_MODEL.parent / "model_data.h", gated / "model_data.h")
+    _, o_loud = host.features(loud, gated / "model_data.c", return_float=True)
+    _, o_quiet = host.features(quiet, gated / "model_data.c", return_float=True)
+    sys.path.insert(0, str(ROOT / "firmware" / "model"))
+    F = importlib.import_module("features")
+    e = F.band_mean(F.log_mel(loud))
+    speech = e > np.percentile(e, 40)          # the pauses' noise is mostly int16 rounding
+    early = np.zeros(len(e), bool)             # in the quiet copy: compared in speech only
+    early[40:200] = True                       # 0.4-2 s: after the 10 frames
+    sel = speech[:len(g_loud)] & early[:len(g_loud)]
+    with_floor = np.abs(g_loud - g_quiet)[sel].mean()
+    without = np.abs(o_loud - o_quiet)[sel].mean()
+    assert with_floor < 0.15 and without > 0.35 and without > 4 * with_floor, (with_floor, without)
+
+
 @pytest.mark.parametrize("block", [1, 160, 1000])
 def test_frontend_streaming_equals_whole(block):
     s = speechy(2.3, seed=2)

@@ -22,6 +22,8 @@ typedef struct {
     float mu[AL_MAX_MELS];      /* running mean of each band (model cmn_frames > 0) */
     float floor;                /* speech gate: tracked floor of the mean log-mel (cmn_gate) */
     uint32_t n_upd;             /* frames that updated the running mean */
+    float lsum;                 /* level floor: sum of the level bands' mean over the first updates */
+    float lrem;                 /* level floor: share of feat_mean still in mu (starts at 1) */
     float *dbg_g;               /* host tests: if set, normalised float features g of the last frame */
     float *dbg_f;               /* host tests: if set, log-mel f of the last frame */
 } al_fe_t;

@@ -36,7 +36,9 @@ class _Model(C.Structure):
                 ("prior_weight", C.c_float), ("hmm_states", C.POINTER(C.c_uint8)),
                 ("hmm_self_logp", C.POINTER(C.c_float)), ("hmm_next_logp", C.POINTER(C.c_float)),
                 ("frame_offset_s", C.c_float), ("cmn_prior", C.c_float),
-                ("cmn_frames", C.c_float), ("cmn_gate", C.c_float), ("cmn_rise", C.c_float)]
+                ("cmn_frames", C.c_float), ("cmn_gate", C.c_float), ("cmn_rise", C.c_float),
+                ("cmn_level_frames", C.c_uint32), ("cmn_level_floor", C.c_float),
+                ("cmn_level_b0", C.c_uint16), ("cmn_level_b1", C.c_uint16)]
 
 
 class _Result(C.Structure):
@@ -204,7 +206,9 @@ def model_params(model_c: Path | None = None) -> dict:
                 hmm_next_logp=arr(m.hmm_next_logp, (nc,)).copy(),
                 frame_offset_s=float(m.frame_offset_s), cmn_prior=float(m.cmn_prior),
                 cmn_frames=float(m.cmn_frames), cmn_gate=float(m.cmn_gate),
-                cmn_rise=float(m.cmn_rise))
+                cmn_rise=float(m.cmn_rise), cmn_level_frames=int(m.cmn_level_frames),
+                cmn_level_floor=float(m.cmn_level_floor), cmn_level_b0=int(m.cmn_level_b0),
+                cmn_level_b1=int(m.cmn_level_b1))
 
 
 def sizes(model_c: Path | None = None, dsp: bool = False) -> dict:

@@ -41,6 +41,15 @@ typedef struct {
      * pauses do not pull the mean down to the noise floor. */
     float cmn_gate;               /* nats of mean log-mel above the tracked floor */
     float cmn_rise;               /* nats per frame the floor rises when the level goes up */
+    /* level floor of the running mean (CONTRACT.md): 0 = off. Else the first cmn_level_frames
+     * frames that update mu also sum the mean of their bands [cmn_level_b0, cmn_level_b1) (the
+     * telephone band: an 8 kHz source has them too); at the last of them L = sum / frames, and
+     * if L < cmn_level_floor every mu[i] += (L - cmn_level_floor) * r (r: the share of
+     * feat_mean left in mu), once: a recording quieter than the training corpus (a MEMS
+     * microphone without gain) does not wait for the 100-frame prior to reach its level. */
+    uint32_t cmn_level_frames;    /* speech frames that measure the level */
+    float cmn_level_floor;        /* nats of mean log-mel (firmware/model/level_floor.py) */
+    uint16_t cmn_level_b0, cmn_level_b1;   /* bands of the level (b0 <= i < b1) */
 } al_model_t;
 
 extern const al_model_t al_model;   /* defined in model_data.c */

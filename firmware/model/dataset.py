@@ -170,6 +170,9 @@ class Cmn:
     frames: float
     gate: float
     rise: float
+    level_frames: int = 0
+    level_floor: float = 0.0
+    level_bands: tuple[int, int] = (0, 0)
 
 
 def prepare(utts: list[Utt], dev_utts: int, narrowband: float, seed: int, edge_ignore: int,
@@ -206,7 +209,8 @@ def prepare(utts: list[Utt], dev_utts: int, narrowband: float, seed: int, edge_i
     if cmn is not None and cmn.frames > 0:
         for u in dev + train:
             u.feats = F.running_mean_shift(u.feats, mean, cmn.prior, cmn.frames, cmn.gate,
-                                           cmn.rise)
+                                           cmn.rise, cmn.level_frames, cmn.level_floor,
+                                           cmn.level_bands)
         if init_stats is None:
             _, inv_std = feature_stats(train)
     return dev, train, mean, inv_std

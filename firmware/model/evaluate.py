@@ -152,6 +152,57 @@ def pick_aligner(model: reference.Model, which: str, beam: float | None = None,
     return numpy_aligner(model), "NumPy development aligner (align_np.py)"
 
 
+def degraded(args: argparse.Namespace) -> bool:
+    return args.gain is not None or args.noise is not None or args.reverb is not None
+
+
+def degrade(aligner: Aligner, args: argparse.Namespace, augment) -> tuple[Aligner, str]:
+    """The aligner fed every clip after --reverb, --noise, --gain (in that order: a room, a
+    noisy place, a microphone's gain); each clip's draws seeded by --seed and its length."""
+    def spec(text: str, opt: str) -> list[str]:
+        parts = text.split(":")
+        if len(parts) != 2:
+            sys.exit(f"{opt} {text}: expected two values separated by ':'")
+        return parts
+    steps: list[Callable[[np.ndarray, np.random.Generator], np.ndarray]] = []
+    what: list[str] = []
+    if args.reverb is not None:
+        rt, drr = spec(args.reverb, "--reverb")
+        rt60, drr_db = float(rt), float(drr)
+        steps.append(lambda x, rng: augment.reverb(x, rt60, rng, drr_db))
+        what.append(f"a room of RT60 {rt60:g} s, DRR {drr_db:g} dB")
+    if args.noise is not None:
+        kind, snr = spec(args.noise, "--noise")
+        if kind not in ("white", "pink", "babble"):
+            sys.exit(f"--noise {args.noise}: the kind is white, pink or babble")
+        snr_db = float(snr)
+        pool: list[np.ndarray] = []
+
+        def noisy(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+            n = {"white": lambda: augment.white(len(x), rng),
+                 "pink": lambda: augment.pink(len(x), rng),
+                 "babble": lambda: augment.babble(len(x), pool, rng)}[kind]()
+            if kind == "babble":         # the last 50 clips seen talk in the background
+                pool.append(x)
+                del pool[:-50]
+            return augment.add_noise(x, n, snr_db)
+        steps.append(noisy)
+        what.append(f"{kind} noise at {snr_db:g} dB SNR")
+    if args.gain is not None:
+        g = 10 ** (args.gain / 20)
+        steps.append(lambda x, rng: x * g)
+        what.append(f"{args.gain:+g} dB")
+    seed = args.seed
+
+    def process(pcm: np.ndarray) -> np.ndarray:
+        rng = np.random.default_rng([seed, len(pcm)])
+        x = pcm.astype(np.float32) / 32768.0
+        for step in steps:
+            x = step(x, rng)
+        return np.clip(np.round(np.asarray(x, np.float64) * 32768.0), -32768, 32767).astype(np.int16)
+    return through(aligner, process), "audio with " + ", ".join(what)
+
+
 def clip_record(set_name: str, clip: str, group: str, ref: np.ndarray,
                 hyp: list[tuple[float | None, float | None]]) -> dict:
     """One clip's boundary errors for --per-utt (read by paired.py): per-boundary |ref - hyp|
@@ -339,16 +390,26 @@ def main() -> None:
     ap.add_argument("--vocode", action="store_true",
                     help="score every clip resynthesised by an LPC vocoder (augment.vocode: how "
                     "a parametric synthesiser's voice sounds), draws seeded by --seed")
+    ap.add_argument("--gain", type=float, default=None, metavar="DB",
+                    help="score every clip DB louder (negative: quieter), rounded to int16 and "
+                    "clipped: how the front end copes with a quiet microphone")
+    ap.add_argument("--noise", default=None, metavar="KIND:SNR",
+                    help="score every clip with KIND (white, pink, babble: 3-6 other clips of "
+                    "the run summed) noise added at SNR dB (augment.add_noise), seeded by --seed")
+    ap.add_argument("--reverb", default=None, metavar="RT60:DRR",
+                    help="score every clip through a synthetic room (augment.reverb: RT60 s, "
+                    "direct-to-reverberant ratio DRR dB), seeded by --seed")
     ap.add_argument("--seed", type=int, default=0,
-                    help="seed of --vocode's draws (evaluation is otherwise deterministic)")
+                    help="seed of --vocode's, --noise's and --reverb's draws (evaluation is "
+                    "otherwise deterministic)")
     args = ap.parse_args()
     aligner: Aligner | FirmwareAligner
     if args.firmware is not None:
         if not args.firmware.is_file():
             sys.exit(f"--firmware {args.firmware}: no such file")
-        if args.narrowband or args.vocode:
-            sys.exit("--narrowband / --vocode: host aligners only (give the firmware the "
-                     "processed wav instead)")
+        if args.narrowband or args.vocode or degraded(args):
+            sys.exit("--narrowband / --vocode / --gain / --noise / --reverb: host aligners "
+                     "only (give the firmware the processed wav instead)")
         aligner = FirmwareAligner(args.firmware.resolve(), args.out, args.jobs, args.engine,
                                   args.scheduler, args.cpu_freq)
         name = aligner.name()
@@ -359,7 +420,7 @@ def main() -> None:
         aligner, name = pick_aligner(model, args.aligner, args.beam,
                                      model_c if model_c.exists() else None)
         model_name = args.model
-        if args.narrowband or args.vocode:
+        if args.narrowband or args.vocode or degraded(args):
             try:
                 from . import augment
             except ImportError:  # pragma: no cover
@@ -373,6 +434,9 @@ def main() -> None:
             aligner = through(aligner, lambda pcm: augment.vocode(
                 pcm, np.random.default_rng([seed, len(pcm)])))
             name += ", audio through an LPC vocoder"
+        if degraded(args):
+            aligner, what = degrade(aligner, args, augment)
+            name += ", " + what
     if args.clip:
         clip_mode(args.clip[0], args.clip[1], aligner, args.g2p_voice or "en-us")
         return

@@ -76,6 +76,10 @@ def write_c(d: dict, out: Path, source: str) -> None:
         f".cmn_frames = {c_float(d.get('cmn_frames', 0.0))},\n"
         f"    .cmn_gate = {c_float(d.get('cmn_gate', 0.0))}, "
         f".cmn_rise = {c_float(d.get('cmn_rise', 0.0))},\n"
+        f"    .cmn_level_frames = {int(d.get('cmn_level_frames', 0))}, "
+        f".cmn_level_floor = {c_float(d.get('cmn_level_floor', 0.0))},\n"
+        f"    .cmn_level_b0 = {int(d.get('cmn_level_b0', 0))}, "
+        f".cmn_level_b1 = {int(d.get('cmn_level_b1', 0))},\n"
         "};\n")
     (out / "model_data.c").write_text("".join(parts))
     (out / "model_data.h").write_text(
@@ -110,15 +114,24 @@ def main() -> None:
                     help="override the running mean's speech gate (CONTRACT.md; nats, 0 = off)")
     ap.add_argument("--cmn-rise", type=float, default=None,
                     help="override the speech gate's floor rise (nats per frame)")
+    ap.add_argument("--cmn-level-frames", type=int, default=None,
+                    help="set the running mean's level floor: speech frames it averages "
+                         "(CONTRACT.md 'level floor'; 0 = off)")
+    ap.add_argument("--cmn-level-floor", type=float, default=None,
+                    help="the level floor (nats of mean log-mel; level_floor.py measures it)")
+    ap.add_argument("--cmn-level-bands", type=int, nargs=2, default=None, metavar=("B0", "B1"),
+                    help="the mel bands B0 <= i < B1 whose mean is the level (level_floor.py)")
     args = ap.parse_args()
     ck = torch.load(args.ckpt, weights_only=False)
     if args.prior_weight is not None:
         print(f"prior_weight {ck['prior_weight']} -> {args.prior_weight} (override)")
         ck["prior_weight"] = args.prior_weight
-    for key in ("cmn_gate", "cmn_rise"):
+    for key in ("cmn_gate", "cmn_rise", "cmn_level_frames", "cmn_level_floor"):
         if getattr(args, key) is not None:
             print(f"{key} {ck.get(key, 0.0)} -> {getattr(args, key)} (override)")
             ck[key] = getattr(args, key)
+    if args.cmn_level_bands is not None:
+        ck["cmn_level_b0"], ck["cmn_level_b1"] = args.cmn_level_bands
     d = modelfile.model_dict(ck)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -100,27 +100,40 @@ def normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray) -> np.ndarra
     return ((f - mean.astype(np.float32)) * inv_std.astype(np.float32)).astype(np.float32)
 
 
+def band_mean(f: np.ndarray) -> np.ndarray:
+    """CONTRACT.md E[n]: the mean of frame n's log-mel bands, summed in band order (float32)."""
+    return (np.cumsum(f.astype(np.float32), axis=1, dtype=np.float32)[:, -1]
+            / np.float32(f.shape[1])).astype(np.float32)
+
+
 def speech_gate(f: np.ndarray, gate: float, rise: float) -> np.ndarray:
     """CONTRACT.md speech gate of the running mean: True for the frames that update it.
     E[n] = (sum of f[n] in band order) / n_mels, floor = min(E, floor + rise) starting at +inf,
     update when E > floor + gate (float32, as the C code); gate <= 0: every frame."""
     if gate <= 0:
         return np.ones(len(f), bool)
-    e = np.cumsum(f.astype(np.float32), axis=1, dtype=np.float32)[:, -1] / np.float32(f.shape[1])
+    e = band_mean(f)
     g32, r32 = np.float32(gate), np.float32(rise)
     out = np.zeros(len(f), bool)
     fl = np.float32(3.0e38)
-    for n, en in enumerate(e.astype(np.float32)):
+    for n, en in enumerate(e):
         fl = min(en, np.float32(fl + r32))
         out[n] = en > np.float32(fl + g32)
     return out
 
 
 def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray, prior: float,
-                           frames: float, gate: float = 0.0, rise: float = 0.0) -> np.ndarray:
+                           frames: float, gate: float = 0.0, rise: float = 0.0,
+                           level_frames: int = 0, level_floor: float = 0.0,
+                           level_bands: tuple[int, int] = (0, 0)) -> np.ndarray:
     """CONTRACT.md running mean: mu starts at mean; at a frame that passes speech_gate (all
     frames when gate is 0), c = min(prior + k, frames) with k the updates so far,
-    mu += (f[n] - mu) * (1 / (c + 1)); g[n] = (f[n] - mu) * inv_std (float32, as the C code)."""
+    mu += (f[n] - mu) * (1 / (c + 1)); g[n] = (f[n] - mu) * inv_std (float32, as the C code).
+    Level floor (level_frames > 0): after the level_frames-th update, L = the mean over those
+    frames of their level (band_mean of the bands level_bands[0] <= i < level_bands[1]) and r = the share of the initial mean still in mu (r -= r * a at each of those
+    updates); if L < level_floor, every mu[i] += (L - level_floor) * r: from there on the
+    recording is normalised exactly as its copy raised to the floor would be (a gain adds a
+    constant to every band)."""
     if frames <= 0:
         return normalise(f, mean, inv_std)
     f = f.astype(np.float32)
@@ -128,6 +141,8 @@ def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
     inv = inv_std.astype(np.float32)
     p, w, one = np.float32(prior), np.float32(frames), np.float32(1.0)
     upd = speech_gate(f, gate, rise)
+    e = band_mean(f[:, level_bands[0]:level_bands[1]]) if level_frames > 0 else None
+    lsum, lfl, rem = np.float32(0.0), np.float32(level_floor), np.float32(1.0)
     g = np.empty_like(f)
     k = 0
     for n in range(len(f)):
@@ -136,19 +151,28 @@ def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
             a = one / (c + one)
             mu = (mu + (f[n] - mu) * a).astype(np.float32)
             k += 1
+            if k <= level_frames:
+                lsum = np.float32(lsum + e[n])
+                rem = np.float32(rem - rem * a)
+                if k == level_frames:
+                    lev = np.float32(lsum / np.float32(level_frames))
+                    if lev < lfl:
+                        mu = (mu + np.float32(np.float32(lev - lfl) * rem)).astype(np.float32)
         g[n] = (f[n] - mu) * inv
     return g
 
 
 def running_mean_shift(f: np.ndarray, mean: np.ndarray, prior: float, frames: float,
-                       gate: float = 0.0, rise: float = 0.0) -> np.ndarray:
+                       gate: float = 0.0, rise: float = 0.0, level_frames: int = 0,
+                       level_floor: float = 0.0, level_bands: tuple[int, int] = (0, 0)
+                       ) -> np.ndarray:
     """Training view of the running mean: f - mu_n + mean, so that the usual static
     (x - mean) * inv_std gives the running-mean features (to float rounding)."""
     if frames <= 0:
         return f
     one = np.ones_like(mean, dtype=np.float32)
-    return (running_mean_normalise(f, mean, one, prior, frames, gate, rise)
-            + mean).astype(np.float32)
+    return (running_mean_normalise(f, mean, one, prior, frames, gate, rise, level_frames,
+                                   level_floor, level_bands) + mean).astype(np.float32)
 
 
 def quantise_input(g: np.ndarray, in_scale: float) -> np.ndarray:

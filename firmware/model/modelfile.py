@@ -38,4 +38,8 @@ def model_dict(ck: dict) -> dict:
         "cmn_frames": float(np.float32(ck.get("cmn_frames", 0.0))),
         "cmn_gate": float(np.float32(ck.get("cmn_gate", 0.0))),
         "cmn_rise": float(np.float32(ck.get("cmn_rise", 0.0))),
+        "cmn_level_frames": int(ck.get("cmn_level_frames", 0)),
+        "cmn_level_floor": float(np.float32(ck.get("cmn_level_floor", 0.0))),
+        "cmn_level_b0": int(ck.get("cmn_level_b0", 0)),
+        "cmn_level_b1": int(ck.get("cmn_level_b1", 0)),
     }

@@ -233,6 +233,14 @@ def main() -> None:
                     "log-mel is this many nats above the tracked floor update it (0: all frames)")
     ap.add_argument("--cmn-rise", type=float, default=0.005,
                     help="speech gate: nats per frame the tracked floor may rise")
+    ap.add_argument("--cmn-level-frames", type=int, default=0,
+                    help="level floor of the running mean (CONTRACT.md): the first this many "
+                    "speech frames measure the recording's level (0: off)")
+    ap.add_argument("--cmn-level-floor", type=float, default=0.0,
+                    help="level floor: a recording quieter than this (nats of mean log-mel; "
+                    "level_floor.py) has its running mean moved down to its level at once")
+    ap.add_argument("--cmn-level-bands", type=int, nargs=2, default=(5, 29), metavar=("B0", "B1"),
+                    help="level floor: the mel bands whose mean is the level (5-28: 280-3,600 Hz)")
     ap.add_argument("--init", default=None,
                     help="start from an exported model.json (dequantised int8 weights) instead of "
                     "random weights: fine-tuning, e.g. on real speech")
@@ -278,7 +286,9 @@ def main() -> None:
         d0 = json.loads(Path(args.init).read_text())
         init_stats = (np.asarray(d0["feat_mean"], np.float32),
                       np.asarray(d0["feat_inv_std"], np.float32))
-    cmn = (dataset.Cmn(args.cmn_prior, args.cmn_frames, args.cmn_gate, args.cmn_rise)
+    cmn = (dataset.Cmn(args.cmn_prior, args.cmn_frames, args.cmn_gate, args.cmn_rise,
+                       args.cmn_level_frames, args.cmn_level_floor,
+                       tuple(args.cmn_level_bands))
            if args.cmn_frames > 0 else None)
     dev, train, mean, inv_std = dataset.prepare(utts, args.dev_utts, args.narrowband, args.seed,
                                                 args.real_edge_ignore, cmn, init_stats,
@@ -323,7 +333,10 @@ def main() -> None:
              "cmn_prior": args.cmn_prior if args.cmn_frames > 0 else 0.0,
              "cmn_frames": args.cmn_frames,
              "cmn_gate": args.cmn_gate if args.cmn_frames > 0 else 0.0,
-             "cmn_rise": args.cmn_rise if args.cmn_frames > 0 and args.cmn_gate > 0 else 0.0}
+             "cmn_rise": args.cmn_rise if args.cmn_frames > 0 and args.cmn_gate > 0 else 0.0,
+             "cmn_level_frames": args.cmn_level_frames if args.cmn_frames > 0 else 0,
+             "cmn_level_floor": args.cmn_level_floor if args.cmn_frames > 0 else 0.0,
+             "cmn_level_b0": args.cmn_level_bands[0], "cmn_level_b1": args.cmn_level_bands[1]}
     ck = checkpoint(net, mean, inv_std, extra)
     model = reference.model_from_dict(modelfile.model_dict(ck))
     pw, off, summ = evaluate_alignment(model, dev, [0.0, 0.3, 0.5, 0.7, 1.0])

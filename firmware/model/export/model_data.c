@@ -5901,4 +5901,6 @@ const al_model_t al_model = {
     .frame_offset_s = 0.009999988f,
     .cmn_prior = 100.0f, .cmn_frames = 300.0f,
     .cmn_gate = 1.5f, .cmn_rise = 0.005f,
+    .cmn_level_frames = 10, .cmn_level_floor = -10.416f,
+    .cmn_level_b0 = 5, .cmn_level_b1 = 29,
 };
