@@ -316,7 +316,7 @@ def test_speech_gate_keeps_the_mean_through_a_long_pause(gated_model, cmn_model)
     assert abs(shift[0]) < 0.2 and shift[1] > 0.8, shift
 
 
-def level_model(d: Path, floor: str) -> Path:
+def level_model(d: Path, floor: str, bands: str = "5, 29") -> Path:
     """The gated test model with the running mean's level floor (10 speech frames, ``floor``,
     bands 5-28)."""
     src = host.TEST_MODEL.read_text()
@@ -325,7 +325,7 @@ def level_model(d: Path, floor: str) -> Path:
     assert all(t in src for t in tags)
     src = src.replace(tags[0], "20.0f, 100.0f,   /* cmn_prior, cmn_frames")
     src = src.replace(tags[1], "1.5f, 0.005f,   /* cmn_gate, cmn_rise")
-    (d / "model_data.c").write_text(src.replace(tags[2], f"10, {floor}, 5, 29,   /* cmn_level_frames, cmn_level_floor"))
+    (d / "model_data.c").write_text(src.replace(tags[2], f"10, {floor}, {bands},   /* cmn_level_frames, cmn_level_floor"))
     shutil.copy(host.TEST_MODEL.parent / "model_data.h", d / "model_data.h")
     return d / "model_data.c"
 
@@ -382,6 +382,21 @@ def test_level_floor_matches_references(tmp_path):
                                           m["feat_inv_std"], 20.0, 100.0, 1.5, 0.005)
         shifted.append(float(np.abs(g_np - g_gate).max()))
     assert shifted[0] == 0.0 and shifted[1] > 0.5, shifted   # only the quiet one is moved
+
+
+@pytest.mark.parametrize("bands", ["5, 5", "30, 41"])
+def test_level_floor_bands_outside_the_mel_bands_are_refused(tmp_path, bands):
+    """An export whose level bands are empty or past the 40 mel bands is refused by the C front
+    end (al_fe_init: AL_E_MODEL, the host call answers -1 frames) and by the NumPy one."""
+    sys.path.insert(0, str(ROOT / "firmware" / "model"))
+    F = importlib.import_module("features")
+    with pytest.raises(AssertionError, match="-1"):
+        host.features(speechy(1.0), level_model(tmp_path, "-4.0f", bands))
+    b0, b1 = (int(v) for v in bands.split(","))
+    with pytest.raises(ValueError, match="bands"):
+        F.running_mean_normalise(np.zeros((20, 40), np.float32), np.zeros(40, np.float32),
+                                 np.ones(40, np.float32), 20.0, 100.0, 1.5, 0.005, 10, -4.0,
+                                 (b0, b1))
 
 
 def test_level_floor_makes_a_quiet_recording_look_like_a_loud_one(tmp_path):

@@ -10,6 +10,8 @@ int al_fe_init(al_fe_t *fe, const al_model_t *m)
     if (m->n_mels == 0 || m->n_mels > AL_MAX_MELS) return AL_E_MODEL;
     for (int i = 0; i < m->n_mels; i++)
         if ((uint32_t)m->mel_first[i] + m->mel_count[i] > AL_FFT_BINS) return AL_E_MODEL;
+    if (m->cmn_level_frames &&             /* level floor: a band range inside the mel bands */
+        (m->cmn_level_b0 >= m->cmn_level_b1 || m->cmn_level_b1 > m->n_mels)) return AL_E_MODEL;
     fe->m = m;
     fe->dbg_g = 0;
     fe->dbg_f = 0;

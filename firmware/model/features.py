@@ -136,6 +136,8 @@ def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
     constant to every band)."""
     if frames <= 0:
         return normalise(f, mean, inv_std)
+    if level_frames > 0 and not 0 <= level_bands[0] < level_bands[1] <= f.shape[1]:
+        raise ValueError(f"level floor bands {level_bands}: not inside the {f.shape[1]} mel bands")
     f = f.astype(np.float32)
     mu = mean.astype(np.float32).copy()
     inv = inv_std.astype(np.float32)
