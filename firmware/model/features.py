@@ -130,8 +130,9 @@ def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
     frames when gate is 0), c = min(prior + k, frames) with k the updates so far,
     mu += (f[n] - mu) * (1 / (c + 1)); g[n] = (f[n] - mu) * inv_std (float32, as the C code).
     Level floor (level_frames > 0): after the level_frames-th update, L = the mean over those
-    frames of their level (band_mean of the bands level_bands[0] <= i < level_bands[1]) and r = the share of the initial mean still in mu (r -= r * a at each of those
-    updates); if L < level_floor, every mu[i] += (L - level_floor) * r: from there on the
+    frames of their level (band_mean of the bands level_bands[0] <= i < level_bands[1]) and
+    r = the share of the initial mean still in mu (r -= r * a at each of those updates);
+    if L < level_floor, every mu[i] += (L - level_floor) * r: from there on the
     recording is normalised exactly as its copy raised to the floor would be (a gain adds a
     constant to every band)."""
     if frames <= 0:
