@@ -242,15 +242,21 @@ def test_running_mean_removes_level_and_microphone_colour(cmn_model):
     assert d_stat.mean() > 10 * d_run.mean()
 
 
-@pytest.fixture(scope="module")
-def gated_model(tmp_path_factory) -> Path:
-    """The test model with the running mean and its speech gate (gate 1.5 nats, rise 0.005)."""
-    d = tmp_path_factory.mktemp("gated_model")
+def gated_src() -> str:
+    """model_data.c of the test model with the running mean (prior 20 frames, window 100) and
+    its speech gate (gate 1.5 nats, rise 0.005)."""
     src = host.TEST_MODEL.read_text()
     tags = ("0.0f, 0.0f,   /* cmn_prior, cmn_frames", "0.0f, 0.0f,   /* cmn_gate, cmn_rise")
     assert all(t in src for t in tags)
     src = src.replace(tags[0], "20.0f, 100.0f,   /* cmn_prior, cmn_frames")
-    (d / "model_data.c").write_text(src.replace(tags[1], "1.5f, 0.005f,   /* cmn_gate, cmn_rise"))
+    return src.replace(tags[1], "1.5f, 0.005f,   /* cmn_gate, cmn_rise")
+
+
+@pytest.fixture(scope="module")
+def gated_model(tmp_path_factory) -> Path:
+    """The test model with the running mean and its speech gate (gated_src)."""
+    d = tmp_path_factory.mktemp("gated_model")
+    (d / "model_data.c").write_text(gated_src())
     shutil.copy(host.TEST_MODEL.parent / "model_data.h", d / "model_data.h")
     return d / "model_data.c"
 
@@ -317,15 +323,13 @@ def test_speech_gate_keeps_the_mean_through_a_long_pause(gated_model, cmn_model)
 
 
 def level_model(d: Path, floor: str, bands: str = "5, 29") -> Path:
-    """The gated test model with the running mean's level floor (10 speech frames, ``floor``,
-    bands 5-28)."""
-    src = host.TEST_MODEL.read_text()
-    tags = ("0.0f, 0.0f,   /* cmn_prior, cmn_frames", "0.0f, 0.0f,   /* cmn_gate, cmn_rise",
-            "0, 0.0f, 0, 0,   /* cmn_level_frames, cmn_level_floor")
-    assert all(t in src for t in tags)
-    src = src.replace(tags[0], "20.0f, 100.0f,   /* cmn_prior, cmn_frames")
-    src = src.replace(tags[1], "1.5f, 0.005f,   /* cmn_gate, cmn_rise")
-    (d / "model_data.c").write_text(src.replace(tags[2], f"10, {floor}, {bands},   /* cmn_level_frames, cmn_level_floor"))
+    """The gated test model (gated_src) with the running mean's level floor (10 speech frames,
+    ``floor``, bands ``bands``: 5-28 unless given)."""
+    src = gated_src()
+    tag = "0, 0.0f, 0, 0,   /* cmn_level_frames, cmn_level_floor"
+    assert tag in src
+    (d / "model_data.c").write_text(
+        src.replace(tag, f"10, {floor}, {bands},   /* cmn_level_frames, cmn_level_floor"))
     shutil.copy(host.TEST_MODEL.parent / "model_data.h", d / "model_data.h")
     return d / "model_data.c"
 
@@ -333,8 +337,9 @@ def level_model(d: Path, floor: str, bands: str = "5, 29") -> Path:
 def ref_level_floor(f: np.ndarray, m: dict, prior: float, frames: float, gate: float,
                     rise: float, k_level: int, floor: float) -> np.ndarray:
     """CONTRACT.md level floor in float64, on top of ref_gated_mean: the first k_level updating
-    frames' levels (mean of bands 5-28) are averaged; at the k_level-th, if that level L < floor, mu += (L - floor) * r,
-    r the share of feat_mean left in mu (the product of 1 - a over those updates)."""
+    frames' levels (mean of bands 5-28) are averaged; at the k_level-th, if that level L <
+    floor, mu += (L - floor) * r, r the share of feat_mean left in mu (the product of 1 - a over
+    those updates)."""
     mu = m["feat_mean"].astype(np.float64).copy()
     g = np.empty_like(f)
     fl, k, lsum, rem = np.inf, 0, 0.0, 1.0
@@ -356,8 +361,9 @@ def ref_level_floor(f: np.ndarray, m: dict, prior: float, frames: float, gate: f
 
 def test_level_floor_matches_references(tmp_path):
     """C front end with the level floor vs an independent float64 reference and the NumPy
-    training path (features.py), on a recording 30 dB quieter than the test signal (below a
-    floor of -9 nats) and on the signal itself (above it: the floor changes nothing)."""
+    training path (features.py), on a recording 30 dB quieter than the test signal and on the
+    signal itself (levels -7.8 and -0.9 nats: below and above a floor of -4 nats; above it the
+    floor changes nothing)."""
     sys.path.insert(0, str(ROOT / "firmware" / "model"))
     F = importlib.import_module("features")
     lm = level_model(tmp_path, "-4.0f")
@@ -399,7 +405,7 @@ def test_level_floor_bands_outside_the_mel_bands_are_refused(tmp_path, bands):
                                  (b0, b1))
 
 
-def test_level_floor_makes_a_quiet_recording_look_like_a_loud_one(tmp_path):
+def test_level_floor_makes_a_quiet_recording_look_like_a_loud_one(tmp_path, gated_model):
     """A gain is a constant in every log-mel band (ln 10^(dB/10)); with a floor above both
     recordings' levels, the running mean moves to each recording's own level after 10 speech
     frames, so a recording 20 dB quieter gets the loud one's features from there on (to the
@@ -410,15 +416,8 @@ def test_level_floor_makes_a_quiet_recording_look_like_a_loud_one(tmp_path):
     quiet = np.round(loud.astype(np.float64) * 0.1).astype(np.int16)
     _, g_loud = host.features(loud, lm, return_float=True)
     _, g_quiet = host.features(quiet, lm, return_float=True)
-    src = host.TEST_MODEL.read_text()
-    gated = tmp_path / "gated"
-    gated.mkdir()
-    tags = ("0.0f, 0.0f,   /* cmn_prior, cmn_frames", "0.0f, 0.0f,   /* cmn_gate, cmn_rise")
-    src = src.replace(tags[0], "20.0f, 100.0f,   /* cmn_prior, cmn_frames")
-    (gated / "model_data.c").write_text(src.replace(tags[1], "1.5f, 0.005f,   /* cmn_gate, cmn_rise"))
-    shutil.copy(host.TEST_MODEL.parent / "model_data.h", gated / "model_data.h")
-    _, o_loud = host.features(loud, gated / "model_data.c", return_float=True)
-    _, o_quiet = host.features(quiet, gated / "model_data.c", return_float=True)
+    _, o_loud = host.features(loud, gated_model, return_float=True)
+    _, o_quiet = host.features(quiet, gated_model, return_float=True)
     sys.path.insert(0, str(ROOT / "firmware" / "model"))
     F = importlib.import_module("features")
     e = F.band_mean(F.log_mel(loud))

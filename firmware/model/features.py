@@ -122,6 +122,17 @@ def speech_gate(f: np.ndarray, gate: float, rise: float) -> np.ndarray:
     return out
 
 
+def recording_level(f: np.ndarray, upd: np.ndarray, frames: int,
+                    bands: tuple[int, int]) -> np.float32 | None:
+    """CONTRACT.md level floor's L: the mean of bands[0] <= i < bands[1] (band_mean) summed in
+    frame order over the first ``frames`` frames that update the running mean (``upd``:
+    speech_gate), divided by ``frames`` (float32, as the C code); None: fewer such frames."""
+    e = band_mean(f[:, bands[0]:bands[1]])[upd][:frames]
+    if len(e) < frames:
+        return None
+    return np.float32(np.cumsum(e, dtype=np.float32)[-1] / np.float32(frames))
+
+
 def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray, prior: float,
                            frames: float, gate: float = 0.0, rise: float = 0.0,
                            level_frames: int = 0, level_floor: float = 0.0,
@@ -144,8 +155,8 @@ def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
     inv = inv_std.astype(np.float32)
     p, w, one = np.float32(prior), np.float32(frames), np.float32(1.0)
     upd = speech_gate(f, gate, rise)
-    e = band_mean(f[:, level_bands[0]:level_bands[1]]) if level_frames > 0 else None
-    lsum, lfl, rem = np.float32(0.0), np.float32(level_floor), np.float32(1.0)
+    lev = recording_level(f, upd, level_frames, level_bands) if level_frames > 0 else None
+    lfl, rem = np.float32(level_floor), np.float32(1.0)
     g = np.empty_like(f)
     k = 0
     for n in range(len(f)):
@@ -155,12 +166,9 @@ def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
             mu = (mu + (f[n] - mu) * a).astype(np.float32)
             k += 1
             if k <= level_frames:
-                lsum = np.float32(lsum + e[n])
                 rem = np.float32(rem - rem * a)
-                if k == level_frames:
-                    lev = np.float32(lsum / np.float32(level_frames))
-                    if lev < lfl:
-                        mu = (mu + np.float32(np.float32(lev - lfl) * rem)).astype(np.float32)
+                if k == level_frames and lev < lfl:
+                    mu = (mu + np.float32(np.float32(lev - lfl) * rem)).astype(np.float32)
         g[n] = (f[n] - mu) * inv
     return g
 

@@ -33,12 +33,11 @@ except ImportError:  # pragma: no cover
 
 def level(pcm: np.ndarray, frames: int, gate: float, rise: float,
           bands: tuple[int, int]) -> float | None:
-    """L of one recording (None: fewer than ``frames`` speech frames)."""
+    """L of one recording as the firmware measures it (None: fewer than ``frames`` speech
+    frames)."""
     f = F.log_mel(pcm)
-    e = F.band_mean(f[:, bands[0]:bands[1]])[F.speech_gate(f, gate, rise)]
-    if len(e) < frames:
-        return None
-    return float(np.float32(np.sum(e[:frames], dtype=np.float32) / np.float32(frames)))
+    lev = F.recording_level(f, F.speech_gate(f, gate, rise), frames, bands)
+    return None if lev is None else float(lev)
 
 
 def shard_audio(path: Path, per_file: int | None):
