@@ -220,7 +220,7 @@ def test_running_mean_numpy_training_path_matches_c(cmn_model):
     s = speechy(5.0, seed=6)
     q, g = host.features(s, cmn_model, return_float=True)
     g_np = F.running_mean_normalise(ref_logmel(s, m).astype(np.float32), m["feat_mean"],
-                                    m["feat_inv_std"], 20.0, 100.0)
+                                    m["feat_inv_std"], F.RunningMean(20.0, 100.0))
     assert np.abs(g - g_np).max() < 2e-3
     d = np.abs(q.astype(int) - F.quantise_input(g_np, float(m["in_scale"])).astype(int))
     assert d.max() <= 1 and (d > 0).mean() < 0.005
@@ -299,7 +299,7 @@ def test_speech_gate_matches_references(gated_model):
     rg = ref_gated_mean(f64, m, 20.0, 100.0, 1.5, float(np.float32(0.005)))
     assert np.abs(g - rg).max() < 2e-3
     g_np = F.running_mean_normalise(f64.astype(np.float32), m["feat_mean"], m["feat_inv_std"],
-                                    20.0, 100.0, 1.5, 0.005)
+                                    F.RunningMean(20.0, 100.0, 1.5, 0.005))
     assert np.abs(g - g_np).max() < 2e-3
     d = np.abs(q.astype(int) - F.quantise_input(g_np, float(m["in_scale"])).astype(int))
     assert d.max() <= 1 and (d > 0).mean() < 0.005
@@ -379,13 +379,13 @@ def test_level_floor_matches_references(tmp_path):
         rg = ref_level_floor(f64, m, 20.0, 100.0, 1.5, float(np.float32(0.005)), 10, -4.0)
         assert np.abs(g - rg).max() < 2e-3
         g_np = F.running_mean_normalise(f64.astype(np.float32), m["feat_mean"], m["feat_inv_std"],
-                                        20.0, 100.0, 1.5, 0.005, 10, -4.0, (5, 29))
+                                        F.RunningMean(20.0, 100.0, 1.5, 0.005, 10, -4.0, (5, 29)))
         assert np.abs(g - g_np).max() < 2e-3
         d = np.abs(q.astype(int) - F.quantise_input(g_np, float(m["in_scale"])).astype(int))
         assert d.max() <= 1 and (d > 0).mean() < 0.005
         assert np.array_equal(host.features(s, lm, block=777), q)
         g_gate = F.running_mean_normalise(f64.astype(np.float32), m["feat_mean"],
-                                          m["feat_inv_std"], 20.0, 100.0, 1.5, 0.005)
+                                          m["feat_inv_std"], F.RunningMean(20.0, 100.0, 1.5, 0.005))
         shifted.append(float(np.abs(g_np - g_gate).max()))
     assert shifted[0] == 0.0 and shifted[1] > 0.5, shifted   # only the quiet one is moved
 
@@ -401,8 +401,8 @@ def test_level_floor_bands_outside_the_mel_bands_are_refused(tmp_path, bands):
     b0, b1 = (int(v) for v in bands.split(","))
     with pytest.raises(ValueError, match="bands"):
         F.running_mean_normalise(np.zeros((20, 40), np.float32), np.zeros(40, np.float32),
-                                 np.ones(40, np.float32), 20.0, 100.0, 1.5, 0.005, 10, -4.0,
-                                 (b0, b1))
+                                 np.ones(40, np.float32),
+                                 F.RunningMean(20.0, 100.0, 1.5, 0.005, 10, -4.0, (b0, b1)))
 
 
 def test_level_floor_makes_a_quiet_recording_look_like_a_loud_one(tmp_path, gated_model):

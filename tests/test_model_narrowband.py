@@ -94,7 +94,7 @@ def test_training_view_of_every_copy_is_what_the_firmware_computes():
         pcms.append(pcm)
     mean = np.full(dataset.F.N_MELS, 8.0, np.float32)
     inv = np.full(dataset.F.N_MELS, 0.5, np.float32)
-    cmn = dataset.Cmn(prior=100.0, frames=300.0, gate=1.5, rise=0.005)
+    cmn = dataset.F.RunningMean(prior=100.0, frames=300.0, gate=1.5, rise=0.005)
     dev, train, m, s = dataset.prepare(utts, 3, 1.0, 0, 0, cmn, (mean, inv))
     assert np.array_equal(m, mean) and np.array_equal(s, inv)
     copies = [u for u in train if u.meta.get("narrowband")]
@@ -103,6 +103,5 @@ def test_training_view_of_every_copy_is_what_the_firmware_computes():
         pcm = pcms[u.meta["i"]]
         if u.meta.get("narrowband"):
             pcm = augment.narrowband(pcm, 8000)
-        want = dataset.F.running_mean_normalise(dataset.F.log_mel(pcm), mean, inv, cmn.prior,
-                                                cmn.frames, cmn.gate, cmn.rise)
+        want = dataset.F.running_mean_normalise(dataset.F.log_mel(pcm), mean, inv, cmn)
         assert np.max(np.abs((u.feats - m) * s - want)) < 1e-4, u.meta

@@ -163,20 +163,8 @@ def vocoded_copies(utts: list[Utt], share: float, seed: int) -> list[Utt]:
     return copies(utts, share, [seed, 1], aug.vocode, {"vocoded": 1})
 
 
-@dataclass(frozen=True)
-class Cmn:
-    """The firmware's speech-gated running mean (CONTRACT.md; train.py --cmn-*)."""
-    prior: float
-    frames: float
-    gate: float
-    rise: float
-    level_frames: int = 0
-    level_floor: float = 0.0
-    level_bands: tuple[int, int] = (0, 0)
-
-
 def prepare(utts: list[Utt], dev_utts: int, narrowband: float, seed: int, edge_ignore: int,
-            cmn: Cmn | None, init_stats: tuple[np.ndarray, np.ndarray] | None = None,
+            cmn: F.RunningMean | None, init_stats: tuple[np.ndarray, np.ndarray] | None = None,
             vocoded: float = 0.0, edge_soft: float = 0.0
             ) -> tuple[list[Utt], list[Utt], np.ndarray, np.ndarray]:
     """The training view of a loaded corpus: (dev, train, mean, inv_std).  dev = every k-th
@@ -208,9 +196,7 @@ def prepare(utts: list[Utt], dev_utts: int, narrowband: float, seed: int, edge_i
     mean, inv_std = init_stats if init_stats is not None else feature_stats(train)
     if cmn is not None and cmn.frames > 0:
         for u in dev + train:
-            u.feats = F.running_mean_shift(u.feats, mean, cmn.prior, cmn.frames, cmn.gate,
-                                           cmn.rise, cmn.level_frames, cmn.level_floor,
-                                           cmn.level_bands)
+            u.feats = F.running_mean_shift(u.feats, mean, cmn)
         if init_stats is None:
             _, inv_std = feature_stats(train)
     return dev, train, mean, inv_std

@@ -133,11 +133,31 @@ def recording_level(f: np.ndarray, upd: np.ndarray, frames: int,
     return np.float32(np.cumsum(e, dtype=np.float32)[-1] / np.float32(frames))
 
 
-def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray, prior: float,
-                           frames: float, gate: float = 0.0, rise: float = 0.0,
-                           level_frames: int = 0, level_floor: float = 0.0,
-                           level_bands: tuple[int, int] = (0, 0)) -> np.ndarray:
-    """CONTRACT.md running mean: mu starts at mean; at a frame that passes speech_gate (all
+@dataclass(frozen=True)
+class RunningMean:
+    """The firmware's speech-gated running mean and its level floor (CONTRACT.md; the model's
+    ``cmn_*`` fields, train.py --cmn-*).  frames 0: static normalisation; gate 0: every frame
+    updates the mean; level_frames 0: no level floor."""
+    prior: float
+    frames: float
+    gate: float = 0.0
+    rise: float = 0.0
+    level_frames: int = 0
+    level_floor: float = 0.0
+    level_bands: tuple[int, int] = (0, 0)
+
+    @classmethod
+    def from_model(cls, d: dict) -> RunningMean:
+        """From an exported model.json's ``cmn_*`` fields (absent: 0)."""
+        return cls(float(d.get("cmn_prior", 0.0)), float(d.get("cmn_frames", 0.0)),
+                   float(d.get("cmn_gate", 0.0)), float(d.get("cmn_rise", 0.0)),
+                   int(d.get("cmn_level_frames", 0)), float(d.get("cmn_level_floor", 0.0)),
+                   (int(d.get("cmn_level_b0", 0)), int(d.get("cmn_level_b1", 0))))
+
+
+def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
+                           cmn: RunningMean) -> np.ndarray:
+    """CONTRACT.md running mean (``cmn``: prior, frames, gate, rise, level_*): mu starts at mean; at a frame that passes speech_gate (all
     frames when gate is 0), c = min(prior + k, frames) with k the updates so far,
     mu += (f[n] - mu) * (1 / (c + 1)); g[n] = (f[n] - mu) * inv_std (float32, as the C code).
     Level floor (level_frames > 0): after the level_frames-th update, L = the mean over those
@@ -146,6 +166,7 @@ def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
     if L < level_floor, every mu[i] += (L - level_floor) * r: from there on the
     recording is normalised exactly as its copy raised to the floor would be (a gain adds a
     constant to every band)."""
+    frames, level_frames, level_bands = cmn.frames, cmn.level_frames, cmn.level_bands
     if frames <= 0:
         return normalise(f, mean, inv_std)
     if level_frames > 0 and not 0 <= level_bands[0] < level_bands[1] <= f.shape[1]:
@@ -153,10 +174,10 @@ def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
     f = f.astype(np.float32)
     mu = mean.astype(np.float32).copy()
     inv = inv_std.astype(np.float32)
-    p, w, one = np.float32(prior), np.float32(frames), np.float32(1.0)
-    upd = speech_gate(f, gate, rise)
+    p, w, one = np.float32(cmn.prior), np.float32(frames), np.float32(1.0)
+    upd = speech_gate(f, cmn.gate, cmn.rise)
     lev = recording_level(f, upd, level_frames, level_bands) if level_frames > 0 else None
-    lfl, rem = np.float32(level_floor), np.float32(1.0)
+    lfl, rem = np.float32(cmn.level_floor), np.float32(1.0)
     g = np.empty_like(f)
     k = 0
     for n in range(len(f)):
@@ -173,17 +194,13 @@ def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
     return g
 
 
-def running_mean_shift(f: np.ndarray, mean: np.ndarray, prior: float, frames: float,
-                       gate: float = 0.0, rise: float = 0.0, level_frames: int = 0,
-                       level_floor: float = 0.0, level_bands: tuple[int, int] = (0, 0)
-                       ) -> np.ndarray:
+def running_mean_shift(f: np.ndarray, mean: np.ndarray, cmn: RunningMean) -> np.ndarray:
     """Training view of the running mean: f - mu_n + mean, so that the usual static
     (x - mean) * inv_std gives the running-mean features (to float rounding)."""
-    if frames <= 0:
+    if cmn.frames <= 0:
         return f
     one = np.ones_like(mean, dtype=np.float32)
-    return (running_mean_normalise(f, mean, one, prior, frames, gate, rise, level_frames,
-                                   level_floor, level_bands) + mean).astype(np.float32)
+    return (running_mean_normalise(f, mean, one, cmn) + mean).astype(np.float32)
 
 
 def quantise_input(g: np.ndarray, in_scale: float) -> np.ndarray:

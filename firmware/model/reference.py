@@ -54,13 +54,7 @@ class Model:
     frame_offset_s: float
     phones: list[str]
     sil_class: int = 0
-    cmn_prior: float = 0.0
-    cmn_frames: float = 0.0      # 0: static normalisation (CONTRACT.md "running mean")
-    cmn_gate: float = 0.0        # 0: every frame updates the running mean
-    cmn_rise: float = 0.0
-    cmn_level_frames: int = 0    # 0: no level floor (CONTRACT.md "level floor")
-    cmn_level_floor: float = 0.0
-    cmn_level_bands: tuple[int, int] = (0, 0)
+    cmn: F.RunningMean = F.RunningMean(0.0, 0.0)   # CONTRACT.md "running mean", "level floor"
 
     @property
     def n_classes(self) -> int:
@@ -94,11 +88,7 @@ def model_from_dict(d: dict) -> Model:
                  float(d["prior_weight"]), np.asarray(d["hmm_states"], np.uint8),
                  np.asarray(d["hmm_self_logp"], np.float32),
                  np.asarray(d["hmm_next_logp"], np.float32), float(d["frame_offset_s"]),
-                 list(d["phones"]), int(d.get("sil_class", 0)),
-                 float(d.get("cmn_prior", 0.0)), float(d.get("cmn_frames", 0.0)),
-                 float(d.get("cmn_gate", 0.0)), float(d.get("cmn_rise", 0.0)),
-                 int(d.get("cmn_level_frames", 0)), float(d.get("cmn_level_floor", 0.0)),
-                 (int(d.get("cmn_level_b0", 0)), int(d.get("cmn_level_b1", 0))))
+                 list(d["phones"]), int(d.get("sil_class", 0)), F.RunningMean.from_model(d))
 
 
 def load(path: Path | str = DEFAULT_MODEL) -> Model:
@@ -149,10 +139,7 @@ def run_int8(model: Model, q_in: np.ndarray) -> list[np.ndarray]:
 
 def input_int8(model: Model, pcm: np.ndarray) -> np.ndarray:
     f = F.log_mel(pcm)
-    g = F.running_mean_normalise(f, model.feat_mean, model.feat_inv_std, model.cmn_prior,
-                                 model.cmn_frames, model.cmn_gate, model.cmn_rise,
-                                 model.cmn_level_frames, model.cmn_level_floor,
-                                 model.cmn_level_bands)
+    g = F.running_mean_normalise(f, model.feat_mean, model.feat_inv_std, model.cmn)
     return F.quantise_input(g, model.in_scale)
 
 

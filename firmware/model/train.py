@@ -286,9 +286,9 @@ def main() -> None:
         d0 = json.loads(Path(args.init).read_text())
         init_stats = (np.asarray(d0["feat_mean"], np.float32),
                       np.asarray(d0["feat_inv_std"], np.float32))
-    cmn = (dataset.Cmn(args.cmn_prior, args.cmn_frames, args.cmn_gate, args.cmn_rise,
-                       args.cmn_level_frames, args.cmn_level_floor,
-                       tuple(args.cmn_level_bands))
+    cmn = (dataset.F.RunningMean(args.cmn_prior, args.cmn_frames, args.cmn_gate, args.cmn_rise,
+                                 args.cmn_level_frames, args.cmn_level_floor,
+                                 tuple(args.cmn_level_bands))
            if args.cmn_frames > 0 else None)
     dev, train, mean, inv_std = dataset.prepare(utts, args.dev_utts, args.narrowband, args.seed,
                                                 args.real_edge_ignore, cmn, init_stats,
