@@ -115,3 +115,41 @@ def test_a_recording_50_db_quieter_is_aligned_as_the_original(tmp_path):
     assert mae[("floor", 0)] == mae[("no floor", 0)], mae          # loud: untouched
     assert mae[("floor", -50)] < mae[("floor", 0)] + 10, mae
     assert mae[("no floor", -50)] > mae[("floor", -50)] + 20, mae
+
+
+def test_save_audio_writes_the_clips_as_they_would_be_scored(tmp_path):
+    """--save-audio writes every manifest clip after the options (here white noise at 10 dB SNR,
+    checked against the SNR's definition on the written int16 file) with the reference words
+    unchanged, instead of scoring; without --manifest it is a one-line error."""
+    import json
+
+    import soundfile as sf
+    src = []
+    for i, sec in enumerate((1.0, 1.5)):
+        wav = tmp_path / f"u{i}.wav"
+        x = _speechy(sec)
+        sf.write(wav, x, 16000, subtype="PCM_16")
+        src.append(x)
+        (tmp_path / "in").mkdir(exist_ok=True)
+        with open(tmp_path / "in" / "manifest.jsonl", "a") as f:
+            f.write(json.dumps({"id": f"u{i}", "speaker": "s", "wav": str(wav), "text": "a b",
+                                "words": [[0.1, 0.3], [0.4, 0.6]], "ref": "maus"}) + "\n")
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, str(MODEL / "evaluate.py"), "--manifest",
+                        str(tmp_path / "in" / "manifest.jsonl"), "--noise", "white:10",
+                        "--save-audio", str(out)], capture_output=True, text=True, cwd=MODEL)
+    assert r.returncode == 0, r.stderr
+    items = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
+    assert [it["id"] for it in items] == ["u0", "u1"]
+    for x, it in zip(src, items):
+        assert it["words"] == [[0.1, 0.3], [0.4, 0.6]] and it["text"] == "a b"
+        y, sr = sf.read(it["wav"], dtype="int16")
+        assert sr == 16000 and len(y) == len(x)
+        xf = x.astype(np.float64)
+        noise = y.astype(np.float64) - xf
+        active = np.abs(xf) > 0.01 * np.abs(xf).max()
+        snr = 10 * np.log10(np.mean(xf[active] ** 2) / np.mean(noise ** 2))
+        assert abs(snr - 10.0) < 0.1, snr
+    r = subprocess.run([sys.executable, str(MODEL / "evaluate.py"), "--noise", "white:10",
+                        "--save-audio", str(out)], capture_output=True, text=True, cwd=MODEL)
+    assert r.returncode != 0 and "--manifest" in r.stderr and "Traceback" not in r.stderr

@@ -156,6 +156,33 @@ def degraded(args: argparse.Namespace) -> bool:
     return args.gain is not None or args.noise is not None or args.reverb is not None
 
 
+def processing(args: argparse.Namespace) -> Callable[[Aligner], tuple[Aligner, str]]:
+    """--narrowband, --vocode, then --reverb / --noise / --gain: a wrapper that gives an aligner
+    every clip after them (and says what was done); the identity when none is given."""
+    def wrap(aligner: Aligner) -> tuple[Aligner, str]:
+        if not (args.narrowband or args.vocode or degraded(args)):
+            return aligner, ""
+        try:
+            from . import augment
+        except ImportError:  # pragma: no cover
+            import augment  # type: ignore[no-redef]
+        name = ""
+        if args.narrowband:   # what an 8 kHz recording or voice gives once resampled to 16 kHz
+            rate = args.narrowband
+            aligner = through(aligner, lambda pcm: augment.narrowband(pcm, rate))
+            name += f", audio through {rate} Hz"
+        if args.vocode:       # each clip's draws seeded with --seed and its length: deterministic
+            seed = args.seed
+            aligner = through(aligner, lambda pcm: augment.vocode(
+                pcm, np.random.default_rng([seed, len(pcm)])))
+            name += ", audio through an LPC vocoder"
+        if degraded(args):
+            aligner, what = degrade(aligner, args, augment)
+            name += ", " + what
+        return aligner, name
+    return wrap
+
+
 def degrade(aligner: Aligner, args: argparse.Namespace, augment) -> tuple[Aligner, str]:
     """The aligner fed every clip after --reverb, --noise, --gain (in that order: a room, a
     noisy place, a microphone's gain); each clip's draws seeded by --seed and its length."""
@@ -262,7 +289,7 @@ def manifest_clips(path: Path, limit: int | None, concat_s: float = 0.0, with_te
         pcm, _ = sf.read(it["wav"], dtype="int16")
         wp = g2p.transcript_phones(it["text"], voice)
         words = it["words"]
-        if it["ref"] == "pocketsphinx":
+        if it["ref"] == "pocketsphinx" and not it.get("edges_fixed"):
             words, _ = realspeech.fix_ps_edges(pcm, words, None)
         ref = np.array(words, dtype=float).reshape(-1, 2)
         if len(ref) != len(wp):
@@ -304,6 +331,34 @@ def evaluate_manifest(path: Path, aligner: Aligner | FirmwareAligner, limit: int
     dt = time.time() - t0
     print(f"# {len(clips)} clips, {audio_s / 60:.1f} min audio, {dt:.0f} s", file=sys.stderr)
     return [(name, st.summary())]
+
+
+def save_audio(paths: list[Path], chain: Callable[[Aligner], Aligner], limit: int | None,
+               out: Path) -> int:
+    """--save-audio: the clips as they would be scored (each manifest item through ``chain``,
+    the same draws as a scoring run of these manifests in this order) as OUT/wav/*.wav and
+    OUT/manifest.jsonl, whose words are the reference as scored (PocketSphinx edges fixed on the
+    original audio: ``edges_fixed``), for other aligners or listening."""
+    import soundfile as sf
+    got: list[np.ndarray] = []
+    wrapped = chain(lambda pcm, word_phones: got.append(pcm) or [])
+    (out / "wav").mkdir(parents=True, exist_ok=True)
+    lines = []
+    for path in paths:
+        for it in realspeech.load_manifest(path)[:limit]:
+            pcm, _ = sf.read(it["wav"], dtype="int16")
+            words = it["words"]
+            if it["ref"] == "pocketsphinx" and not it.get("edges_fixed"):
+                words, _ = realspeech.fix_ps_edges(pcm, words, None)
+            wrapped(pcm, [])
+            wav = out / "wav" / f"{path.parent.name}_{Path(it['wav']).name}"
+            sf.write(wav, got.pop(), 16000, subtype="PCM_16")
+            lines.append({**it, "wav": str(wav.resolve()),
+                          "words": [[float(a), float(b)] for a, b in words], "edges_fixed": True})
+    tmp = out / "manifest.jsonl.part"
+    tmp.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    tmp.replace(out / "manifest.jsonl")
+    return len(lines)
 
 
 def print_targets(rows: list[tuple[str, dict]], kind: str, firmware_json: str | None) -> None:
@@ -402,7 +457,22 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0,
                     help="seed of --vocode's, --noise's and --reverb's draws (evaluation is "
                     "otherwise deterministic)")
+    ap.add_argument("--save-audio", type=Path, default=None, metavar="DIR",
+                    help="with --manifest: write the clips as they would be scored (after "
+                    "--narrowband / --vocode / --gain / --noise / --reverb) to DIR/wav and "
+                    "DIR/manifest.jsonl instead of scoring them (for another aligner, "
+                    "e.g. realign.py --labeller pocketsphinx, or for listening)")
     args = ap.parse_args()
+    if args.save_audio is not None:
+        if not args.manifest:
+            sys.exit("--save-audio: give the clips with --manifest")
+        for m in args.manifest:
+            if not m.is_file():
+                sys.exit(f"--manifest {m}: no such file")
+        n = save_audio(args.manifest, lambda a: processing(args)(a)[0], args.limit,
+                       args.save_audio)
+        print(f"{n} clips -> {args.save_audio / 'manifest.jsonl'}")
+        return
     aligner: Aligner | FirmwareAligner
     if args.firmware is not None:
         if not args.firmware.is_file():
@@ -420,23 +490,8 @@ def main() -> None:
         aligner, name = pick_aligner(model, args.aligner, args.beam,
                                      model_c if model_c.exists() else None)
         model_name = args.model
-        if args.narrowband or args.vocode or degraded(args):
-            try:
-                from . import augment
-            except ImportError:  # pragma: no cover
-                import augment  # type: ignore[no-redef]
-        if args.narrowband:   # what an 8 kHz recording or voice gives once resampled to 16 kHz
-            rate = args.narrowband
-            aligner = through(aligner, lambda pcm: augment.narrowband(pcm, rate))
-            name += f", audio through {rate} Hz"
-        if args.vocode:       # each clip's draws seeded with --seed and its length: deterministic
-            seed = args.seed
-            aligner = through(aligner, lambda pcm: augment.vocode(
-                pcm, np.random.default_rng([seed, len(pcm)])))
-            name += ", audio through an LPC vocoder"
-        if degraded(args):
-            aligner, what = degrade(aligner, args, augment)
-            name += ", " + what
+        aligner, what = processing(args)(aligner)
+        name += what
     if args.clip:
         clip_mode(args.clip[0], args.clip[1], aligner, args.g2p_voice or "en-us")
         return
