@@ -117,6 +117,46 @@ def test_a_recording_50_db_quieter_is_aligned_as_the_original(tmp_path):
     assert mae[("no floor", -50)] > mae[("floor", -50)] + 20, mae
 
 
+def _manifest(tmp_path: Path) -> list[np.ndarray]:
+    """tmp_path/in/manifest.jsonl: two clips (u0 1 s, u1 1.5 s) of two words each."""
+    import json
+
+    import soundfile as sf
+    src = []
+    (tmp_path / "in").mkdir()
+    with open(tmp_path / "in" / "manifest.jsonl", "w") as f:
+        for i, sec in enumerate((1.0, 1.5)):
+            wav = tmp_path / f"u{i}.wav"
+            x = _speechy(sec)
+            sf.write(wav, x, 16000, subtype="PCM_16")
+            src.append(x)
+            f.write(json.dumps({"id": f"u{i}", "speaker": "s", "wav": str(wav), "text": "a b",
+                                "words": [[0.1, 0.3], [0.4, 0.6 + 0.5 * i]], "ref": "maus"}) + "\n")
+    return src
+
+
+def test_only_scores_the_clips_another_manifest_holds(tmp_path):
+    """--only M scores the utterances whose id M holds: with M = the second clip alone the
+    table counts its two words and its per-clip file names it alone."""
+    import json
+    _manifest(tmp_path)
+    man = tmp_path / "in" / "manifest.jsonl"
+    sub = tmp_path / "only.jsonl"
+    sub.write_text(man.read_text().splitlines()[1] + "\n")
+    pu = tmp_path / "pu.jsonl"
+    r = subprocess.run([sys.executable, str(MODEL / "evaluate.py"), "--manifest", str(man),
+                        "--only", str(sub), "--json", str(tmp_path / "s.json"), "--per-utt",
+                        str(pu)], capture_output=True, text=True, cwd=MODEL)
+    assert r.returncode == 0, r.stderr
+    rows = json.loads((tmp_path / "s.json").read_text())["rows"]
+    assert rows[0][1]["words"] == 2, rows
+    assert [json.loads(x)["clip"] for x in pu.read_text().splitlines()] == ["u1"]
+    r = subprocess.run([sys.executable, str(MODEL / "evaluate.py"), "--manifest", str(man),
+                        "--only", str(tmp_path / "none.jsonl")], capture_output=True, text=True,
+                       cwd=MODEL)
+    assert r.returncode != 0 and "--only" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_save_audio_writes_the_clips_as_they_would_be_scored(tmp_path):
     """--save-audio writes every manifest clip after the options (here white noise at 10 dB SNR,
     checked against the SNR's definition on the written int16 file) with the reference words
@@ -124,16 +164,7 @@ def test_save_audio_writes_the_clips_as_they_would_be_scored(tmp_path):
     import json
 
     import soundfile as sf
-    src = []
-    for i, sec in enumerate((1.0, 1.5)):
-        wav = tmp_path / f"u{i}.wav"
-        x = _speechy(sec)
-        sf.write(wav, x, 16000, subtype="PCM_16")
-        src.append(x)
-        (tmp_path / "in").mkdir(exist_ok=True)
-        with open(tmp_path / "in" / "manifest.jsonl", "a") as f:
-            f.write(json.dumps({"id": f"u{i}", "speaker": "s", "wav": str(wav), "text": "a b",
-                                "words": [[0.1, 0.3], [0.4, 0.6]], "ref": "maus"}) + "\n")
+    src = _manifest(tmp_path)
     out = tmp_path / "out"
     r = subprocess.run([sys.executable, str(MODEL / "evaluate.py"), "--manifest",
                         str(tmp_path / "in" / "manifest.jsonl"), "--noise", "white:10",
@@ -142,7 +173,8 @@ def test_save_audio_writes_the_clips_as_they_would_be_scored(tmp_path):
     items = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
     assert [it["id"] for it in items] == ["u0", "u1"]
     for x, it in zip(src, items):
-        assert it["words"] == [[0.1, 0.3], [0.4, 0.6]] and it["text"] == "a b"
+        end = 0.6 + 0.5 * int(it["id"][1])
+        assert it["words"] == [[0.1, 0.3], [0.4, end]] and it["text"] == "a b"
         y, sr = sf.read(it["wav"], dtype="int16")
         assert sr == 16000 and len(y) == len(x)
         xf = x.astype(np.float64)

@@ -275,14 +275,16 @@ def evaluate(root: Path, split: str, aligner: Aligner | FirmwareAligner, limit: 
 
 
 def manifest_clips(path: Path, limit: int | None, concat_s: float = 0.0, with_text: bool = False,
-                   voice: str = "en-us") -> list[tuple]:
+                   voice: str = "en-us", only: set[str] | None = None) -> list[tuple]:
     """(int16 audio, word phones, reference [W,2] s) per utterance of a realspeech.py manifest
     (with_text: and the transcript, 4th, the clip's first utterance id, 5th, and its speakers,
     6th); with concat_s > 0, consecutive utterances (with their own leading / trailing pauses)
     are joined into clips of at least concat_s seconds (the last, shorter remainder is
-    dropped); voice: the eSpeak voice of the transcript phones (en-us: what the device is sent)."""
+    dropped); voice: the eSpeak voice of the transcript phones (en-us: what the device is sent);
+    only: the utterance ids to keep (None: all)."""
     import soundfile as sf
-    items = realspeech.load_manifest(path)[:limit]
+    items = [it for it in realspeech.load_manifest(path)
+             if only is None or str(it.get("id")) in only][:limit]
     clips, cur, texts, ids, spk = [], ([], [], []), [], [], []
     dur = 0.0
     for it in items:
@@ -312,10 +314,12 @@ def manifest_clips(path: Path, limit: int | None, concat_s: float = 0.0, with_te
 
 def evaluate_manifest(path: Path, aligner: Aligner | FirmwareAligner, limit: int | None,
                       concat_s: float = 0.0, per_utt: list[dict] | None = None,
-                      voice: str = "en-us") -> list[tuple[str, dict]]:
+                      voice: str = "en-us", only: set[str] | None = None
+                      ) -> list[tuple[str, dict]]:
     """Real speech: a manifest written by realspeech.py (wav, transcript, reference words).
-    per_utt: gets one clip_record per clip (the clip's first utterance id, its speakers)."""
-    clips = manifest_clips(path, limit, concat_s, with_text=True, voice=voice)
+    per_utt: gets one clip_record per clip (the clip's first utterance id, its speakers);
+    only: the utterance ids to score (None: all)."""
+    clips = manifest_clips(path, limit, concat_s, with_text=True, voice=voice, only=only)
     st = metrics.BoundaryStats()
     t0 = time.time()
     audio_s = sum(len(c[0]) for c in clips) / 16000
@@ -462,6 +466,9 @@ def main() -> None:
                     "--narrowband / --vocode / --gain / --noise / --reverb) to DIR/wav and "
                     "DIR/manifest.jsonl instead of scoring them (for another aligner, "
                     "e.g. realign.py --labeller pocketsphinx, or for listening)")
+    ap.add_argument("--only", type=Path, default=None, metavar="MANIFEST",
+                    help="with --manifest: score only the utterances whose id MANIFEST holds "
+                    "(e.g. the clips another aligner aligned: realign.py's output)")
     args = ap.parse_args()
     if args.save_audio is not None:
         if not args.manifest:
@@ -496,10 +503,17 @@ def main() -> None:
         clip_mode(args.clip[0], args.clip[1], aligner, args.g2p_voice or "en-us")
         return
     per_utt: list[dict] | None = [] if args.per_utt else None
+    only = None
+    if args.only is not None:
+        if not args.manifest:
+            sys.exit("--only: give the clips with --manifest")
+        if not args.only.is_file():
+            sys.exit(f"--only {args.only}: no such file")
+        only = {str(it.get("id")) for it in realspeech.load_manifest(args.only)}
     if args.manifest:
         rows = [r for m in args.manifest for c in args.concat
                 for r in evaluate_manifest(m, aligner, args.limit, c, per_utt,
-                                           args.g2p_voice or "en-us")]
+                                           args.g2p_voice or "en-us", only)]
         kind = "synthetic" if args.synthetic else "real"
         print(f"Aligner: {name}; model: {model_name}; "
               f"{'synthetic voices' if args.synthetic else 'real speech'}"
