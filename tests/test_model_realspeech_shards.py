@@ -46,3 +46,39 @@ def test_speed_perturbed_copy_and_fit_filter(tmp_path):
     env = np.abs(slow["audio"].astype(np.float64))
     onset = np.argmax(env > 0.5 * env.max()) / SR
     assert abs(onset - 0.25) < 0.01
+
+
+def test_babble_copy_is_mixed_at_the_asked_snr_from_the_pool(tmp_path):
+    """--babble 10 10 --babble-pool P: the copy is the recording plus other talkers at 10 dB SNR
+    (augment.add_noise's definition: speech power on its active samples), then one gain. Oracle:
+    the definition, with the copy's gain and the background recovered by projecting the copy on
+    the clean recording; the background holds the pool's voice (a 1 kHz tone here, the
+    recording has none) and the labels are untouched."""
+    man = tmp_path / "set" / "manifest.jsonl"
+    man.parent.mkdir()
+    item = _item(tmp_path, "a", 0.0)       # a noise burst: its own shifted copies in the
+    burst = np.random.default_rng(0).normal(0, 0.1, SR) * (np.arange(SR) / SR > 0.2)
+    sf.write(item["wav"], burst.astype(np.float32), SR, subtype="PCM_16")   # babble barely
+    man.write_text(json.dumps(item) + "\n")                                  # correlate with it
+    t = np.arange(2 * SR) / SR
+    talker = (0.2 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    sf.write(str(tmp_path / "o.wav"), talker, SR, subtype="PCM_16")
+    pool = tmp_path / "other" / "manifest.jsonl"
+    pool.parent.mkdir()
+    pool.write_text(json.dumps({"id": "o", "speaker": "o", "wav": str(tmp_path / "o.wav"),
+                                "text": "no", "ref": "realign", "words": [[0.0, 2.0]]}) + "\n")
+    n = realspeech.build_shards(man, tmp_path / "sh" / "train", copies=1, seed=3,
+                                babble=(10.0, 10.0), babble_pool=[pool])
+    assert n == 1
+    (got,) = load_split(tmp_path / "sh", "train")
+    assert got["meta"]["aug"]["babble"] == 10.0
+    np.testing.assert_allclose(got["word"], [[0.2, 0.6]], atol=1e-6)
+    x = sf.read(str(tmp_path / "a.wav"), dtype="float64")[0]
+    y = got["audio"].astype(np.float64) / 32768
+    a = float(np.dot(y, x) / np.dot(x, x))                 # the copy's gain
+    noise = y / a - x
+    active = np.abs(x) > 0.01 * np.abs(x).max()
+    snr = 10 * np.log10(np.mean(x[active] ** 2) / np.mean(noise ** 2))
+    assert abs(snr - 10.0) < 0.5, snr
+    spec = np.abs(np.fft.rfft(noise))
+    assert np.argmax(spec) * SR / len(noise) == 1000.0    # the pool's talker

@@ -394,7 +394,8 @@ def build_accent(root: Path, out: Path, half: str, limit: int | None, first: int
 def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: int = 250,
                  p_colour: float = 0.5, max_fit: float | None = None,
                  speeds: list[float] | None = None, warps: list[float] | None = None,
-                 tempos: list[float] | None = None) -> int:
+                 tempos: list[float] | None = None, babble: tuple[float, float] | None = None,
+                 babble_pool: list[Path] | None = None) -> int:
     """corpus.py-format shards (audio, phone segments, word times, meta) from a labelled
     manifest (PocketSphinx, or realign.py: items whose ``fit`` exceeds max_fit are left out).
     speeds[c]: speed perturbation of copy c (Kaldi's: the audio resampled by 1/speed and
@@ -402,7 +403,10 @@ def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: 
     warps[c]: vocal-tract-length perturbation of copy c (augment.vtlp: pitch and formants times
     warp, tempo and labels kept; > 1 sounds like a shorter vocal tract, e.g. a child's).
     tempos[c]: tempo of copy c (augment.tempo: pitch-keeping time stretch by 1/tempo, e.g. 0.7 =
-    slow speech; label times scaled by 1/tempo)."""
+    slow speech; label times scaled by 1/tempo).
+    babble (LO, HI): every copy gets babble (augment.babble: 3-6 talkers) at an SNR drawn from
+    LO..HI dB before its augmentation; the talkers come from the manifest's first 40 utterances
+    and 40 utterances spread over each babble_pool manifest (other speakers)."""
     from fractions import Fraction
 
     from scipy.signal import resample_poly
@@ -416,6 +420,10 @@ def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: 
     items = [it for it in load_manifest(manifest) if it.get("phones")
              and (max_fit is None or it.get("fit", 0.0) <= max_fit)]
     pool = [sf.read(it["wav"], dtype="float32")[0] for it in items[:40]]   # babble sources
+    for m in babble_pool or []:
+        other = load_manifest(m)
+        pool += [sf.read(it["wav"], dtype="float32")[0]
+                 for it in other[::max(1, len(other) // 40)][:40]]
     out.mkdir(parents=True, exist_ok=True)
     batch: list = []
     shard = n = 0
@@ -441,7 +449,12 @@ def build_shards(manifest: Path, out: Path, copies: int, seed: int, shard_size: 
                 f = Fraction(sp).limit_denominator(100)
                 xs = resample_poly(x, f.denominator, f.numerator).astype(np.float32)
                 seg_c, word_c = _labels_at_rate(seg, word, sp)
+            snr = None
+            if babble:
+                snr = float(rng.uniform(*babble))
+                xs = augment.add_noise(xs, augment.babble(len(xs), pool, rng), snr)
             y, info = augment.random_augment(xs, pool, rng, 1.0 if c == 0 else 0.0, p_colour)
+            info = {**info, "babble": round(snr, 1)} if snr is not None else info
             info = {**info, "speed": sp} if sp != 1.0 else info
             info = {**info, "warp": wp} if wp != 1.0 else info
             info = {**info, "tempo": tp} if tp != 1.0 else info
@@ -516,6 +529,12 @@ def main() -> int:
     ap.add_argument("--max-fit", type=float, default=None,
                     help="shards: leave out realign.py items whose fit (nats per frame below the "
                     "network's best class) exceeds this")
+    ap.add_argument("--babble", type=float, nargs=2, default=None, metavar=("LO", "HI"),
+                    help="shards: mix babble (3-6 talkers) into every copy at an SNR drawn from "
+                    "LO..HI dB, e.g. --babble 0 20")
+    ap.add_argument("--babble-pool", type=Path, nargs="*", default=[], metavar="MANIFEST",
+                    help="shards with --babble: manifests of other speakers whose utterances "
+                    "(40 of each) talk in the background besides the manifest's own first 40")
     a = ap.parse_args()
     if a.kind == "shards":
         if not a.root.is_file():
@@ -533,8 +552,16 @@ def main() -> int:
         if a.tempos and a.speeds:
             print("error: --tempos and --speeds cannot be combined", file=sys.stderr)
             return 2
+        for m in a.babble_pool:
+            if not m.is_file():
+                print(f"error: --babble-pool {m} is not a manifest file", file=sys.stderr)
+                return 2
+        if a.babble_pool and not a.babble:
+            print("error: --babble-pool needs --babble LO HI", file=sys.stderr)
+            return 2
         n = build_shards(a.root, a.out, a.copies, a.seed, max_fit=a.max_fit, speeds=a.speeds,
-                         warps=a.warps, tempos=a.tempos)
+                         warps=a.warps, tempos=a.tempos,
+                         babble=tuple(a.babble) if a.babble else None, babble_pool=a.babble_pool)
         print(f"{n} utterances -> {a.out}")
         return 0 if n else 1
     if not a.root.is_dir():
