@@ -1162,6 +1162,35 @@ def test_the_last_answers_stay_in_word_order_after_a_back_pass(model):
     assert total == 5100 and exact >= 4700, (exact, total)
 
 
+def test_a_reading_restarted_near_the_end_keeps_its_last_answers_in_order(model):
+    """150 synthetic words; the speaker reads words 0 .. stop-1, goes back to word 30, reads
+    30..59 again and the audio ends (40 clips). The replay answers words 30..59 again where they
+    are read the second time; the words read after them the first time (60 .. stop-1) were out
+    already and the path never reaches them again, so their answers lay before the words
+    answered again: on the session-19 search 28 of the 40 clips' last answers were out of
+    order. They are now answered again NF at the end (viterbi.c mend_tail()). Oracle: CONTRACT.md,
+    the last answers of the placed words are in order; and the synthetic frames of the second
+    reading (words 30..59: 999 of 1,200 exact)."""
+    exact = total = 0
+    for seed in range(30, 50):
+        for stop in (90, 110):
+            rng = np.random.default_rng(seed)
+            words = random_words(model, 150, rng)
+            z, bounds, _ = synth(model, words, rng.random(150) < 0.4, seed=seed)
+            a, b = bounds[30][0], bounds[stop][0]
+            z = np.concatenate([z[:b], z[a:bounds[60][0]]])
+            host.align_logits(z, words, nf_min_conf=0)
+            last = folded(host.answers(), 150)
+            placed = [r for r in last if not r.nf]
+            assert all(p.end_frame <= q.start_frame for p, q in zip(placed, placed[1:])), \
+                (seed, stop)
+            again = {r.word: (r.start_frame, r.end_frame) for r in last if 30 <= r.word < 60}
+            exact += sum(again.get(w) == (f0 + b - a, f1 + b - a)
+                         for w, (f0, f1) in enumerate(bounds[30:60], 30))
+            total += 30
+    assert total == 1200 and exact >= 950, (exact, total)
+
+
 def lookalike_speech(model, seed: int, m: int, ahead: int, n: int = 150, at: int = 30):
     """n synthetic words; after word at-1 another speaker says m words that look exactly like
     words at+ahead .. at+ahead+m-1 of the transcript (a copy of their posteriors; the last m

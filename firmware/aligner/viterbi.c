@@ -344,6 +344,26 @@ static void mend_order(al_vit_t *v, const al_word_result_t *r)
     }
 }
 
+/* Answers stay in word order at the end too (CONTRACT.md). A reader who goes back near the end
+ * of the audio (a replay) re-reads words that were out already, and the audio ends before the
+ * path reaches the words read after them the first time: those keep their first reading's
+ * answers, before the words answered again. At the end, the placed words after the last one
+ * answered again (rv_word) whose last answers start before its end (rv_end) are answered again
+ * NF (an R line), up to the first placed word that starts after it. Nothing changes when sent[]
+ * no longer holds one of them. */
+static void mend_tail(al_vit_t *v)
+{
+    if (v->rv_word < 0) return;
+    for (int32_t w = v->rv_word + 1; w < (int32_t)v->n_words; w++) {
+        const al_sent_t *k = sent_of(v, w);
+        if (!k) return;                                  /* not known: left as they are */
+        if (k->code < 0) continue;                       /* NF already */
+        if (k->start_frame >= v->rv_end) return;         /* in order from here on */
+        al_word_result_t m = {w, 1, 0, 0, 0, 0, 0, AL_SRC_FILLED, 0};
+        answer(v, &m);
+    }
+}
+
 /* Answer a word (CONTRACT.md): its first answer is an A line, with NF first for the words before
  * it that have none (words with no phones; at a settle, words never placed); a later answer with
  * another time (or NF) is an R line: the last answer counts. */
@@ -1918,6 +1938,7 @@ void al_vit_finish(al_vit_t *v)
         if (speech) fill_skipped(v, (int32_t)v->n_placed, v->n_units, (int32_t)T, 0);
     }
     emit_pend(v);
+    if (AL_VIT_MEND_ORDER) mend_tail(v);                /* before the NF below take sent[] */
     al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0, 0, 0};
     while (v->next_emit < v->n_words) {                 /* never placed (or taken back) */
         nf.word = (int32_t)v->next_emit++;
