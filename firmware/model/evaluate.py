@@ -274,6 +274,14 @@ def evaluate(root: Path, split: str, aligner: Aligner | FirmwareAligner, limit: 
            [(k, v.summary()) for k, v in sorted(per_variant.items())]
 
 
+def scored_words(it: dict, pcm: np.ndarray) -> list:
+    """A manifest item's reference words as scored: PocketSphinx's word edges fixed on the
+    recording (realspeech.fix_ps_edges) unless a --save-audio manifest has them fixed already."""
+    if it["ref"] == "pocketsphinx" and not it.get("edges_fixed"):
+        return realspeech.fix_ps_edges(pcm, it["words"], None)[0]
+    return it["words"]
+
+
 def manifest_clips(path: Path, limit: int | None, concat_s: float = 0.0, with_text: bool = False,
                    voice: str = "en-us", only: set[str] | None = None) -> list[tuple]:
     """(int16 audio, word phones, reference [W,2] s) per utterance of a realspeech.py manifest
@@ -290,10 +298,7 @@ def manifest_clips(path: Path, limit: int | None, concat_s: float = 0.0, with_te
     for it in items:
         pcm, _ = sf.read(it["wav"], dtype="int16")
         wp = g2p.transcript_phones(it["text"], voice)
-        words = it["words"]
-        if it["ref"] == "pocketsphinx" and not it.get("edges_fixed"):
-            words, _ = realspeech.fix_ps_edges(pcm, words, None)
-        ref = np.array(words, dtype=float).reshape(-1, 2)
+        ref = np.array(scored_words(it, pcm), dtype=float).reshape(-1, 2)
         if len(ref) != len(wp):
             continue
         ref = np.where(ref >= 0, ref + dur, -1.0)
@@ -351,9 +356,7 @@ def save_audio(paths: list[Path], chain: Callable[[Aligner], Aligner], limit: in
     for path in paths:
         for it in realspeech.load_manifest(path)[:limit]:
             pcm, _ = sf.read(it["wav"], dtype="int16")
-            words = it["words"]
-            if it["ref"] == "pocketsphinx" and not it.get("edges_fixed"):
-                words, _ = realspeech.fix_ps_edges(pcm, words, None)
+            words = scored_words(it, pcm)
             wrapped(pcm, [])
             wav = out / "wav" / f"{path.parent.name}_{Path(it['wav']).name}"
             sf.write(wav, got.pop(), 16000, subtype="PCM_16")
