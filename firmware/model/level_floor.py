@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     levels: list[float] = []
 
     def add(pcm: np.ndarray) -> None:
-        v = level(pcm, args.frames, m.cmn_gate, m.cmn_rise, tuple(args.bands))
+        v = level(pcm, args.frames, m.cmn.gate, m.cmn.rise, tuple(args.bands))
         if v is not None:
             levels.append(v)
     for s in args.shards:
