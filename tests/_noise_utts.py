@@ -1,4 +1,5 @@
-"""Made-up training utterances for the copy tests: white-noise audio with a labelled stretch."""
+"""Made-up audio for the model tests: training utterances of white noise with a labelled stretch
+(the copy tests), and noise bursts that pass the running mean's speech gate."""
 import numpy as np
 
 import _model_path  # noqa: F401
@@ -16,3 +17,12 @@ def noise_utts(n: int = 40, seed: int = 1) -> list:
         lab[10:20] = 5
         utts.append(dataset.Utt(f, lab, np.zeros((0, 3)), np.zeros((0, 2)), {"i": i}, pcm))
     return utts
+
+
+def bursts(seconds: float, seed: int = 1) -> np.ndarray:
+    """Gaussian noise (sd 3000) switched on and off 1.5 times a second, float64 samples at
+    16 kHz: speech-like bursts and pauses for the level and degradation tests."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * 16000)
+    env = (np.sin(2 * np.pi * 1.5 * np.arange(n) / 16000) > 0).astype(np.float64)
+    return env * rng.normal(0, 3000, n)

@@ -14,16 +14,14 @@ import pytest
 
 import _model_path  # noqa: F401
 import augment
+from _noise_utts import bursts
 import evaluate
 
 MODEL = Path(__file__).resolve().parents[1] / "firmware" / "model"
 
 
 def _speechy(seconds: float = 2.0) -> np.ndarray:
-    rng = np.random.default_rng(1)
-    n = int(seconds * 16000)
-    env = (np.sin(2 * np.pi * 1.5 * np.arange(n) / 16000) > 0).astype(np.float64)
-    return np.round(env * rng.normal(0, 3000, n)).astype(np.int16)
+    return np.round(bursts(seconds)).astype(np.int16)
 
 
 def _processed(**opts) -> np.ndarray:

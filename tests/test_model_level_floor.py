@@ -9,20 +9,14 @@ import numpy as np
 
 import _model_path  # noqa: F401
 import level_floor
+from _noise_utts import bursts
 from corpus import write_shard
-
-
-def _speechy(seconds: float, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    n = int(seconds * 16000)
-    env = (np.sin(2 * np.pi * 1.5 * np.arange(n) / 16000) > 0).astype(np.float64)
-    return env * rng.normal(0, 3000, n)
 
 
 def _median(tmp_path, name: str, gain_db: float) -> dict:
     items = []
     for i in range(3):
-        pcm = np.round(_speechy(2.0, i) * 10 ** (gain_db / 20)).astype(np.int16)
+        pcm = np.round(bursts(2.0, i) * 10 ** (gain_db / 20)).astype(np.int16)
         items.append((pcm, np.zeros((0, 3), np.float32), np.zeros((0, 2), np.float32),
                       {"text": "", "voice": "real"}))
     (tmp_path / name).mkdir()

@@ -157,8 +157,9 @@ class RunningMean:
 
 def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
                            cmn: RunningMean) -> np.ndarray:
-    """CONTRACT.md running mean (``cmn``: prior, frames, gate, rise, level_*): mu starts at mean; at a frame that passes speech_gate (all
-    frames when gate is 0), c = min(prior + k, frames) with k the updates so far,
+    """CONTRACT.md running mean (``cmn``: prior, frames, gate, rise, level_*): mu starts at
+    mean; at a frame that passes speech_gate (all frames when gate is 0),
+    c = min(prior + k, frames) with k the updates so far,
     mu += (f[n] - mu) * (1 / (c + 1)); g[n] = (f[n] - mu) * inv_std (float32, as the C code).
     Level floor (level_frames > 0): after the level_frames-th update, L = the mean over those
     frames of their level (band_mean of the bands level_bands[0] <= i < level_bands[1]) and
