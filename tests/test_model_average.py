@@ -51,7 +51,7 @@ def test_weights_are_the_mean_and_the_prior_the_mean_probability():
 @pytest.mark.parametrize("key,value", [("feat_mean", np.ones(40, np.float32)),
                                        ("phones", ["sil", "AE"]),
                                        ("hmm_states", np.array([1, 2], np.uint8)),
-                                       ("cmn_frames", 200.0)])
+                                       ("cmn_frames", 200.0), ("cmn_level_floor", -9.5)])
 def test_checkpoints_that_must_agree_are_refused(key, value):
     a, b = ckpt(1), ckpt(2)
     b[key] = value

@@ -14,8 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-SHARED = ("specs", "phones", "feat_mean", "feat_inv_std", "hmm_states",
-          "cmn_prior", "cmn_frames", "cmn_gate", "cmn_rise")
+try:
+    from . import features as F
+except ImportError:  # pragma: no cover
+    import features as F  # type: ignore[no-redef]
+
+SHARED = ("specs", "phones", "feat_mean", "feat_inv_std", "hmm_states")
 MEAN = ("act_scale", "hmm_self_logp", "hmm_next_logp", "prior_weight", "frame_offset_s")
 
 
@@ -31,14 +35,20 @@ def _same(a, b) -> bool:
     return bool(np.array_equal(np.asarray(a), np.asarray(b)))
 
 
+def _shared(ck: dict) -> dict:
+    """What fine-tunes of one export must share: SHARED and the running mean's ``cmn_*``."""
+    return {**{key: ck[key] for key in SHARED}, **F.RunningMean.from_model(ck).to_model()}
+
+
 def average(cks: list[dict]) -> dict:
-    """The mean of checkpoints (train.checkpoint's layout) that share SHARED."""
+    """The mean of checkpoints (train.checkpoint's layout) that share what ``_shared`` holds."""
     if len(cks) < 2:
         raise AverageError("need at least two checkpoints")
     first = cks[0]
     for i, ck in enumerate(cks[1:], 2):
-        for key in SHARED:
-            if not _same(first[key], ck[key]):
+        other = _shared(ck)
+        for key, value in _shared(first).items():
+            if not _same(value, other[key]):
                 raise AverageError(f"checkpoint {i} differs from checkpoint 1 in {key!r}")
     out = dict(first)
     out["weights"] = [tuple(np.mean([ck["weights"][layer][j] for ck in cks], axis=0)

@@ -148,11 +148,21 @@ class RunningMean:
 
     @classmethod
     def from_model(cls, d: dict) -> RunningMean:
-        """From an exported model.json's ``cmn_*`` fields (absent: 0)."""
+        """From an exported model.json's (or a checkpoint's) ``cmn_*`` fields (absent: 0)."""
         return cls(float(d.get("cmn_prior", 0.0)), float(d.get("cmn_frames", 0.0)),
                    float(d.get("cmn_gate", 0.0)), float(d.get("cmn_rise", 0.0)),
                    int(d.get("cmn_level_frames", 0)), float(d.get("cmn_level_floor", 0.0)),
                    (int(d.get("cmn_level_b0", 0)), int(d.get("cmn_level_b1", 0))))
+
+    def to_model(self) -> dict[str, float | int]:
+        """The ``cmn_*`` fields of model.json and of the C ``al_model_t`` (same names, same
+        order; floats as the float32 the firmware holds): the inverse of ``from_model``."""
+        f32 = lambda v: float(np.float32(v))  # noqa: E731
+        return {"cmn_prior": f32(self.prior), "cmn_frames": f32(self.frames),
+                "cmn_gate": f32(self.gate), "cmn_rise": f32(self.rise),
+                "cmn_level_frames": int(self.level_frames),
+                "cmn_level_floor": f32(self.level_floor),
+                "cmn_level_b0": int(self.level_bands[0]), "cmn_level_b1": int(self.level_bands[1])}
 
 
 def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,

@@ -31,12 +31,12 @@ except ImportError:  # pragma: no cover
     from corpus import load_split  # type: ignore[no-redef]
 
 
-def level(pcm: np.ndarray, frames: int, gate: float, rise: float,
+def level(pcm: np.ndarray, frames: int, cmn: F.RunningMean,
           bands: tuple[int, int]) -> float | None:
-    """L of one recording as the firmware measures it (None: fewer than ``frames`` speech
-    frames)."""
+    """L of one recording as the firmware measures it, over the first ``frames`` frames that
+    ``cmn``'s speech gate lets through (None: fewer speech frames than that)."""
     f = F.log_mel(pcm)
-    lev = F.recording_level(f, F.speech_gate(f, gate, rise), frames, bands)
+    lev = F.recording_level(f, F.speech_gate(f, cmn.gate, cmn.rise), frames, bands)
     return None if lev is None else float(lev)
 
 
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     levels: list[float] = []
 
     def add(pcm: np.ndarray) -> None:
-        v = level(pcm, args.frames, m.cmn.gate, m.cmn.rise, tuple(args.bands))
+        v = level(pcm, args.frames, m.cmn, tuple(args.bands))
         if v is not None:
             levels.append(v)
     for s in args.shards:

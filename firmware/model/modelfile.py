@@ -34,12 +34,5 @@ def model_dict(ck: dict) -> dict:
         "hmm_self_logp": np.asarray(ck["hmm_self_logp"], np.float32).tolist(),
         "hmm_next_logp": np.asarray(ck["hmm_next_logp"], np.float32).tolist(),
         "frame_offset_s": float(np.float32(ck["frame_offset_s"])),
-        "cmn_prior": float(np.float32(ck.get("cmn_prior", 0.0))),
-        "cmn_frames": float(np.float32(ck.get("cmn_frames", 0.0))),
-        "cmn_gate": float(np.float32(ck.get("cmn_gate", 0.0))),
-        "cmn_rise": float(np.float32(ck.get("cmn_rise", 0.0))),
-        "cmn_level_frames": int(ck.get("cmn_level_frames", 0)),
-        "cmn_level_floor": float(np.float32(ck.get("cmn_level_floor", 0.0))),
-        "cmn_level_b0": int(ck.get("cmn_level_b0", 0)),
-        "cmn_level_b1": int(ck.get("cmn_level_b1", 0)),
+        **F.RunningMean.from_model(ck).to_model(),
     }

@@ -286,12 +286,14 @@ def main() -> None:
         d0 = json.loads(Path(args.init).read_text())
         init_stats = (np.asarray(d0["feat_mean"], np.float32),
                       np.asarray(d0["feat_inv_std"], np.float32))
-    cmn = (dataset.F.RunningMean(args.cmn_prior, args.cmn_frames, args.cmn_gate, args.cmn_rise,
-                                 args.cmn_level_frames, args.cmn_level_floor,
-                                 tuple(args.cmn_level_bands))
-           if args.cmn_frames > 0 else None)
+    bands = (args.cmn_level_bands[0], args.cmn_level_bands[1])
+    cmn = (dataset.F.RunningMean(args.cmn_prior, args.cmn_frames, args.cmn_gate,
+                                 args.cmn_rise if args.cmn_gate > 0 else 0.0,
+                                 args.cmn_level_frames, args.cmn_level_floor, bands)
+           if args.cmn_frames > 0 else dataset.F.RunningMean(0.0, 0.0, level_bands=bands))
     dev, train, mean, inv_std = dataset.prepare(utts, args.dev_utts, args.narrowband, args.seed,
-                                                args.real_edge_ignore, cmn, init_stats,
+                                                args.real_edge_ignore,
+                                                cmn if cmn.frames > 0 else None, init_stats,
                                                 args.vocoded, args.real_edge_soft)
     if args.narrowband > 0:
         print(f"narrowband: {sum(u.meta.get('narrowband', 0) > 0 for u in train)} copies",
@@ -330,13 +332,7 @@ def main() -> None:
     n_states, self_lp, next_lp = hmm.fit([u.labels for u in train], [u.seg for u in train], C)
     extra = {"log_prior": log_prior, "hmm_states": n_states, "hmm_self_logp": self_lp,
              "hmm_next_logp": next_lp, "prior_weight": 0.0, "frame_offset_s": 0.0,
-             "cmn_prior": args.cmn_prior if args.cmn_frames > 0 else 0.0,
-             "cmn_frames": args.cmn_frames,
-             "cmn_gate": args.cmn_gate if args.cmn_frames > 0 else 0.0,
-             "cmn_rise": args.cmn_rise if args.cmn_frames > 0 and args.cmn_gate > 0 else 0.0,
-             "cmn_level_frames": args.cmn_level_frames if args.cmn_frames > 0 else 0,
-             "cmn_level_floor": args.cmn_level_floor if args.cmn_frames > 0 else 0.0,
-             "cmn_level_b0": args.cmn_level_bands[0], "cmn_level_b1": args.cmn_level_bands[1]}
+             **cmn.to_model()}
     ck = checkpoint(net, mean, inv_std, extra)
     model = reference.model_from_dict(modelfile.model_dict(ck))
     pw, off, summ = evaluate_alignment(model, dev, [0.0, 0.3, 0.5, 0.7, 1.0])
