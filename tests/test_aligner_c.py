@@ -322,27 +322,33 @@ def test_speech_gate_keeps_the_mean_through_a_long_pause(gated_model, cmn_model)
     assert abs(shift[0]) < 0.2 and shift[1] > 0.8, shift
 
 
-def level_model(d: Path, floor: str, bands: str = "5, 29") -> Path:
+def level_model(d: Path, floor: str, bands: str = "5, 29", recheck: int = 0,
+                lift: str = "0.0f") -> Path:
     """The gated test model (gated_src) with the running mean's level floor (10 speech frames,
-    ``floor``, bands ``bands``: 5-28 unless given)."""
+    ``floor``, bands ``bands``: 5-28 unless given; checked again after ``recheck`` speech frames
+    if given; a quiet recording raised ``lift`` nats above the floor)."""
     src = gated_src()
     tag = "0, 0.0f, 0, 0,   /* cmn_level_frames, cmn_level_floor"
-    assert tag in src
-    (d / "model_data.c").write_text(
-        src.replace(tag, f"10, {floor}, {bands},   /* cmn_level_frames, cmn_level_floor"))
+    tag_r = "0, 0.0f,   /* cmn_level_recheck"
+    assert tag in src and tag_r in src
+    src = src.replace(tag, f"10, {floor}, {bands},   /* cmn_level_frames, cmn_level_floor")
+    (d / "model_data.c").write_text(src.replace(tag_r, f"{recheck}, {lift},   /* cmn_level_recheck"))
     shutil.copy(host.TEST_MODEL.parent / "model_data.h", d / "model_data.h")
     return d / "model_data.c"
 
 
 def ref_level_floor(f: np.ndarray, m: dict, prior: float, frames: float, gate: float,
-                    rise: float, k_level: int, floor: float) -> np.ndarray:
+                    rise: float, k_level: int, floor: float, k_recheck: int = 0,
+                    lift: float = 0.0) -> np.ndarray:
     """CONTRACT.md level floor in float64, on top of ref_gated_mean: the first k_level updating
     frames' levels (mean of bands 5-28) are averaged; at the k_level-th, if that level L <
     floor, mu += (L - floor) * r, r the share of feat_mean left in mu (the product of 1 - a over
-    those updates)."""
+    those updates). If it did not move mu and k_recheck > k_level: the same at the
+    k_recheck-th update, with L the mean over the first k_recheck. With ``lift``: mu += (L -
+    floor - lift) * r (the recording raised to lift nats above the floor)."""
     mu = m["feat_mean"].astype(np.float64).copy()
     g = np.empty_like(f)
-    fl, k, lsum, rem = np.inf, 0, 0.0, 1.0
+    fl, k, lsum, rem, moved = np.inf, 0, 0.0, 1.0, False
     for n in range(len(f)):
         e = f[n].mean()
         fl = min(e, fl + rise)
@@ -350,11 +356,12 @@ def ref_level_floor(f: np.ndarray, m: dict, prior: float, frames: float, gate: f
             a = 1.0 / (min(prior + k, frames) + 1.0)
             mu += (f[n] - mu) * a
             k += 1
-            if k <= k_level:
+            if not moved and k <= max(k_level, k_recheck):
                 lsum += f[n][5:29].mean()
                 rem *= 1.0 - a
-                if k == k_level and lsum / k_level < floor:
-                    mu += (lsum / k_level - floor) * rem
+                if k in (k_level, k_recheck) and lsum / k < floor:
+                    mu += (lsum / k - floor - lift) * rem
+                    moved = True
         g[n] = (f[n] - mu) * m["feat_inv_std"].astype(np.float64)
     return g
 
@@ -388,6 +395,75 @@ def test_level_floor_matches_references(tmp_path):
                                           m["feat_inv_std"], F.RunningMean(20.0, 100.0, 1.5, 0.005))
         shifted.append(float(np.abs(g_np - g_gate).max()))
     assert shifted[0] == 0.0 and shifted[1] > 0.5, shifted   # only the quiet one is moved
+
+
+def test_level_lift_raises_a_quiet_recording_above_the_floor(tmp_path):
+    """With cmn_level_lift a recording below the floor is normalised as its copy raised to lift
+    nats above the floor, not to the floor: at its 10th speech frame mu moves lift * r further
+    than with the floor alone (r = prod over k < 10 of (1 - 1 / (20 + k + 1)) = 20 / 30; C against
+    the float64 reference and the NumPy path). A recording above the floor is untouched."""
+    sys.path.insert(0, str(ROOT / "firmware" / "model"))
+    F = importlib.import_module("features")
+    loud = paused(9)
+    quiet = np.round(loud * 10 ** (-30 / 20)).astype(np.int16)
+    floor_only = level_model(tmp_path, "-4.0f")
+    (tmp_path / "l").mkdir()
+    lifted = level_model(tmp_path / "l", "-4.0f", lift="2.5f")
+    m = host.model_params(lifted)
+    assert m["cmn_level_lift"] == 2.5
+    f64 = ref_logmel(quiet, m)
+    n10 = int(np.flatnonzero(F.speech_gate(f64.astype(np.float32), 1.5, 0.005))[9])
+    _, g0 = host.features(quiet, floor_only, return_float=True)
+    _, g = host.features(quiet, lifted, return_float=True)
+    rise = float(np.float32(0.005))
+    assert np.abs(g - ref_level_floor(f64, m, 20.0, 100.0, 1.5, rise, 10, -4.0, lift=2.5)).max() < 2e-3
+    g_np = F.running_mean_normalise(f64.astype(np.float32), m["feat_mean"], m["feat_inv_std"],
+                                    F.RunningMean(20.0, 100.0, 1.5, 0.005, 10, -4.0, (5, 29), 0,
+                                                  2.5))
+    assert np.abs(g - g_np).max() < 2e-3
+    assert np.array_equal(g[:n10], g0[:n10])
+    assert np.abs((g[n10] - g0[n10]) - 2.5 * (20 / 30) * m["feat_inv_std"]).max() < 2e-3
+    _, gl = host.features(loud, lifted, return_float=True)
+    _, gl0 = host.features(loud, floor_only, return_float=True)
+    assert np.array_equal(gl, gl0)
+
+
+def test_level_recheck_moves_a_quiet_recording_that_begins_loud(tmp_path):
+    """A recording 30 dB quieter than the test signal whose first 0.1 s (after 0.5 s of near
+    silence) is the loud signal: its first 10 speech frames read -1.3 nats, above a floor of
+    -4 nats, its first 30 -5.1. With the recheck at 30 speech frames the running mean moves
+    there (C front end against the float64 reference and the NumPy path); without it, or
+    before the 30th speech frame, the features are those of the level floor alone."""
+    sys.path.insert(0, str(ROOT / "firmware" / "model"))
+    F = importlib.import_module("features")
+    loud = paused(9)
+    quiet = np.round(loud * 10 ** (-30 / 20)).astype(np.int16)
+    lead = np.round(np.random.default_rng(3).standard_normal(8000)).astype(np.int16)
+    s = np.concatenate([lead, loud[:1600], quiet[1600:]])
+    once = level_model(tmp_path, "-4.0f")
+    (tmp_path / "r").mkdir()
+    again = level_model(tmp_path / "r", "-4.0f", recheck=30)
+    m = host.model_params(again)
+    assert (m["cmn_level_frames"], m["cmn_level_recheck"]) == (10, 30)
+    f64 = ref_logmel(s, m)
+    upd = F.speech_gate(f64.astype(np.float32), 1.5, 0.005)
+    n30 = int(np.flatnonzero(upd)[29])                   # the frame of the 30th update
+    rise = float(np.float32(0.005))
+    _, g_once = host.features(s, once, return_float=True)
+    q, g = host.features(s, again, return_float=True)
+    assert np.abs(g_once - ref_level_floor(f64, m, 20.0, 100.0, 1.5, rise, 10, -4.0)).max() < 2e-3
+    assert np.abs(g - ref_level_floor(f64, m, 20.0, 100.0, 1.5, rise, 10, -4.0, 30)).max() < 2e-3
+    g_np = F.running_mean_normalise(f64.astype(np.float32), m["feat_mean"], m["feat_inv_std"],
+                                    F.RunningMean(20.0, 100.0, 1.5, 0.005, 10, -4.0, (5, 29), 30))
+    assert np.abs(g - g_np).max() < 2e-3
+    assert np.array_equal(host.features(s, again, block=333), q)
+    assert np.array_equal(g[:n30], g_once[:n30])         # the first check moved nothing
+    # at the 30th update mu moves by (L - floor) * r: L the mean level of those 30 frames, r the
+    # training mean's share left, prod over k < 30 of (1 - 1 / (20 + k + 1)) = 20 / 50
+    L = float(np.mean([f64[n][5:29].mean() for n in np.flatnonzero(upd)[:30]]))
+    assert L < -4.0 < float(np.mean([f64[n][5:29].mean() for n in np.flatnonzero(upd)[:10]]))
+    lift = -(L + 4.0) * (20 / 50) * m["feat_inv_std"]
+    assert np.abs((g[n30] - g_once[n30]) - lift).max() < 2e-3, (g[n30] - g_once[n30], lift)
 
 
 @pytest.mark.parametrize("bands", ["5, 5", "30, 41"])

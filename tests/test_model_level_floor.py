@@ -32,3 +32,4 @@ def test_level_floor_follows_a_gain_and_lies_20_db_under_the_median(tmp_path):
     assert loud["utterances"] == quiet["utterances"] == 3
     assert abs((loud["median"] - quiet["median"]) - math.log(100.0)) < 0.01, (loud, quiet)
     assert abs(loud["floor"] - (loud["median"] - math.log(100.0))) < 0.002, loud
+    assert abs(loud["lift"] - math.log(10.0)) < 0.001, loud               # 10 dB of power

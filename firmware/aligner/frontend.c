@@ -32,6 +32,7 @@ void al_fe_reset(al_fe_t *fe)
     fe->n_upd = 0;
     fe->lsum = 0.0f;
     fe->lrem = 1.0f;
+    fe->lmoved = 0;
 }
 
 static float fe_buf[AL_FFT_LEN + 2];   /* FFT work buffer, in place (2056 B) */
@@ -118,17 +119,20 @@ static void fe_finish_frame(const al_model_t *m, al_fe_t *fe, int8_t *q, float *
             const float a = 1.0f / (c + 1.0f);
             for (i = 0; i < m->n_mels; i++) mu[i] = mu[i] + (lnm[i] - mu[i]) * a;
             fe->n_upd++;
-            if (fe->n_upd <= m->cmn_level_frames) {   /* level floor (CONTRACT.md) */
+            const uint32_t kl = m->cmn_level_frames;
+            const uint32_t kr = kl && m->cmn_level_recheck > kl ? m->cmn_level_recheck : kl;
+            if (fe->n_upd <= kr && !fe->lmoved) {   /* level floor (CONTRACT.md) */
                 float el = 0.0f;
                 for (i = m->cmn_level_b0; i < m->cmn_level_b1; i++) el = el + lnm[i];
                 el = el / (float)(m->cmn_level_b1 - m->cmn_level_b0);
                 fe->lsum = fe->lsum + el;
                 fe->lrem = fe->lrem - fe->lrem * a;   /* the initial mean's share left in mu */
-                if (fe->n_upd == m->cmn_level_frames) {
-                    const float lev = fe->lsum / (float)m->cmn_level_frames;
+                if (fe->n_upd == kl || fe->n_upd == kr) {
+                    const float lev = fe->lsum / (float)fe->n_upd;
                     if (lev < m->cmn_level_floor) {
-                        const float s = (lev - m->cmn_level_floor) * fe->lrem;
+                        const float s = (lev - (m->cmn_level_floor + m->cmn_level_lift)) * fe->lrem;
                         for (i = 0; i < m->n_mels; i++) mu[i] = mu[i] + s;
+                        fe->lmoved = 1;
                     }
                 }
             }

@@ -24,6 +24,7 @@ typedef struct {
     uint32_t n_upd;             /* frames that updated the running mean */
     float lsum;                 /* level floor: sum of the level bands' mean over the first updates */
     float lrem;                 /* level floor: share of feat_mean still in mu (starts at 1) */
+    uint32_t lmoved;            /* level floor: mu was moved (no recheck) */
     float *dbg_g;               /* host tests: if set, normalised float features g of the last frame */
     float *dbg_f;               /* host tests: if set, log-mel f of the last frame */
 } al_fe_t;

@@ -38,7 +38,8 @@ class _Model(C.Structure):
                 ("frame_offset_s", C.c_float), ("cmn_prior", C.c_float),
                 ("cmn_frames", C.c_float), ("cmn_gate", C.c_float), ("cmn_rise", C.c_float),
                 ("cmn_level_frames", C.c_uint32), ("cmn_level_floor", C.c_float),
-                ("cmn_level_b0", C.c_uint16), ("cmn_level_b1", C.c_uint16)]
+                ("cmn_level_b0", C.c_uint16), ("cmn_level_b1", C.c_uint16),
+                ("cmn_level_recheck", C.c_uint32), ("cmn_level_lift", C.c_float)]
 
 
 class _Result(C.Structure):
@@ -208,7 +209,8 @@ def model_params(model_c: Path | None = None) -> dict:
                 cmn_frames=float(m.cmn_frames), cmn_gate=float(m.cmn_gate),
                 cmn_rise=float(m.cmn_rise), cmn_level_frames=int(m.cmn_level_frames),
                 cmn_level_floor=float(m.cmn_level_floor), cmn_level_b0=int(m.cmn_level_b0),
-                cmn_level_b1=int(m.cmn_level_b1))
+                cmn_level_b1=int(m.cmn_level_b1), cmn_level_recheck=int(m.cmn_level_recheck),
+                cmn_level_lift=float(m.cmn_level_lift))
 
 
 def sizes(model_c: Path | None = None, dsp: bool = False) -> dict:

@@ -50,6 +50,13 @@ typedef struct {
     uint32_t cmn_level_frames;    /* speech frames that measure the level */
     float cmn_level_floor;        /* nats of mean log-mel (firmware/model/level_floor.py) */
     uint16_t cmn_level_b0, cmn_level_b1;   /* bands of the level (b0 <= i < b1) */
+    /* 0 = none. Else, when the first cmn_level_frames updates did not move mu, the level of
+     * the first cmn_level_recheck updates (> cmn_level_frames) is checked the same way: a
+     * quiet recording that begins loud (a plosive, a shout) is still moved, a little later. */
+    uint32_t cmn_level_recheck;
+    /* nats above cmn_level_floor to which a recording below it is raised: mu[i] += (L -
+     * cmn_level_floor - cmn_level_lift) * r (0: to the floor) */
+    float cmn_level_lift;
 } al_model_t;
 
 extern const al_model_t al_model;   /* defined in model_data.c */

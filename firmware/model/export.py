@@ -123,12 +123,19 @@ def main() -> None:
                     help="the level floor (nats of mean log-mel; level_floor.py measures it)")
     ap.add_argument("--cmn-level-bands", type=int, nargs=2, default=None, metavar=("B0", "B1"),
                     help="the mel bands B0 <= i < B1 whose mean is the level (level_floor.py)")
+    ap.add_argument("--cmn-level-recheck", type=int, default=None,
+                    help="check the level again after this many speech frames when the first "
+                         "check did not move the mean (CONTRACT.md 'level floor'; 0 = off)")
+    ap.add_argument("--cmn-level-lift", type=float, default=None,
+                    help="raise a recording below the floor to this many nats above it "
+                         "(CONTRACT.md 'level floor'; 0 = to the floor)")
     args = ap.parse_args()
     ck = torch.load(args.ckpt, weights_only=False)
     if args.prior_weight is not None:
         print(f"prior_weight {ck['prior_weight']} -> {args.prior_weight} (override)")
         ck["prior_weight"] = args.prior_weight
-    for key in ("cmn_gate", "cmn_rise", "cmn_level_frames", "cmn_level_floor"):
+    for key in ("cmn_gate", "cmn_rise", "cmn_level_frames", "cmn_level_floor",
+                "cmn_level_recheck", "cmn_level_lift"):
         if getattr(args, key) is not None:
             print(f"{key} {ck.get(key, 0.0)} -> {getattr(args, key)} (override)")
             ck[key] = getattr(args, key)

@@ -145,6 +145,18 @@ class RunningMean:
     level_frames: int = 0
     level_floor: float = 0.0
     level_bands: tuple[int, int] = (0, 0)
+    level_recheck: int = 0
+    level_lift: float = 0.0
+
+    @property
+    def level_checks(self) -> tuple[int, ...]:
+        """The update counts at which the level floor checks the level (CONTRACT.md): the
+        level_frames-th, and the level_recheck-th when that lies later."""
+        if self.level_frames <= 0:
+            return ()
+        if self.level_recheck > self.level_frames:
+            return (self.level_frames, self.level_recheck)
+        return (self.level_frames,)
 
     @classmethod
     def from_model(cls, d: dict) -> RunningMean:
@@ -152,7 +164,8 @@ class RunningMean:
         return cls(float(d.get("cmn_prior", 0.0)), float(d.get("cmn_frames", 0.0)),
                    float(d.get("cmn_gate", 0.0)), float(d.get("cmn_rise", 0.0)),
                    int(d.get("cmn_level_frames", 0)), float(d.get("cmn_level_floor", 0.0)),
-                   (int(d.get("cmn_level_b0", 0)), int(d.get("cmn_level_b1", 0))))
+                   (int(d.get("cmn_level_b0", 0)), int(d.get("cmn_level_b1", 0))),
+                   int(d.get("cmn_level_recheck", 0)), float(d.get("cmn_level_lift", 0.0)))
 
     def to_model(self) -> dict[str, float | int]:
         """The ``cmn_*`` fields of model.json and of the C ``al_model_t`` (same names, same
@@ -162,7 +175,9 @@ class RunningMean:
                 "cmn_gate": f32(self.gate), "cmn_rise": f32(self.rise),
                 "cmn_level_frames": int(self.level_frames),
                 "cmn_level_floor": f32(self.level_floor),
-                "cmn_level_b0": int(self.level_bands[0]), "cmn_level_b1": int(self.level_bands[1])}
+                "cmn_level_b0": int(self.level_bands[0]), "cmn_level_b1": int(self.level_bands[1]),
+                "cmn_level_recheck": int(self.level_recheck),
+                "cmn_level_lift": f32(self.level_lift)}
 
 
 def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
@@ -176,19 +191,22 @@ def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
     r = the share of the initial mean still in mu (r -= r * a at each of those updates);
     if L < level_floor, every mu[i] += (L - level_floor) * r: from there on the
     recording is normalised exactly as its copy raised to the floor would be (a gain adds a
-    constant to every band)."""
-    frames, level_frames, level_bands = cmn.frames, cmn.level_frames, cmn.level_bands
+    constant to every band). With level_recheck > level_frames and mu not moved, the same
+    check again after the level_recheck-th update, over all of those frames."""
+    frames, checks, level_bands = cmn.frames, cmn.level_checks, cmn.level_bands
     if frames <= 0:
         return normalise(f, mean, inv_std)
-    if level_frames > 0 and not 0 <= level_bands[0] < level_bands[1] <= f.shape[1]:
+    if checks and not 0 <= level_bands[0] < level_bands[1] <= f.shape[1]:
         raise ValueError(f"level floor bands {level_bands}: not inside the {f.shape[1]} mel bands")
     f = f.astype(np.float32)
     mu = mean.astype(np.float32).copy()
     inv = inv_std.astype(np.float32)
     p, w, one = np.float32(cmn.prior), np.float32(frames), np.float32(1.0)
     upd = speech_gate(f, cmn.gate, cmn.rise)
-    lev = recording_level(f, upd, level_frames, level_bands) if level_frames > 0 else None
+    lev = {k: recording_level(f, upd, k, level_bands) for k in checks}
     lfl, rem = np.float32(cmn.level_floor), np.float32(1.0)
+    tgt = np.float32(lfl + np.float32(cmn.level_lift))
+    last = checks[-1] if checks else 0
     g = np.empty_like(f)
     k = 0
     for n in range(len(f)):
@@ -197,10 +215,11 @@ def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
             a = one / (c + one)
             mu = (mu + (f[n] - mu) * a).astype(np.float32)
             k += 1
-            if k <= level_frames:
+            if k <= last:
                 rem = np.float32(rem - rem * a)
-                if k == level_frames and lev < lfl:
-                    mu = (mu + np.float32(np.float32(lev - lfl) * rem)).astype(np.float32)
+                if k in lev and lev[k] < lfl:
+                    mu = (mu + np.float32(np.float32(lev[k] - tgt) * rem)).astype(np.float32)
+                    last = 0                                 # moved: no recheck
         g[n] = (f[n] - mu) * inv
     return g
 

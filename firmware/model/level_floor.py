@@ -7,8 +7,10 @@ The firmware's running mean starts at the training mean and gives it
 ``cmn_prior`` (100) frames of weight, so a recording far quieter than the training corpus (a
 MEMS microphone read without gain: speech 30-40 dB below what the corpus holds) is normalised
 with a mean that is still nats too high for most of a short clip. This prints the median L of
-the given training utterances and the floor ``--below-db`` under it; export.py
-``--cmn-level-frames N --cmn-level-floor F --cmn-level-bands B0 B1`` writes them into the model.
+the given training utterances, the floor ``--below-db`` under it and the lift ``--lift-db`` (a
+recording below the floor is normalised as its copy raised that far above the floor); export.py
+``--cmn-level-frames N --cmn-level-floor F --cmn-level-bands B0 B1 --cmn-level-lift X`` writes
+them into the model.
 
     python level_floor.py --shards SHARDS/* --data data [--per-dir 2] [--frames 10]
 """
@@ -65,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="the mel bands B0 <= i < B1 whose mean is the level")
     ap.add_argument("--below-db", type=float, default=20.0,
                     help="the floor: this many dB (of power) under the median L")
+    ap.add_argument("--lift-db", type=float, default=10.0,
+                    help="a recording below the floor is raised to this many dB above it")
     ap.add_argument("--model", default=str(reference.DEFAULT_MODEL),
                     help="model.json whose speech gate counts the frames")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
@@ -91,16 +95,18 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("no utterance with enough speech frames")
     med = float(np.median(levels))
     floor = med - args.below_db * math.log(10.0) / 10.0      # dB of power -> nats of ln power
+    lift = args.lift_db * math.log(10.0) / 10.0
     out = {"utterances": len(levels), "frames": args.frames, "bands": list(args.bands),
            "median": round(med, 3),
            "p1": round(float(np.percentile(levels, 1)), 3),
            "p99": round(float(np.percentile(levels, 99)), 3),
-           "below_db": args.below_db, "floor": round(floor, 3)}
+           "below_db": args.below_db, "floor": round(floor, 3),
+           "lift_db": args.lift_db, "lift": round(lift, 3)}
     print(f"{out['utterances']} utterances: median L {out['median']:.3f} nats "
           f"(1st / 99th percentile {out['p1']:.3f} / {out['p99']:.3f}); floor {args.below_db:g} dB "
           f"under the median: {out['floor']:.3f}")
     print(f"export.py --cmn-level-frames {args.frames} --cmn-level-floor {out['floor']:.3f} "
-          f"--cmn-level-bands {args.bands[0]} {args.bands[1]}")
+          f"--cmn-level-bands {args.bands[0]} {args.bands[1]} --cmn-level-lift {out['lift']:.3f}")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
     return 0

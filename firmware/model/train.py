@@ -241,6 +241,12 @@ def main() -> None:
                     "level_floor.py) has its running mean moved down to its level at once")
     ap.add_argument("--cmn-level-bands", type=int, nargs=2, default=(5, 29), metavar=("B0", "B1"),
                     help="level floor: the mel bands whose mean is the level (5-28: 280-3,600 Hz)")
+    ap.add_argument("--cmn-level-recheck", type=int, default=0,
+                    help="level floor: check again after this many speech frames when the first "
+                         "check did not move the mean (0 = once)")
+    ap.add_argument("--cmn-level-lift", type=float, default=0.0,
+                    help="level floor: raise a recording below the floor to this many nats above "
+                         "it (0 = to the floor)")
     ap.add_argument("--init", default=None,
                     help="start from an exported model.json (dequantised int8 weights) instead of "
                     "random weights: fine-tuning, e.g. on real speech")
@@ -289,7 +295,8 @@ def main() -> None:
     bands = (args.cmn_level_bands[0], args.cmn_level_bands[1])
     cmn = (dataset.F.RunningMean(args.cmn_prior, args.cmn_frames, args.cmn_gate,
                                  args.cmn_rise if args.cmn_gate > 0 else 0.0,
-                                 args.cmn_level_frames, args.cmn_level_floor, bands)
+                                 args.cmn_level_frames, args.cmn_level_floor, bands,
+                                 args.cmn_level_recheck, args.cmn_level_lift)
            if args.cmn_frames > 0 else dataset.F.RunningMean(0.0, 0.0, level_bands=bands))
     dev, train, mean, inv_std = dataset.prepare(utts, args.dev_utts, args.narrowband, args.seed,
                                                 args.real_edge_ignore,

@@ -128,7 +128,11 @@ def main(out_dir: Path) -> None:
               f"    log_prior, {f32(0.3)},",
               "    hmm_states, hmm_self_logp, hmm_next_logp,",
               f"    {f32(0.0075)},",
-              "    0.0f, 0.0f,   /* cmn_prior, cmn_frames: static normalisation */", "};", ""]
+              "    0.0f, 0.0f,   /* cmn_prior, cmn_frames: static normalisation */",
+              "    0.0f, 0.0f,   /* cmn_gate, cmn_rise: no speech gate */",
+              "    0, 0.0f, 0, 0,   /* cmn_level_frames, cmn_level_floor, cmn_level_b0, b1: "
+              "no level floor */",
+              "    0, 0.0f,   /* cmn_level_recheck, cmn_level_lift: none */", "};", ""]
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "model_data.c").write_text("\n".join(parts))
     (out_dir / "model_data.h").write_text(

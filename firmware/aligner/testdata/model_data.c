@@ -1467,4 +1467,5 @@ const al_model_t al_model = {
     0.0f, 0.0f,   /* cmn_prior, cmn_frames: static normalisation */
     0.0f, 0.0f,   /* cmn_gate, cmn_rise: no speech gate */
     0, 0.0f, 0, 0,   /* cmn_level_frames, cmn_level_floor, cmn_level_b0, b1: no level floor */
+    0, 0.0f,   /* cmn_level_recheck, cmn_level_lift: none */
 };

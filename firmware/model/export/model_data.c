@@ -5903,4 +5903,5 @@ const al_model_t al_model = {
     .cmn_gate = 1.5f, .cmn_rise = 0.005f,
     .cmn_level_frames = 10, .cmn_level_floor = -10.416f,
     .cmn_level_b0 = 5, .cmn_level_b1 = 29,
+    .cmn_level_recheck = 30, .cmn_level_lift = 2.303f,
 };
