@@ -112,35 +112,24 @@ def main() -> None:
     ap.add_argument("--prior-weight", type=float, default=None,
                     help="override the tuned prior_weight (frame_offset_s is ~7.8 ms for all "
                          "weights tried, see the train log)")
-    ap.add_argument("--cmn-gate", type=float, default=None,
-                    help="override the running mean's speech gate (CONTRACT.md; nats, 0 = off)")
-    ap.add_argument("--cmn-rise", type=float, default=None,
-                    help="override the speech gate's floor rise (nats per frame)")
-    ap.add_argument("--cmn-level-frames", type=int, default=None,
-                    help="set the running mean's level floor: speech frames it averages "
-                         "(CONTRACT.md 'level floor'; 0 = off)")
-    ap.add_argument("--cmn-level-floor", type=float, default=None,
-                    help="the level floor (nats of mean log-mel; level_floor.py measures it)")
-    ap.add_argument("--cmn-level-bands", type=int, nargs=2, default=None, metavar=("B0", "B1"),
-                    help="the mel bands B0 <= i < B1 whose mean is the level (level_floor.py)")
-    ap.add_argument("--cmn-level-recheck", type=int, default=None,
-                    help="check the level again after this many speech frames when the first "
-                         "check did not move the mean (CONTRACT.md 'level floor'; 0 = off)")
-    ap.add_argument("--cmn-level-lift", type=float, default=None,
-                    help="raise a recording below the floor to this many nats above it "
-                         "(CONTRACT.md 'level floor'; 0 = to the floor)")
+    F.add_running_mean_flags(ap, override=True)
     args = ap.parse_args()
     ck = torch.load(args.ckpt, weights_only=False)
     if args.prior_weight is not None:
         print(f"prior_weight {ck['prior_weight']} -> {args.prior_weight} (override)")
         ck["prior_weight"] = args.prior_weight
-    for key in ("cmn_gate", "cmn_rise", "cmn_level_frames", "cmn_level_floor",
-                "cmn_level_recheck", "cmn_level_lift"):
-        if getattr(args, key) is not None:
-            print(f"{key} {ck.get(key, 0.0)} -> {getattr(args, key)} (override)")
-            ck[key] = getattr(args, key)
-    if args.cmn_level_bands is not None:
-        ck["cmn_level_b0"], ck["cmn_level_b1"] = args.cmn_level_bands
+    for flag, _kw, _help in F.RUNNING_MEAN_FLAGS:
+        key = flag[2:].replace("-", "_")
+        value = getattr(args, key)
+        if value is None:
+            continue
+        if key == "cmn_level_bands":
+            print(f"{key} {(ck.get('cmn_level_b0', 0), ck.get('cmn_level_b1', 0))} -> "
+                  f"{tuple(value)} (override)")
+            ck["cmn_level_b0"], ck["cmn_level_b1"] = value
+        else:
+            print(f"{key} {ck.get(key, 0.0)} -> {value} (override)")
+            ck[key] = value
     d = modelfile.model_dict(ck)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

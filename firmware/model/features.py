@@ -180,6 +180,39 @@ class RunningMean:
                 "cmn_level_lift": f32(self.level_lift)}
 
 
+# The running mean's command-line settings (train.py sets them, export.py overrides a
+# checkpoint's): flag, argparse keywords, help. The model field is the flag's name with "_".
+RUNNING_MEAN_FLAGS: tuple[tuple[str, dict, str], ...] = (
+    ("--cmn-gate", {"type": float, "default": 0.0},
+     "speech gate of the running mean (CONTRACT.md): only frames whose mean log-mel is this many "
+     "nats above the tracked floor update it (0: all frames)"),
+    ("--cmn-rise", {"type": float, "default": 0.005},
+     "speech gate: nats per frame the tracked floor may rise"),
+    ("--cmn-level-frames", {"type": int, "default": 0},
+     "level floor of the running mean (CONTRACT.md): the first this many speech frames measure "
+     "the recording's level (0: off)"),
+    ("--cmn-level-floor", {"type": float, "default": 0.0},
+     "level floor: a recording quieter than this (nats of mean log-mel; level_floor.py) has its "
+     "running mean moved at once"),
+    ("--cmn-level-bands", {"type": int, "nargs": 2, "default": (5, 29), "metavar": ("B0", "B1")},
+     "level floor: the mel bands B0 <= i < B1 whose mean is the level (5-28: 280-3,600 Hz)"),
+    ("--cmn-level-recheck", {"type": int, "default": 0},
+     "level floor: check again after this many speech frames when the first check did not "
+     "move the mean (0: once)"),
+    ("--cmn-level-lift", {"type": float, "default": 0.0},
+     "level floor: raise a recording below the floor to this many nats above it (0: to the "
+     "floor)"),
+)
+
+
+def add_running_mean_flags(ap: argparse.ArgumentParser, override: bool = False) -> None:
+    """RUNNING_MEAN_FLAGS on ``ap``; ``override``: every default None (keep the checkpoint's)."""
+    for flag, kw, text in RUNNING_MEAN_FLAGS:
+        kw = dict(kw, default=None) if override else kw
+        ap.add_argument(flag, help=text + (" (default: the checkpoint's)" if override else ""),
+                        **kw)
+
+
 def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
                            cmn: RunningMean) -> np.ndarray:
     """CONTRACT.md running mean (``cmn``: prior, frames, gate, rise, level_*): mu starts at

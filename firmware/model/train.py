@@ -228,25 +228,7 @@ def main() -> None:
                     help="running mean normalisation window in frames (0: static mean; "
                     "CONTRACT.md); the training mean counts as --cmn-prior frames at the start")
     ap.add_argument("--cmn-prior", type=float, default=50.0)
-    ap.add_argument("--cmn-gate", type=float, default=0.0,
-                    help="speech gate of the running mean (CONTRACT.md): only frames whose mean "
-                    "log-mel is this many nats above the tracked floor update it (0: all frames)")
-    ap.add_argument("--cmn-rise", type=float, default=0.005,
-                    help="speech gate: nats per frame the tracked floor may rise")
-    ap.add_argument("--cmn-level-frames", type=int, default=0,
-                    help="level floor of the running mean (CONTRACT.md): the first this many "
-                    "speech frames measure the recording's level (0: off)")
-    ap.add_argument("--cmn-level-floor", type=float, default=0.0,
-                    help="level floor: a recording quieter than this (nats of mean log-mel; "
-                    "level_floor.py) has its running mean moved down to its level at once")
-    ap.add_argument("--cmn-level-bands", type=int, nargs=2, default=(5, 29), metavar=("B0", "B1"),
-                    help="level floor: the mel bands whose mean is the level (5-28: 280-3,600 Hz)")
-    ap.add_argument("--cmn-level-recheck", type=int, default=0,
-                    help="level floor: check again after this many speech frames when the first "
-                         "check did not move the mean (0 = once)")
-    ap.add_argument("--cmn-level-lift", type=float, default=0.0,
-                    help="level floor: raise a recording below the floor to this many nats above "
-                         "it (0 = to the floor)")
+    dataset.F.add_running_mean_flags(ap)
     ap.add_argument("--init", default=None,
                     help="start from an exported model.json (dequantised int8 weights) instead of "
                     "random weights: fine-tuning, e.g. on real speech")
