@@ -222,10 +222,10 @@ def running_mean_normalise(f: np.ndarray, mean: np.ndarray, inv_std: np.ndarray,
     Level floor (level_frames > 0): after the level_frames-th update, L = the mean over those
     frames of their level (band_mean of the bands level_bands[0] <= i < level_bands[1]) and
     r = the share of the initial mean still in mu (r -= r * a at each of those updates);
-    if L < level_floor, every mu[i] += (L - level_floor) * r: from there on the
-    recording is normalised exactly as its copy raised to the floor would be (a gain adds a
-    constant to every band). With level_recheck > level_frames and mu not moved, the same
-    check again after the level_recheck-th update, over all of those frames."""
+    if L < level_floor, every mu[i] += (L - (level_floor + level_lift)) * r: from there on the
+    recording is normalised exactly as its copy raised to level_lift above the floor would be
+    (a gain adds a constant to every band). With level_recheck > level_frames and mu not moved,
+    the same check again after the level_recheck-th update, over all of those frames."""
     frames, checks, level_bands = cmn.frames, cmn.level_checks, cmn.level_bands
     if frames <= 0:
         return normalise(f, mean, inv_std)
