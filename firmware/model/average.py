@@ -45,9 +45,10 @@ def average(cks: list[dict]) -> dict:
     if len(cks) < 2:
         raise AverageError("need at least two checkpoints")
     first = cks[0]
+    must = _shared(first)
     for i, ck in enumerate(cks[1:], 2):
         other = _shared(ck)
-        for key, value in _shared(first).items():
+        for key, value in must.items():
             if not _same(value, other[key]):
                 raise AverageError(f"checkpoint {i} differs from checkpoint 1 in {key!r}")
     out = dict(first)

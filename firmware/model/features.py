@@ -181,7 +181,8 @@ class RunningMean:
 
 
 # The running mean's command-line settings (train.py sets them, export.py overrides a
-# checkpoint's): flag, argparse keywords, help. The model field is the flag's name with "_".
+# checkpoint's): flag, argparse keywords, help. The model field is the flag's name with "_",
+# except --cmn-level-bands, whose two values are cmn_level_b0 / cmn_level_b1.
 RUNNING_MEAN_FLAGS: tuple[tuple[str, dict, str], ...] = (
     ("--cmn-gate", {"type": float, "default": 0.0},
      "speech gate of the running mean (CONTRACT.md): only frames whose mean log-mel is this many "
