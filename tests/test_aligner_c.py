@@ -1238,16 +1238,37 @@ def test_the_last_answers_stay_in_word_order_after_a_back_pass(model):
     assert total == 5100 and exact >= 4700, (exact, total)
 
 
+def confident_other_speech(model, n_frames: int, rng) -> np.ndarray:
+    """Logits of speech the transcript does not describe: confident phones (4-9 frames each) in
+    an order no word of a random transcript has."""
+    C, sil = model["n_classes"], model["sil_class"]
+    g: list[int] = []
+    while len(g) < n_frames:
+        p = int(rng.integers(0, C))
+        if p != sil:
+            g += [p] * int(rng.integers(4, 10))
+    z = rng.integers(-40, 1, size=(len(g), C))
+    z[np.arange(len(g)), g] = 50
+    return np.clip(z, -128, 127).astype(np.int8)
+
+
 def test_a_reading_restarted_near_the_end_keeps_its_last_answers_in_order(model):
     """150 synthetic words; the speaker reads words 0 .. stop-1, goes back to word 30, reads
     30..59 again and the audio ends (40 clips). The replay answers words 30..59 again where they
     are read the second time; the words read after them the first time (60 .. stop-1) were out
     already and the path never reaches them again, so their answers lay before the words
     answered again: on the session-19 search 28 of the 40 clips' last answers were out of
-    order. They are now answered again NF at the end (viterbi.c mend_tail()). Oracle: CONTRACT.md,
-    the last answers of the placed words are in order; and the synthetic frames of the second
-    reading (words 30..59: 999 of 1,200 exact)."""
-    exact = total = 0
+    order. Session 20 answered them again NF at the end (viterbi.c mend_tail(): 0 of the 1,600
+    words 60 .. stop-1 placed); since session 22 the words answered again get their first
+    reading's answers back and the words read once keep theirs (revert_replay(): with stop 90;
+    with stop 110, 80 words back, sent[] no longer holds the first answers and mend_tail()
+    answers as before). Oracles: CONTRACT.md, the last answers of the placed words are in order
+    and NF only where the audio lacks the word; the synthetic frames of either reading of words
+    30..59 (1,171 of 1,200 exact) and of the words 60 .. stop-1 (559 of 1,600); words from stop
+    on were never read (45 of them placed where the path had put them over the repeated audio
+    before the replay, with low confidence)."""
+    either = once = total = placed_unread = 0
+    conf_unread = []
     for seed in range(30, 50):
         for stop in (90, 110):
             rng = np.random.default_rng(seed)
@@ -1260,11 +1281,105 @@ def test_a_reading_restarted_near_the_end_keeps_its_last_answers_in_order(model)
             placed = [r for r in last if not r.nf]
             assert all(p.end_frame <= q.start_frame for p, q in zip(placed, placed[1:])), \
                 (seed, stop)
-            again = {r.word: (r.start_frame, r.end_frame) for r in last if 30 <= r.word < 60}
-            exact += sum(again.get(w) == (f0 + b - a, f1 + b - a)
-                         for w, (f0, f1) in enumerate(bounds[30:60], 30))
+            for r in last[30:60]:
+                f0, f1 = bounds[r.word]
+                either += (r.start_frame, r.end_frame) in ((f0, f1), (f0 + b - a, f1 + b - a))
+            once += sum((r.start_frame, r.end_frame) == bounds[r.word] for r in last[60:stop])
+            unread = [r for r in last[stop:] if not r.nf]
+            placed_unread += len(unread)
+            conf_unread += [r.confidence for r in unread]
             total += 30
-    assert total == 1200 and exact >= 950, (exact, total)
+    assert total == 1200 and either >= 1150, (either, total)
+    assert once >= 540, once
+    assert placed_unread <= 50 and np.median(conf_unread) < 100, (placed_unread, conf_unread)
+
+
+def test_a_replay_the_audio_does_not_bear_out_is_taken_back_at_the_end(model):
+    """60 synthetic words; the third-last is read otherwise (as eSpeak NG reads "$454.36":
+    500 frames of confident phones in an order no word of the transcript has), and just before
+    the last two words comes a look-alike of words 10..12 that fits worse than their reading
+    (a fifth of its frames have another class on top). The search takes the look-alike for a
+    reader who went back (a replay into words already answered) and the audio ends before the
+    path reaches the words after them again: before session 22 those were answered again NF so
+    that the last answers stay in order (136 words NF in the 4 clips that replay, of 20). The
+    words answered again fit less than half as well as their first answers, so the replay is
+    taken back at the end (viterbi.c revert_replay()): their first answers again, every other
+    answer kept, the words never answered placed after them. Oracles: CONTRACT.md (NF only
+    where the audio lacks the word: every word is read here; the last answers in order) and
+    the synthetic frames of the words before the one read otherwise (970 of 1,140 exact
+    before)."""
+    n, k = 60, 57
+    nf = exact = replays = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        words = random_words(model, n, rng)
+        z, bounds, _ = synth(model, words, rng.random(n) < 0.4, seed=seed)
+        C = model["n_classes"]
+        other = confident_other_speech(model, 500, rng)
+        look = z[bounds[10][0]:bounds[12][1]].astype(np.int64)
+        hit = rng.random(len(look)) < 0.2
+        look[hit, rng.integers(0, C, size=int(hit.sum()))] = 90
+        z = np.concatenate([z[:bounds[k][0]], other, np.clip(look, -128, 127).astype(np.int8),
+                            z[bounds[k][1]:]])
+        _, st = host.align_logits(z, words, nf_min_conf=0)
+        replays += st.n_back > 0
+        last = folded(host.answers(), n)
+        placed = [r for r in last if not r.nf]
+        assert all(p.end_frame <= q.start_frame for p, q in zip(placed, placed[1:])), seed
+        nf += n - len(placed)
+        exact += sum((r.start_frame, r.end_frame) == bounds[r.word] for r in last[:k])
+    assert replays == 4, replays            # the case is still made (a changed search may not)
+    assert nf == 0 and exact >= 1090, (nf, exact)
+
+
+def test_the_last_words_after_other_speech_are_placed_at_the_end(model):
+    """60 synthetic words; 5 s of other speech (confident phones in no transcript order) come
+    before the last 2 or 5 words (20 clips each). The scan through the other speech carries the
+    path to the end of the transcript and the last words are placed inside it; the audio goes
+    on with their reading, which the path has passed. Before session 22: 0 of the 40 last-2 words
+    and 23 of the 100 last-5 words at their frames. At the end, when the network hears speech
+    after the last word's answer, the last words are aligned again against the end of the audio
+    (viterbi.c end_pass(): the back pass's alignment, a free start) and answered again where they
+    fit twice as well. Oracle: the synthetic frames (shifted by the inserted speech)."""
+    exact = {2: 0, 5: 0}
+    for m in (2, 5):
+        for seed in range(20):
+            rng = np.random.default_rng(seed)
+            words = random_words(model, 60, rng)
+            z, bounds, _ = synth(model, words, rng.random(60) < 0.4, seed=seed)
+            k = 60 - m
+            other = confident_other_speech(model, 500, rng)
+            z = np.concatenate([z[:bounds[k][0]], other, z[bounds[k][0]:]])
+            res, _ = host.align_logits(z, words, nf_min_conf=0)
+            assert not any(r.nf for r in res), seed
+            exact[m] += sum((r.start_frame, r.end_frame)
+                            == (bounds[r.word][0] + len(other), bounds[r.word][1] + len(other))
+                            for r in res[k:])
+    assert exact[2] >= 34 and exact[5] >= 85, exact
+
+
+def test_a_reader_who_reads_the_beginning_again_at_the_end_loses_no_word(model):
+    """60 synthetic words read once, then the reader reads on from word 5 again for 1 or 3 s
+    before the audio ends (20 clips each). The search replays to word 5 (a reader who went back)
+    and the audio ends before it reaches again the words read after: before session 22 those were
+    answered again NF (250 and 829 of the 1,200 words NF). Now the words answered again get their
+    first reading's answers back and the others keep theirs (viterbi.c revert_replay(): the
+    replay fits, the reader did go back). Oracle: the synthetic frames of the first reading
+    (CONTRACT.md: NF only where the audio lacks the word)."""
+    for extra, want in ((100, 1000), (300, 1190)):
+        exact = nf = 0
+        for seed in range(20):
+            rng = np.random.default_rng(seed)
+            words = random_words(model, 60, rng)
+            z, bounds, _ = synth(model, words, rng.random(60) < 0.4, seed=seed)
+            z = np.concatenate([z, z[bounds[5][0]:bounds[5][0] + extra]])
+            host.align_logits(z, words, nf_min_conf=0)
+            last = folded(host.answers(), 60)
+            placed = [r for r in last if not r.nf]
+            assert all(p.end_frame <= q.start_frame for p, q in zip(placed, placed[1:])), seed
+            nf += 60 - len(placed)
+            exact += sum((r.start_frame, r.end_frame) == bounds[r.word] for r in placed)
+        assert nf <= 2 and exact >= want, (extra, nf, exact)
 
 
 def lookalike_speech(model, seed: int, m: int, ahead: int, n: int = 150, at: int = 30):

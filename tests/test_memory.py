@@ -171,8 +171,9 @@ def test_ci_gate_aligner_on_a_sample_clip(firmware_build, tmp_path):
     assert code == 0
     import json
     rep = json.loads(out.read_text())
-    # issue target 256 KB; the firmware trades RAM for speed (weights in TCM, budget.toml)
-    assert rep["summary"]["peak_ram_bytes"] <= 240 * 1024
+    # issue target 256 KB (the budget file above is the tighter gate: RAM traded for speed,
+    # weights in TCM)
+    assert rep["summary"]["peak_ram_bytes"] <= 256 * 1024
     assert rep["alignment"]["found"] == 4
 
 

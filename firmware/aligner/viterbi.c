@@ -70,6 +70,8 @@ void al_vit_reset(al_vit_t *v)
     v->rv_end = 0;
     v->next_told = 0;
     for (uint32_t i = 0; i < AL_VIT_SENT; i++) v->sent[i].word = 0xFFFFu;
+    v->pr_on = v->pr_lost = 0;
+    v->pr_lo = v->pr_hi = -1;
     v->fit_avg = 0.0f;
     v->aud_avg = 0.0f;
     v->lse = 0.0f;
@@ -305,6 +307,31 @@ static int32_t sent_end(const al_vit_t *v, int32_t word)
 
 static void answer(al_vit_t *v, const al_word_result_t *r);
 
+/* Answer a word again (an R line) unless r is the answer last sent for it. */
+static void resend(al_vit_t *v, const al_word_result_t *r)
+{
+    if (sent_same(v, r, 1)) return;                      /* the same answer */
+    al_word_result_t rv = *r;
+    rv.revised = 1;
+    if (v->cb) v->cb(v->cb_ctx, &rv);
+    v->st.n_revised++;
+}
+
+/* Since the last replay (replay_back()): keep the answer the word had before it is first
+ * answered again (revert_replay() may give it back). prior[] holds AL_VIT_SENT words; when it
+ * cannot keep one (its slot holds another word, or sent[] no longer holds the word) nothing can
+ * be given back (pr_lost). */
+static void keep_prior(al_vit_t *v, int32_t word)
+{
+    al_sent_t *p = &v->prior[(uint32_t)word % AL_VIT_SENT];
+    if (p->word == (uint16_t)word) return;               /* kept already */
+    const al_sent_t *k = sent_of(v, word);
+    if (!k || p->word != 0xFFFFu) { v->pr_lost = 1; return; }
+    *p = *k;
+    if (v->pr_lo < 0 || word < v->pr_lo) v->pr_lo = word;
+    if (word > v->pr_hi) v->pr_hi = word;
+}
+
 static void set_frames(al_vit_t *v, al_word_result_t *r, int32_t s, int32_t e)
 {
     r->start_frame = s;
@@ -374,11 +401,8 @@ static void answer(al_vit_t *v, const al_word_result_t *r)
             && r->start_frame >= v->rv_end)
             mend_order(v, r);
         if (!r->nf) { v->rv_word = r->word; v->rv_end = r->end_frame; }
-        if (sent_same(v, r, 1)) return;                  /* the same answer */
-        al_word_result_t rv = *r;
-        rv.revised = 1;
-        if (v->cb) v->cb(v->cb_ctx, &rv);
-        v->st.n_revised++;
+        if (AL_VIT_REVERT_REPLAY && v->pr_on && !sent_same(v, r, 0)) keep_prior(v, r->word);
+        resend(v, r);
         return;
     }
     al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0, 0, 0};
@@ -947,9 +971,11 @@ static uint32_t word_unit(const al_vit_t *v, uint32_t u, int32_t ou, int32_t ord
  * left in p2_start / p2_end / p2_margin (index: ordinal - *ord0); returns the run's first index
  * (its last is the returned *n - 1), or -1 when there is no run. *more: more words may lie
  * before it (the path began with the pass's first word or at the window's first frame, and
- * every word on it but the first is in the run). */
+ * every word on it but the first is in the run). end = 1 (end_pass()): the path's first word may
+ * be in the run, each word of it must have been placed and fit AL_VIT_END_GAIN times better than
+ * its answer, and the run may be short. */
 static int32_t back_align(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t s_end, int32_t x1,
-                          int32_t *ord0_out, int32_t *n, int *more)
+                          int end, int32_t *ord0_out, int32_t *n, int *more)
 {
     int32_t xs = ring_oldest(v);
     if (xs < 0) xs = 0;
@@ -997,12 +1023,14 @@ static int32_t back_align(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t s_
     if (!(best > pre)) return -1;                        /* no better than no path */
     int32_t k0, ord = p2_trace(v, row0, s0, S, xs, N, e, ue, ord0, ord_hi, &k0);
     int32_t w0 = K_done;                                 /* the run, from the newest back */
-    while (w0 > ord - ord0 + 1) {
+    while (w0 > ord - ord0 + (end ? 0 : 1)) {
         int32_t w = w0 - 1, nfr = v->p2_end[w] - v->p2_start[w];
         if (nfr <= 0) break;                             /* cannot happen */
         int32_t conf = word_conf(v->p2_margin[w], nfr);
-        if (conf < v->nf_min_conf || conf < AL_VIT_BACK_MIN_CONF
-            || conf <= sent_conf(v, (int32_t)v->pw_index[ord0 + w]))
+        int32_t was = sent_conf(v, (int32_t)v->pw_index[ord0 + w]);
+        if (conf < v->nf_min_conf || conf < AL_VIT_BACK_MIN_CONF || conf <= was
+            || (end && (sent_end(v, (int32_t)v->pw_index[ord0 + w]) < 0
+                       || conf <= AL_VIT_END_GAIN * was)))
             break;
         v->p2_margin[w] = (float)conf;                   /* (now its confidence) */
         w0 = w;
@@ -1011,7 +1039,8 @@ static int32_t back_align(al_vit_t *v, int32_t ord_hi, uint32_t u_hi, int32_t s_
     while (w0 < K_done && w0 > 0
            && sent_end(v, (int32_t)v->pw_index[ord0 + w0 - 1]) > v->p2_start[w0])
         w0++;                                            /* in order with the word before */
-    if (w0 >= K_done || v->p2_end[K_done - 1] - v->p2_start[w0] < (int32_t)AL_VIT_BACK_MIN_FRAMES)
+    if (w0 >= K_done || (!end && v->p2_end[K_done - 1] - v->p2_start[w0]
+                                 < (int32_t)AL_VIT_BACK_MIN_FRAMES))
         return -1;                                       /* too little to tell */
     *ord0_out = ord0;
     *n = K_done;
@@ -1039,7 +1068,7 @@ static void back_chain(al_vit_t *v, int32_t ord, uint32_t u_hi, int32_t x1, uint
     for (; n_left > 0 && ord > 0; n_left--) {
         int32_t ord0, n, w0;
         int more;
-        w0 = back_align(v, ord, u_hi, -1, x1, &ord0, &n, &more);
+        w0 = back_align(v, ord, u_hi, -1, x1, 0, &ord0, &n, &more);
         if (w0 < 0 || !back_answer(v, ord0, w0, n) || !more) return;
         u_hi = word_unit(v, u_hi, ord, ord0 + w0);
         ord = ord0 + w0;
@@ -1327,8 +1356,8 @@ static void back_passes(al_vit_t *v, uint32_t t, uint32_t sb)
     uint32_t u = unit_of(v, sb);
     int32_t ord0, n;
     int more;
-    int32_t w0 = back_align(v, ord_at(v, u) + 1, u + 1u, (int32_t)sb, (int32_t)t + 1, &ord0, &n,
-                            &more);
+    int32_t w0 = back_align(v, ord_at(v, u) + 1, u + 1u, (int32_t)sb, (int32_t)t + 1, 0, &ord0,
+                            &n, &more);
     v->bk_n = 0;
     if (w0 < 0) return;
     v->bk_ord0 = ord0;
@@ -1445,6 +1474,12 @@ static int replay_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32
     int32_t ord_l = ul > 0 ? ord_at(v, ul - 1u) : -1;
     if (ord_l >= q0 || (v->cur_word >= 0 && v->cur_ord < q0)) return 0;
     int32_t first = v->hq_n ? v->hq[v->hq_head].start_frame : v->pend.start_frame;
+    if (AL_VIT_REVERT_REPLAY) {                          /* answers from before this replay */
+        for (uint32_t i = 0; i < AL_VIT_SENT; i++) v->prior[i].word = 0xFFFFu;
+        v->pr_on = 1;
+        v->pr_lost = 0;
+        v->pr_lo = v->pr_hi = -1;
+    }
     v->hq_n = 0;
     v->pend_ord = -1;
     v->done_ord = q0 - 1;
@@ -1899,6 +1934,101 @@ static int mostly_speech(const al_vit_t *v, int32_t from, int32_t to)
     return n > 0 && 2 * sp > n;
 }
 
+/* The answers from before a replay, at the end (README.md, that title; al_config.h
+ * AL_VIT_REVERT_REPLAY). When the path went back to words out already
+ * (replay_back()) and the audio ended before it reached again the words read after them the
+ * first time (a placed word after the last one answered again starts before its end, or words
+ * the replay took back from the hold queue were never placed again), the words answered again
+ * since the replay get their answers from before it again (prior[]) and the other answers stand
+ * (up to the first one out of order with them: a word answered early that a later pass would
+ * have moved is placed again). Either reading is right for a reader who went back (the words
+ * never answered are then NF: the audio ends before them); a replay whose words fit less than
+ * half as well as before it (their confidences' sum) was other speech, and the words never
+ * answered are placed after the last answer (fill_skipped(): a second pass over the frames the
+ * ring holds, else by phone count; only if the network hears speech there, else NF). Only if
+ * every answer from before the replay is known and they are in word order among themselves.
+ * Returns 0 (nothing sent) when it does not apply: mend_tail() then answers the out-of-order
+ * words NF. */
+static int revert_replay(al_vit_t *v, uint32_t T)
+{
+    if (!v->pr_on || v->pr_lost || v->pr_lo < 0) return 0;
+    int tail = v->next_emit < v->next_told;              /* taken back, never placed again */
+    for (int32_t w = v->rv_word + 1; !tail && w >= 0 && w < (int32_t)v->next_told; w++) {
+        const al_sent_t *k = sent_of(v, w);
+        if (!k) return 0;
+        if (k->code < 0) continue;
+        if (k->start_frame < v->rv_end) tail = 1;
+        break;                                           /* in order from here on */
+    }
+    if (!tail) return 0;
+    int32_t x = -1, c_new = 0, c_old = 0;                /* x: end of the last placed answer */
+    int32_t keep = (int32_t)v->next_told;                /* answers from here on: placed again */
+    for (int32_t w = v->pr_lo > 0 ? v->pr_lo - 1 : 0; w < keep; w++) {
+        const al_sent_t *p = &v->prior[(uint32_t)w % AL_VIT_SENT];
+        const al_sent_t *k = sent_of(v, w);
+        if (!k && w < v->pr_lo) continue;                /* (the word before: out of sent[]) */
+        if (!k) return 0;                                /* not known: mend_tail() */
+        if (p->word == (uint16_t)w) {                    /* answered again since the replay */
+            if (k->code >= 0 && p->code >= 0) { c_new += k->code / 4; c_old += p->code / 4; }
+            k = p;
+        }
+        if (k->code < 0) continue;
+        if (k->start_frame < x) {                        /* not in order before either: */
+            if (w <= v->pr_hi + 1) return 0;
+            keep = w;                                    /* a word answered early that a later */
+            break;                                       /* pass would have moved */
+        }
+        x = k->end_frame;
+    }
+    int borne = 2 * c_new >= c_old;                      /* the reader went back */
+    v->pr_on = 0;
+    for (int32_t w = v->pr_lo; w <= v->pr_hi; w++) {
+        const al_sent_t *p = &v->prior[(uint32_t)w % AL_VIT_SENT];
+        if (p->word != (uint16_t)w) continue;
+        al_word_result_t r = {w, 1, 0, 0, 0, 0, 0, 0, 0};
+        if (p->code >= 0) {
+            r.nf = 0;
+            r.conf = p->code / 4;
+            r.src = p->code % 4;
+            set_frames(v, &r, p->start_frame, p->end_frame);
+        }
+        resend(v, &r);
+    }
+    v->rv_word = -1;                                     /* nothing left out of order */
+    v->next_emit = (uint32_t)keep;                       /* the words taken back keep theirs */
+    if (borne) return 1;           /* the reader went back: the words never answered are NF */
+    int32_t o = 0;                                       /* first placed word to place again */
+    while (o < (int32_t)v->n_placed && v->pw_index[o] < keep) o++;
+    if (o < (int32_t)v->n_placed && x >= 0 && mostly_speech(v, x, (int32_t)T)) {
+        v->pend_ord = -1;
+        v->hq_n = 0;
+        v->done_ord = o - 1;
+        v->last_end = x;
+        fill_skipped(v, (int32_t)v->n_placed, v->n_units, (int32_t)T, 1);
+        emit_pend(v);
+    }
+    return 1;
+}
+
+/* The last words placed too early (README.md "An end pass"; al_config.h AL_VIT_END_PASS): when
+ * the network hears speech after the last word's answer, the placed words before the end, as
+ * many as fit the second pass's column, are aligned again over the last AL_VIT_BACK_FRAMES
+ * frames the ring holds, ending at the end of the audio with a free start (back_align() with
+ * end = 1), and answered again from the newest back while each fits AL_VIT_END_GAIN times
+ * better than its answer (confidence) and was placed (an NF word stays NF: the transcript may
+ * be longer than the audio). */
+static void end_pass(al_vit_t *v, uint32_t T)
+{
+    if (v->n_placed == 0) return;
+    int32_t x = sent_end(v, (int32_t)v->pw_index[v->n_placed - 1]);
+    if (x < 0 || !mostly_speech(v, x, (int32_t)T)) return;
+    int32_t ord0, n, w0;
+    int more;
+    v->rv_word = -1;                                     /* in order: back_align()'s rule */
+    w0 = back_align(v, (int32_t)v->n_placed, v->n_units, -1, (int32_t)T, 1, &ord0, &n, &more);
+    if (w0 >= 0) back_answer(v, ord0, w0, n);
+}
+
 void al_vit_finish(al_vit_t *v)
 {
     uint32_t most = v->st.max_block_work;            /* the end of the audio is no block */
@@ -1938,12 +2068,14 @@ void al_vit_finish(al_vit_t *v)
         if (speech) fill_skipped(v, (int32_t)v->n_placed, v->n_units, (int32_t)T, 0);
     }
     emit_pend(v);
-    if (AL_VIT_MEND_ORDER) mend_tail(v);                /* before the NF below take sent[] */
+    if (!(AL_VIT_REVERT_REPLAY && revert_replay(v, T)) && AL_VIT_MEND_ORDER)
+        mend_tail(v);                                   /* before the NF below take sent[] */
     al_word_result_t nf = {0, 1, 0, 0, 0, 0, 0, 0, 0};
     while (v->next_emit < v->n_words) {                 /* never placed (or taken back) */
         nf.word = (int32_t)v->next_emit++;
         answer(v, &nf);
     }
+    if (AL_VIT_END_PASS) end_pass(v, T);
     v->st.max_block_work = most;
     v->st.co_stack_used = al_coro_used(v->co_stack, (uint32_t)sizeof v->co_stack);
 }

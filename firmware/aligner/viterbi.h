@@ -135,6 +135,10 @@ typedef struct {
     int32_t  rv_word, rv_end;           /* the word last answered again (R line) and its end
                                          * frame; rv_word -1: none (viterbi.c mend_order) */
     al_sent_t sent[AL_VIT_SENT];        /* the last answers, by word index % AL_VIT_SENT */
+    al_sent_t prior[AL_VIT_SENT];       /* since the last replay: each word's answer before it
+                                         * was answered again (viterbi.c keep_prior) */
+    int32_t  pr_lo, pr_hi;              /* the lowest / highest word prior[] holds (-1: none) */
+    uint8_t  pr_on, pr_lost;            /* a replay happened / prior[] could not keep one */
     /* confidence-collapse recovery (README.md "Recovery") */
     float    fit_avg;                   /* EMA of the best state's log posterior ratio */
     float    aud_avg;                   /* EMA of the argmax class's log posterior */
