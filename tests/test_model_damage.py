@@ -116,3 +116,23 @@ def test_a_restarted_reading_repeats_the_words_and_shifts_the_rest():
     assert np.allclose(e_in, [0.0, 0.0, 750.0])
     assert rec.words_outside == 17 and rec.mae_outside_ms == 0.0
     assert damage_eval.restart_case(pcm, ref, 10, 4, sr=100) is None   # needs j + 8 words
+
+
+def test_other_speech_inserted_between_two_words_shifts_the_words_after_it():
+    # 20 words of 0.4 s every 0.5 s at 100 samples a second: 1.2 s of other speech (values
+    # -1) in the pause before word 10 (cut at 4.95 s); words 7-12 are next to it
+    ref = np.array([[0.5 * i, 0.5 * i + 0.4] for i in range(20)])
+    pcm = np.arange(1000, dtype=np.int16)
+    case = damage_eval.insert_case(pcm, ref, np.full(120, -1, np.int16), sr=100)
+    assert (case.lo_word, case.hi_word) == (7, 13) and case.seconds == 1.2
+    assert len(case.pcm) == 1120
+    assert list(case.pcm[493:497]) == [493, 494, -1, -1]
+    assert list(case.pcm[613:617]) == [-1, -1, 495, 496]
+    assert case.ref[9].tolist() == ref[9].tolist()
+    assert np.allclose(case.ref[10], [6.2, 6.6])           # 5.0 / 5.4 s + 1.2 s
+    hyp = [tuple(r) for r in case.ref]
+    hyp[9] = (case.ref[9, 0], case.ref[9, 1] + 1.2)         # word 9 took in the other speech
+    rec, e_in, e_out = damage_eval.clip_damage("ins", 1.2, case.ref, hyp, 0.0, 0.0,
+                                               restart=(case.lo_word, case.hi_word, 0.0))
+    assert np.allclose(e_in, [0, 0, 600, 0, 0, 0]) and rec.words_outside == 14
+    assert damage_eval.insert_case(pcm, ref[:5], np.zeros(10, np.int16), sr=100) is None

@@ -19,6 +19,13 @@ stayed there, or found its place again only seconds later). ``--check F...`` app
 to per-clip files already written; ``--baseline B...`` (the same runs with the committed model)
 counts only the clips the committed model keeps within it.
 
+Other speech between two words (``--insert``): the SECONDS of FILLER are inserted in the pause
+before the middle word instead of replacing the middle, so every word of the transcript is
+still read; the 3 words on each side of it are the inside ones, every other word outside (the
+reference after the cut moves by SECONDS):
+
+    python damage_eval.py SETS/saa_test/manifest.jsonl SETS/maus/manifest.jsonl --seconds 5 --insert
+
 A restarted reading (``--restart K``): instead of other speech, the reader goes back K words and
 reads them again (the audio of words j-K .. j-1 is inserted again before word j, j = K + lead;
 the transcript is unchanged). Scored like the damage above on the words outside the repeated
@@ -82,7 +89,8 @@ def word_errors(ref: np.ndarray, hyp: list[tuple[float, float] | None], lo_s: fl
 @dataclass
 class Restart:
     """A restarted reading built from a clip: audio, reference in the new timeline, the
-    repeated words [lo_word, hi_word) and the inserted seconds."""
+    repeated words [lo_word, hi_word) and the inserted seconds (insert_case(): the words next
+    to the inserted speech)."""
     pcm: np.ndarray
     ref: np.ndarray
     lo_word: int
@@ -110,6 +118,25 @@ def restart_case(pcm: np.ndarray, ref: np.ndarray, k: int, lead: int,
     ref2 = ref.copy()
     ref2[j:] = np.where(ref[j:] >= 0, ref[j:] + shift, -1.0)
     return Restart(np.concatenate([pcm[:cut], ins, pcm[cut:]]), ref2, j - k, j, shift)
+
+
+def insert_case(pcm: np.ndarray, ref: np.ndarray, filler: np.ndarray, near: int = 3,
+                sr: int = 16000) -> Restart | None:
+    """Other speech inserted between two words (``--insert``): FILLER's audio is heard in the
+    pause before the middle word j = len(ref) // 2 (cut half-way between the two words'
+    reference edges); every word of the transcript is still read, the reference of words j..
+    moves by its length. The `near` words on each side of it are the inside ones (lo_word ..
+    hi_word; scored as a restart's repeated words with no second reading). None when the clip
+    has too few words (2 x near) or no reference there."""
+    j = len(ref) // 2
+    if j < near or j + near > len(ref) or min(ref[j - 1, 1], ref[j, 0]) < 0:
+        return None
+    cut = int(round((ref[j - 1, 1] + ref[j, 0]) / 2 * sr))
+    shift = len(filler) / sr
+    ref2 = ref.copy()
+    ref2[j:] = np.where(ref[j:] >= 0, ref[j:] + shift, -1.0)
+    return Restart(np.concatenate([pcm[:cut], filler, pcm[cut:]]), ref2, j - near, j + near,
+                   shift)
 
 
 def restart_errors(ref: np.ndarray, hyp: list[tuple[float, float] | None], lo_word: int,
@@ -251,6 +278,10 @@ def main() -> int:
                     "words and reads them again (no FILLER)")
     ap.add_argument("--lead", type=int, default=10,
                     help="with --restart: words read before the first repeated one (10)")
+    ap.add_argument("--insert", action="store_true",
+                    help="insert the SECONDS of FILLER in the pause before the middle word "
+                    "instead of replacing the middle: every word is still read; the 3 words on "
+                    "each side are the inside ones")
     ap.add_argument("--concat", type=float, default=0.0, metavar="S",
                     help="with --restart: join consecutive utterances into clips of at least S "
                     "seconds first (evaluate.py --concat; clips too short for K are left out)")
@@ -262,6 +293,8 @@ def main() -> int:
     if a.manifest is None or (a.filler is None and a.restart is None):
         ap.error("MANIFEST and FILLER are required (or --check PER_CLIP..., or MANIFEST "
                  "--restart K)")
+    if a.insert and a.restart is not None:
+        ap.error("--insert goes with FILLER, not with --restart")
     if a.restart is not None and (a.restart < 1 or a.lead < 0):
         ap.error("--restart needs K >= 1 and --lead >= 0")
     for p in (a.manifest,) + ((a.filler,) if a.restart is None else ()):
@@ -286,9 +319,22 @@ def main() -> int:
     clips: list[ClipDamage] = []
     for k, it in enumerate(items):
         pcm, _ = sf.read(it["wav"], dtype="int16")
+        off = (k * 3 * realspeech.SR) % max(1, len(src) - n)
+        if a.insert:
+            ref = np.array(it["words"], float).reshape(-1, 2)
+            case = insert_case(pcm, ref, src[off:off + n])
+            if case is None:
+                continue
+            words = g2p.transcript_phones(it["text"], "en-us")
+            hyp, counts = align_counted(host, case.pcm, [w.phones for w in words], tot)
+            rec, ci, co = clip_damage(str(it.get("id", k)), a.seconds, case.ref, hyp, 0.0, 0.0,
+                                      restart=(case.lo_word, case.hi_word, 0.0), **counts)
+            clips.append(rec)
+            e_in += ci
+            e_out += co
+            continue
         lo = max(0, len(pcm) // 2 - n // 2)
         hi = min(len(pcm), lo + n)
-        off = (k * 3 * realspeech.SR) % max(1, len(src) - n)
         x = pcm.copy()
         x[lo:hi] = src[off:off + hi - lo]
         words = g2p.transcript_phones(it["text"], "en-us")
@@ -299,8 +345,9 @@ def main() -> int:
         clips.append(rec)
         e_in += ci
         e_out += co
-    print(f"stretch {a.seconds:g} s: {tot}")
-    print(f"words inside the stretch: {len(e_in)}, MAE {np.mean(e_in) if e_in else 0:.1f} ms; "
+    print(f"{'inserted' if a.insert else 'stretch'} {a.seconds:g} s: {tot}")
+    print(f"words {'next to it' if a.insert else 'inside the stretch'}: {len(e_in)}, "
+          f"MAE {np.mean(e_in) if e_in else 0:.1f} ms; "
           f"outside: {len(e_out)}, MAE {np.mean(e_out) if e_out else 0:.1f} ms")
     return finish(a, clips)
 
