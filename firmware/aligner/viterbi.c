@@ -93,6 +93,7 @@ void al_vit_reset(al_vit_t *v)
     v->far_k = 0;
     v->rp_sb = 0;
     v->rp_t = 0;
+    v->rp_pause = 0;
     v->rp_gain = 0.0f;
     v->rp_prev = 0.0f;
     v->st.n_reanchor = 0;
@@ -1492,12 +1493,20 @@ static int replay_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32
     return 1;
 }
 
+/* Frames since the place noted last (rp_t) that were not pause: a reader does not move on
+ * through the words in a pause (the frames where silence is a best class of the network,
+ * counted in recover()). */
+static uint32_t note_age(const al_vit_t *v, uint32_t t)
+{
+    return t - v->rp_t - v->rp_pause;
+}
+
 /* Does place sb at frame t line up with the place noted last (at most AL_VIT_REPLAY_CONFIRM
  * frames ago, after it at no more than speech pace, +-16 states)? */
 static int lines_up(const al_vit_t *v, uint32_t t, uint32_t sb)
 {
-    return v->rp_t > 0u && t - v->rp_t <= AL_VIT_REPLAY_CONFIRM && sb + 16u >= v->rp_sb
-           && (float)sb <= (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)(t - v->rp_t) + 16.0f;
+    return v->rp_t > 0u && note_age(v, t) <= AL_VIT_REPLAY_CONFIRM && sb + 16u >= v->rp_sb
+           && (float)sb <= (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)note_age(v, t) + 16.0f;
 }
 
 /* Is place sb at frame t, which explains the last L frames `gain` nats better than the path and
@@ -1526,6 +1535,7 @@ static int confirmed(al_vit_t *v, uint32_t t, uint32_t sb, float gain_pf)
     v->rp_prev = ok ? v->rp_gain : 0.0f;
     v->rp_sb = sb;
     v->rp_t = t;
+    v->rp_pause = 0;
     v->rp_gain = gain_pf;
     return ok;
 }
@@ -1671,14 +1681,14 @@ static int locate_far(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, uint
  * frames) and still lies behind the best state. */
 static int noted_lately(const al_vit_t *v, uint32_t t, uint32_t best_s)
 {
-    return v->rp_t > 0u && t - v->rp_t <= AL_VIT_REPLAY_CONFIRM && v->rp_sb < best_s;
+    return v->rp_t > 0u && note_age(v, t) <= AL_VIT_REPLAY_CONFIRM && v->rp_sb < best_s;
 }
 
 /* How far behind the best state that place would be now, read on at speech pace
  * (AL_VIT_ANCHOR_RATE states a frame, +16: confirmed()'s bound); 0: about where the path is. */
 static uint32_t noted_far(const al_vit_t *v, uint32_t t, uint32_t best_s)
 {
-    float top = (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)(t - v->rp_t) + 16.0f;
+    float top = (float)v->rp_sb + AL_VIT_ANCHOR_RATE * (float)note_age(v, t) + 16.0f;
     return top + (float)AL_VIT_COLLAPSE_BACK_JUMP >= (float)best_s ? 0u : best_s - (uint32_t)top;
 }
 
@@ -1707,6 +1717,9 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
     const int8_t *q = frame_logits(v, t);
     int qmax = -128;
     for (int c = 0; c < m->n_classes; c++) qmax = q[c] > qmax ? q[c] : qmax;
+    if (AL_VIT_NOTE_PAUSE && v->rp_t > 0u && v->rp_t < t && q[m->sil_class] == qmax
+        && note_age(v, t) <= AL_VIT_REPLAY_CONFIRM)
+        v->rp_pause++;                 /* silence is a best class: the note does not age */
     uint32_t cb = v->u_cls[unit_of(v, best_s)];
     float fit = m->out_scale * (float)(q[cb] - qmax);
     v->fit_avg = v->fit_avg + (fit - v->fit_avg) * 0.03125f;
@@ -1740,7 +1753,7 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
         if (look_behind(v, t, best_s, far)) return;
     } else if (AL_VIT_COLLAPSE_BACK > 0u && AL_VIT_REPLAY && AL_VIT_NOTE_FOLLOW
                && noted_lately(v, t, best_s) && v->rp_gain >= AL_VIT_REPLAY_GAIN
-               && t - v->rp_t == AL_VIT_FOLLOW_AFTER
+               && note_age(v, t) == AL_VIT_FOLLOW_AFTER
                && t - v->last_reanchor >= AL_VIT_COLLAPSE_BACK) {
         /* a strong place noted behind the path is looked at again where it would be now, even
          * when the path's fit is not poor (it may follow the repeated audio loosely) */
@@ -1756,7 +1769,7 @@ static void recover(al_vit_t *v, uint32_t t, uint32_t best_s)
      * confirm it instead of a scan carrying the path further ahead (a runaway) */
     if (AL_VIT_COLLAPSE_BACK > 0u && AL_VIT_REPLAY) {
         int recent = noted_lately(v, t, best_s);
-        if (recent && t - v->rp_t >= AL_VIT_LOCATE_EVERY / 2u) {  /* a later look, not this
+        if (recent && note_age(v, t) >= AL_VIT_LOCATE_EVERY / 2u) {  /* a later look, not this
                                                                   * frame's look-behind again */
             uint32_t far = noted_far(v, t, best_s);
             if (far > 0u && locate_far(v, t, best_s, AL_VIT_COLLAPSE_BACK, far)) return;

@@ -162,6 +162,7 @@ typedef struct {
     int32_t  done_ord;                  /* highest placed ordinal held or emitted (-1: none) */
     int32_t  last_end;                  /* end frame of the last placed word emitted or held */
     uint8_t  far_k;                     /* next look-behind column (viterbi.c recover()) */
+    uint32_t rp_pause;                  /* frames since rp_t the network heard silence in */
     uint32_t rp_sb, rp_t;               /* last place noted behind the path, its frame
                                          * (viterbi.c confirmed()) */
     float    rp_gain, rp_prev;          /* its gain (nats a frame); the gain of the place a
