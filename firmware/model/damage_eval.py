@@ -320,28 +320,24 @@ def main() -> int:
     for k, it in enumerate(items):
         pcm, _ = sf.read(it["wav"], dtype="int16")
         off = (k * 3 * realspeech.SR) % max(1, len(src) - n)
-        if a.insert:
-            ref = np.array(it["words"], float).reshape(-1, 2)
+        ref = np.array(it["words"], float).reshape(-1, 2)
+        lo_s = hi_s = 0.0
+        restart = None
+        if a.insert:                       # other speech between two words: all still read
             case = insert_case(pcm, ref, src[off:off + n])
             if case is None:
                 continue
-            words = g2p.transcript_phones(it["text"], "en-us")
-            hyp, counts = align_counted(host, case.pcm, [w.phones for w in words], tot)
-            rec, ci, co = clip_damage(str(it.get("id", k)), a.seconds, case.ref, hyp, 0.0, 0.0,
-                                      restart=(case.lo_word, case.hi_word, 0.0), **counts)
-            clips.append(rec)
-            e_in += ci
-            e_out += co
-            continue
-        lo = max(0, len(pcm) // 2 - n // 2)
-        hi = min(len(pcm), lo + n)
-        x = pcm.copy()
-        x[lo:hi] = src[off:off + hi - lo]
+            x, ref, restart = case.pcm, case.ref, (case.lo_word, case.hi_word, 0.0)
+        else:                              # the middle replaced by other speech
+            lo = max(0, len(pcm) // 2 - n // 2)
+            hi = min(len(pcm), lo + n)
+            x = pcm.copy()
+            x[lo:hi] = src[off:off + hi - lo]
+            lo_s, hi_s = lo / realspeech.SR, hi / realspeech.SR
         words = g2p.transcript_phones(it["text"], "en-us")
-        ref = np.array(it["words"], float).reshape(-1, 2)
         hyp, counts = align_counted(host, x, [w.phones for w in words], tot)
-        rec, ci, co = clip_damage(str(it.get("id", k)), a.seconds, ref, hyp,
-                                  lo / realspeech.SR, hi / realspeech.SR, **counts)
+        rec, ci, co = clip_damage(str(it.get("id", k)), a.seconds, ref, hyp, lo_s, hi_s,
+                                  restart=restart, **counts)
         clips.append(rec)
         e_in += ci
         e_out += co
