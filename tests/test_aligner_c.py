@@ -1387,6 +1387,33 @@ def test_the_last_words_after_other_speech_are_placed_at_the_end(model):
     assert exact[2] >= 34 and exact[5] >= 85, exact
 
 
+def test_the_words_next_to_long_other_speech_are_aligned_again(model):
+    """60 synthetic words; 7 s of other speech the network is unsure of (posteriors of random
+    words, peak 20 instead of 50) between words 29 and 30, every word still read (40 clips). The
+    path runs on into the other speech and comes back when the reading resumes; the second pass
+    then re-aligns the words from the last one it still holds. With a logit ring (and a hold
+    queue) that reached AL_VIT_LAG + 8 = 776 frames back, the words before the other speech had
+    left it by then and kept their times inside it: 160 of the 240 words 27-32 at their frames;
+    with AL_VIT_RING_BACK = 1000 frames 226. Oracle: the synthetic frames (shifted by the
+    inserted speech after word 29)."""
+    exact = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        words = random_words(model, 60, rng)
+        z, bounds, _ = synth(model, words, rng.random(60) < 0.4, seed=seed)
+        orng = np.random.default_rng(seed + 100)
+        other = random_words(model, 80, orng)
+        zo, _, _ = synth(model, other, orng.random(80) < 0.4, seed=seed + 100, peak=20)
+        zo = zo[20:720]
+        cut = bounds[29][1]
+        z = np.concatenate([z[:cut], zo, z[cut:]])
+        truth = [f if i < 30 else (f[0] + len(zo), f[1] + len(zo)) for i, f in enumerate(bounds)]
+        res, _ = host.align_logits(z, words, nf_min_conf=0)
+        fr = placed_in_order(res, 60)
+        exact += sum(fr[i] == truth[i] for i in range(27, 33))
+    assert exact >= 215, exact
+
+
 def test_a_reader_who_reads_the_beginning_again_at_the_end_loses_no_word(model):
     """60 synthetic words read once, then the reader reads on from word 5 again for 1 or 3 s
     before the audio ends (20 clips each). The search replays to word 5 (a reader who went back)
@@ -1440,9 +1467,9 @@ def folded(answers, n: int) -> list:
 
 def test_words_are_answered_early_and_again_when_a_later_pass_moves_them(model):
     """A word is answered as soon as the committed path has placed it, no longer when it leaves
-    the hold queue (its start out of the logit ring: AL_VIT_LAG + 8 = 776 frames), and answered
-    again (R) when the second pass or a re-anchor behind the path moves it. Oracles: the hold
-    queue's depth (before session 14 no answer of a long clip came sooner than ~776 frames
+    the hold queue (its start out of the logit ring: 776 frames then, AL_VIT_RING_BACK now), and
+    answered again (R) when the second pass or a re-anchor behind the path moves it. Oracles:
+    the hold queue's depth (before session 14 no answer of a long clip came sooner than ~776 frames
     minus the word's length after its end: mean 645 frames on the Speech Accent Archive clips)
     and the synthetic frames of the reading. Clean readings: every word answered once, none
     again, the first answer at most 3 s after the word's end (mean under 1.5 s). Look-alike

@@ -51,9 +51,23 @@
                                   * 3.8 s of look-ahead before a decision is forced (256 lost the
                                   * path on real speech: docs/alignment-results.md) */
 #endif
+/* How far back the search reads the network's outputs (frames): a word stays in the hold queue
+ * and a second pass may re-align it while its start is that old at most. Was AL_VIT_LAG + 8 =
+ * 776 (7.8 s) until session 23; 1000 (10 s): with 5 s of another speaker between two words
+ * (firmware/model/damage_eval.py --insert), the path runs on into that speech and comes back
+ * when the reading resumes, and by then the words before it had left the ring and kept the
+ * times the path gave them inside the other speech: the 3 words on each side 933 -> 396 ms
+ * (900: 465, 1200: 396; README.md "The logit ring"); clean sets word for word unchanged.
+ * +224 frames x n_classes bytes of logits (firmware: 8,960 B of AXI SRAM). */
+#ifndef AL_VIT_RING_BACK
+#define AL_VIT_RING_BACK 1000u
+#endif
+#if AL_VIT_RING_BACK < AL_VIT_LAG + 8
+#error "AL_VIT_RING_BACK: the search reads the frames since the last commit (AL_VIT_LAG + 8)"
+#endif
 #ifndef AL_VIT_LOGIT_POOL
-#define AL_VIT_LOGIT_POOL ((AL_VIT_LAG + 8) * 64) /* int8 logits kept from the last commit on
-                                  * (bytes; >= (LAG + 8) x n_classes, the app sets exactly that) */
+#define AL_VIT_LOGIT_POOL (AL_VIT_RING_BACK * 64u) /* int8 logits kept (bytes; >= AL_VIT_RING_BACK
+                                  * x n_classes; the app sets (AL_VIT_RING_BACK + 32) x 40) */
 #endif
 #ifndef AL_VIT_BEAM
 #define AL_VIT_BEAM 200.0f      /* default beam (nats) below the best state (50 pruned the right
@@ -251,7 +265,7 @@
  * transcript past words it never visited (a re-anchor), those words and the held word before
  * them are re-aligned by a Viterbi over the buffered logits from the held word's start to the
  * new word's start, constrained to start and end there. It runs only when the span is in the
- * logit ring (AL_VIT_LAG + 8 frames back, the ring's guaranteed depth), has at most
+ * logit ring (AL_VIT_RING_BACK frames back, the ring's guaranteed depth), has at most
  * AL_VIT_BAND states and AL_VIT_PASS2_WORDS words, and its 2-bit back-pointers fit the rows of
  * the back-pointer ring that hold no live frame (at least AL_VIT_LAG/2 rows); else the words
  * get interpolated times (above). */
@@ -399,7 +413,7 @@
  * of a locate() column) per audio block (al_push_audio call) and goes on in the next block where
  * it stopped, on a stack of its own (AL_VIT_CO_STACK bytes; al_coro.h), while the frames queue
  * in the logit ring: one second pass (<= 131,072 cells, ~4.5 M M7 cycles) or a locate() no
- * longer lands in one 20 ms block on top of the network. The ring holds AL_VIT_LAG + 8 frames
+ * longer lands in one 20 ms block on top of the network. The ring holds AL_VIT_RING_BACK frames
  * plus the queue; a queue that would outgrow it is searched at once (late, not lost). The word
  * results do not depend on the budget. 0 turns it off. */
 #ifndef AL_VIT_BLOCK_CELLS

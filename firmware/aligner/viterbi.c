@@ -25,7 +25,7 @@ int al_vit_init(al_vit_t *v, const al_model_t *m)
     v->nsil = m->hmm_states[m->sil_class];
     if (1u + v->nsil + 8u > AL_VIT_BAND) return AL_E_MODEL;
     v->ring_cap = AL_VIT_LOGIT_POOL / m->n_classes;
-    if (v->ring_cap < AL_VIT_LAG + 8u) return AL_E_MODEL;
+    if (v->ring_cap < AL_VIT_RING_BACK) return AL_E_MODEL;
     v->lag_force = (uint16_t)(AL_VIT_LAG / 2 - 1);
     for (int c = 0; c < m->n_classes; c++) v->emis_bias[c] = m->prior_weight * m->log_prior[c];
     float o = m->frame_offset_s * 1000.0f;
@@ -516,10 +516,10 @@ static void pend_to_queue(al_vit_t *v)
 }
 
 /* The oldest frame the logit ring is sure to hold for the frame being searched (clk: README.md
- * "Block budget"): AL_VIT_LAG + 8 frames back. */
+ * "Block budget"): AL_VIT_RING_BACK frames back. */
 static int32_t ring_oldest(const al_vit_t *v)
 {
-    return (int32_t)v->clk - (int32_t)(AL_VIT_LAG + 8u);
+    return (int32_t)v->clk - (int32_t)AL_VIT_RING_BACK;
 }
 
 /* Hold a finished word (ordinal ord) until the next word starts. The word held before it goes
@@ -1908,10 +1908,10 @@ void al_vit_block(al_vit_t *v)
 void al_vit_push(al_vit_t *v, const int8_t *logits)
 {
     /* on the budget, frames t .. n_arrived-1 wait and the search still reads frames from
-     * clk - (AL_VIT_LAG + 8) on (clk <= t + 1): the queue may not grow past the rest of the
+     * clk - AL_VIT_RING_BACK on (clk <= t + 1): the queue may not grow past the rest of the
      * ring (with no room to spare the search keeps up at once, as without a budget) */
     while (budgeted(v) && (v->co_busy || v->t < v->n_arrived)
-           && v->n_arrived - v->t + (AL_VIT_LAG + 8u) >= v->ring_cap)
+           && v->n_arrived - v->t + AL_VIT_RING_BACK >= v->ring_cap)
         catch_up(v);
     /* the ring holds frames last_commit+1 .. n_arrived-1; make room if the transcript lags */
     while (v->n_arrived - (uint32_t)(v->last_commit + 1) >= v->ring_cap) {
@@ -1929,7 +1929,7 @@ void al_vit_push(al_vit_t *v, const int8_t *logits)
 }
 
 /* More than half of the frames [from, to) that the logit ring still holds have a best class
- * other than silence (the ring keeps at least the last AL_VIT_LAG + 8 frames: only those are
+ * other than silence (the ring keeps at least the last AL_VIT_RING_BACK frames: only those are
  * read, so a build with a larger pool answers the same). */
 static int mostly_speech(const al_vit_t *v, int32_t from, int32_t to)
 {
