@@ -1388,14 +1388,14 @@ def test_the_last_words_after_other_speech_are_placed_at_the_end(model):
 
 
 def test_the_words_next_to_long_other_speech_are_aligned_again(model):
-    """60 synthetic words; 7 s of other speech the network is unsure of (posteriors of random
+    """60 synthetic words; 6 s of other speech the network is unsure of (posteriors of random
     words, peak 20 instead of 50) between words 29 and 30, every word still read (40 clips). The
     path runs on into the other speech and comes back when the reading resumes; the second pass
-    then re-aligns the words from the last one it still holds. With a logit ring (and a hold
+    then re-aligns the words from the oldest one still held. With a logit ring (and a hold
     queue) that reached AL_VIT_LAG + 8 = 776 frames back, the words before the other speech had
-    left it by then and kept their times inside it: 160 of the 240 words 27-32 at their frames;
-    with AL_VIT_RING_BACK = 1000 frames 226. Oracle: the synthetic frames (shifted by the
-    inserted speech after word 29)."""
+    often left it by then and kept the times the path gave them: 198 of the 240 words 27-32 at
+    their frames; with AL_VIT_RING_BACK = 1000 frames 220. Oracle: the synthetic frames (shifted
+    by the inserted speech after word 29)."""
     exact = 0
     for seed in range(40):
         rng = np.random.default_rng(seed)
@@ -1404,14 +1404,14 @@ def test_the_words_next_to_long_other_speech_are_aligned_again(model):
         orng = np.random.default_rng(seed + 100)
         other = random_words(model, 80, orng)
         zo, _, _ = synth(model, other, orng.random(80) < 0.4, seed=seed + 100, peak=20)
-        zo = zo[20:720]
+        zo = zo[20:620]
         cut = bounds[29][1]
         z = np.concatenate([z[:cut], zo, z[cut:]])
         truth = [f if i < 30 else (f[0] + len(zo), f[1] + len(zo)) for i, f in enumerate(bounds)]
         res, _ = host.align_logits(z, words, nf_min_conf=0)
         fr = placed_in_order(res, 60)
         exact += sum(fr[i] == truth[i] for i in range(27, 33))
-    assert exact >= 215, exact
+    assert exact >= 212, exact
 
 
 def test_a_reader_who_reads_the_beginning_again_at_the_end_loses_no_word(model):

@@ -136,3 +136,7 @@ def test_other_speech_inserted_between_two_words_shifts_the_words_after_it():
                                                restart=(case.lo_word, case.hi_word, 0.0))
     assert np.allclose(e_in, [0, 0, 600, 0, 0, 0]) and rec.words_outside == 14
     assert damage_eval.insert_case(pcm, ref[:5], np.zeros(10, np.int16), sr=100) is None
+    end = damage_eval.insert_case(pcm, ref, np.full(120, -1, np.int16), sr=100, at_end=True)
+    assert (end.lo_word, end.hi_word) == (14, 20)               # before word 17: 14-19 next to it
+    assert list(end.pcm[843:847]) == [843, 844, -1, -1]         # cut at 8.45 s
+    assert np.allclose(end.ref[17], [9.7, 10.1]) and end.ref[16].tolist() == ref[16].tolist()

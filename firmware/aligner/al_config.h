@@ -56,9 +56,10 @@
  * 776 (7.8 s) until session 23; 1000 (10 s): with 5 s of another speaker between two words
  * (firmware/model/damage_eval.py --insert), the path runs on into that speech and comes back
  * when the reading resumes, and by then the words before it had left the ring and kept the
- * times the path gave them inside the other speech: the 3 words on each side 933 -> 396 ms
- * (900: 465, 1200: 396; README.md "The logit ring: 10 s"); clean sets word for word unchanged.
- * +224 frames x n_classes bytes of logits (firmware: 8,960 B of AXI SRAM). */
+ * times the path gave them inside the other speech: the 3 words on each side 933 -> 458 ms
+ * (README.md "The logit ring: 10 s": a re-anchor behind the path still lets the words older
+ * than AL_VIT_LAG + 8 frames go first); clean sets word for word unchanged. +224 frames x
+ * n_classes bytes of logits (firmware: 8,960 B of AXI SRAM). */
 #ifndef AL_VIT_RING_BACK
 #define AL_VIT_RING_BACK 1000u
 #endif

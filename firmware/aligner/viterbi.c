@@ -490,6 +490,24 @@ static void hq_pop(al_vit_t *v)
     v->hq_n--;
 }
 
+/* The queued words that start before frame `oldest` (and NF ones at the queue's head) go out. */
+static void release_before(al_vit_t *v, int32_t oldest)
+{
+    while (v->hq_n && (v->hq[v->hq_head].nf || v->hq[v->hq_head].start_frame < oldest))
+        hq_pop(v);
+}
+
+/* Before a re-anchor behind the path (relocate_back, a replay in locate_far): the held words
+ * whose start is older than the look-ahead's own reach (AL_VIT_LAG + 8 frames) go out, as they
+ * did before the logit ring reached AL_VIT_RING_BACK frames back (session 23): the deeper ring
+ * is for the second pass, which may still begin at the oldest word held; a re-anchor behind
+ * the path that took back words that old put them into other speech (README.md "The logit
+ * ring: 10 s"). */
+static void release_old(al_vit_t *v)
+{
+    release_before(v, (int32_t)v->clk - (int32_t)(AL_VIT_LAG + 8u));
+}
+
 /* Emit the held word and the queue before it. */
 static void emit_pend(al_vit_t *v)
 {
@@ -534,9 +552,7 @@ static void hold(al_vit_t *v, const al_word_result_t *r, int32_t ord)
         v->hq[(v->hq_head + v->hq_n) % AL_VIT_HOLD] = v->pend;
         v->hq_n++;
     }
-    int32_t oldest = ring_oldest(v);
-    while (v->hq_n && (v->hq[v->hq_head].nf || v->hq[v->hq_head].start_frame < oldest))
-        hq_pop(v);
+    release_before(v, ring_oldest(v));
     v->pend = *r;
     v->pend_ord = ord;
     if (ord > v->done_ord) v->done_ord = ord;
@@ -1408,6 +1424,7 @@ static int relocate_back(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t sb, 
     uint32_t lo = sb > r0 + room / 8u ? sb - room / 8u : r0, hi = lo + room;
     if (hi > r1) hi = r1;
     commit_path(v, t, best_s);
+    release_old(v);
     /* the located path's L frames cover at most AL_VIT_SCAN_RATE states a frame before sb:
      * the words from there on are taken back (the second pass re-aligns them) */
     uint32_t kb = (uint32_t)(AL_VIT_SCAN_RATE * (float)L);
@@ -1649,6 +1666,7 @@ static int locate_far(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, uint
     if (!notable(v, t, sb, gain, deficit, L)) return 0;
     uint32_t prev_sb = v->rp_sb;
     int ok = confirmed(v, t, sb, gain / (float)L);
+    release_old(v);
     int32_t newest, n_h = held_words(v, &newest), q0 = newest - n_h + 1;  /* q0: oldest held */
     int32_t sb_ord = ord_at(v, unit_of(v, sb));
     /* a place in words still held, confirmed by a place in words (not the leading silence,
@@ -1663,6 +1681,7 @@ static int locate_far(al_vit_t *v, uint32_t t, uint32_t best_s, uint32_t L, uint
     /* the place must lie in words that are out (before the oldest held word) */
     if (!ok || !AL_VIT_REPLAY || q0 <= 0 || sb_ord >= q0) return 0;
     commit_path(v, t, best_s);                           /* it may emit or hold words: again */
+    release_old(v);
     n_h = held_words(v, &newest);
     q0 = newest - n_h + 1;
     uint32_t lo = sb > r0 + room / 8u ? sb - room / 8u : r0, hi = lo + room;

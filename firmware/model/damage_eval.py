@@ -121,14 +121,15 @@ def restart_case(pcm: np.ndarray, ref: np.ndarray, k: int, lead: int,
 
 
 def insert_case(pcm: np.ndarray, ref: np.ndarray, filler: np.ndarray, near: int = 3,
-                sr: int = 16000) -> Restart | None:
+                sr: int = 16000, at_end: bool = False) -> Restart | None:
     """Other speech inserted between two words (``--insert``): FILLER's audio is heard in the
-    pause before the middle word j = len(ref) // 2 (cut half-way between the two words'
-    reference edges); every word of the transcript is still read, the reference of words j..
-    moves by its length. The `near` words on each side of it are the inside ones (lo_word ..
-    hi_word; scored as a restart's repeated words with no second reading). None when the clip
-    has too few words (2 x near) or no reference there."""
-    j = len(ref) // 2
+    pause before word j, the middle word len(ref) // 2 (``at_end``: the `near`-th word from the
+    end, ``--insert-at end``), cut half-way between the two words' reference edges; every word
+    of the transcript is still read, the reference of words j.. moves by its length. The `near`
+    words on each side of it are the inside ones (lo_word .. hi_word; scored as a restart's
+    repeated words with no second reading). None when the clip has too few words (2 x near) or
+    no reference there."""
+    j = len(ref) - near if at_end else len(ref) // 2
     if j < near or j + near > len(ref) or min(ref[j - 1, 1], ref[j, 0]) < 0:
         return None
     cut = int(round((ref[j - 1, 1] + ref[j, 0]) / 2 * sr))
@@ -282,6 +283,9 @@ def main() -> int:
                     help="insert the SECONDS of FILLER in the pause before the middle word "
                     "instead of replacing the middle: every word is still read; the 3 words on "
                     "each side are the inside ones")
+    ap.add_argument("--insert-at", choices=["middle", "end"], default="middle",
+                    help="with --insert: before the middle word (default) or before the last 3 "
+                    "words")
     ap.add_argument("--concat", type=float, default=0.0, metavar="S",
                     help="with --restart: join consecutive utterances into clips of at least S "
                     "seconds first (evaluate.py --concat; clips too short for K are left out)")
@@ -295,6 +299,8 @@ def main() -> int:
                  "--restart K)")
     if a.insert and a.restart is not None:
         ap.error("--insert goes with FILLER, not with --restart")
+    if a.insert_at != "middle" and not a.insert:
+        ap.error("--insert-at goes with --insert")
     if a.restart is not None and (a.restart < 1 or a.lead < 0):
         ap.error("--restart needs K >= 1 and --lead >= 0")
     for p in (a.manifest,) + ((a.filler,) if a.restart is None else ()):
@@ -324,7 +330,7 @@ def main() -> int:
         lo_s = hi_s = 0.0
         restart = None
         if a.insert:                       # other speech between two words: all still read
-            case = insert_case(pcm, ref, src[off:off + n])
+            case = insert_case(pcm, ref, src[off:off + n], at_end=a.insert_at == "end")
             if case is None:
                 continue
             x, ref, restart = case.pcm, case.ref, (case.lo_word, case.hi_word, 0.0)
