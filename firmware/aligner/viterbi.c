@@ -497,12 +497,12 @@ static void release_before(al_vit_t *v, int32_t oldest)
         hq_pop(v);
 }
 
-/* Before a re-anchor behind the path (relocate_back, a replay in locate_far): the held words
- * whose start is older than the look-ahead's own reach (AL_VIT_LAG + 8 frames) go out, as they
- * did before the logit ring reached AL_VIT_RING_BACK frames back (session 23): the deeper ring
- * is for the second pass, which may still begin at the oldest word held; a re-anchor behind
- * the path that took back words that old put them into other speech (README.md "The logit
- * ring: 10 s"). */
+/* When a re-anchor behind the path is weighed (relocate_back; locate_far once a place behind is
+ * notable): the held words whose start is older than the look-ahead's own reach (AL_VIT_LAG + 8
+ * frames) go out, as they did before the logit ring reached AL_VIT_RING_BACK frames back
+ * (session 23): the deeper ring is for the second pass, which may still begin at the oldest
+ * word held; a re-anchor behind the path that took back words that old put them into other
+ * speech (README.md "The logit ring: 10 s"). */
 static void release_old(al_vit_t *v)
 {
     release_before(v, (int32_t)v->clk - (int32_t)(AL_VIT_LAG + 8u));
