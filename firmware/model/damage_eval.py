@@ -26,6 +26,9 @@ reference after the cut moves by SECONDS):
 
     python damage_eval.py SETS/saa_test/manifest.jsonl SETS/maus/manifest.jsonl --seconds 5 --insert
 
+``--insert-at end`` puts it before the last 3 words instead (the 3 before and the last 3 are
+the inside ones).
+
 A restarted reading (``--restart K``): instead of other speech, the reader goes back K words and
 reads them again (the audio of words j-K .. j-1 is inserted again before word j, j = K + lead;
 the transcript is unchanged). Scored like the damage above on the words outside the repeated
@@ -98,6 +101,21 @@ class Restart:
     seconds: float
 
 
+def pause_before(ref: np.ndarray, j: int, sr: int) -> int:
+    """The sample half-way between word j-1's reference end and word j's start."""
+    return int(round((ref[j - 1, 1] + ref[j, 0]) / 2 * sr))
+
+
+def heard_before(pcm: np.ndarray, ref: np.ndarray, j: int, cut: int, audio: np.ndarray,
+                 lo_word: int, hi_word: int, sr: int) -> Restart:
+    """`audio` heard at sample `cut`, in the pause before word j: the reference of words j..
+    moves by its length; [lo_word, hi_word) are the inside words."""
+    shift = len(audio) / sr
+    ref2 = ref.copy()
+    ref2[j:] = np.where(ref[j:] >= 0, ref[j:] + shift, -1.0)
+    return Restart(np.concatenate([pcm[:cut], audio, pcm[cut:]]), ref2, lo_word, hi_word, shift)
+
+
 def restart_case(pcm: np.ndarray, ref: np.ndarray, k: int, lead: int,
                  sr: int = 16000) -> Restart | None:
     """The reader reads words 0 .. j-1 (j = k + lead), goes back and reads words j-k .. j-1
@@ -108,16 +126,12 @@ def restart_case(pcm: np.ndarray, ref: np.ndarray, k: int, lead: int,
     j = k + lead
     if k < 1 or j + 8 > len(ref) or min(ref[j - k, 0], ref[j - 1, 1], ref[j, 0]) < 0:
         return None
-    cut = int(round((ref[j - 1, 1] + ref[j, 0]) / 2 * sr))
+    cut = pause_before(ref, j, sr)
     b = ref[j - k, 0] - 0.05
     if j - k > 0 and ref[j - k - 1, 1] >= 0:
         b = max(b, (ref[j - k - 1, 1] + ref[j - k, 0]) / 2)
     beg = int(round(max(b, 0.0) * sr))
-    ins = pcm[beg:cut]
-    shift = len(ins) / sr
-    ref2 = ref.copy()
-    ref2[j:] = np.where(ref[j:] >= 0, ref[j:] + shift, -1.0)
-    return Restart(np.concatenate([pcm[:cut], ins, pcm[cut:]]), ref2, j - k, j, shift)
+    return heard_before(pcm, ref, j, cut, pcm[beg:cut], j - k, j, sr)
 
 
 def insert_case(pcm: np.ndarray, ref: np.ndarray, filler: np.ndarray, near: int = 3,
@@ -132,12 +146,7 @@ def insert_case(pcm: np.ndarray, ref: np.ndarray, filler: np.ndarray, near: int 
     j = len(ref) - near if at_end else len(ref) // 2
     if j < near or j + near > len(ref) or min(ref[j - 1, 1], ref[j, 0]) < 0:
         return None
-    cut = int(round((ref[j - 1, 1] + ref[j, 0]) / 2 * sr))
-    shift = len(filler) / sr
-    ref2 = ref.copy()
-    ref2[j:] = np.where(ref[j:] >= 0, ref[j:] + shift, -1.0)
-    return Restart(np.concatenate([pcm[:cut], filler, pcm[cut:]]), ref2, j - near, j + near,
-                   shift)
+    return heard_before(pcm, ref, j, pause_before(ref, j, sr), filler, j - near, j + near, sr)
 
 
 def restart_errors(ref: np.ndarray, hyp: list[tuple[float, float] | None], lo_word: int,
