@@ -315,6 +315,12 @@
  * speech), the last words are aligned again against the end of the audio with a free start
  * (the back pass's alignment) and answered again where they fit AL_VIT_END_GAIN times better
  * (confidence) than where they were answered. 0 turns it off. */
+#ifndef AL_VIT_END_PASS
+#define AL_VIT_END_PASS 1
+#endif
+#ifndef AL_VIT_END_GAIN
+#define AL_VIT_END_GAIN 2
+#endif
 /* A place noted behind the path ages only in speech (session 22, viterbi.c note_age()): the look
  * that confirms it (AL_VIT_FOLLOW_AFTER frames later, where the reader would be by then) and its
  * lapse (AL_VIT_REPLAY_CONFIRM) count the frames whose best class is not silence: a reader does
@@ -323,12 +329,6 @@
  * fell in a 1.8 s pause). 0 turns it off. */
 #ifndef AL_VIT_NOTE_PAUSE
 #define AL_VIT_NOTE_PAUSE 1
-#endif
-#ifndef AL_VIT_END_PASS
-#define AL_VIT_END_PASS 1
-#endif
-#ifndef AL_VIT_END_GAIN
-#define AL_VIT_END_GAIN 2
 #endif
 #ifndef AL_VIT_PASS2_STATES
 #define AL_VIT_PASS2_STATES 512 /* states a second pass spans (its score column) */

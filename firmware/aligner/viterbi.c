@@ -47,6 +47,16 @@ void al_vit_set_params(al_vit_t *v, float beam, int32_t nf_min_conf)
     v->nf_min_conf = nf_min_conf;
 }
 
+/* prior[] empty (viterbi.c keep_prior()); on: a replay just happened, keep the answers from
+ * before it. */
+static void prior_start(al_vit_t *v, uint8_t on)
+{
+    for (uint32_t i = 0; i < AL_VIT_SENT; i++) v->prior[i].word = 0xFFFFu;
+    v->pr_on = on;
+    v->pr_lost = 0;
+    v->pr_lo = v->pr_hi = -1;
+}
+
 void al_vit_reset(al_vit_t *v)
 {
     v->n_units = v->n_phones = v->n_placed = 0;
@@ -70,8 +80,7 @@ void al_vit_reset(al_vit_t *v)
     v->rv_end = 0;
     v->next_told = 0;
     for (uint32_t i = 0; i < AL_VIT_SENT; i++) v->sent[i].word = 0xFFFFu;
-    v->pr_on = v->pr_lost = 0;
-    v->pr_lo = v->pr_hi = -1;
+    prior_start(v, 0);
     v->fit_avg = 0.0f;
     v->aud_avg = 0.0f;
     v->lse = 0.0f;
@@ -1492,12 +1501,7 @@ static int replay_back(al_vit_t *v, uint32_t t, uint32_t sb, uint32_t lo, uint32
     int32_t ord_l = ul > 0 ? ord_at(v, ul - 1u) : -1;
     if (ord_l >= q0 || (v->cur_word >= 0 && v->cur_ord < q0)) return 0;
     int32_t first = v->hq_n ? v->hq[v->hq_head].start_frame : v->pend.start_frame;
-    if (AL_VIT_REVERT_REPLAY) {                          /* answers from before this replay */
-        for (uint32_t i = 0; i < AL_VIT_SENT; i++) v->prior[i].word = 0xFFFFu;
-        v->pr_on = 1;
-        v->pr_lost = 0;
-        v->pr_lo = v->pr_hi = -1;
-    }
+    if (AL_VIT_REVERT_REPLAY) prior_start(v, 1);        /* answers from before this replay */
     v->hq_n = 0;
     v->pend_ord = -1;
     v->done_ord = q0 - 1;
